@@ -1,0 +1,173 @@
+"""The `stepwise` command: list, show and solve problems from a terminal.
+
+    stepwise list
+    stepwise show FAMILY
+    stepwise solve FAMILY -p name=value ... [-c convention=choice ...] [--example] [--random SEED]
+                   [--format text|markdown|latex|json|html] [--path auto|exact|numeric]
+
+Exit status: 0 on success, 2 with a one-line message on invalid input (naming the field), 1 on an
+internal error (a bug: the message says so). Each subcommand imports only what it needs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's own convention)
+        self.exit(2, f"stepwise: {message}\n")
+
+
+def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise _Usage(f"{what} must be written name=value; got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+class _Usage(Exception):
+    pass
+
+
+def _cmd_list(args) -> int:
+    from .registry import summaries
+
+    items = summaries()
+    width = max((len(n) for n in items), default=0)
+    for name, summary in items.items():
+        print(f"{name.ljust(width)}  {summary}")
+    return 0
+
+
+def _cmd_show(args) -> int:
+    from .registry import get
+
+    fam = get(args.family)
+    print(f"{fam.name}: {fam.title}")
+    print()
+    print(fam.description)
+    print()
+    print("Parameters:")
+    for p in fam.params:
+        default = "" if p.default is None else f" (default {p.spec.to_text(p.spec.parse(p.default))})"
+        req = " (required)" if p.required else ""
+        print(f"  {p.name}: {p.spec.describe()}{default}{req}")
+        if p.help:
+            print(f"      {p.help}")
+    if fam.conventions:
+        print()
+        print("Conventions (-c name=choice):")
+        for c in fam.conventions:
+            print(f"  {c.name}: {c.title} (default {c.default}" + (f"; {c.why_default}" if c.why_default else "") + ")")
+            for opt, desc in c.options.items():
+                print(f"      {opt}: {desc}")
+    ex = fam.example
+    print()
+    print(f"Worked example ({ex.source}):")
+    args_ = " ".join(f"-p {k}={_quote(str(v))}" for k, v in ex.params.items())
+    conv = " ".join(f"-c {k}={v}" for k, v in ex.conventions.items())
+    print(f"  stepwise solve {fam.name} {args_} {conv}".rstrip())
+    print(f"  (or: stepwise solve {fam.name} --example)")
+    return 0
+
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def _cmd_solve(args) -> int:
+    from .registry import get
+    from .render import render
+
+    fam = get(args.family)
+    params = _pairs(args.param, "-p")
+    conventions = _pairs(args.convention, "-c")
+    if args.example and args.random is not None:
+        raise _Usage("use --example or --random, not both")
+    if args.example:
+        base = dict(fam.example.params)
+        base.update(params)
+        params = base
+        merged = dict(fam.example.conventions)
+        merged.update(conventions)
+        conventions = merged
+    elif args.random is not None:
+        base = fam.generate(args.random)
+        base.update(params)
+        params = base
+    sol = fam.solve(params, conventions, path=args.path)
+    text = render(sol, args.format)
+    sys.stdout.write(text)
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    try:
+        from web import serve
+    except ImportError as e:  # pragma: no cover - depends on the install
+        print(f"stepwise: the web UI is not available ({e}).", file=sys.stderr)
+        return 1
+    return serve(host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="stepwise", description="Worked, step-by-step solutions to the mathematics of deep learning.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the problem families, one line each")
+    s = sub.add_parser("show", help="parameters, conventions and worked example of a family")
+    s.add_argument("family")
+    s = sub.add_parser("solve", help="solve a problem and print the worked solution")
+    s.add_argument("family")
+    s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    s.add_argument("-c", "--convention", action="append", metavar="NAME=CHOICE", help="a convention choice (repeatable)")
+    s.add_argument("--example", action="store_true", help="start from the family's worked example from the notes")
+    s.add_argument("--random", type=int, metavar="SEED", help="start from a random instance (reproducible by its seed)")
+    s.add_argument("--format", "-f", default="text", choices=("text", "markdown", "latex", "json", "html"))
+    s.add_argument("--path", default="auto", choices=("auto", "exact", "numeric"),
+                   help="exact worked steps, the vectorised numeric path, or chosen by input size (default)")
+    s = sub.add_parser("serve", help="serve the web UI with a production WSGI server (waitress)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "serve": _cmd_serve}[args.command]
+    try:
+        return handler(args)
+    except _Usage as e:
+        print(f"stepwise: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        from .params import InvalidInput
+
+        if isinstance(e, InvalidInput):
+            print(f"stepwise: {e.message}", file=sys.stderr)
+            return 2
+        return _internal(e)
+    except BrokenPipeError:  # `stepwise solve ... | head`
+        return 0
+    except Exception as e:  # a bug: say so in one line; the traceback on request
+        return _internal(e)
+
+
+def _internal(e: Exception) -> int:
+    import os
+
+    if os.environ.get("STEPWISE_DEBUG"):
+        raise e
+    print(f"stepwise: internal error ({type(e).__name__}: {e}). This is a bug; "
+          "STEPWISE_DEBUG=1 shows the traceback.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Named conventions: the silent choices that change exam answers, each with a default and a sentence.
+
+A convention has a name (`eps_placement`), options each explained in one sentence, and a default with
+the reason for it. A family lists the conventions it depends on; every Solution records the choice it
+used; a user switches any of them per call (`-c eps_placement=outside`). Conventions shared by several
+families are defined once here (the catalogue below), so "epsilon inside the square root" means the
+same thing in AdaGrad, RMSProp, Adam and NAdam.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from .params import InvalidInput
+from .steps import ConventionUse
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    title: str
+    options: Mapping[str, str]  # option -> the sentence a solution prints when it uses it
+    default: str
+    why_default: str = ""
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.default not in self.options:
+            raise ValueError(f"default {self.default!r} of convention {self.name!r} is not an option")
+
+    def with_default(self, default: str, why: str = "") -> "Convention":
+        """The same convention with another default (a family whose notes use the other form)."""
+        return replace(self, default=default, why_default=why or self.why_default)
+
+    def choose(self, raw: str, family: str = "") -> str:
+        key = str(raw).strip().lower()
+        for opt in self.options:
+            if key == opt.lower():
+                return opt
+        for alias, opt in self.aliases.items():
+            if key == alias.lower():
+                return opt
+        where = f" of {family}" if family else ""
+        raise InvalidInput(self.name, f"The '{self.name}' convention{where} must be one of "
+                           + ", ".join(repr(o) for o in self.options) + f". Got {str(raw)[:60]!r} instead.")
+
+    def use(self, choice: str) -> ConventionUse:
+        return ConventionUse(self.name, choice, self.options[choice])
+
+    def schema(self) -> dict:
+        return {"name": self.name, "title": self.title, "options": dict(self.options), "default": self.default,
+                "why_default": self.why_default}
+
+
+def resolve(conventions: tuple[Convention, ...], raw: Mapping[str, str] | None, family: str = "") -> dict[str, str]:
+    """Defaults overridden by the user's choices; an unknown name or option raises InvalidInput naming it."""
+    raw = dict(raw or {})
+    known = {c.name: c for c in conventions}
+    for name in raw:
+        if name not in known:
+            names = ", ".join(known) or "none"
+            raise InvalidInput(name, f"{family or 'This family'} has no convention '{name}' (its conventions: {names}).")
+    return {c.name: (c.choose(raw[c.name], family) if c.name in raw and raw[c.name] not in (None, "") else c.default)
+            for c in conventions}
+
+
+# ---- The catalogue: conventions more than one family uses ------------------------------------------
+
+EPS_PLACEMENT = Convention(
+    "eps_placement", "Where epsilon goes in the denominator",
+    {"inside": "epsilon inside the square root: w -= eta * g / sqrt(v + eps) (course notes 000, 002)",
+     "outside": "epsilon outside the square root: w -= eta * g / (sqrt(v) + eps) (torch, notes 001, 003)"},
+    default="inside", why_default="lecture notes 000 write sqrt(v + eps)",
+)
+
+BIAS_CORRECTION = Convention(
+    "bias_correction", "Bias correction of the moving averages",
+    {"on": "moments divided by 1 - beta^t, with t = 1 at the first step",
+     "off": "no bias correction: the raw moving averages are used (first steps are much smaller)"},
+    default="on", why_default="Adam as published and as every note uses it",
+)
+
+COV_DIVISOR = Convention(
+    "ddof", "Covariance divisor",
+    {"n-1": "covariance divides by N - 1 (sample covariance; notes 003, np.cov, scikit-learn)",
+     "n": "covariance divides by N (population covariance; batch norm uses this)"},
+    default="n-1", why_default="notes 003 divide by N - 1", aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
+)
+
+SIGN_RULE = Convention(
+    "sign_rule", "Sign of eigenvectors",
+    {"first-positive": "each eigenvector's first non-zero component is made positive (reproduces notes 003)",
+     "largest-loading": "each component's largest-magnitude loading is positive (scikit-learn >= 1.5)",
+     "largest-score": "each score column's largest-magnitude entry is positive (scikit-learn <= 1.4)"},
+    default="first-positive", why_default="it reproduces the course's answer on notes 003's data",
+)
+
+LOG_BASE = Convention(
+    "log_base", "Base of the logarithm",
+    {"e": "natural logarithm: results in nats", "2": "logarithm base 2: results in bits",
+     "10": "logarithm base 10: results in hartleys (bans)"},
+    default="e", why_default="the natural log is what scipy and torch use and what notes 004 use for cross-entropy",
+)

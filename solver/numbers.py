@@ -1,0 +1,252 @@
+"""Exam arithmetic: exact-to-decimal display, significant figures, decimal places, tolerances.
+
+Rounding is the exam kind, half away from zero (0.125 to 2 dp is 0.13), not Python's round-half-even.
+Numbers arrive as SymPy numbers (exact Rational, high-precision Float), Python numbers or NumPy
+scalars; they are converted through `decimal.Decimal` so no binary noise reaches a display.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+#: Digits carried by the high-precision (non-rational) path of the step builder.
+WORKING_DIGITS = 40
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How an answer is shown: `sig` significant figures or `dp` decimal places (exactly one)."""
+
+    sig: int | None = None
+    dp: int | None = None
+
+    def __post_init__(self):
+        if (self.sig is None) == (self.dp is None):
+            raise ValueError("Precision takes exactly one of sig, dp")
+
+    def describe(self) -> str:
+        if self.sig is not None:
+            return f"{self.sig} significant figures"
+        return f"{self.dp} decimal places"
+
+
+#: Default for answers that do not choose: 4 decimal places, as the course notes' exams use.
+DEFAULT_PRECISION = Precision(dp=4)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """An accepted answer x satisfies |x - value| <= abs + rel * |value| (per entry for arrays).
+
+    `up_to_sign`: a vector answer also accepts its negation (eigenvectors, principal components).
+    """
+
+    abs: float = 0.0
+    rel: float = 0.0
+    up_to_sign: bool = False
+
+    def to_json(self) -> dict:
+        return {"abs": self.abs, "rel": self.rel, "up_to_sign": self.up_to_sign}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Tolerance | None":
+        if data is None:
+            return None
+        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), bool(data.get("up_to_sign", False)))
+
+    def accepts(self, got: Any, want: Any) -> bool:
+        """True when `got` (number or nested list) is within tolerance of `want` (same shape)."""
+        if self.up_to_sign and isinstance(want, list):
+            return _close(got, want, self) or _close(_negate(got), want, self)
+        return _close(got, want, self)
+
+
+def _negate(x):
+    if isinstance(x, list):
+        return [_negate(v) for v in x]
+    return -x
+
+
+def _close(got, want, tol: Tolerance) -> bool:
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return False
+        return all(_close(g, w, tol) for g, w in zip(got, want))
+    if isinstance(got, list):
+        return False
+    if isinstance(want, bool) or isinstance(got, bool):
+        return bool(got) == bool(want)
+    g, w = float(got), float(want)
+    if math.isinf(w) or math.isinf(g):
+        return g == w
+    return abs(g - w) <= tol.abs + tol.rel * abs(w) + 1e-15 * max(1.0, abs(w))
+
+
+def tolerance_for(precision: Precision, value: Any = None) -> Tolerance:
+    """Half a unit in the last shown place: 4 dp accepts +-0.00005; 3 sig. figs +-0.05% of the value."""
+    if precision.dp is not None:
+        return Tolerance(abs=0.5 * 10.0 ** (-precision.dp))
+    return Tolerance(rel=0.5 * 10.0 ** (1 - precision.sig))
+
+
+def to_decimal(x: Any) -> Decimal:
+    """Exact or high-precision conversion of a number to Decimal (no binary float noise for Rationals)."""
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, bool):
+        return Decimal(int(x))
+    if isinstance(x, int):
+        return Decimal(x)
+    if isinstance(x, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = WORKING_DIGITS
+            return Decimal(x.numerator) / Decimal(x.denominator)
+    if isinstance(x, sp.Basic):
+        if x.is_Integer:
+            return Decimal(int(x))
+        if x.is_Rational:
+            with localcontext() as ctx:
+                ctx.prec = WORKING_DIGITS
+                return Decimal(int(x.p)) / Decimal(int(x.q))
+        v = sp.N(x, WORKING_DIGITS)
+        if not v.is_Float and not v.is_Integer:
+            raise TypeError(f"not a real number: {x}")
+        return Decimal(str(v))
+    # float / numpy scalar: the shortest repr is what the user would read
+    return Decimal(repr(float(x)))
+
+
+def is_finite(x: Any) -> bool:
+    if isinstance(x, sp.Basic):
+        return bool(x.is_finite)
+    return math.isfinite(float(x))
+
+
+def round_decimal(d: Decimal, precision: Precision) -> Decimal:
+    """Half-away-from-zero rounding to decimal places or significant figures."""
+    if precision.dp is not None:
+        return d.quantize(Decimal(1).scaleb(-precision.dp), rounding=ROUND_HALF_UP)
+    if d == 0:
+        return d.quantize(Decimal(1).scaleb(-(precision.sig - 1)))
+    exp = d.adjusted() - (precision.sig - 1)
+    r = d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP)
+    if r.adjusted() > d.adjusted():  # 9.99 -> 10.0 gained a digit
+        r = r.quantize(Decimal(1).scaleb(exp + 1), rounding=ROUND_HALF_UP)
+    return r
+
+
+def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bool = False) -> str:
+    """Round `x` for display. `strip` drops trailing zeros (used in tables); answers keep them."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if not is_finite(x):
+        v = float(x) if not isinstance(x, sp.Basic) else (math.inf if x == sp.oo else -math.inf if x == -sp.oo else math.nan)
+        return "∞" if v > 0 else "-∞" if v < 0 else "undefined"
+    d = round_decimal(to_decimal(x), precision)
+    if precision.sig is not None and (abs(d) >= Decimal(10) ** 7 or (d != 0 and abs(d) < Decimal("1e-4"))):
+        return _scientific(d, precision.sig)
+    if precision.dp is not None and d == 0 and to_decimal(x) != 0:
+        # too small for the decimal places: show it in scientific form instead of a misleading 0
+        return _scientific(to_decimal(x), 4)
+    s = format(d, "f")
+    if strip and "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s in ("-0", "-0." + "0" * (len(s) - 3)):
+        s = s[1:]
+    return s
+
+
+def _scientific(d: Decimal, sig: int) -> str:
+    return f"{d:.{sig - 1}e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+
+
+def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
+    """The exact decimal of a Rational when it terminates within `max_digits` places (1/8 -> 0.125)."""
+    q = int(r.q)
+    twos = fives = 0
+    while q % 2 == 0:
+        q //= 2
+        twos += 1
+    while q % 5 == 0:
+        q //= 5
+        fives += 1
+    if q != 1:
+        return None
+    places = max(twos, fives)
+    if places > max_digits:
+        return None
+    d = Decimal(int(r.p)) / Decimal(int(r.q))
+    s = format(d.quantize(Decimal(1).scaleb(-places)), "f") if places else str(int(r.p))
+    return s
+
+
+def short(x: Any, sig: int = 6) -> str:
+    """A compact display for intermediate values: exact when short (0.1, 1/3 shown as 0.333333), else `sig` figures."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, sp.Basic) and x.is_Rational:
+        t = terminating(x)
+        if t is not None and len(t.replace("-", "").replace(".", "").lstrip("0")) <= max(sig, 8):
+            return t
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return str(x)
+    return format_number(x, Precision(sig=sig), strip=True)
+
+
+def to_json_number(x: Any):
+    """A JSON number for x: int when integral and exact, float otherwise; infinities as the strings 'inf'/'-inf'."""
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, sp.Basic):
+        if x.is_Integer:
+            return int(x)
+        if x == sp.oo:
+            return "inf"
+        if x == -sp.oo:
+            return "-inf"
+        if x is sp.nan:
+            return "nan"
+        return float(x)
+    if isinstance(x, int):
+        return x
+    v = float(x)
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if math.isnan(v):
+        return "nan"
+    return v
+
+
+def from_json_number(x: Any) -> float | int | bool:
+    if x == "inf":
+        return math.inf
+    if x == "-inf":
+        return -math.inf
+    if x == "nan":
+        return math.nan
+    return x
+
+
+def exact(x: Any) -> sp.Rational:
+    """An exact Rational from a user-level number: the float 0.1 becomes 1/10 (its shortest repr), not 3602879701896397/2**55."""
+    if isinstance(x, sp.Basic):
+        if x.is_Rational:
+            return x
+        if x.is_Float:
+            return sp.Rational(str(x))
+        raise TypeError(f"not a number: {x}")
+    if isinstance(x, bool):
+        return sp.Integer(int(x))
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError("not a finite number")
+    return sp.Rational(repr(v))

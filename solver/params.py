@@ -1,0 +1,577 @@
+"""Parameter specs declared as data: Real(0, None, closed="neither") validates and explains itself.
+
+Every family declares its parameters as a tuple of `Param(name, spec, ...)`. A spec turns user input
+(text typed in a form or on the command line, or Python values from the API) into a typed value and,
+when it cannot, raises `InvalidInput` whose message names the parameter, what it accepts and what it
+got, in the style of scikit-learn's parameter validation:
+
+    The 'lr' parameter of adam must be a number in the range (0, inf). Got -0.1 instead.
+
+Parsed values: numbers are exact SymPy Rationals (a typed 0.1 is 1/10), vectors are tuples of
+Rationals, matrices tuples of row tuples; a NumPy array passed through the Python API stays a float64
+array (the numeric path takes it as is). Text is parsed by `solver.parse`, never by eval or sympify.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import sympy as sp
+
+from . import parse as P
+from .numbers import exact, short, to_json_number
+
+
+class InvalidInput(ValueError):
+    """Invalid user input. `field` names the parameter (or convention); str() is the whole sentence."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class SpecError(ValueError):
+    """Raised by a spec's checks: a fragment ("must be ... Got ... instead.") completed by Param with its name."""
+
+
+def _got(raw: Any) -> str:
+    if isinstance(raw, str):
+        s = raw if len(raw) <= 60 else raw[:57] + "..."
+        return repr(s)
+    if isinstance(raw, np.ndarray):
+        return f"an array of shape {raw.shape}"
+    s = repr(raw)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _interval(lo, hi, closed: str) -> str:
+    left = "[" if closed in ("both", "left") and lo is not None else "("
+    right = "]" if closed in ("both", "right") and hi is not None else ")"
+    a = "-inf" if lo is None else short(exact(lo))
+    b = "inf" if hi is None else short(exact(hi))
+    return f"{left}{a}, {b}{right}"
+
+
+def _in_range(x, lo, hi, closed: str) -> bool:
+    if lo is not None:
+        if closed in ("both", "left"):
+            if x < lo:
+                return False
+        elif x <= lo:
+            return False
+    if hi is not None:
+        if closed in ("both", "right"):
+            if x > hi:
+                return False
+        elif x >= hi:
+            return False
+    return True
+
+
+def _scalar(raw: Any) -> sp.Rational:
+    """A user number as an exact Rational, from text, Python or NumPy numbers, or SymPy numbers."""
+    if isinstance(raw, str):
+        try:
+            return P.parse_number(raw)
+        except P.ParseError as e:
+            raise SpecError(str(e)) from None
+    if isinstance(raw, bool):
+        raise SpecError(f"expected a number, got {raw!r}")
+    if isinstance(raw, (int, np.integer)):
+        return sp.Integer(int(raw))
+    if isinstance(raw, (float, np.floating)):
+        if not math.isfinite(float(raw)):
+            raise SpecError(f"expected a finite number, got {raw!r}")
+        return exact(float(raw))
+    if isinstance(raw, Fraction):
+        return sp.Rational(raw.numerator, raw.denominator)
+    if isinstance(raw, sp.Basic) and raw.is_Rational:
+        return raw
+    if isinstance(raw, sp.Float) and raw.is_finite:
+        return exact(raw)
+    raise SpecError(f"expected a number, got {_got(raw)}")
+
+
+class Spec:
+    """Base of the parameter types. `parse(raw)` returns the typed value or raises SpecError."""
+
+    kind = "value"
+
+    def parse(self, raw: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_json(self, value: Any) -> Any:
+        return to_json_number(value)
+
+    def to_text(self, value: Any) -> str:
+        """The value as a user would type it back (round-trips through parse)."""
+        return short(value, 12)
+
+    def schema(self) -> dict:
+        return {"type": self.kind, "accepts": self.describe()}
+
+
+@dataclass(frozen=True)
+class Real(Spec):
+    """A real number in an interval; `closed` is "both", "left", "right" or "neither"."""
+
+    lo: Any = None
+    hi: Any = None
+    closed: str = "both"
+    kind = "real"
+
+    def parse(self, raw):
+        x = _scalar(raw)
+        lo = None if self.lo is None else exact(self.lo)
+        hi = None if self.hi is None else exact(self.hi)
+        if not _in_range(x, lo, hi, self.closed):
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else short(x)} instead.")
+        return x
+
+    def describe(self):
+        if self.lo is None and self.hi is None:
+            return "a number"
+        return f"a number in the range {_interval(self.lo, self.hi, self.closed)}"
+
+    def schema(self):
+        return {"type": "real", "accepts": self.describe(), "min": self.lo, "max": self.hi, "closed": self.closed}
+
+
+@dataclass(frozen=True)
+class Int(Spec):
+    """An integer in [lo, hi] (either end open-ended when None)."""
+
+    lo: int | None = None
+    hi: int | None = None
+    kind = "int"
+
+    def parse(self, raw):
+        x = _scalar(raw)
+        if not x.is_Integer:
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else short(x)} instead.")
+        if not _in_range(x, self.lo, self.hi, "both"):
+            raise SpecError(f"must be {self.describe()}. Got {int(x)} instead.")
+        return int(x)
+
+    def describe(self):
+        if self.lo is None and self.hi is None:
+            return "an integer"
+        a = "-inf" if self.lo is None else self.lo
+        b = "inf" if self.hi is None else self.hi
+        return f"an integer in the range [{a}, {b}]"
+
+    def to_json(self, value):
+        return int(value)
+
+    def to_text(self, value):
+        return str(int(value))
+
+    def schema(self):
+        return {"type": "int", "accepts": self.describe(), "min": self.lo, "max": self.hi}
+
+
+@dataclass(frozen=True)
+class Bool(Spec):
+    kind = "bool"
+
+    def parse(self, raw):
+        if isinstance(raw, (bool, np.bool_)):
+            return bool(raw)
+        if isinstance(raw, (int, np.integer)) and int(raw) in (0, 1):
+            return bool(raw)
+        if isinstance(raw, str):
+            try:
+                return P.parse_bool(raw)
+            except P.ParseError:
+                pass
+        raise SpecError(f"must be true or false. Got {_got(raw)} instead.")
+
+    def describe(self):
+        return "true or false"
+
+    def to_json(self, value):
+        return bool(value)
+
+    def to_text(self, value):
+        return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class Choice(Spec):
+    """One of named options; `options` maps each option to the sentence that explains it."""
+
+    options: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    kind = "choice"
+
+    def parse(self, raw):
+        key = str(raw).strip() if not isinstance(raw, str) else raw.strip()
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            key = short(exact(raw))
+        for opt in self.options:
+            if key.lower() == opt.lower():
+                return opt
+        for alias, opt in self.aliases.items():
+            if key.lower() == alias.lower():
+                return opt
+        raise SpecError(f"must be {self.describe()}. Got {_got(raw)} instead.")
+
+    def describe(self):
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def to_json(self, value):
+        return value
+
+    def to_text(self, value):
+        return value
+
+    def schema(self):
+        return {"type": "choice", "accepts": self.describe(), "options": dict(self.options)}
+
+
+def _entries(raw) -> tuple | np.ndarray:
+    """Flatten-free conversion of list-like input to a tuple/array structure, or parse text."""
+    if isinstance(raw, str):
+        try:
+            return P.parse_array(raw)
+        except P.ParseError as e:
+            raise SpecError(str(e)) from None
+    if isinstance(raw, np.ndarray):
+        return raw
+    if isinstance(raw, (list, tuple)):
+        return raw
+    if isinstance(raw, sp.MatrixBase):
+        return raw.tolist()
+    raise SpecError(f"expected a list of numbers, got {_got(raw)}")
+
+
+def _check_entries(values, lo, hi, closed, integer, what="entry", index_prefix=""):
+    for i, v in enumerate(values):
+        if integer and not v.is_Integer:
+            raise SpecError(f"{what} {index_prefix}{i + 1} must be an integer. Got {short(v)} instead.")
+        if (lo is not None or hi is not None) and not _in_range(v, lo, hi, closed):
+            raise SpecError(f"{what} {index_prefix}{i + 1} must be in the range {_interval(lo, hi, closed)}. Got {short(v)} instead.")
+
+
+def _float_array(raw: np.ndarray, ndim: int) -> np.ndarray:
+    if raw.dtype.kind not in "biuf":
+        raise SpecError(f"expected an array of numbers, got dtype {raw.dtype}")
+    a = np.array(raw, dtype=np.float64)
+    if a.ndim != ndim:
+        raise SpecError(f"expected a {'vector' if ndim == 1 else 'matrix'}, got an array with {a.ndim} dimensions")
+    if not np.all(np.isfinite(a)):
+        raise SpecError("entries must be finite numbers; got NaN or infinity")
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Vector(Spec):
+    """A vector of numbers; `length` fixes its size, `min_len`/`max_len` bound it, entries in an interval."""
+
+    length: int | None = None
+    min_len: int = 1
+    max_len: int | None = None
+    lo: Any = None
+    hi: Any = None
+    closed: str = "both"
+    integer: bool = False
+    kind = "vector"
+
+    def parse(self, raw):
+        data = _entries(raw)
+        if isinstance(data, np.ndarray):
+            a = _float_array(data, 1) if data.ndim == 1 else _float_array(data.reshape(-1) if 1 in data.shape and data.ndim == 2 else data, 1)
+            self._check_len(a.size)
+            lo = -np.inf if self.lo is None else float(self.lo)
+            hi = np.inf if self.hi is None else float(self.hi)
+            if np.any(a < lo) or np.any(a > hi):
+                raise SpecError(f"entries must be in the range {_interval(self.lo, self.hi, self.closed)}")
+            return a
+        if isinstance(data, (int, float, Fraction, sp.Basic)) and not isinstance(data, bool):
+            data = [data]
+        items = list(data)
+        if items and all(isinstance(r, (list, tuple)) for r in items):
+            # a matrix with one row or one column is a vector
+            if len(items) == 1:
+                items = list(items[0])
+            elif all(len(r) == 1 for r in items):
+                items = [r[0] for r in items]
+            else:
+                raise SpecError(f"expected a vector, got a matrix with {len(items)} rows")
+        if any(isinstance(v, (list, tuple)) for v in items):
+            raise SpecError("expected a vector of numbers, got nested lists")
+        self._check_len(len(items))
+        values = tuple(_scalar(v) for v in items)
+        lo = None if self.lo is None else exact(self.lo)
+        hi = None if self.hi is None else exact(self.hi)
+        _check_entries(values, lo, hi, self.closed, self.integer)
+        return values
+
+    def _check_len(self, n: int):
+        if self.length is not None and n != self.length:
+            raise SpecError(f"must have exactly {self.length} entries. Got {n} instead.")
+        if n < self.min_len:
+            raise SpecError(f"must have at least {self.min_len} entr{'y' if self.min_len == 1 else 'ies'}. Got {n}.")
+        if self.max_len is not None and n > self.max_len:
+            raise SpecError(f"must have at most {self.max_len} entries. Got {n}.")
+
+    def describe(self):
+        size = f"{self.length} numbers" if self.length else "numbers"
+        rng = "" if self.lo is None and self.hi is None else f" in {_interval(self.lo, self.hi, self.closed)}"
+        kind = "integers" if self.integer else size
+        return f"a vector of {kind}{rng}, e.g. [1, 2] or 1 2"
+
+    def to_json(self, value):
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        return [to_json_number(v) for v in value]
+
+    def to_text(self, value):
+        return "[" + ", ".join(short(v, 12) for v in (value.tolist() if isinstance(value, np.ndarray) else value)) + "]"
+
+    def schema(self):
+        return {"type": "vector", "accepts": self.describe(), "length": self.length, "min": self.lo, "max": self.hi}
+
+
+@dataclass(frozen=True)
+class Matrix(Spec):
+    """A matrix (tuple of row tuples); `rows`/`cols` fix its shape, `square` asks for n x n."""
+
+    rows: int | None = None
+    cols: int | None = None
+    min_rows: int = 1
+    min_cols: int = 1
+    max_rows: int | None = None
+    max_cols: int | None = None
+    square: bool = False
+    lo: Any = None
+    hi: Any = None
+    kind = "matrix"
+
+    def parse(self, raw):
+        data = _entries(raw)
+        if isinstance(data, np.ndarray):
+            a = _float_array(data if data.ndim == 2 else data.reshape(1, -1), 2)
+            self._check_shape(*a.shape)
+            return a
+        items = list(data)
+        if not items:
+            raise SpecError("expected a matrix, got nothing")
+        if not all(isinstance(r, (list, tuple)) for r in items):
+            if any(isinstance(r, (list, tuple)) for r in items):
+                raise SpecError("expected a matrix: every row must be a list of numbers")
+            items = [items]  # a single row
+        ncol = len(items[0])
+        for i, r in enumerate(items):
+            if len(r) != ncol:
+                raise SpecError(f"row {i + 1} has {len(r)} entr{'y' if len(r) == 1 else 'ies'} but row 1 has {ncol}")
+            if any(isinstance(v, (list, tuple)) for v in r):
+                raise SpecError("nesting deeper than a matrix")
+        self._check_shape(len(items), ncol)
+        lo = None if self.lo is None else exact(self.lo)
+        hi = None if self.hi is None else exact(self.hi)
+        rows = []
+        for i, r in enumerate(items):
+            vals = tuple(_scalar(v) for v in r)
+            _check_entries(vals, lo, hi, "both", False, index_prefix=f"({i + 1}, ")
+            rows.append(vals)
+        return tuple(rows)
+
+    def _check_shape(self, n: int, m: int):
+        if self.rows is not None and n != self.rows:
+            raise SpecError(f"must have {self.rows} rows. Got {n}.")
+        if self.cols is not None and m != self.cols:
+            raise SpecError(f"must have {self.cols} columns. Got {m}.")
+        if n < self.min_rows:
+            raise SpecError(f"must have at least {self.min_rows} rows. Got {n}.")
+        if m < self.min_cols:
+            raise SpecError(f"must have at least {self.min_cols} columns. Got {m}.")
+        if self.max_rows is not None and n > self.max_rows:
+            raise SpecError(f"must have at most {self.max_rows} rows. Got {n}.")
+        if self.max_cols is not None and m > self.max_cols:
+            raise SpecError(f"must have at most {self.max_cols} columns. Got {m}.")
+        if self.square and n != m:
+            raise SpecError(f"must be a square matrix. Got {n} x {m}.")
+
+    def describe(self):
+        shape = ""
+        if self.rows or self.cols:
+            shape = f" of shape {self.rows or 'n'} x {self.cols or 'm'}"
+        elif self.square:
+            shape = " (square)"
+        return f"a matrix{shape}, e.g. [[1, 2], [3, 4]] or 1 2; 3 4 (one row per line also works)"
+
+    def to_json(self, value):
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        return [[to_json_number(v) for v in row] for row in value]
+
+    def to_text(self, value):
+        rows = value.tolist() if isinstance(value, np.ndarray) else value
+        return "[" + ", ".join("[" + ", ".join(short(v, 12) for v in r) + "]" for r in rows) + "]"
+
+    def schema(self):
+        return {"type": "matrix", "accepts": self.describe(), "rows": self.rows, "cols": self.cols, "square": self.square}
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Expr(Spec):
+    """An expression over whitelisted names and functions (exp, log, sqrt, sigmoid, ...), parsed without eval.
+
+    `variables`: the allowed variable names; None allows up to `max_variables` plain identifiers.
+    """
+
+    variables: tuple[str, ...] | None = None
+    max_variables: int = 8
+    kind = "expression"
+
+    def parse(self, raw):
+        if isinstance(raw, sp.Expr):
+            names = {str(s) for s in raw.free_symbols}
+            if self.variables is not None and not names <= set(self.variables):
+                raise SpecError(f"uses unknown names {sorted(names - set(self.variables))}")
+            return raw
+        if not isinstance(raw, str):
+            raise SpecError(f"expected an expression such as x**2 + 4*y**2, got {_got(raw)}")
+        if self.variables is not None:
+            names: Iterable[str] = self.variables
+        else:
+            reserved = set(P.FUNCTION_NAMES) if hasattr(P, "FUNCTION_NAMES") else set()
+            found = []
+            for m in _IDENT.finditer(raw[:10000]):
+                name = m.group(0)
+                if name not in reserved and name not in found:
+                    found.append(name)
+            if len(found) > self.max_variables:
+                raise SpecError(f"uses {len(found)} variable names; at most {self.max_variables} are allowed")
+            names = found
+        try:
+            return P.parse_expr(raw, {n: sp.Symbol(n, real=True) for n in names})
+        except P.ParseError as e:
+            raise SpecError(str(e)) from None
+
+    def describe(self):
+        names = "" if self.variables is None else " in " + ", ".join(self.variables)
+        return f"an expression{names} using + - * / ** and exp, log, sqrt, sin, cos, tanh, sigmoid"
+
+    def to_json(self, value):
+        return sp.sstr(value)
+
+    def to_text(self, value):
+        return sp.sstr(value)
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named parameter: its spec, default (as a user would type it; None = optional and absent), label and help."""
+
+    name: str
+    spec: Spec
+    default: Any = None
+    help: str = ""
+    label: str = ""
+    required: bool = False
+
+    def __post_init__(self):
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", self.name):
+            raise ValueError(f"bad parameter name {self.name!r}")
+
+    def parse(self, raw: Any, family: str = "") -> Any:
+        try:
+            return self.spec.parse(raw)
+        except SpecError as e:
+            raise InvalidInput(self.name, _sentence(self.name, family, str(e))) from None
+
+    def schema(self) -> dict:
+        d = self.spec.schema()
+        d.update(name=self.name, label=self.label or self.name, help=self.help, required=self.required,
+                 default=None if self.default is None else self.spec.to_text(self.spec.parse(self.default)))
+        return d
+
+
+def _sentence(name: str, family: str, fragment: str) -> str:
+    where = f"The '{name}' parameter of {family}" if family else f"The '{name}' parameter"
+    if fragment.startswith("must "):
+        return f"{where} {fragment}"
+    return f"{where} is invalid: {fragment}" + ("" if fragment.endswith(".") else ".")
+
+
+def parse_params(params: tuple[Param, ...], raw: Mapping[str, Any], family: str = "") -> dict[str, Any]:
+    """Validate user input against a family's parameters; unknown names, missing required ones and bad values raise."""
+    known = {p.name: p for p in params}
+    for name in raw:
+        if name not in known:
+            hint = ", ".join(known) or "none"
+            raise InvalidInput(name, f"{family or 'This family'} has no parameter '{name}' (its parameters: {hint}).")
+    out: dict[str, Any] = {}
+    for p in params:
+        if name_given(raw, p.name):
+            out[p.name] = p.parse(raw[p.name], family)
+        elif p.default is not None:
+            out[p.name] = p.parse(p.default, family)
+        elif p.required:
+            raise InvalidInput(p.name, f"The '{p.name}' parameter of {family} is required: {p.spec.describe()}.")
+        else:
+            out[p.name] = None
+    return out
+
+
+def name_given(raw: Mapping[str, Any], name: str) -> bool:
+    v = raw.get(name)
+    return v is not None and not (isinstance(v, str) and v.strip() == "")
+
+
+def params_to_json(params: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for p in params:
+        v = values.get(p.name)
+        if v is None:
+            continue
+        if isinstance(v, np.ndarray) and v.size > 10000:
+            out[p.name] = f"<array of shape {list(v.shape)}>"
+        else:
+            out[p.name] = p.spec.to_json(v)
+    return out
+
+
+def params_to_text(params: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, str]:
+    """Values as a user would type them (for URLs, `-p name=value` and the exam files)."""
+    return {p.name: p.spec.to_text(values[p.name]) for p in params if values.get(p.name) is not None}
+
+
+def as_float(value) -> np.ndarray:
+    """A parsed vector or matrix as a float64 NumPy array (the numeric path's input)."""
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64, copy=False)
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return np.array([[float(v) for v in r] for r in value], dtype=np.float64)
+    if isinstance(value, tuple):
+        return np.array([float(v) for v in value], dtype=np.float64)
+    return np.float64(float(value))
+
+
+def as_exact(value):
+    """A parsed vector or matrix as exact Rationals (a NumPy array's floats become their shortest decimals)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return tuple(exact(float(v)) for v in value)
+        return tuple(tuple(exact(float(v)) for v in r) for r in value)
+    return value
+
+
+Check = Callable[[Mapping[str, Any]], None]

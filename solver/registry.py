@@ -1,0 +1,234 @@
+"""The registry: discovers the family modules in `problems/` and gives each one uniform handling.
+
+A family is a module `problems/<name>.py` (modules starting with `_` are shared helpers) that declares:
+
+    TITLE: str                   short human title ("Perceptron training trace")
+    TOPIC: str                   one of TOPICS (the web groups families by it)
+    PARAMS: tuple[Param, ...]    parameter specs (solver.params)
+    CONVENTIONS: tuple[Convention, ...]
+    EXAMPLE: Example             the course notes' worked example (params, conventions, source id)
+    statement(params) -> str     the problem as an exam would print it
+    solve(params, conventions) -> Derivation               exact, step by step (hand-sized input)
+    solve_numeric(params, conventions) -> Derivation       the same rule vectorised in NumPy
+    generate(rng) -> dict        a random well-posed instance (raw parameter values)
+and optionally
+    validate(params) -> None     cross-parameter checks raising InvalidInput(field, message)
+    use_numeric(params) -> bool  True when the input is too large for the exact path
+    KEYWORDS: tuple[str, ...]    extra words for search
+
+Its docstring's first line states the identity the family applies; the rest names the exam question
+and the conventions. Nothing outside `problems/` names a family.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .conventions import Convention, resolve
+from .params import InvalidInput, Param, parse_params, params_to_json, params_to_text
+from .steps import Solution
+
+TOPICS = {
+    "neurons": "Neurons and perceptrons",
+    "optimizers": "Optimizers",
+    "linalg": "Linear algebra",
+    "information": "Information theory",
+    "layers": "Layers and training",
+}
+
+_REQUIRED = ("TITLE", "TOPIC", "PARAMS", "CONVENTIONS", "EXAMPLE", "statement", "solve", "solve_numeric", "generate")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A family's worked example: parameter values as a user would type them, and where it comes from."""
+
+    params: Mapping[str, Any]
+    source: str
+    conventions: Mapping[str, str] = field(default_factory=dict)
+
+
+class UnknownFamily(InvalidInput):
+    def __init__(self, name: str, known: list[str]):
+        close = [k for k in known if name.lower() in k or k in name.lower()]
+        hint = f" Did you mean {', '.join(close)}?" if close else f" Known families: {', '.join(known)}."
+        super().__init__("family", f"There is no family '{name}'.{hint}")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A discovered family module, with validation, convention resolution and Solution assembly."""
+
+    name: str
+    module: ModuleType
+
+    @property
+    def title(self) -> str:
+        return self.module.TITLE
+
+    @property
+    def topic(self) -> str:
+        return self.module.TOPIC
+
+    @property
+    def summary(self) -> str:
+        doc = (self.module.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else self.title
+
+    @property
+    def description(self) -> str:
+        return (self.module.__doc__ or "").strip()
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self.module.PARAMS
+
+    @property
+    def conventions(self) -> tuple[Convention, ...]:
+        return self.module.CONVENTIONS
+
+    @property
+    def example(self) -> Example:
+        return self.module.EXAMPLE
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module, "KEYWORDS", ()))
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    # -- input --------------------------------------------------------------------------------
+    def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Parsed, validated parameters (InvalidInput names the field on any problem)."""
+        values = parse_params(self.params, raw, self.name)
+        check = getattr(self.module, "validate", None)
+        if check is not None:
+            check(values)
+        return values
+
+    def resolve_conventions(self, raw: Mapping[str, str] | None) -> dict[str, str]:
+        return resolve(self.conventions, raw, self.name)
+
+    def statement(self, values: Mapping[str, Any]) -> str:
+        return self.module.statement(values)
+
+    def use_numeric(self, values: Mapping[str, Any]) -> bool:
+        f = getattr(self.module, "use_numeric", None)
+        if f is not None:
+            return bool(f(values))
+        return any(isinstance(v, np.ndarray) for v in values.values())
+
+    # -- solving ------------------------------------------------------------------------------
+    def solve(self, params: Mapping[str, Any] | None = None, conventions: Mapping[str, str] | None = None,
+              *, path: str = "auto") -> Solution:
+        """Validate, choose the path ("exact", "numeric" or "auto" by size), solve, and assemble the Solution."""
+        values = self.validate(params or {})
+        conv = self.resolve_conventions(conventions)
+        if path not in ("auto", "exact", "numeric"):
+            raise InvalidInput("path", f"path must be 'auto', 'exact' or 'numeric'. Got {path!r} instead.")
+        if path == "auto":
+            path = "numeric" if self.use_numeric(values) else "exact"
+        d = (self.module.solve_numeric if path == "numeric" else self.module.solve)(values, conv)
+        return Solution(
+            family=self.name,
+            title=self.title,
+            params=params_to_json(self.params, values),
+            conventions=tuple(c.use(conv[c.name]) for c in self.conventions),
+            statement=self.statement(values),
+            steps=d.steps,
+            status=d.status,
+            path=path,
+            extras={"params_text": params_to_text(self.params, values), **d.extras},
+        )
+
+    def solve_example(self, conventions: Mapping[str, str] | None = None, **kw) -> Solution:
+        conv = dict(self.example.conventions)
+        conv.update(conventions or {})
+        return self.solve(dict(self.example.params), conv, **kw)
+
+    def generate(self, seed: int) -> dict[str, Any]:
+        """A random well-posed instance, reproducible from its seed."""
+        rng = np.random.default_rng(seed)
+        return self.module.generate(rng)
+
+    def schema(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "topic": self.topic,
+            "summary": self.summary,
+            "description": self.description,
+            "params": [p.schema() for p in self.params],
+            "conventions": [c.schema() for c in self.conventions],
+            "example": {"params": {k: str(v) if not isinstance(v, str) else v for k, v in self.example.params.items()},
+                        "conventions": dict(self.example.conventions), "source": self.example.source},
+        }
+
+
+def _check_module(name: str, mod: ModuleType) -> None:
+    missing = [a for a in _REQUIRED if not hasattr(mod, a)]
+    if missing:
+        raise TypeError(f"family module problems/{name}.py lacks {', '.join(missing)}")
+    if mod.TOPIC not in TOPICS:
+        raise TypeError(f"family {name}: TOPIC {mod.TOPIC!r} is not one of {sorted(TOPICS)}")
+
+
+_loaded: dict[str, Family] = {}
+
+
+def _load(name: str) -> Family:
+    fam = _loaded.get(name)
+    if fam is None:
+        mod = importlib.import_module(f"problems.{name}")
+        _check_module(name, mod)
+        fam = _loaded[name] = Family(name, mod)
+    return fam
+
+
+def names() -> list[str]:
+    """Family names without importing the family modules (fast: for `stepwise list` and completion)."""
+    import problems
+
+    return sorted(i.name for i in pkgutil.iter_modules(problems.__path__) if not i.name.startswith("_"))
+
+
+def summaries() -> dict[str, str]:
+    """name -> first docstring line, read from the source without importing (keeps `stepwise list` fast)."""
+    import ast
+    import problems
+
+    out = {}
+    for info in sorted(pkgutil.iter_modules(problems.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        path = f"{info.module_finder.path}/{info.name}.py"
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = ast.get_docstring(ast.parse(fh.read())) or ""
+        except OSError:  # pragma: no cover - zipped installs: fall back to importing
+            doc = _load(info.name).description
+        out[info.name] = doc.strip().splitlines()[0] if doc.strip() else info.name
+    return out
+
+
+def families() -> dict[str, Family]:
+    """Every family, imported and checked."""
+    return {n: _load(n) for n in names()}
+
+
+def get(name: str) -> Family:
+    """One family by name (imports only that module)."""
+    key = str(name).strip().lower().replace("-", "_")
+    known = names()
+    if key not in known:
+        raise UnknownFamily(str(name), known)
+    return _load(key)

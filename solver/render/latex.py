@@ -1,0 +1,60 @@
+"""A standalone LaTeX document (compiles with pdflatex; amsmath only)."""
+from __future__ import annotations
+
+from ..steps import Solution, Table
+from .walk import STATUS_TEXT, numbered
+
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_UNICODE = {"≥": r"$\geq$", "≤": r"$\leq$", "·": r"$\cdot$", "∞": r"$\infty$", "−": "-", "×": r"$\times$",
+            "→": r"$\to$", "≈": r"$\approx$", "η": r"$\eta$", "β": r"$\beta$", "σ": r"$\sigma$", "±": r"$\pm$",
+            "ε": r"$\epsilon$", "λ": r"$\lambda$", "‖": r"$\|$", "≠": r"$\neq$", "√": r"$\surd$"}
+
+
+def escape(s: str) -> str:
+    out = "".join(_SPECIAL.get(ch, ch) for ch in s)
+    for k, v in _UNICODE.items():
+        out = out.replace(k, v)
+    return out
+
+
+def _table(t: Table) -> list[str]:
+    cols = "r" * len(t.columns)
+    lines = [r"\begin{center}", r"\begin{tabular}{%s}" % cols, r"\hline",
+             " & ".join(f"${c.latex}$" for c in t.columns) + r" \\ \hline"]
+    lines += [" & ".join(escape(c) for c in r) + r" \\" for r in t.rows]
+    lines += [r"\hline", r"\end{tabular}", r"\end{center}"]
+    return lines
+
+
+def render_latex(sol: Solution) -> str:
+    out = [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
+           r"\begin{document}", r"\section*{%s}" % escape(sol.title), r"\paragraph{Problem.} " + escape(sol.statement)]
+    if sol.conventions:
+        out.append(r"\paragraph{Conventions used.}")
+        out.append(r"\begin{itemize}")
+        out += [r"\item \texttt{%s} = \texttt{%s}: %s" % (escape(c.name), escape(c.choice), escape(c.description))
+                for c in sol.conventions]
+        out.append(r"\end{itemize}")
+    out.append(r"\subsection*{Solution}")
+    for num, depth, s in numbered(sol):
+        out.append(r"\paragraph{%s. %s}" % (num, escape(s.title)))
+        if s.text:
+            out.append(escape(s.text))
+        maths = [m.latex for m in (s.formula, s.substituted) if m]
+        if s.value and (s.formula is None or s.value.latex != s.formula.latex):
+            maths.append(s.value.latex)
+        if maths:
+            out.append(r"\begin{gather*}" + r" \\ ".join(maths) + r"\end{gather*}")
+        if s.table:
+            out += _table(s.table)
+    out.append(r"\subsection*{Answers}")
+    out.append("Status: " + STATUS_TEXT[sol.status] + ".")
+    out.append(r"\begin{itemize}")
+    for name, a in sol.answers.items():
+        if isinstance(a.value, list) and a.value and isinstance(a.value[0], dict):
+            continue
+        out.append(r"\item \textbf{%s} $= %s$" % (escape(name), a.latex))
+    out.append(r"\end{itemize}")
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,246 @@
+"""Steps and Solutions: typed, immutable, JSON-serialisable records of a worked solution (schema 1).
+
+A Solution is a tree of Steps. A Step states one thing: a given, a general formula, the formula with
+the numbers substituted, the value, a comparison, an update, a conclusion or a note. Answers live on
+the steps that establish them and a Solution reads its answers from its steps, so the explanation and
+the answer cannot disagree. Renderers (solver.render) walk this tree; they know no family.
+
+JSON contract (stable; bump SCHEMA_VERSION on any incompatible change):
+    {"schema": 1, "family": str, "title": str, "params": {name: value}, "conventions": {name: choice},
+     "convention_notes": [{"name", "choice", "description"}], "statement": str,
+     "steps": [step...], "answers": {name: {"value", "display", "latex", "tolerance", "unit"}},
+     "status": "solved" | "not_converged" | "unsupported" | "undefined", "path": "exact" | "numeric"}
+    step = {"kind", "title", "text", "formula", "substituted", "value" (each {"latex", "text"} or null),
+            "table" ({"columns": [...], "rows": [[...]]} or null), "answers": [name...], "children": [step...]}
+Vectors and matrices are nested lists of numbers; infinities are the strings "inf" and "-inf".
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from .numbers import Tolerance, from_json_number
+
+SCHEMA_VERSION = 1
+
+#: The step vocabulary. `given`: a datum of the problem; `formula`: a general rule; `substitute`:
+#: numbers put into a rule; `compute`: a value worked out; `update`: a parameter changed; `compare`:
+#: a test (prediction vs label, a check); `conclude`: an answer stated; `note`: a remark (a
+#: convention, a mistake in the notes, why something is done).
+KINDS = ("given", "formula", "substitute", "compute", "update", "compare", "conclude", "note")
+
+#: Solution status. Only invalid input raises; everything else is a status with an explaining step.
+STATUSES = ("solved", "not_converged", "unsupported", "undefined")
+
+
+@dataclass(frozen=True)
+class Math:
+    """One piece of mathematics in two spellings: LaTeX (for Markdown, LaTeX, HTML) and plain text (terminal)."""
+
+    latex: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"latex": self.latex, "text": self.text}
+
+    @classmethod
+    def from_json(cls, data) -> "Math | None":
+        return None if data is None else cls(data["latex"], data["text"])
+
+
+@dataclass(frozen=True)
+class Table:
+    """A trace table: column headers (each Math) and rows of display cells (already formatted strings)."""
+
+    columns: tuple[Math, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def to_json(self) -> dict:
+        return {"columns": [c.to_json() for c in self.columns], "rows": [list(r) for r in self.rows]}
+
+    @classmethod
+    def from_json(cls, data) -> "Table | None":
+        if data is None:
+            return None
+        return cls(tuple(Math.from_json(c) for c in data["columns"]), tuple(tuple(r) for r in data["rows"]))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A named answer established by a step.
+
+    `value`: JSON data (number, bool, string, nested list, or list of row dicts for traces);
+    `display`: the value as an exam would print it; `latex`: the same in LaTeX (exact form when there
+    is one, e.g. \\frac{37+\\sqrt{565}}{2}); `tolerance`: what a grader accepts (None for exact
+    answers such as booleans, counts and traces).
+    """
+
+    name: str
+    value: Any
+    display: str
+    latex: str
+    tolerance: Tolerance | None = None
+    unit: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "value": self.value,
+            "display": self.display,
+            "latex": self.latex,
+            "tolerance": None if self.tolerance is None else self.tolerance.to_json(),
+            "unit": self.unit,
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: dict) -> "Answer":
+        return cls(name, data["value"], data["display"], data["latex"], Tolerance.from_json(data.get("tolerance")), data.get("unit", ""))
+
+    def numeric_value(self):
+        """The value with 'inf' strings turned back into floats (nested lists kept)."""
+        return _denumber(self.value)
+
+
+def _denumber(v):
+    if isinstance(v, list):
+        return [_denumber(x) for x in v]
+    return from_json_number(v)
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    title: str
+    text: str = ""
+    formula: Math | None = None
+    substituted: Math | None = None
+    value: Math | None = None
+    table: Table | None = None
+    answers: tuple[Answer, ...] = ()
+    children: tuple["Step", ...] = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown step kind {self.kind!r}; one of {KINDS}")
+
+    def walk(self) -> Iterator["Step"]:
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def to_json(self, answers_out: dict | None = None) -> dict:
+        if answers_out is not None:
+            for a in self.answers:
+                answers_out[a.name] = a.to_json()
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "text": self.text,
+            "formula": None if self.formula is None else self.formula.to_json(),
+            "substituted": None if self.substituted is None else self.substituted.to_json(),
+            "value": None if self.value is None else self.value.to_json(),
+            "table": None if self.table is None else self.table.to_json(),
+            "answers": [a.name for a in self.answers],
+            "children": [c.to_json(answers_out) for c in self.children],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, answers: Mapping[str, dict]) -> "Step":
+        return cls(
+            kind=data["kind"],
+            title=data["title"],
+            text=data.get("text", ""),
+            formula=Math.from_json(data.get("formula")),
+            substituted=Math.from_json(data.get("substituted")),
+            value=Math.from_json(data.get("value")),
+            table=Table.from_json(data.get("table")),
+            answers=tuple(Answer.from_json(n, answers[n]) for n in data.get("answers", [])),
+            children=tuple(cls.from_json(c, answers) for c in data.get("children", [])),
+        )
+
+
+@dataclass(frozen=True)
+class ConventionUse:
+    """A convention as a solution used it: its name, the chosen option, and the sentence explaining it."""
+
+    name: str
+    choice: str
+    description: str
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "choice": self.choice, "description": self.description}
+
+
+@dataclass(frozen=True)
+class Solution:
+    family: str
+    title: str
+    params: Mapping[str, Any]
+    conventions: tuple[ConventionUse, ...]
+    statement: str
+    steps: tuple[Step, ...]
+    status: str = "solved"
+    path: str = "exact"
+    schema: int = SCHEMA_VERSION
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; one of {STATUSES}")
+        seen: set[str] = set()
+        for step in self.walk():
+            for a in step.answers:
+                if a.name in seen:
+                    raise ValueError(f"answer {a.name!r} is established by two steps")
+                seen.add(a.name)
+
+    def walk(self) -> Iterator[Step]:
+        for s in self.steps:
+            yield from s.walk()
+
+    @property
+    def answers(self) -> dict[str, Answer]:
+        """The answers, read from the steps that establish them, in step order."""
+        return {a.name: a for step in self.walk() for a in step.answers}
+
+    @property
+    def convention_choices(self) -> dict[str, str]:
+        return {c.name: c.choice for c in self.conventions}
+
+    def to_json(self) -> dict:
+        answers: dict[str, dict] = {}
+        steps = [s.to_json(answers) for s in self.steps]
+        return {
+            "schema": self.schema,
+            "family": self.family,
+            "title": self.title,
+            "params": dict(self.params),
+            "conventions": self.convention_choices,
+            "convention_notes": [c.to_json() for c in self.conventions],
+            "statement": self.statement,
+            "steps": steps,
+            "answers": answers,
+            "status": self.status,
+            "path": self.path,
+            "extras": dict(self.extras),
+        }
+
+    def dumps(self, **kw) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, **kw)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Solution":
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"unsupported solution schema {data.get('schema')!r}; this Stepwise reads schema {SCHEMA_VERSION}")
+        answers = data.get("answers", {})
+        return cls(
+            family=data["family"],
+            title=data.get("title", data["family"]),
+            params=data["params"],
+            conventions=tuple(ConventionUse(c["name"], c["choice"], c["description"]) for c in data.get("convention_notes", [])),
+            statement=data["statement"],
+            steps=tuple(Step.from_json(s, answers) for s in data["steps"]),
+            status=data.get("status", "solved"),
+            path=data.get("path", "exact"),
+            extras=data.get("extras", {}),
+        )

@@ -1,0 +1,359 @@
+"""The step builder: formula -> formula with the numbers substituted -> value, on SymPy.
+
+A family writes each rule once as a SymPy expression over named symbols (`sym("eta", r"\\eta")`).
+`Derivation.compute(title, lhs, expr, values)` then produces one Step carrying
+- the general formula, printed by SymPy (LaTeX and plain text),
+- the same formula with each symbol printed as its number (the structure is printed as written, not
+  re-simplified: substitution happens in the printer, not in the expression),
+- the value, exact when it is rational (a typed 0.1 stays 1/10) and otherwise evaluated to
+  `WORKING_DIGITS` significant digits, which later steps carry on with.
+The same expression gives the NumPy path (`numpy_function`), so explanation, exact values and the
+vectorised reference come from one definition.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from .functions import relu, sigmoid
+from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, Tolerance, format_number, short,
+                      terminating, to_json_number, tolerance_for)
+from .steps import Answer, Math, Solution, Step, Table
+
+#: LaTeX spellings of symbols whose plain-text names are ASCII ("m_hat" prints as \hat{m}_{t}).
+_LATEX_NAMES: dict[sp.Symbol, str] = {}
+
+
+def sym(text: str, latex: str | None = None, **assumptions) -> sp.Symbol:
+    """A symbol with a plain-text name (terminal output) and a LaTeX name (everything else)."""
+    s = sp.Symbol(text, **assumptions)
+    if latex is not None:
+        _LATEX_NAMES[s] = latex
+    return s
+
+
+def symbols(spec: str, **assumptions) -> tuple[sp.Symbol, ...]:
+    """`symbols("eta:\\eta beta:\\beta g")` -> symbols with optional LaTeX names after a colon."""
+    out = []
+    for part in spec.split():
+        text, _, tex = part.partition(":")
+        out.append(sym(text, tex or None, **assumptions))
+    return tuple(out)
+
+
+def is_vector(v: Any) -> bool:
+    return isinstance(v, (tuple, list)) or (isinstance(v, np.ndarray) and v.ndim >= 1)
+
+
+def number_latex(v: Any, sig: int = 6) -> str:
+    """A number as it appears in a worked step: exact when short (0.125, \\frac{1}{3}), else `sig` figures."""
+    if is_vector(v):
+        if v and is_vector(v[0]):
+            rows = r" \\ ".join(" & ".join(number_latex(x, sig) for x in r) for r in v)
+            return r"\begin{pmatrix} %s \end{pmatrix}" % rows
+        return r"\left(" + ", ".join(number_latex(x, sig) for x in v) + r"\right)"
+    if isinstance(v, bool):
+        return r"\text{%s}" % ("true" if v else "false")
+    if isinstance(v, str):
+        return r"\text{%s}" % v
+    if isinstance(v, sp.Basic):
+        if v is sp.oo:
+            return r"\infty"
+        if v is sp.S.NegativeInfinity:
+            return r"-\infty"
+        if v.is_Rational:
+            t = terminating(v)
+            if t is not None and len(t) <= 14:
+                return t
+            if abs(v.q) < 1000 and abs(v.p) < 10 ** 6:
+                return ("-" if v < 0 else "") + r"\frac{%d}{%d}" % (abs(v.p), v.q)
+    s = short(v, sig)
+    if "e" in s and not s.startswith(("∞", "-∞")):
+        mant, _, ex = s.partition("e")
+        return r"%s \times 10^{%d}" % (mant, int(ex))
+    return s.replace("∞", r"\infty")
+
+
+def number_text(v: Any, sig: int = 6) -> str:
+    if is_vector(v):
+        if v and is_vector(v[0]):
+            return "[" + ", ".join(number_text(r, sig) for r in v) + "]"
+        return "(" + ", ".join(number_text(x, sig) for x in v) + ")"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, sp.Basic) and v.is_Rational and terminating(v) is None and abs(v.q) < 1000:
+        return f"{v.p}/{v.q}"
+    return short(v, sig)
+
+
+def _negative(v: Any) -> bool:
+    try:
+        return not is_vector(v) and not isinstance(v, (bool, str)) and bool(v < 0)
+    except TypeError:
+        return False
+
+
+class _SubLatex(LatexPrinter):
+    """LaTeX printer that prints chosen symbols as numbers (negative ones in parentheses)."""
+
+    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int):
+        super().__init__({"symbol_names": _LATEX_NAMES, "mul_symbol": "dot", "order": "none"})
+        self._values = values
+        self._sig = sig
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr in self._values:
+            v = self._values[expr]
+            s = number_latex(v, self._sig)
+            return r"\left(%s\right)" % s if _negative(v) else s
+        return super()._print_Symbol(expr, style)
+
+
+class _SubText(StrPrinter):
+    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int):
+        super().__init__({"order": "none"})
+        self._values = values
+        self._sig = sig
+
+    def _print_Symbol(self, expr):
+        if expr in self._values:
+            v = self._values[expr]
+            s = number_text(v, self._sig)
+            return f"({s})" if _negative(v) else s
+        return expr.name
+
+
+def latex(expr: Any) -> str:
+    if isinstance(expr, str):
+        return expr
+    return LatexPrinter({"symbol_names": _LATEX_NAMES, "order": "none"}).doprint(expr)
+
+
+def text(expr: Any) -> str:
+    if isinstance(expr, str):
+        return expr
+    return StrPrinter({"order": "none"}).doprint(expr)
+
+
+def math(expr: Any) -> Math:
+    """A Math (LaTeX + text) for a SymPy expression, an Eq, or a plain number."""
+    if isinstance(expr, Math):
+        return expr
+    if isinstance(expr, (sp.Basic,)) and not expr.is_Number:
+        return Math(latex(expr), text(expr))
+    return Math(number_latex(expr), number_text(expr))
+
+
+def equation(lhs: Any, rhs: Any) -> Math:
+    return Math(f"{latex(lhs)} = {latex(rhs)}", f"{text(lhs)} = {text(rhs)}")
+
+
+def substituted(lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], sig: int = 6) -> Math:
+    """The formula with each symbol in `values` printed as its number; the structure is kept as written."""
+    return Math(f"{latex(lhs)} = {_SubLatex(values, sig).doprint(expr)}",
+                f"{text(lhs)} = {_SubText(values, sig).doprint(expr)}")
+
+
+def _as_sympy(v: Any) -> Any:
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, bool):
+        return sp.Integer(int(v))
+    if isinstance(v, int):
+        return sp.Integer(v)
+    if isinstance(v, float):
+        return sp.Float(v, WORKING_DIGITS)
+    if isinstance(v, np.generic):
+        return _as_sympy(v.item())
+    raise TypeError(f"cannot use {v!r} as a number")
+
+
+def finish(value: sp.Expr, keep: str = "auto") -> sp.Expr:
+    """Rationals stay exact; other values become Floats of WORKING_DIGITS digits, unless keep='exact'."""
+    if keep == "exact" or value.is_Rational or value in (sp.oo, sp.S.NegativeInfinity, sp.zoo, sp.nan):
+        return value
+    v = value.evalf(WORKING_DIGITS)
+    if v.is_Float or v.is_Integer or v.is_Rational:
+        return v
+    if v.is_number and v.is_real is not False:
+        re_v = sp.re(v)
+        if abs(sp.im(v)) < sp.Float("1e-30"):
+            return sp.Float(re_v, WORKING_DIGITS)
+    return v
+
+
+def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, Any], keep: str = "auto"):
+    """Value of `expr` at `values`; vector values broadcast elementwise (scalars are shared)."""
+    lengths = {len(v) for v in values.values() if is_vector(v)}
+    if lengths:
+        if len(lengths) > 1:
+            raise ValueError(f"vectors of different lengths {sorted(lengths)} in one formula")
+        (n,) = lengths
+        return tuple(evaluate(expr, {k: (v[i] if is_vector(v) else v) for k, v in values.items()}, keep) for i in range(n))
+    reps = {k: _as_sympy(v) for k, v in values.items()}
+    return finish(expr.xreplace(reps), keep)
+
+
+def make_answer(name: str, value: Any, *, precision: Precision | None = None, tolerance: Tolerance | None = None,
+                exact_latex: str | None = None, up_to_sign: bool = False, unit: str = "") -> Answer:
+    """An Answer for a number, bool, string, vector, matrix or list of row dicts (a trace)."""
+    precision = precision or DEFAULT_PRECISION
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        disp = "none" if value is None else (("true" if value else "false") if isinstance(value, bool) else value)
+        return Answer(name, value, disp, r"\text{%s}" % disp, None, unit)
+    if isinstance(value, int):
+        return Answer(name, value, str(value), str(value), None, unit)
+    if isinstance(value, list) and value and isinstance(value[0], dict):  # trace rows
+        return Answer(name, value, f"{len(value)} rows", r"\text{%d rows}" % len(value), None, unit)
+    if is_vector(value):
+        data = _json_nested(value)
+        disp = _display_nested(value, precision)
+        tol = tolerance or tolerance_for(precision)
+        if up_to_sign:
+            tol = Tolerance(tol.abs, tol.rel, True)
+        return Answer(name, data, disp, exact_latex or _latex_nested(value, precision), tol, unit)
+    tol = tolerance or (None if _is_integer(value) else tolerance_for(precision))
+    disp = format_number(value, precision) if not _is_integer(value) else str(int(value))
+    lat = exact_latex or _exact_latex(value) or disp.replace("∞", r"\infty")
+    return Answer(name, to_json_number(value), disp, lat, tol, unit)
+
+
+def _is_integer(v) -> bool:
+    return isinstance(v, sp.Basic) and v.is_Integer
+
+
+def _exact_latex(v) -> str | None:
+    if isinstance(v, sp.Basic) and v.is_Rational and not v.is_Integer:
+        return number_latex(v)
+    return None
+
+
+def _json_nested(v):
+    if is_vector(v):
+        return [_json_nested(x) for x in v]
+    return to_json_number(v)
+
+
+def _display_nested(v, precision) -> str:
+    if is_vector(v):
+        if len(v) and is_vector(v[0]):
+            return "[" + ", ".join(_display_nested(r, precision) for r in v) + "]"
+        return "(" + ", ".join(_display_nested(x, precision) for x in v) + ")"
+    if _is_integer(v) or isinstance(v, int):
+        return str(int(v))
+    return format_number(v, precision)
+
+
+def _latex_nested(v, precision) -> str:
+    if len(v) and is_vector(v[0]):
+        rows = r" \\ ".join(" & ".join(_display_nested(x, precision) for x in r) for r in v)
+        return r"\begin{pmatrix} %s \end{pmatrix}" % rows
+    return r"\left(" + ", ".join(_display_nested(x, precision) for x in v) + r"\right)"
+
+
+class Derivation:
+    """A mutable builder of steps that a family's `solve` fills in and returns; the engine makes the Solution.
+
+    `group(title)` nests the steps made inside it as children of one step (an epoch, one update).
+    """
+
+    def __init__(self):
+        self._stack: list[list[Step]] = [[]]
+        self.status = "solved"
+        self.extras: dict[str, Any] = {}
+
+    # -- structure ------------------------------------------------------------------------------
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        if len(self._stack) != 1:
+            raise RuntimeError("unclosed group")
+        return tuple(self._stack[0])
+
+    def add(self, step: Step) -> Step:
+        self._stack[-1].append(step)
+        return step
+
+    @contextlib.contextmanager
+    def group(self, title: str, text: str = "", kind: str = "compute", answers: Sequence[Answer] = ()):
+        self._stack.append([])
+        try:
+            yield self
+        finally:
+            children = self._stack.pop()
+            self.add(Step(kind, title, text=text, children=tuple(children), answers=tuple(answers)))
+
+    # -- step kinds -----------------------------------------------------------------------------
+    def given(self, title: str, value: Any = None, *, text: str = "", lhs: Any = None) -> Step:
+        val = None
+        if value is not None:
+            val = (Math(f"{latex(lhs)} = {number_latex(value)}", f"{text(lhs)} = {number_text(value)}") if lhs is not None
+                   else Math(number_latex(value), number_text(value)))
+        return self.add(Step("given", title, text=text, value=val))
+
+    def formula(self, title: str, lhs: Any, rhs: Any, *, text: str = "") -> Step:
+        return self.add(Step("formula", title, text=text, formula=equation(lhs, rhs)))
+
+    def note(self, title: str, text: str) -> Step:
+        return self.add(Step("note", title, text=text))
+
+    def compute(self, title: str, lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], *,
+                answer: str | None = None, precision: Precision | None = None, tolerance: Tolerance | None = None,
+                keep: str = "auto", text: str = "", kind: str = "compute", sig: int = 6,
+                value: Any = None, up_to_sign: bool = False):
+        """One formula -> substitution -> value step; returns the value (exact or WORKING_DIGITS Float).
+
+        `value` overrides evaluation (for quantities computed by a rule SymPy cannot evaluate directly).
+        """
+        result = evaluate(expr, values, keep) if value is None else value
+        answers = ()
+        if answer:
+            answers = (make_answer(answer, result, precision=precision, tolerance=tolerance, up_to_sign=up_to_sign),)
+        self.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, values, sig),
+                      value=Math(f"{latex(lhs)} = {_value_latex(result, sig)}", f"{text_of(lhs)} = {number_text(result, sig)}"),
+                      answers=answers))
+        return result
+
+    def compare(self, title: str, text: str, *, formula: Math | None = None, value: Math | None = None) -> Step:
+        return self.add(Step("compare", title, text=text, formula=formula, value=value))
+
+    def table(self, title: str, columns: Sequence[Any], rows: Iterable[Sequence[Any]], *, text: str = "",
+              answer: Answer | None = None, sig: int = 6) -> Step:
+        cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
+        body = tuple(tuple(c if isinstance(c, str) else number_text(c, sig) for c in r) for r in rows)
+        return self.add(Step("compute", title, text=text, table=Table(cols, body), answers=(answer,) if answer else ()))
+
+    def conclude(self, title: str, text: str = "", answers: Sequence[Answer] = (), value: Math | None = None) -> Step:
+        return self.add(Step("conclude", title, text=text, answers=tuple(answers), value=value))
+
+    def answer_step(self, title: str, answer: Answer, *, text: str = "", kind: str = "conclude") -> Step:
+        """A step whose value is the answer's display (for answers computed outside `compute`)."""
+        val = Math(answer.latex, answer.display)
+        return self.add(Step(kind, title, text=text, value=val, answers=(answer,)))
+
+
+def text_of(lhs: Any) -> str:
+    return text(lhs)
+
+
+def _value_latex(v, sig):
+    lat = number_latex(v, sig)
+    if isinstance(v, sp.Float) or (isinstance(v, sp.Basic) and not v.is_Rational and v.is_number):
+        return r"\approx " + lat if not lat.startswith(r"\infty") else lat
+    return lat
+
+
+def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):
+    """The same rule as a vectorised NumPy function (sigmoid and relu included)."""
+    mods = [{"sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0.0)}, "numpy"]
+    return sp.lambdify(args, expr, modules=mods)
+
+
+__all__ = ["sym", "symbols", "Derivation", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
+           "substituted", "number_latex", "number_text", "numpy_function", "sigmoid", "relu", "Solution"]
