@@ -293,7 +293,7 @@ class Derivation:
     def given(self, title: str, value: Any = None, *, text: str = "", lhs: Any = None) -> Step:
         val = None
         if value is not None:
-            val = (Math(f"{latex(lhs)} = {number_latex(value)}", f"{text(lhs)} = {number_text(value)}") if lhs is not None
+            val = (Math(f"{latex(lhs)} = {number_latex(value)}", f"{text_of(lhs)} = {number_text(value)}") if lhs is not None
                    else Math(number_latex(value), number_text(value)))
         return self.add(Step("given", title, text=text, value=val))
 
