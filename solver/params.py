@@ -237,13 +237,13 @@ class Choice(Spec):
         return {"type": "choice", "accepts": self.describe(), "options": dict(self.options)}
 
 
-def _entries(raw) -> tuple | np.ndarray:
+def _entries(raw, accepts: str) -> tuple | np.ndarray:
     """Flatten-free conversion of list-like input to a tuple/array structure, or parse text."""
     if isinstance(raw, str):
         try:
             return P.parse_array(raw)
         except P.ParseError as e:
-            raise SpecError(str(e)) from None
+            raise SpecError(f"{e}; it takes {accepts}") from None
     if isinstance(raw, np.ndarray):
         return raw
     if isinstance(raw, (list, tuple)):
@@ -287,7 +287,7 @@ class Vector(Spec):
     kind = "vector"
 
     def parse(self, raw):
-        data = _entries(raw)
+        data = _entries(raw, self.describe())
         if isinstance(data, np.ndarray):
             a = _float_array(data, 1) if data.ndim == 1 else _float_array(data.reshape(-1) if 1 in data.shape and data.ndim == 2 else data, 1)
             self._check_len(a.size)
@@ -358,7 +358,7 @@ class Matrix(Spec):
     kind = "matrix"
 
     def parse(self, raw):
-        data = _entries(raw)
+        data = _entries(raw, self.describe())
         if isinstance(data, np.ndarray):
             a = _float_array(data if data.ndim == 2 else data.reshape(1, -1), 2)
             self._check_shape(*a.shape)
