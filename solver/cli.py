@@ -35,7 +35,7 @@ class _Usage(Exception):
 
 
 def _cmd_list(args) -> int:
-    from .registry import summaries
+    from .catalog import summaries
 
     items = summaries()
     width = max((len(n) for n in items), default=0)

@@ -55,7 +55,10 @@ class Example:
 
 class UnknownFamily(InvalidInput):
     def __init__(self, name: str, known: list[str]):
-        close = [k for k in known if name.lower() in k or k in name.lower()]
+        import difflib
+
+        key = name.lower()
+        close = [k for k in known if key and (key in k or k in key)] or difflib.get_close_matches(key, known, n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(close)}?" if close else f" Known families: {', '.join(known)}."
         super().__init__("family", f"There is no family '{name}'.{hint}")
 
@@ -194,30 +197,7 @@ def _load(name: str) -> Family:
     return fam
 
 
-def names() -> list[str]:
-    """Family names without importing the family modules (fast: for `stepwise list` and completion)."""
-    import problems
-
-    return sorted(i.name for i in pkgutil.iter_modules(problems.__path__) if not i.name.startswith("_"))
-
-
-def summaries() -> dict[str, str]:
-    """name -> first docstring line, read from the source without importing (keeps `stepwise list` fast)."""
-    import ast
-    import problems
-
-    out = {}
-    for info in sorted(pkgutil.iter_modules(problems.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        path = f"{info.module_finder.path}/{info.name}.py"
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = ast.get_docstring(ast.parse(fh.read())) or ""
-        except OSError:  # pragma: no cover - zipped installs: fall back to importing
-            doc = _load(info.name).description
-        out[info.name] = doc.strip().splitlines()[0] if doc.strip() else info.name
-    return out
+from .catalog import names, summaries  # noqa: E402  (light: no SymPy, for `stepwise list`)
 
 
 def families() -> dict[str, Family]:

@@ -1,0 +1,268 @@
+"""Engine unit tests: exam rounding, tolerances, parameter specs and messages, the step builder, JSON."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from solver.conventions import EPS_PLACEMENT, Convention, resolve
+from solver.numbers import Precision, Tolerance, exact, format_number, round_decimal, terminating, tolerance_for
+from solver.params import (Bool, Choice, Expr, Int, InvalidInput, Matrix, Param, Real, Vector, parse_params,
+                           params_to_json)
+from solver.steps import Answer, Math, Solution, Step
+from solver.symbolic import Derivation, evaluate, make_answer, number_latex, substituted, sym
+
+
+# ---- numbers -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("x,prec,want", [
+    (sp.Rational(1, 8), Precision(dp=2), "0.13"),          # half away from zero, not banker's 0.12
+    (sp.Rational(-1, 8), Precision(dp=2), "-0.13"),
+    (0.125, Precision(dp=2), "0.13"),                      # the float 0.125 is exactly representable
+    (2.675, Precision(dp=2), "2.68"),                      # typed 2.675 rounds as typed (binary 2.67499...)
+    (sp.Float("0.468995593589281", 30), Precision(dp=3), "0.469"),
+    (sp.Float("30.38486", 30), Precision(sig=3), "30.4"),
+    (9.996, Precision(sig=3), "10.0"),
+    (sp.Rational(1, 3), Precision(sig=4), "0.3333"),
+    (0, Precision(sig=3), "0.00"),
+    (sp.oo, Precision(dp=4), "∞"),
+    (sp.Float("7.552e-42", 30), Precision(sig=4), "7.552e-42"),
+    (1e-7, Precision(dp=4), "1.000e-7"),                   # too small for 4 dp: not a misleading 0.0000
+])
+def test_exam_rounding(x, prec, want):
+    assert format_number(x, prec) == want
+
+
+def test_round_decimal_sig_figs_carry():
+    assert str(round_decimal(Decimal("0.09996"), Precision(sig=3))) == "0.100"
+
+
+def test_terminating_decimals():
+    assert terminating(sp.Rational(1, 8)) == "0.125"
+    assert terminating(sp.Rational(1, 3)) is None
+    assert terminating(sp.Rational(-7, 20)) == "-0.35"
+
+
+def test_exact_uses_the_shortest_decimal():
+    assert exact(0.1) == sp.Rational(1, 10)
+    assert exact(sp.Float("0.25")) == sp.Rational(1, 4)
+
+
+def test_tolerance_half_unit_and_sign():
+    t = tolerance_for(Precision(dp=4))
+    assert t.accepts(0.46899, 0.469) and not t.accepts(0.4689, 0.469)
+    up = Tolerance(abs=1e-3, up_to_sign=True)
+    assert up.accepts([-0.5574, 0.8303], [0.5574, -0.8303])
+    assert not Tolerance(abs=1e-3).accepts([-0.5574, 0.8303], [0.5574, -0.8303])
+    assert not up.accepts([0.5574, 0.8303], [0.5574, -0.8303])  # a mixed flip is a different vector
+    assert Tolerance(rel=0.01).accepts(101, 100) and not Tolerance(rel=0.01).accepts(102, 100)
+    assert Tolerance().accepts(float("inf"), float("inf"))
+
+
+# ---- params ----------------------------------------------------------------------------------------
+def test_real_message_is_sklearn_style():
+    p = Param("lr", Real(0, None, closed="neither"))
+    with pytest.raises(InvalidInput) as e:
+        p.parse("-0.1", "adam")
+    assert e.value.field == "lr"
+    assert e.value.message == "The 'lr' parameter of adam must be a number in the range (0, inf). Got '-0.1' instead."
+
+
+def test_real_is_exact():
+    assert Real().parse("0.1") == sp.Rational(1, 10)
+    assert Real().parse("1/3") == sp.Rational(1, 3)
+    assert Real().parse("1e-8") == sp.Rational(1, 10**8)
+    assert Real().parse("−2") == -2  # unicode minus
+    assert Real().parse(0.1) == sp.Rational(1, 10)
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", float("nan"), float("inf"), "1e999999", True, [1]])
+def test_real_rejects_non_finite_and_non_numbers(raw):
+    with pytest.raises(InvalidInput):
+        Param("x", Real()).parse(raw)
+
+
+def test_int_bool_choice():
+    assert Int(1, 10).parse("3") == 3
+    with pytest.raises(InvalidInput, match=r"integer in the range \[1, 10\]"):
+        Param("n", Int(1, 10)).parse("2.5")
+    assert Bool().parse("yes") is True and Bool().parse("false") is False and Bool().parse(0) is False
+    c = Choice({"e": "natural", "2": "bits"})
+    assert c.parse("E") == "e" and c.parse(2) == "2"
+    with pytest.raises(InvalidInput, match="one of 'e', '2'"):
+        Param("base", c).parse("3")
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "(-1, 2)", "1 2", "1, 2", "[[1, 2]]", "1; 2"])
+def test_vector_forms(text):
+    v = Vector().parse(text)
+    assert len(v) == 2 and all(isinstance(x, sp.Rational) for x in v)
+
+
+@pytest.mark.parametrize("text", ["[[1,2],[3,4]]", "1 2; 3 4", "1 2\n3 4", "(1,2), (3,4)", "[1 2; 3 4]"])
+def test_matrix_forms(text):
+    assert Matrix().parse(text) == ((1, 2), (3, 4))
+
+
+def test_matrix_ragged_and_shape_messages():
+    with pytest.raises(InvalidInput, match="row 2 has 1 entry but row 1 has 2"):
+        Param("A", Matrix()).parse("1 2; 3")
+    with pytest.raises(InvalidInput, match="square"):
+        Param("A", Matrix(square=True)).parse("1 2 3; 4 5 6")
+
+
+def test_numpy_input_stays_float_and_is_checked():
+    a = Vector().parse(np.arange(5.0))
+    assert isinstance(a, np.ndarray) and a.dtype == np.float64 and not a.flags.writeable
+    with pytest.raises(InvalidInput, match="finite"):
+        Param("g", Vector()).parse(np.array([1.0, np.nan]))
+
+
+def test_expr_is_whitelisted_and_never_evaluated():
+    x, y = sp.symbols("x y", real=True)
+    assert Expr().parse("x**2 + 4*y**2") == x**2 + 4 * y**2
+    for bad in ["__import__('os').system('true')", "x.__class__", "exec('1')", "9**9**9", "lambda: 1"]:
+        with pytest.raises(InvalidInput):
+            Param("loss", Expr()).parse(bad)
+
+
+def test_parse_params_unknown_missing_default():
+    params = (Param("a", Real(), required=True), Param("b", Int(), default="3"), Param("c", Bool()))
+    assert parse_params(params, {"a": "1"}, "fam") == {"a": 1, "b": 3, "c": None}
+    with pytest.raises(InvalidInput) as e:
+        parse_params(params, {}, "fam")
+    assert e.value.field == "a" and "required" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        parse_params(params, {"a": "1", "z": "2"}, "fam")
+    assert e.value.field == "z" and "its parameters: a, b, c" in e.value.message
+    assert params_to_json(params, {"a": sp.Rational(1, 2), "b": 3, "c": None}) == {"a": 0.5, "b": 3}
+
+
+# ---- conventions -------------------------------------------------------------------------------------
+def test_conventions_resolve_and_name_bad_choices():
+    assert resolve((EPS_PLACEMENT,), None) == {"eps_placement": "inside"}
+    assert resolve((EPS_PLACEMENT,), {"eps_placement": "OUTSIDE"}) == {"eps_placement": "outside"}
+    with pytest.raises(InvalidInput) as e:
+        resolve((EPS_PLACEMENT,), {"eps_placement": "middle"}, "adam")
+    assert e.value.field == "eps_placement" and "'inside', 'outside'" in e.value.message
+    with pytest.raises(ValueError):
+        Convention("x", "X", {"a": "A"}, default="b")
+
+
+# ---- step builder ------------------------------------------------------------------------------------
+def test_compute_shows_formula_substitution_and_exact_value():
+    m, b1, g = sym("m"), sym("beta1", r"\beta_{1}"), sym("g")
+    with sp.evaluate(False):
+        rule = b1 * m + (1 - b1) * g
+    d = Derivation()
+    v = d.compute("First moment", m, rule, {m: 0, b1: sp.Rational(9, 10), g: -2}, answer="m")
+    assert v == sp.Rational(-1, 5)
+    (step,) = d.steps
+    assert step.formula.latex == r"m = \beta_{1} m + \left(1 - \beta_{1}\right) g"
+    # the structure stays as written, numbers in place of symbols, negatives in parentheses
+    assert step.substituted.latex == r"m = 0.9 \cdot 0 + \left(1 - 0.9\right) \cdot \left(-2\right)"
+    assert step.substituted.text == "m = 0.9*0 + (1 - 0.9)*(-2)"
+    assert step.value.text == "m = -0.2"
+    assert step.answers[0].value == -0.2 and step.answers[0].display == "-0.2000"
+
+
+def test_non_rational_values_carry_40_digits():
+    x = sym("x")
+    v = evaluate(sp.exp(x), {x: 1})
+    assert isinstance(v, sp.Float) and abs(v - sp.E) < sp.Float("1e-38")
+
+
+def test_vectors_broadcast_elementwise():
+    w, x, eta = sym("w"), sym("x"), sym("eta")
+    assert evaluate(w - eta * x, {w: (1, 2), x: (3, -4), eta: sp.Rational(1, 2)}) == (sp.Rational(-1, 2), 4)
+
+
+def test_number_latex_forms():
+    assert number_latex(sp.Rational(1, 3)) == r"\frac{1}{3}"
+    assert number_latex(sp.Rational(-1, 3)) == r"-\frac{1}{3}"
+    assert number_latex(sp.Rational(1, 8)) == "0.125"
+    assert number_latex((1, sp.Rational(1, 2))) == r"\left(1, 0.5\right)"
+    assert number_latex(sp.oo) == r"\infty"
+
+
+def test_substituted_keeps_unsimplified_structure():
+    a, b = sym("a"), sym("b")
+    with sp.evaluate(False):
+        e = a + b - a
+    m = substituted(sym("r"), e, {a: 2, b: 3})
+    assert m.text.replace("(", "").replace(")", "") == "r = 2 + 3 - 2"  # not simplified to r = 3
+
+
+# ---- Solution and JSON ---------------------------------------------------------------------------------
+def _solution():
+    child = Step("compute", "child", formula=Math("x", "x"), answers=(make_answer("v", sp.Rational(1, 3)),))
+    return Solution("fam", "Fam", {"a": 1}, (), "What?", (Step("given", "g"), Step("compute", "c", children=(child,))))
+
+
+def test_answers_are_read_from_steps_and_round_trip():
+    sol = _solution()
+    assert list(sol.answers) == ["v"] and sol.answers["v"].display == "0.3333"
+    data = json.loads(json.dumps(sol.to_json(), allow_nan=False))
+    assert data["answers"]["v"]["latex"] == r"\frac{1}{3}"
+    assert Solution.from_json(data) == sol
+
+
+def test_duplicate_answers_and_bad_kinds_are_rejected():
+    a = make_answer("v", 1)
+    with pytest.raises(ValueError, match="two steps"):
+        Solution("f", "F", {}, (), "s", (Step("note", "a", answers=(a,)), Step("note", "b", answers=(a,))))
+    with pytest.raises(ValueError, match="unknown step kind"):
+        Step("explain", "x")
+    with pytest.raises(ValueError, match="schema"):
+        Solution.from_json({**_solution().to_json(), "schema": 99})
+
+
+def test_infinity_is_json_safe():
+    a = make_answer("kl", sp.oo)
+    assert a.value == "inf" and a.display == "∞"
+    json.dumps(a.to_json(), allow_nan=False)
+
+
+# ---- command line --------------------------------------------------------------------------------------
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "solver.cli", *args], capture_output=True, text=True)
+
+
+def test_cli_list_and_show():
+    r = _run("list")
+    assert r.returncode == 0 and "perceptron" in r.stdout
+    r = _run("show", "perceptron")
+    assert r.returncode == 0
+    assert "firing_rule" in r.stdout and "WE-perceptron-6" in r.stdout
+
+
+def test_cli_unknown_family_and_bad_convention_exit_2():
+    r = _run("solve", "perceptrn")
+    assert r.returncode == 2 and "Did you mean perceptron" in r.stderr
+    r = _run("solve", "perceptron", "--example", "-c", "firing_rule=maybe")
+    assert r.returncode == 2 and "'firing_rule'" in r.stderr
+    r = _run("solve", "perceptron", "-p", "X")
+    assert r.returncode == 2 and "name=value" in r.stderr
+
+
+def test_cli_json_is_the_contract():
+    r = _run("solve", "perceptron", "--example", "--format", "json")
+    data = json.loads(r.stdout)
+    assert data["schema"] == 1 and data["family"] == "perceptron"
+    assert data["answers"]["w"]["value"] == [-1, -3]
+    assert data["conventions"] == {"firing_rule": ">=", "update_rule": "classic"}
+
+
+def test_solve_imports_no_web_stack():
+    """`stepwise solve` starts fast: no Flask, Jinja or plotting imported."""
+    code = ("import sys; from solver.cli import main; main(['solve','perceptron','--example','-f','json']); "
+            "bad=[m for m in ('flask','jinja2','werkzeug','matplotlib','scipy','sklearn','torch') if m in sys.modules]; "
+            "sys.stderr.write(repr(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "[]"
