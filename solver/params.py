@@ -550,8 +550,15 @@ def params_to_json(params: tuple[Param, ...], values: Mapping[str, Any]) -> dict
 
 
 def params_to_text(params: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, str]:
-    """Values as a user would type them (for URLs, `-p name=value` and the exam files)."""
-    return {p.name: p.spec.to_text(values[p.name]) for p in params if values.get(p.name) is not None}
+    """Values as a user would type them (for URLs, `-p name=value` and the exam files).
+
+    NumPy arrays of more than 10000 entries (the numeric path's input) become a placeholder, as in
+    params_to_json: formatting a million entries would take longer than solving.
+    """
+    return {p.name: (f"<array of shape {list(values[p.name].shape)}>"
+                     if isinstance(values[p.name], np.ndarray) and values[p.name].size > 10000
+                     else p.spec.to_text(values[p.name]))
+            for p in params if values.get(p.name) is not None}
 
 
 def as_float(value) -> np.ndarray:

@@ -1,0 +1,535 @@
+"""Learning-rate schedules: eta_t = eta0 * decay(t), e.g. step decay eta0 * gamma**floor(t / s), eta0 * exp(-k t).
+
+Exam question: "The learning rate starts at eta0 = 0.1 and decays as ...; what is it after 10 epochs?"
+(notes 002: exponential decay 0.1 e^(-0.01*10) = 0.0905, inverse-time decay 0.1 / (1 + 0.01*10) =
+0.0909, step decay x0.5 every 5 epochs: alpha_5 = 0.05, alpha_10 = 0.025), and "with N samples and
+mini-batches of B, how many updates make one epoch?" (notes 000: mini-batch GD makes N / B updates
+per epoch).
+
+Schedules (`schedule`): `constant`; `step` eta0 gamma^floor(t / s) (the drop happens when t reaches
+a multiple of s: notes 002; notes 004's "drop by a factor of e or 10 every 5 epochs" is this with
+gamma = 1/e or 0.1); `exponential` eta0 e^(-k t) (notes 002; notes 000's "eta0^(-kt)" is a typo for
+it); `exponential_gamma` eta0 gamma^t (torch's ExponentialLR; the same as `exponential` with
+gamma = e^(-k)); `inverse_time` eta0 / (1 + k t); `cosine` eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2;
+`cosine_restarts` (SGDR) the same cosine restarted every cycle, cycle i lasting T_0 T_mult^i;
+`polynomial` eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^p. Any of them may follow a linear
+warm-up of T_w steps from warmup_start * eta0 up to eta0: eta_t = eta0 (s_w + (1 - s_w) t / T_w).
+
+Conventions: what happens after warm-up (the schedule's clock restarts at T_w, torch's SequentialLR;
+or the warm-up factor multiplies the schedule running from t = 0, torch's ChainedScheduler); the
+cosine past T (holds at eta_min, or follows the cosine back up as torch's CosineAnnealingLR does);
+and whether a last partial mini-batch counts as an update (ceil(N / B), torch's DataLoader default,
+or floor(N / B) with drop_last). `t` counts whatever the schedule is stepped by (steps or epochs);
+`at_unit` converts epochs to updates (t = epoch * U) or updates to completed epochs
+(t = floor(update / U)) with U updates per epoch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.conventions import Convention
+from problems._ewa_lr_common import vector_answer
+from solver.numbers import Precision
+from solver.params import Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
+from solver.registry import Example
+from solver.steps import Math
+from solver.symbolic import Derivation, evaluate, make_answer, number_latex, number_text, sym
+
+TITLE = "Learning-rate schedules"
+TOPIC = "optimizers"
+KEYWORDS = ("learning rate", "schedule", "decay", "step decay", "exponential decay", "inverse time", "cosine annealing",
+            "warm restarts", "sgdr", "warm-up", "warmup", "polynomial decay", "epoch", "mini-batch", "steps per epoch")
+
+# ---- the rules, written once --------------------------------------------------------------------------
+t, tau = sym("t"), sym("tau", r"\tau")
+eta, eta_dec, f_w = sym("eta_t", r"\eta_{t}"), sym("eta_dec", r"\eta^{\mathrm{dec}}_{t}"), sym("f_t", r"f_{t}")
+eta0, gamma, s, k = sym("eta0", r"\eta_{0}"), sym("gamma", r"\gamma"), sym("s"), sym("k")
+T, emin, pw = sym("T"), sym("eta_min", r"\eta_{\min}"), sym("p")
+T0, Tm, Ti, Tcur, ci, t_i = (sym("T_0", "T_{0}"), sym("T_mult", r"T_{\mathrm{mult}}"), sym("T_i", "T_{i}"),
+                             sym("T_cur", r"T_{\mathrm{cur}}"), sym("i"), sym("t_i", "t_{i}"))
+Tw, sw = sym("T_w", "T_{w}"), sym("s_w", "s_{w}")
+N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
+                             sym("update", r"u"))
+
+
+def _decay_rules(c: sp.Symbol) -> dict[str, sp.Expr]:
+    """Each decay schedule as a formula in the clock `c` (t, or tau = t - T_w after a warm-up)."""
+    with sp.evaluate(False):  # keep the order the notes write
+        return {
+            "constant": eta0,
+            "step": eta0 * gamma ** sp.floor(c / s),                        # notes 002 (WE-lr-schedule-3)
+            "exponential": eta0 * sp.exp(-(k * c)),                          # notes 002 (WE-lr-schedule-1)
+            "exponential_gamma": eta0 * gamma ** c,                          # torch ExponentialLR
+            "inverse_time": eta0 / (1 + k * c),                             # notes 002 (WE-lr-schedule-2)
+            "cosine": emin + (eta0 - emin) * (1 + sp.cos(sp.pi * c / T)) / 2,  # torch CosineAnnealingLR
+            "polynomial": emin + (eta0 - emin) * (1 - sp.Min(c, T) / T) ** pw,  # torch PolynomialLR (eta_min 0)
+            "cycle_cur": c - t_i,                                            # SGDR: steps since the last restart
+        }
+
+
+RULES = {t: _decay_rules(t), tau: _decay_rules(tau)}
+with sp.evaluate(False):
+    SGDR = emin + (eta0 - emin) * (1 + sp.cos(sp.pi * Tcur / Ti)) / 2    # Loshchilov & Hutter; torch CosineAnnealingWarmRestarts
+    SGDR_TI = T0 * Tm ** ci                                                # length of cycle i
+    SGDR_START = T0 * (Tm ** ci - 1) / (Tm - 1)                           # first step of cycle i (T_mult > 1)
+    SGDR_START1 = ci * T0                                                  # first step of cycle i (T_mult = 1)
+    WARMUP = eta0 * (sw + (1 - sw) * t / Tw)                              # linear warm-up (torch LinearLR)
+    WARM_FACTOR = sw + (1 - sw) * sp.Min(t, Tw) / Tw                      # the same as a factor (ChainedScheduler)
+    CHAINED = f_w * eta_dec
+    TAU = t - Tw
+    HOLD = emin
+    RATIO = N / B
+    UPD_KEEP = sp.ceiling(N / B)
+    UPD_DROP = sp.floor(N / B)
+    EPOCH_TO_T = ep * U
+    UPDATE_TO_T = sp.floor(upd / U)
+    WRONG_EXP = eta0 ** (-(k * t))                                        # notes 000's typo
+
+SCHEDULES = {
+    "constant": "constant: eta_t = eta0 (use with a warm-up)",
+    "step": "step decay: eta_t = eta0 * gamma^floor(t / step_size) (notes 002)",
+    "exponential": "exponential decay: eta_t = eta0 * exp(-k t) (notes 002)",
+    "exponential_gamma": "exponential decay by a factor: eta_t = eta0 * gamma^t (torch ExponentialLR)",
+    "inverse_time": "inverse-time decay: eta_t = eta0 / (1 + k t) (notes 000, 002)",
+    "cosine": "cosine annealing: eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2 (torch CosineAnnealingLR)",
+    "cosine_restarts": "cosine annealing with warm restarts (SGDR): cycles of T_0, T_0 T_mult, ... steps",
+    "polynomial": "polynomial decay: eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^power (torch PolynomialLR)",
+}
+
+AFTER_WARMUP = Convention(
+    "after_warmup", "The schedule after a linear warm-up",
+    {"sequential": "the schedule starts when the warm-up ends: eta_t = schedule(t - T_w) for t >= T_w "
+                   "(torch SequentialLR; Hugging Face and optax warm-up schedules)",
+     "chained": "the warm-up factor multiplies the schedule, which runs from t = 0: eta_t = f_t * schedule(t) "
+                "(torch ChainedScheduler)"},
+    default="sequential", why_default="the usual meaning of 'warm up, then decay': the decay starts from eta0 "
+                                      "when the warm-up ends", aliases={"restart": "sequential", "multiply": "chained"},
+)
+COSINE_AFTER_T = Convention(
+    "cosine_after_T", "Cosine annealing past t = T",
+    {"hold": "after T steps the rate stays at eta_min (annealing has ended)",
+     "periodic": "the formula keeps following the cosine, so the rate rises again after T (torch CosineAnnealingLR)"},
+    default="hold", why_default="annealing is over at t = T; restarts are what cosine_restarts is for",
+)
+LAST_BATCH = Convention(
+    "last_batch", "A last, partial mini-batch",
+    {"keep": "a last partial batch is still an update: U = ceil(N / B) (torch DataLoader, drop_last=False)",
+     "drop": "a last partial batch is dropped: U = floor(N / B) (drop_last=True)"},
+    default="keep", why_default="torch's DataLoader default; when B divides N both equal the notes' N / B",
+    aliases={"ceil": "keep", "floor": "drop", "drop_last": "drop"},
+)
+CONVENTIONS = (AFTER_WARMUP, COSINE_AFTER_T, LAST_BATCH)
+
+AT_UNITS = {
+    "t": "the values are the schedule's own counter t (steps or epochs, whichever it is stepped by)",
+    "epoch": "the values are epochs and the schedule is stepped once per update: t = epoch * U",
+    "update": "the values are update counts and the schedule is stepped once per epoch: t = floor(update / U)",
+}
+
+PARAMS = (
+    Param("schedule", Choice(SCHEDULES, aliases={"exp": "exponential", "inverse": "inverse_time", "sgdr": "cosine_restarts",
+                                                  "cosine_warm_restarts": "cosine_restarts", "exponentiallr": "exponential_gamma",
+                                                  "steplr": "step", "poly": "polynomial"}),
+          default="step", label="Schedule"),
+    Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0"),
+    Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
+          help="step: the factor applied every step_size steps; exponential_gamma: the factor per step"),
+    Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops"),
+    Param("k", Real(0, None), default="0.01", label="Decay constant k", help="exponential and inverse_time decay"),
+    Param("T", Int(1, None), default="10", label="Period T",
+          help="cosine: T_max, the steps from eta0 down to eta_min; cosine_restarts: T_0, the first cycle's length; "
+               "polynomial: the steps to reach eta_min"),
+    Param("T_mult", Int(1, None), default="1", label="Cycle growth T_mult",
+          help="cosine_restarts: each cycle is T_mult times longer than the one before"),
+    Param("eta_min", Real(0, None), default="0", label="Minimum learning rate eta_min",
+          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle"),
+    Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay"),
+    Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
+          help="a linear warm-up over the first T_w steps (0: none)"),
+    Param("warmup_start", Real(0, 1), default="0", label="Warm-up start factor s_w",
+          help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)"),
+    Param("at", Vector(lo=0), required=True, label="Evaluate at",
+          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10"),
+    Param("at_unit", Choice(AT_UNITS, aliases={"step": "t", "steps": "t", "epochs": "epoch", "updates": "update",
+                                               "iteration": "update", "iterations": "update"}),
+          default="t", label="Unit of the 'at' values", help="t, epoch or update (epoch and update need n_samples and batch_size)"),
+    Param("n_samples", Int(1, None), label="Training samples N", help="optional: for the updates per epoch"),
+    Param("batch_size", Int(1, None), label="Mini-batch size B", help="optional: for the updates per epoch"),
+)
+
+EXAMPLE = Example(
+    params={"schedule": "exponential", "eta0": "0.1", "k": "0.01", "at": "0, 10"},
+    source="notes 002, exponential decay: alpha_10 = 0.1 exp(-0.01*10) ~ 0.09 (WE-lr-schedule-1)",
+)
+
+LR_PRECISION = Precision(sig=5)
+EXACT_LIMIT = 60     # more `at` values than this take the numeric path
+SHOWN = 30           # evaluations shown one by one (the table has them all)
+
+
+def validate(p: dict[str, Any]) -> None:
+    sched = p["schedule"]
+    if sched in ("cosine", "cosine_restarts", "polynomial") and p["eta_min"] > p["eta0"]:
+        raise InvalidInput("eta_min", f"The 'eta_min' parameter of lr_schedule must not exceed eta0 "
+                                      f"({number_text(p['eta0'])}). Got {number_text(p['eta_min'])} instead.")
+    have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
+    if have_n != have_b:
+        missing = "batch_size" if have_n else "n_samples"
+        raise InvalidInput(missing, f"The '{missing}' parameter of lr_schedule is required with "
+                                    f"'{'n_samples' if have_n else 'batch_size'}' (updates per epoch = N / B).")
+    if p["at_unit"] != "t" and not have_n:
+        raise InvalidInput("n_samples", f"The 'n_samples' parameter of lr_schedule is required when at_unit is "
+                                        f"'{p['at_unit']}' (with batch_size, it gives the updates per epoch).")
+    if have_n and p["batch_size"] > p["n_samples"]:
+        raise InvalidInput("batch_size", f"The 'batch_size' parameter of lr_schedule must not exceed n_samples "
+                                         f"({p['n_samples']}). Got {p['batch_size']} instead.")
+
+
+def use_numeric(p) -> bool:
+    return isinstance(p["at"], np.ndarray) or len(p["at"]) > EXACT_LIMIT
+
+
+# ---- wording --------------------------------------------------------------------------------------------
+def _describe(p) -> str:
+    e0 = number_text(p["eta0"])
+    sched = p["schedule"]
+    if sched == "constant":
+        out = f"The learning rate is constant, eta0 = {e0}"
+    elif sched == "step":
+        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {number_text(p['gamma'])} "
+               f"every {p['step_size']} steps (step decay)")
+    elif sched == "exponential":
+        out = f"The learning rate decays exponentially, eta_t = eta0 exp(-k t), with eta0 = {e0} and k = {number_text(p['k'])}"
+    elif sched == "exponential_gamma":
+        out = f"The learning rate decays by a factor gamma = {number_text(p['gamma'])} per step from eta0 = {e0} (eta_t = eta0 gamma^t)"
+    elif sched == "inverse_time":
+        out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {number_text(p['k'])}"
+    elif sched == "cosine":
+        out = (f"The learning rate is cosine-annealed from eta0 = {e0} to eta_min = {number_text(p['eta_min'])} "
+               f"over T = {p['T']} steps")
+    elif sched == "cosine_restarts":
+        grow = "" if p["T_mult"] == 1 else f", each cycle {p['T_mult']} times longer than the last"
+        out = (f"The learning rate follows cosine annealing with warm restarts (SGDR) from eta0 = {e0} to "
+               f"eta_min = {number_text(p['eta_min'])}, the first cycle lasting T_0 = {p['T']} steps{grow}")
+    else:
+        out = (f"The learning rate decays polynomially with power {number_text(p['power'])} from eta0 = {e0} "
+               f"to eta_min = {number_text(p['eta_min'])} over T = {p['T']} steps")
+    if p["warmup_steps"]:
+        out += (f", after a linear warm-up over the first {p['warmup_steps']} steps starting from "
+                f"{number_text(p['warmup_start'])} x eta0")
+    return out + "."
+
+
+def _at_values(p) -> list:
+    return list(as_exact(p["at"]))
+
+
+def statement(p) -> str:
+    ats = as_exact(p["at"][:13])
+    shown = ", ".join(number_text(a) for a in ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
+    q = []
+    if p["n_samples"] is not None:
+        q.append(f"The training set has N = {p['n_samples']} samples and mini-batches of B = {p['batch_size']}. "
+                 "How many updates make one epoch?")
+    if p["at_unit"] == "epoch":
+        q.append(f"The schedule is stepped once per update; what is the learning rate after epoch{'s' if len(ats) > 1 else ''} {shown}?")
+    elif p["at_unit"] == "update":
+        q.append(f"The schedule is stepped once per epoch; what is the learning rate at update{'s' if len(ats) > 1 else ''} {shown}?")
+    else:
+        q.append(f"What is the learning rate at t = {shown}?")
+    return _describe(p) + " " + " ".join(q)
+
+
+# ---- the exact path --------------------------------------------------------------------------------------
+def _symbols(p) -> dict:
+    return {eta0: p["eta0"], gamma: p["gamma"], s: sp.Integer(p["step_size"]), k: p["k"], T: sp.Integer(p["T"]),
+            emin: p["eta_min"], pw: p["power"], Tw: sp.Integer(p["warmup_steps"]), sw: p["warmup_start"],
+            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"])}
+
+
+def _needed(expr: sp.Expr, vals: dict) -> dict:
+    return {x: vals[x] for x in expr.free_symbols if x in vals}
+
+
+def _sgdr_cycle(tv, T_0: int, mult: int):
+    """(i, start of cycle i, length of cycle i) for the step tv (exact): restarts at 0, T_0, T_0 + T_0 T_mult, ..."""
+    if mult == 1:
+        i = int(sp.floor(tv / T_0))
+        return i, sp.Integer(i * T_0), sp.Integer(T_0)
+    i, start, length = 0, sp.Integer(0), sp.Integer(T_0)
+    while tv >= start + length:
+        start += length
+        length *= mult
+        i += 1
+    return i, start, length
+
+
+def _restarts(T_0: int, mult: int, upto) -> str:
+    starts, start, length = [], 0, T_0
+    while start <= upto and len(starts) < 8:
+        starts.append(start)
+        start += length
+        length *= mult
+    return ", ".join(str(x) for x in starts) + ", ..."
+
+
+def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, title: str):
+    """The decay schedule at clock value cv, as compute steps (formula -> substitution -> value)."""
+    sched = p["schedule"]
+    rules = RULES[clock]
+    v = dict(vals)
+    v[clock] = cv
+    if sched == "cosine" and conv["cosine_after_T"] == "hold" and cv > p["T"]:
+        return d.compute(f"{title}: past T = {p['T']}, the annealing has ended", lhs, HOLD, _needed(HOLD, v),
+                         text=f"{clock.name} = {number_text(cv)} > T, so the rate stays at eta_min (convention cosine_after_T = hold).")
+    if sched == "cosine_restarts":
+        T_0, mult = p["T"], p["T_mult"]
+        i, start, length = _sgdr_cycle(cv, T_0, mult)
+        v[ci] = sp.Integer(i)
+        rule = SGDR_START1 if mult == 1 else SGDR_START
+        v[t_i] = d.compute(f"Cycle i = {i} starts at", t_i, rule, _needed(rule, v),
+                           text=f"The restarts happen at {_restarts(T_0, mult, cv)}; "
+                                f"{clock.name} = {number_text(cv)} is in cycle i = {i}.")
+        v[Ti] = d.compute("Its length", Ti, SGDR_TI, _needed(SGDR_TI, v))
+        v[Tcur] = d.compute("Steps since the restart", Tcur, rules["cycle_cur"], _needed(rules["cycle_cur"], v))
+        return d.compute(title, lhs, SGDR, _needed(SGDR, v))
+    expr = rules[sched]
+    return d.compute(title, lhs, expr, _needed(expr, v))
+
+
+def _lr_at(d: Derivation, p, conv, tv, vals: dict, title: str):
+    """The learning rate at clock value tv, with the warm-up logic; adds its steps to `d`."""
+    T_w = p["warmup_steps"]
+    if T_w and tv < T_w:
+        if conv["after_warmup"] == "sequential":
+            return d.compute(f"Warm-up (t < T_w = {T_w})", eta, WARMUP, _needed(WARMUP, {**vals, t: tv}))
+        fac = d.compute(f"Warm-up factor (t < T_w = {T_w})", f_w, WARM_FACTOR, _needed(WARM_FACTOR, {**vals, t: tv}))
+        dec = _decay_value(d, p, conv, t, tv, vals, eta_dec, "The schedule at the same t")
+        return d.compute("The learning rate", eta, CHAINED, {f_w: fac, eta_dec: dec})
+    if T_w and p["schedule"] == "constant":
+        return d.compute(f"{title} (t >= T_w = {T_w}: the warm-up is over)", eta, RULES[t]["constant"], {eta0: p["eta0"]})
+    if T_w and conv["after_warmup"] == "sequential":
+        tv2 = d.compute("The schedule's clock (it starts when the warm-up ends)", tau, TAU, {t: tv, Tw: sp.Integer(T_w)})
+        return _decay_value(d, p, conv, tau, tv2, vals, eta, "The learning rate")
+    if T_w:  # chained, past the warm-up
+        title = f"{title} (t >= T_w = {T_w}: the warm-up factor is 1)"
+    return _decay_value(d, p, conv, t, tv, vals, eta, title)
+
+
+def _updates_per_epoch(d: Derivation, p, conv):
+    vals = {N: sp.Integer(p["n_samples"]), B: sp.Integer(p["batch_size"])}
+    with d.group("Updates per epoch", text="Mini-batch gradient descent makes one update per mini-batch, so N / B "
+                                           "updates per epoch (notes 000); when B does not divide N the last batch is partial."):
+        d.compute("Batches", U_ratio, RATIO, vals)
+        rule = UPD_KEEP if conv["last_batch"] == "keep" else UPD_DROP
+        why = ("the last, partial batch is still an update (round up)" if conv["last_batch"] == "keep"
+               else "the last, partial batch is dropped (round down)")
+        return d.compute(f"Updates per epoch: {why}", U, rule, vals, answer="updates_per_epoch")
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    vals = _symbols(p)
+    sched, T_w = p["schedule"], p["warmup_steps"]
+    ats = _at_values(p)
+
+    d.given("The schedule", text=_describe(p))
+    U_val = None
+    if p["n_samples"] is not None:
+        U_val = _updates_per_epoch(d, p, conv)
+
+    # the rules used
+    clock = tau if (T_w and conv["after_warmup"] == "sequential") else t
+    if T_w:
+        if conv["after_warmup"] == "sequential":
+            d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
+                      text=f"Over the first T_w = {T_w} steps the rate rises linearly from s_w eta0 to eta0 (torch LinearLR).")
+            if sched != "constant":
+                d.formula("After the warm-up (t >= T_w), the schedule's own clock", tau, TAU,
+                          text="The schedule starts when the warm-up ends (torch SequentialLR).")
+        else:
+            d.formula("Warm-up factor", f_w, WARM_FACTOR,
+                      text=f"It rises linearly from s_w to 1 over the first T_w = {T_w} steps and stays 1 after.")
+            d.formula("The learning rate", eta, CHAINED,
+                      text="The factor multiplies the schedule, which runs from t = 0 (torch ChainedScheduler).")
+    lhs = eta_dec if (T_w and conv["after_warmup"] == "chained") else eta
+    if sched == "cosine_restarts":
+        d.formula("Cycle i's length", Ti, SGDR_TI)
+        if p["T_mult"] == 1:
+            d.formula("Cycle i starts at", t_i, SGDR_START1)
+        else:
+            d.formula("Cycle i starts at", t_i, SGDR_START, text="The sum of the earlier cycles' lengths, a geometric series.")
+        d.formula("Steps since the last restart", Tcur, RULES[clock]["cycle_cur"])
+        d.formula("Cosine annealing within the cycle", lhs, SGDR,
+                  text="At each restart T_cur = 0 and the rate jumps back to eta0 (Loshchilov & Hutter's SGDR).")
+    else:
+        d.formula(SCHEDULES[sched].split(":")[0].capitalize(), lhs, RULES[clock][sched])
+    if sched == "step":
+        d.note("When the drop happens", f"floor(t / {p['step_size']}) counts the completed periods, so the rate drops as t "
+                                        f"reaches {p['step_size']}, {2 * p['step_size']}, ...: notes 002's alpha_5 = 0.05 and "
+                                        "alpha_10 = 0.025 (WE-lr-schedule-3) follow this floor rule.")
+    if sched == "cosine" and conv["cosine_after_T"] == "hold":
+        d.note("Past T", f"For t > T = {p['T']} the rate stays at eta_min (convention cosine_after_T); torch's "
+                         "CosineAnnealingLR would follow the cosine back up.")
+    if sched == "exponential":
+        _note_exp_typo(d, p, [a for a in ats if a > 0] if p["at_unit"] == "t" else [])
+    if sched == "polynomial":
+        d.note("Past T", f"min(t, T) holds the rate at eta_min once t >= T = {p['T']}.")
+
+    # the evaluations
+    lrs, rows, clocks = [], [], []
+    multi = sched == "cosine_restarts" or bool(T_w)
+    for n_at, a in enumerate(ats):
+        target = d if n_at < SHOWN else Derivation()
+        unit = p["at_unit"]
+        if unit == "t":
+            tv = a
+            if multi:
+                with target.group(f"At t = {number_text(a)}"):
+                    lr = _lr_at(target, p, conv, tv, vals, "The learning rate")
+            else:
+                lr = _lr_at(target, p, conv, tv, vals, f"At t = {number_text(a)}")
+        else:
+            with target.group(f"At {unit} {number_text(a)}"):
+                if unit == "epoch":
+                    tv = target.compute("The schedule's step count (one step per update)", t, EPOCH_TO_T, {ep: a, U: U_val})
+                else:
+                    tv = target.compute("Completed epochs (one schedule step per epoch)", t, UPDATE_TO_T, {upd: a, U: U_val})
+                lr = _lr_at(target, p, conv, tv, vals, "The learning rate")
+        lrs.append(lr)
+        clocks.append(tv)
+        phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
+        row = ([number_text(a)] if p["at_unit"] != "t" else []) + [number_text(tv)] + ([phase] if T_w else []) + [number_text(lr, 8)]
+        rows.append(row)
+    if len(ats) > SHOWN:
+        d.note("The other evaluations", f"The first {SHOWN} of {len(ats)} evaluations are shown step by step; the table has them all.")
+    cols = ([Math(r"\text{%s}" % p["at_unit"], p["at_unit"])] if p["at_unit"] != "t" else []) \
+        + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w else []) + [Math(r"\eta_{t}", "eta_t")]
+    d.table("The learning rates", cols, rows)
+    d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=LR_PRECISION),),
+               value=Math(r"\eta = " + number_latex(tuple(lrs)), "eta = " + number_text(tuple(lrs))))
+
+    d.extras["plot"] = {"kind": "lr_schedule", "t": [float(x) for x in clocks], "lr": [float(x) for x in lrs]}
+    return d
+
+
+def _note_exp_typo(d: Derivation, p, clocks) -> None:
+    tv = next((c for c in clocks if c > 0), sp.Integer(10))
+    wrong = evaluate(WRONG_EXP, {eta0: p["eta0"], k: p["k"], t: tv})
+    right = evaluate(RULES[t]["exponential"], {eta0: p["eta0"], k: p["k"], t: tv})
+    d.note("A typo in notes 000",
+           f"Notes 000 write exponential decay as eta = eta0^(-k t); it is eta0 e^(-k t), as notes 002 write it "
+           f"(WE-lr-schedule-1). Read literally, eta0^(-k t) at t = {number_text(tv)} is "
+           f"{number_text(p['eta0'])}^(-{number_text(p['k'] * tv)}) = {number_text(wrong)} instead of {number_text(right)}"
+           + (": larger than eta0 and growing with t, not a decay." if p["eta0"] < 1 and wrong > p["eta0"] else "."))
+
+
+# ---- the numeric path ------------------------------------------------------------------------------------
+def updates_per_epoch(n_samples: int, batch_size: int, last_batch: str) -> int:
+    return -(-n_samples // batch_size) if last_batch == "keep" else n_samples // batch_size
+
+
+def _decay_numeric(p, conv, c: np.ndarray) -> np.ndarray:
+    sched = p["schedule"]
+    e0, g, kk, TT, em, pp = (float(p["eta0"]), float(p["gamma"]), float(p["k"]), float(p["T"]), float(p["eta_min"]),
+                            float(p["power"]))
+    if sched == "constant":
+        return np.full_like(c, e0)
+    if sched == "step":
+        return e0 * g ** np.floor(c / p["step_size"])
+    if sched == "exponential":
+        return e0 * np.exp(-kk * c)
+    if sched == "exponential_gamma":
+        return e0 * g ** c
+    if sched == "inverse_time":
+        return e0 / (1.0 + kk * c)
+    if sched == "cosine":
+        out = em + (e0 - em) * (1.0 + np.cos(np.pi * c / TT)) / 2.0
+        if conv["cosine_after_T"] == "hold":
+            out = np.where(c > TT, em, out)
+        return out
+    if sched == "polynomial":
+        return em + (e0 - em) * (1.0 - np.minimum(c, TT) / TT) ** pp
+    # cosine_restarts: the cycle index, then its start and length
+    T_0, m = p["T"], p["T_mult"]
+    if m == 1:
+        start, length = np.floor(c / T_0) * T_0, np.full_like(c, float(T_0))
+    else:
+        i = np.floor(np.log1p(c * (m - 1) / T_0) / math.log(m))
+        start_of = lambda j: T_0 * (m ** j - 1.0) / (m - 1)
+        i = np.where(c < start_of(i), i - 1, i)                     # float log at a boundary: step back
+        i = np.where(c >= start_of(i + 1), i + 1, i)                # ... or forward
+        start, length = start_of(i), T_0 * float(m) ** i
+    return em + (e0 - em) * (1.0 + np.cos(np.pi * (c - start) / length)) / 2.0
+
+
+def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
+    """The learning rate at the clock values tv (float64, vectorised)."""
+    T_w = p["warmup_steps"]
+    if not T_w:
+        return _decay_numeric(p, conv, tv)
+    e0, s_w = float(p["eta0"]), float(p["warmup_start"])
+    factor = s_w + (1.0 - s_w) * np.minimum(tv, T_w) / T_w
+    if conv["after_warmup"] == "chained":
+        return factor * _decay_numeric(p, conv, tv)
+    return np.where(tv < T_w, e0 * factor, _decay_numeric(p, conv, np.maximum(tv - T_w, 0.0)))
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same schedule evaluated in float64 NumPy over the whole `at` vector at once."""
+    d = Derivation()
+    at = as_float(p["at"]) if not isinstance(p["at"], np.ndarray) else p["at"].astype(np.float64)
+    at = np.atleast_1d(at)
+    d.given("The schedule", text=_describe(p))
+    U_val = None
+    if p["n_samples"] is not None:
+        U_val = updates_per_epoch(p["n_samples"], p["batch_size"], conv["last_batch"])
+        d.conclude("Updates per epoch", text=f"U = {'ceil' if conv['last_batch'] == 'keep' else 'floor'}"
+                                            f"({p['n_samples']} / {p['batch_size']}) = {U_val}",
+                   answers=(make_answer("updates_per_epoch", sp.Integer(U_val)),))
+    if p["at_unit"] == "epoch":
+        tv = at * U_val
+    elif p["at_unit"] == "update":
+        tv = np.floor(at / U_val)
+    else:
+        tv = at
+    lr = lr_numeric(p, conv, tv)
+    d.note("Numeric path", f"{at.size} evaluations in float64 NumPy, vectorised; no per-evaluation steps. "
+                           f"The rate ranges from {lr.min():.6g} to {lr.max():.6g}.")
+    d.conclude("Learning rates", answers=(vector_answer("lr", lr, LR_PRECISION),))
+    return d
+
+
+# ---- random instances ------------------------------------------------------------------------------------
+def generate(rng: np.random.Generator) -> dict:
+    """A random schedule with hand-friendly numbers, evaluated at a few steps.
+
+    Well-posed by construction: eta_min < eta0 (a tenth of it or 0), batch_size <= n_samples."""
+    sched = str(rng.choice(list(SCHEDULES)))
+    out: dict[str, Any] = {"schedule": sched, "eta0": str(rng.choice(["0.1", "0.01", "0.05", "0.5", "1"]))}
+    if sched in ("step", "exponential_gamma"):
+        out["gamma"] = str(rng.choice(["0.5", "0.1", "0.9"] if sched == "step" else ["0.9", "0.95", "0.5"]))
+    if sched == "step":
+        out["step_size"] = int(rng.integers(2, 11))
+    if sched in ("exponential", "inverse_time"):
+        out["k"] = str(rng.choice(["0.01", "0.05", "0.1", "0.5"]))
+    if sched in ("cosine", "cosine_restarts", "polynomial"):
+        out["T"] = int(rng.integers(4, 31))
+        out["eta_min"] = "0" if rng.random() < 0.5 else str(sp.Rational(out["eta0"]) / 10)
+    if sched == "cosine_restarts":
+        out["T_mult"] = int(rng.integers(1, 4))
+    if sched == "polynomial":
+        out["power"] = str(rng.choice(["1", "2", "0.5"]))
+    if sched == "constant" or rng.random() < 0.3:
+        out["warmup_steps"] = int(rng.integers(2, 6))
+        out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
+    horizon = 3 * out.get("T", 10)
+    out["at"] = sorted(int(x) for x in rng.choice(horizon + 1, size=int(rng.integers(3, 6)), replace=False))
+    if rng.random() < 0.3:
+        out["batch_size"] = int(rng.choice([16, 32, 64, 128]))
+        out["n_samples"] = int(out["batch_size"] * rng.integers(2, 50) + rng.integers(0, out["batch_size"]))
+    return out
