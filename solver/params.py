@@ -448,7 +448,7 @@ class Expr(Spec):
         if self.variables is not None:
             names: Iterable[str] = self.variables
         else:
-            reserved = set(P.FUNCTION_NAMES) if hasattr(P, "FUNCTION_NAMES") else set()
+            reserved = set(P.DEFAULT_FUNCTIONS)
             found = []
             for m in _IDENT.finditer(raw[:10000]):
                 name = m.group(0)

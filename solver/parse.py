@@ -19,9 +19,11 @@ without the field name, e.g. ``expected a number, got 'oops'``.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import sympy
@@ -39,6 +41,8 @@ __all__ = [
     "MAX_EXPR_DEPTH",
     "MAX_POWER_EXPONENT",
     "MAX_RESULT_DIGITS",
+    "MAX_MAGNITUDE",
+    "MAX_MINMAX_ARGS",
     "DEFAULT_FUNCTIONS",
     "parse_number",
     "parse_array",
@@ -58,7 +62,7 @@ class ParseError(ValueError):
     """
 
 
-MAX_TEXT = 1_000_000          # characters accepted by parse_number / parse_bool (and the default elsewhere)
+MAX_TEXT = 1_000_000          # characters accepted by parse_number / parse_bool
 MAX_ARRAY_TEXT = 10_000_000   # characters accepted by parse_array / parse_vector / parse_matrix
 MAX_EXPR_TEXT = 10_000        # characters accepted by parse_expr
 MAX_ELEMENTS = 1_000_000      # numbers in one vector / matrix
@@ -67,6 +71,9 @@ MAX_DIGITS = 400              # digits in one literal
 MAX_EXPR_DEPTH = 100          # nesting depth of parentheses / signs / powers in an expression
 MAX_POWER_EXPONENT = 1000     # |exponent| allowed when both base and exponent are numbers
 MAX_RESULT_DIGITS = 1000      # decimal digits of any exact number an expression may produce
+MAX_MAGNITUDE = 1_000_000     # exp / power results must stay below 10**MAX_MAGNITUDE in size
+MAX_MINMAX_ARGS = 10          # arguments of all max()/min() calls in one expression together
+                              # (SymPy compares Max arguments pairwise, slowly)
 
 # Above this *estimated* size a sum or product is refused without being computed at all;
 # between MAX_RESULT_DIGITS and this it is computed and then measured exactly.
@@ -239,7 +246,6 @@ def parse_bool(text: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 _OPEN = "[({"
-_CLOSE = "])}"
 _MATCH = {"[": "]", "(": ")", "{": "}"}
 
 _ARRAY_TOKEN_RE = re.compile(
@@ -271,65 +277,119 @@ class _Group:
         return [x for row in self.rows for x in row]
 
 
-def _tokenize_array(text: str) -> _Group:
-    root = _Group("")
-    stack = [root]
-    group = root
-    row = root.rows[0]
-    count = 0
-    last = "start"   # kind of the previous significant token
-    cache: dict[str, sympy.Rational] = {}
-    entry = _entry
-    for m in _ARRAY_TOKEN_RE.finditer(text):
+# Structural characters; everything between two of them is a "segment" of numbers separated by
+# whitespace and/or commas, validated by one regular expression and converted in bulk.
+_STRUCT_RE = re.compile(r"[\[\](){};\n]")
+_SEGMENT_RE = re.compile(
+    rf"\s*+(,)?+\s*+(?:{_NUM}(?:(?:\s*+,\s*+|\s++){_NUM})*+(?:\s*+,)?+)?+\s*+")
+_INT_SEGMENT_RE = re.compile(r"[\s,0-9+-]*")
+_INT_CTOR = functools.partial(_INTEGER_NEW, sympy.Integer) if _INTEGER_NEW is not None else sympy.Integer
+
+
+def _segment_error(seg: str, last: str) -> ParseError:
+    """Explain why a segment failed _SEGMENT_RE (slow path, runs only on bad input)."""
+    for m in _ARRAY_TOKEN_RE.finditer(seg):
         kind = m.lastgroup
         if kind == "n":
-            tok = m.group("n")
-            val = cache.get(tok)
-            if val is None:
-                val = entry(tok)
-                if len(cache) < 10_000:
-                    cache[tok] = val
-            row.append(val)
-            group.nnum += 1
-            count += 1
-            if count > MAX_ELEMENTS:
-                raise ParseError(f"too many numbers (more than {MAX_ELEMENTS})")
+            _entry(m.group("n"))
         elif kind == "s":
             if last in ("s", "o", "r", "l", "start"):
-                raise ParseError("unexpected ','" + (" (missing entry)" if last == "s" else ""))
-        elif kind == "l" or kind == "r":
-            group.breaks.append("soft" if kind == "l" else "hard")
-            row = []
-            group.rows.append(row)
-        elif kind == "o":
-            if len(stack) > 3:
-                raise ParseError("nesting deeper than a matrix")
-            new = _Group(m.group("o"))
-            row.append(new)
-            group.ngrp += 1
-            stack.append(new)
-            group = new
-            row = new.rows[0]
-        elif kind == "c":
-            ch = m.group("c")
-            if len(stack) == 1:
-                raise ParseError(f"unbalanced brackets: {ch!r} without a matching opening bracket")
-            if _MATCH[group.char] != ch:
-                raise ParseError(f"unbalanced brackets: {group.char!r} closed by {ch!r}")
-            stack.pop()
-            group = stack[-1]
-            row = group.rows[-1]
+                return ParseError("unexpected ','" + (" (missing entry)" if last == "s" else ""))
         elif kind == "b":
             word = m.group("b")
             if len(word) == 1 and word in "+-*/^=":
-                raise ParseError(f"unexpected {word!r}")
-            raise ParseError(f"expected a number, got {_show(word)}")
-        else:  # end of text
+                return ParseError(f"unexpected {word!r}")
+            return ParseError(f"expected a number, got {_show(word)}")
+        elif kind is None:
             break
         last = kind
-    if len(stack) > 1:
-        raise ParseError(f"unbalanced brackets: {stack[-1].char!r} is never closed")
-    return root
+    return ParseError(f"expected numbers, got {_show(seg.strip())}")  # pragma: no cover
+
+
+class _ArrayBuilder:
+    __slots__ = ("root", "stack", "group", "row", "count", "last", "cache")
+
+    def __init__(self):
+        self.root = _Group("")
+        self.stack = [self.root]
+        self.group = self.root
+        self.row = self.root.rows[0]
+        self.count = 0
+        self.last = "start"   # kind of the previous significant token
+        self.cache: dict[str, sympy.Rational] = {}
+
+    def segment(self, seg: str) -> None:
+        if not seg or seg.isspace():
+            return
+        m = _SEGMENT_RE.fullmatch(seg)
+        if m is None:
+            raise _segment_error(seg, self.last)
+        if m.group(1) is not None and self.last != "c":
+            raise ParseError("unexpected ','")
+        words = seg.replace(",", " ").split()
+        if not words:
+            self.last = "s"
+            return
+        self.count += len(words)
+        if self.count > MAX_ELEMENTS:
+            raise ParseError(f"too many numbers (more than {MAX_ELEMENTS})")
+        if _INT_SEGMENT_RE.fullmatch(seg) and max(map(len, words)) <= MAX_DIGITS:
+            vals = list(map(_INT_CTOR, map(int, words)))
+        else:
+            cache = self.cache
+            vals = []
+            for w in words:
+                v = cache.get(w)
+                if v is None:
+                    v = _entry(w)
+                    if len(cache) < 10_000:
+                        cache[w] = v
+                vals.append(v)
+        self.row.extend(vals)
+        self.group.nnum += len(vals)
+        self.last = "n"
+
+    def struct(self, ch: str) -> None:
+        group = self.group
+        if ch == "\n" or ch == ";":
+            group.breaks.append("soft" if ch == "\n" else "hard")
+            self.row = []
+            group.rows.append(self.row)
+            self.last = "l"
+        elif ch in _OPEN:
+            if len(self.stack) > 3:
+                raise ParseError("nesting deeper than a matrix")
+            new = _Group(ch)
+            self.row.append(new)
+            group.ngrp += 1
+            self.stack.append(new)
+            self.group = new
+            self.row = new.rows[0]
+            self.last = "o"
+        else:
+            if len(self.stack) == 1:
+                raise ParseError(f"unbalanced brackets: {ch!r} without a matching opening bracket")
+            if _MATCH[group.char] != ch:
+                raise ParseError(f"unbalanced brackets: {group.char!r} closed by {ch!r}")
+            self.stack.pop()
+            self.group = self.stack[-1]
+            self.row = self.group.rows[-1]
+            self.last = "c"
+
+
+def _tokenize_array(text: str) -> _Group:
+    b = _ArrayBuilder()
+    pos = 0
+    for m in _STRUCT_RE.finditer(text):
+        start = m.start()
+        if start > pos:
+            b.segment(text[pos:start])
+        b.struct(text[start])
+        pos = start + 1
+    b.segment(text[pos:])
+    if len(b.stack) > 1:
+        raise ParseError(f"unbalanced brackets: {b.stack[-1].char!r} is never closed")
+    return b.root
 
 
 def _split_rows(g: _Group, *, soft_is_row: bool) -> list[list]:
@@ -408,7 +468,17 @@ def parse_array(text: str) -> list:
     accepts without spaces (``1/3``, ``1e-8``, ``\u22122``).
     """
     text = _normalize_minus(_check_text(text, MAX_ARRAY_TEXT))
-    return _structure(_tokenize_array(text))
+    if len(text) < 100_000:
+        return _structure(_tokenize_array(text))
+    # Creating up to a million SymPy numbers (no reference cycles) would trigger many needless
+    # cyclic-GC passes over the whole heap; pause the collector meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _structure(_tokenize_array(text))
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def parse_vector(text: str) -> tuple:
@@ -436,7 +506,11 @@ def parse_matrix(text: str) -> tuple:
 # --------------------------------------------------------------------------------------------
 
 def _log_base(x, b=None):
-    return sympy.log(x) if b is None else sympy.log(x, b)
+    if b is None:
+        return sympy.log(x)
+    if b.is_zero:
+        raise ParseError("the base of a logarithm cannot be 0")
+    return sympy.log(x, b)
 
 
 # name -> (callable, minimum number of arguments, maximum number or None for no limit)
@@ -478,7 +552,8 @@ _UNDEFINED = (sympy.S.ComplexInfinity, sympy.S.NaN, sympy.S.Infinity, sympy.S.Ne
 
 
 def _digits_of_int(n: int) -> float:
-    return abs(n).bit_length() * _LOG10_2
+    """log10 |n| (0 for n = 0); exact enough for any size of int."""
+    return math.log10(abs(n)) if n else 0.0
 
 
 def _measure(expr: sympy.Basic) -> float:
@@ -489,16 +564,16 @@ def _measure(expr: sympy.Basic) -> float:
     return d
 
 
-def _too_large() -> ParseError:
-    return ParseError(f"number too large (more than about {MAX_RESULT_DIGITS} digits)")
+def _too_large(detail: str = f"more than about {MAX_RESULT_DIGITS} digits") -> ParseError:
+    return ParseError(f"number too large ({detail})")
 
 
-def _log_risk(arg: sympy.Basic, extra_digits: float = 0.0) -> None:
+def _log_risk(arg: sympy.Basic) -> None:
     """exp(c*log(a)) and friends evaluate to a**c: refuse when that number would be huge."""
     if not arg.has(sympy.log):
         return
     coeff = 1
-    inner = extra_digits
+    inner = 0.0
     stack = [arg]
     while stack:
         node = stack.pop()
@@ -510,6 +585,42 @@ def _log_risk(arg: sympy.Basic, extra_digits: float = 0.0) -> None:
             stack.extend(node.args)
     if inner and (coeff > 10 ** 6 or coeff * inner > MAX_RESULT_DIGITS):
         raise _too_large()
+
+
+def _log10_abs(expr: sympy.Basic) -> float | None:
+    """log10 of |expr| for a numeric expr, estimated in floating point (None if unknown).
+
+    Safe to call on anything the parser built: every exp / power it admitted stays below
+    10**MAX_MAGNITUDE, so mpmath never meets a tower of exponentials.
+    """
+    try:
+        v = expr.evalf(15)
+        parts = v.as_real_imag()
+    except (ArithmeticError, ValueError, TypeError, RecursionError):
+        return math.inf
+    best = -math.inf
+    for part in parts:
+        if part.is_Float:
+            sign, man, exp, bc = part._mpf_
+            if man:
+                best = max(best, math.log10(man) + exp * _LOG10_2)
+        elif part.is_Rational:
+            if part.p:
+                best = max(best, _digits_of_int(part.p) - _digits_of_int(part.q))
+        else:
+            return None
+    return best
+
+
+def _check_growth(log10_exponent: float | None, log10_base: float) -> None:
+    """Refuse base**exponent (sizes given as log10 of absolute values) above 10**MAX_MAGNITUDE."""
+    if log10_exponent is None or log10_base == -math.inf or log10_exponent == -math.inf:
+        return
+    if log10_exponent + math.log10(max(abs(log10_base), 1e-300)) > math.log10(MAX_MAGNITUDE):
+        raise _too_large(f"beyond 10**{MAX_MAGNITUDE}")
+
+
+_GROWING_FUNCTIONS = (sympy.exp, sympy.sinh, sympy.cosh)
 
 
 class _Token:
@@ -545,6 +656,7 @@ class _ExprParser:
         self.functions: dict[str, tuple[Callable, int, int | None]] = functions
         self.constants: dict[str, sympy.Basic] = constants
         self.allowed: list[str] = allowed
+        self.minmax_args = 0
 
     # -- token helpers ----------------------------------------------------------------------
     def peek(self) -> _Token | None:
@@ -593,7 +705,8 @@ class _ExprParser:
             self.i += 1
             f, d = self.unary()
             if op == "/":
-                if f.is_zero:
+                # (a structural test first: is_zero on a big symbolic sum is slow)
+                if f is sympy.S.Zero or (f.is_number and f.is_zero):
                     raise ParseError("division by zero")
                 f = sympy.Pow(f, -1)
             factors.append((f, d))
@@ -635,6 +748,10 @@ class _ExprParser:
         return self.make_power(base, db, exp, de)
 
     def make_power(self, base, db, ex, de):
+        if base.is_number and ex.is_number and not (base.is_Rational and ex.is_Rational):
+            lb = _log10_abs(base)
+            if lb is not None:
+                _check_growth(_log10_abs(ex), lb)
         if ex.is_Rational:
             e = abs(ex)
             if base.is_number:
@@ -654,8 +771,8 @@ class _ExprParser:
             if dn * float(e) > MAX_RESULT_DIGITS:
                 raise _too_large()
             return sympy.Pow(base, ex), max(db, de, dn * float(e))
-        if base.is_number:
-            _log_risk(ex, _measure(base))
+        if base is sympy.S.Exp1:          # e**(c*log(a)) evaluates to a**c
+            _log_risk(ex)
         return sympy.Pow(base, ex), max(db, de)
 
     def primary(self):
@@ -732,13 +849,24 @@ class _ExprParser:
             else:
                 want = f"{lo} to {hi} arguments"
             raise ParseError(f"{tok.text}() takes {want}, got {n}")
+        if func is sympy.Max or func is sympy.Min:
+            self.minmax_args += n
+            if self.minmax_args > MAX_MINMAX_ARGS:
+                raise ParseError(f"too many max/min arguments (at most {MAX_MINMAX_ARGS} in one expression)")
         digits = max((d for _, d in args), default=0.0)
         for a, _ in args:
             _log_risk(a)
+        if func in _GROWING_FUNCTIONS and n == 1 and args[0][0].is_number:
+            _check_growth(_log10_abs(args[0][0]), math.log10(math.e))
         try:
             result = func(*[a for a, _ in args])
+        except ParseError:
+            raise
         except TypeError as exc:
             raise ParseError(f"{tok.text}() cannot take {_plural(n, 'argument', 'arguments')}") from exc
+        except (ValueError, ArithmeticError) as exc:
+            # e.g. SymPy's Max cannot decide the sign of sin(1)**2 + cos(1)**2 - 1
+            raise ParseError(f"cannot evaluate {tok.text}() of this argument") from exc
         if digits > MAX_RESULT_DIGITS / 2:
             digits = _measure(result)
             if digits > MAX_RESULT_DIGITS:
@@ -813,7 +941,10 @@ def parse_expr(text: str, variables, functions=None) -> sympy.Expr:
     funcs, consts = _function_tables(functions)
     allowed = list(symbols) + [k for k in funcs if k not in symbols] + [k for k in consts if k not in symbols]
     parser = _ExprParser(_tokenize_expr(text), symbols, funcs, consts, allowed)
-    expr = parser.parse()
+    try:
+        expr = parser.parse()
+    except OverflowError as exc:  # pragma: no cover - a SymPy / mpmath limit the guards missed
+        raise _too_large() from exc
     if isinstance(expr, sympy.Basic) and expr.has(*_UNDEFINED):
         raise ParseError("the expression is undefined (division by zero or an infinite value)")
     return expr
