@@ -1,0 +1,318 @@
+"""Binary cross-entropy: L = -(y log p + (1 - y) log(1 - p)); dL/dp = (1 - y)/(1 - p) - y/p, and dL/dz = p - y for p = sigmoid(z).
+
+Exam question: "A binary classifier outputs p for a sample with target y. What is the loss, and what is
+its derivative with respect to p (or to the logit z)?" (notes 004: dCE/dy_hat = (1 - t)/(1 - y_hat) - t/y_hat,
+which is -1.25 at (t, y_hat) = (1, 0.8) and 1.25 at (0.3, 0.6), WE-bce-3; notes 001: dCE/dz = sigma(z) - 1
+for y = 1, WE-bce-1). Several samples give the per-sample losses, their total and their mean (the
+reported loss, as torch's reduction='mean').
+
+Conventions: the targets y may be soft (any value in [0, 1]); 0 log 0 = 0, so a term whose weight y or
+1 - y is 0 is dropped, and a confident wrong prediction (p = 0 with y > 0, or p = 1 with y < 1) gives an
+infinite loss, said in a step (torch's F.binary_cross_entropy clamps the log at -100 instead). The
+derivatives are of each sample's own loss (the derivative of the mean is 1/N of it). The base of the
+logarithm is the `base` parameter (e: nats, the default, as torch; 2: bits; 10: hartleys); with base b
+every loss and derivative is the natural-log one divided by ln b. From `logits`, the loss is computed as
+softplus(z) - y z, which never takes the log of a rounded 0.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.functions import sigmoid
+from solver.params import InvalidInput, Param, Vector, as_float
+from solver.registry import Example
+from solver.steps import Math, Step
+from solver.symbolic import Derivation, latex, number_latex, number_text, sym
+
+from . import _info as I
+
+TITLE = "Binary cross-entropy loss and its gradient"
+TOPIC = "information"
+KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid", "gradient", "derivative")
+
+y, p, z = sym("y"), sym("p"), sym("z")
+L, G, Gz = sym("L"), sym("dL/dp", r"\frac{\partial L}{\partial p}"), sym("dL/dz", r"\frac{\partial L}{\partial z}")
+with sp.evaluate(False):
+    LOSS = {b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)) for b in I.BASES}
+    GRAD_P = {b: ((1 - y) / (1 - p) - y / p) if b == "e" else ((1 - y) / (1 - p) - y / p) / I.ln(sp.Integer(int(b)))
+              for b in I.BASES}
+    GRAD_Z = {b: (p - y) if b == "e" else (p - y) / I.ln(sp.Integer(int(b))) for b in I.BASES}
+    SIGMOID = sigmoid(z)
+
+PARAMS = (
+    Param("y", Vector(max_len=1_000_000, lo=0, hi=1), required=True, label="Targets y",
+          help="one target per sample, 0 or 1 (soft targets in [0, 1] allowed), e.g. 1 0 1"),
+    Param("p", Vector(max_len=1_000_000, lo=0, hi=1), label="Predicted probabilities p",
+          help="the predicted probability of class 1 for each sample, e.g. 0.8 0.6"),
+    Param("logits", Vector(max_len=1_000_000), label="Logits z",
+          help="instead of p: raw scores, p = sigmoid(z)"),
+    I.BASE_PARAM,
+)
+CONVENTIONS = ()
+
+EXAMPLE = Example(params={"y": "1 0.3", "p": "0.8 0.6"},
+                  source="notes 004, the derivative of the binary cross-entropy at (1, 0.8) and (0.3, 0.6) (WE-bce-3)")
+
+
+def validate(v: dict[str, Any]) -> None:
+    if v["p"] is None and v["logits"] is None:
+        raise InvalidInput("p", "The 'p' parameter of binary_cross_entropy is required: the predicted probabilities "
+                                "(or give logits).")
+    if v["p"] is not None and v["logits"] is not None:
+        raise InvalidInput("logits", "The 'logits' parameter of binary_cross_entropy cannot be combined with p: give "
+                                     "the probabilities p or the raw scores, not both.")
+    other = "p" if v["p"] is not None else "logits"
+    if len(v[other]) != len(v["y"]):
+        raise InvalidInput(other, f"The '{other}' parameter of binary_cross_entropy must have one entry per target in y "
+                                  f"({len(v['y'])}). Got {len(v[other])} instead.")
+
+
+def use_numeric(v) -> bool:
+    vals = (v["y"], v["p"], v["logits"])
+    return I.any_array(*vals) or sum(len(x) for x in vals if x is not None) > I.MAX_EXACT_ENTRIES
+
+
+def _exact(vec) -> tuple:
+    if isinstance(vec, np.ndarray):
+        return tuple(sp.Rational(repr(float(x))) for x in vec)
+    return tuple(vec)
+
+
+def statement(v) -> str:
+    ys = _exact(v["y"][:12])
+    n = len(v["y"])
+    unit = f"in {I.UNIT[v['base']]} ({I.BASE_WORDS[v['base']]})"
+    more = " ..." if n > 12 else ""
+    pred = (f"predicts p = {I.vec_text(_exact(v['p'][:12]))}{more}" if v["p"] is not None
+            else f"outputs logits z = {I.vec_text(_exact(v['logits'][:12]))}{more} (p = sigmoid(z))")
+    d = "dL/dp" if v["p"] is not None else "dL/dz"
+    if n == 1:
+        return (f"A binary classifier {pred} for a sample with target y = {number_text(ys[0])}. What is the binary "
+                f"cross-entropy loss {unit}, and its derivative {d}?")
+    return (f"A binary classifier {pred} for {n} samples with targets y = {I.vec_text(ys)}{more}. What is the binary "
+            f"cross-entropy loss of each sample {unit}, the total and the mean, and the derivative {d} for each sample?")
+
+
+# ---- exact values with 0 log 0 = 0 ---------------------------------------------------------------------
+
+def _loss_value(yv, pv, base, zv=None):
+    if zv is not None:  # softplus form: -(y ln sigma(z) + (1 - y) ln sigma(-z)), no rounded 0 inside a log
+        val = -(yv * sp.log(1 / (1 + sp.exp(-zv))) + (1 - yv) * sp.log(1 / (1 + sp.exp(zv))))
+        return I.exact_value(val / I.ln_base(base))
+    total = sp.Integer(0)
+    if yv != 0:
+        if pv == 0:
+            return sp.oo
+        total += yv * sp.log(pv)
+    if yv != 1:
+        if pv == 1:
+            return sp.oo
+        total += (1 - yv) * sp.log(1 - pv)
+    return I.exact_value(-total / I.ln_base(base))
+
+
+def _grad_value(yv, pv, base):
+    a = sp.Integer(0) if yv == 1 else (sp.oo if pv == 1 else (1 - yv) / (1 - pv))
+    b = sp.Integer(0) if yv == 0 else (sp.oo if pv == 0 else yv / pv)
+    if a is sp.oo:
+        return sp.oo
+    if b is sp.oo:
+        return -sp.oo
+    return I.exact_value((a - b) / I.ln_base(base))
+
+
+def solve(v, conv) -> Derivation:
+    d = Derivation()
+    base = v["base"]
+    ys = _exact(v["y"])
+    n = len(ys)
+    logits = v["logits"] is not None
+    d.given("The samples", None, text="; ".join(
+        f"sample {k}: y = {number_text(yv)}, " + (f"p = {number_text(pv)}" if not logits else f"z = {number_text(pv)}")
+        for k, (yv, pv) in enumerate(zip(ys[:30], _exact(v["p"] if not logits else v["logits"])[:30]), 1))
+        + (" ..." if n > 30 else ""))
+    if logits:
+        zs = _exact(v["logits"])
+        ps_exact = tuple(1 / (1 + sp.exp(-x)) for x in zs)
+        ps = tuple(I.exact_value(x) for x in ps_exact)
+        _sigmoid_steps(d, zs, ps)
+    else:
+        zs = None
+        ps = _exact(v["p"])
+    I.formula_step(d, "Definition", L, LOSS[base],
+                   text_=f"The loss of one sample with target y and predicted probability p ({I.BASE_WORDS[base]}: "
+                         f"{I.UNIT[base]}). Only the term of the true class counts when y is 0 or 1 (0 log 0 = 0).")
+    losses = []
+    show = n <= I.MAX_TERM_STEPS
+    with (d.group("The loss of each sample") if show and n > 1 else nullcontext()):
+        for k, (yv, pv) in enumerate(zip(ys, ps), 1):
+            value = _loss_value(yv, pv, base, None if zs is None else zs[k - 1])
+            losses.append(value)
+            if show:
+                yk, pk = I.isym("y", k), I.isym("p", k)
+                with sp.evaluate(False):
+                    expr = LOSS[base].xreplace({y: yk, p: pk})
+                txt = _loss_note(yv, pv, value)
+                d.compute(f"Sample {k}" if n > 1 else "The loss", I.isym("L", k), expr, {yk: yv, pk: pv}, value=value,
+                          text=txt)
+    if not show:
+        d.table("The loss of each sample", ["sample", "y", "p", Math("L", "L")],
+                [(str(k), yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)])
+    total, mean = _total_mean(d, losses, base)
+    if logits:
+        _grad_z(d, ys, ps, zs, base)
+    else:
+        _grad_p(d, ys, ps, base)
+    I.convert_units(d, mean, base, "mean L" if n > 1 else "L", r"\overline{L}" if n > 1 else "L")
+    return d
+
+
+def _loss_note(yv, pv, value) -> str:
+    if I.is_inf(value):
+        return ("Infinite: the prediction is certain and wrong (p = 0 for a sample with y > 0, or p = 1 with y < 1); "
+                "torch's F.binary_cross_entropy would clamp the log at -100 and report 100.")
+    if yv == 1:
+        return "y = 1, so the second term is 0 * log(1 - p) = 0: L = -log p."
+    if yv == 0:
+        return "y = 0, so the first term is 0 * log p = 0: L = -log(1 - p)."
+    return ""
+
+
+def _sigmoid_steps(d: Derivation, zs, ps):
+    with d.group("Probabilities from the logits: p = sigmoid(z) = 1 / (1 + exp(-z))"):
+        if len(zs) <= I.MAX_TERM_STEPS:
+            for k, (zv, pv) in enumerate(zip(zs, ps), 1):
+                zk = I.isym("z", k)
+                d.compute(f"Sample {k}", I.isym("p", k), sigmoid(zk), {zk: zv}, value=pv)
+        else:
+            zvec, pvec = sym("z", r"\mathbf{z}"), sym("p", r"\mathbf{p}")
+            d.compute("All samples", pvec, sigmoid(zvec), {zvec: zs}, value=ps)
+
+
+def _total_mean(d: Derivation, losses, base):
+    n = len(losses)
+    inf = any(I.is_inf(x) for x in losses)
+    total = sp.oo if inf else I.exact_value(sp.Add(*losses))
+    mean = sp.oo if inf else I.exact_value(sp.Add(*losses) / n)
+    lv = tuple(losses)
+    if n == 1:
+        I.attach(d, I.answer("losses", lv, base), I.answer("total", total, base), I.answer("bce", mean, base))
+        return total, mean
+    d.answer_step("Loss of each sample", I.answer("losses", lv, base))
+    Lt, Lm, N = sym("total L", r"L_{\text{total}}"), sym("mean L", r"\overline{L}"), sym("N")
+    syms = [I.isym("L", k) for k in range(1, n + 1)]
+    if n <= I.MAX_SUM_TERMS:
+        with sp.evaluate(False):
+            expr = sp.Add(*syms)
+        d.compute("Total loss", Lt, expr, dict(zip(syms, losses)), value=total)
+    else:
+        d.add(Step("compute", "Total loss", text=f"The sum of the {n} losses.",
+                   value=Math(f"{latex(Lt)} = {number_latex(total)}", f"total L = {number_text(total)}")))
+    I.attach(d, I.answer("total", total, base))
+    with sp.evaluate(False):
+        mexpr = Lt / N
+    d.compute("Mean loss (the reported BCE)", Lm, mexpr, {Lt: total, N: sp.Integer(n)}, value=mean,
+              text="torch's reduction='mean' and Keras report this mean." + (" It is infinite: a loss is infinite." if inf else ""))
+    I.attach(d, I.answer("bce", mean, base))
+    return total, mean
+
+
+def _grad_p(d: Derivation, ys, ps, base):
+    n = len(ys)
+    I.formula_step(d, "Derivative with respect to p", G, GRAD_P[base],
+                   text_="d/dp of -(y log p + (1 - y) log(1 - p)) = -y/p + (1 - y)/(1 - p)"
+                         + (f", divided by ln {base} for base {base}" if base != "e" else "")
+                         + ". It is negative when p is too small for the target and positive when too large; this is the "
+                           "derivative of each sample's own loss (for the mean, divide by N).")
+    grads = [_grad_value(yv, pv, base) for yv, pv in zip(ys, ps)]
+    if n <= I.MAX_TERM_STEPS:
+        with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
+            for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
+                yk, pk = I.isym("y", k), I.isym("p", k)
+                with sp.evaluate(False):
+                    expr = GRAD_P[base].xreplace({y: yk, p: pk})
+                txt = ""
+                if I.is_inf(g):
+                    txt = "Infinite: p sits at 0 or 1 against the target, where the log has a vertical asymptote."
+                elif yv in (0, 1):
+                    txt = f"y = {yv}: the {'second' if yv == 1 else 'first'} term is 0."
+                lhs = I.qsym(f"dL_{k}/dp_{k}", r"\frac{\partial L_{%d}}{\partial p_{%d}}" % (k, k))
+                d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs,
+                          expr, {yk: yv, pk: pv}, value=g, text=txt)
+    else:
+        d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(G), "dL/dp")],
+                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+    d.answer_step("Gradient with respect to p", I.answer("grad_p", tuple(grads), unit=""),
+                  text="One entry per sample.")
+
+
+def _grad_z(d: Derivation, ys, ps, zs, base):
+    n = len(ys)
+    I.formula_step(d, "Derivative with respect to the logit z", Gz, GRAD_Z[base],
+                   text_="Chain rule: dL/dz = dL/dp * dp/dz = ((1 - y)/(1 - p) - y/p) * p (1 - p) = p - y"
+                         + (f" (divided by ln {base})" if base != "e" else "")
+                         + ". The sigmoid's derivative p (1 - p) cancels the denominators, so the gradient never blows up "
+                           "(notes 001: sigma(z) - 1 for y = 1, WE-bce-1).")
+    grads = []
+    for yv, zv in zip(ys, zs):
+        s_pos, s_neg = 1 / (1 + sp.exp(-zv)), 1 / (1 + sp.exp(zv))
+        grads.append(I.exact_value(((1 - yv) * s_pos - yv * s_neg) / I.ln_base(base)))
+    if n <= I.MAX_TERM_STEPS:
+        with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
+            for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
+                yk, pk = I.isym("y", k), I.isym("p", k)
+                with sp.evaluate(False):
+                    expr = GRAD_Z[base].xreplace({y: yk, p: pk})
+                lhs = I.qsym(f"dL_{k}/dz_{k}", r"\frac{\partial L_{%d}}{\partial z_{%d}}" % (k, k))
+                d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs,
+                          expr, {yk: yv, pk: pv}, value=g)
+    else:
+        d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(Gz), "dL/dz")],
+                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+    d.answer_step("Gradient with respect to z", I.answer("grad_z", tuple(grads), unit=""), text="One entry per sample.")
+
+
+# ---- numeric path -----------------------------------------------------------------------------------------
+
+def solve_numeric(v, conv) -> Derivation:
+    d = Derivation()
+    base = v["base"]
+    lnb = I.np_ln_base(base)
+    Y = as_float(v["y"]).reshape(-1)
+    answers = []
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if v["logits"] is not None:
+            Z = as_float(v["logits"]).reshape(-1)
+            losses = (np.logaddexp(0.0, Z) - Y * Z) / lnb
+            sig_pos, sig_neg = np.exp(-np.logaddexp(0.0, -Z)), np.exp(-np.logaddexp(0.0, Z))
+            grad = ((1 - Y) * sig_pos - Y * sig_neg) / lnb
+            gname = "grad_z"
+        else:
+            P = as_float(v["p"]).reshape(-1)
+            losses = -(I.np_xlogy(Y, P) + I.np_xlogy(1 - Y, 1 - P)) / lnb
+            a = np.where(Y < 1, (1 - Y) / (1 - P), 0.0)
+            b = np.where(Y > 0, Y / P, 0.0)
+            grad = np.where(np.isinf(a), np.inf, np.where(np.isinf(b), -np.inf, a - b)) / lnb
+            gname = "grad_p"
+    d.note("Numeric path", f"{Y.size} sample{'s' if Y.size > 1 else ''} in float64"
+           + (": loss = softplus(z) - y z, gradient sigmoid(z) - y" if gname == "grad_z" else
+              ": loss -(y ln p + (1 - y) ln(1 - p)) with 0 ln 0 = 0, gradient (1 - y)/(1 - p) - y/p")
+           + f", in {I.UNIT[base]}.")
+    answers = (I.answer("losses", losses, base), I.answer("total", float(losses.sum()), base),
+               I.answer("bce", float(losses.mean()), base), I.answer(gname, grad, unit=""))
+    d.conclude("Losses, total, mean and gradient", answers=answers)
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """1-4 samples with 0/1 targets and 2-decimal probabilities in [0.05, 0.95] (or 1-decimal logits)."""
+    # well-posed: 0 < p < 1, so every loss and derivative is finite
+    n = int(rng.integers(1, 5))
+    ys = [int(v) for v in rng.integers(0, 2, size=n)]
+    if rng.random() < 0.7:
+        return {"y": ys, "p": [round(int(v) / 100, 2) for v in rng.integers(5, 96, size=n)]}
+    return {"y": ys, "logits": [round(float(v), 1) for v in rng.uniform(-3, 3, size=n)]}

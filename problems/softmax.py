@@ -1,0 +1,209 @@
+"""Softmax: p_i = exp(z_i / T) / sum_j exp(z_j / T), computed as exp(z_i - m) / sum_j exp(z_j - m) with m = max z.
+
+Exam question: "A network's raw outputs for three classes are 1.4, -1.1 and 0.68. What probability does
+softmax give class 1?" (notes 004: e^1.4 / (e^1.4 + e^-1.1 + e^0.68) = 0.637), and, with
+jacobian=true, "what is dp_i/dz_j?" (p_i (delta_ij - p_j); notes 002 and 004). Several rows of logits
+are several samples, each normalised on its own.
+
+Conventions (not choices): the maximum is subtracted before exponentiating, which leaves the result
+unchanged and keeps exp from overflowing; 1 - p_i is computed from the other classes' exponentials, so
+a saturated softmax keeps its precision (notes 004's marks 100, 5, 4: 1 - p_1 = 7.552e-42, not 0). The
+temperature T divides the logits (default 1); the Jacobian is taken with respect to the raw logits z,
+so it carries a factor 1/T.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.params import Bool, Matrix, Param, Real
+from solver.registry import Example
+from solver.symbolic import Derivation, number_text, sym
+
+from . import _info as I
+
+TITLE = "Softmax probabilities"
+TOPIC = "information"
+KEYWORDS = ("softmax", "logits", "normalised exponential", "temperature", "jacobian", "log-sum-exp", "stability")
+
+zv, pv, ev, Tsym, Ssym = (sym("z", r"\mathbf{z}"), sym("p", r"\mathbf{p}"), sym("e", r"\mathbf{e}"), sym("T"), sym("S"))
+cv, dv = sym("1 - p", r"\mathbf{1} - \mathbf{p}"), sym("delta_i", r"\boldsymbol{\delta}_{i}")
+ezv = sym("E", r"\mathbf{E}")
+DEF = sp.exp(I.z_i) / I.Sigma(sp.exp(sym("z_j")), (sym("j"), 1, I.K_))
+DEF_T = sp.exp(I.z_i / Tsym) / I.Sigma(sp.exp(sym("z_j") / Tsym), (sym("j"), 1, I.K_))
+with sp.evaluate(False):
+    COMPLEMENT = (Ssym - ev) / Ssym                       # 1 - p_i = (sum_{j != i} e_j) / S
+    UNSHIFTED = ezv / sym("sum E", r"\sum_{j} E_{j}")
+    JAC_ROW = I.p_i * (dv - pv)                          # row i of J: p_i (delta_ij - p_j)
+    JAC_ROW_T = I.p_i * (dv - pv) / Tsym
+
+PARAMS = (
+    Param("logits", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Logits (raw scores)",
+          help="one row of scores, e.g. 1.4 -1.1 0.68; several rows for several samples"),
+    Param("temperature", Real(0, None, closed="neither"), default="1", label="Temperature T",
+          help="the logits are divided by T: T > 1 flattens, T < 1 sharpens (default 1)"),
+    Param("jacobian", Bool(), default="false", label="Show the Jacobian",
+          help="also compute dp_i/dz_j = p_i (delta_ij - p_j) / T"),
+)
+CONVENTIONS = ()
+
+EXAMPLE = Example(params={"logits": "1.4 -1.1 0.68", "jacobian": "true"},
+                  source="notes 004, softmax of the raw outputs 1.4, -1.1, 0.68 (WE-softmax-2); Jacobian as in notes 002 "
+                         "(WE-softmax-1)")
+
+#: Show the unshifted computation (as the notes write it) when no score exceeds this in size.
+UNSHIFTED_LIMIT = 100
+
+
+def use_numeric(p) -> bool:
+    return I.any_array(p["logits"]) or I.size_of(p["logits"]) > I.MAX_EXACT_ENTRIES
+
+
+def statement(p) -> str:
+    Z, n = I.head_rows(p["logits"])
+    T = p["temperature"]
+    temp = "" if T == 1 else f" at temperature T = {number_text(T)} (the logits are divided by T)"
+    jac = " Also give the Jacobian dp_i/dz_j." if p["jacobian"] else ""
+    if n == 1:
+        return (f"A classifier's raw scores (logits) for {len(Z[0])} classes are z = {I.vec_text(Z[0])}. What probabilities "
+                f"does softmax give{temp}?{jac}")
+    rows = "; ".join(I.vec_text(r) for r in Z) + (f" ... ({n} rows)" if n > len(Z) else "")
+    return f"Apply softmax{temp} to each row of logits: {rows}.{jac}"
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    Z = I.rows_of(p["logits"])
+    T = p["temperature"]
+    if T == 1:
+        I.formula_step(d, "Definition", I.p_i, DEF, text_rhs="exp(z_i) / sum_j exp(z_j)",
+                       text_="Exponentiate each score and divide by the sum: positive numbers that sum to 1, in the "
+                             "order of the scores.")
+    else:
+        I.formula_step(d, "Definition", I.p_i, DEF_T, text_rhs="exp(z_i / T) / sum_j exp(z_j / T)",
+                       text_="Divide the scores by the temperature T, exponentiate, and divide by the sum.")
+    n = len(Z)
+    P, C, J = [], [], []
+    for k, z in enumerate(Z, 1):
+        if k > I.MAX_DETAIL_ROWS:  # values only (the answers hold every row)
+            pr, comp, jac = I.softmax_values(z, T, jacobian=p["jacobian"])
+            P.append(pr)
+            C.append(comp)
+            if p["jacobian"]:
+                J.append(jac)
+            continue
+        with (d.group(f"Row {k}: z = {I.vec_text(z)}") if n > 1 else nullcontext()):
+            if n == 1:
+                d.given("The logits", z, lhs=zv)
+            r, pvals, comp = _row(d, z, T, single=n == 1, why=k == 1)
+            P.append(pvals)
+            C.append(comp)
+            if p["jacobian"]:
+                J.append(_jacobian(d, r, pvals, comp, T, single=n == 1))
+    if n == 1:
+        return d
+    if n > I.MAX_DETAIL_ROWS:
+        d.note("Rows worked in full", f"The first {I.MAX_DETAIL_ROWS} rows are worked above; the answers hold all {n}.")
+    d.answer_step("Softmax of each row", I.answer("p", tuple(P), unit=""), text="One row of probabilities per row of logits.")
+    d.answer_step("1 - p of each row", I.answer("one_minus_p", tuple(C), unit="", precision=I.SIG4, tolerance=I.TOL_REL))
+    if p["jacobian"]:
+        d.answer_step("Jacobian of each row", I.answer("jacobian", tuple(J), unit=""),
+                      text="One K x K matrix per row: entry (i, j) is dp_i/dz_j.")
+    return d
+
+
+def _row(d: Derivation, z, T, *, single: bool, why: bool):
+    r = I.softmax_steps(d, z, T, qname="p", why=why)
+    pvals = tuple(I.exact_value(x) for x in r.p)
+    comp = tuple(I.exact_value(x) for x in r.comp)
+    if single:
+        I.attach(d, I.answer("p", pvals, unit=""))
+    S = I.exact_value(r.S)
+    evals = tuple(I.exact_value(x) for x in r.e)
+    d.compute("1 - p_i, from the other classes", cv, COMPLEMENT, {Ssym: S, ev: evals}, value=comp,
+              text="1 - p_i = (sum of the other e_j) / S, added up from the other classes rather than subtracted from 1: "
+                   "when p_i is close to 1 the subtraction 1 - p_i would lose every digit (notes 004's marks 100, 5, 4 "
+                   "give 1 - p_1 = 7.552e-42, WE-softmax-3).")
+    if single:
+        I.attach(d, I.answer("one_minus_p", comp, unit="", precision=I.SIG4, tolerance=I.TOL_REL))
+    u = r.u
+    if max(abs(x) for x in u) <= UNSHIFTED_LIMIT:
+        ez = tuple(I.exact_value(sp.exp(x)) for x in u)
+        total = I.exact_value(sp.Add(*(sp.exp(x) for x in u)))
+        zsym = zv if T == 1 else I.qsym("u", r"\mathbf{u}")
+        with d.group("The same without the shift (as the notes write it)",
+                     text=f"E_i = e^({'z_i' if T == 1 else 'u_i'}) = e^m e_i: every term carries the same factor "
+                          f"e^m = {number_text(I.exact_value(sp.exp(r.m)))}, which cancels in the ratio."):
+            d.compute(f"Exponentials of the {'scores' if T == 1 else 'scaled scores'}", ezv, sp.exp(zsym),
+                      {zsym: u}, value=ez, text="Without subtracting m.")
+            d.compute("Divide by their sum", pv, UNSHIFTED, {ezv: ez, sym("sum E", r"\sum_{j} E_{j}"): total},
+                      value=pvals, text=f"The sum is {number_text(total)}; the probabilities are the same as above.")
+    return r, pvals, comp
+
+
+def _jacobian_values(r, T):
+    K = len(r.p)
+    return tuple(tuple(I.exact_value((r.p[i] * r.comp[i] if i == j else -r.p[i] * r.p[j]) / T) for j in range(K))
+                 for i in range(K))
+
+
+def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
+    K = len(pvals)
+    Jm = _jacobian_values(r, T)
+    with d.group("Jacobian dp_i/dz_j",
+                 text="dp_i/dz_j = p_i (delta_ij - p_j)" + (" / T" if T != 1 else "") + ": on the diagonal p_i (1 - p_i), "
+                      "off it -p_i p_j (notes 002 and 004, WE-softmax-1). Each row sums to 0, because the p_j sum to 1, "
+                      "and J is symmetric."):
+        if K <= I.MAX_TERM_STEPS:
+            for i in range(K):
+                delta = tuple(sp.Integer(1 if j == i else 0) for j in range(K))
+                pi_, di_ = I.isym("p", i + 1), I.isym("delta", i + 1, r"\boldsymbol{\delta}")
+                vals = {pi_: pvals[i], di_: delta, pv: pvals, **({Tsym: T} if T != 1 else {})}
+                with sp.evaluate(False):
+                    expr = (JAC_ROW if T == 1 else JAC_ROW_T).xreplace({I.p_i: pi_, dv: di_})
+                d.compute(f"Row {i + 1}: dp_{i + 1}/dz_j", I.qsym(f"J_{i + 1}", r"J_{%d,:}" % (i + 1)), expr, vals, value=Jm[i],
+                          text=f"delta_{i + 1} is the unit vector with 1 in place {i + 1}." if i == 0 else "")
+        small = [i + 1 for i in range(K) if abs(Jm[i][i]) < sp.Float("1e-6")]
+        if small:
+            d.note("A saturated softmax", f"dp_i/dz_i = p_i (1 - p_i) is almost 0 for class{'es' if len(small) > 1 else ''} "
+                   f"{I.listing(small)} ({number_text(Jm[small[0] - 1][small[0] - 1])}): when one probability is close to 1 "
+                   "(or to 0) the softmax saturates and its gradient vanishes (notes 004: dP/draw = P(1 - P) ~ 0).")
+        ans = I.answer("jacobian", Jm, unit="")
+        if single:
+            d.answer_step("The Jacobian", ans, text="Entry (i, j) is dp_i/dz_j.")
+    return Jm
+
+
+def solve_numeric(p, conv) -> Derivation:
+    d = Derivation()
+    Z = I.float_rows(p["logits"])
+    T = float(p["temperature"])
+    P, C, _ = I.softmax_np(Z, T)
+    d.note("Numeric path", f"{Z.shape[0]} row{'s' if Z.shape[0] > 1 else ''} of {Z.shape[1]} logits in float64: "
+           "exp(z/T - max) / sum, with 1 - p of the largest class summed from the other classes.")
+    single = Z.shape[0] == 1
+    answers = [I.answer("p", P[0] if single else P, unit=""),
+               I.answer("one_minus_p", C[0] if single else C, unit="", precision=I.SIG4, tolerance=I.TOL_REL)]
+    if p["jacobian"]:
+        J = -P[:, :, None] * P[:, None, :]
+        idx = np.arange(P.shape[1])
+        J[:, idx, idx] = P * C
+        J /= T
+        answers.append(I.answer("jacobian", J[0] if single else J, unit=""))
+    d.conclude("Softmax" + (" and its Jacobian" if p["jacobian"] else ""), answers=tuple(answers))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """One row (sometimes two) of 2-5 logits with one decimal in [-3, 3]."""
+    # always well-posed: softmax is defined for any finite scores
+    n = 1 if rng.random() < 0.75 else 2
+    k = int(rng.integers(2, 6))
+    Z = [[round(float(v), 1) for v in rng.uniform(-3, 3, size=k)] for _ in range(n)]
+    out: dict[str, Any] = {"logits": Z if n > 1 else Z[0], "jacobian": bool(rng.random() < 0.5)}
+    if rng.random() < 0.25:
+        out["temperature"] = float(rng.choice([0.5, 2.0]))
+    return out
