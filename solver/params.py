@@ -253,12 +253,13 @@ def _entries(raw, accepts: str) -> tuple | np.ndarray:
     raise SpecError(f"expected a list of numbers, got {_got(raw)}")
 
 
-def _check_entries(values, lo, hi, closed, integer, what="entry", index_prefix=""):
+def _check_entries(values, lo, hi, closed, integer, what="entry", row: int | None = None):
     for i, v in enumerate(values):
+        where = f"{i + 1}" if row is None else f"({row}, {i + 1})"
         if integer and not v.is_Integer:
-            raise SpecError(f"{what} {index_prefix}{i + 1} must be an integer. Got {short(v)} instead.")
+            raise SpecError(f"{what} {where} must be an integer. Got {short(v)} instead.")
         if (lo is not None or hi is not None) and not _in_range(v, lo, hi, closed):
-            raise SpecError(f"{what} {index_prefix}{i + 1} must be in the range {_interval(lo, hi, closed)}. Got {short(v)} instead.")
+            raise SpecError(f"{what} {where} must be in the range {_interval(lo, hi, closed)}. Got {short(v)} instead.")
 
 
 def _float_array(raw: np.ndarray, ndim: int) -> np.ndarray:
@@ -382,7 +383,7 @@ class Matrix(Spec):
         rows = []
         for i, r in enumerate(items):
             vals = tuple(_scalar(v) for v in r)
-            _check_entries(vals, lo, hi, "both", False, index_prefix=f"({i + 1}, ")
+            _check_entries(vals, lo, hi, "both", False, row=i + 1)
             rows.append(vals)
         return tuple(rows)
 

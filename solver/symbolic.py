@@ -214,11 +214,16 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         return Answer(name, value, f"{len(value)} rows", r"\text{%d rows}" % len(value), None, unit)
     if is_vector(value):
         data = _json_nested(value)
-        disp = _display_nested(value, precision)
         tol = tolerance or tolerance_for(precision)
-        if up_to_sign:
+        if up_to_sign and not tol.up_to_sign:
             tol = Tolerance(tol.abs, tol.rel, True)
-        return Answer(name, data, disp, exact_latex or _latex_nested(value, precision), tol, unit)
+        shown = _preview(value)
+        disp = _display_nested(shown, precision)
+        lat = exact_latex or _latex_nested(shown, precision)
+        if shown is not value:
+            more = f" ... ({_size(value)} entries)"
+            disp, lat = disp + more, lat + r"\ \ldots\ 	ext{(%d entries)}" % _size(value)
+        return Answer(name, data, disp, lat, tol, unit)
     tol = tolerance or (None if _is_integer(value) else tolerance_for(precision))
     disp = format_number(value, precision) if not _is_integer(value) else str(int(value))
     lat = exact_latex or _exact_latex(value) or disp.replace("∞", r"\infty")
@@ -235,7 +240,28 @@ def _exact_latex(v) -> str | None:
     return None
 
 
+#: Vector answers longer than this are shown by their first entries (the JSON value keeps them all).
+PREVIEW_ENTRIES = 50
+
+
+def _size(v) -> int:
+    if isinstance(v, np.ndarray):
+        return int(v.size)
+    return sum(_size(x) if is_vector(x) else 1 for x in v)
+
+
+def _preview(v):
+    """`v` itself when small; else its first rows/entries (displays of huge answers stay short)."""
+    if _size(v) <= PREVIEW_ENTRIES:
+        return v
+    if len(v) and is_vector(v[0]):
+        return [list(r[:8]) for r in list(v[:5])]
+    return list(v[:8])
+
+
 def _json_nested(v):
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and np.all(np.isfinite(v)):
+        return v.tolist()  # fast path for the numeric path's large arrays
     if is_vector(v):
         return [_json_nested(x) for x in v]
     return to_json_number(v)
@@ -316,7 +342,7 @@ class Derivation:
         if answer:
             answers = (make_answer(answer, result, precision=precision, tolerance=tolerance, up_to_sign=up_to_sign),)
         self.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, values, sig),
-                      value=Math(f"{latex(lhs)} = {_value_latex(result, sig)}", f"{text_of(lhs)} = {number_text(result, sig)}"),
+                      value=Math(f"{latex(lhs)} {_value_latex(result, sig)}", f"{text_of(lhs)} = {number_text(result, sig)}"),
                       answers=answers))
         return result
 
@@ -343,10 +369,21 @@ def text_of(lhs: Any) -> str:
 
 
 def _value_latex(v, sig):
+    """'= value', or '\\approx value' when the shown digits are a rounding of the exact value."""
     lat = number_latex(v, sig)
-    if isinstance(v, sp.Float) or (isinstance(v, sp.Basic) and not v.is_Rational and v.is_number):
-        return r"\approx " + lat if not lat.startswith(r"\infty") else lat
-    return lat
+    rounded = (isinstance(v, sp.Float) or (isinstance(v, sp.Basic) and not v.is_Rational and v.is_number)
+               or (is_vector(v) and any(isinstance(x, sp.Basic) and not x.is_Rational for x in _flat(v))))
+    if rounded and "infty" not in lat:
+        return r"\approx " + lat
+    return "= " + lat
+
+
+def _flat(v):
+    for x in v:
+        if is_vector(x):
+            yield from _flat(x)
+        else:
+            yield x
 
 
 def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):
