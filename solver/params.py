@@ -250,6 +250,8 @@ def _entries(raw, accepts: str) -> tuple | np.ndarray:
         return raw
     if isinstance(raw, sp.MatrixBase):
         return raw.tolist()
+    if isinstance(raw, (int, float, Fraction, np.integer, np.floating, sp.Rational)) and not isinstance(raw, bool):
+        return [raw]  # a bare number is a vector (or 1 x 1 matrix) of one entry
     raise SpecError(f"expected a list of numbers, got {_got(raw)}")
 
 

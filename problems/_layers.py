@@ -1,0 +1,273 @@
+"""Shared helpers of the layer families: the layer-list text format and hand-written SVG plots.
+
+The layer-list format (conv_shape): one layer per line (or separated by ';'), words separated by
+spaces, nothing evaluated:
+
+    conv K F [sS] [pP] [dD]    K filters of size F x F, stride S (default 1), padding P (default 0),
+                               dilation D (default 1); "conv 96 11 s4 p0"
+    pool F [sS] [pP]           max pooling F x F, stride S (default F, as torch), padding P
+                               (also maxpool, avgpool)
+    fc N                       fully connected layer with N units (also linear, dense); the input is
+                               flattened first
+    bn                         batch normalisation: 2 parameters (gamma, beta) per channel
+    relu | dropout | flatten   no parameters; the shape is unchanged (flatten makes it a vector)
+Blank lines and text after '#' are ignored.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+from xml.sax.saxutils import escape
+
+from solver.params import Spec, SpecError
+
+MAX_LAYERS = 200
+MAX_NUMBER = 10 ** 7
+
+_KIND_ALIASES = {"conv": "conv", "conv2d": "conv", "pool": "pool", "maxpool": "pool", "avgpool": "pool",
+                 "max_pool": "pool", "avg_pool": "pool", "fc": "fc", "linear": "fc", "dense": "fc",
+                 "bn": "bn", "batchnorm": "bn", "relu": "relu", "dropout": "dropout", "flatten": "flatten"}
+_OPTION = re.compile(r"^(s|p|d|stride|pad|padding|dilation)=?([0-9]{1,8})$")
+_INT = re.compile(r"^[0-9]{1,8}$")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network: kind ('conv', 'pool', 'fc', 'bn', 'relu', 'dropout', 'flatten') and its sizes."""
+
+    kind: str
+    units: int = 0       # filters (conv) or units (fc)
+    size: int = 0        # F
+    stride: int = 1
+    pad: int = 0
+    dilation: int = 1
+    word: str = ""       # the kind as typed (maxpool, avgpool, ...)
+
+    def text(self) -> str:
+        if self.kind == "conv":
+            s = f"conv {self.units} {self.size} s{self.stride} p{self.pad}"
+            return s + (f" d{self.dilation}" if self.dilation != 1 else "")
+        if self.kind == "pool":
+            word = self.word if self.word in ("maxpool", "avgpool") else "pool"
+            return f"{word} {self.size} s{self.stride}" + (f" p{self.pad}" if self.pad else "")
+        if self.kind == "fc":
+            return f"fc {self.units}"
+        return self.kind
+
+
+def parse_layers(text: str) -> tuple[Layer, ...]:
+    if not isinstance(text, str):
+        raise SpecError("expected the layers as text, one per line, e.g. 'conv 96 11 s4 p0; pool 3 s2; fc 4096'")
+    if len(text) > 20000:
+        raise SpecError(f"the layer list is too long ({len(text)} characters; at most 20000)")
+    lines = [ln.split("#", 1)[0].strip() for ln in re.split(r"[\n;]", text)]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        raise SpecError("expected at least one layer, e.g. 'conv 96 11 s4 p0'")
+    if len(lines) > MAX_LAYERS:
+        raise SpecError(f"at most {MAX_LAYERS} layers are allowed. Got {len(lines)}")
+    return tuple(_parse_line(i + 1, ln) for i, ln in enumerate(lines))
+
+
+def _bad(lineno: int, line: str, want: str) -> SpecError:
+    shown = line if len(line) <= 40 else line[:37] + "..."
+    return SpecError(f"layer {lineno} must be written {want}. Got {shown!r} instead.")
+
+
+_FORMS = {"conv": "'conv K F [sS] [pP] [dD]' (e.g. 'conv 96 11 s4 p0')", "pool": "'pool F [sS] [pP]' (e.g. 'pool 3 s2')",
+          "fc": "'fc N' (e.g. 'fc 4096')"}
+
+
+def _parse_line(lineno: int, line: str) -> Layer:
+    words = line.lower().replace(",", " ").split()
+    kind = _KIND_ALIASES.get(words[0])
+    if kind is None:
+        return _raise(_bad(lineno, line, "conv, pool, fc, bn, relu, dropout or flatten followed by its sizes"))
+    rest = words[1:]
+    if kind in ("bn", "relu", "dropout", "flatten"):
+        if rest and not (kind == "dropout" and len(rest) == 1 and re.fullmatch(r"[0-9.]+", rest[0])):
+            raise _bad(lineno, line, f"'{kind}' alone")
+        return Layer(kind, word=words[0])
+    positional, opts = [], {}
+    for w in rest:
+        if _INT.match(w) and not opts:
+            positional.append(int(w))
+            continue
+        m = _OPTION.match(w)
+        if not m:
+            raise _bad(lineno, line, _FORMS[kind])
+        key = {"stride": "s", "pad": "p", "padding": "p", "dilation": "d"}.get(m.group(1), m.group(1))
+        if key in opts:
+            raise _bad(lineno, line, _FORMS[kind] + " with each option once")
+        opts[key] = int(m.group(2))
+    need = {"conv": 2, "pool": 1, "fc": 1}[kind]
+    if len(positional) != need or (kind == "fc" and opts) or (kind == "pool" and "d" in opts):
+        raise _bad(lineno, line, _FORMS[kind])
+    if any(v > MAX_NUMBER for v in positional + list(opts.values())):
+        raise SpecError(f"layer {lineno}: sizes must be at most {MAX_NUMBER}. Got {line!r}.")
+    if any(v < 1 for v in positional) or opts.get("s", 1) < 1 or opts.get("d", 1) < 1:
+        raise SpecError(f"layer {lineno}: sizes, strides and dilations must be at least 1. Got {line!r}.")
+    if kind == "conv":
+        return Layer("conv", positional[0], positional[1], opts.get("s", 1), opts.get("p", 0), opts.get("d", 1), words[0])
+    if kind == "pool":
+        return Layer("pool", 0, positional[0], opts.get("s", positional[0]), opts.get("p", 0), 1, words[0])
+    return Layer("fc", positional[0], word=words[0])
+
+
+def _raise(e):
+    raise e
+
+
+@dataclass(frozen=True)
+class LayerList(Spec):
+    """A network as text, one layer per line: 'conv 96 11 s4 p0', 'pool 3 s2', 'fc 4096' (see problems/_layers.py)."""
+
+    kind = "text"
+
+    def parse(self, raw):
+        if isinstance(raw, tuple) and all(isinstance(x, Layer) for x in raw):
+            return raw
+        if isinstance(raw, (list, tuple)) and all(isinstance(x, str) for x in raw):
+            raw = "\n".join(raw)
+        return parse_layers(raw)
+
+    def describe(self):
+        return "a list of layers, one per line or separated by ';': conv K F [sS] [pP] [dD], pool F [sS] [pP], fc N, bn, relu"
+
+    def to_json(self, value):
+        return "\n".join(layer.text() for layer in value)
+
+    def to_text(self, value):
+        return "; ".join(layer.text() for layer in value)
+
+    def schema(self):
+        return {"type": "text", "accepts": self.describe(), "multiline": True}
+
+
+# ---- SVG --------------------------------------------------------------------------------------------
+
+_COLOURS = ("#1f5fbf", "#c0392b", "#2e8b57", "#8e44ad")
+
+
+def svg_plot(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, title: str = "",
+             marks: Sequence[tuple[float, float]] = (), width: int = 480, height: int = 320) -> str:
+    """A line plot of named (x, y) series as a standalone SVG document (no external tools).
+
+    Non-finite y values break the line. `marks` are points drawn as dots (the asked points).
+    """
+    xs = [x for _, sx, _ in series for x in sx]
+    ys = [y for _, _, sy in series for y in sy if math.isfinite(y)] + [y for _, y in marks if math.isfinite(y)]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = (min(ys), max(ys)) if ys else (-1.0, 1.0)
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 1, y1 + 1
+    pad_y = 0.06 * (y1 - y0)
+    y0, y1 = y0 - pad_y, y1 + pad_y
+    left, right, top, bottom = 48, 12, 28, 32
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(x):
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y):
+        return top + (y1 - y) / (y1 - y0) * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
+    if title:
+        out.append(f'<text x="{width / 2:.1f}" y="16" text-anchor="middle" font-size="13">{escape(title)}</text>')
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
+    if x0 < 0 < x1:
+        out.append(f'<line x1="{px(0):.2f}" y1="{top}" x2="{px(0):.2f}" y2="{top + ph}" stroke="#bbb"/>')
+    if y0 < 0 < y1:
+        out.append(f'<line x1="{left}" y1="{py(0):.2f}" x2="{left + pw}" y2="{py(0):.2f}" stroke="#bbb"/>')
+    for v, anchor in ((x0, "start"), (x1, "end")):
+        out.append(f'<text x="{px(v):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">{_tick(v)}</text>')
+    for v in (y0 + pad_y, y1 - pad_y):
+        out.append(f'<text x="{left - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{_tick(v)}</text>')
+    for i, (name, sx, sy) in enumerate(series):
+        colour = _COLOURS[i % len(_COLOURS)]
+        runs, cur = [], []
+        for x, y in zip(sx, sy):
+            if math.isfinite(y):
+                cur.append(f"{px(x):.2f},{py(y):.2f}")
+            elif cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        dash = ' stroke-dasharray="5,3"' if i % 2 else ""
+        for run in runs:
+            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{" ".join(run)}"/>')
+        out.append(f'<text x="{left + 8}" y="{top + 14 + 14 * i}" fill="{colour}">{escape(name)}</text>')
+    for x, y in marks:
+        if math.isfinite(y) and x0 <= x <= x1:
+            out.append(f'<circle cx="{px(x):.2f}" cy="{py(y):.2f}" r="3" fill="{_COLOURS[0]}"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _tick(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    return " x ".join(str(int(s)) for s in shape)
+
+
+def written_step(d, title: str, lhs, formula, sub: tuple[str, str], value, *, answer=None, text: str = "",
+                 precision=None):
+    """A compute step whose substitution is written out by hand (sums and norms over the entries of a vector,
+    which the step builder cannot print from a symbol): formula -> `sub` (latex, text) -> value."""
+    from solver.steps import Math, Step
+    from solver.symbolic import equation, latex, make_answer, number_latex, number_text, text as text_of
+
+    answers = (make_answer(answer, value, precision=precision),) if answer else ()
+    d.add(Step("compute", title, text=text, formula=equation(lhs, formula),
+               substituted=Math(f"{latex(lhs)} = {sub[0]}", f"{text_of(lhs)} = {sub[1]}"),
+               value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{text_of(lhs)} = {number_text(value)}"),
+               answers=answers))
+    return value
+
+
+def paren(v, latex_: bool = False, sig: int = 6) -> str:
+    """A number for a written-out substitution, negative ones in parentheses."""
+    from solver.symbolic import number_latex, number_text
+
+    s = number_latex(v, sig) if latex_ else number_text(v, sig)
+    try:
+        neg = bool(v < 0)
+    except TypeError:
+        neg = False
+    if neg:
+        return r"\left(%s\right)" % s if latex_ else f"({s})"
+    return s
+
+
+#: Longest vector returned as an Answer by a numeric path (each entry is formatted for display, which costs
+#: tens of microseconds); longer results are summarised instead (the caller states what it summarises).
+LIST_LIMIT = 5000
+
+
+def array_answers(arrays: dict, precision=None) -> list:
+    """make_answer(name, array) for each array short enough to list (LIST_LIMIT entries)."""
+    import numpy as np
+
+    from solver.symbolic import make_answer
+
+    out = []
+    for name, arr in arrays.items():
+        a = np.asarray(arr, dtype=np.float64)
+        if a.size <= LIST_LIMIT:
+            out.append(make_answer(name, a.tolist(), precision=precision))
+    return out
+
+
+def head(value, n: int = 12):
+    """The first n entries (rows for a matrix) as exact numbers, without converting the rest of a big array."""
+    from solver.params import as_exact
+
+    return tuple(as_exact(value[:n]))

@@ -1,0 +1,329 @@
+"""Batch normalisation: x_hat = (x - mu) / sqrt(sigma^2 + eps), y = gamma x_hat + beta, per feature over the batch.
+
+Exam question: "A mini-batch of m examples (one per row) reaches a batch-norm layer with these gamma and
+beta. Compute the batch mean and variance of each feature, the normalised values and the outputs; update
+the running averages used at test time; and, given the upstream gradient dL/dy, compute dL/dgamma,
+dL/dbeta and dL/dx." (notes 001: mu and sigma^2 with 1/m, y = gamma x_hat + beta, so E(y) = beta and
+var(y) = gamma^2 sigma^2/(sigma^2 + eps), which is gamma^2 only when eps = 0.)
+
+Backward pass (per feature, sums over the batch): dL/dbeta = sum dy, dL/dgamma = sum dy x_hat,
+dL/dx = gamma / (m sqrt(sigma^2 + eps)) (m dy - sum dy - x_hat sum dy x_hat).
+
+Conventions: the normalisation always uses the biased batch variance (1/m), epsilon inside the square
+root, as the notes and torch do. The running averages: torch's form running = (1 - momentum) running +
+momentum batch (momentum 0.1), or Keras's running = momentum running + (1 - momentum) batch (momentum
+0.99); and whether the running variance takes the unbiased batch variance (m/(m - 1) sigma^2, torch) or
+the biased one (Keras). At test time x_test is normalised with the updated running averages.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from problems._layers import LIST_LIMIT, head
+from solver.conventions import Convention
+from solver.numbers import Precision, Tolerance
+from solver.params import InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
+from solver.registry import Example
+from solver.steps import Math, Step
+from solver.symbolic import (Derivation, equation, evaluate, latex, make_answer, number_latex, number_text, sym)
+
+TITLE = "Batch normalisation: forward, running averages and backward"
+TOPIC = "layers"
+KEYWORDS = ("batch norm", "batchnorm", "batch normalization", "normalisation", "running mean", "running variance",
+            "momentum", "gamma", "beta", "backward", "internal covariate shift")
+
+# ---- the rules, written once ---------------------------------------------------------------------
+x, m, mu, var, eps, x_hat, gamma, beta, y = (sym("x"), sym("m"), sym("mu", r"\mu"), sym("var", r"\sigma^{2}"),
+                                             sym("eps", r"\epsilon"), sym("x_hat", r"\hat{x}"), sym("gamma", r"\gamma"),
+                                             sym("beta", r"\beta"), sym("y"))
+i_ = sym("i")
+x_i, dy, dy_i = sym("x_i", "x_{i}"), sym("dy", r"\frac{\partial L}{\partial y}"), sym("dy_i", r"\frac{\partial L}{\partial y_{i}}")
+xh_i = sym("x_hat_i", r"\hat{x}_{i}")
+mom, run, batch = sym("momentum", r"\mathrm{momentum}"), sym("running", r"\mathrm{running}"), sym("batch", r"\mathrm{batch}")
+s_dy, s_dyx = sym("sum_dy", r"\sum_{i} \frac{\partial L}{\partial y_{i}}"), \
+    sym("sum_dy_x_hat", r"\sum_{i} \frac{\partial L}{\partial y_{i}} \hat{x}_{i}")
+dgamma, dbeta, dx = sym("dL/dgamma", r"\frac{\partial L}{\partial \gamma}"), sym("dL/dbeta", r"\frac{\partial L}{\partial \beta}"), \
+    sym("dL/dx", r"\frac{\partial L}{\partial x}")
+_SUM_X, _SUM_SQ = sp.Sum(x_i, (i_, 1, m)), sp.Sum((x_i - mu) ** 2, (i_, 1, m))
+_SUM_DY, _SUM_DYX = sp.Sum(dy_i, (i_, 1, m)), sp.Sum(dy_i * xh_i, (i_, 1, m))
+with sp.evaluate(False):
+    MEAN = _SUM_X / m                                                    # notes 001
+    VAR = _SUM_SQ / m                                                    # biased: 1/m
+    XHAT = (x - mu) / sp.sqrt(var + eps)                                 # eps inside the root
+    Y = gamma * x_hat + beta
+    RUN_TORCH = (1 - mom) * run + mom * batch
+    RUN_KERAS = mom * run + (1 - mom) * batch
+    UNBIASED = m / (m - 1) * var
+    DBETA = _SUM_DY
+    DGAMMA = _SUM_DYX
+    DX = gamma / (m * sp.sqrt(var + eps)) * (m * dy - s_dy - x_hat * s_dyx)
+    Y_TEST = gamma * (x - mu) / sp.sqrt(var + eps) + beta
+    Y_VAR = gamma ** 2 * var / (var + eps)
+
+MOMENTUM_FORM = Convention(
+    "momentum_form", "How momentum weighs the running averages",
+    {"torch": "running = (1 - momentum) running + momentum batch (torch; momentum 0.1 is the weight of the new batch)",
+     "keras": "running = momentum running + (1 - momentum) batch (Keras/TF; momentum 0.99 is the weight of the old value)"},
+    default="torch", why_default="torch's BatchNorm, the oracle of the tests",
+)
+RUNNING_VAR = Convention(
+    "running_var", "Variance used for the running average",
+    {"unbiased": "the running variance averages the unbiased batch variance m/(m - 1) sigma^2 (torch)",
+     "biased": "the running variance averages the biased batch variance sigma^2 (1/m; Keras/TF)"},
+    default="unbiased", why_default="torch updates running_var with the unbiased variance (checked in the fixtures)",
+)
+CONVENTIONS = (MOMENTUM_FORM, RUNNING_VAR)
+
+PARAMS = (
+    Param("X", Matrix(min_rows=2, max_rows=1_000_000, max_cols=10_000), required=True, label="Mini-batch",
+          help="one example per row, one feature per column (m >= 2 rows)"),
+    Param("gamma", Vector(max_len=10_000), label="gamma (scale)", help="one per feature; default 1"),
+    Param("beta", Vector(max_len=10_000), label="beta (shift)", help="one per feature; default 0"),
+    Param("eps", Real(0, 1), default="1e-5", label="epsilon", help="added to the variance inside the square root"),
+    Param("momentum", Real(0, 1), default="0.1", label="momentum", help="see the momentum_form convention"),
+    Param("running_mean", Vector(max_len=10_000), label="Running mean before", help="default 0 (torch's start)"),
+    Param("running_var", Vector(max_len=10_000), label="Running variance before", help="default 1 (torch's start)"),
+    Param("dY", Matrix(max_rows=1_000_000, max_cols=10_000), label="Upstream gradient dL/dy",
+          help="optional: same shape as X; gives the backward pass"),
+    Param("x_test", Matrix(max_rows=100_000, max_cols=10_000), label="Test inputs",
+          help="optional: rows normalised with the updated running averages (inference mode)"),
+)
+
+EXAMPLE = Example(
+    params={"X": "[[1, 2], [3, -1], [0.5, 4], [-2, 1]]", "gamma": "1.5 0.5", "beta": "0.1 -0.2", "eps": "1e-5",
+            "dY": "[[0.1, -0.3], [0.2, 0.4], [-0.5, 0.1], [0.3, 0.2]]", "x_test": "[[1, 1]]"},
+    source="notes 001, batch normalisation (WE-batchnorm-1: E(y) = beta, var(y) = gamma^2 sigma^2/(sigma^2 + eps))",
+)
+
+
+def _shape(M) -> tuple[int, int]:
+    return M.shape if isinstance(M, np.ndarray) else (len(M), len(M[0]))
+
+
+def validate(p: dict[str, Any]) -> None:
+    mrows, n = _shape(p["X"])
+    for name in ("gamma", "beta", "running_mean", "running_var"):
+        v = p[name]
+        if v is not None and len(v) != n:
+            raise InvalidInput(name, f"The '{name}' parameter of batch_norm must have one entry per feature ({n}). "
+                                     f"Got {len(v)} instead.")
+    rv = p["running_var"]
+    if rv is not None and any(float(v) < 0 for v in rv):
+        raise InvalidInput("running_var", "The 'running_var' parameter of batch_norm must be non-negative.")
+    if p["dY"] is not None and _shape(p["dY"]) != (mrows, n):
+        raise InvalidInput("dY", f"The 'dY' parameter of batch_norm must have the shape of X ({mrows} x {n}). "
+                                 f"Got {_shape(p['dY'])[0]} x {_shape(p['dY'])[1]} instead.")
+    if p["x_test"] is not None and _shape(p["x_test"])[1] != n:
+        raise InvalidInput("x_test", f"The 'x_test' parameter of batch_norm must have {n} columns, like X. "
+                                     f"Got {_shape(p['x_test'])[1]} instead.")
+    if p["eps"] == 0:
+        Xf = as_float(p["X"])
+        if np.any(Xf.var(axis=0) == 0):
+            raise InvalidInput("eps", "The 'eps' parameter of batch_norm must be positive when a feature is constant "
+                                      "over the batch (its variance is 0). Got 0 instead.")
+
+
+def use_numeric(p) -> bool:
+    mrows, n = _shape(p["X"])
+    return isinstance(p["X"], np.ndarray) or mrows * n > 64
+
+
+def statement(p) -> str:
+    mrows, n = _shape(p["X"])
+    rows = "; ".join(number_text(tuple(r)) for r in head(p["X"], 8)) + (" ..." if mrows > 8 else "")
+    g = "1 for every feature" if p["gamma"] is None else number_text(tuple(as_exact(p["gamma"])))
+    b = "0 for every feature" if p["beta"] is None else number_text(tuple(as_exact(p["beta"])))
+    q = ["the batch mean and variance of each feature, the normalised values x_hat and the outputs y",
+         f"the running averages after this batch (momentum {number_text(p['momentum'])})"]
+    if p["dY"] is not None:
+        q.append("dL/dgamma, dL/dbeta and dL/dx for the given upstream gradient dL/dy")
+    if p["x_test"] is not None:
+        q.append("the test-time outputs for the given test inputs")
+    return (f"A mini-batch of m = {mrows} examples with {n} feature{'s' if n > 1 else ''} (one example per row: {rows}) "
+            f"reaches a batch-normalisation layer with gamma = {g}, beta = {b} and epsilon = {number_text(p['eps'])}. "
+            f"Compute " + "; ".join(q) + ".")
+
+
+def _sum_math(terms, sig=6, divide=None) -> tuple[str, str]:
+    tl = " + ".join(_par(t, sig, latex_=True) for t in terms)
+    tt = " + ".join(_par(t, sig) for t in terms)
+    if divide is not None:
+        return r"\frac{%s}{%s}" % (tl, divide), f"({tt})/{divide}"
+    return tl, tt
+
+
+def _par(v, sig, latex_=False):
+    if isinstance(v, str):
+        return v
+    s = number_latex(v, sig) if latex_ else number_text(v, sig)
+    neg = False
+    try:
+        neg = bool(v < 0)
+    except TypeError:
+        pass
+    return (r"\left(%s\right)" % s if latex_ else f"({s})") if neg else s
+
+
+def _sum_step(d: Derivation, title: str, lhs, formula, terms, value, divide=None, text: str = "") -> None:
+    """A compute step whose substitution is a written-out sum (the step builder prints symbols, not sums)."""
+    tl, tt = _sum_math(terms, divide=divide)
+    d.add(Step("compute", title, text=text, formula=equation(lhs, formula),
+               substituted=Math(f"{latex(lhs)} = {tl}", f"{lhs} = {tt}"),
+               value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{lhs} = {number_text(value)}")))
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    X = as_exact(p["X"])
+    mrows, n = len(X), len(X[0])
+    cols = [tuple(r[j] for r in X) for j in range(n)]
+    one, zero = sp.Integer(1), sp.Integer(0)
+    G = as_exact(p["gamma"]) if p["gamma"] is not None else (one,) * n
+    B = as_exact(p["beta"]) if p["beta"] is not None else (zero,) * n
+    RM = as_exact(p["running_mean"]) if p["running_mean"] is not None else (zero,) * n
+    RV = as_exact(p["running_var"]) if p["running_var"] is not None else (one,) * n
+    dY = as_exact(p["dY"]) if p["dY"] is not None else None
+    e, mo = p["eps"], p["momentum"]
+    run_rule = RUN_TORCH if conv["momentum_form"] == "torch" else RUN_KERAS
+
+    d.given("Mini-batch", text=f"m = {mrows} examples, {n} feature(s); each feature is normalised separately "
+                               "(notes 001: 'applied separately to each neuron').")
+    d.formula("Batch mean", mu, MEAN)
+    d.formula("Batch variance (1/m)", var, VAR, text="The biased variance: divide by m, not m - 1.")
+    d.formula("Normalise", x_hat, XHAT, text="epsilon inside the square root keeps the division safe.")
+    d.formula("Scale and shift", y, Y)
+    d.formula("Running average", run, run_rule,
+              text=MOMENTUM_FORM.options[conv["momentum_form"]] + "; " + RUNNING_VAR.options[conv["running_var"]] + ".")
+    if dY is not None:
+        d.formula("Backward: dL/dbeta", dbeta, DBETA)
+        d.formula("Backward: dL/dgamma", dgamma, DGAMMA)
+        d.formula("Backward: dL/dx", dx, DX, text="The mean and the variance depend on every x_i, which gives the two "
+                                                  "correction sums (the extra term through dsigma^2/dmu vanishes, "
+                                                  "since the deviations from the mean sum to 0).")
+
+    res = {k: [] for k in ("mu", "var", "xhat", "y", "rm", "rv", "dg", "db", "dx", "ymean", "yvar", "ytest")}
+    for j in range(n):
+        xs, g, b = cols[j], G[j], B[j]
+        with d.group(f"Feature {j + 1}" if n > 1 else "The feature"):
+            d.given("Values", xs, lhs=x)
+            mu_j = sum(xs, zero) / mrows
+            _sum_step(d, "Mean", mu, MEAN, xs, mu_j, divide=mrows)
+            var_j = sum(((v - mu_j) ** 2 for v in xs), zero) / mrows
+            _sum_step(d, "Variance", var, VAR, [f"({number_text(v)} - {number_text(mu_j)})^2" for v in xs], var_j,
+                      divide=mrows)
+            xh = d.compute("Normalised values", x_hat, XHAT, {x: xs, mu: mu_j, var: var_j, eps: e})
+            yj = d.compute("Outputs", y, Y, {gamma: g, x_hat: xh, beta: b})
+            yv = d.compute("Variance of the outputs (WE-batchnorm-1)", sym("var_y", r"\operatorname{var}(y)"), Y_VAR,
+                           {gamma: g, var: var_j, eps: e},
+                           text=f"The outputs have mean beta = {number_text(b)} and this variance. Notes 001 write "
+                                "var(y) = gamma^2, which holds only for eps = 0; with eps > 0 it is slightly smaller.")
+            batch_var = var_j
+            if conv["running_var"] == "unbiased":
+                batch_var = d.compute("Unbiased batch variance for the running average", sym("var_unbiased", r"s^{2}"),
+                                      UNBIASED, {m: mrows, var: var_j})
+            rm = d.compute("Running mean", sym("running_mean", r"\mathrm{running\_mean}"), run_rule,
+                           {mom: mo, run: RM[j], batch: mu_j})
+            rv = d.compute("Running variance", sym("running_var", r"\mathrm{running\_var}"), run_rule,
+                           {mom: mo, run: RV[j], batch: batch_var})
+            for k, v in (("mu", mu_j), ("var", var_j), ("xhat", xh), ("y", yj), ("rm", rm), ("rv", rv),
+                         ("ymean", b), ("yvar", yv)):
+                res[k].append(v)
+            if dY is not None:
+                dys = tuple(r[j] for r in dY)
+                db = sum(dys, zero)
+                _sum_step(d, "dL/dbeta", dbeta, DBETA, dys, db)
+                prods = [a * c for a, c in zip(dys, xh)]
+                dg = sum(prods, sp.Float(0, 40))
+                _sum_step(d, "dL/dgamma", dgamma, DGAMMA,
+                          [f"{_par(a, 6)}*{_par(c, 6)}" for a, c in zip(dys, xh)], dg)
+                dxj = d.compute("dL/dx", dx, DX, {gamma: g, m: mrows, var: var_j, eps: e, dy: dys, s_dy: db,
+                                                  x_hat: xh, s_dyx: dg})
+                res["db"].append(db)
+                res["dg"].append(dg)
+                res["dx"].append(dxj)
+            if p["x_test"] is not None:
+                xt = tuple(r[j] for r in as_exact(p["x_test"]))
+                yt = d.compute("Test-time outputs (running averages)", sym("y_test"), Y_TEST,
+                               {gamma: g, x: xt, mu: rm, var: rv, eps: e, beta: b})
+                res["ytest"].append(yt)
+
+    def T(cols_):  # per-feature columns -> rows
+        return [list(r) for r in zip(*cols_)]
+
+    vec = dict(precision=Precision(dp=4))
+    answers = [make_answer("mean", res["mu"], **vec), make_answer("var", res["var"], **vec),
+               make_answer("x_hat", T(res["xhat"]), **vec), make_answer("y", T(res["y"]), **vec),
+               make_answer("y_mean", res["ymean"], **vec), make_answer("y_var", res["yvar"], **vec),
+               make_answer("running_mean", res["rm"], **vec), make_answer("running_var", res["rv"], **vec)]
+    if dY is not None:
+        answers += [make_answer("dgamma", res["dg"], **vec), make_answer("dbeta", res["db"], **vec),
+                    make_answer("dX", T(res["dx"]), **vec)]
+    if p["x_test"] is not None:
+        answers.append(make_answer("y_test", T(res["ytest"]), **vec))
+    d.conclude("Results", text="Per-feature vectors; matrices have one row per example.", answers=tuple(answers))
+    return d
+
+
+def _numeric(p, conv) -> dict[str, np.ndarray]:
+    X = as_float(p["X"])
+    mrows, n = X.shape
+    G = as_float(p["gamma"]) if p["gamma"] is not None else np.ones(n)
+    B = as_float(p["beta"]) if p["beta"] is not None else np.zeros(n)
+    RM = as_float(p["running_mean"]) if p["running_mean"] is not None else np.zeros(n)
+    RV = as_float(p["running_var"]) if p["running_var"] is not None else np.ones(n)
+    e, mo = float(p["eps"]), float(p["momentum"])
+    mu_ = X.mean(axis=0)
+    var_ = ((X - mu_) ** 2).mean(axis=0)
+    inv = 1.0 / np.sqrt(var_ + e)
+    xh = (X - mu_) * inv
+    out = {"mean": mu_, "var": var_, "x_hat": xh, "y": G * xh + B, "y_mean": B, "y_var": G ** 2 * var_ / (var_ + e)}
+    bv = var_ * mrows / (mrows - 1) if conv["running_var"] == "unbiased" else var_
+    if conv["momentum_form"] == "torch":
+        rm, rv = (1 - mo) * RM + mo * mu_, (1 - mo) * RV + mo * bv
+    else:
+        rm, rv = mo * RM + (1 - mo) * mu_, mo * RV + (1 - mo) * bv
+    out.update(running_mean=rm, running_var=rv)
+    if p["dY"] is not None:
+        dY = as_float(p["dY"])
+        db = dY.sum(axis=0)
+        dg = (dY * xh).sum(axis=0)
+        out.update(dgamma=dg, dbeta=db, dX=G * inv / mrows * (mrows * dY - db - xh * dg))
+    if p["x_test"] is not None:
+        out["y_test"] = G * (as_float(p["x_test"]) - rm) / np.sqrt(rv + e) + B
+    return out
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same rules vectorised over the batch in float64 (column-wise NumPy)."""
+    d = Derivation()
+    r = _numeric(p, conv)
+    mrows, n = r["x_hat"].shape
+    d.note("Numeric path", f"A batch of {mrows} x {n} normalised per column in float64; per-element steps are not shown.")
+    d.formula("Normalise", x_hat, XHAT)
+    d.formula("Scale and shift", y, Y)
+    vec = dict(precision=Precision(dp=4))
+    big = mrows * n > LIST_LIMIT
+    answers = []
+    for k in ("mean", "var", "x_hat", "y", "y_mean", "y_var", "running_mean", "running_var", "dgamma", "dbeta", "dX", "y_test"):
+        if k in r and not (big and k in ("x_hat", "y", "dX")):
+            answers.append(make_answer(k, r[k].tolist(), **vec))
+    d.conclude("Results", text="Per-feature vectors" + ("; the per-example matrices are too large to list." if big else "."),
+               answers=tuple(answers))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """A small batch (m = 3..5, 1..3 features) of one-decimal values, no feature constant over the batch."""
+    while True:
+        mrows, n = int(rng.integers(3, 6)), int(rng.integers(1, 4))
+        X = np.round(rng.normal(size=(mrows, n)) * 2, 1)
+        if np.any(X.var(axis=0) < 0.01):  # resample until every feature varies over the batch
+            continue
+        out = {"X": X.tolist(), "gamma": np.round(rng.uniform(0.5, 2, n), 1).tolist(),
+               "beta": np.round(rng.normal(size=n), 1).tolist()}
+        if rng.random() < 0.6:
+            out["dY"] = np.round(rng.normal(size=(mrows, n)), 1).tolist()
+        return out

@@ -1,0 +1,420 @@
+"""Convolution output size: W_out = (W - F + 2P)/S + 1 per dimension; parameters K (F F D + 1).
+
+Exam questions: "A 32 x 32 x 3 input goes through 100 filters of 4 x 4 with stride 1 and no padding:
+what is the output volume, how many parameters does the layer have, and how many would a fully
+connected layer with 500 units need on the same input?" (notes 001: 29 x 29 x 100 = 84,100 and 4,900
+parameters against 1,536,500); "which strides fit a 7 x 7 input?" (1, 2 and 4 for F = 3, not 3);
+"how many connections does LeNet's first layer have?" (28 x 28 x 6 outputs x 26 = 122,304); and a whole
+network (AlexNet-style) given as a list of layers, with a per-layer table of output shapes, parameters,
+activation memory and receptive field.
+
+Rules: with dilation D the filter covers F_eff = D (F - 1) + 1 input pixels; a pooling layer has no
+parameters and keeps the depth; a fully connected layer on a W x H x D input has (W H D) N weights and
+N biases (one per unit); connections count one per weight and bias used by each output value; the
+receptive field grows by (F_eff - 1) times the product of the earlier strides.
+
+Conventions: what to do when the stride does not fit ((W - F + 2P)/S not an integer): reject, as the
+notes do ("stride 3 does not fit 7 x 7"), or floor it as torch and Keras ('valid') do, ignoring the last
+rows and columns. Sizes are W x H x D (width, height, depth); a 1-entry input is a square W x W x 1.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from problems._layers import Layer, LayerList, shape_text
+from solver.conventions import Convention
+from solver.numbers import Precision, Tolerance
+from solver.params import Choice, Int, InvalidInput, Param, Vector
+from solver.registry import Example
+from solver.steps import Math
+from solver.symbolic import Derivation, make_answer, sym
+
+TITLE = "Convolution and pooling shapes, parameters and connections"
+TOPIC = "layers"
+KEYWORDS = ("cnn", "convolution", "conv layer", "output size", "stride", "padding", "pooling", "receptive field",
+            "parameters", "connections", "lenet", "alexnet", "feature map", "dilation")
+
+# ---- the rules, written once ---------------------------------------------------------------------
+W, H, F, P, S, D, K, N, Dil = (sym("W"), sym("H"), sym("F"), sym("P"), sym("S"), sym("D"), sym("K"), sym("N"),
+                               sym("dil", r"\delta"))
+F_eff, W_out, H_out, n_out = sym("F_eff", r"F_{\mathrm{eff}}"), sym("W_out", r"W_{\mathrm{out}}"), \
+    sym("H_out", r"H_{\mathrm{out}}"), sym("n_out", r"n_{\mathrm{out}}")
+params_s, conn_s, fc_s, r_s, j_s = sym("params", r"\#\mathrm{params}"), sym("connections", r"\#\mathrm{connections}"), \
+    sym("fc_params", r"\#\mathrm{params}_{\mathrm{FC}}"), sym("r"), sym("j")
+bytes_s, mem_s = sym("b"), sym("memory", r"\mathrm{memory}")
+with sp.evaluate(False):
+    OUT_W = sp.Add(W, -F, 2 * P) / S + 1                       # notes 001
+    OUT_H = sp.Add(H, -F, 2 * P) / S + 1
+    OUT_W_FLOOR = sp.floor(sp.Add(W, -F, 2 * P) / S) + 1       # torch / Keras 'valid'
+    OUT_H_FLOOR = sp.floor(sp.Add(H, -F, 2 * P) / S) + 1
+    F_EFFECTIVE = Dil * (F - 1) + 1
+    N_OUT = sp.Mul(W_out, H_out, K)
+    CONV_PARAMS = K * (sp.Mul(F, F, D) + 1)                          # filters x (F F D + 1)
+    CONNECTIONS = sp.Mul(W_out, H_out, K) * (sp.Mul(F, F, D) + 1)
+    FC_PARAMS = sp.Add(sp.Mul(W, H, D) * N, N)                  # weights + one bias per unit
+    FC_LAYER = sp.Add(sp.Mul(N, K), K)                          # n_in inputs x K units + K biases
+    MEMORY = n_out * bytes_s
+    RF = r_s + (F_eff - 1) * j_s                                # receptive field of the next layer
+    JUMP = j_s * S
+
+STRIDE_FIT = Convention(
+    "stride_fit", "When the stride does not fit",
+    {"reject": "(W - F + 2P)/S must be an integer, else the layer is not valid (notes 001: 'stride 3 does not fit 7 x 7')",
+     "floor": "the output size is floor((W - F + 2P)/S) + 1 and the last rows/columns are ignored (torch, Keras 'valid')"},
+    default="reject", why_default="notes 001 reject a stride that does not fit", aliases={"torch": "floor"},
+)
+CONVENTIONS = (STRIDE_FIT,)
+
+PARAMS = (
+    Param("input", Vector(min_len=1, max_len=3, lo=1, hi=10 ** 6, integer=True), default="32 32 3", label="Input W H D",
+          help="width, height, depth (e.g. 32 32 3); one number W means W x W x 1, two mean W x H x 1"),
+    Param("kind", Choice({"conv": "a convolution layer", "pool": "a pooling layer (max or average; no parameters)"}),
+          default="conv", label="Layer kind"),
+    Param("filters", Int(1, 10 ** 6), default="1", label="Filters K", help="number of filters (output depth); conv only"),
+    Param("size", Int(1, 10 ** 5), default="3", label="Filter size F", help="the filter (or pooling window) is F x F"),
+    Param("stride", Int(1, 10 ** 5), default="1", label="Stride S"),
+    Param("pad", Int(0, 10 ** 5), default="0", label="Padding P", help="zeros added on each side"),
+    Param("dilation", Int(1, 10 ** 4), default="1", label="Dilation", help="spacing of the filter taps (1 = ordinary)"),
+    Param("fc_units", Int(1, 10 ** 7), label="Compare with FC units",
+          help="optional: parameters of a fully connected layer with this many units on the same input"),
+    Param("layers", LayerList(), label="Network (one layer per line)",
+          help="optional: a whole network, e.g. 'conv 96 11 s4 p0; pool 3 s2; fc 4096'; replaces the single layer"),
+    Param("bytes", Int(1, 64), default="4", label="Bytes per value", help="4 for float32, 2 for float16, 8 for float64"),
+)
+
+EXAMPLE = Example(
+    params={"input": "32 32 3", "filters": "100", "size": "4", "stride": "1", "pad": "0", "fc_units": "500"},
+    source="notes 001, '2 architectures' (WE-cnn-shapes-2, WE-param-count-4)",
+)
+
+ALEXNET = "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; pool 3 s2; conv 384 3 s1 p1; conv 384 3 s1 p1; " \
+          "conv 256 3 s1 p1; pool 3 s2; fc 4096; fc 4096; fc 1000"
+
+_INT_TOL = Tolerance(abs=0)
+
+
+def _dims(inp) -> tuple[int, int, int]:
+    v = [int(x) for x in inp]
+    if len(v) == 1:
+        return v[0], v[0], 1
+    if len(v) == 2:
+        return v[0], v[1], 1
+    return v[0], v[1], v[2]
+
+
+def validate(p: dict[str, Any]) -> None:
+    if p["layers"] is not None:
+        return
+    w, h, _ = _dims(p["input"])
+    feff = p["dilation"] * (p["size"] - 1) + 1
+    if feff > min(w, h) + 2 * p["pad"]:
+        raise InvalidInput("size", f"The 'size' parameter of conv_shape must fit in the padded input "
+                                   f"({min(w, h)} + 2*{p['pad']} = {min(w, h) + 2 * p['pad']}); the filter covers "
+                                   f"{feff} pixels. Got {p['size']} instead.")
+
+
+def use_numeric(p) -> bool:
+    return False  # integer arithmetic: the exact path is always fast
+
+
+def statement(p) -> str:
+    w, h, d = _dims(p["input"])
+    if p["layers"] is not None:
+        lines = "; ".join(layer.text() for layer in p["layers"])
+        return (f"A network takes a {w} x {h} x {d} input through the layers: {lines}. Give the output shape, the "
+                f"number of parameters and the activation memory ({p['bytes']} bytes per value) of each layer, and "
+                f"the receptive field of the last convolution or pooling layer.")
+    dil = f", dilation {p['dilation']}" if p["dilation"] != 1 else ""
+    if p["kind"] == "pool":
+        layer = f"a {p['size']} x {p['size']} pooling layer with stride {p['stride']}" + \
+                (f" and padding {p['pad']}" if p["pad"] else "")
+        q = "What is the output volume?"
+    else:
+        layer = (f"a convolution layer with {p['filters']} filter{'s' if p['filters'] > 1 else ''} of size "
+                 f"{p['size']} x {p['size']} x {d}, stride {p['stride']} and padding {p['pad']}{dil}")
+        q = "What is the output volume, how many parameters does the layer have, and how many connections?"
+    fc = ""
+    if p["fc_units"] is not None:
+        fc = f" How many parameters would a fully connected layer with {p['fc_units']} units need on the same input?"
+    return f"A {w} x {h} x {d} input goes through {layer}. {q}{fc}"
+
+
+# ---- one layer -----------------------------------------------------------------------------------
+
+def valid_strides(n: int, feff: int, pad: int) -> list[int]:
+    """Strides S with (n - F_eff + 2P)/S an integer (every stride fits when the filter covers the padded input)."""
+    span = n - feff + 2 * pad
+    if span <= 0:
+        return [1]
+    return [s for s in range(1, span + 1) if span % s == 0]
+
+
+def _out(n: int, feff: int, pad: int, stride: int) -> tuple[sp.Rational, int]:
+    raw = sp.Rational(n - feff + 2 * pad, stride) + 1
+    return raw, (n - feff + 2 * pad) // stride + 1
+
+
+def solve(p, conv) -> Derivation:
+    if p["layers"] is not None:
+        return _network(p, conv, steps=True)
+    d = Derivation()
+    w, h, dep = _dims(p["input"])
+    k, f, s, pad, dil = p["filters"], p["size"], p["stride"], p["pad"], p["dilation"]
+    pool = p["kind"] == "pool"
+    d.given("Input volume", text=f"W x H x D = {w} x {h} x {dep}")
+    what = f"{f} x {f} pooling window" if pool else f"{k} filter{'s' if k > 1 else ''} of {f} x {f} x {dep}"
+    d.given("Layer", text=f"{what}, stride S = {s}, padding P = {pad}" + (f", dilation {dil}" if dil != 1 else ""))
+    feff = f
+    if dil != 1:
+        feff = int(d.compute("Effective filter size (dilation spreads the taps)", F_eff, F_EFFECTIVE, {Dil: dil, F: f}))
+    d.formula("Output size per dimension", W_out, OUT_W,
+              text="The filter slides from one edge of the padded input to the other in steps of S." +
+                   (" With dilation, F is the effective size F_eff." if dil != 1 else ""))
+    raw_w = d.compute("Output width", W_out, OUT_W, {W: w, F: feff, P: pad, S: s})
+    raw_h = raw_w
+    if h != w:
+        raw_h = d.compute("Output height", H_out, OUT_H, {H: h, F: feff, P: pad, S: s})
+    else:
+        d.note("Output height", "The input is square (H = W), so H_out = W_out.")
+    fits = bool(raw_w.is_Integer and raw_h.is_Integer)
+    strides = sorted(set(valid_strides(w, feff, pad)) & set(valid_strides(h, feff, pad)))
+    fit_ans = (make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
+                                                      precision=Precision(dp=0), tolerance=_INT_TOL))
+    listing = ", ".join(map(str, strides))
+    if fits:
+        d.conclude("The stride fits", f"(W - F + 2P)/S is an integer, so the filter ends exactly on the last column. "
+                                      f"Strides that fit this input and filter: {listing}.", answers=fit_ans)
+        wo, ho = int(raw_w), int(raw_h)
+    else:
+        span = w - feff + 2 * pad
+        d.conclude("The stride does not fit",
+                  f"(W - F + 2P)/S = {span}/{s} is not an integer: the filter would hang over the edge of the input. "
+                  f"Strides that fit: {listing}. (Notes 001 state this rule for a 7 x 7 input: strides 1, 2 and 4 fit and "
+                  f"3 does not, which holds for F = 3 without padding; with F = 1 stride 3 would fit: WE-cnn-shapes-4.)",
+                   answers=fit_ans)
+        if conv["stride_fit"] == "reject":
+            d.status = "undefined"
+            d.note("No valid output size", "Under the notes' rule this layer is not valid. Choose a stride from the list "
+                                           "above, or use -c stride_fit=floor to get torch's answer (it floors the size).")
+            return d
+        wo = int(d.compute("Output width, floored (torch)", W_out, OUT_W_FLOOR, {W: w, F: feff, P: pad, S: s}))
+        ho = wo
+        if h != w:
+            ho = int(d.compute("Output height, floored (torch)", H_out, OUT_H_FLOOR, {H: h, F: feff, P: pad, S: s}))
+        d.note("Ignored input", f"Flooring drops the last {span % s} padded column(s) the filter cannot reach"
+                                + (" (and likewise rows)." if h == w else "."))
+    depth = dep if pool else k
+    d.note("Output depth", "Pooling works on each channel separately, so the depth is unchanged: D_out = D."
+           if pool else "Each filter gives one feature map, so the depth is the number of filters: D_out = K.")
+    d.conclude("Output volume",
+               answers=(make_answer("out_width", sp.Integer(wo)), make_answer("out_height", sp.Integer(ho)),
+                        make_answer("out_depth", sp.Integer(depth))),
+               value=Math(r"%d \times %d \times %d" % (wo, ho, depth), f"{wo} x {ho} x {depth}"))
+    nvals = d.compute("Values in the output volume", n_out, N_OUT, {W_out: wo, H_out: ho, K: depth},
+                      answer="output_values")
+    d.compute(f"Activation memory at {p['bytes']} bytes per value", mem_s, MEMORY, {n_out: nvals, bytes_s: p["bytes"]},
+              answer="activation_bytes")
+    if pool:
+        d.note("Parameters", "A pooling layer takes the max (or average) of each window: it has no parameters.")
+        d.conclude("Parameters", answers=(make_answer("params", sp.Integer(0)),))
+    else:
+        d.compute("Weights: each filter has F x F x D weights", sym("weights"), sp.Mul(K, F, F, D, evaluate=False),
+                  {K: k, F: f, D: dep}, answer="weights")
+        d.answer_step("Biases: one per filter", make_answer("biases", sp.Integer(k)), kind="compute")
+        params = d.compute("Parameters", params_s, CONV_PARAMS, {K: k, F: f, D: dep}, answer="params",
+                           text="Every filter has F x F x D weights and one bias, and the filters are shared over "
+                                "all output positions.")
+        d.compute("Connections: each output value uses F x F x D weights and one bias", conn_s, CONNECTIONS,
+                  {W_out: wo, H_out: ho, K: k, F: f, D: dep}, answer="connections")
+        if (w, h, dep, f, k, s, pad) == (32, 32, 1, 5, 6, 1, 0):
+            d.note("Slip in the notes (WE-cnn-shapes-5)", "Notes 001 write LeNet's input as '22 x 32'; it is 32 x 32 "
+                                                          "(22 - 5 + 1 = 18, not 28). Their 122,304 connections are right.")
+        if p["fc_units"] is not None:
+            _fc_compare(d, w, h, dep, p["fc_units"], params)
+    if pool and p["fc_units"] is not None:
+        _fc_compare(d, w, h, dep, p["fc_units"], None)
+    return d
+
+
+def _fc_compare(d: Derivation, w: int, h: int, dep: int, units: int, conv_params) -> None:
+    with d.group("A fully connected layer on the same input"):
+        n_in = w * h * dep
+        d.note("Flatten", f"The input is flattened to a vector of W H D = {w}*{h}*{dep} = {n_in} values; each of the "
+                          f"{units} units has one weight per input value and its own bias.")
+        fcp = d.compute("Fully connected parameters", fc_s, FC_PARAMS, {W: w, H: h, D: dep, N: units}, answer="fc_params")
+        d.note("Slip in the notes (WE-param-count-4)", "Notes 001 count the 500-unit layer as '3072 x 500 + 1 bias'. "
+                                                       "There is one bias per unit: 3072 x 500 + 500 = 1,536,500.")
+        if conv_params:
+            ratio = sp.Rational(int(fcp), int(conv_params))
+            d.compute("How many times more parameters the fully connected layer needs", sym("ratio"),
+                      fc_s / params_s, {fc_s: fcp, params_s: conv_params}, answer="param_ratio",
+                      precision=Precision(sig=4), value=ratio)
+
+
+# ---- a network -----------------------------------------------------------------------------------
+
+def _network(p, conv, steps: bool) -> Derivation:
+    d = Derivation()
+    w, h, dep = _dims(p["input"])
+    nbytes = p["bytes"]
+    shape: tuple[int, ...] = (w, h, dep)
+    r, j = 1, 1
+    rows, per_params, per_values = [], [], []
+    rf_final = None
+    if steps:
+        d.given("Input volume", text=f"W x H x D = {w} x {h} x {dep}")
+        d.formula("Output size per dimension", W_out, OUT_W, text="for conv and pool layers (F is the effective "
+                                                                   "size with dilation); pooling keeps the depth")
+        d.formula("Parameters of a convolution layer", params_s, CONV_PARAMS)
+        d.formula("Receptive field", r_s, RF, text="r grows by (F - 1) times the jump j, the product of the strides "
+                                                  "so far (j <- j S); r = j = 1 at the input")
+    for i, layer in enumerate(p["layers"], start=1):
+        title = f"Layer {i}: {layer.text()}"
+        if layer.kind in ("conv", "pool"):
+            if len(shape) == 1:
+                return _stop(d, steps, i, layer, "a convolution or pooling layer needs a W x H x D input, but the "
+                                                 "previous layer is fully connected (a vector).")
+            lw, lh, ld = shape
+            feff = layer.dilation * (layer.size - 1) + 1
+            if feff > min(lw, lh) + 2 * layer.pad:
+                return _stop(d, steps, i, layer, f"the filter ({feff} pixels) is larger than the padded input "
+                                                 f"({lw} x {lh} with padding {layer.pad}).")
+            raw_w, fw = _out(lw, feff, layer.pad, layer.stride)
+            raw_h, fh = _out(lh, feff, layer.pad, layer.stride)
+            fits = raw_w.is_Integer and raw_h.is_Integer
+            if not fits and conv["stride_fit"] == "reject":
+                strides = sorted(set(valid_strides(lw, feff, layer.pad)) & set(valid_strides(lh, feff, layer.pad)))
+                return _stop(d, steps, i, layer, f"the stride does not fit: ({lw} - {feff} + 2*{layer.pad})/{layer.stride} "
+                                                 f"is not an integer. Strides that fit: {', '.join(map(str, strides))} "
+                                                 "(or use -c stride_fit=floor).")
+            depth = layer.units if layer.kind == "conv" else ld
+            params = layer.units * (layer.size * layer.size * ld + 1) if layer.kind == "conv" else 0
+            if steps:
+                with d.group(title):
+                    vals = {W: lw, F: feff, P: layer.pad, S: layer.stride}
+                    d.compute("Output width", W_out, OUT_W if fits else OUT_W_FLOOR, vals)
+                    if lh != lw:
+                        d.compute("Output height", H_out, OUT_H if fits else OUT_H_FLOOR,
+                                  {H: lh, F: feff, P: layer.pad, S: layer.stride})
+                    if layer.kind == "conv":
+                        d.compute("Parameters", params_s, CONV_PARAMS, {K: layer.units, F: layer.size, D: ld})
+                    else:
+                        d.note("Parameters", "Pooling has no parameters and keeps the depth.")
+                    d.compute("Receptive field", r_s, RF, {r_s: r, F_eff: feff, j_s: j})
+            r, j = r + (feff - 1) * j, j * layer.stride
+            rf_final = r
+            shape = (fw, fh, depth)
+        elif layer.kind == "fc":
+            n_in = int(np.prod(shape))
+            params = n_in * layer.units + layer.units
+            if steps:
+                with d.group(title):
+                    d.compute("Parameters (inputs x units + one bias per unit)", params_s, FC_LAYER,
+                              {N: n_in, K: layer.units},
+                              text=f"the {shape_text(shape)} input is flattened to {n_in} values" if len(shape) > 1 else "")
+            shape = (layer.units,)
+        elif layer.kind == "bn":
+            params = 2 * shape[-1]
+            if steps:
+                d.note(title, f"Batch normalisation learns gamma and beta per channel: 2 x {shape[-1]} = {params} "
+                              "parameters (the running mean and variance are buffers, not parameters).")
+        else:
+            params = 0
+            if layer.kind == "flatten":
+                shape = (int(np.prod(shape)),)
+        nvals = int(np.prod(shape))
+        per_params.append(params)
+        per_values.append(nvals)
+        rows.append((str(i), layer.text(), shape_text(shape), str(nvals), f"{params:,}", f"{nvals * nbytes:,}",
+                     str(r) if layer.kind in ("conv", "pool") else ("-" if len(shape) == 1 else str(r))))
+    total_p, total_v = sum(per_params), sum(per_values)
+    out_shape = [sp.Integer(v) for v in shape]
+    answers = (make_answer("out_shape", out_shape, precision=Precision(dp=0), tolerance=_INT_TOL),
+               make_answer("params_per_layer", [sp.Integer(v) for v in per_params], precision=Precision(dp=0),
+                           tolerance=_INT_TOL),
+               make_answer("total_params", sp.Integer(total_p)),
+               make_answer("total_activations", sp.Integer(total_v)),
+               make_answer("activation_bytes", sp.Integer(total_v * nbytes)),
+               make_answer("param_bytes", sp.Integer(total_p * nbytes)))
+    if rf_final is not None:
+        answers += (make_answer("receptive_field", sp.Integer(rf_final)),)
+    d.table("Per-layer summary", ["#", "layer", "output", "values", "params", "memory (bytes)", "receptive field"], rows,
+            text=f"Activation memory at {nbytes} bytes per value; the receptive field is the input width one output "
+                 "value sees (fully connected layers see everything).")
+    d.conclude("Totals", text=f"{total_p:,} parameters ({total_p * nbytes:,} bytes); {total_v:,} activations per input "
+                              f"({total_v * nbytes:,} bytes); output {shape_text(shape)}.", answers=answers)
+    return d
+
+
+def _stop(d: Derivation, steps: bool, i: int, layer: Layer, why: str) -> Derivation:
+    d.status = "undefined"
+    d.note(f"Layer {i} ({layer.text()}) is not valid", why[0].upper() + why[1:])
+    d.conclude("No output shape", answers=(make_answer("fits", False), make_answer("failed_layer", sp.Integer(i))))
+    return d
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same integer arithmetic without per-step explanations (the answers of `solve`)."""
+    if p["layers"] is not None:
+        full = _network(p, conv, steps=False)
+        return full
+    d = Derivation()
+    w, h, dep = _dims(p["input"])
+    k, f, s, pad, dil = p["filters"], p["size"], p["stride"], p["pad"], p["dilation"]
+    feff = dil * (f - 1) + 1
+    raw_w, fw = _out(w, feff, pad, s)
+    raw_h, fh = _out(h, feff, pad, s)
+    fits = bool(raw_w.is_Integer and raw_h.is_Integer)
+    strides = sorted(set(valid_strides(w, feff, pad)) & set(valid_strides(h, feff, pad)))
+    d.conclude("Stride check", answers=(make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
+                                                                              precision=Precision(dp=0), tolerance=_INT_TOL)))
+    if not fits and conv["stride_fit"] == "reject":
+        d.status = "undefined"
+        return d
+    pool = p["kind"] == "pool"
+    depth = dep if pool else k
+    nvals = fw * fh * depth
+    ans = [make_answer("out_width", sp.Integer(fw)), make_answer("out_height", sp.Integer(fh)),
+           make_answer("out_depth", sp.Integer(depth)), make_answer("output_values", sp.Integer(nvals)),
+           make_answer("activation_bytes", sp.Integer(nvals * p["bytes"]))]
+    params = 0 if pool else k * (f * f * dep + 1)
+    ans.append(make_answer("params", sp.Integer(params)))
+    if not pool:
+        ans += [make_answer("weights", sp.Integer(k * f * f * dep)), make_answer("biases", sp.Integer(k)),
+                make_answer("connections", sp.Integer(nvals * (f * f * dep + 1)))]
+    if p["fc_units"] is not None:
+        fcp = w * h * dep * p["fc_units"] + p["fc_units"]
+        ans.append(make_answer("fc_params", sp.Integer(fcp)))
+        if not pool:
+            ans.append(make_answer("param_ratio", sp.Rational(fcp, params), precision=Precision(sig=4)))
+    d.conclude("Output volume and parameters", text=f"{fw} x {fh} x {depth}; {params} parameters", answers=tuple(ans))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """A single conv (or pool) layer whose stride fits: (W - F + 2P) divisible by S and a stride > 1 when possible."""
+    while True:
+        w = int(rng.integers(5, 65))
+        f = int(rng.choice([1, 2, 3, 5, 7]))
+        pad = int(rng.integers(0, 3))
+        kind = "pool" if rng.random() < 0.25 else "conv"
+        if kind == "pool":
+            pad = 0
+        if f > w + 2 * pad:
+            continue
+        strides = valid_strides(w, f, pad)
+        strides = [s for s in strides if s <= max(1, f)] or [1]
+        s = int(rng.choice(strides))
+        # resample until the stride fits and the output is at least 2 x 2
+        if (w - f + 2 * pad) // s + 1 < 2:
+            continue
+        depth = int(rng.choice([1, 3, 16, 32]))
+        out = {"input": [w, w, depth], "kind": kind, "size": f, "stride": s, "pad": pad}
+        if kind == "conv":
+            out["filters"] = int(rng.choice([4, 6, 8, 16, 32, 64, 100]))
+            if rng.random() < 0.5:
+                out["fc_units"] = int(rng.choice([10, 100, 500]))
+        return out

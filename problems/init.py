@@ -1,0 +1,162 @@
+"""Weight initialisation: Var(w) = 1/n_in, 1/n_out or 2/(n_in + n_out) (Xavier/Glorot) and 2/n_in (He); U(-a, a) has a = sqrt(3 Var).
+
+Exam question: "A layer has fan-in 4 and fan-out 3. What variance do the 1/n_in, 1/n_out and Glorot rules
+give its weights, what standard deviation, and what bound for a uniform initialisation? What does He
+initialisation give?" (notes 001 and 004: 1/4, 1/3 and 2/7; std 0.5345; He 2/4 = 0.5), per layer for a
+list of layer sizes.
+
+Rules: a normal initialisation has std = sqrt(Var); a uniform one U(-a, a) has variance a^2/3, so the same
+variance needs a = sqrt(3 Var): Glorot uniform a = sqrt(6/(n_in + n_out)), He uniform a = sqrt(6/n).
+For a convolution layer (kernel k x k) the fans are channels times k^2, as torch's
+_calculate_fan_in_and_fan_out computes them. The gain multiplies the Glorot std and bound as torch's
+xavier_*_(gain=...) does (1 for linear and sigmoid layers, 5/3 for tanh, sqrt 2 for ReLU); He already
+includes the ReLU gain sqrt 2.
+
+Convention: which fan He initialisation uses (fan_in, as He et al. and torch's default mode, or fan_out).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.conventions import Convention
+from solver.numbers import Precision
+from solver.params import Int, Param, Real, Vector
+from solver.registry import Example
+from solver.symbolic import Derivation, make_answer, number_text, sym
+
+TITLE = "Weight initialisation: Xavier/Glorot and He variances and bounds"
+TOPIC = "layers"
+KEYWORDS = ("initialization", "initialisation", "xavier", "glorot", "he", "kaiming", "lecun", "fan in", "fan out",
+            "variance", "uniform bound")
+
+# ---- the rules, written once ---------------------------------------------------------------------
+n_in, n_out, n, k, c_in, c_out, g = (sym("n_in", r"n_{\mathrm{in}}"), sym("n_out", r"n_{\mathrm{out}}"), sym("n"),
+                                     sym("k"), sym("c_in", r"c_{\mathrm{in}}"), sym("c_out", r"c_{\mathrm{out}}"),
+                                     sym("gain", r"g"))
+v_s = sym("Var", r"\operatorname{Var}(w)")
+with sp.evaluate(False):
+    FAN_IN = c_in * k ** 2
+    FAN_OUT = c_out * k ** 2
+    VAR_IN = 1 / n_in                          # LeCun
+    VAR_OUT = 1 / n_out
+    VAR_XAVIER = 2 / (n_in + n_out)            # Glorot & Bengio: the average of the two fans
+    VAR_XAVIER_GAIN = g ** 2 * (2 / (n_in + n_out))
+    VAR_HE = 2 / n
+    STD = sp.sqrt(v_s)
+    BOUND = sp.sqrt(3 * v_s)                   # U(-a, a) has variance a^2/3
+
+HE_MODE = Convention(
+    "he_mode", "Fan used by He initialisation",
+    {"fan_in": "He: Var = 2/n_in (preserves the variance of the forward pass; He et al., torch's default mode)",
+     "fan_out": "He: Var = 2/n_out (preserves the variance of the backward pass; torch mode='fan_out')"},
+    default="fan_in", why_default="He et al. and notes 004 use the fan-in",
+)
+CONVENTIONS = (HE_MODE,)
+
+PARAMS = (
+    Param("layers", Vector(min_len=2, max_len=1001, lo=1, hi=10 ** 7, integer=True), default="4 3", label="Layer sizes",
+          help="units (or channels) of each layer, input first: '4 3' is one layer with fan-in 4 and fan-out 3"),
+    Param("kernel", Int(1, 1000), default="1", label="Kernel size k",
+          help="for convolution layers: k x k kernels multiply both fans by k^2 (1 = fully connected)"),
+    Param("gain", Real(0, 100, closed="right"), default="1", label="Glorot gain",
+          help="torch's gain for xavier_*_: 1 (linear, sigmoid), 5/3 (tanh), sqrt(2) ~ 1.41421 (ReLU)"),
+)
+
+EXAMPLE = Example(params={"layers": "4 3"}, source="notes 001 and 004, fan-in 4 and fan-out 3 (WE-init-1, WE-init-2)")
+
+_SCHEMES = ("var_fan_in", "var_fan_out", "var_xavier", "std_xavier", "bound_xavier", "var_he", "std_he", "bound_he")
+
+
+def use_numeric(p) -> bool:
+    return len(p["layers"]) > 30
+
+
+def statement(p) -> str:
+    sizes = [int(v) for v in p["layers"]]
+    kind = "fully connected" if p["kernel"] == 1 else f"convolution ({p['kernel']} x {p['kernel']} kernels)"
+    if len(sizes) == 2:
+        layers = f"A {kind} layer has {sizes[0]} inputs and {sizes[1]} outputs"
+    else:
+        layers = f"A {kind} network has layer sizes {' -> '.join(map(str, sizes))}"
+    gain = f" (Glorot gain {number_text(p['gain'])})" if p["gain"] != 1 else ""
+    return (f"{layers}. For each layer give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
+            f"2/(n_in + n_out) rules{gain} and under He initialisation, with the standard deviation of a normal "
+            f"initialisation and the bound a of a uniform U(-a, a) one.")
+
+
+def _fans(p):
+    sizes = [int(v) for v in p["layers"]]
+    kk = p["kernel"] ** 2
+    return [(a * kk, b * kk, a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    fans = _fans(p)
+    gain = p["gain"]
+    he_in = conv["he_mode"] == "fan_in"
+    d.formula("Variance rules", v_s, VAR_XAVIER if gain == 1 else VAR_XAVIER_GAIN,
+              text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
+                   (f"; the gain g = {number_text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
+    d.formula("He initialisation (ReLU)", v_s, VAR_HE, text=HE_MODE.options[conv["he_mode"]] + ".")
+    d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
+    res: dict[str, list] = {k_: [] for k_ in _SCHEMES}
+    rows = []
+    for i, (fi, fo, ci, co) in enumerate(fans, start=1):
+        with d.group(f"Layer {i}: {ci} -> {co}" + (f" with {p['kernel']} x {p['kernel']} kernels" if p["kernel"] > 1 else "")):
+            if p["kernel"] > 1:
+                fi = int(d.compute("Fan-in", n_in, FAN_IN, {c_in: ci, k: p["kernel"]}))
+                fo = int(d.compute("Fan-out", n_out, FAN_OUT, {c_out: co, k: p["kernel"]}))
+            else:
+                d.given("Fans", text=f"n_in = {fi}, n_out = {fo}")
+            vi = d.compute("1/n_in (LeCun)", v_s, VAR_IN, {n_in: fi})
+            vo = d.compute("1/n_out", v_s, VAR_OUT, {n_out: fo})
+            if gain == 1:
+                vx = d.compute("Xavier/Glorot", v_s, VAR_XAVIER, {n_in: fi, n_out: fo})
+            else:
+                vx = d.compute("Xavier/Glorot with gain", v_s, VAR_XAVIER_GAIN, {g: gain, n_in: fi, n_out: fo})
+            sx = d.compute("Xavier normal std", sym("std"), STD, {v_s: vx})
+            bx = d.compute("Xavier uniform bound", sym("a"), BOUND, {v_s: vx})
+            vh = d.compute("He", v_s, VAR_HE, {n: fi if he_in else fo})
+            sh = d.compute("He normal std", sym("std"), STD, {v_s: vh})
+            bh = d.compute("He uniform bound", sym("a"), BOUND, {v_s: vh})
+        for key, val in zip(_SCHEMES, (vi, vo, vx, sx, bx, vh, sh, bh)):
+            res[key].append(val)
+        rows.append((str(i), str(fi), str(fo), vi, vo, vx, sx, bx, vh, sh, bh))
+    if [(f[0], f[1]) for f in fans] == [(4, 3)] and gain == 1:
+        d.note("The notes (WE-init-1, WE-init-2)", "Notes 001 give 1/4, 1/3 and 2/7 for fan-in 4 and fan-out 3, and notes "
+                                                   "004 the Glorot form 1/fan_avg with fan_avg = 3.5: both agree. (Keras's "
+                                                   "GlorotNormal draws from a truncated normal with this std.)")
+    d.table("Summary", ["layer", "n_in", "n_out", "1/n_in", "1/n_out", "Xavier var", "Xavier std", "Xavier bound",
+                        "He var", "He std", "He bound"], rows)
+    d.conclude("Answers (one entry per layer)",
+               answers=tuple(make_answer(k_, res[k_], precision=Precision(dp=4)) for k_ in _SCHEMES))
+    return d
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same rules in float64 over all layers at once."""
+    d = Derivation()
+    fans = np.array([(f[0], f[1]) for f in _fans(p)], dtype=np.float64)
+    fi, fo = fans[:, 0], fans[:, 1]
+    gain = float(p["gain"])
+    vx = gain ** 2 * 2 / (fi + fo)
+    vh = 2 / (fi if conv["he_mode"] == "fan_in" else fo)
+    vals = (1 / fi, 1 / fo, vx, np.sqrt(vx), np.sqrt(3 * vx), vh, np.sqrt(vh), np.sqrt(3 * vh))
+    d.note("Numeric path", f"{len(fi)} layers in float64.")
+    d.conclude("Answers (one entry per layer)",
+               answers=tuple(make_answer(k_, v.tolist(), precision=Precision(dp=4)) for k_, v in zip(_SCHEMES, vals)))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict[str, Any]:
+    """Two to four layer sizes from common widths; always well posed (every size is at least 1)."""
+    n_layers = int(rng.integers(2, 5))
+    sizes = [int(v) for v in rng.choice([2, 3, 4, 5, 8, 10, 16, 32, 64, 100, 128, 256, 784], size=n_layers)]
+    out: dict[str, Any] = {"layers": sizes}
+    if rng.random() < 0.25:
+        out["kernel"] = 3
+    return out

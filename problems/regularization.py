@@ -1,0 +1,243 @@
+"""L2 regularisation (weight decay): w <- w - eta (grad + alpha w) = (1 - eta alpha) w - eta grad; L1: w <- w - eta (grad + alpha sign(w)).
+
+Exam questions: "With learning rate eta and L2 coefficient alpha, update these weights given their loss
+gradient; do the same with L1" (notes 000 write the L2 update with + eta alpha w: the sign must be minus,
+weight decay shrinks w); "the Hessian of the loss has these eigenvalues: by what factor lambda_i/(lambda_i +
+alpha) does L2 shrink the optimum along each eigenvector?" (notes 000: about 1 when lambda_i >> alpha,
+about 0 when lambda_i << alpha); "max-norm regularisation with gamma: rescale w to w gamma/||w|| when
+||w|| > gamma" (notes 004); and label-smoothing targets for K classes with smoothing epsilon (notes 001:
+0.9 on the true class and 0.011 on the others for K = 10).
+
+Conventions: the L2 penalty alpha/2 ||w||^2 (gradient alpha w; notes 000 and torch's weight_decay) or
+alpha ||w||^2 (gradient 2 alpha w); label smoothing spreading epsilon over the K - 1 wrong classes
+(true class 1 - epsilon; reproduces notes 001) or over all K classes (true class 1 - epsilon +
+epsilon/K; torch's CrossEntropyLoss(label_smoothing=...) and Keras). sign(0) = 0 in the L1 update (the
+subgradient torch.sign uses).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from problems._layers import array_answers, head, paren, written_step
+from solver.conventions import Convention
+from solver.numbers import Precision
+from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
+from solver.registry import Example
+from solver.symbolic import Derivation, finish, make_answer, number_text, sym
+
+TITLE = "Regularisation: L2/L1 updates, eigen-shrinkage, max-norm, label smoothing"
+TOPIC = "layers"
+KEYWORDS = ("regularization", "regularisation", "weight decay", "l2", "l1", "lasso", "ridge", "max norm",
+            "label smoothing", "shrinkage", "hessian eigenvalues")
+
+# ---- the rules, written once ---------------------------------------------------------------------
+w, grad, eta, alpha, lam, gam, nrm = (sym("w"), sym("grad", r"\nabla L"), sym("eta", r"\eta"), sym("alpha", r"\alpha"),
+                                      sym("lambda_i", r"\lambda_{i}"), sym("gamma", r"\gamma"),
+                                      sym("norm_w", r"\lVert w \rVert_{2}"))
+eps, K = sym("eps", r"\epsilon"), sym("K")
+w_i, i_ = sym("w_i", "w_{i}"), sym("i")
+w_new = sym("w_new", r"w_{\mathrm{new}}")
+NORM = sp.sqrt(sp.Sum(w_i ** 2, (i_, 1, sym("n"))))
+with sp.evaluate(False):
+    L2_GRAD_HALF = grad + alpha * w                       # penalty alpha/2 ||w||^2 (notes 000)
+    L2_GRAD_FULL = grad + 2 * alpha * w                   # penalty alpha ||w||^2
+    L2_UPDATE_HALF = w - eta * (grad + alpha * w)
+    L2_UPDATE_FULL = w - eta * (grad + 2 * alpha * w)
+    DECAY_HALF = 1 - eta * alpha
+    DECAY_FULL = 1 - 2 * eta * alpha
+    L1_UPDATE = w - eta * (grad + alpha * sp.sign(w))
+    SHRINK = lam / (lam + alpha)                          # notes 000: w_tilde = Q D Q^T w*
+    MAXNORM = w * (gam / nrm)                             # notes 004
+    LS_TRUE_K1 = 1 - eps
+    LS_OTHER_K1 = eps / (K - 1)
+    LS_TRUE_K = 1 - eps + eps / K
+    LS_OTHER_K = eps / K
+
+L2_FORM = Convention(
+    "l2_form", "Scale of the L2 penalty",
+    {"half": "penalty alpha/2 ||w||^2, gradient alpha w (notes 000; torch SGD weight_decay=alpha)",
+     "full": "penalty alpha ||w||^2, gradient 2 alpha w"},
+    default="half", why_default="notes 000 write L + alpha/2 ||w||^2",
+)
+LABEL_SMOOTHING = Convention(
+    "label_smoothing", "How label smoothing spreads epsilon",
+    {"k-1": "true class 1 - eps, each of the K - 1 other classes eps/(K - 1) (notes 001: 0.9 and 0.011 for K = 10)",
+     "k": "true class 1 - eps + eps/K, every other class eps/K (torch CrossEntropyLoss(label_smoothing=eps), Keras)"},
+    default="k-1", why_default="it reproduces notes 001's 0.9 / 0.011 (WE-cross-entropy-1)",
+    aliases={"K-1": "k-1", "K": "k", "torch": "k"},
+)
+CONVENTIONS = (L2_FORM, LABEL_SMOOTHING)
+
+PARAMS = (
+    Param("w", Vector(max_len=10 ** 7), required=True, label="Weights w"),
+    Param("grad", Vector(max_len=10 ** 7), label="Loss gradient", help="dL/dw without the penalty; default 0"),
+    Param("lr", Real(0, None, closed="neither"), default="0.1", label="Learning rate eta"),
+    Param("alpha", Real(0, None), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
+    Param("eigenvalues", Vector(max_len=10 ** 6, lo=0), label="Hessian eigenvalues",
+          help="optional: eigenvalues lambda_i of the loss Hessian for the shrinkage factors"),
+    Param("max_norm", Real(0, None, closed="neither"), label="Max norm gamma", help="optional: max-norm constraint ||w|| <= gamma"),
+    Param("classes", Int(2, 10 ** 6), label="Classes K", help="optional: label-smoothing targets for K classes"),
+    Param("smoothing", Real(0, 1, closed="left"), default="0.1", label="Smoothing epsilon"),
+    Param("target", Int(1, 10 ** 6), default="1", label="True class", help="1-based index of the true class"),
+)
+
+EXAMPLE = Example(
+    params={"w": "0.5 -1.2 2.0", "grad": "0.1 0.3 -0.2", "lr": "0.1", "alpha": "0.01", "eigenvalues": "1 0.01 0.0001",
+            "max_norm": "1", "classes": "10", "smoothing": "0.1", "target": "1"},
+    source="notes 000 week 6 (L2, eigen-shrinkage), notes 004 (max-norm), notes 001 (label smoothing, WE-cross-entropy-1)",
+)
+
+
+def validate(p: dict[str, Any]) -> None:
+    if p["grad"] is not None and len(p["grad"]) != len(p["w"]):
+        raise InvalidInput("grad", f"The 'grad' parameter of regularization must have one entry per weight "
+                                   f"({len(p['w'])}). Got {len(p['grad'])} instead.")
+    if p["classes"] is not None and p["target"] > p["classes"]:
+        raise InvalidInput("target", f"The 'target' parameter of regularization must be a class in 1..{p['classes']}. "
+                                     f"Got {p['target']} instead.")
+    if p["eigenvalues"] is not None and p["alpha"] == 0 and any(float(v) == 0 for v in p["eigenvalues"]):
+        raise InvalidInput("alpha", "The 'alpha' parameter of regularization must be positive when an eigenvalue is 0 "
+                                    "(lambda/(lambda + alpha) would be 0/0). Got 0 instead.")
+
+
+def use_numeric(p) -> bool:
+    return isinstance(p["w"], np.ndarray) or len(p["w"]) > 50 or (p["classes"] or 0) > 50
+
+
+def statement(p) -> str:
+    n = len(p["w"])
+    ws = number_text(head(p["w"], 10)) + (" ..." if n > 10 else "")
+    gs = "0" if p["grad"] is None else number_text(head(p["grad"], 10)) + (" ..." if n > 10 else "")
+    parts = [f"The weights are w = {ws} and the loss gradient is {gs}. With learning rate {number_text(p['lr'])} and "
+             f"regularisation coefficient alpha = {number_text(p['alpha'])}, give one gradient step with L2 (weight "
+             f"decay) and with L1 regularisation."]
+    if p["eigenvalues"] is not None:
+        parts.append(f"The Hessian of the loss has eigenvalues {number_text(head(p['eigenvalues'], 10))}: by "
+                     f"what factor does L2 shrink the optimum along each eigenvector?")
+    if p["max_norm"] is not None:
+        parts.append(f"Apply a max-norm constraint ||w|| <= {number_text(p['max_norm'])}.")
+    if p["classes"] is not None:
+        parts.append(f"Give the label-smoothing targets for {p['classes']} classes with epsilon = "
+                     f"{number_text(p['smoothing'])} when the true class is {p['target']}.")
+    return " ".join(parts)
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    wv = as_exact(p["w"])
+    gv = as_exact(p["grad"]) if p["grad"] is not None else (sp.Integer(0),) * len(wv)
+    lr, a = p["lr"], p["alpha"]
+    half = conv["l2_form"] == "half"
+    d.given("Weights", wv, lhs=w)
+    d.given("Loss gradient", gv, lhs=grad)
+    with d.group("L2 regularisation (weight decay)"):
+        d.compute("Gradient of the regularised loss", sym("grad_reg", r"\nabla \tilde{L}"),
+                  L2_GRAD_HALF if half else L2_GRAD_FULL, {grad: gv, alpha: a, w: wv},
+                  text=L2_FORM.options[conv["l2_form"]] + ".")
+        d.compute("Decay factor", sym("decay"), DECAY_HALF if half else DECAY_FULL, {eta: lr, alpha: a},
+                  answer="decay_factor", precision=Precision(sig=6),
+                  text="The update is (decay factor) w - eta grad: every step shrinks the weights towards 0.")
+        d.compute("Update", w_new, L2_UPDATE_HALF if half else L2_UPDATE_FULL, {w: wv, eta: lr, grad: gv, alpha: a},
+                  answer="w_l2", precision=Precision(dp=6))
+        d.note("Sign slip in notes 000", "Notes 000 write w_{t+1} = w_t - eta grad L(w) + eta alpha w. The penalty's "
+                                         "gradient alpha w is subtracted like the rest of the gradient: "
+                                         "w_{t+1} = w_t - eta grad L(w) - eta alpha w (the plus sign would grow the weights).")
+    with d.group("L1 regularisation"):
+        d.compute("Update (penalty alpha ||w||_1, gradient alpha sign(w))", w_new, L1_UPDATE,
+                  {w: wv, eta: lr, grad: gv, alpha: a}, answer="w_l1", precision=Precision(dp=6),
+                  text="Each weight moves towards 0 by the same amount eta alpha (sign(0) = 0), which drives small "
+                       "weights to exactly 0.")
+    if p["eigenvalues"] is not None:
+        ev = as_exact(p["eigenvalues"])
+        with d.group("Shrinkage along the Hessian's eigenvectors"):
+            d.note("Why", "Near the optimum w* of L, the L2 optimum is w~ = Q D Q^T w* with D = diag(lambda_i/(lambda_i + "
+                          "alpha)) (notes 000): directions of large curvature (lambda_i >> alpha) are kept, flat ones "
+                          "(lambda_i << alpha) are shrunk to about 0.")
+            d.compute("Shrinkage factors", sym("D_ii", r"D_{ii}"), SHRINK, {lam: ev, alpha: a}, answer="shrinkage",
+                      precision=Precision(dp=6))
+    if p["max_norm"] is not None:
+        with d.group("Max-norm constraint"):
+            nv = finish(sp.sqrt(sum((x * x for x in wv), sp.Integer(0))))
+            written_step(d, "Norm of w", nrm, NORM,
+                         (r"\sqrt{%s}" % " + ".join(paren(x, True) + "^{2}" for x in wv[:8]),
+                          "sqrt(" + " + ".join(paren(x) + "^2" for x in wv[:8]) + (" + ..." if len(wv) > 8 else "") + ")"),
+                         nv, answer="norm_w")
+            if nv > p["max_norm"]:
+                d.compute("Rescale onto the ball ||w|| = gamma", w_new, MAXNORM, {w: wv, gam: p["max_norm"], nrm: nv},
+                          answer="w_maxnorm", precision=Precision(dp=6),
+                          text="Max-norm adds no loss term; after a step, w is rescaled if its norm exceeds gamma (notes 004).")
+            else:
+                d.answer_step(f"||w|| <= gamma = {number_text(p['max_norm'])}: w is unchanged",
+                              make_answer("w_maxnorm", wv, precision=Precision(dp=6)), kind="compute")
+    if p["classes"] is not None:
+        _smoothing(d, p, conv)
+    return d
+
+
+def _smoothing(d: Derivation, p, conv) -> None:
+    k, e, t = p["classes"], p["smoothing"], p["target"]
+    with d.group("Label smoothing"):
+        d.note("Convention", LABEL_SMOOTHING.options[conv["label_smoothing"]] + ".")
+        if conv["label_smoothing"] == "k-1":
+            top = d.compute("True class", sym("y_true"), LS_TRUE_K1, {eps: e})
+            other = d.compute("Each other class", sym("y_other"), LS_OTHER_K1, {eps: e, K: k})
+        else:
+            top = d.compute("True class", sym("y_true"), LS_TRUE_K, {eps: e, K: k})
+            other = d.compute("Each other class", sym("y_other"), LS_OTHER_K, {eps: e, K: k})
+        targets = [other] * k
+        targets[t - 1] = top
+        if (k, e) == (10, sp.Rational(1, 10)):
+            d.note("Notes 001 (WE-cross-entropy-1)", "The notes' targets 0.9 and 0.011 are the K - 1 form "
+                                                     "(0.1/9 = 0.0111); the K form gives 0.91 and 0.01.")
+        d.conclude("Targets", text=f"They sum to {number_text(sum(targets, sp.Integer(0)))}.",
+                   answers=(make_answer("targets", targets, precision=Precision(dp=4)),))
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same updates on float64 arrays."""
+    d = Derivation()
+    wv = as_float(p["w"])
+    gv = as_float(p["grad"]) if p["grad"] is not None else np.zeros_like(wv)
+    lr, a = float(p["lr"]), float(p["alpha"])
+    f = 1.0 if conv["l2_form"] == "half" else 2.0
+    six = Precision(dp=6)
+    ans = [make_answer("decay_factor", 1 - f * lr * a, precision=Precision(sig=6))]
+    ans += array_answers({"w_l2": wv - lr * (gv + f * a * wv), "w_l1": wv - lr * (gv + a * np.sign(wv))}, precision=six)
+    if p["eigenvalues"] is not None:
+        ev = as_float(p["eigenvalues"])
+        ans += array_answers({"shrinkage": ev / (ev + a)}, precision=six)
+    if p["max_norm"] is not None:
+        nv = float(np.linalg.norm(wv))
+        g = float(p["max_norm"])
+        ans.append(make_answer("norm_w", nv))
+        ans += array_answers({"w_maxnorm": wv * (g / nv) if nv > g else wv}, precision=six)
+    if p["classes"] is not None:
+        k, e = p["classes"], float(p["smoothing"])
+        if conv["label_smoothing"] == "k-1":
+            t = np.full(k, e / (k - 1))
+            t[p["target"] - 1] = 1 - e
+        else:
+            t = np.full(k, e / k)
+            t[p["target"] - 1] = 1 - e + e / k
+        ans += array_answers({"targets": t}, precision=Precision(dp=4))
+    d.note("Numeric path", f"{wv.size} weights in float64.")
+    d.conclude("Regularised weights", answers=tuple(ans))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """A few one-decimal weights and gradients; positive eigenvalues on both sides of alpha; K >= 3."""
+    n = int(rng.integers(2, 5))
+    out: dict[str, Any] = {"w": np.round(rng.normal(size=n), 1).tolist(), "grad": np.round(rng.normal(size=n) * 0.5, 1).tolist(),
+                           "lr": float(rng.choice([0.01, 0.05, 0.1, 0.5])), "alpha": float(rng.choice([0.001, 0.01, 0.1]))}
+    if rng.random() < 0.5:
+        out["eigenvalues"] = [float(v) for v in rng.choice([0.001, 0.01, 0.1, 1, 10], size=3)]
+    if rng.random() < 0.5:
+        out["max_norm"] = float(rng.choice([0.5, 1, 2]))
+    if rng.random() < 0.5:
+        k = int(rng.integers(3, 11))
+        out.update(classes=k, smoothing=float(rng.choice([0.05, 0.1, 0.2])), target=int(rng.integers(1, k + 1)))
+    return out
