@@ -29,11 +29,30 @@ from .steps import Answer, Math, Solution, Step, Table
 _LATEX_NAMES: dict[sp.Symbol, str] = {}
 
 
+class NamedSymbol(sp.Symbol):
+    """A Symbol with its own LaTeX spelling. The spelling is part of its identity, so two families that
+    use the same plain name with different LaTeX (S for a stride, S for a sum) get different symbols."""
+
+    __slots__ = ("latex_name",)
+
+    def __new__(cls, name: str, latex_name: str, **assumptions):
+        obj = sp.Symbol.__xnew__(cls, name, **assumptions)
+        obj.latex_name = latex_name
+        return obj
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.latex_name), self.assumptions0
+
+    def _hashable_content(self):
+        return super()._hashable_content() + (self.latex_name,)
+
+
 def sym(text: str, latex: str | None = None, **assumptions) -> sp.Symbol:
     """A symbol with a plain-text name (terminal output) and a LaTeX name (everything else)."""
-    s = sp.Symbol(text, **assumptions)
-    if latex is not None:
-        _LATEX_NAMES[s] = latex
+    if latex is None:
+        return sp.Symbol(text, **assumptions)
+    s = NamedSymbol(text, latex, **assumptions)
+    _LATEX_NAMES[s] = latex
     return s
 
 

@@ -1,0 +1,123 @@
+"""The JSON API (same blueprint as the pages). Errors: {"error": {"field", "message"}} with HTTP 400.
+
+    GET  /api/families              every family: name, title, topic, summary
+    GET  /api/families/<name>       its parameter specs, conventions and worked example
+    POST /api/solve                 {"family", "params", "conventions", "path"?} -> the Solution JSON (schema 1)
+    POST /api/check                 the same plus {"answers": {name: value}} -> a verdict per answer
+    GET  /api/openapi.json          an OpenAPI 3.1 description of the above
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request, url_for
+
+from solver import registry
+from solver.params import InvalidInput
+
+from .cache import get_cache
+from .check import Verdict, describe_tolerance
+from .errors import TITLES, error_response
+from .openapi import openapi_document
+from .views import bp, get_family, make_checker
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("body", "The request body must be a JSON object such as "
+                                   '{"family": "...", "params": {...}, "conventions": {...}}.')
+    return data
+
+
+def _mapping(data: dict, key: str) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(key, f"'{key}' must be a JSON object of name: value pairs. Got {type(value).__name__} instead.")
+    return value
+
+
+def _limit(name: str, value: Any) -> None:
+    if isinstance(value, str) and len(value) > current_app.config["MAX_FIELD_CHARS"]:
+        raise InvalidInput(name, f"'{name}' is too long ({len(value)} characters; at most "
+                                 f"{current_app.config['MAX_FIELD_CHARS']} through the web API).")
+
+
+def _problem(data: dict):
+    name = data.get("family")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("family", "'family' must name a problem family (GET /api/families lists them).")
+    fam = registry.get(name)
+    params = _mapping(data, "params")
+    conventions = {}
+    for k, v in _mapping(data, "conventions").items():
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)) and v is not None:
+            raise InvalidInput(k, f"The '{k}' convention must be given as text (one of its options). Got {v!r} instead.")
+        conventions[k] = "" if v is None else str(v)
+    for k, v in params.items():
+        _limit(k, v)
+    path = data.get("path", "auto")
+    if path not in ("auto", "exact", "numeric"):
+        raise InvalidInput("path", f"'path' must be 'auto', 'exact' or 'numeric'. Got {str(path)[:40]!r} instead.")
+    return fam, params, conventions, path
+
+
+@bp.errorhandler(InvalidInput)
+def _invalid(e: InvalidInput):
+    # the API lets InvalidInput escape to here; the pages catch it and re-render their form
+    status = 404 if isinstance(e, registry.UnknownFamily) and request.method == "GET" else 400
+    return error_response(status, TITLES[status], e.message, e.field)
+
+
+@bp.get("/api/families")
+def api_families():
+    out = []
+    for name in registry.names():
+        try:
+            f = registry.get(name)
+        except Exception:
+            current_app.logger.exception("family %s failed to load", name)
+            continue
+        out.append({"name": f.name, "title": f.title, "topic": f.topic, "summary": f.summary,
+                    "url": url_for(".api_family", name=f.name)})
+    return jsonify(families=out, topics=registry.TOPICS)
+
+
+@bp.get("/api/families/<name>")
+def api_family(name: str):
+    fam = get_family(name)
+    return jsonify(fam.schema())
+
+
+@bp.post("/api/solve")
+def api_solve():
+    fam, params, conventions, path = _problem(_body())
+    return jsonify(get_cache(current_app).solve(fam, params, conventions, path).to_json())
+
+
+@bp.post("/api/check")
+def api_check():
+    data = _body()
+    fam, params, conventions, path = _problem(data)
+    answers = _mapping(data, "answers")
+    sol = get_cache(current_app).solve(fam, params, conventions, path)
+    for k, v in answers.items():
+        if k not in sol.answers:
+            known = ", ".join(sol.answers) or "none"
+            raise InvalidInput(f"answers.{k}", f"This solution has no answer '{k}' (its answers: {known}).")
+        _limit(f"answers.{k}", v)
+    checker = make_checker(fam, params, conventions, sol)
+    unreadable = {k: Verdict(k, "malformed", "Give the value as text, a number, a list or true/false.", repr(v),
+                             sol.answers[k].display, describe_tolerance(sol.answers[k]))
+                  for k, v in answers.items() if v is None or isinstance(v, dict)}
+    checked = checker.check_all({k: v for k, v in answers.items() if k not in unreadable})
+    verdicts = {k: (unreadable.get(k) or checked[k]).to_json() for k in answers}
+    return jsonify(family=fam.name, conventions=sol.convention_choices, verdicts=verdicts,
+                   all_correct=bool(verdicts) and all(v["verdict"] == "correct" for v in verdicts.values()))
+
+
+@bp.get("/api/openapi.json")
+def api_openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,244 @@
+"""The glue between HTTP and the registry: problem text from a query, form models from parameter specs.
+
+A problem travels in the URL so that a solution can be bookmarked: `p.<param>=<text>` for each
+parameter and `c.<convention>=<choice>` for each convention (empty values mean "the default").
+The form is generated from each Param's schema (label, help, accepted values, default) and each
+Convention's options and sentences. No family is named here.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from solver import registry
+from solver.params import InvalidInput
+
+PARAM_PREFIX = "p."
+CONV_PREFIX = "c."
+ANSWER_PREFIX = "a."
+
+
+@dataclass
+class Problem:
+    """The raw text of a problem as typed: parameters and conventions (empty text = default)."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    conventions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], max_chars: int) -> "Problem":
+        params: dict[str, str] = {}
+        conventions: dict[str, str] = {}
+        for key, value in args.items():
+            if key.startswith(PARAM_PREFIX):
+                name, target, what = key[len(PARAM_PREFIX):], params, "parameter"
+            elif key.startswith(CONV_PREFIX):
+                name, target, what = key[len(CONV_PREFIX):], conventions, "convention"
+            else:
+                continue
+            if len(value) > max_chars:
+                raise InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} characters; "
+                                         f"at most {max_chars}). For large data use the Python API or the command line.")
+            target[name] = value
+        return cls(params, conventions)
+
+    def given_params(self) -> dict[str, str]:
+        return {k: v for k, v in self.params.items() if v.strip()}
+
+    def given_conventions(self) -> dict[str, str]:
+        return {k: v for k, v in self.conventions.items() if v.strip()}
+
+    def query(self, **conventions: str) -> dict[str, str]:
+        """URL query arguments for this problem (empty values dropped), with conventions overridden."""
+        q = {PARAM_PREFIX + k: v for k, v in self.given_params().items()}
+        conv = {**self.given_conventions(), **conventions}
+        q.update({CONV_PREFIX + k: v for k, v in conv.items() if v})
+        return q
+
+
+def as_text(param, raw: Any) -> str:
+    """A raw value (from an example or a generator) as a user would type it into the form."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return param.spec.to_text(param.spec.parse(raw))
+    except Exception:  # an odd raw value: show it as is, validation will explain
+        return str(raw)
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    help: str
+    kind: str
+    accepts: str
+    default: str
+    required: bool
+    value: str
+    options: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def input_name(self) -> str:
+        return PARAM_PREFIX + self.name
+
+    @property
+    def html_id(self) -> str:
+        return "p-" + self.name
+
+    @property
+    def multiline(self) -> bool:
+        return self.kind == "matrix"
+
+
+@dataclass
+class ConventionField:
+    name: str
+    title: str
+    options: dict[str, str]
+    default: str
+    why_default: str
+    value: str
+    error: str = ""
+
+    @property
+    def input_name(self) -> str:
+        return CONV_PREFIX + self.name
+
+    @property
+    def html_id(self) -> str:
+        return "c-" + self.name
+
+
+@dataclass
+class Form:
+    family: Any
+    fields: list[Field]
+    conventions: list[ConventionField]
+    error: str = ""  # an error that belongs to no single field
+    loaded: str = ""  # what filled the form: "example", "seed" or ""
+    seed: int | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.error or any(f.error for f in self.fields) or any(c.error for c in self.conventions))
+
+
+def build_form(family, problem: Problem | None = None, *, fill_defaults: bool = True) -> Form:
+    """The form for a family, filled from `problem` (user text) or with the defaults."""
+    problem = problem or Problem()
+    fields = []
+    for p in family.params:
+        schema = p.schema()
+        default = schema.get("default") or ""
+        value = problem.params.get(p.name)
+        if value is None:
+            value = default if fill_defaults else ""
+        fields.append(Field(p.name, schema.get("label") or p.name, schema.get("help") or "", schema.get("type", "value"),
+                            schema.get("accepts", ""), default, bool(schema.get("required")), value,
+                            dict(schema.get("options") or {})))
+    convs = []
+    for c in family.conventions:
+        raw = problem.conventions.get(c.name, "")
+        try:
+            value = c.choose(raw) if raw.strip() else c.default
+        except InvalidInput:
+            value = c.default
+        convs.append(ConventionField(c.name, c.title, dict(c.options), c.default, c.why_default, value))
+    return Form(family, fields, convs)
+
+
+def attach_error(form: Form, err: InvalidInput) -> Form:
+    """Put the message next to the field it names, or at the top when it names none of them."""
+    for f in form.fields:
+        if f.name == err.field:
+            f.error = err.message
+            return form
+    for c in form.conventions:
+        if c.name == err.field:
+            c.error = err.message
+            return form
+    form.error = err.message
+    return form
+
+
+def example_problem(family) -> Problem:
+    ex = family.example
+    params = {}
+    for p in family.params:
+        if p.name in ex.params:
+            params[p.name] = as_text(p, ex.params[p.name])
+    return Problem(params, {k: str(v) for k, v in ex.conventions.items()})
+
+
+def generated_problem(family, seed: int) -> Problem:
+    raw = family.generate(seed)
+    params = {}
+    for p in family.params:
+        if p.name in raw:
+            params[p.name] = as_text(p, raw[p.name])
+    return Problem(params, {})
+
+
+MAX_SEED = 2**31 - 1
+
+
+def new_seed() -> int:
+    return random.SystemRandom().randrange(1, 1_000_000)
+
+
+def parse_seed(text: str | None) -> int:
+    try:
+        seed = int(str(text).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput("seed", f"The seed must be a whole number from 0 to {MAX_SEED}. Got {str(text)[:40]!r} instead.") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise InvalidInput("seed", f"The seed must be a whole number from 0 to {MAX_SEED}. Got {seed} instead.")
+    return seed
+
+
+# ---- the home page catalogue ------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    name: str
+    title: str
+    summary: str
+    topic: str
+    search: str
+
+
+def catalogue() -> tuple[list[Entry], list[str]]:
+    """Every family that loads (and the names of those that do not, which the log explains)."""
+    import logging
+
+    entries, broken = [], []
+    for name in registry.names():
+        try:
+            f = registry.get(name)
+            text = " ".join([f.name, f.name.replace("_", " "), f.title, f.summary, registry.TOPICS.get(f.topic, ""),
+                             *f.keywords])
+            entries.append(Entry(f.name, f.title, f.summary, f.topic, text.casefold()))
+        except Exception:
+            logging.getLogger("web").exception("family %s failed to load", name)
+            broken.append(name)
+    return entries, broken
+
+
+def matches(entry: Entry, query: str) -> bool:
+    return all(term in entry.search for term in query.casefold().split())
+
+
+def grouped(entries: Iterable[Entry]) -> list[tuple[str, str, list[Entry]]]:
+    """(topic, topic title, entries) in the order of registry.TOPICS, empty topics dropped."""
+    out = []
+    entries = list(entries)
+    for key, title in registry.TOPICS.items():
+        items = sorted((e for e in entries if e.topic == key), key=lambda e: e.title.casefold())
+        if items:
+            out.append((key, title, items))
+    return out

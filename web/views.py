@@ -1,0 +1,269 @@
+"""The blueprint: thin views over the registry, the renderers and the answer checker.
+
+    GET  /                          families grouped by topic, with a search box (?q= filters on the server)
+    GET  /f/<name>                  the problem form (?example=1 loads the worked example, ?seed=N a random instance)
+    GET  /f/<name>/random           a new random instance (redirects to ?seed=N)
+    GET  /f/<name>/solve?p.x=..&c.y=..   the worked solution; its URL is the problem (bookmark it)
+    POST /f/<name>/check?p.x=..     the same page with a verdict next to each typed answer (CSRF-protected)
+    GET  /f/<name>/solution.<md|tex|json>?p.x=..   downloads
+    /api/...                        the JSON API (web/api.py, same blueprint)
+"""
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from solver import registry
+from solver.params import InvalidInput
+from solver.render import render
+from solver.render.walk import STATUS_TEXT
+from solver.steps import Answer, Solution
+
+from . import forms
+from .cache import get_cache
+from .check import KIND_HINT, KIND_PLACEHOLDER, Checker, Verdict, describe_tolerance, value_kind
+
+bp = Blueprint("ui", __name__)
+
+DOWNLOADS = {
+    "md": ("markdown", "text/markdown; charset=utf-8", "Markdown"),
+    "tex": ("latex", "application/x-tex; charset=utf-8", "LaTeX"),
+    "json": ("json", "application/json; charset=utf-8", "JSON"),
+}
+
+
+_families: dict[str, Any] = {}
+
+
+def get_family(name: str):
+    """The family, or a 404 page that says which families exist. Found families are remembered (a
+    registry lookup lists the problems package each time; families are code, fixed while serving)."""
+    fam = _families.get(name)
+    if fam is not None:
+        return fam
+    try:
+        fam = registry.get(name)
+    except registry.UnknownFamily as e:
+        raise _not_found(e.message) from None
+    if len(_families) < 1000:
+        _families[name] = fam
+    return fam
+
+
+def _not_found(message: str):
+    from werkzeug.exceptions import NotFound
+
+    err = NotFound()
+    err.stepwise_message = message
+    err.stepwise_field = "family"
+    return err
+
+
+def _problem() -> forms.Problem:
+    return forms.Problem.from_args(request.args, current_app.config["MAX_FIELD_CHARS"])
+
+
+# ---- home -------------------------------------------------------------------------------------------
+
+@bp.get("/")
+def home():
+    q = request.args.get("q", "").strip()[:200]
+    entries, broken = forms.catalogue()
+    shown = [e for e in entries if forms.matches(e, q)] if q else entries
+    return render_template("home.html", groups=forms.grouped(shown), q=q, total=len(entries), shown=len(shown),
+                           broken=broken)
+
+
+# ---- the problem form ---------------------------------------------------------------------------------
+
+@bp.get("/f/<name>")
+def family(name: str):
+    fam = get_family(name)
+    status = 200
+    seed_error = ""
+    if request.args.get("example"):
+        form = forms.build_form(fam, forms.example_problem(fam))
+        form.loaded = "example"
+    elif "seed" in request.args:
+        try:
+            seed = forms.parse_seed(request.args.get("seed"))
+            form = forms.build_form(fam, forms.generated_problem(fam, seed))
+            form.loaded, form.seed = "seed", seed
+        except InvalidInput as e:
+            form, seed_error, status = forms.build_form(fam), e.message, 400
+    else:
+        try:
+            form = forms.build_form(fam, _problem())  # "edit this problem" links carry p.* and c.*
+        except InvalidInput as e:
+            form = forms.attach_error(forms.build_form(fam), e)
+    return render_template("family.html", **_family_context(fam, form), seed_error=seed_error), status
+
+
+@bp.get("/f/<name>/random")
+def random_instance(name: str):
+    fam = get_family(name)
+    return redirect(url_for(".family", name=fam.name, seed=forms.new_seed()))
+
+
+def _family_context(fam, form: forms.Form) -> dict[str, Any]:
+    doc = fam.description.split("\n", 1)
+    about = [" ".join(par.split()) for par in (doc[1] if len(doc) > 1 else "").split("\n\n") if par.strip()]
+    example = forms.example_problem(fam)
+    return dict(family=fam, form=form, about=about, topic_title=registry.TOPICS.get(fam.topic, fam.topic),
+                example_source=fam.example.source, example_solve_url=url_for(".solve", name=fam.name, **example.query()))
+
+
+def _form_error(fam, problem: forms.Problem, err: InvalidInput):
+    form = forms.attach_error(forms.build_form(fam, problem), err)
+    return render_template("family.html", **_family_context(fam, form), seed_error=""), 400
+
+
+# ---- the solution -----------------------------------------------------------------------------------
+
+@dataclass
+class AnswerRow:
+    name: str
+    answer: Answer
+    kind: str | None
+    tolerance: str
+    hint: str
+    placeholder: str
+    show_display: bool
+    typed: str = ""
+    verdict: Verdict | None = None
+
+
+def _solve(fam, problem: forms.Problem) -> Solution:
+    return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions())
+
+
+def make_checker(fam, params, conventions, sol: Solution) -> Checker:
+    cfg, cache = current_app.config, get_cache(current_app)
+    return Checker(fam, params, conventions, sol, max_alternatives=cfg["CHECK_MAX_ALTERNATIVES"],
+                   time_budget=cfg["CHECK_TIME_BUDGET"], solve=lambda p, c: cache.solve(fam, p, c))
+
+
+def _problem_and_solution(fam):
+    """(problem, solution, None), or (problem, None, the form re-rendered with the error and HTTP 400)."""
+    try:
+        problem = _problem()
+    except InvalidInput as e:
+        return None, None, _form_error(fam, forms.Problem(), e)
+    try:
+        return problem, _solve(fam, problem), None
+    except InvalidInput as e:
+        return problem, None, _form_error(fam, problem, e)
+
+
+@bp.get("/f/<name>/solve")
+def solve(name: str):
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    return _solution_page(fam, problem, sol)
+
+
+@bp.post("/f/<name>/check")
+def check(name: str):
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    cfg = current_app.config
+    checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol)
+    typed: dict[str, str] = {}
+    too_long: dict[str, Verdict] = {}
+    for key, text in request.form.items():
+        answer = key[len(forms.ANSWER_PREFIX):]
+        if not key.startswith(forms.ANSWER_PREFIX) or answer not in sol.answers:
+            continue
+        typed[answer] = text
+        if len(text) > cfg["MAX_FIELD_CHARS"]:
+            a = sol.answers[answer]
+            too_long[answer] = Verdict(answer, "malformed", f"Too long: at most {cfg['MAX_FIELD_CHARS']} characters.",
+                                       text[:60] + "...", a.display, describe_tolerance(a))
+    to_check = {k: v for k, v in typed.items() if v.strip() and k not in too_long}
+    verdicts = {**checker.check_all(to_check), **too_long}
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True)
+
+
+_LATEX_NOISE = re.compile(r"\\left|\\right|\\text\{|[{}\s]")
+
+
+def _display_adds(a: Answer, kind: str | None) -> bool:
+    """Whether the plain display says more than the typeset value (a decimal next to an exact form)."""
+    if kind in (None, "bool", "text", "matrix"):
+        return False
+    return _LATEX_NOISE.sub("", a.latex) != _LATEX_NOISE.sub("", a.display)
+
+
+def _svg_data_url(svg: Any) -> str | None:
+    """A plot the family drew, as a data: URL for an <img> (scripts in an SVG image never run)."""
+    if not isinstance(svg, str) or len(svg) > 2_000_000 or "<svg" not in svg[:2000]:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False):
+    typed, verdicts = typed or {}, verdicts or {}
+    rows = []
+    for name, a in sol.answers.items():
+        kind = value_kind(a)
+        rows.append(AnswerRow(name, a, kind, describe_tolerance(a) if kind else "", KIND_HINT.get(kind or "", ""),
+                              "e.g. 3" if kind == "number" and isinstance(a.value, int) else KIND_PLACEHOLDER.get(kind or "", ""),
+                              _display_adds(a, kind), typed.get(name, ""),
+                              verdicts.get(name)))
+    conventions = []
+    by_name = {c.name: c for c in fam.conventions}
+    for use in sol.conventions:
+        conv = by_name.get(use.name)
+        others = []
+        if conv is not None:
+            others = [(opt, sentence, url_for(".solve", name=fam.name, **problem.query(**{use.name: opt})))
+                      for opt, sentence in conv.options.items() if opt != use.choice]
+        conventions.append((use, conv, others))
+    query = problem.query()
+    downloads = [(label, url_for(".download", name=fam.name, fmt=ext, **query)) for ext, (_, _, label) in DOWNLOADS.items()]
+    cache = get_cache(current_app)
+    max_rows = current_app.config["MAX_TABLE_ROWS"]
+    steps_html = cache.fragment(sol, "steps", lambda: Markup(render_template("_steps_section.html", sol=sol, max_rows=max_rows)))
+    latex_source = cache.fragment(sol, "latex", lambda: render(sol, "latex"))
+    plot = cache.fragment(sol, "plot", lambda: _svg_data_url(sol.extras.get("svg")))
+    return render_template(
+        "solution.html", family=fam, sol=sol, rows=rows, conventions=conventions, downloads=downloads,
+        status_text=STATUS_TEXT.get(sol.status, sol.status), latex_source=latex_source, plot=plot, steps_html=steps_html,
+        plot_title=str(sol.extras.get("svg_title") or "Plot"),
+        topic_title=registry.TOPICS.get(fam.topic, fam.topic),
+        permalink=url_for(".solve", name=fam.name, **query),
+        edit_url=url_for(".family", name=fam.name, **query),
+        check_url=url_for(".check", name=fam.name, **query),
+        verdicts=verdicts, checked=checked,
+    )
+
+
+@bp.get("/f/<name>/solution.<fmt>")
+def download(name: str, fmt: str):
+    fam = get_family(name)
+    if fmt not in DOWNLOADS:
+        abort(404)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    renderer, mimetype, _ = DOWNLOADS[fmt]
+    body = sol.dumps(indent=2) + "\n" if fmt == "json" else render(sol, renderer)
+    return Response(body, content_type=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{fam.name}-solution.{fmt}"'})
+
+
+@bp.get("/api")
+def api_docs():
+    return render_template("api.html", families=registry.names())
+
+
+from . import api  # noqa: E402,F401  (registers the JSON API routes on this blueprint)
