@@ -1,0 +1,325 @@
+"""Parameter count of a fully connected layer: n_in * n_out weights + n_out biases; a network sums its layers.
+
+Exam questions: "A network has 3 inputs, 4 hidden neurons and 2 outputs: how many layers, neurons,
+weights, biases and parameters?" (2, 6, 20, 6, 26; notes 001, WE-param-count-2); "How many parameters
+has a fully connected layer from a 32x32x3 image to 500 units?" (1,536,000 weights + 500 biases =
+1,536,500; notes 001 write '+ 1 bias', WE-param-count-4); "How many neurons make n towers?" (2n + 1
+over a 1-D input, 5n + 1 over a 2-D input; notes 000, WE-param-count-1); "How much memory does the
+Hessian of a 10^6-parameter model take in 4-byte floats?" (10^12 entries, 4 * 10^12 B = 4 TB = 3.64 TiB;
+notes 001 say 3.8 TB, WE-param-count-3).
+
+Structures: `mlp` (layer sizes, input first; each non-input neuron has a bias when `bias`), `towers`
+(the universal-approximation construction of notes 000: over a 1-D input each tower is two steep
+sigmoids whose difference the output neuron takes, so n towers need 2n hidden + 1 output = 2n + 1
+neurons; over a d-D input (d >= 2) each tower is 2d 'wall' sigmoids plus one neuron that thresholds
+their sum, so (2d + 1) n + 1 neurons, 5n + 1 for d = 2; the parameter counts of the construction assume
+every neuron has a bias, the notes count only neurons), `count` (a parameter count given directly, for
+the memory questions). Memory is parameters x bytes per number (4 for float32); the Hessian has P^2
+entries. Decimal units (1 TB = 10^12 B) and binary units (1 TiB = 2^40 B) are both shown.
+
+Convention: what a "connection" is: an edge between two neurons (a weight; default), or also the edge
+from a constant bias unit (LeCun et al. count LeNet's connections that way; notes 001's 122,304).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.conventions import Convention
+from solver.numbers import Precision, Tolerance
+from solver.params import Bool, Choice, Int, InvalidInput, Param, Vector
+from solver.registry import Example
+from solver.steps import Math, Step
+from solver.symbolic import Derivation, make_answer, number_text, sym
+
+TITLE = "Parameter count of MLPs and tower constructions"
+TOPIC = "neurons"
+KEYWORDS = ("parameters", "weights", "biases", "connections", "neurons", "layers", "mlp", "towers",
+            "universal approximation", "hessian memory", "bytes")
+
+# ---- the rules, written once ------------------------------------------------------------------------
+n_in, n_out, n_t, d_in, P_, b_ = (sym("n_(l-1)", r"n_{l-1}"), sym("n_l", r"n_{l}"), sym("n"), sym("d"),
+                                  sym("P"), sym("bytes", r"\mathrm{bytes}"))
+with sp.evaluate(False):
+    WEIGHTS = n_in * n_out                     # one weight per (input, output) pair
+    BIASES = n_out                             # one bias per output neuron
+    TOWERS_1D = 2 * n_t + 1                    # notes 000: n 2-D towers need 2n + 1 neurons
+    TOWERS_2D = 5 * n_t + 1                    # notes 000: n 3-D towers need 5n + 1 neurons
+    TOWERS_GEN = (2 * d_in + 1) * n_t + 1      # 2d walls + 1 threshold neuron per tower, + 1 output
+    MEMORY = P_ * b_
+    HESSIAN = P_ ** 2
+    HESSIAN_BYTES = P_ ** 2 * b_
+
+CONNECTIONS = Convention(
+    "connections", "What counts as a connection",
+    {"edges": "a connection is an edge between two neurons: connections = weights",
+     "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, notes 001): "
+                  "connections = weights + biases"},
+    default="edges", why_default="an MLP diagram's edges are its weights; the bias is a property of a neuron",
+)
+CONVENTIONS = (CONNECTIONS,)
+
+STRUCTURES = {"mlp": "a fully connected network given by its layer sizes, input first",
+              "towers": "notes 000's tower construction: n towers over a d-dimensional input",
+              "count": "a parameter count given directly (for the memory questions)"}
+
+PARAMS = (
+    Param("structure", Choice(STRUCTURES), default="mlp", label="Structure"),
+    Param("layers", Vector(min_len=2, max_len=100, lo=1, integer=True), default="3 4 2", label="Layer sizes",
+          help="input size first, then each layer's neurons, e.g. 3 4 2 (3 inputs, 4 hidden, 2 outputs)"),
+    Param("bias", Bool(), default="true", label="Biases", help="each non-input neuron has a bias"),
+    Param("towers", Int(1, 10 ** 9), default="1", label="Number of towers n"),
+    Param("tower_dim", Int(1, 10), default="1", label="Input dimension of the towers",
+          help="1: towers over a line ('2D towers', 2n + 1 neurons); 2: towers over a plane ('3D towers', 5n + 1)"),
+    Param("count", Int(1, 10 ** 15), label="Parameter count", help="for structure = count: e.g. 1e6"),
+    Param("bytes", Int(1, 16), default="4", label="Bytes per number", help="4 for float32, 8 for float64"),
+    Param("hessian", Bool(), default="false", label="Hessian memory",
+          help="also give the size of the P x P Hessian (Newton's method)"),
+)
+
+EXAMPLE = Example(params={"structure": "mlp", "layers": "3 4 2"},
+                  source="notes 001: a 3-4-2 network has 2 layers, 6 neurons, 20 weights, 6 biases, 26 parameters "
+                         "(WE-param-count-2)")
+
+TB, TIB = 10 ** 12, 2 ** 40
+
+
+def _h(text: str, tex: str | None = None) -> Math:
+    """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
+    return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
+
+
+def validate(p: dict[str, Any]) -> None:
+    if p["structure"] == "count" and p["count"] is None:
+        raise InvalidInput("count", "The 'count' parameter of param_count is required for structure = count. "
+                                    "Got nothing.")
+
+
+def _sizes(p) -> list[int]:
+    return [int(v) for v in p["layers"]]
+
+
+def statement(p) -> str:
+    s = p["structure"]
+    if s == "mlp":
+        L = _sizes(p)
+        hidden = f" and hidden layers of {', '.join(str(v) for v in L[1:-1])} neurons" if len(L) > 2 else ""
+        q = (f"A fully connected network has {L[0]} inputs{hidden}, and {L[-1]} output neuron{'s' if L[-1] > 1 else ''}"
+             f"{', every neuron with a bias' if p['bias'] else ', without biases'}. How many layers, neurons, weights, "
+             f"biases, parameters and connections does it have?")
+    elif s == "towers":
+        n, d = p["towers"], p["tower_dim"]
+        q = (f"A network approximates a function of a {d}-dimensional input by {n} tower function{'s' if n > 1 else ''} "
+             f"(the construction of notes 000). How many neurons does it need, and how many parameters if every "
+             f"neuron has a bias?")
+    else:
+        q = f"A model has {p['count']:,} parameters."
+    q += f" How much memory do the parameters take at {p['bytes']} bytes each?"
+    if p["hessian"]:
+        q += " How much memory does the full Hessian matrix take?"
+    return q
+
+
+def _big(v: int) -> str:
+    return f"{v:,}"
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    s = p["structure"]
+    nbytes = p["bytes"]
+    if s == "mlp":
+        P = _mlp(d, p, conv)
+    elif s == "towers":
+        P = _towers(d, p, conv)
+    else:
+        P = p["count"]
+        d.given("Parameters", sp.Integer(P), lhs=P_)
+    _memory(d, P, nbytes, p["hessian"])
+    return d
+
+
+def _mlp(d: Derivation, p, conv) -> int:
+    L = _sizes(p)
+    bias = p["bias"]
+    d.given("Layer sizes", tuple(sp.Integer(v) for v in L), lhs=sym("sizes", r"(n_0, \dots, n_L)"),
+            text=f"{L[0]} inputs (the input layer has no weights or biases), then {len(L) - 1} layer"
+                 f"{'s' if len(L) > 2 else ''} of neurons.")
+    d.formula("Weights of a fully connected layer", sym("W_l", "W_{l}"), WEIGHTS,
+              text="Every neuron of layer l has one weight per neuron (or input) of layer l - 1.")
+    if bias:
+        d.formula("Biases of a layer", sym("B_l", "B_{l}"), BIASES,
+                  text="One bias per neuron of the layer, not one per layer"
+                       + (" (notes 001 write '3072 x 500 + 1 bias' for a 3072 -> 500 layer; it has 500 biases, "
+                          "WE-param-count-4)." if len(L) == 2 else "."))
+    ws, bs = [], []
+    with d.group("Layer by layer"):
+        for l in range(1, len(L)):
+            wv = d.compute(f"Layer {l}: {L[l - 1]} -> {L[l]}", sym(f"W_{l}", f"W_{{{l}}}"), WEIGHTS,
+                           {n_in: sp.Integer(L[l - 1]), n_out: sp.Integer(L[l])}, sig=20,
+                           text=f"The layer also has B_{l} = {L[l]} biases, one per neuron." if bias else "No biases.")
+            ws.append(int(wv))
+            bs.append(L[l] if bias else 0)
+    W, B = sum(ws), sum(bs)
+    d.table("Per layer", [_h(c) for c in ("layer", "shape", "weights", "biases", "parameters")],
+            [[str(l), f"{L[l - 1]} -> {L[l]}", _big(ws[l - 1]), _big(bs[l - 1]), _big(ws[l - 1] + bs[l - 1])]
+             for l in range(1, len(L))] + [["total", "", _big(W), _big(B), _big(W + B)]],
+            answer=make_answer("weights_per_layer", [sp.Integer(v) for v in ws], precision=Precision(dp=0),
+                               tolerance=Tolerance(abs=0)))
+    _sum_step(d, "Layers with weights", "layers", [1] * (len(L) - 1), "layers",
+              text="The input layer only holds the inputs, so it is not counted.")
+    _sum_step(d, "Neurons", "neurons", L[1:], "neurons", text="Every layer except the input.")
+    _sum_step(d, "Weights", "weights", ws, "weights")
+    _sum_step(d, "Biases", "biases", bs, "biases")
+    P = W + B
+    d.add(Step("compute", "Parameters", formula=Math(r"P = \mathrm{weights} + \mathrm{biases}", "P = weights + biases"),
+               substituted=Math(f"P = {W} + {B}", f"P = {W} + {B}"), value=Math(f"P = {_big(P)}", f"P = {_big(P)}"),
+               answers=(make_answer("parameters", sp.Integer(P)),)))
+    conn = W + (B if conv["connections"] == "with-bias" else 0)
+    d.add(Step("compute", "Connections", text="Convention: " + CONNECTIONS.options[conv["connections"]] + ".",
+               value=Math(f"\\mathrm{{connections}} = {_big(conn)}", f"connections = {_big(conn)}"),
+               answers=(make_answer("connections", sp.Integer(conn)),)))
+    return P
+
+
+def _sum_step(d, title, name, parts, answer, text=""):
+    total = sum(parts)
+    terms = " + ".join(_big(v) for v in parts) if len(parts) <= 12 else f"(sum of {len(parts)} layers)"
+    d.add(Step("compute", title, text=text, formula=None,
+               substituted=Math(f"\\mathrm{{{name}}} = {terms}", f"{name} = {terms}"),
+               value=Math(f"\\mathrm{{{name}}} = {_big(total)}", f"{name} = {_big(total)}"),
+               answers=(make_answer(answer, sp.Integer(total)),)))
+
+
+def _tower_counts(n: int, dim: int) -> dict[str, int]:
+    if dim == 1:
+        hidden = 2 * n
+        weights = 2 * n + 2 * n        # each step neuron: 1 weight; output: 2n weights (+1/-1)
+        biases = 2 * n + 1
+    else:
+        hidden = (2 * dim + 1) * n
+        weights = n * (2 * dim * dim + 2 * dim) + n   # walls: d weights each; threshold neuron: 2d; output: n
+        biases = (2 * dim + 1) * n + 1
+    return {"hidden_neurons": hidden, "neurons": hidden + 1, "weights": weights, "biases": biases,
+            "parameters": weights + biases}
+
+
+def _towers(d: Derivation, p, conv) -> int:
+    n, dim = p["towers"], p["tower_dim"]
+    c = _tower_counts(n, dim)
+    if dim == 1:
+        d.note("One tower over a line", "Two sigmoid neurons with very large weights make two steps at a and b; the "
+               "output neuron takes their difference (weights +1 and -1), which is a tower (a bump) on [a, b].")
+        expr = TOWERS_1D
+        vals = {n_t: sp.Integer(n)}
+        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]), sig=20,
+                  text="2 step neurons per tower plus one output neuron that adds the towers up (notes 000).")
+    else:
+        d.note(f"One tower over a {dim}-D input",
+               f"{2 * dim} sigmoid neurons make the walls (two parallel steps per direction); one more neuron adds the "
+               "walls and thresholds the sum so that only the region inside all walls stays high; the output neuron "
+               "adds the towers up.")
+        expr = TOWERS_2D if dim == 2 else TOWERS_GEN
+        vals = {n_t: sp.Integer(n)} if dim == 2 else {n_t: sp.Integer(n), d_in: sp.Integer(dim)}
+        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]), sig=20,
+                  text=f"{2 * dim} walls + 1 threshold neuron per tower, plus one output neuron"
+                       + (" (notes 000: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
+    d.answer_step("Hidden neurons", make_answer("hidden_neurons", sp.Integer(c["hidden_neurons"])), kind="compute",
+                  text="All neurons except the output neuron.")
+    d.note("Parameters of the construction", "The notes count neurons only. Counting a weight per edge and a bias per "
+           "neuron: " + ("each step neuron has 1 weight and 1 bias, the output neuron 2n weights and 1 bias."
+                         if dim == 1 else f"each wall neuron has {dim} weights and a bias, each threshold neuron "
+                                          f"{2 * dim} weights and a bias, the output neuron n weights and a bias."))
+    d.add(Step("compute", "Weights, biases and parameters",
+               value=Math(f"\\mathrm{{weights}} = {_big(c['weights'])},\\ \\mathrm{{biases}} = {_big(c['biases'])},\\ "
+                          f"P = {_big(c['parameters'])}",
+                          f"weights = {_big(c['weights'])}, biases = {_big(c['biases'])}, P = {_big(c['parameters'])}"),
+               answers=(make_answer("weights", sp.Integer(c["weights"])), make_answer("biases", sp.Integer(c["biases"])),
+                        make_answer("parameters", sp.Integer(c["parameters"])))))
+    conn = c["weights"] + (c["biases"] if conv["connections"] == "with-bias" else 0)
+    d.add(Step("compute", "Connections", text="Convention: " + CONNECTIONS.options[conv["connections"]] + ".",
+               value=Math(f"\\mathrm{{connections}} = {_big(conn)}", f"connections = {_big(conn)}"),
+               answers=(make_answer("connections", sp.Integer(conn)), make_answer("neurons", sp.Integer(c["neurons"])))))
+    return c["parameters"]
+
+
+def _units(nbytes: int) -> str:
+    dec = [("PB", 10 ** 15), ("TB", 10 ** 12), ("GB", 10 ** 9), ("MB", 10 ** 6), ("kB", 10 ** 3)]
+    binu = [("PiB", 2 ** 50), ("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)]
+    a = next(((u, f) for u, f in dec if nbytes >= f), ("B", 1))
+    b = next(((u, f) for u, f in binu if nbytes >= f), ("B", 1))
+    return f"{nbytes / a[1]:.4g} {a[0]} = {nbytes / b[1]:.4g} {b[0]}"
+
+
+def _memory(d: Derivation, P: int, nbytes: int, hessian: bool) -> None:
+    mem = P * nbytes
+    d.compute("Memory for the parameters", sym("M"), MEMORY, {P_: sp.Integer(P), b_: sp.Integer(nbytes)},
+              value=sp.Integer(mem), text=f"{_units(mem)} (decimal and binary units)." if mem >= 1000 else "In bytes.",
+              answer="memory_bytes", sig=20)
+    if hessian:
+        H = P * P
+        d.compute("Entries of the Hessian", sym("H"), HESSIAN, {P_: sp.Integer(P)}, value=sp.Integer(H), sig=20,
+                  text="The Hessian holds every second derivative d^2 L / (d theta_i d theta_j): a P x P matrix.",
+                  answer="hessian_entries")
+        hb = H * nbytes
+        d.compute("Memory for the Hessian", sym("M_H", "M_{H}"), HESSIAN_BYTES,
+                  {P_: sp.Integer(P), b_: sp.Integer(nbytes)}, value=sp.Integer(hb), answer="hessian_bytes", sig=20,
+                  text=f"{_units(hb)}; storing only the symmetric half needs about half of it.")
+        d.add(Step("compute", "In terabytes", text="1 TB = 10^12 bytes; 1 TiB = 2^40 bytes.",
+                   value=Math(f"{hb / TB:.6g}\\ \\mathrm{{TB}} = {hb / TIB:.6g}\\ \\mathrm{{TiB}}",
+                              f"{hb / TB:.6g} TB = {hb / TIB:.6g} TiB"),
+                   answers=(make_answer("hessian_tb", sp.Rational(hb, TB), precision=Precision(sig=4),
+                                        tolerance=Tolerance(rel=1e-9)),
+                            make_answer("hessian_tib", sp.Rational(hb, TIB),
+                                        precision=Precision(sig=4), tolerance=Tolerance(rel=1e-9)))))
+        if P == 10 ** 6 and nbytes == 4:
+            d.note("The notes' value", "Notes 001 give 3.8 TB for this Hessian (WE-param-count-3). No unit convention "
+                   "gives 3.8: it is 4 x 10^12 B = 4 TB in decimal units, or 3.64 TiB (3725 GiB) in binary units.")
+
+
+def solve_numeric(p, conv) -> Derivation:
+    """The same counts with NumPy arrays of layer sizes (float64 for the memory figures)."""
+    d = Derivation()
+    s = p["structure"]
+    if s == "mlp":
+        L = np.array(_sizes(p), dtype=np.int64)
+        ws = L[:-1] * L[1:]
+        bs = L[1:] if p["bias"] else np.zeros(len(L) - 1, dtype=np.int64)
+        P = int(ws.sum() + bs.sum())
+        conn = int(ws.sum() + (bs.sum() if conv["connections"] == "with-bias" else 0))
+        d.conclude("Counts", answers=(
+            make_answer("weights_per_layer", [sp.Integer(int(v)) for v in ws], precision=Precision(dp=0),
+                        tolerance=Tolerance(abs=0)),
+            make_answer("layers", sp.Integer(len(L) - 1)), make_answer("neurons", sp.Integer(int(L[1:].sum()))),
+            make_answer("weights", sp.Integer(int(ws.sum()))), make_answer("biases", sp.Integer(int(bs.sum()))),
+            make_answer("parameters", sp.Integer(P)), make_answer("connections", sp.Integer(conn))))
+    elif s == "towers":
+        c = _tower_counts(p["towers"], p["tower_dim"])
+        P = c["parameters"]
+        conn = c["weights"] + (c["biases"] if conv["connections"] == "with-bias" else 0)
+        d.conclude("Counts", answers=tuple(make_answer(k, sp.Integer(v)) for k, v in c.items()) +
+                   (make_answer("connections", sp.Integer(conn)),))
+    else:
+        P = p["count"]
+    nb = float(p["bytes"])
+    answers = [make_answer("memory_bytes", sp.Float(P * nb, 20))]
+    if p["hessian"]:
+        H = float(P) ** 2
+        answers += [make_answer("hessian_entries", sp.Float(H, 20)), make_answer("hessian_bytes", sp.Float(H * nb, 20)),
+                    make_answer("hessian_tb", sp.Float(H * nb / TB, 20), precision=Precision(sig=4),
+                                tolerance=Tolerance(rel=1e-9)),
+                    make_answer("hessian_tib", sp.Float(H * nb / TIB, 20), precision=Precision(sig=4),
+                                tolerance=Tolerance(rel=1e-9))]
+    d.conclude("Memory", answers=tuple(answers))
+    return d
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """An MLP with 2 to 4 layers of 1 to 64 units (always well posed), sometimes the tower construction."""
+    if rng.random() < 0.25:
+        return {"structure": "towers", "towers": int(rng.integers(1, 20)), "tower_dim": int(rng.integers(1, 3))}
+    k = int(rng.integers(3, 6))
+    sizes = [int(v) for v in rng.integers(1, 65, size=k)]
+    return {"structure": "mlp", "layers": sizes, "bias": bool(rng.random() < 0.8), "hessian": bool(rng.random() < 0.3)}
