@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterable
 
 import sympy as sp
 
@@ -43,27 +43,86 @@ DEFAULT_PRECISION = Precision(dp=4)
 class Tolerance:
     """An accepted answer x satisfies |x - value| <= abs + rel * |value| (per entry for arrays).
 
-    `up_to_sign`: a vector answer also accepts its negation (eigenvectors, principal components).
+    `up_to_sign`: which sign flips are also accepted (eigenvectors, components, singular vectors):
+      False      no flip;
+      True       the whole answer may be negated (a vector defined up to sign);
+      "columns"  each column of a matrix answer may be negated on its own (eigenvectors as columns);
+      "rows"     each row of a matrix answer may be negated on its own (components as rows).
+    A vector under "columns" or "rows" is one column (row): the whole vector may be negated.
+    `sign_group`: answers whose tolerances share a non-empty group name must flip *together*, which
+    `accepts_together` checks: column j of U with row j of Vt ("svd"), column j of the scores with
+    row j of the components ("pca"). Index j is the column ("columns") or row ("rows") number; a
+    whole-answer flip (True) is index 0. `accepts` alone checks one answer, each index free.
+    JSON: {"abs", "rel", "up_to_sign"} as before (a bool or the string "columns"/"rows"), plus
+    "sign_group" only when it is set, so older solutions read back unchanged.
     """
 
     abs: float = 0.0
     rel: float = 0.0
-    up_to_sign: bool = False
+    up_to_sign: bool | str = False
+    sign_group: str = ""
+
+    def __post_init__(self):
+        if self.up_to_sign not in (False, True, "columns", "rows"):
+            raise ValueError(f"up_to_sign must be False, True, 'columns' or 'rows'; got {self.up_to_sign!r}")
 
     def to_json(self) -> dict:
-        return {"abs": self.abs, "rel": self.rel, "up_to_sign": self.up_to_sign}
+        d = {"abs": self.abs, "rel": self.rel, "up_to_sign": self.up_to_sign}
+        if self.sign_group:
+            d["sign_group"] = self.sign_group
+        return d
 
     @classmethod
     def from_json(cls, data: dict | None) -> "Tolerance | None":
         if data is None:
             return None
-        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), bool(data.get("up_to_sign", False)))
+        sign = data.get("up_to_sign", False)
+        sign = sign if sign in ("columns", "rows") else bool(sign)
+        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""))
 
     def accepts(self, got: Any, want: Any) -> bool:
         """True when `got` (number or nested list) is within tolerance of `want` (same shape)."""
         if self.up_to_sign and isinstance(want, list):
-            return _close(got, want, self) or _close(_negate(got), want, self)
+            choices = self.sign_choices(got, want)
+            return choices is not None and all(choices)
         return _close(got, want, self)
+
+    def sign_choices(self, got: Any, want: Any) -> list[set[int]] | None:
+        """For each flippable index (see the class docstring), the signs (+1, -1) under which `got`
+        matches `want` there; None when the shapes differ. Without up_to_sign: one index, {+1} or {}."""
+        if not self.up_to_sign or not isinstance(want, list):
+            return [{1} if _close(got, want, self) else set()]
+        if not isinstance(got, list) or len(got) != len(want):
+            return None
+        axis = self.up_to_sign
+        if axis is True or not want or not isinstance(want[0], list):
+            return [{s for s in (1, -1) if _close(got if s == 1 else _negate(got), want, self)}]
+        if any(not isinstance(r, list) or len(r) != len(w) for r, w in zip(got, want)):
+            return None
+        if axis == "rows":
+            return [{s for s in (1, -1) if _close(g if s == 1 else _negate(g), w, self)} for g, w in zip(got, want)]
+        ncol = len(want[0])
+        cols = lambda m, j: [r[j] for r in m]  # noqa: E731
+        return [{s for s in (1, -1) if _close(cols(got, j) if s == 1 else _negate(cols(got, j)), cols(want, j), self)}
+                for j in range(ncol)]
+
+
+def accepts_together(items: Iterable[tuple["Tolerance | None", Any, Any]]) -> bool:
+    """True when every (tolerance, got, want) is accepted and answers sharing a sign_group use one
+    common choice of signs (index j flips in all of them or in none). None tolerances mean exact."""
+    groups: dict[str, dict[int, set[int]]] = {}
+    for tol, got, want in items:
+        tol = tol or Tolerance()
+        choices = tol.sign_choices(got, want)
+        if choices is None or not all(choices):
+            return False
+        if tol.sign_group:
+            shared = groups.setdefault(tol.sign_group, {})
+            for j, c in enumerate(choices):
+                shared[j] = shared.get(j, {1, -1}) & c
+                if not shared[j]:
+                    return False
+    return True
 
 
 def _negate(x):

@@ -1,0 +1,551 @@
+"""Principal component analysis: the components are the unit eigenvectors of the covariance matrix C, scores y = e^T (x - x_bar).
+
+Exam question: "Reduce these data from 2 dimensions to 1 with PCA, showing all steps" (notes 003,
+question 2: X1 = 4, 8, 13, 7; X2 = 11, 4, 5, 14). The solution computes the mean of each feature,
+the centred data, each covariance entry with its sum written out, the covariance matrix, its
+eigenvalues and unit eigenvectors (the characteristic polynomial solved exactly: the same steps as the
+`eigen` family), the explained-variance ratio of each component, the score (projection) of every
+sample on the first k components, and the reconstruction from k components with its error
+sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues). With `standardize`, each centred
+feature is divided by its standard deviation first, so C becomes the correlation matrix.
+
+Conventions: the covariance divisor (`ddof`: N - 1 as the notes, np.cov and scikit-learn, or N) and
+the sign of each component (`sign_rule`): first non-zero loading positive (default; it reproduces the
+notes' scores -4.3052, 3.7361, 5.6928, -5.1238), largest loading positive (scikit-learn >= 1.5), or
+largest score positive (scikit-learn <= 1.4). Components are listed largest eigenvalue first, as rows
+(k x d, like scikit-learn's components_); scores are N x k.
+
+Input: `X` with one sample per row; `layout=features-rows` reads the notes' table, one feature per row.
+The exact path takes up to 4 features and 30 samples; larger data go to the numeric path, which picks
+the algorithm by shape: eigh of the d x d covariance when features are few, a thin SVD of the centred
+data otherwise; nothing quadratic in the sample count is formed.
+"""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+import numpy as np
+import sympy as sp
+
+from solver.conventions import COV_DIVISOR, SIGN_RULE
+from solver.numbers import Precision, Tolerance
+from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, as_exact, as_float
+from solver.registry import Example
+from solver.steps import Math
+from solver.symbolic import Derivation, equation, make_answer, number_latex, number_text, substituted, sym
+
+from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, NOTES_003_POLY_SLIP, SIGN_TEXT, add_step, both_latex, both_text,
+                      dlatex, dtext, eigen_steps, fl, mat_latex, mat_text, sign_fix_np, sign_index, tame,
+                      vec_latex, vec_text)
+
+TITLE = "Principal component analysis (PCA)"
+TOPIC = "linalg"
+KEYWORDS = ("pca", "principal component", "dimensionality reduction", "covariance matrix", "eigenvector", "projection",
+            "explained variance", "scores", "reconstruction")
+
+# ---- the rules, written once ------------------------------------------------------------------------
+N_, xbar, s_j, C_ij, r_j, lam_j, lam_sum, y_kj, err, dropped = (
+    sym("N"), sym("xbar_j", r"\bar{x}_{j}"), sym("s_j"), sym("C_ij", r"C_{ij}"), sym("r_j"), sym("λ_j", r"\lambda_{j}"),
+    sym("(sum_i λ_i)", r"\textstyle\sum_{i} \lambda_{i}"), sym("y_kj", r"y_{kj}"), sym("sum_k ||x_k - xhat_k||^2", r"\sum_k \|x_k - \hat{x}_k\|^2"),
+    sym("(sum_(j>k) λ_j)", r"\textstyle\sum_{j > k} \lambda_{j}"))
+SUM_X = sym("(sum_k x_kj)", r"\textstyle\sum_{k=1}^{N} x_{kj}")
+SUM_CC = sym("(sum_k (x_ki - xbar_i)(x_kj - xbar_j))", r"\textstyle\sum_{k=1}^{N} (x_{ki} - \bar{x}_{i})(x_{kj} - \bar{x}_{j})")
+SUM_SQ = sym("(sum_k (x_kj - xbar_j)^2)", r"\textstyle\sum_{k=1}^{N} (x_{kj} - \bar{x}_{j})^2")
+SCORE_SUM = sym("e_j.(x_k - xbar)", r"\mathbf{e}_{j}^{\top}(\mathbf{x}_{k} - \bar{\mathbf{x}})")
+RECON_SUM = sym("xbar + sum_j y_kj e_j", r"\bar{\mathbf{x}} + \textstyle\sum_{j \le k} y_{kj}\,\mathbf{e}_{j}")
+with sp.evaluate(False):
+    MEAN = SUM_X / N_                                  # x_bar_j = (1/N) sum_k x_kj
+    COV = {1: SUM_CC / (N_ - 1), 0: SUM_CC / N_}       # C_ij, divisor N - ddof
+    STD = {1: sp.sqrt(SUM_SQ / (N_ - 1)), 0: sp.sqrt(SUM_SQ / N_)}
+    EVR = lam_j / lam_sum                              # explained-variance ratio
+    SCORE = SCORE_SUM                                  # y_kj = e_j . (x_k - x_bar)
+    RECON = RECON_SUM                                  # x_hat_k = x_bar + sum_{j<=k} y_kj e_j
+    ERR_IDENTITY = (N_ - 1) * dropped                  # sum ||x - x_hat||^2 = (N - ddof) sum_{j>k} lambda_j
+
+CONVENTIONS = (COV_DIVISOR, SIGN_RULE)
+
+LAYOUT = Choice({"samples-rows": "one sample per row, one feature per column (as scikit-learn)",
+                 "features-rows": "one feature per row, one sample per column (the table in notes 003)"},
+                aliases={"samples": "samples-rows", "rows": "samples-rows", "features": "features-rows",
+                         "columns": "features-rows", "transposed": "features-rows"})
+
+PARAMS = (
+    Param("X", Matrix(max_cols=100_000), required=True, label="Data",
+          help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows"),
+    Param("layout", LAYOUT, default="samples-rows", label="Layout of X",
+          help="samples-rows (default) or features-rows (the notes' table: one feature per row)"),
+    Param("k", Int(1, None), default="1", label="Components kept", help="the number of principal components to keep"),
+    Param("standardize", Bool(), default="false", label="Standardize",
+          help="divide each centred feature by its standard deviation (PCA on the correlation matrix)"),
+)
+
+EXAMPLE = Example(
+    params={"X": "4 8 13 7; 11 4 5 14", "layout": "features-rows", "k": "1"},
+    source="notes 003, question 2 (WE-pca-1)",
+)
+
+NOTES_003_X = ((4, 11), (8, 4), (13, 5), (7, 14))
+NO_VARIANCE = ("All samples are identical, so the covariance matrix is zero: there is no variance to explain and no "
+               "direction is preferred, so the principal components, their explained-variance ratios and the scores are "
+               "undefined.")
+EXACT_MAX_SAMPLES = 30
+
+
+def _samples(p):
+    """X as samples-by-features: exact tuples, or a float array for the numeric path."""
+    X = p["X"]
+    if p["layout"] == "features-rows":
+        X = X.T if isinstance(X, np.ndarray) else tuple(zip(*X))
+    return X
+
+
+def _shape(X) -> tuple[int, int]:
+    return X.shape if isinstance(X, np.ndarray) else (len(X), len(X[0]))
+
+
+def validate(p) -> None:
+    X = _samples(p)
+    n, dim = _shape(X)
+    if n < 2:
+        raise InvalidInput("X", f"The 'X' parameter of pca must have at least 2 samples (with layout={p['layout']}). "
+                                f"Got {n} instead.")
+    if p["k"] > dim:
+        raise InvalidInput("k", f"The 'k' parameter of pca must be at most the number of features ({dim}). Got {p['k']} instead.")
+    if p["standardize"]:
+        A = as_float(X)
+        const = np.flatnonzero(np.ptp(A, axis=0) == 0)
+        if const.size:
+            raise InvalidInput("X", f"The 'X' parameter of pca must have no constant feature when standardize is true "
+                                    f"(feature {int(const[0]) + 1} has zero variance). Got a constant feature instead.")
+
+
+def use_numeric(p) -> bool:
+    X = _samples(p)
+    n, dim = _shape(X)
+    return isinstance(X, np.ndarray) or dim > EXACT_MAX or n > EXACT_MAX_SAMPLES
+
+
+def _ddof(conv) -> int:
+    return 1 if conv["ddof"] == "n-1" else 0
+
+
+def statement(p) -> str:
+    X = _samples(p)
+    n, dim = _shape(X)
+    k = p["k"]
+    if isinstance(X, np.ndarray) or n * dim > 60:
+        data = f"a data matrix of {n} samples and {dim} features"
+    else:
+        cols = list(zip(*as_exact(X)))
+        data = "the data " + "; ".join(f"X{j + 1} = " + ", ".join(number_text(v) for v in c) for j, c in enumerate(cols)) \
+               + f" ({n} samples)"
+    std = " after standardizing each feature" if p["standardize"] else ""
+    return (f"Reduce {data} from {dim} dimension{'s' if dim > 1 else ''} to {k} with principal component analysis{std}, "
+            "showing all steps. Give the covariance matrix, its eigenvalues and unit eigenvectors, the explained-variance "
+            f"ratios, the projection of every sample on the first {'component' if k == 1 else f'{k} components'}, and the "
+            "reconstruction from them with its error.")
+
+
+def _p(x) -> str:
+    s = number_text(x)
+    return f"({s})"
+
+
+def _pl(x) -> str:
+    return r"\left(%s\right)" % number_latex(x)
+
+
+def _written(lhs, expr, values, sum_sym, terms_latex: str, terms_text: str) -> Math:
+    """The formula with its numbers and the sum symbol replaced by the terms written out."""
+    m = substituted(lhs, expr, values)
+    from solver.symbolic import _LATEX_NAMES
+    return Math(m.latex.replace(_LATEX_NAMES[sum_sym], r"\left(%s\right)" % terms_latex),
+                m.text.replace(sum_sym.name, f"({terms_text})"))
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    X = as_exact(_samples(p))
+    n, dim = _shape(X)
+    k = p["k"]
+    ddof = _ddof(conv)
+    dof = n - ddof
+    notes = tuple(tuple(r) for r in X) == NOTES_003_X and ddof == 1 and not p["standardize"]
+    feats = [f"X{j + 1}" for j in range(dim)]
+
+    # 1. data
+    if p["layout"] == "features-rows":
+        d.note("Layout", "The table lists one feature per row; it is read as one sample per row (transposed).")
+    d.table("The data: one row per sample", ["sample"] + feats, [[str(i + 1)] + list(r) for i, r in enumerate(X)])
+
+    # 2. means
+    means = [sum((r[j] for r in X), sp.Integer(0)) / n for j in range(dim)]
+    with d.group("Mean of each feature", answers=(make_answer("mean", means),)):
+        for j in range(dim):
+            col = [r[j] for r in X]
+            total = sum(col, sp.Integer(0))
+            add_step(d, "compute", f"Mean of {feats[j]}", formula=equation(sym(f"xbar_{j + 1}", r"\bar{x}_{%d}" % (j + 1)), MEAN),
+                     substituted=_written(sym(f"xbar_{j + 1}", r"\bar{x}_{%d}" % (j + 1)), MEAN, {N_: n}, SUM_X,
+                                          " + ".join(number_latex(v) if v >= 0 else _pl(v) for v in col),
+                                          " + ".join(number_text(v) if v >= 0 else _p(v) for v in col)),
+                     value=Math(r"\bar{x}_{%d} = \frac{%s}{%d} = %s" % (j + 1, number_latex(total), n, number_latex(means[j])),
+                                f"xbar_{j + 1} = {number_text(total)}/{n} = {number_text(means[j])}"))
+
+    # 3. centred data
+    Cd = [tuple(r[j] - means[j] for j in range(dim)) for r in X]
+    d.table("Centred data: x - x_bar", ["sample"] + [Math(r"x_{%d} - \bar{x}_{%d}" % (j + 1, j + 1), f"{feats[j]} - mean")
+                                                    for j in range(dim)],
+            [[str(i + 1)] + list(r) for i, r in enumerate(Cd)], text="Subtract each feature's mean from its column.")
+
+    # 4. covariance entries
+    C = [[None] * dim for _ in range(dim)]
+    div = "N - 1" if ddof else "N"
+    with d.group("Covariance entries", text=f"C_ij = (1/({div})) * sum_k (x_ki - mean_i)(x_kj - mean_j); "
+                                            f"{'' if ddof else 'dividing by N (population covariance), '}C is symmetric, "
+                                            "so only i <= j is computed."):
+        for i in range(dim):
+            for j in range(i, dim):
+                prods = [r[i] * r[j] for r in Cd]
+                total = sum(prods, sp.Integer(0))
+                C[i][j] = C[j][i] = total / dof
+                if i == j:
+                    tl = " + ".join(f"{_pl(r[i])}^2" if r[i] < 0 else f"{number_latex(r[i])}^2" for r in Cd)
+                    tt = " + ".join(f"{_p(r[i])}^2" if r[i] < 0 else f"{number_text(r[i])}^2" for r in Cd)
+                else:
+                    tl = " + ".join(f"{_pl(r[i])}{_pl(r[j])}" for r in Cd)
+                    tt = " + ".join(f"{_p(r[i])}{_p(r[j])}" for r in Cd)
+                lhs = sym(f"C_{i + 1}{j + 1}", r"C_{%d%d}" % (i + 1, j + 1))
+                add_step(d, "compute", f"Cov({feats[i]}, {feats[j]})", formula=equation(lhs, COV[ddof]),
+                         substituted=_written(lhs, COV[ddof], {N_: n}, SUM_CC, tl, tt),
+                         value=Math(r"C_{%d%d} = \frac{%s}{%d} = %s" % (i + 1, j + 1, number_latex(total), dof, number_latex(C[i][j])),
+                                    f"C_{i + 1}{j + 1} = {number_text(total)}/{dof} = {number_text(C[i][j])}"))
+                if notes and (i, j) == (0, 1):
+                    d.note("Slip in the course notes", "Notes 003 (WE-pca-1) write the last term of this sum as 1 x 5.5; "
+                           "it is (-1)(5.5) = -5.5. With their term the sum would be -22 (and C_12 = -7.333), but the "
+                           "value they state, -33/3 = -11, is right.")
+                if notes and (i, j) == (1, 1):
+                    d.note("Slip in the course notes", "Notes 003 (WE-pca-1) write the second term as 1.5^2; it is "
+                           "(-4.5)^2 = 20.25. With their term the sum would be 51 (and C_22 = 17), but the value they state, "
+                           "23, is right.")
+    if dim > 1:
+        d.note("Symmetry", "C_ji = C_ij: " + ", ".join(f"C_{j + 1}{i + 1} = C_{i + 1}{j + 1} = {number_text(C[i][j])}"
+                                                        for i in range(dim) for j in range(i + 1, dim)) + ".")
+
+    if all(C[i][j] == 0 for i in range(dim) for j in range(dim)):
+        add_step(d, "conclude", "The covariance matrix", value=Math(f"C = {mat_latex(C)}", f"C = {mat_text(C)}"),
+                 answers=(make_answer("cov", C, precision=Precision(dp=4)),))
+        d.status = "undefined"
+        d.note("No principal components", NO_VARIANCE)
+        return d
+
+    # 5. standardize: the correlation matrix
+    Cmat = C
+    scale = [sp.Integer(1)] * dim
+    if p["standardize"]:
+        scale = [tame(sp.sqrt(C[j][j])) for j in range(dim)]
+        with d.group("Standardize: divide each centred feature by its standard deviation",
+                     text=f"s_j = sqrt(C_jj) (the same divisor {div}); the covariance of the standardized data is the "
+                          "correlation matrix R_ij = C_ij / (s_i s_j), with ones on the diagonal."):
+            for j in range(dim):
+                add_step(d, "compute", f"Standard deviation of {feats[j]}",
+                         value=Math(r"s_{%d} = \sqrt{C_{%d%d}} = \sqrt{%s} = %s" % (j + 1, j + 1, j + 1, number_latex(C[j][j]),
+                                                                                 both_latex(scale[j])),
+                                    f"s_{j + 1} = sqrt(C_{j + 1}{j + 1}) = sqrt({number_text(C[j][j])}) = {both_text(scale[j])}"))
+            Cmat = [[tame(C[i][j] / (scale[i] * scale[j])) if i != j else sp.Integer(1) for j in range(dim)] for i in range(dim)]
+            Z = [tuple(tame(r[j] / scale[j]) for j in range(dim)) for r in Cd]
+            d.table("Standardized data z = (x - x_bar)/s", ["sample"] + [f"z{j + 1}" for j in range(dim)],
+                    [[str(i + 1)] + [dtext(v) for v in r] for i, r in enumerate(Z)])
+            for i in range(dim):
+                for j in range(i + 1, dim):
+                    add_step(d, "compute", f"R_{i + 1}{j + 1}",
+                             value=Math(r"R_{%d%d} = \frac{C_{%d%d}}{s_{%d} s_{%d}} = \frac{%s}{%s \cdot %s} = %s" % (
+                                 i + 1, j + 1, i + 1, j + 1, i + 1, j + 1, number_latex(C[i][j]), dlatex(scale[i]),
+                                 dlatex(scale[j]), both_latex(Cmat[i][j])),
+                                 f"R_{i + 1}{j + 1} = C_{i + 1}{j + 1}/(s_{i + 1} s_{j + 1}) = {number_text(C[i][j])}/"
+                                 f"({dtext(scale[i])} * {dtext(scale[j])}) = {both_text(Cmat[i][j])}"))
+        Cd = Z
+    name = "R" if p["standardize"] else "C"
+    add_step(d, "conclude", "The correlation matrix" if p["standardize"] else "The covariance matrix",
+             value=Math(f"{name} = {mat_latex(Cmat)}", f"{name} = {mat_text(Cmat)}"),
+             answers=(make_answer("cov", Cmat, precision=Precision(dp=4)),))
+
+    # 6. eigen-decomposition (the same steps as the eigen family)
+    with d.group(f"Eigenvalues and eigenvectors of {name}",
+                 text=f"The principal components are the unit eigenvectors of {name}, ordered by eigenvalue (the variance "
+                      "along each)."):
+        res = eigen_steps(d, tuple(tuple(r) for r in Cmat), name=name, sign_rule=None, values_answer="eigenvalues",
+                          notes_slip=NOTES_003_POLY_SLIP if notes else None)
+    lam = res.values
+    vecs = [tuple(v) for v in res.vectors]
+    if res.repeated:
+        d.note("Repeated eigenvalue", "Two components share an eigenvalue, so any orthonormal basis of their eigenspace is "
+               "equally valid: those components (and their scores) are not unique.")
+
+    # 7. signs
+    raw_scores = [[tame(sum(e[i] * r[i] for i in range(dim))) for e in vecs[:k]] for r in Cd]
+    rule = conv["sign_rule"]
+    flipped = []
+    for j in range(k):
+        probe = [row[j] for row in raw_scores] if rule == "largest-score" else vecs[j]
+        idx = sign_index(probe, "largest-loading" if rule == "largest-score" else rule)
+        if idx is not None and fl(probe[idx]) < 0:
+            vecs[j] = tuple(tame(-x) for x in vecs[j])
+            for row in raw_scores:
+                row[j] = tame(-row[j])
+            flipped.append(f"e{j + 1}")
+    comps = [list(vecs[j]) for j in range(k)]
+    add_step(d, "note", "Sign of each component",
+             text=f"An eigenvector is defined up to sign; each kept component is chosen so that {SIGN_TEXT[rule]}. "
+                  + (f"Negated: {', '.join(flipped)}." if flipped else "None needed negating.")
+                  + (" This is the notes' choice: e1 = (0.5574, -0.8303)." if notes and rule == "first-positive" else ""))
+    add_step(d, "conclude", f"Principal component{'s' if k > 1 else ''} (rows, largest eigenvalue first)",
+             value=Math(r",\quad ".join(r"\mathbf{e}_{%d} = %s" % (j + 1, vec_latex(c)) for j, c in enumerate(comps)),
+                        ", ".join(f"e{j + 1} = {vec_text(c)}" for j, c in enumerate(comps))),
+             answers=(make_answer("components", comps, precision=Precision(dp=4),
+                                  tolerance=Tolerance(5e-5, 0.0, "rows", "pca")),))
+
+    # 8. explained variance
+    total = tame(sum(lam, sp.Integer(0)))
+    ratios = []
+    with d.group("Explained-variance ratios", text=f"Each eigenvalue is the variance along its component; their sum is the "
+                                                   f"total variance tr {name} = {both_text(total)}."):
+        for j in range(dim):
+            ratios.append(d.compute(f"Component {j + 1}", sym(f"r_{j + 1}"), EVR, {lam_j: lam[j], lam_sum: total}, sig=6))
+    kept = tame(sum(ratios[:k], sp.Integer(0)))
+    d.conclude("Variance kept", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} {dtext(100 * kept, 4)}% "
+               "of the total variance.", answers=(make_answer("explained_variance_ratio", ratios, precision=Precision(dp=4)),))
+
+    # 9. scores
+    with d.group(f"Scores: project each centred sample on the component{'s' if k > 1 else ''}",
+                 text="y_kj = e_j . (x_k - x_bar): the coordinate of sample k along component j."):
+        for s_i, r in enumerate(Cd):
+            for j in range(k):
+                e = vecs[j]
+                lhs = sym(f"y_{s_i + 1},{j + 1}", r"y_{%d,%d}" % (s_i + 1, j + 1))
+                terms_t = " + ".join(f"({dtext(a)})({dtext(b)})" for a, b in zip(e, r))
+                terms_l = " + ".join(r"\left(%s\right)\left(%s\right)" % (dlatex(a), dlatex(b)) for a, b in zip(e, r))
+                add_step(d, "compute", f"Sample {s_i + 1}" + (f", component {j + 1}" if k > 1 else ""),
+                         formula=equation(lhs, SCORE), substituted=Math(r"y_{%d,%d} = %s" % (s_i + 1, j + 1, terms_l),
+                                                                        f"y_{s_i + 1},{j + 1} = {terms_t}"),
+                         value=Math(r"y_{%d,%d} = %s" % (s_i + 1, j + 1, dlatex(raw_scores[s_i][j])),
+                                    f"y_{s_i + 1},{j + 1} = {dtext(raw_scores[s_i][j])}"))
+    d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
+            [[str(i + 1)] + [dtext(v) for v in row] for i, row in enumerate(raw_scores)],
+            answer=make_answer("scores", [list(r) for r in raw_scores], precision=Precision(dp=4),
+                               tolerance=Tolerance(5e-5, 0.0, "columns", "pca")))
+
+    # 10. reconstruction
+    _reconstruction_steps(d, X, means, scale, vecs, raw_scores, lam, k, ddof, p["standardize"])
+    if dim == 2:
+        d.extras["svg"] = pca_svg(as_float(X), [fl(m) for m in means], [[fl(x) for x in v] for v in vecs],
+                                  [fl(v) for v in lam], k, [fl(s) for s in scale])
+    return d
+
+
+def _reconstruction_steps(d, X, means, scale, vecs, scores, lam, k, ddof, standardize):
+    dim = len(means)
+    recon, sq = [], []
+    for s_i, r in enumerate(X):
+        xh = tuple(tame(means[i] + scale[i] * sum(scores[s_i][j] * vecs[j][i] for j in range(k))) for i in range(dim))
+        recon.append(xh)
+        sq.append(tame(sum((a - b) ** 2 for a, b in zip(r, xh))))
+    sse = tame(sum(sq, sp.Integer(0)))
+    std_t = " (s_i times it, to undo the standardization)" if standardize else ""
+    d.table(f"Reconstruction from {k} component{'s' if k > 1 else ''}",
+            ["sample"] + [Math(r"\hat{x}_{%d}" % (i + 1), f"xhat{i + 1}") for i in range(dim)] + [Math(r"\|x - \hat{x}\|^2", "||x - xhat||^2")],
+            [[str(i + 1)] + [dtext(v) for v in xh] + [dtext(e)] for i, (xh, e) in enumerate(zip(recon, sq))],
+            text=f"x_hat_k = x_bar + sum over the kept components of y_kj e_j{std_t}; the dropped components are set to 0.",
+            answer=make_answer("reconstruction", [list(r) for r in recon], precision=Precision(dp=4)))
+    if standardize:
+        d.conclude("Reconstruction error", text="Sum of squared errors over the samples, in the original units.",
+                   answers=(make_answer("reconstruction_error", sse, precision=Precision(dp=4)),))
+        return
+    drop = tame(sum(lam[k:], sp.Integer(0)))
+    ident = ERR_IDENTITY if ddof else dropped * N_
+    add_step(d, "compute", "Reconstruction error",
+             text="The squared error left is the variance along the dropped components: "
+                  f"sum_k ||x_k - x_hat_k||^2 = ({'N - 1' if ddof else 'N'}) * (sum of the dropped eigenvalues).",
+             formula=equation(err, ident), substituted=substituted(err, ident, {N_: len(X), dropped: drop}),
+             value=Math(r"\sum_k \|x_k - \hat{x}_k\|^2 = %s" % dlatex(sse), f"sum_k ||x_k - xhat_k||^2 = {dtext(sse)} (the last column of the table sums to the same)"),
+             answers=(make_answer("reconstruction_error", sse, precision=Precision(dp=4)),))
+
+
+# ---- numeric path -----------------------------------------------------------------------------------
+
+
+def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False, sign_rule: str = "first-positive",
+                method: str = "auto"):
+    """PCA in float64. X is N x d (samples as rows). Returns a dict of arrays: mean, scale, cov (d x d or None),
+    eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method.
+
+    method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few), otherwise a thin SVD of
+    the centred data (N x d): nothing N x N is ever formed."""
+    X = np.asarray(X, dtype=np.float64)
+    n, dim = X.shape
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    scale = np.ones(dim)
+    if standardize:
+        scale = np.sqrt((Xc * Xc).sum(axis=0) / (n - ddof))
+        Xc = Xc / scale
+    if method == "auto":
+        method = "eigh" if dim <= min(n, 2000) else "svd"
+    cov = None
+    if method == "eigh":
+        cov = (Xc.T @ Xc) / (n - ddof)
+        w, V = np.linalg.eigh(cov)
+        w, V = w[::-1], V[:, ::-1]
+        comps = V.T
+    else:
+        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        w = np.zeros(dim)
+        w[:S.size] = S ** 2 / (n - ddof)
+        comps = Vt
+        if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
+            cov = (Xc.T @ Xc) / (n - ddof)
+    comps = comps[:k].copy()
+    scores = Xc @ comps.T
+    signs = sign_fix_np(comps, sign_rule, scores)
+    comps *= signs[:, None]
+    scores *= signs[None, :]
+    total = w.sum()
+    return {"mean": mean, "scale": scale, "cov": cov, "eigenvalues": w, "components": comps, "scores": scores,
+            "ratios": w / total if total > 0 else np.zeros(dim), "method": method, "Xc": Xc}
+
+
+def solve_numeric(p, conv) -> Derivation:
+    d = Derivation()
+    X = as_float(_samples(p))
+    n, dim = X.shape
+    k, ddof = p["k"], _ddof(conv)
+    if not np.any(np.ptp(X, axis=0)):
+        d.status = "undefined"
+        d.conclude("No principal components", text=NO_VARIANCE,
+                   answers=(make_answer("mean", tuple(X.mean(axis=0)), precision=Precision(dp=4), tolerance=Tolerance(5e-5, 1e-9)),
+                            make_answer("cov", [[0.0] * dim for _ in range(dim)], precision=Precision(dp=4))))
+        return d
+    r = pca_numeric(X, k, ddof, p["standardize"], conv["sign_rule"])
+    recon = None
+    if n * dim <= MAX_ANSWER_ENTRIES or p["standardize"]:
+        recon = r["mean"] + (r["scores"] @ r["components"]) * r["scale"]
+        sse = float(((X - recon) ** 2).sum())
+    else:  # the identity sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues): no N x d temporary
+        sse = float((n - ddof) * r["eigenvalues"][k:].sum())
+    how = ("eigh of the d x d covariance matrix (few features)" if r["method"] == "eigh"
+           else "a thin SVD of the centred N x d data (more features than samples)")
+    add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
+             f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
+    prec = Precision(dp=4)
+    tol = Tolerance(abs=5e-5, rel=1e-9)
+    answers = [make_answer("mean", tuple(r["mean"]), precision=prec, tolerance=tol)]
+    if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:
+        answers.append(make_answer("cov", [list(x) for x in r["cov"]], precision=prec, tolerance=tol))
+    answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), precision=prec, tolerance=tol),
+                make_answer("components", [list(x) for x in r["components"]], precision=prec,
+                            tolerance=Tolerance(5e-5, 1e-9, "rows", "pca")),
+                make_answer("explained_variance_ratio", tuple(r["ratios"]), precision=prec, tolerance=tol)]
+    left = []
+    if n * k <= MAX_ANSWER_ENTRIES:
+        answers.append(make_answer("scores", [list(x) for x in r["scores"]], precision=prec,
+                                   tolerance=Tolerance(5e-5, 1e-9, "columns", "pca")))
+    else:
+        left.append(f"scores ({n} x {k})")
+    if n * dim <= MAX_ANSWER_ENTRIES:
+        answers.append(make_answer("reconstruction", [list(x) for x in recon], precision=prec, tolerance=tol))
+    else:
+        left.append(f"reconstruction ({n} x {dim})")
+    answers.append(make_answer("reconstruction_error", sse, precision=prec, tolerance=Tolerance(abs=5e-5, rel=1e-8)))
+    d.conclude("PCA", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
+               f"{100 * r['ratios'][:k].sum():.4f}% of the variance."
+               + (f" Not listed (more than {MAX_ANSWER_ENTRIES} numbers): {', '.join(left)}." if left else ""),
+               answers=answers)
+    if dim == 2 and n <= 2000:
+        d.extras["svg"] = pca_svg(X, list(r["mean"]), [list(c) for c in _all_components(r, dim)], list(r["eigenvalues"]), k,
+                                  list(r["scale"]))
+    return d
+
+
+def _all_components(r, dim):
+    if r["components"].shape[0] == dim:
+        return r["components"]
+    e1 = r["components"][0]
+    return np.vstack([e1, [-e1[1], e1[0]]])  # in 2-D the second axis is the perpendicular
+
+
+# ---- the plot ---------------------------------------------------------------------------------------
+
+
+def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
+    """Hand-written SVG: the samples, the mean, the principal axes (half-length 2 sqrt(lambda)) and each sample's
+    projection on the kept component(s) (2-D data only)."""
+    X = np.asarray(X, dtype=np.float64)
+    mean = np.asarray(mean, dtype=np.float64)
+    scale = np.ones(2) if scale is None else np.asarray(scale, dtype=np.float64)
+    E = np.asarray(comps, dtype=np.float64)
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0)
+    Xc = (X - mean) / scale
+    proj = mean + ((Xc @ E[:k].T) @ E[:k]) * scale
+    ends = [(mean - 2 * np.sqrt(lam[j]) * E[j] * scale, mean + 2 * np.sqrt(lam[j]) * E[j] * scale) for j in range(2)]
+    pts = np.vstack([X, proj, *[np.vstack(e) for e in ends]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-9))
+    pad = 0.08 * span
+    lo, span = lo - pad, span + 2 * pad
+    m = 30
+
+    def tx(pt):
+        return (m + (pt[0] - lo[0]) / span * (size - 2 * m), size - m - (pt[1] - lo[1]) / span * (size - 2 * m))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+           'font-family="sans-serif" font-size="11">',
+           f'<title>{escape("PCA: data, principal axes and projections")}</title>',
+           f'<rect x="0" y="0" width="{size}" height="{size}" fill="white"/>',
+           f'<line x1="{m}" y1="{size - m}" x2="{size - m}" y2="{size - m}" stroke="#999"/>',
+           f'<line x1="{m}" y1="{m}" x2="{m}" y2="{size - m}" stroke="#999"/>',
+           f'<text x="{size - m}" y="{size - m + 16}" text-anchor="end">X1</text>',
+           f'<text x="{m - 6}" y="{m}" text-anchor="end">X2</text>']
+    colours = ("#d62728", "#1f77b4")
+    for j in range(2):
+        (x1, y1), (x2, y2) = tx(ends[j][0]), tx(ends[j][1])
+        dash = "" if j < k else ' stroke-dasharray="6 4"'
+        out.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{colours[j]}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{x2 + 4:.2f}" y="{y2 - 4:.2f}" fill="{colours[j]}">PC{j + 1}</text>')
+    if k < 2:
+        for a, b in zip(X, proj):
+            (x1, y1), (x2, y2) = tx(a), tx(b)
+            out.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="#888" stroke-dasharray="3 3"/>')
+            out.append(f'<circle cx="{x2:.2f}" cy="{y2:.2f}" r="3" fill="{colours[0]}"/>')
+    for i, a in enumerate(X):
+        x1, y1 = tx(a)
+        out.append(f'<circle cx="{x1:.2f}" cy="{y1:.2f}" r="4" fill="black"><title>sample {i + 1}</title></circle>')
+    cx, cy = tx(mean)
+    out.append(f'<path d="M {cx - 5:.2f} {cy:.2f} H {cx + 5:.2f} M {cx:.2f} {cy - 5:.2f} V {cy + 5:.2f}" stroke="black" '
+               'stroke-width="2"/>')
+    out.append(f'<text x="{cx + 6:.2f}" y="{cy + 14:.2f}">mean</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# ---- random instances -------------------------------------------------------------------------------
+
+
+def generate(rng: np.random.Generator) -> dict:
+    """Integer data, 4-6 samples of 2 (or 3) features."""
+    while True:
+        n = int(rng.integers(4, 7))
+        dim = 2 if rng.random() < 0.8 else 3
+        X = rng.integers(0, 16, size=(n, dim))
+        Xc = X - X.mean(axis=0)
+        w, V = np.linalg.eigh(Xc.T @ Xc / (n - 1))
+        # resample until the covariance has distinct, non-zero eigenvalues (unique components up to sign) and no
+        # sign rule meets a tie (distinct loading and score magnitudes, no zero loading)
+        if w.min() < 0.5 or np.min(np.diff(w)) < 0.5:
+            continue
+        E = V[:, ::-1].T
+        S = Xc @ E.T
+        if np.any(np.abs(E) < 1e-3):
+            continue
+        top2 = lambda a: np.sort(np.abs(a))[-2:]  # noqa: E731
+        if any(np.diff(top2(e))[0] < 1e-3 for e in E) or any(np.diff(top2(S[:, j]))[0] < 1e-3 for j in range(dim)):
+            continue
+        return {"X": [[int(x) for x in r] for r in X], "k": int(rng.integers(1, dim))}
