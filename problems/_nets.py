@@ -1,0 +1,452 @@
+"""Shared machinery of the network families (sigmoid_neuron, feedforward, comp_graph).
+
+- exact arithmetic on small vectors and matrices held as tuples of SymPy numbers (Rationals stay exact,
+  anything irrational is a WORKING_DIGITS Float, and a Rational that grows past `MAX_EXACT_DIGITS`
+  digits becomes a Float too, so a long chain of products cannot blow up);
+- the activations (sigmoid, tanh, ReLU, leaky ReLU, linear, softmax) and their derivatives, exact and
+  in float64 NumPy (the sigmoid computed without overflow warnings);
+- display helpers for steps whose substitution is a matrix product or a Hadamard product, which the
+  step builder cannot print from a SymPy formula;
+- two parameter specs: `Assignments` (values typed as `w0=2, x0=-1`, parsed by regular expressions and
+  solver.parse, never eval) and `GraphExpr` (an expression kept as the user wrote it: parsed by
+  solver.parse.parse_expr twice, once normally so every size guard runs, once under
+  `sympy.evaluate(False)` so that `-(a + b)` stays a negation of a sum, as the notes draw it).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from solver import parse as P
+from solver.numbers import WORKING_DIGITS, short, to_json_number
+from solver.params import Expr, Spec, SpecError
+from solver.steps import Math, Step
+from solver.symbolic import finish, make_answer, number_latex, number_text
+
+#: A Rational whose numerator or denominator has more digits than this is carried as a Float.
+MAX_EXACT_DIGITS = 60
+
+
+# ---- exact numbers ------------------------------------------------------------------------------------
+def tidy(v: sp.Expr) -> sp.Expr:
+    """An exact value kept exact while it is short, else a WORKING_DIGITS Float."""
+    if isinstance(v, sp.Rational):
+        if max(len(str(abs(v.p))), len(str(v.q))) > MAX_EXACT_DIGITS:
+            return sp.Float(v, WORKING_DIGITS)
+        return v
+    return finish(v)
+
+
+def zero() -> sp.Integer:
+    return sp.Integer(0)
+
+
+def dot(u: Sequence, v: Sequence) -> sp.Expr:
+    return tidy(sum((a * b for a, b in zip(u, v)), zero()))
+
+
+def matvec(M: Sequence[Sequence], v: Sequence) -> tuple:
+    return tuple(dot(r, v) for r in M)
+
+
+def transpose(M: Sequence[Sequence]) -> tuple:
+    return tuple(tuple(r[j] for r in M) for j in range(len(M[0])))
+
+
+def outer(u: Sequence, v: Sequence) -> tuple:
+    return tuple(tuple(tidy(a * b) for b in v) for a in u)
+
+
+def vadd(u, v) -> tuple:
+    return tuple(tidy(a + b) for a, b in zip(u, v))
+
+
+def vsub(u, v) -> tuple:
+    return tuple(tidy(a - b) for a, b in zip(u, v))
+
+
+def vmul(u, v) -> tuple:
+    return tuple(tidy(a * b) for a, b in zip(u, v))
+
+
+def vscale(c, u) -> tuple:
+    return tuple(tidy(c * a) for a in u)
+
+
+def madd(A, B) -> tuple:
+    return tuple(vadd(r, s) for r, s in zip(A, B))
+
+
+def mscale(c, A) -> tuple:
+    return tuple(vscale(c, r) for r in A)
+
+
+def msub(A, B) -> tuple:
+    return tuple(vsub(r, s) for r, s in zip(A, B))
+
+
+def to_mpf(v) -> mpmath.mpf:
+    """A real SymPy number as an mpmath number at the current working precision."""
+    if isinstance(v, sp.Float):
+        return mpmath.mpf(v._mpf_)
+    if isinstance(v, sp.Rational):
+        return mpmath.mpf(int(v.p)) / int(v.q)
+    return mpmath.mpf(sp.Float(v, WORKING_DIGITS)._mpf_)
+
+
+def mp_apply(fn, *args) -> sp.Float:
+    """fn(*args) evaluated by mpmath with guard digits, returned as a WORKING_DIGITS Float (fast: no SymPy
+    assumptions machinery on the hot path)."""
+    with mpmath.workdps(WORKING_DIGITS + 10):
+        r = fn(*(to_mpf(a) for a in args))
+    return sp.Float(r, WORKING_DIGITS)
+
+
+def sigmoid_pair(z: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(sigma(z), 1 - sigma(z)) each to full relative precision: 1 - sigma(z) is computed as sigma(-z)."""
+    if z == 0:
+        return sp.Rational(1, 2), sp.Rational(1, 2)
+    s = mp_apply(lambda t: 1 / (1 + mpmath.exp(-t)), z)
+    c = mp_apply(lambda t: 1 / (1 + mpmath.exp(t)), z)
+    return s, c
+
+
+# ---- activations -------------------------------------------------------------------------------------
+ACTIVATIONS = {
+    "sigmoid": "sigmoid: g(a) = 1 / (1 + e^-a), g'(a) = g(a) (1 - g(a))",
+    "tanh": "tanh: g(a) = tanh(a), g'(a) = 1 - tanh(a)^2",
+    "relu": "ReLU: g(a) = max(0, a), g'(a) = 1 for a > 0 and 0 for a <= 0 (torch's value at 0)",
+    "leaky_relu": "leaky ReLU: g(a) = a for a > 0 and slope * a otherwise; g'(a) = 1 or slope (slope at 0, as torch)",
+    "linear": "linear (identity): g(a) = a, g'(a) = 1",
+    "softmax": "softmax (output layer only): g(a)_j = e^a_j / sum_k e^a_k",
+}
+ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "linear", "none": "linear", "leaky": "leaky_relu",
+                      "lrelu": "leaky_relu", "leakyrelu": "leaky_relu", "leaky relu": "leaky_relu"}
+
+
+def act_exact(name: str, a: Sequence, slope) -> tuple:
+    """g(a) elementwise (softmax over the whole vector), exact where possible."""
+    if name == "sigmoid":
+        return tuple(sigmoid_pair(v)[0] for v in a)
+    if name == "tanh":
+        return tuple(v if v == 0 else mp_apply(mpmath.tanh, v) for v in a)
+    if name == "relu":
+        return tuple(v if v > 0 else zero() for v in a)
+    if name == "leaky_relu":
+        return tuple(v if v > 0 else tidy(slope * v) for v in a)
+    if name == "linear":
+        return tuple(a)
+    if name == "softmax":
+        m = max(a)  # shift by the maximum: same value, no overflow
+        e = [sp.Integer(1) if v == m else mp_apply(mpmath.exp, v - m) for v in a]
+        tot = sum(e, zero())
+        return tuple(finish(x / tot) for x in e)
+    raise ValueError(name)
+
+
+def act_grad_exact(name: str, a: Sequence, h: Sequence, slope) -> tuple:
+    """g'(a) elementwise for the elementwise activations."""
+    if name == "sigmoid":
+        return tuple(tidy(s * c) for s, c in (sigmoid_pair(v) for v in a))
+    if name == "tanh":
+        return tuple(tidy(1 - v * v) for v in h)
+    if name == "relu":
+        return tuple(sp.Integer(1) if v > 0 else zero() for v in a)
+    if name == "leaky_relu":
+        return tuple(sp.Integer(1) if v > 0 else slope for v in a)
+    if name == "linear":
+        return tuple(sp.Integer(1) for _ in a)
+    raise ValueError(name)
+
+
+def np_sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow: e^-|z| never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def act_np(name: str, A: np.ndarray, slope: float) -> np.ndarray:
+    """g(A) for a batch A (rows = examples)."""
+    if name == "sigmoid":
+        return np_sigmoid(A)
+    if name == "tanh":
+        return np.tanh(A)
+    if name == "relu":
+        return np.where(A > 0, A, 0.0)
+    if name == "leaky_relu":
+        return np.where(A > 0, A, slope * A)
+    if name == "linear":
+        return A.copy()
+    if name == "softmax":
+        E = np.exp(A - A.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+    raise ValueError(name)
+
+
+def act_grad_np(name: str, A: np.ndarray, H: np.ndarray, slope: float) -> np.ndarray:
+    if name == "sigmoid":
+        return np_sigmoid(A) * np_sigmoid(-A)
+    if name == "tanh":
+        return 1.0 - H * H
+    if name == "relu":
+        return (A > 0).astype(np.float64)
+    if name == "leaky_relu":
+        return np.where(A > 0, 1.0, slope)
+    if name == "linear":
+        return np.ones_like(A)
+    raise ValueError(name)
+
+
+# ---- display -----------------------------------------------------------------------------------------
+def _neg(v) -> bool:
+    try:
+        return bool(v < 0)
+    except TypeError:
+        return False
+
+
+def num_tex(v, sig: int = 6, paren: bool = False) -> str:
+    s = number_latex(v, sig)
+    return r"\left(%s\right)" % s if paren and _neg(v) else s
+
+
+def num_txt(v, sig: int = 6, paren: bool = False) -> str:
+    s = number_text(v, sig)
+    return f"({s})" if paren and _neg(v) else s
+
+
+def col_tex(v: Sequence, sig: int = 6) -> str:
+    """A vector as a column, as the notes write h_i and a_i."""
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(num_tex(x, sig) for x in v)
+
+
+def row_tex(v: Sequence, sig: int = 6) -> str:
+    return r"\begin{pmatrix} %s \end{pmatrix}" % " & ".join(num_tex(x, sig) for x in v)
+
+
+def mat_tex(M: Sequence[Sequence], sig: int = 6) -> str:
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(num_tex(x, sig) for x in r) for r in M)
+
+
+def vec_txt(v: Sequence, sig: int = 6) -> str:
+    return "(" + ", ".join(num_txt(x, sig) for x in v) + ")"
+
+
+def mat_txt(M: Sequence[Sequence], sig: int = 6) -> str:
+    return "[" + ", ".join("[" + ", ".join(num_txt(x, sig) for x in r) + "]" for r in M) + "]"
+
+
+def value_math(lhs: Math, value, sig: int = 6, column: bool = True) -> Math:
+    """`lhs = value`: vectors as columns (LaTeX), matrices as matrices; approximate values marked."""
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return Math(f"{lhs.latex} = {mat_tex(value, sig)}", f"{lhs.text} = {mat_txt(value, sig)}")
+    if isinstance(value, tuple):
+        tex = col_tex(value, sig) if column else row_tex(value, sig)
+        return Math(f"{lhs.latex} = {tex}", f"{lhs.text} = {vec_txt(value, sig)}")
+    approx = isinstance(value, sp.Float) or (isinstance(value, sp.Basic) and value.is_number and not value.is_Rational)
+    mark = "\\approx " if approx else ""
+    return Math(f"{lhs.latex} = {mark}{num_tex(value, sig)}", f"{lhs.text} = {num_txt(value, sig)}")
+
+
+def written(d, title: str, lhs: Math, formula: Math, sub: Math, value, *, answer: str | None = None,
+            precision=None, tolerance=None, text: str = "", kind: str = "compute", sig: int = 6) -> Any:
+    """One formula -> substitution -> value step whose pieces are written by hand (matrix products,
+    Hadamard products, sums over units). `formula` and `sub` are right-hand sides."""
+    answers = (make_answer(answer, value, precision=precision, tolerance=tolerance),) if answer else ()
+    d.add(Step(kind, title, text=text, formula=Math(f"{lhs.latex} = {formula.latex}", f"{lhs.text} = {formula.text}"),
+               substituted=Math(f"{lhs.latex} = {sub.latex}", f"{lhs.text} = {sub.text}"),
+               value=value_math(lhs, value, sig), answers=answers))
+    return value
+
+
+def plain(v):
+    """Nested tuples of SymPy numbers as JSON numbers (for traces and extras)."""
+    if isinstance(v, (tuple, list)):
+        return [plain(x) for x in v]
+    return to_json_number(v)
+
+
+# ---- parameter specs ----------------------------------------------------------------------------------
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RESERVED = frozenset(P.DEFAULT_FUNCTIONS)
+MAX_ASSIGNMENTS = 200
+
+
+class Assignments(dict):
+    """name -> exact value (a Rational, or a WORKING_DIGITS Float for a value such as pi/4), in typed order."""
+
+
+@dataclass(frozen=True)
+class AssignmentsSpec(Spec):
+    """Values typed as `w0=2, x0=-1, w1=-3` (commas, semicolons or new lines between them).
+
+    Each value is a number (0.1 is exactly 1/10; 1/3 and 1e-3 work) or a constant expression such as
+    pi/4 or sqrt(2), parsed by solver.parse without eval.
+    """
+
+    kind = "value"
+
+    def parse(self, raw):
+        if isinstance(raw, Mapping):
+            items = [(str(k), v) for k, v in raw.items()]
+        elif isinstance(raw, str):
+            if len(raw) > 20_000:
+                raise SpecError("is too long (at most 20000 characters)")
+            items = []
+            for part in re.split(r"[,;\n]", raw):
+                if not part.strip():
+                    continue
+                name, eq, value = part.partition("=")
+                if not eq:
+                    raise SpecError(f"must be name=value pairs such as w=2, x=-1. Got {part.strip()[:40]!r} instead.")
+                items.append((name.strip(), value.strip()))
+        else:
+            raise SpecError(f"must be name=value pairs such as w=2, x=-1. Got {short_repr(raw)} instead.")
+        if len(items) > MAX_ASSIGNMENTS:
+            raise SpecError(f"gives {len(items)} values; at most {MAX_ASSIGNMENTS} are allowed")
+        out = Assignments()
+        for name, value in items:
+            if not _NAME.match(name) or len(name) > 40:
+                raise SpecError(f"must be name=value pairs with names such as w0 or x_1. Got the name {name[:40]!r} instead.")
+            if name in _RESERVED:
+                raise SpecError(f"cannot assign to {name!r}: it is a function or constant name")
+            if name in out:
+                raise SpecError(f"gives {name!r} twice")
+            out[name] = _value(name, value)
+        return out
+
+    def describe(self):
+        return "name=value pairs such as w0=2, x0=-1 (numbers, or constants such as pi/4)"
+
+    def to_json(self, value):
+        return {k: to_json_number(v) for k, v in value.items()}
+
+    def to_text(self, value):
+        return ", ".join(f"{k}={_value_text(v)}" for k, v in value.items())
+
+
+def _value_text(v) -> str:
+    if isinstance(v, sp.Rational):
+        return str(v.p) if v.q == 1 else (short(v, 40) if _terminates(v) else f"{v.p}/{v.q}")
+    return sp.sstr(sp.Float(v, 17))
+
+
+def _terminates(v: sp.Rational) -> bool:
+    from solver.numbers import terminating
+
+    return terminating(v, 40) is not None
+
+
+def short_repr(raw) -> str:
+    s = repr(raw)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _value(name: str, raw) -> sp.Expr:
+    if isinstance(raw, bool):
+        raise SpecError(f"value of {name!r} must be a number. Got {raw!r} instead.")
+    if isinstance(raw, (int, np.integer)):
+        return sp.Integer(int(raw))
+    if isinstance(raw, (float, np.floating)):
+        if not np.isfinite(raw):
+            raise SpecError(f"value of {name!r} must be a finite number. Got {raw!r} instead.")
+        return sp.Rational(repr(float(raw)))
+    if isinstance(raw, sp.Basic):
+        if raw.is_Rational:
+            return raw
+        raw = sp.sstr(raw)
+    if not isinstance(raw, str):
+        raise SpecError(f"value of {name!r} must be a number. Got {short_repr(raw)} instead.")
+    if not raw:
+        raise SpecError(f"value of {name!r} is missing (write {name}=2)")
+    try:
+        return P.parse_number(raw)
+    except P.ParseError:
+        pass
+    try:
+        e = P.parse_expr(raw, {})
+    except P.ParseError as exc:
+        raise SpecError(f"value of {name!r}: {exc}") from None
+    if e.is_Rational:
+        return e
+    v = e.evalf(WORKING_DIGITS)
+    if not (v.is_real and v.is_finite) or not v.is_Float:
+        raise SpecError(f"value of {name!r} must be a real number. Got {raw[:40]!r} instead.")
+    if abs(v) > sp.Float(10) ** 300:
+        raise SpecError(f"value of {name!r} is too large")
+    return v
+
+
+@dataclass(frozen=True)
+class ParsedGraphExpr:
+    """An expression as typed: `written` keeps the user's structure (unevaluated), `value` is SymPy's
+    evaluated form (for sympy.diff and the text form), `text` what the user typed (or sstr)."""
+
+    written: sp.Expr
+    value: sp.Expr
+    text: str
+    names: tuple[str, ...]
+
+    def __hash__(self):
+        return hash((self.text, self.value))
+
+    def __eq__(self, other):
+        return isinstance(other, ParsedGraphExpr) and (self.text, self.value) == (other.text, other.value)
+
+
+_IDENT = re.compile(r"[^\W\d]\w*")
+
+
+@dataclass(frozen=True)
+class GraphExpr(Expr):
+    """A scalar expression of named inputs, e.g. 1/(1 + exp(-(w0*x0 + w1*x1 + w2))), kept as written."""
+
+    max_variables: int = 50
+
+    def parse(self, raw):
+        if isinstance(raw, ParsedGraphExpr):
+            return raw
+        if isinstance(raw, sp.Expr):
+            names = tuple(sorted(s.name for s in raw.free_symbols))
+            if len(names) > self.max_variables:
+                raise SpecError(f"uses {len(names)} variable names; at most {self.max_variables} are allowed")
+            syms = {n: sp.Symbol(n, real=True) for n in names}
+            expr = raw.xreplace({s: syms[s.name] for s in raw.free_symbols})
+            return ParsedGraphExpr(expr, expr, sp.sstr(expr), names)
+        if not isinstance(raw, str):
+            raise SpecError(f"expected an expression such as 1/(1 + exp(-(w*x + b))), got {short_repr(raw)}")
+        text = raw.strip()
+        found: list[str] = []
+        for m in _IDENT.finditer(text[:P.MAX_EXPR_TEXT]):
+            name = m.group(0)
+            if name not in _RESERVED and name not in found:
+                found.append(name)
+        if len(found) > self.max_variables:
+            raise SpecError(f"uses {len(found)} variable names; at most {self.max_variables} are allowed")
+        for name in found:
+            if not _NAME.match(name):
+                raise SpecError(f"uses the name {name[:40]!r}; names must start with a letter (such as w0 or x_1)")
+        syms = {n: sp.Symbol(n, real=True) for n in found}
+        try:
+            value = P.parse_expr(text, syms)          # every size guard of the parser runs here
+            with sp.evaluate(False):
+                written_ = P.parse_expr(text, syms)   # the same text, structure kept as typed
+        except P.ParseError as e:
+            raise SpecError(str(e)) from None
+        names = tuple(n for n in found if syms[n] in value.free_symbols or syms[n] in written_.free_symbols)
+        return ParsedGraphExpr(written_, value, text, names)
+
+    def describe(self):
+        return ("an expression such as 1/(1 + exp(-(w0*x0 + w1*x1 + w2))) using + - * / ** and exp, log, sqrt, "
+                "sin, cos, tanh, sigmoid, relu, max, min")
+
+    def to_json(self, value):
+        return value.text
+
+    def to_text(self, value):
+        return value.text
