@@ -1,0 +1,220 @@
+"""Adam bias correction: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), w -= eta * m_hat / sqrt(v_hat + eps).
+
+Exam question: "Carry out these Adam steps: what are m, v, m_hat, v_hat, the effective learning rate and
+the new parameters?" Notes 000's bias-correction example (WE-adam-1): gradient 1, then 0, with
+beta2 = 0.999 and eta = 1: v_1 = 0.001, v_hat_1 = 1; v_2 = 0.000999, v_hat_2 = 0.49975, effective rate
+1/sqrt(v_hat) = 1.4146, i.e. the step grows when a zero gradient arrives.
+
+Conventions: epsilon inside the square root (notes 000, 002: sqrt(v_hat + eps)) or outside (torch, notes
+001, 003: sqrt(v_hat) + eps); bias correction on (t counted from 1: notes 000 count from 0 and write
+1 - beta^(t+1), the same numbers; notes 003 drop the exponent t, WE-adam-2, which is wrong) or off.
+`amsgrad` keeps the running maximum of v and bias-corrects it (torch's AMSGrad). With a history (m0, v0)
+give `t0`, the steps already taken, so the bias correction continues from t = t0 + 1.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from problems import _optim as O
+from solver.conventions import BIAS_CORRECTION, EPS_PLACEMENT
+from solver.params import Bool, Param, Real
+from solver.registry import Example
+from solver.symbolic import number_text, sym
+
+TITLE = "Adam optimizer steps"
+TOPIC = "optimizers"
+KEYWORDS = ("adam", "adaptive moment estimation", "bias correction", "m_hat", "v_hat", "amsgrad",
+            "first moment", "second moment")
+
+V_MAX_PREV, V_MAX = sym("v_max_t-1", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
+# ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
+M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+with sp.evaluate(False):
+    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA2)
+    V_MAX_RULE = sp.Max(V_MAX_PREV, O.V, evaluate=False)
+    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
+    V_HAT_RULE = O.V / (1 - O.BETA2 ** O.T)
+    V_HAT_AMS = V_MAX / (1 - O.BETA2 ** O.T)
+    ETA_INSIDE = O.ETA / sp.sqrt(O.V_HAT + O.EPS)              # notes 000 eq. (18)
+    ETA_OUTSIDE = O.ETA / (sp.sqrt(O.V_HAT) + O.EPS)           # torch
+    UPDATE = O.W - O.ETA_EFF * O.M_HAT
+
+CONVENTIONS = (EPS_PLACEMENT, BIAS_CORRECTION)
+
+PARAMS = (
+    Param("lr", Real(0, None, closed="neither"), default="0.001", label="Learning rate eta", help="torch's default 0.001"),
+    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
+    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (second moment)"),
+    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
+    Param("amsgrad", Bool(), default="false", label="AMSGrad", help="use the running maximum of v (torch's amsgrad)"),
+    O.history_param("m0", "the first moment m"),
+    O.history_param("v0", "the second moment v"),
+) + O.source_params()
+
+EXAMPLE = Example(
+    params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
+    source="notes 000, week 5: v_hat and the effective learning rate after a zero gradient (WE-adam-1)",
+)
+
+HISTORIES = (("m", "m0"), ("v", "v0"))
+
+
+def validate(p) -> None:
+    O.build(p, "adam", HISTORIES, exact_path=False)
+
+
+use_numeric = O.use_numeric
+
+
+def statement(p) -> str:
+    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
+           f"eps = {O.hyper_text(p['eps'])}")
+    return O.statement(p, "adam", "Adam" + (" with AMSGrad" if p["amsgrad"] else ""), hyp,
+                       "Give m, v, the bias-corrected m_hat and v_hat, the effective learning rate and the new parameters.")
+
+
+def _eta_rule(conv):
+    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
+
+
+def _rules(d, p, conv) -> None:
+    d.formula("First moment (moving average of g)", O.M, M_RULE)
+    d.formula("Second moment (moving average of g^2)", O.V, V_RULE)
+    if p["amsgrad"]:
+        d.formula("AMSGrad: running maximum of v", V_MAX, V_MAX_RULE)
+    if conv["bias_correction"] == "on":
+        d.formula("Bias correction of m", O.M_HAT, M_HAT_RULE,
+                  text="Both averages start at 0, so early values are too small; dividing by 1 - beta^t undoes that.")
+        d.formula("Bias correction of v", O.V_HAT, V_HAT_AMS if p["amsgrad"] else V_HAT_RULE)
+    else:
+        d.note("No bias correction", "m_hat = m and v_hat = v" + (" (the running maximum)" if p["amsgrad"] else "")
+               + ": the raw averages are used, so the first steps are much smaller.")
+    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv))
+    d.formula("Update", O.W_NEXT, UPDATE)
+
+
+def _step(s: O.StepCtx) -> None:
+    p, conv = s.p, s.conv
+    g = s.gradient()
+    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
+    v = s.compute("Second moment", O.V, V_RULE, {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
+    s.keep("m", m)
+    s.keep("v", v)
+    vv = v
+    if p["amsgrad"]:
+        vv = s.compute("Running maximum of v", V_MAX, V_MAX_RULE, {V_MAX_PREV: s.prev["v_max"], O.V: v}, key="v_max")
+        s.keep("v_max", vv)
+    if conv["bias_correction"] == "on":
+        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, {O.M: m, O.BETA1: p["beta1"], O.T: s.t},
+                          key="m_hat")
+        v_hat = s.compute(f"Bias-corrected v (t = {s.t})", O.V_HAT, V_HAT_AMS if p["amsgrad"] else V_HAT_RULE,
+                          {V_MAX: vv, O.V: vv, O.BETA2: p["beta2"], O.T: s.t}, key="v_hat")
+    else:
+        m_hat, v_hat = m, vv
+    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(conv), {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]},
+                    key="eta_eff")
+    s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.M_HAT: m_hat})
+
+
+def _core(w, g, m, v, vmax, scr, b1, b2, step, bc2, eps, inside):
+    t0, t1, _ = scr
+    O.moving_average_(m, g, b1, 1.0 - b1, t0)
+    O.moving_average_(v, O.square_(g, t1), b2, 1.0 - b2, t1)
+    vv = v
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        vv = vmax
+    # the bias correction of v is folded into eps and the step (Kingma & Ba's "efficient version"):
+    # sqrt(v / bc2 + eps) = sqrt(v + eps bc2) / sqrt(bc2) and sqrt(v) / sqrt(bc2) + eps = (sqrt(v) + eps sqrt(bc2)) / sqrt(bc2)
+    rb = math.sqrt(bc2)
+    if inside:
+        np.add(vv, eps * bc2, out=t0)
+        np.sqrt(t0, out=t0)
+    else:
+        np.sqrt(vv, out=t0)
+        t0 += eps * rb
+    np.divide(m, t0, out=t0)
+    t0 *= step * rb
+    w -= t0
+
+
+def _kernel(w, g, m, v, scr, **kw):
+    _core(w, g, m, v, None, scr, **kw)
+
+
+def _kernel_ams(w, g, m, v, vmax, scr, **kw):
+    _core(w, g, m, v, vmax, scr, **kw)
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    p, conv = c.p, c.conv
+    b1, b2, lr, eps = float(p["beta1"]), float(p["beta2"]), float(p["lr"]), float(p["eps"])
+    on = conv["bias_correction"] == "on"
+    inside = conv["eps_placement"] == "inside"
+    bc1 = 1.0 - b1 ** c.t if on else 1.0
+    bc2 = 1.0 - b2 ** c.t if on else 1.0
+    g = c.grad(c.w)
+    kw = dict(b1=b1, b2=b2, step=lr / bc1, bc2=bc2, eps=eps, inside=inside)
+    if p["amsgrad"]:
+        c.blocks(_kernel_ams, c.w, g, c.st["m"], c.st["v"], c.st["v_max"], **kw)
+    else:
+        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], **kw)
+    if c.last and c.small:
+        vv = c.st["v_max"] if p["amsgrad"] else c.st["v"]
+        c.out.update(m=c.st["m"].copy(), v=c.st["v"].copy())
+        if p["amsgrad"]:
+            c.out["v_max"] = vv.copy()
+        if on:
+            c.out.update(m_hat=c.st["m"] / bc1, v_hat=vv / bc2)
+        vh = vv / bc2
+        c.out["eta_eff"] = lr / (np.sqrt(vh + eps) if inside else np.sqrt(vh) + eps)
+
+
+METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step)
+AMS_METHOD = O.Method("adam", "Adam (AMSGrad)", HISTORIES + (("v_max", "v0"),), _rules, _step, _numeric_step)
+
+
+def _method(p):
+    return AMS_METHOD if p["amsgrad"] else METHOD
+
+
+def _hyper(p):
+    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
+
+
+def solve(p, conv):
+    d, rows, w, setup = O.solve_exact(p, conv, _method(p), _hyper(p))
+    if w is None:
+        return d
+    if (p["m0"] is not None or p["v0"] is not None) and setup.t0 == 0 and conv["bias_correction"] == "on":
+        d.note("A history with t0 = 0", "A history m0/v0 was given but no steps already taken (t0 = 0), so the bias "
+                                        "correction starts again at t = 1. If the history comes from earlier steps, "
+                                        "give their number as t0.")
+    if (setup.source.kind == "grads" and O.matches(p["grads"], [1, 0]) and O.matches(p["beta2"], 0.999)
+            and O.matches(p["lr"], 1) and setup.t0 == 0 and p["v0"] is None and conv["bias_correction"] == "on"
+            and not p["amsgrad"]):
+        vh, eta = rows[1]["v_hat"][0], rows[1]["eta_eff"][0]
+        d.note("Against the course notes (WE-adam-1)",
+               "Notes 000 count t from 0 and correct with 1 - beta2^(t+1): 1 - 0.999 at their t = 0 and 1 - 0.999^2 at "
+               "t = 1, the same divisors as t = 1, 2 here (their eq. 18 writes 1 - beta^t, which would divide by zero at "
+               f"t = 0). They write v_hat = 0.499: the value is {number_text(vh, 8)}, which is 0.4997 to 4 decimal "
+               f"places (0.500 to 3), so 0.499 is truncated. The effective rate is {number_text(eta, 6)} (the notes' "
+               "1.41): after a zero gradient the step grows, which is what the example shows. eps is ignored in the "
+               "notes; with eps = 1e-8 the digits shown do not change.")
+    return d
+
+
+def solve_numeric(p, conv):
+    return O.solve_numeric(p, conv, _method(p))
+
+
+def generate(rng: np.random.Generator) -> dict:
+    # well posed for any source: eps > 0 keeps every denominator positive
+    inst = O.generate_source(rng)
+    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
+    inst["beta1"] = float(rng.choice([0.9, 0.8]))
+    inst["beta2"] = float(rng.choice([0.999, 0.99]))
+    return inst

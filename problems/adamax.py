@@ -1,0 +1,167 @@
+"""AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|), w_{t+1} = w_t - eta / (v_t + eps) * m_hat_t.
+
+Exam question: "With AdaMax, what are m, the max-norm v, the effective learning rate and the new
+parameters?" Notes 000, week 5, eq. (19): the L-infinity version of Adam's v needs no bias correction,
+and a zero gradient barely changes the rate: gradients 1, 0, 1 with beta2 = 0.999 and eta = 1 give
+v = 1, 0.999, 1 and rates 1, 1.001, 1 (WE-adamax-1; the notes write v_2 = max(0.999, 1) where the first
+argument is beta2 v_1 = 0.998001).
+
+Conventions: where epsilon goes (`adamax_eps`): in the denominator eta / (v_t + eps) (notes 000) or
+inside the max, v_t = max(beta2 v_{t-1}, |g_t| + eps), with eta / v_t (torch); bias correction of m
+on (m_hat = m / (1 - beta1^t), notes and torch) or off.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from problems import _optim as O
+from solver.conventions import BIAS_CORRECTION, Convention
+from solver.params import Param, Real
+from solver.registry import Example
+from solver.symbolic import number_text
+
+TITLE = "AdaMax optimizer steps"
+TOPIC = "optimizers"
+KEYWORDS = ("adamax", "infinity norm", "max norm", "adam variant", "maxprop")
+
+# ---- the rules, written once --------------------------------------------------------------------------
+M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+with sp.evaluate(False):
+    V_NOTES = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G), evaluate=False)           # notes 000 eq. (19)
+    V_TORCH = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G) + O.EPS, evaluate=False)   # torch: eps inside the max
+    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
+    ETA_NOTES = O.ETA / (O.V + O.EPS)
+    ETA_TORCH = O.ETA / O.V
+    UPDATE = O.W - O.ETA_EFF * O.M_HAT
+
+EPS_WHERE = Convention(
+    "adamax_eps", "Where epsilon goes in AdaMax",
+    {"denominator": "eta / (v_t + eps) with v_t = max(beta2 v_{t-1}, |g_t|) (notes 000 eq. 19)",
+     "max": "eps inside the max: v_t = max(beta2 v_{t-1}, |g_t| + eps), rate eta / v_t (torch)"},
+    default="denominator", why_default="notes 000 eq. (19) adds eps to v_t in the denominator",
+    aliases={"notes": "denominator", "torch": "max"},
+)
+CONVENTIONS = (EPS_WHERE, BIAS_CORRECTION)
+
+PARAMS = (
+    Param("lr", Real(0, None, closed="neither"), default="0.002", label="Learning rate eta", help="torch's default 0.002"),
+    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
+    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (max-norm decay)"),
+    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
+    O.history_param("m0", "the first moment m"),
+    O.history_param("v0", "the max-norm v (torch's exp_inf)"),
+) + O.source_params()
+
+EXAMPLE = Example(
+    params={"grads": "[1, 0, 1]", "beta2": "0.999", "lr": "1"},
+    source="notes 000, week 5: AdaMax's rate after a zero gradient, 1 -> 1.001 -> 1 (WE-adamax-1)",
+)
+
+HISTORIES = (("m", "m0"), ("v", "v0"))
+
+
+def validate(p) -> None:
+    O.build(p, "adamax", HISTORIES, exact_path=False)
+
+
+use_numeric = O.use_numeric
+
+
+def statement(p) -> str:
+    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
+           f"eps = {O.hyper_text(p['eps'])}")
+    return O.statement(p, "adamax", "AdaMax", hyp, "Give m, v, the effective learning rate and the new parameters.")
+
+
+def _rules(d, p, conv) -> None:
+    torch = conv["adamax_eps"] == "max"
+    d.formula("First moment (moving average of g)", O.M, M_RULE)
+    d.formula("Max norm", O.V, V_TORCH if torch else V_NOTES,
+              text="The infinity-norm analogue of Adam's v: the old value decays by beta2, a new large gradient replaces it.")
+    if conv["bias_correction"] == "on":
+        d.formula("Bias correction of m", O.M_HAT, M_HAT_RULE, text="v needs none: the max is not biased towards 0.")
+    else:
+        d.note("No bias correction", "m_hat = m.")
+    d.formula("Effective learning rate", O.ETA_EFF, ETA_TORCH if torch else ETA_NOTES)
+    d.formula("Update", O.W_NEXT, UPDATE)
+
+
+def _step(s: O.StepCtx) -> None:
+    p, torch = s.p, s.conv["adamax_eps"] == "max"
+    g = s.gradient()
+    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
+    v = s.compute("Max norm", O.V, V_TORCH if torch else V_NOTES,
+                  {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g, O.EPS: p["eps"]}, key="v")
+    s.keep("m", m)
+    s.keep("v", v)
+    m_hat = m
+    if s.conv["bias_correction"] == "on":
+        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, {O.M: m, O.BETA1: p["beta1"], O.T: s.t},
+                          key="m_hat")
+    eta = s.compute("Effective learning rate", O.ETA_EFF, ETA_TORCH if torch else ETA_NOTES,
+                    {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]}, key="eta_eff")
+    s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.M_HAT: m_hat})
+
+
+def _kernel(w, g, m, v, scr, b1, b2, eps, torch, clr):
+    t0, t1, _ = scr
+    O.moving_average_(m, g, b1, 1.0 - b1, t0)
+    np.abs(g, out=t0)
+    v *= b2
+    if torch:
+        t0 += eps
+        np.maximum(v, t0, out=v)
+        np.divide(m, v, out=t0)
+    else:
+        np.maximum(v, t0, out=v)
+        np.add(v, eps, out=t1)
+        np.divide(m, t1, out=t0)
+    t0 *= clr
+    w -= t0
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    p, conv = c.p, c.conv
+    b1, lr, eps = float(p["beta1"]), float(p["lr"]), float(p["eps"])
+    torch = conv["adamax_eps"] == "max"
+    bc1 = 1.0 - b1 ** c.t if conv["bias_correction"] == "on" else 1.0
+    g = c.grad(c.w)
+    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=float(p["beta2"]), eps=eps, torch=torch, clr=lr / bc1)
+    if c.last and c.small:
+        m, v = c.st["m"], c.st["v"]
+        c.out.update(m=m.copy(), v=v.copy(), eta_eff=lr / (v if torch else v + eps))
+        if conv["bias_correction"] == "on":
+            c.out["m_hat"] = m / bc1
+
+
+METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step)
+
+
+def _hyper(p):
+    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
+
+
+def solve(p, conv):
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    if (w is not None and setup.source.kind == "grads" and O.matches(p["grads"], [1, 0, 1])
+            and O.matches(p["beta2"], 0.999) and p["v0"] is None and setup.t0 == 0):
+        etas = ", ".join(number_text(r["eta_eff"][0], 7) for r in rows)
+        d.note("Where the course notes slipped (WE-adamax-1)",
+               "The notes (counting steps from 0) compute v_2 = max(0.999, 1) = 1 for the third step: the first argument "
+               "should be beta2 v_1 = 0.999 x 0.999 = 0.998001 (the result, 1, is the same). Their eq. (19) also writes max(beta2 v_{t-1}, grad w_t) without "
+               f"the absolute value that the example uses. The effective rates here are {etas}: a zero gradient "
+               "raises the rate only by the factor 1/beta2 (1.001), unlike Adam's 1.41 (WE-adam-1).")
+    return d
+
+
+def solve_numeric(p, conv):
+    return O.solve_numeric(p, conv, METHOD)
+
+
+def generate(rng: np.random.Generator) -> dict:
+    # well posed when the first step's max is positive: eps > 0 and a non-zero first gradient (generate_source)
+    inst = O.generate_source(rng)
+    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
+    inst["beta2"] = float(rng.choice([0.999, 0.99]))
+    return inst

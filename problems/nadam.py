@@ -1,0 +1,240 @@
+"""NAdam: w_{t+1} = w_t - eta / sqrt(v_hat_t + eps) * (beta1 * m_hat_t + (1 - beta1) * g_t / (1 - beta1^t)).
+
+Exam question: "With NAdam (Adam with a Nesterov look-ahead in the first moment), what are m, v, the
+bias-corrected moments, the look-ahead momentum and the new parameters?" Notes 000, week 5, eq. (21).
+The notes give no NAdam numbers; the example runs WE-adam-1's gradients (1, then 0) through it.
+
+Conventions:
+- `nadam_form`: the notes' form above (notes 000 eq. 21 count t from 0 and write beta1 m_hat_{t+1} and
+  1 - beta1^(t+1); counted from 1 that is the form above); Dozat's (2016) constant-momentum form,
+  beta1 m_t / (1 - beta1^(t+1)) + (1 - beta1) g_t / (1 - beta1^t); or torch's, with the momentum-decay
+  schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) (psi = `momentum_decay`, 0.004) and the running product
+  of the mu's. No torch setting reproduces the notes' form (momentum_decay = 0 gives mu = beta1 / 2).
+- epsilon inside the square root (notes 000) or outside (torch).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from problems import _optim as O
+from solver.conventions import EPS_PLACEMENT, Convention
+from solver.params import Param, Real
+from solver.registry import Example
+from solver.symbolic import evaluate, number_text, sym
+
+TITLE = "NAdam optimizer steps"
+TOPIC = "optimizers"
+KEYWORDS = ("nadam", "nesterov adam", "nesterov momentum", "momentum decay", "adam variant")
+
+MU, MU_NEXT = sym("mu_t", r"\mu_{t}"), sym("mu_t+1", r"\mu_{t+1}")
+PSI = sym("momentum_decay", r"\psi")
+PROD_PREV, PROD = sym("Pi_t-1", r"\Pi_{t-1}"), sym("Pi_t", r"\Pi_{t}")
+M_BAR = sym("m_bar_t", r"\bar{m}_{t}")
+HALF, DECAY = sym("0.5"), sym("0.96")   # torch's constants, printed as torch writes them
+CONSTS = {HALF: sp.Rational(1, 2), DECAY: sp.Rational(24, 25)}
+# ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
+M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+with sp.evaluate(False):
+    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA2)
+    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
+    V_HAT_RULE = O.V / (1 - O.BETA2 ** O.T)
+    M_BAR_NOTES = O.BETA1 * O.M_HAT + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)              # notes 000 eq. (21)
+    M_BAR_DOZAT = O.BETA1 * O.M / (1 - O.BETA1 ** (O.T + 1)) + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)
+    MU_RULE = O.BETA1 * (1 - HALF * DECAY ** (O.T * PSI))                                      # torch's schedule
+    MU_NEXT_RULE = O.BETA1 * (1 - HALF * DECAY ** ((O.T + 1) * PSI))
+    PROD_RULE = PROD_PREV * MU
+    M_BAR_TORCH = (1 - MU) * O.G / (1 - PROD) + MU_NEXT * O.M / (1 - PROD * MU_NEXT)
+    ETA_INSIDE = O.ETA / sp.sqrt(O.V_HAT + O.EPS)
+    ETA_OUTSIDE = O.ETA / (sp.sqrt(O.V_HAT) + O.EPS)
+    UPDATE = O.W - O.ETA_EFF * M_BAR
+
+FORM = Convention(
+    "nadam_form", "Form of NAdam's look-ahead momentum",
+    {"notes": "m_bar = beta1 m_hat_t + (1 - beta1) g_t / (1 - beta1^t) (notes 000 eq. 21, with t counted from 1)",
+     "dozat": "m_bar = beta1 m_t / (1 - beta1^(t+1)) + (1 - beta1) g_t / (1 - beta1^t) (Dozat 2016, constant momentum)",
+     "torch": "torch.optim.NAdam: mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), m_bar = (1 - mu_t) g / (1 - prod mu_1..t) "
+              "+ mu_{t+1} m / (1 - prod mu_1..t+1)"},
+    default="notes", why_default="notes 000 eq. (21)", aliases={"pytorch": "torch"},
+)
+CONVENTIONS = (FORM, EPS_PLACEMENT)
+
+PARAMS = (
+    Param("lr", Real(0, None, closed="neither"), default="0.002", label="Learning rate eta", help="torch's default 0.002"),
+    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
+    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (second moment)"),
+    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
+    Param("momentum_decay", Real(0, None), default="0.004", label="Momentum decay psi (torch form only)"),
+    O.history_param("m0", "the first moment m"),
+    O.history_param("v0", "the second moment v"),
+) + O.source_params()
+
+EXAMPLE = Example(
+    params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
+    source="notes 000, week 5, eq. (21), on WE-adam-1's gradients (the notes give no NAdam numbers)",
+)
+
+HISTORIES = (("m", "m0"), ("v", "v0"))
+
+
+def validate(p) -> None:
+    O.build(p, "nadam", HISTORIES, exact_path=False)
+
+
+use_numeric = O.use_numeric
+
+
+def statement(p) -> str:
+    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
+           f"eps = {O.hyper_text(p['eps'])}")
+    return O.statement(p, "nadam", "NAdam", hyp,
+                       "Give m, v, the bias-corrected moments, the look-ahead momentum and the new parameters.")
+
+
+def _eta_rule(conv):
+    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
+
+
+def _rules(d, p, conv) -> None:
+    form = conv["nadam_form"]
+    d.formula("First moment (moving average of g)", O.M, M_RULE)
+    d.formula("Second moment (moving average of g^2)", O.V, V_RULE)
+    if form == "torch":
+        d.formula("Momentum schedule (torch)", MU, MU_RULE, text="mu_{t+1} is the same with t + 1.")
+        d.formula("Running product of the mu's", PROD, PROD_RULE)
+        d.formula("Look-ahead momentum", M_BAR, M_BAR_TORCH)
+    elif form == "dozat":
+        d.formula("Look-ahead momentum", M_BAR, M_BAR_DOZAT)
+    else:
+        d.formula("Bias correction of m", O.M_HAT, M_HAT_RULE)
+        d.formula("Look-ahead momentum (Nesterov)", M_BAR, M_BAR_NOTES,
+                  text="Adam's m_hat, nudged towards the current gradient: the Nesterov look-ahead applied to the momentum. "
+                       "Notes 000 write it as beta1 m_hat_{t+1} + (1 - beta1) g_t / (1 - beta1^{t+1}) with t counted from 0.")
+    d.formula("Bias correction of v", O.V_HAT, V_HAT_RULE)
+    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv))
+    d.formula("Update", O.W_NEXT, UPDATE)
+
+
+def _mu(b1: float, t: int, psi: float) -> float:
+    return b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+
+
+def _prod_before(b1, t0: int, psi, exact: bool):
+    """prod_{i=1..t0} mu_i (1 before any step): torch's mu_product entering step t0 + 1."""
+    if not exact or t0 > 200:
+        return math.prod(_mu(float(b1), i, float(psi)) for i in range(1, t0 + 1))
+    out = sp.Integer(1)
+    for i in range(1, t0 + 1):
+        out = evaluate(sp.Mul(out, MU_RULE), {O.BETA1: b1, O.T: i, PSI: psi, **CONSTS})
+    return out
+
+
+def _step(s: O.StepCtx) -> None:
+    p, form = s.p, s.conv["nadam_form"]
+    g = s.gradient()
+    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
+    v = s.compute("Second moment", O.V, V_RULE, {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
+    s.keep("m", m)
+    s.keep("v", v)
+    base = {O.BETA1: p["beta1"], O.T: s.t, O.M: m, O.G: g}
+    if form == "torch":
+        prev = s.prev.get("prod")
+        if prev is None:
+            prev = _prod_before(p["beta1"], s.setup.t0, p["momentum_decay"], True)
+        mu = s.compute(f"Momentum mu_t (t = {s.t})", MU, MU_RULE, {**base, PSI: p["momentum_decay"], **CONSTS}, key="mu")
+        mu_next = s.compute("Next momentum mu_t+1", MU_NEXT, MU_NEXT_RULE, {**base, PSI: p["momentum_decay"], **CONSTS})
+        prod = s.compute("Running product", PROD, PROD_RULE, {PROD_PREV: prev, MU: mu})
+        s.keep("prod", prod)
+        m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_TORCH, {**base, MU: mu, MU_NEXT: mu_next, PROD: prod},
+                          key="m_bar")
+    elif form == "dozat":
+        m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_DOZAT, base, key="m_bar")
+    else:
+        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, base, key="m_hat")
+        m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_NOTES, {**base, O.M_HAT: m_hat}, key="m_bar")
+    v_hat = s.compute(f"Bias-corrected v (t = {s.t})", O.V_HAT, V_HAT_RULE, {O.V: v, O.BETA2: p["beta2"], O.T: s.t},
+                      key="v_hat")
+    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(s.conv),
+                    {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]}, key="eta_eff")
+    s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, M_BAR: m_bar})
+
+
+def _kernel(w, g, m, v, scr, b1, b2, bc2, eps, inside, cg, cm):
+    t0, t1, _ = scr
+    O.moving_average_(m, g, b1, 1.0 - b1, t0)
+    O.moving_average_(v, O.square_(g, t1), b2, 1.0 - b2, t1)
+    np.divide(v, bc2, out=t0)       # torch: sqrt(v / bc2) + eps
+    if inside:
+        t0 += eps
+        np.sqrt(t0, out=t0)
+    else:
+        np.sqrt(t0, out=t0)
+        t0 += eps
+    np.divide(g, t0, out=t1)        # w -= cg g / denom, then cm m / denom (torch's two addcdiv_ in order)
+    t1 *= cg
+    w -= t1
+    np.divide(m, t0, out=t1)
+    t1 *= cm
+    w -= t1
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    p, form = c.p, c.conv["nadam_form"]
+    b1, b2, lr, eps = float(p["beta1"]), float(p["beta2"]), float(p["lr"]), float(p["eps"])
+    t = c.t
+    bc1, bc2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+    if form == "torch":
+        psi = float(p["momentum_decay"])
+        prod = c.st.get("prod")
+        if prod is None:
+            prod = _prod_before(b1, c.setup.t0, psi, False)
+        mu, mu_next = _mu(b1, t, psi), _mu(b1, t + 1, psi)
+        prod *= mu
+        c.st["prod"] = prod
+        cg, cm = lr * (1.0 - mu) / (1.0 - prod), lr * mu_next / (1.0 - prod * mu_next)
+    elif form == "dozat":
+        cg, cm = lr * (1.0 - b1) / bc1, lr * b1 / (1.0 - b1 ** (t + 1))
+    else:
+        cg, cm = lr * (1.0 - b1) / bc1, lr * b1 / bc1
+    g = c.grad(c.w)
+    inside = c.conv["eps_placement"] == "inside"
+    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=b2, bc2=bc2, eps=eps, inside=inside, cg=cg, cm=cm)
+    if c.last and c.small:
+        m, v = c.st["m"], c.st["v"]
+        vh = v / bc2
+        c.out.update(m=m.copy(), v=v.copy(), v_hat=vh, m_bar=(cg * g + cm * m) / lr,
+                     eta_eff=lr / (np.sqrt(vh + eps) if inside else np.sqrt(vh) + eps))
+        if form == "torch":
+            c.out["mu"] = np.array([mu])
+        elif form == "notes":
+            c.out["m_hat"] = m / bc1
+
+
+METHOD = O.Method("nadam", "NAdam", HISTORIES, _rules, _step, _numeric_step)
+
+
+def _hyper(p):
+    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
+
+
+def solve(p, conv):
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    if w is not None and conv["nadam_form"] == "torch":
+        d.note("torch's momentum schedule", f"mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) with psi = "
+               f"{number_text(p['momentum_decay'])}: mu starts near beta1 / 2 and rises slowly towards beta1, so the "
+               "first steps lean on the current gradient more than the notes' form does.")
+    return d
+
+
+def solve_numeric(p, conv):
+    return O.solve_numeric(p, conv, METHOD)
+
+
+def generate(rng: np.random.Generator) -> dict:
+    # well posed for any source: eps > 0 keeps the denominator positive
+    inst = O.generate_source(rng)
+    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
+    inst["beta2"] = float(rng.choice([0.999, 0.99]))
+    return inst

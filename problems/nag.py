@@ -1,0 +1,250 @@
+"""Nesterov look-ahead: u_t = beta * u_{t-1} + grad L(w_t - beta * u_{t-1}), w_{t+1} = w_t - eta * u_t.
+
+Exam question: "At iteration t the state is u_{t-1}, w_t, b_t. Compute the look-ahead point, the gradient
+there, and the next update." Notes 000, week 4 problem 5 (WE-nag-1): a sigmoid neuron with x = 0.5,
+y = 1, L = 1/2 (y_hat - y)^2, beta = 0.9, eta = 0.1, u_8 = 0.8, w_9 = 2.5, b_9 = 0: the look-ahead point is
+(1.78, -0.72) and the gradient there is -0.0568 for w (the notes' own arithmetic slips to -0.05).
+
+Conventions:
+- `nag_form`: the notes' form (look-ahead w - beta u without eta, eta only in the update); the form with
+  eta inside the history (Sutskever et al.; notes 002's V <- beta V - alpha grad L(w + beta V), V = -u);
+  the notes' history with the consistent look-ahead w - eta beta u ('scaled': the same weights as
+  Sutskever's); or torch's SGD(nesterov=True), whose stored parameter is the look-ahead point itself.
+  The notes' form is a different algorithm from the others unless eta = 1.
+- `lookahead_target`: when one history value is stated for several parameters (u_8 = 0.8 for w and b),
+  whether it shifts every parameter (the notes' solution: b = 0 - 0.9 x 0.8 = -0.72) or only w.
+Set `compare_forms` to see the look-ahead and its gradient under every form side by side.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from problems import _optim as O
+from solver.conventions import Convention
+from solver.numbers import format_number
+from solver.params import Bool, Param, Real
+from solver.registry import Example
+from solver.steps import Math
+from solver.symbolic import evaluate, number_text
+
+TITLE = "Nesterov accelerated gradient (NAG)"
+TOPIC = "optimizers"
+KEYWORDS = ("nesterov", "nag", "look-ahead", "lookahead", "momentum", "accelerated gradient")
+
+# ---- the rules, written once ----------------------------------------------------------------------------
+with sp.evaluate(False):
+    LOOK_NOTES = O.W - O.BETA * O.U_PREV                                 # notes 000 eq. (14)
+    LOOK_SCALED = O.W - O.ETA * O.BETA * O.U_PREV                        # eta-scaled look-ahead
+    U_SUTSKEVER = O.moving_average(O.U_PREV, O.ETA * O.G, O.BETA, gain=1)
+    UPDATE_NOTES = O.W - O.ETA * O.U
+    UPDATE_SUTSKEVER = O.W - O.U
+    UPDATE_TORCH = O.W - O.ETA * (O.G + O.BETA * O.U)                    # torch: theta -= lr (g + mu b)
+U_NOTES = O.moving_average(O.U_PREV, O.G, O.BETA, gain=1)
+
+FORM = Convention(
+    "nag_form", "Form of Nesterov's update",
+    {"notes": "look-ahead w_t - beta u_{t-1} (no eta); u_t = beta u_{t-1} + g(look-ahead); w_{t+1} = w_t - eta u_t "
+              "(notes 000 eq. 14 and its exam problem)",
+     "sutskever": "eta inside the history: u_t = beta u_{t-1} + eta g(w_t - beta u_{t-1}); w_{t+1} = w_t - u_t "
+                  "(Sutskever et al. 2013; notes 002's V <- beta V - alpha grad L(w + beta V), with V = -u)",
+     "scaled": "the notes' history without eta and the consistent look-ahead w_t - eta beta u_{t-1}; "
+               "u_t = beta u_{t-1} + g(look-ahead); w_{t+1} = w_t - eta u_t (Sutskever's weights, u scaled by 1/eta)",
+     "torch": "torch.optim.SGD(nesterov=True): the stored parameter theta is the look-ahead point; "
+              "b_t = beta b_{t-1} + g(theta_t), theta_{t+1} = theta_t - eta (g + beta b_t)"},
+    default="notes", why_default="notes 000 eq. (14) and its exam solution (WE-nag-1) use it",
+    aliases={"goodfellow": "sutskever", "eta-inside": "sutskever", "pytorch": "torch"},
+)
+TARGET = Convention(
+    "lookahead_target", "What one stated history value applies to",
+    {"all": "one stated history value (u_8 = 0.8) is every parameter's history, so b is shifted too "
+            "(notes 000's solution: b = 0 - 0.9 x 0.8 = -0.72)",
+     "w-only": "one stated history value is w's; the other parameters have zero history and are not shifted"},
+    default="all", why_default="the notes' own solution of WE-nag-1 shifts b by the same beta u_8",
+    aliases={"first": "w-only", "shared": "all"},
+)
+CONVENTIONS = (FORM, TARGET)
+
+PARAMS = (
+    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta"),
+    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Momentum beta"),
+    O.history_param("u0", "the momentum history u (u_{t-1} in the notes)"),
+    Param("compare_forms", Bool(), default="false", label="Compare the forms",
+          help="also show the look-ahead and its gradient under every NAG form and history convention"),
+) + O.source_params()
+
+EXAMPLE = Example(
+    params={"x": "0.5", "y": "1", "beta": "0.9", "lr": "0.1", "u0": "0.8", "w0": "w=2.5, b=0", "t0": "9",
+            "compare_forms": "true"},
+    source="notes 000, week 4 problem 5: the look-ahead gradient of a sigmoid neuron (WE-nag-1)",
+)
+
+
+def _shared(conv) -> str:
+    return "first" if conv.get("lookahead_target") == "w-only" else "all"
+
+
+def validate(p) -> None:
+    O.build(p, "nag", (("u", "u0"),), exact_path=False)
+
+
+use_numeric = O.use_numeric
+
+
+def statement(p) -> str:
+    return O.statement(p, "nag", "Nesterov accelerated gradient",
+                       f"eta = {number_text(p['lr'])}, beta = {number_text(p['beta'])}",
+                       "Compute the look-ahead point, the gradient there, the new history u and the new parameters.")
+
+
+def _rules(d, p, conv) -> None:
+    form = conv["nag_form"]
+    if form == "torch":
+        d.formula("Momentum buffer (gradient at the stored point)", O.U, U_NOTES)
+        d.formula("Update", O.W_NEXT, UPDATE_TORCH,
+                  text="torch stores the look-ahead point theta itself, so the gradient is taken where the parameter "
+                       "is; in the eta-inside form's terms theta_t = w_t - eta beta u_t.")
+        return
+    d.formula("Look-ahead point", O.LOOK, LOOK_SCALED if form == "scaled" else LOOK_NOTES,
+              text="Move by the momentum first, then look at the gradient there.")
+    d.formula("History (gradient taken at the look-ahead point)", O.U, U_SUTSKEVER if form == "sutskever" else U_NOTES)
+    d.formula("Update", O.W_NEXT, UPDATE_SUTSKEVER if form == "sutskever" else UPDATE_NOTES)
+
+
+def _step(s: O.StepCtx) -> None:
+    p, form = s.p, s.conv["nag_form"]
+    vals = {O.W: s.w, O.BETA: p["beta"], O.U_PREV: s.prev["u"], O.ETA: p["lr"]}
+    if form == "torch":
+        s.value_step("Look-ahead point (torch's stored parameter)", "lookahead", s.w,
+                     text="In torch's form the stored parameter already is the look-ahead point.")
+        g = s.gradient(where="theta_t = " + number_text(s.shape(s.w)))
+        u = s.compute("Momentum buffer", O.U, U_NOTES, {**vals, O.G: g}, key="u")
+        s.keep("u", u)
+        s.update("Update", UPDATE_TORCH, {O.W: s.w, O.ETA: p["lr"], O.G: g, O.BETA: p["beta"], O.U: u})
+        return
+    look = s.compute("Look-ahead point", O.LOOK, LOOK_SCALED if form == "scaled" else LOOK_NOTES, vals, key="lookahead")
+    g = s.gradient(at=look, where="the look-ahead point " + number_text(s.shape(look)))
+    u = s.compute("History", O.U, U_SUTSKEVER if form == "sutskever" else U_NOTES, {**vals, O.G: g}, key="u")
+    s.keep("u", u)
+    s.update("Update", UPDATE_SUTSKEVER if form == "sutskever" else UPDATE_NOTES, {O.W: s.w, O.ETA: p["lr"], O.U: u})
+
+
+def _look_kernel(look, w, u, scr, k):
+    np.multiply(u, k, out=look)
+    np.subtract(w, look, out=look)
+
+
+def _update_kernel(w, g, u, scr, beta, gain, lr):
+    O.moving_average_(u, g, beta, gain, scr[0])
+    np.multiply(u, lr, out=scr[0])
+    w -= scr[0]
+
+
+def _torch_kernel(w, g, u, scr, beta, lr):
+    O.moving_average_(u, g, beta, 1.0, scr[0])
+    np.multiply(u, beta, out=scr[0])
+    scr[0] += g
+    scr[0] *= lr
+    w -= scr[0]
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    form = c.conv["nag_form"]
+    lr, beta = float(c.p["lr"]), float(c.p["beta"])
+    u = c.st["u"]
+    if form == "torch":
+        if c.last and c.small:
+            c.out["lookahead"] = c.w.copy()
+        g = c.grad(c.w)
+        c.blocks(_torch_kernel, c.w, g, u, beta=beta, lr=lr)
+    else:
+        look = c.buf("look")
+        c.blocks(_look_kernel, look, c.w, u, k=(lr * beta if form == "scaled" else beta))
+        if c.last and c.small:
+            c.out["lookahead"] = look.copy()
+        g = c.grad(look)
+        sut = form == "sutskever"
+        c.blocks(_update_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
+    if c.last and c.small:
+        c.out["u"] = u.copy()
+
+
+METHOD = O.Method("nag", "Nesterov accelerated gradient", (("u", "u0"),), _rules, _step, _numeric_step,
+                  answer_names={"g": "grad_lookahead"}, shared_history=_shared)
+
+
+def _hyper(p):
+    return [("eta", p["lr"]), ("beta", p["beta"])]
+
+
+def _is_notes_exam(p, conv, setup) -> bool:
+    return (setup.source.kind == "neuron" and p["neuron_loss"] == "mse" and O.matches(p["x"], [0.5])
+            and O.matches(p["y"], [1]) and O.matches(p["beta"], 0.9) and O.matches(p["lr"], 0.1)
+            and O.matches(p["u0"], [0.8]) and O.matches(setup.w0, [2.5, 0]) and p["weight_decay"] == 0)
+
+
+def solve(p, conv):
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    if w is None:
+        return d
+    first = rows[0]
+    if _is_notes_exam(p, conv, setup) and conv["nag_form"] == "notes" and conv["lookahead_target"] == "all":
+        look, g = first["lookahead"], first["g"]
+        z = look[0] * p["x"][0] + look[1]
+        literal = evaluate(O.NEURON_DW["mse"], {O.YHAT: evaluate(1 / (1 + sp.exp(O.NX)), {O.NX: z}), O.NY: 1,
+                                                O.NX: p["x"][0]})
+        d.note("Where the course notes slipped (WE-nag-1)",
+               f"The notes' solution has the look-ahead point right, {number_text(look)}, but then writes "
+               "y_hat = 1/(1 + e^(1.78 x 0.5 - 0.72)) = 0.52 and dL/dw = (0.52 - 1) 0.52 0.48 0.5 = -0.05. Three slips: "
+               "the exponent's minus sign is dropped (y_hat = 1/(1 + e^(-z)) with z = 0.17; taken literally, "
+               f"1/(1 + e^(0.17)) would give {format_number(literal)}); sigma(0.17) = 0.5424, "
+               "not 0.52; and even with 0.52 the product is -0.0599 (about -0.06), not -0.05. The gradient at the "
+               f"look-ahead point is {format_number(g[0])} for w (and {format_number(g[1])} for b).")
+        d.note("An ambiguity in the question (WE-nag-1)",
+               "Only one history value u_8 = 0.8 is given, and the solution uses it for b as well. If b had no "
+               "history (lookahead_target = w-only) b stays at 0 and the gradient for w is about -0.0300; with the "
+               "eta-scaled look-ahead w - eta beta u (nag_form = scaled) it is about -0.0222. Set compare_forms = true "
+               "to see every form.")
+    if p["compare_forms"]:
+        _compare(d, p, conv)
+    return d
+
+
+def _compare(d, p, conv) -> None:
+    """The first step's look-ahead point and gradient under every form (float64, for comparison)."""
+    variants = [("notes", "all"), ("notes", "w-only"), ("sutskever", "all"), ("scaled", "all"), ("torch", "all")]
+    rows = []
+    for form, target in variants:
+        c2 = {"nag_form": form, "lookahead_target": target}
+        c = O.run_numeric({**p, "steps": 1}, c2, METHOD)
+        if not c.small:
+            return
+        look = c.out.get("lookahead")
+        g = c.out.get("g", c.setup.source.numeric(look, 0))
+        mark = "  <- used above" if (form, target) == (conv["nag_form"], conv["lookahead_target"]) else ""
+        rows.append((f"{form}, {target}{mark}", number_text(_t(look), 6), number_text(_t(g), 6),
+                     number_text(_t(c.st["u"]), 6), number_text(_t(c.w), 6)))
+    d.table("The look-ahead under every convention (first step)",
+            [Math(r"\text{nag\_form, lookahead\_target}", "nag_form, lookahead_target"), Math(r"\tilde{w}", "look-ahead"),
+             Math(r"g(\tilde{w})", "gradient there"), Math("u", "u"), Math("w_{t+1}", "w next")], rows,
+            text="Each row runs the first step under one convention (float64). 'sutskever' carries eta in u; "
+                 "for 'torch' the given parameters are read as torch's stored point, which is the look-ahead point.")
+
+
+def _t(a):
+    vals = tuple(float(v) for v in np.ravel(a))
+    return vals[0] if len(vals) == 1 else vals
+
+
+def solve_numeric(p, conv):
+    return O.solve_numeric(p, conv, METHOD)
+
+
+def generate(rng: np.random.Generator) -> dict:
+    # any source with beta in [0, 1) and a positive learning rate is well posed
+    inst = O.generate_source(rng)
+    inst["lr"] = float(rng.choice([0.1, 0.2, 0.5]))
+    inst["beta"] = float(rng.choice([0.5, 0.8, 0.9]))
+    if rng.random() < 0.5:
+        inst["u0"] = float(rng.choice([-0.5, 0.5, 0.8]))
+    return inst

@@ -1,0 +1,104 @@
+"""Gradient descent: w_{t+1} = w_t - eta * g_t.
+
+Exam question: "Update the parameters once (or a few times) by gradient descent: what are the new
+parameters, and the new loss?" Notes 000, week 3: a sigmoid neuron fits x = 0, y = 1 from w = 2, b = 1
+with eta = 10; one update gives b = 1.5288 and a new loss of about 0.016 (WE-sigmoid-neuron-gd-1).
+
+Conventions: none of the optimizer conventions applies. The gradient source decides what g_t is: given
+per step, the derivative of a loss expression, or the notes' sigmoid neuron (its loss summed over the
+data points, as the notes' code accumulates dw over the data before one update). torch's
+`weight_decay` adds weight_decay * w to the gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from problems import _optim as O
+from solver.params import Param, Real
+from solver.registry import Example
+from solver.symbolic import number_text
+
+TITLE = "Gradient descent (SGD) updates"
+TOPIC = "optimizers"
+KEYWORDS = ("gradient descent", "sgd", "vanilla gradient descent", "learning rate", "update rule", "sigmoid neuron")
+
+# ---- the rule, written once -------------------------------------------------------------------------
+with sp.evaluate(False):
+    UPDATE = O.W - O.ETA * O.G                 # notes 000: w_{t+1} = w_t - eta grad w_t
+
+CONVENTIONS = ()
+
+PARAMS = (
+    Param("lr", Real(0, None, closed="neither"), default="0.001", label="Learning rate eta",
+          help="torch's SGD default is 0.001"),
+) + O.source_params()
+
+EXAMPLE = Example(
+    params={"x": "0", "y": "1", "w0": "w=2, b=1", "lr": "10"},
+    source="notes 000, week 3: one update of a sigmoid neuron (WE-sigmoid-neuron-gd-1)",
+)
+
+
+def validate(p) -> None:
+    O.build(p, "sgd", (), exact_path=False)
+
+
+use_numeric = O.use_numeric
+
+
+def statement(p) -> str:
+    return O.statement(p, "sgd", "Gradient descent", f"learning rate eta = {number_text(p['lr'])}",
+                       "What are the parameters after the last update?")
+
+
+def _rules(d, p, conv) -> None:
+    d.formula("Gradient-descent update", O.W_NEXT, UPDATE, text="Step against the gradient, scaled by the learning rate.")
+
+
+def _step(s: O.StepCtx) -> None:
+    g = s.gradient()
+    s.update("Update", UPDATE, {O.W: s.w, O.ETA: s.p["lr"], O.G: g})
+
+
+def _kernel(w, g, scr, lr):
+    np.multiply(g, lr, out=scr[0])
+    w -= scr[0]
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    g = c.grad(c.w)
+    c.blocks(_kernel, c.w, g, lr=float(c.p["lr"]))
+
+
+METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step)
+
+
+def _hyper(p):
+    return [("eta", p["lr"])]
+
+
+def solve(p, conv):
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    if (setup.source.kind == "neuron" and O.matches(p["x"], [0]) and O.matches(p["y"], [1])
+            and O.matches(setup.w0, [2, 1]) and O.matches(p["lr"], 10) and w is not None):
+        d.note("Where the course notes slipped (WE-sigmoid-neuron-gd-1)",
+               "The notes' worked solution writes y_hat = 1/(1 + exp(-(-w x + b))): the sign of w x is a typo "
+               "(it is sigma(w x + b)). It does no harm here because x = 0, so dL/dw = 0 and only b moves. "
+               f"The new loss {number_text(_loss(setup, w))} is inside the notes' accepted range 0.012 to 0.020.")
+    return d
+
+
+def _loss(setup, w):
+    return setup.source.loss_exact(w)
+
+
+def solve_numeric(p, conv):
+    return O.solve_numeric(p, conv, METHOD)
+
+
+def generate(rng: np.random.Generator) -> dict:
+    # any source with a positive learning rate is well posed (the update is always defined)
+    inst = O.generate_source(rng)
+    inst["lr"] = float(rng.choice([0.1, 0.5, 1.0]))
+    return inst
