@@ -13,7 +13,11 @@ vectorised reference come from one definition.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterable, Mapping, Sequence
+import functools
+import contextvars
+import math as _math
+import time
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -65,6 +69,75 @@ def symbols(spec: str, **assumptions) -> tuple[sp.Symbol, ...]:
     return tuple(out)
 
 
+# -- the time budget of the exact path ------------------------------------------------------------
+#
+# Exact SymPy work on an input the specs allow can take far longer than a user waits (a big trace, an
+# exact eigen-decomposition with huge rationals). The registry runs a family's exact `solve` under a
+# time budget and answers with `solve_numeric` when it is exceeded (registry.Family.solve).
+#
+# How the exact path is interrupted, and why this way: cooperatively. The deadline lives in a
+# contextvar and is checked at safe points: every step added to a Derivation, every value evaluated
+# (`evaluate`, `finish`), and `checkpoint()`, which a family may call in its own loops. Past the
+# deadline the check raises ExactTimeBudgetExceeded, which the registry catches. The alternatives are
+# worse: a thread cannot be killed; SIGALRM works only in the main thread (waitress runs views in
+# worker threads); an exception injected into a running thread (PyThreadState_SetAsyncExc) can land
+# inside a `finally` of SymPy's or mpmath's context managers and leave their global settings changed
+# for every later request; a subprocess per solve costs the import of SymPy and every family. A
+# contextvar is per thread (and per asyncio task), so concurrent requests each have their own
+# deadline. The cost: one SymPy call that alone runs past the budget is not interrupted until it
+# returns, so families must still cap their exact path by size (`use_numeric`); the budget covers the
+# many-step slowness (long traces, many entries) and turns the rest into a measurable report.
+#
+# The clock is the solving thread's CPU time (time.thread_time), not the wall clock: under load, four
+# server threads share the cores, and a wall-clock budget would make the same problem fall back to the
+# numeric path at busy times only, so a class would see different solutions for the same problem.
+
+class ExactTimeBudgetExceeded(BaseException):
+    """The exact path ran past its time budget. A BaseException, so that a family's own `except
+    Exception` (a fallback around one SymPy call) cannot swallow it; only the registry catches it."""
+
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("stepwise_exact_deadline", default=None)
+_clock = time.thread_time
+
+
+def checkpoint() -> None:
+    """Raise ExactTimeBudgetExceeded when the current exact solve is past its deadline (cheap otherwise).
+
+    Derivation calls it at every step; a family with a long loop that adds no steps may call it too."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and _clock() > deadline:
+        raise ExactTimeBudgetExceeded()
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Run the block under a budget of `seconds` of this thread's CPU time (None or inf: no budget;
+    inside another budget, the earlier deadline wins)."""
+    outer = _DEADLINE.get()
+    if seconds is None or _math.isinf(seconds):
+        deadline = outer
+    else:
+        deadline = _clock() + max(0.0, float(seconds))
+        if outer is not None:
+            deadline = min(outer, deadline)
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+@contextlib.contextmanager
+def no_time_budget() -> Iterator[None]:
+    """Run the block with no deadline (the numeric fallback must finish even when the budget is spent)."""
+    token = _DEADLINE.set(None)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 def is_vector(v: Any) -> bool:
     return isinstance(v, (tuple, list)) or (isinstance(v, np.ndarray) and v.ndim >= 1)
 
@@ -91,7 +164,11 @@ def number_latex(v: Any, sig: int = 6) -> str:
                 return t
             if abs(v.q) < 1000 and abs(v.p) < 10 ** 6:
                 return ("-" if v < 0 else "") + r"\frac{%d}{%d}" % (abs(v.p), v.q)
+    if isinstance(v, sp.Basic) and (v is sp.zoo or v is sp.nan):
+        return r"\text{undefined}"
     s = short(v, sig)
+    if s == "undefined":
+        return r"\text{undefined}"
     if "e" in s and not s.startswith(("∞", "-∞")):
         mant, _, ex = s.partition("e")
         return r"%s \times 10^{%d}" % (mant, int(ex))
@@ -171,6 +248,15 @@ def math(expr: Any) -> Math:
 
 
 def equation(lhs: Any, rhs: Any) -> Math:
+    try:
+        return _equation_cached(lhs, rhs)
+    except TypeError:  # unhashable (a plain list): print it afresh
+        return Math(f"{latex(lhs)} = {latex(rhs)}", f"{text(lhs)} = {text(rhs)}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _equation_cached(lhs: Any, rhs: Any) -> Math:
+    """General formulas repeat at every step of a trace; SymPy's printers are the slow part, so print each once."""
     return Math(f"{latex(lhs)} = {latex(rhs)}", f"{text(lhs)} = {text(rhs)}")
 
 
@@ -196,6 +282,7 @@ def _as_sympy(v: Any) -> Any:
 
 def finish(value: sp.Expr, keep: str = "auto") -> sp.Expr:
     """Rationals stay exact; other values become Floats of WORKING_DIGITS digits, unless keep='exact'."""
+    checkpoint()
     if keep == "exact" or value.is_Rational or value in (sp.oo, sp.S.NegativeInfinity, sp.zoo, sp.nan):
         return value
     v = value.evalf(WORKING_DIGITS)
@@ -210,6 +297,7 @@ def finish(value: sp.Expr, keep: str = "auto") -> sp.Expr:
 
 def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, Any], keep: str = "auto"):
     """Value of `expr` at `values`; vector values broadcast elementwise (scalars are shared)."""
+    checkpoint()
     lengths = {len(v) for v in values.values() if is_vector(v)}
     if lengths:
         if len(lengths) > 1:
@@ -322,6 +410,7 @@ class Derivation:
         return tuple(self._stack[0])
 
     def add(self, step: Step) -> Step:
+        checkpoint()  # the exact path's time budget (see ExactTimeBudgetExceeded)
         self._stack[-1].append(step)
         return step
 
@@ -411,5 +500,5 @@ def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):
     return sp.lambdify(args, expr, modules=mods)
 
 
-__all__ = ["sym", "symbols", "Derivation", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
+__all__ = ["sym", "symbols", "Derivation", "checkpoint", "time_budget", "no_time_budget", "ExactTimeBudgetExceeded", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
            "substituted", "number_latex", "number_text", "numpy_function", "sigmoid", "relu", "Solution"]
