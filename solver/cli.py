@@ -4,6 +4,7 @@
     stepwise show FAMILY
     stepwise solve FAMILY -p name=value ... [-c convention=choice ...] [--example] [--random SEED]
                    [--format text|markdown|latex|json|html] [--path auto|exact|numeric]
+    stepwise exam FILE [--variants N] [--seed S] [--solutions] --out DIR [--format pdf,moodle,...|all]
 
 Exit status: 0 on success, 2 with a one-line message on invalid input (naming the field), 1 on an
 internal error (a bug: the message says so). Each subcommand imports only what it needs.
@@ -108,6 +109,12 @@ def _cmd_solve(args) -> int:
     return 0
 
 
+def _cmd_exam(args) -> int:
+    from .exam.cli import run  # the exam code (and Typst) loads only here
+
+    return run(args)
+
+
 def _cmd_serve(args) -> int:
     try:
         from web import serve
@@ -132,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", "-f", default="text", choices=("text", "markdown", "latex", "json", "html"))
     s.add_argument("--path", default="auto", choices=("auto", "exact", "numeric"),
                    help="exact worked steps, the vectorised numeric path, or chosen by input size (default)")
+    s = sub.add_parser("exam", help="build an exam file's variants: papers, answer keys, grader CSV, LMS imports")
+    s.add_argument("file", help="the exam file (TOML; see examples/midterm.toml)")
+    s.add_argument("--variants", "-n", type=int, metavar="N", help="number of variants (default: the file's, else 1)")
+    s.add_argument("--seed", type=int, metavar="S", help="exam seed (default: the file's, else 0)")
+    s.add_argument("--solutions", action="store_true", help="answer keys with full worked solutions")
+    s.add_argument("--out", "-o", required=True, metavar="DIR", help="directory for the files (created if needed)")
+    s.add_argument("--format", "-f", action="append", metavar="FORMAT",
+                   help="pdf, markdown, latex, html, json, csv, moodle, qti, gift or all (repeatable or "
+                        "comma-separated; default all)")
     s = sub.add_parser("serve", help="serve the web UI with a production WSGI server (waitress)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
@@ -140,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "serve": _cmd_serve}[args.command]
+    handler = {"list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "exam": _cmd_exam,
+               "serve": _cmd_serve}[args.command]
     try:
         return handler(args)
     except _Usage as e:

@@ -329,7 +329,7 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         lat = exact_latex or _latex_nested(shown, precision)
         if shown is not value:
             more = f" ... ({_size(value)} entries)"
-            disp, lat = disp + more, lat + r"\ \ldots\ 	ext{(%d entries)}" % _size(value)
+            disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
         return Answer(name, data, disp, lat, tol, unit)
     tol = tolerance or (None if _is_integer(value) else tolerance_for(precision))
     disp = format_number(value, precision) if not _is_integer(value) else str(int(value))
