@@ -8,7 +8,11 @@ Used by entropy, cross_entropy, kl_divergence, binary_cross_entropy and softmax.
   when the user passes normalize=true), with messages naming the field and the row;
 - the worked sums (entropy, KL divergence, cross-entropy of one row) shared by the families;
 - the exact softmax, shifted by the row maximum, shared by softmax and cross-entropy from logits, with
-  1 - p_i computed from the other classes so that a p_i close to 1 keeps its precision;
+  1 - p_i computed from the other classes so that a p_i close to 1 keeps its precision (its exponentials and
+  logarithms evaluated with mpmath at 60 digits and kept as 40-digit Floats: the values of the exact SymPy
+  expressions, without SymPy's evalf cost);
+- `written`: instance formulas (p_3 log(p_3 / q_3)) built under evaluate(False) once and cached, since
+  entering evaluate(False) clears SymPy's cache (see the comment above `written`);
 - the float64 NumPy versions of the same rules for the numeric paths (NumPy only, no scipy);
 - generators of distributions that sum exactly to 1 (2-decimal probabilities).
 Rules that are not choices: 0 log 0 = 0 (the limit of p log p as p -> 0), and p log(p / 0) = inf for
@@ -26,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from solver.functions import logb
-from solver.numbers import Precision, Tolerance, format_number
+from solver.numbers import WORKING_DIGITS, Precision, Tolerance, format_number
 from solver.params import Bool, Choice, InvalidInput, Param, as_exact, as_float
 from solver.steps import Answer, Math, Step
 from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, number_latex, number_text, sym, text
@@ -192,10 +196,61 @@ def qsym(text_name: str, latex_name: str) -> sp.Symbol:
     return sym(text_name, latex_name)
 
 
+# ---- formulas kept as written, built once ----------------------------------------------------------------
+#
+# `with sp.evaluate(False)` keeps a formula in the order it is written, but entering and leaving it clears
+# SymPy's whole cache (sympy.core.parameters), which costs milliseconds per call and slows every later SymPy
+# operation. So a formula that depends on the instance (p_3 log(p_3 / q_3), z_1 - m) is built by `written`
+# once per distinct arguments and kept: a warm solve builds none. The builders are module-level functions,
+# so that the cache key (builder, arguments) repeats.
+
+@lru_cache(maxsize=8192)
+def written(build, *args) -> sp.Expr:
+    """build(*args) under sp.evaluate(False), once per distinct arguments (SymPy expressions are immutable)."""
+    with sp.evaluate(False):
+        return build(*args)
+
+
+def _xreplace(expr, pairs):
+    return expr.xreplace(dict(pairs))
+
+
+def _add(*terms):
+    return sp.Add(*terms) if len(terms) > 1 else terms[0]
+
+
+def _div(a, b):
+    return a / b
+
+
+def _sub(a, b):
+    return a - b
+
+
+def _exp(a):
+    return sp.exp(a)
+
+
+def _exp_sub(a, b):
+    return sp.exp(a - b)
+
+
+def _mul(a, b):
+    return a * b
+
+
+def _mean_of(*terms):
+    return sp.Add(*terms) / sp.Integer(len(terms))
+
+
+def replaced(expr: sp.Expr, mapping: dict) -> sp.Expr:
+    """expr.xreplace(mapping) kept as written (cached: see `written`)."""
+    return written(_xreplace, expr, tuple(mapping.items()))
+
+
 def instance(expr: sp.Expr, index: int, names: Sequence[tuple[sp.Symbol, str]]) -> sp.Expr:
     """The general formula with each symbol x_i replaced by x_<index>, kept as written."""
-    with sp.evaluate(False):
-        return expr.xreplace({s: isym(n, index) for s, n in names})
+    return replaced(expr, {s: isym(n, index) for s, n in names})
 
 
 def formula_step(d: Derivation, title: str, lhs: Any, rhs: Any, *, text_rhs: str | None = None, text_: str = ""):
@@ -391,9 +446,8 @@ def _sum_of(d: Derivation, title: str, lhs, parts: list[tuple[sp.Expr, dict]], *
     vals: dict = {}
     for _, v in parts:
         vals.update(v)
-    with sp.evaluate(False):
-        exprs = [e for e, _ in parts]
-        expr = sp.Add(*exprs) if len(exprs) > 1 else (exprs[0] if exprs else sp.Integer(0))
+    exprs = [e for e, _ in parts]
+    expr = written(_add, *exprs) if exprs else sp.Integer(0)
     if len(parts) == 1 and isinstance(expr, sp.Symbol):
         (e, v), = parts
         value = sp.oo if infinite else evaluate(e, v)
@@ -409,8 +463,10 @@ def _sum_of(d: Derivation, title: str, lhs, parts: list[tuple[sp.Expr, dict]], *
     return d._stack[-1][-1], value
 
 
-def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True):
-    """H(p) of one exact row: the surprise of each outcome, then the probability-weighted sum."""
+def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True,
+                surprise_answer: str | None = None):
+    """H(p) of one exact row: the surprise of each outcome, then the probability-weighted sum. `surprise_answer`
+    names an answer holding every outcome's surprise (infinite for p_i = 0), attached to the surprise step."""
     lhs = lhs if lhs is not None else qsym("H(p)", "H(p)")
     zeros = [k for k, v in enumerate(row, 1) if v == 0]
     live = [(k, v) for k, v in enumerate(row, 1) if v != 0]
@@ -424,6 +480,9 @@ def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | N
             expr = instance(SURPRISE[base], k, [(p_i, "p")])
             surprises[k] = (d.compute(f"Outcome {k}", isym("s", k), expr, {isym("p", k): v}) if show
                             else evaluate(expr, {isym("p", k): v}))
+    all_surprises = tuple(surprises.get(k, sp.oo) for k in range(1, len(row) + 1))
+    if show and surprise_answer:
+        attach(d, answer(surprise_answer, all_surprises, base))
     if zeros:
         d.note("Outcomes with probability 0",
                f"Outcome{'s' if len(zeros) > 1 else ''} {listing(zeros)} ha{'ve' if len(zeros) > 1 else 's'} p_i = 0: "
@@ -435,8 +494,9 @@ def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | N
                  Math("p_{i} s_{i}", "p_i s_i")],
                 [(str(k), v, surprises.get(k, sp.oo), (v * surprises[k] if v != 0 else sp.Integer(0)))
                  for k, v in enumerate(row, 1)])
-    with sp.evaluate(False):
-        parts = [(isym("p", k) * isym("s", k), {isym("p", k): v, isym("s", k): surprises[k]}) for k, v in live]
+        if surprise_answer:
+            attach(d, answer(surprise_answer, all_surprises, base))
+    parts = [(written(_mul, isym("p", k), isym("s", k)), {isym("p", k): v, isym("s", k): surprises[k]}) for k, v in live]
     step, value = _sum_of(d, "Entropy: the probability-weighted surprise", lhs, parts, infinite=False,
                           text_=f"H(p) = sum_i p_i s_i, in {UNIT[base]}"
                                 + (" (the outcomes with p_i = 0 add nothing)." if zeros else "."))
@@ -572,16 +632,62 @@ class SoftmaxRow:
     logp: tuple
 
 
+#: Working precision (decimal digits) of the mpmath evaluation of exponentials and logarithms: well above
+#: the 40 digits (WORKING_DIGITS) the steps carry, so the rounded Floats are those of the exact expressions.
+MP_DPS = 60
+
+
+def _mpf(x):
+    """An exact SymPy number (Rational, or Float) as an mpmath mpf at the current precision."""
+    import mpmath
+
+    if isinstance(x, sp.Rational) or isinstance(x, int):
+        x = sp.Rational(x)
+        return mpmath.mpf(int(x.p)) / int(x.q)
+    return mpmath.mpf(sp.Float(x, MP_DPS)._mpf_)
+
+
+def _to_float(x) -> sp.Float:
+    return sp.Float(x, WORKING_DIGITS)
+
+
+def exp_values(xs: Sequence) -> tuple[tuple, Any]:
+    """(exp(x) for x in xs, their sum) as 40-digit Floats, computed with mpmath; exp(0) stays the exact 1 (and a
+    sum of exact 1s the exact integer). The same values as evaluating SymPy's exp(x) and Add, without its cost."""
+    import mpmath
+
+    with mpmath.workdps(MP_DPS):
+        es = [mpmath.exp(_mpf(x)) for x in xs]
+        total = mpmath.fsum(es)
+    vals = tuple(sp.Integer(1) if x == 0 else _to_float(e) for x, e in zip(xs, es))
+    S = sp.Integer(len(xs)) if all(x == 0 for x in xs) else _to_float(total)
+    return vals, S
+
+
 def softmax_exact(z: Sequence, T=1) -> SoftmaxRow:
+    """The pieces of one softmax row. u, m and the shifted scores are exact; the exponentials and what follows
+    from them are 40-digit Floats computed with mpmath at MP_DPS digits (exact Rationals when every score is
+    the same, so that p = 1/K exactly), which is what evaluating the exact SymPy expressions would give."""
+    import mpmath
+
     u = tuple(sp.Rational(v) / T for v in z) if T != 1 else tuple(z)
     m = max(u)
     shifted = tuple(v - m for v in u)
-    e = tuple(sp.exp(s) for s in shifted)
-    S = sp.Add(*e)
-    p = tuple(x / S for x in e)
-    comp = tuple(sp.Add(*(e[j] for j in range(len(e)) if j != k)) / S for k in range(len(e)))
-    logp = tuple(s - sp.log(S) for s in shifted)
-    return SoftmaxRow(u, m, shifted, e, S, p, comp, logp)
+    K = len(shifted)
+    if all(s == 0 for s in shifted):  # every score equal: p = 1/K exactly
+        one = sp.Integer(1)
+        return SoftmaxRow(u, m, shifted, (one,) * K, sp.Integer(K), (sp.Rational(1, K),) * K,
+                          (sp.Rational(K - 1, K),) * K, (-sp.log(K),) * K)
+    with mpmath.workdps(MP_DPS):
+        es = [mpmath.exp(_mpf(s)) for s in shifted]
+        S = mpmath.fsum(es)
+        p = [x / S for x in es]
+        comp = [mpmath.fsum(es[j] for j in range(K) if j != k) / S for k in range(K)]
+        logS = mpmath.log(S)
+        logp = [_mpf(s) - logS for s in shifted]
+    e = tuple(sp.Integer(1) if s == 0 else _to_float(x) for s, x in zip(shifted, es))
+    return SoftmaxRow(u, m, shifted, e, _to_float(S), tuple(map(_to_float, p)), tuple(map(_to_float, comp)),
+                      tuple(map(_to_float, logp)))
 
 
 class vmax(sp.Function):
@@ -606,8 +712,7 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
     letter = "z"
     if T != 1:
         uv, Tsym = qsym("u", r"\mathbf{u}"), qsym("T", "T")
-        with sp.evaluate(False):
-            expr = zv / Tsym
+        expr = written(_div, zv, Tsym)
         d.compute("Divide the scores by the temperature", uv, expr, {zv: tuple(z), Tsym: T}, value=r.u,
                   text="u = z / T: a temperature T > 1 flattens the distribution, T < 1 sharpens it.")
         zv, letter = uv, "u"
@@ -618,12 +723,10 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
                "above e^709.78, float32 above e^88.72), and the largest term is exactly e^0 = 1, so the sum is at "
                "least 1 and cannot underflow to 0. The result is unchanged.")
     zsyms = [isym(letter, k) for k in range(1, K + 1)]
-    with sp.evaluate(False):
-        mx = vmax(*zsyms) if K <= MAX_SUM_TERMS else vmax(zv)
+    mx = written(vmax, *zsyms) if K <= MAX_SUM_TERMS else written(vmax, zv)
     d.compute("The largest score", m_, mx, dict(zip(zsyms, r.u)) if K <= MAX_SUM_TERMS else {zv: r.u}, value=r.m)
     shift = qsym("s", r"\mathbf{s}")
-    with sp.evaluate(False):
-        expr = zv - m_
+    expr = written(_sub, zv, m_)
     d.compute("Shifted scores", shift, expr, {zv: r.u, m_: r.m}, value=r.shifted,
               text=f"s_i = {letter}_i - m: the largest becomes 0, every other one is negative.")
     evals = tuple(exact_value(x) for x in r.e)
@@ -631,26 +734,22 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
         with d.group("Exponentials of the shifted scores"):
             for k in range(1, K + 1):
                 zk = zsyms[k - 1]
-                with sp.evaluate(False):
-                    expr = sp.exp(zk - m_)
+                expr = written(_exp_sub, zk, m_)
                 d.compute(f"e_{k}", isym("e", k), expr, {zk: r.u[k - 1], m_: r.m}, value=evals[k - 1])
     else:
-        with sp.evaluate(False):
-            expr = sp.exp(shift)
+        expr = written(_exp, shift)
         d.compute("Exponentials of the shifted scores", qsym("e", r"\mathbf{e}"), expr, {shift: r.shifted}, value=evals)
     esyms = [isym("e", k) for k in range(1, K + 1)]
     Ssym = qsym("S", "S")
     S = exact_value(r.S)
     if K <= MAX_SUM_TERMS:
-        with sp.evaluate(False):
-            S_expr = sp.Add(*esyms) if K > 1 else esyms[0]
+        S_expr = written(_add, *esyms)
         d.compute("Their sum", Ssym, S_expr, dict(zip(esyms, evals)), value=S)
     else:
         d.add(Step("compute", "Their sum", text=f"The sum of the {K} exponentials.",
                    value=Math(f"S = {number_latex(S)}", f"S = {number_text(S)}")))
     ev, pv = qsym("e", r"\mathbf{e}"), qsym(qname, r"\mathbf{%s}" % qname)
-    with sp.evaluate(False):
-        expr = ev / Ssym
+    expr = written(_div, ev, Ssym)
     d.compute("Normalise: divide each by the sum", pv, expr, {ev: evals, Ssym: S},
               value=tuple(exact_value(x) for x in r.p), text=f"{qname}_i = e_i / S: positive, and they sum to 1.")
     return r

@@ -146,6 +146,90 @@ class LayerList(Spec):
         return {"type": "text", "accepts": self.describe(), "multiline": True}
 
 
+# ---- formulas printed as a student writes them ---------------------------------------------------------
+#
+# SymPy's own classes print for programmers in plain text: Sum(x_i, (i, 1, m)), Min(c, Max(-c, g)) (with
+# the arguments re-sorted) and Abs(g_i). These subclasses print "sum_i x_i", "min(max(g, -c), c)" and
+# "|g_i|" (their LaTeX is SymPy's, or \min, \max written out). With numbers for arguments fmin, fmax and
+# absval evaluate as Min, Max and Abs, so Derivation.compute can evaluate them too.
+
+import sympy as _sp
+from sympy.printing.precedence import PRECEDENCE as _PRECEDENCE
+
+
+class Sigma(_sp.Sum):
+    """A sum over one index, printed `sum_i f` in plain text, in parentheses inside a product ((sum_i x_i)/m).
+    Build it with evaluation on (under evaluate(False) SymPy's Sum prints a spurious factor 1)."""
+
+    precedence = _PRECEDENCE["Add"]
+
+    def _sympystr(self, printer):
+        (i, _a, _b), = self.limits
+        return "sum_%s %s" % (printer._print(i), printer.parenthesize(self.function, _PRECEDENCE["Mul"]))
+
+
+class _Written(_sp.Function):
+    """A function printed as written, arguments in the given order (SymPy's Min and Max sort theirs)."""
+
+    _name = ""
+
+    def _latex(self, printer, exp=None):
+        tex = r"\%s\left(%s\right)" % (self._name, ", ".join(printer._print(a) for a in self.args))
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _sympystr(self, printer):
+        return "%s(%s)" % (self._name, ", ".join(printer._print(a) for a in self.args))
+
+
+class fmin(_Written):
+    _name = "min"
+
+    @classmethod
+    def eval(cls, *args):
+        if all(a.is_number for a in args):
+            return _sp.Min(*args)
+        return None
+
+
+class fmax(_Written):
+    _name = "max"
+
+    @classmethod
+    def eval(cls, *args):
+        if all(a.is_number for a in args):
+            return _sp.Max(*args)
+        return None
+
+
+class absval(_sp.Function):
+    """|x|, printed |x| in plain text as well as in LaTeX."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return abs(x)
+        return None
+
+    def _latex(self, printer, exp=None):
+        tex = r"\left|%s\right|" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _sympystr(self, printer):
+        return "|%s|" % printer._print(self.args[0])
+
+
+class maxover(_sp.Function):
+    """max_i f(i): the largest of the terms, printed max_i |g_i| (LaTeX \\max_{i})."""
+
+    def _latex(self, printer, exp=None):
+        f, i = self.args
+        return r"\max_{%s} %s" % (printer._print(i), printer._print(f))
+
+    def _sympystr(self, printer):
+        f, i = self.args
+        return "max_%s %s" % (printer._print(i), printer._print(f))
+
+
 # ---- SVG --------------------------------------------------------------------------------------------
 
 _COLOURS = ("#1f5fbf", "#c0392b", "#2e8b57", "#8e44ad")

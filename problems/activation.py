@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import array_answers, head, svg_plot
+from problems._layers import array_answers, fmax, head, svg_plot
 from solver.conventions import Convention
 from solver.functions import sigmoid
 from solver.numbers import Precision
 from solver.params import Choice, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, number_text, sym, text
+from solver.symbolic import Derivation, evaluate, finish, make_answer, number_text, sym, text
 
 TITLE = "Activation functions: values, derivatives and plots"
 TOPIC = "layers"
@@ -43,7 +43,7 @@ x = sym("x")
 a = sym("alpha", r"\alpha")
 b = sym("beta", r"\beta")
 lam = sym("lambda", r"\lambda")
-f_s, df_s = sym("f(x)"), sym("f'(x)")
+f_s, df_s = sym("f(x)"), sym("f'(x)", r"f^{\prime}(x)")
 SELU_LAMBDA = sp.Float("1.0507009873554804934193349852946", 40)
 SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 40)
 GELU_C = sym("0.044715")          # constants as named symbols, so formulas print them as decimals
@@ -95,6 +95,41 @@ EXPRS: dict[str, sp.Expr] = {
     "softplus": sp.log(1 + sp.exp(x)),
     "step": sp.Piecewise((1, x > 0), (0, True)),
 }
+class Cases(sp.Piecewise):
+    """A Piecewise printed as a student writes it: "(x if x > 0; alpha*x otherwise)" in plain text (SymPy prints
+    Piecewise((x, x > 0), (alpha*x, True))), and as SymPy's cases environment in LaTeX. Display only."""
+
+    def _sympystr(self, printer):
+        return "(" + "; ".join(f"{printer._print(e)} " + ("otherwise" if c is sp.true else f"if {printer._print(c)}")
+                               for e, c in self.args) + ")"
+
+    def _latex(self, printer, exp=None):
+        tex = printer._print_Piecewise(self)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+
+def as_cases(expr: sp.Expr) -> sp.Expr:
+    """`expr` for display: each Piecewise as Cases, written after the other factors (lambda (...), not (...) lambda)."""
+    pws = expr.atoms(sp.Piecewise)
+    if not pws:
+        return expr
+    out = expr.xreplace({pw: Cases(*pw.args) for pw in pws})
+    if isinstance(out, sp.Mul):
+        rest = [f for f in out.args if not isinstance(f, sp.Piecewise)]
+        last = [f for f in out.args if isinstance(f, sp.Piecewise)]
+        out = sp.Mul(*rest, *last, evaluate=False)
+    return out
+
+
+with sp.evaluate(False):  # the piecewise functions as written (the values come from EXPRS)
+    _NEG_ELU = a * (sp.exp(x) - 1)
+    SHOWN: dict[str, sp.Expr] = {
+        "leaky_relu": Cases((x, x > 0), (a * x, True)),
+        "prelu": Cases((x, x > 0), (a * x, True)),
+        "elu": Cases((x, x > 0), (_NEG_ELU, True)),
+        "selu": lam * Cases((x, x > 0), (_NEG_ELU, True)),
+    }
+
 #: f'(x) derived once at import (d/dx, SymPy); the Piecewise conditions put each kink on torch's side.
 DERIVS: dict[str, sp.Expr] = {k: sp.diff(e, x) for k, e in EXPRS.items()}
 DERIVS["step"] = sp.Integer(0)  # 0 wherever it exists (SymPy's Piecewise diff says the same away from 0)
@@ -224,12 +259,66 @@ def _piecewise(expr):
 
 
 def _branch(pw: sp.Piecewise, x0) -> str:
+    """The condition of the piece that holds at x0, written out ("x <= 0" rather than "otherwise")."""
+    earlier = []
     for e, cond in pw.args:
         if cond is sp.true:
-            return "otherwise"
+            return _interval_text(sp.And(*[sp.Not(c) for c in earlier]).as_set()) if earlier else "all x"
         if bool(cond.subs(x, x0)):
-            return text(cond)
+            return _interval_text(sp.And(cond, *[sp.Not(c) for c in earlier]).as_set()) if earlier else text(cond)
+        earlier.append(cond)
     return ""  # pragma: no cover
+
+
+def _interval_text(s) -> str:
+    if isinstance(s, sp.Interval):
+        lo = "" if s.start is sp.S.NegativeInfinity else f"{number_text(s.start)} {'<' if s.left_open else '<='} "
+        hi = "" if s.end is sp.oo else f" {'<' if s.right_open else '<='} {number_text(s.end)}"
+        if lo and not hi:
+            return f"x {'>' if s.left_open else '>='} {number_text(s.start)}"
+        return f"{lo}x{hi}"
+    return text(s)  # pragma: no cover
+
+
+#: Points worked one by one (the piece, f and f' with the numbers substituted); the table has them all.
+MAX_POINT_STEPS = 6
+
+
+def _active(expr: sp.Expr, x0) -> sp.Expr:
+    """The formula of the piece of `expr` that holds at x0, as written (the other factors, e.g. SELU's lambda,
+    kept in front)."""
+    pw = _piecewise(expr)
+    if pw is None:
+        return expr
+    for e, cond in pw.args:
+        if cond is sp.true or bool(cond.subs(x, x0)):
+            if expr is pw:
+                return e
+            rest = [f for f in expr.args if f is not pw]
+            if e == 0:
+                return sp.Integer(0)
+            if e == 1:  # lambda, not lambda*1
+                return sp.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+            return sp.Mul(*rest, *(e.args if isinstance(e, sp.Mul) else (e,)), evaluate=False)
+    return expr  # pragma: no cover
+
+
+def _piece_steps(d: Derivation, expr, dexpr, xs, pv, vals, ders, kinks: dict, rule: str) -> None:
+    """f(x0) and f'(x0) at each point from the piece that holds there: formula -> numbers -> value (at a kink,
+    the derivative the convention picks, with both one-sided values)."""
+    pw, dpw = _piecewise(expr), _piecewise(dexpr)
+    for x0, v, dv in zip(xs, vals, ders):
+        with d.group(f"At x = {number_text(x0)}: the piece for {_branch(pw, x0)}"):
+            d.compute("Value", f_s, _active(expr, x0), {x: x0, **pv}, value=v)
+            if x0 in kinks:
+                _, lv, rv, cv = kinks[x0]
+                d.note("Derivative at a kink", f"x = {number_text(x0)} is a kink: the slope just left of it is "
+                                               f"{number_text(lv)} and just right of it {number_text(rv)}; the {rule} "
+                                               f"convention gives f'({number_text(x0)}) = {number_text(cv)}.")
+            elif dpw is None:
+                d.compute("Derivative", df_s, dexpr, {x: x0, **pv}, value=dv)
+            else:
+                d.compute("Derivative", df_s, _active(dexpr, x0), {x: x0, **pv}, value=dv)
 
 
 def _maxout_slopes(pieces, x0):
@@ -251,25 +340,24 @@ def solve(p, conv) -> Derivation:
     if shown:
         d.given("Parameters", text=", ".join(f"{text(k)} = {number_text(v)}" for k, v in shown.items()) +
                 (" (SELU's fixed constants)" if fn == "selu" else ""))
-    d.formula(f"The {DISPLAY[fn]} function", f_s, expr)
-    how = "Term by term (chain and product rules); for a piecewise function, piece by piece."
+    d.formula(f"The {DISPLAY[fn]} function", f_s, SHOWN.get(fn) or as_cases(expr))
+    pw = _piecewise(expr)
+    how = ("Piece by piece: each piece is differentiated on its own interval." if pw is not None
+           else "With the chain and product rules.")
     ident, why = IDENTITIES.get(fn, (None, ""))
     if ident is not None and ident == dexpr:
-        d.formula("Differentiate with respect to x", df_s, dexpr, text=how + " " + why)
+        d.formula("Differentiate with respect to x", df_s, as_cases(dexpr), text=how + " " + why)
     else:
-        d.formula("Differentiate with respect to x", df_s, dexpr, text=how)
+        d.formula("Differentiate with respect to x", df_s, as_cases(dexpr), text=how)
         if ident is not None:
             d.formula("Simplify", df_s, ident, text=why)
     _remarks(d, fn, xs)
-    pw = _piecewise(expr)
     if pw is None:
         vals = d.compute("Values", f_s, expr, {x: xs, **pv}, precision=Precision(dp=4))
         ders = list(d.compute("Derivatives", df_s, dexpr, {x: xs, **pv}, precision=Precision(dp=4)))
     else:
         vals = [evaluate(expr, {x: x0, **pv}) for x0 in xs]
         ders = [evaluate(dexpr, {x: x0, **pv}) if dexpr.free_symbols else sp.Integer(0) for x0 in xs]
-        d.table("Values and derivatives, piece by piece", ["x", "piece", "f(x)", "f'(x)"],
-                [(number_text(x0), _branch(pw, x0), number_text(v), number_text(dv)) for x0, v, dv in zip(xs, vals, ders)])
     kinks = []
     if _piecewise(dexpr) is not None:
         for i, x0 in enumerate(xs):
@@ -279,6 +367,12 @@ def solve(p, conv) -> Derivation:
                 chosen = {"left": left, "right": right}.get(conv["kink"], ders[i])
                 kinks.append((x0, left, right, chosen))
                 ders[i] = chosen
+    if pw is not None:  # after the kinks, so that the steps and the table show the convention's derivative
+        if len(xs) <= MAX_POINT_STEPS:
+            _piece_steps(d, SHOWN.get(fn) or as_cases(expr), as_cases(dexpr), xs, pv, vals, ders,
+                         {k[0]: k for k in kinks}, conv["kink"])
+        d.table("Values and derivatives, piece by piece", ["x", "piece", "f(x)", "f'(x)"],
+                [(number_text(x0), _branch(pw, x0), number_text(v), number_text(dv)) for x0, v, dv in zip(xs, vals, ders)])
     if fn == "step" and any(v == 0 for v in xs):
         d.note("The step at 0", "The step function jumps at 0, so it has no derivative there; 0 (its value on both "
                                 "sides) is reported, as training with it would use.")
@@ -335,7 +429,7 @@ def _remarks(d: Derivation, fn: str, xs) -> None:
 def _solve_maxout(d: Derivation, p, conv, xs) -> Derivation:
     pieces = [tuple(r) for r in as_exact(p["pieces"])]
     d.given("Pieces", text=", ".join(_piece_text(w_, b_) for w_, b_ in pieces))
-    expr = sp.Max(*[w_ * x + b_ for w_, b_ in pieces], evaluate=False)
+    expr = fmax(*[w_ * x + b_ for w_, b_ in pieces], evaluate=False)
     d.formula("Maxout", f_s, expr, text="The output is the largest of the linear pieces.")
     d.formula("Derivative", df_s, sym("w_k", "w_{k}"),
               text="f'(x) is the slope w_k of the piece that is largest at x (at a tie the convention decides).")

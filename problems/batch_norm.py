@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import LIST_LIMIT, head
+from problems._layers import LIST_LIMIT, Sigma, head
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver.numbers import Precision
 from solver.params import InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import (Derivation, equation, evaluate, latex, make_answer, number_latex, number_text, sym)
+from solver.symbolic import Derivation, equation, latex, make_answer, number_latex, number_text, sym
 
 TITLE = "Batch normalisation: forward, running averages and backward"
 TOPIC = "layers"
@@ -42,25 +42,30 @@ x, m, mu, var, eps, x_hat, gamma, beta, y = (sym("x"), sym("m"), sym("mu", r"\mu
 i_ = sym("i")
 x_i, dy, dy_i = sym("x_i", "x_{i}"), sym("dy", r"\frac{\partial L}{\partial y}"), sym("dy_i", r"\frac{\partial L}{\partial y_{i}}")
 xh_i = sym("x_hat_i", r"\hat{x}_{i}")
-mom, run, batch = sym("momentum", r"\mathrm{momentum}"), sym("running", r"\mathrm{running}"), sym("batch", r"\mathrm{batch}")
-s_dy, s_dyx = sym("sum_dy", r"\sum_{i} \frac{\partial L}{\partial y_{i}}"), \
-    sym("sum_dy_x_hat", r"\sum_{i} \frac{\partial L}{\partial y_{i}} \hat{x}_{i}")
+# (a thin space \, before running and batch: LaTeX would run "momentum batch" together into one word)
+mom, run, batch = sym("momentum", r"\mathrm{momentum}"), sym("running", r"\,\mathrm{running}"), sym("batch", r"\,\mathrm{batch}")
 dgamma, dbeta, dx = sym("dL/dgamma", r"\frac{\partial L}{\partial \gamma}"), sym("dL/dbeta", r"\frac{\partial L}{\partial \beta}"), \
     sym("dL/dx", r"\frac{\partial L}{\partial x}")
-_SUM_X, _SUM_SQ = sp.Sum(x_i, (i_, 1, m)), sp.Sum((x_i - mu) ** 2, (i_, 1, m))
-_SUM_DY, _SUM_DYX = sp.Sum(dy_i, (i_, 1, m)), sp.Sum(dy_i * xh_i, (i_, 1, m))
+r_mean, r_var = sym("running_mean", r"\mathrm{running\_mean}"), sym("running_var", r"\mathrm{running\_var}")
+_HALF = sp.Rational(-1, 2)
+with sp.evaluate(False):
+    _DEV2 = (x_i - mu) ** 2
+# (the sums themselves are built with evaluation on: under evaluate(False) SymPy's Sum prints a factor 1)
+_SUM_X, _SUM_SQ = Sigma(x_i, (i_, 1, m)), Sigma(_DEV2, (i_, 1, m))
+_SUM_DY, _SUM_DYX = Sigma(dy_i, (i_, 1, m)), Sigma(dy_i * xh_i, (i_, 1, m))
 with sp.evaluate(False):
     MEAN = _SUM_X / m                                                    # notes 001
     VAR = _SUM_SQ / m                                                    # biased: 1/m
-    XHAT = (x - mu) / sp.sqrt(var + eps)                                 # eps inside the root
+    # (1/sqrt written as the power -1/2: an unevaluated division by sqrt prints "/(sqrt(...))" in plain text)
+    XHAT = (x - mu) * sp.Pow(var + eps, _HALF)                           # eps inside the root
     Y = gamma * x_hat + beta
     RUN_TORCH = (1 - mom) * run + mom * batch
     RUN_KERAS = mom * run + (1 - mom) * batch
     UNBIASED = m / (m - 1) * var
     DBETA = _SUM_DY
     DGAMMA = _SUM_DYX
-    DX = gamma / (m * sp.sqrt(var + eps)) * (m * dy - s_dy - x_hat * s_dyx)
-    Y_TEST = gamma * (x - mu) / sp.sqrt(var + eps) + beta
+    DX = sp.Mul(gamma, sp.Pow(m, -1), sp.Pow(var + eps, _HALF)) * sp.Add(m * dy, -dbeta, -(x_hat * dgamma))
+    Y_TEST = gamma * (x - r_mean) * sp.Pow(r_var + eps, _HALF) + beta   # the running averages at test time
     Y_VAR = gamma ** 2 * var / (var + eps)
 
 MOMENTUM_FORM = Convention(
@@ -189,7 +194,7 @@ def solve(p, conv) -> Derivation:
     e, mo = p["eps"], p["momentum"]
     run_rule = RUN_TORCH if conv["momentum_form"] == "torch" else RUN_KERAS
 
-    d.given("Mini-batch", text=f"m = {mrows} examples, {n} feature(s); each feature is normalised separately "
+    d.given("Mini-batch", text=f"m = {mrows} examples, {n} feature{'s' if n > 1 else ''}; each feature is normalised separately "
                                "(notes 001: 'applied separately to each neuron').")
     d.formula("Batch mean", mu, MEAN)
     d.formula("Batch variance (1/m)", var, VAR, text="The biased variance: divide by m, not m - 1.")
@@ -201,8 +206,10 @@ def solve(p, conv) -> Derivation:
         d.formula("Backward: dL/dbeta", dbeta, DBETA)
         d.formula("Backward: dL/dgamma", dgamma, DGAMMA)
         d.formula("Backward: dL/dx", dx, DX, text="The mean and the variance depend on every x_i, which gives the two "
-                                                  "correction sums (the extra term through dsigma^2/dmu vanishes, "
-                                                  "since the deviations from the mean sum to 0).")
+                                                  "correction terms; their sums are dL/dbeta = sum_i dL/dy_i and "
+                                                  "dL/dgamma = sum_i dL/dy_i x_hat_i from above (the extra term "
+                                                  "through dsigma^2/dmu vanishes, since the deviations from the mean "
+                                                  "sum to 0).")
 
     res = {k: [] for k in ("mu", "var", "xhat", "y", "rm", "rv", "dg", "db", "dx", "ymean", "yvar", "ytest")}
     for j in range(n):
@@ -239,16 +246,19 @@ def solve(p, conv) -> Derivation:
                 dg = sum(prods, sp.Float(0, 40))
                 _sum_step(d, "dL/dgamma", dgamma, DGAMMA,
                           [f"{_par(a, 6)}*{_par(c, 6)}" for a, c in zip(dys, xh)], dg)
-                dxj = d.compute("dL/dx", dx, DX, {gamma: g, m: mrows, var: var_j, eps: e, dy: dys, s_dy: db,
-                                                  x_hat: xh, s_dyx: dg})
+                dxj = d.compute("dL/dx", dx, DX, {gamma: g, m: mrows, var: var_j, eps: e, dy: dys, dbeta: db,
+                                                  x_hat: xh, dgamma: dg})
                 res["db"].append(db)
                 res["dg"].append(dg)
                 res["dx"].append(dxj)
             if p["x_test"] is not None:
                 xt = tuple(r[j] for r in as_exact(p["x_test"]))
+                one_row = len(xt) == 1  # a single test input is substituted as a number, not a 1-vector
                 yt = d.compute("Test-time outputs (running averages)", sym("y_test"), Y_TEST,
-                               {gamma: g, x: xt, mu: rm, var: rv, eps: e, beta: b})
-                res["ytest"].append(yt)
+                               {gamma: g, x: xt[0] if one_row else xt, r_mean: rm, r_var: rv, eps: e, beta: b},
+                               text="At test time the batch statistics are replaced by the running averages just "
+                                    "computed, so each test input is normalised on its own.")
+                res["ytest"].append((yt,) if one_row else yt)
 
     def T(cols_):  # per-feature columns -> rows
         return [list(r) for r in zip(*cols_)]

@@ -154,8 +154,7 @@ def solve(v, conv) -> Derivation:
             losses.append(value)
             if show:
                 yk, pk = I.isym("y", k), I.isym("p", k)
-                with sp.evaluate(False):
-                    expr = LOSS[base].xreplace({y: yk, p: pk})
+                expr = I.replaced(LOSS[base], {y: yk, p: pk})
                 txt = _loss_note(yv, pv, value)
                 d.compute(f"Sample {k}" if n > 1 else "The loss", I.isym("L", k), expr, {yk: yv, pk: pv}, value=value,
                           text=txt)
@@ -206,15 +205,13 @@ def _total_mean(d: Derivation, losses, base):
     Lt, Lm, N = sym("total L", r"L_{\text{total}}"), sym("mean L", r"\overline{L}"), sym("N")
     syms = [I.isym("L", k) for k in range(1, n + 1)]
     if n <= I.MAX_SUM_TERMS:
-        with sp.evaluate(False):
-            expr = sp.Add(*syms)
+        expr = I.written(I._add, *syms)
         d.compute("Total loss", Lt, expr, dict(zip(syms, losses)), value=total)
     else:
         d.add(Step("compute", "Total loss", text=f"The sum of the {n} losses.",
                    value=Math(f"{latex(Lt)} = {number_latex(total)}", f"total L = {number_text(total)}")))
     I.attach(d, I.answer("total", total, base))
-    with sp.evaluate(False):
-        mexpr = Lt / N
+    mexpr = I.written(I._div, Lt, N)
     d.compute("Mean loss (the reported BCE)", Lm, mexpr, {Lt: total, N: sp.Integer(n)}, value=mean,
               text="torch's reduction='mean' and Keras report this mean." + (" It is infinite: a loss is infinite." if inf else ""))
     I.attach(d, I.answer("bce", mean, base))
@@ -233,8 +230,7 @@ def _grad_p(d: Derivation, ys, ps, base):
         with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
             for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
                 yk, pk = I.isym("y", k), I.isym("p", k)
-                with sp.evaluate(False):
-                    expr = GRAD_P[base].xreplace({y: yk, p: pk})
+                expr = I.replaced(GRAD_P[base], {y: yk, p: pk})
                 txt = ""
                 if I.is_inf(g):
                     txt = "Infinite: p sits at 0 or 1 against the target, where the log has a vertical asymptote."
@@ -256,7 +252,9 @@ def _grad_z(d: Derivation, ys, ps, zs, base):
                    text_="Chain rule: dL/dz = dL/dp * dp/dz = ((1 - y)/(1 - p) - y/p) * p (1 - p) = p - y"
                          + (f" (divided by ln {base})" if base != "e" else "")
                          + ". The sigmoid's derivative p (1 - p) cancels the denominators, so the gradient never blows up "
-                           "(notes 001: sigma(z) - 1 for y = 1, WE-bce-1).")
+                           "(notes 001: sigma(z) - 1 for y = 1, WE-bce-1). The same passage of the notes gives the MSE "
+                           "derivative as -2(y - sigma) sigma (1 - sigma): with their MSE = 1/2 sum (y - sigma)^2 the "
+                           "factor 2 should not be there (WE-bce-1).")
     grads = []
     for yv, zv in zip(ys, zs):
         s_pos, s_neg = 1 / (1 + sp.exp(-zv)), 1 / (1 + sp.exp(zv))
@@ -265,8 +263,7 @@ def _grad_z(d: Derivation, ys, ps, zs, base):
         with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
             for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
                 yk, pk = I.isym("y", k), I.isym("p", k)
-                with sp.evaluate(False):
-                    expr = GRAD_Z[base].xreplace({y: yk, p: pk})
+                expr = I.replaced(GRAD_Z[base], {y: yk, p: pk})
                 lhs = I.qsym(f"dL_{k}/dz_{k}", r"\frac{\partial L_{%d}}{\partial z_{%d}}" % (k, k))
                 d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs,
                           expr, {yk: yv, pk: pv}, value=g)

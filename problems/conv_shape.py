@@ -30,7 +30,7 @@ from solver.numbers import Precision, Tolerance
 from solver.params import Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, make_answer, sym
+from solver.symbolic import Derivation, make_answer, number_text, sym
 
 TITLE = "Convolution and pooling shapes, parameters and connections"
 TOPIC = "layers"
@@ -215,8 +215,10 @@ def solve(p, conv) -> Derivation:
                value=Math(r"%d \times %d \times %d" % (wo, ho, depth), f"{wo} x {ho} x {depth}"))
     nvals = d.compute("Values in the output volume", n_out, N_OUT, {W_out: wo, H_out: ho, K: depth},
                       answer="output_values")
+    mem = nvals * p["bytes"]
     d.compute(f"Activation memory at {p['bytes']} bytes per value", mem_s, MEMORY, {n_out: nvals, bytes_s: p["bytes"]},
-              answer="activation_bytes")
+              answer="activation_bytes", text=f"In bytes: {int(mem):,} bytes = {number_text(sp.Rational(int(mem), 1000))} kB "
+                                             f"(1 kB = 1000 bytes) for one input.")
     if pool:
         d.note("Parameters", "A pooling layer takes the max (or average) of each window: it has no parameters.")
         d.conclude("Parameters", answers=(make_answer("params", sp.Integer(0)),))
@@ -251,7 +253,10 @@ def _fc_compare(d: Derivation, w: int, h: int, dep: int, units: int, conv_params
             ratio = sp.Rational(int(fcp), int(conv_params))
             d.compute("How many times more parameters the fully connected layer needs", sym("ratio"),
                       fc_s / params_s, {fc_s: fcp, params_s: conv_params}, answer="param_ratio",
-                      precision=Precision(sig=4), value=ratio)
+                      precision=Precision(sig=4), value=ratio,
+                      text=f"About {number_text(sp.Float(ratio, 40), 4)} times: the convolution shares each filter over "
+                           "every position of the input." if not ratio.is_Integer else
+                           "The convolution shares each filter over every position of the input.")
 
 
 # ---- a network -----------------------------------------------------------------------------------

@@ -207,8 +207,7 @@ def _total_and_mean(d: Derivation, losses, base):
     inf = any(I.is_inf(v) for v in losses)
     syms = [I.isym("L", k) for k in range(1, n + 1)]
     if n <= I.MAX_SUM_TERMS:
-        with sp.evaluate(False):
-            expr = sp.Add(*syms)
+        expr = I.written(I._add, *syms)
         total = d.compute("Total loss", Lt, expr, dict(zip(syms, losses)), value=sp.oo if inf else None,
                           text="Add the per-sample losses (full precision: round only at the end).")
     else:
@@ -217,8 +216,7 @@ def _total_and_mean(d: Derivation, losses, base):
                    value=Math(f"{latex(Lt)} = {number_latex(total)}", f"total L = {number_text(total)}")))
     I.attach(d, I.answer("total", total, base))
     Nsym = sym("N")
-    with sp.evaluate(False):
-        mexpr = Lt / Nsym
+    mexpr = I.written(I._div, Lt, Nsym)
     mean = d.compute("Mean loss", Lm, mexpr, {Lt: total, Nsym: sp.Integer(n)}, value=sp.oo if inf else None,
                      text=f"The mean over the N = {n} samples (what torch's reduction='mean' returns).")
     I.attach(d, I.answer("mean", mean, base))
@@ -334,17 +332,24 @@ def _smooth(d: Derivation, P, eps_v, form: str):
     return tuple(out)
 
 
+def _identity_exprs(base: str, ks: tuple):
+    """H(p) = -sum p_k log p_k and KL(p || q) = sum p_k log(p_k / q_k) over the outcomes ks, as written (built
+    under evaluate(False) by I.written, once per base and outcomes)."""
+    hp_expr = -sp.Add(*[I.isym("p", k) * I.LOG(I.isym("p", k), base) for k in ks]) if len(ks) > 1 else \
+        -(I.isym("p", ks[0]) * I.LOG(I.isym("p", ks[0]), base))
+    kl_parts = [I.isym("p", k) * I.LOG(I.isym("p", k) / I.isym("q", k), base) for k in ks]
+    kl_expr = sp.Add(*kl_parts) if len(kl_parts) > 1 else kl_parts[0]
+    return hp_expr, kl_expr
+
+
 def _identity(d: Derivation, p, q, h, base, *, answers: bool, logq=None) -> None:
     """H(p, q) = H(p) + KL(p || q), each written out with the numbers."""
     live = [(k, a, b) for k, (a, b) in enumerate(zip(p, q), 1) if a != 0]
     with d.group("Check: H(p, q) = H(p) + KL(p || q)",
                  text="Cross-entropy = the entropy of the target + the divergence of the prediction from it. "
-                      "Minimising H(p, q) over q is minimising KL(p || q), since H(p) does not depend on q."):
-        with sp.evaluate(False):
-            hp_expr = -sp.Add(*[I.isym("p", k) * I.LOG(I.isym("p", k), base) for k, _, _ in live]) if len(live) > 1 else \
-                -(I.isym("p", live[0][0]) * I.LOG(I.isym("p", live[0][0]), base))
-            kl_parts = [I.isym("p", k) * I.LOG(I.isym("p", k) / I.isym("q", k), base) for k, _, _ in live]
-            kl_expr = sp.Add(*kl_parts) if len(kl_parts) > 1 else kl_parts[0]
+                      "Minimising H(p, q) over q is minimising KL(p || q), since H(p) does not depend on q "
+                      "(notes 003, WE-cross-entropy-2)."):
+        hp_expr, kl_expr = I.written(_identity_exprs, base, tuple(k for k, _, _ in live))
         vals_p = {I.isym("p", k): a for k, a, _ in live}
         vals_pq = {**vals_p, **{I.isym("q", k): b for k, _, b in live}}
         hp = d.compute("Entropy of the target", HP, hp_expr, vals_p,

@@ -93,7 +93,8 @@ def use_numeric(p) -> bool:
 
 
 def statement(p) -> str:
-    parts = [f"Dropout is applied with p = {number_text(p['p'])}. With what probability is a given weight (between two "
+    parts = [f"Dropout is applied with p = {number_text(p['p'])} (the probability of keeping a unit, or of dropping it: "
+             f"see the p_meaning convention). With what probability is a given weight (between two "
              f"units that are each dropped independently) updated in one iteration, and how many updates does it get "
              f"in {p['iterations']} iterations?"]
     if p["units"] is not None:

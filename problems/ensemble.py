@@ -16,13 +16,10 @@ coefficient rho (then C = rho V).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision
 from solver.params import Int, Param, Real
 from solver.registry import Example
 from solver.symbolic import Derivation, make_answer, number_text, sym
@@ -89,8 +86,8 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     return (f"An ensemble averages the predictions of k = {p['k']} models whose errors each have variance "
-            f"V = {number_text(p['V'])} and pairwise covariance (or correlation, see the convention) "
-            f"C = {number_text(p['C'])}. What is the expected squared error of the average, and how does it compare "
+            f"V = {number_text(p['V'])} and the errors of any two models have covariance C = {number_text(p['C'])} "
+            f"(a correlation coefficient instead under the c_is=correlation convention). What is the expected squared error of the average, and how does it compare "
             f"with independent (C = 0) and perfectly correlated (C = V) errors? A bootstrap sample draws n = {p['n']} "
             f"items with replacement from {p['n']}: what fraction of the items is never drawn, and what is its limit?")
 
@@ -134,8 +131,10 @@ def solve(p, conv) -> Derivation:
                        value=_left_out(n_),
                        text="Each of the n draws misses it with probability 1 - 1/n, independently.")
         d.compute("Expected fraction of distinct items in the sample", sym("distinct"), DISTINCT, {p_out: po},
-                  answer="distinct_fraction", text="So the same fraction, 1 - distinct, of the n draws are repeats.")
-        d.compute("Limit as n grows", p_out, LIMIT, {}, answer="limit")
+                  answer="distinct_fraction", text="The items drawn at least once; the other draws, the same fraction 1 - distinct = P_out of the n "
+                       "draws, repeat an item already drawn.")
+        d.compute("Limit as n grows", p_out, LIMIT, {}, answer="limit",
+                  text=f"(1 - 1/n)^n -> e^(-1) as n -> infinity; for n = {n_} it is already {number_text(po)}.")
         d.note("Notes 000 (WE-bagging-1)", "'Nearly 36% of training samples are duplicates': the exact limit is "
                                            "1/e = 36.79%, whether read as the share of repeated draws or of left-out items.")
     return d

@@ -74,7 +74,7 @@ def solve(p, conv) -> Derivation:
                          "their table uses log(1/p), WE-entropy-1).")
     if len(rows) == 1:
         d.given("The distribution", rows[0], lhs=sym("p"))
-        h = I.entropy_row(d, rows[0], base, lhs=H, answer_name="entropy")
+        h = I.entropy_row(d, rows[0], base, lhs=H, answer_name="entropy", surprise_answer="surprise")
         _bounds(d, h, K, base)
         I.convert_units(d, h, base, "H", "H")
         return d
@@ -99,8 +99,7 @@ def _mean(d: Derivation, values, lhs, title, name, base):
     n = len(values)
     if n <= I.MAX_SUM_TERMS and not any(I.is_inf(v) for v in values):
         syms = [I.isym("H", r) for r in range(1, n + 1)]
-        with sp.evaluate(False):
-            expr = sp.Add(*syms) / sp.Integer(n)
+        expr = I.written(I._mean_of, *syms)
         value = d.compute(title, lhs, expr, dict(zip(syms, values)), text=f"The average over the {n} rows.")
     else:
         value = sp.oo if any(I.is_inf(v) for v in values) else I.exact_value(sp.Add(*values) / n)
@@ -119,6 +118,8 @@ def _bounds(d: Derivation, h, K: int, base: str) -> None:
     at_top = h == top or abs(h - top) < sp.Float("1e-30")
     where = ("the maximum, reached because every outcome is equally likely" if at_top
              else "0 only for a certain outcome, the maximum only for equally likely outcomes")
+    if at_top and K == 2 and base == "2":
+        where += "; notes 004: a fair coin has 1 bit, the most uncertain coin, WE-entropy-2"
     unit = I.UNIT[base][:-1] if top == 1 else I.UNIT[base]
     log_tex = r"\ln %d" % K if base == "e" else r"\log_{%s} %d" % (base, K)
     log_txt = f"ln({K})" if base == "e" else f"log{base}({K})"
@@ -136,7 +137,10 @@ def solve_numeric(p, conv) -> Derivation:
     d.note("Numeric path", f"{P.shape[0]} distribution{'s' if P.shape[0] > 1 else ''} of {P.shape[1]} outcomes in float64: "
            f"H = -sum p ln p / ln b with 0 ln 0 = 0, in {I.UNIT[base]}.")
     if P.shape[0] == 1:
-        d.conclude("Entropy", answers=(I.answer("entropy", float(h[0]), base),))
+        with np.errstate(divide="ignore"):
+            s = -np.log(P[0]) / I.np_ln_base(base)  # the surprise of each outcome (inf for p_i = 0)
+        d.conclude("Surprise of each outcome and entropy",
+                   answers=(I.answer("surprise", s, base), I.answer("entropy", float(h[0]), base)))
     else:
         d.conclude("Entropy of each row and their mean",
                    answers=(I.answer("entropy", h, base), I.answer("mean", float(h.mean()), base)))

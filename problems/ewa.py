@@ -22,6 +22,7 @@ the correction uses 1 - beta^(t0 + t)).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,18 @@ with sp.evaluate(False):  # keep the order the notes write
 
 CONVENTIONS = (BIAS_CORRECTION,)
 
+
+@lru_cache(maxsize=256)
+def _step_rules(i: int, continued: bool):
+    """The two rules of step i written with its own indices (v_3 = beta v_2 + (1 - beta) theta_3), built once per
+    step: (v_i, v_(i-1), theta_i, the average, v_hat_i, the correction)."""
+    vi, vp, th = sym(f"v_{i}", "v_{%d}" % i), sym(f"v_{i - 1}", "v_{%d}" % (i - 1)), sym(f"theta_{i}", r"\theta_{%d}" % i)
+    hi = sym(f"v_hat_{i}", r"\hat{v}_{%d}" % i)
+    with sp.evaluate(False):
+        avg = EWA.xreplace({v_prev: vp, theta_t: th})
+        corr = (CORRECT_T0 if continued else CORRECT).xreplace({v: vi, t: sp.Integer(i)})
+    return vi, vp, th, avg, hi, corr
+
 PARAMS = (
     Param("theta", Vector(), required=True, label="Sequence theta_1, ..., theta_n",
           help="the values averaged, in order, e.g. 1 2 3 (gradients for momentum; squared gradients for RMSProp)"),
@@ -87,10 +100,12 @@ def statement(p) -> str:
     th = p["theta"]
     shown = ", ".join(number_text(x) for x in as_exact(th[:12])) + (", ..." if len(th) > 12 else "")
     start = (f"starting from v_0 = {number_text(p['v0'])}" if not p["t0"] else
-             f"continuing from v_{p['t0']} = {number_text(p['v0'])} after {p['t0']} earlier values")
+             f"continuing from v_0 = {number_text(p['v0'])}, an average that has already absorbed {p['t0']} earlier "
+             "values")
+    hat = "v_hat_t = v_t / (1 - beta^t)" if not p["t0"] else f"v_hat_t = v_t / (1 - beta^(t0 + t)) with t0 = {p['t0']}"
     return (f"The exponentially weighted average v_t = beta v_(t-1) + (1 - beta) theta_t with beta = {number_text(p['beta'])}, "
             f"{start}, runs over the {len(th)} values theta = ({shown}). Compute v_1, ..., v_{len(th)} and their "
-            f"bias-corrected values v_hat_t = v_t / (1 - beta^t). What weight does each theta_k carry in v_{len(th)}, "
+            f"bias-corrected values {hat}. What weight does each theta_k carry in v_{len(th)}, "
             "and over roughly how many values does the average extend?")
 
 
@@ -104,8 +119,9 @@ def solve(p, conv) -> Derivation:
 
     d.given("The values", th, lhs=sym("theta", r"\theta"))
     d.given("Decay", b, lhs=beta)
-    d.given("Start", v0, lhs=sym("v_0", "v_{0}") if not T0 else sym(f"v_{T0}", "v_{%d}" % T0),
-            text="" if not T0 else f"The average has already absorbed t0 = {T0} values.")
+    d.given("Start", v0, lhs=sym("v_0", "v_{0}"),
+            text="" if not T0 else f"The average has already absorbed t0 = {T0} earlier values, so the bias correction "
+                                   f"of the t-th new value uses 1 - beta^(t0 + t).")
     d.formula("Exponentially weighted average", v, EWA,
               text="Each step keeps the fraction beta of the old average and mixes in (1 - beta) of the new value.")
     if corrected:
@@ -125,10 +141,11 @@ def solve(p, conv) -> Derivation:
             if corrected:
                 hats.append(evaluate(corr_rule, {**vals, v: cur}))
         else:
+            vi, vp, thi, avg, hi, corr = _step_rules(i, bool(T0))
             with d.group(f"t = {i}"):
-                cur = d.compute(f"Average after theta_{i} = {number_text(x)}", v, EWA, {beta: b, v_prev: prev, theta_t: x})
+                cur = d.compute(f"Average after theta_{i} = {number_text(x)}", vi, avg, {beta: b, vp: prev, thi: x})
                 if corrected:
-                    hats.append(d.compute("Bias-corrected", v_hat, corr_rule, {**vals, v: cur}))
+                    hats.append(d.compute("Bias-corrected", hi, corr, {beta: b, vi: cur, **({t0: sp.Integer(T0)} if T0 else {})}))
         vs.append(cur)
         prev = cur
     if nn > SHOWN:
@@ -147,7 +164,7 @@ def solve(p, conv) -> Derivation:
     for i, x in enumerate(th):
         rows.append([str(i + 1), number_text(x), number_text(vs[i])] + ([number_text(hats[i])] if corrected else [])
                     + [number_text(weights[i])])
-    d.table("The averages", cols, rows)
+    d.table(f"Table: the averages and each value's weight in v_{nn}", cols, rows)
     answers = [make_answer("v", tuple(vs), precision=PRECISION)]
     if corrected:
         answers.append(make_answer("v_hat", tuple(hats), precision=PRECISION))

@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import LIST_LIMIT, head, array_answers, paren, written_step
+from problems._layers import LIST_LIMIT, Sigma, absval, array_answers, fmax, fmin, head, maxover, paren, written_step
 from solver.conventions import Convention
 from solver.numbers import Precision
 from solver.params import Choice, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.steps import Math
 from solver.symbolic import Derivation, make_answer, number_latex, number_text, sym
 
 TITLE = "Gradient clipping by value and by norm"
@@ -37,16 +36,17 @@ g, c, nrm, tau, dot_s, n1, n2 = (sym("g"), sym("c"), sym("norm_g", r"\lVert g \r
                                  sym("norm_clip", r"\lVert \tilde{g} \rVert"))
 g_clip, scale_s, theta = sym("g_clip", r"\tilde{g}"), sym("s"), sym("theta", r"\theta")
 TORCH_EPS = sp.Rational(1, 10 ** 6)
+_COS = sp.acos(dot_s / (n1 * n2))                   # (evaluated: a plain fraction, printed with one pair of brackets)
 with sp.evaluate(False):
-    CLIP_VALUE = sp.Min(sp.Max(g, -c), c)
+    CLIP_VALUE = fmin(fmax(g, -c), c)                 # each component into [-c, c]
     SCALE_EXACT = tau / nrm                          # applied only when ||g|| > tau
-    SCALE_TORCH = sp.Min(1, tau / (nrm + sym("1e-6", r"10^{-6}")))
+    SCALE_TORCH = fmin(1, tau / (nrm + sym("1e-6", r"10^{-6}")))
     CLIP_NORM = scale_s * g
-    ANGLE = sp.acos(dot_s / (n1 * n2)) * 180 / sp.pi
+    ANGLE = _COS * (180 / sp.pi)
 g_i, i_ = sym("g_i", "g_{i}"), sym("i")
-NORM2 = sp.sqrt(sp.Sum(g_i ** 2, (i_, 1, sym("n"))))
-NORM1 = sp.Sum(sp.Abs(g_i), (i_, 1, sym("n")))
-NORMINF = sp.Max(sp.Abs(g_i))
+NORM2 = sp.sqrt(Sigma(g_i ** 2, (i_, 1, sym("n"))))
+NORM1 = Sigma(absval(g_i), (i_, 1, sym("n")))
+NORMINF = maxover(absval(g_i), i_)
 _EPS_SYM = sym("1e-6", r"10^{-6}")
 
 NORM_SCALE = Convention(
@@ -107,8 +107,13 @@ def _angle(d: Derivation, title: str, a, b, answer: str) -> Any:
     cosv = _f(dot / (na * nb))
     cosv = max(min(cosv, sp.Integer(1)), sp.Integer(-1))
     val = _f(sp.acos(cosv) * 180 / sp.pi)
+    shown = list(zip(a, b))[:6]
+    more = " + ..." if len(a) > 6 else ""
+    dot_txt = " + ".join(f"{paren(x)}*{paren(y)}" for x, y in shown) + more
+    nb_txt = "sqrt(" + " + ".join(paren(y) + "^2" for y in b[:6]) + (" + ..." if len(b) > 6 else "") + ")"
     return d.compute(title, theta, ANGLE, {dot_s: _f(dot), n1: _f(na), n2: _f(nb)}, value=val, answer=answer,
-                     text="cos(theta) = g . g_clip / (||g|| ||g_clip||), in degrees.")
+                     text=f"cos(theta) = g . g_clip / (||g|| ||g_clip||), then theta in degrees. Here g . g_clip = "
+                          f"{dot_txt} = {number_text(_f(dot))} and ||g_clip|| = {nb_txt} = {number_text(_f(nb))}.")
 
 
 def _norm_step(d: Derivation, title: str, lhs, v, kind: str, answer: str):

@@ -44,7 +44,8 @@ with sp.evaluate(False):
     VAR_OUT = 1 / n_out
     VAR_XAVIER = 2 / (n_in + n_out)            # Glorot & Bengio: the average of the two fans
     VAR_XAVIER_GAIN = g ** 2 * (2 / (n_in + n_out))
-    VAR_HE = 2 / n
+    VAR_HE = 2 / n_in                          # He et al. (mode fan_in)
+    VAR_HE_OUT = 2 / n_out                     # mode fan_out
     STD = sp.sqrt(v_s)
     BOUND = sp.sqrt(3 * v_s)                   # U(-a, a) has variance a^2/3
 
@@ -82,7 +83,8 @@ def statement(p) -> str:
     else:
         layers = f"A {kind} network has layer sizes {' -> '.join(map(str, sizes))}"
     gain = f" (Glorot gain {number_text(p['gain'])})" if p["gain"] != 1 else ""
-    return (f"{layers}. For each layer give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
+    which = "For this layer" if len(sizes) == 2 else "For each layer"
+    return (f"{layers}. {which} give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
             f"2/(n_in + n_out) rules{gain} and under He initialisation, with the standard deviation of a normal "
             f"initialisation and the bound a of a uniform U(-a, a) one.")
 
@@ -101,7 +103,8 @@ def solve(p, conv) -> Derivation:
     d.formula("Variance rules", v_s, VAR_XAVIER if gain == 1 else VAR_XAVIER_GAIN,
               text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
                    (f"; the gain g = {number_text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
-    d.formula("He initialisation (ReLU)", v_s, VAR_HE, text=HE_MODE.options[conv["he_mode"]] + ".")
+    he_rule = VAR_HE if he_in else VAR_HE_OUT
+    d.formula("He initialisation (ReLU)", v_s, he_rule, text=HE_MODE.options[conv["he_mode"]] + ".")
     d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
     res: dict[str, list] = {k_: [] for k_ in _SCHEMES}
     rows = []
@@ -120,7 +123,7 @@ def solve(p, conv) -> Derivation:
                 vx = d.compute("Xavier/Glorot with gain", v_s, VAR_XAVIER_GAIN, {g: gain, n_in: fi, n_out: fo})
             sx = d.compute("Xavier normal std", sym("std"), STD, {v_s: vx})
             bx = d.compute("Xavier uniform bound", sym("a"), BOUND, {v_s: vx})
-            vh = d.compute("He", v_s, VAR_HE, {n: fi if he_in else fo})
+            vh = d.compute("He", v_s, he_rule, {n_in: fi} if he_in else {n_out: fo})
             sh = d.compute("He normal std", sym("std"), STD, {v_s: vh})
             bh = d.compute("He uniform bound", sym("a"), BOUND, {v_s: vh})
         for key, val in zip(_SCHEMES, (vi, vo, vx, sx, bx, vh, sh, bh)):

@@ -138,8 +138,7 @@ def _mean(d: Derivation, values, title, lhs, name, base):
         d.add(Step("compute", title, text=txt, value=Math(f"{latex(lhs)} = \\infty", f"{sp.sstr(lhs)} = ∞")))
     elif n <= I.MAX_SUM_TERMS:
         syms = [I.isym("D", k) for k in range(1, n + 1)]
-        with sp.evaluate(False):
-            expr = sp.Add(*syms) / sp.Integer(n)
+        expr = I.written(I._mean_of, *syms)
         value = d.compute(title, lhs, expr, dict(zip(syms, values)), text=f"The average over the {n} rows.")
     else:
         value = I.exact_value(sp.Add(*values) / n)

@@ -33,6 +33,7 @@ import sympy as sp
 
 from solver.conventions import Convention
 from problems._ewa_lr_common import vector_answer
+from problems._layers import fmin  # min(t, T) printed as written (SymPy's Min prints Min(T, t))
 from solver.numbers import Precision
 from solver.params import Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
@@ -66,7 +67,7 @@ def _decay_rules(c: sp.Symbol) -> dict[str, sp.Expr]:
             "exponential_gamma": eta0 * gamma ** c,                          # torch ExponentialLR
             "inverse_time": eta0 / (1 + k * c),                             # notes 002 (WE-lr-schedule-2)
             "cosine": emin + (eta0 - emin) * (1 + sp.cos(sp.pi * c / T)) / 2,  # torch CosineAnnealingLR
-            "polynomial": emin + (eta0 - emin) * (1 - sp.Min(c, T) / T) ** pw,  # torch PolynomialLR (eta_min 0)
+            "polynomial": emin + (eta0 - emin) * (1 - fmin(c, T) / T) ** pw,  # torch PolynomialLR (eta_min 0)
             "cycle_cur": c - t_i,                                            # SGDR: steps since the last restart
         }
 
@@ -78,7 +79,7 @@ with sp.evaluate(False):
     SGDR_START = T0 * (Tm ** ci - 1) / (Tm - 1)                           # first step of cycle i (T_mult > 1)
     SGDR_START1 = ci * T0                                                  # first step of cycle i (T_mult = 1)
     WARMUP = eta0 * (sw + (1 - sw) * t / Tw)                              # linear warm-up (torch LinearLR)
-    WARM_FACTOR = sw + (1 - sw) * sp.Min(t, Tw) / Tw                      # the same as a factor (ChainedScheduler)
+    WARM_FACTOR = sw + (1 - sw) * fmin(t, Tw) / Tw                      # the same as a factor (ChainedScheduler)
     CHAINED = f_w * eta_dec
     TAU = t - Tw
     HOLD = emin
@@ -219,8 +220,8 @@ def _describe(p) -> str:
         out = (f"The learning rate decays polynomially with power {number_text(p['power'])} from eta0 = {e0} "
                f"to eta_min = {number_text(p['eta_min'])} over T = {p['T']} steps")
     if p["warmup_steps"]:
-        out += (f", after a linear warm-up over the first {p['warmup_steps']} steps starting from "
-                f"{number_text(p['warmup_start'])} x eta0")
+        start = "0" if p["warmup_start"] == 0 else f"{number_text(p['warmup_start'])} x eta0"
+        out += f", after a linear warm-up over the first {p['warmup_steps']} steps starting from {start}"
     return out + "."
 
 
@@ -413,7 +414,9 @@ def solve(p, conv) -> Derivation:
     d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=LR_PRECISION),),
                value=Math(r"\eta = " + number_latex(tuple(lrs)), "eta = " + number_text(tuple(lrs))))
 
-    d.extras["plot"] = {"kind": "lr_schedule", "t": [float(x) for x in clocks], "lr": [float(x) for x in lrs]}
+    # strict JSON: a rate beyond float64 (eta0 = 1e400) is plotted as a gap (None), never as inf
+    d.extras["plot"] = {"kind": "lr_schedule", "t": [float(x) for x in clocks],
+                        "lr": [v if math.isfinite(v) else None for v in (float(x) for x in lrs)]}
     return d
 
 
@@ -527,7 +530,15 @@ def generate(rng: np.random.Generator) -> dict:
     if sched == "constant" or rng.random() < 0.3:
         out["warmup_steps"] = int(rng.integers(2, 6))
         out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
+    # keep the rates exam-sized: at most three drops of a step decay, and no more than a few e-foldings or
+    # halvings (0.1^15 or 0.5^30 would print as 1e-16 and 1e-9)
     horizon = 3 * out.get("T", 10)
+    if sched == "step":
+        horizon = 3 * out["step_size"] + out["step_size"] - 1
+    elif sched == "exponential":
+        horizon = min(30, int(round(5 / float(out["k"]))))
+    elif out.get("gamma") == "0.5" and sched == "exponential_gamma":
+        horizon = 10
     out["at"] = sorted(int(x) for x in rng.choice(horizon + 1, size=int(rng.integers(3, 6)), replace=False))
     if rng.random() < 0.3:
         out["batch_size"] = int(rng.choice([16, 32, 64, 128]))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import array_answers, head, paren, written_step
+from problems._layers import Sigma, array_answers, head, paren, written_step
 from solver.conventions import Convention
 from solver.numbers import Precision
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
@@ -40,7 +40,7 @@ w, grad, eta, alpha, lam, gam, nrm = (sym("w"), sym("grad", r"\nabla L"), sym("e
 eps, K = sym("eps", r"\epsilon"), sym("K")
 w_i, i_ = sym("w_i", "w_{i}"), sym("i")
 w_new = sym("w_new", r"w_{\mathrm{new}}")
-NORM = sp.sqrt(sp.Sum(w_i ** 2, (i_, 1, sym("n"))))
+NORM = sp.sqrt(Sigma(w_i ** 2, (i_, 1, sym("n"))))
 with sp.evaluate(False):
     L2_GRAD_HALF = grad + alpha * w                       # penalty alpha/2 ||w||^2 (notes 000)
     L2_GRAD_FULL = grad + 2 * alpha * w                   # penalty alpha ||w||^2
@@ -192,8 +192,9 @@ def _smoothing(d: Derivation, p, conv) -> None:
         if (k, e) == (10, sp.Rational(1, 10)):
             d.note("Notes 001 (WE-cross-entropy-1)", "The notes' targets 0.9 and 0.011 are the K - 1 form "
                                                      "(0.1/9 = 0.0111); the K form gives 0.91 and 0.01.")
-        d.conclude("Targets", text=f"They sum to {number_text(sum(targets, sp.Integer(0)))}.",
-                   answers=(make_answer("targets", targets, precision=Precision(dp=4)),))
+        d.answer_step("Targets", make_answer("targets", targets, precision=Precision(dp=4)),
+                      text=f"Class {t} gets {number_text(top)}, each of the other {k - 1} gets {number_text(other)}; "
+                           f"they sum to {number_text(sum(targets, sp.Integer(0)))}.")
 
 
 def solve_numeric(p, conv) -> Derivation:

@@ -123,25 +123,40 @@ def _row(d: Derivation, z, T, *, single: bool, why: bool):
         I.attach(d, I.answer("p", pvals, unit=""))
     S = I.exact_value(r.S)
     evals = tuple(I.exact_value(x) for x in r.e)
-    d.compute("1 - p_i, from the other classes", cv, COMPLEMENT, {Ssym: S, ev: evals}, value=comp,
-              text="1 - p_i = (sum of the other e_j) / S, added up from the other classes rather than subtracted from 1: "
-                   "when p_i is close to 1 the subtraction 1 - p_i would lose every digit (notes 004's marks 100, 5, 4 "
-                   "give 1 - p_1 = 7.552e-42, WE-softmax-3).")
+    why_sum = ("1 - p_i = (sum of the other e_j) / S, added up from the other classes rather than subtracted from 1: "
+               "when p_i is close to 1 the subtraction 1 - p_i would lose every digit (notes 004's marks 100, 5, 4 "
+               "give 1 - p_1 = 7.552e-42, WE-softmax-3).")
+    K = len(evals)
+    if 1 < K <= I.MAX_EXP_STEPS:  # one step per class: the sum of the other exponentials over S
+        S_ = I.qsym("S", "S")
+        with d.group("1 - p_i, from the other classes", text=why_sum):
+            for k in range(1, K + 1):
+                others = tuple(I.isym("e", j) for j in range(1, K + 1) if j != k)
+                d.compute(f"Class {k}", I.qsym(f"1 - p_{k}", "1 - p_{%d}" % k), I.written(_others_over, S_, *others),
+                          {S_: S, **{I.isym("e", j): evals[j - 1] for j in range(1, K + 1) if j != k}}, value=comp[k - 1])
+    else:
+        d.compute("1 - p_i, from the other classes", cv, COMPLEMENT, {Ssym: S, ev: evals}, value=comp,
+                  text=why_sum + " Here S - e_i is that sum of the other e_j.")
     if single:
         I.attach(d, I.answer("one_minus_p", comp, unit="", precision=I.SIG4, tolerance=I.TOL_REL))
     u = r.u
     if max(abs(x) for x in u) <= UNSHIFTED_LIMIT:
-        ez = tuple(I.exact_value(sp.exp(x)) for x in u)
-        total = I.exact_value(sp.Add(*(sp.exp(x) for x in u)))
+        ez, total = I.exp_values(u)
+        (em,), _ = I.exp_values((r.m,))
         zsym = zv if T == 1 else I.qsym("u", r"\mathbf{u}")
         with d.group("The same without the shift (as the notes write it)",
                      text=f"E_i = e^({'z_i' if T == 1 else 'u_i'}) = e^m e_i: every term carries the same factor "
-                          f"e^m = {number_text(I.exact_value(sp.exp(r.m)))}, which cancels in the ratio."):
+                          f"e^m = {number_text(em)}, which cancels in the ratio."):
             d.compute(f"Exponentials of the {'scores' if T == 1 else 'scaled scores'}", ezv, sp.exp(zsym),
                       {zsym: u}, value=ez, text="Without subtracting m.")
             d.compute("Divide by their sum", pv, UNSHIFTED, {ezv: ez, sym("sum E", r"\sum_{j} E_{j}"): total},
                       value=pvals, text=f"The sum is {number_text(total)}; the probabilities are the same as above.")
     return r, pvals, comp
+
+
+def _others_over(S, *others):
+    """(e_j + e_k + ...) / S: the other classes' exponentials over the sum (built by I.written, as written)."""
+    return (sp.Add(*others) if len(others) > 1 else others[0]) / S
 
 
 def _jacobian_values(r, T):
@@ -162,8 +177,7 @@ def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
                 delta = tuple(sp.Integer(1 if j == i else 0) for j in range(K))
                 pi_, di_ = I.isym("p", i + 1), I.isym("delta", i + 1, r"\boldsymbol{\delta}")
                 vals = {pi_: pvals[i], di_: delta, pv: pvals, **({Tsym: T} if T != 1 else {})}
-                with sp.evaluate(False):
-                    expr = (JAC_ROW if T == 1 else JAC_ROW_T).xreplace({I.p_i: pi_, dv: di_})
+                expr = I.replaced(JAC_ROW if T == 1 else JAC_ROW_T, {I.p_i: pi_, dv: di_})
                 d.compute(f"Row {i + 1}: dp_{i + 1}/dz_j", I.qsym(f"J_{i + 1}", r"J_{%d,:}" % (i + 1)), expr, vals, value=Jm[i],
                           text=f"delta_{i + 1} is the unit vector with 1 in place {i + 1}." if i == 0 else "")
         small = [i + 1 for i in range(K) if abs(Jm[i][i]) < sp.Float("1e-6")]
