@@ -35,7 +35,8 @@ def render_html(sol: Solution) -> str:
     parts.append("</ol>")
     parts.append(f'<p class="status">Status: {escape(STATUS_TEXT[sol.status])}</p>')
     parts.append('<dl class="answers">' + "".join(
-        f"<dt>{escape(n)}</dt><dd>\\({escape(a.latex)}\\)</dd>" for n, a in sol.answers.items()
+        f"<dt>{escape(n)}</dt><dd>\\({escape(a.latex)}\\){' ' + escape(a.unit) if a.unit else ''}</dd>"
+        for n, a in sol.answers.items()
         if not (isinstance(a.value, list) and a.value and isinstance(a.value[0], dict))) + "</dl>")
     parts.append("</section>")
     return "\n".join(parts)

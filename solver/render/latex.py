@@ -54,7 +54,8 @@ def render_latex(sol: Solution) -> str:
     for name, a in sol.answers.items():
         if isinstance(a.value, list) and a.value and isinstance(a.value[0], dict):
             continue
-        out.append(r"\item \textbf{%s} $= %s$" % (escape(name), a.latex))
+        unit = " " + escape(a.unit) if a.unit else ""
+        out.append(r"\item \textbf{%s} $= %s$%s" % (escape(name), a.latex, unit))
     out.append(r"\end{itemize}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

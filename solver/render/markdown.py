@@ -44,5 +44,6 @@ def render_markdown(sol: Solution) -> str:
     for name, a in sol.answers.items():
         if isinstance(a.value, list) and a.value and isinstance(a.value[0], dict):
             continue
-        out.append(f"- **{name}** = ${a.latex}$" + ("" if a.latex == a.display else f" ({a.display})"))
+        unit = f" {a.unit}" if a.unit else ""
+        out.append(f"- **{name}** = ${a.latex}${unit}" + ("" if a.latex == a.display else f" ({a.display}{unit})"))
     return "\n".join(out).rstrip() + "\n"

@@ -49,5 +49,6 @@ def render_text(sol: Solution) -> str:
             tol = ""
             if a.tolerance is not None and (a.tolerance.abs or a.tolerance.rel):
                 tol = f"  (± {a.tolerance.abs:g})" if a.tolerance.abs else f"  (± {a.tolerance.rel:.2g} relative)"
-            out.append(f"  {name} = {a.display}{tol}")
+            unit = f" {a.unit}" if a.unit else ""
+            out.append(f"  {name} = {a.display}{unit}{tol}")
     return "\n".join(out) + "\n"
