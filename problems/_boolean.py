@@ -25,6 +25,7 @@ from solver.params import Spec, SpecError
 
 MAX_INPUTS = 16          # 2^16 rows: the numeric path's limit
 MAX_RULE_TEXT = 1000
+MAX_TABLE_TEXT = 4 * 2 ** MAX_INPUTS + 1000  # a full 16-input table with separators and brackets fits
 MAX_RULE_DEPTH = 60
 
 NAMED = {
@@ -372,6 +373,8 @@ class BooleanFunction(Spec):
         key = _ALIASES.get(key, key)
         if key in NAMED:
             return BoolFunc("named", key, name=key)
+        if len(text) > MAX_TABLE_TEXT:  # longer than any table or rule allowed (a 10 MB paste is refused at once)
+            raise SpecError(f"must be {self.describe()}, at most {MAX_TABLE_TEXT} characters. Got {len(text)} characters.")
         if _TABLE_TEXT.match(text) and len(re.findall(r"[01]", text)) >= 2:
             digits = re.findall(r"[01]", text)
             return self._table([int(c) for c in digits], repr(text if len(text) < 40 else text[:37] + "..."))
@@ -382,9 +385,11 @@ class BooleanFunction(Spec):
         return BoolFunc("rule", " ".join(text.split()), rule=tree)
 
     def _table(self, values: list, got: str) -> BoolFunc:
+        if len(values) > 2 ** MAX_INPUTS:
+            raise SpecError(f"must be a truth table with at most 2^{MAX_INPUTS} outputs. Got {len(values)} outputs.")
         try:
             vals = [int(v) for v in values]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # text, nested lists, inf, nan
             raise SpecError(f"must be {self.describe()}. Got {got} instead.") from None
         if any(v not in (0, 1) for v in vals) or any(not float(a) in (0.0, 1.0) for a in values):
             raise SpecError(f"must be a truth table of 0/1 outputs. Got {got} instead.")

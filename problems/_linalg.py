@@ -24,6 +24,7 @@ rules in float64 for the families' numeric paths.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -53,6 +54,26 @@ _ZERO_TOL = sp.Float("1e-30")
 # ---- exact values: keep them exact while they are short, else 40-digit Floats -------------------
 
 
+def _memo(fn):
+    """Memoise a pure function of SymPy numbers (the same eigenvalue or vector entry is tested, evaluated and
+    printed many times in one solution, and again in every solution of the same matrix). SymPy numbers are
+    immutable and hashable; `typed` keeps 1 (Integer), 1.0 (Float) and 1 (int) apart. Unhashable arguments
+    (never passed today) fall back to an uncached call."""
+    cached = functools.lru_cache(maxsize=8192, typed=True)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        try:
+            hash((args, tuple(kw.items())))
+        except TypeError:
+            return fn(*args, **kw)
+        return cached(*args, **kw)
+
+    wrapper.cache_info = cached.cache_info
+    return wrapper
+
+
+@_memo
 def is_zero(x) -> bool:
     """Exact zero test for rationals; for surds and Floats, |x| < 1e-30 at 50 digits."""
     x = sp.sympify(x)
@@ -61,11 +82,13 @@ def is_zero(x) -> bool:
     return bool(abs(sp.N(x, 50)) < _ZERO_TOL)
 
 
+@_memo
 def is_exact(x) -> bool:
     x = sp.sympify(x)
     return not x.has(sp.Float)
 
 
+@_memo
 def is_real(x) -> bool:
     x = sp.sympify(x)
     if x.is_real:
@@ -75,6 +98,7 @@ def is_real(x) -> bool:
     return bool(abs(sp.im(sp.N(x, 50))) < _ZERO_TOL)
 
 
+@_memo
 def tame(x, max_len: int = 48):
     """x as a short exact SymPy number (rational, surd) when possible, else a 40-digit Float (or complex)."""
     x = sp.sympify(x)
@@ -97,6 +121,7 @@ def tame(x, max_len: int = 48):
     return x
 
 
+@_memo
 def _as_float(x):
     v = sp.N(x, WORKING_DIGITS)
     re_v, im_v = v.as_real_imag()
@@ -105,10 +130,12 @@ def _as_float(x):
     return sp.Float(re_v, WORKING_DIGITS) + sp.I * sp.Float(im_v, WORKING_DIGITS)
 
 
+@_memo
 def fl(x) -> float:
     return float(sp.N(x, 20))
 
 
+@_memo
 def _surd_parts(x):
     """(A, B, r, D) with x = (A + B sqrt(r)) / D, integers, r squarefree > 1; None if x is not of that form."""
     x = sp.sympify(x)
@@ -124,6 +151,7 @@ def _surd_parts(x):
     return int(a * D), int(b * D), int(s.base), int(D)
 
 
+@_memo
 def etext(x) -> str | None:
     """The exact form of x in plain text ((37 + sqrt(565))/2, 3/2, 2 + 3i) or None for a Float."""
     x = sp.sympify(x)
@@ -148,6 +176,7 @@ def etext(x) -> str | None:
     return sp.sstr(x)
 
 
+@_memo
 def elatex(x) -> str | None:
     x = sp.sympify(x)
     if not is_exact(x):
@@ -171,6 +200,7 @@ def elatex(x) -> str | None:
     return sp.latex(x)
 
 
+@_memo
 def dtext(x, sig: int = 6) -> str:
     """A decimal (or exact rational) display of a real or complex number."""
     x = sp.sympify(x)
@@ -185,6 +215,7 @@ def dtext(x, sig: int = 6) -> str:
     return short(v, sig)
 
 
+@_memo
 def dlatex(x, sig: int = 6) -> str:
     x = sp.sympify(x)
     if x.is_Rational:
@@ -196,11 +227,13 @@ def dlatex(x, sig: int = 6) -> str:
     return number_latex(sp.re(sp.N(x, WORKING_DIGITS)), sig)
 
 
+@_memo
 def _rational_parts(x) -> bool:
     re_x, im_x = sp.sympify(x).as_real_imag()
     return bool(re_x.is_Rational and im_x.is_Rational)
 
 
+@_memo
 def both_text(x, sig: int = 6) -> str:
     """'(37 + sqrt(565))/2 ≈ 30.3849' for a surd, '3/2' for a fraction, '30.3849' for a Float."""
     e = etext(x)
@@ -212,6 +245,7 @@ def both_text(x, sig: int = 6) -> str:
     return f"{e} ≈ {dec}"
 
 
+@_memo
 def both_latex(x, sig: int = 6) -> str:
     e = elatex(x)
     if e is not None and _rational_parts(x) and not sp.sympify(x).is_Rational:
@@ -222,11 +256,13 @@ def both_latex(x, sig: int = 6) -> str:
     return f"{e} \\approx {dec}"
 
 
+@_memo
 def par_text(x) -> str:
     s = etext(x) or dtext(x)
     return f"({s})" if (s.startswith("-") or " " in s or "/" in s) else s
 
 
+@_memo
 def par_latex(x) -> str:
     s = elatex(x) or dlatex(x)
     return f"\\left({s}\\right)" if (s.startswith("-") or " " in s or "frac" in s) else s
@@ -328,6 +364,7 @@ def name_latex(name: str) -> str:
     return name.replace("^T ", r"^{\top}").replace("^T", r"^{\top}")
 
 
+@_memo
 def _sort_key(x):
     v = sp.N(x, 30)
     re_v, im_v = v.as_real_imag()
@@ -366,11 +403,13 @@ def _shifted_text(A) -> str:
                            for i in range(n)) + "]"
 
 
+@_memo
 def _lx(e) -> str:
     """LaTeX of a polynomial in λ, highest power first."""
     return sp.latex(e, symbol_names={LAM: r"\lambda"}, order="lex")
 
 
+@_memo
 def _poly_math(p) -> tuple[str, str]:
     e = sp.Poly(p, LAM).as_expr()
     return _lx(e), sp.sstr(e).replace("**", "^")
@@ -413,6 +452,7 @@ def _det_written(A, name: str) -> tuple[Math, Math] | None:
     return None
 
 
+@_memo
 def _quadratic_roots(s, p):
     """Roots of λ^2 - s λ + p (s, p rational), largest first: [(value, multiplicity)]."""
     disc = s * s - 4 * p

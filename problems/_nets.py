@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -210,13 +211,40 @@ def _neg(v) -> bool:
         return False
 
 
+def _memo_numbers(fn):
+    """Memoise a display of one number: a network's weights, activations and gradients are each printed
+    several times (in the substitution of the next step, the update, the answer) and again in every
+    solution of the same problem; formatting a 40-digit Float is the costly part of a step. SymPy numbers
+    are immutable and hashable, and `typed` keeps 1 (Integer) and 1.0 (Float) apart."""
+    cached = functools.lru_cache(maxsize=8192, typed=True)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(v, *args):
+        try:
+            return cached(v, *args)
+        except TypeError:  # an unhashable value: format it uncached
+            return fn(v, *args)
+
+    return wrapper
+
+
+@_memo_numbers
+def _tex(v, sig: int) -> str:
+    return number_latex(v, sig)
+
+
+@_memo_numbers
+def _txt(v, sig: int) -> str:
+    return number_text(v, sig)
+
+
 def num_tex(v, sig: int = 6, paren: bool = False) -> str:
-    s = number_latex(v, sig)
+    s = _tex(v, sig)
     return r"\left(%s\right)" % s if paren and _neg(v) else s
 
 
 def num_txt(v, sig: int = 6, paren: bool = False) -> str:
-    s = number_text(v, sig)
+    s = _txt(v, sig)
     return f"({s})" if paren and _neg(v) else s
 
 
@@ -249,8 +277,8 @@ def value_math(lhs: Math, value, sig: int = 6, column: bool = True) -> Math:
         tex = col_tex(value, sig) if column else row_tex(value, sig)
         return Math(f"{lhs.latex} = {tex}", f"{lhs.text} = {vec_txt(value, sig)}")
     approx = isinstance(value, sp.Float) or (isinstance(value, sp.Basic) and value.is_number and not value.is_Rational)
-    mark = "\\approx " if approx else ""
-    return Math(f"{lhs.latex} = {mark}{num_tex(value, sig)}", f"{lhs.text} = {num_txt(value, sig)}")
+    rel = "\\approx" if approx else "="  # 'L \approx 0.2988', never 'L = \approx 0.2988'
+    return Math(f"{lhs.latex} {rel} {num_tex(value, sig)}", f"{lhs.text} = {num_txt(value, sig)}")
 
 
 def written(d, title: str, lhs: Math, formula: Math, sub: Math, value, *, answer: str | None = None,

@@ -37,7 +37,7 @@ from solver.functions import relu, sigmoid
 from solver.params import InvalidInput, Param, SpecError
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, make_answer, number_latex, number_text, numpy_function, sym
+from solver.symbolic import Derivation, latex, make_answer, number_latex, number_text, numpy_function, sym, text
 
 from ._nets import AssignmentsSpec, GraphExpr, ParsedGraphExpr, num_tex, num_txt, tidy
 
@@ -140,6 +140,7 @@ class Graph:
     nodes: list[Node] = field(default_factory=list)
     out: int = -1
     inputs: dict[str, int] = field(default_factory=dict)
+    formulas: dict = field(default_factory=dict)  # (gate, which) -> its display formula, built once per graph
 
     @property
     def gates(self) -> list[int]:
@@ -455,13 +456,23 @@ def _operand_expr(g: Graph, a: int):
 
 
 def _gate_expr(g: Graph, i: int, which=None) -> sp.Expr:
-    """The gate's formula (or local derivative `which`) over its operands' names, constant substituted."""
+    """The gate's formula (or local derivative `which`) over its operands' names, constant substituted (built once
+    per graph: build_graph is cached, so every solve of the same expression reuses it)."""
+    key = (i, which)
+    e = g.formulas.get(key)
+    if e is None:
+        e = g.formulas[key] = _gate_expr_built(g, i, which)
+    return e
+
+
+def _gate_expr_built(g: Graph, i: int, which=None) -> sp.Expr:
     node = g.nodes[i]
     s = {sym_: _operand_expr(g, a) for sym_, a in zip((A, B), node.args)}
-    if node.k is not None:
-        s[K] = node.k
     t = node.op.template if which is None else node.op.locals[which]
-    return t.xreplace(s)
+    if node.k is not None:  # the constant first, evaluated: K*A**(K - 1) at K = 2 is 2*A
+        t = t.xreplace({K: node.k})
+    with sp.evaluate(False):  # then the operands, unevaluated: in the gate's order (n3 + w2), not re-sorted
+        return t.xreplace(s)
 
 
 def _opvals(g: Graph, i: int, vals) -> dict:
@@ -469,13 +480,19 @@ def _opvals(g: Graph, i: int, vals) -> dict:
 
 
 def _dsym(c: Node, p: Node, pos: int, dup: bool) -> sp.Symbol:
-    suffix = f"[{pos + 1}]" if dup else ""
-    return sym(f"d{c.name}/d{p.name}{suffix}", r"\frac{\partial %s}{\partial %s}%s" % (sp.latex(c.symbol), sp.latex(p.symbol),
-                                                                                   r"_{(%d)}" % (pos + 1) if dup else ""))
+    return _partial(c.symbol, p.symbol, pos + 1 if dup else 0)
 
 
 def _gsym(n: Node, out: Node) -> sp.Symbol:
-    return sym(f"d{out.name}/d{n.name}", r"\frac{\partial %s}{\partial %s}" % (sp.latex(out.symbol), sp.latex(n.symbol)))
+    return _partial(out.symbol, n.symbol, 0)
+
+
+@lru_cache(maxsize=4096)
+def _partial(top: sp.Symbol, bottom: sp.Symbol, edge: int) -> sp.Symbol:
+    """The symbol d top / d bottom (the edge number in brackets when two edges join the same nodes)."""
+    suffix = f"[{edge}]" if edge else ""
+    return sym(f"d{top.name}/d{bottom.name}{suffix}", r"\frac{\partial %s}{\partial %s}%s" % (
+        sp.latex(top), sp.latex(bottom), r"_{(%d)}" % edge if edge else ""))
 
 
 def _dups(g: Graph) -> set[tuple[int, int]]:
@@ -563,7 +580,7 @@ def _graph_table(d, g: Graph, vals):
             rows.append((n.name, "input", "", "", _sig(vals[i])))
         else:
             ins = ", ".join(g.nodes[a].name for a in n.args)
-            rows.append((n.name, n.op.word, ins, f"{n.name} = {sp.sstr(_gate_expr(g, i))}", _sig(vals[i])))
+            rows.append((n.name, n.op.word, ins, f"{n.name} = {text(_gate_expr(g, i))}", _sig(vals[i])))
     d.table("The computational graph", ["node", "gate", "inputs", "definition", "value"], rows,
             text=f"{len(g.gates)} gate{'s' if len(g.gates) != 1 else ''} in topological order (every gate after its inputs); "
                  "the last one is the output.")
@@ -573,7 +590,7 @@ def _local_table(d, g: Graph, vals, locs, dup):
     rows = []
     for a, c, pos in g.edges():
         cn, an = g.nodes[c], g.nodes[a]
-        rows.append((f"{an.name} -> {cn.name}", sp.sstr(_gate_expr(g, c, pos)), _sig(locs[(a, c, pos)])))
+        rows.append((f"{an.name} -> {cn.name}", text(_gate_expr(g, c, pos)), _sig(locs[(a, c, pos)])))
     d.table("Local gradients", ["edge", "local derivative", "value"], rows)
 
 
@@ -652,6 +669,14 @@ def _tree_size(e: sp.Basic, memo: dict) -> int:
 MAX_CHECK_TREE = 2_000
 
 
+@lru_cache(maxsize=256)
+def _derivative(expr: sp.Expr, s: sp.Symbol) -> tuple[sp.Expr, int]:
+    """SymPy's derivative of the whole expression and its tree size, once per (expression, input): the check
+    step differentiates the same typed expression on every solve of it (a class working the same problem)."""
+    deriv = sp.diff(expr, s)
+    return deriv, _tree_size(deriv, {})
+
+
 def _sympy_check(d, p, g: Graph, grads, values):
     expr = p["expr"].value
     out = g.nodes[g.out]
@@ -664,10 +689,10 @@ def _sympy_check(d, p, g: Graph, grads, values):
                                                          "inputs it must give backpropagation's values."):
         for name, i in g.inputs.items():
             s = g.nodes[i].symbol
-            deriv = sp.diff(expr, s)
+            deriv, size = _derivative(expr, s)
             lhs = _gsym(g.nodes[i], out)
             try:
-                val = _checked(deriv.xreplace(subs), i, "check") if _tree_size(deriv, {}) < 10 * MAX_CHECK_TREE else None
+                val = _checked(deriv.xreplace(subs), i, "check") if size < 10 * MAX_CHECK_TREE else None
             except Undefined:
                 val = None
             if val is None:
@@ -675,7 +700,7 @@ def _sympy_check(d, p, g: Graph, grads, values):
                                                "large expression); backpropagation's value stands.")
                 continue
             agree = abs(val - grads[i]) <= sp.Float(10) ** -25 * (1 + abs(val))
-            if _tree_size(deriv, {}) > 60:
+            if size > 60:
                 d.compare(f"d{out.name}/d{name}: " + ("agrees" if agree else "differs"),
                           text=f"SymPy's derivative (too long to print) gives {_sig(val)}; backpropagation gave {_sig(grads[i])}.")
                 continue
@@ -683,11 +708,15 @@ def _sympy_check(d, p, g: Graph, grads, values):
                       lhs, deriv, subs, value=val, kind="compare")
 
 
+# The notes' two graphs, built once: notes 001's sigmoid neuron and notes 002's two-path example.
+_W0, _X0, _W1, _X1, _W2 = (sp.Symbol(n, real=True) for n in ("w0", "x0", "w1", "x1", "w2"))
+NOTES_001_SIGMOID = 1 / (1 + sp.exp(-(_W0 * _X0 + _W1 * _X1 + _W2)))
+
+
 def _notes_remarks(d, p, values, grads, g):
     e = p["expr"].value
     names = set(values)
-    w0, x0, w1, x1, w2 = (sp.Symbol(n, real=True) for n in ("w0", "x0", "w1", "x1", "w2"))
-    if {"w0", "x0", "w1", "x1", "w2"} <= names and e == 1 / (1 + sp.exp(-(w0 * x0 + w1 * x1 + w2))):
+    if {"w0", "x0", "w1", "x1", "w2"} <= names and e == NOTES_001_SIGMOID:
         c = tidy(-(values["w0"] * values["x0"] + values["w1"] * values["x1"] + values["w2"]))
         ec = tidy(sp.exp(c))
         a = tidy(1 + ec)
@@ -804,28 +833,32 @@ def solve_numeric(p, conv) -> Derivation:
 _UNARY = ("exp", "sin", "cos", "tanh", "sigmoid")
 
 
-def _random_expr(rng: np.random.Generator, names: list[str], depth: int) -> tuple[str, int]:
-    """A random expression as text and its precedence (3 atom or call, 2 product, 1 sum): parentheses only where needed."""
+def _random_expr(rng: np.random.Generator, names: list[str], depth: int) -> tuple[str, int, bool]:
+    """A random expression as text, its precedence (3 atom or call, 2 product, 1 sum) and whether it has an input:
+    parentheses only where needed; a constant is only ever an operand of + - * / (never sigmoid(3), exp(1) or
+    3**3**2: an exam's graph has no gate whose inputs are all constants)."""
     if depth == 0 or rng.random() < 0.25:
         if rng.random() < 0.2:
-            return str(int(rng.integers(1, 4))), 3
-        return str(rng.choice(names)), 3
+            return str(int(rng.integers(1, 4))), 3, False
+        return str(rng.choice(names)), 3, True
     r = rng.random()
-    a, pa = _random_expr(rng, names, depth - 1)
+    a, pa, va = _random_expr(rng, names, depth - 1)
     if r < 0.5:
-        b, pb = _random_expr(rng, names, depth - 1)
-        while b == a:  # x - x and x / x are constants in disguise
-            b, pb = _random_expr(rng, names, depth - 1)
+        b, pb, vb = _random_expr(rng, names, depth - 1)
+        while b == a or not (va or vb):  # x - x and x / x are constants in disguise; 2 * 3 is no gate
+            b, pb, vb = _random_expr(rng, names, depth - 1)
         op = str(rng.choice(["+", "-", "*", "*", "/"]))
         prec = 1 if op in "+-" else 2
         left = a if pa >= prec else f"({a})"
         right = b if (pb > prec if op in "-/" else pb >= prec) else f"({b})"
-        return f"{left} {op} {right}", prec
+        return f"{left} {op} {right}", prec, True
+    if not va:  # a constant: leave it as it is
+        return a, pa, va
     if r < 0.65:
-        return f"{a if pa == 3 else '(' + a + ')'}**{int(rng.integers(2, 4))}", 3
+        return f"{a if pa == 3 else '(' + a + ')'}**{int(rng.integers(2, 4))}", 3, True
     if r < 0.75:
-        return f"log(1 + {a if pa == 3 else '(' + a + ')'}**2)", 3
-    return f"{rng.choice(_UNARY)}({a})", 3
+        return f"log(1 + {a if pa == 3 else '(' + a + ')'}**2)", 3, True
+    return f"{rng.choice(_UNARY)}({a})", 3, True
 
 
 def generate(rng: np.random.Generator) -> dict:

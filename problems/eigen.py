@@ -177,7 +177,8 @@ def solve_numeric(p, conv) -> Derivation:
 
 
 def generate(rng: np.random.Generator) -> dict:
-    """A 2 x 2 (or 3 x 3) integer matrix with real, distinct eigenvalues."""
+    """A 2 x 2 (or 3 x 3) integer matrix with real, distinct eigenvalues; a 3 x 3 one has an integer eigenvalue, so its
+    characteristic cubic factors by hand (the rational-root test) into a linear and a quadratic factor."""
     while True:
         n = 2 if rng.random() < 0.7 else 3
         A = rng.integers(-5, 6, size=(n, n))
@@ -190,6 +191,10 @@ def generate(rng: np.random.Generator) -> dict:
         ws = np.sort(w.real)
         if np.min(np.diff(ws)) < 0.5:
             continue
+        if n == 3:
+            coeffs = np.round(np.poly(A)).astype(np.int64)  # the monic characteristic polynomial, integer coefficients
+            if not any(np.polyval(coeffs, r) == 0 for r in {int(round(v)) for v in ws}):
+                continue  # no integer root: the cubic has no closed form worth writing by hand
         out = {"A": [[int(x) for x in r] for r in A]}
         if rng.random() < 0.3:
             out["power"] = int(rng.integers(2, 4))

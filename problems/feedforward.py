@@ -395,7 +395,7 @@ def _g_apply(g: str, a) -> Math:
     if g == "linear":
         return Math(col_tex(a), vec_txt(a))
     tex, txt = G_TEX[g]
-    return Math(r"%s\left(%s\right)" % (tex, col_tex(a)), f"{txt}({vec_txt(a)})")
+    return Math(r"%s %s" % (tex, col_tex(a)), f"{txt}{vec_txt(a)}")  # the vector's own parentheses suffice
 
 
 def _g_formula(g: str, k) -> Math:
@@ -426,9 +426,9 @@ def _loss_sub(net: Net, h, y) -> Math:
             return Math(r"%s\left(%s\right)" % (pre[0], terms_l), f"{pre[1]} ({terms_t})")
         return Math(terms_l, terms_t)
     if key == "ce_softmax":
-        return Math(r"-\left(%s\right)" % " + ".join(r"%s \ln %s" % (num_tex(yj), num_tex(hj)) for yj, hj in zip(y, h)),
+        return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s" % (num_tex(yj), num_tex(hj)) for yj, hj in zip(y, h)),
                     "-(" + " + ".join(f"{num_txt(yj)} ln {num_txt(hj)}" for yj, hj in zip(y, h)) + ")")
-    return Math(r"-\left(%s\right)" % " + ".join(r"%s \ln %s + (1 - %s) \ln(1 - %s)" % (num_tex(yj), num_tex(hj), num_tex(yj),
+    return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s + (1 - %s) \cdot \ln(1 - %s)" % (num_tex(yj), num_tex(hj), num_tex(yj),
                                                                                         num_tex(hj)) for yj, hj in zip(y, h)),
                 "-(" + " + ".join(f"{num_txt(yj)} ln {num_txt(hj)} + (1 - {num_txt(yj)}) ln(1 - {num_txt(hj)})"
                                   for yj, hj in zip(y, h)) + ")")
@@ -813,15 +813,20 @@ def generate(rng: np.random.Generator) -> dict:
             sizes[-1] = max(sizes[-1], 2)
         acts = [str(rng.choice(hidden)) for _ in range(L - 1)] + [out_act]
         N = int(rng.integers(1, 3))
-        X = np.round(rng.uniform(-1, 1, size=(N, sizes[0])), 1)
-        Ws = [np.round(rng.uniform(-1, 1, size=(sizes[k + 1], sizes[k])), 1) for k in range(L)]
-        bs = [np.round(rng.uniform(-0.5, 0.5, size=sizes[k + 1]), 1) for k in range(L)]
+        # one decimal; "+ 0.0" turns the -0.0 that rounding leaves into 0.0 (a statement must not print "-0")
+        X = np.round(rng.uniform(-1, 1, size=(N, sizes[0])), 1) + 0.0
+        Ws = [np.round(rng.uniform(-1, 1, size=(sizes[k + 1], sizes[k])), 1) + 0.0 for k in range(L)]
+        bs = [np.round(rng.uniform(-0.5, 0.5, size=sizes[k + 1]), 1) + 0.0 for k in range(L)]
+        # well posed and worth asking: every unit and every example sees a non-zero input (no all-zero weight row
+        # that cuts a unit off from the layer below, no all-zero example)
+        if any(not row.any() for W in Ws for row in W) or any(not r.any() for r in X):
+            continue
         if out_act == "softmax":
             Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], size=N)]
         elif loss == "ce" or out_act == "sigmoid":
             Y = rng.integers(0, 2, size=(N, sizes[-1])).astype(float)
         else:
-            Y = np.round(rng.uniform(-1, 1, size=(N, sizes[-1])), 1)
+            Y = np.round(rng.uniform(-1, 1, size=(N, sizes[-1])), 1) + 0.0
         # well posed: no ReLU or leaky ReLU unit exactly at its kink (a = 0), where the derivative is a convention
         H, kink = X, False
         for k in range(L):

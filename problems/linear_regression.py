@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver.numbers import Precision, Tolerance, short
 from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
@@ -78,6 +78,8 @@ INTERCEPT = Convention(
     default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of notes 004's table",
 )
 CONVENTIONS = (LOSS, INTERCEPT)
+LOSS_SHORT = {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2", "sse": "L = sum (y_i - y_hat_i)^2",
+              "mse": "L = 1/N sum (y_i - y_hat_i)^2"}
 
 METHODS = {"normal": "least squares by the normal equations (exact)",
            "gd": "batch gradient descent from theta for a number of epochs",
@@ -186,7 +188,9 @@ def statement(p) -> str:
     n, k = _shape(_raw_rows(p))
     pts = ", ".join(f"({', '.join(number_text(v) for v in r)}; {number_text(t)})" for r, t in zip(rows, y)) + \
         (" ..." if n > 10 else "")
-    model = "y_hat = theta^T x" + (" + b (with an intercept)" if p["intercept"] else " (no intercept)")
+    names = [f"x{j + 1}" for j in range(k)] if k > 1 else ["x"]
+    slope = " + ".join(f"theta{j + 1}*{nm}" for j, nm in enumerate(names))
+    model = f"y_hat = intercept + {slope}" if p["intercept"] else f"y_hat = {slope} (no intercept)"
     q = f"Data (x; y): {pts}. Model: {model}."
     m = p["method"]
     if m == "normal":
@@ -229,8 +233,9 @@ def solve(p, conv) -> Derivation:
     names = _names(p, conv)
     n, D = len(rows), len(rows[0])
     d.given("Design matrix", tuple(tuple(r) for r in rows[:20]), lhs=Xh,
-            text=(f"One row per data point; the column of ones multiplies the intercept "
-                  f"{'theta0' if conv['intercept_position'] == 'first' else 'b'}." if p["intercept"] else
+            text=(f"One row per data point: the inputs with a column of ones{' first' if conv['intercept_position'] == 'first' else ' last'}, "
+                  f"which multiplies the intercept {'theta0' if conv['intercept_position'] == 'first' else 'b'} "
+                  "(the formulas write this matrix X with a hat)." if p["intercept"] else
                   "One row per data point (no intercept).") + ("" if n <= 20 else f" First 20 of {n} rows."))
     d.given("Targets", _col(y[:20]), lhs=yv)
     d.given("Parameters", text="theta = (" + ", ".join(names) + ")")
@@ -245,15 +250,15 @@ def _normal(d, p, conv, rows, y, names):
     c = _loss_scale(conv, len(rows))
     cval = {c_: c}
     d.add(_formula("Loss in matrix form", "L", LOSS_MATRIX, "c (y - X theta)^T (y - X theta)",
-              text=f"With c = {number_text(c)} ({LOSS.options[conv['loss']]}): the residual vector is y - X_hat theta, "
+              text=f"With c = {number_text(c)} (the loss {LOSS_SHORT[conv['loss']]}): the residual vector is y - X theta, "
                    "and the sum of its squared entries is its inner product with itself."))
     d.add(_formula("Expand", "L", LOSS_EXPANDED, "c (y^T y - 2 y^T X theta + theta^T X^T X theta)",
-              text="y^T X_hat theta is a 1 x 1 matrix, so it equals its transpose theta^T X_hat^T y: the two cross terms "
+              text="y^T X theta is a 1 x 1 matrix, so it equals its transpose theta^T X^T y: the two cross terms "
                    "add up."))
     d.add(_formula("Differentiate", r"\frac{\partial L}{\partial \boldsymbol{\theta}}", GRADIENT,
                    "c (-2 X^T y + 2 X^T X theta)", lhs_text="dL/dtheta",
-              text="Using d(a^T theta)/d theta = a with a = X_hat^T y, and d(theta^T A theta)/d theta = (A + A^T) theta = "
-                   "2 A theta for the symmetric A = X_hat^T X_hat; y^T y does not depend on theta."))
+              text="Using d(a^T theta)/d theta = a with a = X^T y, and d(theta^T A theta)/d theta = (A + A^T) theta = "
+                   "2 A theta for the symmetric A = X^T X; y^T y does not depend on theta."))
     d.add(_formula("Set the gradient to zero: the normal equations", latex(NORMAL_EQ.lhs), NORMAL_EQ.rhs, "X^T y",
                    lhs_text="X^T X theta",
                    text="The constant c cancels, so every choice of loss gives the same theta. L is a convex quadratic, "
@@ -263,32 +268,36 @@ def _normal(d, p, conv, rows, y, names):
     G = Xm.T * Xm
     m = Xm.T * ym
     big = len(rows) > 12
-    d.compute("X_hat^T X_hat", XtX, GRAM, {} if big else {XhT: _mat(Xm.T), Xh: _mat(Xm)}, value=_mat(G),
+    d.compute("X^T X", XtX, GRAM, {} if big else {XhT: _mat(Xm.T), Xh: _mat(Xm)}, value=_mat(G),
               text="Entry (j, k) is the sum over the data of x_j x_k." + (" (Data too long to print in full.)" if big else ""))
-    d.compute("X_hat^T y", Xty, MOMENT, {} if big else {XhT: _mat(Xm.T), yv: _col(y)}, value=_col(list(m)),
+    d.compute("X^T y", Xty, MOMENT, {} if big else {XhT: _mat(Xm.T), yv: _col(y)}, value=_col(list(m)),
               text="Entry j is the sum over the data of x_j y.")
     det = G.det()
-    d.add(Step("compute", "Is X_hat^T X_hat invertible?", text="Its determinant must not be 0.",
-               formula=Math(r"\det(\hat{X}^{\top}\hat{X})", "det(X^T X)"),
+    sub = None
+    if G.rows == 2:  # ad - bc, written out
+        a_, b_, c2, d2 = G[0, 0], G[0, 1], G[1, 0], G[1, 1]
+        sub = Math(r"\det(\hat{X}^{\top}\hat{X}) = %s \cdot %s - %s \cdot %s" % (
+            _paren(a_), _paren(d2), _paren(b_), _paren(c2)),
+            f"det(X^T X) = {_paren_t(a_)}*{_paren_t(d2)} - {_paren_t(b_)}*{_paren_t(c2)}")
+    d.add(Step("compute", "Is X^T X invertible?", text="Its determinant must not be 0"
+               + (" (ad - bc for a 2 x 2 matrix)." if G.rows == 2 else " (cofactor expansion)."),
+               formula=Math(r"\det(\hat{X}^{\top}\hat{X})", "det(X^T X)"), substituted=sub,
                value=Math(r"\det(\hat{X}^{\top}\hat{X}) = " + number_latex(det), f"det(X^T X) = {number_text(det)}")))
     if det == 0:
         d.status = "undefined"
         d.conclude("No unique least-squares solution", text=(
-            "X_hat^T X_hat is singular: the columns of X_hat are linearly dependent (a feature is a combination of the "
+            "X^T X is singular: the columns of X are linearly dependent (a feature is a combination of the "
             "others, or there are fewer distinct points than parameters), so infinitely many theta reach the same "
             "minimal loss. Remove the redundant feature, or take the minimum-norm solution of the pseudo-inverse."))
         return
     Ginv = G.inv()
     if G.rows <= 4:
-        d.compute("Inverse", sym("(X^T X)^-1", r"(\hat{X}^{\top}\hat{X})^{-1}"), INVERSE, {XtX: _mat(G)}, value=_mat(Ginv),
-                  text="For a 2 x 2 matrix [[a, b], [c, d]]: the inverse is [[d, -b], [-c, a]] / (ad - bc)." if G.rows == 2
-                  else "")
+        _inverse_step(d, G, Ginv, det)
     theta = [finish(v) for v in Ginv * m]
-    d.compute("theta = (X_hat^T X_hat)^-1 X_hat^T y", th, SOLUTION, {XtX: _mat(G), Xty: _col(list(m))},
+    d.compute("theta = (X^T X)^-1 X^T y", th, SOLUTION, {XtX: _mat(G), Xty: _col(list(m))},
               value=_col(theta), answer=None)
     ans = make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
-    model = " + ".join(f"{number_text(t)}*{nm.replace('theta', 'x') if nm not in ('theta0', 'b') else '1'}"
-                       for t, nm in zip(theta, names)).replace("*1", "")
+    model = _model_text(theta, names)
     d.answer_step("Least-squares parameters", ans, text=f"theta = ({', '.join(names)}); the fitted model is y_hat = {model}.")
     # fitted values and residual sum of squares
     preds = [sum((a * b for a, b in zip(r, theta)), sp.Integer(0)) for r in rows]
@@ -296,7 +305,7 @@ def _normal(d, p, conv, rows, y, names):
     sse = sum((e ** 2 for e in res), sp.Integer(0))
     d.table("Fitted values and residuals", [_h("point"), _h("y", "y"), _h("y_hat", r"\hat{y}"),
                                             _h("e = y - y_hat", r"e = y - \hat{y}"), _h("e^2", "e^{2}")],
-            [[str(i + 1), number_text(t), number_text(q), number_text(e), number_text(e ** 2)]
+            [[str(i + 1), short(t), short(q), short(e), short(e ** 2)]  # decimals throughout (no 5084/841 among them)
              for i, (t, q, e) in enumerate(zip(y[:50], preds[:50], res[:50]))])
     d.add(Step("compute", "Residual sum of squares",
                formula=Math(r"\mathrm{SSE} = \sum_i e_i^2", "SSE = sum of e_i^2"),
@@ -318,6 +327,50 @@ def _normal(d, p, conv, rows, y, names):
                        value=Math(f"x = {number_latex(xs)}", f"x = {number_text(xs)}"),
                        answers=(make_answer("x_at_level", xs, precision=Precision(dp=4),
                                             tolerance=Tolerance(abs=5e-5, rel=1e-9)),)))
+
+
+def _inverse_step(d, G: sp.Matrix, Ginv: sp.Matrix, det) -> None:
+    """(X^T X)^-1 = adj(X^T X) / det: with integer data the adjugate is an integer matrix, which is how the inverse is
+    written by hand (and reads better than a mix of fractions and decimals); then its decimals."""
+    inv_sym = sym("(X^T X)^-1", r"(\hat{X}^{\top}\hat{X})^{-1}")
+    adj = Ginv * det
+    lhs_l, lhs_t = latex(inv_sym), "(X^T X)^-1"
+    if all(v.is_Integer for v in adj) and det.is_Integer and det != 1:
+        val = Math(r"%s = \frac{1}{%s} %s \approx %s" % (lhs_l, number_latex(det), number_latex(_mat(adj)), _dec_latex(Ginv)),
+                   f"{lhs_t} = (1/{number_text(det)}) {number_text(_mat(adj))} ≈ {_dec_text(Ginv)}")
+    elif all(v.is_Integer for v in Ginv):
+        val = Math(f"{lhs_l} = {number_latex(_mat(Ginv))}", f"{lhs_t} = {number_text(_mat(Ginv))}")
+    else:
+        val = Math(r"%s \approx %s" % (lhs_l, _dec_latex(Ginv)), f"{lhs_t} ≈ {_dec_text(Ginv)}")
+    how = ("For a 2 x 2 matrix [[a, b], [c, d]] the inverse is [[d, -b], [-c, a]] / (ad - bc)." if G.rows == 2 else
+           "The inverse is the adjugate (the transposed matrix of cofactors) divided by the determinant.")
+    d.add(Step("compute", "Inverse", text=how, formula=Math(f"{lhs_l} = {latex(INVERSE)}", f"{lhs_t} = adj(X^T X) / det(X^T X)"),
+               substituted=Math(f"{lhs_l} = {number_latex(_mat(G))}^{{-1}}", f"{lhs_t} = {number_text(_mat(G))}^-1"),
+               value=val))
+
+
+def _dec_latex(M: sp.Matrix) -> str:
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(short(M[i, j]) for j in range(M.cols))
+                                                              for i in range(M.rows))
+
+
+def _dec_text(M: sp.Matrix) -> str:
+    return "[" + ", ".join("(" + ", ".join(short(M[i, j]) for j in range(M.cols)) + ")" for i in range(M.rows)) + "]"
+
+
+def _model_text(theta, names) -> str:
+    """y_hat's right-hand side as written by hand: -1.5 + 0.5*x1, 2.5987 - 1.71998*x2 (never '+ -')."""
+    terms = []
+    for t, nm in zip(theta, names):
+        var = "" if nm in ("theta0", "b") else "*" + nm.replace("theta", "x")
+        terms.append((t, number_text(abs(t)) + var))
+    if not terms:
+        return "0"
+    first_t, first_s = terms[0]
+    out = ("-" if first_t < 0 else "") + first_s
+    for t, s_ in terms[1:]:
+        out += (" - " if t < 0 else " + ") + s_
+    return out
 
 
 def _formula(title: str, lhs_latex: str, rhs, rhs_text: str, *, lhs_text: str | None = None, text: str = "") -> Step:
@@ -402,7 +455,7 @@ def _gd(d, p, conv, rows, y, names):
             d.conclude(f"Diverged in epoch {epoch}", text=(
                 f"The parameters passed {DIVERGED:.0e} in epoch {epoch}: the learning rate is too large for this data. "
                 "Batch gradient descent on a quadratic loss is stable only when lr < 2 / lambda_max, where lambda_max is "
-                f"the largest eigenvalue of the loss's Hessian 2c X_hat^T X_hat; {_stable_lr(rows, c)}."))
+                f"the largest eigenvalue of the loss's Hessian 2c X^T X; {_stable_lr(rows, c)}."))
             return
         if epoch == 1:
             with d.group("Update of each parameter", text="new value = old value - learning rate x gradient"):
@@ -436,7 +489,7 @@ DIVERGED = 1e30
 def _stable_lr(rows, c) -> str:
     X = np.array([[float(v) for v in r] for r in rows])
     lam = float(np.linalg.eigvalsh(2 * float(c) * X.T @ X).max())
-    return f"here lambda_max = {lam:.6g}, so lr must be below {2 / lam:.6g}" if lam > 0 else "here X_hat^T X_hat = 0"
+    return f"here lambda_max = {lam:.6g}, so lr must be below {2 / lam:.6g}" if lam > 0 else "here X^T X = 0"
 
 
 def _epoch_table(d, rows, y, preds, res, c, names, evaluate_only):
@@ -474,7 +527,7 @@ def solve_numeric(p, conv) -> Derivation:
         theta, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
         if rank < D:
             d.status = "undefined"
-            d.conclude("No unique least-squares solution", text=f"X_hat has rank {rank} < {D}: X^T X is singular.")
+            d.conclude("No unique least-squares solution", text=f"X has rank {rank} < {D}: X^T X is singular.")
             return d
         e = y - X @ theta
         answers = [make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=tol),
@@ -520,20 +573,31 @@ def solve_numeric(p, conv) -> Derivation:
 
 
 def generate(rng: np.random.Generator) -> dict:
-    """Small integer data on a noisy line or plane; normal equations or a few epochs of gradient descent.
+    """Small integer data on a noisy line (or, less often, a plane) whose least-squares parameters are integers;
+    normal equations or a few epochs of gradient descent.
 
-    Well posed: the x values are resampled until X_hat has full column rank (X^T X invertible).
+    Well posed: the x values are resampled until X has full column rank (X^T X invertible). Nice numbers: y = X w + e
+    with integer w and integer noise e orthogonal to every column of X (X^T e = 0, found by resampling e), so the
+    normal equations give theta = w exactly and the SSE is the integer |e|^2, as an exam's data are chosen.
     """
     while True:
         n = int(rng.integers(4, 8))
-        k = int(rng.integers(1, 3))
-        X = rng.integers(-5, 6, size=(n, k))
-        Xh = np.hstack([np.ones((n, 1)), X])
-        if np.linalg.matrix_rank(Xh) == k + 1:  # resample until the normal equations have one solution
-            break
-    w = rng.integers(-3, 4, size=k + 1)
-    y = Xh @ w + rng.integers(-2, 3, size=n)
-    out = {"X": [[int(v) for v in r] for r in X], "y": [int(v) for v in y]}
-    if rng.random() < 0.4:
-        out.update(method="gd", lr=0.01, epochs=int(rng.integers(1, 4)))
-    return out
+        k = 1 if rng.random() < 0.7 else 2
+        X = rng.integers(0, 10, size=(n, 1)) if k == 1 else rng.integers(-4, 5, size=(n, 2))
+        Xh = np.hstack([np.ones((n, 1), dtype=np.int64), X])
+        if np.linalg.matrix_rank(Xh) < k + 1:  # resample until the normal equations have one solution
+            continue
+        for _ in range(400):  # noise the fit cannot explain: X^T e = 0, e != 0
+            e = rng.integers(-2, 3, size=n)
+            if e.any() and not (Xh.T @ e).any():
+                break
+        else:
+            continue
+        w = rng.integers(-3, 4, size=k + 1)
+        if not w[1:].all():  # every input matters (and gradient descent from zeros moves: X^T y = X^T X w != 0)
+            continue
+        y = Xh @ w + e
+        out = {"X": [[int(v) for v in r] for r in X], "y": [int(v) for v in y]}
+        if rng.random() < 0.4:
+            out.update(method="gd", lr=0.01, epochs=int(rng.integers(1, 4)))
+        return out

@@ -362,10 +362,21 @@ def _fmt(pt) -> str:
     return "(" + ", ".join(number_text(v) for v in pt) + ")"
 
 
+
+def _fn_words(f, n: int) -> str:
+    """The function after 'the n-input boolean function': 'with truth table (0, 1, 1, 0)', not 'the function with ...'."""
+    text = f.describe(n)
+    return text[len("the function "):] if text.startswith("the function ") else text
+
+
+def _capital(text: str) -> str:
+    """'the function with ...' starts a sentence as 'The function with ...'; 'f(x) = [...]' stays as it is."""
+    return "The" + text[3:] if text.startswith("the ") else text
+
 def statement(p) -> str:
     if p["function"] is not None:
         n = _n(p)
-        what = (f"the {n}-input boolean function {p['function'].describe(n)} (its points are the {2 ** n} corners "
+        what = (f"the {n}-input boolean function {_fn_words(p['function'], n)} (its points are the {2 ** n} corners "
                 f"of the unit cube)")
     else:
         X = as_exact(p["X"][:12])
@@ -424,7 +435,7 @@ def solve(p, conv) -> Derivation:
 
     if is_fn:
         n = _n(p)
-        d.given("The function", text=f"{p['function'].describe(n)}; its {m} points are the corners of the unit cube, "
+        d.given("The function", text=f"{_capital(p['function'].describe(n))}; its {m} points are the corners of the unit cube, "
                                      "in binary order.")
     d.table("Points and classes", [_h(f"x{i}", f"x_{{{i}}}") for i in range(1, D + 1 - (1 if bias else 0))] + [_h("class")],
             [[number_text(v) for v in pt] + [str(lab)] for pt, lab in zip(X[:200], labels[:200])],

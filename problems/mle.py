@@ -23,8 +23,9 @@ squared error that of a Gaussian one).
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ theta = sym("theta", r"\theta")
 k_, N_, mu, s2 = sym("k"), sym("N"), sym("mu", r"\mu"), sym("sigma2", r"\sigma^{2}")
 m_ = sym("(N - k)", "(N - k)")  # the number of 0s (tails), printed as the notes' N - k
 S_, Q_ = sym("sum(x_i)", r"\sum_i x_i"), sym("sum((x_i - mu)^2)", r"\sum_i (x_i - \mu)^2")
+v_ = sym("var_hat", r"\hat{\sigma}^{2}")
 with sp.evaluate(False):
     LIK_BERN = theta ** k_ * (1 - theta) ** m_
     LOGLIK_BERN = k_ * sp.log(theta) + m_ * sp.log(1 - theta)
@@ -58,9 +60,11 @@ with sp.evaluate(False):
     DS2 = -N_ / (2 * s2) + Q_ / (2 * s2 ** 2)
     MU_HAT = S_ / N_
     VAR_HAT = Q_ / N_
+    VAR_UNBIASED = Q_ / (N_ - 1)
     D2MU = -N_ / s2
     D2S2 = -N_ / (2 * s2 ** 2)
     LOGLIK_GAUSS_MAX = -N_ / 2 * (sp.log(2 * sp.pi * s2) + 1)
+    SD = sp.sqrt(v_)
 
 VARIANCE = COV_DIVISOR.with_default("n", "the maximum-likelihood estimate of a Gaussian variance divides by N")
 VARIANCE = Convention(VARIANCE.name, "Variance divisor",
@@ -109,11 +113,18 @@ def validate(p: dict[str, Any]) -> None:
     if p["distribution"] == "bernoulli":
         vals = set(np.unique(data).tolist()) if isinstance(data, np.ndarray) else {int(v) if v.is_Integer else v for v in data}
         if not vals <= {0, 1}:
+            bad = sorted((v for v in vals if v not in (0, 1)), key=lambda v: abs(float(v)) if abs(v) < 1e300 else math.inf)
             raise InvalidInput("data", "The 'data' parameter of mle must hold outcomes 0/1 (or H/T) for a Bernoulli "
-                                       f"model. Got {sorted(float(v) for v in vals)[:5]} instead.")
+                                       f"model. Got {', '.join(_short_value(v) for v in bad[:5])} instead.")
     elif p["candidates"] is not None:
         raise InvalidInput("candidates", "The 'candidates' parameter of mle applies to the Bernoulli model only. "
                                          "Got candidates with a Gaussian model instead.")
+
+
+def _short_value(v) -> str:
+    """A value for an error message, however large (10**400 has no float)."""
+    s = number_text(v) if not isinstance(v, (float, int, np.generic)) else repr(v)
+    return s if len(s) <= 20 else s[:12] + "..."
 
 
 def use_numeric(p) -> bool:
@@ -223,6 +234,43 @@ def _sym_step(d: Derivation, title: str, lhs, expr, vals, text: str = "") -> Non
     d.add(Step("compute", title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, vals)))
 
 
+def _terms(xs, fmt, paren: str) -> str:
+    """x1 + x2 + ... with negative terms in parentheses, as a sum is written out."""
+    return " + ".join(paren % fmt(x) if x < 0 else fmt(x) for x in xs)
+
+
+def _pl(v) -> str:
+    return r"\left(%s\right)" % number_latex(v) if v < 0 or not v.is_Integer else number_latex(v)
+
+
+def _pt(v) -> str:
+    return f"({number_text(v)})" if v < 0 or not v.is_Integer else number_text(v)
+
+
+_BARE_FRACTION = re.compile(r"(?<![\d.\-])(\d+/\d+)(?![\d(.])")
+
+
+def _wrap_fraction(m: re.Match) -> str:
+    s, i, j = m.string, m.start(), m.end()
+    if (s[i - 1:i] == "(" and s[j:j + 1] == ")") or (i == 0 and j == len(s)):  # already alone, or the whole line
+        return m.group(1)
+    return f"({m.group(1)})"
+
+
+def _paren_fractions(d: Derivation, *args, **kw):
+    """d.compute(*args, **kw), with every fraction substituted into the plain-text line parenthesised: the engine
+    prints sigma2 = 2806/49 bare, so (-N)/sigma2 read '(-7)/2806/49' and sigma2**2 read '2806/49**2' (= 2806/2401).
+    The LaTeX line (\\frac) was always right. The step is built on a scratch Derivation, then added to d."""
+    scratch = Derivation()
+    value = scratch.compute(*args, **kw)
+    (st,) = scratch.steps
+    if st.substituted is not None:
+        lhs, _, rhs = st.substituted.text.partition(" = ")
+        st = replace(st, substituted=Math(st.substituted.latex, lhs + " = " + _BARE_FRACTION.sub(_wrap_fraction, rhs)))
+    d.add(st)
+    return value
+
+
 def _gaussian(p, conv) -> Derivation:
     d = Derivation()
     base = conv["log_base"]
@@ -240,50 +288,71 @@ def _gaussian(p, conv) -> Derivation:
               text="Only the sum of squares depends on mu; its derivative is -2 sum (x_i - mu) = -2 (sum x_i - N mu).")
     S = sum(xs, sp.Integer(0))
     mu_hat = S / N
+    d.add(Step("compute", "Sum of the values", formula=Math(r"\sum_i x_i = x_1 + \dots + x_N", "sum(x_i) = x_1 + ... + x_N"),
+               substituted=Math(r"\sum_i x_i = " + _terms(xs, number_latex, r"\left(%s\right)"),
+                                "sum(x_i) = " + _terms(xs, number_text, "(%s)")),
+               value=Math(r"\sum_i x_i = " + number_latex(S), f"sum(x_i) = {number_text(S)}")))
     d.compute("Set it to zero: the mean", sym("mu_hat", r"\hat{\mu}"), MU_HAT, {S_: S, N_: sp.Integer(N)}, value=mu_hat,
               answer="mu_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
     d.formula("Derivative in sigma^2", sym("dl/dsigma2", r"\frac{\partial \ell}{\partial \sigma^{2}}"), DS2,
               text="Treat v = sigma^2 as the variable: d/dv of -N/2 log(2 pi v) is -N/(2v), and of -Q/(2v) is "
                    "Q/(2v^2), with Q = sum (x_i - mu)^2.")
     Q = sum(((x - mu_hat) ** 2 for x in xs), sp.Integer(0))
-    d.add(Step("compute", "Sum of squared deviations at mu_hat",
+    if mu_hat.is_Integer or N > 10:  # the deviations are integers (or too many to write): the definition
+        sub_l = "Q = " + (" + ".join(r"\left(%s - %s\right)^2" % (number_latex(x), _pl(mu_hat)) for x in xs) if N <= 10
+                          else r"\sum_{i=1}^{%d} (x_i - %s)^2" % (N, _pl(mu_hat)))
+        sub_t = "Q = " + (" + ".join(f"({number_text(x)} - {_pt(mu_hat)})^2" for x in xs) if N <= 10
+                          else f"sum of {N} squares (x_i - {_pt(mu_hat)})^2")
+        how = ""
+    else:  # a fractional mean: the shortcut sum x_i^2 - N mu_hat^2 keeps the arithmetic in integers
+        S2 = sum((x * x for x in xs), sp.Integer(0))
+        sub_l = r"Q = \sum_i x_i^2 - N \hat{\mu}^2 = \left(%s\right) - %d \cdot %s^2 = %s - %s" % (
+            " + ".join(f"{_pl(x)}^2" for x in xs), N, _pl(mu_hat), number_latex(S2), number_latex(N * mu_hat ** 2))
+        sub_t = (f"Q = sum x_i^2 - N mu_hat^2 = ({' + '.join(f'{_pt(x)}^2' for x in xs)}) - {N}*{_pt(mu_hat)}^2 = "
+                 f"{number_text(S2)} - {number_text(N * mu_hat ** 2)}")
+        how = "With a fractional mean the expanded form is easier by hand: sum (x_i - mu)^2 = sum x_i^2 - N mu^2 at mu = mu_hat."
+    d.add(Step("compute", "Sum of squared deviations at mu_hat", text=how,
                formula=Math(r"Q = \sum_i (x_i - \hat{\mu})^2", "Q = sum (x_i - mu_hat)^2"),
-               value=Math("Q = " + number_latex(Q), f"Q = {number_text(Q)}")))
+               substituted=Math(sub_l, sub_t), value=Math("Q = " + number_latex(Q), f"Q = {number_text(Q)}")))
     if Q == 0:
         d.status = "undefined"
         d.conclude("The likelihood is unbounded", text="Every value equals the mean, so sigma^2 -> 0 makes the density at "
                    "the data (and L) grow without bound: there is no maximum-likelihood variance.")
         return d
     var_mle = Q / N
-    d.compute("Set it to zero: the variance", sym("var_hat", r"\hat{\sigma}^{2}"), VAR_HAT, {Q_: Q, N_: sp.Integer(N)},
-              value=var_mle, text="The maximum-likelihood variance divides by N.")
-    if conv["ddof"] == "n-1":
+    mle_var = conv["ddof"] != "n-1"
+    _paren_fractions(d, "Set it to zero: the variance", sym("var_hat", r"\hat{\sigma}^{2}"), VAR_HAT,
+                     {Q_: Q, N_: sp.Integer(N)}, value=var_mle, text="The maximum-likelihood variance divides by N.",
+                     **(dict(answer="var_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+                        if mle_var else {}))
+    if not mle_var:
         if N < 2:
             d.status = "undefined"
             d.conclude("No unbiased variance", text="With N - 1 = 0 the unbiased sample variance is undefined.")
             return d
+        _paren_fractions(d, "Variance estimate (convention: divide by N - 1)", sym("s2", "s^{2}"), VAR_UNBIASED,
+                         {Q_: Q, N_: sp.Integer(N)}, value=finish(Q / (N - 1)),
+                         text="The unbiased sample variance, larger than the maximum-likelihood value by the factor "
+                              "N/(N - 1); it does not maximise L.",
+                         answer="var_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
         var = Q / (N - 1)
-        d.note("Convention: divide by N - 1", f"Q/(N - 1) = {number_text(finish(var))} is the unbiased sample variance, "
-               f"larger than the maximum-likelihood value by the factor N/(N - 1); it does not maximise L.")
     else:
         var = var_mle
     var = finish(var)
-    d.answer_step("Variance estimate", make_answer("var_hat", var, precision=Precision(dp=4),
-                                                   tolerance=Tolerance(abs=5e-5, rel=1e-9)), kind="compute")
-    sd = finish(sp.sqrt(var))
-    d.answer_step("Standard deviation", make_answer("sigma_hat", sd, precision=Precision(dp=4),
-                                                    tolerance=Tolerance(abs=5e-5, rel=1e-9)), kind="compute",
-                  text="The square root of the variance estimate (the MLE of sigma is the root of the MLE of sigma^2).")
+    _paren_fractions(d, "Standard deviation", sym("sigma_hat", r"\hat{\sigma}"), SD, {v_: var},
+                     value=finish(sp.sqrt(var)),
+                     text="The square root of the variance estimate (the MLE of sigma is the root of the MLE of sigma^2).",
+                     answer="sigma_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
     with d.group("Second derivatives at the estimate",
                  text="The mixed derivative -(sum (x_i - mu))/sigma^4 is 0 at mu_hat, so the Hessian is diagonal; both "
                       "diagonal entries are negative, so the point is a maximum."):
-        h1 = d.compute("In mu", sym("d2l/dmu2", r"\frac{\partial^2 \ell}{\partial \mu^2}"), D2MU,
+        h1 = _paren_fractions(d, "In mu", sym("d2l/dmu2", r"\frac{\partial^2 \ell}{\partial \mu^2}"), D2MU,
                        {N_: sp.Integer(N), s2: var_mle})
-        h2 = d.compute("In sigma^2", sym("d2l/dsigma2^2", r"\frac{\partial^2 \ell}{\partial (\sigma^{2})^2}"), D2S2,
+        h2 = _paren_fractions(d, "In sigma^2", sym("d2l/dsigma2^2", r"\frac{\partial^2 \ell}{\partial (\sigma^{2})^2}"), D2S2,
                        {N_: sp.Integer(N), s2: var_mle},
                        text="At the root, N/(2 sigma^4) - Q/sigma^6 = -N/(2 sigma^4) since Q = N sigma^2.")
     assert h1 < 0 and h2 < 0
-    ll = d.compute("Log-likelihood at the maximum", sym("l_max", r"\ell(\hat{\mu}, \hat{\sigma}^{2})"), LOGLIK_GAUSS_MAX,
+    ll = _paren_fractions(d, "Log-likelihood at the maximum", sym("l_max", r"\ell(\hat{\mu}, \hat{\sigma}^{2})"), LOGLIK_GAUSS_MAX,
                    {N_: sp.Integer(N), s2: var_mle}, value=finish(-sp.Rational(N, 2) * (_ln(2 * sp.pi * var_mle, "e") + 1)
                                                            / (1 if base == "e" else sp.log(int(base)))),
                    text="Substituting Q = N sigma_hat^2 into the log-likelihood" +
@@ -359,5 +428,8 @@ def generate(rng: np.random.Generator) -> dict:
     while True:
         n = int(rng.integers(4, 9))
         xs = rng.integers(-10, 11, size=n)
-        if len(set(xs.tolist())) > 1:  # resample until the sample has spread (a bounded likelihood)
+        # resample until the sample has spread (a bounded likelihood) and, as an exam's data are chosen, an integer
+        # mean and a variance Q/N with at most two decimals
+        Q = int(((xs - xs.mean()) ** 2).sum().round()) if xs.sum() % n == 0 else 0
+        if len(set(xs.tolist())) > 1 and xs.sum() % n == 0 and (Q * 100) % n == 0:
             return {"distribution": "gaussian", "data": [int(v) for v in xs]}

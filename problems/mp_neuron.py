@@ -149,8 +149,9 @@ def statement(p) -> str:
     inh = _inhibitory(p)
     f = p["function"]
     rng = _theta_range(p)
-    inh_txt = (" Inputs " + ", ".join(f"x{i}" for i in inh) + " are inhibitory.") if inh else \
-        " The neuron has no inhibitory input."
+    inh_txt = ((f" Input x{inh[0]} is inhibitory." if len(inh) == 1 else
+                " Inputs " + ", ".join(f"x{i}" for i in inh[:-1]) + f" and x{inh[-1]} are inhibitory.") if inh else
+               " The neuron has no inhibitory input.")
     q = (f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} x1..x{n} fires when the sum of its "
          f"excitatory inputs reaches the threshold theta.{inh_txt} It should compute {f.describe(n)}. "
          f"Which thresholds theta implement this function (or show that none does)? Give the number of correctly "
@@ -242,7 +243,8 @@ def solve(p, conv) -> Derivation:
     d.given("The neuron", text=f"{n} boolean input{'s' if n > 1 else ''} x1..x{n}; "
             + (f"inhibitory: {', '.join(f'x{i}' for i in inh)}; excitatory: {', '.join(f'x{i}' for i in exc) or 'none'}."
                if inh else "all inputs excitatory (no inhibitory input)."))
-    d.given("The target function", text=f"{fn.describe(n)}.")
+    desc = fn.describe(n)
+    d.given("The target function", text=("The" + desc[3:] if desc.startswith("the ") else desc) + ".")
     cmp_l, cmp_t = (r"\geq", ">=") if rule == ">=" else (">", ">")
     if inh:
         d.add(Step("formula", "McCulloch-Pitts rule", text=(

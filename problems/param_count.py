@@ -48,6 +48,12 @@ with sp.evaluate(False):
     TOWERS_1D = 2 * n_t + 1                    # notes 000: n 2-D towers need 2n + 1 neurons
     TOWERS_2D = 5 * n_t + 1                    # notes 000: n 3-D towers need 5n + 1 neurons
     TOWERS_GEN = (2 * d_in + 1) * n_t + 1      # 2d walls + 1 threshold neuron per tower, + 1 output
+    HIDDEN_1D = 2 * n_t                        # 2 step neurons per tower
+    HIDDEN_GEN = (2 * d_in + 1) * n_t          # 2d walls + 1 threshold neuron per tower
+    WEIGHTS_1D = 2 * n_t + 2 * n_t             # step neurons: 1 weight each; output neuron: 2n weights
+    BIASES_1D = 2 * n_t + 1                    # one per neuron
+    WEIGHTS_GEN = n_t * (2 * d_in * d_in + 2 * d_in) + n_t   # walls: d each; threshold: 2d; output: n
+    BIASES_GEN = (2 * d_in + 1) * n_t + 1
     MEMORY = P_ * b_
     HESSIAN = P_ ** 2
     HESSIAN_BYTES = P_ ** 2 * b_
@@ -67,7 +73,7 @@ STRUCTURES = {"mlp": "a fully connected network given by its layer sizes, input 
 
 PARAMS = (
     Param("structure", Choice(STRUCTURES), default="mlp", label="Structure"),
-    Param("layers", Vector(min_len=2, max_len=100, lo=1, integer=True), default="3 4 2", label="Layer sizes",
+    Param("layers", Vector(min_len=2, max_len=100, lo=1, hi=10 ** 9, integer=True), default="3 4 2", label="Layer sizes",
           help="input size first, then each layer's neurons, e.g. 3 4 2 (3 inputs, 4 hidden, 2 outputs)"),
     Param("bias", Bool(), default="true", label="Biases", help="each non-input neuron has a bias"),
     Param("towers", Int(1, 10 ** 9), default="1", label="Number of towers n"),
@@ -105,9 +111,9 @@ def statement(p) -> str:
     s = p["structure"]
     if s == "mlp":
         L = _sizes(p)
-        hidden = f" and hidden layers of {', '.join(str(v) for v in L[1:-1])} neurons" if len(L) > 2 else ""
-        q = (f"A fully connected network has {L[0]} inputs{hidden}, and {L[-1]} output neuron{'s' if L[-1] > 1 else ''}"
-             f"{', every neuron with a bias' if p['bias'] else ', without biases'}. How many layers, neurons, weights, "
+        q = (f"A fully connected network has {L[0]} input{'s' if L[0] > 1 else ''}, {_hidden_text(L[1:-1])}"
+             f"{L[-1]} output neuron{'s' if L[-1] > 1 else ''}"
+             f"{', every neuron with a bias' if p['bias'] else ', and no biases'}. How many layers, neurons, weights, "
              f"biases, parameters and connections does it have?")
     elif s == "towers":
         n, d = p["towers"], p["tower_dim"]
@@ -124,6 +130,21 @@ def statement(p) -> str:
 
 def _big(v: int) -> str:
     return f"{v:,}"
+
+
+_COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def _hidden_text(H: list[int]) -> str:
+    """'one hidden layer of 4 neurons and ', 'three hidden layers of 3, 10 and 53 neurons and ', or 'no hidden layer: '."""
+    if not H:
+        return "no hidden layer, and "
+    if len(H) == 1:
+        return f"one hidden layer of {H[0]} neuron{'s' if H[0] > 1 else ''} and "
+    if len(set(H)) == 1:
+        return f"{_COUNT_WORDS.get(len(H), str(len(H)))} hidden layers of {H[0]} neuron{'s' if H[0] > 1 else ''} each and "
+    return (f"{_COUNT_WORDS.get(len(H), str(len(H)))} hidden layers of {', '.join(str(v) for v in H[:-1])} and {H[-1]} "
+            "neurons and ")
 
 
 def solve(p, conv) -> Derivation:
@@ -175,13 +196,24 @@ def _mlp(d: Derivation, p, conv) -> int:
     _sum_step(d, "Biases", "biases", bs, "biases")
     P = W + B
     d.add(Step("compute", "Parameters", formula=Math(r"P = \mathrm{weights} + \mathrm{biases}", "P = weights + biases"),
-               substituted=Math(f"P = {W} + {B}", f"P = {W} + {B}"), value=Math(f"P = {_big(P)}", f"P = {_big(P)}"),
-               answers=(make_answer("parameters", sp.Integer(P)),)))
-    conn = W + (B if conv["connections"] == "with-bias" else 0)
-    d.add(Step("compute", "Connections", text="Convention: " + CONNECTIONS.options[conv["connections"]] + ".",
-               value=Math(f"\\mathrm{{connections}} = {_big(conn)}", f"connections = {_big(conn)}"),
-               answers=(make_answer("connections", sp.Integer(conn)),)))
+               substituted=Math(f"P = {_big(W)} + {_big(B)}", f"P = {_big(W)} + {_big(B)}"),
+               value=Math(f"P = {_big(P)}", f"P = {_big(P)}"), answers=(make_answer("parameters", sp.Integer(P)),)))
+    _connections_step(d, conv, W, B, ())
     return P
+
+
+def _connections_step(d: Derivation, conv, W: int, B: int, extra) -> None:
+    """connections = weights (an edge between two neurons), or weights + biases (LeCun's count)."""
+    with_bias = conv["connections"] == "with-bias"
+    conn = W + (B if with_bias else 0)
+    f_l, f_t = (r"\mathrm{connections} = \mathrm{weights} + \mathrm{biases}", "connections = weights + biases") if with_bias \
+        else (r"\mathrm{connections} = \mathrm{weights}", "connections = weights")
+    s_l = f"\\mathrm{{connections}} = {_big(W)}" + (f" + {_big(B)}" if with_bias else "")
+    s_t = f"connections = {_big(W)}" + (f" + {_big(B)}" if with_bias else "")
+    d.add(Step("compute", "Connections", text="Convention: " + CONNECTIONS.options[conv["connections"]] + ".",
+               formula=Math(f_l, f_t), substituted=Math(s_l, s_t),
+               value=Math(f"\\mathrm{{connections}} = {_big(conn)}", f"connections = {_big(conn)}"),
+               answers=(make_answer("connections", sp.Integer(conn)), *extra)))
 
 
 def _sum_step(d, title, name, parts, answer, text=""):
@@ -226,22 +258,36 @@ def _towers(d: Derivation, p, conv) -> int:
         d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]), sig=20,
                   text=f"{2 * dim} walls + 1 threshold neuron per tower, plus one output neuron"
                        + (" (notes 000: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
-    d.answer_step("Hidden neurons", make_answer("hidden_neurons", sp.Integer(c["hidden_neurons"])), kind="compute",
-                  text="All neurons except the output neuron.")
+    n_, dd = sp.Integer(n), sp.Integer(dim)
+    if dim == 1:
+        d.compute("Hidden neurons", sym("hidden"), HIDDEN_1D, {n_t: n_}, value=sp.Integer(c["hidden_neurons"]), sig=20,
+                  text="All neurons except the output neuron: the 2 step neurons of each tower.", answer="hidden_neurons")
+    else:
+        d.compute("Hidden neurons", sym("hidden"), HIDDEN_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["hidden_neurons"]),
+                  sig=20, text=f"All neurons except the output neuron: {2 * dim} walls and 1 threshold neuron per tower.",
+                  answer="hidden_neurons")
     d.note("Parameters of the construction", "The notes count neurons only. Counting a weight per edge and a bias per "
-           "neuron: " + ("each step neuron has 1 weight and 1 bias, the output neuron 2n weights and 1 bias."
-                         if dim == 1 else f"each wall neuron has {dim} weights and a bias, each threshold neuron "
-                                          f"{2 * dim} weights and a bias, the output neuron n weights and a bias."))
-    d.add(Step("compute", "Weights, biases and parameters",
-               value=Math(f"\\mathrm{{weights}} = {_big(c['weights'])},\\ \\mathrm{{biases}} = {_big(c['biases'])},\\ "
-                          f"P = {_big(c['parameters'])}",
-                          f"weights = {_big(c['weights'])}, biases = {_big(c['biases'])}, P = {_big(c['parameters'])}"),
-               answers=(make_answer("weights", sp.Integer(c["weights"])), make_answer("biases", sp.Integer(c["biases"])),
-                        make_answer("parameters", sp.Integer(c["parameters"])))))
-    conn = c["weights"] + (c["biases"] if conv["connections"] == "with-bias" else 0)
-    d.add(Step("compute", "Connections", text="Convention: " + CONNECTIONS.options[conv["connections"]] + ".",
-               value=Math(f"\\mathrm{{connections}} = {_big(conn)}", f"connections = {_big(conn)}"),
-               answers=(make_answer("connections", sp.Integer(conn)), make_answer("neurons", sp.Integer(c["neurons"])))))
+           "neuron: " + ("each step neuron has 1 weight (from the input) and 1 bias, the output neuron one weight per "
+                         "step neuron (+1 or -1), 2n in all, and 1 bias."
+                         if dim == 1 else f"each wall neuron has {dim} weights (one per input) and a bias, each threshold "
+                                          f"neuron {2 * dim} weights (one per wall) and a bias, the output neuron n weights "
+                                          "(one per tower) and a bias."))
+    if dim == 1:
+        d.compute("Weights", sym("weights"), WEIGHTS_1D, {n_t: n_}, value=sp.Integer(c["weights"]), sig=20,
+                  text="2n step neurons with 1 weight each, and 2n weights into the output neuron.", answer="weights")
+        d.compute("Biases", sym("biases"), BIASES_1D, {n_t: n_}, value=sp.Integer(c["biases"]), sig=20,
+                  text="One per neuron.", answer="biases")
+    else:
+        d.compute("Weights", sym("weights"), WEIGHTS_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["weights"]), sig=20,
+                  text=f"Per tower: {2 * dim} walls with {dim} weights each and a threshold neuron with {2 * dim}; "
+                       "then n weights into the output neuron.", answer="weights")
+        d.compute("Biases", sym("biases"), BIASES_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["biases"]), sig=20,
+                  text="One per neuron.", answer="biases")
+    d.add(Step("compute", "Parameters", formula=Math(r"P = \mathrm{weights} + \mathrm{biases}", "P = weights + biases"),
+               substituted=Math(f"P = {_big(c['weights'])} + {_big(c['biases'])}", f"P = {_big(c['weights'])} + {_big(c['biases'])}"),
+               value=Math(f"P = {_big(c['parameters'])}", f"P = {_big(c['parameters'])}"),
+               answers=(make_answer("parameters", sp.Integer(c["parameters"])),)))
+    _connections_step(d, conv, c["weights"], c["biases"], (make_answer("neurons", sp.Integer(c["neurons"])),))
     return c["parameters"]
 
 
@@ -284,9 +330,9 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     s = p["structure"]
     if s == "mlp":
-        L = np.array(_sizes(p), dtype=np.int64)
+        L = np.array(_sizes(p), dtype=object)  # Python integers: exact however large (int64 overflows at 9.2e18)
         ws = L[:-1] * L[1:]
-        bs = L[1:] if p["bias"] else np.zeros(len(L) - 1, dtype=np.int64)
+        bs = L[1:] if p["bias"] else np.zeros(len(L) - 1, dtype=object)
         P = int(ws.sum() + bs.sum())
         conn = int(ws.sum() + (bs.sum() if conv["connections"] == "with-bias" else 0))
         d.conclude("Counts", answers=(
@@ -317,9 +363,15 @@ def solve_numeric(p, conv) -> Derivation:
 
 
 def generate(rng: np.random.Generator) -> dict:
-    """An MLP with 2 to 4 layers of 1 to 64 units (always well posed), sometimes the tower construction."""
-    if rng.random() < 0.25:
-        return {"structure": "towers", "towers": int(rng.integers(1, 20)), "tower_dim": int(rng.integers(1, 3))}
-    k = int(rng.integers(3, 6))
-    sizes = [int(v) for v in rng.integers(1, 65, size=k)]
-    return {"structure": "mlp", "layers": sizes, "bias": bool(rng.random() < 0.8), "hessian": bool(rng.random() < 0.3)}
+    """An exam-sized network (always well posed): a small MLP whose counts are done by hand (1 to 8 units a layer),
+    a typical image or tabular network (784-128-10, 3072-500-10, ...), or notes 000's tower construction."""
+    r = rng.random()
+    if r < 0.25:
+        return {"structure": "towers", "towers": int(rng.integers(1, 11)), "tower_dim": int(rng.integers(1, 3))}
+    if r < 0.65:
+        k = int(rng.integers(3, 5))
+        sizes = [int(rng.integers(2, 7))] + [int(v) for v in rng.integers(2, 9, size=k - 2)] + [int(rng.integers(1, 5))]
+    else:
+        hidden = [int(v) for v in rng.choice([16, 32, 64, 100, 128, 256, 500], size=int(rng.integers(1, 3)))]
+        sizes = [int(rng.choice([4, 10, 64, 784, 3072]))] + hidden + [int(rng.choice([1, 2, 10]))]
+    return {"structure": "mlp", "layers": sizes, "bias": bool(rng.random() < 0.85), "hessian": bool(rng.random() < 0.3)}

@@ -22,7 +22,7 @@ data otherwise; nothing quadratic in the sample count is formed.
 """
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import math
 
 import numpy as np
 import sympy as sp
@@ -37,6 +37,7 @@ from solver.symbolic import Derivation, equation, make_answer, number_latex, num
 from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, NOTES_003_POLY_SLIP, SIGN_TEXT, add_step, both_latex, both_text,
                       dlatex, dtext, eigen_steps, fl, mat_latex, mat_text, sign_fix_np, sign_index, tame,
                       vec_latex, vec_text)
+from ._svg import Plot2D
 
 TITLE = "Principal component analysis (PCA)"
 TOPIC = "linalg"
@@ -103,9 +104,19 @@ def _shape(X) -> tuple[int, int]:
     return X.shape if isinstance(X, np.ndarray) else (len(X), len(X[0]))
 
 
+#: Largest |entry| of the data: the exact path carries 40 significant digits, so a sample of 1e50 next to one of 2
+#: would lose the small one entirely (its reconstruction came out as -1073741824), and the covariance squares it.
+MAX_MAGNITUDE = 10 ** 9
+
+
 def validate(p) -> None:
     X = _samples(p)
     n, dim = _shape(X)
+    big = float(np.max(np.abs(X))) if isinstance(X, np.ndarray) else max(abs(float(v)) if abs(v) < 10 ** 300 else math.inf
+                                                                          for r in X for v in r)
+    if not big <= MAX_MAGNITUDE:
+        raise InvalidInput("X", f"The 'X' parameter of pca must have entries of size at most 1e9 (divide all of it by a "
+                                f"common factor: the components stay the same and the eigenvalues scale by its square). Got an entry of size {big:.3g} instead.")
     if n < 2:
         raise InvalidInput("X", f"The 'X' parameter of pca must have at least 2 samples (with layout={p['layout']}). "
                                 f"Got {n} instead.")
@@ -337,6 +348,7 @@ def solve(p, conv) -> Derivation:
     # 10. reconstruction
     _reconstruction_steps(d, X, means, scale, vecs, raw_scores, lam, k, ddof, p["standardize"])
     if dim == 2:
+        d.extras["svg_title"] = "Data, principal axes and projections"
         d.extras["svg"] = pca_svg(as_float(X), [fl(m) for m in means], [[fl(x) for x in v] for v in vecs],
                                   [fl(v) for v in lam], k, [fl(s) for s in scale])
     return d
@@ -460,6 +472,7 @@ def solve_numeric(p, conv) -> Derivation:
                + (f" Not listed (more than {MAX_ANSWER_ENTRIES} numbers): {', '.join(left)}." if left else ""),
                answers=answers)
     if dim == 2 and n <= 2000:
+        d.extras["svg_title"] = "Data, principal axes and projections"
         d.extras["svg"] = pca_svg(X, list(r["mean"]), [list(c) for c in _all_components(r, dim)], list(r["eigenvalues"]), k,
                                   list(r["scale"]))
     return d
@@ -476,8 +489,8 @@ def _all_components(r, dim):
 
 
 def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
-    """Hand-written SVG: the samples, the mean, the principal axes (half-length 2 sqrt(lambda)) and each sample's
-    projection on the kept component(s) (2-D data only)."""
+    """Hand-written SVG (problems/_svg.py): the samples, the mean, the principal axes (half-length 2 sqrt(lambda))
+    and each sample's projection on the kept component(s) (2-D data only)."""
     X = np.asarray(X, dtype=np.float64)
     mean = np.asarray(mean, dtype=np.float64)
     scale = np.ones(2) if scale is None else np.asarray(scale, dtype=np.float64)
@@ -486,57 +499,40 @@ def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
     Xc = (X - mean) / scale
     proj = mean + ((Xc @ E[:k].T) @ E[:k]) * scale
     ends = [(mean - 2 * np.sqrt(lam[j]) * E[j] * scale, mean + 2 * np.sqrt(lam[j]) * E[j] * scale) for j in range(2)]
-    pts = np.vstack([X, proj, *[np.vstack(e) for e in ends]])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-9))
-    pad = 0.08 * span
-    lo, span = lo - pad, span + 2 * pad
-    m = 30
-
-    def tx(pt):
-        return (m + (pt[0] - lo[0]) / span * (size - 2 * m), size - m - (pt[1] - lo[1]) / span * (size - 2 * m))
-
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-           'font-family="sans-serif" font-size="11">',
-           f'<title>{escape("PCA: data, principal axes and projections")}</title>',
-           f'<rect x="0" y="0" width="{size}" height="{size}" fill="white"/>',
-           f'<line x1="{m}" y1="{size - m}" x2="{size - m}" y2="{size - m}" stroke="#999"/>',
-           f'<line x1="{m}" y1="{m}" x2="{m}" y2="{size - m}" stroke="#999"/>',
-           f'<text x="{size - m}" y="{size - m + 16}" text-anchor="end">X1</text>',
-           f'<text x="{m - 6}" y="{m}" text-anchor="end">X2</text>']
+    plot = Plot2D(np.vstack([X, proj, *[np.vstack(e) for e in ends]]), size=size,
+                  title="PCA: data, principal axes and projections")
     colours = ("#d62728", "#1f77b4")
     for j in range(2):
-        (x1, y1), (x2, y2) = tx(ends[j][0]), tx(ends[j][1])
-        dash = "" if j < k else ' stroke-dasharray="6 4"'
-        out.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{colours[j]}" stroke-width="2"{dash}/>')
-        out.append(f'<text x="{x2 + 4:.2f}" y="{y2 - 4:.2f}" fill="{colours[j]}">PC{j + 1}</text>')
+        plot.line(ends[j][0], ends[j][1], colours[j], width=2, dash="" if j < k else "6 4")
+        plot.text(ends[j][1], f"PC{j + 1}", dx=4, dy=-4, fill=colours[j])
     if k < 2:
         for a, b in zip(X, proj):
-            (x1, y1), (x2, y2) = tx(a), tx(b)
-            out.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="#888" stroke-dasharray="3 3"/>')
-            out.append(f'<circle cx="{x2:.2f}" cy="{y2:.2f}" r="3" fill="{colours[0]}"/>')
+            plot.line(a, b, "#888", dash="3 3")
+            plot.circle(b, 3, colours[0])
     for i, a in enumerate(X):
-        x1, y1 = tx(a)
-        out.append(f'<circle cx="{x1:.2f}" cy="{y1:.2f}" r="4" fill="black"><title>sample {i + 1}</title></circle>')
-    cx, cy = tx(mean)
-    out.append(f'<path d="M {cx - 5:.2f} {cy:.2f} H {cx + 5:.2f} M {cx:.2f} {cy - 5:.2f} V {cy + 5:.2f}" stroke="black" '
-               'stroke-width="2"/>')
-    out.append(f'<text x="{cx + 6:.2f}" y="{cy + 14:.2f}">mean</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+        plot.circle(a, 4, "black", tooltip=f"sample {i + 1}")
+    cx, cy = plot.tx(mean)
+    plot.raw(f'<path d="M {cx - 5:.2f} {cy:.2f} H {cx + 5:.2f} M {cx:.2f} {cy - 5:.2f} V {cy + 5:.2f}" stroke="black" '
+             'stroke-width="2"/>')
+    plot.text(mean, "mean", dx=6, dy=14)
+    return plot.svg()
 
 
 # ---- random instances -------------------------------------------------------------------------------
 
 
 def generate(rng: np.random.Generator) -> dict:
-    """Integer data, 4-6 samples of 2 (or 3) features."""
+    """Integer data, 4-6 samples of 2 features, chosen as an exam's data are: the covariance entries are multiples of
+    1/2, so the characteristic polynomial has simple coefficients and its roots a short closed form. (Three features
+    give a cubic, which random data almost never let factor by hand; the eigen family covers 3 x 3 matrices.)"""
     while True:
         n = int(rng.integers(4, 7))
-        dim = 2 if rng.random() < 0.8 else 3
-        X = rng.integers(0, 16, size=(n, dim))
+        X = rng.integers(0, 16, size=(n, 2))
         Xc = X - X.mean(axis=0)
-        w, V = np.linalg.eigh(Xc.T @ Xc / (n - 1))
+        C = Xc.T @ Xc / (n - 1)
+        if not np.allclose(2 * C, np.round(2 * C), atol=1e-9):  # covariance entries: halves at worst
+            continue
+        w, V = np.linalg.eigh(C)
         # resample until the covariance has distinct, non-zero eigenvalues (unique components up to sign) and no
         # sign rule meets a tie (distinct loading and score magnitudes, no zero loading)
         if w.min() < 0.5 or np.min(np.diff(w)) < 0.5:
@@ -546,6 +542,6 @@ def generate(rng: np.random.Generator) -> dict:
         if np.any(np.abs(E) < 1e-3):
             continue
         top2 = lambda a: np.sort(np.abs(a))[-2:]  # noqa: E731
-        if any(np.diff(top2(e))[0] < 1e-3 for e in E) or any(np.diff(top2(S[:, j]))[0] < 1e-3 for j in range(dim)):
+        if any(np.diff(top2(e))[0] < 1e-3 for e in E) or any(np.diff(top2(S[:, j]))[0] < 1e-3 for j in range(2)):
             continue
-        return {"X": [[int(x) for x in r] for r in X], "k": int(rng.integers(1, dim))}
+        return {"X": [[int(x) for x in r] for r in X], "k": 1}

@@ -13,6 +13,7 @@ x0 = 1 is prepended to every point and its weight w0 is learned like the others.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,10 @@ from solver.conventions import Convention
 from solver.numbers import Precision, Tolerance
 from solver.params import Bool, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.steps import Math
+from solver.steps import Math, Step
 from solver.symbolic import Derivation, evaluate, make_answer, number_latex, number_text, sym
+
+from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
 TOPIC = "neurons"
@@ -32,9 +35,16 @@ KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary"
 # ---- the rule, written once -------------------------------------------------------------------------
 w, x, y, y_hat, eta, s = (sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("y"), sym("y_hat", r"\hat{y}"),
                           sym("lr", r"\eta"), sym("w.x", r"\mathbf{w}^{\top}\mathbf{x}"))
-with sp.evaluate(False):  # keep the order the notes write
-    UPDATE = w + eta * (y - y_hat) * x            # notes 000: w = w + (y - y_hat) x (with a learning rate)
-    UPDATE_PM1 = w + eta * y * x                  # scikit-learn: labels -1/+1, update when y s <= 0
+with sp.evaluate(False):  # keep the order the notes write; one flat product, so the text reads w + lr*(y - y_hat)*x
+    UPDATE = sp.Add(w, sp.Mul(eta, y - y_hat, x, evaluate=False), evaluate=False)  # notes 000: w = w + (y - y_hat) x
+    UPDATE_PM1 = sp.Add(w, sp.Mul(eta, y, x, evaluate=False), evaluate=False)       # scikit-learn: labels -1/+1, y s <= 0
+#: The firing rule as an exam writes it (SymPy would print a Piecewise as "Piecewise((1, w.x >= 0), (0, True))").
+PREDICTION = {
+    ">=": Math(r"\hat{y} = \begin{cases} 1 & \text{if } \mathbf{w}^{\top}\mathbf{x} \geq 0 \\ 0 & \text{otherwise} \end{cases}",
+               "y_hat = 1 if w.x >= 0, else 0"),
+    ">": Math(r"\hat{y} = \begin{cases} 1 & \text{if } \mathbf{w}^{\top}\mathbf{x} > 0 \\ 0 & \text{otherwise} \end{cases}",
+              "y_hat = 1 if w.x > 0, else 0"),
+}
 
 FIRING = Convention(
     "firing_rule", "When the perceptron fires",
@@ -71,7 +81,27 @@ EXAMPLE = Example(
 )
 
 
+#: Largest |entry| of X, w0 and the points to classify, and largest learning rate: scores and weights then stay
+#: far inside float64 and inside what a step can print (1e308 made the numeric path overflow to inf).
+MAX_MAGNITUDE = 10 ** 12
+MAX_LR = 1000
+
+
+def _largest(M) -> float:
+    if isinstance(M, np.ndarray):
+        return float(np.max(np.abs(M))) if M.size else 0.0
+    flat = [v for row in M for v in row] if M and isinstance(M[0], (tuple, list)) else list(M)
+    return float(max((abs(v) for v in flat), default=0))
+
+
 def validate(p: dict[str, Any]) -> None:
+    for field in ("X", "w0", "classify"):
+        if p[field] is not None and _largest(p[field]) > MAX_MAGNITUDE:
+            raise InvalidInput(field, f"The '{field}' parameter of perceptron must have entries of size at most 1e12. "
+                                      f"Got an entry of size {_largest(p[field]):.3g} instead.")
+    if p["lr"] > MAX_LR:
+        raise InvalidInput("lr", f"The 'lr' parameter of perceptron must be at most {MAX_LR} (the scale of w does not "
+                                 f"change any prediction). Got {number_text(p['lr'])} instead.")
     X, labels = p["X"], p["y"]
     n, d = _shape(X)
     if len(labels) != n:
@@ -168,8 +198,8 @@ def solve(p, conv) -> Derivation:
                                             "w.x = w0 + w1 x1 + ... + wn xn.")
     d.given("Initial weights", wv, lhs=sym("w_0", r"\mathbf{w}_{0}"))
     cmp = ">=" if conv["firing_rule"] == ">=" else ">"
-    d.formula("Prediction", y_hat, sp.Piecewise((1, sp.Ge(s, 0) if cmp == ">=" else sp.Gt(s, 0)), (0, True)),
-              text=f"The perceptron fires (predicts 1) when the score w.x is {'at least' if cmp == '>=' else 'greater than'} 0.")
+    d.add(Step("formula", "Prediction", formula=PREDICTION[cmp],
+               text=f"The perceptron fires (predicts 1) when the score w.x is {'at least' if cmp == '>=' else 'greater than'} 0."))
     if rule == "classic":
         d.formula("Update on a mistake", w, UPDATE, text="On a mistake (y_hat != y) the weights move by lr (y - y_hat) x: "
                   "towards x for a missed positive, away from x for a false positive.")
@@ -210,9 +240,13 @@ def solve(p, conv) -> Derivation:
             break
 
     cols = ("epoch", "point", "x", "w before", "w.x", "y_hat", "y", "update", "w after")
-    d.table("Training trace", [Math(r"\text{%s}" % c.replace("_", r"\_"), c) if c not in ("w.x", "y_hat") else
-                                Math(r"\mathbf{w}^{\top}\mathbf{x}" if c == "w.x" else r"\hat{y}", c) for c in cols],
-            rows, text="One row per point visited; the weights change only on a mistake.",
+    heads = [Math(r"\text{%s}" % c.replace("_", r"\_"), c) if c not in ("w.x", "y_hat") else
+             Math(r"\mathbf{w}^{\top}\mathbf{x}" if c == "w.x" else r"\hat{y}", c) for c in cols]
+    if bias:  # the x column holds the augmented point
+        heads[2] = Math(r"\mathbf{x} = (1, x_1, \ldots)", "x = (1, x1, ...)")
+    d.table("Training trace", heads,
+            rows, text="One row per point visited; the weights change only on a mistake."
+                       + (" Each x starts with the constant bias input x0 = 1." if bias else ""),
             answer=make_answer("trace", trace))
 
     shown = update_steps[:30]
@@ -260,6 +294,12 @@ def solve(p, conv) -> Derivation:
                                                         tolerance=Tolerance(abs=0)),),
                    value=Math(number_latex(tuple(sp.Integer(c) for c in preds)), number_text(tuple(preds))))
     d.extras["plot"] = _plot_data(X, labels, wv, bias)
+    if len(X[0]) == 2:
+        svg = boundary_svg([[float(a) for a in pt] for pt in X], labels, [float(v) for v in wv], bias,
+                           [[float(a) for a in q] for q in as_exact(p["classify"])] if p["classify"] is not None else [],
+                           converged)
+        if svg:
+            d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
     return d
 
 
@@ -274,6 +314,69 @@ def _plot_data(X, labels, wv, bias) -> dict:
     return {"kind": "decision_boundary", "points": [[float(a) for a in pt] for pt in X], "labels": labels,
             "w": [float(v) for v in wv], "bias": bias,
             "boundary": "w0 + w1 x1 + w2 x2 = 0" if bias else "w1 x1 + w2 x2 = 0"}
+
+
+CLASS_COLOURS = {1: "#1f77b4", 0: "#d62728"}   # class 1 blue circles, class 0 red squares (shape and colour)
+MAX_PLOT_POINTS = 2000
+
+
+def boundary_svg(X, labels, w, bias: bool, queries=(), converged: bool = True, size: int = 360) -> str | None:
+    """Hand-written SVG (problems/_svg.py) of 2-D training points, by class, the decision boundary w.x = 0 of the
+    final weights, the side where the perceptron fires (w.x >= 0) shaded, and the points to classify (hollow,
+    outlined in their predicted class's colour)."""
+    X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
+    Q = np.asarray(queries, dtype=np.float64).reshape(-1, 2)
+    w = [float(v) for v in w]
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Q)) and all(math.isfinite(v) for v in w)):
+        return None  # nothing sensible to draw
+    c, a, b = (w[0], w[1], w[2]) if bias else (0.0, w[0], w[1])
+    view = [X, Q] if bias else [X, Q, np.zeros((1, 2))]  # without a bias the boundary passes through the origin
+    eq = _linear_text([(c, ""), (a, "x1"), (b, "x2")] if bias else [(a, "x1"), (b, "x2")]) + " = 0"
+    plot = Plot2D(np.vstack(view), size=size, title="Perceptron: the points and the decision boundary "
+                  + ("w.x = 0" if a or b else "(none: w1 = w2 = 0)") + ("" if converged else " after the last update"))
+    x0, y0, x1, y1 = plot.box
+    if x0 < 0 < x1:  # the coordinate axes, faint, where the view crosses them
+        plot.line((0, y0), (0, y1), "#ccc", dash="2 3")
+    if y0 < 0 < y1:
+        plot.line((x0, 0), (x1, 0), "#ccc", dash="2 3")
+    if a or b:
+        plot.polygon(plot.half_plane(a, b, c), CLASS_COLOURS[1], opacity=0.10)
+        seg = plot.clip_line(a, b, c)
+        if seg is not None:
+            plot.line(seg[0], seg[1], "black", width=2)
+    for i, (pt, lab) in enumerate(zip(X[:MAX_PLOT_POINTS], labels[:MAX_PLOT_POINTS])):
+        tip = f"x{i + 1} = ({_g(pt[0])}, {_g(pt[1])}), y = {lab}"
+        if lab == 1:
+            plot.circle(pt, 4.5, CLASS_COLOURS[1], tooltip=tip)
+        else:
+            plot.square(pt, 4, CLASS_COLOURS[0], tooltip=tip)
+        if len(X) <= 20:  # name the points as the trace does
+            plot.text(pt, f"x{i + 1}", dx=6, dy=-5, fill="#555")
+    for pt in Q:
+        score = c + a * pt[0] + b * pt[1]
+        cls = 1 if score >= 0 else 0
+        plot.circle(pt, 6, "none", stroke=CLASS_COLOURS[cls], tooltip=f"({_g(pt[0])}, {_g(pt[1])}): w.x = {_g(score)}")
+        plot.text(pt, f"? -> {cls}", dx=8, dy=4, fill=CLASS_COLOURS[cls])
+    plot.legend([("circle", CLASS_COLOURS[1], "class 1"), ("square", CLASS_COLOURS[0], "class 0")]
+                + ([("line", "black", eq if len(eq) < 24 else "w.x = 0")] if a or b else []))
+    return plot.svg()
+
+
+def _g(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _linear_text(terms) -> str:
+    """c + a x1 + b x2 written as a person would: -x1 - 3 x2 (unit coefficients and zero terms dropped)."""
+    out = []
+    for coef, name in terms:
+        if coef == 0:
+            continue
+        mag = "" if abs(coef) == 1 and name else _g(abs(coef))
+        body = f"{mag} {name}".strip() if mag and name else (mag or name)
+        out.append(("- " if coef < 0 else "+ ") + body)
+    txt = " ".join(out) or "0"
+    return txt[2:] if txt.startswith("+ ") else "-" + txt[2:] if txt.startswith("- ") else txt
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -317,6 +420,12 @@ def solve_numeric(p, conv) -> Derivation:
         preds = (scores >= 0) if fire == ">=" else (scores > 0)
         d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(int(c)) for c in preds],
                                                        precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+    raw = as_float(p["X"])
+    if raw.shape[1] == 2 and raw.shape[0] <= MAX_PLOT_POINTS:
+        Q = as_float(p["classify"]) if p["classify"] is not None else np.zeros((0, 2))
+        svg = boundary_svg(raw, [int(v) for v in labels], wv, p["bias"], Q[:MAX_PLOT_POINTS], converged)
+        if svg:
+            d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
     return d
 
 

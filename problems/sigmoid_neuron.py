@@ -276,7 +276,7 @@ def solve(p, conv) -> Derivation:
     d.formula("Sigmoid neuron", y_hat, sigmoid(Z if dim == 1 else _z_vector(dim)[0]),
               text="z = " + ("w x + b" if dim == 1 else "w^T x + b = " + " + ".join(f"w_{j} x_{j}" for j in range(1, dim + 1)) + " + b")
                    + " is the pre-activation and sigma(z) = 1 / (1 + e^(-z)).")
-    loss_name = {"half": "Squared error with 1/2", "plain": "Squared error (no 1/2)", "ce": "Cross-entropy"}[key]
+    loss_name = {"half": "squared error with 1/2", "plain": "squared error (no 1/2)", "ce": "cross-entropy"}[key]
     d.formula(f"Loss: {loss_name}", L_i, LOSS[key],
               text=(f"The loss of the {n} points is the {'mean' if mean else 'sum'} of the per-point losses L_i." if n > 1 else ""))
     d.formula("Chain rule", dL_dw, CHAIN_W, text="Each gradient is a product of three local derivatives: "
