@@ -14,12 +14,22 @@ from the same pieces, kept here once:
   uses t = t0 + 1 on the first step shown);
 - two drivers: `solve_exact` (exact/40-digit steps, one group per optimizer step, a trace table) and
   `solve_numeric` (float64, in place, blocked and threaded over the parameter vector);
-- the trajectory plot over the loss contours (a hand-written SVG) for two-parameter losses.
+- the trajectory plot over the loss contours (a hand-written SVG) for two-parameter losses;
+- the pieces several families share, written once: the momentum/NAG history and update rules, Adam's
+  moments and bias corrections (also AdaMax's and NAdam's), the effective rate with eps inside or
+  outside the root (`rate_rules`), their in-place kernels (`adaptive_kernel`, `momentum_kernel`,
+  `moments_`), the parameter specs of the Adam family, and the `validate` / `solve_numeric` /
+  `generate` boilerplate (`validator`, `numeric_solver`, `generate_instance`).
 A family module declares its formulas (SymPy, at import), its per-step exact rule and its in-place
 NumPy rule, and hands them to these drivers in a `Method`.
+
+Step numbering: t = 1 is the first step ever taken (torch's count, and the bias correction's 1 - beta^t);
+with t0 steps already taken the start is w_{t0+1} with histories u_{t0}, m_{t0}, v_{t0}. Notes 000 count
+from t = 0, so their w_9, u_8 are w_10, u_9 here; every solution with t0 > 0 says so in a note.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -35,18 +45,20 @@ import sympy as sp
 
 from solver import parse as P
 from solver.functions import sigmoid
-from solver.numbers import DEFAULT_PRECISION, WORKING_DIGITS, Precision, exact, short, to_json_number, tolerance_for
+from solver.numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, exact, short, terminating, to_json_number,
+                            tolerance_for)
 from solver.params import Choice, Expr, Int, InvalidInput, Param, Real, Spec, SpecError, Vector
 from solver.steps import Math, Step
+from solver.symbolic import _SubLatex, _SubText  # the engine's substitution printers (see substituted_math)
 from solver.symbolic import (Derivation, equation, evaluate, latex, make_answer, number_latex, number_text,
-                             numpy_function, substituted, sym)
+                             numpy_function, sym)
 from solver.symbolic import text as text_
 
 # ---- symbols shared by the optimizer formulas ---------------------------------------------------------
 G = sym("g_t", "g_{t}")
 G_RAW = sym("grad_t", r"\nabla L(w_{t})")
 W = sym("w_t", "w_{t}")
-W_NEXT = sym("w_t+1", "w_{t+1}")
+W_NEXT = sym("w_(t+1)", "w_{t+1}")
 ETA = sym("eta", r"\eta")
 ETA_T = sym("eta_t", r"\eta_{t}")
 EPS = sym("eps", r"\epsilon")
@@ -55,9 +67,9 @@ BETA = sym("beta", r"\beta")
 BETA1 = sym("beta1", r"\beta_{1}")
 BETA2 = sym("beta2", r"\beta_{2}")
 LAMBDA = sym("weight_decay", r"\lambda")
-U_PREV, U = sym("u_t-1", "u_{t-1}"), sym("u_t", "u_{t}")
-M_PREV, M = sym("m_t-1", "m_{t-1}"), sym("m_t", "m_{t}")
-V_PREV, V = sym("v_t-1", "v_{t-1}"), sym("v_t", "v_{t}")
+U_PREV, U = sym("u_(t-1)", "u_{t-1}"), sym("u_t", "u_{t}")
+M_PREV, M = sym("m_(t-1)", "m_{t-1}"), sym("m_t", "m_{t}")
+V_PREV, V = sym("v_(t-1)", "v_{t-1}"), sym("v_t", "v_{t}")
 M_HAT, V_HAT = sym("m_hat_t", r"\hat{m}_{t}"), sym("v_hat_t", r"\hat{v}_{t}")
 LOOK = sym("w_look", r"\tilde{w}_{t}")
 ETA_EFF = sym("eta_eff", r"\eta^{\mathrm{eff}}_{t}")
@@ -326,6 +338,9 @@ class Names(Spec):
         items = [str(v).strip() for v in items if str(v).strip()]
         if not items:
             raise SpecError("expected variable names such as x, y, got nothing")
+        long = next((v for v in items if len(v) > 40), None)
+        if long is not None:
+            raise SpecError(f"expected variable names of at most 40 characters, got {long[:40]!r}...")
         for v in items:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", v):
                 raise SpecError(f"expected variable names such as x, y, got {v[:40]!r}")
@@ -483,8 +498,8 @@ class LossSource(Source):
 
     def _fns(self):
         if self._f is None:
-            self._f = [numpy_function(gx, list(self.syms)) for gx in self.grads]
-            self._loss_f = numpy_function(self.loss.expr, list(self.syms))
+            self._f = [_numpy_function(gx, self.syms) for gx in self.grads]
+            self._loss_f = _numpy_function(self.loss.expr, self.syms)
         return self._f
 
     def numeric(self, point, i):
@@ -506,12 +521,17 @@ class LossSource(Source):
 
     def grid_fn(self):
         """The loss as a vectorised function of (X, Y) grids (two-parameter plots)."""
-        self._fns()
-        f = self._loss_f
+        f = self._loss_f if self._loss_f is not None else _numpy_function(self.loss.expr, self.syms)
         return lambda X, Y: np.broadcast_to(np.asarray(f(X, Y), dtype=np.float64), X.shape)
 
     def describe(self):
         return f"the loss is L = {self.loss.text}"
+
+
+@functools.lru_cache(maxsize=256)
+def _numpy_function(expr: sp.Expr, syms: tuple[sp.Symbol, ...]):
+    """numpy_function(expr, syms), made once per (loss, variables): lambdify is the slow part of a plot."""
+    return numpy_function(expr, list(syms))
 
 
 class NeuronSource(Source):
@@ -721,6 +741,11 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
     hist, given, scalar = {}, {}, {}
     for key, pname in histories:
         raw = p.get(pname)
+        neg = _first_negative(raw) if raw is not None and (pname == "v0" or (pname == "u0" and family == "adadelta")) else None
+        if neg is not None:
+            what = ("an accumulator of squared gradients (or their max norm)" if pname == "v0"
+                    else "an average of squared steps")
+            _fail(family, pname, f"must be at least 0 in every entry: it is {what}. Got {short(neg, 8)} instead.")
         given[key] = raw is not None
         scalar[key] = raw is not None and _length(raw) == 1 and n > 1 and not isinstance(raw, NamedValues)
         hist[key] = _spread(raw, n, names, family, pname, exact_path, zero_default=True, shared=shared_history)
@@ -730,6 +755,14 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
         source.rows = [tuple(exact(float(v)) for v in r) if isinstance(r, np.ndarray) else tuple(r) for r in source.rows]
     return Setup(source, names if isinstance(names, _Indexed) else tuple(names), n, steps, p["t0"], w_start, hist,
                  given, scalar, w0_given)
+
+
+def _first_negative(v):
+    """The first negative entry of a start value, or None."""
+    if isinstance(v, np.ndarray):
+        neg = v[v < 0]
+        return float(neg[0]) if neg.size else None
+    return next((x for x in v if x < 0), None)
 
 
 class _Indexed(Sequence):
@@ -848,10 +881,11 @@ class Method:
 
 
 def _finite(v) -> bool:
+    """A finite real value (a complex one, from a root of a negative number, counts as undefined)."""
     if isinstance(v, tuple):
         return all(_finite(x) for x in v)
     if isinstance(v, sp.Basic):
-        return bool(v.is_finite) and not v.has(sp.zoo, sp.nan)
+        return bool(v.is_finite) and v.is_real is not False and not v.has(sp.zoo, sp.nan)
     return math.isfinite(float(v))
 
 
@@ -884,6 +918,97 @@ def to_plain(v):
     return float(v)
 
 
+_FREE: dict[sp.Basic, frozenset] = {}
+
+
+def free_symbols(expr: sp.Basic) -> frozenset:
+    """expr.free_symbols, computed once per formula (the formulas are built once, at import)."""
+    got = _FREE.get(expr)
+    if got is None:
+        got = _FREE[expr] = frozenset(expr.free_symbols)
+    return got
+
+
+def tiny_hyper(v) -> tuple[str, str] | None:
+    """(LaTeX, text) for a small exact hyperparameter such as eps = 1/10^8: 10^{-8} and 1e-8, as an exam prints it,
+    rather than 0.00000001. None for any other value."""
+    if not isinstance(v, sp.Rational) or v.p == 0 or abs(v.p) * 10 ** 4 >= v.q:   # cheap: most values are not tiny
+        return None
+    return _tiny_hyper(int(v.p), int(v.q))
+
+
+@functools.lru_cache(maxsize=256)
+def _tiny_hyper(p: int, q: int) -> tuple[str, str] | None:
+    v = sp.Rational(p, q)
+    mant, _, ex = f"{p / q:.3e}".partition("e")
+    mant = mant.rstrip("0").rstrip(".")
+    if sp.Rational(mant) * sp.Rational(10) ** int(ex) != v:  # not a short decimal such as 1e-8 or 2.5e-6
+        return None
+    tex = "10^{%d}" % int(ex) if mant == "1" else r"%s \times 10^{%d}" % (mant, int(ex))
+    return tex, f"{mant}e{int(ex)}"
+
+
+class _SubLatexHyper(_SubLatex):
+    def _print_Symbol(self, expr, style="plain"):
+        tiny = tiny_hyper(self._values.get(expr))
+        return tiny[0] if tiny else super()._print_Symbol(expr, style)
+
+
+class _SubTextHyper(_SubText):
+    def _print_Symbol(self, expr):
+        tiny = tiny_hyper(self._values.get(expr))
+        return tiny[1] if tiny else super()._print_Symbol(expr)
+
+
+def substituted_math(lhs, expr, values, sig: int = 6) -> Math:
+    """solver.symbolic.substituted, with small exact hyperparameters printed as 1e-8 (10^{-8}), not 0.00000001."""
+    return Math(f"{latex(lhs)} = {_SubLatexHyper(values, sig).doprint(expr)}",
+                f"{text_(lhs)} = {_SubTextHyper(values, sig).doprint(expr)}")
+
+
+def _flat(v):
+    for x in v:
+        if isinstance(x, tuple):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _shown_exactly(x) -> bool:
+    """True when number_latex shows the exact value: an integer, a short terminating decimal or a small fraction
+    (999/1999 is shown as 0.49975, a rounding)."""
+    if not isinstance(x, sp.Basic) or not x.is_number or x.is_finite is False:
+        return True
+    if not x.is_Rational:
+        return False
+    if x.q == 1 or (x.q < 1000 and abs(x.p) < 10 ** 6):
+        return True
+    q = int(x.q)
+    for f in (2, 5):
+        while q % f == 0:
+            q //= f
+    if q != 1:                          # not a terminating decimal: shown rounded
+        return False
+    try:
+        t = terminating(x)
+    except ArithmeticError:             # decimal's limits on a huge value: shown rounded, if at all
+        return False
+    return t is not None and len(t) <= 14
+
+
+def is_rounded(v) -> bool:
+    """True when the digits shown are a rounding (a Float, an irrational value, or a fraction shown as a decimal),
+    so LaTeX shows approx, not =."""
+    vals = _flat(v) if isinstance(v, tuple) else (v,)
+    return not all(_shown_exactly(x) for x in vals)
+
+
+def value_math(lhs, v, sig: int = 6) -> Math:
+    """'lhs = value' (text) and 'lhs = value' or 'lhs approx value' (LaTeX) for a computed value."""
+    rel = r"\approx" if is_rounded(v) else "="
+    return Math(f"{latex(lhs)} {rel} {number_latex(v, sig)}", f"{text_(lhs)} = {number_text(v, sig)}")
+
+
 class StepCtx:
     """One optimizer step of the exact path: computes steps and records the trace row."""
 
@@ -911,22 +1036,22 @@ class StepCtx:
     def compute(self, title, lhs, expr, values, *, key=None, text="", kind="compute", param_shaped=None):
         """One formula -> substitution -> value step; with `key`, the value goes into the trace row (and is an
         answer on the last step). Returns a tuple for parameter-shaped values, else a number."""
+        used = free_symbols(expr)
+        values = {k: v for k, v in values.items() if k in used}
         if param_shaped is None:
-            used = expr.free_symbols
-            shaped = any(isinstance(v, tuple) and len(v) == self.n for k, v in values.items() if k in used)
+            shaped = any(isinstance(v, tuple) and len(v) == self.n for v in values.values())
         else:
             shaped = param_shaped
-        values = {k: v for k, v in values.items() if k in expr.free_symbols}
         vals = {k: self.shape(v) if isinstance(v, tuple) else v for k, v in values.items()}
         result = _tame(evaluate(expr, vals))
         if not _finite(result):
-            self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, vals),
+            self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted_math(lhs, expr, vals),
                             value=Math(f"{latex(lhs)} = \\text{{undefined}}", f"{text_(lhs)} = undefined")))
             raise Undefined(title)
         name = self._answer_name(key) if key and self.last else None
-        prec = _precision(result)
-        self.d.compute(title, lhs, expr, vals, text=text, kind=kind, value=result, answer=name, precision=prec,
-                       tolerance=tolerance_for(prec))
+        answers = (answer(name, result),) if name else ()
+        self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted_math(lhs, expr, vals),
+                        value=value_math(lhs, result), answers=answers))
         if shaped and not isinstance(result, tuple):
             result = (result,)
         if key:
@@ -948,11 +1073,11 @@ class StepCtx:
         elif "g" in self.row:
             pass  # the source's own step already states the gradient (and carries the answer)
         elif self.setup.source.kind != "grads" and (self.last or self.n > 1):
-            title = "Gradient" + (" (the components above)" if self.n > 1 else "")
-            if self.last:
-                self.d.answer_step(title, answer(self._answer_name("g"), self.shape(g)), kind="compute")
-            else:
-                self.d.given(title, self.shape(g), lhs=G)
+            # one step collects the gradient, in full working precision (the answer, on the last step, is rounded)
+            title = "Gradient g_t" + (" (the components above)" if self.n > 1 else "")
+            shaped = self.shape(g)
+            self.d.add(Step("compute", title, value=value_math(G, shaped),
+                            answers=(answer(self._answer_name("g"), shaped),) if self.last else ()))
         self.row["g"] = g
         return g
 
@@ -989,8 +1114,12 @@ def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequen
     n = setup.n
     label = f" ({', '.join(names)})" if n > 1 and n <= 8 else ""
     w0 = setup.w0[0] if n == 1 else setup.w0
-    d.given(f"Start parameters{label}", w0, lhs=sym(f"w_{setup.t0 + 1}", "w_{%d}" % (setup.t0 + 1)),
-            text="" if setup.w0_given else "Not given: the parameters start at 0.")
+    start_text = "" if setup.w0_given else "Not given: the parameters start at 0."
+    if n > 1:
+        start_text = (start_text + " With several parameters every rule below acts on each parameter separately "
+                      "(elementwise); vectors list the parameters in the order "
+                      f"({', '.join(names[:8])}{', ...' if n > 8 else ''}).").strip()
+    d.given(f"Start parameters{label}", w0, lhs=sym(f"w_{setup.t0 + 1}", "w_{%d}" % (setup.t0 + 1)), text=start_text)
     for key, pname in method.histories:
         v = setup.hist[key]
         v = v[0] if n == 1 else v
@@ -1007,6 +1136,28 @@ def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequen
                                        "at 0 (no earlier steps contribute).")
     d.given("Hyperparameters", text=", ".join(f"{k} = {hyper_text(v)}" for k, v in hyper if v is not None)
             + (f"; steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}" if setup.t0 else ""))
+    if setup.t0:
+        d.note("How the steps are numbered", step_numbering(setup.t0, [k for k, _ in method.histories]))
+
+
+def _and(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c' ('' for none)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def step_numbering(t0: int, keys: Sequence[str]) -> str:
+    """The counting convention in words, with the names the same quantities get in notes that count from 0."""
+    ours = _and([f"{k}_{t0}" for k in keys])
+    theirs = _and([f"{k}_{t0 - 1}" for k in keys])
+    return (f"Steps are numbered from t = 1, as torch and the bias correction 1 - beta^t count them: after t0 = {t0} "
+            f"steps the current parameters are w_{t0 + 1}" + (f" and the history {ours}" if keys else "") +
+            f", and the next step is t = {t0 + 1}, which computes " + _and([f"{k}_{t0 + 1}" for k in keys] + [f"w_{t0 + 2}"]) + ". "
+            f"Notes 000 number iterations from t = 0, so they call the same quantities w_{t0}" +
+            (f" and {theirs}" if keys else "") + f" (their iteration t = {t0}, which computes " +
+            _and([f"{k}_{t0}" for k in keys] + [f"w_{t0 + 1}"]) + "). Only the labels differ: "
+            "every number is the same.")
 
 
 def solve_exact(p, conv, method: Method, hyper: Sequence[tuple[str, Any]]):
@@ -1037,16 +1188,15 @@ def solve_exact(p, conv, method: Method, hyper: Sequence[tuple[str, Any]]):
     _trace_table(d, rows, setup)
     shaped = w[0] if setup.n == 1 else w
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
-               text=f"({', '.join(setup.names)})" if 1 < setup.n <= 8 else "",
+               text=f"In the order ({', '.join(setup.names)})." if 1 < setup.n <= 8 else "",
                answers=(answer("w", shaped),),
-               value=Math(f"w_{{{setup.t0 + setup.steps + 1}}} = {number_latex(shaped)}",
-                          f"w_{setup.t0 + setup.steps + 1} = {number_text(shaped)}"))
+               value=value_math(sym(f"w_{setup.t0 + setup.steps + 1}", "w_{%d}" % (setup.t0 + setup.steps + 1)), shaped))
     loss_exact = getattr(setup.source, "loss_exact", None)
     if loss_exact is not None and setup.n <= 50:
         before, after = loss_exact(setup.w0), loss_exact(w)
         d.add(Step("compare", "Loss before and after", text=f"L went from {number_text(before)} at the start to "
                    f"{number_text(after)} after the last step.",
-                   value=Math(f"L = {number_latex(after)}", f"L = {number_text(after)}"), answers=(answer("loss", after),)))
+                   value=value_math(sym("L"), after), answers=(answer("loss", after),)))
     if setup.source.kind == "loss" and setup.n == 2 and not setup.source.separable:
         pts = [[float(v) for v in setup.w0]] + [[float(v) for v in r["w"]] for r in rows]
         d.extras["svg"] = trajectory_svg(setup.source.grid_fn(), pts, setup.names, setup.source.loss.text)
@@ -1171,6 +1321,12 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
         d.note("Undefined", "The update produced an infinite or undefined value (a zero denominator with eps = 0, "
                             "or an overflow).")
         return d
+    with np.errstate(all="ignore"):   # huge inputs: overflow shows as inf in the summary, never as a warning
+        return _numeric_summary(d, c, method)
+
+
+def _numeric_summary(d: Derivation, c: "NumCtx", method: Method) -> Derivation:
+    setup = c.setup
     answers = []
     if c.small:
         w = tuple(float(v) for v in c.w)
@@ -1182,7 +1338,7 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
             name = method.answer_names.get(k, k)
             answers.append(answer(name, vals[0] if len(vals) == 1 else vals))
     loss = setup.source.loss_numeric(c.w)
-    if loss is not None:
+    if loss is not None and math.isfinite(loss):
         answers.append(answer("loss", loss))
     head = ", ".join(short(float(v), 6) for v in c.w[:5]) + (", ..." if setup.n > 5 else "")
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
@@ -1216,6 +1372,177 @@ def advance(c: NumCtx) -> NumCtx:
 def run_numeric(p, conv, method: Method) -> NumCtx:
     """Run the vectorised method; the returned context holds the final arrays (c.w, c.st) and last-step values."""
     return advance(prepare_numeric(p, conv, method))
+
+
+# ---- pieces several families share (formulas, parameters, per-step rules, kernels, boilerplate) -------------
+# momentum and NAG: the history u and the update, with the learning rate outside (notes 000) or inside (Sutskever)
+U_PLAIN = moving_average(U_PREV, G, BETA, gain=1)                     # notes 000 eq. (13): u_t = beta u_{t-1} + g_t
+with sp.evaluate(False):
+    U_ETA_INSIDE = moving_average(U_PREV, ETA * G, BETA, gain=1)      # u_t = beta u_{t-1} + eta g_t
+    UPDATE_ETA_OUTSIDE = W - ETA * U                                   # w_{t+1} = w_t - eta u_t
+    UPDATE_ETA_INSIDE = W - U                                          # w_{t+1} = w_t - u_t
+
+# Adam, AdaMax, NAdam: the two moments and their bias correction (notes 000 eqs. 18, 19, 21)
+ADAM_M_RULE = moving_average(M_PREV, G, BETA1)
+with sp.evaluate(False):
+    ADAM_V_RULE = moving_average(V_PREV, G ** 2, BETA2)
+    M_HAT_RULE = M / (1 - BETA1 ** T)
+    V_HAT_RULE = V / (1 - BETA2 ** T)
+    UPDATE_ADAPTIVE = W - ETA_EFF * G                                  # AdaGrad, RMSProp: w_{t+1} = w_t - eta_eff g_t
+
+
+def rate_rules(eta: sp.Symbol, v: sp.Symbol) -> dict[str, sp.Expr]:
+    """The effective learning rate eta / sqrt(v + eps) (eps inside the root) or eta / (sqrt(v) + eps) (outside),
+    by the EPS_PLACEMENT convention's choices."""
+    with sp.evaluate(False):
+        return {"inside": eta / sp.sqrt(v + EPS), "outside": eta / (sp.sqrt(v) + EPS)}
+
+
+ADAM_RATE = rate_rules(ETA, V_HAT)                                     # Adam and NAdam: eta / sqrt(v_hat + eps)
+
+
+def lr_param(default: str, help: str = "", label: str = "Learning rate eta") -> Param:
+    return Param("lr", Real(0, None, closed="neither"), default=default, label=label, help=help)
+
+
+def adam_params(lr_default: str, *, beta2_label: str = "beta2 (second moment)") -> tuple[Param, ...]:
+    """lr, beta1, beta2 and eps, as Adam, AdaMax and NAdam declare them (torch's defaults but lr)."""
+    return (lr_param(lr_default, f"torch's default {lr_default}"),
+            Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
+            Param("beta2", Real(0, 1, closed="left"), default="0.999", label=beta2_label),
+            Param("eps", Real(0, None), default="1e-8", label="Epsilon"))
+
+
+def moment_histories(v_what: str = "the second moment v") -> tuple[Param, ...]:
+    return history_param("m0", "the first moment m"), history_param("v0", v_what)
+
+
+def adam_hyper(p) -> list[tuple[str, Any]]:
+    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
+
+
+def adam_hyper_text(p) -> str:
+    return (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
+            f"eps = {hyper_text(p['eps'])}")
+
+
+def moment_rules(d: Derivation, second: bool = True) -> None:
+    """The rules of the first (and second) moment, shown once."""
+    d.formula("First moment (moving average of g)", M, ADAM_M_RULE)
+    if second:
+        d.formula("Second moment (moving average of g^2)", V, ADAM_V_RULE)
+
+
+def first_moment(s: "StepCtx", g) -> Any:
+    m = s.compute("First moment", M, ADAM_M_RULE, {BETA1: s.p["beta1"], M_PREV: s.prev["m"], G: g}, key="m")
+    s.keep("m", m)
+    return m
+
+
+def second_moment(s: "StepCtx", g) -> Any:
+    v = s.compute("Second moment", V, ADAM_V_RULE, {BETA2: s.p["beta2"], V_PREV: s.prev["v"], G: g}, key="v")
+    s.keep("v", v)
+    return v
+
+
+def bias_corrected_m(s: "StepCtx", m) -> Any:
+    return s.compute(f"Bias-corrected m (t = {s.t})", M_HAT, M_HAT_RULE, {M: m, BETA1: s.p["beta1"], T: s.t}, key="m_hat")
+
+
+def moments_(g: np.ndarray, m: np.ndarray, v: np.ndarray, b1: float, b2: float, scr) -> None:
+    """In place: m <- b1 m + (1 - b1) g and v <- b2 v + (1 - b2) g^2 (scr: two scratch arrays)."""
+    moving_average_(m, g, b1, 1.0 - b1, scr[0])
+    moving_average_(v, square_(g, scr[1]), b2, 1.0 - b2, scr[1])
+
+
+def rate_denominator_(v: np.ndarray, eps: float, inside: bool, out: np.ndarray) -> np.ndarray:
+    """out <- sqrt(v + eps) (eps inside) or sqrt(v) + eps (outside, torch)."""
+    if inside:
+        np.add(v, eps, out=out)
+        np.sqrt(out, out=out)
+    else:
+        np.sqrt(v, out=out)
+        out += eps
+    return out
+
+
+def effective_rate(lr: float, v: np.ndarray, eps: float, inside: bool) -> np.ndarray:
+    """lr / sqrt(v + eps) or lr / (sqrt(v) + eps), for the answers of the numeric path."""
+    return lr / (np.sqrt(v + eps) if inside else np.sqrt(v) + eps)
+
+
+def adaptive_kernel(w, g, v, scr, decay, gain, lr, eps, inside):
+    """AdaGrad (decay 1, gain 1) and RMSProp (decay beta, gain 1 - beta) in place on one block:
+    v <- decay v + gain g^2, w <- w - lr g / (sqrt(v + eps) or sqrt(v) + eps)."""
+    t0 = scr[0]
+    moving_average_(v, square_(g, t0), decay, gain, t0)
+    rate_denominator_(v, eps, inside, t0)
+    np.divide(g, t0, out=t0)
+    t0 *= lr
+    w -= t0
+
+
+def momentum_kernel(w, g, u, scr, beta, gain, lr, first=False):
+    """Momentum and NAG in place on one block: u <- beta u + gain g (u <- gain g on torch's first damped step),
+    then w <- w - lr u."""
+    if first:
+        np.multiply(g, gain, out=u)
+    else:
+        moving_average_(u, g, beta, gain, scr[0])
+    if lr == 1.0:
+        w -= u
+    else:
+        np.multiply(u, lr, out=scr[0])
+        w -= scr[0]
+
+
+def effective_rate_remark(d: Derivation, p, rows, setup) -> None:
+    """AdaGrad and RMSProp: the notes' steep/flat example (WE-rmsprop-1) divides eta0 by v_t, while the notes'
+    own eqs. (15)-(16) divide by sqrt(v_t + eps). Remarked when a one-parameter run ends on the example's numbers."""
+    if setup.n != 1 or not rows:
+        return
+    v = rows[-1]["v"][0]
+    if v not in (sp.Rational(5, 4), sp.Rational(1, 10)) or p["lr"] not in (sp.Rational(3, 5), sp.Rational(1, 10)):
+        return
+    lr = p["lr"]
+    by_v = lr / v
+    d.note("Against the course notes (WE-rmsprop-1)",
+           f"Notes 000's 'which one is better' example takes v_t = {number_text(v)} and eta0 = {number_text(lr)} and writes "
+           f"eta_t = {number_text(lr)}/{number_text(v)} = {number_text(by_v)}, dividing by v_t itself. Their own update "
+           f"rule divides by sqrt(v_t + eps), which gives {number_text(rows[-1]['eta_eff'][0], 4)} here. The conclusion "
+           "(a small rate suits a steep region, a large one a flat region) is the same either way.")
+
+
+def validator(family: str, histories: Sequence[tuple[str, str]] = ()) -> Callable[[Mapping], None]:
+    """A family's validate(p): every cross-field check of the gradient source and the start state (build)."""
+    def validate(p) -> None:
+        build(p, family, histories, exact_path=False)
+    validate.__doc__ = f"Cross-field checks of {family}'s gradient source and start state (InvalidInput names the field)."
+    return validate
+
+
+def numeric_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:
+    """A family's solve_numeric(p, conv): the method in float64 NumPy (see solve_numeric)."""
+    def solve_numeric_(p, conv) -> Derivation:
+        return solve_numeric(p, conv, method)
+    solve_numeric_.__doc__ = f"{method.display} in float64 NumPy, in place and vectorised."
+    return solve_numeric_
+
+
+def maybe_history(inst: dict, rng: np.random.Generator, name: str, chance: float, choices: Sequence[float]) -> dict:
+    """With probability `chance`, a history value (u0) drawn from `choices`: exam questions often start mid-run."""
+    if rng.random() < chance:
+        inst[name] = float(rng.choice(choices))
+    return inst
+
+
+def generate_instance(rng: np.random.Generator, **choices: Sequence[float]) -> dict:
+    """A random gradient source and start state (generate_source), then each hyperparameter drawn from its choices
+    in the order given (the order fixes the instance a seed gives)."""
+    inst = generate_source(rng)
+    for name, options in choices.items():
+        inst[name] = float(rng.choice(options))
+    return inst
 
 
 # ---- statements ----------------------------------------------------------------------------------------
@@ -1252,7 +1579,7 @@ def statement(p, family: str, method_text: str, hyper_text: str, ask: str) -> st
     steps = setup.steps
     when = ""
     if t0:
-        when = f" (t = {t0 + 1}" + (f" to {t0 + steps}" if steps > 1 else "") + ")"
+        when = f" (t = {t0 + 1}" + (f" to {t0 + steps}" if steps > 1 else "") + ", counting steps from t = 1)"
     return (f"{method_text} ({hyper_text}) updates {params}, starting from {start}; {src}.{mid} "
             f"Carry out {steps} step{'s' if steps > 1 else ''}{when}. {ask}")
 
@@ -1321,45 +1648,67 @@ def generate_source(rng: np.random.Generator) -> dict:
 
 
 # ---- the trajectory plot (SVG, no plotting library) ---------------------------------------------------------
+#: Marching-squares table: for each corner case (bit k set when corner k is above the level; corners 0 (j, i),
+#: 1 (j, i+1), 2 (j+1, i+1), 3 (j+1, i)), the pairs of cell edges a contour segment joins. Edges: 0 bottom
+#: (j, i)-(j, i+1), 1 right (j, i+1)-(j+1, i+1), 2 top (j+1, i)-(j+1, i+1), 3 left (j, i)-(j+1, i).
+_CASES = {1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 5: [(3, 2), (0, 1)], 6: [(0, 2)], 7: [(3, 2)],
+          8: [(2, 3)], 9: [(2, 0)], 10: [(0, 3), (1, 2)], 11: [(2, 1)], 12: [(1, 3)], 13: [(1, 0)], 14: [(0, 3)]}
+#: Each edge as (corner a, corner b): offsets (dj, di) of its two ends from the cell's corner (j, i).
+_EDGE_ENDS = {0: ((0, 0), (0, 1)), 1: ((0, 1), (1, 1)), 2: ((1, 0), (1, 1)), 3: ((0, 0), (1, 0))}
+
+
+def _edge_points(F, xs, ys, js, is_, e, level):
+    """Where the contour F = level crosses edge e of the cells (js, is_): linear interpolation, vectorised."""
+    (ja, ia), (jb, ib) = _EDGE_ENDS[e]
+    a, b = F[js + ja, is_ + ia], F[js + jb, is_ + ib]
+    with np.errstate(all="ignore"):
+        t = np.where(b == a, 0.5, (level - a) / np.where(b == a, 1.0, b - a))
+    x = xs[is_ + ia] + t * (xs[is_ + ib] - xs[is_ + ia])
+    y = ys[js + ja] + t * (ys[js + jb] - ys[js + ja])
+    return x, y
+
+
 def _segments(F: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> list[tuple[float, float, float, float]]:
     """Marching squares: the line segments of the contour F = level on the grid (F[j, i] at (xs[i], ys[j]))."""
-    above = F > level
-    case = (above[:-1, :-1].astype(np.int8) | (above[:-1, 1:] << 1) | (above[1:, 1:] << 2) | (above[1:, :-1] << 3))
-    out = []
-    js, is_ = np.nonzero((case != 0) & (case != 15))
-
-    def edge(j, i, e):
-        # edges: 0 bottom (j, i)-(j, i+1), 1 right (j, i+1)-(j+1, i+1), 2 top (j+1, i)-(j+1, i+1), 3 left (j, i)-(j+1, i)
-        if e == 0:
-            a, b, pa, pb = F[j, i], F[j, i + 1], (xs[i], ys[j]), (xs[i + 1], ys[j])
-        elif e == 1:
-            a, b, pa, pb = F[j, i + 1], F[j + 1, i + 1], (xs[i + 1], ys[j]), (xs[i + 1], ys[j + 1])
-        elif e == 2:
-            a, b, pa, pb = F[j + 1, i], F[j + 1, i + 1], (xs[i], ys[j + 1]), (xs[i + 1], ys[j + 1])
-        else:
-            a, b, pa, pb = F[j, i], F[j + 1, i], (xs[i], ys[j]), (xs[i], ys[j + 1])
-        s = 0.5 if b == a else (level - a) / (b - a)
-        return pa[0] + s * (pb[0] - pa[0]), pa[1] + s * (pb[1] - pa[1])
-
-    table = {1: [(3, 0)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 5: [(3, 2), (0, 1)], 6: [(0, 2)], 7: [(3, 2)],
-             8: [(2, 3)], 9: [(2, 0)], 10: [(0, 3), (1, 2)], 11: [(2, 1)], 12: [(1, 3)], 13: [(1, 0)], 14: [(0, 3)]}
-    for j, i in zip(js, is_):
-        for e1, e2 in table[int(case[j, i])]:
-            x1, y1 = edge(j, i, e1)
-            x2, y2 = edge(j, i, e2)
-            out.append((x1, y1, x2, y2))
+    above = (F > level).astype(np.int8)
+    case = above[:-1, :-1] | (above[:-1, 1:] << 1) | (above[1:, 1:] << 2) | (above[1:, :-1] << 3)
+    out: list[tuple[float, float, float, float]] = []
+    for c, pairs in _CASES.items():
+        js, is_ = np.nonzero(case == c)
+        if not js.size:
+            continue
+        for e1, e2 in pairs:
+            x1, y1 = _edge_points(F, xs, ys, js, is_, e1, level)
+            x2, y2 = _edge_points(F, xs, ys, js, is_, e2, level)
+            out.extend(zip(x1.tolist(), y1.tolist(), x2.tolist(), y2.tolist()))
     return out
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _window(P_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plotted region: the trajectory's bounding box with a margin, and the same scale on both axes when
+    their spans are within a factor 4 (so the path meets the contours at its true angle)."""
+    lo, hi = P_.min(axis=0), P_.max(axis=0)
+    span = np.maximum(hi - lo, 1e-3 * np.maximum(1.0, np.abs(hi)))
+    if span.max() <= 4 * span.min():
+        span = np.full(2, span.max())
+    else:
+        span = np.maximum(span, 0.25 * span.max())
+    mid = (lo + hi) / 2
+    half = 0.75 * span
+    return mid - half, mid + half
 
 
 def trajectory_svg(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], points: list[list[float]],
                    names: Sequence[str], title: str, size: int = 420, grid: int = 64) -> str:
-    """The parameter trajectory over the loss contours, as a standalone SVG document."""
+    """The parameter trajectory over the loss contours, as a standalone SVG document: the start as a black dot,
+    each step's point numbered, the axes labelled with the parameter names and their ranges."""
     P_ = np.array(points, dtype=np.float64)
     P_ = P_[np.all(np.isfinite(P_), axis=1)]
-    lo, hi = P_.min(axis=0), P_.max(axis=0)
-    span = np.maximum(hi - lo, 1e-3 * np.maximum(1.0, np.abs(hi)))
-    span = np.maximum(span, 0.25 * span.max())
-    lo, hi = lo - 0.25 * span, hi + 0.25 * span
+    lo, hi = _window(P_)
     xs, ys = np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid)
     X, Y = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
@@ -1370,7 +1719,7 @@ def trajectory_svg(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], points: l
         F = np.where(np.isfinite(F), F, finite.max())
         qs = np.quantile(finite, np.linspace(0.04, 0.94, 12))
         levels = sorted({float(q) for q in qs})
-    pad = 36
+    pad = 52
     W_ = H_ = size
 
     def sx(x):
@@ -1382,9 +1731,14 @@ def trajectory_svg(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], points: l
     def esc(s: str) -> str:
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
+    steps = len(P_) - 1
+    label = f"Trajectory of {steps} step{'s' if steps != 1 else ''} over the contours of L = {title}"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W_} {H_}" width="{W_}" height="{H_}" '
-             f'role="img" aria-label="{esc("Trajectory over the contours of L = " + title)}">',
-             f"<title>{esc('Trajectory over the contours of L = ' + title)}</title>",
+             f'role="img" aria-label="{esc(label)}">',
+             f"<title>{esc(label)}</title>",
+             f'<text x="{pad}" y="{pad - 26}" font-size="12">{esc(_clip("L = " + title, 58))}</text>',
+             f'<text x="{pad}" y="{pad - 10}" font-size="10" fill="#555">black dot: start; k: after step k; '
+             f'darker contours: higher L</text>',
              f'<rect x="{pad}" y="{pad}" width="{W_ - 2 * pad}" height="{H_ - 2 * pad}" fill="#fbfbfb" stroke="#999"/>']
     for k, level in enumerate(levels):
         segs = _segments(F, xs, ys, level)
@@ -1396,15 +1750,22 @@ def trajectory_svg(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], points: l
                      f'stroke-width="1"><title>L = {short(level, 4)}</title></path>')
     pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in P_)
     parts.append(f'<polyline class="trajectory" points="{pts}" fill="none" stroke="#d33" stroke-width="2"/>')
+    numbered = steps <= 30
     for k, (x, y) in enumerate(P_):
         r = 4 if k == 0 else 2.5
         parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="{r}" fill="{"#222" if k == 0 else "#d33"}">'
                      f"<title>{esc(('start' if k == 0 else f'after step {k}') + f': ({short(x, 5)}, {short(y, 5)})')}</title></circle>")
-    parts.append(f'<text x="{W_ / 2:.0f}" y="{H_ - 8}" text-anchor="middle" font-size="13">{esc(names[0])}</text>')
-    parts.append(f'<text x="12" y="{H_ / 2:.0f}" text-anchor="middle" font-size="13" '
-                 f'transform="rotate(-90 12 {H_ / 2:.0f})">{esc(names[1])}</text>')
-    parts.append(f'<text x="{pad}" y="{pad - 8}" font-size="11">{esc(short(lo[0], 4))} .. {esc(short(hi[0], 4))} by '
-                 f'{esc(short(lo[1], 4))} .. {esc(short(hi[1], 4))}</text>')
+        if k and numbered:
+            parts.append(f'<text class="step" x="{sx(x) + 5:.1f}" y="{sy(y) - 5:.1f}" font-size="11" fill="#a22">{k}</text>')
+    # the axes: the parameter names and the range of each axis at its ends
+    bottom, left = H_ - pad, pad
+    parts.append(f'<text x="{left}" y="{bottom + 15}" text-anchor="start" font-size="11">{esc(short(lo[0], 4))}</text>')
+    parts.append(f'<text x="{W_ - pad}" y="{bottom + 15}" text-anchor="end" font-size="11">{esc(short(hi[0], 4))}</text>')
+    parts.append(f'<text x="{W_ / 2:.0f}" y="{bottom + 30}" text-anchor="middle" font-size="13">{esc(names[0])}</text>')
+    parts.append(f'<text x="{left - 4}" y="{bottom}" text-anchor="end" font-size="11">{esc(short(lo[1], 4))}</text>')
+    parts.append(f'<text x="{left - 4}" y="{pad + 10}" text-anchor="end" font-size="11">{esc(short(hi[1], 4))}</text>')
+    parts.append(f'<text x="14" y="{H_ / 2:.0f}" text-anchor="middle" font-size="13" '
+                 f'transform="rotate(-90 14 {H_ / 2:.0f})">{esc(names[1])}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -50,12 +50,7 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("v", "v0"), ("u", "u0"))
-
-
-def validate(p) -> None:
-    O.build(p, "adadelta", HISTORIES, exact_path=False)
-
-
+validate = O.validator("adadelta", HISTORIES)
 use_numeric = O.use_numeric
 
 
@@ -124,17 +119,13 @@ def _hyper(p):
 
 
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    d, _rows, _w, _setup = O.solve_exact(p, conv, METHOD, _hyper(p))
     return d
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed for any source: eps > 0 keeps both roots positive
-    inst = O.generate_source(rng)
-    inst["beta"] = float(rng.choice([0.9, 0.95]))
-    inst["eps"] = float(rng.choice([1e-6, 1e-2]))
-    return inst
+    return O.generate_instance(rng, beta=[0.9, 0.95], eps=[1e-6, 1e-2])

@@ -27,18 +27,18 @@ KEYWORDS = ("adagrad", "adaptive gradient", "accumulated squared gradients", "ef
             "sparse features")
 
 LR_DECAY = sym("lr_decay", r"\kappa")
+ETA0 = sym("eta0", r"\eta_{0}")
 # ---- the rules, written once (the sum of squares is the shared accumulation rule with decay 1) ------------
 with sp.evaluate(False):
     V_RULE = O.moving_average(O.V_PREV, O.G ** 2, 1, gain=1)              # notes 000 eq. (15)
-    ETA_DECAY = O.ETA / (1 + (O.T - 1) * LR_DECAY)                        # torch's lr_decay
-    ETA_INSIDE = O.ETA_T / sp.sqrt(O.V + O.EPS)
-    ETA_OUTSIDE = O.ETA_T / (sp.sqrt(O.V) + O.EPS)
-    UPDATE = O.W - O.ETA_EFF * O.G
+    ETA_DECAY = ETA0 / (1 + (O.T - 1) * LR_DECAY)                        # torch's lr_decay
+RATE = O.rate_rules(O.ETA_T, O.V)                                        # eta_t / sqrt(v + eps), or sqrt(v) + eps
+UPDATE = O.UPDATE_ADAPTIVE
 
 CONVENTIONS = (EPS_PLACEMENT,)
 
 PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta0", help="torch's default 0.01"),
+    O.lr_param("0.01", "torch's default 0.01", label="Learning rate eta0"),
     Param("eps", Real(0, None), default="1e-10", label="Epsilon", help="torch's default 1e-10"),
     Param("lr_decay", Real(0, None), default="0", label="Learning-rate decay (torch)",
           help="eta_t = eta0 / (1 + (t - 1) lr_decay)"),
@@ -51,12 +51,7 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("v", "v0"),)
-
-
-def validate(p) -> None:
-    O.build(p, "adagrad", HISTORIES, exact_path=False)
-
-
+validate = O.validator("adagrad", HISTORIES)
 use_numeric = O.use_numeric
 
 
@@ -68,16 +63,12 @@ def statement(p) -> str:
                        "Give the accumulated v, the effective learning rate and the new parameters.")
 
 
-def _eta_rule(conv):
-    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
-
-
 def _rules(d, p, conv) -> None:
     d.formula("Accumulated squared gradients", O.V, V_RULE,
               text="The shared accumulation rule with decay 1 and gain 1: nothing is forgotten.")
     if p["lr_decay"]:
         d.formula("Decayed base learning rate (torch's lr_decay)", O.ETA_T, ETA_DECAY)
-    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv),
+    d.formula("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]],
               text="" if p["lr_decay"] else "Here eta_t = eta0: the base rate does not change.")
     d.formula("Update", O.W_NEXT, UPDATE)
 
@@ -89,25 +80,11 @@ def _step(s: O.StepCtx) -> None:
     s.keep("v", v)
     eta_t = p["lr"]
     if p["lr_decay"]:
-        eta_t = s.compute("Decayed base rate", O.ETA_T, ETA_DECAY, {O.ETA: p["lr"], O.T: s.t, LR_DECAY: p["lr_decay"]},
+        eta_t = s.compute("Decayed base rate", O.ETA_T, ETA_DECAY, {ETA0: p["lr"], O.T: s.t, LR_DECAY: p["lr_decay"]},
                           key="eta_t")
-    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(conv), {O.ETA_T: eta_t, O.V: v, O.EPS: p["eps"]},
+    eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]], {O.ETA_T: eta_t, O.V: v, O.EPS: p["eps"]},
                     key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.G: g})
-
-
-def _kernel(w, g, v, scr, lr, eps, inside):
-    t0 = scr[0]
-    O.moving_average_(v, O.square_(g, t0), 1.0, 1.0, t0)
-    if inside:
-        np.add(v, eps, out=t0)
-        np.sqrt(t0, out=t0)
-    else:       # torch: sqrt(sum) + eps
-        np.sqrt(v, out=t0)
-        t0 += eps
-    np.divide(g, t0, out=t0)
-    t0 *= lr
-    w -= t0
 
 
 def _numeric_step(c: O.NumCtx) -> None:
@@ -115,13 +92,13 @@ def _numeric_step(c: O.NumCtx) -> None:
     lr = float(p["lr"]) / (1.0 + (c.t - 1) * float(p["lr_decay"]))
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["v"], lr=lr, eps=float(p["eps"]), inside=inside)
+    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=float(p["eps"]), inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()
         if p["lr_decay"]:
             c.out["eta_t"] = np.array([lr])
-        c.out["eta_eff"] = lr / (np.sqrt(v + float(p["eps"])) if inside else np.sqrt(v) + float(p["eps"]))
+        c.out["eta_eff"] = O.effective_rate(lr, v, float(p["eps"]), inside)
 
 
 METHOD = O.Method("adagrad", "AdaGrad", HISTORIES, _rules, _step, _numeric_step)
@@ -134,33 +111,13 @@ def _hyper(p):
 def solve(p, conv):
     d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
     if w is not None:
-        rmsprop_remark(d, p, rows, setup)
+        O.effective_rate_remark(d, p, rows, setup)
     return d
 
 
-def rmsprop_remark(d, p, rows, setup) -> None:
-    """The notes' steep/flat example (WE-rmsprop-1) divides eta0 by v_t; eqs. (15)-(16) divide by sqrt(v_t + eps)."""
-    if setup.n != 1 or not rows:
-        return
-    v = rows[-1]["v"][0]
-    if v not in (sp.Rational(5, 4), sp.Rational(1, 10)) or p["lr"] not in (sp.Rational(3, 5), sp.Rational(1, 10)):
-        return
-    lr = p["lr"]
-    by_v = lr / v
-    d.note("Against the course notes (WE-rmsprop-1)",
-           f"Notes 000's 'which one is better' example takes v_t = {number_text(v)} and eta0 = {number_text(lr)} and writes "
-           f"eta_t = {number_text(lr)}/{number_text(v)} = {number_text(by_v)}, dividing by v_t itself. Their own update "
-           f"rule divides by sqrt(v_t + eps), which gives {number_text(rows[-1]['eta_eff'][0], 4)} here. The conclusion "
-           "(a small rate suits a steep region, a large one a flat region) is the same either way.")
-
-
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed for any source: eps > 0 keeps the denominator positive even before a non-zero gradient
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.5, 1.0]))
-    inst["eps"] = float(rng.choice([1e-8, 1e-10]))
-    return inst
+    return O.generate_instance(rng, lr=[0.1, 0.5, 1.0], eps=[1e-8, 1e-10])

@@ -20,7 +20,7 @@ import sympy as sp
 
 from problems import _optim as O
 from solver.conventions import BIAS_CORRECTION, EPS_PLACEMENT
-from solver.params import Bool, Param, Real
+from solver.params import Bool, Param
 from solver.registry import Example
 from solver.symbolic import number_text, sym
 
@@ -29,30 +29,21 @@ TOPIC = "optimizers"
 KEYWORDS = ("adam", "adaptive moment estimation", "bias correction", "m_hat", "v_hat", "amsgrad",
             "first moment", "second moment")
 
-V_MAX_PREV, V_MAX = sym("v_max_t-1", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
+V_MAX_PREV, V_MAX = sym("v_max_(t-1)", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
-M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+M_RULE, V_RULE = O.ADAM_M_RULE, O.ADAM_V_RULE                # notes 000 eq. (18)
+M_HAT_RULE, V_HAT_RULE = O.M_HAT_RULE, O.V_HAT_RULE
+RATE = O.ADAM_RATE                                           # eta / sqrt(v_hat + eps) (notes 000), or sqrt(v_hat) + eps (torch)
 with sp.evaluate(False):
-    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA2)
     V_MAX_RULE = sp.Max(V_MAX_PREV, O.V, evaluate=False)
-    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
-    V_HAT_RULE = O.V / (1 - O.BETA2 ** O.T)
     V_HAT_AMS = V_MAX / (1 - O.BETA2 ** O.T)
-    ETA_INSIDE = O.ETA / sp.sqrt(O.V_HAT + O.EPS)              # notes 000 eq. (18)
-    ETA_OUTSIDE = O.ETA / (sp.sqrt(O.V_HAT) + O.EPS)           # torch
     UPDATE = O.W - O.ETA_EFF * O.M_HAT
 
 CONVENTIONS = (EPS_PLACEMENT, BIAS_CORRECTION)
 
-PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.001", label="Learning rate eta", help="torch's default 0.001"),
-    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
-    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (second moment)"),
-    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
+PARAMS = O.adam_params("0.001") + (
     Param("amsgrad", Bool(), default="false", label="AMSGrad", help="use the running maximum of v (torch's amsgrad)"),
-    O.history_param("m0", "the first moment m"),
-    O.history_param("v0", "the second moment v"),
-) + O.source_params()
+) + O.moment_histories() + O.source_params()
 
 EXAMPLE = Example(
     params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
@@ -60,29 +51,17 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-
-
-def validate(p) -> None:
-    O.build(p, "adam", HISTORIES, exact_path=False)
-
-
+validate = O.validator("adam", HISTORIES)
 use_numeric = O.use_numeric
 
 
 def statement(p) -> str:
-    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
-           f"eps = {O.hyper_text(p['eps'])}")
-    return O.statement(p, "adam", "Adam" + (" with AMSGrad" if p["amsgrad"] else ""), hyp,
+    return O.statement(p, "adam", "Adam" + (" with AMSGrad" if p["amsgrad"] else ""), O.adam_hyper_text(p),
                        "Give m, v, the bias-corrected m_hat and v_hat, the effective learning rate and the new parameters.")
 
 
-def _eta_rule(conv):
-    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
-
-
 def _rules(d, p, conv) -> None:
-    d.formula("First moment (moving average of g)", O.M, M_RULE)
-    d.formula("Second moment (moving average of g^2)", O.V, V_RULE)
+    O.moment_rules(d)
     if p["amsgrad"]:
         d.formula("AMSGrad: running maximum of v", V_MAX, V_MAX_RULE)
     if conv["bias_correction"] == "on":
@@ -92,37 +71,32 @@ def _rules(d, p, conv) -> None:
     else:
         d.note("No bias correction", "m_hat = m and v_hat = v" + (" (the running maximum)" if p["amsgrad"] else "")
                + ": the raw averages are used, so the first steps are much smaller.")
-    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv))
+    d.formula("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]])
     d.formula("Update", O.W_NEXT, UPDATE)
 
 
 def _step(s: O.StepCtx) -> None:
     p, conv = s.p, s.conv
     g = s.gradient()
-    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
-    v = s.compute("Second moment", O.V, V_RULE, {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
-    s.keep("m", m)
-    s.keep("v", v)
+    m, v = O.first_moment(s, g), O.second_moment(s, g)
     vv = v
     if p["amsgrad"]:
         vv = s.compute("Running maximum of v", V_MAX, V_MAX_RULE, {V_MAX_PREV: s.prev["v_max"], O.V: v}, key="v_max")
         s.keep("v_max", vv)
     if conv["bias_correction"] == "on":
-        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, {O.M: m, O.BETA1: p["beta1"], O.T: s.t},
-                          key="m_hat")
+        m_hat = O.bias_corrected_m(s, m)
         v_hat = s.compute(f"Bias-corrected v (t = {s.t})", O.V_HAT, V_HAT_AMS if p["amsgrad"] else V_HAT_RULE,
                           {V_MAX: vv, O.V: vv, O.BETA2: p["beta2"], O.T: s.t}, key="v_hat")
     else:
         m_hat, v_hat = m, vv
-    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(conv), {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]},
+    eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]], {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]},
                     key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.M_HAT: m_hat})
 
 
 def _core(w, g, m, v, vmax, scr, b1, b2, step, bc2, eps, inside):
-    t0, t1, _ = scr
-    O.moving_average_(m, g, b1, 1.0 - b1, t0)
-    O.moving_average_(v, O.square_(g, t1), b2, 1.0 - b2, t1)
+    t0 = scr[0]
+    O.moments_(g, m, v, b1, b2, scr)
     vv = v
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)
@@ -169,8 +143,7 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["v_max"] = vv.copy()
         if on:
             c.out.update(m_hat=c.st["m"] / bc1, v_hat=vv / bc2)
-        vh = vv / bc2
-        c.out["eta_eff"] = lr / (np.sqrt(vh + eps) if inside else np.sqrt(vh) + eps)
+        c.out["eta_eff"] = O.effective_rate(lr, vv / bc2, eps, inside)
 
 
 METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step)
@@ -181,19 +154,16 @@ def _method(p):
     return AMS_METHOD if p["amsgrad"] else METHOD
 
 
-def _hyper(p):
-    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
-
-
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, _method(p), _hyper(p))
+    d, rows, w, setup = O.solve_exact(p, conv, _method(p), O.adam_hyper(p))
     if w is None:
         return d
     if (p["m0"] is not None or p["v0"] is not None) and setup.t0 == 0 and conv["bias_correction"] == "on":
         d.note("A history with t0 = 0", "A history m0/v0 was given but no steps already taken (t0 = 0), so the bias "
                                         "correction starts again at t = 1. If the history comes from earlier steps, "
                                         "give their number as t0.")
-    if (setup.source.kind == "grads" and O.matches(p["grads"], [1, 0]) and O.matches(p["beta2"], 0.999)
+    if (setup.source.kind == "grads" and setup.n == 1 and len(rows) == 2 and O.matches(p["grads"], [1, 0])
+            and O.matches(p["beta2"], 0.999)
             and O.matches(p["lr"], 1) and setup.t0 == 0 and p["v0"] is None and conv["bias_correction"] == "on"
             and not p["amsgrad"]):
         vh, eta = rows[1]["v_hat"][0], rows[1]["eta_eff"][0]
@@ -213,8 +183,4 @@ def solve_numeric(p, conv):
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed for any source: eps > 0 keeps every denominator positive
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
-    inst["beta1"] = float(rng.choice([0.9, 0.8]))
-    inst["beta2"] = float(rng.choice([0.999, 0.99]))
-    return inst
+    return O.generate_instance(rng, lr=[0.1, 0.01, 0.5], beta1=[0.9, 0.8], beta2=[0.999, 0.99])

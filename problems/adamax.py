@@ -17,7 +17,6 @@ import sympy as sp
 
 from problems import _optim as O
 from solver.conventions import BIAS_CORRECTION, Convention
-from solver.params import Param, Real
 from solver.registry import Example
 from solver.symbolic import number_text
 
@@ -26,11 +25,10 @@ TOPIC = "optimizers"
 KEYWORDS = ("adamax", "infinity norm", "max norm", "adam variant", "maxprop")
 
 # ---- the rules, written once --------------------------------------------------------------------------
-M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+M_RULE, M_HAT_RULE = O.ADAM_M_RULE, O.M_HAT_RULE                          # Adam's first moment (notes 000 eq. 19)
 with sp.evaluate(False):
     V_NOTES = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G), evaluate=False)           # notes 000 eq. (19)
     V_TORCH = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G) + O.EPS, evaluate=False)   # torch: eps inside the max
-    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
     ETA_NOTES = O.ETA / (O.V + O.EPS)
     ETA_TORCH = O.ETA / O.V
     UPDATE = O.W - O.ETA_EFF * O.M_HAT
@@ -44,14 +42,8 @@ EPS_WHERE = Convention(
 )
 CONVENTIONS = (EPS_WHERE, BIAS_CORRECTION)
 
-PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.002", label="Learning rate eta", help="torch's default 0.002"),
-    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
-    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (max-norm decay)"),
-    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
-    O.history_param("m0", "the first moment m"),
-    O.history_param("v0", "the max-norm v (torch's exp_inf)"),
-) + O.source_params()
+PARAMS = (O.adam_params("0.002", beta2_label="beta2 (max-norm decay)") + O.moment_histories("the max-norm v (torch's exp_inf)")
+          + O.source_params())
 
 EXAMPLE = Example(
     params={"grads": "[1, 0, 1]", "beta2": "0.999", "lr": "1"},
@@ -59,24 +51,17 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-
-
-def validate(p) -> None:
-    O.build(p, "adamax", HISTORIES, exact_path=False)
-
-
+validate = O.validator("adamax", HISTORIES)
 use_numeric = O.use_numeric
 
 
 def statement(p) -> str:
-    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
-           f"eps = {O.hyper_text(p['eps'])}")
-    return O.statement(p, "adamax", "AdaMax", hyp, "Give m, v, the effective learning rate and the new parameters.")
+    return O.statement(p, "adamax", "AdaMax", O.adam_hyper_text(p), "Give m, v, the effective learning rate and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
     torch = conv["adamax_eps"] == "max"
-    d.formula("First moment (moving average of g)", O.M, M_RULE)
+    O.moment_rules(d, second=False)
     d.formula("Max norm", O.V, V_TORCH if torch else V_NOTES,
               text="The infinity-norm analogue of Adam's v: the old value decays by beta2, a new large gradient replaces it.")
     if conv["bias_correction"] == "on":
@@ -90,15 +75,11 @@ def _rules(d, p, conv) -> None:
 def _step(s: O.StepCtx) -> None:
     p, torch = s.p, s.conv["adamax_eps"] == "max"
     g = s.gradient()
-    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
+    m = O.first_moment(s, g)
     v = s.compute("Max norm", O.V, V_TORCH if torch else V_NOTES,
                   {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g, O.EPS: p["eps"]}, key="v")
-    s.keep("m", m)
     s.keep("v", v)
-    m_hat = m
-    if s.conv["bias_correction"] == "on":
-        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, {O.M: m, O.BETA1: p["beta1"], O.T: s.t},
-                          key="m_hat")
+    m_hat = O.bias_corrected_m(s, m) if s.conv["bias_correction"] == "on" else m
     eta = s.compute("Effective learning rate", O.ETA_EFF, ETA_TORCH if torch else ETA_NOTES,
                     {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]}, key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.M_HAT: m_hat})
@@ -138,12 +119,8 @@ def _numeric_step(c: O.NumCtx) -> None:
 METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step)
 
 
-def _hyper(p):
-    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
-
-
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, O.adam_hyper(p))
     if (w is not None and setup.source.kind == "grads" and O.matches(p["grads"], [1, 0, 1])
             and O.matches(p["beta2"], 0.999) and p["v0"] is None and setup.t0 == 0):
         etas = ", ".join(number_text(r["eta_eff"][0], 7) for r in rows)
@@ -155,13 +132,9 @@ def solve(p, conv):
     return d
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed when the first step's max is positive: eps > 0 and a non-zero first gradient (generate_source)
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
-    inst["beta2"] = float(rng.choice([0.999, 0.99]))
-    return inst
+    return O.generate_instance(rng, lr=[0.1, 0.01, 0.5], beta2=[0.999, 0.99])

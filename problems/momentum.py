@@ -30,13 +30,13 @@ KEYWORDS = ("momentum", "heavy ball", "velocity", "mgd", "exponentially weighted
 
 TAU = sym("dampening", r"\tau")
 # ---- the rules, written once (on the shared accumulation rule) ---------------------------------------
-U_NOTES = O.moving_average(O.U_PREV, O.G, O.BETA, gain=1)                 # notes 000 eq. (13)
+U_NOTES = O.U_PLAIN                                                       # notes 000 eq. (13)
 U_DAMPED = O.moving_average(O.U_PREV, O.G, O.BETA, gain=1 - TAU)          # torch with dampening
+U_VELOCITY = O.U_ETA_INSIDE                                               # notes 001/002/004: lr inside
 with sp.evaluate(False):
-    U_VELOCITY = O.moving_average(O.U_PREV, O.ETA * O.G, O.BETA, gain=1)  # notes 001/002/004: lr inside
     U_VELOCITY_DAMPED = O.moving_average(O.U_PREV, O.ETA * O.G, O.BETA, gain=1 - TAU)
-    UPDATE_NOTES = O.W - O.ETA * O.U
-    UPDATE_VELOCITY = O.W - O.U
+    FIRST_VELOCITY = O.ETA * O.G                                          # torch's first damped step, lr inside
+UPDATE_NOTES, UPDATE_VELOCITY = O.UPDATE_ETA_OUTSIDE, O.UPDATE_ETA_INSIDE
 
 FORM = Convention(
     "momentum_form", "Where the learning rate sits",
@@ -63,10 +63,8 @@ EXAMPLE = Example(
 )
 
 
-def validate(p) -> None:
-    O.build(p, "momentum", (("u", "u0"),), exact_path=False)
-
-
+HISTORIES = (("u", "u0"),)
+validate = O.validator("momentum", HISTORIES)
 use_numeric = O.use_numeric
 
 
@@ -105,8 +103,7 @@ def _step(s: O.StepCtx) -> None:
     g = s.gradient()
     vals = {O.BETA: p["beta"], O.U_PREV: s.prev["u"], O.G: g, O.ETA: p["lr"], TAU: p["dampening"]}
     if s.i == 0 and _first_undamped(p, s.setup.t0):
-        with sp.evaluate(False):
-            first = O.ETA * O.G if vel else O.G
+        first = FIRST_VELOCITY if vel else O.G
         u = s.compute("History (torch's first step: the buffer starts at the gradient)", O.U, first, vals, key="u",
                       param_shaped=True)
     else:
@@ -115,30 +112,18 @@ def _step(s: O.StepCtx) -> None:
     s.update("Update", UPDATE_VELOCITY if vel else UPDATE_NOTES, {O.W: s.w, O.ETA: p["lr"], O.U: u})
 
 
-def _kernel(w, g, u, scr, beta, gain, lr, first):
-    if first:
-        np.multiply(g, gain, out=u)
-    else:
-        O.moving_average_(u, g, beta, gain, scr[0])
-    if lr == 1.0:
-        w -= u
-    else:
-        np.multiply(u, lr, out=scr[0])
-        w -= scr[0]
-
-
 def _numeric_step(c: O.NumCtx) -> None:
     p, vel = c.p, c.conv["momentum_form"] == "velocity"
     lr, damp = float(p["lr"]), float(p["dampening"])
     g = c.grad(c.w)
     first = c.i == 0 and _first_undamped(p, c.setup.t0)
     gain = (lr if vel else 1.0) * (1.0 if first else 1.0 - damp)
-    c.blocks(_kernel, c.w, g, c.st["u"], beta=float(p["beta"]), gain=gain, lr=1.0 if vel else lr, first=first)
+    c.blocks(O.momentum_kernel, c.w, g, c.st["u"], beta=float(p["beta"]), gain=gain, lr=1.0 if vel else lr, first=first)
     if c.last and c.small:
         c.out["u"] = c.st["u"].copy()
 
 
-METHOD = O.Method("momentum", "Momentum gradient descent", (("u", "u0"),), _rules, _step, _numeric_step)
+METHOD = O.Method("momentum", "Momentum gradient descent", HISTORIES, _rules, _step, _numeric_step)
 
 
 def _hyper(p):
@@ -169,15 +154,10 @@ def solve(p, conv):
     return d
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # any source with beta in [0, 1) and a positive learning rate is well posed
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.2, 0.5]))
-    inst["beta"] = float(rng.choice([0.5, 0.8, 0.9]))
-    if rng.random() < 0.4:
-        inst["u0"] = float(rng.choice([-0.5, 0.5, 1.0]))
-    return inst
+    inst = O.generate_instance(rng, lr=[0.1, 0.2, 0.5], beta=[0.5, 0.8, 0.9])
+    return O.maybe_history(inst, rng, "u0", 0.4, [-0.5, 0.5, 1.0])

@@ -29,26 +29,23 @@ TITLE = "NAdam optimizer steps"
 TOPIC = "optimizers"
 KEYWORDS = ("nadam", "nesterov adam", "nesterov momentum", "momentum decay", "adam variant")
 
-MU, MU_NEXT = sym("mu_t", r"\mu_{t}"), sym("mu_t+1", r"\mu_{t+1}")
+MU, MU_NEXT = sym("mu_t", r"\mu_{t}"), sym("mu_(t+1)", r"\mu_{t+1}")
 PSI = sym("momentum_decay", r"\psi")
-PROD_PREV, PROD = sym("Pi_t-1", r"\Pi_{t-1}"), sym("Pi_t", r"\Pi_{t}")
+PROD_PREV, PROD = sym("Pi_(t-1)", r"\Pi_{t-1}"), sym("Pi_t", r"\Pi_{t}")
 M_BAR = sym("m_bar_t", r"\bar{m}_{t}")
 HALF, DECAY = sym("0.5"), sym("0.96")   # torch's constants, printed as torch writes them
 CONSTS = {HALF: sp.Rational(1, 2), DECAY: sp.Rational(24, 25)}
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
-M_RULE = O.moving_average(O.M_PREV, O.G, O.BETA1)
+M_RULE, V_RULE = O.ADAM_M_RULE, O.ADAM_V_RULE
+M_HAT_RULE, V_HAT_RULE = O.M_HAT_RULE, O.V_HAT_RULE
+RATE = O.ADAM_RATE                                         # eta / sqrt(v_hat + eps) (notes 000), or sqrt(v_hat) + eps (torch)
 with sp.evaluate(False):
-    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA2)
-    M_HAT_RULE = O.M / (1 - O.BETA1 ** O.T)
-    V_HAT_RULE = O.V / (1 - O.BETA2 ** O.T)
     M_BAR_NOTES = O.BETA1 * O.M_HAT + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)              # notes 000 eq. (21)
     M_BAR_DOZAT = O.BETA1 * O.M / (1 - O.BETA1 ** (O.T + 1)) + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)
     MU_RULE = O.BETA1 * (1 - HALF * DECAY ** (O.T * PSI))                                      # torch's schedule
     MU_NEXT_RULE = O.BETA1 * (1 - HALF * DECAY ** ((O.T + 1) * PSI))
     PROD_RULE = PROD_PREV * MU
     M_BAR_TORCH = (1 - MU) * O.G / (1 - PROD) + MU_NEXT * O.M / (1 - PROD * MU_NEXT)
-    ETA_INSIDE = O.ETA / sp.sqrt(O.V_HAT + O.EPS)
-    ETA_OUTSIDE = O.ETA / (sp.sqrt(O.V_HAT) + O.EPS)
     UPDATE = O.W - O.ETA_EFF * M_BAR
 
 FORM = Convention(
@@ -61,15 +58,9 @@ FORM = Convention(
 )
 CONVENTIONS = (FORM, EPS_PLACEMENT)
 
-PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.002", label="Learning rate eta", help="torch's default 0.002"),
-    Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
-    Param("beta2", Real(0, 1, closed="left"), default="0.999", label="beta2 (second moment)"),
-    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
+PARAMS = O.adam_params("0.002") + (
     Param("momentum_decay", Real(0, None), default="0.004", label="Momentum decay psi (torch form only)"),
-    O.history_param("m0", "the first moment m"),
-    O.history_param("v0", "the second moment v"),
-) + O.source_params()
+) + O.moment_histories() + O.source_params()
 
 EXAMPLE = Example(
     params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
@@ -77,30 +68,18 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-
-
-def validate(p) -> None:
-    O.build(p, "nadam", HISTORIES, exact_path=False)
-
-
+validate = O.validator("nadam", HISTORIES)
 use_numeric = O.use_numeric
 
 
 def statement(p) -> str:
-    hyp = (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
-           f"eps = {O.hyper_text(p['eps'])}")
-    return O.statement(p, "nadam", "NAdam", hyp,
+    return O.statement(p, "nadam", "NAdam", O.adam_hyper_text(p),
                        "Give m, v, the bias-corrected moments, the look-ahead momentum and the new parameters.")
-
-
-def _eta_rule(conv):
-    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
 
 
 def _rules(d, p, conv) -> None:
     form = conv["nadam_form"]
-    d.formula("First moment (moving average of g)", O.M, M_RULE)
-    d.formula("Second moment (moving average of g^2)", O.V, V_RULE)
+    O.moment_rules(d)
     if form == "torch":
         d.formula("Momentum schedule (torch)", MU, MU_RULE, text="mu_{t+1} is the same with t + 1.")
         d.formula("Running product of the mu's", PROD, PROD_RULE)
@@ -111,9 +90,12 @@ def _rules(d, p, conv) -> None:
         d.formula("Bias correction of m", O.M_HAT, M_HAT_RULE)
         d.formula("Look-ahead momentum (Nesterov)", M_BAR, M_BAR_NOTES,
                   text="Adam's m_hat, nudged towards the current gradient: the Nesterov look-ahead applied to the momentum. "
-                       "Notes 000 write it as beta1 m_hat_{t+1} + (1 - beta1) g_t / (1 - beta1^{t+1}) with t counted from 0.")
+                       "Notes 000 (eq. 21) write beta1 m_hat_{t+1} + (1 - beta1) g_t / (1 - beta1^{t+1}) with t counted from "
+                       "0. Read literally, m_hat_{t+1} would need the next step's gradient; with their count from 0 the "
+                       "exponent t + 1 is this page's t, so it is read as beta1 m_hat_t. Dozat's NAdam (nadam_form = "
+                       "dozat) divides beta1 m_t by 1 - beta1^(t+1) instead.")
     d.formula("Bias correction of v", O.V_HAT, V_HAT_RULE)
-    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv))
+    d.formula("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]])
     d.formula("Update", O.W_NEXT, UPDATE)
 
 
@@ -134,17 +116,14 @@ def _prod_before(b1, t0: int, psi, exact: bool):
 def _step(s: O.StepCtx) -> None:
     p, form = s.p, s.conv["nadam_form"]
     g = s.gradient()
-    m = s.compute("First moment", O.M, M_RULE, {O.BETA1: p["beta1"], O.M_PREV: s.prev["m"], O.G: g}, key="m")
-    v = s.compute("Second moment", O.V, V_RULE, {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
-    s.keep("m", m)
-    s.keep("v", v)
+    m, v = O.first_moment(s, g), O.second_moment(s, g)
     base = {O.BETA1: p["beta1"], O.T: s.t, O.M: m, O.G: g}
     if form == "torch":
         prev = s.prev.get("prod")
         if prev is None:
             prev = _prod_before(p["beta1"], s.setup.t0, p["momentum_decay"], True)
         mu = s.compute(f"Momentum mu_t (t = {s.t})", MU, MU_RULE, {**base, PSI: p["momentum_decay"], **CONSTS}, key="mu")
-        mu_next = s.compute("Next momentum mu_t+1", MU_NEXT, MU_NEXT_RULE, {**base, PSI: p["momentum_decay"], **CONSTS})
+        mu_next = s.compute("Next momentum mu_(t+1)", MU_NEXT, MU_NEXT_RULE, {**base, PSI: p["momentum_decay"], **CONSTS})
         prod = s.compute("Running product", PROD, PROD_RULE, {PROD_PREV: prev, MU: mu})
         s.keep("prod", prod)
         m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_TORCH, {**base, MU: mu, MU_NEXT: mu_next, PROD: prod},
@@ -152,26 +131,20 @@ def _step(s: O.StepCtx) -> None:
     elif form == "dozat":
         m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_DOZAT, base, key="m_bar")
     else:
-        m_hat = s.compute(f"Bias-corrected m (t = {s.t})", O.M_HAT, M_HAT_RULE, base, key="m_hat")
+        m_hat = O.bias_corrected_m(s, m)
         m_bar = s.compute("Look-ahead momentum", M_BAR, M_BAR_NOTES, {**base, O.M_HAT: m_hat}, key="m_bar")
     v_hat = s.compute(f"Bias-corrected v (t = {s.t})", O.V_HAT, V_HAT_RULE, {O.V: v, O.BETA2: p["beta2"], O.T: s.t},
                       key="v_hat")
-    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(s.conv),
+    eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[s.conv["eps_placement"]],
                     {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]}, key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, M_BAR: m_bar})
 
 
 def _kernel(w, g, m, v, scr, b1, b2, bc2, eps, inside, cg, cm):
     t0, t1, _ = scr
-    O.moving_average_(m, g, b1, 1.0 - b1, t0)
-    O.moving_average_(v, O.square_(g, t1), b2, 1.0 - b2, t1)
+    O.moments_(g, m, v, b1, b2, scr)
     np.divide(v, bc2, out=t0)       # torch: sqrt(v / bc2) + eps
-    if inside:
-        t0 += eps
-        np.sqrt(t0, out=t0)
-    else:
-        np.sqrt(t0, out=t0)
-        t0 += eps
+    O.rate_denominator_(t0, eps, inside, t0)
     np.divide(g, t0, out=t1)        # w -= cg g / denom, then cm m / denom (torch's two addcdiv_ in order)
     t1 *= cg
     w -= t1
@@ -205,7 +178,7 @@ def _numeric_step(c: O.NumCtx) -> None:
         m, v = c.st["m"], c.st["v"]
         vh = v / bc2
         c.out.update(m=m.copy(), v=v.copy(), v_hat=vh, m_bar=(cg * g + cm * m) / lr,
-                     eta_eff=lr / (np.sqrt(vh + eps) if inside else np.sqrt(vh) + eps))
+                     eta_eff=O.effective_rate(lr, vh, eps, inside))
         if form == "torch":
             c.out["mu"] = np.array([mu])
         elif form == "notes":
@@ -215,12 +188,8 @@ def _numeric_step(c: O.NumCtx) -> None:
 METHOD = O.Method("nadam", "NAdam", HISTORIES, _rules, _step, _numeric_step)
 
 
-def _hyper(p):
-    return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
-
-
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD, O.adam_hyper(p))
     if w is not None and conv["nadam_form"] == "torch":
         d.note("torch's momentum schedule", f"mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) with psi = "
                f"{number_text(p['momentum_decay'])}: mu starts near beta1 / 2 and rises slowly towards beta1, so the "
@@ -228,13 +197,9 @@ def solve(p, conv):
     return d
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed for any source: eps > 0 keeps the denominator positive
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.01, 0.5]))
-    inst["beta2"] = float(rng.choice([0.999, 0.99]))
-    return inst
+    return O.generate_instance(rng, lr=[0.1, 0.01, 0.5], beta2=[0.999, 0.99])

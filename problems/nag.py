@@ -36,11 +36,9 @@ KEYWORDS = ("nesterov", "nag", "look-ahead", "lookahead", "momentum", "accelerat
 with sp.evaluate(False):
     LOOK_NOTES = O.W - O.BETA * O.U_PREV                                 # notes 000 eq. (14)
     LOOK_SCALED = O.W - O.ETA * O.BETA * O.U_PREV                        # eta-scaled look-ahead
-    U_SUTSKEVER = O.moving_average(O.U_PREV, O.ETA * O.G, O.BETA, gain=1)
-    UPDATE_NOTES = O.W - O.ETA * O.U
-    UPDATE_SUTSKEVER = O.W - O.U
     UPDATE_TORCH = O.W - O.ETA * (O.G + O.BETA * O.U)                    # torch: theta -= lr (g + mu b)
-U_NOTES = O.moving_average(O.U_PREV, O.G, O.BETA, gain=1)
+U_NOTES, U_SUTSKEVER = O.U_PLAIN, O.U_ETA_INSIDE                         # the same history rules as momentum's
+UPDATE_NOTES, UPDATE_SUTSKEVER = O.UPDATE_ETA_OUTSIDE, O.UPDATE_ETA_INSIDE
 
 FORM = Convention(
     "nag_form", "Form of Nesterov's update",
@@ -84,10 +82,8 @@ def _shared(conv) -> str:
     return "first" if conv.get("lookahead_target") == "w-only" else "all"
 
 
-def validate(p) -> None:
-    O.build(p, "nag", (("u", "u0"),), exact_path=False)
-
-
+HISTORIES = (("u", "u0"),)
+validate = O.validator("nag", HISTORIES)
 use_numeric = O.use_numeric
 
 
@@ -134,12 +130,6 @@ def _look_kernel(look, w, u, scr, k):
     np.subtract(w, look, out=look)
 
 
-def _update_kernel(w, g, u, scr, beta, gain, lr):
-    O.moving_average_(u, g, beta, gain, scr[0])
-    np.multiply(u, lr, out=scr[0])
-    w -= scr[0]
-
-
 def _torch_kernel(w, g, u, scr, beta, lr):
     O.moving_average_(u, g, beta, 1.0, scr[0])
     np.multiply(u, beta, out=scr[0])
@@ -164,12 +154,12 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["lookahead"] = look.copy()
         g = c.grad(look)
         sut = form == "sutskever"
-        c.blocks(_update_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
+        c.blocks(O.momentum_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
     if c.last and c.small:
         c.out["u"] = u.copy()
 
 
-METHOD = O.Method("nag", "Nesterov accelerated gradient", (("u", "u0"),), _rules, _step, _numeric_step,
+METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step,
                   answer_names={"g": "grad_lookahead"}, shared_history=_shared)
 
 
@@ -197,14 +187,19 @@ def solve(p, conv):
                f"The notes' solution has the look-ahead point right, {number_text(look)}, but then writes "
                "y_hat = 1/(1 + e^(1.78 x 0.5 - 0.72)) = 0.52 and dL/dw = (0.52 - 1) 0.52 0.48 0.5 = -0.05. Three slips: "
                "the exponent's minus sign is dropped (y_hat = 1/(1 + e^(-z)) with z = 0.17; taken literally, "
-               f"1/(1 + e^(0.17)) would give {format_number(literal)}); sigma(0.17) = 0.5424, "
+               f"1/(1 + e^(0.17)) would give dL/dw = {format_number(literal)}); sigma(0.17) = 0.5424, "
                "not 0.52; and even with 0.52 the product is -0.0599 (about -0.06), not -0.05. The gradient at the "
                f"look-ahead point is {format_number(g[0])} for w (and {format_number(g[1])} for b).")
+        d.note("The notes' indices (WE-nag-1)",
+               "The notes count iterations from t = 0: 'the 10th iteration (t = 9)' has the history u_8 = 0.8 and the "
+               "parameters w_9 = 2.5, b_9 = 0, and their solution computes u_9 and w_10. Here steps count from t = 1 and "
+               "t0 = 9 steps have been taken, so the same values are labelled u_9 and w_10 = (w, b) above, and the step "
+               "shown, t = 10, computes u_10 and w_11: the notes' u_9 and w_10. Only the labels differ.")
         d.note("An ambiguity in the question (WE-nag-1)",
                "Only one history value u_8 = 0.8 is given, and the solution uses it for b as well. If b had no "
                "history (lookahead_target = w-only) b stays at 0 and the gradient for w is about -0.0300; with the "
-               "eta-scaled look-ahead w - eta beta u (nag_form = scaled) it is about -0.0222. Set compare_forms = true "
-               "to see every form.")
+               "eta-scaled look-ahead w - eta beta u (nag_form = scaled) it is about -0.0222. "
+               + ("The table below shows every form." if p["compare_forms"] else "Set compare_forms = true to see every form."))
     if p["compare_forms"]:
         _compare(d, p, conv)
     return d
@@ -216,16 +211,17 @@ def _compare(d, p, conv) -> None:
     rows = []
     for form, target in variants:
         c2 = {"nag_form": form, "lookahead_target": target}
-        c = O.run_numeric({**p, "steps": 1}, c2, METHOD)
-        if not c.small:
-            return
-        look = c.out.get("lookahead")
-        g = c.out.get("g", c.setup.source.numeric(look, 0))
+        with np.errstate(all="ignore"):  # float64 overflow on huge inputs shows as inf in the table
+            c = O.run_numeric({**p, "steps": 1}, c2, METHOD)
+            if not c.small:
+                return
+            look = c.out.get("lookahead")
+            g = c.out.get("g", c.setup.source.numeric(look, 0))
         mark = "  <- used above" if (form, target) == (conv["nag_form"], conv["lookahead_target"]) else ""
         rows.append((f"{form}, {target}{mark}", number_text(_t(look), 6), number_text(_t(g), 6),
                      number_text(_t(c.st["u"]), 6), number_text(_t(c.w), 6)))
     d.table("The look-ahead under every convention (first step)",
-            [Math(r"\text{nag\_form, lookahead\_target}", "nag_form, lookahead_target"), Math(r"\tilde{w}", "look-ahead"),
+            [Math(r"\text{nag}\_\text{form, lookahead}\_\text{target}", "nag_form, lookahead_target"), Math(r"\tilde{w}", "look-ahead"),
              Math(r"g(\tilde{w})", "gradient there"), Math("u", "u"), Math("w_{t+1}", "w next")], rows,
             text="Each row runs the first step under one convention (float64). 'sutskever' carries eta in u; "
                  "for 'torch' the given parameters are read as torch's stored point, which is the look-ahead point.")
@@ -236,15 +232,10 @@ def _t(a):
     return vals[0] if len(vals) == 1 else vals
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # any source with beta in [0, 1) and a positive learning rate is well posed
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.2, 0.5]))
-    inst["beta"] = float(rng.choice([0.5, 0.8, 0.9]))
-    if rng.random() < 0.5:
-        inst["u0"] = float(rng.choice([-0.5, 0.5, 0.8]))
-    return inst
+    inst = O.generate_instance(rng, lr=[0.1, 0.2, 0.5], beta=[0.5, 0.8, 0.9])
+    return O.maybe_history(inst, rng, "u0", 0.5, [-0.5, 0.5, 0.8])

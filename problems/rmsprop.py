@@ -15,7 +15,6 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
-from problems.adagrad import rmsprop_remark
 from solver.conventions import EPS_PLACEMENT
 from solver.params import Param, Real
 from solver.registry import Example
@@ -29,14 +28,13 @@ KEYWORDS = ("rmsprop", "root mean square propagation", "moving average of square
 # ---- the rules, written once (v on the shared moving-average rule) ----------------------------------------
 with sp.evaluate(False):
     V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA)                 # notes 000 eq. (16)
-    ETA_INSIDE = O.ETA / sp.sqrt(O.V + O.EPS)
-    ETA_OUTSIDE = O.ETA / (sp.sqrt(O.V) + O.EPS)
-    UPDATE = O.W - O.ETA_EFF * O.G
+RATE = O.rate_rules(O.ETA, O.V)                                          # eta / sqrt(v + eps), or sqrt(v) + eps
+UPDATE = O.UPDATE_ADAPTIVE
 
 CONVENTIONS = (EPS_PLACEMENT,)
 
 PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta0", help="torch's default 0.01"),
+    O.lr_param("0.01", "torch's default 0.01"),
     Param("beta", Real(0, 1, closed="left"), default="0.99", label="Decay beta (torch's alpha)",
           help="torch's default alpha = 0.99; Hinton's lecture uses 0.9"),
     Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
@@ -49,28 +47,19 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("v", "v0"),)
-
-
-def validate(p) -> None:
-    O.build(p, "rmsprop", HISTORIES, exact_path=False)
-
-
+validate = O.validator("rmsprop", HISTORIES)
 use_numeric = O.use_numeric
 
 
 def statement(p) -> str:
-    hyp = f"eta0 = {number_text(p['lr'])}, beta = {number_text(p['beta'])}, eps = {O.hyper_text(p['eps'])}"
+    hyp = f"eta = {number_text(p['lr'])}, beta = {number_text(p['beta'])}, eps = {O.hyper_text(p['eps'])}"
     return O.statement(p, "rmsprop", "RMSProp", hyp, "Give v, the effective learning rate and the new parameters.")
-
-
-def _eta_rule(conv):
-    return ETA_INSIDE if conv["eps_placement"] == "inside" else ETA_OUTSIDE
 
 
 def _rules(d, p, conv) -> None:
     d.formula("Moving average of g^2", O.V, V_RULE,
               text="The shared exponential-moving-average rule: old squares fade by beta each step.")
-    d.formula("Effective learning rate", O.ETA_EFF, _eta_rule(conv))
+    d.formula("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]])
     d.formula("Update", O.W_NEXT, UPDATE)
 
 
@@ -79,23 +68,9 @@ def _step(s: O.StepCtx) -> None:
     g = s.gradient()
     v = s.compute("Moving average of g^2", O.V, V_RULE, {O.BETA: p["beta"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
     s.keep("v", v)
-    eta = s.compute("Effective learning rate", O.ETA_EFF, _eta_rule(s.conv), {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]},
+    eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[s.conv["eps_placement"]], {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]},
                     key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.G: g})
-
-
-def _kernel(w, g, v, scr, beta, lr, eps, inside):
-    t0 = scr[0]
-    O.moving_average_(v, O.square_(g, t0), beta, 1.0 - beta, t0)
-    if inside:
-        np.add(v, eps, out=t0)
-        np.sqrt(t0, out=t0)
-    else:       # torch: sqrt(v) + eps
-        np.sqrt(v, out=t0)
-        t0 += eps
-    np.divide(g, t0, out=t0)
-    t0 *= lr
-    w -= t0
 
 
 def _numeric_step(c: O.NumCtx) -> None:
@@ -103,34 +78,31 @@ def _numeric_step(c: O.NumCtx) -> None:
     lr, eps = float(p["lr"]), float(p["eps"])
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["v"], beta=float(p["beta"]), lr=lr, eps=eps, inside=inside)
+    beta = float(p["beta"])
+    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()
-        c.out["eta_eff"] = lr / (np.sqrt(v + eps) if inside else np.sqrt(v) + eps)
+        c.out["eta_eff"] = O.effective_rate(lr, v, eps, inside)
 
 
 METHOD = O.Method("rmsprop", "RMSProp", HISTORIES, _rules, _step, _numeric_step)
 
 
 def _hyper(p):
-    return [("eta0", p["lr"]), ("beta", p["beta"]), ("eps", p["eps"])]
+    return [("eta", p["lr"]), ("beta", p["beta"]), ("eps", p["eps"])]
 
 
 def solve(p, conv):
     d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
     if w is not None:
-        rmsprop_remark(d, p, rows, setup)
+        O.effective_rate_remark(d, p, rows, setup)
     return d
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # well posed for any source: eps > 0 keeps the denominator positive
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.01, 0.1, 0.5]))
-    inst["beta"] = float(rng.choice([0.9, 0.99]))
-    return inst
+    return O.generate_instance(rng, lr=[0.01, 0.1, 0.5], beta=[0.9, 0.99])

@@ -38,12 +38,7 @@ EXAMPLE = Example(
     params={"x": "0", "y": "1", "w0": "w=2, b=1", "lr": "10"},
     source="notes 000, week 3: one update of a sigmoid neuron (WE-sigmoid-neuron-gd-1)",
 )
-
-
-def validate(p) -> None:
-    O.build(p, "sgd", (), exact_path=False)
-
-
+validate = O.validator("sgd")
 use_numeric = O.use_numeric
 
 
@@ -93,12 +88,9 @@ def _loss(setup, w):
     return setup.source.loss_exact(w)
 
 
-def solve_numeric(p, conv):
-    return O.solve_numeric(p, conv, METHOD)
+solve_numeric = O.numeric_solver(METHOD)
 
 
 def generate(rng: np.random.Generator) -> dict:
     # any source with a positive learning rate is well posed (the update is always defined)
-    inst = O.generate_source(rng)
-    inst["lr"] = float(rng.choice([0.1, 0.5, 1.0]))
-    return inst
+    return O.generate_instance(rng, lr=[0.1, 0.5, 1.0])
