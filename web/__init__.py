@@ -27,12 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FORM_MEMORY_SIZE": 1 * 1024 * 1024,
     "MAX_FIELD_CHARS": 200_000,  # characters of one typed value (a parameter, a convention, an answer)
     "MAX_TABLE_ROWS": 500,  # rows of a trace table shown on the page (the downloads have them all)
+    "MAX_STEPS_SHOWN": 400,  # steps of a long trace shown on the page, about (the downloads have them all)
+    "MAX_CHILDREN_SHOWN": 60,  # sub-steps of one step shown: the first ones and the last few
+    "MAX_QUERY_BYTES": 512 * 1024,  # URL query string (a problem travels in the URL; 414 above it)
     "CHECK_MAX_ALTERNATIVES": 32,  # extra solves (other conventions, declared slips) per answer check
     "CHECK_TIME_BUDGET": 3.0,  # seconds
     "SOLUTION_CACHE_SIZE": 256,  # solved problems kept (web.cache); 0 solves every request afresh
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",
+    "EXAM_DB": None,  # saved exams' SQLite file (web.exams); None: solver.exam.store.default_path()
 }
 
 
@@ -61,6 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    from .exams import bp as exams_bp
+
+    app.register_blueprint(exams_bp)  # the exam builder (saved exams)
     get_cache(app)
     return app
 

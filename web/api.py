@@ -23,7 +23,10 @@ from .views import bp, get_family, make_checker
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # JSON nested deeper than Python's decoder goes ("[[[[...": issue 9's fuzzing)
+        raise InvalidInput("body", "The request body is nested too deeply to be a problem.") from None
     if not isinstance(data, dict):
         raise InvalidInput("body", "The request body must be a JSON object such as "
                                    '{"family": "...", "params": {...}, "conventions": {...}}.')

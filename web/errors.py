@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .security import is_api
@@ -16,6 +16,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Too much input",
+    414: "Too much input",
     415: "Unsupported media type",
     431: "Too much input",
     500: "Something went wrong",
@@ -26,6 +27,7 @@ MESSAGES = {
     405: "This address does not accept that kind of request.",
     413: "The input is larger than this server accepts. Hand-sized problems are a few hundred characters; "
          "for large data use the Python API or the command line.",
+    414: "The address is longer than this server accepts; for large data use the Python API or the command line.",
     431: "The address is longer than this server accepts; for large data use the Python API or the command line.",
 }
 
@@ -40,7 +42,7 @@ def _message(e: HTTPException) -> str:
 
 
 def _field(e: HTTPException):
-    return getattr(e, "stepwise_field", None) or ("body" if e.code in (413, 415) else None)
+    return getattr(e, "stepwise_field", None) or ("body" if e.code in (413, 415) else "query" if e.code == 414 else None)
 
 
 def error_response(code: int, title: str, message: str, field=None, reference: str | None = None):
@@ -57,7 +59,11 @@ def init_app(app: Flask) -> None:
     def http_error(e: HTTPException):
         if e.code is None or e.code >= 500:
             return unexpected(e)
-        return error_response(e.code, TITLES.get(e.code, e.name), _message(e), _field(e))
+        response = make_response(error_response(e.code, TITLES.get(e.code, e.name), _message(e), _field(e)))
+        for key, value in e.get_headers():  # e.g. a 405's Allow (RFC 9110), a 413's Connection: close
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

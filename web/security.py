@@ -4,6 +4,8 @@
   with the token kept in the signed session cookie (SameSite=Lax, HttpOnly).
 - API posts must be `Content-Type: application/json`: a cross-site page cannot send that without a
   CORS preflight, which this app never grants.
+- The query string is capped (MAX_QUERY_BYTES, 414 above it), as the body is (MAX_CONTENT_LENGTH, 413)
+  and each typed value (MAX_FIELD_CHARS, a 400 naming the field).
 - Every response gets a Content-Security-Policy with no inline script (script-src 'self'), and
   nosniff, frame and referrer headers.
 """
@@ -12,8 +14,8 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, request, session
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from flask import Flask, current_app, request, session
+from werkzeug.exceptions import BadRequest, RequestURITooLarge, UnsupportedMediaType
 
 CSP = "; ".join([
     "default-src 'none'",
@@ -59,6 +61,9 @@ def is_api() -> bool:
 
 
 def _protect() -> None:
+    limit = current_app.config.get("MAX_QUERY_BYTES")
+    if limit and len(request.query_string) > limit:  # before anything parses request.args
+        raise RequestURITooLarge()
     if request.method in _SAFE_METHODS or request.routing_exception is not None:
         return  # a 404 or 405 is reported as such
     if is_api():

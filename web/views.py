@@ -22,7 +22,7 @@ from solver import registry
 from solver.params import InvalidInput
 from solver.render import render
 from solver.render.walk import STATUS_TEXT
-from solver.steps import Answer, Solution
+from solver.steps import Answer, Solution, Step
 
 from . import forms
 from .cache import get_cache
@@ -193,6 +193,62 @@ def check(name: str):
     return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True)
 
 
+@dataclass(frozen=True)
+class ShownStep:
+    """A step as the page shows it: its number, and its children trimmed to what fits on a page."""
+
+    step: Step
+    num: str
+    children: tuple  # ShownStep and Omitted items
+
+    def __getattr__(self, name):  # kind, title, text, formula, ... of the step itself
+        return getattr(self.step, name)
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """Steps left off the page (the downloads and the JSON have them all)."""
+
+    count: int
+    first: str
+    last: str
+    omitted = True
+
+
+def shown_steps(steps, max_total: int, max_children: int, prefix: str = "") -> tuple:
+    """The steps of a long trace cut to fit a page: of any step's children, the first ones (at most
+    `max_children` in all) and always the last few (the final epoch, the result); about `max_total`
+    steps in all, past which the middle of each list, and the sub-steps of the last few, are summarised.
+    Numbers stay those of the full solution, so they match the downloads."""
+    left = [max(1, max_total)]
+
+    def show(items, i, prefix):
+        left[0] -= 1
+        num = f"{prefix}{i + 1}"
+        kids = items[i].children
+        if left[0] > 0:
+            children = level(kids, num + ".")
+        else:
+            children = (Omitted(len(kids), f"{num}.1", f"{num}.{len(kids)}"),) if kids else ()
+        return ShownStep(items[i], num, children)
+
+    def level(items, prefix):
+        n = len(items)
+        tail = min(n, max(1, max_children // 5))
+        tail_start = n - tail
+        head = min(tail_start, max_children - tail)
+        out, i = [], 0
+        while i < head and left[0] > 0:
+            out.append(show(items, i, prefix))
+            i += 1
+        if i < tail_start:
+            out.append(Omitted(tail_start - i, f"{prefix}{i + 1}", f"{prefix}{tail_start}"))
+        out.extend(show(items, j, prefix) for j in range(tail_start, n))
+        return tuple(out)
+
+    return level(tuple(steps), prefix)
+
+
 _LATEX_NOISE = re.compile(r"\\left|\\right|\\text\{|[{}\s]")
 
 
@@ -231,8 +287,11 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
     query = problem.query()
     downloads = [(label, url_for(".download", name=fam.name, fmt=ext, **query)) for ext, (_, _, label) in DOWNLOADS.items()]
     cache = get_cache(current_app)
-    max_rows = current_app.config["MAX_TABLE_ROWS"]
-    steps_html = cache.fragment(sol, "steps", lambda: Markup(render_template("_steps_section.html", sol=sol, max_rows=max_rows)))
+    cfg = current_app.config
+    max_rows = cfg["MAX_TABLE_ROWS"]
+    steps_html = cache.fragment(sol, "steps", lambda: Markup(render_template(
+        "_steps_section.html", sol=sol, max_rows=max_rows,
+        steps=shown_steps(sol.steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
     latex_source = cache.fragment(sol, "latex", lambda: render(sol, "latex"))
     plot = cache.fragment(sol, "plot", lambda: _svg_data_url(sol.extras.get("svg")))
     return render_template(

@@ -1,0 +1,269 @@
+"""The exam builder in a real browser: `stepwise serve` (waitress) with its exam database in tmp_path,
+driven by Playwright with Debian's Chromium (the pattern of tests/test_browser.py).
+
+The issue's acceptance: an exam built in the browser survives a server restart and downloads as PDF
+with rendered maths. On the way: "Add to exam" from two solutions, reorder, marks (saved with Enter),
+preview with MathML laid out, the zip of every format, two tabs saving the same exam (the conflict
+message, nothing lost), deletion through its confirmation page, and no console error (a CSP violation
+would show) on any page.
+
+Skips on a developer machine without /usr/bin/chromium or the playwright package; under CI (the CI
+environment variable set) a missing browser is a failure. Screenshots go to STEPWISE_ARTIFACTS
+(default: pytest's tmp_path).
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _require_browser():
+    missing = []
+    if not os.path.exists(CHROMIUM):
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install -e '.[test]')")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message + "; under CI they must run")
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m solver.cli serve` on a free loopback port with STEPWISE_EXAM_DB set; stop() by its pid."""
+
+    def __init__(self, db: Path, log_path: Path):
+        self.db, self.log_path = db, log_path
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "STEPWISE_EXAM_DB": str(db)}
+        self.log = open(log_path, "w")  # a file, not a pipe: a chatty server never blocks on a full pipe
+        self.proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                self.log.close()
+                pytest.fail(f"stepwise serve exited with {self.proc.returncode}: {log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail("stepwise serve did not start listening within 60 s")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+        assert "Traceback" not in self.log_path.read_text(), self.log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def artifacts(tmp_path) -> Path:
+    where = Path(os.environ.get("STEPWISE_ARTIFACTS") or tmp_path)
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+def _page(context, problems: list[str]):
+    pg = context.new_page()
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else
+          problems.append(f"request failed: {r.url} ({r.failure})"))
+    return pg
+
+
+def _context(browser, base_url: str):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, accept_downloads=True)
+    context.set_default_timeout(60_000)  # a shared 2-core machine can be slow; a broken page still fails
+    expect.set_options(timeout=60_000)
+    return context
+
+
+def _unexpected(problems: list[str]) -> list[str]:
+    """Console lines other than the browser's note of an intended 4xx answer (a conflict is a 409)."""
+    return [p for p in problems if "status of 409" not in p and "status of 400" not in p]
+
+
+def test_exam_built_in_the_browser_survives_a_restart_and_downloads_as_pdf(browser, tmp_path, artifacts):
+    from playwright.sync_api import expect
+
+    db = tmp_path / "data" / "exams.sqlite3"
+    server = Server(db, tmp_path / "serve-1.log")
+    problems: list[str] = []
+    try:
+        context = _context(browser, server.url)
+        page = _page(context, problems)
+
+        # "Add to exam" on a solution: a new exam, named here
+        page.goto("/f/perceptron?example=1")
+        page.click("#solve")
+        expect(page.locator("#add-to-exam")).to_be_visible()
+        expect(page.locator("#add-exam-target")).to_have_value("new")
+        page.fill("#add-exam-title", "Browser midterm")
+        page.locator(".add-to-exam").screenshot(path=str(artifacts / "exam-add-control.png"))
+        page.click("#add-to-exam-button")
+        expect(page.locator("h1")).to_have_text("Browser midterm")
+        expect(page.locator(".exam-flash")).to_contain_text("as question 1 (1 mark)")
+        assert db.is_file(), "the database was created by the first save"
+
+        # a second solution into the same exam (offered first, as the most recently saved)
+        page.goto("/f/entropy?example=1")
+        page.click("#solve")
+        expect(page.locator("#add-exam-target option:checked")).to_have_text("Browser midterm")
+        expect(page.locator(".new-exam-title")).to_be_hidden()
+        page.click("#add-to-exam-button")
+        expect(page.locator(".q-row")).to_have_count(2)
+
+        # reorder, then marks and details saved with Enter (a plain save, not a row's move)
+        page.click("#down-1")
+        expect(page.locator("#q1 .q-title")).to_contain_text("Entropy")
+        expect(page.locator(".exam-flash")).to_contain_text("Moved question 1 down")
+        page.fill("#marks-1", "4")
+        page.fill("#marks-2", "6")
+        page.fill("#exam-course", "DL 301")
+        page.fill("#exam-variants", "2")
+        page.fill("#exam-seed", "7")
+        page.press("#exam-seed", "Enter")
+        expect(page.locator(".exam-flash")).to_have_text("Saved.")
+        expect(page.locator("#q1 .q-title")).to_contain_text("Entropy")
+        expect(page.locator("#question-total")).to_have_text("2 questions · 10 marks")
+        page.screenshot(path=str(artifacts / "exam-editor.png"), full_page=True)
+
+        # preview: the paper and the key, maths laid out as MathML
+        page.click("#preview-link")
+        expect(page.locator("#key .sheet-kind")).to_have_text("Answer key")
+        math = page.locator("#key table.answers math").first
+        expect(math).to_be_visible()
+        box = math.bounding_box()
+        assert box and box["height"] > 8 and box["width"] > 10, "MathML is laid out"
+        page.screenshot(path=str(artifacts / "exam-preview.png"), full_page=True)
+        page.click("#back-to-exam")
+
+        # every format in one zip
+        with page.expect_download() as info:
+            page.click("#download-all")
+        download = info.value
+        assert download.suggested_filename == "browser-midterm-exam.zip"
+        names = zipfile.ZipFile(download.path()).namelist()
+        assert "browser-midterm/variant-02-key.pdf" in names and "browser-midterm/moodle.xml" in names
+
+        # two tabs save the same exam: the second is told, and keeps its edits
+        other = _page(context, problems)
+        other.goto(page.url)
+        page.fill("#exam-title", "Browser midterm (tab 1)")
+        page.click("#save-details")
+        expect(page.locator(".exam-flash")).to_have_text("Saved.")
+        other.fill("#marks-2", "9")
+        other.click("#save-questions")
+        expect(other.locator("#conflict")).to_contain_text("Not saved: this exam was changed somewhere else")
+        expect(other.locator("#marks-2")).to_have_value("9")
+        expect(other.locator("table.conflict-diff")).to_contain_text("Browser midterm (tab 1)")
+        other.screenshot(path=str(artifacts / "exam-conflict.png"), full_page=True)
+        other.fill("#exam-title", "Browser midterm")
+        other.click("#save-questions")
+        expect(other.locator(".exam-flash")).to_have_text("Saved.")
+        expect(other.locator("#marks-2")).to_have_value("9")
+        other.close()
+        context.close()
+    finally:
+        server.stop()
+
+    # restart the server on the same database: the exam is there and downloads as PDF with typeset maths
+    server = Server(db, tmp_path / "serve-2.log")
+    try:
+        context = _context(browser, server.url)
+        page = _page(context, problems)
+        page.goto("/exams")
+        expect(page.locator(".exam-item-title")).to_have_text("Browser midterm")
+        page.screenshot(path=str(artifacts / "exams-list.png"), full_page=True)
+        page.click(".exam-item-title")
+        expect(page.locator("#marks-2")).to_have_value("9")
+        with page.expect_download() as info:
+            page.click("#download-pdf")
+        download = info.value
+        assert download.suggested_filename == "browser-midterm-pdf.zip"
+        pdfs = zipfile.ZipFile(download.path())
+        key = pdfs.read("browser-midterm/variant-01-key.pdf")
+        assert key.startswith(b"%PDF-")
+        _check_pdf_maths(key, tmp_path, artifacts)
+
+        # delete: a confirmation page first
+        page.click("#delete-link")
+        expect(page.locator("h1")).to_have_text("Delete “Browser midterm”?")
+        page.screenshot(path=str(artifacts / "exam-delete.png"))
+        page.click("#confirm-delete")
+        expect(page.locator(".exam-flash")).to_have_text("Deleted ‘Browser midterm’.")
+        expect(page.locator("#no-exams")).to_be_visible()
+        context.close()
+    finally:
+        server.stop()
+    assert _unexpected(problems) == [], "no console errors (a CSP violation would show here), no failed requests"
+
+
+def _check_pdf_maths(data: bytes, tmp_path: Path, artifacts: Path) -> None:
+    """The answers are in the PDF's text and its maths is set in a maths font (Typst's New Computer Modern
+    Math); the first page is rendered to PNG with pdftoppm when it is installed (always under CI)."""
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Answer key" in text or "answer key" in text
+    assert "Perceptron training trace" in text and "Entropy of a distribution" in text
+    fonts = set()
+    for p in reader.pages:
+        for f in (p["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(f.get_object().get("/BaseFont")))
+    assert any("Math" in f for f in fonts), f"a maths font is embedded: {fonts}"
+    if shutil.which("pdftoppm") or os.environ.get("CI"):
+        pdf = tmp_path / "key.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(artifacts / "exam-key-pdf")],
+                       check=True, timeout=60)
+        assert list(artifacts.glob("exam-key-pdf*.png"))
