@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any, Iterable
 
@@ -188,15 +188,26 @@ def is_finite(x: Any) -> bool:
 
 def round_decimal(d: Decimal, precision: Precision) -> Decimal:
     """Half-away-from-zero rounding to decimal places or significant figures."""
-    if precision.dp is not None:
-        return d.quantize(Decimal(1).scaleb(-precision.dp), rounding=ROUND_HALF_UP)
-    if d == 0:
-        return d.quantize(Decimal(1).scaleb(-(precision.sig - 1)))
-    exp = d.adjusted() - (precision.sig - 1)
-    r = d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP)
-    if r.adjusted() > d.adjusted():  # 9.99 -> 10.0 gained a digit
-        r = r.quantize(Decimal(1).scaleb(exp + 1), rounding=ROUND_HALF_UP)
-    return r
+    with localcontext() as ctx:
+        # quantize needs every digit of the result within the context's precision (28 by default):
+        # 1e308 to 4 dp has 313 (issue 9: decimal.InvalidOperation on large values)
+        ctx.prec = max(ctx.prec, WORKING_DIGITS, (precision.sig or 0) + 3,
+                       (d.adjusted() + precision.dp + 3) if precision.dp is not None else 0)
+        ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN  # 4.2e-868588964 (a value SymPy's Floats reach) is out of the default range
+        if precision.dp is not None:
+            return d.quantize(Decimal(1).scaleb(-precision.dp), rounding=ROUND_HALF_UP)
+        if d == 0:
+            return d.quantize(Decimal(1).scaleb(-(precision.sig - 1)))
+        exp = d.adjusted() - (precision.sig - 1)
+        r = d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP)
+        if r.adjusted() > d.adjusted():  # 9.99 -> 10.0 gained a digit
+            r = r.quantize(Decimal(1).scaleb(exp + 1), rounding=ROUND_HALF_UP)
+        return r
+
+
+#: Beyond this many integer digits a value to some decimal places is shown in scientific form (a
+#: float64 has 17 significant digits; 1e308 to 4 dp would print 313 digits, all but 17 noise).
+_MAX_FIXED_DIGITS = 21
 
 
 def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bool = False) -> str:
@@ -206,8 +217,14 @@ def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bo
     if not is_finite(x):
         v = float(x) if not isinstance(x, sp.Basic) else (math.inf if x == sp.oo else -math.inf if x == -sp.oo else math.nan)
         return "∞" if v > 0 else "-∞" if v < 0 else "undefined"
-    d = round_decimal(to_decimal(x), precision)
-    if precision.sig is not None and (abs(d) >= Decimal(10) ** 7 or (d != 0 and abs(d) < Decimal("1e-4"))):
+    try:
+        d = to_decimal(x)
+    except InvalidOperation:  # an exponent beyond Decimal's range (mpmath's has none): 8.2e-108573620475812956...
+        return _scientific_mp(x, precision.sig or 10)
+    if precision.dp is not None and d.adjusted() >= _MAX_FIXED_DIGITS:
+        return _scientific(d, 10)
+    d = round_decimal(d, precision)
+    if precision.sig is not None and d != 0 and (d.adjusted() >= 7 or d.adjusted() < -4):  # (abs(d) could overflow)
         return _scientific(d, precision.sig)
     if precision.dp is not None and d == 0 and to_decimal(x) != 0:
         # too small for the decimal places: show it in scientific form instead of a misleading 0
@@ -218,6 +235,13 @@ def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bo
     if s in ("-0", "-0." + "0" * (len(s) - 3)):
         s = s[1:]
     return s
+
+
+def _scientific_mp(x: Any, sig: int) -> str:
+    import mpmath
+
+    mant, _, exp = mpmath.nstr(sp.Float(x, sig + 2)._to_mpmath(sig * 4 + 10), sig, min_fixed=1, max_fixed=0).partition("e")
+    return f"{mant}e{int(exp or 0)}"
 
 
 def _scientific(d: Decimal, sig: int) -> str:
@@ -239,9 +263,12 @@ def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
     places = max(twos, fives)
     if places > max_digits:
         return None
-    d = Decimal(int(r.p)) / Decimal(int(r.q))
-    s = format(d.quantize(Decimal(1).scaleb(-places)), "f") if places else str(int(r.p))
-    return s
+    if not places:
+        return str(int(r.p))
+    with localcontext() as ctx:  # every digit of a long numerator (default precision: 28 digits)
+        ctx.prec = max(ctx.prec, len(str(abs(int(r.p)))) + places + 3)
+        d = Decimal(int(r.p)) / Decimal(int(r.q))
+        return format(d.quantize(Decimal(1).scaleb(-places)), "f")
 
 
 def short(x: Any, sig: int = 6) -> str:
@@ -270,7 +297,7 @@ def to_json_number(x: Any):
             return "-inf"
         if x is sp.nan:
             return "nan"
-        return float(x)
+        x = float(x)  # a finite SymPy number beyond float64's range becomes inf: the strings below
     if isinstance(x, int):
         return x
     v = float(x)

@@ -215,7 +215,7 @@ class Choice(Spec):
     def parse(self, raw):
         key = str(raw).strip() if not isinstance(raw, str) else raw.strip()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            key = short(exact(raw))
+            key = short(exact(raw)) if not isinstance(raw, float) or math.isfinite(raw) else str(raw)
         for opt in self.options:
             if key.lower() == opt.lower():
                 return opt
@@ -507,7 +507,13 @@ class Param:
         return d
 
 
+#: An error message quotes at most this much of a spec's explanation (which may quote the input).
+MAX_MESSAGE_CHARS = 500
+
+
 def _sentence(name: str, family: str, fragment: str) -> str:
+    if len(fragment) > MAX_MESSAGE_CHARS:  # a custom spec quoting a 10 MB input back must not echo it all
+        fragment = fragment[:MAX_MESSAGE_CHARS - 5].rstrip() + " ...)"
     where = f"The '{name}' parameter of {family}" if family else f"The '{name}' parameter"
     if fragment.startswith("must "):
         return f"{where} {fragment}"

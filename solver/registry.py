@@ -18,10 +18,15 @@ and optionally
 
 Its docstring's first line states the identity the family applies; the rest names the exam question
 and the conventions. Nothing outside `problems/` names a family.
+
+`Family.solve` runs the exact path under a time budget (EXACT_TIME_BUDGET seconds of CPU time); past
+it, `solve_numeric` answers and the solution's first step says so (solver.symbolic, `time_budget`).
 """
 from __future__ import annotations
 
 import importlib
+import math
+import os
 import pkgutil
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -31,7 +36,8 @@ import numpy as np
 
 from .conventions import Convention, resolve
 from .params import InvalidInput, Param, parse_params, params_to_json, params_to_text
-from .steps import Solution
+from .steps import Solution, Step
+from .symbolic import ExactTimeBudgetExceeded, _json_safe, no_time_budget, time_budget
 
 TOPICS = {
     "neurons": "Neurons and perceptrons",
@@ -40,6 +46,23 @@ TOPICS = {
     "information": "Information theory",
     "layers": "Layers and training",
 }
+
+
+def _budget_from_env(default: float) -> float:
+    raw = os.environ.get("STEPWISE_EXACT_BUDGET", "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return math.inf if value <= 0 else value
+
+
+#: Seconds of CPU time the exact path may take before the numeric path answers instead (see
+#: solver.symbolic.ExactTimeBudgetExceeded for how it is enforced). A hand-sized exam problem takes
+#: well under 0.5 s; set STEPWISE_EXACT_BUDGET (0 = no budget) or pass `budget=` to Family.solve.
+EXACT_TIME_BUDGET = _budget_from_env(3.0)
 
 _REQUIRED = ("TITLE", "TOPIC", "PARAMS", "CONVENTIONS", "EXAMPLE", "statement", "solve", "solve_numeric", "generate")
 
@@ -132,25 +155,45 @@ class Family:
 
     # -- solving ------------------------------------------------------------------------------
     def solve(self, params: Mapping[str, Any] | None = None, conventions: Mapping[str, str] | None = None,
-              *, path: str = "auto") -> Solution:
-        """Validate, choose the path ("exact", "numeric" or "auto" by size), solve, and assemble the Solution."""
+              *, path: str = "auto", budget: float | None = None) -> Solution:
+        """Validate, choose the path ("exact", "numeric" or "auto" by size), solve, and assemble the Solution.
+
+        The exact path runs under a time budget (`budget` seconds of CPU time; None: EXACT_TIME_BUDGET;
+        math.inf: none). Past it, the numeric path answers and a first note step says so."""
         values = self.validate(params or {})
         conv = self.resolve_conventions(conventions)
         if path not in ("auto", "exact", "numeric"):
             raise InvalidInput("path", f"path must be 'auto', 'exact' or 'numeric'. Got {path!r} instead.")
         if path == "auto":
             path = "numeric" if self.use_numeric(values) else "exact"
-        d = (self.module.solve_numeric if path == "numeric" else self.module.solve)(values, conv)
+        budget = EXACT_TIME_BUDGET if budget is None else budget
+        fallback = None
+        if path == "numeric":
+            d = self.module.solve_numeric(values, conv)
+        else:
+            try:
+                with time_budget(budget):
+                    d = self.module.solve(values, conv)
+            except ExactTimeBudgetExceeded:
+                with no_time_budget():
+                    d = self.module.solve_numeric(values, conv)
+                path = "numeric"
+                fallback = _budget_note(budget)
+        steps = d.steps if fallback is None else (fallback, *d.steps)
+        # strict JSON: a family's plot data may hold an inf (issue 9's fuzzing), which JSON has no token for
+        extras = {"params_text": params_to_text(self.params, values), **_json_safe(d.extras)}
+        if fallback is not None:
+            extras["fallback"] = {"reason": "time_budget", "budget_seconds": budget}
         return Solution(
             family=self.name,
             title=self.title,
             params=params_to_json(self.params, values),
             conventions=tuple(c.use(conv[c.name]) for c in self.conventions),
             statement=self.statement(values),
-            steps=d.steps,
+            steps=steps,
             status=d.status,
             path=path,
-            extras={"params_text": params_to_text(self.params, values), **d.extras},
+            extras=extras,
         )
 
     def solve_example(self, conventions: Mapping[str, str] | None = None, **kw) -> Solution:
@@ -175,6 +218,15 @@ class Family:
             "example": {"params": {k: str(v) if not isinstance(v, str) else v for k, v in self.example.params.items()},
                         "conventions": dict(self.example.conventions), "source": self.example.source},
         }
+
+
+def _budget_note(budget: float) -> Step:
+    limit = "its time budget" if math.isinf(budget) else f"its time budget of {budget:g} s"
+    return Step("note", "Numeric working: the exact working took too long",
+                text=(f"Working this problem in exact arithmetic, step by step, took longer than {limit}, so "
+                      "these steps use the numeric path instead: floating-point arithmetic (float64), summary "
+                      "steps and answers rounded as usual. Smaller numbers or fewer steps give the full exact "
+                      "working."))
 
 
 def _check_module(name: str, mod: ModuleType) -> None:

@@ -305,7 +305,37 @@ def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, Any], keep: str = "auto")
         (n,) = lengths
         return tuple(evaluate(expr, {k: (v[i] if is_vector(v) else v) for k, v in values.items()}, keep) for i in range(n))
     reps = {k: _as_sympy(v) for k, v in values.items()}
-    return finish(expr.xreplace(reps), keep)
+    return finish(_substitute(expr, reps), keep)
+
+
+#: An exact power whose result would have more digits than this is evaluated as a WORKING_DIGITS Float
+#: instead: (9/10)**(10**9) in exact arithmetic is one C-level integer power of a billion digits that
+#: nothing can interrupt (issue 9's fuzzing: a huge step count t in a bias correction 1 - beta**t).
+MAX_EXACT_POWER_DIGITS = 20_000
+
+
+def _huge_power(base, exp) -> bool:
+    if not (isinstance(base, sp.Rational) and isinstance(exp, sp.Rational)) or base in (sp.S.Zero, sp.S.One, sp.S.NegativeOne):
+        return False
+    e = abs(int(exp.p))  # the integer part of a rational exponent is computed exactly too
+    if e < 100:
+        return False
+    digits = max(_math.log10(abs(int(base.p))) if base.p else 0.0, _math.log10(int(base.q)))
+    return e > MAX_EXACT_POWER_DIGITS or digits * e > MAX_EXACT_POWER_DIGITS  # (no float of a huge e)
+
+
+def _substitute(expr, reps):
+    """expr.xreplace(reps), except that an exact power too large to compute becomes a Float power."""
+    if expr in reps:
+        return reps[expr]
+    if not expr.args:
+        return expr
+    args = tuple(_substitute(a, reps) for a in expr.args)
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    if isinstance(expr, sp.Pow) and _huge_power(*args):
+        return sp.Float(args[0], WORKING_DIGITS) ** args[1]
+    return expr.func(*args)
 
 
 def make_answer(name: str, value: Any, *, precision: Precision | None = None, tolerance: Tolerance | None = None,
@@ -318,6 +348,7 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
     if isinstance(value, int):
         return Answer(name, value, str(value), str(value), None, unit)
     if isinstance(value, list) and value and isinstance(value[0], dict):  # trace rows
+        value = _json_safe(value)
         return Answer(name, value, f"{len(value)} rows", r"\text{%d rows}" % len(value), None, unit)
     if is_vector(value):
         data = _json_nested(value)
@@ -335,6 +366,25 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
     disp = format_number(value, precision) if not _is_integer(value) else str(int(value))
     lat = exact_latex or _exact_latex(value) or disp.replace("∞", r"\infty")
     return Answer(name, to_json_number(value), disp, lat, tol, unit)
+
+
+def _json_safe(v):
+    """Trace rows as strict JSON: infinities and NaN as the strings "inf", "-inf", "nan" (a float inf in a
+    row made the solution's JSON invalid: issue 9's fuzzing), SymPy and NumPy numbers as JSON numbers."""
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
+        return v
+    if isinstance(v, float):
+        return v if _math.isfinite(v) else to_json_number(v)
+    if isinstance(v, (sp.Basic, np.generic)) and (not isinstance(v, sp.Basic) or v.is_number):
+        try:
+            return to_json_number(v)
+        except (TypeError, ValueError):
+            return str(v)
+    return v
 
 
 def _is_integer(v) -> bool:
