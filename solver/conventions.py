@@ -57,6 +57,9 @@ def resolve(conventions: tuple[Convention, ...], raw: Mapping[str, str] | None, 
     raw = dict(raw or {})
     known = {c.name: c for c in conventions}
     for name in raw:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput("conventions", f"A convention of {family or 'this family'} has an empty name; "
+                               f"its conventions: {', '.join(known) or 'none'}.")
         if name not in known:
             names = ", ".join(known) or "none"
             raise InvalidInput(name, f"{family or 'This family'} has no convention '{name}' (its conventions: {names}).")

@@ -524,6 +524,9 @@ def parse_params(params: tuple[Param, ...], raw: Mapping[str, Any], family: str 
     """Validate user input against a family's parameters; unknown names, missing required ones and bad values raise."""
     known = {p.name: p for p in params}
     for name in raw:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput("params", f"A parameter of {family or 'this family'} has an empty name; "
+                               f"its parameters: {', '.join(known) or 'none'}.")
         if name not in known:
             hint = ", ".join(known) or "none"
             raise InvalidInput(name, f"{family or 'This family'} has no parameter '{name}' (its parameters: {hint}).")

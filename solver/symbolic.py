@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import contextvars
 import math as _math
 import time
@@ -213,16 +214,28 @@ class _SubLatex(LatexPrinter):
 
 
 class _SubText(StrPrinter):
+    _DOUBLE = re.compile(r"\(\(([^()]*)\)\)")
+
     def __init__(self, values: Mapping[sp.Symbol, Any], sig: int):
         super().__init__({"order": "none"})
         self._values = values
         self._sig = sig
 
+    def doprint(self, expr) -> str:
+        # a bracketed value as a call's only argument reads sqrt((2806/49)), sigmoid((-3)): drop one pair
+        out = super().doprint(expr)
+        while True:
+            new = self._DOUBLE.sub(r"(\1)", out)
+            if new == out:
+                return out
+            out = new
+
     def _print_Symbol(self, expr):
         if expr in self._values:
             v = self._values[expr]
             s = number_text(v, self._sig)
-            return f"({s})" if _negative(v) else s
+            # negatives and fractions in parentheses: 2806/49 substituted into x/y must not read 7/2806/49
+            return f"({s})" if _negative(v) or "/" in s else s
         return expr.name
 
 

@@ -266,3 +266,15 @@ def test_solve_imports_no_web_stack():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == "[]"
+
+
+def test_empty_parameter_or_convention_name_names_a_field():
+    """Found by fuzzing /api/solve with {"params": {"": null}}: the error named the field ''."""
+    import solver
+
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("perceptron", **{"": None, "X": "1 2", "y": "1"})
+    assert e.value.field == "params" and "empty name" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("perceptron", conventions={" ": "x"}, X="1 2", y="1")
+    assert e.value.field == "conventions"

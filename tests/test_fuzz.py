@@ -22,7 +22,6 @@ are xfail (non-strict, so a fix shows as XPASS) and the reason says what breaks.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from fractions import Fraction

@@ -28,7 +28,7 @@ from web.views import Omitted, ShownStep, shown_steps
 x_ = sym("x")
 
 
-def _slow_module(exact_steps_per_second: float | None = None):
+def _slow_module():
     """A stand-in family: `n` exact steps, each burning CPU; the numeric path answers at once."""
     mod = types.ModuleType("slow_family")
     mod.__doc__ = "Slow sum: s = sum of x over n steps.\n\nA test double for the time budget."
@@ -229,7 +229,7 @@ def test_short_traces_are_shown_whole():
     assert _count(shown_steps(steps, 400, 60)) == (15, 0)
 
 
-def test_a_long_trace_page_says_the_downloads_have_everything(monkeypatch):
+def test_a_long_trace_page_says_the_downloads_have_everything():
     app = create_app({"TESTING": True, "MAX_STEPS_SHOWN": 20, "MAX_CHILDREN_SHOWN": 6})
     name = "perceptron"
     fam = registry.get(name)

@@ -146,7 +146,7 @@ def test_activation_piecewise_points_are_worked_from_their_piece():
     sol = solve("activation", {"function": "selu", "x": "-1 0.5"})
     out = text_of(sol)
     assert "At x = -1: the piece for x <= 0" in out and "At x = 0.5: the piece for x > 0" in out
-    assert "f(x) = 1.0507*1.67326*(exp((-1)) - 1)" in out
+    assert "f(x) = 1.0507*1.67326*(exp(-1) - 1)" in out
     assert "f'(x) = lambda\n" in out  # the constant piece 1 is not written lambda*1
     assert np.allclose(values(sol, "values"), [lam * alpha * (math.exp(-1) - 1), lam * 0.5], rtol=1e-12)
     assert np.allclose(values(sol, "derivatives"), [lam * alpha * math.exp(-1), lam], rtol=1e-12)
@@ -194,7 +194,7 @@ def test_batch_norm_formulas_name_what_they_use():
     assert "var = (sum_i (x_i - mu)**2)/m" in out  # was (-mu + x_i)**2 and Sum(..., (i, 1, m))
     assert "dL/dx = (gamma/(m*sqrt(var + eps)))*(m*dy - dL/dbeta - x_hat*dL/dgamma)" in out
     assert "y_test = (gamma*(x - running_mean))/sqrt(running_var + eps) + beta" in out
-    assert "y_test = (1.5*(1 - 0.0625))/sqrt(127/96 + 0.00001) + 0.1" in out  # one test input: a number, not (1)
+    assert "y_test = (1.5*(1 - 0.0625))/sqrt((127/96) + 0.00001) + 0.1" in out  # one test input: a number, not (1)
     assert "2 features;" in out and "feature(s)" not in out
 
 
