@@ -82,6 +82,8 @@ _FORMS = {"conv": "'conv K F [sS] [pP] [dD]' (e.g. 'conv 96 11 s4 p0')", "pool":
 
 def _parse_line(lineno: int, line: str) -> Layer:
     words = line.lower().replace(",", " ").split()
+    if not words:  # a line of commas only (found by fuzzing: layers=",")
+        raise _bad(lineno, line, "conv, pool, fc, bn, relu, dropout or flatten followed by its sizes")
     kind = _KIND_ALIASES.get(words[0])
     if kind is None:
         return _raise(_bad(lineno, line, "conv, pool, fc, bn, relu, dropout or flatten followed by its sizes"))

@@ -289,3 +289,13 @@ def test_lr_schedule_plot_is_strict_json_for_a_rate_beyond_float64():
     sol = solve("lr_schedule", {"schedule": "exponential", "eta0": "1e400", "k": "0.01", "at": "0 10"})
     json.dumps(sol.to_json(), allow_nan=False)
     assert sol.extras["plot"]["lr"][0] is None
+
+
+def test_conv_shape_layer_line_of_commas_is_invalid_input():
+    """Found by fuzzing: layers="," raised IndexError (a 500 on the web) instead of naming the field."""
+    from solver.params import InvalidInput
+    import solver
+
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("conv_shape", layers=",")
+    assert e.value.field == "layers"
