@@ -388,8 +388,10 @@ def source_params() -> tuple[Param, ...]:
               help="a number, a vector, or named values such as w=2.5, b=0 (default 0)"),
         Param("t0", Int(0, 10**9), default="0", label="Steps already taken",
               help="so the first step shown is t = t0 + 1 (bias correction uses it)"),
-        Param("steps", Int(1, 10**7), label="Steps",
-              help="default: one per given gradient row, else 1"),
+        # at most 1e5: the numeric path steps in Python (vectorised over parameters, not over steps), and
+        # 1e7 steps of a typed loss took four minutes of one server thread (found by the hardening pass)
+        Param("steps", Int(1, 10**5), label="Steps",
+              help="default: one per given gradient row, else 1 (at most 100000)"),
         Param("weight_decay", Real(0, None), default="0", label="Weight decay (L2)",
               help="torch's weight_decay: the gradient used is g + weight_decay * w"),
     )
