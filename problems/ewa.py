@@ -73,7 +73,8 @@ def _step_rules(i: int, continued: bool):
     return vi, vp, th, avg, hi, corr
 
 PARAMS = (
-    Param("theta", Vector(), required=True, label="Sequence theta_1, ..., theta_n",
+    # entries bounded so float64 sums and squares cannot overflow on the numeric path (found by fuzzing)
+    Param("theta", Vector(lo=-1e100, hi=1e100), required=True, label="Sequence theta_1, ..., theta_n",
           help="the values averaged, in order, e.g. 1 2 3 (gradients for momentum; squared gradients for RMSProp)"),
     Param("beta", Real(0, 1, closed="left"), default="0.9", label="Decay beta",
           help="the weight kept from the previous average, in [0, 1)"),

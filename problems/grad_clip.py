@@ -58,7 +58,8 @@ NORM_SCALE = Convention(
 CONVENTIONS = (NORM_SCALE,)
 
 PARAMS = (
-    Param("g", Vector(max_len=10 ** 7), required=True, label="Gradient", help="e.g. 0.9 100"),
+    # entries bounded so the float64 norm of up to 1e7 entries cannot overflow (found by fuzzing)
+    Param("g", Vector(max_len=10 ** 7, lo=-1e100, hi=1e100), required=True, label="Gradient", help="e.g. 0.9 100"),
     Param("clip_value", Real(0, None, closed="neither"), default="1", label="Clip value c",
           help="clip by value: every component into [-c, c]"),
     Param("max_norm", Real(0, None, closed="neither"), default="1", label="Max norm", help="clip by norm: threshold"),

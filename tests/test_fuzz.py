@@ -208,10 +208,6 @@ def base_problems(fam) -> list[dict]:
 #: (issue 9); remove the entry when fixed (the test then shows XPASS). Other failures the full run finds
 #: are listed in the issue 9 report.
 KNOWN_ISSUES: dict[str, str] = {
-    "ewa": "a float64 array theta of 1e308 entries overflows in the numeric path (problems/ewa.py ewa_numeric, "
-           "np.cumsum): a RuntimeWarning and inf answers instead of InvalidInput or an 'undefined' status",
-    "grad_clip": "a float64 array g of 1e308 entries overflows in the numeric path's norm (problems/grad_clip.py "
-                 "solve_numeric, np.linalg.norm): a RuntimeWarning; scaling by max|g| first avoids it",
     "entropy": "a float64 array p of 1e308 entries overflows while validating it (problems/_info.py check_prob_rows, "
                "a.sum(axis=1)): a RuntimeWarning before the InvalidInput the entries > 1 deserve",
     "kl_divergence": "as entropy: a float64 array p or q of 1e308 entries overflows in problems/_info.py "
