@@ -33,3 +33,42 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_listening(proc, port: int, log_path: Path, on_fail=lambda: None, seconds: float = 60) -> None:
+    """Wait until the server subprocess `proc` accepts connections on `port`; fail with its log if it dies."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            on_fail()
+            pytest.fail(f"stepwise serve exited with {proc.returncode}: {log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                on_fail()
+                pytest.fail(f"stepwise serve did not start listening within {seconds:.0f} s")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (one per test module)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def artifacts(tmp_path) -> Path:
+    """Where screenshots go: $STEPWISE_ARTIFACTS, else the test's tmp_path."""
+    where = Path(os.environ.get("STEPWISE_ARTIFACTS") or tmp_path)
+    where.mkdir(parents=True, exist_ok=True)
+    return where

@@ -8,10 +8,8 @@ named by STEPWISE_ARTIFACTS (default: pytest's tmp_path).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from solver import registry
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT  # noqa: E402
 from browser_support import free_port as _free_port  # noqa: E402
 from browser_support import require_browser as _require_browser  # noqa: E402
+from browser_support import artifacts, browser, wait_listening  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +32,8 @@ def server(tmp_path_factory):
     log = open(log_path, "w")  # a file, not a pipe: a chatty server never blocks on a full pipe
     proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"stepwise serve exited with {proc.returncode}: {log_path.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("stepwise serve did not start listening within 60 s")
-                time.sleep(0.2)
+        wait_listening(proc, port, log_path)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -55,24 +44,6 @@ def server(tmp_path_factory):
             proc.wait()
         log.close()
         assert "Traceback" not in log_path.read_text() or "unexpected error" in log_path.read_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def artifacts(tmp_path) -> Path:
-    where = Path(os.environ.get("STEPWISE_ARTIFACTS") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
 
 
 @pytest.fixture()

@@ -16,10 +16,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT  # noqa: E402
 from browser_support import free_port as _free_port  # noqa: E402
 from browser_support import require_browser as _require_browser  # noqa: E402
+from browser_support import artifacts, browser, wait_listening  # noqa: E402,F401  (fixtures)
 
 
 class Server:
@@ -42,19 +41,7 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                self.log.close()
-                pytest.fail(f"stepwise serve exited with {self.proc.returncode}: {log_path.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail("stepwise serve did not start listening within 60 s")
-                time.sleep(0.2)
+        wait_listening(self.proc, self.port, log_path, on_fail=self.stop)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -67,24 +54,6 @@ class Server:
         if not self.log.closed:
             self.log.close()
         assert "Traceback" not in self.log_path.read_text(), self.log_path.read_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def artifacts(tmp_path) -> Path:
-    where = Path(os.environ.get("STEPWISE_ARTIFACTS") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
 
 
 def _page(context, problems: list[str]):
