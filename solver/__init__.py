@@ -19,11 +19,13 @@ from typing import Any, Mapping
 __version__ = "0.1.0"
 
 
-def solve(family: str, conventions: Mapping[str, str] | None = None, path: str = "auto", **params: Any):
-    """Solve one problem of `family`; returns a Solution."""
+def solve(family: str, conventions: Mapping[str, str] | None = None, path: str = "auto", precision=None,
+          **params: Any):
+    """Solve one problem of `family`; returns a Solution. `precision`: a solver.numbers.Precision
+    (decimal places or significant figures) for every number shown and every answer's tolerance."""
     from .registry import get
 
-    return get(family).solve(params, conventions, path=path)
+    return get(family).solve(params, conventions, path=path, precision=precision)
 
 
 def family(name: str):

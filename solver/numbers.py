@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Iterable
 
@@ -205,47 +205,11 @@ def round_decimal(d: Decimal, precision: Precision) -> Decimal:
         return r
 
 
-#: Beyond this many integer digits a value to some decimal places is shown in scientific form (a
-#: float64 has 17 significant digits; 1e308 to 4 dp would print 313 digits, all but 17 noise).
-_MAX_FIXED_DIGITS = 21
-
-
 def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bool = False) -> str:
-    """Round `x` for display. `strip` drops trailing zeros (used in tables); answers keep them."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if not is_finite(x):
-        v = float(x) if not isinstance(x, sp.Basic) else (math.inf if x == sp.oo else -math.inf if x == -sp.oo else math.nan)
-        return "∞" if v > 0 else "-∞" if v < 0 else "undefined"
-    try:
-        d = to_decimal(x)
-    except InvalidOperation:  # an exponent beyond Decimal's range (mpmath's has none): 8.2e-108573620475812956...
-        return _scientific_mp(x, precision.sig or 10)
-    if precision.dp is not None and d.adjusted() >= _MAX_FIXED_DIGITS:
-        return _scientific(d, 10)
-    d = round_decimal(d, precision)
-    if precision.sig is not None and d != 0 and (d.adjusted() >= 7 or d.adjusted() < -4):  # (abs(d) could overflow)
-        return _scientific(d, precision.sig)
-    if precision.dp is not None and d == 0 and to_decimal(x) != 0:
-        # too small for the decimal places: show it in scientific form instead of a misleading 0
-        return _scientific(to_decimal(x), 4)
-    s = format(d, "f")
-    if strip and "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s in ("-0", "-0." + "0" * (len(s) - 3)):
-        s = s[1:]
-    return s
+    """Deprecated spelling of solver.format.fixed (kept while families move to the formatting layer)."""
+    from .format import fixed
 
-
-def _scientific_mp(x: Any, sig: int) -> str:
-    import mpmath
-
-    mant, _, exp = mpmath.nstr(sp.Float(x, sig + 2)._to_mpmath(sig * 4 + 10), sig, min_fixed=1, max_fixed=0).partition("e")
-    return f"{mant}e{int(exp or 0)}"
-
-
-def _scientific(d: Decimal, sig: int) -> str:
-    return f"{d:.{sig - 1}e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+    return fixed(x, precision, strip=strip)
 
 
 def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
@@ -272,16 +236,10 @@ def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
 
 
 def short(x: Any, sig: int = 6) -> str:
-    """A compact display for intermediate values: exact when short (0.1, 1/3 shown as 0.333333), else `sig` figures."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, sp.Basic) and x.is_Rational:
-        t = terminating(x)
-        if t is not None and len(t.replace("-", "").replace(".", "").lstrip("0")) <= max(sig, 8):
-            return t
-    if isinstance(x, (int,)) and not isinstance(x, bool):
-        return str(x)
-    return format_number(x, Precision(sig=sig), strip=True)
+    """Deprecated spelling of solver.format.text(x, sig, exact="decimal") for exact terminating values."""
+    from .format import text
+
+    return text(x, sig, exact="decimal")
 
 
 def to_json_number(x: Any):

@@ -15,6 +15,8 @@ and optionally
     validate(params) -> None     cross-parameter checks raising InvalidInput(field, message)
     use_numeric(params) -> bool  True when the input is too large for the exact path
     KEYWORDS: tuple[str, ...]    extra words for search
+    ERRATA: tuple[Erratum, ...]  the course notes' mistakes on instances they worked (solver.errata):
+                                 the engine adds a note step when the input is that instance
 
 Its docstring's first line states the identity the family applies; the rest names the exam question
 and the conventions. Nothing outside `problems/` names a family.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import importlib
 import math
 import os
-import pkgutil
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Mapping
@@ -35,6 +36,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from .conventions import Convention, resolve
+from .errata import notes
+from .format import using
+from .numbers import Precision
 from .params import InvalidInput, Param, parse_params, params_to_json, params_to_text
 from .steps import Solution, Step
 from .symbolic import ExactTimeBudgetExceeded, _json_safe, no_time_budget, time_budget
@@ -155,11 +159,17 @@ class Family:
 
     # -- solving ------------------------------------------------------------------------------
     def solve(self, params: Mapping[str, Any] | None = None, conventions: Mapping[str, str] | None = None,
-              *, path: str = "auto", budget: float | None = None) -> Solution:
+              *, path: str = "auto", budget: float | None = None, precision: Precision | None = None) -> Solution:
         """Validate, choose the path ("exact", "numeric" or "auto" by size), solve, and assemble the Solution.
 
         The exact path runs under a time budget (`budget` seconds of CPU time; None: EXACT_TIME_BUDGET;
-        math.inf: none). Past it, the numeric path answers and a first note step says so."""
+        math.inf: none). Past it, the numeric path answers and a first note step says so. `precision`
+        (decimal places or significant figures; None: 4 decimal places) rules every number shown and
+        the tolerance of every answer (solver.format)."""
+        with using(precision):
+            return self._solve(params, conventions, path, budget)
+
+    def _solve(self, params, conventions, path: str, budget: float | None) -> Solution:
         values = self.validate(params or {})
         conv = self.resolve_conventions(conventions)
         if path not in ("auto", "exact", "numeric"):
@@ -180,6 +190,10 @@ class Family:
                 path = "numeric"
                 fallback = _budget_note(budget)
         steps = d.steps if fallback is None else (fallback, *d.steps)
+        errata = getattr(self.module, "ERRATA", ())
+        if errata:
+            answers = {a.name: a for s in steps for step in s.walk() for a in step.answers}
+            steps = (*steps, *notes(errata, self, values, conv, answers))
         # strict JSON: a family's plot data may hold an inf (issue 9's fuzzing), which JSON has no token for
         extras = {"params_text": params_to_text(self.params, values), **_json_safe(d.extras)}
         if fallback is not None:

@@ -26,8 +26,9 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from .functions import relu, sigmoid
-from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, Tolerance, format_number, short,
-                      terminating, to_json_number, tolerance_for)
+from . import format as F
+from .format import is_vector
+from .numbers import WORKING_DIGITS, Precision, Tolerance, to_json_number, tolerance_for
 from .steps import Answer, Math, Solution, Step, Table
 
 #: LaTeX spellings of symbols whose plain-text names are ASCII ("m_hat" prints as \hat{m}_{t}).
@@ -139,84 +140,34 @@ def no_time_budget() -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def is_vector(v: Any) -> bool:
-    return isinstance(v, (tuple, list)) or (isinstance(v, np.ndarray) and v.ndim >= 1)
+def number_latex(v: Any, sig: int | None = None) -> str:
+    """Deprecated spelling of solver.format.latex (kept while families move to the formatting layer)."""
+    return F.latex(v, sig)
 
 
-def number_latex(v: Any, sig: int = 6) -> str:
-    """A number as it appears in a worked step: exact when short (0.125, \\frac{1}{3}), else `sig` figures."""
-    if is_vector(v):
-        if v and is_vector(v[0]):
-            rows = r" \\ ".join(" & ".join(number_latex(x, sig) for x in r) for r in v)
-            return r"\begin{pmatrix} %s \end{pmatrix}" % rows
-        return r"\left(" + ", ".join(number_latex(x, sig) for x in v) + r"\right)"
-    if isinstance(v, bool):
-        return r"\text{%s}" % ("true" if v else "false")
-    if isinstance(v, str):
-        return r"\text{%s}" % v
-    if isinstance(v, sp.Basic):
-        if v is sp.oo:
-            return r"\infty"
-        if v is sp.S.NegativeInfinity:
-            return r"-\infty"
-        if v.is_Rational:
-            t = terminating(v)
-            if t is not None and len(t) <= 14:
-                return t
-            if abs(v.q) < 1000 and abs(v.p) < 10 ** 6:
-                return ("-" if v < 0 else "") + r"\frac{%d}{%d}" % (abs(v.p), v.q)
-    if isinstance(v, sp.Basic) and (v is sp.zoo or v is sp.nan):
-        return r"\text{undefined}"
-    s = short(v, sig)
-    if s == "undefined":
-        return r"\text{undefined}"
-    if "e" in s and not s.startswith(("∞", "-∞")):
-        mant, _, ex = s.partition("e")
-        return r"%s \times 10^{%d}" % (mant, int(ex))
-    return s.replace("∞", r"\infty")
-
-
-def number_text(v: Any, sig: int = 6) -> str:
-    if is_vector(v):
-        if v and is_vector(v[0]):
-            return "[" + ", ".join(number_text(r, sig) for r in v) + "]"
-        return "(" + ", ".join(number_text(x, sig) for x in v) + ")"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, sp.Basic) and v.is_Rational and terminating(v) is None and abs(v.q) < 1000:
-        return f"{v.p}/{v.q}"
-    return short(v, sig)
-
-
-def _negative(v: Any) -> bool:
-    try:
-        return not is_vector(v) and not isinstance(v, (bool, str)) and bool(v < 0)
-    except TypeError:
-        return False
+def number_text(v: Any, sig: int | None = None) -> str:
+    """Deprecated spelling of solver.format.text (kept while families move to the formatting layer)."""
+    return F.text(v, sig)
 
 
 class _SubLatex(LatexPrinter):
     """LaTeX printer that prints chosen symbols as numbers (negative ones in parentheses)."""
 
-    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int):
+    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int | None):
         super().__init__({"symbol_names": _LATEX_NAMES, "mul_symbol": "dot", "order": "none"})
         self._values = values
         self._sig = sig
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self._values:
-            v = self._values[expr]
-            s = number_latex(v, self._sig)
-            return r"\left(%s\right)" % s if _negative(v) else s
+            return F.latex(self._values[expr], self._sig, paren=True)
         return super()._print_Symbol(expr, style)
 
 
 class _SubText(StrPrinter):
     _DOUBLE = re.compile(r"\(\(([^()]*)\)\)")
 
-    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int):
+    def __init__(self, values: Mapping[sp.Symbol, Any], sig: int | None):
         super().__init__({"order": "none"})
         self._values = values
         self._sig = sig
@@ -232,10 +183,8 @@ class _SubText(StrPrinter):
 
     def _print_Symbol(self, expr):
         if expr in self._values:
-            v = self._values[expr]
-            s = number_text(v, self._sig)
             # negatives and fractions in parentheses: 2806/49 substituted into x/y must not read 7/2806/49
-            return f"({s})" if _negative(v) or "/" in s else s
+            return F.text(self._values[expr], self._sig, paren=True)
         return expr.name
 
 
@@ -257,7 +206,7 @@ def math(expr: Any) -> Math:
         return expr
     if isinstance(expr, (sp.Basic,)) and not expr.is_Number:
         return Math(latex(expr), text(expr))
-    return Math(number_latex(expr), number_text(expr))
+    return F.math(expr)
 
 
 def equation(lhs: Any, rhs: Any) -> Math:
@@ -273,7 +222,7 @@ def _equation_cached(lhs: Any, rhs: Any) -> Math:
     return Math(f"{latex(lhs)} = {latex(rhs)}", f"{text(lhs)} = {text(rhs)}")
 
 
-def substituted(lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], sig: int = 6) -> Math:
+def substituted(lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], sig: int | None = None) -> Math:
     """The formula with each symbol in `values` printed as its number; the structure is kept as written."""
     return Math(f"{latex(lhs)} = {_SubLatex(values, sig).doprint(expr)}",
                 f"{text(lhs)} = {_SubText(values, sig).doprint(expr)}")
@@ -354,7 +303,7 @@ def _substitute(expr, reps):
 def make_answer(name: str, value: Any, *, precision: Precision | None = None, tolerance: Tolerance | None = None,
                 exact_latex: str | None = None, up_to_sign: bool = False, unit: str = "") -> Answer:
     """An Answer for a number, bool, string, vector, matrix or list of row dicts (a trace)."""
-    precision = precision or DEFAULT_PRECISION
+    precision = F.answer_precision(precision)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         disp = "none" if value is None else (("true" if value else "false") if isinstance(value, bool) else value)
         return Answer(name, value, disp, r"\text{%s}" % disp, None, unit)
@@ -376,8 +325,8 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
             disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
         return Answer(name, data, disp, lat, tol, unit)
     tol = tolerance or (None if _is_integer(value) else tolerance_for(precision))
-    disp = format_number(value, precision) if not _is_integer(value) else str(int(value))
-    lat = exact_latex or _exact_latex(value) or disp.replace("∞", r"\infty")
+    disp = F.text(value) if _is_integer(value) else F.fixed(value, precision)
+    lat = exact_latex or _exact_latex(value) or F._sci_latex(disp)
     return Answer(name, to_json_number(value), disp, lat, tol, unit)
 
 
@@ -406,7 +355,7 @@ def _is_integer(v) -> bool:
 
 def _exact_latex(v) -> str | None:
     if isinstance(v, sp.Basic) and v.is_Rational and not v.is_Integer:
-        return number_latex(v)
+        return F.latex(v)
     return None
 
 
@@ -442,9 +391,9 @@ def _display_nested(v, precision) -> str:
         if len(v) and is_vector(v[0]):
             return "[" + ", ".join(_display_nested(r, precision) for r in v) + "]"
         return "(" + ", ".join(_display_nested(x, precision) for x in v) + ")"
-    if _is_integer(v) or isinstance(v, int):
-        return str(int(v))
-    return format_number(v, precision)
+    if _is_integer(v) or isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return F.text(v)
+    return F.fixed(v, precision)
 
 
 def _latex_nested(v, precision) -> str:
@@ -490,8 +439,7 @@ class Derivation:
     def given(self, title: str, value: Any = None, *, text: str = "", lhs: Any = None) -> Step:
         val = None
         if value is not None:
-            val = (Math(f"{latex(lhs)} = {number_latex(value)}", f"{text_of(lhs)} = {number_text(value)}") if lhs is not None
-                   else Math(number_latex(value), number_text(value)))
+            val = F.equals(lhs, value) if lhs is not None else F.math(value)
         return self.add(Step("given", title, text=text, value=val))
 
     def formula(self, title: str, lhs: Any, rhs: Any, *, text: str = "") -> Step:
@@ -502,7 +450,7 @@ class Derivation:
 
     def compute(self, title: str, lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], *,
                 answer: str | None = None, precision: Precision | None = None, tolerance: Tolerance | None = None,
-                keep: str = "auto", text: str = "", kind: str = "compute", sig: int = 6,
+                keep: str = "auto", text: str = "", kind: str = "compute", sig: int | None = None,
                 value: Any = None, up_to_sign: bool = False):
         """One formula -> substitution -> value step; returns the value (exact or WORKING_DIGITS Float).
 
@@ -513,7 +461,7 @@ class Derivation:
         if answer:
             answers = (make_answer(answer, result, precision=precision, tolerance=tolerance, up_to_sign=up_to_sign),)
         self.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, values, sig),
-                      value=Math(f"{latex(lhs)} {_value_latex(result, sig)}", f"{text_of(lhs)} = {number_text(result, sig)}"),
+                      value=F.equals(lhs, result, sig),
                       answers=answers))
         return result
 
@@ -521,9 +469,9 @@ class Derivation:
         return self.add(Step("compare", title, text=text, formula=formula, value=value))
 
     def table(self, title: str, columns: Sequence[Any], rows: Iterable[Sequence[Any]], *, text: str = "",
-              answer: Answer | None = None, sig: int = 6) -> Step:
+              answer: Answer | None = None, sig: int | None = None) -> Step:
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
-        body = tuple(tuple(c if isinstance(c, str) else number_text(c, sig) for c in r) for r in rows)
+        body = tuple(tuple(F.cell(c, sig) for c in r) for r in rows)
         return self.add(Step("compute", title, text=text, table=Table(cols, body), answers=(answer,) if answer else ()))
 
     def conclude(self, title: str, text: str = "", answers: Sequence[Answer] = (), value: Math | None = None) -> Step:
@@ -537,24 +485,6 @@ class Derivation:
 
 def text_of(lhs: Any) -> str:
     return text(lhs)
-
-
-def _value_latex(v, sig):
-    """'= value', or '\\approx value' when the shown digits are a rounding of the exact value."""
-    lat = number_latex(v, sig)
-    rounded = (isinstance(v, sp.Float) or (isinstance(v, sp.Basic) and not v.is_Rational and v.is_number)
-               or (is_vector(v) and any(isinstance(x, sp.Basic) and not x.is_Rational for x in _flat(v))))
-    if rounded and "infty" not in lat:
-        return r"\approx " + lat
-    return "= " + lat
-
-
-def _flat(v):
-    for x in v:
-        if is_vector(x):
-            yield from _flat(x)
-        else:
-            yield x
 
 
 def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):

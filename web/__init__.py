@@ -56,7 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import errors, security
     from .cache import get_cache
     from .mathml import to_mathml
-    from .views import bp
+    from . import api, views  # noqa: F401  (each registers its routes on the blueprint)
+    from .blueprint import bp
 
     app.jinja_env.filters["math"] = to_mathml
     app.jinja_env.filters["dmath"] = lambda latex: to_mathml(latex, display=True)

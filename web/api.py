@@ -19,7 +19,8 @@ from .cache import get_cache
 from .check import Verdict, describe_tolerance
 from .errors import TITLES, error_response
 from .openapi import openapi_document
-from .views import bp, get_family, make_checker
+from .blueprint import bp
+from .common import get_family, make_checker
 
 
 def _body() -> dict[str, Any]:

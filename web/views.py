@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from solver import registry
@@ -25,43 +25,17 @@ from solver.render.walk import STATUS_TEXT
 from solver.steps import Answer, Solution, Step
 
 from . import forms
+from .blueprint import bp
+from .common import get_family, make_checker
 from .cache import get_cache
-from .check import KIND_HINT, KIND_PLACEHOLDER, Checker, Verdict, describe_tolerance, value_kind
+from .check import KIND_HINT, KIND_PLACEHOLDER, Verdict, describe_tolerance, value_kind
 
-bp = Blueprint("ui", __name__)
 
 DOWNLOADS = {
     "md": ("markdown", "text/markdown; charset=utf-8", "Markdown"),
     "tex": ("latex", "application/x-tex; charset=utf-8", "LaTeX"),
     "json": ("json", "application/json; charset=utf-8", "JSON"),
 }
-
-
-_families: dict[str, Any] = {}
-
-
-def get_family(name: str):
-    """The family, or a 404 page that says which families exist. Found families are remembered (a
-    registry lookup lists the problems package each time; families are code, fixed while serving)."""
-    fam = _families.get(name)
-    if fam is not None:
-        return fam
-    try:
-        fam = registry.get(name)
-    except registry.UnknownFamily as e:
-        raise _not_found(e.message) from None
-    if len(_families) < 1000:
-        _families[name] = fam
-    return fam
-
-
-def _not_found(message: str):
-    from werkzeug.exceptions import NotFound
-
-    err = NotFound()
-    err.stepwise_message = message
-    err.stepwise_field = "family"
-    return err
 
 
 def _problem() -> forms.Problem:
@@ -140,12 +114,6 @@ class AnswerRow:
 
 def _solve(fam, problem: forms.Problem) -> Solution:
     return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions())
-
-
-def make_checker(fam, params, conventions, sol: Solution) -> Checker:
-    cfg, cache = current_app.config, get_cache(current_app)
-    return Checker(fam, params, conventions, sol, max_alternatives=cfg["CHECK_MAX_ALTERNATIVES"],
-                   time_budget=cfg["CHECK_TIME_BUDGET"], solve=lambda p, c: cache.solve(fam, p, c))
 
 
 def _problem_and_solution(fam):
@@ -323,6 +291,3 @@ def download(name: str, fmt: str):
 @bp.get("/api")
 def api_docs():
     return render_template("api.html", families=registry.names())
-
-
-from . import api  # noqa: E402,F401  (registers the JSON API routes on this blueprint)
