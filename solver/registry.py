@@ -37,7 +37,7 @@ import numpy as np
 
 from .conventions import Convention, resolve
 from .errata import notes
-from .format import using
+from .format import style, using
 from .numbers import Precision
 from .params import InvalidInput, Param, parse_params, params_to_json, params_to_text
 from .steps import Solution, Step
@@ -208,6 +208,7 @@ class Family:
             status=d.status,
             path=path,
             extras=extras,
+            precision=_precision_json(style().answer),
         )
 
     def solve_example(self, conventions: Mapping[str, str] | None = None, **kw) -> Solution:
@@ -232,6 +233,10 @@ class Family:
             "example": {"params": {k: str(v) if not isinstance(v, str) else v for k, v in self.example.params.items()},
                         "conventions": dict(self.example.conventions), "source": self.example.source},
         }
+
+
+def _precision_json(p: Precision) -> dict[str, int]:
+    return {"sig": p.sig} if p.sig is not None else {"dp": p.dp}
 
 
 def _budget_note(budget: float) -> Step:

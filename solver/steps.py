@@ -9,9 +9,11 @@ JSON contract (stable; bump SCHEMA_VERSION on any incompatible change):
     {"schema": 1, "family": str, "title": str, "params": {name: value}, "conventions": {name: choice},
      "convention_notes": [{"name", "choice", "description"}], "statement": str,
      "steps": [step...], "answers": {name: {"value", "display", "latex", "tolerance", "unit"}},
-     "status": "solved" | "not_converged" | "unsupported" | "undefined", "path": "exact" | "numeric"}
+     "status": "solved" | "not_converged" | "unsupported" | "undefined", "path": "exact" | "numeric",
+     "precision": {"dp": int} | {"sig": int}, "extras": {...}}
     step = {"kind", "title", "text", "formula", "substituted", "value" (each {"latex", "text"} or null),
-            "table" ({"columns": [...], "rows": [[...]]} or null), "answers": [name...], "children": [step...]}
+            "table" ({"columns": [...], "rows": [[...]], and for an addressable trace "keys": [...],
+                      "index": [...], "values": [[...]]} or null), "answers": [name...], "children": [step...]}
 Vectors and matrices are nested lists of numbers; infinities are the strings "inf" and "-inf".
 """
 from __future__ import annotations
@@ -51,19 +53,46 @@ class Math:
 
 @dataclass(frozen=True)
 class Table:
-    """A trace table: column headers (each Math) and rows of display cells (already formatted strings)."""
+    """A trace table: column headers (each Math) and rows of display cells (formatted by solver.format).
+
+    An addressable table also names its columns (`keys`, identifiers such as "epoch", "w", "loss"), says
+    which of them identify a row (`index`: ("epoch", "point"), ("t",)) and keeps the cells' values as
+    JSON data (`values`, the same shape as `rows`). Every other column's entries are then answers,
+    addressed as `name@key=value,...` (solver.address): `loss@t=3`, `w@epoch=1`.
+    """
 
     columns: tuple[Math, ...]
     rows: tuple[tuple[str, ...], ...]
+    keys: tuple[str, ...] = ()
+    index: tuple[str, ...] = ()
+    values: tuple[tuple[Any, ...], ...] = ()
+
+    def __post_init__(self):
+        if self.keys:
+            if len(self.keys) != len(self.columns):
+                raise ValueError(f"a table names {len(self.keys)} keys for {len(self.columns)} columns")
+            if any(k not in self.keys for k in self.index):
+                raise ValueError(f"index {self.index} names a column the table does not have ({self.keys})")
+            if len(self.values) != len(self.rows):
+                raise ValueError("an addressable table keeps one row of values per row")
+
+    @property
+    def addressable(self) -> bool:
+        return bool(self.keys and self.index)
 
     def to_json(self) -> dict:
-        return {"columns": [c.to_json() for c in self.columns], "rows": [list(r) for r in self.rows]}
+        d = {"columns": [c.to_json() for c in self.columns], "rows": [list(r) for r in self.rows]}
+        if self.keys:
+            d.update(keys=list(self.keys), index=list(self.index), values=[list(r) for r in self.values])
+        return d
 
     @classmethod
     def from_json(cls, data) -> "Table | None":
         if data is None:
             return None
-        return cls(tuple(Math.from_json(c) for c in data["columns"]), tuple(tuple(r) for r in data["rows"]))
+        return cls(tuple(Math.from_json(c) for c in data["columns"]), tuple(tuple(r) for r in data["rows"]),
+                   tuple(data.get("keys", ())), tuple(data.get("index", ())),
+                   tuple(tuple(r) for r in data.get("values", ())))
 
 
 @dataclass(frozen=True)
@@ -183,6 +212,8 @@ class Solution:
     path: str = "exact"
     schema: int = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
+    #: the precision the answers were asked in ({"dp": 4} or {"sig": 3}); rules trace answers' tolerances
+    precision: Mapping[str, int] = field(default_factory=lambda: {"dp": 4})
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -203,6 +234,19 @@ class Solution:
         """The answers, read from the steps that establish them, in step order."""
         return {a.name: a for step in self.walk() for a in step.answers}
 
+    def answer(self, address: str) -> Answer:
+        """An answer by name, or a trace entry by address (`loss@t=3`, `w@epoch=1`; solver.address).
+        Raises KeyError with a message that lists what can be asked when nothing matches."""
+        from .address import resolve
+
+        return resolve(self, address)
+
+    def addresses(self) -> list[str]:
+        """Every answer name and every addressable trace entry (`loss@t=1`, ...), in step order."""
+        from .address import addresses
+
+        return addresses(self)
+
     @property
     def convention_choices(self) -> dict[str, str]:
         return {c.name: c.choice for c in self.conventions}
@@ -222,6 +266,7 @@ class Solution:
             "answers": answers,
             "status": self.status,
             "path": self.path,
+            "precision": dict(self.precision),
             "extras": dict(self.extras),
         }
 
@@ -243,4 +288,5 @@ class Solution:
             status=data.get("status", "solved"),
             path=data.get("path", "exact"),
             extras=data.get("extras", {}),
+            precision=data.get("precision", {"dp": 4}),
         )

@@ -469,10 +469,19 @@ class Derivation:
         return self.add(Step("compare", title, text=text, formula=formula, value=value))
 
     def table(self, title: str, columns: Sequence[Any], rows: Iterable[Sequence[Any]], *, text: str = "",
-              answer: Answer | None = None, sig: int | None = None) -> Step:
+              answer: Answer | None = None, sig: int | None = None, keys: Sequence[str] = (),
+              index: Sequence[str] = ()) -> Step:
+        """A trace table. Cells are values (numbers, vectors, booleans) or text, formatted here.
+
+        With `keys` (an identifier per column: "epoch", "w", "loss") and `index` (the keys that identify a
+        row), the table is addressable: every other column's entries become answers such as `loss@t=3`
+        (solver.address), checkable and usable in exam files like any answer."""
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
+        rows = [tuple(r) for r in rows]
         body = tuple(tuple(F.cell(c, sig) for c in r) for r in rows)
-        return self.add(Step("compute", title, text=text, table=Table(cols, body), answers=(answer,) if answer else ()))
+        values = tuple(tuple(_cell_value(c) for c in r) for r in rows) if keys else ()
+        table = Table(cols, body, tuple(keys), tuple(index), values)
+        return self.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
 
     def conclude(self, title: str, text: str = "", answers: Sequence[Answer] = (), value: Math | None = None) -> Step:
         return self.add(Step("conclude", title, text=text, answers=tuple(answers), value=value))
@@ -481,6 +490,15 @@ class Derivation:
         """A step whose value is the answer's display (for answers computed outside `compute`)."""
         val = Math(answer.latex, answer.display)
         return self.add(Step(kind, title, text=text, value=val, answers=(answer,)))
+
+
+def _cell_value(c: Any) -> Any:
+    """A table cell as JSON data (text stays text)."""
+    if isinstance(c, str) or c is None or isinstance(c, bool):
+        return c
+    if is_vector(c):
+        return _json_nested(c)
+    return to_json_number(c)
 
 
 def text_of(lhs: Any) -> str:
