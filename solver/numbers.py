@@ -41,7 +41,14 @@ DEFAULT_PRECISION = Precision(dp=4)
 
 @dataclass(frozen=True)
 class Tolerance:
-    """An accepted answer x satisfies |x - value| <= abs + rel * |value| (per entry for arrays).
+    """An accepted answer x satisfies |x - value| <= bound(value), per entry for arrays, where
+    bound(w) = max(abs + rel * |w|, half a unit in the last required digit of w).
+
+    The last required digit comes from the precision the question asks (`tolerance_for`): `dp` decimal
+    places (half a unit: 0.00005 at 4 dp) and/or `sig` significant figures (half a unit in the sig-th
+    figure of w: 5 for 855036.7 at 5 figures). Answers to `dp` places also get `sig = dp + 1` figures, so
+    a large value is not held to more digits than an exam asks for (855037 is right for 855036.7371 to
+    4 dp; 855100 is not), while a value below 1 keeps its absolute half unit (absolute near zero).
 
     `up_to_sign`: which sign flips are also accepted (eigenvectors, components, singular vectors):
       False      no flip;
@@ -61,6 +68,8 @@ class Tolerance:
     rel: float = 0.0
     up_to_sign: bool | str = False
     sign_group: str = ""
+    dp: int | None = None
+    sig: int | None = None
 
     def __post_init__(self):
         if self.up_to_sign not in (False, True, "columns", "rows"):
@@ -70,6 +79,10 @@ class Tolerance:
         d = {"abs": self.abs, "rel": self.rel, "up_to_sign": self.up_to_sign}
         if self.sign_group:
             d["sign_group"] = self.sign_group
+        if self.dp is not None:
+            d["dp"] = self.dp
+        if self.sig is not None:
+            d["sig"] = self.sig
         return d
 
     @classmethod
@@ -78,7 +91,52 @@ class Tolerance:
             return None
         sign = data.get("up_to_sign", False)
         sign = sign if sign in ("columns", "rows") else bool(sign)
-        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""))
+        dp, sig = data.get("dp"), data.get("sig")
+        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""),
+                   None if dp is None else int(dp), None if sig is None else int(sig))
+
+    def bound(self, want: float) -> float:
+        """How far from `want` (one entry) an accepted answer may be."""
+        w = abs(float(want))
+        b = self.abs + self.rel * w
+        if self.dp is not None:
+            b = max(b, 0.5 * 10.0 ** (-self.dp))
+        if self.sig is not None and w > 0 and math.isfinite(w):
+            b = max(b, 0.5 * 10.0 ** (math.floor(math.log10(w)) - self.sig + 1))
+        return b
+
+    @property
+    def exact(self) -> bool:
+        return not (self.abs or self.rel or self.dp is not None or self.sig is not None)
+
+    def describe(self, want: Any = None) -> str:
+        """In a grader's words: '±0.00005 (4 decimal places)', '±5 (5 significant figures)', 'exact';
+        with `want` (a number) the bound for that value, else the rule."""
+        def amount(x: float) -> str:  # positional, never 5e-05: ±0.00005
+            return "±" + _positional(x)
+
+        if self.exact:
+            return "exact"
+        scalar = want is not None and not isinstance(want, (list, tuple, bool)) and math.isfinite(float(want))
+        if self.dp is not None or self.sig is not None:
+            if scalar:
+                w = float(want)
+                b = self.bound(w)
+                by_sig = self.sig is not None and w != 0 and b > (0.5 * 10.0 ** -self.dp if self.dp is not None else 0)
+                words = (f"{self.sig} significant figures" if by_sig or self.dp is None else f"{self.dp} decimal places")
+                return f"{amount(b)} ({words})"
+            if self.dp is not None:
+                half = amount(0.5 * 10.0 ** -self.dp)
+                return f"{half} ({self.dp} decimal places; {self.sig} significant figures for values of 10 or more)" \
+                    if self.sig is not None else f"{half} ({self.dp} decimal places)"
+            return f"half a unit in the {_ordinal(self.sig)} significant figure ({self.sig} significant figures)"
+        parts = []
+        if self.abs:
+            parts.append(amount(self.abs))
+        if self.rel:
+            parts.append("±" + _positional(self.rel * 100) + "% of the value")
+        return " or ".join(parts)
+
 
     def accepts(self, got: Any, want: Any) -> bool:
         """True when `got` (number or nested list) is within tolerance of `want` (same shape)."""
@@ -105,6 +163,16 @@ class Tolerance:
         cols = lambda m, j: [r[j] for r in m]  # noqa: E731
         return [{s for s in (1, -1) if _close(cols(got, j) if s == 1 else _negate(cols(got, j)), cols(want, j), self)}
                 for j in range(ncol)]
+
+
+def _positional(x: float) -> str:
+    """A float's shortest decimal written out without an exponent (5e-05 -> 0.00005)."""
+    s = format(Decimal(repr(float(x))), "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def accepts_together(items: Iterable[tuple["Tolerance | None", Any, Any]]) -> bool:
@@ -143,14 +211,20 @@ def _close(got, want, tol: Tolerance) -> bool:
     g, w = float(got), float(want)
     if math.isinf(w) or math.isinf(g):
         return g == w
-    return abs(g - w) <= tol.abs + tol.rel * abs(w) + 1e-15 * max(1.0, abs(w))
+    # binary noise (0.1 + 0.2 against 0.3) is forgiven relative to the value, and absolutely only at zero
+    return abs(g - w) <= tol.bound(w) + (1e-15 * abs(w) if w else 1e-15)
 
 
 def tolerance_for(precision: Precision, value: Any = None) -> Tolerance:
-    """Half a unit in the last shown place: 4 dp accepts +-0.00005; 3 sig. figs +-0.05% of the value."""
+    """The one tolerance model: half a unit in the last digit the question asks for (Tolerance.bound).
+
+    `dp` decimal places: +-0.5e-dp, and for values of 10 or more half a unit in the (dp + 1)-th
+    significant figure (relative for large values, absolute near zero); `sig` significant figures: half
+    a unit in the sig-th figure of the value. An answer printed to the stated precision is always
+    accepted; one off by a unit in the last required digit never is (tests/test_tolerance.py)."""
     if precision.dp is not None:
-        return Tolerance(abs=0.5 * 10.0 ** (-precision.dp))
-    return Tolerance(rel=0.5 * 10.0 ** (1 - precision.sig))
+        return Tolerance(dp=precision.dp, sig=precision.dp + 1)
+    return Tolerance(sig=precision.sig)
 
 
 def to_decimal(x: Any) -> Decimal:

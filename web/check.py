@@ -170,17 +170,10 @@ def _shape(v: Any) -> tuple[int, ...]:
 
 
 def describe_tolerance(answer: Answer) -> str:
-    """'exact', '± 5e-05', '± 0.05 % of the value', with ', up to sign' where the family says so."""
+    """'exact', '±0.00005 (4 decimal places)', '±5 (5 significant figures)', with ', up to sign' where the
+    family says so (the one tolerance model: solver.numbers.Tolerance)."""
     tol = answer.tolerance
-    if tol is None or (tol.abs == 0 and tol.rel == 0):
-        text = "exact"
-    else:
-        parts = []
-        if tol.abs:
-            parts.append(f"± {tol.abs:g}")
-        if tol.rel:
-            parts.append(f"± {tol.rel * 100:g} % of the value")
-        text = " or ".join(parts)
+    text = "exact" if tol is None else tol.describe(_scalar(answer))
     sign = getattr(tol, "up_to_sign", False)
     if sign == "columns":
         text += ", each column up to sign"
@@ -189,6 +182,11 @@ def describe_tolerance(answer: Answer) -> str:
     elif sign:
         text += ", up to sign"
     return text
+
+
+def _scalar(answer: Answer):
+    v = answer.numeric_value()
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 @dataclass

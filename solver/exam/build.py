@@ -284,7 +284,7 @@ def parts_of(a: Answer) -> list[Part]:
     def tol_for(x):
         if tol is None or isinstance(x, bool) or not isinstance(x, (int, float)):
             return 0.0
-        return float(tol.abs + tol.rel * abs(x))
+        return float(tol.bound(x))
 
     if not isinstance(v, list):
         kind = "bool" if isinstance(v, bool) else "text" if isinstance(v, str) else "number"

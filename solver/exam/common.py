@@ -1,6 +1,8 @@
 """Pieces every exam format shares: file names, header lines, tolerance wording, answer selection."""
 from __future__ import annotations
 
+from typing import Any
+
 from decimal import Decimal
 
 from ..numbers import Tolerance
@@ -17,15 +19,11 @@ def decimal_text(x: float) -> str:
     return s
 
 
-def tolerance_text(t: Tolerance | None) -> str:
+def tolerance_text(t: Tolerance | None, value: Any = None) -> str:
+    """What a grader accepts, in words (Tolerance.describe), with the sign rule."""
     if t is None:
         return "exact"
-    parts = []
-    if t.abs:
-        parts.append("±" + decimal_text(t.abs))
-    if t.rel:
-        parts.append("±" + decimal_text(t.rel * 100) + "% (relative)")
-    s = " + ".join(parts) or "exact"
+    s = t.describe(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
     if t.up_to_sign:
         s += "; " + _SIGN[t.up_to_sign]
     return s
