@@ -7,7 +7,7 @@ A family is a module `problems/<name>.py` (modules starting with `_` are shared 
     PARAMS: tuple[Param, ...]    parameter specs (solver.params)
     CONVENTIONS: tuple[Convention, ...]
     EXAMPLE: Example             the course notes' worked example (params, conventions, source id)
-    statement(params) -> str     the problem as an exam would print it
+    statement(params) -> Rich    the problem as an exam would print it: prose and maths (solver.richtext)
     solve(params, conventions) -> Derivation               exact, step by step (hand-sized input)
     solve_numeric(params, conventions) -> Derivation       the same rule vectorised in NumPy
     generate(rng) -> dict        a random well-posed instance (raw parameter values)
@@ -39,6 +39,7 @@ from .conventions import Convention, resolve
 from .errata import notes
 from .format import style, using
 from .numbers import Precision
+from .richtext import rich
 from .params import InvalidInput, Param, parse_params, params_to_json, params_to_text
 from .steps import Solution, Step
 from .symbolic import ExactTimeBudgetExceeded, _json_safe, no_time_budget, time_budget
@@ -190,6 +191,7 @@ class Family:
                 path = "numeric"
                 fallback = _budget_note(budget)
         steps = d.steps if fallback is None else (fallback, *d.steps)
+        statement = rich(self.statement(values))
         errata = getattr(self.module, "ERRATA", ())
         if errata:
             answers = {a.name: a for s in steps for step in s.walk() for a in step.answers}
@@ -203,7 +205,8 @@ class Family:
             title=self.title,
             params=params_to_json(self.params, values),
             conventions=tuple(c.use(conv[c.name]) for c in self.conventions),
-            statement=self.statement(values),
+            statement=statement.text(),
+            statement_rich=statement,
             steps=steps,
             status=d.status,
             path=path,

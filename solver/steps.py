@@ -7,7 +7,8 @@ the answer cannot disagree. Renderers (solver.render) walk this tree; they know 
 
 JSON contract (stable; bump SCHEMA_VERSION on any incompatible change):
     {"schema": 1, "family": str, "title": str, "params": {name: value}, "conventions": {name: choice},
-     "convention_notes": [{"name", "choice", "description"}], "statement": str,
+     "convention_notes": [{"name", "choice", "description"}], "statement": str (Unicode text),
+     "statement_rich": [{"text": str} | {"latex": str, "text": str}] (prose and maths, in order),
      "steps": [step...], "answers": {name: {"value", "display", "latex", "tolerance", "unit"}},
      "status": "solved" | "not_converged" | "unsupported" | "undefined", "path": "exact" | "numeric",
      "precision": {"dp": int} | {"sig": int}, "extras": {...}}
@@ -130,6 +131,12 @@ class Answer:
         return _denumber(self.value)
 
 
+def _rich_from_json(data, fallback: str):
+    from .richtext import Rich
+
+    return Rich.from_json(data, fallback)
+
+
 def _denumber(v):
     if isinstance(v, list):
         return [_denumber(x) for x in v]
@@ -214,8 +221,19 @@ class Solution:
     extras: Mapping[str, Any] = field(default_factory=dict)
     #: the precision the answers were asked in ({"dp": 4} or {"sig": 3}); rules trace answers' tolerances
     precision: Mapping[str, int] = field(default_factory=lambda: {"dp": 4})
+    #: the statement as rich text with maths (solver.richtext.Rich); `statement` is its Unicode text
+    statement_rich: Any = None
+
+    @property
+    def rich_statement(self):
+        """The statement as Rich (solver.richtext)."""
+        return self.statement_rich
 
     def __post_init__(self):
+        if self.statement_rich is None:  # a plain statement is prose
+            from .richtext import Rich
+
+            object.__setattr__(self, "statement_rich", Rich(self.statement))
         if self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r}; one of {STATUSES}")
         seen: set[str] = set()
@@ -262,6 +280,7 @@ class Solution:
             "conventions": self.convention_choices,
             "convention_notes": [c.to_json() for c in self.conventions],
             "statement": self.statement,
+            "statement_rich": self.rich_statement.to_json(),
             "steps": steps,
             "answers": answers,
             "status": self.status,
@@ -289,4 +308,5 @@ class Solution:
             path=data.get("path", "exact"),
             extras=data.get("extras", {}),
             precision=data.get("precision", {"dp": 4}),
+            statement_rich=_rich_from_json(data.get("statement_rich"), data["statement"]),
         )

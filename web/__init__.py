@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["math"] = to_mathml
     app.jinja_env.filters["dmath"] = lambda latex: to_mathml(latex, display=True)
     app.jinja_env.filters["wbr"] = _word_breaks
+    app.jinja_env.filters["rich"] = _rich_html
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     security.init_app(app)
     errors.init_app(app)
@@ -71,6 +72,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(exams_bp)  # the exam builder (saved exams)
     get_cache(app)
     return app
+
+
+def _rich_html(statement):
+    """A statement (solver.richtext.Rich) as HTML: prose escaped, maths as MathML."""
+    from markupsafe import Markup, escape
+
+    from .mathml import to_mathml
+
+    return Markup(statement.html(lambda latex: str(to_mathml(latex)), lambda s: str(escape(s))))
 
 
 def _word_breaks(name: str):

@@ -13,15 +13,19 @@ def _table(t: Table) -> str:
     return f'<table class="trace"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _inline(latex: str) -> str:
+    return "\\(" + escape(latex) + "\\)"
+
+
 def render_html(sol: Solution) -> str:
+    statement = sol.rich_statement.html(_inline, escape)
     parts = [f'<section class="solution" data-family="{escape(sol.family)}">',
-             f"<h2>{escape(sol.title)}</h2>", f'<p class="statement">{escape(sol.statement)}</p>']
+             f"<h2>{escape(sol.title)}</h2>", f'<p class="statement">{statement}</p>']
     if sol.conventions:
         parts.append('<ul class="conventions">' + "".join(
             f"<li><code>{escape(c.name)}</code> = <code>{escape(c.choice)}</code>: {escape(c.description)}</li>"
             for c in sol.conventions) + "</ul>")
     parts.append('<ol class="steps">')
-    depth_prev = 0
     for num, depth, s in numbered(sol):
         maths = [m.latex for m in (s.formula, s.substituted) if m]
         if s.value and (s.formula is None or s.value.latex != s.formula.latex):
@@ -31,7 +35,6 @@ def render_html(sol: Solution) -> str:
                      f'<span class="num">{escape(num)}</span> <strong>{escape(s.title)}</strong>'
                      + (f"<p>{escape(s.text)}</p>" if s.text else "") + body
                      + (_table(s.table) if s.table else "") + "</li>")
-        depth_prev = depth
     parts.append("</ol>")
     parts.append(f'<p class="status">Status: {escape(STATUS_TEXT[sol.status])}</p>')
     parts.append('<dl class="answers">' + "".join(

@@ -29,7 +29,7 @@ def _table(t: Table) -> list[str]:
 
 def render_latex(sol: Solution) -> str:
     out = [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
-           r"\begin{document}", r"\section*{%s}" % escape(sol.title), r"\paragraph{Problem.} " + escape(sol.statement)]
+           r"\begin{document}", r"\section*{%s}" % escape(sol.title), r"\paragraph{Problem.} " + sol.rich_statement.latex(escape)]
     if sol.conventions:
         out.append(r"\paragraph{Conventions used.}")
         out.append(r"\begin{itemize}")

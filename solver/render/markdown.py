@@ -16,7 +16,7 @@ def _table(t: Table) -> list[str]:
 
 
 def render_markdown(sol: Solution) -> str:
-    out = [f"# {sol.title}", "", f"**Problem.** {sol.statement}", ""]
+    out = [f"# {sol.title}", "", f"**Problem.** {sol.rich_statement.markdown()}", ""]
     if sol.conventions:
         out.append("**Conventions used.**")
         out.append("")
