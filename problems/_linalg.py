@@ -29,6 +29,7 @@ rules in float64 for the families' numeric paths.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -352,8 +353,19 @@ def _quadratic_step(d: Derivation, s, p, title: str, what: str):
 
 
 def _nroots(f):
-    """Numeric roots of an irreducible polynomial (SymPy expr in LAM) at 40 digits: [(value, 1)]."""
-    return [(_as_float(r), 1) for r in sp.Poly(f, LAM).nroots(n=WORKING_DIGITS + 5, maxsteps=200)]
+    """Numeric roots of an irreducible polynomial (SymPy expr in LAM) at 40 digits: [(value, 1)].
+
+    The polynomial is first rescaled, λ = s μ with s a power of two near the size of its roots, so that mpmath's
+    root finder meets roots of order 1 (with roots of order 1e14, as A^T A of a matrix of millions has, it did not
+    converge)."""
+    P = sp.Poly(f, LAM)
+    coeffs = P.all_coeffs()
+    lead = coeffs[0]
+    sizes = [abs(fl(c / lead)) ** (1.0 / i) for i, c in enumerate(coeffs[1:], 1) if c != 0]
+    bound = max(sizes, default=1.0)
+    s = sp.Integer(2) ** int(round(math.log2(bound))) if bound > 0 else sp.Integer(1)
+    g = sp.Poly([c / (lead * s ** i) for i, c in enumerate(coeffs)], LAM)  # g(μ) = f(s μ) / (lead s^deg)
+    return [(_as_float(s * r), 1) for r in g.nroots(n=WORKING_DIGITS + 5, maxsteps=200)]
 
 
 def _factored(factors, lead: str = "") -> Math:

@@ -1,4 +1,4 @@
-"""eigen, pca, svd: regressions found by differential testing (issue 13), each named after
+"""eigen, pca, svd: regressions found by differential testing (issue 13, items 2 and 3), each named after
 what broke and checked against numpy (numpy.linalg.svd, eig, eigh, matrix_rank, np.cov) or scikit-learn's PCA.
 """
 from __future__ import annotations
@@ -55,3 +55,23 @@ def test_pca_of_17_digit_float_does_not_crash_the_exact_path(path):
     assert np.allclose(arr(a["eigenvalues"]), np.linalg.eigvalsh(np.cov(X, rowvar=False))[::-1], atol=1e-13)
     assert np.allclose(arr(a["components"]), sk.components_, atol=1e-13)
     assert np.allclose(arr(a["scores"]), sk.transform(X), atol=1e-13)
+
+
+# ---- item 3: the exact SVD of a matrix of millions did not converge -----------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e6, 1.0, 1e-8])
+def test_svd_exact_path_converges_for_entries_of_millions(scale):
+    """The cubic of A^T A had roots of order 1e14, where mpmath's root finder gave up (NoConvergence); numpy's
+    singular values are 14066283.98, 5420187.27, 2400255.19 for scale 1e6."""
+    A = np.array([[-6, 1, -8], [-5, 8, -5], [-4, 1, -1]]) * scale
+    sol = solver.solve("svd", A=A.tolist(), k=2, path="exact")
+    a = sol.answers
+    s = np.linalg.svd(A, compute_uv=False)
+    assert sol.path == "exact"
+    assert np.allclose(arr(a["singular_values"]), s, rtol=1e-13, atol=0)
+    if scale == 1e6:
+        assert np.allclose(s, [14066283.98, 5420187.27, 2400255.19], atol=0.01)
+    U, S, Vt = arr(a["U"]), arr(a["S"]), arr(a["Vt"])
+    assert np.allclose(U @ S @ Vt, A, rtol=0, atol=1e-12 * scale)
+    assert np.isclose(a["error"].value, s[2], rtol=1e-13)
