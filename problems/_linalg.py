@@ -24,7 +24,8 @@ are tuples of their entries; the numeric path on float64 NumPy arrays. Every num
 the formatting layer (solver.format); answers follow the request's precision (`tolerance`).
 
 The NumPy helpers (`sign_fix_np`, `eig_numeric`, `rref_nullspace_np`, `gram_schmidt_np`) are the same
-rules in float64 for the families' numeric paths.
+rules in float64 for the families' numeric paths; `independent_columns` is the one rule, on both paths,
+for how many eigenvectors a numerically decomposed (possibly defective) matrix has.
 """
 from __future__ import annotations
 
@@ -761,6 +762,11 @@ def _eigen_numeric_steps(d, M, name, sign_rule, values_answer, vectors_answer, s
     vecs = [vecs[i] for i in order]
     cplx = any(not is_real(v) for v in vals)
     res = EigenResult(values=vals, vectors=vecs, symmetric=symmetric, complex=cplx, closed_form=False, numeric=True)
+    keep = keep_independent(d, name, np.array([complex(v) for v in vals]),
+                        np.array([[complex(x) for x in v] for v in vecs]).T)
+    if len(keep) < n:
+        res.defective = True
+        res.vectors = vecs = [v if i in keep else None for i, v in enumerate(vecs)]
     if not cplx and sign_rule:
         vecs = res.vectors = [negated(v) if v is not None and needs_flip(v, sign_rule) else v for v in vecs]
     if cplx:
@@ -783,6 +789,54 @@ def _eigen_numeric_steps(d, M, name, sign_rule, values_answer, vectors_answer, s
 
 
 # ---- float64 helpers for the numeric paths ----------------------------------------------------------
+
+#: Eigenvalues closer than this (relative to the largest, at least 1) count as one repeated eigenvalue, and unit
+#: eigenvectors whose span has a singular value below it as dependent. A defective eigenvalue of multiplicity m
+#: is computed with an error of about eps^(1/m) (1.5e-8 for m = 2), and its computed eigenvectors are that close
+#: to parallel: they are one vector, not two.
+EIGEN_TOL = 1e-6
+
+
+def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The one rule, on both paths, for how many eigenvectors a numerically decomposed matrix has.
+
+    `w` holds the eigenvalues and `Q` unit eigenvectors as columns (as numpy.linalg.eig gives them). Eigenvalues
+    within EIGEN_TOL of each other form a group; in each group a column is kept when it is independent of the
+    columns kept before it. Returns the kept column indices and, for each group with fewer kept columns than its
+    size, (index of its first eigenvalue, algebraic multiplicity, geometric multiplicity)."""
+    w = np.asarray(w)
+    n = w.size
+    scale = max(1.0, float(np.abs(w).max(initial=0.0)))
+    seen: set[int] = set()
+    keep: list[int] = []
+    short: list[tuple[int, int, int]] = []
+    for i in range(n):
+        if i in seen:
+            continue
+        group = [j for j in range(i, n) if j not in seen and abs(w[j] - w[i]) <= EIGEN_TOL * scale]
+        seen.update(group)
+        kept: list[int] = []
+        for j in group:
+            trial = Q[:, kept + [j]]
+            if np.linalg.svd(trial, compute_uv=False)[-1] > EIGEN_TOL:
+                kept.append(j)
+        keep += kept
+        if len(kept) < len(group):
+            short.append((i, len(group), len(kept)))
+    return sorted(keep), short
+
+
+def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray) -> list[int]:
+    """independent_columns, with a step for each defective eigenvalue; the kept column indices."""
+    keep, short = independent_columns(w, Q)
+    for i, mult, geo in short:
+        value = w[i].real if abs(w[i].imag) <= EIGEN_TOL * max(1.0, abs(w[i])) else w[i]
+        d.note(f"{name} is not diagonalisable",
+               defective_text(name, f"λ{i + 1}", sympy_number(value), mult, geo)
+               + f" (Numerically: the {mult} computed eigenvectors of this eigenvalue span only {geo} "
+                 f"dimension{'s' if geo != 1 else ''}, so the duplicates are left out.)")
+    return keep
+
 
 def sympy_number(z) -> Any:
     """A float64 (or complex) NumPy number as a SymPy number, for the formatting layer."""

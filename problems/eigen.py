@@ -6,7 +6,8 @@ polynomial det(A - λI) (the determinant written out for 2 x 2 and 3 x 3), solve
 fractions, surds such as (37 ± √565)/2, each also as a decimal), takes each eigenvector from the null
 space of A - λI and normalises it, and checks trace = sum and det = product of the eigenvalues.
 Symmetric matrices get orthonormal eigenvectors. Repeated eigenvalues (with Gram-Schmidt in the
-eigenspace of a symmetric matrix), defective matrices (fewer eigenvectors than the multiplicity) and complex eigenvalues are handled and said. The
+eigenspace of a symmetric matrix), defective matrices (fewer eigenvectors than the multiplicity: on both
+paths only the independent eigenvectors are listed) and complex eigenvalues are handled and said. The
 spectral mapping gives the eigenvalues of A^k (λ^k), A^-1 (1/λ) and A + cI (λ + c), with the same
 eigenvectors; A^-1 of a singular matrix is undefined.
 
@@ -31,7 +32,7 @@ from solver.registry import Example
 from solver.symbolic import Derivation, evaluate, make_answer, numpy_function, sym
 
 from ._linalg import (EXACT_MAX, LAM, MAX_ANSWER_ENTRIES, POLY_SLIP, add_step, eig_numeric, eigen_steps, is_zero,
-                      sympy_number, tolerance)
+                      keep_independent, sympy_number, tolerance)
 
 TITLE = "Eigenvalues and eigenvectors"
 TOPIC = "linalg"
@@ -158,6 +159,7 @@ def solve_numeric(p, conv) -> Derivation:
     add_step(d, "note", "Numeric path",
              text=f"A {n} x {n} {'symmetric ' if sym_ else ''}matrix decomposed in float64 with "
                   f"{'numpy.linalg.eigh' if sym_ else 'numpy.linalg.eig'}; eigenvalues largest first.")
+    keep = keep_independent(d, "A", w, Q)
     if np.iscomplexobj(w):
         d.conclude("Eigenvalues (some complex)", text="A has complex eigenvalues; complex eigenvectors are not given as answers.",
                    answers=(make_answer("eigenvalues_real", tuple(w.real)), make_answer("eigenvalues_imag", tuple(w.imag))))
@@ -165,7 +167,7 @@ def solve_numeric(p, conv) -> Derivation:
         return d
     answers = [make_answer("eigenvalues", tuple(w), tolerance=tolerance(rel=1e-9))]
     if n * n <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("eigenvectors", [list(r) for r in Q], tolerance=tolerance("columns")))
+        answers.append(make_answer("eigenvectors", [list(r) for r in Q[:, keep]], tolerance=tolerance("columns")))
     if n <= EXACT_MAX:
         answers.append(make_answer("characteristic_polynomial", tuple(np.poly(w).real), tolerance=tolerance(rel=1e-9)))
     d.conclude("Eigen-decomposition", text=f"Eigenvector signs: {SIGN.options[conv['sign_rule']]}.", answers=answers)

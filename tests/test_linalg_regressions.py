@@ -1,4 +1,4 @@
-"""eigen, pca, svd: regressions found by differential testing (issue 13, items 2 and 3), each named after
+"""eigen, pca, svd: regressions found by differential testing (issue 13, items 2, 3 and 5), each named after
 what broke and checked against numpy (numpy.linalg.svd, eig, eigh, matrix_rank, np.cov) or scikit-learn's PCA.
 """
 from __future__ import annotations
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import solver
+from solver.numbers import Tolerance
 
 skd = pytest.importorskip("sklearn.decomposition")
 
@@ -75,3 +76,60 @@ def test_svd_exact_path_converges_for_entries_of_millions(scale):
     U, S, Vt = arr(a["U"]), arr(a["S"]), arr(a["Vt"])
     assert np.allclose(U @ S @ Vt, A, rtol=0, atol=1e-12 * scale)
     assert np.isclose(a["error"].value, s[2], rtol=1e-13)
+
+
+# ---- item 5: the numeric path listed a defective matrix's eigenvector twice ----------------------------------
+
+
+def _geometric_multiplicities(A, w):
+    """numpy: n - rank(A - λI) for each distinct eigenvalue."""
+    n = A.shape[0]
+    distinct = []
+    for x in w:
+        if not any(abs(x - y) < 1e-6 for y in distinct):
+            distinct.append(x)
+    return {x: n - np.linalg.matrix_rank(A - x * np.eye(n), tol=1e-8) for x in distinct}
+
+
+@pytest.mark.parametrize("A,path", [([[1, 1], [0, 1]], "numeric"), ([[1, 1], [0, 1]], "exact"),
+                                    ([[2, 1, 0], [0, 2, 0], [0, 0, 3]], "numeric"),
+                                    ([[2, 1, 0, 0, 0], [0, 2, 1, 0, 0], [0, 0, 2, 0, 0], [0, 0, 0, 5, 0], [0, 0, 0, 0, 5]],
+                                     "numeric"),
+                                    ([[2, 1, 0, 0, 0], [0, 2, 1, 0, 0], [0, 0, 2, 0, 0], [0, 0, 0, 5, 0], [0, 0, 0, 0, 5]],
+                                     "exact")])
+def test_eigen_numeric_path_lists_only_independent_eigenvectors_of_a_defective_matrix(A, path):
+    """A = [[1, 1], [0, 1]] gave the columns (1, 0) and (1, -2e-16); only (1, 0) is an eigenvector (geometric
+    multiplicity 1). The 5 x 5 case on the exact path goes through the 40-digit decomposition."""
+    M = np.array(A, dtype=float)
+    sol = solver.solve("eigen", A=A, path=path)
+    w, Q = arr(sol.answers["eigenvalues"]), arr(sol.answers["eigenvectors"])
+    geo = _geometric_multiplicities(M, np.linalg.eigvals(M).real)
+    assert np.allclose(sorted(w), sorted(np.linalg.eigvals(M).real), atol=1e-6)
+    assert Q.shape == (M.shape[0], sum(geo.values()))
+    assert np.linalg.matrix_rank(Q, tol=1e-8) == Q.shape[1]                  # independent
+    for j in range(Q.shape[1]):                                              # each an eigenvector
+        lam = Q[:, j] @ M @ Q[:, j]
+        assert np.allclose(M @ Q[:, j], lam * Q[:, j], atol=1e-9)
+    ev = np.linalg.eigvals(M).real
+    algebraic = {x: int(np.sum(np.abs(ev - x) < 1e-6)) for x in geo}
+    notes = [s for s in sol.walk() if s.title == "A is not diagonalisable"]
+    assert len(notes) == sum(1 for x in geo if geo[x] < algebraic[x]) >= 1
+    for x in geo:
+        if geo[x] < algebraic[x]:
+            assert any(f"algebraic multiplicity {algebraic[x]} but only {geo[x]} independent" in s.text
+                       and f"geometric multiplicity {geo[x]}" in s.text for s in notes)
+
+
+def test_eigen_numeric_path_keeps_every_eigenvector_of_a_repeated_but_diagonalisable_matrix():
+    for A in ([[2, 0], [0, 2]], [[2, 0, 0], [0, 2, 0], [0, 0, 1]], [[1, 2], [3, 4]]):
+        M = np.array(A, dtype=float)
+        sol = solver.solve("eigen", A=A, path="numeric")
+        Q = arr(sol.answers["eigenvectors"])
+        assert Q.shape == M.shape and "not diagonalisable" not in " ".join(s.title for s in sol.walk())
+
+
+def test_exact_and_numeric_paths_agree_on_a_defective_matrix():
+    A = [[3, 1], [0, 3]]
+    ex, nu = (solver.solve("eigen", A=A, path=p).answers for p in ("exact", "numeric"))
+    assert Tolerance(1e-12, 0, "columns").accepts(nu["eigenvectors"].value, ex["eigenvectors"].value)
+    assert np.allclose(arr(ex["eigenvectors"]), [[1], [0]])
