@@ -82,10 +82,9 @@ def _asks(p) -> list[str]:
 
 
 def statement(p) -> str:
-    A = as_exact(p["A"])
-    n = len(A)
-    shown = F.text(A) if n <= 8 else f"a {n} x {n} matrix"
-    s = f"Find the eigenvalues and the unit eigenvectors of A = {shown}."
+    n = len(p["A"])  # (a 500 x 500 array is not converted to 250,000 exact numbers to say so)
+    shown = f"A = {F.text(as_exact(p['A']))}" if n <= 8 else f"the {n} x {n} matrix A"
+    s = f"Find the eigenvalues and the unit eigenvectors of {shown}."
     extra = _asks(p)
     if extra:
         s += " Hence give the eigenvalues of " + ", ".join(extra) + "."

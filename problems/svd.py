@@ -109,9 +109,9 @@ def use_numeric(p) -> bool:
 def statement(p) -> str:
     A = p["A"]
     m, n = _shape(A)
-    shown = F.text(as_exact(A)) if (not isinstance(A, np.ndarray) and m * n <= 40) else f"a {m} x {n} matrix"
+    shown = f"A = {F.text(as_exact(A))} ({m} x {n})" if (not isinstance(A, np.ndarray) and m * n <= 40) else f"the {m} x {n} matrix A"
     k = p["k"]
-    return (f"Find the singular value decomposition A = U S V^T of A = {shown} ({m} x {n}), showing the steps. "
+    return (f"Find the singular value decomposition A = U S V^T of {shown}, showing the steps. "
             f"Give the rank-{k} approximation A_{k}, its error ||A - A_{k}||_F, and the numbers needed to store it "
             f"compared with the {m * n} entries of A.")
 
