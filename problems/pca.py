@@ -7,7 +7,8 @@ its eigenvalues and unit eigenvectors (the characteristic polynomial solved exac
 the `eigen` family), the explained-variance ratio of each component, the score (projection) of every
 sample on the first k components, and the reconstruction from k components with its error
 sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues). With `standardize`, each centred
-feature is divided by its standard deviation first, so C becomes the correlation matrix.
+feature is divided by its standard deviation first, so C becomes the correlation matrix. At most
+min(N, d) components are kept (as scikit-learn's PCA), on both paths; a step says so when k is larger.
 
 Conventions: the covariance divisor (`ddof`: N - 1 as the notes, np.cov and scikit-learn, or N) and
 the sign of each component (`sign_rule`): first non-zero loading positive (default; it reproduces the
@@ -184,6 +185,22 @@ def statement(p) -> str:
             "reconstruction from them with its error.")
 
 
+def kept_components(n: int, dim: int, k: int) -> int:
+    """How many components are kept, on both paths: k, but at most min(N, d), as scikit-learn's PCA allows. N
+    centred samples span at most N - 1 directions; components beyond the first N would be directions of zero
+    variance that the data do not determine (k <= d is checked on input)."""
+    return min(k, n, dim)
+
+
+def _capped_note(d: Derivation, n: int, k: int, kept: int) -> None:
+    if kept < k:
+        d.note("Components kept",
+               f"k = {k} is more than the {n} samples. {n} centred samples span at most {n - 1} direction"
+               f"{'s' if n - 1 != 1 else ''}, so components beyond the first {n} would be directions of zero variance "
+               f"that the data do not determine; as in scikit-learn's PCA (at most min(N, d) components), {kept} "
+               f"component{'s are' if kept != 1 else ' is'} kept.")
+
+
 def _written(lhs, expr, values, sum_sym, terms_latex: str, terms_text: str) -> Math:
     """The formula with its numbers and the sum symbol replaced by the terms written out."""
     m = substituted(lhs, expr, values)
@@ -202,7 +219,7 @@ def solve(p, conv) -> Derivation:
     X = as_exact(_samples(p))
     Xm = matrix(X)
     n, dim = Xm.shape
-    k = p["k"]
+    k = kept_components(n, dim, p["k"])
     ddof = _ddof(conv)
     dof = n - ddof
     feats = [f"X{j + 1}" for j in range(dim)]
@@ -211,6 +228,7 @@ def solve(p, conv) -> Derivation:
     if p["layout"] == "features-rows":
         d.note("Layout", "The table lists one feature per row; it is read as one sample per row (transposed).")
     d.table("The data: one row per sample", ["sample"] + feats, [[str(i + 1)] + list(r) for i, r in enumerate(X)])
+    _capped_note(d, n, p["k"], k)
 
     # 2. means
     totals = list(sp.ones(1, n) * Xm)
@@ -434,7 +452,7 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     X = as_float(_samples(p))
     n, dim = X.shape
-    k, ddof = p["k"], _ddof(conv)
+    k, ddof = kept_components(n, dim, p["k"]), _ddof(conv)
     if not np.any(np.ptp(X, axis=0)):
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
@@ -452,6 +470,7 @@ def solve_numeric(p, conv) -> Derivation:
            else "a thin SVD of the centred N x d data (more features than samples)")
     add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
+    _capped_note(d, n, p["k"], k)
     tol = tolerance(rel=1e-9)
     answers = [make_answer("mean", tuple(r["mean"]), tolerance=tol)]
     if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:

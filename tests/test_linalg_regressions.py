@@ -1,4 +1,4 @@
-"""eigen, pca, svd: regressions found by differential testing (issue 13, items 2, 3 and 5), each named after
+"""eigen, pca, svd: regressions found by differential testing (issue 13, items 2, 3, 5 and 9), each named after
 what broke and checked against numpy (numpy.linalg.svd, eig, eigh, matrix_rank, np.cov) or scikit-learn's PCA.
 """
 from __future__ import annotations
@@ -133,3 +133,31 @@ def test_exact_and_numeric_paths_agree_on_a_defective_matrix():
     ex, nu = (solver.solve("eigen", A=A, path=p).answers for p in ("exact", "numeric"))
     assert Tolerance(1e-12, 0, "columns").accepts(nu["eigenvectors"].value, ex["eigenvectors"].value)
     assert np.allclose(arr(ex["eigenvectors"]), [[1], [0]])
+
+
+# ---- item 9: k above the number of samples -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_pca_keeps_at_most_min_n_d_components_on_both_paths(path):
+    """X = [[1, 2, 3], [4, 5, 7]], k = 3: the exact path gave 3 components, the numeric path 2. One rule, as
+    scikit-learn's (n_components <= min(N, d)): 2 components, and a step says so."""
+    X = np.array([[1.0, 2, 3], [4, 5, 7]])
+    sol = solver.solve("pca", X=X.astype(int).tolist(), k=3, path=path, conventions={"sign_rule": "largest-loading"})
+    sk = skd.PCA(n_components=2, svd_solver="full").fit(X)
+    a = sol.answers
+    assert sol.path == path
+    comps = arr(a["components"])
+    assert comps.shape == (2, 3) and arr(a["scores"]).shape == (2, 2)
+    assert np.allclose(comps[0], sk.components_[0], atol=1e-12)
+    assert np.allclose(comps @ comps.T, np.eye(2), atol=1e-12)              # the second: any unit vector orthogonal
+    assert np.allclose(arr(a["eigenvalues"])[:2], sk.explained_variance_, atol=1e-12)
+    assert np.allclose(arr(a["reconstruction"]), sk.inverse_transform(sk.transform(X)), atol=1e-12)
+    note = [s for s in sol.walk() if s.title == "Components kept"]
+    assert len(note) == 1 and "k = 3" in note[0].text and "2 components are kept" in note[0].text
+
+
+def test_pca_k_within_the_samples_has_no_components_kept_note():
+    sol = solver.solve("pca", X="1 2 3; 4 5 7; 2 2 2", k=2)
+    assert "Components kept" not in [s.title for s in sol.walk()]
+    assert arr(sol.answers["components"]).shape == (2, 3)
