@@ -532,9 +532,9 @@ def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
             plot.circle(b, 3, colours[0])
     for i, a in enumerate(X):
         plot.circle(a, 4, "black", tooltip=f"sample {i + 1}")
-    cx, cy = plot.tx(mean)
-    plot.raw(f'<path d="M {cx - 5:.2f} {cy:.2f} H {cx + 5:.2f} M {cx:.2f} {cy - 5:.2f} V {cy + 5:.2f}" stroke="black" '
-             'stroke-width="2"/>')
+    h = 5 * plot.span / (plot.size - 2 * plot.margin)  # 5 pixels in data units: a cross marks the mean
+    plot.line(mean - [h, 0], mean + [h, 0], "black", width=2)
+    plot.line(mean - [0, h], mean + [0, h], "black", width=2)
     plot.text(mean, "mean", dx=6, dy=14)
     return plot.svg()
 
