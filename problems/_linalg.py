@@ -19,28 +19,29 @@ Repeated, complex and missing (defective) eigenvectors are handled and said. The
 up to 4 x 4 (EXACT_MAX); a larger matrix is decomposed numerically (mpmath, 40 digits) with a step
 saying so. Values that are not rational and whose exact form is long become 40-digit Floats.
 
+Representation: the exact path works on SymPy immutable matrices (`matrix`) of exact numbers, vectors
+are tuples of their entries; the numeric path on float64 NumPy arrays. Every number shown goes through
+the formatting layer (solver.format); answers follow the request's precision (`tolerance`).
+
 The NumPy helpers (`sign_fix_np`, `eig_numeric`, `rref_nullspace_np`, `gram_schmidt_np`) are the same
-rules in float64 for the families' numeric paths.
+rules in float64 for the families' numeric paths; `independent_columns` is the one rule, on both paths,
+for how many eigenvectors a numerically decomposed (possibly defective) matrix has.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from solver.numbers import WORKING_DIGITS, short
+from solver import format as F
+from solver.numbers import WORKING_DIGITS, Tolerance, tolerance_for
 from solver.steps import Answer, Math, Step
-from solver.symbolic import Derivation, number_latex, number_text, sym
-
-#: Notes 003's PCA covariance matrix (WE-pca-1) and the slip in its characteristic polynomial.
-NOTES_003_C = ((14, -11), (-11, 23))
-NOTES_003_POLY_SLIP = ("Notes 003 (WE-pca-1) write this characteristic polynomial as λ^2 - 37λ + 20 = 0. The constant term is "
-                       "det = 14 * 23 - (-11)(-11) = 322 - 121 = 201; their roots (37 ± √565)/2 follow only from 201, since "
-                       "37^2 - 4 * 201 = 565.")
+from solver.symbolic import Derivation, make_answer, sym
 
 #: Largest matrix decomposed symbolically (characteristic polynomial and exact roots).
 EXACT_MAX = 4
@@ -51,26 +52,33 @@ MAX_ANSWER_ENTRIES = 20_000
 LAM = sym("λ", r"\lambda")
 _ZERO_TOL = sp.Float("1e-30")
 
+#: Where the course notes work the PCA example whose covariance matrix the eigen and pca families share.
+NOTES_PCA_WHERE = "the course notes' end-term assignment, question 2 (dimensionality reduction with PCA)"
+
+#: The slip in that example's characteristic polynomial (an Erratum's texts; each family adds its instance).
+POLY_SLIP = dict(
+    where=NOTES_PCA_WHERE,
+    wrote="the characteristic polynomial of C = [[14, -11], [-11, 23]] as λ^2 - 37λ + 20 = 0",
+    right="the constant term is det C = 14 * 23 - (-11)(-11) = 322 - 121 = 201, so it is λ^2 - 37λ + 201 = 0",
+    why="the roots the notes then give, (37 ± √565)/2, follow only from 201, since 37^2 - 4 * 201 = 565",
+    title="Slip in the course notes",
+)
+
+
+def tolerance(up_to_sign: bool | str = False, group: str = "", rel: float = 0.0) -> Tolerance:
+    """The request's answer tolerance (half a unit in the last place shown), with the sign flips an answer
+    allows (`up_to_sign`, `group`: solver.numbers.Tolerance) and at least `rel` relative slack."""
+    t = tolerance_for(F.answer_precision())
+    return Tolerance(t.abs, max(t.rel, rel), up_to_sign, group)
+
+
 # ---- exact values: keep them exact while they are short, else 40-digit Floats -------------------
 
 
-def _memo(fn):
-    """Memoise a pure function of SymPy numbers (the same eigenvalue or vector entry is tested, evaluated and
-    printed many times in one solution, and again in every solution of the same matrix). SymPy numbers are
-    immutable and hashable; `typed` keeps 1 (Integer), 1.0 (Float) and 1 (int) apart. Unhashable arguments
-    (never passed today) fall back to an uncached call."""
-    cached = functools.lru_cache(maxsize=8192, typed=True)(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kw):
-        try:
-            hash((args, tuple(kw.items())))
-        except TypeError:
-            return fn(*args, **kw)
-        return cached(*args, **kw)
-
-    wrapper.cache_info = cached.cache_info
-    return wrapper
+#: Memoise a pure function of SymPy numbers (the same eigenvalue or vector entry is tested and evaluated many
+#: times in one solution, and again in every solution of the same matrix). SymPy numbers are immutable and
+#: hashable; `typed` keeps 1 (Integer), 1.0 (Float) and 1 (int) apart.
+_memo = functools.lru_cache(maxsize=8192, typed=True)
 
 
 @_memo
@@ -82,20 +90,7 @@ def is_zero(x) -> bool:
     return bool(abs(sp.N(x, 50)) < _ZERO_TOL)
 
 
-@_memo
-def is_exact(x) -> bool:
-    x = sp.sympify(x)
-    return not x.has(sp.Float)
-
-
-@_memo
-def is_real(x) -> bool:
-    x = sp.sympify(x)
-    if x.is_real:
-        return True
-    if x.is_real is False:
-        return False
-    return bool(abs(sp.im(sp.N(x, 50))) < _ZERO_TOL)
+is_real = _memo(F.is_real)
 
 
 @_memo
@@ -135,158 +130,42 @@ def fl(x) -> float:
     return float(sp.N(x, 20))
 
 
-@_memo
-def _surd_parts(x):
-    """(A, B, r, D) with x = (A + B sqrt(r)) / D, integers, r squarefree > 1; None if x is not of that form."""
-    x = sp.sympify(x)
-    a, rest = x.as_coeff_Add()
-    if rest == 0:
-        return None
-    b, s = rest.as_coeff_Mul()
-    if not (isinstance(s, sp.Pow) and s.exp == sp.Rational(1, 2) and s.base.is_Integer and s.base > 1):
-        return None
-    if not (a.is_Rational and b.is_Rational):
-        return None
-    D = sp.ilcm(a.q, b.q)
-    return int(a * D), int(b * D), int(s.base), int(D)
+def matrix(rows) -> sp.ImmutableMatrix:
+    """Rows of exact numbers (or a SymPy matrix) as a SymPy immutable matrix."""
+    if isinstance(rows, sp.MatrixBase):
+        return sp.ImmutableMatrix(rows)
+    return sp.ImmutableMatrix([[sp.sympify(x) for x in r] for r in rows])
 
 
-@_memo
-def etext(x) -> str | None:
-    """The exact form of x in plain text ((37 + sqrt(565))/2, 3/2, 2 + 3i) or None for a Float."""
-    x = sp.sympify(x)
-    if not is_exact(x):
-        return None
-    if x.is_Rational:
-        return number_text(x) if x.is_Integer or x.q < 1000 else None
-    if not is_real(x):
-        re_x, im_x = x.as_real_imag()
-        rt, it = etext(re_x), etext(abs(im_x))
-        if rt is None or it is None:
-            return None
-        sign = "-" if im_x < 0 else "+"
-        it = "" if it == "1" else (f"({it})" if any(c in it for c in "+-/") else it) + "*"
-        return (f"{rt} {sign} " if re_x != 0 else ("-" if sign == "-" else "")) + f"{it}i"
-    parts = _surd_parts(x)
-    if parts:
-        A, B, r, D = parts
-        b = "" if abs(B) == 1 else f"{abs(B)}*"
-        core = (f"{A} {'-' if B < 0 else '+'} " if A else ("-" if B < 0 else "")) + f"{b}sqrt({r})"
-        return core if D == 1 else (f"({core})/{D}" if A else f"{core}/{D}")
-    return sp.sstr(x)
+def tamed(M: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """Every entry of M tamed (short exact forms stay, long ones become 40-digit Floats)."""
+    return sp.ImmutableMatrix(M.applyfunc(tame))
 
 
-@_memo
-def elatex(x) -> str | None:
-    x = sp.sympify(x)
-    if not is_exact(x):
-        return None
-    if x.is_Rational:
-        return number_latex(x)
-    if not is_real(x):
-        re_x, im_x = x.as_real_imag()
-        rl, il = elatex(re_x), elatex(abs(im_x))
-        if rl is None or il is None:
-            return None
-        sign = "-" if im_x < 0 else "+"
-        il = "" if il == "1" else il
-        return (f"{rl} {sign} " if re_x != 0 else ("-" if sign == "-" else "")) + f"{il}\\,i"
-    parts = _surd_parts(x)
-    if parts:
-        A, B, r, D = parts
-        b = "" if abs(B) == 1 else f"{abs(B)}"
-        core = (f"{A} {'-' if B < 0 else '+'} " if A else ("-" if B < 0 else "")) + f"{b}\\sqrt{{{r}}}"
-        return core if D == 1 else f"\\frac{{{core}}}{{{D}}}"
-    return sp.latex(x)
+def has_exact_form(v) -> bool:
+    """True when every entry of the vector v prints in an exact form (integer, fraction, surd)."""
+    return all(F.exact_text(x) is not None for x in v)
 
 
-@_memo
-def dtext(x, sig: int = 6) -> str:
-    """A decimal (or exact rational) display of a real or complex number."""
-    x = sp.sympify(x)
-    if x.is_Rational:
-        return number_text(x, sig)
-    if not is_real(x):
-        re_x, im_x = sp.N(x, WORKING_DIGITS).as_real_imag()
-        sign = "-" if im_x < 0 else "+"
-        im_t = short(abs(im_x), sig)
-        return f"{short(re_x, sig)} {sign} {'' if im_t == '1' else im_t}i"
-    v = sp.re(sp.N(x, WORKING_DIGITS))
-    return short(v, sig)
+def factor_text(x, exact: str = "surd") -> str:
+    """A factor in a written product, always bracketed so (4)(4) never reads as 44 (`exact`: solver.format's modes;
+    by default its exact form when it has one)."""
+    return f"({F.text(x, exact=exact)})"
 
 
-@_memo
-def dlatex(x, sig: int = 6) -> str:
-    x = sp.sympify(x)
-    if x.is_Rational:
-        return number_latex(x, sig)
-    if not is_real(x):
-        re_x, im_x = sp.N(x, WORKING_DIGITS).as_real_imag()
-        sign = "-" if im_x < 0 else "+"
-        return f"{short(re_x, sig)} {sign} {short(abs(im_x), sig)}\\,i"
-    return number_latex(sp.re(sp.N(x, WORKING_DIGITS)), sig)
+def factor_latex(x, exact: str = "surd") -> str:
+    return r"\left(%s\right)" % F.latex(x, exact=exact)
 
 
-@_memo
-def _rational_parts(x) -> bool:
-    re_x, im_x = sp.sympify(x).as_real_imag()
-    return bool(re_x.is_Rational and im_x.is_Rational)
+def vector_exact_latex(v) -> str:
+    """A vector in its exact form, followed by '≈ decimals' when that form holds a surd or long fraction."""
+    exact = F.latex(v, exact="surd")
+    return exact if all(sp.sympify(x).is_Rational for x in v) or not has_exact_form(v) else exact + r" \approx " + F.latex(v)
 
 
-@_memo
-def both_text(x, sig: int = 6) -> str:
-    """'(37 + sqrt(565))/2 ≈ 30.3849' for a surd, '3/2' for a fraction, '30.3849' for a Float."""
-    e = etext(x)
-    if e is not None and _rational_parts(x) and not sp.sympify(x).is_Rational:
-        return e
-    dec = dtext(x, sig)
-    if e is None or sp.sympify(x).is_Rational:
-        return dec
-    return f"{e} ≈ {dec}"
-
-
-@_memo
-def both_latex(x, sig: int = 6) -> str:
-    e = elatex(x)
-    if e is not None and _rational_parts(x) and not sp.sympify(x).is_Rational:
-        return e
-    dec = dlatex(x, sig)
-    if e is None or sp.sympify(x).is_Rational:
-        return dec
-    return f"{e} \\approx {dec}"
-
-
-@_memo
-def par_text(x) -> str:
-    s = etext(x) or dtext(x)
-    return f"({s})" if (s.startswith("-") or " " in s or "/" in s) else s
-
-
-@_memo
-def par_latex(x) -> str:
-    s = elatex(x) or dlatex(x)
-    return f"\\left({s}\\right)" if (s.startswith("-") or " " in s or "frac" in s) else s
-
-
-def vec_text(v, exact: bool = False, sig: int = 6) -> str:
-    return "(" + ", ".join((etext(x) if exact and etext(x) is not None else dtext(x, sig)) for x in v) + ")"
-
-
-def vec_latex(v, exact: bool = False, sig: int = 6) -> str:
-    return r"\left(" + ", ".join((elatex(x) if exact and elatex(x) is not None else dlatex(x, sig)) for x in v) + r"\right)"
-
-
-def mat_text(M, exact: bool = True, sig: int = 6) -> str:
-    return "[" + ", ".join(vec_text(r, exact, sig).replace("(", "[", 1)[:-1] + "]" for r in M) + "]"
-
-
-def mat_latex(M, exact: bool = True, sig: int = 6) -> str:
-    rows = r" \\ ".join(" & ".join((elatex(x) if exact and elatex(x) is not None else dlatex(x, sig)) for x in r) for r in M)
-    return r"\begin{pmatrix} %s \end{pmatrix}" % rows
-
-
-def vector_exact_ok(v) -> bool:
-    return all(etext(x) is not None for x in v)
+def vector_exact_text(v) -> str:
+    exact = F.text(v, exact="surd")
+    return exact if all(sp.sympify(x).is_Rational for x in v) or not has_exact_form(v) else exact + " ≈ " + F.text(v)
 
 
 def add_step(d: Derivation, kind: str, title: str, *, text: str = "", formula: Math | None = None,
@@ -319,6 +198,16 @@ def sign_index(v, rule: str) -> int | None:
         if a >= top * (1 - 1e-12):
             return i
     return None  # pragma: no cover
+
+
+def needs_flip(v, rule: str) -> bool:
+    """True when the rule makes the exact vector v negated (the component it looks at is negative)."""
+    j = sign_index(v, rule)
+    return j is not None and fl(v[j]) < 0
+
+
+def negated(v) -> tuple:
+    return tuple(tame(-x) for x in v)
 
 
 def sign_fix_np(vectors: np.ndarray, rule: str, scores: np.ndarray | None = None) -> np.ndarray:
@@ -356,7 +245,6 @@ class EigenResult:
     defective: bool = False
     closed_form: bool = True
     numeric: bool = False
-    notes: list = field(default_factory=list)
 
 
 def name_latex(name: str) -> str:
@@ -371,36 +259,23 @@ def _sort_key(x):
     return (0 if abs(im_v) < _ZERO_TOL else 1, -float(re_v), -float(im_v))
 
 
-def as_matrix(A) -> sp.Matrix:
-    return sp.Matrix([[sp.sympify(x) for x in r] for r in A])
-
-
 def _diag_text(a) -> str:
-    if a == 0:
-        return "(-λ)"
-    return f"({etext(a) or dtext(a)} - λ)"
+    return "(-λ)" if a == 0 else f"({F.text(a, exact='surd')} - λ)"
 
 
 def _diag_latex(a) -> str:
-    if a == 0:
-        return r"(-\lambda)"
-    return f"({elatex(a) or dlatex(a)} - \\lambda)"
+    return r"(-\lambda)" if a == 0 else f"({F.latex(a, exact='surd')} - \\lambda)"
 
 
-def _shifted_latex(A) -> str:
-    n = len(A)
-    rows = []
-    for i in range(n):
-        rows.append(" & ".join((f"{elatex(A[i][j]) or dlatex(A[i][j])} - \\lambda" if A[i][i] != 0 else r"-\lambda")
-                               if i == j else (elatex(A[i][j]) or dlatex(A[i][j])) for j in range(n)))
-    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(rows)
-
-
-def _shifted_text(A) -> str:
-    n = len(A)
-    return "[" + ", ".join("[" + ", ".join((f"{etext(A[i][j]) or dtext(A[i][j])} - λ" if A[i][i] != 0 else "-λ")
-                                           if i == j else (etext(A[i][j]) or dtext(A[i][j])) for j in range(n)) + "]"
-                           for i in range(n)) + "]"
+def _shifted(M: sp.MatrixBase) -> tuple[str, str]:
+    """M - λI written out (LaTeX, text): λ subtracted on the diagonal, the other entries as they are."""
+    n = M.rows
+    lat = [[(f"{F.latex(M[i, i], exact='surd')} - \\lambda" if M[i, i] != 0 else r"-\lambda") if i == j
+            else F.latex(M[i, j], exact="surd") for j in range(n)] for i in range(n)]
+    txt = [[(f"{F.text(M[i, i], exact='surd')} - λ" if M[i, i] != 0 else "-λ") if i == j
+            else F.text(M[i, j], exact="surd") for j in range(n)] for i in range(n)]
+    return (r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(r) for r in lat),
+            "[" + ", ".join("[" + ", ".join(r) + "]" for r in txt) + "]")
 
 
 @_memo
@@ -415,29 +290,20 @@ def _poly_math(p) -> tuple[str, str]:
     return _lx(e), sp.sstr(e).replace("**", "^")
 
 
-def _pt(x) -> str:
-    """A factor in a written product: always in parentheses, so (4)(4) never reads as 44."""
-    return f"({etext(x) or dtext(x)})"
-
-
-def _pl(x) -> str:
-    return f"\\left({elatex(x) or dlatex(x)}\\right)"
-
-
-def _det_written(A, name: str) -> tuple[Math, Math] | None:
-    """General and substituted cofactor expansion of det(A - λI) for 2 x 2 and 3 x 3."""
-    n = len(A)
-    P, L = _pt, _pl
+def _det_written(M: sp.MatrixBase, name: str) -> tuple[Math, Math] | None:
+    """General and substituted cofactor expansion of det(M - λI) for 2 x 2 and 3 x 3."""
+    n = M.rows
+    P, L = factor_text, factor_latex
     nl = name_latex(name)
     if n == 2:
-        (a, b), (c, e) = A
+        (a, b), (c, e) = M.tolist()
         gen = Math(r"\det(%s - \lambda I) = (a_{11} - \lambda)(a_{22} - \lambda) - a_{12}\,a_{21}" % nl,
                    f"det({name} - λI) = (a11 - λ)(a22 - λ) - a12 a21")
         sub = Math(f"\\det({nl} - \\lambda I) = {_diag_latex(a)}{_diag_latex(e)} - {L(b)}{L(c)}",
                    f"det({name} - λI) = {_diag_text(a)}{_diag_text(e)} - {P(b)}{P(c)}")
         return gen, sub
     if n == 3:
-        (a, b, c), (d_, e, f), (g, h, i) = A
+        (a, b, c), (d_, e, f), (g, h, i) = M.tolist()
         gen = Math(r"\det(%s - \lambda I) = (a_{11} - \lambda)\left[(a_{22} - \lambda)(a_{33} - \lambda) - a_{23}a_{32}\right]"
                    r" - a_{12}\left[a_{21}(a_{33} - \lambda) - a_{23}a_{31}\right] + a_{13}\left[a_{21}a_{32} - (a_{22} - \lambda)a_{31}\right]" % nl,
                    f"det({name} - λI) = (a11 - λ)[(a22 - λ)(a33 - λ) - a23 a32] - a12[a21(a33 - λ) - a23 a31]"
@@ -465,32 +331,48 @@ def _quadratic_roots(s, p):
 def _quadratic_step(d: Derivation, s, p, title: str, what: str):
     disc = s * s - 4 * p
     roots = _quadratic_roots(s, p)
-    r_t = "sqrt(" + (etext(disc) or "") + ")"
-    r_l = r"\sqrt{%s}" % (elatex(disc) or "")
-    if disc >= 0 and sp.sqrt(disc).is_Rational:
-        r_t, r_l = etext(sp.sqrt(disc)), elatex(sp.sqrt(disc))
+    root = sp.sqrt(disc) if disc >= 0 and sp.sqrt(disc).is_Rational else None
+    r_t = F.text(root, exact="surd") if root is not None else f"sqrt({F.text(disc, exact='surd')})"
+    r_l = F.latex(root, exact="surd") if root is not None else r"\sqrt{%s}" % F.latex(disc, exact="surd")
+    s_t, s_l = F.text(s, exact="surd"), F.latex(s, exact="surd")
     formula = Math(r"\lambda = \frac{s \pm \sqrt{s^2 - 4p}}{2}", "λ = (s ± sqrt(s^2 - 4p))/2")
     sub = Math(r"\lambda = \frac{%s \pm \sqrt{%s^2 - 4 \cdot %s}}{2} = \frac{%s \pm %s}{2}" % (
-        elatex(s), par_latex(s), par_latex(p), elatex(s), r_l),
-        f"λ = ({etext(s)} ± sqrt({par_text(s)}^2 - 4*{par_text(p)}))/2 = ({etext(s)} ± {r_t})/2")
+        s_l, F.latex(s, exact="surd", paren=True), F.latex(p, exact="surd", paren=True), s_l, r_l),
+        f"λ = ({s_t} ± sqrt({F.text(s, exact='surd', paren=True)}^2 - 4*{F.text(p, exact='surd', paren=True)}))/2 "
+        f"= ({s_t} ± {r_t})/2")
     if disc == 0:
-        val = Math(r"\lambda = %s \text{ (twice)}" % both_latex(roots[0][0]), f"λ = {both_text(roots[0][0])} (twice)")
+        v = roots[0][0]
+        val = Math(r"\lambda = %s \text{ (twice)}" % F.latex(v, exact="both"), f"λ = {F.text(v, exact='both')} (twice)")
         note = " The discriminant is 0: one repeated root."
     else:
-        val = Math(r",\quad ".join(r"\lambda = %s" % both_latex(v) for v, _ in roots),
-                   ", ".join(f"λ = {both_text(v)}" for v, _ in roots))
+        val = Math(r",\quad ".join(r"\lambda = %s" % F.latex(v, exact="both") for v, _ in roots),
+                   ", ".join(f"λ = {F.text(v, exact='both')}" for v, _ in roots))
         note = " The discriminant is negative: a pair of complex conjugate roots." if disc < 0 else ""
-    add_step(d, "compute", title, text=f"{what} has the form λ^2 - sλ + p with s = {etext(s)} and p = {etext(p)}; "
-             f"the discriminant is s^2 - 4p = {etext(disc)}.{note}", formula=formula, substituted=sub, value=val)
+    add_step(d, "compute", title, text=f"{what} has the form λ^2 - sλ + p with s = {s_t} and p = {F.text(p, exact='surd')}; "
+             f"the discriminant is s^2 - 4p = {F.text(disc, exact='surd')}.{note}", formula=formula, substituted=sub, value=val)
     return roots
 
 
 def _nroots(f):
-    """Numeric roots of an irreducible polynomial (SymPy expr in LAM) at 40 digits: [(value, 1)]."""
-    out = []
-    for r in sp.Poly(f, LAM).nroots(n=WORKING_DIGITS + 5, maxsteps=200):
-        out.append((_as_float(r), 1))
-    return out
+    """Numeric roots of an irreducible polynomial (SymPy expr in LAM) at 40 digits: [(value, 1)].
+
+    The polynomial is first rescaled, λ = s μ with s a power of two near the size of its roots, so that mpmath's
+    root finder meets roots of order 1 (with roots of order 1e14, as A^T A of a matrix of millions has, it did not
+    converge)."""
+    P = sp.Poly(f, LAM)
+    coeffs = P.all_coeffs()
+    lead = coeffs[0]
+    sizes = [abs(fl(c / lead)) ** (1.0 / i) for i, c in enumerate(coeffs[1:], 1) if c != 0]
+    bound = max(sizes, default=1.0)
+    s = sp.Integer(2) ** int(round(math.log2(bound))) if bound > 0 else sp.Integer(1)
+    g = sp.Poly([c / (lead * s ** i) for i, c in enumerate(coeffs)], LAM)  # g(μ) = f(s μ) / (lead s^deg)
+    return [(_as_float(s * r), 1) for r in g.nroots(n=WORKING_DIGITS + 5, maxsteps=200)]
+
+
+def _factored(factors, lead: str = "") -> Math:
+    fac_l = " ".join(r"\left(%s\right)" % _lx(f) + ("^{%d}" % m if m > 1 else "") for f, m in factors)
+    fac_t = "".join(f"({sp.sstr(f)})" + (f"^{m}" if m > 1 else "") for f, m in factors).replace("**", "^")
+    return Math(f"{lead}{fac_l} = 0", f"{lead}{fac_t} = 0")
 
 
 def _roots_steps(d: Derivation, poly_monic, name: str, n: int):
@@ -510,23 +392,17 @@ def _roots_steps(d: Derivation, poly_monic, name: str, n: int):
         for f, m in linear:
             a, b = sp.Poly(f, LAM).all_coeffs()
             found.append((-b / a, m))
-        fac_l = " ".join(r"\left(%s\right)" % _lx(f) + ("^{%d}" % m if m > 1 else "") for f, m in factors)
-        fac_t = "".join(f"({sp.sstr(f)})" + (f"^{m}" if m > 1 else "") for f, m in factors).replace("**", "^")
-        lead = "" if content == 1 else (etext(content) or "")
-        tried = ", ".join(f"λ = {etext(r)}" for r, _ in found)
+        tried = ", ".join(f"λ = {F.text(r, exact='surd')}" for r, _ in found)
         rest = ("so the polynomial factors completely:" if len(linear) == len(factors) else
                 "dividing the polynomial by the matching linear factors leaves the rest:")
         add_step(d, "compute", "Factor the characteristic polynomial",
                  text=f"Rational root test: a rational root p/q has p dividing the constant term and q the leading coefficient. "
                       f"Trying these gives {tried}; {rest}",
-                 value=Math(f"{lead}{fac_l} = 0", f"{lead}{fac_t} = 0"))
+                 value=_factored(factors, "" if content == 1 else F.text(content, exact="surd")))
         roots += found
     elif len(factors) > 1 or factors[0][1] > 1:
-        fac_l = " ".join(r"\left(%s\right)" % _lx(f) + ("^{%d}" % m if m > 1 else "") for f, m in factors)
-        fac_t = "".join(f"({sp.sstr(f)})" + (f"^{m}" if m > 1 else "") for f, m in factors).replace("**", "^")
         add_step(d, "compute", "Factor the characteristic polynomial",
-                 text="The polynomial has no rational root but splits into quadratic factors:",
-                 value=Math(f"{fac_l} = 0", f"{fac_t} = 0"))
+                 text="The polynomial has no rational root but splits into quadratic factors:", value=_factored(factors))
     for f, m in factors:
         deg = sp.degree(f, LAM)
         if deg == 1:
@@ -534,7 +410,8 @@ def _roots_steps(d: Derivation, poly_monic, name: str, n: int):
         if deg == 2:
             a2, a1, a0 = sp.Poly(f, LAM).all_coeffs()
             qr = _quadratic_step(d, -a1 / a2, a0 / a2, f"Roots of the factor {sp.sstr(f).replace('**', '^')}",
-                                 f"The factor {sp.sstr(f).replace('**', '^')}" + (f" (divided by {a2})" if a2 != 1 else ""))
+                                 f"The factor {sp.sstr(f).replace('**', '^')}"
+                                 + (f" (divided by {F.text(a2, exact='surd')})" if a2 != 1 else ""))
             roots += [(v, mm * m) for v, mm in qr]
             continue
         closed = False
@@ -544,37 +421,34 @@ def _roots_steps(d: Derivation, poly_monic, name: str, n: int):
                  f"Roots of the factor {sp.sstr(f).replace('**', '^')} (numerically)",
                  text=f"This degree-{deg} {'polynomial' if whole else 'factor'} has no rational root, so its roots have no useful closed form by hand "
                       "(Cardano's formula for a cubic, Ferrari's for a quartic); they are found numerically to 40 significant digits.",
-                 value=Math(r",\quad ".join(r"\lambda \approx %s" % dlatex(v, 10) for v, _ in nr),
-                            ", ".join(f"λ ≈ {dtext(v, 10)}" for v, _ in nr)))
+                 value=Math(r",\quad ".join(r"\lambda \approx %s" % F.latex(v) for v, _ in nr),
+                            ", ".join(f"λ ≈ {F.text(v)}" for v, _ in nr)))
         roots += [(v, m) for v, _ in nr]
     return roots, closed
 
 
-def _cross(a, b):
-    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
-
-
-def _simple_null_vector(M: sp.Matrix):
+def _simple_null_vector(M: sp.MatrixBase):
     """(v, explanation) for a rank n-1 matrix (n <= 4): one row of a 2 x 2, a cross product, cofactors."""
-    n = M.shape[0]
-    rows = [[sp.expand(M[i, j]) for j in range(n)] for i in range(n)]
+    n = M.rows
+    M = M.applyfunc(sp.expand)
     if n == 1:
         return (sp.Integer(1),), "Any non-zero number spans the null space of a 1 x 1 zero matrix."
     if n == 2:
         for i in range(2):
-            a, b = rows[i]
+            a, b = M.row(i)
             if not (is_zero(a) and is_zero(b)):
-                v = (tame(-b), tame(a))
-                return v, (f"det = 0, so the two rows are multiples of each other and one equation remains, row {i + 1}: "
-                           f"({dtext(a)}) v1 + ({dtext(b)}) v2 = 0. It is solved by v = (-b, a) with a, b the entries of that row.")
+                return (tame(-b), tame(a)), (
+                    f"det = 0, so the two rows are multiples of each other and one equation remains, row {i + 1}: "
+                    f"{factor_text(a)} v1 + {factor_text(b)} v2 = 0. It is solved by v = (-b, a) with a, b the entries "
+                    "of that row.")
     if n == 3:
         for i, j in ((0, 1), (0, 2), (1, 2)):
-            v = tuple(tame(x) for x in _cross(rows[i], rows[j]))
+            v = tuple(tame(x) for x in M.row(i).cross(M.row(j)))
             if not all(is_zero(x) for x in v):
                 return v, (f"v must be orthogonal to every row of the matrix; rows {i + 1} and {j + 1} are independent, "
                            f"so v = r{i + 1} x r{j + 1} (their cross product).")
     for i in range(n - 1, -1, -1):
-        v = tuple(tame((-1) ** (i + j) * M.minor_submatrix(i, j).det(method="berkowitz")) for j in range(n))
+        v = tuple(tame(M.cofactor(i, j, method="berkowitz")) for j in range(n))
         if not all(is_zero(x) for x in v):
             return v, (f"v = the cofactors of row {i + 1}: by Laplace expansion they are orthogonal to the other rows, "
                        f"which span the {n - 1}-dimensional row space.")
@@ -582,7 +456,7 @@ def _simple_null_vector(M: sp.Matrix):
 
 
 def _norm_steps(d: Derivation, v, label: str, *, complex_: bool = False):
-    """Normalise v with a step; returns the unit vector (exact when the norm is sqrt of a rational)."""
+    """Normalise v with a step; returns the unit vector (exact when the norm has an exact form)."""
     sq = sp.expand(sum((x * sp.conjugate(x) if complex_ else x * x) for x in v))
     sq = tame(sq) if not complex_ else tame(sp.re(sq))
     norm = tame(sp.sqrt(sq)) if sq.is_Rational else _as_float(sp.sqrt(sp.N(sq, WORKING_DIGITS + 5)))
@@ -591,63 +465,63 @@ def _norm_steps(d: Derivation, v, label: str, *, complex_: bool = False):
         i = next(i for i, x in enumerate(unit) if not is_zero(x))
         phase = sp.N(unit[i] / sp.Abs(unit[i]), WORKING_DIGITS)
         unit = tuple(_as_float(x / phase) for x in unit)
-    terms_t = " + ".join(f"|{dtext(x)}|^2" if complex_ else f"{par_text(x) if vector_exact_ok(v) else '(' + dtext(x) + ')'}^2"
+    mode = "surd" if has_exact_form(v) else "short"
+    terms_t = " + ".join(f"|{F.text(x)}|^2" if complex_ else f"{F.text(x, exact=mode, paren=True)}^2" for x in v)
+    terms_l = " + ".join(r"\left|%s\right|^2" % F.latex(x) if complex_ else f"{F.latex(x, exact=mode, paren=True)}^2"
                          for x in v)
-    terms_l = " + ".join(r"\left|%s\right|^2" % dlatex(x) if complex_ else
-                         f"{par_latex(x) if vector_exact_ok(v) else '(' + dlatex(x) + ')'}^2" for x in v)
-    exact_unit = vector_exact_ok(unit) and norm.is_Rational is False and is_exact(norm)
-    if sq.is_Rational and not norm.is_Rational:
-        nt = etext(norm)
-        scaled_t = f"{vec_text(v, True)}/" + (f"({nt})" if any(ch in nt for ch in "*/ ") else nt)
-        scaled_l = r"\frac{1}{%s}%s" % (elatex(norm), vec_latex(v, True))
-    elif norm.is_Rational:
-        scaled_t = f"{vec_text(v, True)}/{etext(norm)}"
-        scaled_l = r"\frac{1}{%s}%s" % (elatex(norm), vec_latex(v, True))
+    if F.exact_text(norm) is not None and has_exact_form(v):
+        nt = F.text(norm, exact="surd")
+        scaled_t = f"{F.text(v, exact='surd')}/" + (f"({nt})" if any(ch in nt for ch in "*/ ") else nt)
+        scaled_l = r"\frac{1}{%s}%s" % (F.latex(norm, exact="surd"), F.latex(v, exact="surd"))
     else:
-        scaled_t, scaled_l = f"{vec_text(v)}/{dtext(norm)}", r"%s / %s" % (vec_latex(v), dlatex(norm))
+        scaled_t, scaled_l = f"{F.text(v)}/{F.text(norm)}", r"%s / %s" % (F.latex(v), F.latex(norm))
+    exact_unit = has_exact_form(unit) and not norm.is_Rational and F.is_exact(norm)
     add_step(d, "compute", f"Normalise {label}",
              text="A complex eigenvector is fixed only up to a complex factor; it is scaled so its first non-zero "
                   "component is real and positive." if complex_ else "",
              formula=Math(r"\|v\| = \sqrt{\textstyle\sum_j |v_j|^2},\quad e = v / \|v\|", "||v|| = sqrt(sum |v_j|^2), e = v/||v||"),
-             substituted=Math(r"\|v\| = \sqrt{%s} = %s" % (terms_l, both_latex(norm)), f"||v|| = sqrt({terms_t}) = {both_text(norm)}"),
-             value=Math(r"e = %s = %s" % (scaled_l, vec_latex(unit)) if not exact_unit else
-                        r"e = %s = %s \approx %s" % (scaled_l, vec_latex(unit, True), vec_latex(unit)),
-                        f"e = {scaled_t} = {vec_text(unit)}"))
+             substituted=Math(r"\|v\| = \sqrt{%s} = %s" % (terms_l, F.latex(norm, exact="both")),
+                              f"||v|| = sqrt({terms_t}) = {F.text(norm, exact='both')}"),
+             value=Math(r"e = %s = %s" % (scaled_l, vector_exact_latex(unit) if exact_unit else F.latex(unit)),
+                        f"e = {scaled_t} = {F.text(unit)}"))
     return unit
 
 
 def gram_schmidt_steps(d: Derivation, basis, title: str, names: Sequence[str] | None = None, existing=()):
     """Orthonormalise `basis` against `existing` unit vectors and each other, one step per vector."""
-    out = list(existing)
+    out = [matrix([u]).T for u in existing]
     new = []
     with d.group(title, text="Gram-Schmidt: subtract from each vector its projections on the unit vectors already found, "
                              "then divide by the length of what is left."):
         for k, b in enumerate(basis):
             nm = names[k] if names else f"w{k + 1}"
-            w = list(b)
+            bv = matrix([b]).T
+            w = bv
             terms_t, terms_l = [], []
             for u in out:
-                c = tame(sum(x * y for x, y in zip(b, u)))
+                c = tame(bv.dot(u))
                 if is_zero(c):
                     continue
-                w = [tame(x - c * y) for x, y in zip(w, u)]
-                terms_t.append(f" - ({dtext(c)}) {vec_text(u)}")
-                terms_l.append(r" - \left(%s\right) %s" % (dlatex(c), vec_latex(u)))
+                w = tamed(w - c * u)
+                terms_t.append(f" - ({F.text(c)}) {F.text(u)}")
+                terms_l.append(r" - \left(%s\right) %s" % (F.latex(c), F.latex(u)))
             if all(is_zero(x) for x in w):
-                add_step(d, "note", f"{nm} is dependent", text=f"{vec_text(b, True)} lies in the span of the vectors already found; skipped.")
+                add_step(d, "note", f"{nm} is dependent",
+                         text=f"{F.text(b, exact='surd')} lies in the span of the vectors already found; skipped.")
                 continue
             if terms_t:
-                add_step(d, "compute", f"Remove the projections from {vec_text(b, True)}",
+                add_step(d, "compute", f"Remove the projections from {F.text(b, exact='surd')}",
                          formula=Math(r"w = b - \sum_i (b \cdot u_i)\, u_i", "w = b - sum_i (b.u_i) u_i"),
-                         substituted=Math("w = %s%s" % (vec_latex(b, True), "".join(terms_l)), "w = " + vec_text(b, True) + "".join(terms_t)),
-                         value=Math("w = %s" % vec_latex(w), "w = " + vec_text(w)))
-            u = _norm_steps(d, w, nm)
-            out.append(u)
+                         substituted=Math("w = %s%s" % (F.latex(b, exact="surd"), "".join(terms_l)),
+                                          "w = " + F.text(b, exact="surd") + "".join(terms_t)),
+                         value=F.equals("w", tuple(w)))
+            u = _norm_steps(d, tuple(w), nm)
+            out.append(matrix([u]).T)
             new.append(u)
     return new
 
 
-def nullspace_exact(M: sp.Matrix):
+def nullspace_exact(M: sp.MatrixBase):
     """Exact null-space basis (the free-variable basis of the RREF) and the RREF itself."""
     iszero = (lambda x: is_zero(x)) if any(not sp.sympify(x).is_Rational for x in M) else None
     kw = {"iszerofunc": iszero} if iszero else {}
@@ -656,53 +530,60 @@ def nullspace_exact(M: sp.Matrix):
     return R, piv, basis
 
 
+def defective_text(name: str, label: str, value, mult: int, geo: int) -> str:
+    """What a step says when an eigenvalue has fewer independent eigenvectors than its multiplicity."""
+    return (f"{label} = {F.text(value, exact='both')} has algebraic multiplicity {mult} but only {geo} independent "
+            f"eigenvector{'s' if geo != 1 else ''} (geometric multiplicity {geo}): {name} is defective, so it has no "
+            "basis of eigenvectors. Only the eigenvectors that exist are listed.")
+
+
+def _values_math(values, labels=None, sep=r",\quad ") -> Math:
+    labels = labels or [f"λ{i + 1}" for i in range(len(values))]
+    return Math(sep.join(f"\\lambda_{{{i + 1}}} = {F.latex(v, exact='both')}" for i, v in enumerate(values)),
+                ", ".join(f"{labels[i]} = {F.text(v, exact='both')}" for i, v in enumerate(values)))
+
+
 def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = None,
                 values_answer: str | None = None, vectors_answer: str | None = None,
-                poly_answer: str | None = None, precision=None, checks: bool = True,
-                notes_slip: str | None = None) -> EigenResult:
-    """The eigen-decomposition of the square matrix A (tuple of rows of exact numbers), written as a person would.
+                poly_answer: str | None = None, checks: bool = True) -> EigenResult:
+    """The eigen-decomposition of the square matrix A (rows of exact numbers, or a SymPy matrix), written as a
+    person would.
 
     sign_rule: None (leave eigenvectors as the null-space construction gives them), "first-positive" or
-    "largest-loading". *_answer: answer names to attach (None: no answer). notes_slip: a remark added
-    after the characteristic polynomial (where course notes got it wrong).
+    "largest-loading". *_answer: answer names to attach (None: no answer); answers follow the request's precision.
     """
-    from solver.numbers import DEFAULT_PRECISION, Tolerance, tolerance_for
-    from solver.symbolic import make_answer
-
-    precision = precision or DEFAULT_PRECISION
-    n = len(A)
+    M = matrix(A)
+    n = M.rows
     nl = name_latex(name)
-    M = as_matrix(A)
     symmetric = M == M.T
     if n > EXACT_MAX:
-        return _eigen_numeric_steps(d, A, name, sign_rule, values_answer, vectors_answer, precision, symmetric)
+        return _eigen_numeric_steps(d, M, name, sign_rule, values_answer, vectors_answer, symmetric)
 
     # 1. A - λI
+    shifted_l, shifted_t = _shifted(M)
     add_step(d, "formula", f"Subtract λ from the diagonal: {name} - λI",
              text=f"λ is an eigenvalue exactly when {name} - λI is singular, i.e. det({name} - λI) = 0 (the characteristic equation).",
-             formula=Math(r"%s - \lambda I = %s" % (nl, _shifted_latex(A)), f"{name} - λI = {_shifted_text(A)}"))
+             formula=Math(r"%s - \lambda I = %s" % (nl, shifted_l), f"{name} - λI = {shifted_t}"))
     # 2. characteristic polynomial
     p_lam = sp.expand((M - LAM * sp.eye(n)).det(method="berkowitz"))
     monic = sp.expand(p_lam * (-1) ** n)
     pl, pt = _poly_math(p_lam)
     ml, mt = _poly_math(monic)
-    written = _det_written(A, name)
+    written = _det_written(M, name)
     coeffs = sp.Poly(monic, LAM).all_coeffs()
-    poly_ans = None
-    if poly_answer:
-        poly_ans = make_answer(poly_answer, list(coeffs), precision=precision, tolerance=tolerance_for(precision))
+    poly_ans = make_answer(poly_answer, list(coeffs), tolerance=tolerance()) if poly_answer else None
     tail_l = "" if n % 2 == 0 else r" \;\Longleftrightarrow\; %s = 0" % ml
     tail_t = "" if n % 2 == 0 else f"  <=>  {mt} = 0"
     if written:
         gen, sub = written
         mid_l = mid_t = ""
         if n == 3:
-            (a, b, c), (d_, e, f), (g, h, i) = [[sp.sympify(x) for x in r] for r in A]
+            (a, b, c), (d_, e, f), (g, h, i) = M.tolist()
             minors = [sp.expand((e - LAM) * (i - LAM) - f * h), sp.expand(d_ * (i - LAM) - f * g), sp.expand(d_ * h - (e - LAM) * g)]
-            ml_ = [_poly_math(m) if m.has(LAM) else (elatex(m) or dlatex(m), etext(m) or dtext(m)) for m in minors]
-            mid_l = (f"{_diag_latex(a)}\\left({ml_[0][0]}\\right) - {_pl(b)}\\left({ml_[1][0]}\\right)"
-                     f" + {_pl(c)}\\left({ml_[2][0]}\\right) = ")
-            mid_t = f"{_diag_text(a)}({ml_[0][1]}) - {_pt(b)}({ml_[1][1]}) + {_pt(c)}({ml_[2][1]}) = "
+            ml_ = [_poly_math(m) if m.has(LAM) else (F.latex(m, exact="surd"), F.text(m, exact="surd")) for m in minors]
+            mid_l = (f"{_diag_latex(a)}\\left({ml_[0][0]}\\right) - {factor_latex(b)}\\left({ml_[1][0]}\\right)"
+                     f" + {factor_latex(c)}\\left({ml_[2][0]}\\right) = ")
+            mid_t = f"{_diag_text(a)}({ml_[0][1]}) - {factor_text(b)}({ml_[1][1]}) + {factor_text(c)}({ml_[2][1]}) = "
         add_step(d, "compute", "Characteristic polynomial",
                  text=("Expand the determinant " + ("(ad - bc for a 2 x 2)." if n == 2 else "along the first row (cofactor expansion).")),
                  formula=gen, substituted=sub,
@@ -712,8 +593,6 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
         add_step(d, "compute", "Characteristic polynomial",
                  text=f"Expanding the {n} x {n} determinant along the first row (four 3 x 3 minors, each expanded as above) gives:",
                  value=Math(r"\det(%s - \lambda I) = %s = 0" % (nl, pl), f"det({name} - λI) = {pt} = 0"), answers=(poly_ans,))
-    if notes_slip:
-        d.note("Slip in the course notes", notes_slip)
 
     # 3. roots
     roots, closed = _roots_steps(d, monic, name, n)
@@ -725,26 +604,21 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
                       closed_form=closed)
     lab = [f"λ{i + 1}" for i in range(n)]
     if cplx:
-        re_parts = [tame(sp.re(sp.expand_complex(v))) if is_exact(v) else _as_float(sp.re(v)) for v in values]
-        im_parts = [tame(sp.im(sp.expand_complex(v))) if is_exact(v) else _as_float(sp.im(v)) for v in values]
+        re_parts = [tame(sp.re(sp.expand_complex(v))) if F.is_exact(v) else _as_float(sp.re(v)) for v in values]
+        im_parts = [tame(sp.im(sp.expand_complex(v))) if F.is_exact(v) else _as_float(sp.im(v)) for v in values]
         ans = ()
         if values_answer:
-            ans = (make_answer(values_answer + "_real", re_parts, precision=precision),
-                   make_answer(values_answer + "_imag", im_parts, precision=precision))
+            ans = (make_answer(values_answer + "_real", re_parts), make_answer(values_answer + "_imag", im_parts))
         add_step(d, "conclude", "Eigenvalues (complex)",
                  text=f"{name} has complex eigenvalues, in conjugate pairs (a real matrix has a real characteristic polynomial). "
                       "Their eigenvectors are complex too: no real direction is only stretched by " + name + "; it rotates as well.",
-                 value=Math(r",\quad ".join(f"\\lambda_{{{i + 1}}} = {both_latex(v)}" for i, v in enumerate(values)),
-                            ", ".join(f"{lab[i]} = {both_text(v)}" for i, v in enumerate(values))), answers=ans)
+                 value=_values_math(values, lab), answers=ans)
     else:
-        exact_l = None
-        if all(elatex(v) is not None for v in values):
-            exact_l = r"\left(" + ", ".join(elatex(v) for v in values) + r"\right)"
-        ans = (make_answer(values_answer, values, precision=precision, exact_latex=exact_l),) if values_answer else ()
+        exact_l = F.latex(values, exact="surd") if has_exact_form(values) else None
+        ans = (make_answer(values_answer, values, exact_latex=exact_l),) if values_answer else ()
         add_step(d, "conclude", "Eigenvalues, largest first",
                  text=("Repeated eigenvalues are listed once per multiplicity. " if repeated else ""),
-                 value=Math(r",\quad ".join(f"\\lambda_{{{i + 1}}} = {both_latex(v)}" for i, v in enumerate(values)),
-                            ", ".join(f"{lab[i]} = {both_text(v)}" for i, v in enumerate(values))), answers=ans)
+                 value=_values_math(values, lab), answers=ans)
 
     # 4. eigenvectors
     vectors: list = []
@@ -753,19 +627,16 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
         idx = list(range(pos, pos + mult))
         pos += mult
         names_ = ", ".join(lab[i] for i in idx)
-        Mv = as_matrix([[A[i][j] - (val if i == j else 0) for j in range(n)] for i in range(n)])
-        Mv = Mv.applyfunc(lambda x: tame(x))
-        with d.group(f"Eigenvector{'s' if mult > 1 else ''} for {names_} = {both_text(val)}"):
+        Mv = tamed(M - val * sp.eye(n))
+        with d.group(f"Eigenvector{'s' if mult > 1 else ''} for {names_} = {F.text(val, exact='both')}"):
             add_step(d, "compute", f"{name} - {lab[idx[0]]} I",
                      formula=Math(r"(%s - \lambda I)\,v = 0" % nl, f"({name} - λI) v = 0"),
-                     value=Math(r"%s - \lambda_{%d} I = %s" % (nl, idx[0] + 1, mat_latex(Mv.tolist())),
-                                f"{name} - {lab[idx[0]]} I = {mat_text(Mv.tolist(), exact=True)}"))
+                     value=Math(r"%s - \lambda_{%d} I = %s" % (nl, idx[0] + 1, F.latex(Mv.tolist(), exact="surd")),
+                                f"{name} - {lab[idx[0]]} I = {F.text(Mv.tolist(), exact='surd')}"))
             if mult == 1:
                 v, why = _simple_null_vector(Mv)
-                approx = vector_exact_ok(v) and not all(sp.sympify(x).is_Rational for x in v)  # surds: add decimals
                 add_step(d, "compute", f"Solve for v ({names_} is a simple root: the null space is a line)", text=why,
-                         value=Math("v = " + vec_latex(v, True) + ((r" \approx " + vec_latex(v)) if approx else ""),
-                                    "v = " + vec_text(v, True) + ((" ≈ " + vec_text(v)) if approx else "")))
+                         value=Math("v = " + vector_exact_latex(v), "v = " + vector_exact_text(v)))
                 unit = _norm_steps(d, v, f"v to a unit eigenvector e{idx[0] + 1}", complex_=not is_real(val))
                 vectors.append(unit)
                 continue
@@ -774,14 +645,13 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
             add_step(d, "compute", "Row reduce to find the null space",
                      text=f"{lab[idx[0]]} is a root of multiplicity {mult}. The reduced row echelon form has rank {rank}, so the "
                           f"null space has dimension {n - rank}; each free variable set to 1 (the others 0) gives a basis vector.",
-                     value=Math(r"\operatorname{rref} = %s,\quad %s" % (mat_latex(R.tolist()), r",\ ".join(vec_latex(b, True) for b in basis)),
-                                f"rref = {mat_text(R.tolist())}; basis: " + ", ".join(vec_text(b, True) for b in basis)))
+                     value=Math(r"\operatorname{rref} = %s,\quad %s" % (F.latex(R.tolist(), exact="surd"),
+                                                                       r",\ ".join(F.latex(b, exact="surd") for b in basis)),
+                                f"rref = {F.text(R.tolist(), exact='surd')}; basis: "
+                                + ", ".join(F.text(b, exact="surd") for b in basis)))
             if len(basis) < mult:
                 res.defective = True
-                d.note(f"{name} is not diagonalisable",
-                       f"{lab[idx[0]]} = {both_text(val)} has algebraic multiplicity {mult} but only {len(basis)} independent "
-                       f"eigenvector{'s' if len(basis) > 1 else ''} (geometric multiplicity {len(basis)}): {name} is defective, "
-                       f"so it has no basis of eigenvectors. Only the eigenvectors that exist are listed.")
+                d.note(f"{name} is not diagonalisable", defective_text(name, lab[idx[0]], val, mult, len(basis)))
             if symmetric and len(basis) > 1:
                 units = gram_schmidt_steps(d, basis, "Orthonormalise the eigenspace (Gram-Schmidt)",
                                             names=[f"e{i + 1}" for i in idx])
@@ -801,11 +671,8 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
     if not cplx and sign_rule:
         flips = []
         for i, v in enumerate(vectors):
-            if v is None:
-                continue
-            j = sign_index(v, sign_rule)
-            if j is not None and fl(v[j]) < 0:
-                vectors[i] = tuple(tame(-x) for x in v)
+            if v is not None and needs_flip(v, sign_rule):
+                vectors[i] = negated(v)
                 flips.append(f"e{i + 1}")
         res.vectors = vectors
         add_step(d, "note", "Sign of the eigenvectors",
@@ -817,17 +684,13 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
     if not cplx:
         present = [v for v in res.vectors if v is not None]
         cols = [[v[i] for v in present] for i in range(n)]
-        ans = ()
-        if vectors_answer:
-            ans = (make_answer(vectors_answer, cols, precision=precision,
-                               tolerance=Tolerance(tolerance_for(precision).abs, 0.0, "columns")),)
-        add_step(d, "conclude", "Unit eigenvectors (as columns, in eigenvalue order)",
-                 value=Math("Q = %s" % mat_latex(cols, exact=False), "Q = " + mat_text(cols, exact=False)), answers=ans)
+        ans = (make_answer(vectors_answer, cols, tolerance=tolerance("columns")),) if vectors_answer else ()
+        add_step(d, "conclude", "Unit eigenvectors (as columns, in eigenvalue order)", value=F.equals("Q", cols), answers=ans)
     else:
         add_step(d, "conclude", "Unit eigenvectors (complex)",
                  text="Complex eigenvectors are shown but not given as answers (they are fixed only up to a complex factor).",
-                 value=Math(r",\quad ".join(f"e_{{{i + 1}}} = {vec_latex(v)}" for i, v in enumerate(res.vectors) if v is not None),
-                            ", ".join(f"e{i + 1} = {vec_text(v)}" for i, v in enumerate(res.vectors) if v is not None)))
+                 value=Math(r",\quad ".join(f"e_{{{i + 1}}} = {F.latex(v)}" for i, v in enumerate(res.vectors) if v is not None),
+                            ", ".join(f"e{i + 1} = {F.text(v)}" for i, v in enumerate(res.vectors) if v is not None)))
 
     # 5. checks
     if checks:
@@ -835,8 +698,8 @@ def eigen_steps(d: Derivation, A, *, name: str = "A", sign_rule: str | None = No
     return res
 
 
-def _checks(d: Derivation, M: sp.Matrix, values, name: str):
-    n = M.shape[0]
+def _checks(d: Derivation, M: sp.MatrixBase, values, name: str):
+    n = M.rows
     tr = M.trace()
     det = M.det(method="berkowitz")
     s = tame(sp.expand(sum(values, sp.Integer(0))))
@@ -850,32 +713,31 @@ def _checks(d: Derivation, M: sp.Matrix, values, name: str):
     add_step(d, "compare", "Check: trace = sum of the eigenvalues",
              text="agrees" if ok_t else "DISAGREES: an arithmetic slip above",
              formula=Math(r"\operatorname{tr} %s = \sum_i \lambda_i" % nl, f"tr {name} = sum of λi"),
-             substituted=Math(" + ".join(par_latex(M[i, i]) for i in range(n)) + " = " + " + ".join(
-                 dlatex(v) if is_real(v) else r"\left(%s\right)" % dlatex(v) for v in values),
-                 " + ".join(par_text(M[i, i]) for i in range(n)) + " = " + " + ".join(
-                     dtext(v) if is_real(v) else f"({dtext(v)})" for v in values)),
-             value=Math(r"%s = %s" % (elatex(tr) or dlatex(tr), both_latex(s)), f"{etext(tr)} = {both_text(s)}"))
+             substituted=Math(" + ".join(F.latex(M[i, i], exact="surd", paren=True) for i in range(n)) + " = "
+                              + " + ".join(F.latex(v, paren=True) for v in values),
+                              " + ".join(F.text(M[i, i], exact="surd", paren=True) for i in range(n)) + " = "
+                              + " + ".join(F.text(v, paren=True) for v in values)),
+             value=Math(r"%s = %s" % (F.latex(tr, exact="surd"), F.latex(s, exact="both")),
+                        f"{F.text(tr, exact='surd')} = {F.text(s, exact='both')}"))
     add_step(d, "compare", "Check: determinant = product of the eigenvalues",
              text="agrees" if ok_d else "DISAGREES: an arithmetic slip above",
              formula=Math(r"\det %s = \prod_i \lambda_i" % nl, f"det {name} = product of λi"),
-             substituted=Math(r"\det %s = %s = %s" % (nl, elatex(det) or dlatex(det), r" \cdot ".join(
-                 r"\left(%s\right)" % dlatex(v) for v in values)),
-                 f"det {name} = {etext(det)} = " + " * ".join(f"({dtext(v)})" for v in values)),
-             value=Math(r"%s = %s" % (elatex(det) or dlatex(det), both_latex(prod)), f"{etext(det)} = {both_text(prod)}"))
+             substituted=Math(r"\det %s = %s = %s" % (nl, F.latex(det, exact="surd"), r" \cdot ".join(
+                 r"\left(%s\right)" % F.latex(v) for v in values)),
+                 f"det {name} = {F.text(det, exact='surd')} = " + " * ".join(f"({F.text(v)})" for v in values)),
+             value=Math(r"%s = %s" % (F.latex(det, exact="surd"), F.latex(prod, exact="both")),
+                        f"{F.text(det, exact='surd')} = {F.text(prod, exact='both')}"))
 
 
-def _eigen_numeric_steps(d, A, name, sign_rule, values_answer, vectors_answer, precision, symmetric) -> EigenResult:
+def _eigen_numeric_steps(d, M, name, sign_rule, values_answer, vectors_answer, symmetric) -> EigenResult:
     """n > EXACT_MAX: mpmath at 45 digits, with a step saying so."""
-    from solver.numbers import Tolerance, tolerance_for
-    from solver.symbolic import make_answer
-
-    n = len(A)
+    n = M.rows
     d.note("Numeric eigen-decomposition",
            f"Exact symbolic eigen-decomposition is done up to {EXACT_MAX} x {EXACT_MAX} (a quartic is the last "
            f"characteristic polynomial solvable by hand); this {n} x {n} matrix is decomposed numerically "
            "(mpmath, 40 significant digits).")
     with mpmath.workdps(WORKING_DIGITS + 5):
-        Am = mpmath.matrix([[mpmath.mpf(str(sp.N(x, WORKING_DIGITS + 10))) for x in r] for r in A])
+        Am = mpmath.matrix([[mpmath.mpf(str(sp.N(M[i, j], WORKING_DIGITS + 10))) for j in range(n)] for i in range(n)])
         if symmetric:
             E, Q = mpmath.eigsy(Am)
             vals = [sp.Float(str(E[i]), WORKING_DIGITS) for i in range(n)]
@@ -899,35 +761,87 @@ def _eigen_numeric_steps(d, A, name, sign_rule, values_answer, vectors_answer, p
     vals = [vals[i] for i in order]
     vecs = [vecs[i] for i in order]
     cplx = any(not is_real(v) for v in vals)
-    if not cplx and sign_rule:
-        for i, v in enumerate(vecs):
-            j = sign_index(v, sign_rule)
-            if j is not None and fl(v[j]) < 0:
-                vecs[i] = tuple(-x for x in v)
     res = EigenResult(values=vals, vectors=vecs, symmetric=symmetric, complex=cplx, closed_form=False, numeric=True)
+    keep = keep_independent(d, name, np.array([complex(v) for v in vals]),
+                        np.array([[complex(x) for x in v] for v in vecs]).T)
+    if len(keep) < n:
+        res.defective = True
+        res.vectors = vecs = [v if i in keep else None for i, v in enumerate(vecs)]
+    if not cplx and sign_rule:
+        vecs = res.vectors = [negated(v) if v is not None and needs_flip(v, sign_rule) else v for v in vecs]
     if cplx:
         ans = ()
         if values_answer:
-            ans = (make_answer(values_answer + "_real", [sp.re(v) for v in vals], precision=precision),
-                   make_answer(values_answer + "_imag", [sp.im(v) for v in vals], precision=precision))
+            ans = (make_answer(values_answer + "_real", [sp.re(v) for v in vals]),
+                   make_answer(values_answer + "_imag", [sp.im(v) for v in vals]))
         add_step(d, "conclude", "Eigenvalues (some complex)", answers=ans,
-                 value=Math(r",\ ".join(dlatex(v) for v in vals), ", ".join(dtext(v) for v in vals)))
+                 value=Math(r",\ ".join(F.latex(v) for v in vals), ", ".join(F.text(v) for v in vals)))
         return res
-    ans = (make_answer(values_answer, vals, precision=precision),) if values_answer else ()
+    ans = (make_answer(values_answer, vals),) if values_answer else ()
     add_step(d, "conclude", "Eigenvalues, largest first", answers=ans,
-             value=Math(r",\ ".join(dlatex(v) for v in vals), ", ".join(dtext(v) for v in vals)))
-    cols = [[v[i] for v in vecs] for i in range(n)]
-    ans = ()
-    if vectors_answer:
-        ans = (make_answer(vectors_answer, cols, precision=precision,
-                           tolerance=Tolerance(tolerance_for(precision).abs, 0.0, "columns")),)
+             value=Math(r",\ ".join(F.latex(v) for v in vals), ", ".join(F.text(v) for v in vals)))
+    present = [v for v in vecs if v is not None]
+    cols = [[v[i] for v in present] for i in range(n)]
+    ans = (make_answer(vectors_answer, cols, tolerance=tolerance("columns")),) if vectors_answer else ()
     add_step(d, "conclude", "Unit eigenvectors (as columns)", answers=ans,
-             text=f"Sign: {SIGN_TEXT[sign_rule]}." if sign_rule else "",
-             value=Math("Q = " + mat_latex(cols, exact=False), "Q = " + mat_text(cols, exact=False)))
+             text=f"Sign: {SIGN_TEXT[sign_rule]}." if sign_rule else "", value=F.equals("Q", cols))
     return res
 
 
 # ---- float64 helpers for the numeric paths ----------------------------------------------------------
+
+#: Eigenvalues closer than this (relative to the largest, at least 1) count as one repeated eigenvalue, and unit
+#: eigenvectors whose span has a singular value below it as dependent. A defective eigenvalue of multiplicity m
+#: is computed with an error of about eps^(1/m) (1.5e-8 for m = 2), and its computed eigenvectors are that close
+#: to parallel: they are one vector, not two.
+EIGEN_TOL = 1e-6
+
+
+def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The one rule, on both paths, for how many eigenvectors a numerically decomposed matrix has.
+
+    `w` holds the eigenvalues and `Q` unit eigenvectors as columns (as numpy.linalg.eig gives them). Eigenvalues
+    within EIGEN_TOL of each other form a group; in each group a column is kept when it is independent of the
+    columns kept before it. Returns the kept column indices and, for each group with fewer kept columns than its
+    size, (index of its first eigenvalue, algebraic multiplicity, geometric multiplicity)."""
+    w = np.asarray(w)
+    n = w.size
+    scale = max(1.0, float(np.abs(w).max(initial=0.0)))
+    seen: set[int] = set()
+    keep: list[int] = []
+    short: list[tuple[int, int, int]] = []
+    for i in range(n):
+        if i in seen:
+            continue
+        group = [j for j in range(i, n) if j not in seen and abs(w[j] - w[i]) <= EIGEN_TOL * scale]
+        seen.update(group)
+        kept: list[int] = []
+        for j in group:
+            trial = Q[:, kept + [j]]
+            if np.linalg.svd(trial, compute_uv=False)[-1] > EIGEN_TOL:
+                kept.append(j)
+        keep += kept
+        if len(kept) < len(group):
+            short.append((i, len(group), len(kept)))
+    return sorted(keep), short
+
+
+def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray) -> list[int]:
+    """independent_columns, with a step for each defective eigenvalue; the kept column indices."""
+    keep, short = independent_columns(w, Q)
+    for i, mult, geo in short:
+        value = w[i].real if abs(w[i].imag) <= EIGEN_TOL * max(1.0, abs(w[i])) else w[i]
+        d.note(f"{name} is not diagonalisable",
+               defective_text(name, f"λ{i + 1}", sympy_number(value), mult, geo)
+               + f" (Numerically: the {mult} computed eigenvectors of this eigenvalue span only {geo} "
+                 f"dimension{'s' if geo != 1 else ''}, so the duplicates are left out.)")
+    return keep
+
+
+def sympy_number(z) -> Any:
+    """A float64 (or complex) NumPy number as a SymPy number, for the formatting layer."""
+    z = complex(z)
+    return sp.Float(z.real) if z.imag == 0 else sp.Float(z.real) + sp.I * sp.Float(z.imag)
 
 
 def eig_numeric(A: np.ndarray, sign_rule: str | None):

@@ -6,9 +6,10 @@ polynomial det(A - λI) (the determinant written out for 2 x 2 and 3 x 3), solve
 fractions, surds such as (37 ± √565)/2, each also as a decimal), takes each eigenvector from the null
 space of A - λI and normalises it, and checks trace = sum and det = product of the eigenvalues.
 Symmetric matrices get orthonormal eigenvectors. Repeated eigenvalues (with Gram-Schmidt in the
-eigenspace of a symmetric matrix), defective matrices (fewer eigenvectors than the multiplicity) and
-complex eigenvalues are handled and said. The spectral mapping gives the eigenvalues of A^k (λ^k),
-A^-1 (1/λ) and A + cI (λ + c), with the same eigenvectors; A^-1 of a singular matrix is undefined.
+eigenspace of a symmetric matrix), defective matrices (fewer eigenvectors than the multiplicity: on both
+paths only the independent eigenvectors are listed) and complex eigenvalues are handled and said. The
+spectral mapping gives the eigenvalues of A^k (λ^k), A^-1 (1/λ) and A + cI (λ + c), with the same
+eigenvectors; A^-1 of a singular matrix is undefined.
 
 Exact symbolic eigen-decomposition is done up to 4 x 4; a larger matrix is decomposed numerically
 (40 digits on the exact path, float64 NumPy on the numeric path), and the solution says so.
@@ -23,15 +24,15 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.conventions import SIGN_RULE
-from solver.numbers import Precision, Tolerance
+from solver.errata import Erratum
 from solver.params import Bool, Int, Matrix, Param, Real, as_exact, as_float
 from solver.registry import Example
-from solver.steps import Math
-from solver.symbolic import Derivation, make_answer, sym
+from solver.symbolic import Derivation, evaluate, make_answer, numpy_function, sym
 
-from ._linalg import (EXACT_MAX, LAM, MAX_ANSWER_ENTRIES, NOTES_003_C, NOTES_003_POLY_SLIP, add_step, both_text, dtext,
-                      eig_numeric, eigen_steps, is_zero, mat_text)
+from ._linalg import (EXACT_MAX, LAM, MAX_ANSWER_ENTRIES, POLY_SLIP, add_step, eig_numeric, eigen_steps, is_zero,
+                      keep_independent, sympy_number, tolerance)
 
 TITLE = "Eigenvalues and eigenvectors"
 TOPIC = "linalg"
@@ -59,8 +60,11 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"A": "[[14, -11], [-11, 23]]"},
-    source="notes 003, question 2: the covariance matrix of WE-pca-1",
+    source="the course notes' end-term assignment, question 2: the covariance matrix of its PCA example",
 )
+
+ERRATA = (Erratum(params={"A": "[[14, -11], [-11, 23]]"}, **POLY_SLIP),)
+
 
 def use_numeric(p) -> bool:
     return isinstance(p["A"], np.ndarray) or len(p["A"]) > EXACT_MAX
@@ -73,23 +77,18 @@ def _asks(p) -> list[str]:
     if p["inverse"]:
         out.append("A^-1")
     if p["shift"] is not None:
-        out.append(f"A + ({dtext(p['shift'])})I")
+        out.append(f"A + ({F.text(p['shift'])})I")
     return out
 
 
 def statement(p) -> str:
-    A = as_exact(p["A"])
-    n = len(A)
-    shown = mat_text(A) if n <= 8 else f"a {n} x {n} matrix"
-    s = f"Find the eigenvalues and the unit eigenvectors of A = {shown}."
+    n = len(p["A"])  # (a 500 x 500 array is not converted to 250,000 exact numbers to say so)
+    shown = f"A = {F.text(as_exact(p['A']))}" if n <= 8 else f"the {n} x {n} matrix A"
+    s = f"Find the eigenvalues and the unit eigenvectors of {shown}."
     extra = _asks(p)
     if extra:
         s += " Hence give the eigenvalues of " + ", ".join(extra) + "."
     return s
-
-
-def _slip(A) -> str | None:
-    return NOTES_003_POLY_SLIP if tuple(tuple(r) for r in A) == NOTES_003_C else None
 
 
 def solve(p, conv) -> Derivation:
@@ -97,54 +96,56 @@ def solve(p, conv) -> Derivation:
     A = as_exact(p["A"])
     d.given("The matrix", A, lhs=sym("A"))
     res = eigen_steps(d, A, name="A", sign_rule=conv["sign_rule"], values_answer="eigenvalues",
-                      vectors_answer="eigenvectors", poly_answer="characteristic_polynomial" if len(A) <= EXACT_MAX else None,
-                      notes_slip=_slip(A))
+                      vectors_answer="eigenvectors", poly_answer="characteristic_polynomial" if len(A) <= EXACT_MAX else None)
     _spectral(d, p, res.values, res.complex)
     return d
 
 
-def _spectral(d: Derivation, p, values, cplx: bool, numeric: bool = False):
-    """A^k, A^-1, A + cI from the eigenvalues: same eigenvectors, mapped eigenvalues (in the order of λ)."""
-    singular = any(is_zero(v) if not numeric else abs(v) <= 1e-12 * max(1.0, float(np.max(np.abs(values)))) for v in values)
+def _jobs(p) -> list[tuple]:
+    """The spectral maps asked for: (answer suffix, rule, its symbols' values, what, rule in words, needs A^-1)."""
     jobs = []
     if p["power"] is not None:
         jobs.append(("power", POWER, {k_: sp.Integer(p["power"])}, f"A^{p['power']}", "λ^k", p["power"] < 0))
     if p["inverse"]:
         jobs.append(("inverse", INVERSE, {}, "A^-1", "1/λ", True))
     if p["shift"] is not None:
-        jobs.append(("shifted", SHIFT, {c_: p["shift"]}, f"A + ({dtext(p['shift'])})I", "λ + c", False))
-    for key, expr, extra, what, rule, needs_inverse in jobs:
+        jobs.append(("shifted", SHIFT, {c_: p["shift"]}, f"A + ({F.text(p['shift'])})I", "λ + c", False))
+    return jobs
+
+
+def _spectral(d: Derivation, p, values, cplx: bool, numeric: bool = False):
+    """A^k, A^-1, A + cI from the eigenvalues: the same eigenvectors, each eigenvalue mapped by the rule (in the
+    order of λ1, λ2, ...). One rule for both paths: evaluated exactly, step by step, or vectorised in NumPy."""
+    if numeric:
+        w = np.asarray(values)
+        singular = bool(np.any(np.abs(w) <= 1e-12 * max(1.0, float(np.abs(w).max(initial=0.0)))))
+    else:
+        singular = any(is_zero(v) for v in values)
+    for key, expr, extra, what, rule, needs_inverse in _jobs(p):
         if needs_inverse and singular:
             d.status = "undefined"
             d.note(f"{what} does not exist",
                    f"0 is an eigenvalue of A (det A = 0), so A is singular and has no inverse: {what} is undefined.")
             continue
+        if numeric:
+            f = numpy_function(expr, [LAM, *extra])
+            mapped = tuple(np.broadcast_to(f(w, *(float(x) for x in extra.values())), w.shape))
+        else:
+            mapped = [evaluate(expr, {LAM: v, **extra}) for v in values]
         if cplx:
-            mapped = [complex(v) ** int(p["power"]) if key == "power" else (1 / complex(v) if key == "inverse"
-                                                                            else complex(v) + float(p["shift"])) for v in values]
             d.note(f"Eigenvalues of {what}",
                    f"A has complex eigenvalues; the rule {rule} maps them too (same eigenvectors): "
-                   + ", ".join(f"{m.real:.6g} {'+' if m.imag >= 0 else '-'} {abs(m.imag):.6g}i" for m in mapped)
-                   + ". They are not given as answers.")
+                   + ", ".join(F.text(sympy_number(m) if numeric else m) for m in mapped) + ". They are not given as answers.")
             continue
-        if numeric:
-            vals = np.asarray(values, dtype=np.float64)
-            mapped = vals ** int(p["power"]) if key == "power" else (1 / vals if key == "inverse" else vals + float(p["shift"]))
-            d.conclude(f"Eigenvalues of {what} ({rule})",
-                       answers=(make_answer(f"eigenvalues_{key}", tuple(mapped), precision=Precision(dp=4),
-                                            tolerance=Tolerance(abs=5e-5, rel=1e-9)),))
-            continue
-        out = []
-        with d.group(f"Eigenvalues of {what}: {rule}",
-                     text=f"If A v = λ v then ({what}) v = ({rule}) v: the same eigenvectors, each eigenvalue mapped "
-                          "(listed in the order of λ1, λ2, ...)."):
-            for i, v in enumerate(values):
-                out.append(d.compute(f"From λ{i + 1} = {both_text(v)}", sym(f"mu_{i + 1}", r"\mu_{%d}" % (i + 1)), expr,
-                                     {LAM: v, **extra}, sig=8))
-        d.conclude(f"Eigenvalues of {what}", answers=(make_answer(f"eigenvalues_{key}", out, precision=Precision(dp=4),
-                                                                  tolerance=Tolerance(abs=5e-5, rel=1e-9)),),
-                   value=Math(r"\left(" + ", ".join(sp.latex(sp.N(x, 8)) if not x.is_Rational else sp.latex(x) for x in out) + r"\right)",
-                              "(" + ", ".join(dtext(x) for x in out) + ")"))
+        if not numeric:
+            with d.group(f"Eigenvalues of {what}: {rule}",
+                         text=f"If A v = λ v then ({what}) v = ({rule}) v: the same eigenvectors, each eigenvalue mapped "
+                              "(listed in the order of λ1, λ2, ...)."):
+                for i, v in enumerate(values):
+                    d.compute(f"From λ{i + 1} = {F.text(v, exact='both')}", sym(f"mu_{i + 1}", r"\mu_{%d}" % (i + 1)),
+                              expr, {LAM: v, **extra}, value=mapped[i])
+        d.conclude(f"Eigenvalues of {what}" + (f" ({rule})" if numeric else ""), value=None if numeric else F.math(mapped),
+                   answers=(make_answer(f"eigenvalues_{key}", mapped, tolerance=tolerance(rel=1e-9)),))
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -157,22 +158,19 @@ def solve_numeric(p, conv) -> Derivation:
     add_step(d, "note", "Numeric path",
              text=f"A {n} x {n} {'symmetric ' if sym_ else ''}matrix decomposed in float64 with "
                   f"{'numpy.linalg.eigh' if sym_ else 'numpy.linalg.eig'}; eigenvalues largest first.")
-    prec = Precision(dp=4)
+    keep = keep_independent(d, "A", w, Q)
     if np.iscomplexobj(w):
         d.conclude("Eigenvalues (some complex)", text="A has complex eigenvalues; complex eigenvectors are not given as answers.",
-                   answers=(make_answer("eigenvalues_real", tuple(w.real), precision=prec),
-                            make_answer("eigenvalues_imag", tuple(w.imag), precision=prec)))
-        _spectral(d, p, list(w), True, numeric=True)
+                   answers=(make_answer("eigenvalues_real", tuple(w.real)), make_answer("eigenvalues_imag", tuple(w.imag))))
+        _spectral(d, p, w, True, numeric=True)
         return d
-    answers = [make_answer("eigenvalues", tuple(w), precision=prec, tolerance=Tolerance(abs=5e-5, rel=1e-9))]
+    answers = [make_answer("eigenvalues", tuple(w), tolerance=tolerance(rel=1e-9))]
     if n * n <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("eigenvectors", [list(r) for r in Q], precision=prec,
-                                   tolerance=Tolerance(abs=5e-5, rel=0.0, up_to_sign="columns")))
+        answers.append(make_answer("eigenvectors", [list(r) for r in Q[:, keep]], tolerance=tolerance("columns")))
     if n <= EXACT_MAX:
-        answers.append(make_answer("characteristic_polynomial", tuple(np.poly(w).real), precision=prec,
-                                   tolerance=Tolerance(abs=5e-5, rel=1e-9)))
+        answers.append(make_answer("characteristic_polynomial", tuple(np.poly(w).real), tolerance=tolerance(rel=1e-9)))
     d.conclude("Eigen-decomposition", text=f"Eigenvector signs: {SIGN.options[conv['sign_rule']]}.", answers=answers)
-    _spectral(d, p, list(w), False, numeric=True)
+    _spectral(d, p, w, False, numeric=True)
     return d
 
 

@@ -1,13 +1,14 @@
 """Principal component analysis: the components are the unit eigenvectors of the covariance matrix C, scores y = e^T (x - x_bar).
 
-Exam question: "Reduce these data from 2 dimensions to 1 with PCA, showing all steps" (notes 003,
-question 2: X1 = 4, 8, 13, 7; X2 = 11, 4, 5, 14). The solution computes the mean of each feature,
-the centred data, each covariance entry with its sum written out, the covariance matrix, its
-eigenvalues and unit eigenvectors (the characteristic polynomial solved exactly: the same steps as the
-`eigen` family), the explained-variance ratio of each component, the score (projection) of every
+Exam question: "Reduce these data from 2 dimensions to 1 with PCA, showing all steps" (the course notes'
+end-term assignment, question 2: X1 = 4, 8, 13, 7; X2 = 11, 4, 5, 14). The solution computes the mean of
+each feature, the centred data, each covariance entry with its sum written out, the covariance matrix,
+its eigenvalues and unit eigenvectors (the characteristic polynomial solved exactly: the same steps as
+the `eigen` family), the explained-variance ratio of each component, the score (projection) of every
 sample on the first k components, and the reconstruction from k components with its error
 sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues). With `standardize`, each centred
-feature is divided by its standard deviation first, so C becomes the correlation matrix.
+feature is divided by its standard deviation first, so C becomes the correlation matrix. At most
+min(N, d) components are kept (as scikit-learn's PCA), on both paths; a step says so when k is larger.
 
 Conventions: the covariance divisor (`ddof`: N - 1 as the notes, np.cov and scikit-learn, or N) and
 the sign of each component (`sign_rule`): first non-zero loading positive (default; it reproduces the
@@ -18,7 +19,8 @@ largest score positive (scikit-learn <= 1.4). Components are listed largest eige
 Input: `X` with one sample per row; `layout=features-rows` reads the notes' table, one feature per row.
 The exact path takes up to 4 features and 30 samples; larger data go to the numeric path, which picks
 the algorithm by shape: eigh of the d x d covariance when features are few, a thin SVD of the centred
-data otherwise; nothing quadratic in the sample count is formed.
+data otherwise; nothing quadratic in the sample count is formed. The course notes' slips on their example
+are declared in ERRATA.
 """
 from __future__ import annotations
 
@@ -27,16 +29,16 @@ import math
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.conventions import COV_DIVISOR, SIGN_RULE
-from solver.numbers import Precision, Tolerance
+from solver.errata import Erratum
 from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, equation, make_answer, number_latex, number_text, substituted, sym
+from solver.symbolic import _LATEX_NAMES, Derivation, equation, make_answer, substituted, sym
 
-from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, NOTES_003_POLY_SLIP, SIGN_TEXT, add_step, both_latex, both_text,
-                      dlatex, dtext, eigen_steps, fl, mat_latex, mat_text, sign_fix_np, sign_index, tame,
-                      vec_latex, vec_text)
+from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, NOTES_PCA_WHERE, POLY_SLIP, SIGN_TEXT, add_step, eigen_steps,
+                      factor_latex, factor_text, fl, matrix, needs_flip, negated, sign_fix_np, tame, tamed, tolerance)
 from ._svg import Plot2D
 
 TITLE = "Principal component analysis (PCA)"
@@ -66,7 +68,7 @@ with sp.evaluate(False):
 CONVENTIONS = (COV_DIVISOR, SIGN_RULE)
 
 LAYOUT = Choice({"samples-rows": "one sample per row, one feature per column (as scikit-learn)",
-                 "features-rows": "one feature per row, one sample per column (the table in notes 003)"},
+                 "features-rows": "one feature per row, one sample per column (the table in the course notes)"},
                 aliases={"samples": "samples-rows", "rows": "samples-rows", "features": "features-rows",
                          "columns": "features-rows", "transposed": "features-rows"})
 
@@ -82,10 +84,37 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"X": "4 8 13 7; 11 4 5 14", "layout": "features-rows", "k": "1"},
-    source="notes 003, question 2 (WE-pca-1)",
+    source="the course notes' end-term assignment, question 2 (dimensionality reduction with PCA)",
 )
 
-NOTES_003_X = ((4, 11), (8, 4), (13, 5), (7, 14))
+#: The course notes' data, one sample per row (their table has one feature per row).
+NOTES_X = ((4, 11), (8, 4), (13, 5), (7, 14))
+
+
+def _is_notes_data(values) -> bool:
+    X = _samples(values)
+    return not isinstance(X, np.ndarray) and _shape(X) == (4, 2) and tuple(tuple(r) for r in X) == NOTES_X
+
+
+#: The notes' slips on their data; they divide by N - 1 and do not standardize (`also` reads either layout).
+_NOTES = dict(params={"standardize": "false"}, conventions={"ddof": "n-1"}, also=_is_notes_data)
+ERRATA = (
+    Erratum(**_NOTES, **POLY_SLIP),
+    Erratum(**_NOTES, where=NOTES_PCA_WHERE, title="Slip in the course notes",
+            wrote="the last term of the sum for Cov(X1, X2) as 1 x 5.5",
+            right="it is (-1)(5.5) = -5.5",
+            why="with their term the sum would be -22 (and C_12 = -7.333); the value they state, -33/3 = -11, is right"),
+    Erratum(**_NOTES, where=NOTES_PCA_WHERE, title="Slip in the course notes",
+            wrote="the second term of the sum for Cov(X2, X2) as 1.5^2",
+            right="it is (-4.5)^2 = 20.25",
+            why="with their term the sum would be 51 (and C_22 = 17); the value they state, 23, is right"),
+    Erratum(**_NOTES, where=NOTES_PCA_WHERE, kind="ambiguity", title="The sign of the notes' component",
+            wrote="e1 = (0.5574, -0.8303) and the scores -4.3052, 3.7361, 5.6928, -5.1238",
+            right="a component is defined only up to sign, together with its scores: the default rule (first non-zero "
+                  "loading positive) reproduces the notes' choice, and the other rules may negate e1 and the scores "
+                  "together; this solution gives e1 = {components[0]}"),
+)
+
 NO_VARIANCE = ("All samples are identical, so the covariance matrix is zero: there is no variance to explain and no "
                "direction is preferred, so the principal components, their explained-variance ratios and the scores are "
                "undefined.")
@@ -116,7 +145,7 @@ def validate(p) -> None:
                                                                           for r in X for v in r)
     if not big <= MAX_MAGNITUDE:
         raise InvalidInput("X", f"The 'X' parameter of pca must have entries of size at most 1e9 (divide all of it by a "
-                                f"common factor: the components stay the same and the eigenvalues scale by its square). Got an entry of size {big:.3g} instead.")
+                                f"common factor: the components stay the same and the eigenvalues scale by its square). Got an entry of size {F.text(float(big), 3)} instead.")
     if n < 2:
         raise InvalidInput("X", f"The 'X' parameter of pca must have at least 2 samples (with layout={p['layout']}). "
                                 f"Got {n} instead.")
@@ -148,8 +177,7 @@ def statement(p) -> str:
         data = f"a data matrix of {n} samples and {dim} features"
     else:
         cols = list(zip(*as_exact(X)))
-        data = "the data " + "; ".join(f"X{j + 1} = " + ", ".join(number_text(v) for v in c) for j, c in enumerate(cols)) \
-               + f" ({n} samples)"
+        data = "the data " + "; ".join(f"X{j + 1} = " + F.joined(c) for j, c in enumerate(cols)) + f" ({n} samples)"
     std = " after standardizing each feature" if p["standardize"] else ""
     return (f"Reduce {data} from {dim} dimension{'s' if dim > 1 else ''} to {k} with principal component analysis{std}, "
             "showing all steps. Give the covariance matrix, its eigenvalues and unit eigenvectors, the explained-variance "
@@ -157,94 +185,95 @@ def statement(p) -> str:
             "reconstruction from them with its error.")
 
 
-def _p(x) -> str:
-    s = number_text(x)
-    return f"({s})"
+def kept_components(n: int, dim: int, k: int) -> int:
+    """How many components are kept, on both paths: k, but at most min(N, d), as scikit-learn's PCA allows. N
+    centred samples span at most N - 1 directions; components beyond the first N would be directions of zero
+    variance that the data do not determine (k <= d is checked on input)."""
+    return min(k, n, dim)
 
 
-def _pl(x) -> str:
-    return r"\left(%s\right)" % number_latex(x)
+def _capped_note(d: Derivation, n: int, k: int, kept: int) -> None:
+    if kept < k:
+        d.note("Components kept",
+               f"k = {k} is more than the {n} samples. {n} centred samples span at most {n - 1} direction"
+               f"{'s' if n - 1 != 1 else ''}, so components beyond the first {n} would be directions of zero variance "
+               f"that the data do not determine; as in scikit-learn's PCA (at most min(N, d) components), {kept} "
+               f"component{'s are' if kept != 1 else ' is'} kept.")
 
 
 def _written(lhs, expr, values, sum_sym, terms_latex: str, terms_text: str) -> Math:
     """The formula with its numbers and the sum symbol replaced by the terms written out."""
     m = substituted(lhs, expr, values)
-    from solver.symbolic import _LATEX_NAMES
     return Math(m.latex.replace(_LATEX_NAMES[sum_sym], r"\left(%s\right)" % terms_latex),
                 m.text.replace(sum_sym.name, f"({terms_text})"))
+
+
+def _sum_terms(values, square: bool = False) -> tuple[str, str]:
+    """A sum written out (LaTeX, text): negative terms bracketed, each squared when `square`."""
+    sq = "^2" if square else ""
+    return (" + ".join(F.latex(v, paren=True) + sq for v in values), " + ".join(F.text(v, paren=True) + sq for v in values))
 
 
 def solve(p, conv) -> Derivation:
     d = Derivation()
     X = as_exact(_samples(p))
-    n, dim = _shape(X)
-    k = p["k"]
+    Xm = matrix(X)
+    n, dim = Xm.shape
+    k = kept_components(n, dim, p["k"])
     ddof = _ddof(conv)
     dof = n - ddof
-    notes = tuple(tuple(r) for r in X) == NOTES_003_X and ddof == 1 and not p["standardize"]
     feats = [f"X{j + 1}" for j in range(dim)]
 
     # 1. data
     if p["layout"] == "features-rows":
         d.note("Layout", "The table lists one feature per row; it is read as one sample per row (transposed).")
     d.table("The data: one row per sample", ["sample"] + feats, [[str(i + 1)] + list(r) for i, r in enumerate(X)])
+    _capped_note(d, n, p["k"], k)
 
     # 2. means
-    means = [sum((r[j] for r in X), sp.Integer(0)) / n for j in range(dim)]
+    totals = list(sp.ones(1, n) * Xm)
+    means = [t / n for t in totals]
     with d.group("Mean of each feature", answers=(make_answer("mean", means),)):
         for j in range(dim):
-            col = [r[j] for r in X]
-            total = sum(col, sp.Integer(0))
-            add_step(d, "compute", f"Mean of {feats[j]}", formula=equation(sym(f"xbar_{j + 1}", r"\bar{x}_{%d}" % (j + 1)), MEAN),
-                     substituted=_written(sym(f"xbar_{j + 1}", r"\bar{x}_{%d}" % (j + 1)), MEAN, {N_: n}, SUM_X,
-                                          " + ".join(number_latex(v) if v >= 0 else _pl(v) for v in col),
-                                          " + ".join(number_text(v) if v >= 0 else _p(v) for v in col)),
-                     value=Math(r"\bar{x}_{%d} = \frac{%s}{%d} = %s" % (j + 1, number_latex(total), n, number_latex(means[j])),
-                                f"xbar_{j + 1} = {number_text(total)}/{n} = {number_text(means[j])}"))
+            lhs = sym(f"xbar_{j + 1}", r"\bar{x}_{%d}" % (j + 1))
+            tl, tt = _sum_terms(Xm.col(j))
+            add_step(d, "compute", f"Mean of {feats[j]}", formula=equation(lhs, MEAN),
+                     substituted=_written(lhs, MEAN, {N_: n}, SUM_X, tl, tt),
+                     value=Math(r"\bar{x}_{%d} = \frac{%s}{%d} = %s" % (j + 1, F.latex(totals[j]), n, F.latex(means[j])),
+                                f"xbar_{j + 1} = {F.text(totals[j])}/{n} = {F.text(means[j])}"))
 
     # 3. centred data
-    Cd = [tuple(r[j] - means[j] for j in range(dim)) for r in X]
+    Cd = Xm - sp.ones(n, 1) * matrix([means])
     d.table("Centred data: x - x_bar", ["sample"] + [Math(r"x_{%d} - \bar{x}_{%d}" % (j + 1, j + 1), f"{feats[j]} - mean")
                                                     for j in range(dim)],
-            [[str(i + 1)] + list(r) for i, r in enumerate(Cd)], text="Subtract each feature's mean from its column.")
+            [[str(i + 1)] + list(Cd.row(i)) for i in range(n)], text="Subtract each feature's mean from its column.")
 
     # 4. covariance entries
-    C = [[None] * dim for _ in range(dim)]
+    S = Cd.T * Cd                        # the sums of products, written out entry by entry below
+    C = S / dof
     div = "N - 1" if ddof else "N"
     with d.group("Covariance entries", text=f"C_ij = (1/({div})) * sum_k (x_ki - mean_i)(x_kj - mean_j); "
                                             f"{'' if ddof else 'dividing by N (population covariance), '}C is symmetric, "
                                             "so only i <= j is computed."):
         for i in range(dim):
             for j in range(i, dim):
-                prods = [r[i] * r[j] for r in Cd]
-                total = sum(prods, sp.Integer(0))
-                C[i][j] = C[j][i] = total / dof
                 if i == j:
-                    tl = " + ".join(f"{_pl(r[i])}^2" if r[i] < 0 else f"{number_latex(r[i])}^2" for r in Cd)
-                    tt = " + ".join(f"{_p(r[i])}^2" if r[i] < 0 else f"{number_text(r[i])}^2" for r in Cd)
+                    tl, tt = _sum_terms(Cd.col(i), square=True)
                 else:
-                    tl = " + ".join(f"{_pl(r[i])}{_pl(r[j])}" for r in Cd)
-                    tt = " + ".join(f"{_p(r[i])}{_p(r[j])}" for r in Cd)
+                    tl = " + ".join(f"{factor_latex(a)}{factor_latex(b)}" for a, b in zip(Cd.col(i), Cd.col(j)))
+                    tt = " + ".join(f"{factor_text(a)}{factor_text(b)}" for a, b in zip(Cd.col(i), Cd.col(j)))
                 lhs = sym(f"C_{i + 1}{j + 1}", r"C_{%d%d}" % (i + 1, j + 1))
                 add_step(d, "compute", f"Cov({feats[i]}, {feats[j]})", formula=equation(lhs, COV[ddof]),
                          substituted=_written(lhs, COV[ddof], {N_: n}, SUM_CC, tl, tt),
-                         value=Math(r"C_{%d%d} = \frac{%s}{%d} = %s" % (i + 1, j + 1, number_latex(total), dof, number_latex(C[i][j])),
-                                    f"C_{i + 1}{j + 1} = {number_text(total)}/{dof} = {number_text(C[i][j])}"))
-                if notes and (i, j) == (0, 1):
-                    d.note("Slip in the course notes", "Notes 003 (WE-pca-1) write the last term of this sum as 1 x 5.5; "
-                           "it is (-1)(5.5) = -5.5. With their term the sum would be -22 (and C_12 = -7.333), but the "
-                           "value they state, -33/3 = -11, is right.")
-                if notes and (i, j) == (1, 1):
-                    d.note("Slip in the course notes", "Notes 003 (WE-pca-1) write the second term as 1.5^2; it is "
-                           "(-4.5)^2 = 20.25. With their term the sum would be 51 (and C_22 = 17), but the value they state, "
-                           "23, is right.")
+                         value=Math(r"C_{%d%d} = \frac{%s}{%d} = %s" % (i + 1, j + 1, F.latex(S[i, j]), dof, F.latex(C[i, j])),
+                                    f"C_{i + 1}{j + 1} = {F.text(S[i, j])}/{dof} = {F.text(C[i, j])}"))
     if dim > 1:
-        d.note("Symmetry", "C_ji = C_ij: " + ", ".join(f"C_{j + 1}{i + 1} = C_{i + 1}{j + 1} = {number_text(C[i][j])}"
+        d.note("Symmetry", "C_ji = C_ij: " + ", ".join(f"C_{j + 1}{i + 1} = C_{i + 1}{j + 1} = {F.text(C[i, j])}"
                                                         for i in range(dim) for j in range(i + 1, dim)) + ".")
 
-    if all(C[i][j] == 0 for i in range(dim) for j in range(dim)):
-        add_step(d, "conclude", "The covariance matrix", value=Math(f"C = {mat_latex(C)}", f"C = {mat_text(C)}"),
-                 answers=(make_answer("cov", C, precision=Precision(dp=4)),))
+    if C.is_zero_matrix:
+        add_step(d, "conclude", "The covariance matrix", value=Math(f"C = {F.latex(C.tolist())}", f"C = {F.text(C.tolist())}"),
+                 answers=(make_answer("cov", C.tolist()),))
         d.status = "undefined"
         d.note("No principal components", NO_VARIANCE)
         return d
@@ -253,39 +282,38 @@ def solve(p, conv) -> Derivation:
     Cmat = C
     scale = [sp.Integer(1)] * dim
     if p["standardize"]:
-        scale = [tame(sp.sqrt(C[j][j])) for j in range(dim)]
+        scale = [tame(sp.sqrt(C[j, j])) for j in range(dim)]
         with d.group("Standardize: divide each centred feature by its standard deviation",
                      text=f"s_j = sqrt(C_jj) (the same divisor {div}); the covariance of the standardized data is the "
                           "correlation matrix R_ij = C_ij / (s_i s_j), with ones on the diagonal."):
             for j in range(dim):
                 add_step(d, "compute", f"Standard deviation of {feats[j]}",
-                         value=Math(r"s_{%d} = \sqrt{C_{%d%d}} = \sqrt{%s} = %s" % (j + 1, j + 1, j + 1, number_latex(C[j][j]),
-                                                                                 both_latex(scale[j])),
-                                    f"s_{j + 1} = sqrt(C_{j + 1}{j + 1}) = sqrt({number_text(C[j][j])}) = {both_text(scale[j])}"))
-            Cmat = [[tame(C[i][j] / (scale[i] * scale[j])) if i != j else sp.Integer(1) for j in range(dim)] for i in range(dim)]
-            Z = [tuple(tame(r[j] / scale[j]) for j in range(dim)) for r in Cd]
+                         value=Math(r"s_{%d} = \sqrt{C_{%d%d}} = \sqrt{%s} = %s" % (j + 1, j + 1, j + 1, F.latex(C[j, j]),
+                                                                                 F.latex(scale[j], exact="both")),
+                                    f"s_{j + 1} = sqrt(C_{j + 1}{j + 1}) = sqrt({F.text(C[j, j])}) = {F.text(scale[j], exact='both')}"))
+            Cmat = sp.ImmutableMatrix(dim, dim, lambda i, j: tame(C[i, j] / (scale[i] * scale[j])) if i != j else sp.Integer(1))
+            Z = tamed(Cd * sp.diag(*[1 / s_ for s_ in scale]))
             d.table("Standardized data z = (x - x_bar)/s", ["sample"] + [f"z{j + 1}" for j in range(dim)],
-                    [[str(i + 1)] + [dtext(v) for v in r] for i, r in enumerate(Z)])
+                    [[str(i + 1)] + list(Z.row(i)) for i in range(n)])
             for i in range(dim):
                 for j in range(i + 1, dim):
                     add_step(d, "compute", f"R_{i + 1}{j + 1}",
                              value=Math(r"R_{%d%d} = \frac{C_{%d%d}}{s_{%d} s_{%d}} = \frac{%s}{%s \cdot %s} = %s" % (
-                                 i + 1, j + 1, i + 1, j + 1, i + 1, j + 1, number_latex(C[i][j]), dlatex(scale[i]),
-                                 dlatex(scale[j]), both_latex(Cmat[i][j])),
-                                 f"R_{i + 1}{j + 1} = C_{i + 1}{j + 1}/(s_{i + 1} s_{j + 1}) = {number_text(C[i][j])}/"
-                                 f"({dtext(scale[i])} * {dtext(scale[j])}) = {both_text(Cmat[i][j])}"))
+                                 i + 1, j + 1, i + 1, j + 1, i + 1, j + 1, F.latex(C[i, j]), F.latex(scale[i]),
+                                 F.latex(scale[j]), F.latex(Cmat[i, j], exact="both")),
+                                 f"R_{i + 1}{j + 1} = C_{i + 1}{j + 1}/(s_{i + 1} s_{j + 1}) = {F.text(C[i, j])}/"
+                                 f"({F.text(scale[i])} * {F.text(scale[j])}) = {F.text(Cmat[i, j], exact='both')}"))
         Cd = Z
     name = "R" if p["standardize"] else "C"
     add_step(d, "conclude", "The correlation matrix" if p["standardize"] else "The covariance matrix",
-             value=Math(f"{name} = {mat_latex(Cmat)}", f"{name} = {mat_text(Cmat)}"),
-             answers=(make_answer("cov", Cmat, precision=Precision(dp=4)),))
+             value=Math(f"{name} = {F.latex(Cmat.tolist(), exact='surd')}", f"{name} = {F.text(Cmat.tolist(), exact='surd')}"),
+             answers=(make_answer("cov", Cmat.tolist()),))
 
     # 6. eigen-decomposition (the same steps as the eigen family)
     with d.group(f"Eigenvalues and eigenvectors of {name}",
                  text=f"The principal components are the unit eigenvectors of {name}, ordered by eigenvalue (the variance "
                       "along each)."):
-        res = eigen_steps(d, tuple(tuple(r) for r in Cmat), name=name, sign_rule=None, values_answer="eigenvalues",
-                          notes_slip=NOTES_003_POLY_SLIP if notes else None)
+        res = eigen_steps(d, Cmat, name=name, sign_rule=None, values_answer="eigenvalues")
     lam = res.values
     vecs = [tuple(v) for v in res.vectors]
     if res.repeated:
@@ -293,60 +321,57 @@ def solve(p, conv) -> Derivation:
                "equally valid: those components (and their scores) are not unique.")
 
     # 7. signs
-    raw_scores = [[tame(sum(e[i] * r[i] for i in range(dim))) for e in vecs[:k]] for r in Cd]
+    E = matrix(vecs[:k])                                   # the kept components as rows
+    scores = tamed(Cd * E.T)                               # N x k
     rule = conv["sign_rule"]
     flipped = []
     for j in range(k):
-        probe = [row[j] for row in raw_scores] if rule == "largest-score" else vecs[j]
-        idx = sign_index(probe, "largest-loading" if rule == "largest-score" else rule)
-        if idx is not None and fl(probe[idx]) < 0:
-            vecs[j] = tuple(tame(-x) for x in vecs[j])
-            for row in raw_scores:
-                row[j] = tame(-row[j])
+        probe = list(scores.col(j)) if rule == "largest-score" else vecs[j]
+        if needs_flip(probe, "largest-loading" if rule == "largest-score" else rule):
+            vecs[j] = negated(vecs[j])
             flipped.append(f"e{j + 1}")
-    comps = [list(vecs[j]) for j in range(k)]
+    signs = sp.diag(*[-1 if f"e{j + 1}" in flipped else 1 for j in range(k)])
+    E, scores = matrix(vecs[:k]), tamed(scores * signs)
+    comps = E.tolist()
     add_step(d, "note", "Sign of each component",
              text=f"An eigenvector is defined up to sign; each kept component is chosen so that {SIGN_TEXT[rule]}. "
-                  + (f"Negated: {', '.join(flipped)}." if flipped else "None needed negating.")
-                  + (" This is the notes' choice: e1 = (0.5574, -0.8303)." if notes and rule == "first-positive" else ""))
+                  + (f"Negated: {', '.join(flipped)}." if flipped else "None needed negating."))
     add_step(d, "conclude", f"Principal component{'s' if k > 1 else ''} (rows, largest eigenvalue first)",
-             value=Math(r",\quad ".join(r"\mathbf{e}_{%d} = %s" % (j + 1, vec_latex(c)) for j, c in enumerate(comps)),
-                        ", ".join(f"e{j + 1} = {vec_text(c)}" for j, c in enumerate(comps))),
-             answers=(make_answer("components", comps, precision=Precision(dp=4),
-                                  tolerance=Tolerance(5e-5, 0.0, "rows", "pca")),))
+             value=Math(r",\quad ".join(r"\mathbf{e}_{%d} = %s" % (j + 1, F.latex(c)) for j, c in enumerate(comps)),
+                        ", ".join(f"e{j + 1} = {F.text(c)}" for j, c in enumerate(comps))),
+             answers=(make_answer("components", comps, tolerance=tolerance("rows", "pca")),))
 
     # 8. explained variance
     total = tame(sum(lam, sp.Integer(0)))
     ratios = []
     with d.group("Explained-variance ratios", text=f"Each eigenvalue is the variance along its component; their sum is the "
-                                                   f"total variance tr {name} = {both_text(total)}."):
+                                                   f"total variance tr {name} = {F.text(total, exact='both')}."):
         for j in range(dim):
-            ratios.append(d.compute(f"Component {j + 1}", sym(f"r_{j + 1}"), EVR, {lam_j: lam[j], lam_sum: total}, sig=6))
+            ratios.append(d.compute(f"Component {j + 1}", sym(f"r_{j + 1}"), EVR, {lam_j: lam[j], lam_sum: total}))
     kept = tame(sum(ratios[:k], sp.Integer(0)))
-    d.conclude("Variance kept", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} {dtext(100 * kept, 4)}% "
-               "of the total variance.", answers=(make_answer("explained_variance_ratio", ratios, precision=Precision(dp=4)),))
+    d.conclude("Variance kept", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
+               f"{F.text(100 * kept)}% of the total variance.",
+               answers=(make_answer("explained_variance_ratio", ratios),))
 
     # 9. scores
     with d.group(f"Scores: project each centred sample on the component{'s' if k > 1 else ''}",
                  text="y_kj = e_j . (x_k - x_bar): the coordinate of sample k along component j."):
-        for s_i, r in enumerate(Cd):
+        for s_i in range(n):
             for j in range(k):
-                e = vecs[j]
                 lhs = sym(f"y_{s_i + 1},{j + 1}", r"y_{%d,%d}" % (s_i + 1, j + 1))
-                terms_t = " + ".join(f"({dtext(a)})({dtext(b)})" for a, b in zip(e, r))
-                terms_l = " + ".join(r"\left(%s\right)\left(%s\right)" % (dlatex(a), dlatex(b)) for a, b in zip(e, r))
+                pairs = list(zip(E.row(j), Cd.row(s_i)))
+                terms_t = " + ".join(f"{factor_text(a, 'short')}{factor_text(b, 'short')}" for a, b in pairs)
+                terms_l = " + ".join(f"{factor_latex(a, 'short')}{factor_latex(b, 'short')}" for a, b in pairs)
                 add_step(d, "compute", f"Sample {s_i + 1}" + (f", component {j + 1}" if k > 1 else ""),
                          formula=equation(lhs, SCORE), substituted=Math(r"y_{%d,%d} = %s" % (s_i + 1, j + 1, terms_l),
                                                                         f"y_{s_i + 1},{j + 1} = {terms_t}"),
-                         value=Math(r"y_{%d,%d} = %s" % (s_i + 1, j + 1, dlatex(raw_scores[s_i][j])),
-                                    f"y_{s_i + 1},{j + 1} = {dtext(raw_scores[s_i][j])}"))
+                         value=F.equals(lhs, scores[s_i, j]))
     d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
-            [[str(i + 1)] + [dtext(v) for v in row] for i, row in enumerate(raw_scores)],
-            answer=make_answer("scores", [list(r) for r in raw_scores], precision=Precision(dp=4),
-                               tolerance=Tolerance(5e-5, 0.0, "columns", "pca")))
+            [[str(i + 1)] + list(scores.row(i)) for i in range(n)],
+            answer=make_answer("scores", scores.tolist(), tolerance=tolerance("columns", "pca")))
 
     # 10. reconstruction
-    _reconstruction_steps(d, X, means, scale, vecs, raw_scores, lam, k, ddof, p["standardize"])
+    _reconstruction_steps(d, Xm, means, scale, E, scores, lam, k, ddof, p["standardize"])
     if dim == 2:
         d.extras["svg_title"] = "Data, principal axes and projections"
         d.extras["svg"] = pca_svg(as_float(X), [fl(m) for m in means], [[fl(x) for x in v] for v in vecs],
@@ -354,32 +379,30 @@ def solve(p, conv) -> Derivation:
     return d
 
 
-def _reconstruction_steps(d, X, means, scale, vecs, scores, lam, k, ddof, standardize):
-    dim = len(means)
-    recon, sq = [], []
-    for s_i, r in enumerate(X):
-        xh = tuple(tame(means[i] + scale[i] * sum(scores[s_i][j] * vecs[j][i] for j in range(k))) for i in range(dim))
-        recon.append(xh)
-        sq.append(tame(sum((a - b) ** 2 for a, b in zip(r, xh))))
+def _reconstruction_steps(d, Xm, means, scale, E, scores, lam, k, ddof, standardize):
+    """x_hat = x_bar + (scores E) s (the kept components only), its squared errors, and their sum."""
+    n, dim = Xm.shape
+    recon = tamed(sp.ones(n, 1) * matrix([means]) + scores * E * sp.diag(*scale))
+    sq = [tame(sum(((a - b) ** 2 for a, b in zip(Xm.row(i), recon.row(i))), sp.Integer(0))) for i in range(n)]
     sse = tame(sum(sq, sp.Integer(0)))
     std_t = " (s_i times it, to undo the standardization)" if standardize else ""
     d.table(f"Reconstruction from {k} component{'s' if k > 1 else ''}",
             ["sample"] + [Math(r"\hat{x}_{%d}" % (i + 1), f"xhat{i + 1}") for i in range(dim)] + [Math(r"\|x - \hat{x}\|^2", "||x - xhat||^2")],
-            [[str(i + 1)] + [dtext(v) for v in xh] + [dtext(e)] for i, (xh, e) in enumerate(zip(recon, sq))],
+            [[str(i + 1)] + list(recon.row(i)) + [sq[i]] for i in range(n)],
             text=f"x_hat_k = x_bar + sum over the kept components of y_kj e_j{std_t}; the dropped components are set to 0.",
-            answer=make_answer("reconstruction", [list(r) for r in recon], precision=Precision(dp=4)))
+            answer=make_answer("reconstruction", recon.tolist()))
     if standardize:
         d.conclude("Reconstruction error", text="Sum of squared errors over the samples, in the original units.",
-                   answers=(make_answer("reconstruction_error", sse, precision=Precision(dp=4)),))
+                   answers=(make_answer("reconstruction_error", sse),))
         return
     drop = tame(sum(lam[k:], sp.Integer(0)))
     ident = ERR_IDENTITY if ddof else dropped * N_
     add_step(d, "compute", "Reconstruction error",
              text="The squared error left is the variance along the dropped components: "
-                  f"sum_k ||x_k - x_hat_k||^2 = ({'N - 1' if ddof else 'N'}) * (sum of the dropped eigenvalues).",
-             formula=equation(err, ident), substituted=substituted(err, ident, {N_: len(X), dropped: drop}),
-             value=Math(r"\sum_k \|x_k - \hat{x}_k\|^2 = %s" % dlatex(sse), f"sum_k ||x_k - xhat_k||^2 = {dtext(sse)} (the last column of the table sums to the same)"),
-             answers=(make_answer("reconstruction_error", sse, precision=Precision(dp=4)),))
+                  f"sum_k ||x_k - x_hat_k||^2 = ({'N - 1' if ddof else 'N'}) * (sum of the dropped eigenvalues); "
+                  "the last column of the table sums to the same.",
+             formula=equation(err, ident), substituted=substituted(err, ident, {N_: n, dropped: drop}),
+             value=F.equals(err, sse), answers=(make_answer("reconstruction_error", sse),))
 
 
 # ---- numeric path -----------------------------------------------------------------------------------
@@ -429,12 +452,12 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     X = as_float(_samples(p))
     n, dim = X.shape
-    k, ddof = p["k"], _ddof(conv)
+    k, ddof = kept_components(n, dim, p["k"]), _ddof(conv)
     if not np.any(np.ptp(X, axis=0)):
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
-                   answers=(make_answer("mean", tuple(X.mean(axis=0)), precision=Precision(dp=4), tolerance=Tolerance(5e-5, 1e-9)),
-                            make_answer("cov", [[0.0] * dim for _ in range(dim)], precision=Precision(dp=4))))
+                   answers=(make_answer("mean", tuple(X.mean(axis=0)), tolerance=tolerance(rel=1e-9)),
+                            make_answer("cov", [[0.0] * dim for _ in range(dim)])))
         return d
     r = pca_numeric(X, k, ddof, p["standardize"], conv["sign_rule"])
     recon = None
@@ -447,28 +470,26 @@ def solve_numeric(p, conv) -> Derivation:
            else "a thin SVD of the centred N x d data (more features than samples)")
     add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
-    prec = Precision(dp=4)
-    tol = Tolerance(abs=5e-5, rel=1e-9)
-    answers = [make_answer("mean", tuple(r["mean"]), precision=prec, tolerance=tol)]
+    _capped_note(d, n, p["k"], k)
+    tol = tolerance(rel=1e-9)
+    answers = [make_answer("mean", tuple(r["mean"]), tolerance=tol)]
     if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("cov", [list(x) for x in r["cov"]], precision=prec, tolerance=tol))
-    answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), precision=prec, tolerance=tol),
-                make_answer("components", [list(x) for x in r["components"]], precision=prec,
-                            tolerance=Tolerance(5e-5, 1e-9, "rows", "pca")),
-                make_answer("explained_variance_ratio", tuple(r["ratios"]), precision=prec, tolerance=tol)]
+        answers.append(make_answer("cov", [list(x) for x in r["cov"]], tolerance=tol))
+    answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), tolerance=tol),
+                make_answer("components", [list(x) for x in r["components"]], tolerance=tolerance("rows", "pca", 1e-9)),
+                make_answer("explained_variance_ratio", tuple(r["ratios"]), tolerance=tol)]
     left = []
     if n * k <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("scores", [list(x) for x in r["scores"]], precision=prec,
-                                   tolerance=Tolerance(5e-5, 1e-9, "columns", "pca")))
+        answers.append(make_answer("scores", [list(x) for x in r["scores"]], tolerance=tolerance("columns", "pca", 1e-9)))
     else:
         left.append(f"scores ({n} x {k})")
     if n * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("reconstruction", [list(x) for x in recon], precision=prec, tolerance=tol))
+        answers.append(make_answer("reconstruction", [list(x) for x in recon], tolerance=tol))
     else:
         left.append(f"reconstruction ({n} x {dim})")
-    answers.append(make_answer("reconstruction_error", sse, precision=prec, tolerance=Tolerance(abs=5e-5, rel=1e-8)))
+    answers.append(make_answer("reconstruction_error", sse, tolerance=tolerance(rel=1e-8)))
     d.conclude("PCA", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
-               f"{100 * r['ratios'][:k].sum():.4f}% of the variance."
+               f"{F.text(100 * r['ratios'][:k].sum())}% of the variance."
                + (f" Not listed (more than {MAX_ANSWER_ENTRIES} numbers): {', '.join(left)}." if left else ""),
                answers=answers)
     if dim == 2 and n <= 2000:
@@ -511,9 +532,9 @@ def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
             plot.circle(b, 3, colours[0])
     for i, a in enumerate(X):
         plot.circle(a, 4, "black", tooltip=f"sample {i + 1}")
-    cx, cy = plot.tx(mean)
-    plot.raw(f'<path d="M {cx - 5:.2f} {cy:.2f} H {cx + 5:.2f} M {cx:.2f} {cy - 5:.2f} V {cy + 5:.2f}" stroke="black" '
-             'stroke-width="2"/>')
+    h = 5 * plot.span / (plot.size - 2 * plot.margin)  # 5 pixels in data units: a cross marks the mean
+    plot.line(mean - [h, 0], mean + [h, 0], "black", width=2)
+    plot.line(mean - [0, h], mean + [0, h], "black", width=2)
     plot.text(mean, "mean", dx=6, dy=14)
     return plot.svg()
 

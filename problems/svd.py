@@ -1,13 +1,14 @@
 """Singular value decomposition: A = U Σ V^T, with σ_i = sqrt(λ_i(A^T A)) and u_i = A v_i / σ_i.
 
-Exam question: "Find the SVD of A by hand" and "how does SVD compress an image?" (notes 003, question
-1: A = [[1, 1], [1, 0], [0, 1]]). The solution forms A^T A (or A A^T, whichever is smaller), finds its
-eigenvalues and unit eigenvectors (the same steps as the `eigen` family), takes σ_i = sqrt(λ_i) in
-descending order, gets the other side's vectors from u_i = A v_i / σ_i (or v_i = A^T u_i / σ_i),
-completes U (or V) with an orthonormal basis of the null space of A^T (or A) by Gram-Schmidt, writes Σ
-with its shape m x n, checks U Σ V^T = A, and gives the rank-k approximation A_k = sum_{i<=k} σ_i u_i v_i^T,
-its Frobenius error ||A - A_k||_F = sqrt(sum of the dropped σ_i^2) (Eckart-Young: no rank-k matrix is
-closer), and the storage count k(m + n + 1) against m n (the notes' image-compression question).
+Exam question: "Find the SVD of A by hand" and "how does SVD compress an image?" (the course notes'
+end-term assignment, question 1: A = [[1, 1], [1, 0], [0, 1]]). The solution forms A^T A (or A A^T,
+whichever is smaller), finds its eigenvalues and unit eigenvectors (the same steps as the `eigen`
+family), takes σ_i = sqrt(λ_i) in descending order, gets the other side's vectors from u_i = A v_i / σ_i
+(or v_i = A^T u_i / σ_i), completes U (or V) with an orthonormal basis of the null space of A^T (or A)
+by Gram-Schmidt, writes Σ with its shape m x n, checks U Σ V^T = A, and gives the rank-k approximation
+A_k = sum_{i<=k} σ_i u_i v_i^T, its Frobenius error ||A - A_k||_F = sqrt(sum of the dropped σ_i^2)
+(Eckart-Young: no rank-k matrix is closer), and the storage count k(m + n + 1) against m n (the notes'
+image-compression question).
 
 Convention (`sign_rule`): singular vectors come in pairs (u_i, v_i) that may flip sign together; the
 pair is chosen so that v_i's first non-zero component is positive (default), v_i's largest-magnitude
@@ -15,7 +16,8 @@ component is positive (scikit-learn >= 1.5's svd_flip on V), or u_i's largest-ma
 positive (scikit-learn <= 1.4's svd_flip on U). Completion vectors (no partner) follow the same kind of
 rule on themselves. Exact steps for min(m, n) <= 4 and max(m, n) <= 8; larger matrices take the
 numeric path: a LAPACK SVD, with U and V completed as above while they stay small; for a large matrix
-a QR factorisation of its tall side first, so the long singular vectors are never formed.
+a QR factorisation of its tall side first, so the long singular vectors are never formed. The course
+notes' slips on their example are declared in ERRATA.
 """
 from __future__ import annotations
 
@@ -24,17 +26,17 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.conventions import SIGN_RULE
-from solver.numbers import Precision, Tolerance
+from solver.errata import Erratum
 from solver.params import Int, InvalidInput, Matrix, Param, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
 from solver.symbolic import Derivation, make_answer, sym
 
-from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, SIGN_TEXT, add_step, as_matrix, both_latex, both_text, dlatex,
-                      dtext, eigen_steps, fl, gram_schmidt_np, gram_schmidt_steps, is_zero, mat_latex, mat_text,
-                      nullspace_exact, rref_nullspace_np, sign_fix_np, sign_index, tame, vec_latex, vec_text,
-                      vector_exact_ok)
+from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, SIGN_TEXT, add_step, eigen_steps, factor_latex, factor_text, fl,
+                      gram_schmidt_np, gram_schmidt_steps, is_zero, matrix, needs_flip, negated, nullspace_exact,
+                      rref_nullspace_np, sign_fix_np, tame, tamed, tolerance, vector_exact_latex, vector_exact_text)
 
 TITLE = "Singular value decomposition (SVD)"
 TOPIC = "linalg"
@@ -59,7 +61,8 @@ SIGN = replace(SIGN_RULE, title="Sign of each singular-vector pair", options={
                        "(scikit-learn >= 1.5, svd_flip on V)",
     "largest-score": "each pair (u_i, v_i) is chosen so that u_i's largest-magnitude component is positive "
                      "(scikit-learn <= 1.4, svd_flip on U)"},
-    why_default="the same rule as pca and eigen (no rule reproduces every sign in notes 003's SVD; the solution says which differ)")
+    why_default="the same rule as pca and eigen (no rule reproduces every sign of the SVD in the course notes' "
+                "end-term assignment; the solution says which differ)")
 CONVENTIONS = (SIGN,)
 
 PARAMS = (
@@ -68,13 +71,23 @@ PARAMS = (
     Param("k", Int(1, None), default="1", label="Rank k", help="rank of the approximation A_k"),
 )
 
-EXAMPLE = Example(params={"A": "[[1, 1], [1, 0], [0, 1]]", "k": "1"}, source="notes 003, question 1 (WE-svd-1)")
+EXAMPLE = Example(params={"A": "[[1, 1], [1, 0], [0, 1]]", "k": "1"},
+                  source="the course notes' end-term assignment, question 1 (SVD by hand)")
 
-NOTES_003_A = ((1, 1), (1, 0), (0, 1))
-NOTES_003_EIG_SLIP = ("Notes 003 (WE-svd-1) state the eigenvalues of A^T A as √3 and 1. They are 3 and 1: "
-                      "λ^2 - 4λ + 3 = (λ - 3)(λ - 1). The singular values are their square roots, √3 and 1, which the "
-                      "notes then give correctly. The notes also solve (A^T A - √3 I) v = 0, which has only the solution "
-                      "v = 0; the eigenvector equation is (A^T A - 3I) v = 0.")
+NOTES_SVD_WHERE = "the course notes' end-term assignment, question 1 (SVD by hand)"
+ERRATA = (
+    Erratum(
+        where=NOTES_SVD_WHERE, params={"A": "[[1, 1], [1, 0], [0, 1]]"}, title="Slip in the course notes",
+        wrote="the eigenvalues of A^T A = [[2, 1], [1, 2]] as √3 and 1, and then solve (A^T A - √3 I) v = 0",
+        right="they are 3 and 1: λ^2 - 4λ + 3 = (λ - 3)(λ - 1), and the eigenvector equation is (A^T A - 3I) v = 0",
+        why="(A^T A - √3 I) v = 0 has only the solution v = 0. The singular values are the square roots of the "
+            "eigenvalues, √3 and 1, which the notes then give correctly"),
+    Erratum(
+        where=NOTES_SVD_WHERE, params={"A": "[[1, 1], [1, 0], [0, 1]]"}, kind="ambiguity", title="The notes' signs",
+        wrote="v2 = (-1, 1)/√2 with u2 = (0, -1, 1)/√2, and u3 = (-1, 1, 1)/√3",
+        right="these are the pair (u2, v2) above negated together, and u3 above negated. Singular vectors are defined "
+              "up to sign (a pair flips together), so both are correct; the σ, U and V of the notes are right"),
+)
 EXACT_MAX_SIDE = 8
 
 
@@ -96,25 +109,25 @@ def use_numeric(p) -> bool:
 def statement(p) -> str:
     A = p["A"]
     m, n = _shape(A)
-    shown = mat_text(as_exact(A)) if (not isinstance(A, np.ndarray) and m * n <= 40) else f"a {m} x {n} matrix"
+    shown = f"A = {F.text(as_exact(A))} ({m} x {n})" if (not isinstance(A, np.ndarray) and m * n <= 40) else f"the {m} x {n} matrix A"
     k = p["k"]
-    return (f"Find the singular value decomposition A = U S V^T of A = {shown} ({m} x {n}), showing the steps. "
+    return (f"Find the singular value decomposition A = U S V^T of {shown}, showing the steps. "
             f"Give the rank-{k} approximation A_{k}, its error ||A - A_{k}||_F, and the numbers needed to store it "
             f"compared with the {m * n} entries of A.")
 
 
-def _gram_step(d: Derivation, A, tall: bool):
+def _gram_step(d: Derivation, Am: sp.ImmutableMatrix, tall: bool) -> sp.ImmutableMatrix:
     """A^T A (tall) or A A^T, each entry a dot product written out."""
-    m, n = len(A), len(A[0])
-    cols = [[A[r][c] for r in range(m)] for c in range(n)] if tall else [list(r) for r in A]
-    size = len(cols)
-    G = [[sum((a * b for a, b in zip(cols[i], cols[j])), sp.Integer(0)) for j in range(size)] for i in range(size)]
+    B = Am if tall else Am.T                     # the Gram matrix is B^T B: dot products of B's columns
+    G = B.T * B
+    size = G.rows
+    cols = [list(B.col(i)) for i in range(size)]
 
     def dot_t(i, j):
-        return " + ".join(f"{_pt(a)}{_pt(b)}" for a, b in zip(cols[i], cols[j]))
+        return " + ".join(f"{factor_text(a)}{factor_text(b)}" for a, b in zip(cols[i], cols[j]))
 
     def dot_l(i, j):
-        return " + ".join(r"(%s)(%s)" % (dlatex(a), dlatex(b)) for a, b in zip(cols[i], cols[j]))
+        return " + ".join(f"{factor_latex(a)}{factor_latex(b)}" for a, b in zip(cols[i], cols[j]))
 
     name = "A^T A" if tall else "A A^T"
     lname = r"A^{\top}A" if tall else r"AA^{\top}"
@@ -126,29 +139,30 @@ def _gram_step(d: Derivation, A, tall: bool):
              formula=Math(r"(A^{\top}A)_{ij} = \textstyle\sum_k a_{ki}\,a_{kj}" if tall else r"(AA^{\top})_{ij} = \textstyle\sum_k a_{ik}\,a_{jk}",
                           "(A^T A)_ij = sum_k a_ki a_kj" if tall else "(A A^T)_ij = sum_k a_ik a_jk"),
              substituted=Math(f"{lname} = {rows_l}", f"{name} = {rows_t}"),
-             value=Math(f"{lname} = " + mat_latex(G), f"{name} = {mat_text(G)}"))
+             value=Math(f"{lname} = " + F.latex(G.tolist()), f"{name} = {F.text(G.tolist())}"))
     return G
 
 
-def _pt(x) -> str:
-    return f"({dtext(x)})"
+def _completion_kind(rule: str) -> str:
+    """The rule for a vector without a partner (completion vectors, zero singular values): the same kind of rule on
+    the vector itself."""
+    return "largest-loading" if rule != "first-positive" else "first-positive"
 
 
 def solve(p, conv) -> Derivation:
     d = Derivation()
     A = as_exact(p["A"])
-    m, n = len(A), len(A[0])
+    Am = matrix(A)
+    m, n = Am.shape
     k = p["k"]
     rule = conv["sign_rule"]
     tall = n <= m
-    notes = tuple(tuple(r) for r in A) == NOTES_003_A
-    Am = as_matrix(A)
     d.given(f"The matrix ({m} x {n})", A, lhs=sym("A"))
     add_step(d, "note", "Shapes", text=f"A is {m} x {n}, so U is {m} x {m}, Sigma (S) is {m} x {n} and V^T is {n} x {n}; "
              f"there are min(m, n) = {min(m, n)} singular values.")
 
     # 1. the Gram matrix and its eigen-decomposition
-    G = _gram_step(d, A, tall)
+    G = _gram_step(d, Am, tall)
     gname = "A^T A" if tall else "A A^T"
     # the sign rule can act inside the eigen steps when it looks at the Gram side's own vectors
     inner = None
@@ -159,8 +173,7 @@ def solve(p, conv) -> Derivation:
     with d.group(f"Eigenvalues and eigenvectors of {gname}",
                  text=f"The eigenvalues of {gname} are the squared singular values; its unit eigenvectors are the "
                       f"{'right singular vectors v_i (the columns of V)' if tall else 'left singular vectors u_i (the columns of U)'}."):
-        res = eigen_steps(d, tuple(tuple(r) for r in G), name=gname, sign_rule=inner,
-                          notes_slip=NOTES_003_EIG_SLIP if notes else None)
+        res = eigen_steps(d, G, name=gname, sign_rule=inner)
     lam = [sp.Integer(0) if is_zero(v) else v for v in res.values]
     gram_vecs = [tuple(v) for v in res.vectors]
 
@@ -173,12 +186,11 @@ def solve(p, conv) -> Derivation:
     r = sum(1 for s in sig if not is_zero(s))
     q = min(m, n)
     sv = sig[:q]
-    sv_latex = r"\left(" + ", ".join(both_latex(s).split(r" \approx")[0] for s in sv) + r"\right)"
     d.conclude("Singular values", text=f"{r} non-zero singular value{'s' if r != 1 else ''}: A has rank {r}.",
-               answers=(make_answer("singular_values", sv, precision=Precision(dp=4),
-                                    exact_latex=sv_latex if all(vector_exact_ok([s]) for s in sv) else None),),
-               value=Math(r",\ ".join(r"\sigma_{%d} = %s" % (i + 1, both_latex(s)) for i, s in enumerate(sv)),
-                          ", ".join(f"σ{i + 1} = {both_text(s)}" for i, s in enumerate(sv))))
+               answers=(make_answer("singular_values", sv,
+                                    exact_latex=F.latex(sv, exact="surd") if all(F.exact_text(s) is not None for s in sv) else None),),
+               value=Math(r",\ ".join(r"\sigma_{%d} = %s" % (i + 1, F.latex(s, exact="both")) for i, s in enumerate(sv)),
+                          ", ".join(f"σ{i + 1} = {F.text(s, exact='both')}" for i, s in enumerate(sv))))
 
     # 3. pair signs, then the other side's vectors
     other = []
@@ -187,16 +199,13 @@ def solve(p, conv) -> Derivation:
     flips = []
     for i in range(r):
         g = gram_vecs[i]
-        w = [tame(sum(M_other[a, b] * g[b] for b in range(len(g)))) for a in range(M_other.shape[0])]
+        w = tuple(tamed(M_other * matrix([g]).T))
         if inner is None:  # the rule looks at the other side's vector: decide the pair's sign from it
             probe = w if (tall and rule == "largest-score") or (not tall and rule != "largest-score") else g
-            kind = "largest-loading" if rule == "largest-score" else rule
-            j = sign_index(probe, kind)
-            if j is not None and fl(probe[j]) < 0:
-                gram_vecs[i] = g = tuple(tame(-x) for x in g)
-                w = [tame(-x) for x in w]
+            if needs_flip(probe, "largest-loading" if rule == "largest-score" else rule):
+                gram_vecs[i], w = negated(g), negated(w)
                 flips.append(f"{side}{i + 1}")
-        other.append(tuple(w))
+        other.append(w)
     if inner is None:
         who = "v_i" if rule != "largest-score" else "u_i"
         add_step(d, "note", "Sign of each singular-vector pair",
@@ -208,24 +217,23 @@ def solve(p, conv) -> Derivation:
                  text=f"For each non-zero σ_i the partner vector follows from the {side}_i already found; it is a unit "
                       "vector automatically."):
         for i in range(r):
-            g, w = gram_vecs[i], other[i]
+            w = other[i]
             ui = tuple(tame(x / sig[i]) for x in w)
             units.append(ui)
-            lhs = sym(f"{oside}_{i + 1}", r"\mathbf{%s}_{%d}" % (oside, i + 1))
             mv = "A v" if tall else "A^T u"
-            ex = vector_exact_ok(ui) and vector_exact_ok(w) and vector_exact_ok([sig[i]])
             add_step(d, "compute", f"{oside}{i + 1}",
                      formula=Math(r"\mathbf{%s}_{%d} = \frac{%s\mathbf{%s}_{%d}}{\sigma_{%d}}" % (
                          oside, i + 1, "A" if tall else r"A^{\top}", side, i + 1, i + 1),
                          f"{oside}{i + 1} = {mv}{i + 1} / σ{i + 1}"),
-                     substituted=Math(r"\mathbf{%s}_{%d} = \frac{%s}{%s}" % (oside, i + 1, vec_latex(w, ex), both_latex(sig[i]).split(r" \approx")[0]),
-                                      f"{oside}{i + 1} = {vec_text(w, ex)} / {both_text(sig[i]).split(' ≈')[0]}"),
-                     value=Math(r"\mathbf{%s}_{%d} = %s" % (oside, i + 1, vec_latex(ui, ex) + (r" \approx " + vec_latex(ui) if ex else "")),
-                                f"{oside}{i + 1} = {vec_text(ui, ex)}" + (f" ≈ {vec_text(ui)}" if ex else "")))
-
+                     substituted=Math(r"\mathbf{%s}_{%d} = \frac{%s}{%s}" % (oside, i + 1, F.latex(w, exact="surd"),
+                                                                            F.latex(sig[i], exact="surd")),
+                                      f"{oside}{i + 1} = {F.text(w, exact='surd')} / {F.text(sig[i], exact='surd', paren=True)}"),
+                     value=Math(r"\mathbf{%s}_{%d} = %s" % (oside, i + 1, vector_exact_latex(ui)),
+                                f"{oside}{i + 1} = {vector_exact_text(ui)}"))
 
     # 4. completion of the other side with the null space of A^T (or A)
     size_o = m if tall else n
+    kind = _completion_kind(rule)
     if size_o > r:
         target = Am.T if tall else Am
         tname = "A^T" if tall else "A"
@@ -236,84 +244,71 @@ def solve(p, conv) -> Derivation:
                           f"(the orthogonal complement of the column space of {'A' if tall else 'A^T'})."):
             add_step(d, "compute", f"Solve {tname} z = 0",
                      text="Row reduce; each free variable set to 1 (the others 0) gives a basis vector.",
-                     value=Math(r"\operatorname{rref}(%s) = %s,\quad %s" % (tname.replace("^T", r"^{\top}"), mat_latex(R.tolist()),
-                                                                          r",\ ".join(vec_latex(b, True) for b in basis)),
-                                f"rref({tname}) = {mat_text(R.tolist())}; basis: " + ", ".join(vec_text(b, True) for b in basis)))
+                     value=Math(r"\operatorname{rref}(%s) = %s,\quad %s" % (tname.replace("^T", r"^{\top}"), F.latex(R.tolist(), exact="surd"),
+                                                                           r",\ ".join(F.latex(b, exact="surd") for b in basis)),
+                                f"rref({tname}) = {F.text(R.tolist(), exact='surd')}; basis: " + ", ".join(F.text(b, exact="surd") for b in basis)))
             extra = gram_schmidt_steps(d, basis, "Gram-Schmidt", names=[f"{oside}{r + i + 1}" for i in range(len(basis))])
-            kind = "largest-loading" if rule != "first-positive" else "first-positive"
-            fixed = []
-            for i, u in enumerate(extra):
-                j = sign_index(u, kind)
-                if j is not None and fl(u[j]) < 0:
-                    extra[i] = tuple(tame(-x) for x in u)
-                    fixed.append(f"{oside}{r + i + 1}")
+            fixed = [f"{oside}{r + i + 1}" for i, u in enumerate(extra) if needs_flip(u, kind)]
+            extra = [negated(u) if needs_flip(u, kind) else u for u in extra]
             add_step(d, "note", "Sign of the completion vectors",
                      text=f"They have no partner, so each is chosen so that {SIGN_TEXT[kind]}. "
                           + (f"Negated: {', '.join(fixed)}." if fixed else "None needed negating."))
         units += extra
     # zero singular values on the Gram side keep their eigenvectors: apply the rule to them on their own
-    for i in range(r, len(gram_vecs)):
-        if inner is None:
-            kind = "largest-loading" if rule != "first-positive" else "first-positive"
-            j = sign_index(gram_vecs[i], kind)
-            if j is not None and fl(gram_vecs[i][j]) < 0:
-                gram_vecs[i] = tuple(tame(-x) for x in gram_vecs[i])
+    if inner is None:
+        gram_vecs[r:] = [negated(g) if needs_flip(g, kind) else g for g in gram_vecs[r:]]
 
     Vcols, Ucols = (gram_vecs, units) if tall else (units, gram_vecs)
-    U = [[Ucols[j][i] for j in range(m)] for i in range(m)]
-    Vt = [list(Vcols[j]) for j in range(n)]
-    S = [[sig[i] if i == j else sp.Integer(0) for j in range(n)] for i in range(m)]
-    if notes:
-        d.note("The notes' signs (WE-svd-1)",
-               "Notes 003 take v2 = (-1, 1)/√2 with u2 = (0, -1, 1)/√2, the pair above negated together, and "
-               "u3 = (-1, 1, 1)/√3, the vector above negated. Singular vectors are defined up to sign (a pair flips "
-               "together), so both are correct; the σ, U and V of the notes are right.")
-    su = Tolerance(5e-5, 0.0, "columns", "svd")
-    add_step(d, "conclude", "U (left singular vectors as columns)", value=Math("U = " + mat_latex(U, exact=False), "U = " + mat_text(U, exact=False)),
-             answers=(make_answer("U", U, precision=Precision(dp=4), tolerance=su),))
+    U = matrix(Ucols).T
+    Vt = matrix(Vcols)
+    S = sp.ImmutableMatrix(m, n, lambda i, j: sig[i] if i == j else sp.Integer(0))
+    su = tolerance("columns", "svd")
+    add_step(d, "conclude", "U (left singular vectors as columns)", value=F.equals("U", U.tolist()),
+             answers=(make_answer("U", U.tolist(), tolerance=su),))
     add_step(d, "conclude", f"Sigma ({m} x {n}: the singular values on the diagonal, zeros elsewhere)",
-             value=Math(r"\Sigma = " + mat_latex(S), "Σ = " + mat_text(S, exact=True)),
-             answers=(make_answer("S", S, precision=Precision(dp=4)),))
-    add_step(d, "conclude", "V^T (right singular vectors as rows)", value=Math(r"V^{\top} = " + mat_latex(Vt, exact=False), "V^T = " + mat_text(Vt, exact=False)),
-             answers=(make_answer("Vt", Vt, precision=Precision(dp=4), tolerance=Tolerance(5e-5, 0.0, "rows", "svd")),))
+             value=Math(r"\Sigma = " + F.latex(S.tolist(), exact="surd"), "Σ = " + F.text(S.tolist(), exact="surd")),
+             answers=(make_answer("S", S.tolist()),))
+    add_step(d, "conclude", "V^T (right singular vectors as rows)", value=F.equals(Math(r"V^{\top}", "V^T"), Vt.tolist()),
+             answers=(make_answer("Vt", Vt.tolist(), tolerance=tolerance("rows", "svd")),))
 
     # 5. check
-    prod = [[tame(sum(U[i][a] * S[a][b] * Vt[b][j] for a in range(m) for b in range(n))) for j in range(n)] for i in range(m)]
-    diff = max(abs(fl(prod[i][j] - A[i][j])) for i in range(m) for j in range(n))
+    prod = tamed(U * S * Vt)
+    diff = max(abs(fl(x)) for x in prod - Am)
     add_step(d, "compare", "Check: U Sigma V^T = A",
-             text="agrees" + ("" if diff == 0 else f" (largest difference {diff:.1e}, rounding of the 40-digit values)")
-             if diff < 1e-25 else f"DISAGREES (largest difference {diff:.3g})",
-             value=Math(r"U \Sigma V^{\top} = %s" % mat_latex(prod, exact=False), "U Σ V^T = " + mat_text(prod, exact=False)))
+             text="agrees" + ("" if diff == 0 else f" (largest difference {F.text(diff, 2)}, rounding of the 40-digit values)")
+             if diff < 1e-25 else f"DISAGREES (largest difference {F.text(diff, 3)})",
+             value=F.equals(Math(r"U \Sigma V^{\top}", "U Σ V^T"), prod.tolist()))
 
     # 6. rank-k approximation, error, storage
-    Ak = [[tame(sum(sig[i] * U[a][i] * Vt[i][b] for i in range(k))) for b in range(n)] for a in range(m)]
-    terms_t = " + ".join(f"{both_text(sig[i]).split(' ≈')[0]} {vec_text(Ucols[i])} {vec_text(Vcols[i])}^T" for i in range(k))
-    terms_l = " + ".join(r"%s\, %s %s^{\top}" % (both_latex(sig[i]).split(r" \approx")[0], vec_latex(Ucols[i]), vec_latex(Vcols[i]))
+    Ak = tamed(sum((sig[i] * U[:, i] * Vt[i, :] for i in range(k)), sp.zeros(m, n)))
+    terms_t = " + ".join(f"{F.text(sig[i], exact='surd')} {F.text(Ucols[i])} {F.text(Vcols[i])}^T" for i in range(k))
+    terms_l = " + ".join(r"%s\, %s %s^{\top}" % (F.latex(sig[i], exact="surd"), F.latex(Ucols[i]), F.latex(Vcols[i]))
                          for i in range(k))
     add_step(d, "compute", f"Rank-{k} approximation",
              text="Keep the k largest singular values and their vectors; the sum of k rank-one matrices.",
              formula=Math(r"A_{k} = \textstyle\sum_{i=1}^{k} \sigma_{i}\,\mathbf{u}_{i}\mathbf{v}_{i}^{\top}", "A_k = sum_(i<=k) σ_i u_i v_i^T"),
              substituted=Math(r"A_{%d} = %s" % (k, terms_l), f"A_{k} = {terms_t}"),
-             value=Math(r"A_{%d} = %s" % (k, mat_latex(Ak)), f"A_{k} = {mat_text(Ak)}"),
-             answers=(make_answer("rank_k", Ak, precision=Precision(dp=4)),))
+             value=F.equals(Math(r"A_{%d}" % k, f"A_{k}"), Ak.tolist()),
+             answers=(make_answer("rank_k", Ak.tolist()),))
     drop = tame(sum((s * s for s in sig[k:q]), sp.Integer(0)))
     e = d.compute("Approximation error (Frobenius norm)", sym("||A - A_k||_F", r"\|A - A_{k}\|_F"), ERROR, {dropped: drop},
-                  value=tame(sp.sqrt(drop)), keep="exact", answer="error", precision=Precision(dp=4),
+                  value=tame(sp.sqrt(drop)), keep="exact", answer="error",
                   text="Eckart-Young: A_k is the closest rank-k matrix to A, and the error is what the dropped singular values carry.")
-    direct = sp.sqrt(sum(((A[a][b] - Ak[a][b]) ** 2 for a in range(m) for b in range(n)), sp.Integer(0)))
+    direct = sp.sqrt(sum(((x - y) ** 2 for x, y in zip(Am, Ak)), sp.Integer(0)))
     add_step(d, "compare", "Check: the error entry by entry",
              text="agrees" if abs(fl(direct) - fl(e)) < 1e-20 else "DISAGREES",
-             value=Math(r"\sqrt{\textstyle\sum_{ij} (a_{ij} - (A_{k})_{ij})^2} = %s" % dlatex(direct),
-                        f"sqrt(sum_ij (a_ij - (A_k)_ij)^2) = {dtext(direct)}"))
+             value=F.equals(Math(r"\sqrt{\textstyle\sum_{ij} (a_{ij} - (A_{k})_{ij})^2}", "sqrt(sum_ij (a_ij - (A_k)_ij)^2)"),
+                            direct))
     store = d.compute("Storage of the rank-k SVD", sym("storage"), STORAGE, {k_: k, m_: m, n_: n}, answer="storage",
                       text="k singular values, k columns of U (m numbers each) and k rows of V^T (n numbers each).")
     full = m * n
+    ratio = sp.Rational(full, int(store))
     add_step(d, "compare", "Compared with storing A",
              text=("compression: " if store < full else "no saving at this size: ") +
-                  f"{int(store)} numbers instead of m n = {full} (ratio {full / int(store):.3g}). For an image, A_k keeps the "
-                  "broad structure in far fewer numbers when k is small compared with m and n.",
+                  f"{int(store)} numbers instead of m n = {full} (ratio {F.text(ratio, 3, exact='decimal')}). For an image, "
+                  "A_k keeps the broad structure in far fewer numbers when k is small compared with m and n.",
              formula=Math(r"m\,n = %d \cdot %d = %d" % (m, n, full), f"m n = {m}*{n} = {full}"),
-             answers=(make_answer("compression_ratio", sp.Rational(full, int(store)), precision=Precision(dp=4)),))
+             answers=(make_answer("compression_ratio", ratio),))
     return d
 
 
@@ -380,35 +375,35 @@ def solve_numeric(p, conv) -> Derivation:
                   ("by numpy.linalg.svd (LAPACK); U and V completed with orthonormal null-space bases as on the exact path."
                    if complete else f"via a QR factorisation of the {'tall A' if m >= n else 'tall A^T'} and the SVD of its "
                    f"{q} x {q} factor R (the {max(m, n)}-long singular vectors are not formed)."))
-    prec = Precision(dp=4)
-    tol = Tolerance(abs=5e-5, rel=1e-9)
-    answers = [make_answer("singular_values", tuple(s), precision=prec, tolerance=tol)]
+    tol = tolerance(rel=1e-9)
+    tol_u, tol_vt = tolerance("columns", "svd", 1e-9), tolerance("rows", "svd", 1e-9)
+    answers = [make_answer("singular_values", tuple(s), tolerance=tol)]
     left = []
     if complete:
         S = np.zeros((m, n))
         S[np.arange(q), np.arange(q)] = s
-        answers += [make_answer("U", [list(r) for r in U], precision=prec, tolerance=Tolerance(5e-5, 1e-9, "columns", "svd")),
-                    make_answer("S", [list(r) for r in S], precision=prec, tolerance=tol),
-                    make_answer("Vt", [list(r) for r in Vt], precision=prec, tolerance=Tolerance(5e-5, 1e-9, "rows", "svd"))]
+        answers += [make_answer("U", [list(r) for r in U], tolerance=tol_u),
+                    make_answer("S", [list(r) for r in S], tolerance=tol),
+                    make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt)]
     else:  # the short side is square and complete: list it
         if Vt is not None and n * n <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("Vt", [list(r) for r in Vt], precision=prec, tolerance=Tolerance(5e-5, 1e-9, "rows", "svd")))
+            answers.append(make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt))
         if U is not None and m * m <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("U", [list(r) for r in U], precision=prec, tolerance=Tolerance(5e-5, 1e-9, "columns", "svd")))
+            answers.append(make_answer("U", [list(r) for r in U], tolerance=tol_u))
         left.append("U" if U is None else "Vt")
         left.append("S")
     if m * n <= MAX_ANSWER_ENTRIES and complete:
         Ak = (U[:, :k] * s[:k]) @ Vt[:k]
-        answers.append(make_answer("rank_k", [list(r) for r in Ak], precision=prec, tolerance=tol))
+        answers.append(make_answer("rank_k", [list(r) for r in Ak], tolerance=tol))
     else:
         left.append(f"rank_k ({m} x {n})")
     err = float(np.sqrt(np.sum(s[k:] ** 2)))
-    answers.append(make_answer("error", err, precision=prec, tolerance=Tolerance(abs=5e-5, rel=1e-8)))
+    answers.append(make_answer("error", err, tolerance=tolerance(rel=1e-8)))
     store = k * (m + n + 1)
     answers += [make_answer("storage", sp.Integer(store)),
-                make_answer("compression_ratio", m * n / store, precision=prec, tolerance=Tolerance(abs=5e-5, rel=1e-12))]
+                make_answer("compression_ratio", m * n / store, tolerance=tolerance(rel=1e-12))]
     d.conclude(f"SVD and rank-{k} approximation",
-               text=f"||A - A_k||_F = sqrt(sum of the dropped σ^2) = {err:.6g}; storage k(m + n + 1) = {store} numbers "
+               text=f"||A - A_k||_F = sqrt(sum of the dropped σ^2) = {F.text(err)}; storage k(m + n + 1) = {store} numbers "
                     f"instead of m n = {m * n}." + (f" Not listed (too large): {', '.join(left)}." if left else ""),
                answers=answers)
     return d

@@ -85,17 +85,17 @@ BIAS_CORRECTION = Convention(
 
 COV_DIVISOR = Convention(
     "ddof", "Covariance divisor",
-    {"n-1": "covariance divides by N - 1 (sample covariance; notes 003, np.cov, scikit-learn)",
+    {"n-1": "covariance divides by N - 1 (sample covariance; the course notes' PCA example, np.cov, scikit-learn)",
      "n": "covariance divides by N (population covariance; batch norm uses this)"},
-    default="n-1", why_default="notes 003 divide by N - 1", aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
+    default="n-1", why_default="the course notes' PCA example divides by N - 1", aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
 )
 
 SIGN_RULE = Convention(
     "sign_rule", "Sign of eigenvectors",
-    {"first-positive": "each eigenvector's first non-zero component is made positive (reproduces notes 003)",
+    {"first-positive": "each eigenvector's first non-zero component is made positive (reproduces the course notes' PCA example)",
      "largest-loading": "each component's largest-magnitude loading is positive (scikit-learn >= 1.5)",
      "largest-score": "each score column's largest-magnitude entry is positive (scikit-learn <= 1.4)"},
-    default="first-positive", why_default="it reproduces the course's answer on notes 003's data",
+    default="first-positive", why_default="it reproduces the course's answer on the data of the course notes' PCA example",
 )
 
 LOG_BASE = Convention(

@@ -327,8 +327,8 @@ def test_comp_graph_generator_has_no_gate_of_constants_only():
 
 
 def test_repeated_solves_reuse_the_memoised_derivative_and_displays():
-    """Performance: the symbolic check differentiates a typed expression once, the linear-algebra and network
-    displays format each number once (the example on a warm server was over 50 ms)."""
+    """Performance: the symbolic check differentiates a typed expression once, the linear-algebra exact values are
+    simplified once (the example on a warm server was over 50 ms); displays are memoised in solver.format."""
     import problems._linalg as L
     import problems.comp_graph as cg
 
@@ -338,9 +338,9 @@ def test_repeated_solves_reuse_the_memoised_derivative_and_displays():
     solver.solve("comp_graph", **ex)
     assert cg._derivative.cache_info().hits >= hits + 5
     solver.solve("pca", X="4 8 13 7; 11 4 5 14", layout="features-rows")
-    before = L.dtext.cache_info().hits
+    before = L.tame.cache_info().hits
     solver.solve("pca", X="4 8 13 7; 11 4 5 14", layout="features-rows")
-    assert L.dtext.cache_info().hits > before
+    assert L.tame.cache_info().hits > before
 
 
 # ---- eigen, pca, svd --------------------------------------------------------------------------------------------
