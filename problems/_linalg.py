@@ -29,6 +29,8 @@ for how many eigenvectors a numerically decomposed (possibly defective) matrix h
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import math
 from dataclasses import dataclass
@@ -69,7 +71,7 @@ def tolerance(up_to_sign: bool | str = False, group: str = "", rel: float = 0.0)
     """The request's answer tolerance (half a unit in the last place shown), with the sign flips an answer
     allows (`up_to_sign`, `group`: solver.numbers.Tolerance) and at least `rel` relative slack."""
     t = tolerance_for(F.answer_precision())
-    return Tolerance(t.abs, max(t.rel, rel), up_to_sign, group)
+    return dataclasses.replace(t, rel=max(t.rel, rel), up_to_sign=up_to_sign, sign_group=group)
 
 
 # ---- exact values: keep them exact while they are short, else 40-digit Floats -------------------

@@ -13,6 +13,7 @@ vectorised reference come from one definition.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 import contextvars
@@ -316,7 +317,7 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         data = _json_nested(value)
         tol = tolerance or tolerance_for(precision)
         if up_to_sign and not tol.up_to_sign:
-            tol = Tolerance(tol.abs, tol.rel, True)
+            tol = dataclasses.replace(tol, up_to_sign=True)
         shown = _preview(value)
         disp = _display_nested(shown, precision)
         lat = exact_latex or _latex_nested(shown, precision)

@@ -26,6 +26,8 @@ getattr(family.module, "SLIPS", ()).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import math
 import time
@@ -312,7 +314,7 @@ class Checker:
         if _matches(answer, got, kind):
             extra = ""
             if answer.tolerance is not None and answer.tolerance.up_to_sign and not (
-                    Tolerance(answer.tolerance.abs, answer.tolerance.rel).accepts(got, answer.numeric_value())):
+                    dataclasses.replace(answer.tolerance, up_to_sign=False, sign_group="").accepts(got, answer.numeric_value())):
                 extra = " up to sign (this answer is defined only up to sign, and yours has the other sign)"
             return Verdict(verdict="correct", message=f"It matches the answer {answer.display}{extra}"
                            + (f", within {base['tolerance']}." if base["tolerance"] != "exact" else "."), **base)
