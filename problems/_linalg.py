@@ -30,7 +30,6 @@ for how many eigenvectors a numerically decomposed (possibly defective) matrix h
 from __future__ import annotations
 
 import dataclasses
-
 import functools
 import math
 from dataclasses import dataclass

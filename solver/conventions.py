@@ -23,10 +23,20 @@ class Convention:
     default: str
     why_default: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
+    #: option -> who uses it, in words a reader recognises ("PyTorch's torch.optim.Adam; Kingma & Ba 2015;
+    #: the course notes, week 5 (Adam)"); never an internal id
+    sources: Mapping[str, str] = field(default_factory=dict)
+    #: option -> the instruction a question paper prints so a student knows which form is meant
+    #: ("Use ε inside the square root: w ← w − η ĝ / √(v̂ + ε)."); only conventions that change an answer
+    paper: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.default not in self.options:
             raise ValueError(f"default {self.default!r} of convention {self.name!r} is not an option")
+        for what, table in (("sources", self.sources), ("paper", self.paper)):
+            unknown = [k for k in table if k not in self.options]
+            if unknown:
+                raise ValueError(f"{what} of convention {self.name!r} name unknown options {unknown}")
 
     def with_default(self, default: str, why: str = "") -> "Convention":
         """The same convention with another default (a family whose notes use the other form)."""
@@ -49,7 +59,7 @@ class Convention:
 
     def schema(self) -> dict:
         return {"name": self.name, "title": self.title, "options": dict(self.options), "default": self.default,
-                "why_default": self.why_default}
+                "why_default": self.why_default, "sources": dict(self.sources), "paper": dict(self.paper)}
 
 
 def resolve(conventions: tuple[Convention, ...], raw: Mapping[str, str] | None, family: str = "") -> dict[str, str]:
