@@ -21,12 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from solver.params import Spec, SpecError
+from solver import format as F
+from solver.numbers import Tolerance
+from solver.params import InvalidInput, Spec, SpecError
 
 MAX_INPUTS = 16          # 2^16 rows: the numeric path's limit
 MAX_RULE_TEXT = 1000
 MAX_TABLE_TEXT = 4 * 2 ** MAX_INPUTS + 1000  # a full 16-input table with separators and brackets fits
 MAX_RULE_DEPTH = 60
+
+#: The tolerance of answers that are exact by nature (counts, thresholds, classes, truth values): none.
+EXACT = Tolerance(abs=0)
 
 NAMED = {
     "AND": "1 when every input is 1",
@@ -412,10 +417,31 @@ class BooleanFunction(Spec):
         return {"type": "boolean", "accepts": self.describe(), "names": sorted(NAMED)}
 
 
+def input_count(f: BoolFunc, n: int | None, family: str) -> int:
+    """The number of inputs of `f`: `n` as given, checked against what `f` fixes, or the one `f` implies.
+
+    One check for every family that takes a boolean function and an optional 'n' (InvalidInput names 'n'):
+    a rule over sum(x) needs n, a truth table of 2^k rows fixes n = k, a rule that uses x_k needs n >= k.
+    """
+    if n is None:
+        if f.needs_n:
+            raise InvalidInput("n", f"The 'n' parameter of {family} is required for a rule over sum(x): give the number "
+                                    "of inputs. Got nothing.")
+        return f.default_n()
+    if f.fixed_n is not None and f.fixed_n != n:
+        raise InvalidInput("n", f"The 'n' parameter of {family} must match the truth table, which has "
+                                f"{len(f.table)} = 2^{f.fixed_n} rows. Got {n} instead.")
+    if f.kind == "rule" and f.min_n > n:
+        raise InvalidInput("n", f"The 'n' parameter of {family} must be at least {f.min_n}: the rule uses x{f.min_n}. "
+                                f"Got {n} instead.")
+    return n
+
+
 def _got(raw) -> str:
     s = repr(raw)
     return s if len(s) <= 60 else s[:57] + "..."
 
 
 def fmt_bits(row) -> str:
-    return "(" + ", ".join(str(int(v)) for v in row) + ")"
+    """An input row as (0, 1, 1)."""
+    return F.text(tuple(int(v) for v in row))

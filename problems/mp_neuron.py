@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._boolean import BooleanFunction, fmt_bits, inputs
+from problems._boolean import EXACT, BooleanFunction, fmt_bits, input_count, inputs
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
 from solver.params import Int, InvalidInput, Matrix, Param, Real, Vector, as_exact
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "McCulloch-Pitts neuron: thresholds and NCC"
 TOPIC = "neurons"
@@ -85,7 +85,7 @@ def _h(text: str, tex: str | None = None) -> Math:
 
 
 def _n(p) -> int:
-    return p["n"] if p["n"] is not None else p["function"].default_n()
+    return input_count(p["function"], p["n"], "mp_neuron")
 
 
 def _inhibitory(p) -> list[int]:
@@ -99,17 +99,7 @@ def _theta_range(p) -> list[int]:
 
 
 def validate(p: dict[str, Any]) -> None:
-    f = p["function"]
-    if p["n"] is None and f.needs_n:
-        raise InvalidInput("n", "The 'n' parameter of mp_neuron is required for a rule over sum(x): "
-                                "give the number of inputs. Got nothing.")
     n = _n(p)
-    if f.fixed_n is not None and f.fixed_n != n:
-        raise InvalidInput("n", f"The 'n' parameter of mp_neuron must match the truth table, which has "
-                                f"{len(f.table)} = 2^{f.fixed_n} rows. Got {n} instead.")
-    if f.kind == "rule" and f.min_n > n:
-        raise InvalidInput("n", f"The 'n' parameter of mp_neuron must be at least {f.min_n}: the rule uses x{f.min_n}. "
-                                f"Got {n} instead.")
     inh = p["inhibitory"]
     if inh is not None:
         idx = [int(i) for i in inh]
@@ -134,7 +124,7 @@ def validate(p: dict[str, Any]) -> None:
         for r in rows:
             if any(v not in (0, 1) for v in r):
                 raise InvalidInput("pairs", "The 'pairs' parameter of mp_neuron must hold 0/1 values. "
-                                            f"Got the row {number_text(tuple(r))} instead.")
+                                            f"Got the row {F.text(tuple(r))} instead.")
         if p["theta"] is None:
             raise InvalidInput("theta", "The 'theta' parameter of mp_neuron is required to check the pairs: "
                                         "give the neuron's threshold. Got nothing.")
@@ -157,7 +147,7 @@ def statement(p) -> str:
          f"Which thresholds theta implement this function (or show that none does)? Give the number of correctly "
          f"classified points (NCC) over all {2 ** n} inputs for theta = {rng[0]}, ..., {rng[-1]}.")
     if p["theta"] is not None:
-        q += f" For the neuron with theta = {number_text(p['theta'])}, how many inputs does it get wrong?"
+        q += f" For the neuron with theta = {F.text(p['theta'])}, how many inputs does it get wrong?"
         if p["pairs"] is not None:
             pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
             q += f" Which of these input/output pairs are consistent with it: {pairs}?"
@@ -296,7 +286,7 @@ def solve(p, conv) -> Derivation:
                        value=Math(r"\mathrm{NCC}(%d) = %d" % (t, c), f"NCC({t}) = {c}")))
     d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[str(t), str(c)] for t, c in zip(trange, ncc)],
             text=f"Out of {len(rows)} inputs; the best theta in the range gives NCC = {max(ncc)}.",
-            answer=make_answer("ncc", [sp.Integer(c) for c in ncc], precision=Precision(dp=0), tolerance=Tolerance(abs=0)))
+            answer=make_answer("ncc", [sp.Integer(c) for c in ncc], tolerance=EXACT))
 
     # -- which thresholds implement f: every distinct neuron is tried
     cand = _canonical(m, rule)
@@ -328,8 +318,7 @@ def solve(p, conv) -> Derivation:
     if implementable:
         txt = "; ".join(_interval_text(t, m, rule) for t in works)
         d.conclude("Thresholds that implement f", text=f"The neuron computes f exactly for {txt}.",
-                   answers=(make_answer("thetas", [sp.Integer(t) for t in works], precision=Precision(dp=0),
-                                        tolerance=Tolerance(abs=0)), make_answer("implementable", True)),
+                   answers=(make_answer("thetas", [sp.Integer(t) for t in works], tolerance=EXACT), make_answer("implementable", True)),
                    value=Math(r"\theta \in \{%s\}" % ", ".join(str(t) for t in works),
                               "theta in {" + ", ".join(str(t) for t in works) + "}"))
     else:
@@ -337,7 +326,7 @@ def solve(p, conv) -> Derivation:
         d.conclude("No threshold implements f", text=(
             "Each of the thresholds above gets at least one input wrong, and they cover every real threshold, so no "
             "McCulloch-Pitts neuron with these inputs computes f." + (f" The reason: {reason}." if reason else "")),
-            answers=(make_answer("thetas", [], precision=Precision(dp=0), tolerance=Tolerance(abs=0)),
+            answers=(make_answer("thetas", [], tolerance=EXACT),
                      make_answer("implementable", False)),
             value=Math(r"\text{no } \theta", "no theta"))
 
@@ -346,7 +335,7 @@ def solve(p, conv) -> Derivation:
         t = p["theta"]
         outs = [0 if il[i] else int(_fires(gl[i], t, rule)) for i in range(len(rows))]
         wrong = [i for i in range(len(rows)) if outs[i] != fl[i]]
-        with d.group(f"The neuron with theta = {number_text(t)}"):
+        with d.group(f"The neuron with theta = {F.text(t)}"):
             bits = [int(outs[i] != fl[i]) for i in range(len(rows))]
             terms = " + ".join(str(b) for b in bits) if len(bits) <= 16 else f"(sum over {len(bits)} rows)"
             d.add(Step("compute", "Its errors against f",
@@ -358,8 +347,7 @@ def solve(p, conv) -> Derivation:
                        value=Math(r"\mathrm{errors} = %d" % len(wrong), f"errors = {len(wrong)}"),
                        answers=(make_answer("errors", sp.Integer(len(wrong))),)))
             d.answer_step("Its outputs (rows in truth-table order)",
-                          make_answer("outputs", [sp.Integer(v) for v in outs], precision=Precision(dp=0),
-                                      tolerance=Tolerance(abs=0)), kind="compute")
+                          make_answer("outputs", [sp.Integer(v) for v in outs], tolerance=EXACT), kind="compute")
             if p["pairs"] is not None:
                 cons = []
                 for r in as_exact(p["pairs"]):
@@ -372,9 +360,8 @@ def solve(p, conv) -> Derivation:
                     why = "An inhibitory input is 1" if blocked else f"g = {gv}"
                     d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
                               text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
-                d.answer_step("Consistent pairs", make_answer("consistent", cons, precision=Precision(dp=0),
-                                                                    tolerance=Tolerance(abs=0)),
-                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {number_text(t)}.")
+                d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
+                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
     return d
 
 
@@ -399,24 +386,22 @@ def solve_numeric(p, conv) -> Derivation:
     works = cand[(out(cand) == f[:, None]).all(axis=0)]
     d.note("Numeric path", f"All {2 ** n} inputs evaluated at once for {len(trange)} thresholds; no per-row steps.")
     d.conclude("NCC against theta", answers=(make_answer("ncc", [sp.Integer(int(c)) for c in ncc],
-                                                         precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+                                                         tolerance=EXACT),))
     d.conclude("Thresholds that implement f",
-               answers=(make_answer("thetas", [sp.Integer(int(t)) for t in works], precision=Precision(dp=0),
-                                    tolerance=Tolerance(abs=0)), make_answer("implementable", bool(works.size))))
+               answers=(make_answer("thetas", [sp.Integer(int(t)) for t in works], tolerance=EXACT), make_answer("implementable", bool(works.size))))
     if p["theta"] is not None:
         t = np.array([float(p["theta"])])
         o = out(t)[:, 0]
-        d.conclude(f"The neuron with theta = {number_text(p['theta'])}",
+        d.conclude(f"The neuron with theta = {F.text(p['theta'])}",
                    answers=(make_answer("errors", sp.Integer(int((o != f).sum()))),
-                            make_answer("outputs", [sp.Integer(int(v)) for v in o], precision=Precision(dp=0),
-                                        tolerance=Tolerance(abs=0))))
+                            make_answer("outputs", [sp.Integer(int(v)) for v in o], tolerance=EXACT)))
         if p["pairs"] is not None:
             P = np.array([[int(v) for v in r] for r in as_exact(p["pairs"])], dtype=np.int64)
             gp, ip = _neuron(P[:, :-1], exc, inh)
             fire = gp >= t[0] if rule == ">=" else gp > t[0]
             yp = (fire & ~ip).astype(np.int64)
             d.conclude("Consistent pairs", answers=(make_answer("consistent", [bool(v) for v in yp == P[:, -1]],
-                                                                       precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+                                                                       tolerance=EXACT),))
     return d
 
 
