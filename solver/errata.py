@@ -123,7 +123,9 @@ class _Filler:
         v: Any = a.numeric_value()
         for i in re.findall(r"\[(\d+)\]", index):
             v = v[int(i)]
-        return F.fixed(v, strip=False) if not isinstance(v, list) else F.text(v)
+        if isinstance(v, list) or (isinstance(v, int) and not isinstance(v, bool)):
+            return F.text(v)  # a whole number as a whole number (an answer's display shows -1133, not -1133.0000)
+        return F.fixed(v, strip=False)
 
 
 def notes(errata: Sequence[Erratum], family, values, conventions, answers: Mapping[str, Answer]) -> tuple[Step, ...]:
