@@ -209,11 +209,16 @@ def linear_form(terms: Iterable[tuple[Any, str]], times: str = " ", number: Call
     return text[2:] if text.startswith("+ ") else "-" + text[2:] if text.startswith("- ") else text
 
 
+def rows(M: sp.MatrixBase) -> tuple:
+    """A SymPy matrix as a tuple of row tuples: a matrix to the formatting layer and in answers, whatever its shape."""
+    return tuple(tuple(r) for r in M.tolist())
+
+
 def shown(v):
     """A vector or matrix as the formatting layer prints it: a SymPy column (n x 1) as a vector (its entries), any
     other SymPy matrix as its rows (a 1 x n weight matrix stays a matrix); anything else as it is."""
     if isinstance(v, sp.MatrixBase):
-        return tuple(v) if v.cols == 1 else tuple(tuple(r) for r in v.tolist())
+        return tuple(v) if v.cols == 1 else rows(v)
     return v
 
 

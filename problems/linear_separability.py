@@ -501,7 +501,7 @@ def solve(p, conv) -> Derivation:
         d.table(f"The weights w = {_fmt(wsep)} satisfy every inequality", [header(c) for c in ("point", "class", "score", "correct")],
                 rows[:200], text="Every class-1 score is at least 1 and every class-0 score at most -1.")
         d.conclude("Linearly separable", text=f"w = {_fmt(wsep)} separates the points" +
-                   (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias else "."),
+                   (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias and any(wsep[1:]) else "."),
                    answers=(make_answer("separable", True),
                             # the least-L1 weights scaled to coprime integers: exact by construction
                             make_answer("separating_w", wsep, tolerance=EXACT)),

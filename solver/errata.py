@@ -29,12 +29,13 @@ from typing import Any, Mapping, Sequence
 
 from .steps import Answer, Step
 
-KINDS = ("error", "ambiguity", "notation")
+KINDS = ("error", "ambiguity", "notation", "remark")
 
 _TITLES = {
     "error": "Where the course notes slipped",
     "ambiguity": "An ambiguity in the course notes",
     "notation": "How the course notes label this",
+    "remark": "What the course notes say here",
 }
 
 
