@@ -160,7 +160,7 @@ def _check_ff(sol, case, layout):
 
 @pytest.mark.parametrize("case", FIX["feedforward"], ids=lambda c: c["id"])
 def test_feedforward_gradients_match_torch_autograd(case):
-    """Done-when of issue 6: every gradient agrees with torch.autograd to 1e-10, on networks of 1 to 4 layers with
+    """Done-when of issue 6: every gradient agrees with torch.autograd to 1e-10, on networks of 1 to 6 layers with
     every activation, both losses, batches, on both paths (the exact path for batches of up to 4)."""
     p, conv = _ff_params(case)
     _check_ff(solve("feedforward", p, conv, path="numeric"), case, "out_in")
