@@ -79,6 +79,11 @@ _TOKEN = re.compile(r"\s*(?:(\d+)|(x_?(\d+))|(sum\s*\(\s*x\s*\))|(<=|>=|==|!=|&&
 _CMP = {"<", "<=", ">", ">=", "==", "!=", "="}
 
 
+#: The binary operators of the rule grammar, loosest first (not and the comparisons sit between the two tables).
+_BOOLEAN_OPS = ({("op", "or"): "or"}, {("op", "xor"): "xor"}, {("op", "and"): "and"})
+_ARITHMETIC_OPS = ({("op", "+"): "add", ("op", "-"): "sub"}, {("op", "*"): "mul"})
+
+
 class RuleError(ValueError):
     pass
 
@@ -149,26 +154,19 @@ class _Parser:
             raise RuleError(f"unexpected {self.peek()[1]!r} in the rule")
         return node
 
+    def _chain(self, levels: tuple, level: int, last) -> tuple:
+        """Left-associative operators by precedence: `levels[level]` maps an operator token to its node kind; its
+        operands are the next level's, and past the last level `last()`'s (one stack frame per level, as many as a
+        method per level would take: the nesting limit stays MAX_RULE_DEPTH)."""
+        deeper = level + 1 < len(levels)
+        node = self._chain(levels, level + 1, last) if deeper else last()
+        while self.peek() in levels[level]:
+            kind = levels[level][self.take()]
+            node = (kind, node, self._chain(levels, level + 1, last) if deeper else last())
+        return node
+
     def or_(self):
-        node = self.xor_()
-        while self.peek() == ("op", "or"):
-            self.take()
-            node = ("or", node, self.xor_())
-        return node
-
-    def xor_(self):
-        node = self.and_()
-        while self.peek() == ("op", "xor"):
-            self.take()
-            node = ("xor", node, self.and_())
-        return node
-
-    def and_(self):
-        node = self.not_()
-        while self.peek() == ("op", "and"):
-            self.take()
-            node = ("and", node, self.not_())
-        return node
+        return self._chain(_BOOLEAN_OPS, 0, self.not_)
 
     def not_(self):
         if self.peek() == ("op", "not"):
@@ -195,18 +193,7 @@ class _Parser:
         return node
 
     def arith(self):
-        node = self.term()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            node = ("add" if op == "+" else "sub", node, self.term())
-        return node
-
-    def term(self):
-        node = self.unary()
-        while self.peek() == ("op", "*"):
-            self.take()
-            node = ("mul", node, self.unary())
-        return node
+        return self._chain(_ARITHMETIC_OPS, 0, self.unary)
 
     def unary(self):
         if self.peek() == ("op", "-"):

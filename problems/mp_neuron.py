@@ -213,17 +213,21 @@ def _why_not(X, f, gsum, inhibited, rule) -> str:
     return ""
 
 
-def solve(p, conv) -> Derivation:
-    d = Derivation()
-    rule = conv["firing_rule"]
+def _setup(p, conv):
+    """(rule, n, inhibitory inputs, excitatory inputs, every input row X, f(X), g(X), inhibited(X))."""
     n = _n(p)
     inh = _inhibitory(p)
     exc = [i for i in range(1, n + 1) if i not in inh]
+    X = inputs(n)
+    f = p["function"].outputs(n, X)
+    return (conv["firing_rule"], n, inh, exc, X, f, *_neuron(X, exc, inh))
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
     m = len(exc)
     fn = p["function"]
-    X = inputs(n)
-    f = fn.outputs(n, X)
-    gsum, inhibited = _neuron(X, exc, inh)
     rows = [tuple(int(v) for v in r) for r in X]
     fl = [int(v) for v in f]
     gl = [int(v) for v in gsum]
@@ -368,13 +372,7 @@ def solve(p, conv) -> Derivation:
 def solve_numeric(p, conv) -> Derivation:
     """The same rule over all 2^n inputs at once in NumPy (no per-row steps)."""
     d = Derivation()
-    rule = conv["firing_rule"]
-    n = _n(p)
-    inh = _inhibitory(p)
-    exc = [i for i in range(1, n + 1) if i not in inh]
-    X = inputs(n)
-    f = p["function"].outputs(n, X)
-    gsum, inhibited = _neuron(X, exc, inh)
+    rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
 
     def out(ths: np.ndarray) -> np.ndarray:  # (rows, thetas)
         fire = gsum[:, None] >= ths[None, :] if rule == ">=" else gsum[:, None] > ths[None, :]
