@@ -11,7 +11,7 @@ Shared by the McCulloch-Pitts and linear-separability families. A function is gi
   a regular expression and parsed by recursive descent into a small tree; nothing reaches eval.
 
 Row order (truth tables, traces): row r holds the binary digits of r with x1 the most significant bit,
-so for n = 2 the rows are (0,0), (0,1), (1,0), (1,1), as notes 000's tables list them.
+so for n = 2 the rows are (0,0), (0,1), (1,0), (1,1), as the course notes' tables list them.
 """
 from __future__ import annotations
 

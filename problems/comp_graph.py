@@ -2,10 +2,10 @@
 
 Exam question: "Draw the computational graph of f = 1/(1 + exp(-(w0 x0 + w1 x1 + w2))) and backpropagate
 through it: the forward value at every node, the local gradient on every edge, and df/dw0, df/dx0, ..."
-(notes 001: L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, g = w1 x1, so
+(the handwritten notes: L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, g = w1 x1, so
 dL/dw0 = e^c x0 / a^2.) With a node that feeds several others the multivariate chain rule adds the
 paths: do/dw is the sum over the paths from w to o of the product of the local derivatives on the
-path (notes 002: o = cos(w^2) + sin(w^2) gives -2w sin(w^2) + 2w cos(w^2)); backpropagation computes
+path (the introductory slides: o = cos(w^2) + sin(w^2) gives -2w sin(w^2) + 2w cos(w^2)); backpropagation computes
 that sum node by node instead of path by path.
 
 The expression is typed as text (parsed by solver.parse without eval, structure kept as written) and
@@ -144,7 +144,7 @@ ERRATA = (
 
 EXAMPLE = Example(
     params={"expr": "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))", "values": "w0=0.3, x0=-1.2, w1=0.8, x1=0.5, w2=-0.1"},
-    source="notes 001, backpropagation through the sigmoid's graph (WE-backprop-graph-1)",
+    source="the handwritten notes, backpropagation through the sigmoid's graph",
 )
 
 
@@ -653,7 +653,7 @@ def _paths_steps(d, g: Graph, locs, grads, paths, values):
     out = g.nodes[g.out]
     with d.group("The multivariate chain rule: sum over paths",
                  text="The gradient of an input is also the sum, over every path from it to the output, of the product of "
-                      "the local gradients on the path (notes 002). Backpropagation adds these products node by node "
+                      "the local gradients on the path (the introductory slides). Backpropagation adds these products node by node "
                       "instead of listing the paths, whose number can grow exponentially with depth."):
         answers = []
         for name, i in g.inputs.items():

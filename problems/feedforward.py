@@ -2,10 +2,10 @@
 
 Exam question: "A fully connected network has these weight matrices, biases and activations. For the
 input x with target y, compute the forward pass, the gradient of the loss with respect to every weight
-and bias, one gradient-descent update with learning rate eta and the new loss." (notes 000, week 3:
+and bias, one gradient-descent update with learning rate eta and the new loss." (the course notes, week 3:
 a_i = W_i h_(i-1) + b_i, h_i = g(a_i), softmax output with cross-entropy, so dL/da_L = -(e_l - y_hat);
 the backward formulas above and W_i <- W_i - eta dL/dW_i.) It also counts the parameters of each layer
-(notes 001's 3-4-2 network: 20 weights, 6 biases, 26 parameters).
+(the handwritten notes' 3-4-2 network: 20 weights, 6 biases, 26 parameters).
 
 The network is a list of layers of any depth, `layers`, one per line as `W = ... | b = ... | act = ...`
 (or a JSON list of {"W", "b", "act"} objects); the last layer is the output layer. A bias left out is
@@ -14,10 +14,10 @@ Activations: sigmoid, tanh, ReLU (derivative 0 at 0, as torch), leaky ReLU (slop
 derivative = slope at 0, as torch), linear, and softmax (output layer only). Losses: squared error
 (1/2 sum_j (h_Lj - y_j)^2 by default) or cross-entropy (-sum_j y_j ln h_Lj after a softmax, the binary
 form -sum_j [y_j ln h_Lj + (1 - y_j) ln(1 - h_Lj)] after a sigmoid). Several examples (rows of x) are a
-batch: the loss is the mean over them (notes 000's (1/N) sum_i) unless the convention says sum.
+batch: the loss is the mean over them (the course notes' (1/N) sum_i) unless the convention says sum.
 
 Conventions: the weight layout (W_i is n_i x n_(i-1) and a_i = W_i h_(i-1) + b_i, as the notes'
-detailed formulas; or n_(i-1) x n_i and a_i = W_i^T h_(i-1) + b_i, the transposed layout notes 000
+detailed formulas; or n_(i-1) x n_i and a_i = W_i^T h_(i-1) + b_i, the transposed layout the course notes
 warn about), the scaling of the squared error, and the batch reduction.
 """
 from __future__ import annotations
@@ -85,24 +85,24 @@ def _formula_step(d: Derivation, title: str, lhs: Math, rhs: Math, text: str = "
 LAYOUT = Convention(
     "weight_layout", "Shape of the weight matrices",
     {"out_in": "W_i has one row per unit of layer i (n_i x n_(i-1)): a_i = W_i h_(i-1) + b_i and dL/dW_i = dL/da_i h_(i-1)^T "
-               "(notes 000's formulas, torch's nn.Linear)",
+               "(the course notes' formulas, torch's nn.Linear)",
      "in_out": "W_i has one row per input (n_(i-1) x n_i): a_i = W_i^T h_(i-1) + b_i and dL/dW_i = h_(i-1) (dL/da_i)^T "
-               "(the transposed layout notes 000 warn about)"},
-    default="out_in", why_default="notes 000's backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
+               "(the transposed layout the course notes warn about)"},
+    default="out_in", why_default="the course notes' backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
     aliases={"out x in": "out_in", "outxin": "out_in", "in x out": "in_out", "inxout": "in_out"},
 )
 SQUARED = Convention(
     "squared_error", "Scaling of the squared error",
-    {"half": "squared error 1/2 sum_j (h_j - y_j)^2, so dL/dh_L = h_L - y (notes 000 and 001)",
-     "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (notes 000's objective)",
+    {"half": "squared error 1/2 sum_j (h_j - y_j)^2, so dL/dh_L = h_L - y (the course notes and the handwritten notes)",
+     "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (the course notes' objective)",
      "mean": "squared error (1/k) sum_j (h_j - y_j)^2 over the k outputs, so dL/dh_L = (2/k)(h_L - y) (torch's MSELoss)"},
     default="half", why_default="the notes' sigmoid-neuron and MSE derivations use the 1/2, which makes dL/dh_L = h_L - y",
 )
 REDUCTION = Convention(
     "reduction", "Loss of a batch",
-    {"mean": "the loss of a batch is the mean of the examples' losses (notes 000: (1/N) sum_i; torch's default)",
+    {"mean": "the loss of a batch is the mean of the examples' losses (the course notes: (1/N) sum_i; torch's default)",
      "sum": "the loss of a batch is the sum of the examples' losses"},
-    default="mean", why_default="notes 000 write the objective as (1/N) sum_i; a single example is the same either way",
+    default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
 )
 CONVENTIONS = (LAYOUT, SQUARED, REDUCTION)
 
@@ -134,7 +134,7 @@ PARAMS = (
           default="mse", label="Loss"),
     Param("eta", Real(0, _NUM, closed="right"), default="0.1", label="Learning rate eta"),
     Param("leaky_slope", Real(0, 1), default="0.01", label="Leaky ReLU slope",
-          help="slope of leaky ReLU for a <= 0 (0.01 in notes 002 and 004; notes 000 use 0.1)"),
+          help="slope of leaky ReLU for a <= 0 (0.01 in the introductory slides and the optimization notes; the course notes use 0.1)"),
 )
 
 EXAMPLE = Example(
@@ -142,8 +142,8 @@ EXAMPLE = Example(
             "layers": "W = 0.2 -0.1 0.4; 0.5 0.3 -0.2; -0.3 0.8 0.1; 0.1 0.2 0.3 | b = 0.1 -0.1 0.2 0 | act = sigmoid\n"
                       "W = 0.3 -0.2 0.5 0.1; -0.4 0.6 0.2 -0.3 | b = 0.05 -0.05 | act = softmax",
             "loss": "ce", "eta": "0.5"},
-    source="notes 000, week 3 (sigmoid hidden layer, softmax output, cross-entropy: dL/da_L = y_hat - e_l); the 3-4-2 "
-           "shape of notes 001's parameter count (WE-param-count-2: 20 weights, 6 biases, 26 parameters)",
+    source="the course notes, week 3 (sigmoid hidden layer, softmax output, cross-entropy: dL/da_L = y_hat - e_l); the 3-4-2 "
+           "shape of the handwritten notes' parameter count (20 weights, 6 biases, 26 parameters)",
 )
 
 
@@ -523,7 +523,7 @@ def _backward_steps(d: Derivation, net: Net, As, Hs, y, back, ans: bool):
     g = net.acts[-1]
     if _shortcut(net, y):
         why = ("softmax with cross-entropy: the softmax Jacobian times -y/h_L is h_L - y when the target sums to 1 "
-               "(notes 000: grad_(a_L) L = -(e_l - y_hat))" if g == "softmax"
+               "(the course notes: grad_(a_L) L = -(e_l - y_hat))" if g == "softmax"
                else "sigmoid with cross-entropy: (-y/h + (1 - y)/(1 - h)) h (1 - h) = h - y")
         matrix_step(d, "Output: dL/da_L", _d("a", L), Math(r"h_{%d} - y" % L, f"h{L} - y"),
                 Math(f"{tex(Hs[-1])} - {tex(y)}", f"{txt(Hs[-1])} - {txt(y)}"), rec["da"], text=why[0].upper() + why[1:] + ".")

@@ -1,12 +1,12 @@
 """Least squares: setting dL/dtheta = X^T X theta - X^T y to 0 gives the normal equations theta = (X^T X)^-1 X^T y.
 
-Exam questions: "Fit y = a x + b by least squares" (notes 002: (2, -0.5), (3, 0), (5, 1), (7, 2), (9, 3)
-give y = 0.5 x - 1.5, WE-regression-5), with the matrix-derivative derivation of notes 001 (L(theta) =
+Exam questions: "Fit y = a x + b by least squares" (the introductory slides: (2, -0.5), (3, 0), (5, 1), (7, 2), (9, 3)
+give y = 0.5 x - 1.5), with the matrix-derivative derivation of the handwritten notes (L(theta) =
 1/2 (y - X theta)^T (y - X theta), expand, d(a^T theta)/d theta = a, d(theta^T A theta)/d theta = (A + A^T)
 theta); "Do one epoch of batch gradient descent on the sum of squared errors from a = 0.45, b = 0.75
-with learning rate 0.01; fill in the table" (notes 004, WE-regression-6); "What is the squared error of
-these weights on this data?" (notes 002's house prices, WE-regression-4; notes 001's (6 - 7)^2 = 1 and
-(1 - 7)^2 = 36, WE-regression-1).
+with learning rate 0.01; fill in the table" (the optimization notes); "What is the squared error of
+these weights on this data?" (the introductory slides' house prices; the handwritten notes' (6 - 7)^2 = 1
+and (1 - 7)^2 = 36).
 
 The design matrix X_hat is X with a column of ones (with `intercept`); one row per data point. Methods:
 `normal` (exact normal equations; "undefined" when X^T X is singular, i.e. the columns of X_hat are
@@ -15,16 +15,17 @@ points, theta <- theta - lr dL/dtheta), `evaluate` (predictions, residuals, loss
 theta). TOPIC is "neurons": linear regression is the single linear neuron y_hat = theta^T x_hat that the
 notes study just before sigmoid neurons and networks, trained by the same gradient rule.
 
-Conventions: where the intercept sits in theta (first, theta_0 with x_0 = 1, as notes 000 and 004's
-Y_P = a + b x; or last, as notes 001's x_hat = [x, 1]); the loss (1/2 sum of squares, notes 001 and 004;
-the plain sum; or the mean, notes 002). The loss scale does not change the least-squares theta, but it
-scales the gradient and therefore every gradient-descent step.
+Conventions: where the intercept sits in theta (first, theta_0 with x_0 = 1, as the course notes and the
+optimization notes' Y_P = a + b x; or last, as the handwritten notes' x_hat = [x, 1]); the loss (1/2 sum of
+squares, the handwritten notes and the optimization notes; the plain sum; or the mean, the introductory
+slides). The loss scale does not change the least-squares theta, but it scales the gradient and therefore
+every gradient-descent step.
 
-The notes slip twice: notes 004 head the dSSE/da column "(y - Y_P)" where it is -(y - Y_P)
-(WE-regression-6), and notes 002 write error1 = y - y_hat = 1133 where y - y_hat = 70 - 1203 = -1133
-(WE-regression-4). WE-regression-3 ("anyone above 42 buys insurance") is not reproducible from the 15
-rows shown: least squares on them crosses 0.5 at age 43.857 (the `level` parameter computes it).
-WE-regression-2 (p = sigmoid(0.042 x - 1.53)) is a logistic model, a sigmoid neuron, not least squares.
+The notes slip twice (ERRATA): the optimization notes head the dSSE/da column "(y - Y_P)" where it is
+-(y - Y_P), and the introductory slides write error1 = y - y_hat = 1133 where y - y_hat = 70 - 1203 = -1133.
+The slides' "anyone above 42 buys insurance" is not reproducible from the 15 rows they show: least squares
+on them crosses 0.5 at age 43.857 (the `level` parameter computes it); their p = sigmoid(0.042 x - 1.53)
+is a logistic model, a sigmoid neuron, not least squares.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ thT, yT = sym("theta^T", r"\boldsymbol{\theta}^{\top}", **_nc), sym("y^T", r"\ma
 XtX, Xty = sym("(X^T X)", r"\hat{X}^{\top}\hat{X}", **_nc), sym("(X^T y)", r"\hat{X}^{\top}\mathbf{y}", **_nc)
 L_, c_, eta, g_ = sym("L"), sym("c"), sym("lr", r"\eta"), sym("grad L", r"\nabla L")
 with sp.evaluate(False):
-    LOSS_MATRIX = c_ * (yT - thT * XhT) * (yv - Xh * th)                       # notes 001
+    LOSS_MATRIX = c_ * (yT - thT * XhT) * (yv - Xh * th)                       # the handwritten notes
     LOSS_EXPANDED = c_ * sp.Add(sp.Mul(yT, yv), sp.Mul(-2, yT, Xh, th), sp.Mul(thT, XhT, Xh, th))  # y^T X theta: a scalar
     GRADIENT = c_ * sp.Add(sp.Mul(-2, XhT, yv), sp.Mul(2, XhT, Xh, th))           # d/dtheta of the above
     NORMAL_EQ = sp.Eq(XhT * Xh * th, XhT * yv)
@@ -68,17 +69,17 @@ with sp.evaluate(False):
 
 LOSS = Convention(
     "loss", "Which squared-error loss",
-    {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2 (notes 001 and 004: the 1/2 cancels the 2 of the derivative)",
+    {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2 (the handwritten notes and the optimization notes: the 1/2 cancels the 2 of the derivative)",
      "sse": "L = sum (y_i - y_hat_i)^2 (the plain sum of squared errors)",
-     "mse": "L = 1/N sum (y_i - y_hat_i)^2 (mean squared error; notes 002)"},
-    default="half-sse", why_default="notes 001's derivation and notes 004's gradient-descent table use 1/2 sum",
+     "mse": "L = 1/N sum (y_i - y_hat_i)^2 (mean squared error; the introductory slides)"},
+    default="half-sse", why_default="the handwritten notes' derivation and the optimization notes' gradient-descent table use 1/2 sum",
     aliases={"1/2": "half-sse", "sum": "sse", "mean": "mse"},
 )
 INTERCEPT = Convention(
     "intercept_position", "Where the intercept sits in theta",
-    {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (notes 000; notes 004's Y_P = a + b x)",
-     "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (notes 001)"},
-    default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of notes 004's table",
+    {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (the course notes; the optimization notes' Y_P = a + b x)",
+     "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (the handwritten notes)"},
+    default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of the optimization notes' table",
 )
 CONVENTIONS = (LOSS, INTERCEPT)
 LOSS_SHORT = {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2", "sse": "L = sum (y_i - y_hat_i)^2",
@@ -121,8 +122,8 @@ ERRATA = (
 )
 
 EXAMPLE = Example(params={"X": "2 3 5 7 9", "y": "-0.5 0 1 2 3"},
-                  source="notes 002: least squares through (2,-0.5), (3,0), (5,1), (7,2), (9,3) gives y = 0.5x - 1.5 "
-                         "(WE-regression-5); the derivation of notes 001")
+                  source="the introductory slides: least squares through (2,-0.5), (3,0), (5,1), (7,2), (9,3) gives y = 0.5x - 1.5; "
+                         "the derivation of the handwritten notes")
 
 
 # ---- input handling --------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 """Linear separability: some w gives s_i (w . x_i) >= 1 for every point (s_i = +1 for class 1, -1 for class 0), else convex hulls meet.
 
-Exam questions (notes 000, week 1-2): "Write the inequalities a perceptron must satisfy to compute NAND;
-do w0 = 1, w1 = -0.5, w2 = -0.7 satisfy them?" (WE-perceptron-5); "How many points do these weights get
-wrong?" (WE-perceptron-2, -3, -4); "Is XOR linearly separable?"; "How many boolean functions of n inputs
-are there, and how many are linearly separable?" (2^(2^n); 14 of 16 for n = 2, WE-perceptron-7; 104 of
-256 for n = 3).
+Exam questions (the course notes, week 1): "Write the inequalities a perceptron must satisfy to compute NAND;
+do w0 = 1, w1 = -0.5, w2 = -0.7 satisfy them?"; "How many points of AND do these weights get wrong?"; "Is XOR
+linearly separable?"; "How many boolean functions of n inputs are there, and how many are linearly
+separable?" (2^(2^n); 14 of 16 for n = 2; 104 of 256 for n = 3).
 
 Input: a boolean function (a name, a truth table of 2^n outputs in binary row order x1 x2 = 00, 01, 10,
 11, or a rule such as `sum(x) >= 2`; its points are the 2^n corners of the cube) or a labelled point
-set X, y. With `bias`, x0 = 1 is prepended and w0 is the bias (notes 000: w0 = -theta).
+set X, y. With `bias`, x0 = 1 is prepended and w0 is the bias (the course notes: w0 = -theta).
 
 Method. Scaling w does not change any sign, so "some w separates the points strictly" is the same as
 "some w has s_i (w . x_i) >= 1 for all i". Among those w the exact path takes one with the smallest
@@ -22,12 +21,12 @@ give a separating w when it is infeasible. Separable here means strictly separab
 does not depend on the firing rule.
 
 Convention: the firing rule used for the inequalities and the error count of given weights: w . x >= 0
-fires (notes 000's perceptron, default), w . x > 0 fires, or strict (notes 000's NAND inequalities:
+fires (the course notes' perceptron, default), w . x > 0 fires, or strict (the course notes' NAND inequalities:
 class 1 needs w . x > 0, class 0 needs w . x < 0, a score of exactly 0 is an error either way).
 
-The notes slip once here: WE-perceptron-4 claims "the maximum error is 3 (and not 4)" for the 4 points
-of AND; negating any separating w misclassifies every point (the NAND weights get all 4 AND points
-wrong), so the maximum is 4. The solution says so whenever it finds a separating w.
+The notes slip once here (ERRATA): they claim "the maximum error is 3 (and not 4)" for the 4 points of AND
+(and OR); negating any separating w misclassifies every point (the NAND weights get all 4 AND points
+wrong), so the maximum is 4.
 """
 from __future__ import annotations
 
@@ -61,10 +60,10 @@ with sp.evaluate(False):
 
 FIRING = Convention(
     "firing_rule", "When the perceptron fires (inequalities and error counts)",
-    {">=": "class 1 needs w.x >= 0, class 0 needs w.x < 0 (notes 000's perceptron rule)",
+    {">=": "class 1 needs w.x >= 0, class 0 needs w.x < 0 (the course notes' perceptron rule)",
      ">": "class 1 needs w.x > 0, class 0 needs w.x <= 0 (scikit-learn's predict)",
-     "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (notes 000's NAND inequalities)"},
-    default=">=", why_default="notes 000's perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+     "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (the course notes' NAND inequalities)"},
+    default=">=", why_default="the course notes' perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
 )
 CONVENTIONS = (FIRING,)
 
@@ -85,8 +84,8 @@ PARAMS = (
 EXAMPLE = Example(
     params={"function": "NAND", "w": "1 -0.5 -0.7"},
     conventions={"firing_rule": "strict"},
-    source="notes 000, week 1: NAND inequalities and the weights w0 = 1, w1 = -0.5, w2 = -0.7 (WE-perceptron-5); "
-           "16 functions of 2 inputs, 14 separable (WE-perceptron-7)",
+    source="the course notes, week 1: NAND inequalities and the weights w0 = 1, w1 = -0.5, w2 = -0.7; "
+           "16 functions of 2 inputs, 14 separable",
 )
 
 
@@ -442,7 +441,7 @@ def solve(p, conv) -> Derivation:
     rel1, rel0 = _relation(1, rule)[1], _relation(0, rule)[1]
     d.add(Step("formula", "What the perceptron must satisfy",
                text=f"Class 1 needs score {rel1} 0 and class 0 needs score {rel0} 0"
-                    + (" (a score of exactly 0 counts as an error for either class, as in notes 000's NAND inequalities)."
+                    + (" (a score of exactly 0 counts as an error for either class, as in the course notes' NAND inequalities)."
                        if rule == "strict" else "."),
                formula=Math(r"\hat{y} = 1 \iff \mathbf{w}^{\top}\mathbf{x} %s 0" % (r"\geq" if rule == ">=" else ">"),
                             f"y_hat = 1 if w.x {'>=' if rule == '>=' else '>'} 0")))

@@ -1,8 +1,8 @@
 """Maximum likelihood: theta_hat maximises log L(theta) = sum_i log p(x_i | theta); Bernoulli theta_hat = k/N, Gaussian mean and 1/N variance.
 
 Exam questions: "A coin gives H T H H T T H T. Which model is most likely: theta = 1, 0.75 or 0.5? Find the
-maximum-likelihood estimate by setting the derivative of the log-likelihood to zero" (notes 001:
-L = theta^4 (1 - theta)^4, theta_hat = 0.5, WE-mle-1); "Find the maximum-likelihood mean and variance of
+maximum-likelihood estimate by setting the derivative of the log-likelihood to zero" (the handwritten notes:
+L = theta^4 (1 - theta)^4, theta_hat = 0.5); "Find the maximum-likelihood mean and variance of
 this sample under a Gaussian model". Steps: the likelihood, the log-likelihood, its derivative, the
 root, and the second derivative that shows it is a maximum.
 
@@ -13,7 +13,7 @@ in the log-likelihood values (the maximiser does not depend on it). Edge cases a
 errors: all outcomes equal makes theta_hat = 0 or 1 at the boundary (the derivative has no root); a
 Gaussian sample with no spread has an unbounded likelihood (status "undefined").
 
-The notes slip in WE-mle-1: they write the derivative as 4/theta + 4/(1 - theta) = 0 and then
+The notes slip here (ERRATA): they write the derivative as 4/theta + 4/(1 - theta) = 0 and then
 1/theta = 1/(theta - 1), which has no solution; the derivative of 4 log(1 - theta) is -4/(1 - theta), so
 the equation is 4/theta - 4/(1 - theta) = 0, whose root theta = 1/2 is the answer they state.
 
@@ -120,7 +120,7 @@ ERRATA = (
 )
 
 EXAMPLE = Example(params={"distribution": "bernoulli", "data": "H T H H T T H T", "candidates": "1 0.75 0.5"},
-                  source="notes 001: the coin H T H H T T H T and the models theta = 1, 0.75, 0.5 (WE-mle-1)")
+                  source="the handwritten notes: the coin H T H H T T H T and the models theta = 1, 0.75, 0.5")
 
 
 def validate(p: dict[str, Any]) -> None:

@@ -1,15 +1,15 @@
 """McCulloch-Pitts neuron: y = 0 if any inhibitory input is 1, else y = 1 when g(x) = sum of the excitatory x_i >= theta.
 
-Exam questions (notes 000, week 1): "Which threshold makes a 3-input MP neuron compute AND (OR)?"
-(theta = 3 and theta = 1, WE-mp-neuron-1); "The graph shows the number of correctly classified points
-(NCC) for theta = 0..5; which boolean function is it?" (OR: NCC = 7, 8, 5, 2, 1, 1, WE-mp-neuron-2);
+Exam questions (the course notes, week 1): "Which threshold makes a 3-input MP neuron compute AND (OR)?"
+(theta = 3 and theta = 1); "The graph shows the number of correctly classified points
+(NCC) for theta = 0..5; which boolean function is it?" (OR: NCC = 7, 8, 5, 2, 1, 1);
 "Can an MP neuron implement this function at all?"; "Which of these input/output pairs are consistent
 with the neuron with threshold theta?".
 
 The boolean function is a name (AND, OR, NAND, NOR, XOR, XNOR, majority), a truth table of 2^n outputs
 (rows in binary order with x1 the most significant bit: 00, 01, 10, 11) or a rule such as
 `sum(x) > 2` or `x1 and not x2` (parsed by a whitelist grammar, never eval). Inputs are 0/1; an
-inhibitory input that is 1 forces the output to 0 (absolute inhibition, as notes 000 define it);
+inhibitory input that is 1 forces the output to 0 (absolute inhibition, as the course notes define it);
 g(x) sums the excitatory inputs only.
 
 Why only integer thresholds are tried: g(x) is an integer between 0 and m (m excitatory inputs), so a
@@ -44,14 +44,14 @@ KEYWORDS = ("mcculloch", "pitts", "mp neuron", "threshold", "boolean", "ncc", "i
 # distinctive plain names: LaTeX names are registered per symbol name, shared by every module
 g, theta, y = sym("g(x)", r"g(\mathbf{x})"), sym("theta", r"\theta"), sym("y")
 with sp.evaluate(False):
-    FIRE_GE = sp.Ge(g, theta)   # notes 000: y = 1 if g(x) >= theta
+    FIRE_GE = sp.Ge(g, theta)   # the course notes: y = 1 if g(x) >= theta
     FIRE_GT = sp.Gt(g, theta)
 
 FIRING = Convention(
     "firing_rule", "When the neuron fires",
-    {">=": "y = 1 when g(x) >= theta (notes 000)",
+    {">=": "y = 1 when g(x) >= theta (the course notes)",
      ">": "y = 1 only when g(x) > theta (every implementing threshold is one lower)"},
-    default=">=", why_default="notes 000 write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
+    default=">=", why_default="the course notes write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
 )
 CONVENTIONS = (FIRING,)
 
@@ -74,7 +74,7 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"function": "OR", "n": "3", "theta_min": "0", "theta_max": "5"},
-    source="notes 000, week 1: NCC for theta = 0..5 of a 3-input MP neuron (WE-mp-neuron-2; thresholds WE-mp-neuron-1)",
+    source="the course notes, week 1: the NCC of a 3-input MP neuron for theta = 0..5, and the thresholds of AND and OR",
 )
 
 
@@ -243,7 +243,7 @@ def solve(p, conv) -> Derivation:
     if inh:
         d.add(Step("formula", "McCulloch-Pitts rule", text=(
             "g(x) adds up the excitatory inputs; the neuron fires when the sum reaches the threshold. An inhibitory "
-            "input that is 1 forces y = 0 whatever the sum (notes 000)."),
+            "input that is 1 forces y = 0 whatever the sum (the course notes)."),
             formula=Math(r"y = \begin{cases} 0 & \text{if any inhibitory } x_i = 1 \\ 1 & \text{if } g(\mathbf{x}) = "
                          r"\sum_{i \,\text{excitatory}} x_i %s \theta \\ 0 & \text{otherwise} \end{cases}" % cmp_l,
                          f"y = 0 if an inhibitory input is 1; else y = 1 if g(x) = sum of excitatory x_i {cmp_t} theta, "

@@ -1,15 +1,15 @@
 """Parameter count of a fully connected layer: n_in * n_out weights + n_out biases; a network sums its layers.
 
 Exam questions: "A network has 3 inputs, 4 hidden neurons and 2 outputs: how many layers, neurons,
-weights, biases and parameters?" (2, 6, 20, 6, 26; notes 001, WE-param-count-2); "How many parameters
+weights, biases and parameters?" (2, 6, 20, 6, 26; the handwritten notes); "How many parameters
 has a fully connected layer from a 32x32x3 image to 500 units?" (1,536,000 weights + 500 biases =
-1,536,500; notes 001 write '+ 1 bias', WE-param-count-4); "How many neurons make n towers?" (2n + 1
-over a 1-D input, 5n + 1 over a 2-D input; notes 000, WE-param-count-1); "How much memory does the
+1,536,500; the handwritten notes write '+ 1 bias'); "How many neurons make n towers?" (2n + 1
+over a 1-D input, 5n + 1 over a 2-D input; the course notes); "How much memory does the
 Hessian of a 10^6-parameter model take in 4-byte floats?" (10^12 entries, 4 * 10^12 B = 4 TB = 3.64 TiB;
-notes 001 say 3.8 TB, WE-param-count-3).
+the handwritten notes say 3.8 TB).
 
 Structures: `mlp` (layer sizes, input first; each non-input neuron has a bias when `bias`), `towers`
-(the universal-approximation construction of notes 000: over a 1-D input each tower is two steep
+(the universal-approximation construction of the course notes: over a 1-D input each tower is two steep
 sigmoids whose difference the output neuron takes, so n towers need 2n hidden + 1 output = 2n + 1
 neurons; over a d-D input (d >= 2) each tower is 2d 'wall' sigmoids plus one neuron that thresholds
 their sum, so (2d + 1) n + 1 neurons, 5n + 1 for d = 2; the parameter counts of the construction assume
@@ -18,7 +18,7 @@ the memory questions). Memory is parameters x bytes per number (4 for float32); 
 entries. Decimal units (1 TB = 10^12 B) and binary units (1 TiB = 2^40 B) are both shown.
 
 Convention: what a "connection" is: an edge between two neurons (a weight; default), or also the edge
-from a constant bias unit (LeCun et al. count LeNet's connections that way; notes 001's 122,304).
+from a constant bias unit (LeCun et al. count LeNet's connections that way; the handwritten notes' 122,304).
 """
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ n_in, n_out, n_t, d_in, P_, b_ = (sym("n_(l-1)", r"n_{l-1}"), sym("n_l", r"n_{l}
 with sp.evaluate(False):
     WEIGHTS = n_in * n_out                     # one weight per (input, output) pair
     BIASES = n_out                             # one bias per output neuron
-    TOWERS_1D = 2 * n_t + 1                    # notes 000: n 2-D towers need 2n + 1 neurons
-    TOWERS_2D = 5 * n_t + 1                    # notes 000: n 3-D towers need 5n + 1 neurons
+    TOWERS_1D = 2 * n_t + 1                    # the course notes: n 2-D towers need 2n + 1 neurons
+    TOWERS_2D = 5 * n_t + 1                    # the course notes: n 3-D towers need 5n + 1 neurons
     TOWERS_GEN = (2 * d_in + 1) * n_t + 1      # 2d walls + 1 threshold neuron per tower, + 1 output
     HIDDEN_1D = 2 * n_t                        # 2 step neurons per tower
     HIDDEN_GEN = (2 * d_in + 1) * n_t          # 2d walls + 1 threshold neuron per tower
@@ -65,14 +65,14 @@ with sp.evaluate(False):
 CONNECTIONS = Convention(
     "connections", "What counts as a connection",
     {"edges": "a connection is an edge between two neurons: connections = weights",
-     "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, notes 001): "
+     "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, the handwritten notes): "
                   "connections = weights + biases"},
     default="edges", why_default="an MLP diagram's edges are its weights; the bias is a property of a neuron",
 )
 CONVENTIONS = (CONNECTIONS,)
 
 STRUCTURES = {"mlp": "a fully connected network given by its layer sizes, input first",
-              "towers": "notes 000's tower construction: n towers over a d-dimensional input",
+              "towers": "the course notes' tower construction: n towers over a d-dimensional input",
               "count": "a parameter count given directly (for the memory questions)"}
 
 PARAMS = (
@@ -90,8 +90,8 @@ PARAMS = (
 )
 
 EXAMPLE = Example(params={"structure": "mlp", "layers": "3 4 2"},
-                  source="notes 001: a 3-4-2 network has 2 layers, 6 neurons, 20 weights, 6 biases, 26 parameters "
-                         "(WE-param-count-2)")
+                  source="the handwritten notes: a 3-4-2 network has 2 layers, 6 neurons, 20 weights, 6 biases, "
+                         "26 parameters")
 
 TB, TIB = 10 ** 12, 2 ** 40
 
@@ -134,7 +134,7 @@ def statement(p) -> str:
     elif s == "towers":
         n, d = p["towers"], p["tower_dim"]
         q = (f"A network approximates a function of a {d}-dimensional input by {n} tower function{'s' if n > 1 else ''} "
-             f"(the construction of notes 000). How many neurons does it need, and how many parameters if every "
+             f"(the construction of the course notes). How many neurons does it need, and how many parameters if every "
              f"neuron has a bias?")
     else:
         q = f"A model has {F.grouped(p['count'])} parameters."
@@ -259,7 +259,7 @@ def _towers(d: Derivation, p, conv) -> int:
         expr = TOWERS_1D
         vals = {n_t: sp.Integer(n)}
         d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]),
-                  text="2 step neurons per tower plus one output neuron that adds the towers up (notes 000).")
+                  text="2 step neurons per tower plus one output neuron that adds the towers up (the course notes).")
     else:
         d.note(f"One tower over a {dim}-D input",
                f"{2 * dim} sigmoid neurons make the walls (two parallel steps per direction); one more neuron adds the "
@@ -269,7 +269,7 @@ def _towers(d: Derivation, p, conv) -> int:
         vals = {n_t: sp.Integer(n)} if dim == 2 else {n_t: sp.Integer(n), d_in: sp.Integer(dim)}
         d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]),
                   text=f"{2 * dim} walls + 1 threshold neuron per tower, plus one output neuron"
-                       + (" (notes 000: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
+                       + (" (the course notes: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
     n_, dd = sp.Integer(n), sp.Integer(dim)
     if dim == 1:
         d.compute("Hidden neurons", sym("hidden"), HIDDEN_1D, {n_t: n_}, value=sp.Integer(c["hidden_neurons"]),
@@ -367,7 +367,7 @@ def solve_numeric(p, conv) -> Derivation:
 
 def generate(rng: np.random.Generator) -> dict:
     """An exam-sized network (always well posed): a small MLP whose counts are done by hand (1 to 8 units a layer),
-    a typical image or tabular network (784-128-10, 3072-500-10, ...), or notes 000's tower construction."""
+    a typical image or tabular network (784-128-10, 3072-500-10, ...), or the course notes' tower construction."""
     r = rng.random()
     if r < 0.25:
         return {"structure": "towers", "towers": int(rng.integers(1, 11)), "tower_dim": int(rng.integers(1, 3))}

@@ -2,7 +2,7 @@
 
 Exam question: "A perceptron is trained on these labelled points, starting from these weights, until it
 converges. Show the trace; what are the final weights, and what class does it give a new point?"
-(notes 000, week 1: points (-1,2)->0, (0,-1)->1, (2,1)->0, zero start, no bias: w = (-1, -3) and
+(the course notes, week 1: points (-1,2)->0, (0,-1)->1, (2,1)->0, zero start, no bias: w = (-1, -3) and
 class 1 for (-2, 0)).
 
 Conventions: the firing rule at a score of exactly 0 (`w.x >= 0` fires, as the notes; or `w.x > 0`),
@@ -38,7 +38,7 @@ KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary"
 w, x, y, y_hat, eta, s = (sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("y"), sym("y_hat", r"\hat{y}"),
                           sym("lr", r"\eta"), sym("w.x", r"\mathbf{w}^{\top}\mathbf{x}"))
 with sp.evaluate(False):  # keep the order the notes write; one flat product, so the text reads w + lr*(y - y_hat)*x
-    UPDATE = sp.Add(w, sp.Mul(eta, y - y_hat, x, evaluate=False), evaluate=False)  # notes 000: w = w + (y - y_hat) x
+    UPDATE = sp.Add(w, sp.Mul(eta, y - y_hat, x, evaluate=False), evaluate=False)  # the course notes: w = w + (y - y_hat) x
     UPDATE_PM1 = sp.Add(w, sp.Mul(eta, y, x, evaluate=False), evaluate=False)       # scikit-learn: labels -1/+1, y s <= 0
 #: The firing rule as an exam writes it (SymPy would print a Piecewise as "Piecewise((1, w.x >= 0), (0, True))").
 PREDICTION = {
@@ -50,15 +50,15 @@ PREDICTION = {
 
 FIRING = Convention(
     "firing_rule", "When the perceptron fires",
-    {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; notes 000)",
+    {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; the course notes)",
      ">": "y_hat = 1 only when w.x > 0 (a score of exactly 0 gives class 0; scikit-learn's predict)"},
-    default=">=", why_default="notes 000 write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+    default=">=", why_default="the course notes write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
 )
 UPDATE_RULE = Convention(
     "update_rule", "Perceptron update rule",
-    {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (notes 000)",
+    {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (the course notes)",
      "sklearn": "labels -1/+1; whenever y (w.x) <= 0 (a score of 0 is always a mistake) w <- w + lr y x (scikit-learn)"},
-    default="classic", why_default="notes 000 use w = w + (y - y_hat) x",
+    default="classic", why_default="the course notes use w = w + (y - y_hat) x",
 )
 CONVENTIONS = (FIRING, UPDATE_RULE)
 
@@ -84,7 +84,7 @@ CLASSES = Tolerance(abs=0)
 
 EXAMPLE = Example(
     params={"X": "(-1,2), (0,-1), (2,1)", "y": "0 1 0", "bias": "false", "classify": "(-2,0)"},
-    source="notes 000, week 1 problem 2 (WE-perceptron-6)",
+    source="the course notes, week 1 (the perceptron trained on three points)",
 )
 
 

@@ -2,19 +2,19 @@
 
 Exam question: "A sigmoid neuron y_hat = sigma(w x + b) is fitted to (x = 0, y = 1) with the loss
 L = 1/2 (y_hat - y)^2, starting from w = 2, b = 1. Update the parameters once with eta = 10 and compute
-the new loss." (notes 000, week 2, question 47: the accepted range is 0.012 to 0.020; the new loss is
+the new loss." (the course notes, week 2, question 47: the accepted range is 0.012 to 0.020; the new loss is
 0.0159.) The input x may be a scalar or a vector (z = w^T x + b), and there may be several data points
-(the gradients of the points are summed, notes 000 eq. 9) and several full-batch steps (notes 000's
-`do_gradient_descent`, 1000 epochs on X = [0.5, 2.5], Y = [0.2, 0.9]).
+(the gradients of the points are summed, as the course notes' eq. 9 does) and several full-batch steps (the
+course notes' `do_gradient_descent`, week 4: 1000 epochs on X = [0.5, 2.5], Y = [0.2, 0.9]).
 
 Each step shows the forward pass (z, y_hat, the loss), the three chain-rule factors dL/dy_hat,
 dy_hat/dz = y_hat (1 - y_hat) and dz/dw = x (dz/db = 1) as formula -> substitution -> value, their
 product, the update w <- w - eta dL/dw, b <- b - eta dL/db, and finally the new loss.
 
 Parameter: the loss, squared error or cross-entropy L = -(y ln y_hat + (1 - y) ln(1 - y_hat)) (for
-which dL/dz = y_hat - y). Conventions: whether the squared error carries the factor 1/2 (notes 000
-and 001 do; notes 002's "error = (y - y_hat)^2" does not), and whether the loss of several points is
-their sum (notes 000) or their mean.
+which dL/dz = y_hat - y). Conventions: whether the squared error carries the factor 1/2 (the course
+notes and the handwritten notes do; the introductory slides' "error = (y - y_hat)^2" does not), and
+whether the loss of several points is their sum (the course notes) or their mean.
 """
 from __future__ import annotations
 
@@ -53,10 +53,10 @@ L, L_i = sym("L"), sym("L_i")
 w_new, b_new = sym("w_new", r"w_{\text{new}}"), sym("b_new", r"b_{\text{new}}")
 
 with sp.evaluate(False):  # keep the order the notes write
-    Z = w * x + b                                                       # notes 000: sigma(w x + b)
+    Z = w * x + b                                                       # the course notes: sigma(w x + b)
     YHAT = sigmoid(z)
-    LOSS = {"half": sp.Rational(1, 2) * (y_hat - y) ** 2,               # notes 000: L = 0.5 (y_hat - y)^2
-            "plain": (y_hat - y) ** 2,                                  # notes 002: error = (y - y_hat)^2
+    LOSS = {"half": sp.Rational(1, 2) * (y_hat - y) ** 2,               # the course notes: L = 0.5 (y_hat - y)^2
+            "plain": (y_hat - y) ** 2,                                  # the introductory slides: error = (y - y_hat)^2
             "ce": -(y * sp.log(y_hat) + (1 - y) * sp.log(1 - y_hat))}
     DL_DYHAT = {"half": y_hat - y, "plain": 2 * (y_hat - y), "ce": -y / y_hat + (1 - y) / (1 - y_hat)}
     DYHAT_DZ = y_hat * (1 - y_hat)                                      # sigma'(z) = sigma(z) (1 - sigma(z))
@@ -78,16 +78,16 @@ def _z_vector(d: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, 
 
 SQUARED = Convention(
     "squared_error", "Factor 1/2 in the squared error",
-    {"half": "squared error L = 1/2 (y_hat - y)^2, so dL/dy_hat = y_hat - y (notes 000 and 001)",
-     "plain": "squared error L = (y_hat - y)^2, so dL/dy_hat = 2 (y_hat - y) (notes 002's error (y - y_hat)^2)"},
-    default="half", why_default="the notes' sigmoid-neuron question (notes 000, week 2) uses L = 0.5 (y_hat - y)^2",
+    {"half": "squared error L = 1/2 (y_hat - y)^2, so dL/dy_hat = y_hat - y (the course notes and the handwritten notes)",
+     "plain": "squared error L = (y_hat - y)^2, so dL/dy_hat = 2 (y_hat - y) (the introductory slides' error (y - y_hat)^2)"},
+    default="half", why_default="the notes' sigmoid-neuron question (the course notes, week 2) uses L = 0.5 (y_hat - y)^2",
     aliases={"1/2": "half", "0.5": "half", "none": "plain", "no-half": "plain"},
 )
 REDUCTION = Convention(
     "reduction", "Loss of several data points",
-    {"sum": "the loss (and so the gradient) of several points is the sum over the points (notes 000, eq. 9)",
+    {"sum": "the loss (and so the gradient) of several points is the sum over the points (the course notes, eq. 9)",
      "mean": "the loss (and so the gradient) of several points is the mean over the points"},
-    default="sum", why_default="notes 000 sum the gradients of the points (eq. 9 and do_gradient_descent)",
+    default="sum", why_default="the course notes sum the gradients of the points (eq. 9 and do_gradient_descent)",
 )
 CONVENTIONS = (SQUARED, REDUCTION)
 
@@ -131,7 +131,7 @@ ERRATA = (
 
 EXAMPLE = Example(
     params={"x": "0", "y": "1", "w": "2", "b": "1", "eta": "10", "steps": "1"},
-    source="notes 000, week 2, question 47 (WE-sigmoid-neuron-gd-1)",
+    source="the course notes, week 2, question 47",
 )
 
 DETAIL_STEPS = 3      # gradient-descent steps shown in full
