@@ -166,3 +166,39 @@ def test_a_network_typed_a_layer_at_a_time_solves_and_its_link_edits_it(client):
     edit = re.search(r'href="([^"]*)" id="edit-problem"', page).group(1).replace("&amp;", "&")
     form = client.get(edit).get_data(as_text=True)
     assert _layer_legends(form) == [f"Layer {k}" for k in range(1, 5)] + ["Layer 5 (output)"]
+
+
+# ---- the same in a real browser, with JavaScript switched off -----------------------------------------------------
+from browser_support import artifacts, browser  # noqa: E402,F401  (fixtures)
+from test_browser import server  # noqa: E402,F401  (fixture: `stepwise serve` on a free port)
+
+
+def test_a_layer_is_added_in_a_browser_without_javascript(browser, server, artifacts):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server, java_script_enabled=False)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    expect.set_options(timeout=30_000)
+    try:
+        page.goto("/f/feedforward?example=1")
+        expect(page.locator("#p-layers-2")).to_be_visible()
+        expect(page.locator("#p-layers-3")).to_have_count(0)
+        page.click("#p-layers-add")                      # a plain submit button: the form comes back with a layer more
+        expect(page.locator("#p-layers-3")).to_be_visible()
+        expect(page.locator("#p-layers-1-W")).to_have_value("0.2 -0.1 0.4; 0.5 0.3 -0.2; -0.3 0.8 0.1; 0.1 0.2 0.3")
+        page.select_option("#p-layers-2-act", "tanh")
+        page.fill("#p-layers-3-W", "1 -1\n0.5 0.5")      # one row per line
+        page.fill("#p-layers-3-b", "0 0.1")
+        page.select_option("#p-layers-3-act", "softmax")
+        page.screenshot(path=str(artifacts / "feedforward-three-layers.png"), full_page=True)
+        page.press("#p-eta", "Enter")                     # Enter solves (the first submit button), it adds no layer
+        expect(page.locator("h1")).to_contain_text("Feed-forward network")
+        assert "/f/feedforward/solve?" in page.url
+        expect(page.locator("#answer-layers .answer-value")).to_have_text("3")
+        page.click("#edit-problem")
+        expect(page.locator("#p-layers-3-W")).to_have_value("1 -1\n0.5 0.5")  # kept as typed
+        page.click("#p-layers-remove")
+        expect(page.locator("#p-layers-3")).to_have_count(0)
+    finally:
+        context.close()
