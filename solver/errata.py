@@ -49,6 +49,8 @@ class Erratum:
     right: str
     why: str = ""
     conventions: Mapping[str, str] = field(default_factory=dict)
+    #: "error" (the notes slipped), "ambiguity", "notation" (a label, not a value, is off) or "remark" (the notes
+    #: are right, and the solution points to what they wrote for this instance)
     kind: str = "error"
     #: the title of the note step; by default one per kind ("Where the course notes slipped")
     title: str = ""
