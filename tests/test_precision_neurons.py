@@ -58,24 +58,28 @@ def _answers(name, params, conventions, precision):
         yield a
 
 
+def _shown(a):
+    """(value, the number shown for it) for each non-integer entry of an answer, in order (whole numbers shown as
+    whole numbers are left out)."""
+    values = list(_numbers(a.value))
+    tokens = _NUMBER.findall(a.display)
+    assert len(tokens) == len(values), (a.name, a.display, a.value)
+    return [(v, tok) for v, tok in zip(values, tokens) if not (float(v).is_integer() and "." not in tok)]
+
+
 @pytest.mark.parametrize("name, params, conventions", list(_cases()))
 def test_six_decimal_places_show_and_check_every_non_integer_answer(name, params, conventions):
     shown = 0
     for a in _answers(name, params, conventions, Precision(dp=6)):
-        values = list(_numbers(a.value))
-        tokens = _NUMBER.findall(a.display)
-        assert len(tokens) == len(values), (a.name, a.display, a.value)
-        for v, tok in zip(values, tokens):
-            if float(v).is_integer() and "." not in tok:
-                continue  # a whole number, shown as one
+        for v, tok in _shown(a):
             shown += 1
             if round(abs(v), 6) > 0:
                 assert re.fullmatch(r"-?\d+\.\d{6}", tok), (a.name, tok, v)
             assert abs(float(tok) - v) <= 5e-7 + 1e-12 * abs(v), (a.name, tok, v)
-        if any(not float(v).is_integer() for v in values):
-            assert a.tolerance is not None and a.tolerance.abs <= 5e-7 and a.tolerance.rel == 0, (a.name, a.tolerance)
-        elif a.tolerance is not None:  # whole numbers: counts and classes are exact; others to half a unit at most
+        if a.tolerance is not None:  # half a unit in the 6th place at most; counts and classes exactly
             assert a.tolerance.abs <= 5e-7 and a.tolerance.rel == 0, (a.name, a.tolerance)
+        else:
+            assert all(float(v).is_integer() for v in _numbers(a.value)), a.name
     if name not in ("mp_neuron",) and (name not in EXTRA or params is EXTRA[name]):
         assert shown, f"{name}: no non-integer answer to check"
 
@@ -83,15 +87,11 @@ def test_six_decimal_places_show_and_check_every_non_integer_answer(name, params
 @pytest.mark.parametrize("name, params, conventions", list(_cases()))
 def test_three_significant_figures_show_every_non_integer_answer(name, params, conventions):
     for a in _answers(name, params, conventions, Precision(sig=3)):
-        values = list(_numbers(a.value))
-        tokens = _NUMBER.findall(a.display)
-        assert len(tokens) == len(values), (a.name, a.display, a.value)
-        for v, tok in zip(values, tokens):
-            if float(v).is_integer() and "." not in tok:
-                continue
+        pairs = _shown(a)
+        for v, tok in pairs:
             assert _sig_figs(tok) == 3, (a.name, tok, v)
             assert math.isclose(float(tok), v, rel_tol=5e-3), (a.name, tok, v)
-        if a.tolerance is not None and any(not float(v).is_integer() for v in values):
+        if pairs and a.tolerance is not None:
             assert a.tolerance.rel == pytest.approx(5e-3) or a.tolerance.abs <= 1e-9, (a.name, a.tolerance)
 
 
