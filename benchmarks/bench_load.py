@@ -104,6 +104,8 @@ def _jsonable(v):
         return v
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
+    if isinstance(v, dict):  # a group parameter's items (feedforward's layers)
+        return {str(k): _jsonable(x) for k, x in v.items()}
     if hasattr(v, "tolist"):
         return v.tolist()
     return str(v)

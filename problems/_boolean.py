@@ -11,7 +11,7 @@ Shared by the McCulloch-Pitts and linear-separability families. A function is gi
   a regular expression and parsed by recursive descent into a small tree; nothing reaches eval.
 
 Row order (truth tables, traces): row r holds the binary digits of r with x1 the most significant bit,
-so for n = 2 the rows are (0,0), (0,1), (1,0), (1,1), as notes 000's tables list them.
+so for n = 2 the rows are (0,0), (0,1), (1,0), (1,1), as the course notes' tables list them.
 """
 from __future__ import annotations
 
@@ -21,12 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from solver.params import Spec, SpecError
+from solver import format as F
+from solver.numbers import Tolerance
+from solver.params import InvalidInput, Spec, SpecError
 
 MAX_INPUTS = 16          # 2^16 rows: the numeric path's limit
 MAX_RULE_TEXT = 1000
 MAX_TABLE_TEXT = 4 * 2 ** MAX_INPUTS + 1000  # a full 16-input table with separators and brackets fits
 MAX_RULE_DEPTH = 60
+
+#: The tolerance of answers that are exact by nature (counts, thresholds, classes, truth values): none.
+EXACT = Tolerance(abs=0)
 
 NAMED = {
     "AND": "1 when every input is 1",
@@ -72,6 +77,11 @@ def named_outputs(name: str, X: np.ndarray) -> np.ndarray:
 _TOKEN = re.compile(r"\s*(?:(\d+)|(x_?(\d+))|(sum\s*\(\s*x\s*\))|(<=|>=|==|!=|&&|\|\||<|>|=|\+|-|\*|\(|\)|!|~|&|\||\^)"
                     r"|(and|or|not|xor|true|false))", re.IGNORECASE)
 _CMP = {"<", "<=", ">", ">=", "==", "!=", "="}
+
+
+#: The binary operators of the rule grammar, loosest first (not and the comparisons sit between the two tables).
+_BOOLEAN_OPS = ({("op", "or"): "or"}, {("op", "xor"): "xor"}, {("op", "and"): "and"})
+_ARITHMETIC_OPS = ({("op", "+"): "add", ("op", "-"): "sub"}, {("op", "*"): "mul"})
 
 
 class RuleError(ValueError):
@@ -144,26 +154,19 @@ class _Parser:
             raise RuleError(f"unexpected {self.peek()[1]!r} in the rule")
         return node
 
+    def _chain(self, levels: tuple, level: int, last) -> tuple:
+        """Left-associative operators by precedence: `levels[level]` maps an operator token to its node kind; its
+        operands are the next level's, and past the last level `last()`'s (one stack frame per level, as many as a
+        method per level would take: the nesting limit stays MAX_RULE_DEPTH)."""
+        deeper = level + 1 < len(levels)
+        node = self._chain(levels, level + 1, last) if deeper else last()
+        while self.peek() in levels[level]:
+            kind = levels[level][self.take()]
+            node = (kind, node, self._chain(levels, level + 1, last) if deeper else last())
+        return node
+
     def or_(self):
-        node = self.xor_()
-        while self.peek() == ("op", "or"):
-            self.take()
-            node = ("or", node, self.xor_())
-        return node
-
-    def xor_(self):
-        node = self.and_()
-        while self.peek() == ("op", "xor"):
-            self.take()
-            node = ("xor", node, self.and_())
-        return node
-
-    def and_(self):
-        node = self.not_()
-        while self.peek() == ("op", "and"):
-            self.take()
-            node = ("and", node, self.not_())
-        return node
+        return self._chain(_BOOLEAN_OPS, 0, self.not_)
 
     def not_(self):
         if self.peek() == ("op", "not"):
@@ -190,18 +193,7 @@ class _Parser:
         return node
 
     def arith(self):
-        node = self.term()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            node = ("add" if op == "+" else "sub", node, self.term())
-        return node
-
-    def term(self):
-        node = self.unary()
-        while self.peek() == ("op", "*"):
-            self.take()
-            node = ("mul", node, self.unary())
-        return node
+        return self._chain(_ARITHMETIC_OPS, 0, self.unary)
 
     def unary(self):
         if self.peek() == ("op", "-"):
@@ -412,10 +404,31 @@ class BooleanFunction(Spec):
         return {"type": "boolean", "accepts": self.describe(), "names": sorted(NAMED)}
 
 
+def input_count(f: BoolFunc, n: int | None, family: str) -> int:
+    """The number of inputs of `f`: `n` as given, checked against what `f` fixes, or the one `f` implies.
+
+    One check for every family that takes a boolean function and an optional 'n' (InvalidInput names 'n'):
+    a rule over sum(x) needs n, a truth table of 2^k rows fixes n = k, a rule that uses x_k needs n >= k.
+    """
+    if n is None:
+        if f.needs_n:
+            raise InvalidInput("n", f"The 'n' parameter of {family} is required for a rule over sum(x): give the number "
+                                    "of inputs. Got nothing.")
+        return f.default_n()
+    if f.fixed_n is not None and f.fixed_n != n:
+        raise InvalidInput("n", f"The 'n' parameter of {family} must match the truth table, which has "
+                                f"{len(f.table)} = 2^{f.fixed_n} rows. Got {n} instead.")
+    if f.kind == "rule" and f.min_n > n:
+        raise InvalidInput("n", f"The 'n' parameter of {family} must be at least {f.min_n}: the rule uses x{f.min_n}. "
+                                f"Got {n} instead.")
+    return n
+
+
 def _got(raw) -> str:
     s = repr(raw)
     return s if len(s) <= 60 else s[:57] + "..."
 
 
 def fmt_bits(row) -> str:
-    return "(" + ", ".join(str(int(v)) for v in row) + ")"
+    """An input row as (0, 1, 1)."""
+    return F.text(tuple(int(v) for v in row))

@@ -1,12 +1,14 @@
-"""Shared machinery of the network families (sigmoid_neuron, feedforward, comp_graph).
+"""Shared machinery of the neuron families (perceptron, linear_separability, sigmoid_neuron, feedforward, comp_graph, ...).
 
-- exact arithmetic on small vectors and matrices held as tuples of SymPy numbers (Rationals stay exact,
-  anything irrational is a WORKING_DIGITS Float, and a Rational that grows past `MAX_EXACT_DIGITS`
-  digits becomes a Float too, so a long chain of products cannot blow up);
+- exact numbers: `tidy` keeps a Rational exact while it is short and turns anything irrational, or a
+  Rational past `MAX_EXACT_DIGITS` digits, into a WORKING_DIGITS Float, so a long chain of products
+  cannot blow up; vectors and matrices are SymPy immutable matrices on the exact path (`tidy_matrix`)
+  and NumPy arrays on the numeric path;
 - the activations (sigmoid, tanh, ReLU, leaky ReLU, linear, softmax) and their derivatives, exact and
   in float64 NumPy (the sigmoid computed without overflow warnings);
-- display helpers for steps whose substitution is a matrix product or a Hadamard product, which the
-  step builder cannot print from a SymPy formula;
+- steps whose substitution is a matrix product or a Hadamard product, which the step builder cannot
+  print from a SymPy formula (`matrix_step`, every number printed by solver.format); table headers and
+  linear forms written as people write them (`header`, `linear_form`);
 - two parameter specs: `Assignments` (values typed as `w0=2, x0=-1`, parsed by regular expressions and
   solver.parse, never eval) and `GraphExpr` (an expression kept as the user wrote it: parsed by
   solver.parse.parse_expr twice, once normally so every size guard runs, once under
@@ -14,20 +16,20 @@
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver import parse as P
-from solver.numbers import WORKING_DIGITS, short, to_json_number
-from solver.params import Expr, Spec, SpecError
+from solver.numbers import WORKING_DIGITS, to_json_number
+from solver.params import Expr, InvalidInput, Spec, SpecError
 from solver.steps import Math, Step
-from solver.symbolic import finish, make_answer, number_latex, number_text
+from solver.symbolic import finish, make_answer
 
 #: A Rational whose numerator or denominator has more digits than this is carried as a Float.
 MAX_EXACT_DIGITS = 60
@@ -47,48 +49,15 @@ def zero() -> sp.Integer:
     return sp.Integer(0)
 
 
-def dot(u: Sequence, v: Sequence) -> sp.Expr:
-    return tidy(sum((a * b for a, b in zip(u, v)), zero()))
+def tidy_matrix(M: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """A SymPy matrix with every entry tidied (exact while short, else a WORKING_DIGITS Float)."""
+    return sp.ImmutableMatrix(M.rows, M.cols, [tidy(v) for v in M])
 
 
-def matvec(M: Sequence[Sequence], v: Sequence) -> tuple:
-    return tuple(dot(r, v) for r in M)
-
-
-def transpose(M: Sequence[Sequence]) -> tuple:
-    return tuple(tuple(r[j] for r in M) for j in range(len(M[0])))
-
-
-def outer(u: Sequence, v: Sequence) -> tuple:
-    return tuple(tuple(tidy(a * b) for b in v) for a in u)
-
-
-def vadd(u, v) -> tuple:
-    return tuple(tidy(a + b) for a, b in zip(u, v))
-
-
-def vsub(u, v) -> tuple:
-    return tuple(tidy(a - b) for a, b in zip(u, v))
-
-
-def vmul(u, v) -> tuple:
-    return tuple(tidy(a * b) for a, b in zip(u, v))
-
-
-def vscale(c, u) -> tuple:
-    return tuple(tidy(c * a) for a in u)
-
-
-def madd(A, B) -> tuple:
-    return tuple(vadd(r, s) for r, s in zip(A, B))
-
-
-def mscale(c, A) -> tuple:
-    return tuple(vscale(c, r) for r in A)
-
-
-def msub(A, B) -> tuple:
-    return tuple(vsub(r, s) for r, s in zip(A, B))
+def column(values: Iterable) -> sp.ImmutableMatrix:
+    """A column vector (n x 1) of exact numbers."""
+    vals = list(values)
+    return sp.ImmutableMatrix(len(vals), 1, vals)
 
 
 def to_mpf(v) -> mpmath.mpf:
@@ -203,97 +172,81 @@ def act_grad_np(name: str, A: np.ndarray, H: np.ndarray, slope: float) -> np.nda
     raise ValueError(name)
 
 
+# ---- labelled points (perceptron, linear_separability) ------------------------------------------------
+def labels01(labels) -> list[int]:
+    """Labels 0/1 or -1/+1 as 0/1 (a NumPy array or a tuple of exact numbers)."""
+    return [1 if int(v) == 1 else 0 for v in (labels.tolist() if isinstance(labels, np.ndarray) else labels)]
+
+
+def check_labels(labels, n: int, family: str) -> None:
+    """One label per point, all 0/1 or all -1/+1 (InvalidInput naming 'y')."""
+    if len(labels) != n:
+        raise InvalidInput("y", f"The 'y' parameter of {family} must have one label per point of X ({n}). "
+                                f"Got {len(labels)}.")
+    vals = {float(v) for v in (labels.tolist() if isinstance(labels, np.ndarray) else labels)}
+    if not (vals <= {0.0, 1.0} or vals <= {-1.0, 1.0}):
+        raise InvalidInput("y", f"The 'y' parameter of {family} must hold labels 0/1 (or -1/+1). "
+                                f"Got {F.text(tuple(sorted(vals)[:5]))} instead.")
+
+
 # ---- display -----------------------------------------------------------------------------------------
-def _neg(v) -> bool:
-    try:
-        return bool(v < 0)
-    except TypeError:
-        return False
+def header(text: str, tex: str | None = None) -> Math:
+    """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
+    return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
 
 
-def _memo_numbers(fn):
-    """Memoise a display of one number: a network's weights, activations and gradients are each printed
-    several times (in the substitution of the next step, the update, the answer) and again in every
-    solution of the same problem; formatting a 40-digit Float is the costly part of a step. SymPy numbers
-    are immutable and hashable, and `typed` keeps 1 (Integer) and 1.0 (Float) apart."""
-    cached = functools.lru_cache(maxsize=8192, typed=True)(fn)
-
-    @functools.wraps(fn)
-    def wrapper(v, *args):
-        try:
-            return cached(v, *args)
-        except TypeError:  # an unhashable value: format it uncached
-            return fn(v, *args)
-
-    return wrapper
+def linear_form(terms: Iterable[tuple[Any, str]], times: str = " ", number: Callable[[Any], str] = F.text) -> str:
+    """coef * name summed as written by hand: -x1 - 3 x2, 2 - 0.5 x1 (zero terms and unit coefficients left out,
+    never '+ -'); a term with no name is a constant. `number` prints a coefficient (F.tick for plot labels)."""
+    out = []
+    for coef, name in terms:
+        if coef == 0:
+            continue
+        mag = "" if abs(coef) == 1 and name else number(abs(coef))
+        body = f"{mag}{times}{name}" if mag and name else (mag or name)
+        out.append(("- " if coef < 0 else "+ ") + body)
+    text = " ".join(out) or "0"
+    return text[2:] if text.startswith("+ ") else "-" + text[2:] if text.startswith("- ") else text
 
 
-@_memo_numbers
-def _tex(v, sig: int) -> str:
-    return number_latex(v, sig)
+def rows(M: sp.MatrixBase) -> tuple:
+    """A SymPy matrix as a tuple of row tuples: a matrix to the formatting layer and in answers, whatever its shape."""
+    return tuple(tuple(r) for r in M.tolist())
 
 
-@_memo_numbers
-def _txt(v, sig: int) -> str:
-    return number_text(v, sig)
+def shown(v):
+    """A vector or matrix as the formatting layer prints it: a SymPy column (n x 1) as a vector (its entries), any
+    other SymPy matrix as its rows (a 1 x n weight matrix stays a matrix); anything else as it is."""
+    if isinstance(v, sp.MatrixBase):
+        return tuple(v) if v.cols == 1 else rows(v)
+    return v
 
 
-def num_tex(v, sig: int = 6, paren: bool = False) -> str:
-    s = _tex(v, sig)
-    return r"\left(%s\right)" % s if paren and _neg(v) else s
+def tex(v, **kw) -> str:
+    """F.latex of a value, vectors as columns (as the notes write h_i and a_i)."""
+    return F.latex(shown(v), layout=kw.pop("layout", "column"), **kw)
 
 
-def num_txt(v, sig: int = 6, paren: bool = False) -> str:
-    s = _txt(v, sig)
-    return f"({s})" if paren and _neg(v) else s
+def txt(v, **kw) -> str:
+    return F.text(shown(v), **kw)
 
 
-def col_tex(v: Sequence, sig: int = 6) -> str:
-    """A vector as a column, as the notes write h_i and a_i."""
-    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(num_tex(x, sig) for x in v)
-
-
-def row_tex(v: Sequence, sig: int = 6) -> str:
-    return r"\begin{pmatrix} %s \end{pmatrix}" % " & ".join(num_tex(x, sig) for x in v)
-
-
-def mat_tex(M: Sequence[Sequence], sig: int = 6) -> str:
-    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(num_tex(x, sig) for x in r) for r in M)
-
-
-def vec_txt(v: Sequence, sig: int = 6) -> str:
-    return "(" + ", ".join(num_txt(x, sig) for x in v) + ")"
-
-
-def mat_txt(M: Sequence[Sequence], sig: int = 6) -> str:
-    return "[" + ", ".join("[" + ", ".join(num_txt(x, sig) for x in r) + "]" for r in M) + "]"
-
-
-def value_math(lhs: Math, value, sig: int = 6, column: bool = True) -> Math:
-    """`lhs = value`: vectors as columns (LaTeX), matrices as matrices; approximate values marked."""
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return Math(f"{lhs.latex} = {mat_tex(value, sig)}", f"{lhs.text} = {mat_txt(value, sig)}")
-    if isinstance(value, tuple):
-        tex = col_tex(value, sig) if column else row_tex(value, sig)
-        return Math(f"{lhs.latex} = {tex}", f"{lhs.text} = {vec_txt(value, sig)}")
-    approx = isinstance(value, sp.Float) or (isinstance(value, sp.Basic) and value.is_number and not value.is_Rational)
-    rel = "\\approx" if approx else "="  # 'L \approx 0.2988', never 'L = \approx 0.2988'
-    return Math(f"{lhs.latex} {rel} {num_tex(value, sig)}", f"{lhs.text} = {num_txt(value, sig)}")
-
-
-def written(d, title: str, lhs: Math, formula: Math, sub: Math, value, *, answer: str | None = None,
-            precision=None, tolerance=None, text: str = "", kind: str = "compute", sig: int = 6) -> Any:
-    """One formula -> substitution -> value step whose pieces are written by hand (matrix products,
-    Hadamard products, sums over units). `formula` and `sub` are right-hand sides."""
-    answers = (make_answer(answer, value, precision=precision, tolerance=tolerance),) if answer else ()
+def matrix_step(d, title: str, lhs: Math, formula: Math, sub: Math, value, *, answer: str | None = None,
+                text: str = "", kind: str = "compute") -> Any:
+    """One formula -> substitution -> value step whose formula and substitution are written by hand (matrix products,
+    Hadamard products, sums over units; numbers printed by solver.format). `formula` and `sub` are right-hand sides;
+    the value is shown with the formatting layer (vectors as columns), as an answer when `answer` names it."""
+    answers = (make_answer(answer, shown(value)),) if answer else ()
     d.add(Step(kind, title, text=text, formula=Math(f"{lhs.latex} = {formula.latex}", f"{lhs.text} = {formula.text}"),
                substituted=Math(f"{lhs.latex} = {sub.latex}", f"{lhs.text} = {sub.text}"),
-               value=value_math(lhs, value, sig), answers=answers))
+               value=F.equals(lhs, shown(value), layout="column"), answers=answers))
     return value
 
 
 def plain(v):
-    """Nested tuples of SymPy numbers as JSON numbers (for traces and extras)."""
+    """Nested tuples (or SymPy matrices) of SymPy numbers as JSON numbers (for traces and extras)."""
+    if isinstance(v, sp.MatrixBase):
+        return plain(shown(v))
     if isinstance(v, (tuple, list)):
         return [plain(x) for x in v]
     return to_json_number(v)
@@ -359,15 +312,12 @@ class AssignmentsSpec(Spec):
 
 
 def _value_text(v) -> str:
+    """A value as the user would type it back: an integer, a terminating decimal, p/q, or 17 significant figures."""
     if isinstance(v, sp.Rational):
-        return str(v.p) if v.q == 1 else (short(v, 40) if _terminates(v) else f"{v.p}/{v.q}")
-    return sp.sstr(sp.Float(v, 17))
+        from solver.numbers import terminating
 
-
-def _terminates(v: sp.Rational) -> bool:
-    from solver.numbers import terminating
-
-    return terminating(v, 40) is not None
+        return F.text(v, 40, exact="decimal") if v.q == 1 or terminating(v, 40) is not None else f"{v.p}/{v.q}"
+    return F.text(v, 17)
 
 
 def short_repr(raw) -> str:

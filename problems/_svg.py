@@ -15,6 +15,14 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from solver import format as F
+
+
+def _n(v) -> str:
+    """A number in the SVG markup (a coordinate in pixels, a radius, an opacity): four significant figures, a tenth
+    of a pixel on a plot of a few hundred pixels (solver.format's plot numbers)."""
+    return F.tick(v)
+
 
 class Plot2D:
     """A square SVG plot of `size` pixels whose view holds every point of `points` (N x 2, data units)."""
@@ -53,34 +61,34 @@ class Plot2D:
     # -- shapes in data coordinates -------------------------------------------------------------
     def line(self, a, b, stroke: str, width: float = 1, dash: str = "") -> None:
         (x1, y1), (x2, y2) = self.tx(a), self.tx(b)
-        extra = f' stroke-width="{width:g}"' if width != 1 else ""
+        extra = f' stroke-width="{_n(width)}"' if width != 1 else ""
         extra += f' stroke-dasharray="{dash}"' if dash else ""
-        self._body.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{stroke}"{extra}/>')
+        self._body.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}"{extra}/>')
 
     def circle(self, pt, r: float, fill: str, *, stroke: str = "", tooltip: str = "") -> None:
         x, y = self.tx(pt)
         st = f' stroke="{stroke}" stroke-width="1.5"' if stroke else ""
         tip = f"<title>{escape(tooltip)}</title>" if tooltip else ""
-        self._body.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{r:g}" fill="{fill}"{st}>{tip}</circle>' if tip else
-                          f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{r:g}" fill="{fill}"{st}/>')
+        self._body.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{fill}"{st}>{tip}</circle>' if tip else
+                          f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{fill}"{st}/>')
 
     def square(self, pt, half: float, fill: str, *, stroke: str = "", tooltip: str = "") -> None:
         x, y = self.tx(pt)
         st = f' stroke="{stroke}" stroke-width="1.5"' if stroke else ""
         tip = f"<title>{escape(tooltip)}</title>" if tooltip else ""
-        self._body.append(f'<rect x="{x - half:.2f}" y="{y - half:.2f}" width="{2 * half:g}" height="{2 * half:g}" '
+        self._body.append(f'<rect x="{_n(x - half)}" y="{_n(y - half)}" width="{_n(2 * half)}" height="{_n(2 * half)}" '
                           f'fill="{fill}"{st}>{tip}</rect>')
 
     def polygon(self, pts: Sequence, fill: str, opacity: float = 1.0) -> None:
         if len(pts) < 3:
             return
-        coords = " ".join(f"{x:.2f},{y:.2f}" for x, y in (self.tx(p) for p in pts))
-        self._body.append(f'<polygon points="{coords}" fill="{fill}" fill-opacity="{opacity:g}" stroke="none"/>')
+        coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in (self.tx(p) for p in pts))
+        self._body.append(f'<polygon points="{coords}" fill="{fill}" fill-opacity="{_n(opacity)}" stroke="none"/>')
 
     def text(self, pt, s: str, *, dx: float = 0, dy: float = 0, fill: str = "", anchor: str = "") -> None:
         x, y = self.tx(pt)
         attrs = (f' fill="{fill}"' if fill else "") + (f' text-anchor="{anchor}"' if anchor else "")
-        self._body.append(f'<text x="{x + dx:.2f}" y="{y + dy:.2f}"{attrs}>{escape(s)}</text>')
+        self._body.append(f'<text x="{_n(x + dx)}" y="{_n(y + dy)}"{attrs}>{escape(s)}</text>')
 
     def raw(self, element: str) -> None:
         """An element written by the caller in pixel coordinates (it must be well-formed XML)."""

@@ -2,10 +2,10 @@
 
 Exam question: "Draw the computational graph of f = 1/(1 + exp(-(w0 x0 + w1 x1 + w2))) and backpropagate
 through it: the forward value at every node, the local gradient on every edge, and df/dw0, df/dx0, ..."
-(notes 001: L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, g = w1 x1, so
+(the handwritten notes: L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, g = w1 x1, so
 dL/dw0 = e^c x0 / a^2.) With a node that feeds several others the multivariate chain rule adds the
 paths: do/dw is the sum over the paths from w to o of the product of the local derivatives on the
-path (notes 002: o = cos(w^2) + sin(w^2) gives -2w sin(w^2) + 2w cos(w^2)); backpropagation computes
+path (the introductory slides: o = cos(w^2) + sin(w^2) gives -2w sin(w^2) + 2w cos(w^2)); backpropagation computes
 that sum node by node instead of path by path.
 
 The expression is typed as text (parsed by solver.parse without eval, structure kept as written) and
@@ -37,9 +37,11 @@ from solver.functions import relu, sigmoid
 from solver.params import InvalidInput, Param, SpecError
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, make_answer, number_latex, number_text, numpy_function, sym, text
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, latex, make_answer, numpy_function, sym, text
 
-from ._nets import AssignmentsSpec, GraphExpr, ParsedGraphExpr, num_tex, num_txt, tidy
+from ._nets import AssignmentsSpec, GraphExpr, ParsedGraphExpr, tidy
 
 TITLE = "Computational graph: backpropagation through the gates"
 TOPIC = "neurons"
@@ -114,9 +116,35 @@ PARAMS = (
                "occur in the expression gets the gradient 0)"),
 )
 
+_W = sp.Symbol("w", real=True)
+
+
+def _notes_sigmoid_graph(p) -> bool:
+    w0, x0, w1, x1, w2 = (sp.Symbol(n, real=True) for n in ("w0", "x0", "w1", "x1", "w2"))
+    return p["expr"].value == 1 / (1 + sp.exp(-(w0 * x0 + w1 * x1 + w2)))
+
+
+def _notes_paths_example(p) -> bool:
+    return p["expr"].value in (sp.cos(_W ** 2) + sp.sin(_W ** 2), sp.cos(_W ** 2))
+
+
+ERRATA = (
+    Erratum(where="the handwritten notes (backpropagation through the sigmoid neuron's graph)", params={},
+            also=_notes_sigmoid_graph, kind="remark", title="The notes' closed form",
+            wrote="the graph in stages L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, g = w1 x1, "
+                  "and find dL/dw0 = e^c x0/a^2, dL/dw1 = e^c x1/a^2, dL/dw2 = e^c/a^2 and dL/dx_i = e^c w_i/a^2",
+            right="these agree with backpropagation: e^c/a^2 = L (1 - L), the sigmoid's derivative, with L = 1/a = {output} "
+                  "here, so dL/dw0 = e^c x0/a^2 = {grad_w0}"),
+    Erratum(where="the introductory slides (the chain rule along one path and along two)", params={},
+            also=_notes_paths_example, kind="notation",
+            wrote="'df(g(w))/dg = -2w sin(w^2)' for the single-path example f(g(w)) = cos(w^2)",
+            right="that is df/dw, the derivative with respect to w; -sin(w^2) is the derivative with respect to g",
+            why="the two-path example do/dw = -2w sin(w^2) + 2w cos(w^2) is right; here the gradient is {grad_w}"),
+)
+
 EXAMPLE = Example(
     params={"expr": "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))", "values": "w0=0.3, x0=-1.2, w1=0.8, x1=0.5, w2=-0.1"},
-    source="notes 001, backpropagation through the sigmoid's graph (WE-backprop-graph-1)",
+    source="the handwritten notes, backpropagation through the sigmoid's graph",
 )
 
 
@@ -132,7 +160,7 @@ class Node:
 
     @property
     def name(self) -> str:
-        return self.symbol.name if self.symbol is not None else number_text(self.value)
+        return self.symbol.name if self.symbol is not None else F.text(self.value)
 
 
 @dataclass
@@ -337,7 +365,7 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     vals = p["values"] or {}
-    given = ", ".join(f"{k} = {num_txt(v)}" for k, v in vals.items())
+    given = ", ".join(f"{k} = {F.text(v)}" for k, v in vals.items())
     return (f"Draw the computational graph of f = {p['expr'].text} and backpropagate through it"
             f"{' at ' + given if given else ''}: give the forward value of every node, the local gradient on every edge, "
             f"and the gradient of f with respect to every input.")
@@ -504,8 +532,7 @@ def _dups(g: Graph) -> set[tuple[int, int]]:
     return dup
 
 
-def _sig(v) -> str:
-    return number_text(v)
+_sig = F.text
 
 
 def solve(p, conv) -> Derivation:
@@ -516,7 +543,7 @@ def solve(p, conv) -> Derivation:
     gates = g.gates
     d.given("Expression", text=f"f = {p['expr'].text}")
     if values:
-        d.given("Input values", text=", ".join(f"{k} = {num_txt(v)}" for k, v in values.items()))
+        d.given("Input values", text=", ".join(f"{k} = {F.text(v)}" for k, v in values.items()))
     if not gates:
         return _no_gates(d, g, values)
     d.add(Step("formula", "Backpropagation", formula=Math(
@@ -542,7 +569,7 @@ def solve(p, conv) -> Derivation:
                 n = g.nodes[i]
                 d.compute(f"{n.name}: {n.op.word}", n.symbol, _gate_expr(g, i), _opvals(g, i, vals), value=vals[i])
     d.conclude("The output", answers=(make_answer("output", vals[g.out]),),
-               value=Math(f"{sp.latex(out.symbol)} = {number_latex(vals[g.out])}", f"{out.name} = {_sig(vals[g.out])}"))
+               value=F.equals(out.symbol, vals[g.out]))
     if gates:
         if detail:
             with d.group("Local gradients", text="The derivative of each gate's output with respect to each of its inputs, "
@@ -567,7 +594,6 @@ def solve(p, conv) -> Derivation:
                answers=tuple(answers))
     _paths_steps(d, g, locs, grads, paths, values)
     _sympy_check(d, p, g, grads, values)
-    _notes_remarks(d, p, values, grads, g)
     return d
 
 
@@ -619,7 +645,7 @@ def _backward_steps(d, g: Graph, grads, locs, dup, detail: bool):
                 d.compute(title, _gsym(an, out), expr, vals_, value=grads[a], kind=kind)
     else:
         rows = [(g.nodes[a].name, _sig(grads[a])) for a in order]
-        d.table("Backward pass", [f"node n", f"d{out.name}/dn"], rows,
+        d.table("Backward pass", ["node n", f"d{out.name}/dn"], rows,
                 text="Every node in reverse topological order: the sum over its children of upstream times local gradient.")
 
 
@@ -627,7 +653,7 @@ def _paths_steps(d, g: Graph, locs, grads, paths, values):
     out = g.nodes[g.out]
     with d.group("The multivariate chain rule: sum over paths",
                  text="The gradient of an input is also the sum, over every path from it to the output, of the product of "
-                      "the local gradients on the path (notes 002). Backpropagation adds these products node by node "
+                      "the local gradients on the path (the introductory slides). Backpropagation adds these products node by node "
                       "instead of listing the paths, whose number can grow exponentially with depth."):
         answers = []
         for name, i in g.inputs.items():
@@ -645,15 +671,15 @@ def _paths_steps(d, g: Graph, locs, grads, paths, values):
                     prod = tidy(prod * locs[e])
                 total = tidy(total + prod)
                 chain = " -> ".join([name] + [g.nodes[e[1]].name for e in path])
-                prods_t.append(f"[{chain}] " + " * ".join(num_txt(locs[e], paren=True) for e in path))
-                prods_l.append(r"\underbrace{%s}_{%s}" % (r" \cdot ".join(num_tex(locs[e], paren=True) for e in path),
+                prods_t.append(f"[{chain}] " + " * ".join(F.text(locs[e], paren=True) for e in path))
+                prods_l.append(r"\underbrace{%s}_{%s}" % (r" \cdot ".join(F.latex(locs[e], paren=True) for e in path),
                                                          r" \to ".join([sp.latex(g.nodes[i].symbol)] +
                                                                        [sp.latex(g.nodes[e[1]].symbol) for e in path])))
             lhs = _gsym(g.nodes[i], out)
             d.add(Step("compute", f"{name}: {k} path{'s' if k > 1 else ''}",
                        formula=Math(r"%s = \sum_{p} \prod_{(i,j) \in p} z(i,j)" % latex(lhs), f"{lhs.name} = sum over paths of the product of local gradients"),
                        substituted=Math(f"{latex(lhs)} = " + " + ".join(prods_l), f"{lhs.name} = " + " + ".join(prods_t)),
-                       value=Math(f"{latex(lhs)} = {number_latex(total)}", f"{lhs.name} = {_sig(total)}")))
+                       value=F.equals(lhs, total)))
         d.conclude("Paths to the output", text=", ".join(f"{n}: {paths[i]}" for n, i in g.inputs.items()) or "no inputs",
                    answers=tuple(answers))
 
@@ -708,40 +734,12 @@ def _sympy_check(d, p, g: Graph, grads, values):
                       lhs, deriv, subs, value=val, kind="compare")
 
 
-# The notes' two graphs, built once: notes 001's sigmoid neuron and notes 002's two-path example.
-_W0, _X0, _W1, _X1, _W2 = (sp.Symbol(n, real=True) for n in ("w0", "x0", "w1", "x1", "w2"))
-NOTES_001_SIGMOID = 1 / (1 + sp.exp(-(_W0 * _X0 + _W1 * _X1 + _W2)))
-
-
-def _notes_remarks(d, p, values, grads, g):
-    e = p["expr"].value
-    names = set(values)
-    if {"w0", "x0", "w1", "x1", "w2"} <= names and e == NOTES_001_SIGMOID:
-        c = tidy(-(values["w0"] * values["x0"] + values["w1"] * values["x1"] + values["w2"]))
-        ec = tidy(sp.exp(c))
-        a = tidy(1 + ec)
-        r = tidy(ec / a ** 2)
-        d.note("The notes' closed form (WE-backprop-graph-1)",
-               f"Notes 001 stage the same graph as L = 1/a, a = 1 + b, b = e^c, c = -d, d = e + w2, e = f + g, f = w0 x0, "
-               f"g = w1 x1, and find dL/dw0 = e^c x0/a^2, dL/dw1 = e^c x1/a^2, dL/dw2 = e^c/a^2, dL/dx_i = e^c w_i/a^2. Here "
-               f"c = {num_txt(c)}, a = {num_txt(a)} and e^c/a^2 = {num_txt(r)} = sigma(s)(1 - sigma(s)) for s = -c, so "
-               f"dL/dw0 = {num_txt(tidy(r * values['x0']))}, as above.")
-    syms = list(e.free_symbols)
-    if len(syms) == 1:
-        w = syms[0]
-        if e == sp.cos(w ** 2) + sp.sin(w ** 2) or e == sp.cos(w ** 2):
-            d.note("A notation slip in the notes (WE-backprop-graph-2)",
-                   f"Notes 002 label the single-path example 'df(g(w))/dg = -2w sin(w^2)'. That is the derivative with "
-                   f"respect to w; df/dg would be -sin(w^2). The two-path example do/dw = -2w sin(w^2) + 2w cos(w^2) is "
-                   f"right: at {w.name} = {num_txt(values[w.name])} it is {num_txt(grads[g.inputs[w.name]])}.")
-
-
 def _no_gates(d, g: Graph, values) -> Derivation:
     """f is a constant or a single input: no gates, and the gradient is 1 (f = x) or 0."""
     v = g.nodes[g.out].value if g.nodes[g.out].kind == "const" else values[g.nodes[g.out].symbol.name]
     d.note("No gates", "The expression is " + ("a constant" if g.nodes[g.out].kind == "const" else "a single input") +
            ", so its graph has no gates: df/dx = 1 for f = x and 0 for any input f does not depend on.")
-    d.conclude("The output", answers=(make_answer("output", v),), value=Math(number_latex(v), f"f = {number_text(v)}"))
+    d.conclude("The output", answers=(make_answer("output", v),), value=F.equals(sym("f"), v))
     answers, paths = [], []
     for name in values:
         one = g.nodes[g.out].kind == "input" and g.nodes[g.out].symbol.name == name

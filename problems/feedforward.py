@@ -2,47 +2,49 @@
 
 Exam question: "A fully connected network has these weight matrices, biases and activations. For the
 input x with target y, compute the forward pass, the gradient of the loss with respect to every weight
-and bias, one gradient-descent update with learning rate eta and the new loss." (notes 000, week 3:
+and bias, one gradient-descent update with learning rate eta and the new loss." (the course notes, week 3:
 a_i = W_i h_(i-1) + b_i, h_i = g(a_i), softmax output with cross-entropy, so dL/da_L = -(e_l - y_hat);
 the backward formulas above and W_i <- W_i - eta dL/dW_i.) It also counts the parameters of each layer
-(notes 001's 3-4-2 network: 20 weights, 6 biases, 26 parameters).
+(the handwritten notes' 3-4-2 network: 20 weights, 6 biases, 26 parameters).
 
-The network is typed one layer at a time: `W1`, `b1`, `act1` for layer 1, `W2`, `b2`, `act2` for layer
-2, and so on up to 4 layers; the last W given is the output layer. A bias left empty is zero.
+The network is a list of layers of any depth, `layers`, one per line as `W = ... | b = ... | act = ...`
+(or a JSON list of {"W", "b", "act"} objects); the last layer is the output layer. A bias left out is
+zero. (The older spelling `W1`, `b1`, `act1`, `W2`, ... is still accepted.)
 Activations: sigmoid, tanh, ReLU (derivative 0 at 0, as torch), leaky ReLU (slope `leaky_slope`,
 derivative = slope at 0, as torch), linear, and softmax (output layer only). Losses: squared error
 (1/2 sum_j (h_Lj - y_j)^2 by default) or cross-entropy (-sum_j y_j ln h_Lj after a softmax, the binary
 form -sum_j [y_j ln h_Lj + (1 - y_j) ln(1 - h_Lj)] after a sigmoid). Several examples (rows of x) are a
-batch: the loss is the mean over them (notes 000's (1/N) sum_i) unless the convention says sum.
+batch: the loss is the mean over them (the course notes' (1/N) sum_i) unless the convention says sum.
 
 Conventions: the weight layout (W_i is n_i x n_(i-1) and a_i = W_i h_(i-1) + b_i, as the notes'
-detailed formulas; or n_(i-1) x n_i and a_i = W_i^T h_(i-1) + b_i, the transposed layout notes 000
+detailed formulas; or n_(i-1) x n_i and a_i = W_i^T h_(i-1) + b_i, the transposed layout the course notes
 warn about), the scaling of the squared error, and the batch reduction.
 """
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Mapping
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision
-from solver.params import Choice, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
+from solver.params import Choice, Group, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float, name_given
 from solver.registry import Example
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer
 
-from ._nets import (ACTIVATION_ALIASES, ACTIVATIONS, act_exact, act_grad_exact, act_grad_np, act_np, col_tex, mat_tex,
-                    mat_txt, mp_apply, num_tex, num_txt, outer, row_tex, tidy, transpose, vec_txt, written)
+from ._nets import (ACTIVATION_ALIASES, ACTIVATIONS, act_exact, act_grad_exact, act_grad_np, act_np, column,
+                    matrix_step, mp_apply, rows, tex, tidy, tidy_matrix, txt)
 
 TITLE = "Feed-forward network: forward pass, backpropagation and one update"
 TOPIC = "neurons"
 KEYWORDS = ("feed-forward", "feedforward", "mlp", "multilayer perceptron", "backpropagation", "backprop", "forward pass",
             "gradient", "softmax", "cross-entropy", "hidden layer", "weights", "parameters")
 
-MAX_LAYERS = 4
+MAX_LAYERS = 50
 EXACT_EXAMPLES = 4       # batches up to this size take the exact path
 EXACT_PARAMS = 400       # and networks up to this many parameters
 
@@ -83,24 +85,24 @@ def _formula_step(d: Derivation, title: str, lhs: Math, rhs: Math, text: str = "
 LAYOUT = Convention(
     "weight_layout", "Shape of the weight matrices",
     {"out_in": "W_i has one row per unit of layer i (n_i x n_(i-1)): a_i = W_i h_(i-1) + b_i and dL/dW_i = dL/da_i h_(i-1)^T "
-               "(notes 000's formulas, torch's nn.Linear)",
+               "(the course notes' formulas, torch's nn.Linear)",
      "in_out": "W_i has one row per input (n_(i-1) x n_i): a_i = W_i^T h_(i-1) + b_i and dL/dW_i = h_(i-1) (dL/da_i)^T "
-               "(the transposed layout notes 000 warn about)"},
-    default="out_in", why_default="notes 000's backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
+               "(the transposed layout the course notes warn about)"},
+    default="out_in", why_default="the course notes' backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
     aliases={"out x in": "out_in", "outxin": "out_in", "in x out": "in_out", "inxout": "in_out"},
 )
 SQUARED = Convention(
     "squared_error", "Scaling of the squared error",
-    {"half": "squared error 1/2 sum_j (h_j - y_j)^2, so dL/dh_L = h_L - y (notes 000 and 001)",
-     "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (notes 000's objective)",
+    {"half": "squared error 1/2 sum_j (h_j - y_j)^2, so dL/dh_L = h_L - y (the course notes and the handwritten notes)",
+     "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (the course notes' objective)",
      "mean": "squared error (1/k) sum_j (h_j - y_j)^2 over the k outputs, so dL/dh_L = (2/k)(h_L - y) (torch's MSELoss)"},
     default="half", why_default="the notes' sigmoid-neuron and MSE derivations use the 1/2, which makes dL/dh_L = h_L - y",
 )
 REDUCTION = Convention(
     "reduction", "Loss of a batch",
-    {"mean": "the loss of a batch is the mean of the examples' losses (notes 000: (1/N) sum_i; torch's default)",
+    {"mean": "the loss of a batch is the mean of the examples' losses (the course notes: (1/N) sum_i; torch's default)",
      "sum": "the loss of a batch is the sum of the examples' losses"},
-    default="mean", why_default="notes 000 write the objective as (1/N) sum_i; a single example is the same either way",
+    default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
 )
 CONVENTIONS = (LAYOUT, SQUARED, REDUCTION)
 
@@ -108,18 +110,13 @@ _ACT = Choice(ACTIVATIONS, aliases=ACTIVATION_ALIASES)
 _NUM = 10 ** 6
 
 
-def _layer_params(k: int) -> tuple[Param, ...]:
-    first = k == 1
-    return (
-        Param(f"W{k}", Matrix(max_rows=1000, max_cols=1000, lo=-_NUM, hi=_NUM), required=first, label=f"Weights W{k}",
-              help=(f"layer {k}'s weight matrix, one row per unit of layer {k} (the default layout), e.g. "
-                    "0.2 -0.1 0.4; 0.5 0.3 -0.2" if first else f"layer {k}'s weight matrix; leave empty for a network of "
-                    f"{k - 1} layer{'s' if k > 2 else ''}")),
-        Param(f"b{k}", Vector(max_len=1000, lo=-_NUM, hi=_NUM), label=f"Biases b{k}",
-              help=f"one bias per unit of layer {k}; empty means zeros"),
-        Param(f"act{k}", _ACT, default="sigmoid", label=f"Activation g{k}",
-              help="sigmoid, tanh, relu, leaky_relu, linear, or softmax (output layer only)"),
-    )
+LAYER = (
+    Param("W", Matrix(max_rows=1000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Weights W",
+          help="the layer's weight matrix, one row per unit of the layer (the default layout), e.g. 0.2 -0.1 0.4; 0.5 0.3 -0.2"),
+    Param("b", Vector(max_len=1000, lo=-_NUM, hi=_NUM), label="Biases b", help="one bias per unit of the layer; empty means zeros"),
+    Param("act", _ACT, default="sigmoid", label="Activation g",
+          help="sigmoid, tanh, relu, leaky_relu, linear, or softmax (output layer only)"),
+)
 
 
 PARAMS = (
@@ -127,7 +124,9 @@ PARAMS = (
           help="one example per row, e.g. 1 0.5 -1 for a single input vector; several rows are a batch"),
     Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Target y",
           help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1)"),
-    *[q for k in range(1, MAX_LAYERS + 1) for q in _layer_params(k)],
+    Param("layers", Group(LAYER, item="layer", max_items=MAX_LAYERS), required=True, label="Layers",
+          help="the network from the input up, one layer per line: W = the weights | b = the biases | act = the "
+               "activation; the last layer is the output layer"),
     Param("loss", Choice({"mse": "squared error (scaling set by the squared_error convention)",
                           "ce": "cross-entropy (after a softmax or sigmoid output layer)"},
                          aliases={"squared": "mse", "squared_error": "mse", "cross_entropy": "ce", "cross-entropy": "ce",
@@ -135,16 +134,16 @@ PARAMS = (
           default="mse", label="Loss"),
     Param("eta", Real(0, _NUM, closed="right"), default="0.1", label="Learning rate eta"),
     Param("leaky_slope", Real(0, 1), default="0.01", label="Leaky ReLU slope",
-          help="slope of leaky ReLU for a <= 0 (0.01 in notes 002 and 004; notes 000 use 0.1)"),
+          help="slope of leaky ReLU for a <= 0 (0.01 in the introductory slides and the optimization notes; the course notes use 0.1)"),
 )
 
 EXAMPLE = Example(
     params={"x": "1 0.5 -1", "y": "0 1",
-            "W1": "0.2 -0.1 0.4; 0.5 0.3 -0.2; -0.3 0.8 0.1; 0.1 0.2 0.3", "b1": "0.1 -0.1 0.2 0", "act1": "sigmoid",
-            "W2": "0.3 -0.2 0.5 0.1; -0.4 0.6 0.2 -0.3", "b2": "0.05 -0.05", "act2": "softmax",
+            "layers": "W = 0.2 -0.1 0.4; 0.5 0.3 -0.2; -0.3 0.8 0.1; 0.1 0.2 0.3 | b = 0.1 -0.1 0.2 0 | act = sigmoid\n"
+                      "W = 0.3 -0.2 0.5 0.1; -0.4 0.6 0.2 -0.3 | b = 0.05 -0.05 | act = softmax",
             "loss": "ce", "eta": "0.5"},
-    source="notes 000, week 3 (sigmoid hidden layer, softmax output, cross-entropy: dL/da_L = y_hat - e_l); the 3-4-2 "
-           "shape of notes 001's parameter count (WE-param-count-2: 20 weights, 6 biases, 26 parameters)",
+    source="the course notes, week 3 (sigmoid hidden layer, softmax output, cross-entropy: dL/da_L = y_hat - e_l); the 3-4-2 "
+           "shape of the handwritten notes' parameter count (20 weights, 6 biases, 26 parameters)",
 )
 
 
@@ -153,30 +152,49 @@ def _shape(M) -> tuple[int, int]:
     return M.shape if isinstance(M, np.ndarray) else (len(M), len(M[0]))
 
 
-def _n_layers(p) -> int:
-    given = [k for k in range(1, MAX_LAYERS + 1) if p.get(f"W{k}") is not None]
-    return max(given) if given else 0
+_OLD_NAME = re.compile(r"^(W|b|act)([1-9][0-9]?)$")
+
+
+def translate(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The older spelling W1, b1, act1, W2, ... (one parameter per slot) as the `layers` parameter."""
+    old = {k: v for k, v in raw.items() if isinstance(k, str) and _OLD_NAME.match(k)}
+    if not old:
+        return dict(raw)
+    if name_given(raw, "layers"):
+        first = sorted(old)[0]
+        raise InvalidInput(first, f"The '{first}' parameter of feedforward must be left out when 'layers' is given: "
+                                  "give the network either as layers or as W1, b1, act1, W2, ... (not both).")
+    given = {k for k in old if name_given(old, k)}
+    L = max((int(_OLD_NAME.match(k).group(2)) for k in given if k.startswith("W")), default=0)
+    if L == 0:
+        raise InvalidInput("W1", "The 'W1' parameter of feedforward is required: the weights of layer 1.")
+    for k in range(1, L):
+        if f"W{k}" not in given:
+            raise InvalidInput(f"W{k}", f"The 'W{k}' parameter of feedforward is required: W{L} is given, so layers 1 to "
+                                        f"{L} all need their weights.")
+    for name in sorted(given):
+        kind, k = _OLD_NAME.match(name).groups()
+        if int(k) > L:
+            raise InvalidInput(name, f"The '{name}' parameter of feedforward must be empty: there is no W{k}, so the "
+                                     f"network has {L} layer{'s' if L > 1 else ''}.")
+    layers = [{"W": old[f"W{k}"], "b": old.get(f"b{k}"), "act": old.get(f"act{k}")} for k in range(1, L + 1)]
+    out = {k: v for k, v in raw.items() if k not in old}
+    out["layers"] = [{f: v for f, v in layer.items() if v is not None} for layer in layers]
+    return out
 
 
 def validate(p: dict[str, Any]) -> None:
-    L = _n_layers(p)
-    for k in range(1, L):
-        if p[f"W{k}"] is None:
-            raise InvalidInput(f"W{k}", f"The 'W{k}' parameter of feedforward is required: W{L} is given, so layers 1 to "
-                                        f"{L} all need their weights.")
-    for k in range(L + 1, MAX_LAYERS + 1):
-        if p[f"b{k}"] is not None:
-            raise InvalidInput(f"b{k}", f"The 'b{k}' parameter of feedforward must be empty: there is no W{k}, so the "
-                                        f"network has {L} layer{'s' if L > 1 else ''}.")
-    for k in range(1, L):
-        if p[f"act{k}"] == "softmax":
-            raise InvalidInput(f"act{k}", f"The 'act{k}' parameter of feedforward must not be 'softmax': softmax is for "
-                                          f"the output layer (layer {L}) only. Got 'softmax' instead.")
+    layers = p["layers"]
+    L = len(layers)
+    for k, layer in enumerate(layers[:-1], start=1):
+        if layer["act"] == "softmax":
+            raise InvalidInput("layers", f"The 'layers' parameter of feedforward must not give layer {k} the activation "
+                                         f"'softmax': softmax is for the output layer (layer {L}) only.")
     if p["loss"] == "ce":
-        if p[f"act{L}"] not in ("softmax", "sigmoid"):
+        if layers[-1]["act"] not in ("softmax", "sigmoid"):
             raise InvalidInput("loss", f"The 'loss' parameter of feedforward must be 'mse' unless the output layer is "
-                                       f"softmax or sigmoid: cross-entropy needs probabilities. Got 'ce' with act{L} = "
-                                       f"{p[f'act{L}']!r} instead.")
+                                       f"softmax or sigmoid: cross-entropy needs probabilities. Got 'ce' with layer {L}'s "
+                                       f"activation {layers[-1]['act']!r} instead.")
         Y = as_float(p["y"])
         if np.any(Y < 0) or np.any(Y > 1):
             raise InvalidInput("y", "The 'y' parameter of feedforward must hold targets in [0, 1] for the cross-entropy loss "
@@ -201,48 +219,50 @@ class Net:
             self.switched = True
 
     def _build(self, p, conv, layout: str, exact: bool):
-        self.L = L = _n_layers(p)
+        """Exact: SymPy immutable matrices (W_i as n_i x n_(i-1), b_i and every example as columns). Numeric: float64
+        arrays, the examples as the rows of X and Y."""
+        layers = p["layers"]
+        self.L = len(layers)
         self.layout = layout
-        self.acts = [p[f"act{k}"] for k in range(1, L + 1)]
-        conv_ = as_exact if exact else as_float
-        typed = [conv_(p[f"W{k}"]) for k in range(1, L + 1)]
-        if self.layout == "in_out":
-            Ws = [transpose(W) if exact else W.T for W in typed]
-        else:
-            Ws = typed
+        self.acts = [layer["act"] for layer in layers]
+        self.given_b = [layer["b"] is not None for layer in layers]
+        typed = [sp.ImmutableMatrix(as_exact(layer["W"])) if exact else as_float(layer["W"]) for layer in layers]
+        Ws = [W.T for W in typed] if layout == "in_out" else typed
         sizes = []
         for k, W in enumerate(Ws, start=1):
-            r, c = _shape(W)
+            r, c = W.shape
             if k == 1:
                 sizes.extend([c, r])
+            elif c != sizes[-1]:
+                rows_or_cols = "columns" if layout == "out_in" else "rows"
+                raise InvalidInput("layers", f"The 'layers' parameter of feedforward must give layer {k} a W with "
+                                             f"{sizes[-1]} {rows_or_cols} (one per unit of layer {k - 1}, under the "
+                                             f"{layout} weight layout). Got {c} instead.")
             else:
-                if c != sizes[-1]:
-                    rows_or_cols = "columns" if self.layout == "out_in" else "rows"
-                    raise InvalidInput(f"W{k}", f"The 'W{k}' parameter of feedforward must have {sizes[-1]} {rows_or_cols} "
-                                                f"(one per unit of layer {k - 1}, under the {self.layout} weight layout). "
-                                                f"Got {c} instead.")
                 sizes.append(r)
         self.sizes = sizes
         bs = []
-        for k in range(1, L + 1):
-            b = p[f"b{k}"]
-            if b is None:
-                b = tuple(sp.Integer(0) for _ in range(sizes[k])) if exact else np.zeros(sizes[k])
+        for k, layer in enumerate(layers, start=1):
+            b = layer["b"]
+            if b is not None and len(b) != sizes[k]:
+                raise InvalidInput("layers", f"The 'layers' parameter of feedforward must give layer {k} a b with "
+                                             f"{sizes[k]} entries (one per unit of layer {k}). Got {len(b)} instead.")
+            if exact:
+                bs.append(sp.zeros(sizes[k], 1).as_immutable() if b is None else column(as_exact(b)))
             else:
-                b = tuple(as_exact(b)) if exact else as_float(b)
-                if len(b) != sizes[k]:
-                    raise InvalidInput(f"b{k}", f"The 'b{k}' parameter of feedforward must have {sizes[k]} entries (one per "
-                                                f"unit of layer {k}). Got {len(b)} instead.")
-            bs.append(b)
+                bs.append(np.zeros(sizes[k]) if b is None else as_float(b))
         self.Ws, self.bs = Ws, bs
         self.typed = typed
-        X, self.x_transposed = self._rows(conv_(p["x"]), sizes[0], "x", exact)
-        Y, self.y_transposed = self._rows(conv_(p["y"]), sizes[-1], "y", exact)
-        if _shape(Y)[0] != _shape(X)[0]:
+        to = as_exact if exact else as_float
+        X, self.x_transposed = self._rows(to(p["x"]), sizes[0], "x")
+        Y, self.y_transposed = self._rows(to(p["y"]), sizes[-1], "y")
+        if len(Y) != len(X):
             raise InvalidInput("y", f"The 'y' parameter of feedforward must have one row per example of x "
-                                    f"({_shape(X)[0]}). Got {_shape(Y)[0]} rows instead.")
+                                    f"({len(X)}). Got {len(Y)} rows instead.")
+        if exact:
+            X, Y = [column(r) for r in X], [column(r) for r in Y]
         self.X, self.Y = X, Y
-        self.N = _shape(X)[0]
+        self.N = len(X)
         self.slope = p["leaky_slope"] if exact else float(p["leaky_slope"])
         self.eta = p["eta"] if exact else float(p["eta"])
         self.loss = p["loss"]
@@ -251,12 +271,13 @@ class Net:
         self.mean = conv["reduction"] == "mean"
 
     @staticmethod
-    def _rows(M, n, name, exact):
+    def _rows(M, n, name):
+        """The examples as rows (a tuple of rows, or an array); one example typed as a column is read as one row."""
         r, c = _shape(M)
         if c == n:
             return M, False
         if c == 1 and r == n:  # one example typed as a column, as the notes write h_0
-            return (transpose(M) if exact else M.T), True
+            return (M.T if isinstance(M, np.ndarray) else (tuple(v[0] for v in M),)), True
         what = "input" if name == "x" else "output"
         raise InvalidInput(name, f"The '{name}' parameter of feedforward must have {n} entries per example (one per "
                                  f"{what} unit of the network). Got {c} instead.")
@@ -267,12 +288,13 @@ class Net:
 
 
 def use_numeric(p) -> bool:
-    keys = ["x", "y"] + [f"{a}{k}" for k in range(1, MAX_LAYERS + 1) for a in ("W", "b")]
-    if any(isinstance(p.get(k), np.ndarray) for k in keys):
+    layers = p["layers"]
+    arrays = [p["x"], p["y"]] + [v for layer in layers for v in (layer["W"], layer["b"])]
+    if any(isinstance(v, np.ndarray) for v in arrays):
         return True
     rows, cols = _shape(p["x"])
-    n_ex = 1 if cols == 1 and p.get("W1") is not None and rows in _shape(p["W1"]) else rows  # a column is one example
-    params = sum(_shape(p[f"W{k}"])[0] * (_shape(p[f"W{k}"])[1] + 1) for k in range(1, _n_layers(p) + 1))
+    n_ex = 1 if cols == 1 and rows in _shape(layers[0]["W"]) else rows  # a column is one example
+    params = sum(_shape(layer["W"])[0] * (_shape(layer["W"])[1] + 1) for layer in layers)
     return n_ex > EXACT_EXAMPLES or params > EXACT_PARAMS
 
 
@@ -282,33 +304,34 @@ def _head(M, n: int = 8):
 
 
 def statement(p) -> str:
-    L = _n_layers(p)
+    layers = p["layers"]
+    L = len(layers)
     X = _head(p["x"])
     parts = []
-    for k in range(1, L + 1):
-        W, b = p[f"W{k}"], p[f"b{k}"]
+    for k, layer in enumerate(layers, start=1):
+        W, b = layer["W"], layer["b"]
         big = _shape(W)[0] * _shape(W)[1] > 64
-        wt = f"a {_shape(W)[0]} x {_shape(W)[1]} matrix" if big else mat_txt(as_exact(W))
-        bt = "zeros" if b is None else (f"a vector of {len(b)}" if len(b) > 8 else vec_txt(as_exact(b)))
-        parts.append(f"W{k} = {wt}, b{k} = {bt}, activation {p[f'act{k}']}")
+        wt = f"a {F.shape(_shape(W))} matrix" if big else F.text(as_exact(W))
+        bt = "zeros" if b is None else (f"a vector of {len(b)}" if len(b) > 8 else F.text(tuple(as_exact(b))))
+        parts.append(f"W{k} = {wt}, b{k} = {bt}, activation {layer['act']}")
     loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
     n = _shape(p["x"])[0]
-    data = (f"the input x = {vec_txt(X[0])} with target y = {vec_txt(_head(p['y'])[0])}" if n == 1
-            else f"a batch of {n} examples (the rows of x = {mat_txt(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
+    data = (f"the input x = {F.text(tuple(X[0]))} with target y = {F.text(tuple(_head(p['y'])[0]))}" if n == 1
+            else f"a batch of {n} examples (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
                  f"{' ...' if n > 6 else ''})")
     return (f"A fully connected network with {L} layer{'s' if L > 1 else ''} has " + "; ".join(parts) + ". "
             f"For {data} and {loss}, compute the forward pass (a_i and h_i for every layer), the gradients of the loss "
             f"with respect to every weight and bias by backpropagation, one gradient-descent update with learning rate "
-            f"eta = {num_txt(p['eta'])}, and the new loss. How many parameters does each layer have?")
+            f"eta = {F.text(p['eta'])}, and the new loss. How many parameters does each layer have?")
 
 
-# ---- exact arithmetic pieces --------------------------------------------------------------------------------
+# ---- exact arithmetic pieces (SymPy immutable matrices; every vector a column) ------------------------------------
 def _forward(net: Net, Ws, bs, x):
-    As, Hs = [], [tuple(x)]
+    As, Hs = [], [x]
     for W, b, g in zip(Ws, bs, net.acts):
-        a = tuple(tidy(sum((w_ * h for w_, h in zip(row, Hs[-1])), sp.Integer(0)) + bj) for row, bj in zip(W, b))
+        a = tidy_matrix(W * Hs[-1] + b)
         As.append(a)
-        Hs.append(act_exact(g, a, net.slope))
+        Hs.append(column(act_exact(g, list(a), net.slope)))
     return As, Hs
 
 
@@ -321,22 +344,23 @@ def _loss(net: Net, a_L, h, y):
     if key == "ce_softmax":
         return tidy(-sum((yj * _log(hj) for yj, hj in zip(y, h) if yj != 0), sp.Integer(0)))
     if key == "ce_sigmoid":
-        comp = act_exact("sigmoid", tuple(-v for v in a_L), net.slope)  # 1 - h to full precision
+        comp = act_exact("sigmoid", [-v for v in a_L], net.slope)  # 1 - h to full precision
         return tidy(-sum(((yj * _log(hj) if yj != 0 else 0) + ((1 - yj) * _log(cj) if yj != 1 else 0)
                           for yj, hj, cj in zip(y, h, comp)), sp.Integer(0)))
-    sq = sum(((hj - yj) ** 2 for hj, yj in zip(h, y)), sp.Integer(0))
+    e = h - y
+    sq = (e.T * e)[0]
     return tidy(sq / 2 if key == "half" else sq if key == "sum" else sq / len(h))
 
 
 def _dl_dh(net: Net, a_L, h, y):
     key = net.key
     if key == "ce_softmax":
-        return tuple(tidy(-yj / hj) if yj != 0 else sp.Integer(0) for yj, hj in zip(y, h))
+        return column(tidy(-yj / hj) if yj != 0 else sp.Integer(0) for yj, hj in zip(y, h))
     if key == "ce_sigmoid":
-        comp = act_exact("sigmoid", tuple(-v for v in a_L), net.slope)
-        return tuple(tidy((-yj / hj if yj != 0 else 0) + ((1 - yj) / cj if yj != 1 else 0)) for yj, hj, cj in zip(y, h, comp))
+        comp = act_exact("sigmoid", [-v for v in a_L], net.slope)
+        return column(tidy((-yj / hj if yj != 0 else 0) + ((1 - yj) / cj if yj != 1 else 0)) for yj, hj, cj in zip(y, h, comp))
     k = {"half": 1, "sum": 2, "mean": sp.Rational(2, len(h))}[key]
-    return tuple(tidy(k * (hj - yj)) for hj, yj in zip(h, y))
+    return tidy_matrix(k * (h - y))
 
 
 def _shortcut(net: Net, y) -> bool:
@@ -346,12 +370,12 @@ def _shortcut(net: Net, y) -> bool:
 
 def _dl_da_out(net: Net, a_L, h, y, dh):
     if _shortcut(net, y):
-        return tuple(tidy(hj - yj) for hj, yj in zip(h, y))
+        return tidy_matrix(h - y)
     if net.acts[-1] == "softmax":  # Jacobian-vector product of the softmax: h * (dh - h.dh)
-        s = tidy(sum((hj * gj for hj, gj in zip(h, dh)), sp.Integer(0)))
-        return tuple(tidy(hj * (gj - s)) for hj, gj in zip(h, dh))
-    gp = act_grad_exact(net.acts[-1], a_L, h, net.slope)
-    return tuple(tidy(g * q) for g, q in zip(dh, gp))
+        s = tidy((h.T * dh)[0])
+        return tidy_matrix(h.multiply_elementwise(dh - s * sp.ones(*h.shape)))
+    gp = column(act_grad_exact(net.acts[-1], list(a_L), list(h), net.slope))
+    return tidy_matrix(dh.multiply_elementwise(gp))
 
 
 def _backward(net: Net, Ws, As, Hs, y):
@@ -363,14 +387,12 @@ def _backward(net: Net, Ws, As, Hs, y):
     out[L] = {"dh": dh, "da": da, "gp": None}
     for k in range(L, 0, -1):
         rec = out[k]
-        rec["dW"] = outer(rec["da"], Hs[k - 1])
+        rec["dW"] = tidy_matrix(rec["da"] * Hs[k - 1].T)
         rec["db"] = rec["da"]
         if k > 1:
-            W = Ws[k - 1]
-            dh_prev = tuple(tidy(sum((W[i][j] * rec["da"][i] for i in range(len(W))), sp.Integer(0)))
-                            for j in range(len(W[0])))
-            gp = act_grad_exact(net.acts[k - 2], As[k - 2], Hs[k - 1], net.slope)
-            out[k - 1] = {"dh": dh_prev, "gp": gp, "da": tuple(tidy(u * v) for u, v in zip(dh_prev, gp))}
+            dh_prev = tidy_matrix(Ws[k - 1].T * rec["da"])
+            gp = column(act_grad_exact(net.acts[k - 2], list(As[k - 2]), list(Hs[k - 1]), net.slope))
+            out[k - 1] = {"dh": dh_prev, "gp": gp, "da": tidy_matrix(dh_prev.multiply_elementwise(gp))}
     return out
 
 
@@ -388,49 +410,49 @@ def _d(name: str, k) -> Math:
 
 
 def _had(u, v) -> Math:
-    return Math(col_tex(u) + r" \odot " + col_tex(v), vec_txt(u) + " * " + vec_txt(v))
+    return Math(tex(u) + r" \odot " + tex(v), txt(u) + " * " + txt(v))
 
 
 def _g_apply(g: str, a) -> Math:
     if g == "linear":
-        return Math(col_tex(a), vec_txt(a))
-    tex, txt = G_TEX[g]
-    return Math(r"%s %s" % (tex, col_tex(a)), f"{txt}{vec_txt(a)}")  # the vector's own parentheses suffice
+        return Math(tex(a), txt(a))
+    gl, gt = G_TEX[g]
+    return Math(r"%s %s" % (gl, tex(a)), f"{gt}{txt(a)}")  # the vector's own parentheses suffice
 
 
 def _g_formula(g: str, k) -> Math:
     if g == "linear":
         return Math(f"a_{{{k}}}", f"a{k}")
-    tex, txt = G_TEX[g]
-    return Math(r"%s(a_{%s})" % (tex, k), f"{txt}(a{k})")
+    gl, gt = G_TEX[g]
+    return Math(r"%s(a_{%s})" % (gl, k), f"{gt}(a{k})")
 
 
 def _gp_sub(g: str, a, h, slope) -> Math:
     if g == "sigmoid":
-        return Math(col_tex(h) + r" \odot \left(1 - " + col_tex(h) + r"\right)", f"{vec_txt(h)} * (1 - {vec_txt(h)})")
+        return Math(tex(h) + r" \odot \left(1 - " + tex(h) + r"\right)", f"{txt(h)} * (1 - {txt(h)})")
     if g == "tanh":
-        return Math("1 - " + col_tex(h) + r" \odot " + col_tex(h), f"1 - {vec_txt(h)} * {vec_txt(h)}")
+        return Math("1 - " + tex(h) + r" \odot " + tex(h), f"1 - {txt(h)} * {txt(h)}")
     if g in ("relu", "leaky_relu"):
-        return Math(r"\mathbf{1}\left[" + col_tex(a) + r" > 0\right]" + (r" \text{ (else %s)}" % num_tex(slope) if g == "leaky_relu" else ""),
-                    f"1[{vec_txt(a)} > 0]" + (f" (else {num_txt(slope)})" if g == "leaky_relu" else ""))
+        return Math(r"\mathbf{1}\left[" + tex(a) + r" > 0\right]" + (r" \text{ (else %s)}" % F.latex(slope) if g == "leaky_relu" else ""),
+                    f"1[{txt(a)} > 0]" + (f" (else {F.text(slope)})" if g == "leaky_relu" else ""))
     return Math("1", "1")
 
 
 def _loss_sub(net: Net, h, y) -> Math:
     key = net.key
     if key in ("half", "sum", "mean"):
-        terms_t = " + ".join(f"({num_txt(hj)} - {num_txt(yj, paren=True)})^2" for hj, yj in zip(h, y))
-        terms_l = " + ".join(r"\left(%s - %s\right)^{2}" % (num_tex(hj), num_tex(yj, paren=True)) for hj, yj in zip(h, y))
+        terms_t = " + ".join(f"({F.text(hj)} - {F.text(yj, paren=True)})^2" for hj, yj in zip(h, y))
+        terms_l = " + ".join(r"\left(%s - %s\right)^{2}" % (F.latex(hj), F.latex(yj, paren=True)) for hj, yj in zip(h, y))
         pre = {"half": (r"\frac{1}{2}", "1/2"), "sum": ("", ""), "mean": (r"\frac{1}{%d}" % len(h), f"1/{len(h)}")}[key]
         if pre[0]:
             return Math(r"%s\left(%s\right)" % (pre[0], terms_l), f"{pre[1]} ({terms_t})")
         return Math(terms_l, terms_t)
     if key == "ce_softmax":
-        return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s" % (num_tex(yj), num_tex(hj)) for yj, hj in zip(y, h)),
-                    "-(" + " + ".join(f"{num_txt(yj)} ln {num_txt(hj)}" for yj, hj in zip(y, h)) + ")")
-    return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s + (1 - %s) \cdot \ln(1 - %s)" % (num_tex(yj), num_tex(hj), num_tex(yj),
-                                                                                        num_tex(hj)) for yj, hj in zip(y, h)),
-                "-(" + " + ".join(f"{num_txt(yj)} ln {num_txt(hj)} + (1 - {num_txt(yj)}) ln(1 - {num_txt(hj)})"
+        return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s" % (F.latex(yj), F.latex(hj)) for yj, hj in zip(y, h)),
+                    "-(" + " + ".join(f"{F.text(yj)} ln {F.text(hj)}" for yj, hj in zip(y, h)) + ")")
+    return Math(r"-\left(%s\right)" % " + ".join(r"%s \cdot \ln %s + (1 - %s) \cdot \ln(1 - %s)" % (F.latex(yj), F.latex(hj), F.latex(yj),
+                                                                                        F.latex(hj)) for yj, hj in zip(y, h)),
+                "-(" + " + ".join(f"{F.text(yj)} ln {F.text(hj)} + (1 - {F.text(yj)}) ln(1 - {F.text(hj)})"
                                   for yj, hj in zip(y, h)) + ")")
 
 
@@ -438,16 +460,16 @@ def _dh_sub(net: Net, h, y) -> Math:
     key = net.key
     if key in ("half", "sum", "mean"):
         pre = {"half": ("", ""), "sum": ("2 ", "2 "), "mean": (r"\frac{2}{%d} " % len(h), f"(2/{len(h)}) ")}[key]
-        return Math(pre[0] + r"\left(%s - %s\right)" % (col_tex(h), col_tex(y)), pre[1] + f"({vec_txt(h)} - {vec_txt(y)})")
+        return Math(pre[0] + r"\left(%s - %s\right)" % (tex(h), tex(y)), pre[1] + f"({txt(h)} - {txt(y)})")
     if key == "ce_softmax":
-        return Math("-" + col_tex(y) + r" \oslash " + col_tex(h), f"-{vec_txt(y)} / {vec_txt(h)}")
-    return Math("-" + col_tex(y) + r" \oslash " + col_tex(h) + r" + \left(1 - " + col_tex(y) + r"\right) \oslash \left(1 - "
-                + col_tex(h) + r"\right)", f"-{vec_txt(y)} / {vec_txt(h)} + (1 - {vec_txt(y)}) / (1 - {vec_txt(h)})")
+        return Math("-" + tex(y) + r" \oslash " + tex(h), f"-{txt(y)} / {txt(h)}")
+    return Math("-" + tex(y) + r" \oslash " + tex(h) + r" + \left(1 - " + tex(y) + r"\right) \oslash \left(1 - "
+                + tex(h) + r"\right)", f"-{txt(y)} / {txt(h)} + (1 - {txt(y)}) / (1 - {txt(h)})")
 
 
 def _typed(net: Net, M):
     """An internal-layout matrix (n_i x n_(i-1)) in the layout the user typed."""
-    return transpose(M) if net.layout == "in_out" else M
+    return rows(M.T if net.layout == "in_out" else M)
 
 
 # ---- solve (exact) -------------------------------------------------------------------------------------------
@@ -477,17 +499,17 @@ def _counts_steps(d: Derivation, net: Net):
 
 def _forward_steps(d: Derivation, net: Net, As, Hs, ans: bool):
     for k in range(1, net.L + 1):
-        W, b, g = net.typed[k - 1], net.bs[k - 1], net.acts[k - 1]
+        W, b, g = rows(net.typed[k - 1]), net.bs[k - 1], net.acts[k - 1]
         if net.layout == "out_in":
             form = _m(r"W_{%d} h_{%d} + b_{%d}" % (k, k - 1, k), f"W{k} h{k - 1} + b{k}")
-            sub = _m(f"{mat_tex(W)} {col_tex(Hs[k - 1])} + {col_tex(b)}", f"{mat_txt(W)} {vec_txt(Hs[k - 1])} + {vec_txt(b)}")
+            sub = _m(f"{tex(W)} {tex(Hs[k - 1])} + {tex(b)}", f"{txt(W)} {txt(Hs[k - 1])} + {txt(b)}")
         else:
             form = _m(r"W_{%d}^{\top} h_{%d} + b_{%d}" % (k, k - 1, k), f"W{k}^T h{k - 1} + b{k}")
-            sub = _m(f"{mat_tex(W)}^{{\\top}} {col_tex(Hs[k - 1])} + {col_tex(b)}",
-                     f"{mat_txt(W)}^T {vec_txt(Hs[k - 1])} + {vec_txt(b)}")
-        written(d, f"Layer {k}: pre-activation", _sym("a", k), form, sub, As[k - 1], answer=f"a{k}" if ans else None,
+            sub = _m(f"{tex(W)}^{{\\top}} {tex(Hs[k - 1])} + {tex(b)}",
+                     f"{txt(W)}^T {txt(Hs[k - 1])} + {txt(b)}")
+        matrix_step(d, f"Layer {k}: pre-activation", _sym("a", k), form, sub, As[k - 1], answer=f"a{k}" if ans else None,
                 text="Input h0 is x." if k == 1 else "")
-        written(d, f"Layer {k}: activation ({g.replace('_', ' ')})", _sym("h", k), _g_formula(g, k), _g_apply(g, As[k - 1]),
+        matrix_step(d, f"Layer {k}: activation ({g.replace('_', ' ')})", _sym("h", k), _g_formula(g, k), _g_apply(g, As[k - 1]),
                 Hs[k], answer=f"h{k}" if ans else None,
                 text=("softmax(a)_j = e^(a_j) / sum_m e^(a_m)." if g == "softmax" else ""))
 
@@ -495,71 +517,70 @@ def _forward_steps(d: Derivation, net: Net, As, Hs, ans: bool):
 def _backward_steps(d: Derivation, net: Net, As, Hs, y, back, ans: bool):
     L = net.L
     dh_form = _tmpl(DLDH_TEX[net.key], L)
-    written(d, "Output: dL/dh_L", _d("h", L), dh_form, _dh_sub(net, Hs[-1], y), back[L]["dh"],
+    matrix_step(d, "Output: dL/dh_L", _d("h", L), dh_form, _dh_sub(net, Hs[-1], y), back[L]["dh"],
             text="Differentiate the loss with respect to the network's output.")
     rec = back[L]
     g = net.acts[-1]
     if _shortcut(net, y):
         why = ("softmax with cross-entropy: the softmax Jacobian times -y/h_L is h_L - y when the target sums to 1 "
-               "(notes 000: grad_(a_L) L = -(e_l - y_hat))" if g == "softmax"
+               "(the course notes: grad_(a_L) L = -(e_l - y_hat))" if g == "softmax"
                else "sigmoid with cross-entropy: (-y/h + (1 - y)/(1 - h)) h (1 - h) = h - y")
-        written(d, "Output: dL/da_L", _d("a", L), Math(r"h_{%d} - y" % L, f"h{L} - y"),
-                Math(f"{col_tex(Hs[-1])} - {col_tex(y)}", f"{vec_txt(Hs[-1])} - {vec_txt(y)}"), rec["da"], text=why[0].upper() + why[1:] + ".")
+        matrix_step(d, "Output: dL/da_L", _d("a", L), Math(r"h_{%d} - y" % L, f"h{L} - y"),
+                Math(f"{tex(Hs[-1])} - {tex(y)}", f"{txt(Hs[-1])} - {txt(y)}"), rec["da"], text=why[0].upper() + why[1:] + ".")
     elif g == "softmax":
-        written(d, "Output: dL/da_L (softmax Jacobian)", _d("a", L),
+        matrix_step(d, "Output: dL/da_L (softmax Jacobian)", _d("a", L),
                 Math(r"h_{%d} \odot \left(\frac{\partial L}{\partial h_{%d}} - h_{%d}^{\top} \frac{\partial L}{\partial h_{%d}}\right)" % (L, L, L, L),
                      f"h{L} * (dL/dh{L} - h{L}.dL/dh{L})"),
-                Math(col_tex(Hs[-1]) + r" \odot \left(" + col_tex(rec["dh"]) + " - " + row_tex(Hs[-1]) + col_tex(rec["dh"]) + r"\right)",
-                     f"{vec_txt(Hs[-1])} * ({vec_txt(rec['dh'])} - {vec_txt(Hs[-1])}.{vec_txt(rec['dh'])})"),
+                Math(tex(Hs[-1]) + r" \odot \left(" + tex(rec["dh"]) + " - " + tex(Hs[-1], layout="rowvec") + tex(rec["dh"]) + r"\right)",
+                     f"{txt(Hs[-1])} * ({txt(rec['dh'])} - {txt(Hs[-1])}.{txt(rec['dh'])})"),
                 rec["da"], text="The softmax's Jacobian is diag(h) - h h^T, so J^T dL/dh = h * (dL/dh - h.dL/dh).")
     else:
         _da_steps(d, net, L, As, Hs, rec)
     for k in range(L, 0, -1):
         rec = back[k]
         if k < L:
-            W = net.typed[k]
+            W = rows(net.typed[k])
             if net.layout == "out_in":
                 form = Math(r"W_{%d}^{\top} \frac{\partial L}{\partial a_{%d}}" % (k + 1, k + 1), f"W{k + 1}^T dL/da{k + 1}")
-                sub = Math(mat_tex(W) + r"^{\top} " + col_tex(back[k + 1]["da"]), f"{mat_txt(W)}^T {vec_txt(back[k + 1]['da'])}")
+                sub = Math(tex(W) + r"^{\top} " + tex(back[k + 1]["da"]), f"{txt(W)}^T {txt(back[k + 1]['da'])}")
             else:
                 form = Math(r"W_{%d} \frac{\partial L}{\partial a_{%d}}" % (k + 1, k + 1), f"W{k + 1} dL/da{k + 1}")
-                sub = Math(mat_tex(W) + " " + col_tex(back[k + 1]["da"]), f"{mat_txt(W)} {vec_txt(back[k + 1]['da'])}")
-            written(d, f"Layer {k}: dL/dh_{k}", _d("h", k), form, sub, rec["dh"],
+                sub = Math(tex(W) + " " + tex(back[k + 1]["da"]), f"{txt(W)} {txt(back[k + 1]['da'])}")
+            matrix_step(d, f"Layer {k}: dL/dh_{k}", _d("h", k), form, sub, rec["dh"],
                     text="Back through the weights of the layer above." if k == L - 1 else "")
             _da_steps(d, net, k, As, Hs, rec)
         dW = _typed(net, rec["dW"])
         if net.layout == "out_in":
             form = Math(r"\frac{\partial L}{\partial a_{%d}} h_{%d}^{\top}" % (k, k - 1), f"dL/da{k} h{k - 1}^T")
-            sub = Math(col_tex(rec["da"]) + " " + row_tex(Hs[k - 1]), f"{vec_txt(rec['da'])} {vec_txt(Hs[k - 1])}^T")
+            sub = Math(tex(rec["da"]) + " " + tex(Hs[k - 1], layout="rowvec"), f"{txt(rec['da'])} {txt(Hs[k - 1])}^T")
         else:
             form = Math(r"h_{%d} \frac{\partial L}{\partial a_{%d}}^{\top}" % (k - 1, k), f"h{k - 1} (dL/da{k})^T")
-            sub = Math(col_tex(Hs[k - 1]) + " " + row_tex(rec["da"]), f"{vec_txt(Hs[k - 1])} {vec_txt(rec['da'])}^T")
-        written(d, f"Layer {k}: dL/dW_{k}", _d("W", k), form, sub, dW, answer=f"grad_W{k}" if ans else None)
-        written(d, f"Layer {k}: dL/db_{k}", _d("b", k), Math(r"\frac{\partial L}{\partial a_{%d}}" % k, f"dL/da{k}"),
-                Math(col_tex(rec["da"]), vec_txt(rec["da"])), rec["db"], answer=f"grad_b{k}" if ans else None)
+            sub = Math(tex(Hs[k - 1]) + " " + tex(rec["da"], layout="rowvec"), f"{txt(Hs[k - 1])} {txt(rec['da'])}^T")
+        matrix_step(d, f"Layer {k}: dL/dW_{k}", _d("W", k), form, sub, dW, answer=f"grad_W{k}" if ans else None)
+        matrix_step(d, f"Layer {k}: dL/db_{k}", _d("b", k), Math(r"\frac{\partial L}{\partial a_{%d}}" % k, f"dL/da{k}"),
+                Math(tex(rec["da"]), txt(rec["da"])), rec["db"], answer=f"grad_b{k}" if ans else None)
 
 
 def _da_steps(d, net: Net, k, As, Hs, rec):
     g = net.acts[k - 1]
-    gp = rec["gp"] if rec["gp"] is not None else act_grad_exact(g, As[k - 1], Hs[k], net.slope)
-    tex, txt = G_PRIME[g]
-    s = num_txt(net.slope)
-    written(d, f"Layer {k}: g'(a_{k}) ({g.replace('_', ' ')})", Math(r"g'(a_{%d})" % k, f"g'(a{k})"),
-            Math(tex % {"k": k, "s": num_tex(net.slope)}, txt % {"k": k, "s": s}), _gp_sub(g, As[k - 1], Hs[k], net.slope), gp)
-    written(d, f"Layer {k}: dL/da_{k}", _d("a", k),
+    gp = rec["gp"] if rec["gp"] is not None else column(act_grad_exact(g, list(As[k - 1]), list(Hs[k]), net.slope))
+    gl, gt = G_PRIME[g]
+    s = F.text(net.slope)
+    matrix_step(d, f"Layer {k}: g'(a_{k}) ({g.replace('_', ' ')})", Math(r"g'(a_{%d})" % k, f"g'(a{k})"),
+            Math(gl % {"k": k, "s": F.latex(net.slope)}, gt % {"k": k, "s": s}), _gp_sub(g, As[k - 1], Hs[k], net.slope), gp)
+    matrix_step(d, f"Layer {k}: dL/da_{k}", _d("a", k),
             Math(r"\frac{\partial L}{\partial h_{%d}} \odot g'(a_{%d})" % (k, k), f"dL/dh{k} * g'(a{k})"), _had(rec["dh"], gp), rec["da"])
 
 
 def _avg_step(d, net: Net, title, lhs: Math, parts, total, answer):
     N = len(parts)
-    fmt_l = (lambda v: mat_tex(v)) if isinstance(parts[0][0], tuple) else (lambda v: col_tex(v))
-    fmt_t = (lambda v: mat_txt(v)) if isinstance(parts[0][0], tuple) else (lambda v: vec_txt(v))
+    fmt_l, fmt_t = tex, txt
     pre_l, pre_t = (r"\frac{1}{%d}\left(" % N, f"(1/{N}) (") if net.mean else ("", "")
     post_l, post_t = (r"\right)", ")") if net.mean else ("", "")
     form = Math((r"\frac{1}{N}" if net.mean else "") + r"\sum_{n} " + lhs.latex + r"^{(n)}",
                 ("(1/N) " if net.mean else "") + f"sum_n {lhs.text}^(n)")
     sub = Math(pre_l + " + ".join(fmt_l(v) for v in parts) + post_l, pre_t + " + ".join(fmt_t(v) for v in parts) + post_t)
-    written(d, title, lhs, form, sub, total, answer=answer)
+    matrix_step(d, title, lhs, form, sub, total, answer=answer)
 
 
 def _reduce(values, mean):
@@ -568,9 +589,8 @@ def _reduce(values, mean):
 
 
 def _reduce_arrays(arrs, mean):
-    if isinstance(arrs[0][0], tuple):
-        return tuple(tuple(_reduce([a[i][j] for a in arrs], mean) for j in range(len(arrs[0][0]))) for i in range(len(arrs[0])))
-    return tuple(_reduce([a[i] for a in arrs], mean) for i in range(len(arrs[0])))
+    tot = sum(arrs[1:], arrs[0])
+    return tidy_matrix(tot / len(arrs) if mean else tot)
 
 
 def solve(p, conv) -> Derivation:
@@ -582,8 +602,8 @@ def solve(p, conv) -> Derivation:
         f"layer {k}: {net.sizes[k]} {net.acts[k - 1].replace('_', ' ')} unit{'s' if net.sizes[k] > 1 else ''}"
         for k in range(1, L + 1)) + ".")
     for k in range(1, L + 1):
-        d.given(f"Layer {k} parameters", text=f"W{k} = {mat_txt(net.typed[k - 1])}, b{k} = {vec_txt(net.bs[k - 1])}"
-                + (" (zeros: none given)" if p[f"b{k}"] is None else ""))
+        d.given(f"Layer {k} parameters", text=f"W{k} = {txt(rows(net.typed[k - 1]))}, b{k} = {txt(net.bs[k - 1])}"
+                + ("" if net.given_b[k - 1] else " (zeros: none given)"))
     if net.switched:
         other = "in_out" if net.layout == "out_in" else "out_in"
         d.note("Weight layout read from the shapes",
@@ -622,24 +642,24 @@ def solve(p, conv) -> Derivation:
         losses.append(lv)
         backs.append(back)
         label = "" if one else f" (example {n + 1})"
-        with d.group(f"Forward pass{label}", text="" if one else f"x = {vec_txt(x)}, y = {vec_txt(y)}"):
+        with d.group(f"Forward pass{label}", text="" if one else f"x = {txt(x)}, y = {txt(y)}"):
             _forward_steps(d, net, As, Hs, one)
-            written(d, "Loss", Math("L", "L") if one else Math(r"L^{(%d)}" % (n + 1), f"L^({n + 1})"), _tmpl(LOSS_TEX[net.key], L),
-                    _loss_sub(net, Hs[-1], y), lv, answer="loss" if one else None,
-                    precision=Precision(sig=4) if one else None)
+            matrix_step(d, "Loss", Math("L", "L") if one else Math(r"L^{(%d)}" % (n + 1), f"L^({n + 1})"), _tmpl(LOSS_TEX[net.key], L),
+                    _loss_sub(net, Hs[-1], y), lv, answer="loss" if one else None)
         with d.group(f"Backward pass{label}"):
             _backward_steps(d, net, As, Hs, y, back, one)
     if not one:
         with d.group(f"The batch: {'mean' if net.mean else 'sum'} over the {N} examples"):
             for k in range(1, L + 1):
                 d.conclude(f"Layer {k} over the batch", answers=(
-                    make_answer(f"a{k}", tuple(f[0][k - 1] for f in fwd)), make_answer(f"h{k}", tuple(f[1][k] for f in fwd))))
+                    make_answer(f"a{k}", [tuple(f[0][k - 1]) for f in fwd]),
+                    make_answer(f"h{k}", [tuple(f[1][k]) for f in fwd])))
             total = _reduce(losses, net.mean)
-            written(d, "Loss of the batch", Math("L", "L"),
+            matrix_step(d, "Loss of the batch", Math("L", "L"),
                     Math((r"\frac{1}{N}" if net.mean else "") + r"\sum_{n} L^{(n)}", ("(1/N) " if net.mean else "") + "sum_n L^(n)"),
-                    Math(((r"\frac{1}{%d}" % N) if net.mean else "") + r"\left(" + " + ".join(num_tex(v) for v in losses) + r"\right)",
-                         (f"(1/{N}) " if net.mean else "") + "(" + " + ".join(num_txt(v) for v in losses) + ")"),
-                    total, answer="loss", precision=Precision(sig=4))
+                    Math(((r"\frac{1}{%d}" % N) if net.mean else "") + r"\left(" + " + ".join(F.latex(v) for v in losses) + r"\right)",
+                         (f"(1/{N}) " if net.mean else "") + "(" + " + ".join(F.text(v) for v in losses) + ")"),
+                    total, answer="loss")
             grads = []
             for k in range(L, 0, -1):
                 gW = _reduce_arrays([b[k]["dW"] for b in backs], net.mean)
@@ -657,22 +677,22 @@ def solve(p, conv) -> Derivation:
     lr = net.eta
     with d.group("Gradient-descent update", kind="update",
                  text=f"Every weight and bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i, "
-                      f"eta = {num_txt(lr)}."):
+                      f"eta = {F.text(lr)}."):
         for k in range(1, L + 1):
             gW, gb = grads[k]
             W, b = net.Ws[k - 1], net.bs[k - 1]
-            W2 = tuple(tuple(tidy(w_ - lr * g) for w_, g in zip(r, gr)) for r, gr in zip(W, gW))
-            b2 = tuple(tidy(v - lr * g) for v, g in zip(b, gb))
+            W2 = tidy_matrix(W - lr * gW)
+            b2 = tidy_matrix(b - lr * gb)
             newW.append(W2)
             newb.append(b2)
-            written(d, f"Update W{k}", Math(r"W_{%d}^{\text{new}}" % k, f"W{k}_new"),
+            matrix_step(d, f"Update W{k}", Math(r"W_{%d}^{\text{new}}" % k, f"W{k}_new"),
                     Math(r"W_{%d} - \eta \frac{\partial L}{\partial W_{%d}}" % (k, k), f"W{k} - eta dL/dW{k}"),
-                    Math(f"{mat_tex(_typed(net, W))} - {num_tex(lr)} {mat_tex(_typed(net, gW))}",
-                         f"{mat_txt(_typed(net, W))} - {num_txt(lr)} {mat_txt(_typed(net, gW))}"),
+                    Math(f"{tex(_typed(net, W))} - {F.latex(lr)} {tex(_typed(net, gW))}",
+                         f"{txt(_typed(net, W))} - {F.text(lr)} {txt(_typed(net, gW))}"),
                     _typed(net, W2), answer=f"W{k}_new", kind="update")
-            written(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
+            matrix_step(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
                     Math(r"b_{%d} - \eta \frac{\partial L}{\partial b_{%d}}" % (k, k), f"b{k} - eta dL/db{k}"),
-                    Math(f"{col_tex(b)} - {num_tex(lr)} {col_tex(gb)}", f"{vec_txt(b)} - {num_txt(lr)} {vec_txt(gb)}"),
+                    Math(f"{tex(b)} - {F.latex(lr)} {tex(gb)}", f"{txt(b)} - {F.text(lr)} {txt(gb)}"),
                     b2, answer=f"b{k}_new", kind="update")
 
     new_losses, outs = [], []
@@ -683,17 +703,17 @@ def solve(p, conv) -> Derivation:
             new_losses.append(lv)
             outs.append(Hs[-1])
             label = "" if one else f" (example {n + 1})"
-            chain = ", ".join(f"a{k} = {vec_txt(As[k - 1])}, h{k} = {vec_txt(Hs[k])}" for k in range(1, L + 1))
-            written(d, f"Forward pass{label}", _sym("h", L), Math(r"g_{%d}(a_{%d})" % (L, L), f"g{L}(a{L})"),
+            chain = ", ".join(f"a{k} = {txt(As[k - 1])}, h{k} = {txt(Hs[k])}" for k in range(1, L + 1))
+            matrix_step(d, f"Forward pass{label}", _sym("h", L), Math(r"g_{%d}(a_{%d})" % (L, L), f"g{L}(a{L})"),
                     _g_apply(net.acts[-1], As[-1]), Hs[-1], text=chain + ".")
-            written(d, f"New loss{label}", Math("L", "L") if one else Math(r"L^{(%d)}" % (n + 1), f"L^({n + 1})"),
+            matrix_step(d, f"New loss{label}", Math("L", "L") if one else Math(r"L^{(%d)}" % (n + 1), f"L^({n + 1})"),
                     _tmpl(LOSS_TEX[net.key], L), _loss_sub(net, Hs[-1], net.Y[n]), lv)
         new_total = _reduce(new_losses, net.mean) if not one else new_losses[0]
-    d.conclude("The loss after one update", text=f"The loss went from {num_txt(total)} to {num_txt(new_total)}"
+    d.conclude("The loss after one update", text=f"The loss went from {F.text(total)} to {F.text(new_total)}"
                + (" (it decreased)." if new_total < total else " (it did not decrease: the learning rate may be too large)."),
-               answers=(make_answer("y_hat_new", outs[0] if one else tuple(outs)),
-                        make_answer("new_loss", new_total, precision=Precision(sig=4))),
-               value=Math(f"L^{{\\text{{new}}}} = {num_tex(new_total)}", f"new loss = {num_txt(new_total)}"))
+               answers=(make_answer("y_hat_new", tuple(outs[0]) if one else [tuple(h) for h in outs]),
+                        make_answer("new_loss", new_total)),
+               value=Math(f"L^{{\\text{{new}}}} = {F.latex(new_total)}", f"new loss = {F.text(new_total)}"))
     return d
 
 
@@ -783,7 +803,7 @@ def solve_numeric(p, conv) -> Derivation:
     for k in range(1, L + 1):
         if small:
             fw += [make_answer(f"a{k}", shape(As[k - 1])), make_answer(f"h{k}", shape(Hs[k]))]
-    d.conclude("Forward pass", answers=tuple(fw) + (make_answer("loss", float(loss), precision=Precision(sig=4)),))
+    d.conclude("Forward pass", answers=tuple(fw) + (make_answer("loss", float(loss)),))
     lay = (lambda M: M.T) if net.layout == "in_out" else (lambda M: M)
     grads = []
     for k in range(1, L + 1):
@@ -792,7 +812,7 @@ def solve_numeric(p, conv) -> Derivation:
     d.conclude("Backward pass and update", answers=tuple(grads))
     d.conclude("The loss after one update",
                answers=((make_answer("y_hat_new", shape(Hs2[-1])),) if small else ()) +
-                       (make_answer("new_loss", float(new_loss), precision=Precision(sig=4)),))
+                       (make_answer("new_loss", float(new_loss)),))
     return d
 
 
@@ -837,8 +857,5 @@ def generate(rng: np.random.Generator) -> dict:
         if kink:
             continue
         out: dict[str, Any] = {"x": X.tolist(), "y": Y.tolist(), "loss": loss, "eta": float(rng.choice([0.1, 0.5, 1.0]))}
-        for k in range(L):
-            out[f"W{k + 1}"] = Ws[k].tolist()
-            out[f"b{k + 1}"] = bs[k].tolist()
-            out[f"act{k + 1}"] = acts[k]
+        out["layers"] = [{"W": Ws[k].tolist(), "b": bs[k].tolist(), "act": acts[k]} for k in range(L)]
         return out

@@ -1,12 +1,12 @@
 """Least squares: setting dL/dtheta = X^T X theta - X^T y to 0 gives the normal equations theta = (X^T X)^-1 X^T y.
 
-Exam questions: "Fit y = a x + b by least squares" (notes 002: (2, -0.5), (3, 0), (5, 1), (7, 2), (9, 3)
-give y = 0.5 x - 1.5, WE-regression-5), with the matrix-derivative derivation of notes 001 (L(theta) =
+Exam questions: "Fit y = a x + b by least squares" (the introductory slides: (2, -0.5), (3, 0), (5, 1), (7, 2), (9, 3)
+give y = 0.5 x - 1.5), with the matrix-derivative derivation of the handwritten notes (L(theta) =
 1/2 (y - X theta)^T (y - X theta), expand, d(a^T theta)/d theta = a, d(theta^T A theta)/d theta = (A + A^T)
 theta); "Do one epoch of batch gradient descent on the sum of squared errors from a = 0.45, b = 0.75
-with learning rate 0.01; fill in the table" (notes 004, WE-regression-6); "What is the squared error of
-these weights on this data?" (notes 002's house prices, WE-regression-4; notes 001's (6 - 7)^2 = 1 and
-(1 - 7)^2 = 36, WE-regression-1).
+with learning rate 0.01; fill in the table" (the optimization notes); "What is the squared error of
+these weights on this data?" (the introductory slides' house prices; the handwritten notes' (6 - 7)^2 = 1
+and (1 - 7)^2 = 36).
 
 The design matrix X_hat is X with a column of ones (with `intercept`); one row per data point. Methods:
 `normal` (exact normal equations; "undefined" when X^T X is singular, i.e. the columns of X_hat are
@@ -15,16 +15,17 @@ points, theta <- theta - lr dL/dtheta), `evaluate` (predictions, residuals, loss
 theta). TOPIC is "neurons": linear regression is the single linear neuron y_hat = theta^T x_hat that the
 notes study just before sigmoid neurons and networks, trained by the same gradient rule.
 
-Conventions: where the intercept sits in theta (first, theta_0 with x_0 = 1, as notes 000 and 004's
-Y_P = a + b x; or last, as notes 001's x_hat = [x, 1]); the loss (1/2 sum of squares, notes 001 and 004;
-the plain sum; or the mean, notes 002). The loss scale does not change the least-squares theta, but it
-scales the gradient and therefore every gradient-descent step.
+Conventions: where the intercept sits in theta (first, theta_0 with x_0 = 1, as the course notes and the
+optimization notes' Y_P = a + b x; or last, as the handwritten notes' x_hat = [x, 1]); the loss (1/2 sum of
+squares, the handwritten notes and the optimization notes; the plain sum; or the mean, the introductory
+slides). The loss scale does not change the least-squares theta, but it scales the gradient and therefore
+every gradient-descent step.
 
-The notes slip twice: notes 004 head the dSSE/da column "(y - Y_P)" where it is -(y - Y_P)
-(WE-regression-6), and notes 002 write error1 = y - y_hat = 1133 where y - y_hat = 70 - 1203 = -1133
-(WE-regression-4). WE-regression-3 ("anyone above 42 buys insurance") is not reproducible from the 15
-rows shown: least squares on them crosses 0.5 at age 43.857 (the `level` parameter computes it).
-WE-regression-2 (p = sigmoid(0.042 x - 1.53)) is a logistic model, a sigmoid neuron, not least squares.
+The notes slip twice (ERRATA): the optimization notes head the dSSE/da column "(y - Y_P)" where it is
+-(y - Y_P), and the introductory slides write error1 = y - y_hat = 1133 where y - y_hat = 70 - 1203 = -1133.
+The slides' "anyone above 42 buys insurance" is not reproducible from the 15 rows they show: least squares
+on them crosses 0.5 at age 43.857 (the `level` parameter computes it); their p = sigmoid(0.042 x - 1.53)
+is a logistic model, a sigmoid neuron, not least squares.
 """
 from __future__ import annotations
 
@@ -34,11 +35,14 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance, short
+from solver import format as F
+from solver.errata import Erratum
 from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, finish, latex, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, finish, latex, make_answer, sym
+
+from ._nets import header, linear_form
 
 TITLE = "Linear regression: normal equations and batch gradient descent"
 TOPIC = "neurons"
@@ -53,7 +57,7 @@ thT, yT = sym("theta^T", r"\boldsymbol{\theta}^{\top}", **_nc), sym("y^T", r"\ma
 XtX, Xty = sym("(X^T X)", r"\hat{X}^{\top}\hat{X}", **_nc), sym("(X^T y)", r"\hat{X}^{\top}\mathbf{y}", **_nc)
 L_, c_, eta, g_ = sym("L"), sym("c"), sym("lr", r"\eta"), sym("grad L", r"\nabla L")
 with sp.evaluate(False):
-    LOSS_MATRIX = c_ * (yT - thT * XhT) * (yv - Xh * th)                       # notes 001
+    LOSS_MATRIX = c_ * (yT - thT * XhT) * (yv - Xh * th)                       # the handwritten notes
     LOSS_EXPANDED = c_ * sp.Add(sp.Mul(yT, yv), sp.Mul(-2, yT, Xh, th), sp.Mul(thT, XhT, Xh, th))  # y^T X theta: a scalar
     GRADIENT = c_ * sp.Add(sp.Mul(-2, XhT, yv), sp.Mul(2, XhT, Xh, th))           # d/dtheta of the above
     NORMAL_EQ = sp.Eq(XhT * Xh * th, XhT * yv)
@@ -65,17 +69,17 @@ with sp.evaluate(False):
 
 LOSS = Convention(
     "loss", "Which squared-error loss",
-    {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2 (notes 001 and 004: the 1/2 cancels the 2 of the derivative)",
+    {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2 (the handwritten notes and the optimization notes: the 1/2 cancels the 2 of the derivative)",
      "sse": "L = sum (y_i - y_hat_i)^2 (the plain sum of squared errors)",
-     "mse": "L = 1/N sum (y_i - y_hat_i)^2 (mean squared error; notes 002)"},
-    default="half-sse", why_default="notes 001's derivation and notes 004's gradient-descent table use 1/2 sum",
+     "mse": "L = 1/N sum (y_i - y_hat_i)^2 (mean squared error; the introductory slides)"},
+    default="half-sse", why_default="the handwritten notes' derivation and the optimization notes' gradient-descent table use 1/2 sum",
     aliases={"1/2": "half-sse", "sum": "sse", "mean": "mse"},
 )
 INTERCEPT = Convention(
     "intercept_position", "Where the intercept sits in theta",
-    {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (notes 000; notes 004's Y_P = a + b x)",
-     "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (notes 001)"},
-    default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of notes 004's table",
+    {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (the course notes; the optimization notes' Y_P = a + b x)",
+     "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (the handwritten notes)"},
+    default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of the optimization notes' table",
 )
 CONVENTIONS = (LOSS, INTERCEPT)
 LOSS_SHORT = {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2", "sse": "L = sum (y_i - y_hat_i)^2",
@@ -101,9 +105,25 @@ PARAMS = (
           help="optional, one feature: the x at which the fitted line reaches this value (e.g. 0.5)"),
 )
 
+ERRATA = (
+    Erratum(where="the optimization notes (batch gradient descent on Y_P = a + b x: the table of the first epoch)",
+            params={"method": "gd", "theta": "0.45 0.75", "lr": "0.01"},
+            conventions={"loss": "half-sse", "intercept_position": "first"},
+            wrote="the heading 'dSSE/da => (y - Y_P)'",
+            right="the derivative is dSSE/da = -(y - Y_P): with SSE = 1/2 sum (y - Y_P)^2 the chain rule brings in the inner derivative -1 "
+                  "of y - Y_P",
+            why="the numbers in that column are those of -(y - Y_P), so the notes' updates (0.42 and 0.73) are right"),
+    Erratum(where="the introductory slides (the squared error of a linear model on the house prices)",
+            params={"X": "1200 2; 1500 3; 2100 4; 1100 3; 1300 2; 900 1", "y": "70 120 230 105 90 55",
+                    "method": "evaluate", "theta": "1 1 1"},
+            wrote="error1 = y - y_hat = 1133",
+            right="in fact y - y_hat = 70 - 1203 = {residuals[0]}; only its square, {squared_errors[0]}, is right",
+            why="the error e = y - y_hat is negative where the model predicts too much"),
+)
+
 EXAMPLE = Example(params={"X": "2 3 5 7 9", "y": "-0.5 0 1 2 3"},
-                  source="notes 002: least squares through (2,-0.5), (3,0), (5,1), (7,2), (9,3) gives y = 0.5x - 1.5 "
-                         "(WE-regression-5); the derivation of notes 001")
+                  source="the introductory slides: least squares through (2,-0.5), (3,0), (5,1), (7,2), (9,3) gives y = 0.5x - 1.5; "
+                         "the derivation of the handwritten notes")
 
 
 # ---- input handling --------------------------------------------------------------------------------------
@@ -186,7 +206,7 @@ def statement(p) -> str:
     rows = as_exact(_raw_rows(p)[:10])
     y = as_exact(p["y"][:10])
     n, k = _shape(_raw_rows(p))
-    pts = ", ".join(f"({', '.join(number_text(v) for v in r)}; {number_text(t)})" for r, t in zip(rows, y)) + \
+    pts = ", ".join(f"({F.joined(r)}; {F.text(t)})" for r, t in zip(rows, y)) + \
         (" ..." if n > 10 else "")
     names = [f"x{j + 1}" for j in range(k)] if k > 1 else ["x"]
     slope = " + ".join(f"theta{j + 1}*{nm}" for j, nm in enumerate(names))
@@ -196,13 +216,13 @@ def statement(p) -> str:
     if m == "normal":
         q += " Find the least-squares parameters by the normal equations, deriving them from the loss."
         if p["level"] is not None:
-            q += f" At which x does the fitted line reach {number_text(p['level'])}?"
+            q += f" At which x does the fitted line reach {F.text(p['level'])}?"
     elif m == "gd":
-        start = "zeros" if p["theta"] is None else "(" + ", ".join(number_text(v) for v in as_exact(p["theta"])) + ")"
+        start = "zeros" if p["theta"] is None else F.text(tuple(as_exact(p["theta"])))
         q += (f" Starting from theta = {start}, run {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''} of batch gradient "
-              f"descent with learning rate {number_text(p['lr'])}. Give the table of the first epoch and the new parameters.")
+              f"descent with learning rate {F.text(p['lr'])}. Give the table of the first epoch and the new parameters.")
     else:
-        q += (f" For theta = ({', '.join(number_text(v) for v in as_exact(p['theta']))}), give the predictions, the errors "
+        q += (f" For theta = {F.text(tuple(as_exact(p['theta'])))}, give the predictions, the errors "
               f"y - y_hat, the squared errors, the loss and its gradient.")
     return q
 
@@ -216,7 +236,7 @@ def _mat(M: sp.Matrix) -> tuple:
 
 
 def _fmt(v) -> str:
-    return "(" + ", ".join(number_text(x) for x in v) + ")"
+    return F.text(tuple(v))
 
 
 def _exactify(v):
@@ -231,7 +251,7 @@ def solve(p, conv) -> Derivation:
     d = Derivation()
     rows, y = _design_exact(p, conv)
     names = _names(p, conv)
-    n, D = len(rows), len(rows[0])
+    n = len(rows)
     d.given("Design matrix", tuple(tuple(r) for r in rows[:20]), lhs=Xh,
             text=(f"One row per data point: the inputs with a column of ones{' first' if conv['intercept_position'] == 'first' else ' last'}, "
                   f"which multiplies the intercept {'theta0' if conv['intercept_position'] == 'first' else 'b'} "
@@ -248,9 +268,8 @@ def solve(p, conv) -> Derivation:
 
 def _normal(d, p, conv, rows, y, names):
     c = _loss_scale(conv, len(rows))
-    cval = {c_: c}
     d.add(_formula("Loss in matrix form", "L", LOSS_MATRIX, "c (y - X theta)^T (y - X theta)",
-              text=f"With c = {number_text(c)} (the loss {LOSS_SHORT[conv['loss']]}): the residual vector is y - X theta, "
+              text=f"With c = {F.text(c)} (the loss {LOSS_SHORT[conv['loss']]}): the residual vector is y - X theta, "
                    "and the sum of its squared entries is its inner product with itself."))
     d.add(_formula("Expand", "L", LOSS_EXPANDED, "c (y^T y - 2 y^T X theta + theta^T X^T X theta)",
               text="y^T X theta is a 1 x 1 matrix, so it equals its transpose theta^T X^T y: the two cross terms "
@@ -263,8 +282,8 @@ def _normal(d, p, conv, rows, y, names):
                    lhs_text="X^T X theta",
                    text="The constant c cancels, so every choice of loss gives the same theta. L is a convex quadratic, "
                         "so this stationary point is the minimum."))
-    Xm = sp.Matrix(rows)
-    ym = sp.Matrix(y)
+    Xm = sp.ImmutableMatrix(rows)
+    ym = sp.ImmutableMatrix(y)
     G = Xm.T * Xm
     m = Xm.T * ym
     big = len(rows) > 12
@@ -282,7 +301,7 @@ def _normal(d, p, conv, rows, y, names):
     d.add(Step("compute", "Is X^T X invertible?", text="Its determinant must not be 0"
                + (" (ad - bc for a 2 x 2 matrix)." if G.rows == 2 else " (cofactor expansion)."),
                formula=Math(r"\det(\hat{X}^{\top}\hat{X})", "det(X^T X)"), substituted=sub,
-               value=Math(r"\det(\hat{X}^{\top}\hat{X}) = " + number_latex(det), f"det(X^T X) = {number_text(det)}")))
+               value=Math(r"\det(\hat{X}^{\top}\hat{X}) = " + F.latex(det), f"det(X^T X) = {F.text(det)}")))
     if det == 0:
         d.status = "undefined"
         d.conclude("No unique least-squares solution", text=(
@@ -296,22 +315,22 @@ def _normal(d, p, conv, rows, y, names):
     theta = [finish(v) for v in Ginv * m]
     d.compute("theta = (X^T X)^-1 X^T y", th, SOLUTION, {XtX: _mat(G), Xty: _col(list(m))},
               value=_col(theta), answer=None)
-    ans = make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+    ans = make_answer("theta", tuple(theta))
     model = _model_text(theta, names)
     d.answer_step("Least-squares parameters", ans, text=f"theta = ({', '.join(names)}); the fitted model is y_hat = {model}.")
     # fitted values and residual sum of squares
     preds = [sum((a * b for a, b in zip(r, theta)), sp.Integer(0)) for r in rows]
     res = [t - q for t, q in zip(y, preds)]
     sse = sum((e ** 2 for e in res), sp.Integer(0))
-    d.table("Fitted values and residuals", [_h("point"), _h("y", "y"), _h("y_hat", r"\hat{y}"),
-                                            _h("e = y - y_hat", r"e = y - \hat{y}"), _h("e^2", "e^{2}")],
-            [[str(i + 1), short(t), short(q), short(e), short(e ** 2)]  # decimals throughout (no 5084/841 among them)
+    d.table("Fitted values and residuals", [header("point"), header("y", "y"), header("y_hat", r"\hat{y}"),
+                                            header("e = y - y_hat", r"e = y - \hat{y}"), header("e^2", "e^{2}")],
+            [[str(i + 1), *(F.text(v, exact="decimal") for v in (t, q, e, e ** 2))]  # decimals throughout (no 5084/841)
              for i, (t, q, e) in enumerate(zip(y[:50], preds[:50], res[:50]))])
     d.add(Step("compute", "Residual sum of squares",
                formula=Math(r"\mathrm{SSE} = \sum_i e_i^2", "SSE = sum of e_i^2"),
-               value=Math(r"\mathrm{SSE} = " + number_latex(sse), f"SSE = {number_text(sse)}"),
+               value=Math(r"\mathrm{SSE} = " + F.latex(sse), f"SSE = {F.text(sse)}"),
                text="" if sse else "Every point lies on the fitted model: the fit is exact.",
-               answers=(make_answer("sse", sse, precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9)),)))
+               answers=(make_answer("sse", sse),)))
     if p["level"] is not None:
         k_int = 0 if conv["intercept_position"] == "first" else 1
         b0, a1 = theta[k_int], theta[1 - k_int]
@@ -320,13 +339,12 @@ def _normal(d, p, conv, rows, y, names):
         else:
             lv = p["level"]
             xs = finish((lv - b0) / a1)
-            d.add(Step("compute", f"Where the line reaches {number_text(lv)}",
+            d.add(Step("compute", f"Where the line reaches {F.text(lv)}",
                        formula=Math(r"a x + b = \ell \Rightarrow x = \frac{\ell - b}{a}", "a x + b = level => x = (level - b)/a"),
-                       substituted=Math(r"x = \frac{%s - %s}{%s}" % (number_latex(lv), _paren(b0), number_latex(a1)),
-                                        f"x = ({number_text(lv)} - {_paren_t(b0)})/{number_text(a1)}"),
-                       value=Math(f"x = {number_latex(xs)}", f"x = {number_text(xs)}"),
-                       answers=(make_answer("x_at_level", xs, precision=Precision(dp=4),
-                                            tolerance=Tolerance(abs=5e-5, rel=1e-9)),)))
+                       substituted=Math(r"x = \frac{%s - %s}{%s}" % (F.latex(lv), _paren(b0), F.latex(a1)),
+                                        f"x = ({F.text(lv)} - {_paren_t(b0)})/{F.text(a1)}"),
+                       value=Math(f"x = {F.latex(xs)}", f"x = {F.text(xs)}"),
+                       answers=(make_answer("x_at_level", xs),)))
 
 
 def _inverse_step(d, G: sp.Matrix, Ginv: sp.Matrix, det) -> None:
@@ -336,41 +354,31 @@ def _inverse_step(d, G: sp.Matrix, Ginv: sp.Matrix, det) -> None:
     adj = Ginv * det
     lhs_l, lhs_t = latex(inv_sym), "(X^T X)^-1"
     if all(v.is_Integer for v in adj) and det.is_Integer and det != 1:
-        val = Math(r"%s = \frac{1}{%s} %s \approx %s" % (lhs_l, number_latex(det), number_latex(_mat(adj)), _dec_latex(Ginv)),
-                   f"{lhs_t} = (1/{number_text(det)}) {number_text(_mat(adj))} ≈ {_dec_text(Ginv)}")
+        val = Math(r"%s = \frac{1}{%s} %s \approx %s" % (lhs_l, F.latex(det), F.latex(_mat(adj)), _dec_latex(Ginv)),
+                   f"{lhs_t} = (1/{F.text(det)}) {F.text(_mat(adj))} ≈ {_dec_text(Ginv)}")
     elif all(v.is_Integer for v in Ginv):
-        val = Math(f"{lhs_l} = {number_latex(_mat(Ginv))}", f"{lhs_t} = {number_text(_mat(Ginv))}")
+        val = Math(f"{lhs_l} = {F.latex(_mat(Ginv))}", f"{lhs_t} = {F.text(_mat(Ginv))}")
     else:
         val = Math(r"%s \approx %s" % (lhs_l, _dec_latex(Ginv)), f"{lhs_t} ≈ {_dec_text(Ginv)}")
     how = ("For a 2 x 2 matrix [[a, b], [c, d]] the inverse is [[d, -b], [-c, a]] / (ad - bc)." if G.rows == 2 else
            "The inverse is the adjugate (the transposed matrix of cofactors) divided by the determinant.")
     d.add(Step("compute", "Inverse", text=how, formula=Math(f"{lhs_l} = {latex(INVERSE)}", f"{lhs_t} = adj(X^T X) / det(X^T X)"),
-               substituted=Math(f"{lhs_l} = {number_latex(_mat(G))}^{{-1}}", f"{lhs_t} = {number_text(_mat(G))}^-1"),
+               substituted=Math(f"{lhs_l} = {F.latex(_mat(G))}^{{-1}}", f"{lhs_t} = {F.text(_mat(G))}^-1"),
                value=val))
 
 
 def _dec_latex(M: sp.Matrix) -> str:
-    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(short(M[i, j]) for j in range(M.cols))
-                                                              for i in range(M.rows))
+    return F.latex(_mat(M), exact="decimal")
 
 
 def _dec_text(M: sp.Matrix) -> str:
-    return "[" + ", ".join("(" + ", ".join(short(M[i, j]) for j in range(M.cols)) + ")" for i in range(M.rows)) + "]"
+    return F.text(_mat(M), exact="decimal")
 
 
 def _model_text(theta, names) -> str:
     """y_hat's right-hand side as written by hand: -1.5 + 0.5*x1, 2.5987 - 1.71998*x2 (never '+ -')."""
-    terms = []
-    for t, nm in zip(theta, names):
-        var = "" if nm in ("theta0", "b") else "*" + nm.replace("theta", "x")
-        terms.append((t, number_text(abs(t)) + var))
-    if not terms:
-        return "0"
-    first_t, first_s = terms[0]
-    out = ("-" if first_t < 0 else "") + first_s
-    for t, s_ in terms[1:]:
-        out += (" - " if t < 0 else " + ") + s_
-    return out
+    return linear_form(((t, "" if nm in ("theta0", "b") else nm.replace("theta", "x")) for t, nm in zip(theta, names)),
+                       times="*")
 
 
 def _formula(title: str, lhs_latex: str, rhs, rhs_text: str, *, lhs_text: str | None = None, text: str = "") -> Step:
@@ -379,21 +387,16 @@ def _formula(title: str, lhs_latex: str, rhs, rhs_text: str, *, lhs_text: str | 
                                                           f"{lhs_text or lhs_latex} = {rhs_text}"))
 
 
-def _h(text: str, tex: str | None = None) -> Math:
-    """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
-    return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
-
-
 def _tex(name: str) -> str:
     return r"\theta_{%s}" % name[5:] if name.startswith("theta") else name
 
 
 def _paren(v) -> str:
-    return f"\\left({number_latex(v)}\\right)" if v < 0 else number_latex(v)
+    return F.latex(v, paren=True)
 
 
 def _paren_t(v) -> str:
-    return f"({number_text(v)})" if v < 0 else number_text(v)
+    return F.text(v, paren=True)
 
 
 def _gd(d, p, conv, rows, y, names):
@@ -406,12 +409,11 @@ def _gd(d, p, conv, rows, y, names):
     d.add(Step("formula", "Prediction, error and loss",
                text=f"e_i = y_i - y_hat_i is the error (negative when the model predicts too much). Loss: L = {loss_word}.",
                formula=Math(r"\hat{y}_i = \boldsymbol{\theta}^{\top}\hat{\mathbf{x}}_i,\quad e_i = y_i - \hat{y}_i,\quad "
-                            r"L = %s \sum_i e_i^2" % number_latex(c),
-                            f"y_hat_i = theta . x_i,  e_i = y_i - y_hat_i,  L = {number_text(c)} * sum e_i^2")))
+                            r"L = %s \sum_i e_i^2" % F.latex(c),
+                            f"y_hat_i = theta . x_i,  e_i = y_i - y_hat_i,  L = {F.text(c)} * sum e_i^2")))
     d.add(Step("formula", "Gradient",
                text="By the chain rule, dL/de_i = 2c e_i and de_i/dtheta_j = -x_ij, so each point contributes "
-                    "-2c e_i x_ij; for the intercept x_ij = 1. (Notes 004 head this column '(y - Y_P)'; with the 1/2 loss "
-                    "it is -(y - Y_P), WE-regression-6.)",
+                    "-2c e_i x_ij; for the intercept x_ij = 1.",
                formula=Math(r"\frac{\partial L}{\partial \theta_j} = -2c \sum_i e_i\, x_{ij}",
                             "dL/dtheta_j = -2c * sum_i e_i x_ij")))
     if not evaluate_only:
@@ -419,41 +421,32 @@ def _gd(d, p, conv, rows, y, names):
                   text="Every epoch computes the gradient over all points first, then updates all parameters at once.")
 
     trace = []
-    loss0 = grad0 = None
+    loss0 = None
     for epoch in range(1, (1 if evaluate_only else p["epochs"]) + 1):
         preds = [sum((a * b for a, b in zip(r, theta)), sp.Integer(0)) for r in rows]
         res = [t - q for t, q in zip(y, preds)]
         loss = _exactify(c * sum((e ** 2 for e in res), sp.Integer(0)))
         grad = [_exactify(-2 * c * sum((e * r[j] for e, r in zip(res, rows)), sp.Integer(0))) for j in range(D)]
         if epoch == 1:
-            loss0, grad0 = loss, grad
+            loss0 = loss
             _epoch_table(d, rows, y, preds, res, c, names, evaluate_only)
-            if evaluate_only and any(e < 0 for e in res):
-                d.note("Sign of the error", "e = y - y_hat is negative where the model over-predicts. Notes 002 write "
-                       "error1 = y - y_hat = 1133 for y = 70, y_hat = 1203: it is -1133, and only its square 1,283,689 "
-                       "is right (WE-regression-4).")
             d.add(Step("compute", "Loss", text=f"L = {loss_word}.",
-                       value=Math(f"L = {number_latex(loss)}", f"L = {number_text(loss)}"),
-                       answers=(make_answer("loss" if evaluate_only else "loss_initial", loss, precision=Precision(dp=4),
-                                            tolerance=Tolerance(abs=5e-5, rel=1e-9)),)))
+                       value=Math(f"L = {F.latex(loss)}", f"L = {F.text(loss)}"),
+                       answers=(make_answer("loss" if evaluate_only else "loss_initial", loss),)))
             d.add(Step("compute", "Gradient (the column sums)",
-                       value=Math(r"\nabla L = " + number_latex(tuple(grad)), "grad L = " + _fmt(grad)),
-                       answers=(make_answer("gradient", tuple(grad), precision=Precision(dp=4),
-                                            tolerance=Tolerance(abs=5e-5, rel=1e-9)),)))
+                       value=Math(r"\nabla L = " + F.latex(tuple(grad)), "grad L = " + _fmt(grad)),
+                       answers=(make_answer("gradient", tuple(grad)),)))
             if evaluate_only:
-                d.answer_step("Predictions", make_answer("predictions", tuple(preds), precision=Precision(dp=4),
-                                                         tolerance=Tolerance(abs=5e-5, rel=1e-9)), kind="compute")
-                d.answer_step("Errors y - y_hat", make_answer("residuals", tuple(res), precision=Precision(dp=4),
-                                                              tolerance=Tolerance(abs=5e-5, rel=1e-9)), kind="compute")
-                d.answer_step("Squared errors", make_answer("squared_errors", tuple(e ** 2 for e in res),
-                                                            precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9)),
+                d.answer_step("Predictions", make_answer("predictions", tuple(preds)), kind="compute")
+                d.answer_step("Errors y - y_hat", make_answer("residuals", tuple(res)), kind="compute")
+                d.answer_step("Squared errors", make_answer("squared_errors", tuple(e ** 2 for e in res)),
                               kind="compute")
                 return
         new = [_exactify(t - lr * g) for t, g in zip(theta, grad)]
         if any(abs(v) > DIVERGED for v in new):
             d.status = "not_converged"
             d.conclude(f"Diverged in epoch {epoch}", text=(
-                f"The parameters passed {DIVERGED:.0e} in epoch {epoch}: the learning rate is too large for this data. "
+                f"The parameters passed 10^30 in epoch {epoch}: the learning rate is too large for this data. "
                 "Batch gradient descent on a quadratic loss is stable only when lr < 2 / lambda_max, where lambda_max is "
                 f"the largest eigenvalue of the loss's Hessian 2c X^T X; {_stable_lr(rows, c)}."))
             return
@@ -471,39 +464,39 @@ def _gd(d, p, conv, rows, y, names):
     preds = [sum((a * b for a, b in zip(r, theta)), sp.Integer(0)) for r in rows]
     loss_f = _exactify(c * sum(((t - q) ** 2 for t, q in zip(y, preds)), sp.Integer(0)))
     show = trace if len(trace) <= 40 else trace[:20] + trace[-20:]
-    d.table("Epochs", [_h("epoch"), _h("theta before", r"\boldsymbol{\theta}\ \text{before}"), _h("L", "L"),
-                      _h("gradient", r"\nabla L"), _h("theta after", r"\boldsymbol{\theta}\ \text{after}")],
-            [[str(r["epoch"]), _fmt(r["theta_before"]), number_text(r["loss"]), _fmt(r["gradient"]), _fmt(r["theta_after"])]
+    d.table("Epochs", [header("epoch"), header("theta before", r"\boldsymbol{\theta}\ \text{before}"), header("L", "L"),
+                      header("gradient", r"\nabla L"), header("theta after", r"\boldsymbol{\theta}\ \text{after}")],
+            [[str(r["epoch"]), _fmt(r["theta_before"]), F.text(r["loss"]), _fmt(r["gradient"]), _fmt(r["theta_after"])]
              for r in show], text="" if len(trace) <= 40 else f"First and last 20 of {len(trace)} epochs.",
             answer=make_answer("trace", trace))
     d.conclude(f"After {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''}",
-               text=f"theta = ({', '.join(names)}); the loss went from {number_text(loss0)} to {number_text(loss_f)}.",
-               answers=(make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9)),
-                        make_answer("loss_final", loss_f, precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))),
-               value=Math(r"\boldsymbol{\theta} = " + number_latex(tuple(theta)), "theta = " + _fmt(theta)))
+               text=f"theta = ({', '.join(names)}); the loss went from {F.text(loss0)} to {F.text(loss_f)}.",
+               answers=(make_answer("theta", tuple(theta)),
+                        make_answer("loss_final", loss_f)),
+               value=Math(r"\boldsymbol{\theta} = " + F.latex(tuple(theta)), "theta = " + _fmt(theta)))
 
 
-DIVERGED = 1e30
+DIVERGED = 1e30  # 10^30, as the messages say
 
 
 def _stable_lr(rows, c) -> str:
     X = np.array([[float(v) for v in r] for r in rows])
     lam = float(np.linalg.eigvalsh(2 * float(c) * X.T @ X).max())
-    return f"here lambda_max = {lam:.6g}, so lr must be below {2 / lam:.6g}" if lam > 0 else "here X^T X = 0"
+    return f"here lambda_max = {F.text(lam)}, so lr must be below {F.text(2 / lam)}" if lam > 0 else "here X^T X = 0"
 
 
 def _epoch_table(d, rows, y, preds, res, c, names, evaluate_only):
     D = len(rows[0])
-    cols = [_h("1", "1") if nm in ("theta0", "b") else _h(f"x{nm[5:]}", f"x_{{{nm[5:]}}}") for nm in names] + \
-        [_h("y", "y"), _h("y_hat", r"\hat{y}"), _h("e = y - y_hat", r"e = y - \hat{y}"),
-         _h(f"{number_text(c)} e^2", f"{number_latex(c)}\\, e^{{2}}")] + \
-        [_h(f"dL/d{nm}", r"\partial L / \partial %s" % _tex(nm)) for nm in names]
+    cols = [header("1", "1") if nm in ("theta0", "b") else header(f"x{nm[5:]}", f"x_{{{nm[5:]}}}") for nm in names] + \
+        [header("y", "y"), header("y_hat", r"\hat{y}"), header("e = y - y_hat", r"e = y - \hat{y}"),
+         header(f"{F.text(c)} e^2", f"{F.latex(c)}\\, e^{{2}}")] + \
+        [header(f"dL/d{nm}", r"\partial L / \partial %s" % _tex(nm)) for nm in names]
     body = []
     for r, t, q, e in list(zip(rows, y, preds, res))[:60]:
-        body.append([number_text(v) for v in r] + [number_text(t), number_text(q), number_text(e), number_text(c * e ** 2)]
-                    + [number_text(-2 * c * e * r[j]) for j in range(D)])
-    tot = [""] * D + ["", "", "sum", number_text(c * sum((e ** 2 for e in res), sp.Integer(0)))] + \
-        [number_text(-2 * c * sum((e * r[j] for e, r in zip(res, rows)), sp.Integer(0))) for j in range(D)]
+        body.append([F.text(v) for v in r] + [F.text(t), F.text(q), F.text(e), F.text(c * e ** 2)]
+                    + [F.text(-2 * c * e * r[j]) for j in range(D)])
+    tot = [""] * D + ["", "", "sum", F.text(c * sum((e ** 2 for e in res), sp.Integer(0)))] + \
+        [F.text(-2 * c * sum((e * r[j] for e, r in zip(res, rows)), sp.Integer(0))) for j in range(D)]
     d.table("The data at the current theta" + ("" if evaluate_only else " (epoch 1)"), cols, body + [tot],
             text="One row per point (the column of 1s is the constant input of the intercept); the last row holds the "
                  "sums, which make up the gradient." +
@@ -522,7 +515,6 @@ def solve_numeric(p, conv) -> Derivation:
     n, D = X.shape
     c = float(_loss_scale(conv, n))
     d.note("Numeric path", f"{n} points, {D} parameters, float64.")
-    tol = Tolerance(abs=5e-5, rel=1e-9)
     if p["method"] == "normal":
         theta, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
         if rank < D:
@@ -530,13 +522,12 @@ def solve_numeric(p, conv) -> Derivation:
             d.conclude("No unique least-squares solution", text=f"X has rank {rank} < {D}: X^T X is singular.")
             return d
         e = y - X @ theta
-        answers = [make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=tol),
-                   make_answer("sse", float(e @ e), precision=Precision(dp=4), tolerance=tol)]
+        answers = [make_answer("theta", tuple(theta)),
+                   make_answer("sse", float(e @ e))]
         if p["level"] is not None:
             k_int = 0 if conv["intercept_position"] == "first" else 1
             if theta[1 - k_int] != 0:
-                answers.append(make_answer("x_at_level", (float(p["level"]) - theta[k_int]) / theta[1 - k_int],
-                                           precision=Precision(dp=4), tolerance=tol))
+                answers.append(make_answer("x_at_level", (float(p["level"]) - theta[k_int]) / theta[1 - k_int]))
         d.conclude("Least squares (numpy.linalg.lstsq)", answers=tuple(answers))
         return d
     theta = as_float(p["theta"]).copy() if p["theta"] is not None else np.zeros(D)
@@ -547,28 +538,28 @@ def solve_numeric(p, conv) -> Derivation:
     if p["method"] == "evaluate":
         pr = X @ theta
         d.conclude("Loss and gradient", answers=(
-            make_answer("loss", loss0, precision=Precision(dp=4), tolerance=tol),
-            make_answer("gradient", tuple(grad0), precision=Precision(dp=4), tolerance=tol)))
+            make_answer("loss", loss0),
+            make_answer("gradient", tuple(grad0))))
         if n <= 10000:  # per-point answers only for a readable size
             d.conclude("Per point", answers=(
-                make_answer("predictions", tuple(pr), precision=Precision(dp=4), tolerance=tol),
-                make_answer("residuals", tuple(e), precision=Precision(dp=4), tolerance=tol),
-                make_answer("squared_errors", tuple(e * e), precision=Precision(dp=4), tolerance=tol)))
+                make_answer("predictions", tuple(pr)),
+                make_answer("residuals", tuple(e)),
+                make_answer("squared_errors", tuple(e * e))))
         return d
     for epoch in range(1, p["epochs"] + 1):
         grad = -2 * c * (X.T @ (y - X @ theta))
         theta = theta - lr * grad
         if not np.all(np.abs(theta) <= DIVERGED):
             d.status = "not_converged"
-            d.conclude(f"Diverged in epoch {epoch}", text=f"The parameters passed {DIVERGED:.0e}: the learning rate is "
+            d.conclude(f"Diverged in epoch {epoch}", text="The parameters passed 10^30: the learning rate is "
                                                           f"too large ({_stable_lr(X, c)}).")
             return d
     e = y - X @ theta
     d.conclude(f"After {p['epochs']} epochs", answers=(
-        make_answer("loss_initial", loss0, precision=Precision(dp=4), tolerance=tol),
-        make_answer("gradient", tuple(grad0), precision=Precision(dp=4), tolerance=tol),
-        make_answer("theta", tuple(theta), precision=Precision(dp=4), tolerance=tol),
-        make_answer("loss_final", c * float(e @ e), precision=Precision(dp=4), tolerance=tol)))
+        make_answer("loss_initial", loss0),
+        make_answer("gradient", tuple(grad0)),
+        make_answer("theta", tuple(theta)),
+        make_answer("loss_final", c * float(e @ e))))
     return d
 
 

@@ -1,14 +1,13 @@
 """Linear separability: some w gives s_i (w . x_i) >= 1 for every point (s_i = +1 for class 1, -1 for class 0), else convex hulls meet.
 
-Exam questions (notes 000, week 1-2): "Write the inequalities a perceptron must satisfy to compute NAND;
-do w0 = 1, w1 = -0.5, w2 = -0.7 satisfy them?" (WE-perceptron-5); "How many points do these weights get
-wrong?" (WE-perceptron-2, -3, -4); "Is XOR linearly separable?"; "How many boolean functions of n inputs
-are there, and how many are linearly separable?" (2^(2^n); 14 of 16 for n = 2, WE-perceptron-7; 104 of
-256 for n = 3).
+Exam questions (the course notes, week 1): "Write the inequalities a perceptron must satisfy to compute NAND;
+do w0 = 1, w1 = -0.5, w2 = -0.7 satisfy them?"; "How many points of AND do these weights get wrong?"; "Is XOR
+linearly separable?"; "How many boolean functions of n inputs are there, and how many are linearly
+separable?" (2^(2^n); 14 of 16 for n = 2; 104 of 256 for n = 3).
 
 Input: a boolean function (a name, a truth table of 2^n outputs in binary row order x1 x2 = 00, 01, 10,
 11, or a rule such as `sum(x) >= 2`; its points are the 2^n corners of the cube) or a labelled point
-set X, y. With `bias`, x0 = 1 is prepended and w0 is the bias (notes 000: w0 = -theta).
+set X, y. With `bias`, x0 = 1 is prepended and w0 is the bias (the course notes: w0 = -theta).
 
 Method. Scaling w does not change any sign, so "some w separates the points strictly" is the same as
 "some w has s_i (w . x_i) >= 1 for all i". Among those w the exact path takes one with the smallest
@@ -22,12 +21,12 @@ give a separating w when it is infeasible. Separable here means strictly separab
 does not depend on the firing rule.
 
 Convention: the firing rule used for the inequalities and the error count of given weights: w . x >= 0
-fires (notes 000's perceptron, default), w . x > 0 fires, or strict (notes 000's NAND inequalities:
+fires (the course notes' perceptron, default), w . x > 0 fires, or strict (the course notes' NAND inequalities:
 class 1 needs w . x > 0, class 0 needs w . x < 0, a score of exactly 0 is an error either way).
 
-The notes slip once here: WE-perceptron-4 claims "the maximum error is 3 (and not 4)" for the 4 points
-of AND; negating any separating w misclassifies every point (the NAND weights get all 4 AND points
-wrong), so the maximum is 4. The solution says so whenever it finds a separating w.
+The notes slip once here (ERRATA): they claim "the maximum error is 3 (and not 4)" for the 4 points of AND
+(and OR); negating any separating w misclassifies every point (the NAND weights get all 4 AND points
+wrong), so the maximum is 4.
 """
 from __future__ import annotations
 
@@ -39,13 +38,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._boolean import BooleanFunction, inputs
+from problems._boolean import EXACT, BooleanFunction, input_count, inputs
+from problems._nets import check_labels, header, labels01, linear_form
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver.errata import Erratum
 from solver.params import Bool, Int, InvalidInput, Matrix, Param, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, make_answer, number_latex, number_text, sym, text
+from solver.symbolic import Derivation, latex, make_answer, sym, text
 
 TITLE = "Linear separability: inequalities, LP weights, error counts"
 TOPIC = "neurons"
@@ -59,10 +60,10 @@ with sp.evaluate(False):
 
 FIRING = Convention(
     "firing_rule", "When the perceptron fires (inequalities and error counts)",
-    {">=": "class 1 needs w.x >= 0, class 0 needs w.x < 0 (notes 000's perceptron rule)",
+    {">=": "class 1 needs w.x >= 0, class 0 needs w.x < 0 (the course notes' perceptron rule)",
      ">": "class 1 needs w.x > 0, class 0 needs w.x <= 0 (scikit-learn's predict)",
-     "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (notes 000's NAND inequalities)"},
-    default=">=", why_default="notes 000's perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+     "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (the course notes' NAND inequalities)"},
+    default=">=", why_default="the course notes' perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
 )
 CONVENTIONS = (FIRING,)
 
@@ -83,9 +84,25 @@ PARAMS = (
 EXAMPLE = Example(
     params={"function": "NAND", "w": "1 -0.5 -0.7"},
     conventions={"firing_rule": "strict"},
-    source="notes 000, week 1: NAND inequalities and the weights w0 = 1, w1 = -0.5, w2 = -0.7 (WE-perceptron-5); "
-           "16 functions of 2 inputs, 14 separable (WE-perceptron-7)",
+    source="the course notes, week 1: NAND inequalities and the weights w0 = 1, w1 = -0.5, w2 = -0.7; "
+           "16 functions of 2 inputs, 14 separable",
 )
+
+
+def _two_inputs(p) -> bool:
+    return p["n"] in (None, 2)
+
+
+#: The course notes, week 1: "the maximum error is 3 (and not 4)" for a perceptron on the four points of AND (or OR).
+ERRATA = tuple(
+    Erratum(where=f"the course notes, week 1 (the perceptron's errors on the four points of {fn})",
+            params={"function": fn}, also=_two_inputs,
+            wrote="that 'the maximum error is 3 (and not 4), since any one out of the four points will be correctly "
+                  "classified at all times'",
+            right="the maximum is {max_errors}: negating a separating w flips the sign of every score, so it puts every "
+                  "point on the wrong side",
+            why=f"the {neg} weights {w} get all 4 {fn} points wrong")
+    for fn, neg, w in (("AND", "NAND", "(1, -0.5, -0.7)"), ("OR", "NOR", "(0.5, -1, -1)")))
 
 #: Linearly separable (threshold) functions of n inputs, n = 0..9: OEIS A000609 (Muroga 1971; n = 9: Gruzling 2006).
 KNOWN_SEPARABLE = {0: 2, 1: 4, 2: 14, 3: 104, 4: 1882, 5: 94572, 6: 15028134, 7: 8378070864, 8: 17561539552946,
@@ -283,14 +300,9 @@ def count_separable(n: int) -> tuple[int, tuple[str, ...]]:
     return count, tuple(bad)
 
 
-def _h(text: str, tex: str | None = None) -> Math:
-    """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
-    return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
-
-
 # ---- input handling -------------------------------------------------------------------------------------
 def _n(p) -> int:
-    return p["n"] if p["n"] is not None else p["function"].default_n()
+    return input_count(p["function"], p["n"], "linear_separability")
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -302,16 +314,7 @@ def validate(p: dict[str, Any]) -> None:
         raise InvalidInput("X", "The 'X' parameter of linear_separability must be empty when a boolean function is "
                                 "given (give one or the other). Got both.")
     if f is not None:
-        if p["n"] is None and f.needs_n:
-            raise InvalidInput("n", "The 'n' parameter of linear_separability is required for a rule over sum(x). "
-                                    "Got nothing.")
         n = _n(p)
-        if f.fixed_n is not None and f.fixed_n != n:
-            raise InvalidInput("n", f"The 'n' parameter of linear_separability must match the truth table's "
-                                    f"{len(f.table)} = 2^{f.fixed_n} rows. Got {n} instead.")
-        if f.kind == "rule" and f.min_n > n:
-            raise InvalidInput("n", f"The 'n' parameter of linear_separability must be at least {f.min_n} (the rule "
-                                    f"uses x{f.min_n}). Got {n} instead.")
         if not p["bias"]:
             raise InvalidInput("bias", "The 'bias' parameter of linear_separability must be true for a boolean "
                                        "function (the notes' gates need w0). Got false instead.")
@@ -321,13 +324,7 @@ def validate(p: dict[str, Any]) -> None:
             raise InvalidInput("y", "The 'y' parameter of linear_separability is required with X: one label per point. "
                                     "Got nothing.")
         nrows, ncols = _shape(p["X"])
-        if len(p["y"]) != nrows:
-            raise InvalidInput("y", f"The 'y' parameter of linear_separability must have one label per point of X "
-                                    f"({nrows}). Got {len(p['y'])}.")
-        vals = {float(v) for v in (p["y"].tolist() if isinstance(p["y"], np.ndarray) else p["y"])}
-        if not (vals <= {0.0, 1.0} or vals <= {-1.0, 1.0}):
-            raise InvalidInput("y", "The 'y' parameter of linear_separability must hold labels 0/1 (or -1/+1). "
-                                    f"Got {sorted(vals)[:5]} instead.")
+        check_labels(p["y"], nrows, "linear_separability")
         dim = ncols + (1 if p["bias"] else 0)
     if p["w"] is not None and len(p["w"]) != dim:
         extra = " (w0, the bias, first)" if p["bias"] else ""
@@ -354,12 +351,12 @@ def _points(p):
         f = p["function"].outputs(n, X)
         return [tuple(sp.Integer(int(v)) for v in r) for r in X], [int(v) for v in f]
     X = as_exact(p["X"])
-    labels = [1 if int(v) == 1 else 0 for v in (p["y"].tolist() if isinstance(p["y"], np.ndarray) else p["y"])]
+    labels = labels01(p["y"])
     return [tuple(r) for r in X], labels
 
 
 def _fmt(pt) -> str:
-    return "(" + ", ".join(number_text(v) for v in pt) + ")"
+    return F.text(tuple(pt))
 
 
 
@@ -380,7 +377,7 @@ def statement(p) -> str:
                 f"of the unit cube)")
     else:
         X = as_exact(p["X"][:12])
-        labels = [1 if int(v) == 1 else 0 for v in list(p["y"][:12])]
+        labels = labels01(p["y"][:12])
         m = _shape(p["X"])[0]
         shown = ", ".join(f"{_fmt(pt)} -> {lab}" for pt, lab in zip(X, labels)) + (" ..." if m > 12 else "")
         what = f"the {m} labelled points {shown}"
@@ -413,9 +410,9 @@ def _correct(score, label: int, rule: str) -> bool:
 
 def _ineq_math(ws, pt_aug, label, rule) -> tuple[Math, Math]:
     rel_l, rel_t = _relation(label, rule)
-    long_l = " + ".join(f"{latex(wv)} \\cdot {number_latex(xv) if xv >= 0 else '(' + number_latex(xv) + ')'}"
+    long_l = " + ".join(f"{latex(wv)} \\cdot {F.latex(xv, paren=True)}"
                         if not (i == 0 and xv == 1) else latex(wv) for i, (wv, xv) in enumerate(zip(ws, pt_aug)))
-    long_t = " + ".join(f"{wv}*{number_text(xv) if xv >= 0 else '(' + number_text(xv) + ')'}"
+    long_t = " + ".join(f"{wv}*{F.text(xv, paren=True)}"
                         if not (i == 0 and xv == 1) else str(wv) for i, (wv, xv) in enumerate(zip(ws, pt_aug)))
     short = sp.Add(*[wv * xv for wv, xv in zip(ws, pt_aug)])
     return (Math(f"{long_l} {rel_l} 0", f"{long_t} {rel_t} 0"),
@@ -437,14 +434,14 @@ def solve(p, conv) -> Derivation:
         n = _n(p)
         d.given("The function", text=f"{_capital(p['function'].describe(n))}; its {m} points are the corners of the unit cube, "
                                      "in binary order.")
-    d.table("Points and classes", [_h(f"x{i}", f"x_{{{i}}}") for i in range(1, D + 1 - (1 if bias else 0))] + [_h("class")],
-            [[number_text(v) for v in pt] + [str(lab)] for pt, lab in zip(X[:200], labels[:200])],
+    d.table("Points and classes", [header(f"x{i}", f"x_{{{i}}}") for i in range(1, D + 1 - (1 if bias else 0))] + [header("class")],
+            [[*pt, lab] for pt, lab in zip(X[:200], labels[:200])],
             text=("With the bias input x0 = 1, the score is w0 + w1 x1 + ... + wn xn." if bias else
                   "No bias: the score is w1 x1 + ... + wn xn.") + ("" if m <= 200 else f" First 200 of {m} points."))
     rel1, rel0 = _relation(1, rule)[1], _relation(0, rule)[1]
     d.add(Step("formula", "What the perceptron must satisfy",
                text=f"Class 1 needs score {rel1} 0 and class 0 needs score {rel0} 0"
-                    + (" (a score of exactly 0 counts as an error for either class, as in notes 000's NAND inequalities)."
+                    + (" (a score of exactly 0 counts as an error for either class, as in the course notes' NAND inequalities)."
                        if rule == "strict" else "."),
                formula=Math(r"\hat{y} = 1 \iff \mathbf{w}^{\top}\mathbf{x} %s 0" % (r"\geq" if rule == ">=" else ">"),
                             f"y_hat = 1 if w.x {'>=' if rule == '>=' else '>'} 0")))
@@ -471,15 +468,15 @@ def solve(p, conv) -> Derivation:
                 errs += (not ok)
                 scores.append(sc)
                 rel = _relation(lab, rule)[1]
-                rows.append([_fmt(X[i]), str(lab), number_text(sc), f"{rel} 0", "yes" if ok else "no ✗"])
+                rows.append([_fmt(X[i]), lab, sc, f"{rel} 0", "yes" if ok else "no ✗"])
                 if i < 32:
                     with sp.evaluate(False):
                         expr = sp.Add(*[sp.Mul(wsym, xv) for wsym, xv in zip(ws, pt)])
                     d.compute(f"{_fmt(X[i])}, class {lab}: {'satisfied' if ok else 'violated'}", sym("score"),
                               expr, vals, value=sc,
-                              text=f"Needs score {rel} 0; {number_text(sc)} {'does' if ok else 'does not'}.")
-        d.table("Scores against the inequalities", [_h(c) for c in ("point", "class", "score", "needs", "satisfied")], rows,
-                answer=make_answer("scores", scores, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9)))
+                              text=f"Needs score {rel} 0; {F.text(sc)} {'does' if ok else 'does not'}.")
+        d.table("Scores against the inequalities", [header(c) for c in ("point", "class", "score", "needs", "satisfied")], rows,
+                answer=make_answer("scores", scores))
         d.conclude(f"Errors of the given weights: {errs} of {m}",
                    text=("Every inequality holds: these weights implement the labels." if errs == 0 else
                          f"{errs} point{'s are' if errs > 1 else ' is'} on the wrong side."),
@@ -499,29 +496,24 @@ def solve(p, conv) -> Derivation:
         rows = []
         for i, pt in enumerate(aug):
             sc = sum((a * b for a, b in zip(wsep, pt)), sp.Integer(0))
-            rows.append([_fmt(X[i]), str(labels[i]), number_text(sc), "yes" if _correct(sc, labels[i], rule) else "no"])
-        d.table(f"The weights w = {_fmt(wsep)} satisfy every inequality", [_h(c) for c in ("point", "class", "score", "correct")],
+            rows.append([_fmt(X[i]), labels[i], sc, "yes" if _correct(sc, labels[i], rule) else "no"])
+        d.table(f"The weights w = {_fmt(wsep)} satisfy every inequality", [header(c) for c in ("point", "class", "score", "correct")],
                 rows[:200], text="Every class-1 score is at least 1 and every class-0 score at most -1.")
         d.conclude("Linearly separable", text=f"w = {_fmt(wsep)} separates the points" +
-                   (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias else "."),
+                   (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias and any(wsep[1:]) else "."),
                    answers=(make_answer("separable", True),
-                            make_answer("separating_w", wsep, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9))),
-                   value=Math(r"\mathbf{w} = " + number_latex(wsep), "w = " + number_text(wsep)))
+                            # the least-L1 weights scaled to coprime integers: exact by construction
+                            make_answer("separating_w", wsep, tolerance=EXACT)),
+                   value=F.equals(w_, wsep))
         neg = tuple(-v for v in wsep)
-        remark = (" Notes 000 (WE-perceptron-4) claim that for the 4 points of AND or OR 'the maximum error is 3 (and not "
-                  "4), since any one out of the four points will be correctly classified at all times': that is wrong, "
-                  "the maximum is 4 (the NAND weights (1, -0.5, -0.7) get all 4 AND points wrong)."
-                  if is_fn and m == 4 else "")
         d.add(Step("conclude", f"The maximum possible error is {m}",
                    text=f"Negating the weights flips the sign of every score, so w = {_fmt(neg)} puts every point on the "
-                        f"wrong side: {m} errors." + remark,
+                        f"wrong side: {m} errors.",
                    answers=(make_answer("max_errors", sp.Integer(m)),)))
     else:
         lam_i = [sp.Integer(v) for v in lam]
         pos = [(lam_i[i], X[i]) for i in range(m) if lam_i[i] and labels[i] == 1]
         negs = [(lam_i[i], X[i]) for i in range(m) if lam_i[i] and labels[i] == 0]
-        lhs = " + ".join(f"{l}*{_fmt(x)}" if l != 1 else _fmt(x) for l, x in pos)
-        rhs = " + ".join(f"{l}*{_fmt(x)}" if l != 1 else _fmt(x) for l, x in negs)
         common = tuple(sum((l * xv[k] for l, xv in pos), sp.Integer(0)) for k in range(len(X[0])))
         tot = sum(l for l, _ in pos)
         coef = [sum((lam_i[i] * aug[i][k] for i in range(m) if labels[i] == 1), sp.Integer(0)) for k in range(D)]
@@ -547,7 +539,7 @@ def solve(p, conv) -> Derivation:
                      "strictly separable.")
         d.conclude("Not linearly separable", text=proof,
                    answers=(make_answer("separable", False),
-                            make_answer("certificate", lam_i, precision=Precision(dp=0), tolerance=Tolerance(abs=0))))
+                            make_answer("certificate", lam_i, tolerance=EXACT)))  # integer weights (Farkas)
 
     if is_fn:
         _counting(d, _n(p), exact=True)
@@ -559,20 +551,11 @@ def solve(p, conv) -> Derivation:
 
 
 def _linear_text(coef, ws) -> str:
-    out = ""
-    for cf, wk in zip(coef, ws):
-        if cf == 0:
-            continue
-        mag = abs(cf)
-        term = f"{wk}" if mag == 1 else f"{number_text(mag)}*{wk}"
-        out += (term if cf > 0 else "-" + term) if not out else (f" + {term}" if cf > 0 else f" - {term}")
-    return out or "0"
+    return linear_form(zip(coef, (str(w) for w in ws)), times="*")
 
 
 def _line(wv, bias) -> str:
-    terms = [f"{number_text(wv[0])}"] + [f"{'+' if v >= 0 else '-'} {number_text(abs(v))} x{i}" for i, v in
-                                          enumerate(wv[1:], start=1)]
-    return " ".join(terms)
+    return linear_form([(wv[0], "")] + [(v, f"x{i}") for i, v in enumerate(wv[1:], start=1)])
 
 
 def _num(v):
@@ -594,8 +577,8 @@ def _counting(d: Derivation, n: int, exact: bool) -> None:
         count, bad = count_separable(n)
         extra = ""
         if n == 2:
-            extra = (" The two that are not are the tables " + " and ".join(bad) + " (XOR and XNOR), as notes 000 say "
-                     "(WE-perceptron-7).")
+            extra = (" The two that are not are the tables " + " and ".join(bad) + " (XOR and XNOR), as the course "
+                     "notes (week 1) say.")
         d.add(Step("conclude", f"Linearly separable functions of {n} input{'s' if n > 1 else ''}: {count}",
                    text=f"Found by running the linear program above on each of the {total} truth tables: {count} are "
                         f"separable, {int(total) - count} are not." + extra,
@@ -603,9 +586,9 @@ def _counting(d: Derivation, n: int, exact: bool) -> None:
     elif n in KNOWN_SEPARABLE:
         count = KNOWN_SEPARABLE[n]
         d.add(Step("conclude", f"Linearly separable functions of {n} inputs: {count}",
-                   text=f"Too many tables to enumerate here; the count is known from exhaustive enumeration (OEIS A000609: "
-                        f"2, 4, 14, 104, 1882, 94572, ... for n = 0, 1, 2, ...). Notes 000 call it 'not known': there is "
-                        f"no closed formula, but the values for small n are known.",
+                   text="Too many tables to enumerate here; the count is known from exhaustive enumeration (OEIS A000609: "
+                        "2, 4, 14, 104, 1882, 94572, ... for n = 0, 1, 2, ...). The course notes (week 1) call it 'not known': there is "
+                        "no closed formula, but the values for small n are known.",
                    answers=(make_answer("separable_count", sp.Integer(count)),)))
     else:
         d.note("Linearly separable functions", f"No count is known for n = {n} (OEIS A000609 stops at n = 9).")
@@ -622,7 +605,7 @@ def solve_numeric(p, conv) -> Derivation:
         labels = p["function"].outputs(n).astype(np.int64)
     else:
         Xf = as_float(p["X"])
-        labels = np.array([1 if int(v) == 1 else 0 for v in (p["y"].tolist() if isinstance(p["y"], np.ndarray) else p["y"])])
+        labels = np.array(labels01(p["y"]))
     P = np.hstack([np.ones((Xf.shape[0], 1)), Xf]) if bias else Xf
     m = P.shape[0]
     d.note("Numeric path", f"{m} points of dimension {P.shape[1]}; the dual linear program is solved in float64.")
@@ -638,8 +621,7 @@ def solve_numeric(p, conv) -> Derivation:
         errs = int((~ok).sum())
         d.conclude(f"Errors of the given weights: {errs} of {m}",
                    answers=(make_answer("errors", sp.Integer(errs)), make_answer("all_satisfied", errs == 0),
-                            make_answer("scores", tuple(float(v) for v in sc), precision=Precision(dp=4),
-                                        tolerance=Tolerance(abs=1e-9))) if m <= 10000 else
+                            make_answer("scores", tuple(float(v) for v in sc))) if m <= 10000 else
                    (make_answer("errors", sp.Integer(errs)), make_answer("all_satisfied", errs == 0)))
     s = np.where(labels == 1, 1.0, -1.0)
     sep, vec = separable_numeric(P, s)
@@ -649,8 +631,9 @@ def solve_numeric(p, conv) -> Derivation:
         return d
     if sep:
         margins = s * (P @ vec)
-        d.conclude("Linearly separable", text=f"w = ({', '.join(f'{v:.6g}' for v in vec[:12])}{', ...' if len(vec) > 12 else ''}) "
-                                              f"gives s_i (w . x_i) >= {margins.min():.6g} for every point.",
+        shown = F.text(tuple(vec[:12]))
+        d.conclude("Linearly separable", text=f"w = {shown[:-1] + ', ...)' if len(vec) > 12 else shown} "
+                                              f"gives s_i (w . x_i) >= {F.text(margins.min())} for every point.",
                    answers=(make_answer("separable", True),))
         d.add(Step("conclude", f"The maximum possible error is {m}", text="Negating the weights puts every point on the wrong side.",
                    answers=(make_answer("max_errors", sp.Integer(m)),)))

@@ -1,8 +1,8 @@
 """Maximum likelihood: theta_hat maximises log L(theta) = sum_i log p(x_i | theta); Bernoulli theta_hat = k/N, Gaussian mean and 1/N variance.
 
 Exam questions: "A coin gives H T H H T T H T. Which model is most likely: theta = 1, 0.75 or 0.5? Find the
-maximum-likelihood estimate by setting the derivative of the log-likelihood to zero" (notes 001:
-L = theta^4 (1 - theta)^4, theta_hat = 0.5, WE-mle-1); "Find the maximum-likelihood mean and variance of
+maximum-likelihood estimate by setting the derivative of the log-likelihood to zero" (the handwritten notes:
+L = theta^4 (1 - theta)^4, theta_hat = 0.5); "Find the maximum-likelihood mean and variance of
 this sample under a Gaussian model". Steps: the likelihood, the log-likelihood, its derivative, the
 root, and the second derivative that shows it is a maximum.
 
@@ -13,7 +13,7 @@ in the log-likelihood values (the maximiser does not depend on it). Edge cases a
 errors: all outcomes equal makes theta_hat = 0 or 1 at the boundary (the derivative has no root); a
 Gaussian sample with no spread has an unbounded likelihood (status "undefined").
 
-The notes slip in WE-mle-1: they write the derivative as 4/theta + 4/(1 - theta) = 0 and then
+The notes slip here (ERRATA): they write the derivative as 4/theta + 4/(1 - theta) = 0 and then
 1/theta = 1/(theta - 1), which has no solution; the derivative of 4 log(1 - theta) is -4/(1 - theta), so
 the equation is 4/theta - 4/(1 - theta) = 0, whose root theta = 1/2 is the answer they state.
 
@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from solver.conventions import COV_DIVISOR, LOG_BASE, Convention
-from solver.numbers import Precision, Tolerance
+from solver import format as F
+from solver.errata import Erratum
+from solver.numbers import Tolerance
 from solver.params import Choice, InvalidInput, Param, SpecError, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import (Derivation, equation, finish, make_answer, number_latex, number_text, substituted, sym)
+from solver.symbolic import Derivation, equation, finish, make_answer, substituted, sym
 
 TITLE = "Maximum-likelihood estimation: Bernoulli and Gaussian"
 TOPIC = "layers"
@@ -104,8 +106,21 @@ PARAMS = (
           help="optional (Bernoulli): models to compare by their likelihood, e.g. 1 0.75 0.5"),
 )
 
+#: The candidate thetas are given numbers: the best one is one of them, exactly.
+CHOICE = Tolerance(abs=1e-12)
+
+ERRATA = (
+    Erratum(where="the handwritten notes (maximum likelihood: the coin H T H H T T H T)",
+            params={"distribution": "bernoulli", "data": "H T H H T T H T"},
+            wrote="the derivative of the log-likelihood as 4/theta + 4/(1 - theta) = 0 and then 1/theta = 1/(theta - 1), "
+                  "which has no solution",
+            right="the derivative of 4 log(1 - theta) is -4/(1 - theta), so the equation is 4/theta - 4/(1 - theta) = 0, "
+                  "whose root theta = {theta_hat} is the answer the notes state",
+            why="the chain rule brings in the inner derivative -1 of 1 - theta"),
+)
+
 EXAMPLE = Example(params={"distribution": "bernoulli", "data": "H T H H T T H T", "candidates": "1 0.75 0.5"},
-                  source="notes 001: the coin H T H H T T H T and the models theta = 1, 0.75, 0.5 (WE-mle-1)")
+                  source="the handwritten notes: the coin H T H H T T H T and the models theta = 1, 0.75, 0.5")
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -123,7 +138,7 @@ def validate(p: dict[str, Any]) -> None:
 
 def _short_value(v) -> str:
     """A value for an error message, however large (10**400 has no float)."""
-    s = number_text(v) if not isinstance(v, (float, int, np.generic)) else repr(v)
+    s = F.text(v) if not isinstance(v, (float, int, np.generic)) else repr(v)
     return s if len(s) <= 20 else s[:12] + "..."
 
 
@@ -146,10 +161,10 @@ def statement(p) -> str:
              "Write the likelihood and the log-likelihood, and find the maximum-likelihood estimate of theta, checking "
              "that it is a maximum.")
         if p["candidates"] is not None:
-            q += " Which of the models theta = " + ", ".join(number_text(v) for v in as_exact(p["candidates"])) + \
+            q += " Which of the models theta = " + ", ".join(F.text(v) for v in as_exact(p["candidates"])) + \
                  " gives the data the highest likelihood?"
         return q
-    seq = ", ".join(number_text(v) for v in as_exact(tuple(shown) if not isinstance(data, np.ndarray) else data[:30]))
+    seq = ", ".join(F.text(v) for v in as_exact(tuple(shown) if not isinstance(data, np.ndarray) else data[:30]))
     return (f"The sample {seq}{' ...' if n > 30 else ''} ({n} values) is modelled as independent draws from N(mu, sigma^2). "
             "Find the maximum-likelihood estimates of mu and sigma^2 from the log-likelihood, and check that they give a "
             "maximum.")
@@ -178,13 +193,12 @@ def _bernoulli(p, conv) -> Derivation:
             for c in cands:
                 lv = c ** k * (1 - c) ** (N - k)
                 liks.append(lv)
-                d.compute(f"theta = {number_text(c)}", sym(f"L({number_text(c)})", r"L(%s)" % number_latex(c)), LIK_BERN,
-                          {theta: c, **vals}, value=finish(lv), sig=6)
+                d.compute(f"theta = {F.text(c)}", sym(f"L({F.text(c)})", r"L(%s)" % F.latex(c)), LIK_BERN,
+                          {theta: c, **vals}, value=finish(lv))
         best = max(range(len(cands)), key=lambda i: liks[i])
-        d.conclude(f"The most likely model is theta = {number_text(cands[best])}",
-                   answers=(make_answer("candidate_likelihoods", tuple(finish(v) for v in liks), precision=Precision(sig=6),
-                                        tolerance=Tolerance(rel=5e-6)),
-                            make_answer("best_candidate", cands[best], precision=Precision(dp=4), tolerance=Tolerance(abs=1e-12))))
+        d.conclude(f"The most likely model is theta = {F.text(cands[best])}",
+                   answers=(make_answer("candidate_likelihoods", tuple(finish(v) for v in liks)),
+                            make_answer("best_candidate", cands[best], tolerance=CHOICE)))
     ll_sym = sym("l(theta)", r"\ell(\theta)")
     _sym_step(d, "Log-likelihood", ll_sym, LOGLIK_BERN, vals,
               text="The log turns the product into a sum and has the same maximiser (log is increasing)"
@@ -194,38 +208,34 @@ def _bernoulli(p, conv) -> Derivation:
         d.note("All outcomes are equal", f"L(theta) = {'(1 - theta)' if k == 0 else 'theta'}^{N} is monotone on [0, 1], so "
                f"the derivative has no root inside (0, 1): the maximum is at the boundary theta = {edge}, where L = 1.")
         d.conclude("Maximum-likelihood estimate", answers=(
-            make_answer("theta_hat", edge, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-12)),
-            make_answer("likelihood_max", sp.Integer(1), precision=Precision(sig=6), tolerance=Tolerance(rel=1e-9)),
-            make_answer("log_likelihood_max", sp.Integer(0), precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9))),
-            value=Math(r"\hat{\theta} = " + number_latex(edge), f"theta_hat = {edge}"))
+            make_answer("theta_hat", edge),
+            make_answer("likelihood_max", sp.Integer(1)),
+            make_answer("log_likelihood_max", sp.Integer(0))),
+            value=Math(r"\hat{\theta} = " + F.latex(edge), f"theta_hat = {edge}"))
         return d
     dsym = sym("dl/dtheta", r"\frac{d\ell}{d\theta}")
     _sym_step(d, "Derivative", dsym, DLOG_BERN, vals,
               text="d/dtheta log(theta) = 1/theta and d/dtheta log(1 - theta) = -1/(1 - theta) (chain rule: the inner "
                    "derivative is -1).")
-    if N == 8 and k == 4:
-        d.note("The notes' sign slip", "Notes 001 write 4/theta + 4/(1 - theta) = 0 and then 1/theta = 1/(theta - 1), which "
-               "has no solution (WE-mle-1). The minus sign from the chain rule makes it 4/theta - 4/(1 - theta) = 0, "
-               "whose root is theta = 1/2, the answer the notes state.")
     th_hat = sp.Rational(k, N)
     d.add(Step("compute", "Set the derivative to zero and solve",
-               text=f"k/theta = (N - k)/(1 - theta) gives k (1 - theta) = (N - k) theta, so k = N theta.",
+               text="k/theta = (N - k)/(1 - theta) gives k (1 - theta) = (N - k) theta, so k = N theta.",
                formula=Math(r"\frac{k}{\theta} - \frac{N-k}{1-\theta} = 0 \Rightarrow \hat{\theta} = \frac{k}{N}",
                             "k/theta - (N - k)/(1 - theta) = 0  =>  theta_hat = k/N"),
                substituted=Math(r"\hat{\theta} = \frac{%d}{%d}" % (k, N), f"theta_hat = {k}/{N}"),
-               value=Math(r"\hat{\theta} = " + number_latex(th_hat), f"theta_hat = {number_text(th_hat)}"),
-               answers=(make_answer("theta_hat", th_hat, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-12)),)))
+               value=Math(r"\hat{\theta} = " + F.latex(th_hat), f"theta_hat = {F.text(th_hat)}"),
+               answers=(make_answer("theta_hat", th_hat),)))
     d2 = d.compute("Second derivative at theta_hat", sym("d2l/dtheta2", r"\frac{d^2\ell}{d\theta^2}"), D2LOG_BERN,
                    {theta: th_hat, **vals}, text="Negative, so theta_hat is a maximum (l is concave on (0, 1)).",
-                   answer="second_derivative", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+                   answer="second_derivative")
     assert d2 < 0
     lik = th_hat ** k * (1 - th_hat) ** (N - k)
     d.compute("Likelihood at the maximum", sym("L(theta_hat)", r"L(\hat{\theta})"), LIK_BERN, {theta: th_hat, **vals},
-              value=lik, answer="likelihood_max", precision=Precision(sig=6), tolerance=Tolerance(rel=5e-6))
+              value=lik, answer="likelihood_max")
     ll = finish(_ln(lik, base))
     d.compute("Log-likelihood at the maximum", sym("l(theta_hat)", r"\ell(\hat{\theta})"), LOGLIK_BERN,
               {theta: th_hat, **vals}, value=ll, text="" if base == "e" else f"Divided by ln {base} for base {base}.",
-              answer="log_likelihood_max", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+              answer="log_likelihood_max")
     return d
 
 
@@ -234,41 +244,17 @@ def _sym_step(d: Derivation, title: str, lhs, expr, vals, text: str = "") -> Non
     d.add(Step("compute", title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, vals)))
 
 
-def _terms(xs, fmt, paren: str) -> str:
-    """x1 + x2 + ... with negative terms in parentheses, as a sum is written out."""
-    return " + ".join(paren % fmt(x) if x < 0 else fmt(x) for x in xs)
+def _terms(xs, fmt) -> str:
+    """x1 + x2 + ... with negative terms in parentheses, as a sum is written out (fmt: F.latex or F.text)."""
+    return " + ".join(fmt(x, paren=x < 0) for x in xs)
 
 
 def _pl(v) -> str:
-    return r"\left(%s\right)" % number_latex(v) if v < 0 or not v.is_Integer else number_latex(v)
+    return F.latex(v, paren=True)
 
 
 def _pt(v) -> str:
-    return f"({number_text(v)})" if v < 0 or not v.is_Integer else number_text(v)
-
-
-_BARE_FRACTION = re.compile(r"(?<![\d.\-])(\d+/\d+)(?![\d(.])")
-
-
-def _wrap_fraction(m: re.Match) -> str:
-    s, i, j = m.string, m.start(), m.end()
-    if (s[i - 1:i] == "(" and s[j:j + 1] == ")") or (i == 0 and j == len(s)):  # already alone, or the whole line
-        return m.group(1)
-    return f"({m.group(1)})"
-
-
-def _paren_fractions(d: Derivation, *args, **kw):
-    """d.compute(*args, **kw), with every fraction substituted into the plain-text line parenthesised: the engine
-    prints sigma2 = 2806/49 bare, so (-N)/sigma2 read '(-7)/2806/49' and sigma2**2 read '2806/49**2' (= 2806/2401).
-    The LaTeX line (\\frac) was always right. The step is built on a scratch Derivation, then added to d."""
-    scratch = Derivation()
-    value = scratch.compute(*args, **kw)
-    (st,) = scratch.steps
-    if st.substituted is not None:
-        lhs, _, rhs = st.substituted.text.partition(" = ")
-        st = replace(st, substituted=Math(st.substituted.latex, lhs + " = " + _BARE_FRACTION.sub(_wrap_fraction, rhs)))
-    d.add(st)
-    return value
+    return F.text(v, paren=True)
 
 
 def _gaussian(p, conv) -> Derivation:
@@ -289,31 +275,31 @@ def _gaussian(p, conv) -> Derivation:
     S = sum(xs, sp.Integer(0))
     mu_hat = S / N
     d.add(Step("compute", "Sum of the values", formula=Math(r"\sum_i x_i = x_1 + \dots + x_N", "sum(x_i) = x_1 + ... + x_N"),
-               substituted=Math(r"\sum_i x_i = " + _terms(xs, number_latex, r"\left(%s\right)"),
-                                "sum(x_i) = " + _terms(xs, number_text, "(%s)")),
-               value=Math(r"\sum_i x_i = " + number_latex(S), f"sum(x_i) = {number_text(S)}")))
+               substituted=Math(r"\sum_i x_i = " + _terms(xs, F.latex),
+                                "sum(x_i) = " + _terms(xs, F.text)),
+               value=Math(r"\sum_i x_i = " + F.latex(S), f"sum(x_i) = {F.text(S)}")))
     d.compute("Set it to zero: the mean", sym("mu_hat", r"\hat{\mu}"), MU_HAT, {S_: S, N_: sp.Integer(N)}, value=mu_hat,
-              answer="mu_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+              answer="mu_hat")
     d.formula("Derivative in sigma^2", sym("dl/dsigma2", r"\frac{\partial \ell}{\partial \sigma^{2}}"), DS2,
               text="Treat v = sigma^2 as the variable: d/dv of -N/2 log(2 pi v) is -N/(2v), and of -Q/(2v) is "
                    "Q/(2v^2), with Q = sum (x_i - mu)^2.")
     Q = sum(((x - mu_hat) ** 2 for x in xs), sp.Integer(0))
     if mu_hat.is_Integer or N > 10:  # the deviations are integers (or too many to write): the definition
-        sub_l = "Q = " + (" + ".join(r"\left(%s - %s\right)^2" % (number_latex(x), _pl(mu_hat)) for x in xs) if N <= 10
+        sub_l = "Q = " + (" + ".join(r"\left(%s - %s\right)^2" % (F.latex(x), _pl(mu_hat)) for x in xs) if N <= 10
                           else r"\sum_{i=1}^{%d} (x_i - %s)^2" % (N, _pl(mu_hat)))
-        sub_t = "Q = " + (" + ".join(f"({number_text(x)} - {_pt(mu_hat)})^2" for x in xs) if N <= 10
+        sub_t = "Q = " + (" + ".join(f"({F.text(x)} - {_pt(mu_hat)})^2" for x in xs) if N <= 10
                           else f"sum of {N} squares (x_i - {_pt(mu_hat)})^2")
         how = ""
     else:  # a fractional mean: the shortcut sum x_i^2 - N mu_hat^2 keeps the arithmetic in integers
         S2 = sum((x * x for x in xs), sp.Integer(0))
         sub_l = r"Q = \sum_i x_i^2 - N \hat{\mu}^2 = \left(%s\right) - %d \cdot %s^2 = %s - %s" % (
-            " + ".join(f"{_pl(x)}^2" for x in xs), N, _pl(mu_hat), number_latex(S2), number_latex(N * mu_hat ** 2))
+            " + ".join(f"{_pl(x)}^2" for x in xs), N, _pl(mu_hat), F.latex(S2), F.latex(N * mu_hat ** 2))
         sub_t = (f"Q = sum x_i^2 - N mu_hat^2 = ({' + '.join(f'{_pt(x)}^2' for x in xs)}) - {N}*{_pt(mu_hat)}^2 = "
-                 f"{number_text(S2)} - {number_text(N * mu_hat ** 2)}")
+                 f"{F.text(S2)} - {F.text(N * mu_hat ** 2)}")
         how = "With a fractional mean the expanded form is easier by hand: sum (x_i - mu)^2 = sum x_i^2 - N mu^2 at mu = mu_hat."
     d.add(Step("compute", "Sum of squared deviations at mu_hat", text=how,
                formula=Math(r"Q = \sum_i (x_i - \hat{\mu})^2", "Q = sum (x_i - mu_hat)^2"),
-               substituted=Math(sub_l, sub_t), value=Math("Q = " + number_latex(Q), f"Q = {number_text(Q)}")))
+               substituted=Math(sub_l, sub_t), value=Math("Q = " + F.latex(Q), f"Q = {F.text(Q)}")))
     if Q == 0:
         d.status = "undefined"
         d.conclude("The likelihood is unbounded", text="Every value equals the mean, so sigma^2 -> 0 makes the density at "
@@ -321,43 +307,42 @@ def _gaussian(p, conv) -> Derivation:
         return d
     var_mle = Q / N
     mle_var = conv["ddof"] != "n-1"
-    _paren_fractions(d, "Set it to zero: the variance", sym("var_hat", r"\hat{\sigma}^{2}"), VAR_HAT,
-                     {Q_: Q, N_: sp.Integer(N)}, value=var_mle, text="The maximum-likelihood variance divides by N.",
-                     **(dict(answer="var_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
-                        if mle_var else {}))
+    d.compute("Set it to zero: the variance", sym("var_hat", r"\hat{\sigma}^{2}"), VAR_HAT,
+              {Q_: Q, N_: sp.Integer(N)}, value=var_mle, text="The maximum-likelihood variance divides by N.",
+              answer="var_hat" if mle_var else None)
     if not mle_var:
         if N < 2:
             d.status = "undefined"
             d.conclude("No unbiased variance", text="With N - 1 = 0 the unbiased sample variance is undefined.")
             return d
-        _paren_fractions(d, "Variance estimate (convention: divide by N - 1)", sym("s2", "s^{2}"), VAR_UNBIASED,
-                         {Q_: Q, N_: sp.Integer(N)}, value=finish(Q / (N - 1)),
-                         text="The unbiased sample variance, larger than the maximum-likelihood value by the factor "
-                              "N/(N - 1); it does not maximise L.",
-                         answer="var_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+        d.compute("Variance estimate (convention: divide by N - 1)", sym("s2", "s^{2}"), VAR_UNBIASED,
+                  {Q_: Q, N_: sp.Integer(N)}, value=finish(Q / (N - 1)),
+                  text="The unbiased sample variance, larger than the maximum-likelihood value by the factor "
+                       "N/(N - 1); it does not maximise L.",
+                  answer="var_hat")
         var = Q / (N - 1)
     else:
         var = var_mle
     var = finish(var)
-    _paren_fractions(d, "Standard deviation", sym("sigma_hat", r"\hat{\sigma}"), SD, {v_: var},
-                     value=finish(sp.sqrt(var)),
-                     text="The square root of the variance estimate (the MLE of sigma is the root of the MLE of sigma^2).",
-                     answer="sigma_hat", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+    d.compute("Standard deviation", sym("sigma_hat", r"\hat{\sigma}"), SD, {v_: var},
+              value=finish(sp.sqrt(var)),
+              text="The square root of the variance estimate (the MLE of sigma is the root of the MLE of sigma^2).",
+              answer="sigma_hat")
     with d.group("Second derivatives at the estimate",
                  text="The mixed derivative -(sum (x_i - mu))/sigma^4 is 0 at mu_hat, so the Hessian is diagonal; both "
                       "diagonal entries are negative, so the point is a maximum."):
-        h1 = _paren_fractions(d, "In mu", sym("d2l/dmu2", r"\frac{\partial^2 \ell}{\partial \mu^2}"), D2MU,
+        h1 = d.compute("In mu", sym("d2l/dmu2", r"\frac{\partial^2 \ell}{\partial \mu^2}"), D2MU,
                        {N_: sp.Integer(N), s2: var_mle})
-        h2 = _paren_fractions(d, "In sigma^2", sym("d2l/dsigma2^2", r"\frac{\partial^2 \ell}{\partial (\sigma^{2})^2}"), D2S2,
+        h2 = d.compute("In sigma^2", sym("d2l/dsigma2^2", r"\frac{\partial^2 \ell}{\partial (\sigma^{2})^2}"), D2S2,
                        {N_: sp.Integer(N), s2: var_mle},
                        text="At the root, N/(2 sigma^4) - Q/sigma^6 = -N/(2 sigma^4) since Q = N sigma^2.")
     assert h1 < 0 and h2 < 0
-    ll = _paren_fractions(d, "Log-likelihood at the maximum", sym("l_max", r"\ell(\hat{\mu}, \hat{\sigma}^{2})"), LOGLIK_GAUSS_MAX,
-                   {N_: sp.Integer(N), s2: var_mle}, value=finish(-sp.Rational(N, 2) * (_ln(2 * sp.pi * var_mle, "e") + 1)
-                                                           / (1 if base == "e" else sp.log(int(base)))),
-                   text="Substituting Q = N sigma_hat^2 into the log-likelihood" +
-                        ("." if base == "e" else f"; divided by ln {base} for base {base}."),
-                   answer="log_likelihood_max", precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))
+    d.compute("Log-likelihood at the maximum", sym("l_max", r"\ell(\hat{\mu}, \hat{\sigma}^{2})"), LOGLIK_GAUSS_MAX,
+              {N_: sp.Integer(N), s2: var_mle}, value=finish(-sp.Rational(N, 2) * (_ln(2 * sp.pi * var_mle, "e") + 1)
+                                                      / (1 if base == "e" else sp.log(int(base)))),
+              text="Substituting Q = N sigma_hat^2 into the log-likelihood" +
+                   ("." if base == "e" else f"; divided by ln {base} for base {base}."),
+              answer="log_likelihood_max")
     return d
 
 
@@ -377,23 +362,20 @@ def solve_numeric(p, conv) -> Derivation:
                 ll = (k * np.log(c) if k else 0.0) + ((N - k) * np.log1p(-c) if N - k else 0.0) + np.zeros_like(c)
             lik = np.exp(ll)
             d.conclude("Candidates", answers=(
-                make_answer("candidate_likelihoods", tuple(lik), precision=Precision(sig=6), tolerance=Tolerance(rel=5e-6)),
-                make_answer("best_candidate", float(c[int(np.argmax(ll))]), precision=Precision(dp=4),
-                            tolerance=Tolerance(abs=1e-12))))
+                make_answer("candidate_likelihoods", tuple(lik)),
+                make_answer("best_candidate", float(c[int(np.argmax(ll))]), tolerance=CHOICE)))
         if k in (0, N):
             d.conclude("Boundary estimate", answers=(
-                make_answer("theta_hat", float(th), precision=Precision(dp=4), tolerance=Tolerance(abs=1e-12)),
-                make_answer("likelihood_max", 1.0, precision=Precision(sig=6), tolerance=Tolerance(rel=1e-9)),
-                make_answer("log_likelihood_max", 0.0, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9))))
+                make_answer("theta_hat", float(th)),
+                make_answer("likelihood_max", 1.0),
+                make_answer("log_likelihood_max", 0.0)))
             return d
         llmax = k * np.log(th) + (N - k) * np.log1p(-th)
         d.conclude("theta_hat = k/N", answers=(
-            make_answer("theta_hat", th, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-12)),
-            make_answer("second_derivative", -k / th ** 2 - (N - k) / (1 - th) ** 2, precision=Precision(dp=4),
-                        tolerance=Tolerance(abs=5e-5, rel=1e-9)),
-            make_answer("likelihood_max", float(np.exp(llmax)), precision=Precision(sig=6),
-                        tolerance=Tolerance(rel=5e-6)),
-            make_answer("log_likelihood_max", llmax / lb, precision=Precision(dp=4), tolerance=Tolerance(abs=5e-5, rel=1e-9))))
+            make_answer("theta_hat", th),
+            make_answer("second_derivative", -k / th ** 2 - (N - k) / (1 - th) ** 2),
+            make_answer("likelihood_max", float(np.exp(llmax))),
+            make_answer("log_likelihood_max", llmax / lb)))
         return d
     mu_hat = float(x.mean())
     Q = float(((x - mu_hat) ** 2).sum())
@@ -403,13 +385,11 @@ def solve_numeric(p, conv) -> Derivation:
         return d
     var_mle = Q / N
     var = var_mle if conv["ddof"] == "n" else Q / (N - 1)
-    tol = Tolerance(abs=5e-5, rel=1e-9)
     d.conclude("Estimates", answers=(
-        make_answer("mu_hat", mu_hat, precision=Precision(dp=4), tolerance=tol),
-        make_answer("var_hat", var, precision=Precision(dp=4), tolerance=tol),
-        make_answer("sigma_hat", float(np.sqrt(var)), precision=Precision(dp=4), tolerance=tol),
-        make_answer("log_likelihood_max", -N / 2 * (np.log(2 * np.pi * var_mle) + 1) / lb, precision=Precision(dp=4),
-                    tolerance=tol)))
+        make_answer("mu_hat", mu_hat),
+        make_answer("var_hat", var),
+        make_answer("sigma_hat", float(np.sqrt(var))),
+        make_answer("log_likelihood_max", -N / 2 * (np.log(2 * np.pi * var_mle) + 1) / lb)))
     return d
 
 

@@ -1,15 +1,15 @@
 """McCulloch-Pitts neuron: y = 0 if any inhibitory input is 1, else y = 1 when g(x) = sum of the excitatory x_i >= theta.
 
-Exam questions (notes 000, week 1): "Which threshold makes a 3-input MP neuron compute AND (OR)?"
-(theta = 3 and theta = 1, WE-mp-neuron-1); "The graph shows the number of correctly classified points
-(NCC) for theta = 0..5; which boolean function is it?" (OR: NCC = 7, 8, 5, 2, 1, 1, WE-mp-neuron-2);
+Exam questions (the course notes, week 1): "Which threshold makes a 3-input MP neuron compute AND (OR)?"
+(theta = 3 and theta = 1); "The graph shows the number of correctly classified points
+(NCC) for theta = 0..5; which boolean function is it?" (OR: NCC = 7, 8, 5, 2, 1, 1);
 "Can an MP neuron implement this function at all?"; "Which of these input/output pairs are consistent
 with the neuron with threshold theta?".
 
 The boolean function is a name (AND, OR, NAND, NOR, XOR, XNOR, majority), a truth table of 2^n outputs
 (rows in binary order with x1 the most significant bit: 00, 01, 10, 11) or a rule such as
 `sum(x) > 2` or `x1 and not x2` (parsed by a whitelist grammar, never eval). Inputs are 0/1; an
-inhibitory input that is 1 forces the output to 0 (absolute inhibition, as notes 000 define it);
+inhibitory input that is 1 forces the output to 0 (absolute inhibition, as the course notes define it);
 g(x) sums the excitatory inputs only.
 
 Why only integer thresholds are tried: g(x) is an integer between 0 and m (m excitatory inputs), so a
@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._boolean import BooleanFunction, fmt_bits, inputs
+from problems._boolean import EXACT, BooleanFunction, fmt_bits, input_count, inputs
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
 from solver.params import Int, InvalidInput, Matrix, Param, Real, Vector, as_exact
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "McCulloch-Pitts neuron: thresholds and NCC"
 TOPIC = "neurons"
@@ -44,14 +44,14 @@ KEYWORDS = ("mcculloch", "pitts", "mp neuron", "threshold", "boolean", "ncc", "i
 # distinctive plain names: LaTeX names are registered per symbol name, shared by every module
 g, theta, y = sym("g(x)", r"g(\mathbf{x})"), sym("theta", r"\theta"), sym("y")
 with sp.evaluate(False):
-    FIRE_GE = sp.Ge(g, theta)   # notes 000: y = 1 if g(x) >= theta
+    FIRE_GE = sp.Ge(g, theta)   # the course notes: y = 1 if g(x) >= theta
     FIRE_GT = sp.Gt(g, theta)
 
 FIRING = Convention(
     "firing_rule", "When the neuron fires",
-    {">=": "y = 1 when g(x) >= theta (notes 000)",
+    {">=": "y = 1 when g(x) >= theta (the course notes)",
      ">": "y = 1 only when g(x) > theta (every implementing threshold is one lower)"},
-    default=">=", why_default="notes 000 write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
+    default=">=", why_default="the course notes write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
 )
 CONVENTIONS = (FIRING,)
 
@@ -74,7 +74,7 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"function": "OR", "n": "3", "theta_min": "0", "theta_max": "5"},
-    source="notes 000, week 1: NCC for theta = 0..5 of a 3-input MP neuron (WE-mp-neuron-2; thresholds WE-mp-neuron-1)",
+    source="the course notes, week 1: the NCC of a 3-input MP neuron for theta = 0..5, and the thresholds of AND and OR",
 )
 
 
@@ -85,7 +85,7 @@ def _h(text: str, tex: str | None = None) -> Math:
 
 
 def _n(p) -> int:
-    return p["n"] if p["n"] is not None else p["function"].default_n()
+    return input_count(p["function"], p["n"], "mp_neuron")
 
 
 def _inhibitory(p) -> list[int]:
@@ -99,17 +99,7 @@ def _theta_range(p) -> list[int]:
 
 
 def validate(p: dict[str, Any]) -> None:
-    f = p["function"]
-    if p["n"] is None and f.needs_n:
-        raise InvalidInput("n", "The 'n' parameter of mp_neuron is required for a rule over sum(x): "
-                                "give the number of inputs. Got nothing.")
     n = _n(p)
-    if f.fixed_n is not None and f.fixed_n != n:
-        raise InvalidInput("n", f"The 'n' parameter of mp_neuron must match the truth table, which has "
-                                f"{len(f.table)} = 2^{f.fixed_n} rows. Got {n} instead.")
-    if f.kind == "rule" and f.min_n > n:
-        raise InvalidInput("n", f"The 'n' parameter of mp_neuron must be at least {f.min_n}: the rule uses x{f.min_n}. "
-                                f"Got {n} instead.")
     inh = p["inhibitory"]
     if inh is not None:
         idx = [int(i) for i in inh]
@@ -134,7 +124,7 @@ def validate(p: dict[str, Any]) -> None:
         for r in rows:
             if any(v not in (0, 1) for v in r):
                 raise InvalidInput("pairs", "The 'pairs' parameter of mp_neuron must hold 0/1 values. "
-                                            f"Got the row {number_text(tuple(r))} instead.")
+                                            f"Got the row {F.text(tuple(r))} instead.")
         if p["theta"] is None:
             raise InvalidInput("theta", "The 'theta' parameter of mp_neuron is required to check the pairs: "
                                         "give the neuron's threshold. Got nothing.")
@@ -157,7 +147,7 @@ def statement(p) -> str:
          f"Which thresholds theta implement this function (or show that none does)? Give the number of correctly "
          f"classified points (NCC) over all {2 ** n} inputs for theta = {rng[0]}, ..., {rng[-1]}.")
     if p["theta"] is not None:
-        q += f" For the neuron with theta = {number_text(p['theta'])}, how many inputs does it get wrong?"
+        q += f" For the neuron with theta = {F.text(p['theta'])}, how many inputs does it get wrong?"
         if p["pairs"] is not None:
             pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
             q += f" Which of these input/output pairs are consistent with it: {pairs}?"
@@ -223,17 +213,21 @@ def _why_not(X, f, gsum, inhibited, rule) -> str:
     return ""
 
 
-def solve(p, conv) -> Derivation:
-    d = Derivation()
-    rule = conv["firing_rule"]
+def _setup(p, conv):
+    """(rule, n, inhibitory inputs, excitatory inputs, every input row X, f(X), g(X), inhibited(X))."""
     n = _n(p)
     inh = _inhibitory(p)
     exc = [i for i in range(1, n + 1) if i not in inh]
+    X = inputs(n)
+    f = p["function"].outputs(n, X)
+    return (conv["firing_rule"], n, inh, exc, X, f, *_neuron(X, exc, inh))
+
+
+def solve(p, conv) -> Derivation:
+    d = Derivation()
+    rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
     m = len(exc)
     fn = p["function"]
-    X = inputs(n)
-    f = fn.outputs(n, X)
-    gsum, inhibited = _neuron(X, exc, inh)
     rows = [tuple(int(v) for v in r) for r in X]
     fl = [int(v) for v in f]
     gl = [int(v) for v in gsum]
@@ -249,7 +243,7 @@ def solve(p, conv) -> Derivation:
     if inh:
         d.add(Step("formula", "McCulloch-Pitts rule", text=(
             "g(x) adds up the excitatory inputs; the neuron fires when the sum reaches the threshold. An inhibitory "
-            "input that is 1 forces y = 0 whatever the sum (notes 000)."),
+            "input that is 1 forces y = 0 whatever the sum (the course notes)."),
             formula=Math(r"y = \begin{cases} 0 & \text{if any inhibitory } x_i = 1 \\ 1 & \text{if } g(\mathbf{x}) = "
                          r"\sum_{i \,\text{excitatory}} x_i %s \theta \\ 0 & \text{otherwise} \end{cases}" % cmp_l,
                          f"y = 0 if an inhibitory input is 1; else y = 1 if g(x) = sum of excitatory x_i {cmp_t} theta, "
@@ -296,7 +290,7 @@ def solve(p, conv) -> Derivation:
                        value=Math(r"\mathrm{NCC}(%d) = %d" % (t, c), f"NCC({t}) = {c}")))
     d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[str(t), str(c)] for t, c in zip(trange, ncc)],
             text=f"Out of {len(rows)} inputs; the best theta in the range gives NCC = {max(ncc)}.",
-            answer=make_answer("ncc", [sp.Integer(c) for c in ncc], precision=Precision(dp=0), tolerance=Tolerance(abs=0)))
+            answer=make_answer("ncc", [sp.Integer(c) for c in ncc], tolerance=EXACT))
 
     # -- which thresholds implement f: every distinct neuron is tried
     cand = _canonical(m, rule)
@@ -328,8 +322,7 @@ def solve(p, conv) -> Derivation:
     if implementable:
         txt = "; ".join(_interval_text(t, m, rule) for t in works)
         d.conclude("Thresholds that implement f", text=f"The neuron computes f exactly for {txt}.",
-                   answers=(make_answer("thetas", [sp.Integer(t) for t in works], precision=Precision(dp=0),
-                                        tolerance=Tolerance(abs=0)), make_answer("implementable", True)),
+                   answers=(make_answer("thetas", [sp.Integer(t) for t in works], tolerance=EXACT), make_answer("implementable", True)),
                    value=Math(r"\theta \in \{%s\}" % ", ".join(str(t) for t in works),
                               "theta in {" + ", ".join(str(t) for t in works) + "}"))
     else:
@@ -337,7 +330,7 @@ def solve(p, conv) -> Derivation:
         d.conclude("No threshold implements f", text=(
             "Each of the thresholds above gets at least one input wrong, and they cover every real threshold, so no "
             "McCulloch-Pitts neuron with these inputs computes f." + (f" The reason: {reason}." if reason else "")),
-            answers=(make_answer("thetas", [], precision=Precision(dp=0), tolerance=Tolerance(abs=0)),
+            answers=(make_answer("thetas", [], tolerance=EXACT),
                      make_answer("implementable", False)),
             value=Math(r"\text{no } \theta", "no theta"))
 
@@ -346,7 +339,7 @@ def solve(p, conv) -> Derivation:
         t = p["theta"]
         outs = [0 if il[i] else int(_fires(gl[i], t, rule)) for i in range(len(rows))]
         wrong = [i for i in range(len(rows)) if outs[i] != fl[i]]
-        with d.group(f"The neuron with theta = {number_text(t)}"):
+        with d.group(f"The neuron with theta = {F.text(t)}"):
             bits = [int(outs[i] != fl[i]) for i in range(len(rows))]
             terms = " + ".join(str(b) for b in bits) if len(bits) <= 16 else f"(sum over {len(bits)} rows)"
             d.add(Step("compute", "Its errors against f",
@@ -358,8 +351,7 @@ def solve(p, conv) -> Derivation:
                        value=Math(r"\mathrm{errors} = %d" % len(wrong), f"errors = {len(wrong)}"),
                        answers=(make_answer("errors", sp.Integer(len(wrong))),)))
             d.answer_step("Its outputs (rows in truth-table order)",
-                          make_answer("outputs", [sp.Integer(v) for v in outs], precision=Precision(dp=0),
-                                      tolerance=Tolerance(abs=0)), kind="compute")
+                          make_answer("outputs", [sp.Integer(v) for v in outs], tolerance=EXACT), kind="compute")
             if p["pairs"] is not None:
                 cons = []
                 for r in as_exact(p["pairs"]):
@@ -372,22 +364,15 @@ def solve(p, conv) -> Derivation:
                     why = "An inhibitory input is 1" if blocked else f"g = {gv}"
                     d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
                               text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
-                d.answer_step("Consistent pairs", make_answer("consistent", cons, precision=Precision(dp=0),
-                                                                    tolerance=Tolerance(abs=0)),
-                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {number_text(t)}.")
+                d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
+                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
     return d
 
 
 def solve_numeric(p, conv) -> Derivation:
     """The same rule over all 2^n inputs at once in NumPy (no per-row steps)."""
     d = Derivation()
-    rule = conv["firing_rule"]
-    n = _n(p)
-    inh = _inhibitory(p)
-    exc = [i for i in range(1, n + 1) if i not in inh]
-    X = inputs(n)
-    f = p["function"].outputs(n, X)
-    gsum, inhibited = _neuron(X, exc, inh)
+    rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
 
     def out(ths: np.ndarray) -> np.ndarray:  # (rows, thetas)
         fire = gsum[:, None] >= ths[None, :] if rule == ">=" else gsum[:, None] > ths[None, :]
@@ -399,24 +384,22 @@ def solve_numeric(p, conv) -> Derivation:
     works = cand[(out(cand) == f[:, None]).all(axis=0)]
     d.note("Numeric path", f"All {2 ** n} inputs evaluated at once for {len(trange)} thresholds; no per-row steps.")
     d.conclude("NCC against theta", answers=(make_answer("ncc", [sp.Integer(int(c)) for c in ncc],
-                                                         precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+                                                         tolerance=EXACT),))
     d.conclude("Thresholds that implement f",
-               answers=(make_answer("thetas", [sp.Integer(int(t)) for t in works], precision=Precision(dp=0),
-                                    tolerance=Tolerance(abs=0)), make_answer("implementable", bool(works.size))))
+               answers=(make_answer("thetas", [sp.Integer(int(t)) for t in works], tolerance=EXACT), make_answer("implementable", bool(works.size))))
     if p["theta"] is not None:
         t = np.array([float(p["theta"])])
         o = out(t)[:, 0]
-        d.conclude(f"The neuron with theta = {number_text(p['theta'])}",
+        d.conclude(f"The neuron with theta = {F.text(p['theta'])}",
                    answers=(make_answer("errors", sp.Integer(int((o != f).sum()))),
-                            make_answer("outputs", [sp.Integer(int(v)) for v in o], precision=Precision(dp=0),
-                                        tolerance=Tolerance(abs=0))))
+                            make_answer("outputs", [sp.Integer(int(v)) for v in o], tolerance=EXACT)))
         if p["pairs"] is not None:
             P = np.array([[int(v) for v in r] for r in as_exact(p["pairs"])], dtype=np.int64)
             gp, ip = _neuron(P[:, :-1], exc, inh)
             fire = gp >= t[0] if rule == ">=" else gp > t[0]
             yp = (fire & ~ip).astype(np.int64)
             d.conclude("Consistent pairs", answers=(make_answer("consistent", [bool(v) for v in yp == P[:, -1]],
-                                                                       precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+                                                                       tolerance=EXACT),))
     return d
 
 

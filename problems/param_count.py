@@ -1,15 +1,15 @@
 """Parameter count of a fully connected layer: n_in * n_out weights + n_out biases; a network sums its layers.
 
 Exam questions: "A network has 3 inputs, 4 hidden neurons and 2 outputs: how many layers, neurons,
-weights, biases and parameters?" (2, 6, 20, 6, 26; notes 001, WE-param-count-2); "How many parameters
+weights, biases and parameters?" (2, 6, 20, 6, 26; the handwritten notes); "How many parameters
 has a fully connected layer from a 32x32x3 image to 500 units?" (1,536,000 weights + 500 biases =
-1,536,500; notes 001 write '+ 1 bias', WE-param-count-4); "How many neurons make n towers?" (2n + 1
-over a 1-D input, 5n + 1 over a 2-D input; notes 000, WE-param-count-1); "How much memory does the
+1,536,500; the handwritten notes write '+ 1 bias'); "How many neurons make n towers?" (2n + 1
+over a 1-D input, 5n + 1 over a 2-D input; the course notes); "How much memory does the
 Hessian of a 10^6-parameter model take in 4-byte floats?" (10^12 entries, 4 * 10^12 B = 4 TB = 3.64 TiB;
-notes 001 say 3.8 TB, WE-param-count-3).
+the handwritten notes say 3.8 TB).
 
 Structures: `mlp` (layer sizes, input first; each non-input neuron has a bias when `bias`), `towers`
-(the universal-approximation construction of notes 000: over a 1-D input each tower is two steep
+(the universal-approximation construction of the course notes: over a 1-D input each tower is two steep
 sigmoids whose difference the output neuron takes, so n towers need 2n hidden + 1 output = 2n + 1
 neurons; over a d-D input (d >= 2) each tower is 2d 'wall' sigmoids plus one neuron that thresholds
 their sum, so (2d + 1) n + 1 neurons, 5n + 1 for d = 2; the parameter counts of the construction assume
@@ -18,7 +18,7 @@ the memory questions). Memory is parameters x bytes per number (4 for float32); 
 entries. Decimal units (1 TB = 10^12 B) and binary units (1 TiB = 2^40 B) are both shown.
 
 Convention: what a "connection" is: an edge between two neurons (a weight; default), or also the edge
-from a constant bias unit (LeCun et al. count LeNet's connections that way; notes 001's 122,304).
+from a constant bias unit (LeCun et al. count LeNet's connections that way; the handwritten notes' 122,304).
 """
 from __future__ import annotations
 
@@ -28,11 +28,15 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver import format as F
+from solver.errata import Erratum
+from solver.numbers import Tolerance
 from solver.params import Bool, Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver.symbolic import Derivation, make_answer, sym
+
+from ._nets import header
 
 TITLE = "Parameter count of MLPs and tower constructions"
 TOPIC = "neurons"
@@ -45,8 +49,8 @@ n_in, n_out, n_t, d_in, P_, b_ = (sym("n_(l-1)", r"n_{l-1}"), sym("n_l", r"n_{l}
 with sp.evaluate(False):
     WEIGHTS = n_in * n_out                     # one weight per (input, output) pair
     BIASES = n_out                             # one bias per output neuron
-    TOWERS_1D = 2 * n_t + 1                    # notes 000: n 2-D towers need 2n + 1 neurons
-    TOWERS_2D = 5 * n_t + 1                    # notes 000: n 3-D towers need 5n + 1 neurons
+    TOWERS_1D = 2 * n_t + 1                    # the course notes: n 2-D towers need 2n + 1 neurons
+    TOWERS_2D = 5 * n_t + 1                    # the course notes: n 3-D towers need 5n + 1 neurons
     TOWERS_GEN = (2 * d_in + 1) * n_t + 1      # 2d walls + 1 threshold neuron per tower, + 1 output
     HIDDEN_1D = 2 * n_t                        # 2 step neurons per tower
     HIDDEN_GEN = (2 * d_in + 1) * n_t          # 2d walls + 1 threshold neuron per tower
@@ -61,14 +65,14 @@ with sp.evaluate(False):
 CONNECTIONS = Convention(
     "connections", "What counts as a connection",
     {"edges": "a connection is an edge between two neurons: connections = weights",
-     "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, notes 001): "
+     "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, the handwritten notes): "
                   "connections = weights + biases"},
     default="edges", why_default="an MLP diagram's edges are its weights; the bias is a property of a neuron",
 )
 CONVENTIONS = (CONNECTIONS,)
 
 STRUCTURES = {"mlp": "a fully connected network given by its layer sizes, input first",
-              "towers": "notes 000's tower construction: n towers over a d-dimensional input",
+              "towers": "the course notes' tower construction: n towers over a d-dimensional input",
               "count": "a parameter count given directly (for the memory questions)"}
 
 PARAMS = (
@@ -86,15 +90,27 @@ PARAMS = (
 )
 
 EXAMPLE = Example(params={"structure": "mlp", "layers": "3 4 2"},
-                  source="notes 001: a 3-4-2 network has 2 layers, 6 neurons, 20 weights, 6 biases, 26 parameters "
-                         "(WE-param-count-2)")
+                  source="the handwritten notes: a 3-4-2 network has 2 layers, 6 neurons, 20 weights, 6 biases, "
+                         "26 parameters")
 
 TB, TIB = 10 ** 12, 2 ** 40
 
+#: Counts per layer are whole numbers: exact, whatever precision the request asks for.
+COUNTS = Tolerance(abs=0)
 
-def _h(text: str, tex: str | None = None) -> Math:
-    """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
-    return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
+ERRATA = (
+    Erratum(where="the handwritten notes (the parameters of a fully connected layer on a 32 x 32 x 3 image)",
+            params={"structure": "mlp", "layers": "3072 500", "bias": "true"},
+            wrote="'3072 x 500 ≈ 1.5 million + 1 bias'",
+            right="the layer has {biases} biases, one per output neuron, so {parameters} parameters",
+            why="every neuron of a layer has its own bias"),
+    Erratum(where="the handwritten notes (the memory of Newton's method's Hessian)",
+            params={"structure": "count", "count": "1000000", "bytes": "4", "hessian": "true"},
+            wrote="that the Hessian of 10^6 parameters in 4-byte numbers takes 'totally 3.8 TB'",
+            right="it takes {hessian_tb} TB in decimal units (10^12 bytes each), or {hessian_tib} TiB in binary units "
+                  "(2^40 bytes each)",
+            why="no choice of units gives 3.8: 3.64 TiB is 3725 GiB"),
+)
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -118,18 +134,17 @@ def statement(p) -> str:
     elif s == "towers":
         n, d = p["towers"], p["tower_dim"]
         q = (f"A network approximates a function of a {d}-dimensional input by {n} tower function{'s' if n > 1 else ''} "
-             f"(the construction of notes 000). How many neurons does it need, and how many parameters if every "
+             f"(the construction of the course notes). How many neurons does it need, and how many parameters if every "
              f"neuron has a bias?")
     else:
-        q = f"A model has {p['count']:,} parameters."
+        q = f"A model has {F.grouped(p['count'])} parameters."
     q += f" How much memory do the parameters take at {p['bytes']} bytes each?"
     if p["hessian"]:
         q += " How much memory does the full Hessian matrix take?"
     return q
 
 
-def _big(v: int) -> str:
-    return f"{v:,}"
+_big = F.grouped
 
 
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -172,23 +187,20 @@ def _mlp(d: Derivation, p, conv) -> int:
               text="Every neuron of layer l has one weight per neuron (or input) of layer l - 1.")
     if bias:
         d.formula("Biases of a layer", sym("B_l", "B_{l}"), BIASES,
-                  text="One bias per neuron of the layer, not one per layer"
-                       + (" (notes 001 write '3072 x 500 + 1 bias' for a 3072 -> 500 layer; it has 500 biases, "
-                          "WE-param-count-4)." if len(L) == 2 else "."))
+                  text="One bias per neuron of the layer, not one per layer.")
     ws, bs = [], []
     with d.group("Layer by layer"):
         for l in range(1, len(L)):
             wv = d.compute(f"Layer {l}: {L[l - 1]} -> {L[l]}", sym(f"W_{l}", f"W_{{{l}}}"), WEIGHTS,
-                           {n_in: sp.Integer(L[l - 1]), n_out: sp.Integer(L[l])}, sig=20,
+                           {n_in: sp.Integer(L[l - 1]), n_out: sp.Integer(L[l])},
                            text=f"The layer also has B_{l} = {L[l]} biases, one per neuron." if bias else "No biases.")
             ws.append(int(wv))
             bs.append(L[l] if bias else 0)
     W, B = sum(ws), sum(bs)
-    d.table("Per layer", [_h(c) for c in ("layer", "shape", "weights", "biases", "parameters")],
+    d.table("Per layer", [header(c) for c in ("layer", "shape", "weights", "biases", "parameters")],
             [[str(l), f"{L[l - 1]} -> {L[l]}", _big(ws[l - 1]), _big(bs[l - 1]), _big(ws[l - 1] + bs[l - 1])]
              for l in range(1, len(L))] + [["total", "", _big(W), _big(B), _big(W + B)]],
-            answer=make_answer("weights_per_layer", [sp.Integer(v) for v in ws], precision=Precision(dp=0),
-                               tolerance=Tolerance(abs=0)))
+            answer=make_answer("weights_per_layer", [sp.Integer(v) for v in ws], tolerance=COUNTS))
     _sum_step(d, "Layers with weights", "layers", [1] * (len(L) - 1), "layers",
               text="The input layer only holds the inputs, so it is not counted.")
     _sum_step(d, "Neurons", "neurons", L[1:], "neurons", text="Every layer except the input.")
@@ -246,8 +258,8 @@ def _towers(d: Derivation, p, conv) -> int:
                "output neuron takes their difference (weights +1 and -1), which is a tower (a bump) on [a, b].")
         expr = TOWERS_1D
         vals = {n_t: sp.Integer(n)}
-        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]), sig=20,
-                  text="2 step neurons per tower plus one output neuron that adds the towers up (notes 000).")
+        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]),
+                  text="2 step neurons per tower plus one output neuron that adds the towers up (the course notes).")
     else:
         d.note(f"One tower over a {dim}-D input",
                f"{2 * dim} sigmoid neurons make the walls (two parallel steps per direction); one more neuron adds the "
@@ -255,16 +267,16 @@ def _towers(d: Derivation, p, conv) -> int:
                "adds the towers up.")
         expr = TOWERS_2D if dim == 2 else TOWERS_GEN
         vals = {n_t: sp.Integer(n)} if dim == 2 else {n_t: sp.Integer(n), d_in: sp.Integer(dim)}
-        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]), sig=20,
+        d.compute("Neurons for n towers", sym("N"), expr, vals, value=sp.Integer(c["neurons"]),
                   text=f"{2 * dim} walls + 1 threshold neuron per tower, plus one output neuron"
-                       + (" (notes 000: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
+                       + (" (the course notes: 5n + 1)." if dim == 2 else " (the notes' 5n + 1 construction in d dimensions)."))
     n_, dd = sp.Integer(n), sp.Integer(dim)
     if dim == 1:
-        d.compute("Hidden neurons", sym("hidden"), HIDDEN_1D, {n_t: n_}, value=sp.Integer(c["hidden_neurons"]), sig=20,
+        d.compute("Hidden neurons", sym("hidden"), HIDDEN_1D, {n_t: n_}, value=sp.Integer(c["hidden_neurons"]),
                   text="All neurons except the output neuron: the 2 step neurons of each tower.", answer="hidden_neurons")
     else:
         d.compute("Hidden neurons", sym("hidden"), HIDDEN_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["hidden_neurons"]),
-                  sig=20, text=f"All neurons except the output neuron: {2 * dim} walls and 1 threshold neuron per tower.",
+                  text=f"All neurons except the output neuron: {2 * dim} walls and 1 threshold neuron per tower.",
                   answer="hidden_neurons")
     d.note("Parameters of the construction", "The notes count neurons only. Counting a weight per edge and a bias per "
            "neuron: " + ("each step neuron has 1 weight (from the input) and 1 bias, the output neuron one weight per "
@@ -273,15 +285,15 @@ def _towers(d: Derivation, p, conv) -> int:
                                           f"neuron {2 * dim} weights (one per wall) and a bias, the output neuron n weights "
                                           "(one per tower) and a bias."))
     if dim == 1:
-        d.compute("Weights", sym("weights"), WEIGHTS_1D, {n_t: n_}, value=sp.Integer(c["weights"]), sig=20,
+        d.compute("Weights", sym("weights"), WEIGHTS_1D, {n_t: n_}, value=sp.Integer(c["weights"]),
                   text="2n step neurons with 1 weight each, and 2n weights into the output neuron.", answer="weights")
-        d.compute("Biases", sym("biases"), BIASES_1D, {n_t: n_}, value=sp.Integer(c["biases"]), sig=20,
+        d.compute("Biases", sym("biases"), BIASES_1D, {n_t: n_}, value=sp.Integer(c["biases"]),
                   text="One per neuron.", answer="biases")
     else:
-        d.compute("Weights", sym("weights"), WEIGHTS_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["weights"]), sig=20,
+        d.compute("Weights", sym("weights"), WEIGHTS_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["weights"]),
                   text=f"Per tower: {2 * dim} walls with {dim} weights each and a threshold neuron with {2 * dim}; "
                        "then n weights into the output neuron.", answer="weights")
-        d.compute("Biases", sym("biases"), BIASES_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["biases"]), sig=20,
+        d.compute("Biases", sym("biases"), BIASES_GEN, {n_t: n_, d_in: dd}, value=sp.Integer(c["biases"]),
                   text="One per neuron.", answer="biases")
     d.add(Step("compute", "Parameters", formula=Math(r"P = \mathrm{weights} + \mathrm{biases}", "P = weights + biases"),
                substituted=Math(f"P = {_big(c['weights'])} + {_big(c['biases'])}", f"P = {_big(c['weights'])} + {_big(c['biases'])}"),
@@ -296,33 +308,28 @@ def _units(nbytes: int) -> str:
     binu = [("PiB", 2 ** 50), ("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)]
     a = next(((u, f) for u, f in dec if nbytes >= f), ("B", 1))
     b = next(((u, f) for u, f in binu if nbytes >= f), ("B", 1))
-    return f"{nbytes / a[1]:.4g} {a[0]} = {nbytes / b[1]:.4g} {b[0]}"
+    return " = ".join(f"{F.text(sp.Rational(nbytes, f), 4, exact='decimal')} {u}" for u, f in (a, b))
 
 
 def _memory(d: Derivation, P: int, nbytes: int, hessian: bool) -> None:
     mem = P * nbytes
     d.compute("Memory for the parameters", sym("M"), MEMORY, {P_: sp.Integer(P), b_: sp.Integer(nbytes)},
               value=sp.Integer(mem), text=f"{_units(mem)} (decimal and binary units)." if mem >= 1000 else "In bytes.",
-              answer="memory_bytes", sig=20)
+              answer="memory_bytes")
     if hessian:
         H = P * P
-        d.compute("Entries of the Hessian", sym("H"), HESSIAN, {P_: sp.Integer(P)}, value=sp.Integer(H), sig=20,
+        d.compute("Entries of the Hessian", sym("H"), HESSIAN, {P_: sp.Integer(P)}, value=sp.Integer(H),
                   text="The Hessian holds every second derivative d^2 L / (d theta_i d theta_j): a P x P matrix.",
                   answer="hessian_entries")
         hb = H * nbytes
         d.compute("Memory for the Hessian", sym("M_H", "M_{H}"), HESSIAN_BYTES,
-                  {P_: sp.Integer(P), b_: sp.Integer(nbytes)}, value=sp.Integer(hb), answer="hessian_bytes", sig=20,
+                  {P_: sp.Integer(P), b_: sp.Integer(nbytes)}, value=sp.Integer(hb), answer="hessian_bytes",
                   text=f"{_units(hb)}; storing only the symmetric half needs about half of it.")
+        tb, tib = sp.Rational(hb, TB), sp.Rational(hb, TIB)
         d.add(Step("compute", "In terabytes", text="1 TB = 10^12 bytes; 1 TiB = 2^40 bytes.",
-                   value=Math(f"{hb / TB:.6g}\\ \\mathrm{{TB}} = {hb / TIB:.6g}\\ \\mathrm{{TiB}}",
-                              f"{hb / TB:.6g} TB = {hb / TIB:.6g} TiB"),
-                   answers=(make_answer("hessian_tb", sp.Rational(hb, TB), precision=Precision(sig=4),
-                                        tolerance=Tolerance(rel=1e-9)),
-                            make_answer("hessian_tib", sp.Rational(hb, TIB),
-                                        precision=Precision(sig=4), tolerance=Tolerance(rel=1e-9)))))
-        if P == 10 ** 6 and nbytes == 4:
-            d.note("The notes' value", "Notes 001 give 3.8 TB for this Hessian (WE-param-count-3). No unit convention "
-                   "gives 3.8: it is 4 x 10^12 B = 4 TB in decimal units, or 3.64 TiB (3725 GiB) in binary units.")
+                   value=Math(f"{F.latex(tb)}\\ \\mathrm{{TB}} = {F.latex(tib)}\\ \\mathrm{{TiB}}",
+                              f"{F.text(tb)} TB = {F.text(tib)} TiB"),
+                   answers=(make_answer("hessian_tb", tb), make_answer("hessian_tib", tib))))
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -336,8 +343,7 @@ def solve_numeric(p, conv) -> Derivation:
         P = int(ws.sum() + bs.sum())
         conn = int(ws.sum() + (bs.sum() if conv["connections"] == "with-bias" else 0))
         d.conclude("Counts", answers=(
-            make_answer("weights_per_layer", [sp.Integer(int(v)) for v in ws], precision=Precision(dp=0),
-                        tolerance=Tolerance(abs=0)),
+            make_answer("weights_per_layer", [sp.Integer(int(v)) for v in ws], tolerance=COUNTS),
             make_answer("layers", sp.Integer(len(L) - 1)), make_answer("neurons", sp.Integer(int(L[1:].sum()))),
             make_answer("weights", sp.Integer(int(ws.sum()))), make_answer("biases", sp.Integer(int(bs.sum()))),
             make_answer("parameters", sp.Integer(P)), make_answer("connections", sp.Integer(conn))))
@@ -354,17 +360,14 @@ def solve_numeric(p, conv) -> Derivation:
     if p["hessian"]:
         H = float(P) ** 2
         answers += [make_answer("hessian_entries", sp.Float(H, 20)), make_answer("hessian_bytes", sp.Float(H * nb, 20)),
-                    make_answer("hessian_tb", sp.Float(H * nb / TB, 20), precision=Precision(sig=4),
-                                tolerance=Tolerance(rel=1e-9)),
-                    make_answer("hessian_tib", sp.Float(H * nb / TIB, 20), precision=Precision(sig=4),
-                                tolerance=Tolerance(rel=1e-9))]
+                    make_answer("hessian_tb", sp.Float(H * nb / TB, 20)), make_answer("hessian_tib", sp.Float(H * nb / TIB, 20))]
     d.conclude("Memory", answers=tuple(answers))
     return d
 
 
 def generate(rng: np.random.Generator) -> dict:
     """An exam-sized network (always well posed): a small MLP whose counts are done by hand (1 to 8 units a layer),
-    a typical image or tabular network (784-128-10, 3072-500-10, ...), or notes 000's tower construction."""
+    a typical image or tabular network (784-128-10, 3072-500-10, ...), or the course notes' tower construction."""
     r = rng.random()
     if r < 0.25:
         return {"structure": "towers", "towers": int(rng.integers(1, 11)), "tower_dim": int(rng.integers(1, 3))}

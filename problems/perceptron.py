@@ -2,7 +2,7 @@
 
 Exam question: "A perceptron is trained on these labelled points, starting from these weights, until it
 converges. Show the trace; what are the final weights, and what class does it give a new point?"
-(notes 000, week 1: points (-1,2)->0, (0,-1)->1, (2,1)->0, zero start, no bias: w = (-1, -3) and
+(the course notes, week 1: points (-1,2)->0, (0,-1)->1, (2,1)->0, zero start, no bias: w = (-1, -3) and
 class 1 for (-2, 0)).
 
 Conventions: the firing rule at a score of exactly 0 (`w.x >= 0` fires, as the notes; or `w.x > 0`),
@@ -20,12 +20,14 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver import format as F
+from solver.numbers import Tolerance
 from solver.params import Bool, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math, Step
-from solver.symbolic import Derivation, evaluate, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, evaluate, make_answer, sym
 
+from ._nets import check_labels, labels01, linear_form
 from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
@@ -36,7 +38,7 @@ KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary"
 w, x, y, y_hat, eta, s = (sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("y"), sym("y_hat", r"\hat{y}"),
                           sym("lr", r"\eta"), sym("w.x", r"\mathbf{w}^{\top}\mathbf{x}"))
 with sp.evaluate(False):  # keep the order the notes write; one flat product, so the text reads w + lr*(y - y_hat)*x
-    UPDATE = sp.Add(w, sp.Mul(eta, y - y_hat, x, evaluate=False), evaluate=False)  # notes 000: w = w + (y - y_hat) x
+    UPDATE = sp.Add(w, sp.Mul(eta, y - y_hat, x, evaluate=False), evaluate=False)  # the course notes: w = w + (y - y_hat) x
     UPDATE_PM1 = sp.Add(w, sp.Mul(eta, y, x, evaluate=False), evaluate=False)       # scikit-learn: labels -1/+1, y s <= 0
 #: The firing rule as an exam writes it (SymPy would print a Piecewise as "Piecewise((1, w.x >= 0), (0, True))").
 PREDICTION = {
@@ -48,15 +50,15 @@ PREDICTION = {
 
 FIRING = Convention(
     "firing_rule", "When the perceptron fires",
-    {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; notes 000)",
+    {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; the course notes)",
      ">": "y_hat = 1 only when w.x > 0 (a score of exactly 0 gives class 0; scikit-learn's predict)"},
-    default=">=", why_default="notes 000 write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+    default=">=", why_default="the course notes write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
 )
 UPDATE_RULE = Convention(
     "update_rule", "Perceptron update rule",
-    {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (notes 000)",
+    {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (the course notes)",
      "sklearn": "labels -1/+1; whenever y (w.x) <= 0 (a score of 0 is always a mistake) w <- w + lr y x (scikit-learn)"},
-    default="classic", why_default="notes 000 use w = w + (y - y_hat) x",
+    default="classic", why_default="the course notes use w = w + (y - y_hat) x",
 )
 CONVENTIONS = (FIRING, UPDATE_RULE)
 
@@ -75,9 +77,14 @@ PARAMS = (
           help="optional: points to classify with the final weights"),
 )
 
+#: The perceptron rule adds lr * x to w, so on a hand-sized trace the weights are exact sums (integers for the
+#: notes' data): they are checked to 1e-9, whatever precision they are shown to. Predictions are classes: exact.
+EXACT_WEIGHTS = Tolerance(abs=1e-9)
+CLASSES = Tolerance(abs=0)
+
 EXAMPLE = Example(
     params={"X": "(-1,2), (0,-1), (2,1)", "y": "0 1 0", "bias": "false", "classify": "(-2,0)"},
-    source="notes 000, week 1 problem 2 (WE-perceptron-6)",
+    source="the course notes, week 1 (the perceptron trained on three points)",
 )
 
 
@@ -98,18 +105,12 @@ def validate(p: dict[str, Any]) -> None:
     for field in ("X", "w0", "classify"):
         if p[field] is not None and _largest(p[field]) > MAX_MAGNITUDE:
             raise InvalidInput(field, f"The '{field}' parameter of perceptron must have entries of size at most 1e12. "
-                                      f"Got an entry of size {_largest(p[field]):.3g} instead.")
+                                      f"Got an entry of size {F.text(_largest(p[field]), 3)} instead.")
     if p["lr"] > MAX_LR:
         raise InvalidInput("lr", f"The 'lr' parameter of perceptron must be at most {MAX_LR} (the scale of w does not "
-                                 f"change any prediction). Got {number_text(p['lr'])} instead.")
-    X, labels = p["X"], p["y"]
-    n, d = _shape(X)
-    if len(labels) != n:
-        raise InvalidInput("y", f"The 'y' parameter of perceptron must have one label per point of X ({n}). Got {len(labels)}.")
-    vals = {float(v) for v in (labels.tolist() if isinstance(labels, np.ndarray) else labels)}
-    if not (vals <= {0.0, 1.0} or vals <= {-1.0, 1.0}):
-        raise InvalidInput("y", "The 'y' parameter of perceptron must hold labels 0/1 (or -1/+1). "
-                                f"Got {sorted(vals)[:5]} instead.")
+                                 f"change any prediction). Got {F.text(p['lr'])} instead.")
+    n, d = _shape(p["X"])
+    check_labels(p["y"], n, "perceptron")
     dim = d + (1 if p["bias"] else 0)
     if p["w0"] is not None and len(p["w0"]) != dim:
         extra = " (the bias weight first, then one per input)" if p["bias"] else ""
@@ -130,17 +131,13 @@ def use_numeric(p) -> bool:
     return isinstance(p["X"], np.ndarray) or n * (d + 1) * p["max_epochs"] > 200_000
 
 
-def _labels01(labels) -> list[int]:
-    return [1 if int(v) == 1 else 0 for v in labels]
-
-
 def _fmt_point(pt) -> str:
-    return "(" + ", ".join(number_text(v) for v in pt) + ")"
+    return F.text(tuple(pt))
 
 
 def statement(p) -> str:
     X = as_exact(p["X"])
-    labels = _labels01(p["y"])
+    labels = labels01(p["y"])
     n, d = _shape(X)
     pts = ", ".join(f"{_fmt_point(pt)} -> {lab}" for pt, lab in zip(X[:12], labels[:12])) + (" ..." if n > 12 else "")
     w0 = "zeros" if p["w0"] is None else _fmt_point(as_exact(p["w0"]))
@@ -149,7 +146,7 @@ def statement(p) -> str:
     if p["classify"] is not None:
         q = " What class does the trained perceptron assign to " + ", ".join(_fmt_point(c) for c in as_exact(p["classify"])) + "?"
     return (f"A perceptron with {d} input{'s' if d > 1 else ''}, {bias}, is trained on {n} labelled points: {pts}. "
-            f"The weights start at {w0}, the learning rate is {number_text(p['lr'])}, and the points are visited in the "
+            f"The weights start at {w0}, the learning rate is {F.text(p['lr'])}, and the points are visited in the "
             f"given order until a full pass makes no mistake (at most {p['max_epochs']} epochs). "
             f"What are the final weights?{q}")
 
@@ -159,15 +156,9 @@ def _augment(pt, bias: bool):
 
 
 def _dot_math(wv, xv, value) -> Math:
-    terms_l = " + ".join(f"{_par(a)} \\cdot {_par(b)}" for a, b in zip(wv, xv))
-    terms_t = " + ".join(f"{number_text(a) if a >= 0 else '(' + number_text(a) + ')'}*"
-                         f"{number_text(b) if b >= 0 else '(' + number_text(b) + ')'}" for a, b in zip(wv, xv))
-    return Math(f"\\mathbf{{w}}^{{\\top}}\\mathbf{{x}} = {terms_l} = {number_latex(value)}", f"w.x = {terms_t} = {number_text(value)}")
-
-
-def _par(v) -> str:
-    s = number_latex(v)
-    return f"\\left({s}\\right)" if v < 0 else s
+    terms_l = " + ".join(f"{F.latex(a, paren=True)} \\cdot {F.latex(b, paren=True)}" for a, b in zip(wv, xv))
+    terms_t = " + ".join(f"{F.text(a, paren=True)}*{F.text(b, paren=True)}" for a, b in zip(wv, xv))
+    return Math(f"\\mathbf{{w}}^{{\\top}}\\mathbf{{x}} = {terms_l} = {F.latex(value)}", f"w.x = {terms_t} = {F.text(value)}")
 
 
 def _fires(score, rule: str) -> int:
@@ -184,13 +175,12 @@ def _is_mistake(score, label01: int, conv) -> bool:
 def solve(p, conv) -> Derivation:
     d = Derivation()
     X = as_exact(p["X"])
-    labels = _labels01(p["y"])
+    labels = labels01(p["y"])
     bias, lr, rule = p["bias"], p["lr"], conv["update_rule"]
     pts = [_augment(pt, bias) for pt in X]
     dim = len(pts[0])
     wv = tuple(as_exact(p["w0"])) if p["w0"] is not None else (sp.Integer(0),) * dim
 
-    xs = "x" if not bias else "x = (1, x_1, ..., x_n)"
     d.given("Training points", text="; ".join(f"x{i + 1} = {_fmt_point(pt)}, y{i + 1} = {lab}"
                                                for i, (pt, lab) in enumerate(zip(X, labels))))
     if bias:
@@ -231,8 +221,7 @@ def solve(p, conv) -> Derivation:
                 update_steps.append((epoch, i, expr, vals, wv, score, pred, lab))
             change = ("w - lr x" if (rule == "classic" and pred == 1) or (rule == "sklearn" and lab == 0) else "w + lr x") \
                 if mistake else "no update"
-            rows.append((str(epoch), str(i + 1), _fmt_point(xv), _fmt_point(before), number_text(score), str(pred), str(lab),
-                         change, _fmt_point(wv)))
+            rows.append((epoch, i + 1, xv, before, score, pred, lab, change, wv))
             trace.append({"epoch": epoch, "point": i + 1, "x": [_num(v) for v in xv], "w_before": [_num(v) for v in before],
                           "score": _num(score), "y_hat": pred, "y": lab, "update": mistake, "w_after": [_num(v) for v in wv]})
         if mistakes == 0:
@@ -254,10 +243,10 @@ def solve(p, conv) -> Derivation:
         with d.group("The updates, one by one", text="" if len(update_steps) <= 30 else
                      f"The first 30 of {len(update_steps)} updates; the table above has them all."):
             for (epoch, i, expr, vals, after, score, pred, lab) in shown:
-                d.compute(f"Epoch {epoch}, point {i + 1}: w.x = {number_text(score)}, y_hat = {pred}, y = {lab}: mistake",
+                d.compute(f"Epoch {epoch}, point {i + 1}: w.x = {F.text(score)}, y_hat = {pred}, y = {lab}: mistake",
                           w, expr, vals, kind="update", value=after)
 
-    wf = make_answer("w", wv, precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9))
+    wf = make_answer("w", wv, tolerance=EXACT_WEIGHTS)
     if converged:
         d.status = "solved"
         d.conclude(f"Converged in epoch {epochs}",
@@ -265,7 +254,7 @@ def solve(p, conv) -> Derivation:
                         f"{'s' if epochs > 1 else ''} and {updates} update{'s' if updates != 1 else ''}.",
                    answers=(wf, make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
                             make_answer("converged", True)),
-                   value=Math(r"\mathbf{w} = " + number_latex(wv), "w = " + number_text(wv)))
+                   value=F.equals(w, wv))
     else:
         d.status = "not_converged"
         d.conclude(f"Not converged after {epochs} epochs",
@@ -274,7 +263,7 @@ def solve(p, conv) -> Derivation:
                         "(or more epochs are needed). The weights below are those after the last update.",
                    answers=(wf, make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
                             make_answer("converged", False)),
-                   value=Math(r"\mathbf{w} = " + number_latex(wv), "w = " + number_text(wv)))
+                   value=F.equals(w, wv))
 
     if p["classify"] is not None:
         preds = []
@@ -286,13 +275,12 @@ def solve(p, conv) -> Derivation:
                 preds.append(cls)
                 rel = ("\\geq" if conv["firing_rule"] == ">=" else ">") if cls else ("<" if conv["firing_rule"] == ">=" else "\\leq")
                 d.compare(f"Point {_fmt_point(q)}: class {cls}",
-                          text=f"The score is {number_text(score)}, which is {'' if cls else 'not '}"
+                          text=f"The score is {F.text(score)}, which is {'' if cls else 'not '}"
                                f"{'>= 0' if conv['firing_rule'] == '>=' else '> 0'}, so the class is {cls}.",
-                          formula=_dot_math(wv, qv, score), value=Math(f"{number_latex(score)} {rel} 0 \\Rightarrow \\hat{{y}} = {cls}",
+                          formula=_dot_math(wv, qv, score), value=Math(f"{F.latex(score)} {rel} 0 \\Rightarrow \\hat{{y}} = {cls}",
                                                                         f"class {cls}"))
-        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], precision=Precision(dp=0),
-                                                        tolerance=Tolerance(abs=0)),),
-                   value=Math(number_latex(tuple(sp.Integer(c) for c in preds)), number_text(tuple(preds))))
+        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),),
+                   value=F.math(tuple(preds)))
     d.extras["plot"] = _plot_data(X, labels, wv, bias)
     if len(X[0]) == 2:
         svg = boundary_svg([[float(a) for a in pt] for pt in X], labels, [float(v) for v in wv], bias,
@@ -345,7 +333,7 @@ def boundary_svg(X, labels, w, bias: bool, queries=(), converged: bool = True, s
         if seg is not None:
             plot.line(seg[0], seg[1], "black", width=2)
     for i, (pt, lab) in enumerate(zip(X[:MAX_PLOT_POINTS], labels[:MAX_PLOT_POINTS])):
-        tip = f"x{i + 1} = ({_g(pt[0])}, {_g(pt[1])}), y = {lab}"
+        tip = f"x{i + 1} = ({F.tick(pt[0])}, {F.tick(pt[1])}), y = {lab}"
         if lab == 1:
             plot.circle(pt, 4.5, CLASS_COLOURS[1], tooltip=tip)
         else:
@@ -355,75 +343,165 @@ def boundary_svg(X, labels, w, bias: bool, queries=(), converged: bool = True, s
     for pt in Q:
         score = c + a * pt[0] + b * pt[1]
         cls = 1 if score >= 0 else 0
-        plot.circle(pt, 6, "none", stroke=CLASS_COLOURS[cls], tooltip=f"({_g(pt[0])}, {_g(pt[1])}): w.x = {_g(score)}")
+        plot.circle(pt, 6, "none", stroke=CLASS_COLOURS[cls], tooltip=f"({F.tick(pt[0])}, {F.tick(pt[1])}): w.x = {F.tick(score)}")
         plot.text(pt, f"? -> {cls}", dx=8, dy=4, fill=CLASS_COLOURS[cls])
     plot.legend([("circle", CLASS_COLOURS[1], "class 1"), ("square", CLASS_COLOURS[0], "class 0")]
                 + ([("line", "black", eq if len(eq) < 24 else "w.x = 0")] if a or b else []))
     return plot.svg()
 
 
-def _g(v: float) -> str:
-    return f"{v:.4g}"
-
-
 def _linear_text(terms) -> str:
-    """c + a x1 + b x2 written as a person would: -x1 - 3 x2 (unit coefficients and zero terms dropped)."""
-    out = []
-    for coef, name in terms:
-        if coef == 0:
-            continue
-        mag = "" if abs(coef) == 1 and name else _g(abs(coef))
-        body = f"{mag} {name}".strip() if mag and name else (mag or name)
-        out.append(("- " if coef < 0 else "+ ") + body)
-    txt = " ".join(out) or "0"
-    return txt[2:] if txt.startswith("+ ") else "-" + txt[2:] if txt.startswith("- ") else txt
+    """c + a x1 + b x2 as a plot label: -x1 - 3 x2 (unit coefficients and zero terms dropped)."""
+    return linear_form(terms, number=F.tick)
+
+
+# ---- the numeric path ---------------------------------------------------------------------------------
+#
+# The rule decides by the sign of w.x, and a score of exactly 0 is common on exam data (every trace starts at
+# w = 0). In float64, lr = 0.1 makes w.x = 0.1 + 0.2 - 0.3 = 5.6e-17, not 0, which flips the decision and
+# changes the whole trace (issue 13). So the numeric path trains on integers whenever the data are decimals
+# or fractions: with X = X_int / Dx and w = W_int / D (D a common denominator of w0 and lr x), every update
+# adds the integer vector D lr x, and sign(w.x) = sign(W_int . X_int) exactly. It falls back to float64 only
+# for data with no common denominator that fits, and then counts |w.x| below the rounding error of the
+# products as a tie (exactly 0).
+
+#: Integer training uses int64 while every score provably stays below this; Python integers (exact, slower)
+#: up to INTEGER_WORK multiply-adds; beyond both, float64 with the tie rule.
+INT64_BOUND = 2 ** 62
+INTEGER_WORK = 5_000_000
+
+
+def _integers(M) -> tuple[np.ndarray, int] | None:
+    """(M_int, scale) with M = M_int / scale exactly (M_int Python integers, an object array), or None when the entries
+    have no common denominator below 10^15. Exact entries use their own denominators; float64 entries their shortest
+    decimals (0.1 is 1/10, as the exact path reads it)."""
+    if isinstance(M, np.ndarray):
+        A = np.asarray(M, dtype=np.float64)
+        for k in range(16):
+            scaled = A * 10.0 ** k
+            if np.max(np.abs(scaled), initial=0.0) >= 2.0 ** 50:
+                return None
+            ints = np.round(scaled)
+            if np.array_equal(ints / 10.0 ** k, A):  # the k-place decimals are the numbers typed (see below)
+                return ints.astype(np.int64).astype(object), 10 ** k
+        return None
+    # (A float whose k-place decimal n / 10^k maps back to it, with |n| < 2^50, has that decimal as its shortest
+    # repr: a float's rounding interval is narrower than 10^-k there, so it holds one k-place decimal at most.)
+    flat = [v for row in M for v in row] if M and isinstance(M[0], (tuple, list)) else list(M)
+    scale = 1
+    for v in flat:
+        scale = math.lcm(scale, int(v.q))
+        if scale > 10 ** 15:
+            return None
+    ints = np.array([[int(v * scale) for v in row] for row in M] if M and isinstance(M[0], (tuple, list)) else
+                    [int(v * scale) for v in flat], dtype=object)
+    return ints, scale
+
+
+def _with_bias(M: np.ndarray, bias: bool, one) -> np.ndarray:
+    return np.hstack([np.full((M.shape[0], 1), one, dtype=M.dtype), M]) if bias else M
+
+
+class _Trainer:
+    """The perceptron rule on integers (exact) or on float64 (with the tie rule), for the numeric path."""
+
+    def __init__(self, p, conv):
+        self.fire, self.rule = conv["firing_rule"], conv["update_rule"]
+        self.bias = p["bias"]
+        lr = p["lr"]
+        n, d = _shape(p["X"])
+        dim = d + (1 if self.bias else 0)
+        xs = _integers(p["X"])
+        w0 = p["w0"] if p["w0"] is not None else (sp.Integer(0),) * dim
+        ws = _integers(w0)
+        self.exact = False
+        if xs is not None and ws is not None:
+            (Xi, dx), (Wi, dw) = xs, ws
+            D = math.lcm(dw, int(lr.q) * dx)
+            step = D * int(lr.p) // (int(lr.q) * dx)            # D lr x = step * X_int
+            Xi = _with_bias(Xi.reshape(n, d), self.bias, dx)    # the bias input 1 is dx / dx
+            W = Wi * (D // dw)
+            big = max(int(np.max(np.abs(Xi), initial=0)), 1)
+            bound = dim * big * (int(np.max(np.abs(W), initial=0)) + p["max_epochs"] * n * step * big)
+            if bound < INT64_BOUND or dim * n * p["max_epochs"] <= INTEGER_WORK:
+                dtype = np.int64 if bound < INT64_BOUND else object
+                self.X, self.W, self.U, self.scale = Xi.astype(dtype), W.astype(dtype), step * Xi.astype(dtype), D
+                self.exact = True
+        if not self.exact:
+            X = as_float(p["X"]).reshape(n, d)
+            self.X = _with_bias(X, self.bias, 1.0)
+            self.W = as_float(w0).astype(np.float64).copy()
+            self.U, self.scale = float(lr) * self.X, 1
+
+    def score(self, x) -> Any:
+        s = x @ self.W
+        if self.exact:
+            return s
+        s = float(s)
+        # a float score within the rounding error of its products is a tie: exactly 0, as exact arithmetic gives
+        return 0.0 if abs(s) <= 1e-12 * float(np.abs(x) @ np.abs(self.W)) else s
+
+    def fires(self, s) -> bool:
+        return bool(s >= 0) if self.fire == ">=" else bool(s > 0)
+
+    def train(self, labels, max_epochs: int) -> tuple[int, int, bool]:
+        ypm = [1 if lab == 1 else -1 for lab in labels]
+        epochs = updates = 0
+        for epoch in range(1, max_epochs + 1):
+            epochs = epoch
+            mistakes = 0
+            for i, (lab, ys) in enumerate(zip(labels, ypm)):
+                s = self.score(self.X[i])
+                pred = int(self.fires(s))
+                if (ys * s <= 0) if self.rule == "sklearn" else (pred != lab):
+                    mistakes += 1
+                    self.W = self.W + (ys if self.rule == "sklearn" else lab - pred) * self.U[i]
+            updates += mistakes
+            if mistakes == 0:
+                return epochs, updates, True
+        return epochs, updates, False
+
+    def weights(self) -> np.ndarray:
+        if self.exact:
+            return np.array([float(sp.Rational(int(v), self.scale)) for v in self.W])
+        return self.W
+
+    def classes(self, Q) -> list[int]:
+        """The class of each point to classify, decided as exactly as the training was."""
+        q = _integers(Q) if self.exact else None
+        if q is not None:
+            Qi = _with_bias(q[0].reshape(len(Q), -1), self.bias, q[1])
+            return [int(self.fires(row @ self.W)) for row in Qi.astype(object)]
+        Qf = _with_bias(as_float(Q).reshape(len(Q), -1), self.bias, 1.0)
+        W = self.weights()
+        scores = Qf @ W
+        ties = np.abs(scores) <= 1e-12 * (np.abs(Qf) @ np.abs(W))
+        return [int(self.fires(0.0 if t else s)) for s, t in zip(scores, ties)]
 
 
 def solve_numeric(p, conv) -> Derivation:
-    """The same rule in float64 NumPy, for large data: answers and a summary, no per-point steps."""
+    """The same rule vectorised over the coordinates, for large data: answers and a summary, no per-point steps."""
     d = Derivation()
-    X = as_float(p["X"])
-    labels = np.array(_labels01(p["y"]), dtype=np.int64)
-    if p["bias"]:
-        X = np.hstack([np.ones((X.shape[0], 1)), X])
-    wv = np.zeros(X.shape[1]) if p["w0"] is None else as_float(p["w0"]).copy()
-    lr = float(p["lr"])
-    rule, fire = conv["update_rule"], conv["firing_rule"]
-    ypm = np.where(labels == 1, 1.0, -1.0)
-    epochs = updates = 0
-    converged = False
-    for epoch in range(1, p["max_epochs"] + 1):
-        epochs = epoch
-        mistakes = 0
-        for xi, lab, ys in zip(X, labels, ypm):
-            score = float(xi @ wv)
-            pred = int(score >= 0) if fire == ">=" else int(score > 0)
-            wrong = (ys * score <= 0) if rule == "sklearn" else (pred != lab)
-            if wrong:
-                mistakes += 1
-                wv += lr * (ys if rule == "sklearn" else (lab - pred)) * xi
-        updates += mistakes
-        if mistakes == 0:
-            converged = True
-            break
+    labels = labels01(p["y"])
+    t = _Trainer(p, conv)
+    epochs, updates, converged = t.train(labels, p["max_epochs"])
+    wv = t.weights()
+    n, dim = t.X.shape
     d.status = "solved" if converged else "not_converged"
-    d.note("Numeric path", f"{X.shape[0]} points of dimension {X.shape[1]} trained in float64; the per-point trace is not shown.")
+    how = ("in exact integer arithmetic (the data scaled to integers), so a score of exactly 0 is exactly 0"
+           if t.exact else "in float64, a score within rounding error of 0 counted as exactly 0")
+    d.note("Numeric path", f"{n} points of dimension {dim} trained {how}; the per-point trace is not shown.")
     d.conclude("Converged" if converged else f"Not converged after {epochs} epochs",
-               answers=(make_answer("w", tuple(wv), precision=Precision(dp=4), tolerance=Tolerance(abs=1e-9, rel=1e-12)),
+               answers=(make_answer("w", tuple(wv), tolerance=EXACT_WEIGHTS),
                         make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
                         make_answer("converged", converged)))
     if p["classify"] is not None:
-        Q = as_float(p["classify"])
-        if p["bias"]:
-            Q = np.hstack([np.ones((Q.shape[0], 1)), Q])
-        scores = Q @ wv
-        preds = (scores >= 0) if fire == ">=" else (scores > 0)
-        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(int(c)) for c in preds],
-                                                       precision=Precision(dp=0), tolerance=Tolerance(abs=0)),))
+        preds = t.classes(p["classify"])
+        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),))
     raw = as_float(p["X"])
     if raw.shape[1] == 2 and raw.shape[0] <= MAX_PLOT_POINTS:
         Q = as_float(p["classify"]) if p["classify"] is not None else np.zeros((0, 2))
-        svg = boundary_svg(raw, [int(v) for v in labels], wv, p["bias"], Q[:MAX_PLOT_POINTS], converged)
+        svg = boundary_svg(raw, labels, wv, p["bias"], Q[:MAX_PLOT_POINTS], converged)
         if svg:
             d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
     return d

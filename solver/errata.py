@@ -29,12 +29,13 @@ from typing import Any, Mapping, Sequence
 
 from .steps import Answer, Step
 
-KINDS = ("error", "ambiguity", "notation")
+KINDS = ("error", "ambiguity", "notation", "remark")
 
 _TITLES = {
     "error": "Where the course notes slipped",
     "ambiguity": "An ambiguity in the course notes",
     "notation": "How the course notes label this",
+    "remark": "What the course notes say here",
 }
 
 
@@ -48,6 +49,8 @@ class Erratum:
     right: str
     why: str = ""
     conventions: Mapping[str, str] = field(default_factory=dict)
+    #: "error" (the notes slipped), "ambiguity", "notation" (a label, not a value, is off) or "remark" (the notes
+    #: are right, and the solution points to what they wrote for this instance)
     kind: str = "error"
     #: the title of the note step; by default one per kind ("Where the course notes slipped")
     title: str = ""
@@ -123,7 +126,9 @@ class _Filler:
         v: Any = a.numeric_value()
         for i in re.findall(r"\[(\d+)\]", index):
             v = v[int(i)]
-        return F.fixed(v, strip=False) if not isinstance(v, list) else F.text(v)
+        if isinstance(v, list) or (isinstance(v, int) and not isinstance(v, bool)):
+            return F.text(v)  # a whole number as a whole number (an answer's display shows -1133, not -1133.0000)
+        return F.fixed(v, strip=False)
 
 
 def notes(errata: Sequence[Erratum], family, values, conventions, answers: Mapping[str, Answer]) -> tuple[Step, ...]:

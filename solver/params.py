@@ -507,6 +507,138 @@ class Param:
         return d
 
 
+@dataclass(frozen=True)
+class Group(Spec):
+    """A list of items, each a few named fields, e.g. a network's layers (a weight matrix, a bias vector and an
+    activation each); the list grows an item at a time (the web form has an "Add a ..." button).
+
+    Typed as one item per line, each field as `name = value`, fields separated by `|`:
+
+        W = 0.2 -0.1 0.4; 0.5 0.3 -0.2 | b = 0.1 -0.1 | act = sigmoid
+        W = 0.3 -0.2 | act = softmax
+
+    or as JSON (a list of objects, e.g. [{"W": [[1, 2]], "act": "relu"}]); from Python, a list of dicts (or of
+    tuples, the fields in order). A field left out takes its default (None when it has none); a required one
+    must be given. Parsed: a tuple of dicts, one per item, field name -> parsed value (each by the field's spec).
+    """
+
+    fields: tuple = ()          # of Param: the fields of one item, in order
+    item: str = "item"          # what one entry is called ("layer")
+    min_items: int = 1
+    max_items: int = 50
+    kind = "group"
+
+    #: The longest text accepted (a large network belongs in the Python API, as NumPy arrays).
+    MAX_TEXT = 1_000_000
+
+    def parse(self, raw):
+        if isinstance(raw, str):
+            raw = self._items_of_text(raw)
+        if isinstance(raw, Mapping) or not isinstance(raw, (list, tuple)):
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw)} instead.")
+        if not self.min_items <= len(raw) <= self.max_items:
+            raise SpecError(f"must have from {self.min_items} to {self.max_items} {self.item}s. Got {len(raw)}.")
+        return tuple(self._item(k, entry) for k, entry in enumerate(raw, start=1))
+
+    def _item(self, k: int, entry) -> dict:
+        names = [f.name for f in self.fields]
+        if isinstance(entry, Mapping):
+            given = {}
+            for key, value in entry.items():
+                name = next((n for n in names if n.lower() == str(key).strip().lower()), None)
+                if name is None:
+                    raise SpecError(f"{self.item} {k} has no field {str(key)[:20]!r} (the fields of a {self.item}: "
+                                    f"{', '.join(names)})")
+                given[name] = value
+        elif isinstance(entry, (list, tuple)) and len(entry) <= len(names):
+            given = dict(zip(names, entry))
+        else:
+            raise SpecError(f"must give {self.item} {k} as {' | '.join(f'{n} = ...' for n in names)}. "
+                            f"Got {_got(entry)} instead.")
+        out = {}
+        for f in self.fields:
+            value = given.get(f.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if f.required:
+                    raise SpecError(f"{self.item} {k} needs {f.name}: {f.spec.describe()}")
+                out[f.name] = None if f.default is None else f.spec.parse(f.default)
+                continue
+            try:
+                out[f.name] = f.spec.parse(value)
+            except SpecError as e:
+                msg = str(e)
+                raise SpecError(f"in {self.item} {k}, {f.name} {msg}" if msg.startswith("must ") else
+                                f"in {self.item} {k}, {f.name}: {msg}") from None
+        return out
+
+    def _items_of_text(self, text: str) -> list:
+        if len(text) > self.MAX_TEXT:
+            raise SpecError(f"is too long ({len(text)} characters; at most {self.MAX_TEXT})")
+        items = split_group_text(text)
+        if items is None:
+            raise SpecError(f"must be {self.describe()}. Got {_got(text)} instead.")
+        return items
+
+    def describe(self):
+        names = " | ".join(f"{f.name} = ..." for f in self.fields)
+        return f"{self.item}s, one per line written as {names} (or a JSON list of objects)"
+
+    def to_json(self, value):
+        return [{f.name: f.spec.to_json(item[f.name]) for f in self.fields if item.get(f.name) is not None}
+                for item in value]
+
+    def to_text(self, value):
+        return join_group_texts([{f.name: f.spec.to_text(item[f.name]) for f in self.fields if item.get(f.name) is not None}
+                                 for item in value])
+
+    def schema(self):
+        return {"type": "group", "accepts": self.describe(), "item": self.item, "min_items": self.min_items,
+                "max_items": self.max_items, "fields": [f.schema() for f in self.fields]}
+
+
+def split_group_text(text: str) -> list[dict[str, str]] | None:
+    """The items of a Group's text as field texts, values unparsed: one item per line, `name = value` fields
+    separated by `|`, or a JSON list of objects (values kept as text; lists as JSON). None when it is neither."""
+    import json
+
+    text = text.strip()
+    if not text:
+        return []
+    if text.startswith("[") and text.lstrip("[ \t\r\n").startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+            return None
+        return [{str(k): v if isinstance(v, str) else json.dumps(v) for k, v in d.items() if v is not None} for d in data]
+    items = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        item = {}
+        for part in line.split("|"):
+            if not part.strip():
+                continue
+            name, eq, value = part.partition("=")
+            if not eq or not name.strip():
+                return None
+            item[name.strip()] = value.strip()
+        items.append(item)
+    return items
+
+
+def join_group_texts(items: Iterable[Mapping[str, str]]) -> str:
+    """Field texts of a Group's items as one text (the inverse of split_group_text): one line per item, or JSON when
+    a value holds a line break or a '|' (a matrix typed one row per line)."""
+    import json
+
+    items = [{k: str(v).strip() for k, v in item.items() if v is not None and str(v).strip()} for item in items]
+    if any("|" in v or "\n" in v or "\r" in v for item in items for v in item.values()):
+        return json.dumps(items)
+    return "\n".join(" | ".join(f"{k} = {v}" for k, v in item.items()) for item in items)
+
+
 #: An error message quotes at most this much of a spec's explanation (which may quote the input).
 MAX_MESSAGE_CHARS = 500
 

@@ -17,6 +17,8 @@ and optionally
     KEYWORDS: tuple[str, ...]    extra words for search
     ERRATA: tuple[Erratum, ...]  the course notes' mistakes on instances they worked (solver.errata):
                                  the engine adds a note step when the input is that instance
+    translate(raw) -> dict       raw parameters under names the family used to declare, renamed to the
+                                 current ones (old spellings stay accepted); runs before validation
 
 Its docstring's first line states the identity the family applies; the rest names the exam question
 and the conventions. Nothing outside `problems/` names a family.
@@ -140,6 +142,9 @@ class Family:
     # -- input --------------------------------------------------------------------------------
     def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Parsed, validated parameters (InvalidInput names the field on any problem)."""
+        translate = getattr(self.module, "translate", None)
+        if translate is not None:
+            raw = translate(raw)
         values = parse_params(self.params, raw, self.name)
         check = getattr(self.module, "validate", None)
         if check is not None:

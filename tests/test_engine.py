@@ -238,7 +238,7 @@ def test_cli_list_and_show():
     assert r.returncode == 0 and "perceptron" in r.stdout
     r = _run("show", "perceptron")
     assert r.returncode == 0
-    assert "firing_rule" in r.stdout and "WE-perceptron-6" in r.stdout
+    assert "firing_rule" in r.stdout and "the course notes, week 1" in r.stdout  # the worked example's source
 
 
 def test_cli_unknown_family_and_bad_convention_exit_2():

@@ -147,3 +147,69 @@ def test_cli_bad_value_exits_2_naming_the_field():
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "'X'" in lines[0]
     assert "Traceback" not in r.stderr
+
+
+# ---- issue 13 item 7: float rounding flipped decisions at a score of exactly 0 on the numeric path ----------------
+TIES = dict(X=[[4, 1, 0], [-2, -1, 1], [-4, -4, -2], [3, 3, -4], [1, -4, 0], [0, 2, 4]], y=[0, 0, 0, 1, 0, 0], lr="0.1")
+
+
+def _fractions_trace(X, y, lr, max_epochs=100, bias=True):
+    """The classic rule (fire at w.x >= 0, bias first) in Python's exact Fractions, written here independently."""
+    from fractions import Fraction
+
+    pts = [[Fraction(1)] * bias + [Fraction(v) for v in x] for x in X]
+    w = [Fraction(0)] * len(pts[0])
+    lr = Fraction(lr)
+    updates = 0
+    for epoch in range(1, max_epochs + 1):
+        mistakes = 0
+        for x, label in zip(pts, y):
+            pred = int(sum(a * b for a, b in zip(w, x)) >= 0)
+            if pred != label:
+                w = [a + lr * (label - pred) * b for a, b in zip(w, x)]
+                mistakes += 1
+        updates += mistakes
+        if not mistakes:
+            return w, epoch, updates
+    return w, max_epochs, updates
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+@pytest.mark.parametrize("as_array", [False, True])
+def test_numeric_path_does_not_flip_decisions_at_score_zero_with_lr_0_1(path, as_array):
+    """Issue 13 item 7: w = (-1, -0.2, 0.5, -0.3) after 5 epochs and 10 updates on both paths (the numeric path gave
+    w = (-0.7, ...) in 4 epochs and 7 updates: 0.1 + 0.2 - 0.3 is not 0 in float64)."""
+    params = dict(TIES, X=np.array(TIES["X"], dtype=float) if as_array else TIES["X"])
+    sol = solver.solve("perceptron", path=path, **params)
+    a = sol.answers
+    w, epochs, updates = _fractions_trace(TIES["X"], TIES["y"], "0.1")
+    assert [float(v) for v in w] == [-1, -0.2, 0.5, -0.3] and (epochs, updates) == (5, 10)
+    np.testing.assert_allclose(a["w"].value, [-1, -0.2, 0.5, -0.3], rtol=0, atol=1e-15)
+    assert (a["epochs"].value, a["updates"].value) == (5, 10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(-4, 4), min_size=2, max_size=2), min_size=2, max_size=6),
+       st.sampled_from(["0.1", "0.3", "1/3", "0.7"]), st.data())
+def test_numeric_path_agrees_with_exact_fractions_on_hand_sized_traces(X, lr, data):
+    y = data.draw(st.lists(st.integers(0, 1), min_size=len(X), max_size=len(X)))
+    w, epochs, updates = _fractions_trace(X, y, lr, max_epochs=30)
+    for path in ("exact", "numeric"):
+        a = solver.solve("perceptron", X=X, y=y, lr=lr, max_epochs=30, path=path).answers
+        assert (a["epochs"].value, a["updates"].value) == (epochs, updates), path
+        np.testing.assert_allclose(a["w"].value, [float(v) for v in w], rtol=1e-15, atol=1e-15)
+
+
+def test_numeric_path_on_float_data_counts_near_zero_scores_as_ties():
+    """Data with no short common denominator (thirds as 17-digit floats) train in float64, where a score within
+    rounding error of 0 counts as exactly 0: the trace of the exact thirds (written here in Fractions)."""
+    from fractions import Fraction
+
+    X = np.array(TIES["X"], dtype=float) / 3
+    thirds = [[Fraction(v, 3) for v in row] for row in TIES["X"]]
+    w, epochs, updates = _fractions_trace(thirds, TIES["y"], "0.1", bias=False)
+    assert updates > 0
+    sol = solver.solve("perceptron", X=X, y=TIES["y"], lr="0.1", bias=False, path="numeric")
+    assert (sol.answers["epochs"].value, sol.answers["updates"].value) == (epochs, updates)
+    np.testing.assert_allclose(sol.answers["w"].value, [float(v) for v in w], rtol=1e-12, atol=1e-15)
+    assert "float64" in sol.steps[0].text

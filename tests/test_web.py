@@ -23,6 +23,7 @@ from solver.render import render
 from solver.steps import Solution
 from web import create_app
 from web.check import value_kind
+from solver.params import split_group_text
 from web.forms import example_problem, generated_problem
 
 FAMILIES = registry.names()
@@ -49,6 +50,17 @@ def solve_url(name: str, problem) -> str:
 
 def text(resp) -> str:
     return resp.get_data(as_text=True)
+
+
+def shown_texts(f, problem):
+    """The texts a form shows for a problem: each parameter's text, or, for a group (a network's layers), each field
+    of each item in its own input."""
+    kinds = {p.name: p.schema()["type"] for p in f.params}
+    for name, value in problem.params.items():
+        if kinds.get(name) == "group":
+            yield from (v for item in split_group_text(value) for v in item.values())
+        else:
+            yield value
 
 
 def esc(s: str) -> str:
@@ -127,7 +139,11 @@ def test_form_renders_from_the_parameter_spec(client, name):
     page = text(r)
     for p in f.params:
         schema = p.schema()
-        assert f'name="p.{p.name}"' in page
+        if schema["type"] == "group":  # one input per field of each item: p.layers.1.W, ...
+            assert all(f'name="p.{p.name}.1.{sub["name"]}"' in page for sub in schema["fields"])
+            assert f'name="add" value="{p.name}"' in page
+        else:
+            assert f'name="p.{p.name}"' in page
         assert esc(schema["label"]) in page
         if p.help:
             assert esc(p.help.rstrip(".")) in page
@@ -144,8 +160,8 @@ def test_example_is_one_click_away(client, name):
     f = fam(name)
     page = text(client.get(f"/f/{name}", query_string={"example": "1"}))
     assert esc(f.example.source) in page
-    for pname, value in example_problem(f).params.items():
-        assert esc(value) in page, f"the example's {pname} is filled in"
+    for value in shown_texts(f, example_problem(f)):
+        assert esc(value) in page, f"the example's {value!r} is filled in"
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -154,7 +170,7 @@ def test_random_instance_fills_the_form_and_shows_its_seed(client, name):
     assert r.status_code == 302 and f"/f/{name}?seed=" in r.headers["Location"]
     page = text(client.get(f"/f/{name}", query_string={"seed": "12345"}))
     assert 'class="seed">12345<' in page
-    for value in generated_problem(fam(name), 12345).params.values():
+    for value in shown_texts(fam(name), generated_problem(fam(name), 12345)):
         assert esc(value) in page
     # (tests/test_contract.py solves generated instances of every family; here one goes through the web)
 

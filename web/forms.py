@@ -4,6 +4,11 @@ A problem travels in the URL so that a solution can be bookmarked: `p.<param>=<t
 parameter and `c.<convention>=<choice>` for each convention (empty values mean "the default").
 The form is generated from each Param's schema (label, help, accepted values, default) and each
 Convention's options and sentences. No family is named here.
+
+A parameter whose spec is a Group (a list of items of a few fields each, such as a network's layers)
+shows one small set of fields per item, `p.<param>.<k>.<field>`, which the problem joins back into the
+parameter's text; the form grows or shrinks an item at a time by submitting itself with `add=<param>`
+or `remove=<param>` (plain buttons: no JavaScript needed).
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from solver import registry
-from solver.params import InvalidInput
+from solver.params import InvalidInput, join_group_texts, split_group_text
 
 PARAM_PREFIX = "p."
 CONV_PREFIX = "c."
@@ -30,7 +35,18 @@ class Problem:
     def from_args(cls, args: Mapping[str, str], max_chars: int) -> "Problem":
         params: dict[str, str] = {}
         conventions: dict[str, str] = {}
+        groups: dict[str, dict[int, dict[str, str]]] = {}
         for key, value in args.items():
+            if key.startswith(PARAM_PREFIX) and key.count(".") == 3:  # p.<group>.<item>.<field>
+                name, k, part = key[len(PARAM_PREFIX):].split(".")
+                if not k.isdigit() or not 0 < int(k) <= MAX_GROUP_ITEMS:
+                    continue
+                if len(value) > max_chars:
+                    raise InvalidInput(name, f"The '{name}' parameter is too long for the web form ({len(value)} "
+                                             f"characters; at most {max_chars}). For large data use the Python API or the "
+                                             "command line.")
+                groups.setdefault(name, {}).setdefault(int(k), {})[part] = value
+                continue
             if key.startswith(PARAM_PREFIX):
                 name, target, what = key[len(PARAM_PREFIX):], params, "parameter"
             elif key.startswith(CONV_PREFIX):
@@ -41,6 +57,8 @@ class Problem:
                 raise InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} characters; "
                                          f"at most {max_chars}). For large data use the Python API or the command line.")
             target[name] = value
+        for name, items in groups.items():  # the fields of a group's items, joined into the group's text
+            params[name] = join_group_texts(items[k] for k in sorted(items))
         return cls(params, conventions)
 
     def given_params(self) -> dict[str, str]:
@@ -69,6 +87,10 @@ def as_text(param, raw: Any) -> str:
         return str(raw)
 
 
+#: A group parameter shows at most this many items in the form.
+MAX_GROUP_ITEMS = 50
+
+
 @dataclass
 class Field:
     name: str
@@ -81,6 +103,11 @@ class Field:
     value: str
     options: dict[str, str] = field(default_factory=dict)
     error: str = ""
+    #: for a group: its items' fields, one list per item (None when the text cannot be split: a plain text area)
+    items: list[list["Field"]] | None = None
+    item: str = ""
+    min_items: int = 0
+    max_items: int = 0
 
     @property
     def input_name(self) -> str:
@@ -88,11 +115,16 @@ class Field:
 
     @property
     def html_id(self) -> str:
-        return "p-" + self.name
+        return "p-" + self.name.replace(".", "-")
+
+    @property
+    def short_name(self) -> str:
+        """The name a user types: W for the field `layers.2.W` of a group's item."""
+        return self.name.rsplit(".", 1)[-1]
 
     @property
     def multiline(self) -> bool:
-        return self.kind == "matrix"
+        return self.kind in ("matrix", "group")
 
 
 @dataclass
@@ -128,19 +160,47 @@ class Form:
         return bool(self.error or any(f.error for f in self.fields) or any(c.error for c in self.conventions))
 
 
-def build_form(family, problem: Problem | None = None, *, fill_defaults: bool = True) -> Form:
-    """The form for a family, filled from `problem` (user text) or with the defaults."""
+def _field(name: str, schema: dict, value: str | None, fill_defaults: bool) -> Field:
+    default = schema.get("default") or ""
+    if value is None:
+        value = default if fill_defaults else ""
+    return Field(name, schema.get("label") or schema.get("name") or name, schema.get("help") or "",
+                 schema.get("type", "value"), schema.get("accepts", ""), default, bool(schema.get("required")), value,
+                 dict(schema.get("options") or {}))
+
+
+def _group_items(f: Field, schema: dict, add: bool, remove: bool) -> None:
+    """Split a group field's text into one set of sub-fields per item (grown or shrunk by one on request)."""
+    texts = split_group_text(f.value)
+    f.item, f.min_items = schema.get("item") or "item", int(schema.get("min_items") or 0)
+    f.max_items = min(int(schema.get("max_items") or MAX_GROUP_ITEMS), MAX_GROUP_ITEMS)
+    if texts is None or len(texts) > f.max_items:
+        return  # not in the one-item-per-line form: shown as typed, in one text area
+    count = max(len(texts), f.min_items, 1)
+    if add and count < f.max_items:
+        count += 1
+    if remove and count > max(f.min_items, 1):
+        count -= 1
+    subs = schema.get("fields") or []
+    f.items = []
+    for k in range(1, count + 1):
+        typed = texts[k - 1] if k <= len(texts) else {}
+        lower = {str(key).lower(): v for key, v in typed.items()}
+        f.items.append([_field(f"{f.name}.{k}.{sub['name']}", sub, lower.get(sub["name"].lower()), True) for sub in subs])
+
+
+def build_form(family, problem: Problem | None = None, *, fill_defaults: bool = True, add: str = "",
+               remove: str = "") -> Form:
+    """The form for a family, filled from `problem` (user text) or with the defaults; `add` (`remove`) names a group
+    parameter to show with one item more (fewer)."""
     problem = problem or Problem()
     fields = []
     for p in family.params:
         schema = p.schema()
-        default = schema.get("default") or ""
-        value = problem.params.get(p.name)
-        if value is None:
-            value = default if fill_defaults else ""
-        fields.append(Field(p.name, schema.get("label") or p.name, schema.get("help") or "", schema.get("type", "value"),
-                            schema.get("accepts", ""), default, bool(schema.get("required")), value,
-                            dict(schema.get("options") or {})))
+        f = _field(p.name, schema, problem.params.get(p.name), fill_defaults)
+        if f.kind == "group":
+            _group_items(f, schema, add == p.name, remove == p.name)
+        fields.append(f)
     convs = []
     for c in family.conventions:
         raw = problem.conventions.get(c.name, "")

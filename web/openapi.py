@@ -50,10 +50,15 @@ def openapi_document() -> dict:
         "ParamSpec": {
             "type": "object", "required": ["name", "type", "accepts"], "additionalProperties": True,
             "properties": {"name": {"type": "string"}, "label": {"type": "string"}, "help": {"type": "string"},
-                           "type": {"type": "string", "enum": ["real", "int", "bool", "choice", "vector", "matrix", "expression", "value"]},
+                           "type": {"type": "string", "enum": ["real", "int", "bool", "choice", "vector", "matrix", "expression",
+                                                                 "value", "boolean", "group"]},
                            "accepts": {"type": "string", "description": "what the parameter accepts, in words"},
                            "required": {"type": "boolean"}, "default": {"type": ["string", "null"]},
-                           "options": {"type": "object", "additionalProperties": {"type": "string"}}},
+                           "options": {"type": "object", "additionalProperties": {"type": "string"}},
+                           "fields": {"type": "array", "items": {"type": "object"},
+                                      "description": "for a group (a list of items, e.g. a network's layers): the "
+                                                     "fields of one item, each a ParamSpec"},
+                           "item": {"type": "string", "description": "for a group: what one item is called"}},
         },
         "ConventionSpec": {
             "type": "object", "required": ["name", "title", "options", "default"],

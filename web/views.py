@@ -72,7 +72,9 @@ def family(name: str):
             form, seed_error, status = forms.build_form(fam), e.message, 400
     else:
         try:
-            form = forms.build_form(fam, _problem())  # "edit this problem" links carry p.* and c.*
+            # "edit this problem" links carry p.* and c.*; "Add a layer" (a group's button) also add=<param>
+            form = forms.build_form(fam, _problem(), add=request.args.get("add", ""),
+                                    remove=request.args.get("remove", ""))
         except InvalidInput as e:
             form = forms.attach_error(forms.build_form(fam), e)
     return render_template("family.html", **_family_context(fam, form), seed_error=seed_error), status

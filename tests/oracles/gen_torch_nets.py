@@ -11,7 +11,7 @@ a gradient computed by torch.autograd.
 
 Schema of torch_nets.json: `generator`, `torch_version`, `dtype`, `notes`, and three lists of cases,
 each with an `id`:
-- `feedforward`: `sizes` (units per layer, input first), `acts`, `loss` ("mse" or "ce"), `squared_error`
+- `feedforward`: `sizes` (units per layer, input first; from 1 to 6 layers), `acts`, `loss` ("mse" or "ce"), `squared_error`
   ("half", "sum", "mean"), `reduction` ("mean", "sum"), `eta`, `leaky_slope`, `x` and `y` (one row per
   example), `W` (out x in, torch's nn.Linear layout) and `b` per layer; `expected`: `loss`, `a` and `h`
   per layer (rows = examples), `grad_W`, `grad_b`, `new_loss` and `new_out` after one step W -= eta grad.
@@ -160,6 +160,10 @@ def feedforward_cases():
         ([2, 3, 3, 3, 1], ["sigmoid", "sigmoid", "sigmoid", "sigmoid"], "mse", 1, "half", "mean"),
         ([3, 6, 4], ["relu", "softmax"], "ce", 12, "half", "mean"),           # a batch for the numeric path
         ([5, 8, 8, 3], ["tanh", "leaky_relu", "linear"], "mse", 20, "mean", "mean"),
+        # networks of any depth (issue 12): five and six layers, every activation, on both paths
+        ([3, 4, 3, 4, 3, 2], ["sigmoid", "tanh", "relu", "leaky_relu", "softmax"], "ce", 1, "half", "mean"),
+        ([2, 3, 3, 2, 3, 2], ["tanh", "sigmoid", "linear", "tanh", "sigmoid"], "mse", 2, "sum", "sum"),
+        ([4, 3, 3, 3, 3, 3, 2], ["leaky_relu", "tanh", "sigmoid", "relu", "tanh", "softmax"], "ce", 3, "half", "mean"),
     ]
     cases = []
     for i, (sizes, acts, loss, N, sq, red) in enumerate(specs):
