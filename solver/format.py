@@ -29,6 +29,7 @@ import contextlib
 import contextvars
 import functools
 import math as _math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Sequence
@@ -255,7 +256,11 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
         return _scientific(d, 10)
     r = round_decimal(d, precision)
     if precision.sig is not None and r != 0 and (r.adjusted() >= 7 or r.adjusted() < -4):
-        return _scientific(r, precision.sig)
+        sci = _scientific(r, precision.sig)
+        if strip:  # 1.50000e-42 -> 1.5e-42 (working values; answers keep their figures)
+            mant, _, ex = sci.partition("e")
+            sci = (mant.rstrip("0").rstrip(".") if "." in mant else mant) + "e" + ex
+        return sci
     if precision.dp is not None and r == 0 and d != 0:
         # too small for the decimal places: show it in scientific form instead of a misleading 0
         return _scientific(d, 4)
@@ -322,10 +327,13 @@ def _sci_latex(s: str) -> str:
         return r"\text{undefined}"
     if "∞" in s:
         return s.replace("∞", r"\infty")
-    if "e" in s:
-        mant, _, ex = s.partition("e")
-        return r"%s \times 10^{%d}" % (mant, int(ex))
+    m = _SCI.fullmatch(s)
+    if m:
+        return r"%s \times 10^{%d}" % (m.group(1), int(m.group(2)))
     return s
+
+
+_SCI = re.compile(r"(-?[0-9.]+)e([-+]?[0-9]+)")
 
 
 @_memo
@@ -395,7 +403,13 @@ def _number_latex(x: Any, sig: int, mode: str) -> str:
 
 
 def _decimal_latex(x: Any, sig: int) -> str:
-    return _sci_latex(_decimal_text(x, sig)).replace("i", r"\,i") if _is_complex(x) else _sci_latex(_decimal_text(x, sig))
+    if _is_complex(x):
+        re_x, im_x = sp.N(x, WORKING_DIGITS).as_real_imag()
+        sign = "-" if im_x < 0 else "+"
+        im_t = fixed(abs(im_x), Precision(sig=sig), strip=True)
+        return (f"{_sci_latex(fixed(re_x, Precision(sig=sig), strip=True))} {sign} "
+                f"{'' if im_t == '1' else _sci_latex(im_t)}\\,i")
+    return _sci_latex(_decimal_text(x, sig))
 
 
 def _is_complex(x) -> bool:
