@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from solver.functions import logb
+from solver import format as F
 from solver.numbers import WORKING_DIGITS, Precision, Tolerance, format_number
 from solver.params import Bool, Choice, InvalidInput, Param, as_exact, as_float
 from solver.steps import Answer, Math, Step
@@ -320,37 +321,61 @@ def _row_name(field: str, r: int, n: int) -> str:
 
 
 def check_prob_rows(value, field: str, family: str, normalize: bool) -> None:
-    """Reject negative entries and all-zero rows, and (unless normalize) rows whose sum is not 1 within 1e-9."""
+    """Reject negative entries, all-zero rows and (unless normalize) entries above 1 and rows whose sum is not 1
+    within 1e-9. Entries are compared with 1 before any row is summed, so that a row of huge floats (1e308, 1e308)
+    is a clear message instead of an overflowing sum."""
     where = f"The '{field}' parameter of {family}"
     if isinstance(value, np.ndarray):
         a = value if value.ndim == 2 else value.reshape(1, -1)
         neg = np.argwhere(a < 0)
         if neg.size:
             r, c = (int(x) for x in neg[0])
-            raise InvalidInput(field, f"{where} must hold probabilities, with no negative entries: entry {c + 1} of "
-                                      f"{_row_name(field, r, a.shape[0])} is {format_number(a[r, c], Precision(sig=6), strip=True)}.")
-        sums = a.sum(axis=1)
-        zero = np.flatnonzero(sums == 0)
+            raise InvalidInput(field, _negative_message(where, field, r, c, a.shape[0], a[r, c]))
+        top = a.max(axis=1)
+        zero = np.flatnonzero(top == 0)
         if zero.size:
-            raise InvalidInput(field, f"{where} must hold probability rows: {_row_name(field, int(zero[0]), a.shape[0])} "
-                                      "is all zeros, so it is not a distribution and cannot be rescaled.")
+            raise InvalidInput(field, _zero_message(where, field, int(zero[0]), a.shape[0]))
+        if normalize:
+            return
+        big = np.argwhere(a > 1 + SUM_TOL)
+        if big.size:
+            r, c = (int(x) for x in big[0])
+            raise InvalidInput(field, _above_one_message(where, field, r, c, a.shape[0], a[r, c]))
+        sums = a.sum(axis=1)  # entries in [0, 1]: no overflow
         bad = np.flatnonzero(np.abs(sums - 1) > SUM_TOL)
-        if bad.size and not normalize:
+        if bad.size:
             r = int(bad[0])
-            raise InvalidInput(field, _sum_message(where, field, r, a.shape[0],
-                                                   format_number(sums[r], Precision(sig=10), strip=True)))
+            raise InvalidInput(field, _sum_message(where, field, r, a.shape[0], F.text(float(sums[r]), 10)))
         return
     for r, row in enumerate(value):
         for c, v in enumerate(row):
             if v < 0:
-                raise InvalidInput(field, f"{where} must hold probabilities, with no negative entries: entry {c + 1} of "
-                                          f"{_row_name(field, r, len(value))} is {number_text(v)}.")
+                raise InvalidInput(field, _negative_message(where, field, r, c, len(value), v))
+        if all(v == 0 for v in row):
+            raise InvalidInput(field, _zero_message(where, field, r, len(value)))
+        if normalize:
+            continue
+        for c, v in enumerate(row):
+            if v > 1 + sp.Rational(1, 10**9):
+                raise InvalidInput(field, _above_one_message(where, field, r, c, len(value), v))
         s = sum(row, sp.Integer(0))
-        if s == 0:
-            raise InvalidInput(field, f"{where} must hold probability rows: {_row_name(field, r, len(value))} is all "
-                                      "zeros, so it is not a distribution and cannot be rescaled.")
-        if not normalize and abs(s - 1) > sp.Rational(1, 10**9):
-            raise InvalidInput(field, _sum_message(where, field, r, len(value), number_text(s, 10)))
+        if abs(s - 1) > sp.Rational(1, 10**9):
+            raise InvalidInput(field, _sum_message(where, field, r, len(value), F.text(s, 10)))
+
+
+def _negative_message(where: str, field: str, r: int, c: int, n: int, v) -> str:
+    return (f"{where} must hold probabilities, with no negative entries: entry {c + 1} of {_row_name(field, r, n)} "
+            f"is {F.text(v)}.")
+
+
+def _zero_message(where: str, field: str, r: int, n: int) -> str:
+    return (f"{where} must hold probability rows: {_row_name(field, r, n)} is all zeros, so it is not a distribution "
+            "and cannot be rescaled.")
+
+
+def _above_one_message(where: str, field: str, r: int, c: int, n: int, v) -> str:
+    return (f"{where} must hold probabilities, each at most 1: entry {c + 1} of {_row_name(field, r, n)} is "
+            f"{F.text(v)}; pass normalize=true to rescale the row.")
 
 
 def _sum_message(where: str, field: str, r: int, n: int, s: str) -> str:
@@ -379,10 +404,17 @@ def prepare_rows(d: Derivation, value, name: str, normalize: bool) -> tuple[tupl
 
 
 def float_rows(value, normalize: bool = False) -> np.ndarray:
+    """Rows as float64 (rescaled to sum to 1 when `normalize`: each row is divided by its largest entry first, so
+    that a row of huge entries, 1e308 or an exact 1e400, cannot overflow its sum)."""
+    if normalize and not isinstance(value, np.ndarray):
+        rows = rows_of(value)
+        tops = [max(r) for r in rows]
+        value = tuple(tuple(v / t for v in r) for r, t in zip(rows, tops))  # exact: entries in [0, 1]
     a = as_float(value)
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if normalize:
+        a = a / a.max(axis=1, keepdims=True)
         a = a / a.sum(axis=1, keepdims=True)
     return a
 
@@ -637,6 +669,13 @@ class SoftmaxRow:
 MP_DPS = 60
 
 
+def _dps(xs: Sequence) -> int:
+    """Digits to evaluate exponentials of `xs` with: MP_DPS, plus the digits of the largest |x|. exp(-10^300)
+    needs 10^300 to all of its 301 digits (at 60 digits the exponent itself is rounded by 10^240)."""
+    big = max((abs(sp.Rational(x)) for x in xs if isinstance(x, (int, sp.Rational))), default=sp.Integer(0))
+    return MP_DPS + len(str(int(big)))
+
+
 def _mpf(x):
     """An exact SymPy number (Rational, or Float) as an mpmath mpf at the current precision."""
     import mpmath
@@ -656,7 +695,7 @@ def exp_values(xs: Sequence) -> tuple[tuple, Any]:
     sum of exact 1s the exact integer). The same values as evaluating SymPy's exp(x) and Add, without its cost."""
     import mpmath
 
-    with mpmath.workdps(MP_DPS):
+    with mpmath.workdps(_dps(xs)):
         es = [mpmath.exp(_mpf(x)) for x in xs]
         total = mpmath.fsum(es)
     vals = tuple(sp.Integer(1) if x == 0 else _to_float(e) for x, e in zip(xs, es))
@@ -678,7 +717,7 @@ def softmax_exact(z: Sequence, T=1) -> SoftmaxRow:
         one = sp.Integer(1)
         return SoftmaxRow(u, m, shifted, (one,) * K, sp.Integer(K), (sp.Rational(1, K),) * K,
                           (sp.Rational(K - 1, K),) * K, (-sp.log(K),) * K)
-    with mpmath.workdps(MP_DPS):
+    with mpmath.workdps(_dps(shifted)):
         es = [mpmath.exp(_mpf(s)) for s in shifted]
         S = mpmath.fsum(es)
         p = [x / S for x in es]
@@ -755,28 +794,6 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
     return r
 
 
-def softmax_values(z: Sequence, T=1, jacobian: bool = False):
-    """(p, 1 - p, J or None) of one row as 40-digit Floats, without steps: mpmath at 60 digits (fast), with
-    1 - p_i summed from the other classes as in the worked rows."""
-    import mpmath
-
-    with mpmath.workdps(60):
-        mp = lambda r: mpmath.mpf(int(sp.Rational(r).p)) / int(sp.Rational(r).q)  # noqa: E731
-        Tm = mp(T)
-        u = [mp(v) / Tm for v in z]
-        m = max(u)
-        e = [mpmath.exp(x - m) for x in u]
-        S = mpmath.fsum(e)
-        pr = [x / S for x in e]
-        comp = [mpmath.fsum(e[j] for j in range(len(e)) if j != k) / S for k in range(len(e))]
-        J = None
-        if jacobian:
-            J = [[(pr[i] * comp[i] if i == j else -pr[i] * pr[j]) / Tm for j in range(len(e))] for i in range(len(e))]
-        to = lambda x: sp.Float(mpmath.nstr(x, 45, strip_zeros=False), 40)  # noqa: E731
-        return (tuple(map(to, pr)), tuple(map(to, comp)),
-                None if J is None else tuple(tuple(map(to, row)) for row in J))
-
-
 # ---- NumPy (numeric paths) ----------------------------------------------------------------------------
 
 def np_xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -802,15 +819,42 @@ def ce_np(P: np.ndarray, Q: np.ndarray, base: str) -> np.ndarray:
     return -np_xlogy(P, Q).sum(axis=1) / np_ln_base(base)
 
 
-def softmax_np(Z: np.ndarray, T: float = 1.0):
-    """(p, 1 - p, log p) per row in float64; 1 - p of the row maximum is summed from the other classes."""
-    U = Z / T
-    s = U - U.max(axis=1, keepdims=True)
+def scaled_shifts(value, T=1) -> np.ndarray:
+    """(z - max z) / T per row in float64: every entry <= 0, the maximum exactly 0, -inf where the true value is
+    below float64's range (its exponential is 0 anyway). Shifting before dividing keeps a tiny temperature
+    (1e-308, an exact 1e-400) from overflowing z / T, and exact logits beyond float64's range (1e400) are
+    shifted exactly before they are rounded."""
+    Z = as_float(value)
+    Z = Z.reshape(1, -1) if Z.ndim == 1 else Z
+    if not np.isfinite(Z).all():  # exact entries beyond float64 (the API's arrays are finite): shift them exactly
+        Z = np.array([[_clamped_float(v - max(r)) for v in r] for r in rows_of(value)], dtype=np.float64)
+    else:
+        with np.errstate(over="ignore"):  # (-1e308) - 1e308 is -inf, whose exponential is the right 0
+            Z = Z - Z.max(axis=1, keepdims=True)
+    Tf = _clamped_float(T)
+    if Tf == 1.0:
+        return Z
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return np.where(Z == 0, 0.0, Z / Tf)  # Tf may underflow to 0 (T = 1e-400): -x/0 = -inf, and 0 stays 0
+
+
+def _clamped_float(v) -> float:
+    """float(v), with values beyond float64's range as +-inf instead of an OverflowError."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
+
+
+def softmax_np(value, T=1):
+    """(p, 1 - p, log p) per row in float64 from the scaled shifted scores (scaled_shifts); 1 - p of the row
+    maximum is summed from the other classes."""
+    s = scaled_shifts(value, T)
     e = np.exp(s)
-    S = e.sum(axis=1, keepdims=True)
+    S = e.sum(axis=1, keepdims=True)  # >= 1: the maximum contributes e^0
     p = e / S
-    rows = np.arange(U.shape[0])
-    top = np.argmax(U, axis=1)
+    rows = np.arange(s.shape[0])
+    top = np.argmax(s, axis=1)
     others = e.copy()
     others[rows, top] = 0.0
     comp = (S - e) / S

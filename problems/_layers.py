@@ -338,8 +338,9 @@ def paren(v, latex_: bool = False, sig: int = 6) -> str:
 LIST_LIMIT = 5000
 
 
-def array_answers(arrays: dict, precision=None) -> list:
-    """make_answer(name, array) for each array short enough to list (LIST_LIMIT entries)."""
+def array_answers(arrays: dict, precision=None, limit: int | None = LIST_LIMIT) -> list:
+    """make_answer(name, array) for each array short enough to list (`limit` entries; None: every array). The
+    JSON value holds every entry; the display shows the first few (solver.symbolic.make_answer)."""
     import numpy as np
 
     from solver.symbolic import make_answer
@@ -347,8 +348,8 @@ def array_answers(arrays: dict, precision=None) -> list:
     out = []
     for name, arr in arrays.items():
         a = np.asarray(arr, dtype=np.float64)
-        if a.size <= LIST_LIMIT:
-            out.append(make_answer(name, a.tolist(), precision=precision))
+        if limit is None or a.size <= limit:
+            out.append(make_answer(name, a, precision=precision))
     return out
 
 

@@ -290,8 +290,12 @@ def solve_numeric(v, conv) -> Derivation:
             gname = "grad_z"
         else:
             P = as_float(v["p"]).reshape(-1)
-            losses = -(I.np_xlogy(Y, P) + I.np_xlogy(1 - Y, 1 - P)) / lnb
-            a = np.where(Y < 1, (1 - Y) / (1 - P), 0.0)
+            Yc, Pc = _complement(v["y"]), _complement(v["p"])  # 1 - y and 1 - p without cancellation
+            with np.errstate(divide="ignore"):  # ln 0 = -inf: an infinite loss, said on the exact path
+                ln_p = np.where(P > 0.5, np.log1p(-Pc), np.log(P))    # ln p near 1 from the exact 1 - p
+                ln_q = np.where(P < 0.5, np.log1p(-P), np.log(Pc))   # ln(1 - p) near 1 from p
+            losses = -(np.where(Y > 0, Y * ln_p, 0.0) + np.where(Yc > 0, Yc * ln_q, 0.0)) / lnb
+            a = np.where(Y < 1, Yc / Pc, 0.0)
             b = np.where(Y > 0, Y / P, 0.0)
             grad = np.where(np.isinf(a), np.inf, np.where(np.isinf(b), -np.inf, a - b)) / lnb
             gname = "grad_p"
@@ -303,6 +307,15 @@ def solve_numeric(v, conv) -> Derivation:
                I.answer("bce", float(losses.mean()), base), I.answer(gname, grad, unit=""))
     d.conclude("Losses, total, mean and gradient", answers=answers)
     return d
+
+
+def _complement(vec) -> np.ndarray:
+    """1 - x for each entry, in float64. Typed numbers are exact Rationals a/b, and (b - a)/b in Python's
+    integer arithmetic is correctly rounded: 1 - float(0.999999999999) would lose four digits to the rounding
+    of the float (an array from the API holds floats, for which 1 - x is what they mean)."""
+    if isinstance(vec, np.ndarray):
+        return 1.0 - vec.reshape(-1)
+    return np.array([(int(x.q) - int(x.p)) / int(x.q) for x in vec], dtype=np.float64)
 
 
 def generate(rng: np.random.Generator) -> dict:

@@ -407,7 +407,7 @@ def solve_numeric(p, conv) -> Derivation:
         else:
             P = (1 - eps_v) * P + eps_v / K
     if p["logits"] is not None:
-        _, _, logq = I.softmax_np(I.float_rows(p["logits"]))
+        _, _, logq = I.softmax_np(p["logits"])
         Q = None
     else:
         Q = I.float_rows(p["q"], p["normalize"])
@@ -420,7 +420,10 @@ def solve_numeric(p, conv) -> Derivation:
     d.note("Numeric path", f"{P.shape[0]} sample{'s' if P.shape[0] > 1 else ''} of {K} classes in float64: "
            f"H(p, q) = -sum p ln q / ln b with 0 ln 0 = 0" + (", ln q from a log-softmax of the logits" if Q is None else "")
            + f"; in {I.UNIT[base]}.")
-    if P.shape[0] == 1:
+    single = P.shape[0] == 1
+    if eps_v:
+        d.answer_step("Smoothed targets", I.answer("p_smoothed", P[0] if single else P, None))
+    if single:
         hp = I.entropy_np(P, base)
         kl = ce - hp if np.isfinite(ce[0]) else ce
         d.conclude("Cross-entropy, H(p) and KL(p || q)",

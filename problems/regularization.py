@@ -49,7 +49,8 @@ with sp.evaluate(False):
     DECAY_HALF = 1 - eta * alpha
     DECAY_FULL = 1 - 2 * eta * alpha
     L1_UPDATE = w - eta * (grad + alpha * sp.sign(w))
-    SHRINK = lam / (lam + alpha)                          # notes 000: w_tilde = Q D Q^T w*
+    SHRINK_HALF = lam / (lam + alpha)                     # notes 000: w_tilde = Q D Q^T w*
+    SHRINK_FULL = lam / (lam + 2 * alpha)                 # penalty alpha ||w||^2: its Hessian is 2 alpha I
     MAXNORM = w * (gam / nrm)                             # notes 004
     LS_TRUE_K1 = 1 - eps
     LS_OTHER_K1 = eps / (K - 1)
@@ -71,14 +72,19 @@ LABEL_SMOOTHING = Convention(
 )
 CONVENTIONS = (L2_FORM, LABEL_SMOOTHING)
 
+BOUND, RATE_BOUND = 1e100, 10 ** 12
 PARAMS = (
-    Param("w", Vector(max_len=10 ** 7), required=True, label="Weights w"),
-    Param("grad", Vector(max_len=10 ** 7), label="Loss gradient", help="dL/dw without the penalty; default 0"),
-    Param("lr", Real(0, None, closed="neither"), default="0.1", label="Learning rate eta"),
-    Param("alpha", Real(0, None), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
-    Param("eigenvalues", Vector(max_len=10 ** 6, lo=0), label="Hessian eigenvalues",
+    # entries bounded by 1e100 and rates by 1e12 so that float64 products (lr alpha w), sums and norms of up to 1e7
+    # entries cannot overflow on the numeric path (found by fuzzing: w = 1e400 gave inf - inf)
+    Param("w", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), required=True, label="Weights w"),
+    Param("grad", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), label="Loss gradient",
+          help="dL/dw without the penalty; default 0"),
+    Param("lr", Real(0, RATE_BOUND, closed="right"), default="0.1", label="Learning rate eta"),
+    Param("alpha", Real(0, RATE_BOUND), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
+    Param("eigenvalues", Vector(max_len=10 ** 6, lo=0, hi=BOUND), label="Hessian eigenvalues",
           help="optional: eigenvalues lambda_i of the loss Hessian for the shrinkage factors"),
-    Param("max_norm", Real(0, None, closed="neither"), label="Max norm gamma", help="optional: max-norm constraint ||w|| <= gamma"),
+    Param("max_norm", Real(0, RATE_BOUND, closed="right"), label="Max norm gamma",
+          help="optional: max-norm constraint ||w|| <= gamma"),
     Param("classes", Int(2, 10 ** 6), label="Classes K", help="optional: label-smoothing targets for K classes"),
     Param("smoothing", Real(0, 1, closed="left"), default="0.1", label="Smoothing epsilon"),
     Param("target", Int(1, 10 ** 6), default="1", label="True class", help="1-based index of the true class"),
@@ -104,7 +110,8 @@ def validate(p: dict[str, Any]) -> None:
 
 
 def use_numeric(p) -> bool:
-    return isinstance(p["w"], np.ndarray) or len(p["w"]) > 50 or (p["classes"] or 0) > 50
+    long = [v for v in (p["w"], p["grad"], p["eigenvalues"]) if v is not None]
+    return any(isinstance(v, np.ndarray) or len(v) > 50 for v in long) or (p["classes"] or 0) > 50
 
 
 def statement(p) -> str:
@@ -153,11 +160,13 @@ def solve(p, conv) -> Derivation:
     if p["eigenvalues"] is not None:
         ev = as_exact(p["eigenvalues"])
         with d.group("Shrinkage along the Hessian's eigenvectors"):
-            d.note("Why", "Near the optimum w* of L, the L2 optimum is w~ = Q D Q^T w* with D = diag(lambda_i/(lambda_i + "
-                          "alpha)) (notes 000): directions of large curvature (lambda_i >> alpha) are kept, flat ones "
-                          "(lambda_i << alpha) are shrunk to about 0.")
-            d.compute("Shrinkage factors", sym("D_ii", r"D_{ii}"), SHRINK, {lam: ev, alpha: a}, answer="shrinkage",
-                      precision=Precision(dp=6))
+            k = "alpha" if half else "2 alpha"
+            d.note("Why", f"Near the optimum w* of L, the L2 optimum is w~ = Q D Q^T w* with D = diag(lambda_i/(lambda_i + "
+                          f"{k})) (notes 000, for the penalty alpha/2 ||w||^2; the penalty alpha ||w||^2 adds 2 alpha I to the "
+                          f"Hessian): directions of large curvature (lambda_i >> {k}) are kept, flat ones "
+                          f"(lambda_i << {k}) are shrunk to about 0.")
+            d.compute("Shrinkage factors", sym("D_ii", r"D_{ii}"), SHRINK_HALF if half else SHRINK_FULL,
+                      {lam: ev, alpha: a}, answer="shrinkage", precision=Precision(dp=6))
     if p["max_norm"] is not None:
         with d.group("Max-norm constraint"):
             nv = finish(sp.sqrt(sum((x * x for x in wv), sp.Integer(0))))
@@ -209,12 +218,12 @@ def solve_numeric(p, conv) -> Derivation:
     ans += array_answers({"w_l2": wv - lr * (gv + f * a * wv), "w_l1": wv - lr * (gv + a * np.sign(wv))}, precision=six)
     if p["eigenvalues"] is not None:
         ev = as_float(p["eigenvalues"])
-        ans += array_answers({"shrinkage": ev / (ev + a)}, precision=six)
+        ans += array_answers({"shrinkage": ev / (ev + f * a)}, precision=six, limit=None)  # the question: always listed
     if p["max_norm"] is not None:
         nv = float(np.linalg.norm(wv))
         g = float(p["max_norm"])
         ans.append(make_answer("norm_w", nv))
-        ans += array_answers({"w_maxnorm": wv * (g / nv) if nv > g else wv}, precision=six)
+        ans += array_answers({"w_maxnorm": (wv / nv) * g if nv > g else wv}, precision=six)  # w/||w|| <= 1: no overflow
     if p["classes"] is not None:
         k, e = p["classes"], float(p["smoothing"])
         if conv["label_smoothing"] == "k-1":

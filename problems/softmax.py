@@ -89,11 +89,11 @@ def solve(p, conv) -> Derivation:
     P, C, J = [], [], []
     for k, z in enumerate(Z, 1):
         if k > I.MAX_DETAIL_ROWS:  # values only (the answers hold every row)
-            pr, comp, jac = I.softmax_values(z, T, jacobian=p["jacobian"])
-            P.append(pr)
-            C.append(comp)
+            r = I.softmax_exact(z, T)
+            P.append(tuple(I.exact_value(x) for x in r.p))
+            C.append(tuple(I.exact_value(x) for x in r.comp))
             if p["jacobian"]:
-                J.append(jac)
+                J.append(_jacobian_values(r, T))
             continue
         with (d.group(f"Row {k}: z = {I.vec_text(z)}") if n > 1 else nullcontext()):
             if n == 1:
@@ -193,19 +193,21 @@ def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
 
 def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
-    Z = I.float_rows(p["logits"])
-    T = float(p["temperature"])
-    P, C, _ = I.softmax_np(Z, T)
-    d.note("Numeric path", f"{Z.shape[0]} row{'s' if Z.shape[0] > 1 else ''} of {Z.shape[1]} logits in float64: "
-           "exp(z/T - max) / sum, with 1 - p of the largest class summed from the other classes.")
-    single = Z.shape[0] == 1
+    T = p["temperature"]
+    P, C, _ = I.softmax_np(p["logits"], T)
+    d.note("Numeric path", f"{P.shape[0]} row{'s' if P.shape[0] > 1 else ''} of {P.shape[1]} logits in float64: "
+           "exp((z - max z)/T) / sum, with 1 - p of the largest class summed from the other classes.")
+    single = P.shape[0] == 1
     answers = [I.answer("p", P[0] if single else P, unit=""),
                I.answer("one_minus_p", C[0] if single else C, unit="", precision=I.SIG4, tolerance=I.TOL_REL)]
     if p["jacobian"]:
         J = -P[:, :, None] * P[:, None, :]
         idx = np.arange(P.shape[1])
         J[:, idx, idx] = P * C
-        J /= T
+        Tf = float(T)
+        if Tf != 1.0:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a saturated row stays 0 however small T is
+                J = np.where(J == 0, 0.0, J / Tf)
         answers.append(I.answer("jacobian", J[0] if single else J, unit=""))
     d.conclude("Softmax" + (" and its Jacobian" if p["jacobian"] else ""), answers=tuple(answers))
     return d
