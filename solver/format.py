@@ -525,6 +525,11 @@ def shape(dims: Sequence[int]) -> str:
     return " x ".join(str(int(s)) for s in dims)
 
 
+def count(n: int) -> str:
+    """A count in digit groups, as the notes and exams write parameter and byte counts: 1,536,500."""
+    return f"{int(n):,}"
+
+
 def joined(values: Sequence[Any], sep: str = ", ", sig: int | None = None, **kw) -> str:
     """Values in text, joined (for a sentence: 'the scores are 1, -2 and 0.5' takes joined(...))."""
     return sep.join(text(x, sig, **kw) for x in values)
@@ -532,4 +537,4 @@ def joined(values: Sequence[Any], sep: str = ", ", sig: int | None = None, **kw)
 
 __all__ = ["Style", "style", "using", "answer_precision", "working_sig", "is_vector", "is_matrix", "rows_of",
            "entries_of", "is_negative", "is_exact", "is_real", "exact_text", "exact_latex", "fixed", "text", "latex",
-           "math", "is_rounded", "equals", "cell", "tick", "shape", "joined"]
+           "math", "is_rounded", "equals", "cell", "tick", "shape", "count", "joined"]
