@@ -9,11 +9,14 @@ Used by entropy, cross_entropy, kl_divergence, binary_cross_entropy and softmax.
 - the worked sums (entropy, KL divergence, cross-entropy of one row) shared by the families;
 - the exact softmax, shifted by the row maximum, shared by softmax and cross-entropy from logits, with
   1 - p_i computed from the other classes so that a p_i close to 1 keeps its precision (its exponentials and
-  logarithms evaluated with mpmath at 60 digits and kept as 40-digit Floats: the values of the exact SymPy
-  expressions, without SymPy's evalf cost);
-- `written`: instance formulas (p_3 log(p_3 / q_3)) built under evaluate(False) once and cached, since
-  entering evaluate(False) clears SymPy's cache (see the comment above `written`);
-- the float64 NumPy versions of the same rules for the numeric paths (NumPy only, no scipy);
+  logarithms evaluated with mpmath at 60 digits, plus the digits of the largest score, and kept as 40-digit
+  Floats: the values of the exact SymPy expressions, without SymPy's evalf cost);
+- the answers with their units (`answer`), at the request's precision; answers that can be astronomically
+  small (1 - p of a saturated softmax) in significant figures (`tiny_precision`);
+- the steps shared by the families: the total and mean of per-sample losses, the mean over rows;
+  (instance formulas such as p_3 log(p_3 / q_3) are built by problems/_written.py's `written`, once);
+- the float64 NumPy versions of the same rules for the numeric paths (NumPy only, no scipy), the softmax shifted
+  before it is divided by the temperature so that neither a tiny T nor a huge exact logit overflows;
 - generators of distributions that sum exactly to 1 (2-decimal probabilities).
 Rules that are not choices: 0 log 0 = 0 (the limit of p log p as p -> 0), and p log(p / 0) = inf for
 p > 0 (a code built for q cannot encode an outcome that q calls impossible); an infinite value is an
@@ -30,46 +33,16 @@ import numpy as np
 import sympy as sp
 
 from solver.functions import logb
-from solver.numbers import WORKING_DIGITS, Precision, Tolerance, format_number
+from solver import format as F
+from solver.numbers import WORKING_DIGITS, Precision
 from solver.params import Bool, Choice, InvalidInput, Param, as_exact, as_float
 from solver.steps import Answer, Math, Step
-from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, number_latex, number_text, sym, text
+from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, sym, text
+
+from ._written import (Sigma, _add, _div, _exp, _exp_sub, _mean_of, _mul, _sub, fmax, isym, ln, qsym,  # noqa: F401
+                       replaced, written)
 
 # ---- logarithms and units ----------------------------------------------------------------------------
-
-
-class ln(sp.Function):
-    """Natural logarithm printed ln(x) / \\ln(x) as the notes write it; evaluates as SymPy's log."""
-
-    @classmethod
-    def eval(cls, x):
-        if x == 1:
-            return sp.Integer(0)
-        return None
-
-    def fdiff(self, argindex=1):
-        return 1 / self.args[0]
-
-    def _eval_rewrite_as_log(self, x, **kwargs):
-        return sp.log(x)
-
-    def _eval_evalf(self, prec):
-        return sp.log(self.args[0])._eval_evalf(prec)
-
-    def _latex(self, printer, exp=None):
-        tex = r"\ln\left(%s\right)" % printer._print(self.args[0])
-        return tex if exp is None else r"%s^{%s}" % (tex, exp)
-
-    def _sympystr(self, printer):
-        return "ln(%s)" % printer._print(self.args[0])
-
-
-class Sigma(sp.Sum):
-    """A sum over one index, printed `sum_i (...)` in plain text (SymPy's Sum prints as code there)."""
-
-    def _sympystr(self, printer):
-        (i, _a, _b), = self.limits
-        return "sum_%s %s" % (printer._print(i), printer.parenthesize(self.function, 45))
 
 
 BASES = ("e", "2", "10")
@@ -99,19 +72,13 @@ BASE_PARAM = Param(
                    aliases={"ln": "e", "nat": "e", "nats": "e", "log2": "2", "bit": "2", "bits": "2",
                             "log10": "10", "hartley": "10", "hartleys": "10", "ban": "10", "bans": "10"}),
     default="e", label="Logarithm base",
-    help="e (nats; the default, as in scipy, torch and notes 004's cross-entropy), 2 (bits) or 10 (hartleys)",
+    help="e (nats; the default, as in scipy, torch and the optimization notes' cross-entropy), 2 (bits) or 10 "
+         "(hartleys)",
 )
 NORMALIZE_PARAM = Param(
     "normalize", Bool(), default="false", label="Rescale rows to sum to 1",
     help="divide each probability row by its sum (otherwise a row that does not sum to 1 is rejected)",
 )
-
-#: Exam display: 4 decimal places, accepting half a unit in the last place.
-DP4 = Precision(dp=4)
-TOL4 = Tolerance(abs=5e-5)
-#: Answers that can be tiny (1 - p of a saturated softmax is 7.552e-42): 4 significant figures.
-SIG4 = Precision(sig=4)
-TOL_REL = Tolerance(rel=5e-4)
 
 #: Hand-sized limits of the exact path: per-term steps for at most MAX_TERM_STEPS outcomes, worked
 #: groups for the first MAX_DETAIL_ROWS rows (every row is in the summary table).
@@ -123,47 +90,21 @@ MAX_DETAIL_ROWS = 10
 MAX_EXACT_ENTRIES = 400
 
 
-#: Vector answers with more entries than this (numeric path, large batches) are displayed abridged.
-BIG_ANSWER = 200
+def answer(name: str, value: Any, base: str | None = None, *, unit: str | None = None, tiny: bool = False) -> Answer:
+    """An answer with its unit (the base's, or `unit`), shown at the request's precision. A NumPy array is a
+    vector or matrix answer; a long one is displayed by its first entries (solver.symbolic.make_answer).
 
-
-def answer(name: str, value: Any, base: str | None = None, *, precision: Precision = DP4,
-           tolerance: Tolerance = TOL4, unit: str | None = None):
-    """An answer with its unit; a NumPy array is a vector/matrix answer (abridged display when large)."""
+    `tiny`: an answer that can be astronomically small (1 - p of a saturated softmax is 7.552e-42) is shown in
+    significant figures, as many as the request asks digits (4 by default), so that it never rounds to 0."""
     unit = unit if unit is not None else (UNIT[base] if base else "")
-    if isinstance(value, np.ndarray):
-        if value.size > BIG_ANSWER:
-            return _big_answer(name, value, precision, tolerance, unit)
-        value = _nested_tuple(value)
-    return make_answer(name, value, precision=precision, tolerance=tolerance, unit=unit)
+    precision = tiny_precision() if tiny else None
+    return make_answer(name, value, precision=precision, unit=unit)
 
 
-def _nested_tuple(a: np.ndarray):
-    return tuple(_nested_tuple(x) for x in a) if a.ndim > 1 else tuple(float(x) for x in a)
-
-
-def _big_answer(name, a: np.ndarray, precision, tolerance, unit) -> Answer:
-    """A large array answer: the full data as JSON, the display abridged to its first entries (formatting every
-    one of 10^5 numbers for display would dominate the numeric path)."""
-    data = a.tolist()
-    if not np.isfinite(a).all():
-        data = _json_inf(data)
-    first = a[:3] if a.ndim > 1 else a[:6]
-    shown = make_answer(name, _nested_tuple(first), precision=precision, tolerance=tolerance, unit=unit)
-    more = f" ... ({' x '.join(map(str, a.shape))} values)"
-    disp = shown.display[:-1] + more + shown.display[-1]
-    return Answer(name, data, disp, shown.latex + r"\ \ldots\ (	ext{%s values})" % " x ".join(map(str, a.shape)),
-                  tolerance, unit)
-
-
-def _json_inf(x):
-    if isinstance(x, list):
-        return [_json_inf(v) for v in x]
-    if x == np.inf:
-        return "inf"
-    if x == -np.inf:
-        return "-inf"
-    return x
+def tiny_precision() -> Precision:
+    """Significant figures for answers that can be tiny: the request's figures, or as many as its decimal places."""
+    req = F.answer_precision()
+    return req if req.sig is not None else Precision(sig=max(1, req.dp))
 
 
 def attach(d: Derivation, *answers) -> None:
@@ -184,70 +125,6 @@ p_i, q_i, s_i, t_i, z_i = (sym("p_i", "p_{i}"), sym("q_i", "q_{i}"), sym("s_i", 
                            sym("z_i", "z_{i}"))
 
 
-@lru_cache(maxsize=None)
-def isym(name: str, i: int, latex_name: str | None = None) -> sp.Symbol:
-    """The i-th symbol of a family: isym("p", 2) is p_2 (LaTeX p_{2})."""
-    return sym(f"{name}_{i}", f"{latex_name or name}_{{{i}}}")
-
-
-@lru_cache(maxsize=None)
-def qsym(text_name: str, latex_name: str) -> sp.Symbol:
-    """A named quantity such as H(p) or KL(p||q) (plain-text and LaTeX spellings)."""
-    return sym(text_name, latex_name)
-
-
-# ---- formulas kept as written, built once ----------------------------------------------------------------
-#
-# `with sp.evaluate(False)` keeps a formula in the order it is written, but entering and leaving it clears
-# SymPy's whole cache (sympy.core.parameters), which costs milliseconds per call and slows every later SymPy
-# operation. So a formula that depends on the instance (p_3 log(p_3 / q_3), z_1 - m) is built by `written`
-# once per distinct arguments and kept: a warm solve builds none. The builders are module-level functions,
-# so that the cache key (builder, arguments) repeats.
-
-@lru_cache(maxsize=8192)
-def written(build, *args) -> sp.Expr:
-    """build(*args) under sp.evaluate(False), once per distinct arguments (SymPy expressions are immutable)."""
-    with sp.evaluate(False):
-        return build(*args)
-
-
-def _xreplace(expr, pairs):
-    return expr.xreplace(dict(pairs))
-
-
-def _add(*terms):
-    return sp.Add(*terms) if len(terms) > 1 else terms[0]
-
-
-def _div(a, b):
-    return a / b
-
-
-def _sub(a, b):
-    return a - b
-
-
-def _exp(a):
-    return sp.exp(a)
-
-
-def _exp_sub(a, b):
-    return sp.exp(a - b)
-
-
-def _mul(a, b):
-    return a * b
-
-
-def _mean_of(*terms):
-    return sp.Add(*terms) / sp.Integer(len(terms))
-
-
-def replaced(expr: sp.Expr, mapping: dict) -> sp.Expr:
-    """expr.xreplace(mapping) kept as written (cached: see `written`)."""
-    return written(_xreplace, expr, tuple(mapping.items()))
-
-
 def instance(expr: sp.Expr, index: int, names: Sequence[tuple[sp.Symbol, str]]) -> sp.Expr:
     """The general formula with each symbol x_i replaced by x_<index>, kept as written."""
     return replaced(expr, {s: isym(n, index) for s, n in names})
@@ -262,10 +139,6 @@ def formula_step(d: Derivation, title: str, lhs: Any, rhs: Any, *, text_rhs: str
     return d.add(Step("formula", title, text=text_, formula=f))
 
 
-def vec_text(v) -> str:
-    return number_text(tuple(v))
-
-
 def listing(ks: Sequence[int]) -> str:
     ks = list(ks)
     if len(ks) <= 6:
@@ -276,6 +149,7 @@ def listing(ks: Sequence[int]) -> str:
 # ---- probability rows ---------------------------------------------------------------------------------
 
 SUM_TOL = 1e-9
+SUM_TOL_TEXT = "1e-9"
 
 
 def rows_of(value) -> tuple[tuple, ...]:
@@ -320,37 +194,71 @@ def _row_name(field: str, r: int, n: int) -> str:
 
 
 def check_prob_rows(value, field: str, family: str, normalize: bool) -> None:
-    """Reject negative entries and all-zero rows, and (unless normalize) rows whose sum is not 1 within 1e-9."""
+    """Reject negative entries, all-zero rows and (unless normalize) entries above 1 and rows whose sum is not 1
+    within 1e-9. Entries are compared with 1 before any row is summed, so that a row of huge floats (1e308, 1e308)
+    is a clear message instead of an overflowing sum."""
     where = f"The '{field}' parameter of {family}"
     if isinstance(value, np.ndarray):
         a = value if value.ndim == 2 else value.reshape(1, -1)
         neg = np.argwhere(a < 0)
         if neg.size:
             r, c = (int(x) for x in neg[0])
-            raise InvalidInput(field, f"{where} must hold probabilities, with no negative entries: entry {c + 1} of "
-                                      f"{_row_name(field, r, a.shape[0])} is {format_number(a[r, c], Precision(sig=6), strip=True)}.")
-        sums = a.sum(axis=1)
-        zero = np.flatnonzero(sums == 0)
+            raise InvalidInput(field, _negative_message(where, field, r, c, a.shape[0], a[r, c]))
+        top = a.max(axis=1)
+        zero = np.flatnonzero(top == 0)
         if zero.size:
-            raise InvalidInput(field, f"{where} must hold probability rows: {_row_name(field, int(zero[0]), a.shape[0])} "
-                                      "is all zeros, so it is not a distribution and cannot be rescaled.")
+            raise InvalidInput(field, _zero_message(where, field, int(zero[0]), a.shape[0]))
+        if normalize:
+            return
+        big = np.argwhere(a > 1 + SUM_TOL)
+        if big.size:
+            r, c = (int(x) for x in big[0])
+            raise InvalidInput(field, _above_one_message(where, field, r, c, a.shape[0], a[r, c]))
+        sums = a.sum(axis=1)  # entries in [0, 1]: no overflow
         bad = np.flatnonzero(np.abs(sums - 1) > SUM_TOL)
-        if bad.size and not normalize:
+        if bad.size:
             r = int(bad[0])
-            raise InvalidInput(field, _sum_message(where, field, r, a.shape[0],
-                                                   format_number(sums[r], Precision(sig=10), strip=True)))
+            raise InvalidInput(field, _sum_message(where, field, r, a.shape[0], F.text(float(sums[r]), 10)))
         return
     for r, row in enumerate(value):
         for c, v in enumerate(row):
             if v < 0:
-                raise InvalidInput(field, f"{where} must hold probabilities, with no negative entries: entry {c + 1} of "
-                                          f"{_row_name(field, r, len(value))} is {number_text(v)}.")
+                raise InvalidInput(field, _negative_message(where, field, r, c, len(value), v))
+        if all(v == 0 for v in row):
+            raise InvalidInput(field, _zero_message(where, field, r, len(value)))
+        if normalize:
+            continue
+        for c, v in enumerate(row):
+            if v > 1 + sp.Rational(1, 10**9):
+                raise InvalidInput(field, _above_one_message(where, field, r, c, len(value), v))
         s = sum(row, sp.Integer(0))
-        if s == 0:
-            raise InvalidInput(field, f"{where} must hold probability rows: {_row_name(field, r, len(value))} is all "
-                                      "zeros, so it is not a distribution and cannot be rescaled.")
-        if not normalize and abs(s - 1) > sp.Rational(1, 10**9):
-            raise InvalidInput(field, _sum_message(where, field, r, len(value), number_text(s, 10)))
+        if abs(s - 1) > sp.Rational(1, 10**9):
+            raise InvalidInput(field, _sum_message(where, field, r, len(value), F.text(s, 10)))
+
+
+def check_prediction(values, name: str, family: str, also: str = "") -> None:
+    """Exactly one of the probabilities `name` and the raw scores `logits` is given."""
+    if values[name] is None and values["logits"] is None:
+        raise InvalidInput(name, f"The '{name}' parameter of {family} is required: the predicted probabilities (or give "
+                                 f"logits{also}).")
+    if values[name] is not None and values["logits"] is not None:
+        raise InvalidInput("logits", f"The 'logits' parameter of {family} cannot be combined with {name}: give the "
+                                     f"predicted probabilities {name} or the raw scores, not both.")
+
+
+def _negative_message(where: str, field: str, r: int, c: int, n: int, v) -> str:
+    return (f"{where} must hold probabilities, with no negative entries: entry {c + 1} of {_row_name(field, r, n)} "
+            f"is {F.text(v)}.")
+
+
+def _zero_message(where: str, field: str, r: int, n: int) -> str:
+    return (f"{where} must hold probability rows: {_row_name(field, r, n)} is all zeros, so it is not a distribution "
+            "and cannot be rescaled.")
+
+
+def _above_one_message(where: str, field: str, r: int, c: int, n: int, v) -> str:
+    return (f"{where} must hold probabilities, each at most 1: entry {c + 1} of {_row_name(field, r, n)} is "
+            f"{F.text(v)}; pass normalize=true to rescale the row.")
 
 
 def _sum_message(where: str, field: str, r: int, n: int, s: str) -> str:
@@ -365,24 +273,31 @@ def prepare_rows(d: Derivation, value, name: str, normalize: bool) -> tuple[tupl
     off = [(k, s) for k, s in enumerate(sums) if s != 1]
     if normalize and off:
         out = tuple(tuple(v / s for v in r) for r, s in zip(rows, sums))
-        listed = "; ".join(f"row {k + 1} sums to {number_text(s)}" for k, s in off[:6])
+        listed = "; ".join(f"row {k + 1} sums to {F.text(s)}" for k, s in off[:6])
         more = "" if len(off) <= 6 else f" (and {len(off) - 6} more rows)"
-        shown = "; ".join(vec_text(r) for r in out[:MAX_DETAIL_ROWS]) + (" ..." if len(out) > MAX_DETAIL_ROWS else "")
+        shown = "; ".join(F.text(r) for r in out[:MAX_DETAIL_ROWS]) + (" ..." if len(out) > MAX_DETAIL_ROWS else "")
         d.note(f"Rescale {name} to sum to 1",
                f"normalize=true: each row of {name} is divided by its sum so that it is a probability distribution "
                f"({listed}{more}). Rescaled: {name} = {shown}.")
         return out
     if off:
-        d.note(f"Row sums of {name}", "; ".join(f"row {k + 1} sums to {number_text(s, 12)}" for k, s in off[:5])
-               + f": within {SUM_TOL:g} of 1, so {name} is used as given.")
+        d.note(f"Row sums of {name}", "; ".join(f"row {k + 1} sums to {F.text(s, 12)}" for k, s in off[:5])
+               + f": within {SUM_TOL_TEXT} of 1, so {name} is used as given.")
     return rows
 
 
 def float_rows(value, normalize: bool = False) -> np.ndarray:
+    """Rows as float64 (rescaled to sum to 1 when `normalize`: each row is divided by its largest entry first, so
+    that a row of huge entries, 1e308 or an exact 1e400, cannot overflow its sum)."""
+    if normalize and not isinstance(value, np.ndarray):
+        rows = rows_of(value)
+        tops = [max(r) for r in rows]
+        value = tuple(tuple(v / t for v in r) for r, t in zip(rows, tops))  # exact: entries in [0, 1]
     a = as_float(value)
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if normalize:
+        a = a / a.max(axis=1, keepdims=True)
         a = a / a.sum(axis=1, keepdims=True)
     return a
 
@@ -429,7 +344,8 @@ def convert_units(d: Derivation, value, base: str, name: str, latex_name: str) -
     src = qsym(f"{name}[{UNIT[base]}]", r"%s_{\text{%s}}" % (latex_name, UNIT[base]))
     with d.group("The same value in the other units",
                  text="Changing the base of the logarithm only rescales: log_c(x) = log_b(x) log_c(b). "
-                      "1 bit = ln 2 = 0.693147 nats; 1 hartley = ln 10 = 2.302585 nats = log2(10) = 3.321928 bits."):
+                      f"1 bit = ln 2 = {F.text(sp.log(2))} nats; 1 hartley = ln 10 = {F.text(sp.log(10))} nats = "
+                      f"log2(10) = {F.text(sp.log(10) / sp.log(2))} bits."):
         for c in BASES:
             if c == base:
                 continue
@@ -454,13 +370,53 @@ def _sum_of(d: Derivation, title: str, lhs, parts: list[tuple[sp.Expr, dict]], *
         one = "Only one term is non-zero, so the sum is that term." if not infinite else ""
         return d.add(Step("compute", title, text=" ".join(x for x in (text_, one) if x),
                           formula=Math(f"{latex(lhs)} = {latex(expr)}", f"{text(lhs)} = {text(expr)}"),
-                          value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{text(lhs)} = {number_text(value)}"))), value
+                          value=F.equals(lhs, value))), value
     if len(parts) > MAX_SUM_TERMS:
         value = sp.oo if infinite else finish(sum((evaluate(e, v) for e, v in parts), sp.Integer(0)))
         return d.add(Step("compute", title, text=text_ + f" ({len(parts)} terms, listed in the table above.)",
-                          value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{text(lhs)} = {number_text(value)}"))), value
+                          value=F.equals(lhs, value))), value
     value = d.compute(title, lhs, expr, vals, value=sp.oo if infinite else None, text=text_)
     return d._stack[-1][-1], value
+
+
+def mean_step(d: Derivation, values, title: str, lhs, name: str, base: str, letter: str) -> Any:
+    """The mean of the rows' values (named letter_1, letter_2, ...) as a step with its answer; infinite when a value is."""
+    n = len(values)
+    if any(is_inf(v) for v in values):
+        value = sp.oo
+        d.add(Step("compute", title, text=f"The average over the {n} rows is infinite: at least one row's value is "
+                                          "infinite.", value=F.equals(lhs, sp.oo)))
+    elif n <= MAX_SUM_TERMS:
+        syms = [isym(letter, k) for k in range(1, n + 1)]
+        value = d.compute(title, lhs, written(_mean_of, *syms), dict(zip(syms, values)),
+                          text=f"The average over the {n} rows.")
+    else:
+        value = exact_value(sp.Add(*values) / n)
+        d.add(Step("compute", title, text=f"The average over the {n} rows.", value=F.equals(lhs, value)))
+    attach(d, answer(name, value, base))
+    return value
+
+
+def total_and_mean(d: Derivation, losses, base: str, *, mean_name: str = "mean", mean_title: str = "Mean loss",
+                   mean_text: str = "") -> tuple[Any, Any]:
+    """The total of the per-sample losses L_1, L_2, ... and their mean, as steps with the answers "total" and
+    `mean_name` (infinite when a loss is)."""
+    n = len(losses)
+    inf = any(is_inf(v) for v in losses)
+    Lt, Lm, N = qsym("total L", r"L_{\text{total}}"), qsym("mean L", r"\overline{L}"), sym("N")
+    total = sp.oo if inf else exact_value(sp.Add(*losses))
+    if n <= MAX_SUM_TERMS:
+        syms = [isym("L", k) for k in range(1, n + 1)]
+        d.compute("Total loss", Lt, written(_add, *syms), dict(zip(syms, losses)), value=total,
+                  text="Add the per-sample losses (full precision: round only at the end).")
+    else:
+        d.add(Step("compute", "Total loss", text=f"The sum of the {n} per-sample losses.", value=F.equals(Lt, total)))
+    attach(d, answer("total", total, base))
+    mean = sp.oo if inf else exact_value(sp.Add(*losses) / n)
+    d.compute(mean_title, Lm, written(_div, Lt, N), {Lt: total, N: sp.Integer(n)}, value=mean,
+              text=mean_text + (" It is infinite: a loss is infinite." if inf else ""))
+    attach(d, answer(mean_name, mean, base))
+    return total, mean
 
 
 def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True,
@@ -505,43 +461,56 @@ def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | N
     return value
 
 
-def kl_row(d: Derivation, p, q, base: str, *, names=("p", "q"), lhs=None, answer_name: str | None = None,
-           steps: bool = True, title: str | None = None):
-    """KL(p || q) of one exact row: each term p_i log(p_i / q_i), then the sum (oo when q_i = 0 < p_i)."""
+def _term_row(d: Derivation, p, q, base: str, *, term: dict, names: tuple[str, str], lhs, title: str, sum_title: str,
+              zero_text: str, infinite_term: str, infinite_sum: str, answer_name: str | None, steps: bool,
+              exact_term=None):
+    """A row of terms t_i over the outcomes with a_i > 0 (a, b = `names`), then their sum: the shared shape of KL and
+    cross-entropy. A term with b_i = 0 < a_i is infinite (`infinite_term` says why), and so is the sum. Terms a_i = 0
+    are 0 (`zero_text`). `exact_term(k, a_k)`: the term's value from elsewhere (a log-softmax), or None."""
     a, b = names
-    lhs = lhs if lhs is not None else kl_symbol(a, b)
     zeros = [k for k, v in enumerate(p, 1) if v == 0]
     live = [(k, v, w) for k, (v, w) in enumerate(zip(p, q), 1) if v != 0]
     infinite = [k for k, v, w in live if w == 0]
     show = steps and len(live) <= MAX_TERM_STEPS
     terms: dict[int, Any] = {}
-    gen = instance_names(a, b)
-    with (d.group(title or f"The terms {a}_i log({a}_i / {b}_i)") if show else nullcontext()):
+    with (d.group(title) if show else nullcontext()):
         for k, v, w in live:
-            expr = instance(KL_TERM[base], k, gen)
+            expr = instance(term[base], k, instance_names(a, b))
             vals = {isym(a, k): v, isym(b, k): w}
             if w == 0:
                 terms[k] = sp.oo
                 if show:
                     d.compute(f"Term {k}: {b}_{k} = 0 but {a}_{k} > 0", isym("t", k), expr, vals, value=sp.oo,
-                              text=f"{a}_{k} log({a}_{k} / 0) is infinite: {b} gives probability 0 to an outcome that "
-                                   f"{a} says happens with probability {number_text(v)}.")
+                              text=infinite_term.format(k=k, v=F.text(v)))
                 continue
-            terms[k] = d.compute(f"Term {k}", isym("t", k), expr, vals) if show else evaluate(expr, vals)
+            value = exact_term(k, v) if exact_term is not None else None
+            terms[k] = (d.compute(f"Term {k}", isym("t", k), expr, vals, value=value) if show
+                        else (value if value is not None else evaluate(expr, vals)))
     if zeros:
-        d.note(f"Terms with {a}_i = 0", f"Outcome{'s' if len(zeros) > 1 else ''} {listing(zeros)}: {a}_i = 0, so the "
-               f"term is 0 log(0 / {b}_i) = 0 (0 log 0 = 0, even when {b}_i = 0).")
+        d.note(f"Terms with {a}_i = 0", f"Outcome{'s' if len(zeros) > 1 else ''} {listing(zeros)}: {a}_i = 0, so "
+               + zero_text)
     if not show:
-        d.table(title or f"The terms {a}_i log({a}_i / {b}_i)", ["i", Math(f"{a}_{{i}}", f"{a}_i"), Math(f"{b}_{{i}}", f"{b}_i"),
-                                                                  Math("t_{i}", "t_i")],
+        d.table(title, ["i", Math(f"{a}_{{i}}", f"{a}_i"), Math(f"{b}_{{i}}", f"{b}_i"), Math("t_{i}", "t_i")],
                 [(str(k), v, w, terms.get(k, sp.Integer(0))) for k, (v, w) in enumerate(zip(p, q), 1)])
     parts = [(isym("t", k), {isym("t", k): terms[k]}) for k, _, _ in live]
-    txt = (f"Some {b}_i = 0 where {a}_i > 0 (outcome {listing(infinite)}), so the divergence is infinite."
-           if infinite else f"Add the terms, in {UNIT[base]}.")
-    _, value = _sum_of(d, f"KL({a} || {b})", lhs, parts, infinite=bool(infinite), text_=txt)
+    txt = infinite_sum.format(listing(infinite)) if infinite else f"Add the terms, in {UNIT[base]}."
+    _, value = _sum_of(d, sum_title, lhs, parts, infinite=bool(infinite), text_=txt)
     if answer_name:
         attach(d, answer(answer_name, value, base))
     return value
+
+
+def kl_row(d: Derivation, p, q, base: str, *, names=("p", "q"), lhs=None, answer_name: str | None = None,
+           steps: bool = True, title: str | None = None):
+    """KL(p || q) of one exact row: each term p_i log(p_i / q_i), then the sum (oo when q_i = 0 < p_i)."""
+    a, b = names
+    return _term_row(d, p, q, base, term=KL_TERM, names=names, lhs=lhs if lhs is not None else kl_symbol(a, b),
+                     title=title or f"The terms {a}_i log({a}_i / {b}_i)", sum_title=f"KL({a} || {b})",
+                     zero_text=f"the term is 0 log(0 / {b}_i) = 0 (0 log 0 = 0, even when {b}_i = 0).",
+                     infinite_term=f"{a}_{{k}} log({a}_{{k}} / 0) is infinite: {b} gives probability 0 to an outcome that "
+                                   f"{a} says happens with probability {{v}}.",
+                     infinite_sum=f"Some {b}_i = 0 where {a}_i > 0 (outcome {{}}), so the divergence is infinite.",
+                     answer_name=answer_name, steps=steps)
 
 
 def ce_row(d: Derivation, p, q, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True,
@@ -550,41 +519,16 @@ def ce_row(d: Derivation, p, q, base: str, *, lhs=None, answer_name: str | None 
 
     `logq`: exact ln q_i (from a log-softmax) used for the values, so a q_i near 0 or 1 keeps its precision.
     """
-    lhs = lhs if lhs is not None else qsym("H(p,q)", "H(p, q)")
-    zeros = [k for k, v in enumerate(p, 1) if v == 0]
-    live = [(k, v, w) for k, (v, w) in enumerate(zip(p, q), 1) if v != 0]
-    infinite = [k for k, v, w in live if w == 0]
-    show = steps and len(live) <= MAX_TERM_STEPS
-    terms: dict[int, Any] = {}
-    with (d.group("The terms -p_i log q_i") if show else nullcontext()):
-        for k, v, w in live:
-            expr = instance(CE_TERM[base], k, [(p_i, "p"), (q_i, "q")])
-            vals = {isym("p", k): v, isym("q", k): w}
-            if w == 0:
-                terms[k] = sp.oo
-                if show:
-                    d.compute(f"Term {k}: q_{k} = 0 but p_{k} > 0", isym("t", k), expr, vals, value=sp.oo,
-                              text=f"-p_{k} log 0 is infinite: the prediction q gives probability 0 to an outcome that "
-                                   f"happens with probability {number_text(v)}.")
-                continue
-            value = None
-            if logq is not None:
-                value = finish(-v * logq[k - 1] / ln_base(base))
-            terms[k] = (d.compute(f"Term {k}", isym("t", k), expr, vals, value=value) if show
-                        else (value if value is not None else evaluate(expr, vals)))
-    if zeros:
-        d.note("Terms with p_i = 0", f"Outcome{'s' if len(zeros) > 1 else ''} {listing(zeros)}: p_i = 0, so the term "
-               "-p_i log q_i is 0 (0 log 0 = 0 when q_i = 0 too); only the outcomes with p_i > 0 count.")
-    if not show:
-        d.table("The terms -p_i log q_i", ["i", Math("p_{i}", "p_i"), Math("q_{i}", "q_i"), Math("t_{i}", "t_i")],
-                [(str(k), v, w, terms.get(k, sp.Integer(0))) for k, (v, w) in enumerate(zip(p, q), 1)])
-    parts = [(isym("t", k), {isym("t", k): terms[k]}) for k, _, _ in live]
-    txt = (f"q_i = 0 where p_i > 0 (outcome {listing(infinite)}), so the cross-entropy is infinite."
-           if infinite else f"Add the terms, in {UNIT[base]}.")
-    _, value = _sum_of(d, "Cross-entropy", lhs, parts, infinite=bool(infinite), text_=txt)
-    if answer_name:
-        attach(d, answer(answer_name, value, base))
-    return value
+    exact_term = None if logq is None else (lambda k, v: finish(-v * logq[k - 1] / ln_base(base)))
+    return _term_row(d, p, q, base, term=CE_TERM, names=("p", "q"),
+                     lhs=lhs if lhs is not None else qsym("H(p,q)", "H(p, q)"), title="The terms -p_i log q_i",
+                     sum_title="Cross-entropy",
+                     zero_text="the term -p_i log q_i is 0 (0 log 0 = 0 when q_i = 0 too); only the outcomes with "
+                               "p_i > 0 count.",
+                     infinite_term="-p_{k} log 0 is infinite: the prediction q gives probability 0 to an outcome that "
+                                   "happens with probability {v}.",
+                     infinite_sum="q_i = 0 where p_i > 0 (outcome {}), so the cross-entropy is infinite.",
+                     answer_name=answer_name, steps=steps, exact_term=exact_term)
 
 
 def instance_names(a: str, b: str):
@@ -637,6 +581,13 @@ class SoftmaxRow:
 MP_DPS = 60
 
 
+def _dps(xs: Sequence) -> int:
+    """Digits to evaluate exponentials of `xs` with: MP_DPS, plus the digits of the largest |x|. exp(-10^300)
+    needs 10^300 to all of its 301 digits (at 60 digits the exponent itself is rounded by 10^240)."""
+    big = max((abs(sp.Rational(x)) for x in xs if isinstance(x, (int, sp.Rational))), default=sp.Integer(0))
+    return MP_DPS + len(str(int(big)))
+
+
 def _mpf(x):
     """An exact SymPy number (Rational, or Float) as an mpmath mpf at the current precision."""
     import mpmath
@@ -656,7 +607,7 @@ def exp_values(xs: Sequence) -> tuple[tuple, Any]:
     sum of exact 1s the exact integer). The same values as evaluating SymPy's exp(x) and Add, without its cost."""
     import mpmath
 
-    with mpmath.workdps(MP_DPS):
+    with mpmath.workdps(_dps(xs)):
         es = [mpmath.exp(_mpf(x)) for x in xs]
         total = mpmath.fsum(es)
     vals = tuple(sp.Integer(1) if x == 0 else _to_float(e) for x, e in zip(xs, es))
@@ -678,7 +629,7 @@ def softmax_exact(z: Sequence, T=1) -> SoftmaxRow:
         one = sp.Integer(1)
         return SoftmaxRow(u, m, shifted, (one,) * K, sp.Integer(K), (sp.Rational(1, K),) * K,
                           (sp.Rational(K - 1, K),) * K, (-sp.log(K),) * K)
-    with mpmath.workdps(MP_DPS):
+    with mpmath.workdps(_dps(shifted)):
         es = [mpmath.exp(_mpf(s)) for s in shifted]
         S = mpmath.fsum(es)
         p = [x / S for x in es]
@@ -688,16 +639,6 @@ def softmax_exact(z: Sequence, T=1) -> SoftmaxRow:
     e = tuple(sp.Integer(1) if s == 0 else _to_float(x) for s, x in zip(shifted, es))
     return SoftmaxRow(u, m, shifted, e, _to_float(S), tuple(map(_to_float, p)), tuple(map(_to_float, comp)),
                       tuple(map(_to_float, logp)))
-
-
-class vmax(sp.Function):
-    """max(a, b, ...) printed as written (SymPy's Max sorts its arguments); evaluated by the caller."""
-
-    def _latex(self, printer, exp=None):
-        return r"\max\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
-
-    def _sympystr(self, printer):
-        return "max(%s)" % ", ".join(printer._print(a) for a in self.args)
 
 
 #: Per-element exponential steps for at most this many classes (a vector step above it).
@@ -723,7 +664,7 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
                "above e^709.78, float32 above e^88.72), and the largest term is exactly e^0 = 1, so the sum is at "
                "least 1 and cannot underflow to 0. The result is unchanged.")
     zsyms = [isym(letter, k) for k in range(1, K + 1)]
-    mx = written(vmax, *zsyms) if K <= MAX_SUM_TERMS else written(vmax, zv)
+    mx = written(fmax, *zsyms) if K <= MAX_SUM_TERMS else written(fmax, zv)
     d.compute("The largest score", m_, mx, dict(zip(zsyms, r.u)) if K <= MAX_SUM_TERMS else {zv: r.u}, value=r.m)
     shift = qsym("s", r"\mathbf{s}")
     expr = written(_sub, zv, m_)
@@ -747,34 +688,12 @@ def softmax_steps(d: Derivation, z: Sequence, T=1, *, qname: str = "p", why: boo
         d.compute("Their sum", Ssym, S_expr, dict(zip(esyms, evals)), value=S)
     else:
         d.add(Step("compute", "Their sum", text=f"The sum of the {K} exponentials.",
-                   value=Math(f"S = {number_latex(S)}", f"S = {number_text(S)}")))
+                   value=F.equals(Ssym, S)))
     ev, pv = qsym("e", r"\mathbf{e}"), qsym(qname, r"\mathbf{%s}" % qname)
     expr = written(_div, ev, Ssym)
     d.compute("Normalise: divide each by the sum", pv, expr, {ev: evals, Ssym: S},
               value=tuple(exact_value(x) for x in r.p), text=f"{qname}_i = e_i / S: positive, and they sum to 1.")
     return r
-
-
-def softmax_values(z: Sequence, T=1, jacobian: bool = False):
-    """(p, 1 - p, J or None) of one row as 40-digit Floats, without steps: mpmath at 60 digits (fast), with
-    1 - p_i summed from the other classes as in the worked rows."""
-    import mpmath
-
-    with mpmath.workdps(60):
-        mp = lambda r: mpmath.mpf(int(sp.Rational(r).p)) / int(sp.Rational(r).q)  # noqa: E731
-        Tm = mp(T)
-        u = [mp(v) / Tm for v in z]
-        m = max(u)
-        e = [mpmath.exp(x - m) for x in u]
-        S = mpmath.fsum(e)
-        pr = [x / S for x in e]
-        comp = [mpmath.fsum(e[j] for j in range(len(e)) if j != k) / S for k in range(len(e))]
-        J = None
-        if jacobian:
-            J = [[(pr[i] * comp[i] if i == j else -pr[i] * pr[j]) / Tm for j in range(len(e))] for i in range(len(e))]
-        to = lambda x: sp.Float(mpmath.nstr(x, 45, strip_zeros=False), 40)  # noqa: E731
-        return (tuple(map(to, pr)), tuple(map(to, comp)),
-                None if J is None else tuple(tuple(map(to, row)) for row in J))
 
 
 # ---- NumPy (numeric paths) ----------------------------------------------------------------------------
@@ -802,15 +721,42 @@ def ce_np(P: np.ndarray, Q: np.ndarray, base: str) -> np.ndarray:
     return -np_xlogy(P, Q).sum(axis=1) / np_ln_base(base)
 
 
-def softmax_np(Z: np.ndarray, T: float = 1.0):
-    """(p, 1 - p, log p) per row in float64; 1 - p of the row maximum is summed from the other classes."""
-    U = Z / T
-    s = U - U.max(axis=1, keepdims=True)
+def scaled_shifts(value, T=1) -> np.ndarray:
+    """(z - max z) / T per row in float64: every entry <= 0, the maximum exactly 0, -inf where the true value is
+    below float64's range (its exponential is 0 anyway). Shifting before dividing keeps a tiny temperature
+    (1e-308, an exact 1e-400) from overflowing z / T, and exact logits beyond float64's range (1e400) are
+    shifted exactly before they are rounded."""
+    Z = as_float(value)
+    Z = Z.reshape(1, -1) if Z.ndim == 1 else Z
+    if not np.isfinite(Z).all():  # exact entries beyond float64 (the API's arrays are finite): shift them exactly
+        Z = np.array([[_clamped_float(v - max(r)) for v in r] for r in rows_of(value)], dtype=np.float64)
+    else:
+        with np.errstate(over="ignore"):  # (-1e308) - 1e308 is -inf, whose exponential is the right 0
+            Z = Z - Z.max(axis=1, keepdims=True)
+    Tf = _clamped_float(T)
+    if Tf == 1.0:
+        return Z
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return np.where(Z == 0, 0.0, Z / Tf)  # Tf may underflow to 0 (T = 1e-400): -x/0 = -inf, and 0 stays 0
+
+
+def _clamped_float(v) -> float:
+    """float(v), with values beyond float64's range as +-inf instead of an OverflowError."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
+
+
+def softmax_np(value, T=1):
+    """(p, 1 - p, log p) per row in float64 from the scaled shifted scores (scaled_shifts); 1 - p of the row
+    maximum is summed from the other classes."""
+    s = scaled_shifts(value, T)
     e = np.exp(s)
-    S = e.sum(axis=1, keepdims=True)
+    S = e.sum(axis=1, keepdims=True)  # >= 1: the maximum contributes e^0
     p = e / S
-    rows = np.arange(U.shape[0])
-    top = np.argmax(U, axis=1)
+    rows = np.arange(s.shape[0])
+    top = np.argmax(s, axis=1)
     others = e.copy()
     others[rows, top] = 0.0
     comp = (S - e) / S

@@ -1,4 +1,5 @@
-"""Shared helpers of the layer families: the layer-list text format and hand-written SVG plots.
+"""Shared helpers of the layer families: the layer-list text format, hand-written SVG plots and the numeric paths'
+array answers (formulas printed as a student writes them are in problems/_written.py).
 
 The layer-list format (conv_shape): one layer per line (or separated by ';'), words separated by
 spaces, nothing evaluated:
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from typing import Sequence
 from xml.sax.saxutils import escape
 
+from solver import format as F
 from solver.params import Spec, SpecError
+
+from ._written import Sigma, absval, fmax, fmin, maxover  # noqa: F401  (lr_schedule imports fmin from here)
 
 MAX_LAYERS = 200
 MAX_NUMBER = 10 ** 7
@@ -148,90 +152,6 @@ class LayerList(Spec):
         return {"type": "text", "accepts": self.describe(), "multiline": True}
 
 
-# ---- formulas printed as a student writes them ---------------------------------------------------------
-#
-# SymPy's own classes print for programmers in plain text: Sum(x_i, (i, 1, m)), Min(c, Max(-c, g)) (with
-# the arguments re-sorted) and Abs(g_i). These subclasses print "sum_i x_i", "min(max(g, -c), c)" and
-# "|g_i|" (their LaTeX is SymPy's, or \min, \max written out). With numbers for arguments fmin, fmax and
-# absval evaluate as Min, Max and Abs, so Derivation.compute can evaluate them too.
-
-import sympy as _sp
-from sympy.printing.precedence import PRECEDENCE as _PRECEDENCE
-
-
-class Sigma(_sp.Sum):
-    """A sum over one index, printed `sum_i f` in plain text, in parentheses inside a product ((sum_i x_i)/m).
-    Build it with evaluation on (under evaluate(False) SymPy's Sum prints a spurious factor 1)."""
-
-    precedence = _PRECEDENCE["Add"]
-
-    def _sympystr(self, printer):
-        (i, _a, _b), = self.limits
-        return "sum_%s %s" % (printer._print(i), printer.parenthesize(self.function, _PRECEDENCE["Mul"]))
-
-
-class _Written(_sp.Function):
-    """A function printed as written, arguments in the given order (SymPy's Min and Max sort theirs)."""
-
-    _name = ""
-
-    def _latex(self, printer, exp=None):
-        tex = r"\%s\left(%s\right)" % (self._name, ", ".join(printer._print(a) for a in self.args))
-        return tex if exp is None else r"%s^{%s}" % (tex, exp)
-
-    def _sympystr(self, printer):
-        return "%s(%s)" % (self._name, ", ".join(printer._print(a) for a in self.args))
-
-
-class fmin(_Written):
-    _name = "min"
-
-    @classmethod
-    def eval(cls, *args):
-        if all(a.is_number for a in args):
-            return _sp.Min(*args)
-        return None
-
-
-class fmax(_Written):
-    _name = "max"
-
-    @classmethod
-    def eval(cls, *args):
-        if all(a.is_number for a in args):
-            return _sp.Max(*args)
-        return None
-
-
-class absval(_sp.Function):
-    """|x|, printed |x| in plain text as well as in LaTeX."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_number:
-            return abs(x)
-        return None
-
-    def _latex(self, printer, exp=None):
-        tex = r"\left|%s\right|" % printer._print(self.args[0])
-        return tex if exp is None else r"%s^{%s}" % (tex, exp)
-
-    def _sympystr(self, printer):
-        return "|%s|" % printer._print(self.args[0])
-
-
-class maxover(_sp.Function):
-    """max_i f(i): the largest of the terms, printed max_i |g_i| (LaTeX \\max_{i})."""
-
-    def _latex(self, printer, exp=None):
-        f, i = self.args
-        return r"\max_{%s} %s" % (printer._print(i), printer._print(f))
-
-    def _sympystr(self, printer):
-        f, i = self.args
-        return "max_%s %s" % (printer._print(i), printer._print(f))
-
-
 # ---- SVG --------------------------------------------------------------------------------------------
 
 _COLOURS = ("#1f5fbf", "#c0392b", "#2e8b57", "#8e44ad")
@@ -271,9 +191,9 @@ def svg_plot(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, 
     if y0 < 0 < y1:
         out.append(f'<line x1="{left}" y1="{py(0):.2f}" x2="{left + pw}" y2="{py(0):.2f}" stroke="#bbb"/>')
     for v, anchor in ((x0, "start"), (x1, "end")):
-        out.append(f'<text x="{px(v):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">{_tick(v)}</text>')
+        out.append(f'<text x="{px(v):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">{F.tick(v)}</text>')
     for v in (y0 + pad_y, y1 - pad_y):
-        out.append(f'<text x="{left - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{_tick(v)}</text>')
+        out.append(f'<text x="{left - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{F.tick(v)}</text>')
     for i, (name, sx, sy) in enumerate(series):
         colour = _COLOURS[i % len(_COLOURS)]
         runs, cur = [], []
@@ -296,50 +216,51 @@ def svg_plot(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, 
     return "\n".join(out)
 
 
-def _tick(v: float) -> str:
-    return f"{v:.3g}"
+#: Norms written out entry by entry for vectors of at most this many entries (the formula and value above it).
+MAX_WRITTEN_ENTRIES = 8
 
 
-def shape_text(shape: Sequence[int]) -> str:
-    return " x ".join(str(int(s)) for s in shape)
+def exact_norm(v, kind: str = "2"):
+    """The 2-, 1- or max-norm of an exact vector (a SymPy matrix's norm), as a WORKING_DIGITS Float or a Rational."""
+    import sympy as sp
+
+    from solver.symbolic import finish
+
+    order = {"2": 2, "1": 1, "inf": sp.oo}[kind]
+    return finish(sp.ImmutableMatrix(list(v)).norm(order))
 
 
-def written_step(d, title: str, lhs, formula, sub: tuple[str, str], value, *, answer=None, text: str = "",
-                 precision=None):
-    """A compute step whose substitution is written out by hand (sums and norms over the entries of a vector,
-    which the step builder cannot print from a symbol): formula -> `sub` (latex, text) -> value."""
-    from solver.steps import Math, Step
-    from solver.symbolic import equation, latex, make_answer, number_latex, number_text, text as text_of
+def norm_step(d, title: str, lhs, v, kind: str = "2", *, letter: str = "g", answer: str | None = None, text: str = ""):
+    """A step for ||v|| (kind "2", "1" or "inf") of a vector named `letter`: the general formula, the norm written
+    out with the entries of a short vector substituted, and the value; returns the value."""
+    from solver.steps import Step
+    from solver.symbolic import equation
 
-    answers = (make_answer(answer, value, precision=precision),) if answer else ()
-    d.add(Step("compute", title, text=text, formula=equation(lhs, formula),
-               substituted=Math(f"{latex(lhs)} = {sub[0]}", f"{text_of(lhs)} = {sub[1]}"),
-               value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{text_of(lhs)} = {number_text(value)}"),
-               answers=answers))
+    from . import _written as W
+
+    general = W.norm_formula(kind, letter)
+    value = exact_norm(v, kind)
+    if len(v) <= MAX_WRITTEN_ENTRIES:
+        gk = W.entries(letter, len(v))
+        written = {"2": W.norm2, "1": W.norm1, "inf": W.norm_inf}[kind](*gk)
+        return d.compute(title, lhs, general, dict(zip(gk, v)), value=value, instance=written, answer=answer,
+                         text=text)
+    from solver.symbolic import make_answer
+
+    d.add(Step("compute", title, text=(text + " " if text else "") + f"Over the {len(v)} entries.",
+               formula=equation(lhs, general), value=F.equals(lhs, value),
+               answers=(make_answer(answer, value),) if answer else ()))
     return value
 
 
-def paren(v, latex_: bool = False, sig: int = 6) -> str:
-    """A number for a written-out substitution, negative ones in parentheses."""
-    from solver.symbolic import number_latex, number_text
-
-    s = number_latex(v, sig) if latex_ else number_text(v, sig)
-    try:
-        neg = bool(v < 0)
-    except TypeError:
-        neg = False
-    if neg:
-        return r"\left(%s\right)" % s if latex_ else f"({s})"
-    return s
-
-
-#: Longest vector returned as an Answer by a numeric path (each entry is formatted for display, which costs
-#: tens of microseconds); longer results are summarised instead (the caller states what it summarises).
+#: Longest array a numeric path returns as an answer (its JSON holds every entry; the display shows the first
+#: few); longer results are summarised instead (the caller states what it summarises).
 LIST_LIMIT = 5000
 
 
-def array_answers(arrays: dict, precision=None) -> list:
-    """make_answer(name, array) for each array short enough to list (LIST_LIMIT entries)."""
+def array_answers(arrays: dict, precision=None, limit: int | None = LIST_LIMIT) -> list:
+    """make_answer(name, array) for each array short enough to list (`limit` entries; None: every array). The
+    JSON value holds every entry; the display shows the first few (solver.symbolic.make_answer)."""
     import numpy as np
 
     from solver.symbolic import make_answer
@@ -347,13 +268,6 @@ def array_answers(arrays: dict, precision=None) -> list:
     out = []
     for name, arr in arrays.items():
         a = np.asarray(arr, dtype=np.float64)
-        if a.size <= LIST_LIMIT:
-            out.append(make_answer(name, a.tolist(), precision=precision))
+        if limit is None or a.size <= limit:
+            out.append(make_answer(name, a, precision=precision))
     return out
-
-
-def head(value, n: int = 12):
-    """The first n entries (rows for a matrix) as exact numbers, without converting the rest of a big array."""
-    from solver.params import as_exact
-
-    return tuple(as_exact(value[:n]))

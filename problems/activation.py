@@ -1,13 +1,13 @@
 """Activation functions and their derivatives: f(x) and f'(x) = d f/dx at given points (sigma' = sigma (1 - sigma), tanh' = 1 - tanh^2, ...).
 
 Exam questions: "Give the value and the derivative of <activation> at these points", "derive f'(x)"
-(Swish f = x sigma(x) has f' = f + sigma (1 - f), notes 003, WE-activation-8; softplus has S' = sigma,
-notes 001, WE-activation-6), "sketch f and f'" (an SVG plot of both is in extras["svg"]), "what does maxout
-over these linear pieces compute?" (notes 000, WE-activation-1), "where does the sigmoid saturate?"
-(WE-activation-3).
+(Swish f = x sigma(x) has f' = f + sigma (1 - f), the end-term assignment; softplus has S' = sigma, the
+handwritten notes), "sketch f and f'" (an SVG plot of both is in extras["svg"]), "what does maxout over these
+linear pieces compute?" (the lecture notes, week 7), "where does the sigmoid saturate?" (the lecture notes,
+week 7, and the optimization notes).
 
 Functions: sigmoid, tanh, ReLU, ReLU6 = min(max(0, x), 6), leaky ReLU max(alpha x, x) (slope alpha, default
-0.01 as torch and notes 002/004; notes 000 use 0.1), parametric ReLU (the same with a learned alpha,
+0.01 as torch, the introductory slides and the optimization notes; the lecture notes use 0.1), parametric ReLU (the same with a learned alpha,
 default 0.25 as torch's init), ELU alpha (e^x - 1) for x <= 0 (default alpha 1), SELU (lambda = 1.0507...,
 alpha = 1.6733...), GELU x Phi(x) (exact, with erf), its tanh approximation, x sigma(1.702 x), Swish x sigma(beta x)
 (SiLU for beta = 1), softplus ln(1 + e^x), maxout max_k (w_k x + b_k) and the step function (1 for x > 0).
@@ -25,13 +25,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import array_answers, fmax, head, svg_plot
+from problems._layers import array_answers, svg_plot
+from problems._written import fmax
 from solver.conventions import Convention
 from solver.functions import sigmoid
-from solver.numbers import Precision
 from solver.params import Choice, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.symbolic import Derivation, evaluate, finish, make_answer, number_text, sym, text
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, evaluate, finish, make_answer, sym, text
 
 TITLE = "Activation functions: values, derivatives and plots"
 TOPIC = "layers"
@@ -138,10 +140,10 @@ DERIVS["step"] = sp.Integer(0)  # 0 wherever it exists (SymPy's Piecewise diff s
 IDENTITIES: dict[str, tuple[sp.Expr, str]] = {
     "sigmoid": (sigmoid(x) * (1 - sigmoid(x)), "sigma'(x) = sigma(x) (1 - sigma(x)); its maximum is 1/4 at x = 0."),
     "tanh": (1 - sp.tanh(x) ** 2, "tanh'(x) = 1 - tanh(x)^2; its maximum is 1 at x = 0."),
-    "softplus": (sigmoid(x), "The derivative of softplus is the sigmoid (notes 001, WE-activation-6)."),
+    "softplus": (sigmoid(x), "The derivative of softplus is the sigmoid (as the handwritten notes say)."),
     "swish": (b * x * sigmoid(b * x) + sigmoid(b * x) * (1 - b * x * sigmoid(b * x)),
-              "With f = x sigma(beta x): f' = beta f + sigma(beta x) (1 - beta f); for beta = 1 this is notes 003's "
-              "f' = f + sigma(x) (1 - f) (WE-activation-8)."),
+              "With f = x sigma(beta x): f' = beta f + sigma(beta x) (1 - beta f); for beta = 1 this is the end-term "
+              "assignment's f' = f + sigma(x) (1 - f)."),
     "gelu": (Phi(x) + x * sp.exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi),
              "GELU' = Phi(x) + x phi(x): the normal CDF Phi(x) = erfc(-x/sqrt 2)/2 = (1 + erf(x/sqrt 2))/2 plus x times "
              "the normal density."),
@@ -175,22 +177,57 @@ PARAMS = (
     Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function"),
     Param("x", Vector(max_len=10 ** 7, lo=-10 ** 6, hi=10 ** 6), default="0 3 5", label="Points x"),
     Param("alpha", Real(0, 100), label="alpha",
-          help="slope of leaky ReLU (default 0.01; notes 000 use 0.1) and PReLU (0.25), or ELU's alpha (1)"),
+          help="slope of leaky ReLU (default 0.01; the lecture notes use 0.1) and PReLU (0.25), or ELU's alpha (1)"),
     Param("beta", Real(0, 100), default="1", label="beta", help="Swish x sigma(beta x); beta = 1 is SiLU"),
     Param("pieces", Matrix(cols=2, max_rows=100), default=NOTES_MAXOUT, label="Maxout pieces",
-          help="one row (w_k, b_k) per linear piece w_k x + b_k; default notes 000's (0.5x, -0.5x, x, -x - 0.2)"),
+          help="one row (w_k, b_k) per linear piece w_k x + b_k; default the lecture notes' (0.5x, -0.5x, x, -x - 0.2)"),
     Param("plot_range", Vector(length=2, lo=-10 ** 4, hi=10 ** 4), default="-5 5", label="Plot range"),
 )
 
 EXAMPLE = Example(params={"function": "sigmoid", "x": "0 3 5"},
-                  source="notes 000 and 001, sigmoid saturation (WE-activation-3, WE-activation-4)")
+                  source="the lecture notes, week 7, and the handwritten notes: where the sigmoid saturates and its "
+                         "slope at 0")
+
+
+
+
+def _relu_pieces(v) -> bool:
+    return sorted(tuple(r) for r in as_exact(v["pieces"])) == [(0, 0), (1, 0)]
+
+
+ERRATA = (
+    Erratum(where="the handwritten notes (the sigmoid's derivative)", params={"function": "sigmoid"},
+            wrote="'d sigma/dx ~ 1 at x = 0'",
+            right="the slope at 0 is sigma'(0) = sigma(0) (1 - sigma(0)) = 1/4, the largest slope of the sigmoid",
+            why="a slope of 1 at 0 is tanh's"),
+    Erratum(where="the lecture notes, week 7 (activation functions), and the optimization notes",
+            params={"function": "sigmoid"}, kind="ambiguity", title="Where the sigmoid saturates",
+            wrote="that the sigmoid saturates beyond |x| ~ 5 (the lecture notes) and beyond 3 (the optimization notes)",
+            right="the slope sigma'(3) = 0.0452 is 18% of the largest slope 1/4, and sigma'(5) = 0.00665 is 2.7%",
+            why="saturation is a judgement call, not a threshold"),
+    Erratum(where="the optimization notes and the handwritten notes (tanh)", params={"function": "tanh"},
+            wrote="tanh(x) = 2 sigma(x) - 1 (and derive tanh' from (1 - e^-x)/(1 + e^-x))",
+            right="tanh(x) = 2 sigma(2x) - 1, as the check above computes; 2 sigma(x) - 1 is tanh(x/2)",
+            why="tanh'(x) = 1 - tanh^2(x) still holds"),
+    Erratum(where="the lecture notes, week 7 (ELU)", params={"function": "elu"},
+            wrote="ELU as 'a e^x - 1' for x <= 0",
+            right="it is alpha (e^x - 1), which is 0 at x = 0", why="so the function is continuous at 0"),
+    Erratum(where="the lecture notes, week 7 (GELU)", params={"function": "gelu_sigmoid"},
+            wrote="E(m x) = Phi(x) x = sigma(1.702 x) x, with '='",
+            right="the last '=' is an approximation: |Phi(x) - sigma(1.702 x)| <= 0.0095 and "
+                  "|x Phi(x) - x sigma(1.702 x)| <= 0.0203 (near x = -2.27)"),
+    Erratum(where="the lecture notes, week 7 (maxout)", params={"function": "maxout"}, also=_relu_pieces,
+            kind="notation", title="ReLU as maxout",
+            wrote="maxout with two pieces w_1 = 0, b_1 = 0 and w_2 = 1, b_2 = 0",
+            right="with the pieces 0 and x, maxout is max(0, x) = ReLU"),
+)
 
 
 def validate(p: dict[str, Any]) -> None:
     lo, hi = p["plot_range"]
     if not lo < hi:
         raise InvalidInput("plot_range", f"The 'plot_range' parameter of activation must be increasing (from < to). "
-                                         f"Got {number_text(lo)} {number_text(hi)} instead.")
+                                         f"Got {F.text(lo)} {F.text(hi)} instead.")
 
 
 def use_numeric(p) -> bool:
@@ -215,22 +252,22 @@ def _params(p) -> dict:
 
 def statement(p) -> str:
     fn = p["function"]
-    pts = number_text(head(p["x"])) + (" ..." if len(p["x"]) > 12 else "")
+    pts = F.text(p["x"][:12]) + (" ..." if len(p["x"]) > 12 else "")
     extra = ""
     if fn in ALPHA_DEFAULT:
-        extra = f" with alpha = {number_text(_params(p)[a])}"
+        extra = f" with alpha = {F.text(_params(p)[a])}"
     elif fn == "swish":
-        extra = f" with beta = {number_text(p['beta'])}"
+        extra = f" with beta = {F.text(p['beta'])}"
     elif fn == "maxout":
         extra = " over the pieces " + ", ".join(_piece_text(w_, b_) for w_, b_ in as_exact(p["pieces"]))
     return (f"For the {DISPLAY[fn]} activation{extra}, derive f'(x) and give f(x) and f'(x) at x = {pts}. "
-            f"Sketch f and f' on [{number_text(p['plot_range'][0])}, {number_text(p['plot_range'][1])}].")
+            f"Sketch f and f' on [{F.text(p['plot_range'][0])}, {F.text(p['plot_range'][1])}].")
 
 
 def _piece_text(w_, b_) -> str:
-    s = "0" if w_ == 0 else ("x" if w_ == 1 else "-x" if w_ == -1 else f"{number_text(w_)}x")
+    s = "0" if w_ == 0 else ("x" if w_ == 1 else "-x" if w_ == -1 else f"{F.text(w_)}x")
     if b_ != 0:
-        s = (f"{s} {'+' if b_ > 0 else '-'} {number_text(abs(b_))}" if w_ != 0 else number_text(b_))
+        s = (f"{s} {'+' if b_ > 0 else '-'} {F.text(abs(b_))}" if w_ != 0 else F.text(b_))
     return s
 
 
@@ -272,10 +309,10 @@ def _branch(pw: sp.Piecewise, x0) -> str:
 
 def _interval_text(s) -> str:
     if isinstance(s, sp.Interval):
-        lo = "" if s.start is sp.S.NegativeInfinity else f"{number_text(s.start)} {'<' if s.left_open else '<='} "
-        hi = "" if s.end is sp.oo else f" {'<' if s.right_open else '<='} {number_text(s.end)}"
+        lo = "" if s.start is sp.S.NegativeInfinity else f"{F.text(s.start)} {'<' if s.left_open else '<='} "
+        hi = "" if s.end is sp.oo else f" {'<' if s.right_open else '<='} {F.text(s.end)}"
         if lo and not hi:
-            return f"x {'>' if s.left_open else '>='} {number_text(s.start)}"
+            return f"x {'>' if s.left_open else '>='} {F.text(s.start)}"
         return f"{lo}x{hi}"
     return text(s)  # pragma: no cover
 
@@ -308,13 +345,13 @@ def _piece_steps(d: Derivation, expr, dexpr, xs, pv, vals, ders, kinks: dict, ru
     the derivative the convention picks, with both one-sided values)."""
     pw, dpw = _piecewise(expr), _piecewise(dexpr)
     for x0, v, dv in zip(xs, vals, ders):
-        with d.group(f"At x = {number_text(x0)}: the piece for {_branch(pw, x0)}"):
+        with d.group(f"At x = {F.text(x0)}: the piece for {_branch(pw, x0)}"):
             d.compute("Value", f_s, _active(expr, x0), {x: x0, **pv}, value=v)
             if x0 in kinks:
                 _, lv, rv, cv = kinks[x0]
-                d.note("Derivative at a kink", f"x = {number_text(x0)} is a kink: the slope just left of it is "
-                                               f"{number_text(lv)} and just right of it {number_text(rv)}; the {rule} "
-                                               f"convention gives f'({number_text(x0)}) = {number_text(cv)}.")
+                d.note("Derivative at a kink", f"x = {F.text(x0)} is a kink: the slope just left of it is "
+                                               f"{F.text(lv)} and just right of it {F.text(rv)}; the {rule} "
+                                               f"convention gives f'({F.text(x0)}) = {F.text(cv)}.")
             elif dpw is None:
                 d.compute("Derivative", df_s, dexpr, {x: x0, **pv}, value=dv)
             else:
@@ -338,7 +375,7 @@ def solve(p, conv) -> Derivation:
     pv = _params(p)
     shown = {k: v for k, v in pv.items() if k not in CONSTANTS}
     if shown:
-        d.given("Parameters", text=", ".join(f"{text(k)} = {number_text(v)}" for k, v in shown.items()) +
+        d.given("Parameters", text=", ".join(f"{text(k)} = {F.text(v)}" for k, v in shown.items()) +
                 (" (SELU's fixed constants)" if fn == "selu" else ""))
     d.formula(f"The {DISPLAY[fn]} function", f_s, SHOWN.get(fn) or as_cases(expr))
     pw = _piecewise(expr)
@@ -353,8 +390,8 @@ def solve(p, conv) -> Derivation:
             d.formula("Simplify", df_s, ident, text=why)
     _remarks(d, fn, xs)
     if pw is None:
-        vals = d.compute("Values", f_s, expr, {x: xs, **pv}, precision=Precision(dp=4))
-        ders = list(d.compute("Derivatives", df_s, dexpr, {x: xs, **pv}, precision=Precision(dp=4)))
+        vals = d.compute("Values", f_s, expr, {x: xs, **pv})
+        ders = list(d.compute("Derivatives", df_s, dexpr, {x: xs, **pv}))
     else:
         vals = [evaluate(expr, {x: x0, **pv}) for x0 in xs]
         ders = [evaluate(dexpr, {x: x0, **pv}) if dexpr.free_symbols else sp.Integer(0) for x0 in xs]
@@ -372,58 +409,43 @@ def solve(p, conv) -> Derivation:
             _piece_steps(d, SHOWN.get(fn) or as_cases(expr), as_cases(dexpr), xs, pv, vals, ders,
                          {k[0]: k for k in kinks}, conv["kink"])
         d.table("Values and derivatives, piece by piece", ["x", "piece", "f(x)", "f'(x)"],
-                [(number_text(x0), _branch(pw, x0), number_text(v), number_text(dv)) for x0, v, dv in zip(xs, vals, ders)])
+                [(F.text(x0), _branch(pw, x0), F.text(v), F.text(dv)) for x0, v, dv in zip(xs, vals, ders)])
     if fn == "step" and any(v == 0 for v in xs):
         d.note("The step at 0", "The step function jumps at 0, so it has no derivative there; 0 (its value on both "
                                 "sides) is reported, as training with it would use.")
     if kinks:
-        d.note("Kinks", "; ".join(f"at x = {number_text(k0)} the left derivative is {number_text(lv)} and the right one "
-                                  f"{number_text(rv)}: using {number_text(cv)} ({conv['kink']})" for k0, lv, rv, cv in kinks) + ".")
+        d.note("Kinks", "; ".join(f"at x = {F.text(k0)} the left derivative is {F.text(lv)} and the right one "
+                                  f"{F.text(rv)}: using {F.text(cv)} ({conv['kink']})" for k0, lv, rv, cv in kinks) + ".")
     d.conclude("Answers", text="f(x) and f'(x) at the given points.",
-               answers=(make_answer("values", list(vals), precision=Precision(dp=4)),
-                                   make_answer("derivatives", ders, precision=Precision(dp=4))))
+               answers=(make_answer("values", list(vals)), make_answer("derivatives", ders)))
     if fn == "tanh":
-        via = d.compute("Check: tanh(x) = 2 sigma(2x) - 1", sym("tanh(x)"), 2 * sigmoid(2 * x) - 1, {x: xs},
-                        answer="via_sigmoid", precision=Precision(dp=4))
-        wrong = evaluate(2 * sigmoid(x) - 1, {x: xs})
-        d.note("Slip in notes 004 and 001 (WE-activation-9, WE-activation-5)",
-               f"The notes write tanh(x) = 2 sigma(x) - 1 (and derive tanh' from (1 - e^-x)/(1 + e^-x)). That function is "
-               f"tanh(x/2): here 2 sigma(x) - 1 = {number_text(tuple(wrong))}, not {number_text(tuple(via))}. The right "
-               "identity is tanh(x) = 2 sigma(2x) - 1; tanh'(x) = 1 - tanh^2(x) still holds.")
+        d.compute("Check: tanh(x) = 2 sigma(2x) - 1", sym("tanh(x)"), 2 * sigmoid(2 * x) - 1, {x: xs},
+                  answer="via_sigmoid")
+        d.compute("Not 2 sigma(x) - 1, which is tanh(x/2)", sym("tanh(x/2)"), 2 * sigmoid(x) - 1, {x: xs},
+                  text="The factor 2 inside the sigmoid matters: 2 sigma(x) - 1 = (1 - e^(-x))/(1 + e^(-x)) = tanh(x/2).")
     d.extras["svg"] = _svg(p, conv)
     return d
 
 
 def _remarks(d: Derivation, fn: str, xs) -> None:
     if fn == "sigmoid":
-        d.note("Slope at 0 (WE-activation-4)", "sigma'(0) = sigma(0) (1 - sigma(0)) = 1/2 * 1/2 = 0.25, the largest slope "
-                                               "of the sigmoid. Notes 001 claim 'd sigma/dx ~ 1 at x = 0'; slope 1 at 0 "
-                                               "belongs to tanh.")
-        d.note("Saturation (WE-activation-3)", "sigma'(3) = 0.0452 (18% of the maximum) and sigma'(5) = 0.00665 (2.7%): "
-                                               "notes 000 say the sigmoid saturates beyond |x| ~ 5, notes 004 beyond 3; "
-                                               "it is a judgement call.")
+        d.note("Slope at 0", "sigma'(0) = sigma(0) (1 - sigma(0)) = 1/2 * 1/2 = 0.25, the largest slope of the sigmoid.")
         big = [v for v in xs if abs(v) >= 20]
         if big:
             v0 = big[0]
             tail = finish(sigmoid(-abs(v0)))
-            d.note("Saturated points (WE-activation-7)", f"At x = {number_text(v0)} the sigmoid is within "
-                                                         f"{number_text(tail)} of {'1' if v0 > 0 else '0'}: shown to 4 dp "
-                                                         "it is exactly saturated, and so is its gradient.")
-    elif fn == "elu":
-        d.note("Slip in notes 000", "Notes 000 write ELU as 'a e^x - 1' for x <= 0; it is a (e^x - 1), which is 0 at x = 0 "
-                                    "so the function is continuous.")
-    elif fn == "gelu_sigmoid":
-        d.note("An approximation (WE-activation-2)", "Notes 000 write E(m x) = Phi(x) x = sigma(1.702 x) x with '='; it is "
-                                                     "an approximation: |Phi(x) - sigma(1.702 x)| <= 0.0095 and "
-                                                     "|x Phi(x) - x sigma(1.702 x)| <= 0.0203 (near x = -2.27).")
+            d.note("Saturated points", f"At x = {F.text(v0)} the sigmoid is within {F.text(tail)} of "
+                                       f"{'1' if v0 > 0 else '0'}: shown to {F.style().answer.describe()} it is exactly "
+                                       "saturated, and so is its gradient.")
     elif fn == "swish":
-        d.note("Family", "beta = 1 is SiLU; beta = 1.702 is the sigmoid approximation of GELU (notes 000); as beta grows "
-                         "Swish tends to ReLU.")
+        d.note("Family", "beta = 1 is SiLU; beta = 1.702 is the sigmoid approximation of GELU (the lecture notes, week 7); "
+                         "as beta grows Swish tends to ReLU.")
     elif fn in ("leaky_relu", "prelu"):
-        d.note("Slope", "Leaky ReLU fixes alpha (0.01 in torch and notes 002/004, 0.1 in notes 000); parametric ReLU "
-                        "learns it (torch starts at 0.25).")
+        d.note("Slope", "Leaky ReLU fixes alpha (0.01 in torch, the introductory slides and the optimization notes; 0.1 in "
+                        "the lecture notes, week 7); parametric ReLU learns it (torch starts at 0.25).")
     elif fn == "relu6":
-        d.note("Notes 000", "ReLU6(x) = max(0, x) - max(0, x - 6) = min(max(0, x), 6): flat again above 6.")
+        d.note("ReLU6", "ReLU6(x) = max(0, x) - max(0, x - 6), as the lecture notes write it, = min(max(0, x), 6): flat "
+                        "again above 6.")
 
 
 def _solve_maxout(d: Derivation, p, conv, xs) -> Derivation:
@@ -434,8 +456,6 @@ def _solve_maxout(d: Derivation, p, conv, xs) -> Derivation:
     d.formula("Derivative", df_s, sym("w_k", "w_{k}"),
               text="f'(x) is the slope w_k of the piece that is largest at x (at a tie the convention decides).")
     d.note("Envelope", _envelope_text(pieces))
-    if sorted(pieces) == sorted([(sp.Integer(0), sp.Integer(0)), (sp.Integer(1), sp.Integer(0))]):
-        d.note("ReLU as maxout (notes 000)", "With pieces 0 and x, maxout is max(0, x) = ReLU.")
     vals, ders, rows = [], [], []
     for x0 in xs:
         tied, slopes = _maxout_slopes(pieces, x0)
@@ -443,11 +463,10 @@ def _solve_maxout(d: Derivation, p, conv, xs) -> Derivation:
         der = {"torch": slopes[0], "left": min(slopes), "right": max(slopes)}[conv["kink"]]
         vals.append(v)
         ders.append(der)
-        rows.append((number_text(x0), ", ".join(number_text(w_ * x0 + b_) for w_, b_ in pieces), number_text(v),
-                     " = ".join(_piece_text(*pieces[i]) for i in tied), number_text(der)))
+        rows.append((F.text(x0), ", ".join(F.text(w_ * x0 + b_) for w_, b_ in pieces), F.text(v),
+                     " = ".join(_piece_text(*pieces[i]) for i in tied), F.text(der)))
     d.table("Values and derivatives", ["x", "pieces", "f(x)", "largest piece", "f'(x)"], rows)
-    d.conclude("Answers", answers=(make_answer("values", vals, precision=Precision(dp=4)),
-                                   make_answer("derivatives", ders, precision=Precision(dp=4))))
+    d.conclude("Answers", answers=(make_answer("values", vals), make_answer("derivatives", ders)))
     d.extras["svg"] = _svg(p, conv)
     return d
 
@@ -473,14 +492,14 @@ def _envelope_text(pieces) -> str:
             spans.append((best, lo, hi))
     parts = []
     for best, lo, hi in reversed(spans):
-        where = ("all x" if lo is None and hi is None else f"x >= {number_text(lo)}" if hi is None
-                 else f"x <= {number_text(hi)}" if lo is None else f"{number_text(lo)} <= x <= {number_text(hi)}")
+        where = ("all x" if lo is None and hi is None else f"x >= {F.text(lo)}" if hi is None
+                 else f"x <= {F.text(hi)}" if lo is None else f"{F.text(lo)} <= x <= {F.text(hi)}")
         parts.append(f"{_piece_text(*pieces[best])} for {where}")
     unused = [i for i in range(len(pieces)) if i not in {s[0] for s in spans}]
     tail = ""
     if unused:
         tail = "; never the maximum: " + ", ".join(_piece_text(*pieces[i]) for i in unused)
-    return "f(x) = " + "; ".join(parts) + tail + " (WE-activation-1)."
+    return "f(x) = " + "; ".join(parts) + tail + "."
 
 
 # ---- numeric path --------------------------------------------------------------------------------
@@ -573,11 +592,12 @@ def solve_numeric(p, conv) -> Derivation:
     arrays = {"values": f, "derivatives": df}
     if fn == "tanh":
         arrays["via_sigmoid"] = 2 * _sig(2 * xv) - 1
-    listed = array_answers(arrays, precision=Precision(dp=4))
+    listed = array_answers(arrays)
     summary = [make_answer("max_value", float(f.max())), make_answer("min_value", float(f.min())),
                make_answer("max_derivative", float(df.max())), make_answer("min_derivative", float(df.min()))]
     d.conclude("Values and derivatives",
-               text=f"f ranges over [{f.min():.6g}, {f.max():.6g}], f' over [{df.min():.6g}, {df.max():.6g}]" +
+               text=f"f ranges over [{F.text(float(f.min()))}, {F.text(float(f.max()))}], f' over "
+                    f"[{F.text(float(df.min()))}, {F.text(float(df.max()))}]" +
                     ("." if listed else f"; the {xv.size} values are too many to list."),
                answers=tuple(listed if listed else summary))
     d.extras["svg"] = _svg(p, conv)

@@ -3,8 +3,8 @@
 Exam question: "A mini-batch of m examples (one per row) reaches a batch-norm layer with these gamma and
 beta. Compute the batch mean and variance of each feature, the normalised values and the outputs; update
 the running averages used at test time; and, given the upstream gradient dL/dy, compute dL/dgamma,
-dL/dbeta and dL/dx." (notes 001: mu and sigma^2 with 1/m, y = gamma x_hat + beta, so E(y) = beta and
-var(y) = gamma^2 sigma^2/(sigma^2 + eps), which is gamma^2 only when eps = 0.)
+dL/dbeta and dL/dx." (the handwritten notes: mu and sigma^2 with 1/m, y = gamma x_hat + beta, so E(y) = beta
+and var(y) = gamma^2 sigma^2/(sigma^2 + eps), which is gamma^2 only when eps = 0.)
 
 Backward pass (per feature, sums over the batch): dL/dbeta = sum dy, dL/dgamma = sum dy x_hat,
 dL/dx = gamma / (m sqrt(sigma^2 + eps)) (m dy - sum dy - x_hat sum dy x_hat).
@@ -22,13 +22,16 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import LIST_LIMIT, Sigma, head
+from problems._layers import LIST_LIMIT
+from problems._written import Sigma
 from solver.conventions import Convention
-from solver.numbers import Precision
 from solver.params import InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.steps import Math, Step
-from solver.symbolic import Derivation, equation, latex, make_answer, number_latex, number_text, sym
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, make_answer, sym
+
+from . import _written as W
 
 TITLE = "Batch normalisation: forward, running averages and backward"
 TOPIC = "layers"
@@ -54,7 +57,7 @@ with sp.evaluate(False):
 _SUM_X, _SUM_SQ = Sigma(x_i, (i_, 1, m)), Sigma(_DEV2, (i_, 1, m))
 _SUM_DY, _SUM_DYX = Sigma(dy_i, (i_, 1, m)), Sigma(dy_i * xh_i, (i_, 1, m))
 with sp.evaluate(False):
-    MEAN = _SUM_X / m                                                    # notes 001
+    MEAN = _SUM_X / m                                                    # the handwritten notes
     VAR = _SUM_SQ / m                                                    # biased: 1/m
     # (1/sqrt written as the power -1/2: an unevaluated division by sqrt prints "/(sqrt(...))" in plain text)
     XHAT = (x - mu) * sp.Pow(var + eps, _HALF)                           # eps inside the root
@@ -100,7 +103,14 @@ PARAMS = (
 EXAMPLE = Example(
     params={"X": "[[1, 2], [3, -1], [0.5, 4], [-2, 1]]", "gamma": "1.5 0.5", "beta": "0.1 -0.2", "eps": "1e-5",
             "dY": "[[0.1, -0.3], [0.2, 0.4], [-0.5, 0.1], [0.3, 0.2]]", "x_test": "[[1, 1]]"},
-    source="notes 001, batch normalisation (WE-batchnorm-1: E(y) = beta, var(y) = gamma^2 sigma^2/(sigma^2 + eps))",
+    source="the handwritten notes, batch normalisation: E(y) = beta and var(y) = gamma^2 sigma^2/(sigma^2 + eps)",
+)
+
+ERRATA = (
+    Erratum(where="the handwritten notes (batch normalisation)", params={},
+            wrote="var(y) = gamma^2 for the outputs y = gamma x_hat + beta",
+            right="var(y) = gamma^2 sigma^2/(sigma^2 + eps), here {y_var}, which is gamma^2 only when eps = 0",
+            why="with eps > 0 the normalised values x_hat have a variance slightly below 1"),
 )
 
 
@@ -138,64 +148,35 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     mrows, n = _shape(p["X"])
-    rows = "; ".join(number_text(tuple(r)) for r in head(p["X"], 8)) + (" ..." if mrows > 8 else "")
-    g = "1 for every feature" if p["gamma"] is None else number_text(tuple(as_exact(p["gamma"])))
-    b = "0 for every feature" if p["beta"] is None else number_text(tuple(as_exact(p["beta"])))
+    rows = "; ".join(F.text(r) for r in p["X"][:8]) + (" ..." if mrows > 8 else "")
+    g = "1 for every feature" if p["gamma"] is None else F.text(p["gamma"])
+    b = "0 for every feature" if p["beta"] is None else F.text(p["beta"])
     q = ["the batch mean and variance of each feature, the normalised values x_hat and the outputs y",
-         f"the running averages after this batch (momentum {number_text(p['momentum'])})"]
+         f"the running averages after this batch (momentum {F.text(p['momentum'])})"]
     if p["dY"] is not None:
         q.append("dL/dgamma, dL/dbeta and dL/dx for the given upstream gradient dL/dy")
     if p["x_test"] is not None:
         q.append("the test-time outputs for the given test inputs")
     return (f"A mini-batch of m = {mrows} examples with {n} feature{'s' if n > 1 else ''} (one example per row: {rows}) "
-            f"reaches a batch-normalisation layer with gamma = {g}, beta = {b} and epsilon = {number_text(p['eps'])}. "
+            f"reaches a batch-normalisation layer with gamma = {g}, beta = {b} and epsilon = {F.text(p['eps'])}. "
             f"Compute " + "; ".join(q) + ".")
-
-
-def _sum_math(terms, sig=6, divide=None) -> tuple[str, str]:
-    tl = " + ".join(_par(t, sig, latex_=True) for t in terms)
-    tt = " + ".join(_par(t, sig) for t in terms)
-    if divide is not None:
-        return r"\frac{%s}{%s}" % (tl, divide), f"({tt})/{divide}"
-    return tl, tt
-
-
-def _par(v, sig, latex_=False):
-    if isinstance(v, str):
-        return v
-    s = number_latex(v, sig) if latex_ else number_text(v, sig)
-    neg = False
-    try:
-        neg = bool(v < 0)
-    except TypeError:
-        pass
-    return (r"\left(%s\right)" % s if latex_ else f"({s})") if neg else s
-
-
-def _sum_step(d: Derivation, title: str, lhs, formula, terms, value, divide=None, text: str = "") -> None:
-    """A compute step whose substitution is a written-out sum (the step builder prints symbols, not sums)."""
-    tl, tt = _sum_math(terms, divide=divide)
-    d.add(Step("compute", title, text=text, formula=equation(lhs, formula),
-               substituted=Math(f"{latex(lhs)} = {tl}", f"{lhs} = {tt}"),
-               value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{lhs} = {number_text(value)}")))
 
 
 def solve(p, conv) -> Derivation:
     d = Derivation()
-    X = as_exact(p["X"])
-    mrows, n = len(X), len(X[0])
-    cols = [tuple(r[j] for r in X) for j in range(n)]
+    X = sp.ImmutableMatrix(as_exact(p["X"]))
+    mrows, n = X.shape
     one, zero = sp.Integer(1), sp.Integer(0)
     G = as_exact(p["gamma"]) if p["gamma"] is not None else (one,) * n
     B = as_exact(p["beta"]) if p["beta"] is not None else (zero,) * n
     RM = as_exact(p["running_mean"]) if p["running_mean"] is not None else (zero,) * n
     RV = as_exact(p["running_var"]) if p["running_var"] is not None else (one,) * n
-    dY = as_exact(p["dY"]) if p["dY"] is not None else None
+    dY = sp.ImmutableMatrix(as_exact(p["dY"])) if p["dY"] is not None else None
     e, mo = p["eps"], p["momentum"]
     run_rule = RUN_TORCH if conv["momentum_form"] == "torch" else RUN_KERAS
 
     d.given("Mini-batch", text=f"m = {mrows} examples, {n} feature{'s' if n > 1 else ''}; each feature is normalised separately "
-                               "(notes 001: 'applied separately to each neuron').")
+                               "(the handwritten notes: 'applied separately to each neuron').")
     d.formula("Batch mean", mu, MEAN)
     d.formula("Batch variance (1/m)", var, VAR, text="The biased variance: divide by m, not m - 1.")
     d.formula("Normalise", x_hat, XHAT, text="epsilon inside the square root keeps the division safe.")
@@ -212,21 +193,24 @@ def solve(p, conv) -> Derivation:
                                                   "sum to 0).")
 
     res = {k: [] for k in ("mu", "var", "xhat", "y", "rm", "rv", "dg", "db", "dx", "ymean", "yvar", "ytest")}
+    xk, dyk, xhk = W.entries("x", mrows), W.entries("dy", mrows), W.entries("x_hat", mrows, r"\hat{x}")
     for j in range(n):
-        xs, g, b = cols[j], G[j], B[j]
+        col, g, b = X.col(j), G[j], B[j]
+        xs = tuple(col)
         with d.group(f"Feature {j + 1}" if n > 1 else "The feature"):
             d.given("Values", xs, lhs=x)
-            mu_j = sum(xs, zero) / mrows
-            _sum_step(d, "Mean", mu, MEAN, xs, mu_j, divide=mrows)
-            var_j = sum(((v - mu_j) ** 2 for v in xs), zero) / mrows
-            _sum_step(d, "Variance", var, VAR, [f"({number_text(v)} - {number_text(mu_j)})^2" for v in xs], var_j,
-                      divide=mrows)
+            mu_j = sum(col) / mrows
+            d.compute("Mean", mu, MEAN, {**dict(zip(xk, xs)), m: mrows}, value=mu_j, instance=W.mean(m, *xk))
+            dev = col - mu_j * sp.ones(mrows, 1)
+            var_j = dev.dot(dev) / mrows
+            d.compute("Variance", var, VAR, {**dict(zip(xk, xs)), mu: mu_j, m: mrows}, value=var_j,
+                      instance=W.mean_square_deviation(m, mu, *xk))
             xh = d.compute("Normalised values", x_hat, XHAT, {x: xs, mu: mu_j, var: var_j, eps: e})
             yj = d.compute("Outputs", y, Y, {gamma: g, x_hat: xh, beta: b})
-            yv = d.compute("Variance of the outputs (WE-batchnorm-1)", sym("var_y", r"\operatorname{var}(y)"), Y_VAR,
+            yv = d.compute("Variance of the outputs", sym("var_y", r"\operatorname{var}(y)"), Y_VAR,
                            {gamma: g, var: var_j, eps: e},
-                           text=f"The outputs have mean beta = {number_text(b)} and this variance. Notes 001 write "
-                                "var(y) = gamma^2, which holds only for eps = 0; with eps > 0 it is slightly smaller.")
+                           text=f"The outputs have mean beta = {F.text(b)} and this variance, slightly below gamma^2 "
+                                "when eps > 0.")
             batch_var = var_j
             if conv["running_var"] == "unbiased":
                 batch_var = d.compute("Unbiased batch variance for the running average", sym("var_unbiased", r"s^{2}"),
@@ -239,13 +223,12 @@ def solve(p, conv) -> Derivation:
                          ("ymean", b), ("yvar", yv)):
                 res[k].append(v)
             if dY is not None:
-                dys = tuple(r[j] for r in dY)
+                dys = tuple(dY.col(j))
                 db = sum(dys, zero)
-                _sum_step(d, "dL/dbeta", dbeta, DBETA, dys, db)
-                prods = [a * c for a, c in zip(dys, xh)]
-                dg = sum(prods, sp.Float(0, 40))
-                _sum_step(d, "dL/dgamma", dgamma, DGAMMA,
-                          [f"{_par(a, 6)}*{_par(c, 6)}" for a, c in zip(dys, xh)], dg)
+                d.compute("dL/dbeta", dbeta, DBETA, dict(zip(dyk, dys)), value=db, instance=W.total(*dyk))
+                dg = dY.col(j).dot(sp.ImmutableMatrix(xh))
+                d.compute("dL/dgamma", dgamma, DGAMMA, {**dict(zip(dyk, dys)), **dict(zip(xhk, xh))}, value=dg,
+                          instance=W.dot(dyk, xhk))
                 dxj = d.compute("dL/dx", dx, DX, {gamma: g, m: mrows, var: var_j, eps: e, dy: dys, dbeta: db,
                                                   x_hat: xh, dgamma: dg})
                 res["db"].append(db)
@@ -263,16 +246,14 @@ def solve(p, conv) -> Derivation:
     def T(cols_):  # per-feature columns -> rows
         return [list(r) for r in zip(*cols_)]
 
-    vec = dict(precision=Precision(dp=4))
-    answers = [make_answer("mean", res["mu"], **vec), make_answer("var", res["var"], **vec),
-               make_answer("x_hat", T(res["xhat"]), **vec), make_answer("y", T(res["y"]), **vec),
-               make_answer("y_mean", res["ymean"], **vec), make_answer("y_var", res["yvar"], **vec),
-               make_answer("running_mean", res["rm"], **vec), make_answer("running_var", res["rv"], **vec)]
+    answers = [make_answer("mean", res["mu"]), make_answer("var", res["var"]),
+               make_answer("x_hat", T(res["xhat"])), make_answer("y", T(res["y"])),
+               make_answer("y_mean", res["ymean"]), make_answer("y_var", res["yvar"]),
+               make_answer("running_mean", res["rm"]), make_answer("running_var", res["rv"])]
     if dY is not None:
-        answers += [make_answer("dgamma", res["dg"], **vec), make_answer("dbeta", res["db"], **vec),
-                    make_answer("dX", T(res["dx"]), **vec)]
+        answers += [make_answer("dgamma", res["dg"]), make_answer("dbeta", res["db"]), make_answer("dX", T(res["dx"]))]
     if p["x_test"] is not None:
-        answers.append(make_answer("y_test", T(res["ytest"]), **vec))
+        answers.append(make_answer("y_test", T(res["ytest"])))
     d.conclude("Results", text="Per-feature vectors; matrices have one row per example.", answers=tuple(answers))
     return d
 
@@ -314,12 +295,11 @@ def solve_numeric(p, conv) -> Derivation:
     d.note("Numeric path", f"A batch of {mrows} x {n} normalised per column in float64; per-element steps are not shown.")
     d.formula("Normalise", x_hat, XHAT)
     d.formula("Scale and shift", y, Y)
-    vec = dict(precision=Precision(dp=4))
     big = mrows * n > LIST_LIMIT
     answers = []
     for k in ("mean", "var", "x_hat", "y", "y_mean", "y_var", "running_mean", "running_var", "dgamma", "dbeta", "dX", "y_test"):
         if k in r and not (big and k in ("x_hat", "y", "dX")):
-            answers.append(make_answer(k, r[k].tolist(), **vec))
+            answers.append(make_answer(k, r[k]))
     d.conclude("Results", text="Per-feature vectors" + ("; the per-example matrices are too large to list." if big else "."),
                answers=tuple(answers))
     return d

@@ -1,9 +1,9 @@
 """Binary cross-entropy: L = -(y log p + (1 - y) log(1 - p)); dL/dp = (1 - y)/(1 - p) - y/p, and dL/dz = p - y for p = sigmoid(z).
 
 Exam question: "A binary classifier outputs p for a sample with target y. What is the loss, and what is
-its derivative with respect to p (or to the logit z)?" (notes 004: dCE/dy_hat = (1 - t)/(1 - y_hat) - t/y_hat,
-which is -1.25 at (t, y_hat) = (1, 0.8) and 1.25 at (0.3, 0.6), WE-bce-3; notes 001: dCE/dz = sigma(z) - 1
-for y = 1, WE-bce-1). Several samples give the per-sample losses, their total and their mean (the
+its derivative with respect to p (or to the logit z)?" (the optimization notes: dCE/dy_hat = (1 - t)/(1 - y_hat)
+- t/y_hat, which is -1.25 at (t, y_hat) = (1, 0.8) and 1.25 at (0.3, 0.6); the handwritten notes: dCE/dz =
+sigma(z) - 1 for y = 1). Several samples give the per-sample losses, their total and their mean (the
 reported loss, as torch's reduction='mean').
 
 Conventions: the targets y may be soft (any value in [0, 1]); 0 log 0 = 0, so a term whose weight y or
@@ -23,10 +23,12 @@ import numpy as np
 import sympy as sp
 
 from solver.functions import sigmoid
+from solver import format as F
+from solver.errata import Erratum
 from solver.params import InvalidInput, Param, Vector, as_float
 from solver.registry import Example
-from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, number_latex, number_text, sym
+from solver.steps import Math
+from solver.symbolic import Derivation, latex, sym
 
 from . import _info as I
 
@@ -55,16 +57,20 @@ PARAMS = (
 CONVENTIONS = ()
 
 EXAMPLE = Example(params={"y": "1 0.3", "p": "0.8 0.6"},
-                  source="notes 004, the derivative of the binary cross-entropy at (1, 0.8) and (0.3, 0.6) (WE-bce-3)")
+                  source="the optimization notes, the derivative of the binary cross-entropy at (1, 0.8) and (0.3, 0.6)")
+
+ERRATA = (
+    Erratum(where="the handwritten notes (the sigmoid neuron's losses)", params={},
+            also=lambda v: v["logits"] is not None,
+            wrote="the derivative of MSE = 1/2 sum (y - sigma)^2 as -2(y - sigma) sigma (1 - sigma)",
+            right="with the 1/2 it is -(y - sigma) sigma (1 - sigma): the factor 2 should not be there",
+            why="the 1/2 cancels the 2 of the square's derivative; the cross-entropy's dL/dz = sigma(z) - y (sigma(z) - 1 "
+                "for y = 1, as they write) has no such factor"),
+)
 
 
 def validate(v: dict[str, Any]) -> None:
-    if v["p"] is None and v["logits"] is None:
-        raise InvalidInput("p", "The 'p' parameter of binary_cross_entropy is required: the predicted probabilities "
-                                "(or give logits).")
-    if v["p"] is not None and v["logits"] is not None:
-        raise InvalidInput("logits", "The 'logits' parameter of binary_cross_entropy cannot be combined with p: give "
-                                     "the probabilities p or the raw scores, not both.")
+    I.check_prediction(v, "p", "binary_cross_entropy")
     other = "p" if v["p"] is not None else "logits"
     if len(v[other]) != len(v["y"]):
         raise InvalidInput(other, f"The '{other}' parameter of binary_cross_entropy must have one entry per target in y "
@@ -87,13 +93,13 @@ def statement(v) -> str:
     n = len(v["y"])
     unit = f"in {I.UNIT[v['base']]} ({I.BASE_WORDS[v['base']]})"
     more = " ..." if n > 12 else ""
-    pred = (f"predicts p = {I.vec_text(_exact(v['p'][:12]))}{more}" if v["p"] is not None
-            else f"outputs logits z = {I.vec_text(_exact(v['logits'][:12]))}{more} (p = sigmoid(z))")
+    pred = (f"predicts p = {F.text(_exact(v['p'][:12]))}{more}" if v["p"] is not None
+            else f"outputs logits z = {F.text(_exact(v['logits'][:12]))}{more} (p = sigmoid(z))")
     d = "dL/dp" if v["p"] is not None else "dL/dz"
     if n == 1:
-        return (f"A binary classifier {pred} for a sample with target y = {number_text(ys[0])}. What is the binary "
+        return (f"A binary classifier {pred} for a sample with target y = {F.text(ys[0])}. What is the binary "
                 f"cross-entropy loss {unit}, and its derivative {d}?")
-    return (f"A binary classifier {pred} for {n} samples with targets y = {I.vec_text(ys)}{more}. What is the binary "
+    return (f"A binary classifier {pred} for {n} samples with targets y = {F.text(ys)}{more}. What is the binary "
             f"cross-entropy loss of each sample {unit}, the total and the mean, and the derivative {d} for each sample?")
 
 
@@ -132,7 +138,7 @@ def solve(v, conv) -> Derivation:
     n = len(ys)
     logits = v["logits"] is not None
     d.given("The samples", None, text="; ".join(
-        f"sample {k}: y = {number_text(yv)}, " + (f"p = {number_text(pv)}" if not logits else f"z = {number_text(pv)}")
+        f"sample {k}: y = {F.text(yv)}, " + (f"p = {F.text(pv)}" if not logits else f"z = {F.text(pv)}")
         for k, (yv, pv) in enumerate(zip(ys[:30], _exact(v["p"] if not logits else v["logits"])[:30]), 1))
         + (" ..." if n > 30 else ""))
     if logits:
@@ -202,74 +208,57 @@ def _total_mean(d: Derivation, losses, base):
         I.attach(d, I.answer("losses", lv, base), I.answer("total", total, base), I.answer("bce", mean, base))
         return total, mean
     d.answer_step("Loss of each sample", I.answer("losses", lv, base))
-    Lt, Lm, N = sym("total L", r"L_{\text{total}}"), sym("mean L", r"\overline{L}"), sym("N")
-    syms = [I.isym("L", k) for k in range(1, n + 1)]
-    if n <= I.MAX_SUM_TERMS:
-        expr = I.written(I._add, *syms)
-        d.compute("Total loss", Lt, expr, dict(zip(syms, losses)), value=total)
-    else:
-        d.add(Step("compute", "Total loss", text=f"The sum of the {n} losses.",
-                   value=Math(f"{latex(Lt)} = {number_latex(total)}", f"total L = {number_text(total)}")))
-    I.attach(d, I.answer("total", total, base))
-    mexpr = I.written(I._div, Lt, N)
-    d.compute("Mean loss (the reported BCE)", Lm, mexpr, {Lt: total, N: sp.Integer(n)}, value=mean,
-              text="torch's reduction='mean' and Keras report this mean." + (" It is infinite: a loss is infinite." if inf else ""))
-    I.attach(d, I.answer("bce", mean, base))
-    return total, mean
+    return I.total_and_mean(d, losses, base, mean_name="bce", mean_title="Mean loss (the reported BCE)",
+                            mean_text="torch's reduction='mean' and Keras report this mean.")
 
 
 def _grad_p(d: Derivation, ys, ps, base):
-    n = len(ys)
     I.formula_step(d, "Derivative with respect to p", G, GRAD_P[base],
                    text_="d/dp of -(y log p + (1 - y) log(1 - p)) = -y/p + (1 - y)/(1 - p)"
                          + (f", divided by ln {base} for base {base}" if base != "e" else "")
                          + ". It is negative when p is too small for the target and positive when too large; this is the "
                            "derivative of each sample's own loss (for the mean, divide by N).")
     grads = [_grad_value(yv, pv, base) for yv, pv in zip(ys, ps)]
-    if n <= I.MAX_TERM_STEPS:
-        with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
-            for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
-                yk, pk = I.isym("y", k), I.isym("p", k)
-                expr = I.replaced(GRAD_P[base], {y: yk, p: pk})
-                txt = ""
-                if I.is_inf(g):
-                    txt = "Infinite: p sits at 0 or 1 against the target, where the log has a vertical asymptote."
-                elif yv in (0, 1):
-                    txt = f"y = {yv}: the {'second' if yv == 1 else 'first'} term is 0."
-                lhs = I.qsym(f"dL_{k}/dp_{k}", r"\frac{\partial L_{%d}}{\partial p_{%d}}" % (k, k))
-                d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs,
-                          expr, {yk: yv, pk: pv}, value=g, text=txt)
-    else:
-        d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(G), "dL/dp")],
-                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+    _per_sample(d, ys, ps, grads, GRAD_P[base], G, "p", note=_grad_p_note)
     d.answer_step("Gradient with respect to p", I.answer("grad_p", tuple(grads), unit=""),
                   text="One entry per sample.")
 
 
-def _grad_z(d: Derivation, ys, ps, zs, base):
+def _grad_p_note(yv, g) -> str:
+    if I.is_inf(g):
+        return "Infinite: p sits at 0 or 1 against the target, where the log has a vertical asymptote."
+    if yv in (0, 1):
+        return f"y = {yv}: the {'second' if yv == 1 else 'first'} term is 0."
+    return ""
+
+
+def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None) -> None:
+    """dL/d<wrt> of each sample: the formula with y_k and p_k substituted (a table for many samples)."""
     n = len(ys)
+    if n > I.MAX_TERM_STEPS:
+        d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(lhs), f"dL/d{wrt}")],
+                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+        return
+    with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
+        for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
+            yk, pk = I.isym("y", k), I.isym("p", k)
+            expr = I.replaced(formula, {y: yk, p: pk})
+            lhs_k = I.qsym(f"dL_{k}/d{wrt}_{k}", r"\frac{\partial L_{%d}}{\partial %s_{%d}}" % (k, wrt, k))
+            d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs_k, expr, {yk: yv, pk: pv}, value=g,
+                      text=note(yv, g) if note else "")
+
+
+def _grad_z(d: Derivation, ys, ps, zs, base):
     I.formula_step(d, "Derivative with respect to the logit z", Gz, GRAD_Z[base],
                    text_="Chain rule: dL/dz = dL/dp * dp/dz = ((1 - y)/(1 - p) - y/p) * p (1 - p) = p - y"
                          + (f" (divided by ln {base})" if base != "e" else "")
                          + ". The sigmoid's derivative p (1 - p) cancels the denominators, so the gradient never blows up "
-                           "(notes 001: sigma(z) - 1 for y = 1, WE-bce-1). The same passage of the notes gives the MSE "
-                           "derivative as -2(y - sigma) sigma (1 - sigma): with their MSE = 1/2 sum (y - sigma)^2 the "
-                           "factor 2 should not be there (WE-bce-1).")
+                           "(sigma(z) - 1 for y = 1, as the handwritten notes write it).")
     grads = []
     for yv, zv in zip(ys, zs):
         s_pos, s_neg = 1 / (1 + sp.exp(-zv)), 1 / (1 + sp.exp(zv))
         grads.append(I.exact_value(((1 - yv) * s_pos - yv * s_neg) / I.ln_base(base)))
-    if n <= I.MAX_TERM_STEPS:
-        with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
-            for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
-                yk, pk = I.isym("y", k), I.isym("p", k)
-                expr = I.replaced(GRAD_Z[base], {y: yk, p: pk})
-                lhs = I.qsym(f"dL_{k}/dz_{k}", r"\frac{\partial L_{%d}}{\partial z_{%d}}" % (k, k))
-                d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs,
-                          expr, {yk: yv, pk: pv}, value=g)
-    else:
-        d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(Gz), "dL/dz")],
-                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+    _per_sample(d, ys, ps, grads, GRAD_Z[base], Gz, "z")
     d.answer_step("Gradient with respect to z", I.answer("grad_z", tuple(grads), unit=""), text="One entry per sample.")
 
 
@@ -290,8 +279,12 @@ def solve_numeric(v, conv) -> Derivation:
             gname = "grad_z"
         else:
             P = as_float(v["p"]).reshape(-1)
-            losses = -(I.np_xlogy(Y, P) + I.np_xlogy(1 - Y, 1 - P)) / lnb
-            a = np.where(Y < 1, (1 - Y) / (1 - P), 0.0)
+            Yc, Pc = _complement(v["y"]), _complement(v["p"])  # 1 - y and 1 - p without cancellation
+            with np.errstate(divide="ignore"):  # ln 0 = -inf: an infinite loss, said on the exact path
+                ln_p = np.where(P > 0.5, np.log1p(-Pc), np.log(P))    # ln p near 1 from the exact 1 - p
+                ln_q = np.where(P < 0.5, np.log1p(-P), np.log(Pc))   # ln(1 - p) near 1 from p
+            losses = -(np.where(Y > 0, Y * ln_p, 0.0) + np.where(Yc > 0, Yc * ln_q, 0.0)) / lnb
+            a = np.where(Y < 1, Yc / Pc, 0.0)
             b = np.where(Y > 0, Y / P, 0.0)
             grad = np.where(np.isinf(a), np.inf, np.where(np.isinf(b), -np.inf, a - b)) / lnb
             gname = "grad_p"
@@ -303,6 +296,15 @@ def solve_numeric(v, conv) -> Derivation:
                I.answer("bce", float(losses.mean()), base), I.answer(gname, grad, unit=""))
     d.conclude("Losses, total, mean and gradient", answers=answers)
     return d
+
+
+def _complement(vec) -> np.ndarray:
+    """1 - x for each entry, in float64. Typed numbers are exact Rationals a/b, and (b - a)/b in Python's
+    integer arithmetic is correctly rounded: 1 - float(0.999999999999) would lose four digits to the rounding
+    of the float (an array from the API holds floats, for which 1 - x is what they mean)."""
+    if isinstance(vec, np.ndarray):
+        return 1.0 - vec.reshape(-1)
+    return np.array([(int(x.q) - int(x.p)) / int(x.q) for x in vec], dtype=np.float64)
 
 
 def generate(rng: np.random.Generator) -> dict:

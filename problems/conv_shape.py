@@ -2,7 +2,7 @@
 
 Exam questions: "A 32 x 32 x 3 input goes through 100 filters of 4 x 4 with stride 1 and no padding:
 what is the output volume, how many parameters does the layer have, and how many would a fully
-connected layer with 500 units need on the same input?" (notes 001: 29 x 29 x 100 = 84,100 and 4,900
+connected layer with 500 units need on the same input?" (the handwritten notes: 29 x 29 x 100 = 84,100 and 4,900
 parameters against 1,536,500); "which strides fit a 7 x 7 input?" (1, 2 and 4 for F = 3, not 3);
 "how many connections does LeNet's first layer have?" (28 x 28 x 6 outputs x 26 = 122,304); and a whole
 network (AlexNet-style) given as a list of layers, with a per-layer table of output shapes, parameters,
@@ -14,7 +14,7 @@ N biases (one per unit); connections count one per weight and bias used by each 
 receptive field grows by (F_eff - 1) times the product of the earlier strides.
 
 Conventions: what to do when the stride does not fit ((W - F + 2P)/S not an integer): reject, as the
-notes do ("stride 3 does not fit 7 x 7"), or floor it as torch and Keras ('valid') do, ignoring the last
+handwritten notes do ("stride 3 does not fit 7 x 7"), or floor it as torch and Keras ('valid') do, ignoring the last
 rows and columns. Sizes are W x H x D (width, height, depth); a 1-entry input is a square W x W x 1.
 """
 from __future__ import annotations
@@ -24,13 +24,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import Layer, LayerList, shape_text
+from problems._layers import Layer, LayerList
 from solver.conventions import Convention
-from solver.numbers import Precision, Tolerance
+from solver import format as F
+from solver.errata import Erratum
+from solver.numbers import Tolerance
 from solver.params import Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Convolution and pooling shapes, parameters and connections"
 TOPIC = "layers"
@@ -38,7 +40,7 @@ KEYWORDS = ("cnn", "convolution", "conv layer", "output size", "stride", "paddin
             "parameters", "connections", "lenet", "alexnet", "feature map", "dilation")
 
 # ---- the rules, written once ---------------------------------------------------------------------
-W, H, F, P, S, D, K, N, Dil = (sym("W"), sym("H"), sym("F"), sym("P"), sym("S"), sym("D"), sym("K"), sym("N"),
+W, H, Fw, P, S, D, K, N, Dil = (sym("W"), sym("H"), sym("F"), sym("P"), sym("S"), sym("D"), sym("K"), sym("N"),
                                sym("dil", r"\delta"))
 F_eff, W_out, H_out, n_out = sym("F_eff", r"F_{\mathrm{eff}}"), sym("W_out", r"W_{\mathrm{out}}"), \
     sym("H_out", r"H_{\mathrm{out}}"), sym("n_out", r"n_{\mathrm{out}}")
@@ -46,14 +48,14 @@ params_s, conn_s, fc_s, r_s, j_s = sym("params", r"\#\mathrm{params}"), sym("con
     sym("fc_params", r"\#\mathrm{params}_{\mathrm{FC}}"), sym("r"), sym("j")
 bytes_s, mem_s = sym("b"), sym("memory", r"\mathrm{memory}")
 with sp.evaluate(False):
-    OUT_W = sp.Add(W, -F, 2 * P) / S + 1                       # notes 001
-    OUT_H = sp.Add(H, -F, 2 * P) / S + 1
-    OUT_W_FLOOR = sp.floor(sp.Add(W, -F, 2 * P) / S) + 1       # torch / Keras 'valid'
-    OUT_H_FLOOR = sp.floor(sp.Add(H, -F, 2 * P) / S) + 1
-    F_EFFECTIVE = Dil * (F - 1) + 1
+    OUT_W = sp.Add(W, -Fw, 2 * P) / S + 1                       # the handwritten notes
+    OUT_H = sp.Add(H, -Fw, 2 * P) / S + 1
+    OUT_W_FLOOR = sp.floor(sp.Add(W, -Fw, 2 * P) / S) + 1       # torch / Keras 'valid'
+    OUT_H_FLOOR = sp.floor(sp.Add(H, -Fw, 2 * P) / S) + 1
+    F_EFFECTIVE = Dil * (Fw - 1) + 1
     N_OUT = sp.Mul(W_out, H_out, K)
-    CONV_PARAMS = K * (sp.Mul(F, F, D) + 1)                          # filters x (F F D + 1)
-    CONNECTIONS = sp.Mul(W_out, H_out, K) * (sp.Mul(F, F, D) + 1)
+    CONV_PARAMS = K * (sp.Mul(Fw, Fw, D) + 1)                          # filters x (F F D + 1)
+    CONNECTIONS = sp.Mul(W_out, H_out, K) * (sp.Mul(Fw, Fw, D) + 1)
     FC_PARAMS = sp.Add(sp.Mul(W, H, D) * N, N)                  # weights + one bias per unit
     FC_LAYER = sp.Add(sp.Mul(N, K), K)                          # n_in inputs x K units + K biases
     MEMORY = n_out * bytes_s
@@ -62,9 +64,10 @@ with sp.evaluate(False):
 
 STRIDE_FIT = Convention(
     "stride_fit", "When the stride does not fit",
-    {"reject": "(W - F + 2P)/S must be an integer, else the layer is not valid (notes 001: 'stride 3 does not fit 7 x 7')",
+    {"reject": "(W - F + 2P)/S must be an integer, else the layer is not valid (the handwritten notes: 'stride 3 does not "
+               "fit 7 x 7')",
      "floor": "the output size is floor((W - F + 2P)/S) + 1 and the last rows/columns are ignored (torch, Keras 'valid')"},
-    default="reject", why_default="notes 001 reject a stride that does not fit", aliases={"torch": "floor"},
+    default="reject", why_default="the handwritten notes reject a stride that does not fit", aliases={"torch": "floor"},
 )
 CONVENTIONS = (STRIDE_FIT,)
 
@@ -87,13 +90,36 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"input": "32 32 3", "filters": "100", "size": "4", "stride": "1", "pad": "0", "fc_units": "500"},
-    source="notes 001, '2 architectures' (WE-cnn-shapes-2, WE-param-count-4)",
+    source="the handwritten notes, '2 architectures': a convolution and a fully connected layer on a 32 x 32 x 3 image",
 )
 
 ALEXNET = "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; pool 3 s2; conv 384 3 s1 p1; conv 384 3 s1 p1; " \
           "conv 256 3 s1 p1; pool 3 s2; fc 4096; fc 4096; fc 1000"
 
 _INT_TOL = Tolerance(abs=0)
+
+
+def _single(dims):
+    """The erratum's instance: a single layer (no network) on an input of these W x H x D."""
+    return lambda v: v["layers"] is None and _dims(v["input"]) == dims
+
+
+ERRATA = (
+    Erratum(where="the handwritten notes (CNN output sizes)", params={}, also=lambda v: v["layers"] is None
+            and _dims(v["input"])[:2] == (7, 7), kind="ambiguity",
+            wrote="that strides 1, 2 and 4 fit a 7 x 7 input and stride 3 does not",
+            right="that holds for a 3 x 3 filter without padding; for this filter and padding the strides that fit are "
+                  "{valid_strides}",
+            why="(W - F + 2P)/S must be an integer, so which strides fit depends on F and P as well as on W"),
+    Erratum(where="the handwritten notes (LeNet)", params={"kind": "conv", "size": "5", "filters": "6", "stride": "1",
+                                                          "pad": "0", "dilation": "1"}, also=_single((32, 32, 1)),
+            wrote="LeNet's input as '22 x 32'",
+            right="it is 32 x 32: 32 - 5 + 1 = 28 outputs per side (22 - 5 + 1 would be 18); their count of 122,304 "
+                  "connections is right"),
+    Erratum(where="the handwritten notes ('2 architectures')", params={"fc_units": "500"}, also=_single((32, 32, 3)),
+            wrote="the parameters of the 500-unit layer as '3072 x 500 + 1 bias'",
+            right="there is one bias per unit: 3072 x 500 + 500 = 1,536,500"),
+)
 
 
 def _dims(inp) -> tuple[int, int, int]:
@@ -164,25 +190,25 @@ def solve(p, conv) -> Derivation:
     w, h, dep = _dims(p["input"])
     k, f, s, pad, dil = p["filters"], p["size"], p["stride"], p["pad"], p["dilation"]
     pool = p["kind"] == "pool"
-    d.given("Input volume", text=f"W x H x D = {w} x {h} x {dep}")
+    d.given("Input volume", text=f"W x H x D = {F.shape((w, h, dep))}")
     what = f"{f} x {f} pooling window" if pool else f"{k} filter{'s' if k > 1 else ''} of {f} x {f} x {dep}"
     d.given("Layer", text=f"{what}, stride S = {s}, padding P = {pad}" + (f", dilation {dil}" if dil != 1 else ""))
     feff = f
     if dil != 1:
-        feff = int(d.compute("Effective filter size (dilation spreads the taps)", F_eff, F_EFFECTIVE, {Dil: dil, F: f}))
+        feff = int(d.compute("Effective filter size (dilation spreads the taps)", F_eff, F_EFFECTIVE, {Dil: dil, Fw: f}))
     d.formula("Output size per dimension", W_out, OUT_W,
               text="The filter slides from one edge of the padded input to the other in steps of S." +
                    (" With dilation, F is the effective size F_eff." if dil != 1 else ""))
-    raw_w = d.compute("Output width", W_out, OUT_W, {W: w, F: feff, P: pad, S: s})
+    raw_w = d.compute("Output width", W_out, OUT_W, {W: w, Fw: feff, P: pad, S: s})
     raw_h = raw_w
     if h != w:
-        raw_h = d.compute("Output height", H_out, OUT_H, {H: h, F: feff, P: pad, S: s})
+        raw_h = d.compute("Output height", H_out, OUT_H, {H: h, Fw: feff, P: pad, S: s})
     else:
         d.note("Output height", "The input is square (H = W), so H_out = W_out.")
     fits = bool(raw_w.is_Integer and raw_h.is_Integer)
     strides = sorted(set(valid_strides(w, feff, pad)) & set(valid_strides(h, feff, pad)))
     fit_ans = (make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
-                                                      precision=Precision(dp=0), tolerance=_INT_TOL))
+                                                      tolerance=_INT_TOL))
     listing = ", ".join(map(str, strides))
     if fits:
         d.conclude("The stride fits", f"(W - F + 2P)/S is an integer, so the filter ends exactly on the last column. "
@@ -192,18 +218,17 @@ def solve(p, conv) -> Derivation:
         span = w - feff + 2 * pad
         d.conclude("The stride does not fit",
                   f"(W - F + 2P)/S = {span}/{s} is not an integer: the filter would hang over the edge of the input. "
-                  f"Strides that fit: {listing}. (Notes 001 state this rule for a 7 x 7 input: strides 1, 2 and 4 fit and "
-                  f"3 does not, which holds for F = 3 without padding; with F = 1 stride 3 would fit: WE-cnn-shapes-4.)",
+                  f"Strides that fit: {listing}.",
                    answers=fit_ans)
         if conv["stride_fit"] == "reject":
             d.status = "undefined"
             d.note("No valid output size", "Under the notes' rule this layer is not valid. Choose a stride from the list "
                                            "above, or use -c stride_fit=floor to get torch's answer (it floors the size).")
             return d
-        wo = int(d.compute("Output width, floored (torch)", W_out, OUT_W_FLOOR, {W: w, F: feff, P: pad, S: s}))
+        wo = int(d.compute("Output width, floored (torch)", W_out, OUT_W_FLOOR, {W: w, Fw: feff, P: pad, S: s}))
         ho = wo
         if h != w:
-            ho = int(d.compute("Output height, floored (torch)", H_out, OUT_H_FLOOR, {H: h, F: feff, P: pad, S: s}))
+            ho = int(d.compute("Output height, floored (torch)", H_out, OUT_H_FLOOR, {H: h, Fw: feff, P: pad, S: s}))
         d.note("Ignored input", f"Flooring drops the last {span % s} padded column(s) the filter cannot reach"
                                 + (" (and likewise rows)." if h == w else "."))
     depth = dep if pool else k
@@ -212,28 +237,25 @@ def solve(p, conv) -> Derivation:
     d.conclude("Output volume",
                answers=(make_answer("out_width", sp.Integer(wo)), make_answer("out_height", sp.Integer(ho)),
                         make_answer("out_depth", sp.Integer(depth))),
-               value=Math(r"%d \times %d \times %d" % (wo, ho, depth), f"{wo} x {ho} x {depth}"))
+               value=Math(F.shape((wo, ho, depth)).replace(" x ", r" \times "), F.shape((wo, ho, depth))))
     nvals = d.compute("Values in the output volume", n_out, N_OUT, {W_out: wo, H_out: ho, K: depth},
                       answer="output_values")
     mem = nvals * p["bytes"]
     d.compute(f"Activation memory at {p['bytes']} bytes per value", mem_s, MEMORY, {n_out: nvals, bytes_s: p["bytes"]},
-              answer="activation_bytes", text=f"In bytes: {int(mem):,} bytes = {number_text(sp.Rational(int(mem), 1000))} kB "
+              answer="activation_bytes", text=f"In bytes: {F.grouped(mem)} bytes = {F.text(sp.Rational(int(mem), 1000))} kB "
                                              f"(1 kB = 1000 bytes) for one input.")
     if pool:
         d.note("Parameters", "A pooling layer takes the max (or average) of each window: it has no parameters.")
         d.conclude("Parameters", answers=(make_answer("params", sp.Integer(0)),))
     else:
-        d.compute("Weights: each filter has F x F x D weights", sym("weights"), sp.Mul(K, F, F, D, evaluate=False),
-                  {K: k, F: f, D: dep}, answer="weights")
+        d.compute("Weights: each filter has F x F x D weights", sym("weights"), sp.Mul(K, Fw, Fw, D, evaluate=False),
+                  {K: k, Fw: f, D: dep}, answer="weights")
         d.answer_step("Biases: one per filter", make_answer("biases", sp.Integer(k)), kind="compute")
-        params = d.compute("Parameters", params_s, CONV_PARAMS, {K: k, F: f, D: dep}, answer="params",
+        params = d.compute("Parameters", params_s, CONV_PARAMS, {K: k, Fw: f, D: dep}, answer="params",
                            text="Every filter has F x F x D weights and one bias, and the filters are shared over "
                                 "all output positions.")
         d.compute("Connections: each output value uses F x F x D weights and one bias", conn_s, CONNECTIONS,
-                  {W_out: wo, H_out: ho, K: k, F: f, D: dep}, answer="connections")
-        if (w, h, dep, f, k, s, pad) == (32, 32, 1, 5, 6, 1, 0):
-            d.note("Slip in the notes (WE-cnn-shapes-5)", "Notes 001 write LeNet's input as '22 x 32'; it is 32 x 32 "
-                                                          "(22 - 5 + 1 = 18, not 28). Their 122,304 connections are right.")
+                  {W_out: wo, H_out: ho, K: k, Fw: f, D: dep}, answer="connections")
         if p["fc_units"] is not None:
             _fc_compare(d, w, h, dep, p["fc_units"], params)
     if pool and p["fc_units"] is not None:
@@ -247,14 +269,12 @@ def _fc_compare(d: Derivation, w: int, h: int, dep: int, units: int, conv_params
         d.note("Flatten", f"The input is flattened to a vector of W H D = {w}*{h}*{dep} = {n_in} values; each of the "
                           f"{units} units has one weight per input value and its own bias.")
         fcp = d.compute("Fully connected parameters", fc_s, FC_PARAMS, {W: w, H: h, D: dep, N: units}, answer="fc_params")
-        d.note("Slip in the notes (WE-param-count-4)", "Notes 001 count the 500-unit layer as '3072 x 500 + 1 bias'. "
-                                                       "There is one bias per unit: 3072 x 500 + 500 = 1,536,500.")
         if conv_params:
             ratio = sp.Rational(int(fcp), int(conv_params))
             d.compute("How many times more parameters the fully connected layer needs", sym("ratio"),
-                      fc_s / params_s, {fc_s: fcp, params_s: conv_params}, answer="param_ratio",
-                      precision=Precision(sig=4), value=ratio,
-                      text=f"About {number_text(sp.Float(ratio, 40), 4)} times: the convolution shares each filter over "
+                      fc_s / params_s, {fc_s: fcp, params_s: conv_params}, answer="param_ratio", value=ratio,
+                      # (a rough size in words: four figures)
+                      text=f"About {F.text(sp.Float(ratio, 40), 4)} times: the convolution shares each filter over "
                            "every position of the input." if not ratio.is_Integer else
                            "The convolution shares each filter over every position of the input.")
 
@@ -270,7 +290,7 @@ def _network(p, conv, steps: bool) -> Derivation:
     rows, per_params, per_values = [], [], []
     rf_final = None
     if steps:
-        d.given("Input volume", text=f"W x H x D = {w} x {h} x {dep}")
+        d.given("Input volume", text=f"W x H x D = {F.shape((w, h, dep))}")
         d.formula("Output size per dimension", W_out, OUT_W, text="for conv and pool layers (F is the effective "
                                                                    "size with dilation); pooling keeps the depth")
         d.formula("Parameters of a convolution layer", params_s, CONV_PARAMS)
@@ -299,13 +319,13 @@ def _network(p, conv, steps: bool) -> Derivation:
             params = layer.units * (layer.size * layer.size * ld + 1) if layer.kind == "conv" else 0
             if steps:
                 with d.group(title):
-                    vals = {W: lw, F: feff, P: layer.pad, S: layer.stride}
+                    vals = {W: lw, Fw: feff, P: layer.pad, S: layer.stride}
                     d.compute("Output width", W_out, OUT_W if fits else OUT_W_FLOOR, vals)
                     if lh != lw:
                         d.compute("Output height", H_out, OUT_H if fits else OUT_H_FLOOR,
-                                  {H: lh, F: feff, P: layer.pad, S: layer.stride})
+                                  {H: lh, Fw: feff, P: layer.pad, S: layer.stride})
                     if layer.kind == "conv":
-                        d.compute("Parameters", params_s, CONV_PARAMS, {K: layer.units, F: layer.size, D: ld})
+                        d.compute("Parameters", params_s, CONV_PARAMS, {K: layer.units, Fw: layer.size, D: ld})
                     else:
                         d.note("Parameters", "Pooling has no parameters and keeps the depth.")
                     d.compute("Receptive field", r_s, RF, {r_s: r, F_eff: feff, j_s: j})
@@ -319,7 +339,7 @@ def _network(p, conv, steps: bool) -> Derivation:
                 with d.group(title):
                     d.compute("Parameters (inputs x units + one bias per unit)", params_s, FC_LAYER,
                               {N: n_in, K: layer.units},
-                              text=f"the {shape_text(shape)} input is flattened to {n_in} values" if len(shape) > 1 else "")
+                              text=f"the {F.shape(shape)} input is flattened to {n_in} values" if len(shape) > 1 else "")
             shape = (layer.units,)
         elif layer.kind == "bn":
             params = 2 * shape[-1]
@@ -333,13 +353,12 @@ def _network(p, conv, steps: bool) -> Derivation:
         nvals = int(np.prod(shape))
         per_params.append(params)
         per_values.append(nvals)
-        rows.append((str(i), layer.text(), shape_text(shape), str(nvals), f"{params:,}", f"{nvals * nbytes:,}",
+        rows.append((str(i), layer.text(), F.shape(shape), str(nvals), F.grouped(params), F.grouped(nvals * nbytes),
                      str(r) if layer.kind in ("conv", "pool") else ("-" if len(shape) == 1 else str(r))))
     total_p, total_v = sum(per_params), sum(per_values)
     out_shape = [sp.Integer(v) for v in shape]
-    answers = (make_answer("out_shape", out_shape, precision=Precision(dp=0), tolerance=_INT_TOL),
-               make_answer("params_per_layer", [sp.Integer(v) for v in per_params], precision=Precision(dp=0),
-                           tolerance=_INT_TOL),
+    answers = (make_answer("out_shape", out_shape, tolerance=_INT_TOL),
+               make_answer("params_per_layer", [sp.Integer(v) for v in per_params], tolerance=_INT_TOL),
                make_answer("total_params", sp.Integer(total_p)),
                make_answer("total_activations", sp.Integer(total_v)),
                make_answer("activation_bytes", sp.Integer(total_v * nbytes)),
@@ -349,8 +368,9 @@ def _network(p, conv, steps: bool) -> Derivation:
     d.table("Per-layer summary", ["#", "layer", "output", "values", "params", "memory (bytes)", "receptive field"], rows,
             text=f"Activation memory at {nbytes} bytes per value; the receptive field is the input width one output "
                  "value sees (fully connected layers see everything).")
-    d.conclude("Totals", text=f"{total_p:,} parameters ({total_p * nbytes:,} bytes); {total_v:,} activations per input "
-                              f"({total_v * nbytes:,} bytes); output {shape_text(shape)}.", answers=answers)
+    d.conclude("Totals", text=f"{F.grouped(total_p)} parameters ({F.grouped(total_p * nbytes)} bytes); {F.grouped(total_v)} "
+                              f"activations per input ({F.grouped(total_v * nbytes)} bytes); output {F.shape(shape)}.",
+               answers=answers)
     return d
 
 
@@ -375,7 +395,7 @@ def solve_numeric(p, conv) -> Derivation:
     fits = bool(raw_w.is_Integer and raw_h.is_Integer)
     strides = sorted(set(valid_strides(w, feff, pad)) & set(valid_strides(h, feff, pad)))
     d.conclude("Stride check", answers=(make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
-                                                                              precision=Precision(dp=0), tolerance=_INT_TOL)))
+                                                                              tolerance=_INT_TOL)))
     if not fits and conv["stride_fit"] == "reject":
         d.status = "undefined"
         return d
@@ -394,7 +414,7 @@ def solve_numeric(p, conv) -> Derivation:
         fcp = w * h * dep * p["fc_units"] + p["fc_units"]
         ans.append(make_answer("fc_params", sp.Integer(fcp)))
         if not pool:
-            ans.append(make_answer("param_ratio", sp.Rational(fcp, params), precision=Precision(sig=4)))
+            ans.append(make_answer("param_ratio", sp.Rational(fcp, params)))
     d.conclude("Output volume and parameters", text=f"{fw} x {fh} x {depth}; {params} parameters", answers=tuple(ans))
     return d
 

@@ -1,8 +1,9 @@
 """Cross-entropy: H(p, q) = -sum_i p_i log q_i = H(p) + KL(p || q); for a one-hot target, -log q_true.
 
 Exam questions: "A classifier gives the true class of three samples the probabilities 0.57, 0.58 and
-0.52. What is the cross-entropy loss of each, the total and the mean?" (notes 004: 0.562, 0.545, 0.654;
-total 1.7608, not the notes' 1.75; mean 0.587) and "P = [1, 0], Q = [0.7, 0.3]: what is H(P, Q)?" (notes 004: -log 0.7).
+0.52. What is the cross-entropy loss of each, the total and the mean?" (the optimization notes: 0.562, 0.545,
+0.654; total 1.7608, not the notes' 1.75; mean 0.587) and "P = [1, 0], Q = [0.7, 0.3]: what is H(P, Q)?" (the
+optimization notes: -log 0.7).
 Three ways to give the prediction: `q_true` (the probability of the true class, one per sample, as notes
 004's table), `q` (predicted distributions, with the targets `p`), or `logits` (raw scores; q = softmax).
 Rows are samples: each gets its loss, with the total and the mean. For one row the identity
@@ -10,8 +11,8 @@ H(p, q) = H(p) + KL(p || q) is evaluated on the numbers.
 
 Conventions: `smoothing_form` for label smoothing with strength eps: eps/K to every class (torch, Keras:
 the true class gets 1 - eps + eps/K), or eps/(K-1) to each wrong class (the true class gets 1 - eps;
-notes 001, WE-cross-entropy-1, the default). The base of the logarithm is the `base` parameter (e: nats,
-the default, as torch's F.cross_entropy and notes 004's table; 2: bits; 10: hartleys). 0 log 0 = 0; a
+the handwritten notes, the default). The base of the logarithm is the `base` parameter (e: nats, the default,
+as torch's F.cross_entropy and the optimization notes' table; 2: bits; 10: hartleys). 0 log 0 = 0; a
 q_i = 0 where p_i > 0 makes the loss infinite (the answer, with a step saying why). Rows must sum to 1
 (within 1e-9) unless normalize=true, which rescales them.
 """
@@ -24,11 +25,13 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision, format_number
+from solver.numbers import Precision
+from solver import format as F
+from solver.errata import Erratum
 from solver.params import InvalidInput, Matrix, Param, Real, Vector, as_float
 from solver.registry import Example
-from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, number_latex, number_text, sym
+from solver.steps import Math
+from solver.symbolic import Derivation, latex, sym
 
 from . import _info as I
 
@@ -42,16 +45,17 @@ eps, Ksym, pv = sym("eps", r"\varepsilon"), sym("K"), sym("p", r"\mathbf{p}")
 L_n, q_n = sym("L_n", "L_{n}"), sym("q_n", r"q_{n}")
 with sp.evaluate(False):
     SMOOTH_K = (1 - eps) * pv + eps / Ksym                               # torch / Keras
-    SMOOTH_K1 = (1 - eps) * pv + eps * (1 - pv) / (Ksym - 1)             # notes 001: 1 - eps and eps/(K-1)
+    SMOOTH_K1 = (1 - eps) * pv + eps * (1 - pv) / (Ksym - 1)             # the handwritten notes: 1 - eps, eps/(K-1)
     LOSS_TRUE = {b: -I.LOG(q_n, b) for b in I.BASES}                    # L_n = -log q_true,n
 
 SMOOTHING_FORM = Convention(
     "smoothing_form", "Label smoothing: how eps is spread",
     {"eps/(K-1)": "label smoothing moves eps from the true class to the K-1 wrong classes, eps/(K-1) each: "
-                  "the true class gets 1 - eps (notes 001: 0.9 and 0.011 for K = 10)",
+                  "the true class gets 1 - eps (the handwritten notes: 0.9 and 0.011 for K = 10)",
      "eps/K": "label smoothing mixes the target with the uniform distribution: every class gets eps/K, the true class "
               "1 - eps + eps/K (torch's label_smoothing, Keras)"},
-    default="eps/(K-1)", why_default="notes 001 smooth a one-hot target to 0.9 and 0.011 (K = 10), which is this form",
+    default="eps/(K-1)", why_default="the handwritten notes smooth a one-hot target to 0.9 and 0.011 (K = 10), which is "
+                                     "this form",
     aliases={"k-1": "eps/(K-1)", "notes": "eps/(K-1)", "k": "eps/K", "torch": "eps/K", "keras": "eps/K", "uniform": "eps/K"},
 )
 CONVENTIONS = (SMOOTHING_FORM,)
@@ -73,11 +77,18 @@ PARAMS = (
     I.NORMALIZE_PARAM,
 )
 
-NOTES_TABLE = (sp.Rational(57, 100), sp.Rational(58, 100), sp.Rational(52, 100))
 EXAMPLE = Example(params={"q_true": "0.57 0.58 0.52"},
-                  source="notes 004, the cross-entropy table of three samples (WE-cross-entropy-4)")
+                  source="the optimization notes, the cross-entropy table of three samples")
+
+ERRATA = (
+    Erratum(where="the optimization notes, cross-entropy table", params={"q_true": "0.57 0.58 0.52", "base": "e"},
+            wrote="Total = 1.75 and Avg = 1.75/3",
+            right="the total is {total} and the mean {mean}",
+            why="1.75 adds the losses after rounding each to two decimals (0.56 + 0.54 + 0.65); round only at the end"),
+)
 
 FAMILY = "cross_entropy"
+MEAN_TEXT = "The mean over the N = {n} samples (what torch's reduction='mean' returns)."
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -89,17 +100,12 @@ def validate(p: dict[str, Any]) -> None:
         if p["label_smoothing"] != 0:
             raise InvalidInput("label_smoothing", "The 'label_smoothing' parameter of cross_entropy needs the whole "
                                                   "predicted distribution (p with q or logits), not q_true. Got "
-                                                  f"{number_text(p['label_smoothing'])} instead of 0.")
+                                                  f"{F.text(p['label_smoothing'])} instead of 0.")
         return
     if p["p"] is None:
         raise InvalidInput("p", "The 'p' parameter of cross_entropy is required with q or logits: the target distribution "
                                 "of each sample (one-hot, e.g. 1 0 0). Or give q_true alone.")
-    if p["q"] is None and p["logits"] is None:
-        raise InvalidInput("q", "The 'q' parameter of cross_entropy is required: the predicted probabilities (or give "
-                                "logits, or q_true alone).")
-    if p["q"] is not None and p["logits"] is not None:
-        raise InvalidInput("logits", "The 'logits' parameter of cross_entropy cannot be combined with q: give the "
-                                     "predicted probabilities q or the raw scores, not both.")
+    I.check_prediction(p, "q", FAMILY, also=", or q_true alone")
     I.check_prob_rows(p["p"], "p", FAMILY, p["normalize"])
     other = "q" if p["q"] is not None else "logits"
     if p["q"] is not None:
@@ -128,23 +134,23 @@ def statement(p) -> str:
     unit = f"in {I.UNIT[p['base']]} ({I.BASE_WORDS[p['base']]})"
     if p["q_true"] is not None:
         n = len(p["q_true"])
-        qs = ", ".join(number_text(v) for v in _q_true_exact(p["q_true"][:12])) + (", ..." if n > 12 else "")
+        qs = ", ".join(F.text(v) for v in _q_true_exact(p["q_true"][:12])) + (", ..." if n > 12 else "")
         if n == 1:
             return f"A classifier gives the true class probability {qs}. What is the cross-entropy loss {unit}?"
         return (f"A classifier gives the true class of {n} samples the probabilities {qs}. What is the cross-entropy "
                 f"loss of each sample {unit}, the total and the mean?")
     P, n = I.head_rows(p["p"])
     more = " ..." if n > len(P) else ""
-    pred = ("logits z = " + "; ".join(I.vec_text(r) for r in I.head_rows(p["logits"])[0]) + f"{more} (q = softmax(z))"
+    pred = ("logits z = " + "; ".join(F.text(r) for r in I.head_rows(p["logits"])[0]) + f"{more} (q = softmax(z))"
             if p["logits"] is not None else
-            "predicted probabilities q = " + "; ".join(I.vec_text(r) for r in I.head_rows(p["q"])[0]) + more)
+            "predicted probabilities q = " + "; ".join(F.text(r) for r in I.head_rows(p["q"])[0]) + more)
     smooth = ""
     if p["label_smoothing"] != 0:
-        smooth = f" The targets are smoothed with eps = {number_text(p['label_smoothing'])}."
+        smooth = f" The targets are smoothed with eps = {F.text(p['label_smoothing'])}."
     if n == 1:
-        return (f"The target distribution is p = {I.vec_text(P[0])} and the model gives {pred}.{smooth} "
+        return (f"The target distribution is p = {F.text(P[0])} and the model gives {pred}.{smooth} "
                 f"What is the cross-entropy H(p, q) {unit}? Check that H(p, q) = H(p) + KL(p || q).")
-    return (f"{n} samples have targets p = " + "; ".join(I.vec_text(r) for r in P) + more
+    return (f"{n} samples have targets p = " + "; ".join(F.text(r) for r in P) + more
             + f" and {pred}.{smooth} What is the cross-entropy loss of each sample {unit}, the total and the mean?")
 
 
@@ -162,7 +168,7 @@ def _solve_q_true(p) -> Derivation:
     qs = _q_true_exact(p["q_true"])
     n = len(qs)
     d.given("Predicted probability of the true class", None,
-            text="; ".join(f"sample {k}: q = {number_text(v)}" for k, v in enumerate(qs[:30], 1)) + (" ..." if n > 30 else ""))
+            text="; ".join(f"sample {k}: q = {F.text(v)}" for k, v in enumerate(qs[:30], 1)) + (" ..." if n > 30 else ""))
     I.formula_step(d, "Definition", L_n, LOSS_TRUE[base],
                    text_="The cross-entropy of a one-hot target p (1 on the true class c) and a prediction q is "
                          f"H(p, q) = -sum_i p_i log q_i = -log q_c: only the true class's term survives. Here q_n is the "
@@ -177,8 +183,8 @@ def _solve_q_true(p) -> Derivation:
     d.table("Loss of each sample", ["sample", Math("q_{n}", "q_n"), Math(latex(LOSS_TRUE[base]), sp.sstr(LOSS_TRUE[base]))],
             [(str(k), v, loss) for k, (v, loss) in enumerate(zip(qs, losses), 1)],
             answer=I.answer("cross_entropy", tuple(losses), base))
-    total, mean = _total_and_mean(d, losses, base)
-    _rounding_note(d, losses, total, mean, notes=tuple(qs) == NOTES_TABLE and base == "e")
+    total, mean = I.total_and_mean(d, losses, base, mean_text=MEAN_TEXT.format(n=n))
+    _rounding_note(d, losses, total, mean)
     I.convert_units(d, mean, base, "mean L", r"\overline{L}")
     return d
 
@@ -201,44 +207,21 @@ def _q_true_losses(d: Derivation, qs, base, show: bool) -> list:
     return losses
 
 
-def _total_and_mean(d: Derivation, losses, base):
-    n = len(losses)
-    Lt, Lm = I.qsym("total L", r"L_{\text{total}}"), I.qsym("mean L", r"\overline{L}")
-    inf = any(I.is_inf(v) for v in losses)
-    syms = [I.isym("L", k) for k in range(1, n + 1)]
-    if n <= I.MAX_SUM_TERMS:
-        expr = I.written(I._add, *syms)
-        total = d.compute("Total loss", Lt, expr, dict(zip(syms, losses)), value=sp.oo if inf else None,
-                          text="Add the per-sample losses (full precision: round only at the end).")
-    else:
-        total = sp.oo if inf else I.exact_value(sp.Add(*losses))
-        d.add(Step("compute", "Total loss", text=f"The sum of the {n} per-sample losses.",
-                   value=Math(f"{latex(Lt)} = {number_latex(total)}", f"total L = {number_text(total)}")))
-    I.attach(d, I.answer("total", total, base))
-    Nsym = sym("N")
-    mexpr = I.written(I._div, Lt, Nsym)
-    mean = d.compute("Mean loss", Lm, mexpr, {Lt: total, Nsym: sp.Integer(n)}, value=sp.oo if inf else None,
-                     text=f"The mean over the N = {n} samples (what torch's reduction='mean' returns).")
-    I.attach(d, I.answer("mean", mean, base))
-    return total, mean
-
-
-def _rounding_note(d: Derivation, losses, total, mean, *, notes: bool) -> None:
+def _rounding_note(d: Derivation, losses, total, mean) -> None:
+    """What rounding each loss first would give. (Its two and three decimals are the point of the note, whatever the
+    request's precision: they are the rounding a student, or the notes, did too early.)"""
     if any(I.is_inf(v) for v in losses):
         return
-    rounded = [sp.Rational(format_number(v, Precision(dp=2))) for v in losses]
+    rounded = [sp.Rational(F.fixed(v, Precision(dp=2))) for v in losses]
     naive = sum(rounded, sp.Integer(0))
-    if format_number(naive, Precision(dp=2)) == format_number(total, Precision(dp=2)):
+    if F.fixed(naive, Precision(dp=2)) == F.fixed(total, Precision(dp=2)):
         return
     n = len(losses)
-    txt = (f"Rounding each loss to 2 decimals first ({', '.join(format_number(v, Precision(dp=2)) for v in losses[:8])}"
-           f"{', ...' if n > 8 else ''}) and adding gives {format_number(naive, Precision(dp=2))}, but the total is "
-           f"{number_text(total)} -> {format_number(total, Precision(dp=2))} and the mean "
-           f"{format_number(mean, Precision(dp=3))} (not {format_number(naive, Precision(dp=2))}/{n} = "
-           f"{format_number(naive / n, Precision(dp=3))}). Round only at the end.")
-    if notes:
-        txt += (" Notes 004 make exactly this slip: they write Total = 1.75 and Avg = 1.75/3 (WE-cross-entropy-4); "
-                "the total is 1.76077 (1.76) and the mean 0.587.")
+    txt = (f"Rounding each loss to 2 decimals first ({', '.join(F.fixed(v, Precision(dp=2)) for v in losses[:8])}"
+           f"{', ...' if n > 8 else ''}) and adding gives {F.fixed(naive, Precision(dp=2))}, but the total is "
+           f"{F.text(total)} -> {F.fixed(total, Precision(dp=2))} and the mean "
+           f"{F.fixed(mean, Precision(dp=3))} (not {F.fixed(naive, Precision(dp=2))}/{n} = "
+           f"{F.fixed(naive / n, Precision(dp=3))}). Round only at the end.")
     d.note("Round only at the end", txt)
 
 
@@ -267,13 +250,13 @@ def _solve_rows(p, conv) -> Derivation:
             else:
                 values.append(I.ce_value(P[k], Q[k], base))
             continue
-        with (d.group(f"Sample {k + 1}: p = {I.vec_text(P[k])}") if n > 1 else nullcontext()):
+        with (d.group(f"Sample {k + 1}: p = {F.text(P[k])}") if n > 1 else nullcontext()):
             if n == 1:
                 d.given("The smoothed target" if eps_v != 0 else "The target distribution", P[k],
                         lhs=sym("p'", r"\mathbf{p}'") if eps_v != 0 else pv)
             logq = None
             if logits:
-                with d.group("The predicted distribution q = softmax(z)", text=f"z = {I.vec_text(Z[k])}"):
+                with d.group("The predicted distribution q = softmax(z)", text=f"z = {F.text(Z[k])}"):
                     r = I.softmax_steps(d, Z[k], qname="q", why=(k == 0))
                 q, logq = r.p, r.logp
             else:
@@ -289,7 +272,7 @@ def _solve_rows(p, conv) -> Derivation:
         d.note("Samples worked in full", f"The first {I.MAX_DETAIL_ROWS} samples are worked above; the table has all {n}.")
     d.table("Loss of each sample", ["sample", Math("H(p, q)", "H(p,q)")], [(str(k), v) for k, v in enumerate(values, 1)],
             answer=I.answer("cross_entropy", tuple(values), base))
-    total, mean = _total_and_mean(d, values, base)
+    total, mean = I.total_and_mean(d, values, base, mean_text=MEAN_TEXT.format(n=n))
     I.convert_units(d, mean, base, "mean L", r"\overline{L}")
     return d
 
@@ -301,7 +284,7 @@ def _smooth(d: Derivation, P, eps_v, form: str):
         if bad:
             raise InvalidInput("label_smoothing", "The 'label_smoothing' parameter of cross_entropy with smoothing_form="
                                                   f"eps/(K-1) needs one-hot targets (one 1, the rest 0); row {bad[0]} of p is "
-                                                  f"{I.vec_text(P[bad[0] - 1])}. Use -c smoothing_form=eps/K for soft targets.")
+                                                  f"{F.text(P[bad[0] - 1])}. Use -c smoothing_form=eps/K for soft targets.")
     expr = SMOOTH_K1 if form == "eps/(K-1)" else SMOOTH_K
     other = SMOOTH_K if form == "eps/(K-1)" else SMOOTH_K1
     true_v = (1 - eps_v) if form == "eps/(K-1)" else (1 - eps_v + eps_v / K)
@@ -311,12 +294,12 @@ def _smooth(d: Derivation, P, eps_v, form: str):
     why = ("The true class keeps 1 - eps and each of the K - 1 wrong classes gets eps/(K-1)"
            if form == "eps/(K-1)" else "The target is mixed with the uniform distribution: every class gets eps/K on top of "
                                        "(1 - eps) times its target")
-    txt = (f"{why}: with eps = {number_text(eps_v)} and K = {K}, a one-hot target becomes {number_text(true_v)} on the true "
-           f"class and {number_text(wrong_v)} on each other class. (The other form, "
-           f"{'eps/K' if form == 'eps/(K-1)' else 'eps/(K-1)'}, would give {number_text(alt_true)} and "
-           f"{number_text(alt_wrong)}.)")
+    txt = (f"{why}: with eps = {F.text(eps_v)} and K = {K}, a one-hot target becomes {F.text(true_v)} on the true "
+           f"class and {F.text(wrong_v)} on each other class. (The other form, "
+           f"{'eps/K' if form == 'eps/(K-1)' else 'eps/(K-1)'}, would give {F.text(alt_true)} and "
+           f"{F.text(alt_wrong)}.)")
     if form == "eps/(K-1)":
-        txt += " Notes 001 use this form: 0.9 and 0.011 (= 0.1/9, rounded) for K = 10 (WE-cross-entropy-1)."
+        txt += " The handwritten notes use this form: 0.9 and 0.011 (= 0.1/9, rounded) for K = 10."
     out = []
     with d.group("Label smoothing", text=txt):
         for k, row in enumerate(P, 1):
@@ -328,7 +311,7 @@ def _smooth(d: Derivation, P, eps_v, form: str):
             out.append(tuple(v))
     del other
     value = out[0] if len(out) == 1 else tuple(out)
-    I.attach(d, I.answer("p_smoothed", value, None, precision=Precision(dp=4)))
+    I.attach(d, I.answer("p_smoothed", value, None))
     return tuple(out)
 
 
@@ -348,7 +331,7 @@ def _identity(d: Derivation, p, q, h, base, *, answers: bool, logq=None) -> None
     with d.group("Check: H(p, q) = H(p) + KL(p || q)",
                  text="Cross-entropy = the entropy of the target + the divergence of the prediction from it. "
                       "Minimising H(p, q) over q is minimising KL(p || q), since H(p) does not depend on q "
-                      "(notes 003, WE-cross-entropy-2)."):
+                      "(as the end-term assignment uses it)."):
         hp_expr, kl_expr = I.written(_identity_exprs, base, tuple(k for k, _, _ in live))
         vals_p = {I.isym("p", k): a for k, a, _ in live}
         vals_pq = {**vals_p, **{I.isym("q", k): b for k, _, b in live}}
@@ -367,11 +350,11 @@ def _identity(d: Derivation, p, q, h, base, *, answers: bool, logq=None) -> None
         total = sp.oo if I.is_inf(kl) else I.exact_value(hp + kl)
         ok = I.is_inf(total) and I.is_inf(h) or (not I.is_inf(total) and not I.is_inf(h) and abs(total - h) < sp.Float("1e-30"))
         d.compare("The identity holds" if ok else "The identity does not hold (a bug)",
-                  text=(f"H(p) + KL(p || q) = {number_text(hp)} + {number_text(kl)} = {number_text(total)}, which is "
-                        f"H(p, q) = {number_text(h)}." + (" Here H(p) = 0 (a certain target), so the cross-entropy is all "
+                  text=(f"H(p) + KL(p || q) = {F.text(hp)} + {F.text(kl)} = {F.text(total)}, which is "
+                        f"H(p, q) = {F.text(h)}." + (" Here H(p) = 0 (a certain target), so the cross-entropy is all "
                                                          "divergence." if hp == 0 else "")),
-                  value=Math(r"%s + %s = %s = H(p, q)" % (number_latex(hp), number_latex(kl), number_latex(total)),
-                             f"{number_text(hp)} + {number_text(kl)} = {number_text(total)} = H(p,q)"))
+                  value=Math(r"%s + %s = %s = H(p, q)" % (F.latex(hp), F.latex(kl), F.latex(total)),
+                             f"{F.text(hp)} + {F.text(kl)} = {F.text(total)} = H(p,q)"))
 
 
 # ---- numeric path ---------------------------------------------------------------------------------------
@@ -407,7 +390,7 @@ def solve_numeric(p, conv) -> Derivation:
         else:
             P = (1 - eps_v) * P + eps_v / K
     if p["logits"] is not None:
-        _, _, logq = I.softmax_np(I.float_rows(p["logits"]))
+        _, _, logq = I.softmax_np(p["logits"])
         Q = None
     else:
         Q = I.float_rows(p["q"], p["normalize"])
@@ -420,7 +403,10 @@ def solve_numeric(p, conv) -> Derivation:
     d.note("Numeric path", f"{P.shape[0]} sample{'s' if P.shape[0] > 1 else ''} of {K} classes in float64: "
            f"H(p, q) = -sum p ln q / ln b with 0 ln 0 = 0" + (", ln q from a log-softmax of the logits" if Q is None else "")
            + f"; in {I.UNIT[base]}.")
-    if P.shape[0] == 1:
+    single = P.shape[0] == 1
+    if eps_v:
+        d.answer_step("Smoothed targets", I.answer("p_smoothed", P[0] if single else P, None))
+    if single:
         hp = I.entropy_np(P, base)
         kl = ce - hp if np.isfinite(ce[0]) else ce
         d.conclude("Cross-entropy, H(p) and KL(p || q)",

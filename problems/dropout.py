@@ -1,16 +1,17 @@
 """Dropout: a weight is trained only when both its units are kept, with probability p_keep^2; kept activations scale by 1/p_keep.
 
 Exam questions: "Each neuron is retained with probability 0.8. With what probability is a given weight
-updated in an iteration, and how many updates does it get in 1000 iterations?" (notes 000: 64%, 640
-updates, WE-dropout-1); "how many thinned networks can a layer of q units make?" (2^q); "how must the
+updated in an iteration, and how many updates does it get in 1000 iterations?" (the lecture notes, week 6:
+64%, 640 updates); "how many thinned networks can a layer of q units make?" (2^q); "how must the
 activations be scaled at training time (inverted dropout, 1/p_keep) or at test time (standard dropout,
-times p_keep) so that the expected activation is the same?" (notes 001, WE-dropout-2); and a given 0/1
+times p_keep) so that the expected activation is the same?" (the handwritten notes); and a given 0/1
 mask applied to given activations.
 
-Conventions: whether p is the keep or the drop probability (notes 000 and 004 keep 0.8 and "scale by p";
-notes 001 and torch's nn.Dropout(p) drop with probability p), and where the scaling happens (inverted
-dropout scales kept units by 1/p_keep during training and leaves test time alone, as torch and notes 001
-recommend; standard dropout trains unscaled and multiplies by p_keep at test time, as notes 000 do).
+Conventions: whether p is the keep or the drop probability (the lecture notes and the optimization notes keep
+0.8 and "scale by p"; the handwritten notes and torch's nn.Dropout(p) drop with probability p), and where the
+scaling happens (inverted dropout scales kept units by 1/p_keep during training and leaves test time alone, as
+torch and the handwritten notes recommend; standard dropout trains unscaled and multiplies by p_keep at test
+time, as the lecture notes do).
 Units are dropped independently; the expected number of updates counts one gradient step per iteration.
 """
 from __future__ import annotations
@@ -20,12 +21,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import array_answers, head
+from problems._layers import array_answers
 from solver.conventions import Convention
-from solver.numbers import Precision
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Dropout: retention probabilities, expected updates and scaling"
 TOPIC = "layers"
@@ -41,22 +43,26 @@ with sp.evaluate(False):
     WEIGHT_KEPT = keep * keep           # both end units kept, independently
     UPDATES = T * w_keep
     MASKS = 2 ** q
-    TRAIN_INVERTED = h * mask / keep    # inverted dropout (torch, notes 001)
+    TRAIN_INVERTED = h * mask / keep    # inverted dropout (torch, the handwritten notes)
     TRAIN_STANDARD = h * mask
-    TEST_STANDARD = keep * h            # notes 000: scale by p at test time
+    TEST_STANDARD = keep * h            # the lecture notes: scale by p at test time
     EXPECTED_INVERTED = keep * (1 / keep)
 
 P_MEANING = Convention(
     "p_meaning", "What p means",
-    {"keep": "p is the probability of keeping a unit (notes 000: retained with 80%; notes 004: 'scaled by p')",
-     "drop": "p is the probability of dropping a unit (notes 001: 'probability of seeing a 0'; torch nn.Dropout(p))"},
-    default="keep", why_default="notes 000's worked example (WE-dropout-1) keeps each neuron with p = 0.8",
+    {"keep": "p is the probability of keeping a unit (the lecture notes, week 6: retained with 80%; the optimization "
+             "notes: 'scaled by p')",
+     "drop": "p is the probability of dropping a unit (the handwritten notes: 'probability of seeing a 0'; torch "
+             "nn.Dropout(p))"},
+    default="keep", why_default="the lecture notes' worked example (week 6) keeps each neuron with p = 0.8",
 )
 SCALING = Convention(
     "scaling", "Where the activations are rescaled",
-    {"inverted": "inverted dropout: kept units are divided by p_keep during training; nothing changes at test time (torch, notes 001)",
-     "standard": "standard dropout: no scaling during training; activations are multiplied by p_keep at test time (notes 000)"},
-    default="inverted", why_default="what torch and Keras do, and what notes 001 call better",
+    {"inverted": "inverted dropout: kept units are divided by p_keep during training; nothing changes at test time "
+                 "(torch, the handwritten notes)",
+     "standard": "standard dropout: no scaling during training; activations are multiplied by p_keep at test time "
+                 "(the lecture notes, week 6)"},
+    default="inverted", why_default="what torch and Keras do, and what the handwritten notes call better",
 )
 CONVENTIONS = (P_MEANING, SCALING)
 
@@ -71,7 +77,18 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"p": "0.8", "iterations": "1000", "units": "4", "h": "0.5 1.2 -0.3 2.0", "mask": "1 0 1 1"},
-    source="notes 000, week 6 dropout (WE-dropout-1; scaling as notes 001, WE-dropout-2)",
+    source="the lecture notes, week 6 (dropout), with the scaling of the handwritten notes",
+)
+
+ERRATA = (
+    Erratum(where="the lecture notes, week 6 (dropout)", params={"p": "0.8", "iterations": "1000"},
+            conventions={"p_meaning": "keep"}, kind="notation", title="The course notes agree",
+            wrote="a 64% probability that a weight is updated, and 640 updates in 1000 iterations",
+            right="both agree: 0.8^2 = {weight_keep_prob} and 1000 x 0.64 = {expected_updates} expected updates"),
+    Erratum(where="the handwritten notes (dropout)", params={}, conventions={"scaling": "inverted"},
+            wrote="inverted dropout as h_i = (h_i < (1 - p))/(1 - p)",
+            right="the mask is drawn from a uniform random number, not from h: mask = (rand < 1 - p)/(1 - p), then "
+                  "h_i = h_i * mask (p the drop probability)"),
 )
 
 
@@ -93,15 +110,15 @@ def use_numeric(p) -> bool:
 
 
 def statement(p) -> str:
-    parts = [f"Dropout is applied with p = {number_text(p['p'])} (the probability of keeping a unit, or of dropping it: "
+    parts = [f"Dropout is applied with p = {F.text(p['p'])} (the probability of keeping a unit, or of dropping it: "
              f"see the p_meaning convention). With what probability is a given weight (between two "
              f"units that are each dropped independently) updated in one iteration, and how many updates does it get "
              f"in {p['iterations']} iterations?"]
     if p["units"] is not None:
         parts.append(f"How many different masks can a layer of {p['units']} units have?")
     if p["h"] is not None:
-        hs = number_text(head(p["h"])) + (" ..." if len(p["h"]) > 12 else "")
-        ms = "" if p["mask"] is None else f" with the mask {number_text(head(p['mask']))}"
+        hs = F.text(p["h"][:12]) + (" ..." if len(p["h"]) > 12 else "")
+        ms = "" if p["mask"] is None else f" with the mask {F.text(p['mask'][:12])}"
         parts.append(f"The activations h = {hs} go through dropout{ms}: what are the outputs at training and at test time?")
     return " ".join(parts)
 
@@ -126,7 +143,7 @@ def solve(p, conv) -> Derivation:
         d.given("Drop probability", pv, lhs=drop, text=P_MEANING.options["drop"])
         kp = d.compute("Keep probability", keep, KEEP_FROM_DROP, {p_s: pv})
         dp = pv
-    d.conclude("Probabilities", text=f"p_keep = {number_text(kp)}, p_drop = {number_text(dp)}", answers=(make_answer("keep_prob", kp), make_answer("drop_prob", dp)))
+    d.conclude("Probabilities", text=f"p_keep = {F.text(kp)}, p_drop = {F.text(dp)}", answers=(make_answer("keep_prob", kp), make_answer("drop_prob", dp)))
     if _degenerate(d, kp):
         return d
     wk = d.compute("A weight is updated only when both of its units are kept", w_keep, WEIGHT_KEPT, {keep: kp},
@@ -135,8 +152,6 @@ def solve(p, conv) -> Derivation:
                         "and they are kept independently.")
     d.compute("Expected number of updates", sym("updates"), UPDATES, {T: p["iterations"], w_keep: wk},
               answer="expected_updates", text="Each iteration is one gradient step; the count is an expectation.")
-    if (kp, p["iterations"]) == (sp.Rational(4, 5), 1000):
-        d.note("Notes 000 (WE-dropout-1)", "The notes' 64% and 640 updates agree: 0.8^2 = 0.64 and 1000 x 0.64 = 640.")
     if p["units"] is not None:
         d.compute("Number of masks (thinned networks)", sym("masks"), MASKS, {q: p["units"]}, answer="masks",
                   text="Each unit is either kept or dropped.")
@@ -147,15 +162,13 @@ def solve(p, conv) -> Derivation:
                                              "p_keep (h / p_keep) = h already matches test time.")
         d.conclude("Test-time scale factor", text="Nothing changes at test time: every unit is used as it is (scale = 1).",
                    answers=(make_answer("test_scale", sp.Integer(1)),))
-        d.note("Slip in notes 001 (WE-dropout-2)", "The notes write inverted dropout as h_i = (h_i < (1-p))/(1-p). "
-                                                   "The mask is drawn from a uniform random number, not from h: "
-                                                   "mask = (rand < 1-p)/(1-p), then h_i = h_i * mask (p = drop probability).")
     else:
         d.conclude("Training-time scale factor", text="Standard dropout does not scale during training (scale = 1).",
                    answers=(make_answer("train_scale", sp.Integer(1)),))
         d.compute("Test-time scale factor", sym("scale"), keep, {keep: kp}, answer="test_scale", value=kp,
                   text="A unit was present a fraction p_keep of the time, so at test time its output is multiplied "
-                       "by p_keep to give the expected training-time contribution (notes 000, 001).")
+                       "by p_keep to give the expected training-time contribution (the lecture notes, the handwritten "
+                       "notes).")
     if p["h"] is not None:
         hv = as_exact(p["h"])
         with d.group("Apply to the activations"):
@@ -196,7 +209,7 @@ def solve_numeric(p, conv) -> Derivation:
             mv = as_float(p["mask"])
             arrays["train_output"] = hv * mv / kp if inverted else hv * mv
         arrays["test_output"] = hv if inverted else kp * hv
-        ans += array_answers(arrays, precision=Precision(dp=4))
+        ans += array_answers(arrays)
     d.note("Numeric path", "float64 arithmetic; the activations are processed as arrays.")
     d.conclude("Dropout", answers=tuple(ans))
     return d

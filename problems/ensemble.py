@@ -2,10 +2,10 @@
 
 Exam questions: "k models make errors with variance V and pairwise covariance C. What is the expected
 squared error of their average? What if the errors are independent, or perfectly correlated?"
-(notes 000: V/k + (k - 1)C/k, V/k when C = 0 and V when C = V, WE-ensemble-1; notes 001: 'best case 1/k,
-worst case the same error', WE-ensemble-2) and "what fraction of a bootstrap sample of size n are
-duplicates?" (notes 000: 'nearly 36%'; a given item is never drawn with probability (1 - 1/n)^n, which
-tends to 1/e = 36.8%, WE-bagging-1).
+(the lecture notes, week 6: V/k + (k - 1)C/k, V/k when C = 0 and V when C = V; the handwritten notes:
+'best case 1/k, worst case the same error') and "what fraction of a bootstrap sample of size n are
+duplicates?" (the lecture notes, week 7: 'nearly 36%'; a given item is never drawn with probability
+(1 - 1/n)^n, which tends to 1/e = 36.8%).
 
 Derivation: E[(sum_i eps_i / k)^2] = (1/k^2)(sum_i E[eps_i^2] + sum_{i != j} E[eps_i eps_j]) = (k V + k(k - 1) C)/k^2.
 The fraction of the n draws that repeat an earlier draw, 1 - (expected distinct)/n, equals the fraction of
@@ -22,7 +22,9 @@ import sympy as sp
 from solver.conventions import Convention
 from solver.params import Int, Param, Real
 from solver.registry import Example
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Ensembles: error of an average of k models; bagging duplicates"
 TOPIC = "layers"
@@ -34,7 +36,7 @@ k, V, C, rho, n = sym("k"), sym("V"), sym("C"), sym("rho", r"\rho"), sym("n")
 mse, p_out = sym("MSE", r"\mathrm{MSE}"), sym("P_out", r"P(\text{never drawn})")
 with sp.evaluate(False):
     MSE_SUMS = (k * V + k * (k - 1) * C) / k ** 2          # k variances + k(k-1) covariances
-    MSE = V / k + (k - 1) * C / k                          # notes 000
+    MSE = V / k + (k - 1) * C / k                          # the lecture notes, week 6
     COV_FROM_RHO = rho * V
     LEFT_OUT = (1 - 1 / n) ** n
     DISTINCT = 1 - p_out
@@ -42,9 +44,9 @@ with sp.evaluate(False):
 
 C_MEANING = Convention(
     "c_is", "What C means",
-    {"covariance": "C is the covariance of two models' errors (notes 000)",
+    {"covariance": "C is the covariance of two models' errors (the lecture notes, week 6)",
      "correlation": "C is the correlation coefficient rho of two models' errors; the covariance is rho V"},
-    default="covariance", why_default="notes 000 state the formula with the covariance C",
+    default="covariance", why_default="the lecture notes, week 6, state the formula with the covariance C",
     aliases={"cov": "covariance", "corr": "correlation", "rho": "correlation"},
 )
 CONVENTIONS = (C_MEANING,)
@@ -58,7 +60,15 @@ PARAMS = (
 )
 
 EXAMPLE = Example(params={"k": "5", "V": "1", "C": "0.3", "n": "1000"},
-                  source="notes 000 week 6, ensembles and bagging (WE-ensemble-1, WE-ensemble-2, WE-bagging-1)")
+                  source="the lecture notes, weeks 6 and 7, and the handwritten notes: ensembles and bagging")
+
+ERRATA = (
+    Erratum(where="the lecture notes, week 7 (bagging)", params={}, kind="ambiguity",
+            wrote="'nearly 36% of training samples are duplicates'",
+            right="the limit is 1/e = 36.79%, slightly more than 36%",
+            why="it is the same number whether 'duplicates' means the share of the n draws that repeat an earlier draw "
+                "or the share of the items left out, (1 - 1/n)^n"),
+)
 
 
 def _cov(p, conv):
@@ -72,9 +82,9 @@ def _check(d: Derivation, p, conv) -> bool:
     lo = -v / (kk - 1) if kk > 1 else -v
     if c > v or c < lo or (conv["c_is"] == "correlation" and abs(p["C"]) > 1):
         d.status = "undefined"
-        d.note("Impossible covariance", f"k errors with variance V = {number_text(v)} and equal pairwise covariance need "
-                                        f"{number_text(lo)} <= C <= V (the covariance matrix must be positive "
-                                        f"semi-definite); C = {number_text(c)} is outside.")
+        d.note("Impossible covariance", f"k errors with variance V = {F.text(v)} and equal pairwise covariance need "
+                                        f"{F.text(lo)} <= C <= V (the covariance matrix must be positive "
+                                        f"semi-definite); C = {F.text(c)} is outside.")
         d.conclude("No ensemble error", answers=(make_answer("valid", False),))
         return False
     return True
@@ -86,7 +96,7 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     return (f"An ensemble averages the predictions of k = {p['k']} models whose errors each have variance "
-            f"V = {number_text(p['V'])} and the errors of any two models have covariance C = {number_text(p['C'])} "
+            f"V = {F.text(p['V'])} and the errors of any two models have covariance C = {F.text(p['C'])} "
             f"(a correlation coefficient instead under the c_is=correlation convention). What is the expected squared error of the average, and how does it compare "
             f"with independent (C = 0) and perfectly correlated (C = V) errors? A bootstrap sample draws n = {p['n']} "
             f"items with replacement from {p['n']}: what fraction of the items is never drawn, and what is its limit?")
@@ -109,23 +119,23 @@ def solve(p, conv) -> Derivation:
             c = d.compute("Covariance from the correlation", C, COV_FROM_RHO, {rho: p["C"], V: v})
         else:
             c = p["C"]
-            d.given("Errors", text=f"k = {kk} models; Var(eps_i) = V = {number_text(v)}; Cov(eps_i, eps_j) = C = "
-                                   f"{number_text(c)} for i != j")
+            d.given("Errors", text=f"k = {kk} models; Var(eps_i) = V = {F.text(v)}; Cov(eps_i, eps_j) = C = "
+                                   f"{F.text(c)} for i != j")
         if not _check(d, p, conv):
             return d
         d.formula("Expand the square", mse, MSE_SUMS,
                   text="E[(sum_i eps_i / k)^2] = (1/k^2)(sum_i E[eps_i^2] + sum_{i != j} E[eps_i eps_j]): k variances "
                        "and k(k - 1) covariances.")
-        d.formula("Simplify (notes 000)", mse, MSE)
+        d.formula("Simplify (as the lecture notes write it)", mse, MSE)
         m = d.compute("Expected squared error of the average", mse, MSE, {V: v, k: kk, C: c}, answer="mse")
         d.compute("Relative to one model", sym("ratio"), mse / V, {mse: m, V: v}, answer="ratio",
                   value=m / v if v != 0 else sp.Integer(1))
         d.compute("Best case: independent errors (C = 0)", mse, V / k, {V: v, k: kk}, answer="mse_independent")
         d.compute("Worst case: perfectly correlated errors (C = V)", mse, MSE, {V: v, k: kk, C: v},
                   answer="mse_correlated", text="(k - 1)V/k + V/k = V: averaging copies of one model does not help.")
-        d.note("Notes 000 and 001 (WE-ensemble-1, WE-ensemble-2)", "The notes' limits agree: independent errors divide "
-                                                                   "the error by k, perfectly correlated ones leave it "
-                                                                   "unchanged; real ensembles lie in between.")
+        d.note("Between the two limits", "Independent errors divide the error by k, perfectly correlated ones leave it "
+                                         "unchanged (the lecture notes and the handwritten notes say the same); real "
+                                         "ensembles lie in between.")
     with d.group("Bagging: bootstrap sample of n from n"):
         po = d.compute("Probability that a given item is never drawn", p_out, LEFT_OUT, {n: n_}, answer="left_out",
                        value=_left_out(n_),
@@ -134,9 +144,7 @@ def solve(p, conv) -> Derivation:
                   answer="distinct_fraction", text="The items drawn at least once; the other draws, the same fraction 1 - distinct = P_out of the n "
                        "draws, repeat an item already drawn.")
         d.compute("Limit as n grows", p_out, LIMIT, {}, answer="limit",
-                  text=f"(1 - 1/n)^n -> e^(-1) as n -> infinity; for n = {n_} it is already {number_text(po)}.")
-        d.note("Notes 000 (WE-bagging-1)", "'Nearly 36% of training samples are duplicates': the exact limit is "
-                                           "1/e = 36.79%, whether read as the share of repeated draws or of left-out items.")
+                  text=f"(1 - 1/n)^n -> e^(-1) as n -> infinity; for n = {n_} it is already {F.text(po)}.")
     return d
 
 

@@ -1,11 +1,11 @@
 """Shannon entropy: H(p) = -sum_i p_i log p_i = sum_i p_i log(1/p_i), the expected surprise.
 
 Exam question: "A coin lands heads with probability 0.9. What is the surprise of each outcome, and what
-is the entropy of one flip, in bits?" (notes 004: surprises 0.15 and 3.32, H = 0.47 bits; a fair coin
+is the entropy of one flip, in bits?" (the optimization notes: surprises 0.15 and 3.32, H = 0.47 bits; a fair coin
 has 1 bit). Several rows of p are several distributions: each gets its entropy, and their mean is given.
 
 Conventions: the base of the logarithm is the `base` parameter (e: nats, the default, as scipy.stats.entropy
-and torch; 2: bits, as notes 004's coin; 10: hartleys), and every answer names its unit; the value in the
+and torch; 2: bits, as the optimization notes' coin; 10: hartleys), and every answer names its unit; the value in the
 other two units is shown too. 0 log 0 = 0 (the limit of p log p), so an impossible outcome adds nothing.
 Rows must sum to 1 (within 1e-9) unless normalize=true, which rescales them and says so.
 """
@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from solver import format as F
+from solver.errata import Erratum
 from solver.params import Matrix, Param
 from solver.registry import Example
-from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, number_latex, number_text, sym
+from solver.steps import Math
+from solver.symbolic import Derivation, sym
 
 from . import _info as I
 
@@ -39,7 +41,14 @@ PARAMS = (
 CONVENTIONS = ()
 
 EXAMPLE = Example(params={"p": "0.9 0.1", "base": "2"},
-                  source="notes 004, the biased coin: surprise and entropy in bits (WE-entropy-1)")
+                  source="the optimization notes, the biased coin: surprise and entropy in bits")
+
+ERRATA = (
+    Erratum(where="the optimization notes (entropy)", params={},
+            wrote="the surprise of an outcome once as \"1/log(prob)\"",
+            right="the surprise is log(1/p) = -log p, as their own table uses it",
+            why="1/log 1 is undefined, while a certain outcome has surprise 0"),
+)
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -55,9 +64,9 @@ def statement(p) -> str:
     unit = f"in {I.UNIT[p['base']]} ({I.BASE_WORDS[p['base']]})"
     resc = " (rescaled to sum to 1)" if p["normalize"] else ""
     if n == 1:
-        return (f"A random variable has {len(rows[0])} outcomes with probabilities p = {I.vec_text(rows[0])}{resc}. "
+        return (f"A random variable has {len(rows[0])} outcomes with probabilities p = {F.text(rows[0])}{resc}. "
                 f"What is the surprise log(1/p_i) of each outcome, and what is the entropy H(p) {unit}?")
-    shown = "; ".join(I.vec_text(r) for r in rows) + (f" ... ({n} rows)" if n > len(rows) else "")
+    shown = "; ".join(F.text(r) for r in rows) + (f" ... ({n} rows)" if n > len(rows) else "")
     return (f"Each row is a probability distribution{resc}: {shown}. Compute the entropy of each {unit}, "
             "and their mean.")
 
@@ -69,9 +78,7 @@ def solve(p, conv) -> Derivation:
     K = len(rows[0])
     I.formula_step(d, "Definition", H, (I.ENTROPY_DEF[base], I.ENTROPY_DEF_S[base]), text_rhs=I.ENTROPY_TEXT[base],
                    text_=f"Entropy is the expected surprise, with the {I.BASE_WORDS[base]}: values in {I.UNIT[base]}. "
-                         "The surprise of an outcome is log(1/p_i) = -log p_i (notes 004 once write it "
-                         "\"1/log(prob)\", which is wrong: 1/log 1 is undefined, while a certain outcome has surprise 0; "
-                         "their table uses log(1/p), WE-entropy-1).")
+                         "The surprise of an outcome is log(1/p_i) = -log p_i: 0 for a certain outcome.")
     if len(rows) == 1:
         d.given("The distribution", rows[0], lhs=sym("p"))
         h = I.entropy_row(d, rows[0], base, lhs=H, answer_name="entropy", surprise_answer="surprise")
@@ -84,33 +91,15 @@ def solve(p, conv) -> Derivation:
         if r > I.MAX_DETAIL_ROWS:
             values.append(I.entropy_value(row, base))
             continue
-        with d.group(f"Row {r}: p = {I.vec_text(row)}"):
+        with d.group(f"Row {r}: p = {F.text(row)}"):
             values.append(I.entropy_row(d, row, base, lhs=H))
     if len(rows) > I.MAX_DETAIL_ROWS:
         d.note("Rows worked in full", f"The first {I.MAX_DETAIL_ROWS} rows are worked above; the table has all {len(rows)}.")
     d.table("Entropy of each row", ["row", Math("H(p)", "H(p)")], [(str(r), v) for r, v in enumerate(values, 1)],
             answer=I.answer("entropy", tuple(values), base))
-    mean = _mean(d, values, H_MEAN, "Mean entropy", "mean", base)
+    mean = I.mean_step(d, values, "Mean entropy", H_MEAN, "mean", base, "H")
     I.convert_units(d, mean, base, "mean H", r"\overline{H}")
     return d
-
-
-def _mean(d: Derivation, values, lhs, title, name, base):
-    n = len(values)
-    if n <= I.MAX_SUM_TERMS and not any(I.is_inf(v) for v in values):
-        syms = [I.isym("H", r) for r in range(1, n + 1)]
-        expr = I.written(I._mean_of, *syms)
-        value = d.compute(title, lhs, expr, dict(zip(syms, values)), text=f"The average over the {n} rows.")
-    else:
-        value = sp.oo if any(I.is_inf(v) for v in values) else I.exact_value(sp.Add(*values) / n)
-        d.add(_value_step(title, lhs, value, f"The average over the {n} rows."))
-    I.attach(d, I.answer(name, value, base))
-    return value
-
-
-def _value_step(title, lhs, value, text):
-    return Step("compute", title, text=text, value=Math(f"{latex(lhs)} = {number_latex(value)}",
-                                                        f"{sp.sstr(lhs)} = {number_text(value)}"))
 
 
 def _bounds(d: Derivation, h, K: int, base: str) -> None:
@@ -119,14 +108,14 @@ def _bounds(d: Derivation, h, K: int, base: str) -> None:
     where = ("the maximum, reached because every outcome is equally likely" if at_top
              else "0 only for a certain outcome, the maximum only for equally likely outcomes")
     if at_top and K == 2 and base == "2":
-        where += "; notes 004: a fair coin has 1 bit, the most uncertain coin, WE-entropy-2"
+        where += "; a fair coin has 1 bit, the most uncertain coin"
     unit = I.UNIT[base][:-1] if top == 1 else I.UNIT[base]
-    log_tex = r"\ln %d" % K if base == "e" else r"\log_{%s} %d" % (base, K)
+    log_tex = r"\ln %s" % F.latex(K) if base == "e" else r"\log_{%s} %s" % (base, F.latex(K))
     log_txt = f"ln({K})" if base == "e" else f"log{base}({K})"
     d.compare("Check the range: 0 <= H(p) <= log K",
-              text=f"With K = {K} outcomes the entropy lies between 0 and {log_txt} = {number_text(top)} {unit} ({where}).",
-              value=Math(r"0 \le %s \le %s = %s" % (number_latex(h), log_tex, number_latex(top)),
-                         f"0 <= {number_text(h)} <= {log_txt} = {number_text(top)}"))
+              text=f"With K = {K} outcomes the entropy lies between 0 and {log_txt} = {F.text(top)} {unit} ({where}).",
+              value=Math(r"0 \le %s \le %s = %s" % (F.latex(h), log_tex, F.latex(top)),
+                         f"0 <= {F.text(h)} <= {log_txt} = {F.text(top)}"))
 
 
 def solve_numeric(p, conv) -> Derivation:

@@ -1,14 +1,14 @@
 """Gradient clipping: by value g_i <- min(max(g_i, -c), c) (turns the vector); by norm g <- g c/||g|| when ||g|| > c (keeps its direction).
 
 Exam question: "The gradient is [0.9, 100]. Clip it by value to [-1, 1] and by norm with threshold 1.
-What are the clipped vectors, and how does each change the direction?" (notes 004: by value [0.9, 1.0],
-which turns the vector from the second axis to roughly the diagonal, 89.48 to 48.01 degrees from the
-first axis; by norm [0.0090, 0.99996], same direction; WE-clipping-1).
+What are the clipped vectors, and how does each change the direction?" (the optimization notes: by value
+[0.9, 1.0], which turns the vector from the second axis to "roughly the diagonal", 89.48 to 48.01 degrees
+from the first axis; by norm [0.0090, 0.99996], same direction).
 
 The direction change is the angle between the gradient and its clipped version; for 2-D vectors the
 angle from the first axis is given too. Clipping by norm uses the 2-norm by default (also 1 and inf).
 
-Convention: the norm-clipping scale, c/||g|| exactly (notes 004, Keras clipnorm), or torch's
+Convention: the norm-clipping scale, c/||g|| exactly (the optimization notes, Keras clipnorm), or torch's
 clip_grad_norm_, which multiplies by c/(||g|| + 1e-6) and so lands just below c.
 """
 from __future__ import annotations
@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import LIST_LIMIT, Sigma, absval, array_answers, fmax, fmin, head, maxover, paren, written_step
+from problems._info import tiny_precision
+from problems._layers import LIST_LIMIT, array_answers, exact_norm, norm_step
+from problems._written import fmax, fmin
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision
 from solver.params import Choice, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.symbolic import Derivation, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, finish, make_answer, sym
 
 TITLE = "Gradient clipping by value and by norm"
 TOPIC = "layers"
@@ -43,17 +45,12 @@ with sp.evaluate(False):
     SCALE_TORCH = fmin(1, tau / (nrm + sym("1e-6", r"10^{-6}")))
     CLIP_NORM = scale_s * g
     ANGLE = _COS * (180 / sp.pi)
-g_i, i_ = sym("g_i", "g_{i}"), sym("i")
-NORM2 = sp.sqrt(Sigma(g_i ** 2, (i_, 1, sym("n"))))
-NORM1 = Sigma(absval(g_i), (i_, 1, sym("n")))
-NORMINF = maxover(absval(g_i), i_)
-_EPS_SYM = sym("1e-6", r"10^{-6}")
 
 NORM_SCALE = Convention(
     "norm_scale", "Scale factor of clipping by norm",
-    {"exact": "g <- g * max_norm/||g|| when ||g|| > max_norm, else unchanged (notes 004, Keras clipnorm)",
+    {"exact": "g <- g * max_norm/||g|| when ||g|| > max_norm, else unchanged (the optimization notes, Keras clipnorm)",
      "torch": "g <- g * min(1, max_norm/(||g|| + 1e-6)) (torch.nn.utils.clip_grad_norm_)"},
-    default="exact", why_default="notes 004's formula; torch's 1e-6 moves the result by about 1e-6 relative",
+    default="exact", why_default="the optimization notes' formula; torch's 1e-6 moves the result by about 1e-6 relative",
 )
 CONVENTIONS = (NORM_SCALE,)
 
@@ -69,7 +66,7 @@ PARAMS = (
 )
 
 EXAMPLE = Example(params={"g": "0.9 100", "clip_value": "1", "max_norm": "1"},
-                  source="notes 004, gradient clipping (WE-clipping-1)")
+                  source="the optimization notes, gradient clipping of (0.9, 100)")
 
 
 def use_numeric(p) -> bool:
@@ -77,62 +74,31 @@ def use_numeric(p) -> bool:
 
 
 def statement(p) -> str:
-    shown = number_text(head(p["g"])) + (" ..." if len(p["g"]) > 12 else "")
+    shown = F.text(p["g"][:12]) + (" ..." if len(p["g"]) > 12 else "")
     nt = {"2": "2-norm", "1": "1-norm", "inf": "max-norm"}[p["norm_type"]]
-    return (f"The gradient is g = {shown}. Clip it by value to [-{number_text(p['clip_value'])}, "
-            f"{number_text(p['clip_value'])}] and by norm ({nt}) with threshold {number_text(p['max_norm'])}. "
+    return (f"The gradient is g = {shown}. Clip it by value to [-{F.text(p['clip_value'])}, "
+            f"{F.text(p['clip_value'])}] and by norm ({nt}) with threshold {F.text(p['max_norm'])}. "
             f"What are the clipped vectors, and by how much does each turn the gradient?")
-
-
-def _norm_exact(v, kind):
-    if kind == "2":
-        return sp.sqrt(sum((x * x for x in v), sp.Integer(0)))
-    if kind == "1":
-        return sum((abs(x) for x in v), sp.Integer(0))
-    return max(abs(x) for x in v)
-
-
-def _f(v):
-    from solver.symbolic import finish
-    return finish(sp.sympify(v))
 
 
 def _angle(d: Derivation, title: str, a, b, answer: str) -> Any:
     """Angle (degrees) between a and b as a step; 0 when either vector is zero."""
-    dot = sum((x * y for x, y in zip(a, b)), sp.Integer(0))
-    na, nb = _norm_exact(a, "2"), _norm_exact(b, "2")
+    A, B = sp.ImmutableMatrix(list(a)), sp.ImmutableMatrix(list(b))
+    dot, na, nb = A.dot(B), exact_norm(a), exact_norm(b)
     if na == 0 or nb == 0:
         d.conclude(title, "One of the vectors is zero, so it has no direction; the angle is reported as 0.",
                    answers=(make_answer(answer, sp.Integer(0)),))
         return sp.Integer(0)
-    cosv = _f(dot / (na * nb))
+    cosv = finish(dot / (na * nb))
     cosv = max(min(cosv, sp.Integer(1)), sp.Integer(-1))
-    val = _f(sp.acos(cosv) * 180 / sp.pi)
+    val = finish(sp.acos(cosv) * 180 / sp.pi)
     shown = list(zip(a, b))[:6]
     more = " + ..." if len(a) > 6 else ""
-    dot_txt = " + ".join(f"{paren(x)}*{paren(y)}" for x, y in shown) + more
-    nb_txt = "sqrt(" + " + ".join(paren(y) + "^2" for y in b[:6]) + (" + ..." if len(b) > 6 else "") + ")"
-    return d.compute(title, theta, ANGLE, {dot_s: _f(dot), n1: _f(na), n2: _f(nb)}, value=val, answer=answer,
+    dot_txt = " + ".join(f"{F.text(x, paren=True)}*{F.text(y, paren=True)}" for x, y in shown) + more
+    nb_txt = "sqrt(" + " + ".join(F.text(y, paren=True) + "^2" for y in b[:6]) + (" + ..." if len(b) > 6 else "") + ")"
+    return d.compute(title, theta, ANGLE, {dot_s: finish(dot), n1: na, n2: nb}, value=val, answer=answer,
                      text=f"cos(theta) = g . g_clip / (||g|| ||g_clip||), then theta in degrees. Here g . g_clip = "
-                          f"{dot_txt} = {number_text(_f(dot))} and ||g_clip|| = {nb_txt} = {number_text(_f(nb))}.")
-
-
-def _norm_step(d: Derivation, title: str, lhs, v, kind: str, answer: str):
-    shown = v[:8]
-    more = len(v) > 8
-    if kind == "2":
-        formula = NORM2
-        sub = (r"\sqrt{%s}" % (" + ".join(paren(x, True) + "^{2}" for x in shown) + (r" + \dots" if more else "")),
-               "sqrt(" + " + ".join(paren(x) + "^2" for x in shown) + (" + ..." if more else "") + ")")
-    elif kind == "1":
-        formula = NORM1
-        sub = (" + ".join(r"\left|%s\right|" % number_latex(x) for x in shown) + (r" + \dots" if more else ""),
-               " + ".join(f"|{number_text(x)}|" for x in shown) + (" + ..." if more else ""))
-    else:
-        formula = NORMINF
-        sub = (r"\max(%s)" % ", ".join(r"\left|%s\right|" % number_latex(x) for x in shown) + (r", \dots" if more else ""),
-               "max(" + ", ".join(f"|{number_text(x)}|" for x in shown) + (", ..." if more else "") + ")")
-    return written_step(d, title, lhs, formula, sub, _f(_norm_exact(v, kind)), answer=answer)
+                          f"{dot_txt} = {F.text(finish(dot))} and ||g_clip|| = {nb_txt} = {F.text(nb)}.")
 
 
 def solve(p, conv) -> Derivation:
@@ -140,7 +106,6 @@ def solve(p, conv) -> Derivation:
     gv = as_exact(p["g"])
     cv, mn, kind = p["clip_value"], p["max_norm"], p["norm_type"]
     d.given("Gradient", gv, lhs=g)
-    deg = Precision(dp=4)
     with d.group("Clip by value"):
         clipped = d.compute("Clip each component into [-c, c]", g_clip, CLIP_VALUE, {g: gv, c: cv}, answer="by_value",
                             text="Components larger than c in magnitude are cut to +-c; the others are kept. The vector "
@@ -149,36 +114,34 @@ def solve(p, conv) -> Derivation:
         if len(gv) == 2:
             _axis_angles(d, gv, clipped)
     with d.group("Clip by norm"):
-        nv = _norm_exact(gv, kind)
-        nval = _norm_step(d, "Norm of g", nrm, gv, kind, "norm")
-        sp6 = Precision(sig=6)
+        nv = exact_norm(gv, kind)
+        norm_step(d, "Norm of g", nrm, gv, kind, answer="norm")
+        scale = dict(answer="scale", precision=tiny_precision())
         if conv["norm_scale"] == "torch":
-            s = d.compute("Scale factor (torch)", scale_s, SCALE_TORCH, {tau: mn, nrm: nval}, answer="scale",
-                          precision=sp6, value=_f(sp.Min(1, mn / (nv + TORCH_EPS))))
+            s = d.compute("Scale factor (torch)", scale_s, SCALE_TORCH, {tau: mn, nrm: nv},
+                          value=finish(sp.Min(1, mn / (nv + TORCH_EPS))), **scale)
         elif nv > mn:
-            s = d.compute("Scale factor: the norm exceeds the threshold", scale_s, SCALE_EXACT, {tau: mn, nrm: nval},
-                          value=_f(mn / nv), answer="scale", precision=sp6)
+            s = d.compute("Scale factor: the norm exceeds the threshold", scale_s, SCALE_EXACT, {tau: mn, nrm: nv},
+                          value=finish(mn / nv), **scale)
         else:
             s = sp.Integer(1)
-            d.conclude("The norm is within the threshold", f"||g|| = {number_text(nval)} <= {number_text(mn)}: "
-                                                           "the gradient is left unchanged (scale 1).",
-                       answers=(make_answer("scale", s, precision=sp6),))
+            d.conclude("The norm is within the threshold", f"||g|| = {F.text(nv)} <= {F.text(mn)}: the gradient is "
+                                                           "left unchanged (scale 1).",
+                       answers=(make_answer("scale", s, precision=tiny_precision()),))
         bn = d.compute("Rescale the whole vector", g_clip, CLIP_NORM, {scale_s: s, g: gv}, answer="by_norm",
-                       precision=Precision(dp=6),
                        text="Every component is multiplied by the same positive factor, so the direction is kept.")
-        _norm_step(d, "Norm after clipping", n2, bn, kind, "norm_after")
+        norm_step(d, "Norm after clipping", n2, bn, kind, answer="norm_after")
         if len(gv) == 2:
             d.note("Direction", "The angle from the first axis is unchanged (a positive multiple of g).")
     return d
 
 
 def _axis_angles(d: Derivation, before, after):
-    a0 = _f(sp.atan2(before[1], before[0]) * 180 / sp.pi)
-    a1 = _f(sp.atan2(after[1], after[0]) * 180 / sp.pi)
+    a0 = finish(sp.atan2(before[1], before[0]) * 180 / sp.pi)
+    a1 = finish(sp.atan2(after[1], after[0]) * 180 / sp.pi)
     d.conclude("Angle from the first axis",
-               text=f"before: atan2({number_text(before[1])}, {number_text(before[0])}) = {number_text(a0)} degrees "
-                    f"(along the second axis); after clipping by value: {number_text(a1)} degrees "
-                    "(notes 004: 'roughly the diagonal of the two axes').",
+               text=f"before: atan2({F.text(before[1])}, {F.text(before[0])}) = {F.text(a0)} degrees; after clipping "
+                    f"by value: {F.text(a1)} degrees.",
                answers=(make_answer("angle_axis_before", a0), make_answer("angle_axis_after", a1)))
 
 
@@ -190,23 +153,17 @@ def solve_numeric(p, conv) -> Derivation:
     kind = p["norm_type"]
     bv = np.clip(gv, -cv, cv)
 
-    def ang(a, b):
-        na, nb = np.linalg.norm(a), np.linalg.norm(b)
-        if na == 0 or nb == 0:
-            return 0.0
-        return float(np.degrees(np.arccos(np.clip(a @ b / (na * nb), -1.0, 1.0))))
-
     nv = float(np.linalg.norm(gv, ord=np.inf if kind == "inf" else int(kind)))
     if conv["norm_scale"] == "torch":
         s = min(1.0, mn / (nv + 1e-6))
     else:
         s = mn / nv if nv > mn else 1.0
     bn = gv * s
-    ans = [make_answer("angle_change_value", ang(gv, bv)), make_answer("norm", nv),
-           make_answer("scale", s, precision=Precision(sig=6)),
+    ans = [make_answer("angle_change_value", _value_clip_angle(gv, bv, cv)), make_answer("norm", nv),
+           make_answer("scale", s, precision=tiny_precision()),
            make_answer("norm_after", float(np.linalg.norm(bn, ord=np.inf if kind == "inf" else int(kind))))]
     ans += array_answers({"by_value": bv})
-    ans += array_answers({"by_norm": bn}, precision=Precision(dp=6))
+    ans += array_answers({"by_norm": bn})
     if gv.size > LIST_LIMIT:
         d.note("Summary", f"{int(np.sum(np.abs(gv) > cv))} of {gv.size} components were clipped by value; the clipped "
                           "vectors are too long to list.")
@@ -216,6 +173,28 @@ def solve_numeric(p, conv) -> Derivation:
     d.note("Numeric path", f"{gv.size} components clipped in float64.")
     d.conclude("Clipped gradients", answers=tuple(ans))
     return d
+
+
+def _value_clip_angle(g: np.ndarray, clipped: np.ndarray, c: float) -> float:
+    """The angle (degrees) by which clipping by value turns g. The clipped vector is a positive multiple of g
+    exactly when nothing was clipped, or when every non-zero component was clipped and they all have the same
+    size (then it is (c/|g_i|) g): the angle is 0, decided on the entries rather than on rounded norms."""
+    cut = np.abs(g) > c
+    nz = g != 0
+    if not cut.any() or (cut[nz].all() and np.all(np.abs(g[nz]) == np.abs(g[nz][0]))):
+        return 0.0
+    return angle_degrees(g, clipped)
+
+
+def angle_degrees(a: np.ndarray, b: np.ndarray) -> float:
+    """The angle between a and b in degrees, in float64 without arccos's loss of digits near 0: Kahan's
+    2 atan2(||u - v||, ||u + v||) for the unit vectors u, v (arccos of a cosine rounded to 1 - 1e-16 gave 1.2e-6
+    degrees for parallel vectors). 0 when either vector is zero (no direction)."""
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        return 0.0
+    u, v = a / na, b / nb
+    return float(np.degrees(2.0 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))))
 
 
 def generate(rng: np.random.Generator) -> dict:

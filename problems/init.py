@@ -2,7 +2,8 @@
 
 Exam question: "A layer has fan-in 4 and fan-out 3. What variance do the 1/n_in, 1/n_out and Glorot rules
 give its weights, what standard deviation, and what bound for a uniform initialisation? What does He
-initialisation give?" (notes 001 and 004: 1/4, 1/3 and 2/7; std 0.5345; He 2/4 = 0.5), per layer for a
+initialisation give?" (the handwritten notes and the optimization notes: 1/4, 1/3 and 2/7; std 0.5345; He
+2/4 = 0.5), per layer for a
 list of layer sizes.
 
 Rules: a normal initialisation has std = sqrt(Var); a uniform one U(-a, a) has variance a^2/3, so the same
@@ -22,10 +23,11 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.numbers import Precision
 from solver.params import Int, Param, Real, Vector
 from solver.registry import Example
-from solver.symbolic import Derivation, make_answer, number_text, sym
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Weight initialisation: Xavier/Glorot and He variances and bounds"
 TOPIC = "layers"
@@ -53,7 +55,7 @@ HE_MODE = Convention(
     "he_mode", "Fan used by He initialisation",
     {"fan_in": "He: Var = 2/n_in (preserves the variance of the forward pass; He et al., torch's default mode)",
      "fan_out": "He: Var = 2/n_out (preserves the variance of the backward pass; torch mode='fan_out')"},
-    default="fan_in", why_default="He et al. and notes 004 use the fan-in",
+    default="fan_in", why_default="He et al. and the optimization notes use the fan-in",
 )
 CONVENTIONS = (HE_MODE,)
 
@@ -66,7 +68,17 @@ PARAMS = (
           help="torch's gain for xavier_*_: 1 (linear, sigmoid), 5/3 (tanh), sqrt(2) ~ 1.41421 (ReLU)"),
 )
 
-EXAMPLE = Example(params={"layers": "4 3"}, source="notes 001 and 004, fan-in 4 and fan-out 3 (WE-init-1, WE-init-2)")
+EXAMPLE = Example(params={"layers": "4 3"},
+                  source="the handwritten notes and the optimization notes, a layer with fan-in 4 and fan-out 3")
+
+ERRATA = (
+    Erratum(where="the handwritten notes and the optimization notes (initialisation)",
+            params={"layers": "4 3", "kernel": "1", "gain": "1"}, kind="notation", title="How the course notes write it",
+            wrote="1/4, 1/3 and 2/7 for fan-in 4 and fan-out 3 (the handwritten notes), and the Glorot variance as "
+                  "1/fan_avg with fan_avg = 3.5 (the optimization notes)",
+            right="both are the rules above: 1/n_in, 1/n_out and 2/(n_in + n_out) = 1/3.5 = {var_xavier[0]}",
+            why="Keras's GlorotNormal draws from a truncated normal with this standard deviation"),
+)
 
 _SCHEMES = ("var_fan_in", "var_fan_out", "var_xavier", "std_xavier", "bound_xavier", "var_he", "std_he", "bound_he")
 
@@ -82,7 +94,7 @@ def statement(p) -> str:
         layers = f"A {kind} layer has {sizes[0]} inputs and {sizes[1]} outputs"
     else:
         layers = f"A {kind} network has layer sizes {' -> '.join(map(str, sizes))}"
-    gain = f" (Glorot gain {number_text(p['gain'])})" if p["gain"] != 1 else ""
+    gain = f" (Glorot gain {F.text(p['gain'])})" if p["gain"] != 1 else ""
     which = "For this layer" if len(sizes) == 2 else "For each layer"
     return (f"{layers}. {which} give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
             f"2/(n_in + n_out) rules{gain} and under He initialisation, with the standard deviation of a normal "
@@ -102,7 +114,7 @@ def solve(p, conv) -> Derivation:
     he_in = conv["he_mode"] == "fan_in"
     d.formula("Variance rules", v_s, VAR_XAVIER if gain == 1 else VAR_XAVIER_GAIN,
               text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
-                   (f"; the gain g = {number_text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
+                   (f"; the gain g = {F.text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
     he_rule = VAR_HE if he_in else VAR_HE_OUT
     d.formula("He initialisation (ReLU)", v_s, he_rule, text=HE_MODE.options[conv["he_mode"]] + ".")
     d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
@@ -129,14 +141,10 @@ def solve(p, conv) -> Derivation:
         for key, val in zip(_SCHEMES, (vi, vo, vx, sx, bx, vh, sh, bh)):
             res[key].append(val)
         rows.append((str(i), str(fi), str(fo), vi, vo, vx, sx, bx, vh, sh, bh))
-    if [(f[0], f[1]) for f in fans] == [(4, 3)] and gain == 1:
-        d.note("The notes (WE-init-1, WE-init-2)", "Notes 001 give 1/4, 1/3 and 2/7 for fan-in 4 and fan-out 3, and notes "
-                                                   "004 the Glorot form 1/fan_avg with fan_avg = 3.5: both agree. (Keras's "
-                                                   "GlorotNormal draws from a truncated normal with this std.)")
     d.table("Summary", ["layer", "n_in", "n_out", "1/n_in", "1/n_out", "Xavier var", "Xavier std", "Xavier bound",
                         "He var", "He std", "He bound"], rows)
     d.conclude("Answers (one entry per layer)",
-               answers=tuple(make_answer(k_, res[k_], precision=Precision(dp=4)) for k_ in _SCHEMES))
+               answers=tuple(make_answer(k_, res[k_]) for k_ in _SCHEMES))
     return d
 
 
@@ -151,7 +159,7 @@ def solve_numeric(p, conv) -> Derivation:
     vals = (1 / fi, 1 / fo, vx, np.sqrt(vx), np.sqrt(3 * vx), vh, np.sqrt(vh), np.sqrt(3 * vh))
     d.note("Numeric path", f"{len(fi)} layers in float64.")
     d.conclude("Answers (one entry per layer)",
-               answers=tuple(make_answer(k_, v.tolist(), precision=Precision(dp=4)) for k_, v in zip(_SCHEMES, vals)))
+               answers=tuple(make_answer(k_, v) for k_, v in zip(_SCHEMES, vals)))
     return d
 
 

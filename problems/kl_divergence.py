@@ -1,7 +1,7 @@
 """Kullback-Leibler divergence: KL(p || q) = sum_i p_i log(p_i / q_i) >= 0, and in general KL(p || q) != KL(q || p).
 
 Exam question: "The true distribution is P = [1, 0] and a model predicts Q = [0.7, 0.3]. What is
-D_KL(P || Q)? And D_KL(Q || P)?" (notes 004: log(1/0.7) = 0.357 nats; the reverse is infinite because
+D_KL(P || Q)? And D_KL(Q || P)?" (the optimization notes: log(1/0.7) = 0.357 nats; the reverse is infinite because
 P gives the second outcome probability 0). Several rows of p and q are several pairs, each worked, with
 the mean of each direction.
 
@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.params import InvalidInput, Matrix, Param
 from solver.registry import Example
-from solver.steps import Math, Step
-from solver.symbolic import Derivation, latex, number_latex, number_text
+from solver.steps import Math
+from solver.symbolic import Derivation, latex
 
 from . import _info as I
 
@@ -41,7 +42,7 @@ PARAMS = (
 CONVENTIONS = ()
 
 EXAMPLE = Example(params={"p": "1 0", "q": "0.7 0.3"},
-                  source="notes 004, KL of P = [1, 0] from Q = [0.7, 0.3] (WE-kl-1)")
+                  source="the optimization notes, KL of P = [1, 0] from Q = [0.7, 0.3]")
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -61,9 +62,9 @@ def statement(p) -> str:
     (P, n), (Q, _) = I.head_rows(p["p"], 4), I.head_rows(p["q"], 4)
     unit = f"in {I.UNIT[p['base']]} ({I.BASE_WORDS[p['base']]})"
     if n == 1:
-        return (f"The true distribution is p = {I.vec_text(P[0])} and a model gives q = {I.vec_text(Q[0])}. "
+        return (f"The true distribution is p = {F.text(P[0])} and a model gives q = {F.text(Q[0])}. "
                 f"Compute the Kullback-Leibler divergence KL(p || q) {unit}, and the reverse KL(q || p).")
-    pairs = "; ".join(f"p = {I.vec_text(a)}, q = {I.vec_text(b)}" for a, b in zip(P, Q)) + (" ..." if n > 4 else "")
+    pairs = "; ".join(f"p = {F.text(a)}, q = {F.text(b)}" for a, b in zip(P, Q)) + (" ..." if n > 4 else "")
     return (f"For each of these {n} pairs of distributions ({pairs}), compute KL(p || q) and KL(q || p) {unit}, "
             "and the mean of each.")
 
@@ -78,7 +79,7 @@ def solve(p, conv) -> Derivation:
                          "built for q. Terms with p_i = 0 are 0 (0 log 0 = 0); a term with q_i = 0 < p_i is infinite. "
                          "KL >= 0, with equality only when p = q, and it is not symmetric.")
     if len(P) == 1:
-        d.given("The distributions", None, text=f"p = {I.vec_text(P[0])}, q = {I.vec_text(Q[0])}")
+        d.given("The distributions", None, text=f"p = {F.text(P[0])}, q = {F.text(Q[0])}")
         f, r = _pair(d, P[0], Q[0], base, answers=True)
         _asymmetry(d, f, r, base)
         I.convert_units(d, f, base, "KL(p||q)", r"D_{\mathrm{KL}}(p \parallel q)")
@@ -88,7 +89,7 @@ def solve(p, conv) -> Derivation:
         if k > I.MAX_DETAIL_ROWS:
             f, r = I.kl_value(a, b, base), I.kl_value(b, a, base)
         else:
-            with d.group(f"Row {k}: p = {I.vec_text(a)}, q = {I.vec_text(b)}"):
+            with d.group(f"Row {k}: p = {F.text(a)}, q = {F.text(b)}"):
                 f, r = _pair(d, a, b, base, answers=False)
         fw.append(f)
         rv.append(r)
@@ -99,8 +100,10 @@ def solve(p, conv) -> Derivation:
             [(str(k), a, b) for k, (a, b) in enumerate(zip(fw, rv), 1)],
             answer=I.answer("kl", tuple(fw), base))
     I.attach(d, I.answer("kl_reverse", tuple(rv), base))
-    mean = _mean(d, fw, "Mean KL(p || q)", I.qsym("mean KL(p||q)", r"\overline{D_{\mathrm{KL}}(p \parallel q)}"), "mean", base)
-    _mean(d, rv, "Mean KL(q || p)", I.qsym("mean KL(q||p)", r"\overline{D_{\mathrm{KL}}(q \parallel p)}"), "mean_reverse", base)
+    mean = I.mean_step(d, fw, "Mean KL(p || q)", I.qsym("mean KL(p||q)", r"\overline{D_{\mathrm{KL}}(p \parallel q)}"),
+                       "mean", base, "D")
+    I.mean_step(d, rv, "Mean KL(q || p)", I.qsym("mean KL(q||p)", r"\overline{D_{\mathrm{KL}}(q \parallel p)}"),
+                "mean_reverse", base, "D")
     I.convert_units(d, mean, base, "mean KL(p||q)", r"\overline{D_{\mathrm{KL}}(p \parallel q)}")
     return d
 
@@ -120,32 +123,14 @@ def _asymmetry(d: Derivation, f, r, base):
     same = (not I.is_inf(f) and not I.is_inf(r) and abs(f - r) < sp.Float("1e-30")) or (I.is_inf(f) and I.is_inf(r))
     d.compare("KL is not symmetric",
               text=("Here the two directions happen to agree." if same else
-                    f"The two directions differ: KL(p || q) = {number_text(f)} but KL(q || p) = {number_text(r)} {I.UNIT[base]}. "
+                    f"The two directions differ: KL(p || q) = {F.text(f)} but KL(q || p) = {F.text(r)} {I.UNIT[base]}. "
                     "KL is a divergence, not a distance: which distribution weights the terms matters.")
               + (" KL(q || p) is infinite because p gives probability 0 to an outcome that q allows."
                  if I.is_inf(r) and not I.is_inf(f) else "")
               + (" KL(p || q) is infinite because q gives probability 0 to an outcome that p allows."
                  if I.is_inf(f) and not I.is_inf(r) else ""),
-              value=Math(r"%s = %s,\quad %s = %s" % (latex(KL_PQ), number_latex(f), latex(KL_QP), number_latex(r)),
-                         f"KL(p||q) = {number_text(f)}, KL(q||p) = {number_text(r)}"))
-
-
-def _mean(d: Derivation, values, title, lhs, name, base):
-    n = len(values)
-    if any(I.is_inf(v) for v in values):
-        value = sp.oo
-        txt = f"The average over the {n} rows is infinite: at least one row's divergence is infinite."
-        d.add(Step("compute", title, text=txt, value=Math(f"{latex(lhs)} = \\infty", f"{sp.sstr(lhs)} = ∞")))
-    elif n <= I.MAX_SUM_TERMS:
-        syms = [I.isym("D", k) for k in range(1, n + 1)]
-        expr = I.written(I._mean_of, *syms)
-        value = d.compute(title, lhs, expr, dict(zip(syms, values)), text=f"The average over the {n} rows.")
-    else:
-        value = I.exact_value(sp.Add(*values) / n)
-        d.add(Step("compute", title, text=f"The average over the {n} rows.",
-                   value=Math(f"{latex(lhs)} = {number_latex(value)}", f"{sp.sstr(lhs)} = {number_text(value)}")))
-    I.attach(d, I.answer(name, value, base))
-    return value
+              value=Math(r"%s = %s,\quad %s = %s" % (latex(KL_PQ), F.latex(f), latex(KL_QP), F.latex(r)),
+                         f"KL(p||q) = {F.text(f)}, KL(q||p) = {F.text(r)}"))
 
 
 def solve_numeric(p, conv) -> Derivation:

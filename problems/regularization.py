@@ -1,16 +1,17 @@
 """L2 regularisation (weight decay): w <- w - eta (grad + alpha w) = (1 - eta alpha) w - eta grad; L1: w <- w - eta (grad + alpha sign(w)).
 
 Exam questions: "With learning rate eta and L2 coefficient alpha, update these weights given their loss
-gradient; do the same with L1" (notes 000 write the L2 update with + eta alpha w: the sign must be minus,
-weight decay shrinks w); "the Hessian of the loss has these eigenvalues: by what factor lambda_i/(lambda_i +
-alpha) does L2 shrink the optimum along each eigenvector?" (notes 000: about 1 when lambda_i >> alpha,
-about 0 when lambda_i << alpha); "max-norm regularisation with gamma: rescale w to w gamma/||w|| when
-||w|| > gamma" (notes 004); and label-smoothing targets for K classes with smoothing epsilon (notes 001:
+gradient; do the same with L1" (the lecture notes, week 6, write the L2 update with + eta alpha w: the sign
+must be minus, weight decay shrinks w); "the Hessian of the loss has these eigenvalues: by what factor
+lambda_i/(lambda_i + alpha) does L2 shrink the optimum along each eigenvector?" (the lecture notes, week 6:
+about 1 when lambda_i >> alpha, about 0 when lambda_i << alpha; lambda_i/(lambda_i + 2 alpha) for the penalty
+alpha ||w||^2); "max-norm regularisation with gamma: rescale w to w gamma/||w|| when ||w|| > gamma" (the
+optimization notes); and label-smoothing targets for K classes with smoothing epsilon (the handwritten notes:
 0.9 on the true class and 0.011 on the others for K = 10).
 
-Conventions: the L2 penalty alpha/2 ||w||^2 (gradient alpha w; notes 000 and torch's weight_decay) or
+Conventions: the L2 penalty alpha/2 ||w||^2 (gradient alpha w; the lecture notes and torch's weight_decay) or
 alpha ||w||^2 (gradient 2 alpha w); label smoothing spreading epsilon over the K - 1 wrong classes
-(true class 1 - epsilon; reproduces notes 001) or over all K classes (true class 1 - epsilon +
+(true class 1 - epsilon; reproduces the handwritten notes) or over all K classes (true class 1 - epsilon +
 epsilon/K; torch's CrossEntropyLoss(label_smoothing=...) and Keras). sign(0) = 0 in the L1 update (the
 subgradient torch.sign uses).
 """
@@ -21,12 +22,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from problems._layers import Sigma, array_answers, head, paren, written_step
+from problems._layers import array_answers, exact_norm, norm_step
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Precision
+from solver.errata import Erratum
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
-from solver.symbolic import Derivation, finish, make_answer, number_text, sym
+from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Regularisation: L2/L1 updates, eigen-shrinkage, max-norm, label smoothing"
 TOPIC = "layers"
@@ -38,19 +40,18 @@ w, grad, eta, alpha, lam, gam, nrm = (sym("w"), sym("grad", r"\nabla L"), sym("e
                                       sym("lambda_i", r"\lambda_{i}"), sym("gamma", r"\gamma"),
                                       sym("norm_w", r"\lVert w \rVert_{2}"))
 eps, K = sym("eps", r"\epsilon"), sym("K")
-w_i, i_ = sym("w_i", "w_{i}"), sym("i")
 w_new = sym("w_new", r"w_{\mathrm{new}}")
-NORM = sp.sqrt(Sigma(w_i ** 2, (i_, 1, sym("n"))))
 with sp.evaluate(False):
-    L2_GRAD_HALF = grad + alpha * w                       # penalty alpha/2 ||w||^2 (notes 000)
+    L2_GRAD_HALF = grad + alpha * w                       # penalty alpha/2 ||w||^2 (the lecture notes)
     L2_GRAD_FULL = grad + 2 * alpha * w                   # penalty alpha ||w||^2
     L2_UPDATE_HALF = w - eta * (grad + alpha * w)
     L2_UPDATE_FULL = w - eta * (grad + 2 * alpha * w)
     DECAY_HALF = 1 - eta * alpha
     DECAY_FULL = 1 - 2 * eta * alpha
     L1_UPDATE = w - eta * (grad + alpha * sp.sign(w))
-    SHRINK = lam / (lam + alpha)                          # notes 000: w_tilde = Q D Q^T w*
-    MAXNORM = w * (gam / nrm)                             # notes 004
+    SHRINK_HALF = lam / (lam + alpha)                     # the lecture notes: w_tilde = Q D Q^T w*
+    SHRINK_FULL = lam / (lam + 2 * alpha)                 # penalty alpha ||w||^2: its Hessian is 2 alpha I
+    MAXNORM = w * (gam / nrm)                             # the optimization notes
     LS_TRUE_K1 = 1 - eps
     LS_OTHER_K1 = eps / (K - 1)
     LS_TRUE_K = 1 - eps + eps / K
@@ -58,27 +59,46 @@ with sp.evaluate(False):
 
 L2_FORM = Convention(
     "l2_form", "Scale of the L2 penalty",
-    {"half": "penalty alpha/2 ||w||^2, gradient alpha w (notes 000; torch SGD weight_decay=alpha)",
+    {"half": "penalty alpha/2 ||w||^2, gradient alpha w (the lecture notes, week 6; torch SGD weight_decay=alpha)",
      "full": "penalty alpha ||w||^2, gradient 2 alpha w"},
-    default="half", why_default="notes 000 write L + alpha/2 ||w||^2",
+    default="half", why_default="the lecture notes, week 6, write L + alpha/2 ||w||^2",
 )
 LABEL_SMOOTHING = Convention(
     "label_smoothing", "How label smoothing spreads epsilon",
-    {"k-1": "true class 1 - eps, each of the K - 1 other classes eps/(K - 1) (notes 001: 0.9 and 0.011 for K = 10)",
+    {"k-1": "true class 1 - eps, each of the K - 1 other classes eps/(K - 1) (the handwritten notes: 0.9 and 0.011 for "
+            "K = 10)",
      "k": "true class 1 - eps + eps/K, every other class eps/K (torch CrossEntropyLoss(label_smoothing=eps), Keras)"},
-    default="k-1", why_default="it reproduces notes 001's 0.9 / 0.011 (WE-cross-entropy-1)",
+    default="k-1", why_default="it reproduces the handwritten notes' 0.9 / 0.011",
     aliases={"K-1": "k-1", "K": "k", "torch": "k"},
 )
 CONVENTIONS = (L2_FORM, LABEL_SMOOTHING)
 
+ERRATA = (
+    Erratum(where="the lecture notes, week 6 (L2 regularisation)", params={},
+            wrote="the update w_{t+1} = w_t - eta grad L(w) + eta alpha w",
+            right="the penalty's gradient alpha w is subtracted like the rest of the gradient: "
+                  "w_{t+1} = w_t - eta grad L(w) - eta alpha w, as the update above computes",
+            why="with the plus sign every step would grow the weights instead of decaying them"),
+    Erratum(where="the handwritten notes (label smoothing)", params={"classes": "10", "smoothing": "0.1"},
+            kind="ambiguity", wrote="the targets 0.9 and 0.011 for K = 10 and epsilon = 0.1",
+            right="those are the K - 1 form, 1 - eps and eps/(K - 1) = 0.1/9 = 0.0111 (rounded to 0.011); the K form, "
+                  "torch's, gives 0.91 and 0.01",
+            why="which form is meant decides every target, so it is a convention here (label_smoothing)"),
+)
+
+BOUND, RATE_BOUND = 1e100, 10 ** 12
 PARAMS = (
-    Param("w", Vector(max_len=10 ** 7), required=True, label="Weights w"),
-    Param("grad", Vector(max_len=10 ** 7), label="Loss gradient", help="dL/dw without the penalty; default 0"),
-    Param("lr", Real(0, None, closed="neither"), default="0.1", label="Learning rate eta"),
-    Param("alpha", Real(0, None), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
-    Param("eigenvalues", Vector(max_len=10 ** 6, lo=0), label="Hessian eigenvalues",
+    # entries bounded by 1e100 and rates by 1e12 so that float64 products (lr alpha w), sums and norms of up to 1e7
+    # entries cannot overflow on the numeric path (found by fuzzing: w = 1e400 gave inf - inf)
+    Param("w", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), required=True, label="Weights w"),
+    Param("grad", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), label="Loss gradient",
+          help="dL/dw without the penalty; default 0"),
+    Param("lr", Real(0, RATE_BOUND, closed="right"), default="0.1", label="Learning rate eta"),
+    Param("alpha", Real(0, RATE_BOUND), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
+    Param("eigenvalues", Vector(max_len=10 ** 6, lo=0, hi=BOUND), label="Hessian eigenvalues",
           help="optional: eigenvalues lambda_i of the loss Hessian for the shrinkage factors"),
-    Param("max_norm", Real(0, None, closed="neither"), label="Max norm gamma", help="optional: max-norm constraint ||w|| <= gamma"),
+    Param("max_norm", Real(0, RATE_BOUND, closed="right"), label="Max norm gamma",
+          help="optional: max-norm constraint ||w|| <= gamma"),
     Param("classes", Int(2, 10 ** 6), label="Classes K", help="optional: label-smoothing targets for K classes"),
     Param("smoothing", Real(0, 1, closed="left"), default="0.1", label="Smoothing epsilon"),
     Param("target", Int(1, 10 ** 6), default="1", label="True class", help="1-based index of the true class"),
@@ -87,7 +107,8 @@ PARAMS = (
 EXAMPLE = Example(
     params={"w": "0.5 -1.2 2.0", "grad": "0.1 0.3 -0.2", "lr": "0.1", "alpha": "0.01", "eigenvalues": "1 0.01 0.0001",
             "max_norm": "1", "classes": "10", "smoothing": "0.1", "target": "1"},
-    source="notes 000 week 6 (L2, eigen-shrinkage), notes 004 (max-norm), notes 001 (label smoothing, WE-cross-entropy-1)",
+    source="the lecture notes, week 6 (L2 and the eigen-shrinkage), the optimization notes (max-norm) and the "
+           "handwritten notes (label smoothing)",
 )
 
 
@@ -104,24 +125,25 @@ def validate(p: dict[str, Any]) -> None:
 
 
 def use_numeric(p) -> bool:
-    return isinstance(p["w"], np.ndarray) or len(p["w"]) > 50 or (p["classes"] or 0) > 50
+    long = [v for v in (p["w"], p["grad"], p["eigenvalues"]) if v is not None]
+    return any(isinstance(v, np.ndarray) or len(v) > 50 for v in long) or (p["classes"] or 0) > 50
 
 
 def statement(p) -> str:
     n = len(p["w"])
-    ws = number_text(head(p["w"], 10)) + (" ..." if n > 10 else "")
-    gs = "0" if p["grad"] is None else number_text(head(p["grad"], 10)) + (" ..." if n > 10 else "")
-    parts = [f"The weights are w = {ws} and the loss gradient is {gs}. With learning rate {number_text(p['lr'])} and "
-             f"regularisation coefficient alpha = {number_text(p['alpha'])}, give one gradient step with L2 (weight "
+    ws = F.text(p["w"][:10]) + (" ..." if n > 10 else "")
+    gs = "0" if p["grad"] is None else F.text(p["grad"][:10]) + (" ..." if n > 10 else "")
+    parts = [f"The weights are w = {ws} and the loss gradient is {gs}. With learning rate {F.text(p['lr'])} and "
+             f"regularisation coefficient alpha = {F.text(p['alpha'])}, give one gradient step with L2 (weight "
              f"decay) and with L1 regularisation."]
     if p["eigenvalues"] is not None:
-        parts.append(f"The Hessian of the loss has eigenvalues {number_text(head(p['eigenvalues'], 10))}: by "
+        parts.append(f"The Hessian of the loss has eigenvalues {F.text(p['eigenvalues'][:10])}: by "
                      f"what factor does L2 shrink the optimum along each eigenvector?")
     if p["max_norm"] is not None:
-        parts.append(f"Apply a max-norm constraint ||w|| <= {number_text(p['max_norm'])}.")
+        parts.append(f"Apply a max-norm constraint ||w|| <= {F.text(p['max_norm'])}.")
     if p["classes"] is not None:
         parts.append(f"Give the label-smoothing targets for {p['classes']} classes with epsilon = "
-                     f"{number_text(p['smoothing'])} when the true class is {p['target']}.")
+                     f"{F.text(p['smoothing'])} when the true class is {p['target']}.")
     return " ".join(parts)
 
 
@@ -138,40 +160,38 @@ def solve(p, conv) -> Derivation:
                   L2_GRAD_HALF if half else L2_GRAD_FULL, {grad: gv, alpha: a, w: wv},
                   text=L2_FORM.options[conv["l2_form"]] + ".")
         d.compute("Decay factor", sym("decay"), DECAY_HALF if half else DECAY_FULL, {eta: lr, alpha: a},
-                  answer="decay_factor", precision=Precision(sig=6),
+                  answer="decay_factor",
                   text="The update is (decay factor) w - eta grad: every step shrinks the weights towards 0.")
         d.compute("Update", w_new, L2_UPDATE_HALF if half else L2_UPDATE_FULL, {w: wv, eta: lr, grad: gv, alpha: a},
-                  answer="w_l2", precision=Precision(dp=6))
-        d.note("Sign slip in notes 000", "Notes 000 write w_{t+1} = w_t - eta grad L(w) + eta alpha w. The penalty's "
-                                         "gradient alpha w is subtracted like the rest of the gradient: "
-                                         "w_{t+1} = w_t - eta grad L(w) - eta alpha w (the plus sign would grow the weights).")
+                  answer="w_l2")
     with d.group("L1 regularisation"):
         d.compute("Update (penalty alpha ||w||_1, gradient alpha sign(w))", w_new, L1_UPDATE,
-                  {w: wv, eta: lr, grad: gv, alpha: a}, answer="w_l1", precision=Precision(dp=6),
+                  {w: wv, eta: lr, grad: gv, alpha: a}, answer="w_l1",
                   text="Each weight moves towards 0 by the same amount eta alpha (sign(0) = 0), which drives small "
                        "weights to exactly 0.")
     if p["eigenvalues"] is not None:
         ev = as_exact(p["eigenvalues"])
         with d.group("Shrinkage along the Hessian's eigenvectors"):
-            d.note("Why", "Near the optimum w* of L, the L2 optimum is w~ = Q D Q^T w* with D = diag(lambda_i/(lambda_i + "
-                          "alpha)) (notes 000): directions of large curvature (lambda_i >> alpha) are kept, flat ones "
-                          "(lambda_i << alpha) are shrunk to about 0.")
-            d.compute("Shrinkage factors", sym("D_ii", r"D_{ii}"), SHRINK, {lam: ev, alpha: a}, answer="shrinkage",
-                      precision=Precision(dp=6))
+            k = "alpha" if half else "2 alpha"
+            d.note("Why", f"Near the optimum w* of L, the L2 optimum is w~ = Q D Q^T w* with D = diag(lambda_i/(lambda_i + "
+                          f"{k})) (the lecture notes, week 6, for the penalty alpha/2 ||w||^2; the penalty alpha ||w||^2 adds "
+                          f"2 alpha I to the "
+                          f"Hessian): directions of large curvature (lambda_i >> {k}) are kept, flat ones "
+                          f"(lambda_i << {k}) are shrunk to about 0.")
+            d.compute("Shrinkage factors", sym("D_ii", r"D_{ii}"), SHRINK_HALF if half else SHRINK_FULL,
+                      {lam: ev, alpha: a}, answer="shrinkage")
     if p["max_norm"] is not None:
         with d.group("Max-norm constraint"):
-            nv = finish(sp.sqrt(sum((x * x for x in wv), sp.Integer(0))))
-            written_step(d, "Norm of w", nrm, NORM,
-                         (r"\sqrt{%s}" % " + ".join(paren(x, True) + "^{2}" for x in wv[:8]),
-                          "sqrt(" + " + ".join(paren(x) + "^2" for x in wv[:8]) + (" + ..." if len(wv) > 8 else "") + ")"),
-                         nv, answer="norm_w")
+            nv = exact_norm(wv)
+            norm_step(d, "Norm of w", nrm, wv, letter="w", answer="norm_w")
             if nv > p["max_norm"]:
                 d.compute("Rescale onto the ball ||w|| = gamma", w_new, MAXNORM, {w: wv, gam: p["max_norm"], nrm: nv},
-                          answer="w_maxnorm", precision=Precision(dp=6),
-                          text="Max-norm adds no loss term; after a step, w is rescaled if its norm exceeds gamma (notes 004).")
+                          answer="w_maxnorm",
+                          text="Max-norm adds no loss term; after a step, w is rescaled if its norm exceeds gamma (the "
+                               "optimization notes).")
             else:
-                d.answer_step(f"||w|| <= gamma = {number_text(p['max_norm'])}: w is unchanged",
-                              make_answer("w_maxnorm", wv, precision=Precision(dp=6)), kind="compute")
+                d.answer_step(f"||w|| <= gamma = {F.text(p['max_norm'])}: w is unchanged",
+                              make_answer("w_maxnorm", wv), kind="compute")
     if p["classes"] is not None:
         _smoothing(d, p, conv)
     return d
@@ -189,12 +209,9 @@ def _smoothing(d: Derivation, p, conv) -> None:
             other = d.compute("Each other class", sym("y_other"), LS_OTHER_K, {eps: e, K: k})
         targets = [other] * k
         targets[t - 1] = top
-        if (k, e) == (10, sp.Rational(1, 10)):
-            d.note("Notes 001 (WE-cross-entropy-1)", "The notes' targets 0.9 and 0.011 are the K - 1 form "
-                                                     "(0.1/9 = 0.0111); the K form gives 0.91 and 0.01.")
-        d.answer_step("Targets", make_answer("targets", targets, precision=Precision(dp=4)),
-                      text=f"Class {t} gets {number_text(top)}, each of the other {k - 1} gets {number_text(other)}; "
-                           f"they sum to {number_text(sum(targets, sp.Integer(0)))}.")
+        d.answer_step("Targets", make_answer("targets", targets),
+                      text=f"Class {t} gets {F.text(top)}, each of the other {k - 1} gets {F.text(other)}; "
+                           f"they sum to {F.text(sum(targets, sp.Integer(0)))}.")
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -204,17 +221,16 @@ def solve_numeric(p, conv) -> Derivation:
     gv = as_float(p["grad"]) if p["grad"] is not None else np.zeros_like(wv)
     lr, a = float(p["lr"]), float(p["alpha"])
     f = 1.0 if conv["l2_form"] == "half" else 2.0
-    six = Precision(dp=6)
-    ans = [make_answer("decay_factor", 1 - f * lr * a, precision=Precision(sig=6))]
-    ans += array_answers({"w_l2": wv - lr * (gv + f * a * wv), "w_l1": wv - lr * (gv + a * np.sign(wv))}, precision=six)
+    ans = [make_answer("decay_factor", 1 - f * lr * a)]
+    ans += array_answers({"w_l2": wv - lr * (gv + f * a * wv), "w_l1": wv - lr * (gv + a * np.sign(wv))})
     if p["eigenvalues"] is not None:
         ev = as_float(p["eigenvalues"])
-        ans += array_answers({"shrinkage": ev / (ev + a)}, precision=six)
+        ans += array_answers({"shrinkage": ev / (ev + f * a)}, limit=None)  # the question: always listed
     if p["max_norm"] is not None:
         nv = float(np.linalg.norm(wv))
         g = float(p["max_norm"])
         ans.append(make_answer("norm_w", nv))
-        ans += array_answers({"w_maxnorm": wv * (g / nv) if nv > g else wv}, precision=six)
+        ans += array_answers({"w_maxnorm": (wv / nv) * g if nv > g else wv})  # w/||w|| <= 1: no overflow
     if p["classes"] is not None:
         k, e = p["classes"], float(p["smoothing"])
         if conv["label_smoothing"] == "k-1":
@@ -223,7 +239,7 @@ def solve_numeric(p, conv) -> Derivation:
         else:
             t = np.full(k, e / k)
             t[p["target"] - 1] = 1 - e + e / k
-        ans += array_answers({"targets": t}, precision=Precision(dp=4))
+        ans += array_answers({"targets": t})
     d.note("Numeric path", f"{wv.size} weights in float64.")
     d.conclude("Regularised weights", answers=tuple(ans))
     return d

@@ -1,13 +1,13 @@
 """Softmax: p_i = exp(z_i / T) / sum_j exp(z_j / T), computed as exp(z_i - m) / sum_j exp(z_j - m) with m = max z.
 
 Exam question: "A network's raw outputs for three classes are 1.4, -1.1 and 0.68. What probability does
-softmax give class 1?" (notes 004: e^1.4 / (e^1.4 + e^-1.1 + e^0.68) = 0.637), and, with
-jacobian=true, "what is dp_i/dz_j?" (p_i (delta_ij - p_j); notes 002 and 004). Several rows of logits
+softmax give class 1?" (the optimization notes: e^1.4 / (e^1.4 + e^-1.1 + e^0.68) = 0.637), and, with
+jacobian=true, "what is dp_i/dz_j?" (p_i (delta_ij - p_j); the introductory slides and the optimization notes). Several rows of logits
 are several samples, each normalised on its own.
 
 Conventions (not choices): the maximum is subtracted before exponentiating, which leaves the result
 unchanged and keeps exp from overflowing; 1 - p_i is computed from the other classes' exponentials, so
-a saturated softmax keeps its precision (notes 004's marks 100, 5, 4: 1 - p_1 = 7.552e-42, not 0). The
+a saturated softmax keeps its precision (the optimization notes' marks 100, 5, 4: 1 - p_1 = 7.552e-42, not 0). The
 temperature T divides the logits (default 1); the Jacobian is taken with respect to the raw logits z,
 so it carries a factor 1/T.
 """
@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from solver import format as F
 from solver.params import Bool, Matrix, Param, Real
 from solver.registry import Example
-from solver.symbolic import Derivation, number_text, sym
+from solver.symbolic import Derivation, sym
 
 from . import _info as I
 
@@ -51,8 +52,8 @@ PARAMS = (
 CONVENTIONS = ()
 
 EXAMPLE = Example(params={"logits": "1.4 -1.1 0.68", "jacobian": "true"},
-                  source="notes 004, softmax of the raw outputs 1.4, -1.1, 0.68 (WE-softmax-2); Jacobian as in notes 002 "
-                         "(WE-softmax-1)")
+                  source="the optimization notes, softmax of the raw outputs 1.4, -1.1, 0.68; the Jacobian as in the "
+                         "introductory slides")
 
 #: Show the unshifted computation (as the notes write it) when no score exceeds this in size.
 UNSHIFTED_LIMIT = 100
@@ -65,12 +66,12 @@ def use_numeric(p) -> bool:
 def statement(p) -> str:
     Z, n = I.head_rows(p["logits"])
     T = p["temperature"]
-    temp = "" if T == 1 else f" at temperature T = {number_text(T)} (the logits are divided by T)"
+    temp = "" if T == 1 else f" at temperature T = {F.text(T)} (the logits are divided by T)"
     jac = " Also give the Jacobian dp_i/dz_j." if p["jacobian"] else ""
     if n == 1:
-        return (f"A classifier's raw scores (logits) for {len(Z[0])} classes are z = {I.vec_text(Z[0])}. What probabilities "
+        return (f"A classifier's raw scores (logits) for {len(Z[0])} classes are z = {F.text(Z[0])}. What probabilities "
                 f"does softmax give{temp}?{jac}")
-    rows = "; ".join(I.vec_text(r) for r in Z) + (f" ... ({n} rows)" if n > len(Z) else "")
+    rows = "; ".join(F.text(r) for r in Z) + (f" ... ({n} rows)" if n > len(Z) else "")
     return f"Apply softmax{temp} to each row of logits: {rows}.{jac}"
 
 
@@ -89,13 +90,13 @@ def solve(p, conv) -> Derivation:
     P, C, J = [], [], []
     for k, z in enumerate(Z, 1):
         if k > I.MAX_DETAIL_ROWS:  # values only (the answers hold every row)
-            pr, comp, jac = I.softmax_values(z, T, jacobian=p["jacobian"])
-            P.append(pr)
-            C.append(comp)
+            r = I.softmax_exact(z, T)
+            P.append(tuple(I.exact_value(x) for x in r.p))
+            C.append(tuple(I.exact_value(x) for x in r.comp))
             if p["jacobian"]:
-                J.append(jac)
+                J.append(_jacobian_values(r, T))
             continue
-        with (d.group(f"Row {k}: z = {I.vec_text(z)}") if n > 1 else nullcontext()):
+        with (d.group(f"Row {k}: z = {F.text(z)}") if n > 1 else nullcontext()):
             if n == 1:
                 d.given("The logits", z, lhs=zv)
             r, pvals, comp = _row(d, z, T, single=n == 1, why=k == 1)
@@ -108,7 +109,7 @@ def solve(p, conv) -> Derivation:
     if n > I.MAX_DETAIL_ROWS:
         d.note("Rows worked in full", f"The first {I.MAX_DETAIL_ROWS} rows are worked above; the answers hold all {n}.")
     d.answer_step("Softmax of each row", I.answer("p", tuple(P), unit=""), text="One row of probabilities per row of logits.")
-    d.answer_step("1 - p of each row", I.answer("one_minus_p", tuple(C), unit="", precision=I.SIG4, tolerance=I.TOL_REL))
+    d.answer_step("1 - p of each row", I.answer("one_minus_p", tuple(C), unit="", tiny=True))
     if p["jacobian"]:
         d.answer_step("Jacobian of each row", I.answer("jacobian", tuple(J), unit=""),
                       text="One K x K matrix per row: entry (i, j) is dp_i/dz_j.")
@@ -124,8 +125,8 @@ def _row(d: Derivation, z, T, *, single: bool, why: bool):
     S = I.exact_value(r.S)
     evals = tuple(I.exact_value(x) for x in r.e)
     why_sum = ("1 - p_i = (sum of the other e_j) / S, added up from the other classes rather than subtracted from 1: "
-               "when p_i is close to 1 the subtraction 1 - p_i would lose every digit (notes 004's marks 100, 5, 4 "
-               "give 1 - p_1 = 7.552e-42, WE-softmax-3).")
+               "when p_i is close to 1 the subtraction 1 - p_i would lose every digit (the optimization notes' marks 100, "
+               "5, 4 give 1 - p_1 = 7.552e-42).")
     K = len(evals)
     if 1 < K <= I.MAX_EXP_STEPS:  # one step per class: the sum of the other exponentials over S
         S_ = I.qsym("S", "S")
@@ -138,7 +139,7 @@ def _row(d: Derivation, z, T, *, single: bool, why: bool):
         d.compute("1 - p_i, from the other classes", cv, COMPLEMENT, {Ssym: S, ev: evals}, value=comp,
                   text=why_sum + " Here S - e_i is that sum of the other e_j.")
     if single:
-        I.attach(d, I.answer("one_minus_p", comp, unit="", precision=I.SIG4, tolerance=I.TOL_REL))
+        I.attach(d, I.answer("one_minus_p", comp, unit="", tiny=True))
     u = r.u
     if max(abs(x) for x in u) <= UNSHIFTED_LIMIT:
         ez, total = I.exp_values(u)
@@ -146,11 +147,11 @@ def _row(d: Derivation, z, T, *, single: bool, why: bool):
         zsym = zv if T == 1 else I.qsym("u", r"\mathbf{u}")
         with d.group("The same without the shift (as the notes write it)",
                      text=f"E_i = e^({'z_i' if T == 1 else 'u_i'}) = e^m e_i: every term carries the same factor "
-                          f"e^m = {number_text(em)}, which cancels in the ratio."):
+                          f"e^m = {F.text(em)}, which cancels in the ratio."):
             d.compute(f"Exponentials of the {'scores' if T == 1 else 'scaled scores'}", ezv, sp.exp(zsym),
                       {zsym: u}, value=ez, text="Without subtracting m.")
             d.compute("Divide by their sum", pv, UNSHIFTED, {ezv: ez, sym("sum E", r"\sum_{j} E_{j}"): total},
-                      value=pvals, text=f"The sum is {number_text(total)}; the probabilities are the same as above.")
+                      value=pvals, text=f"The sum is {F.text(total)}; the probabilities are the same as above.")
     return r, pvals, comp
 
 
@@ -170,7 +171,8 @@ def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
     Jm = _jacobian_values(r, T)
     with d.group("Jacobian dp_i/dz_j",
                  text="dp_i/dz_j = p_i (delta_ij - p_j)" + (" / T" if T != 1 else "") + ": on the diagonal p_i (1 - p_i), "
-                      "off it -p_i p_j (notes 002 and 004, WE-softmax-1). Each row sums to 0, because the p_j sum to 1, "
+                      "off it -p_i p_j (the introductory slides and the optimization notes). Each row sums to 0, because "
+                      "the p_j sum to 1, "
                       "and J is symmetric."):
         if K <= I.MAX_TERM_STEPS:
             for i in range(K):
@@ -183,8 +185,9 @@ def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
         small = [i + 1 for i in range(K) if abs(Jm[i][i]) < sp.Float("1e-6")]
         if small:
             d.note("A saturated softmax", f"dp_i/dz_i = p_i (1 - p_i) is almost 0 for class{'es' if len(small) > 1 else ''} "
-                   f"{I.listing(small)} ({number_text(Jm[small[0] - 1][small[0] - 1])}): when one probability is close to 1 "
-                   "(or to 0) the softmax saturates and its gradient vanishes (notes 004: dP/draw = P(1 - P) ~ 0).")
+                   f"{I.listing(small)} ({F.text(Jm[small[0] - 1][small[0] - 1])}): when one probability is close to 1 "
+                   "(or to 0) the softmax saturates and its gradient vanishes (the optimization notes: dP/draw = P(1 - P) "
+                   "~ 0).")
         ans = I.answer("jacobian", Jm, unit="")
         if single:
             d.answer_step("The Jacobian", ans, text="Entry (i, j) is dp_i/dz_j.")
@@ -193,19 +196,21 @@ def _jacobian(d: Derivation, r, pvals, comp, T, *, single: bool):
 
 def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
-    Z = I.float_rows(p["logits"])
-    T = float(p["temperature"])
-    P, C, _ = I.softmax_np(Z, T)
-    d.note("Numeric path", f"{Z.shape[0]} row{'s' if Z.shape[0] > 1 else ''} of {Z.shape[1]} logits in float64: "
-           "exp(z/T - max) / sum, with 1 - p of the largest class summed from the other classes.")
-    single = Z.shape[0] == 1
+    T = p["temperature"]
+    P, C, _ = I.softmax_np(p["logits"], T)
+    d.note("Numeric path", f"{P.shape[0]} row{'s' if P.shape[0] > 1 else ''} of {P.shape[1]} logits in float64: "
+           "exp((z - max z)/T) / sum, with 1 - p of the largest class summed from the other classes.")
+    single = P.shape[0] == 1
     answers = [I.answer("p", P[0] if single else P, unit=""),
-               I.answer("one_minus_p", C[0] if single else C, unit="", precision=I.SIG4, tolerance=I.TOL_REL)]
+               I.answer("one_minus_p", C[0] if single else C, unit="", tiny=True)]
     if p["jacobian"]:
         J = -P[:, :, None] * P[:, None, :]
         idx = np.arange(P.shape[1])
         J[:, idx, idx] = P * C
-        J /= T
+        Tf = float(T)
+        if Tf != 1.0:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a saturated row stays 0 however small T is
+                J = np.where(J == 0, 0.0, J / Tf)
         answers.append(I.answer("jacobian", J[0] if single else J, unit=""))
     d.conclude("Softmax" + (" and its Jacobian" if p["jacobian"] else ""), answers=tuple(answers))
     return d

@@ -248,6 +248,8 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
     if not is_finite(x):
         v = float(x) if not isinstance(x, sp.Basic) else (_math.inf if x == sp.oo else -_math.inf if x == -sp.oo else _math.nan)
         return "∞" if v > 0 else "-∞" if v < 0 else "undefined"
+    if _huge_exponent(x):  # (printing it through SymPy's str and Decimal costs 0.2 s per number at 1e-4e299)
+        return _scientific_mp(x, precision.sig or 4)  # 4 figures, as any number too small for the decimal places
     try:
         d = to_decimal(x)
     except InvalidOperation:  # an exponent beyond Decimal's range (mpmath's has none): 8.2e-108573620475812956...
@@ -287,11 +289,40 @@ def _integer(n: int, precision: Precision) -> str:
     return _scientific_mp(sp.Integer(n), sig)  # past Python's int-to-text limit (4300 digits)
 
 
+def _huge_exponent(x: Any) -> bool:
+    """A SymPy Float whose decimal exponent has more than 12 digits (e^(-1e300) from a softmax of scores 1e300
+    apart): mpmath's own decimal conversion of it raises 10 to that power, which takes long."""
+    if not isinstance(x, sp.Float):
+        return False
+    _sign, man, exp, bc = x._mpf_
+    return bool(man) and abs(exp + bc) > 3 * 10 ** 12
+
+
 def _scientific_mp(x: Any, sig: int) -> str:
     import mpmath
 
+    if _huge_exponent(x):
+        return _scientific_log(x, sig)
     mant, _, exp = mpmath.nstr(sp.Float(x, sig + 2)._to_mpmath(sig * 4 + 10), sig, min_fixed=1, max_fixed=0).partition("e")
     return f"{mant}e{int(exp or 0)}"
+
+
+def _scientific_log(x: sp.Float, sig: int) -> str:
+    """x in scientific form from log10|x| (computed with enough digits for the exponent and `sig` figures of the
+    mantissa), without ever forming 10 to the power of the exponent."""
+    import mpmath
+
+    _sign, man, exp, bc = x._mpf_
+    digits = len(str(abs(exp + bc))) + sig + 10
+    with mpmath.workdps(digits):
+        lg = mpmath.log10(abs(x._to_mpmath(bc + 10)))
+        e10 = int(mpmath.floor(lg))
+        mant = mpmath.power(10, lg - e10)
+        m = mpmath.nstr(mant, sig, min_fixed=-1, max_fixed=2)
+    if float(m) >= 10:  # 9.99996 rounded up to 10.0
+        e10 += 1
+        m = "1.0"
+    return f"{'-' if x < 0 else ''}{m}e{e10}"
 
 
 def _scientific(d: Decimal, sig: int) -> str:

@@ -452,16 +452,20 @@ class Derivation:
     def compute(self, title: str, lhs: Any, expr: sp.Expr, values: Mapping[sp.Symbol, Any], *,
                 answer: str | None = None, precision: Precision | None = None, tolerance: Tolerance | None = None,
                 keep: str = "auto", text: str = "", kind: str = "compute", sig: int | None = None,
-                value: Any = None, up_to_sign: bool = False):
+                value: Any = None, up_to_sign: bool = False, instance: sp.Expr | None = None):
         """One formula -> substitution -> value step; returns the value (exact or WORKING_DIGITS Float).
 
         `value` overrides evaluation (for quantities computed by a rule SymPy cannot evaluate directly).
+        `instance`: the formula written out for this input (a sum over the entries as x_1 + x_2 + x_3), in
+        which `values` are substituted and which is evaluated, while the step shows `expr` as the general
+        formula (sum_i x_i).
         """
-        result = evaluate(expr, values, keep) if value is None else value
+        shown = expr if instance is None else instance
+        result = evaluate(shown, values, keep) if value is None else value
         answers = ()
         if answer:
             answers = (make_answer(answer, result, precision=precision, tolerance=tolerance, up_to_sign=up_to_sign),)
-        self.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, expr, values, sig),
+        self.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted(lhs, shown, values, sig),
                       value=F.equals(lhs, result, sig),
                       answers=answers))
         return result

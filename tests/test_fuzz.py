@@ -207,14 +207,7 @@ def base_problems(fam) -> list[dict]:
 #: family -> why its hypothesis fuzz test (test_family_fuzz) fails today: reported to the family's owner
 #: (issue 9); remove the entry when fixed (the test then shows XPASS). Other failures the full run finds
 #: are listed in the issue 9 report.
-KNOWN_ISSUES: dict[str, str] = {
-    "entropy": "a float64 array p of 1e308 entries overflows while validating it (problems/_info.py check_prob_rows, "
-               "a.sum(axis=1)): a RuntimeWarning before the InvalidInput the entries > 1 deserve",
-    "kl_divergence": "as entropy: a float64 array p or q of 1e308 entries overflows in problems/_info.py "
-                     "check_prob_rows (a.sum(axis=1))",
-    "softmax": "a temperature of 1e-308 or less (or logits near 1e308) overflows in the numeric path "
-               "(problems/_info.py softmax_np, Z / T): RuntimeWarnings and NaN answers",
-}
+KNOWN_ISSUES: dict[str, str] = {}
 
 
 def family_param(names, known=None):

@@ -100,7 +100,7 @@ def test_we_activation_4_sigmoid_slope_at_zero_is_a_quarter():
     """WE-activation-4: sigma'(0) = 0.25 (notes 001 claim about 1)."""
     sol = solve({"function": "sigmoid", "x": "0"})
     assert val(sol, "derivatives")[0] == 0.25
-    assert any("WE-activation-4" in s.title for s in sol.walk())
+    assert any("'d sigma/dx ~ 1 at x = 0'" in s.text for s in sol.walk())
 
 
 def test_we_activation_5_and_9_tanh_is_2_sigma_2x_minus_1():
@@ -109,8 +109,10 @@ def test_we_activation_5_and_9_tanh_is_2_sigma_2x_minus_1():
     assert val(sol, "values")[0] == pytest.approx(math.tanh(1), rel=1e-15)
     assert val(sol, "via_sigmoid")[0] == pytest.approx(math.tanh(1), rel=1e-15)
     assert val(sol, "derivatives")[0] == pytest.approx(0.419974, abs=1e-6)
-    remark = " ".join(s.text for s in sol.walk() if "WE-activation-9" in s.title)
-    assert "0.462117" in remark and "2 sigma(2x) - 1" in remark
+    wrong = next(s for s in sol.walk() if s.title.startswith("Not 2 sigma(x) - 1"))
+    assert "0.462117" in wrong.value.text
+    remark = " ".join(s.text for s in sol.walk() if s.title == "Where the course notes slipped")
+    assert "2 sigma(x) - 1" in remark and "2 sigma(2x) - 1" in remark
 
 
 def test_we_activation_6_softplus_derivative_is_sigmoid():
