@@ -52,6 +52,7 @@ from solver import registry
 from solver.exam import FORMATS, build, dumps, export
 from solver.exam.build import ExamBuild
 from solver.exam.common import is_trace, marks_text, tolerance_text
+from solver.exam.limits import MAX_BYTES, check_json
 from solver.exam.spec import MAX_PROBLEMS, ExamSpec, ProblemSpec, from_dict, loads
 from solver.exam.store import Conflict, ExamStore, NotFound, StoredExam, StoreError, default_path
 from solver.params import InvalidInput
@@ -389,7 +390,10 @@ def _uploaded_text() -> str:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise InvalidInput("file", "Choose an exam file (.toml) to upload.")
-    raw = f.read()
+    raw = f.read(MAX_BYTES + 1)  # the size is checked before anything decodes or parses the file
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput("file", f"The file {f.filename!r} is larger than the limit of {MAX_BYTES:,} bytes for an "
+                                   "exam file.")
     if not raw.strip():
         raise InvalidInput("file", f"The file {f.filename!r} is empty.")
     try:
@@ -491,8 +495,9 @@ class _BadForm(Exception):
 
 def _json_object(text: str) -> dict:
     try:
+        check_json(text)  # nesting and size before json recurses
         d = json.loads(text)
-    except ValueError:
+    except (ValueError, InvalidInput):
         raise _BadForm() from None
     if not isinstance(d, dict):
         raise _BadForm()

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from ..params import InvalidInput
+from .limits import MAX_BACKUP_BYTES, check_json
 from .spec import ExamSpec, dumps, loads
 
 BACKUP_FORMAT = "stepwise-exams"
@@ -239,6 +240,7 @@ class ExamStore:
 
     def import_all(self, data: bytes | str) -> list[StoredExam]:
         """Add the exams of a backup (export_all) that are not here yet (by uid); returns those added."""
+        check_json(data, "backup", max_bytes=MAX_BACKUP_BYTES)
         try:
             doc = json.loads(data)
         except ValueError as e:
