@@ -21,6 +21,9 @@ from ..params import InvalidInput
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_LANES = 1
 
 
 def check_name(text: str) -> str:
@@ -46,7 +49,7 @@ def check_password(text: str) -> str:
 def _hasher():
     from argon2 import PasswordHasher
 
-    return PasswordHasher()
+    return PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_LANES)
 
 
 def hash_password(password: str) -> str:
