@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import secrets
 import time
 from datetime import timedelta
@@ -48,7 +49,7 @@ DEFAULTS = {
     "LOGIN_WINDOW": 15 * 60,        # seconds over which failed log-ins are counted
     "LOGIN_MAX_PER_ACCOUNT": 5,     # failures per account name in the window
     "LOGIN_MAX_PER_ADDRESS": 20,    # failures per client address in the window
-    "TRUSTED_PROXIES": 0,           # reverse proxies in front that set X-Forwarded-For
+    "TRUSTED_PROXIES": 0,           # reverse proxies in front that set X-Forwarded-For ($STEPWISE_TRUSTED_PROXIES)
     "SESSION_HOURS": 12,
 }
 
@@ -260,6 +261,10 @@ def _store_error(e):
 
 
 def init_app(app: Flask) -> None:
+    proxies = os.environ.get("STEPWISE_TRUSTED_PROXIES", "").strip() or "0"
+    if not proxies.isdigit() or int(proxies) > 10:
+        raise ValueError(f"STEPWISE_TRUSTED_PROXIES must be a whole number of proxies (0-10), not {proxies[:20]!r}")
+    app.config.setdefault("TRUSTED_PROXIES", int(proxies))  # the app's own config, when given, wins
     for k, v in DEFAULTS.items():
         app.config.setdefault(k, v)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
