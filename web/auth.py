@@ -41,6 +41,8 @@ from werkzeug.exceptions import Forbidden
 from solver.exam.store import StoreError, User
 from solver.params import InvalidInput
 
+from .examstore import get_store, unavailable
+
 log = logging.getLogger("web.auth")
 
 bp = Blueprint("auth", __name__)
@@ -70,8 +72,6 @@ def _stored_key(app: Flask) -> str:
     key = app.extensions.get("stepwise_session_key")
     if key:
         return key
-    from .exams import get_store
-
     try:
         store = get_store(create=False)
     except StoreError as e:
@@ -93,8 +93,6 @@ def current_user() -> User | None:
     user = None
     uid = session.get("uid")
     if uid is not None:
-        from .exams import get_store
-
         try:
             store = get_store(create=False)
             user = store.user(uid) if store is not None else None
@@ -179,8 +177,6 @@ def login():
 
 @bp.post("/login")
 def login_post():
-    from .exams import get_store
-
     cfg = current_app.config
     name = request.form.get("name", "")[:200]
     password = request.form.get("password", "")
@@ -233,8 +229,6 @@ def account():
 @bp.post("/account")
 @login_required
 def account_post():
-    from .exams import get_store
-
     user = current_user()
     store = get_store()
     errors = {}
@@ -255,9 +249,7 @@ def account_post():
 
 @bp.errorhandler(StoreError)
 def _store_error(e):
-    from .exams import _unavailable
-
-    return _unavailable(e)
+    return unavailable(e)
 
 
 def init_app(app: Flask) -> None:

@@ -45,10 +45,8 @@ import io
 import json
 import logging
 import math
-import os
 import re
 import sqlite3
-import threading
 import tomllib
 import unicodedata
 import zipfile
@@ -66,20 +64,18 @@ from solver.exam.common import is_trace, marks_text, tolerance_text
 from solver.exam.limits import MAX_BYTES, check_json
 from solver.exam.spec import MAX_PROBLEMS, ExamSpec, ProblemSpec, from_dict, loads
 from solver.exam.limits import check_toml
-from solver.exam.store import (MAX_ID, TRASH_DAYS, Conflict, ExamStore, NotFound, StoredExam, StoreError, User,
-                               default_location, is_url, valid_id)
+from solver.exam.store import MAX_ID, TRASH_DAYS, Conflict, NotFound, StoredExam, StoreError, User, valid_id
 from solver.params import InvalidInput
 
 from . import forms
 from .auth import current_user, forbidden, login_url
+from .examstore import get_store, unavailable as _unavailable
 from .cache import get_cache
 
 log = logging.getLogger("web.exams")
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
-_EXTENSION = "stepwise_exam_store"
-_store_lock = threading.Lock()
 
 #: Download formats as the page offers them: (format, button label, what it holds).
 DOWNLOADS = (
@@ -109,44 +105,6 @@ DETAIL_FIELDS = ("title", "course", "date", "instructions", "variants", "seed")
 
 
 # ---- the store ----------------------------------------------------------------------------------------
-
-def store_path() -> str:
-    """The exam database: a SQLite file or a postgresql:// URL."""
-    path = current_app.config.get("EXAM_DB")
-    return os.fspath(path) if path else default_location()
-
-
-def get_store(create: bool = True) -> ExamStore | None:
-    """The app's exam store, opened (and the file created, migrated) on first use; None when `create` is
-    False and no database exists yet."""
-    app = current_app._get_current_object()
-    store = app.extensions.get(_EXTENSION)
-    if store is not None:
-        return store
-    path = store_path()
-    if not create and not is_url(path) and not os.path.exists(path):
-        return None
-    with _store_lock:
-        store = app.extensions.get(_EXTENSION)
-        if store is None:
-            try:
-                store = ExamStore(path)
-            except (OSError, sqlite3.Error) as e:
-                raise StoreError(f"cannot open the exam database ({e})") from None
-            except StoreError:
-                raise
-            app.extensions[_EXTENSION] = store
-    return store
-
-
-def _unavailable(e: Exception):
-    log.error("exam store unavailable: %s", e)
-    return render_template(
-        "error.html", code=503, title="Saved exams are unavailable",
-        message=("The exam database cannot be used right now, so exams cannot be listed or saved. Problems and "
-                 "solutions still work. The server log says why; the database is set by STEPWISE_DATABASE_URL "
-                 "(a PostgreSQL server) or STEPWISE_EXAM_DB (a SQLite file)."), reference=None), 503
-
 
 @bp.errorhandler(StoreError)
 def _store_error(e):
