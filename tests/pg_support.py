@@ -45,9 +45,11 @@ def _free_port() -> int:
 class PgServer:
     def __init__(self, bindir: str):
         self.bindir = bindir
-        self.dir = tempfile.mkdtemp(prefix="stepwise-pg-")
-        self.port = _free_port()
+        self.owner_pid = os.getpid()  # a forked child inherits atexit: only this process stops the server
         self.as_postgres = os.geteuid() == 0
+        # as root the server runs as `postgres`, which must reach the directory: under /tmp, not a private TMPDIR
+        self.dir = tempfile.mkdtemp(prefix="stepwise-pg-", dir="/tmp" if self.as_postgres else None)
+        self.port = _free_port()
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o755)
@@ -84,6 +86,8 @@ class PgServer:
         return self.base_url() + "&options=" + quote(f"-csearch_path={schema}", safe="")
 
     def stop(self) -> None:
+        if os.getpid() != self.owner_pid:
+            return
         try:
             self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop"], timeout=60)
         finally:
