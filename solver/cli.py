@@ -5,6 +5,7 @@
     stepwise solve FAMILY -p name=value ... [-c convention=choice ...] [--example] [--random SEED]
                    [--format text|markdown|latex|json|html] [--path auto|exact|numeric]
     stepwise exam FILE [--variants N] [--seed S] [--solutions] --out DIR [--format pdf,moodle,...|all]
+    stepwise user add NAME [--admin] | passwd NAME | list     instructors' accounts (password on a prompt or stdin)
 
 Exit status: 0 on success, 2 with a one-line message on invalid input (naming the field), 1 on an
 internal error (a bug: the message says so). Each subcommand imports only what it needs.
@@ -115,6 +116,12 @@ def _cmd_exam(args) -> int:
     return run(args)
 
 
+def _cmd_user(args) -> int:
+    from .exam.cli import run_user
+
+    return run_user(args)
+
+
 def _cmd_serve(args) -> int:
     try:
         from web import serve
@@ -148,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", "-f", action="append", metavar="FORMAT",
                    help="pdf, markdown, latex, html, json, csv, moodle, qti, gift or all (repeatable or "
                         "comma-separated; default all)")
+    s = sub.add_parser("user", help="instructors' accounts for saved exams in the web: add, passwd, list")
+    users = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    for action, help_ in (("add", "add an account (the password is asked, or read from standard input)"),
+                          ("passwd", "set an account's password"), ("list", "list the accounts")):
+        u = users.add_parser(action, help=help_)
+        if action != "list":
+            u.add_argument("name")
+        if action == "add":
+            u.add_argument("--admin", action="store_true", help="an administrator: sees and manages every exam")
+        u.add_argument("--db", metavar="LOCATION", help="the exam database: a SQLite file or a postgresql:// URL "
+                       "(default: $STEPWISE_DATABASE_URL, else $STEPWISE_EXAM_DB, else the user's data directory)")
     s = sub.add_parser("serve", help="serve the web UI with a production WSGI server (waitress)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
@@ -157,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "exam": _cmd_exam,
-               "serve": _cmd_serve}[args.command]
+               "serve": _cmd_serve, "user": _cmd_user}[args.command]
     try:
         return handler(args)
     except _Usage as e:

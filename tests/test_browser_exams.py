@@ -2,7 +2,7 @@
 driven by Playwright with Debian's Chromium (the pattern of tests/test_browser.py).
 
 The issue's acceptance: an exam built in the browser survives a server restart and downloads as PDF
-with rendered maths. On the way: "Add to exam" from two solutions, reorder, marks (saved with Enter),
+with rendered maths. On the way: logging in as an instructor (exams belong to accounts), "Add to exam" from two solutions, reorder, marks (saved with Enter),
 preview with MathML laid out, the zip of every format, two tabs saving the same exam (the conflict
 message, nothing lost), deletion through its confirmation page, and no console error (a CSP violation
 would show) on any page.
@@ -56,6 +56,9 @@ class Server:
         assert "Traceback" not in self.log_path.read_text(), self.log_path.read_text()
 
 
+PASSWORD = "correct horse battery"
+
+
 def _page(context, problems: list[str]):
     pg = context.new_page()
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
@@ -82,12 +85,24 @@ def _unexpected(problems: list[str]) -> list[str]:
 def test_exam_built_in_the_browser_survives_a_restart_and_downloads_as_pdf(browser, tmp_path, artifacts):
     from playwright.sync_api import expect
 
+    from solver.exam.store import ExamStore
+
     db = tmp_path / "data" / "exams.sqlite3"
+    ExamStore(db).add_user("teacher", PASSWORD)   # `stepwise user add teacher`
     server = Server(db, tmp_path / "serve-1.log")
     problems: list[str] = []
     try:
         context = _context(browser, server.url)
         page = _page(context, problems)
+
+        # a solution offers the log-in to an anonymous visitor; logging in comes back to the solution
+        page.goto("/f/perceptron?example=1")
+        page.click("#solve")
+        page.click("#add-to-exam-login a")
+        page.fill("#login-name", "teacher")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-button")
+        expect(page.locator("#account-link")).to_have_text("teacher")
 
         # "Add to exam" on a solution: a new exam, named here
         page.goto("/f/perceptron?example=1")
@@ -168,7 +183,10 @@ def test_exam_built_in_the_browser_survives_a_restart_and_downloads_as_pdf(brows
     try:
         context = _context(browser, server.url)
         page = _page(context, problems)
-        page.goto("/exams")
+        page.goto("/exams")  # a new browser: the log-in page first, then back to the exams
+        page.fill("#login-name", "teacher")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-button")
         expect(page.locator(".exam-item-title")).to_have_text("Browser midterm")
         page.screenshot(path=str(artifacts / "exams-list.png"), full_page=True)
         page.click(".exam-item-title")
@@ -182,13 +200,18 @@ def test_exam_built_in_the_browser_survives_a_restart_and_downloads_as_pdf(brows
         assert key.startswith(b"%PDF-")
         _check_pdf_maths(key, tmp_path, artifacts)
 
-        # delete: a confirmation page first
+        # delete: a confirmation page first, then the trash, from which it comes back
         page.click("#delete-link")
         expect(page.locator("h1")).to_have_text("Delete “Browser midterm”?")
         page.screenshot(path=str(artifacts / "exam-delete.png"))
         page.click("#confirm-delete")
-        expect(page.locator(".exam-flash")).to_have_text("Deleted ‘Browser midterm’.")
+        expect(page.locator(".exam-flash")).to_contain_text("Moved ‘Browser midterm’ to the trash")
         expect(page.locator("#no-exams")).to_be_visible()
+        page.click("#trash-link")
+        page.screenshot(path=str(artifacts / "exam-trash.png"), full_page=True)
+        page.click("#restore-1")
+        expect(page.locator(".exam-flash")).to_have_text("Restored ‘Browser midterm’ from the trash.")
+        expect(page.locator("#marks-2")).to_have_value("9")
         context.close()
     finally:
         server.stop()

@@ -173,7 +173,7 @@ def test_example_round_trips(path):
 
 
 def test_round_trip_keeps_awkward_values():
-    spec = ExamSpec(title='Mid "term" \\ tab\there — ünïcode', course="a\nb", instructions="x = 1 # not a comment",
+    spec = ExamSpec(title='Mid "term" \\ tab\there — ünïcode', course="a\tb", instructions="x = 1 # not a comment\nline 2",
                     problems=loads(_exam('[[problems]]\nfamily = "perceptron"\nmarks = 2.5\n'
                                          '[problems.params]\nX = [[-1, 2], [0, -1], [2, 1]]\ny = [0, 1, 0]\n'
                                          'bias = false\nlr = 0.1\n')).problems)

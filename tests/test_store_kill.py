@@ -4,7 +4,9 @@ A child process saves revision after revision of one exam (and new exams) as fas
 each commit on stdout; the test SIGKILLs it at a moment that is almost always inside a write, then
 opens the store: the database passes SQLite's integrity check, every revision the child reported as
 committed is there, the exam's current text is its latest revision (never a half-written mix), and the
-store keeps working. Repeated several times at different moments.
+store keeps working. Repeated several times at different moments, on a SQLite file and on a real
+PostgreSQL server (tests/pg_support.py), where the killed writer is a client whose open transaction the
+server must roll back.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import time
 
 import pytest
 
+import pg_support
 from solver.exam.spec import loads
 from solver.exam.store import ExamStore
 
@@ -50,9 +53,10 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("after", [3, 11, 24])
-def test_killed_writer_leaves_previous_version_intact(tmp_path, after):
-    path = str(tmp_path / "exams.sqlite3")
+def test_killed_writer_leaves_previous_version_intact(tmp_path, after, backend):
+    path = str(tmp_path / "exams.sqlite3") if backend == "sqlite" else pg_support.pg_url()
     store = ExamStore(path)
     first = store.save(TOML.format(n=0))
     child = subprocess.Popen([sys.executable, "-c", CHILD, path, str(first.id), TOML],
@@ -75,8 +79,9 @@ def test_killed_writer_leaves_previous_version_intact(tmp_path, after):
         child.wait(timeout=30)
         child.stdout.close()
 
-    with sqlite3.connect(path) as c:
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if backend == "sqlite":
+        with sqlite3.connect(path) as c:
+            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     reopened = ExamStore(path)
     exam = reopened.get(first.id)
     assert exam.revision >= committed, "a revision reported as committed was lost"

@@ -1,4 +1,5 @@
-"""The exam builder (web/exams.py) through Flask's test client, with the SQLite store in tmp_path.
+"""The exam builder (web/exams.py) through Flask's test client, with the SQLite store in tmp_path, logged in
+as an instructor (web/auth.py; who may see what is tested in tests/test_web_auth.py).
 
 Pages render; the whole flow (add two solutions to a new exam, reorder, set marks and details,
 preview, download the zip and read it, upload the TOML back, delete with confirmation); every format
@@ -42,14 +43,26 @@ def db(tmp_path) -> Path:
     return tmp_path / "data" / "exams.sqlite3"
 
 
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
 def app(db):
+    ExamStore(db).add_user("teacher", PASSWORD)
     return create_app({"TESTING": True, "EXAM_DB": str(db)})
+
+
+def login(client, name: str = "teacher", password: str = PASSWORD):
+    page = text(client.get("/login"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post("/login", data={"csrf_token": csrf, "name": name, "password": password})
+    assert resp.status_code == 302, text(resp)
+    return client
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return login(app.test_client())
 
 
 def text(resp) -> str:
@@ -57,7 +70,9 @@ def text(resp) -> str:
 
 
 def token(client) -> str:
-    page = text(client.get("/exams"))
+    resp = client.get("/exams")
+    page = text(resp)
+    assert "csrf_token" in page, (resp.status_code, page[:3000])
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
@@ -125,15 +140,24 @@ def assert_no_traceback(body: str) -> None:
 
 # ---- pages ----------------------------------------------------------------------------------------------
 
-def test_exams_page_renders_empty_without_creating_the_database(client, db):
+def test_exams_page_renders_empty_and_reading_creates_no_database(client, db, tmp_path):
     resp = client.get("/exams")
     assert resp.status_code == 200
     assert "No saved exams yet" in text(resp)
     assert 'enctype="multipart/form-data"' in text(resp), "the upload form"
-    assert not db.exists(), "reading creates nothing; the first save does"
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     nav = text(client.get("/"))
     assert 'href="/exams"' in nav, "the site navigation links the Exams page"
+    assert 'id="account-link"' in nav and 'id="logout-button"' in nav
+
+    fresh = tmp_path / "fresh" / "exams.sqlite3"   # a server whose database does not exist yet
+    anon = create_app({"TESTING": True, "EXAM_DB": str(fresh)}).test_client()
+    assert anon.get("/exams").status_code == 302
+    query = example_problem(registry.get("entropy")).query()
+    page = anon.get("/f/entropy/solve", query_string=query)
+    assert page.status_code == 200 and 'id="add-to-exam-login"' in text(page)
+    assert anon.get("/login").status_code == 200
+    assert not fresh.exists(), "reading creates nothing; `stepwise user add` or the first save does"
 
 
 def test_every_exam_page_renders(client, db):
@@ -268,7 +292,7 @@ def test_whole_flow_add_reorder_mark_preview_download_upload_delete(client, db):
 
     # delete asks first; a post without the confirmation step goes back to the question
     page = text(client.get("/exams/1/delete"))
-    assert "Delete “DL midterm”?" in page and "cannot be undone" in page
+    assert "Delete “DL midterm”?" in page and "restore it from there for 30 days" in page
     confirm = editor_form(page, "delete-form")
     assert confirm["confirm"] == "yes" and confirm["revision"] == "4"
     resp = client.post("/exams/1/delete", data={"csrf_token": csrf})
@@ -278,11 +302,23 @@ def test_whole_flow_add_reorder_mark_preview_download_upload_delete(client, db):
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/exams")
     with pytest.raises(NotFound):
         store(db).get(1)
-    assert store(db).history(1) == [], "its revisions go too"
+    assert [r[0] for r in store(db).history(1)] == [1, 2, 3, 4], "in the trash with its history"
     listing = text(client.get("/exams"))
-    assert "Deleted ‘DL midterm’." in listing and 'href="/exams/2"' in listing and 'href="/exams/1"' not in listing
+    assert "Moved ‘DL midterm’ to the trash" in listing and 'href="/exams/2"' in listing and 'href="/exams/1"' not in listing
     assert client.get("/exams/1").status_code == 404
     assert entropy.name in store(db).get(2).toml
+
+    # the trash: restore brings it back as it was; purge removes it for good
+    trash = text(client.get("/exams/trash"))
+    assert 'id="trashed-1"' in trash and "DL midterm" in trash and 'id="trashed-2"' not in trash
+    resp = client.post("/exams/1/restore", data={"csrf_token": csrf})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/exams/1")
+    assert store(db).get(1).toml == saved.toml and store(db).get(1).revision == 4
+    assert "Restored ‘DL midterm’ from the trash." in text(client.get("/exams/1"))
+    client.post("/exams/1/delete", data=editor_form(text(client.get("/exams/1/delete")), "delete-form"))
+    assert client.post("/exams/1/purge", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 302
+    assert store(db).history(1) == [] and 'id="trash-empty"' in text(client.get("/exams/trash"))
+    assert client.post("/exams/1/restore", data={"csrf_token": csrf}).status_code == 404
 
 
 def test_delete_refuses_when_the_exam_changed_since_the_question(client, db):
@@ -381,14 +417,14 @@ def test_two_tabs_saving_the_same_exam_get_a_conflict_message_and_lose_nothing(c
 
 
 def test_concurrent_adds_to_one_exam_lose_nothing(app, db):
-    client = app.test_client()
+    client = login(app.test_client())
     csrf = token(client)
     add(client, csrf, "entropy", title="Busy exam")
     names = ["perceptron", "softmax", "entropy", "perceptron"]
     errors: list = []
 
     def worker(name):
-        c = app.test_client()
+        c = login(app.test_client())
         try:
             resp = add(c, token(c), name, exam="1")
             assert resp.status_code == 302, text(resp)
@@ -407,12 +443,12 @@ def test_concurrent_adds_to_one_exam_lose_nothing(app, db):
 
 # ---- persistence and the command line --------------------------------------------------------------------------
 
-def test_saved_exams_survive_an_app_restart(db):
-    first = create_app({"TESTING": True, "EXAM_DB": str(db)}).test_client()
+def test_saved_exams_survive_an_app_restart(app, db):
+    first = login(create_app({"TESTING": True, "EXAM_DB": str(db)}).test_client())
     add(first, token(first), "perceptron", title="Kept across restarts")
     toml = first.get("/exams/1/exam.toml").get_data()
 
-    second = create_app({"TESTING": True, "EXAM_DB": str(db)}).test_client()
+    second = login(create_app({"TESTING": True, "EXAM_DB": str(db)}).test_client())
     assert "Kept across restarts" in text(second.get("/exams"))
     assert "Kept across restarts" in text(second.get("/exams/1"))
     assert second.get("/exams/1/exam.toml").get_data() == toml
@@ -555,7 +591,7 @@ def test_an_unusable_database_is_explained_and_solutions_still_work(tmp_path, ca
         assert resp.status_code == 503 and "Saved exams are unavailable" in text(resp)
         query = example_problem(registry.get("entropy")).query()
         page = client.get("/f/entropy/solve", query_string=query)
-    assert page.status_code == 200 and '<option value="new" selected>' in text(page)
+    assert page.status_code == 200 and 'id="add-to-exam-login"' in text(page)
 
 
 def test_a_saved_exam_that_no_longer_validates_can_still_be_fixed_or_deleted(client, db):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import sys
 from typing import Any, Mapping
 
@@ -44,9 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application. `config` overrides DEFAULTS and Flask's own settings (e.g. {"TESTING": True})."""
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.from_mapping(DEFAULTS)
-    # the session only carries the CSRF token; a per-process random key is enough unless several
-    # processes serve the same site, in which case set STEPWISE_SECRET_KEY
-    app.config["SECRET_KEY"] = os.environ.get("STEPWISE_SECRET_KEY") or secrets.token_hex(32)
+    # the session carries the CSRF token and the logged-in account; unset, web.auth signs it with a key kept
+    # in the exam database, so that every process serving the site agrees
+    app.config["SECRET_KEY"] = os.environ.get("STEPWISE_SECRET_KEY") or None
     if config:
         app.config.update(config)
     app.json.sort_keys = False  # answers and steps keep their order
@@ -66,6 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     security.init_app(app)
     errors.init_app(app)
+    from . import auth
+
+    auth.init_app(app)  # accounts: log-in, sessions' key (registers the "auth" blueprint)
     app.register_blueprint(bp)
     from .exams import bp as exams_bp
 

@@ -11,11 +11,21 @@
     GET  /exams/<id>/download?format=F    F = all (one zip) or one of solver.exam.FORMATS, made on request
     GET  /exams/<id>/exam.toml            the exam file, exactly as stored (what `stepwise exam` reads)
     POST /exams/<id>/upload               replace the exam with an uploaded file
-    GET  /exams/<id>/delete               asks for confirmation; POST deletes
+    GET  /exams/<id>/delete               asks for confirmation; POST moves the exam to the trash
+    GET  /exams/trash                     deleted exams, kept with their history for TRASH_DAYS days
+    POST /exams/<id>/restore              out of the trash
+    POST /exams/<id>/purge                removed from the trash for good
 
-Storage: solver.exam.store.ExamStore in the SQLite file app.config["EXAM_DB"] (None: the store's own
-default, $STEPWISE_EXAM_DB or the user's data directory). The file is created by the first save;
-pages that only read (this list, the exam menu on a solution page) do not create it.
+Who: every page here needs a logged-in account (web.auth; anonymous visitors are sent to the log-in
+page). An exam belongs to the account that saved it; only its owner and administrators see it, its
+answer keys and downloads, edit, delete or restore it (403 for anyone else). The check is made once,
+before any view runs (`_guard`): for every route with an exam id in its URL, and by `/exams/add` for the
+exam it adds to. Ids outside 1..2^63-1 are not found (404), never passed to the database.
+
+Storage: solver.exam.store.ExamStore at app.config["EXAM_DB"], a SQLite file or a postgresql:// URL
+(None: the store's own default, $STEPWISE_DATABASE_URL, $STEPWISE_EXAM_DB or the user's data
+directory). A SQLite file is created by the first save (or `stepwise user add`); pages that only read
+do not create it.
 
 Concurrency: the editor's form describes the whole exam (each question's problem rides in a hidden
 field) and posts the revision it was loaded from. If the exam was saved elsewhere since (another
@@ -35,36 +45,37 @@ import io
 import json
 import logging
 import math
-import os
 import re
 import sqlite3
-import threading
 import tomllib
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from solver import registry
 from solver.exam import FORMATS, build, dumps, export
 from solver.exam.build import ExamBuild
 from solver.exam.common import is_trace, marks_text, tolerance_text
+from solver.exam.limits import MAX_BYTES, check_json
 from solver.exam.spec import MAX_PROBLEMS, ExamSpec, ProblemSpec, from_dict, loads
-from solver.exam.store import Conflict, ExamStore, NotFound, StoredExam, StoreError, default_path
+from solver.exam.limits import check_toml
+from solver.exam.store import MAX_ID, TRASH_DAYS, Conflict, NotFound, StoredExam, StoreError, User, valid_id
 from solver.params import InvalidInput
 
 from . import forms
+from .auth import current_user, forbidden, login_url
+from .examstore import get_store, unavailable as _unavailable
 from .cache import get_cache
 
 log = logging.getLogger("web.exams")
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
-_EXTENSION = "stepwise_exam_store"
-_store_lock = threading.Lock()
 
 #: Download formats as the page offers them: (format, button label, what it holds).
 DOWNLOADS = (
@@ -94,41 +105,6 @@ DETAIL_FIELDS = ("title", "course", "date", "instructions", "variants", "seed")
 
 
 # ---- the store ----------------------------------------------------------------------------------------
-
-def store_path() -> str:
-    path = current_app.config.get("EXAM_DB")
-    return os.fspath(path) if path else default_path()
-
-
-def get_store(create: bool = True) -> ExamStore | None:
-    """The app's exam store, opened (and the file created, migrated) on first use; None when `create` is
-    False and no database exists yet."""
-    app = current_app._get_current_object()
-    store = app.extensions.get(_EXTENSION)
-    if store is not None:
-        return store
-    path = store_path()
-    if not create and not os.path.exists(path):
-        return None
-    with _store_lock:
-        store = app.extensions.get(_EXTENSION)
-        if store is None:
-            try:
-                store = ExamStore(path)
-            except (OSError, sqlite3.Error) as e:
-                raise StoreError(f"cannot open the exam database ({e})") from None
-            app.extensions[_EXTENSION] = store
-    return store
-
-
-def _unavailable(e: Exception):
-    log.error("exam store unavailable: %s", e)
-    return render_template(
-        "error.html", code=503, title="Saved exams are unavailable",
-        message=("The exam database cannot be used right now, so exams cannot be listed or saved. Problems and "
-                 "solutions still work. The server log says why; the database file is set by EXAM_DB "
-                 "(or the STEPWISE_EXAM_DB environment variable)."), reference=None), 503
-
 
 @bp.errorhandler(StoreError)
 def _store_error(e):
@@ -163,15 +139,61 @@ def _load(exam_id: int) -> StoredExam:
         raise _not_found(exam_id) from None
 
 
+def _authorize(exam_id: int, user: User) -> StoredExam:
+    """The exam (in the trash too) when `user` may use it: 404 when there is no such exam, 403 when it is
+    someone else's."""
+    store = get_store(create=False)
+    if not valid_id(exam_id) or store is None:
+        raise _not_found(exam_id)
+    try:
+        exam = store.get(exam_id, deleted=True)
+    except NotFound:
+        raise _not_found(exam_id) from None
+    if not user.may_use(exam):
+        raise forbidden("This exam belongs to another instructor: only its owner and the server's administrators "
+                        "can open it, see its answer keys, download, change or delete it.")
+    return exam
+
+
+@bp.before_request
+def _guard():
+    """Every route of this blueprint: an account first, then the exam in the URL must be the user's."""
+    get_store(create=False)  # an unusable database is a 503 that says so, before anything else
+    user = current_user()
+    if user is None:
+        return redirect(login_url())
+    exam_id = (request.view_args or {}).get("exam_id")
+    if exam_id is not None:
+        g.exam = _authorize(exam_id, user)
+    return None
+
+
+def _owned_by(user: User) -> int | None:
+    """The owner whose exams a user lists: their own, or every exam (None) for an administrator."""
+    return None if user.is_admin else user.id
+
+
 @bp.app_template_global()
 def exam_choices() -> list[StoredExam]:
-    """Saved exams for the "Add to exam" menu of a solution page (newest first); never breaks that page."""
+    """The user's saved exams for the "Add to exam" menu of a solution page (newest first); never breaks
+    that page. Anonymous visitors have none (the page offers the log-in instead)."""
     try:
+        user = current_user()
         store = get_store(create=False)
-        return [] if store is None else store.list()[:200]
+        return [] if store is None or user is None else store.list(_owned_by(user))[:200]
     except Exception:  # noqa: BLE001 - the solution page must render even when the exam store cannot
         log.exception("cannot list saved exams for the add-to-exam menu")
         return []
+
+
+def _form_int(name: str, lo: int = 0, hi: int = MAX_ID) -> int:
+    """A whole number from the form within [lo, hi], else 400 (never an overflow further on)."""
+    text = request.form.get(name, "").strip()
+    if not re.fullmatch(r"[0-9]{1,19}", text) or not lo <= int(text) <= hi:
+        err = BadRequest()
+        err.stepwise_message = f"The form's '{name}' is not a number this form could have sent. Reload the page and try again."
+        raise err
+    return int(text)
 
 
 # ---- small helpers ---------------------------------------------------------------------------------------
@@ -366,6 +388,7 @@ class Listed:
 def _listed(e: StoredExam) -> Listed:
     """Counts read from the TOML without validating every problem (the list stays fast)."""
     try:
+        check_toml(e.toml)
         problems = tomllib.loads(e.toml).get("problems") or []
         marks = sum(p.get("marks", 1) for p in problems if isinstance(p, dict))
         return Listed(e, len(problems), number_text(marks), _when(e.updated_at))
@@ -375,8 +398,11 @@ def _listed(e: StoredExam) -> Listed:
 
 def _render_list(upload_error: str = "", status: int = 200):
     store = get_store(create=False)
-    exams = [] if store is None else [_listed(e) for e in store.list()]
-    return render_template("exams.html", exams=exams, upload_error=upload_error), status
+    user = current_user()
+    exams = [] if store is None else [_listed(e) for e in store.list(_owned_by(user))]
+    trashed = 0 if store is None else len(store.trash(_owned_by(user)))
+    return render_template("exams.html", exams=exams, upload_error=upload_error, show_owner=user.is_admin,
+                           trashed=trashed), status
 
 
 @bp.get("")
@@ -389,7 +415,10 @@ def _uploaded_text() -> str:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise InvalidInput("file", "Choose an exam file (.toml) to upload.")
-    raw = f.read()
+    raw = f.read(MAX_BYTES + 1)  # the size is checked before anything decodes or parses the file
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput("file", f"The file {f.filename!r} is larger than the limit of {MAX_BYTES:,} bytes for an "
+                                   "exam file.")
     if not raw.strip():
         raise InvalidInput("file", f"The file {f.filename!r} is empty.")
     try:
@@ -413,7 +442,7 @@ def upload():
         loads(text)
     except InvalidInput as e:
         return _render_list(upload_error=describe_error(e), status=400)
-    saved = get_store().save(text)
+    saved = get_store().save(text, owner_id=current_user().id)
     flash(f"Uploaded ‘{saved.title}’ ({_count(saved)}).", "ok")
     return redirect(url_for(".exam", exam_id=saved.id))
 
@@ -441,13 +470,11 @@ def add():
     target = request.form.get("exam", "new").strip()
     if target == "new":
         title = " ".join(request.form.get("title", "").split())[:FIELD_LIMITS["title"]] or "Untitled exam"
-        saved = store.save_spec(ExamSpec(title=title, problems=(new,)))
+        saved = store.save_spec(ExamSpec(title=title, problems=(new,)), owner_id=current_user().id)
         number = 1
     else:
-        try:
-            exam_id = int(target)
-        except ValueError:
-            abort(400)
+        exam_id = _form_int("exam", 1)
+        _authorize(exam_id, current_user())
         for _ in range(20):  # an append: on a conflict, re-read and append again
             current = _load(exam_id)
             try:
@@ -491,8 +518,9 @@ class _BadForm(Exception):
 
 def _json_object(text: str) -> dict:
     try:
+        check_json(text)  # nesting and size before json recurses
         d = json.loads(text)
-    except ValueError:
+    except (ValueError, InvalidInput):
         raise _BadForm() from None
     if not isinstance(d, dict):
         raise _BadForm()
@@ -577,7 +605,7 @@ def save(exam_id: int):
     current = _load(exam_id)
     values = {k: request.form.get(k, "").replace("\r\n", "\n") for k in DETAIL_FIELDS}
     try:
-        revision = int(request.form.get("revision", ""))
+        revision = _form_int("revision", 1)
         defaults = {str(k): str(v) for k, v in _json_object(request.form.get("defaults") or "{}").items()}
         rows = [r.describe(defaults) for r in _form_rows()]
     except (ValueError, _BadForm):
@@ -632,10 +660,7 @@ def save(exam_id: int):
 def replace(exam_id: int):
     current = _load(exam_id)
     ed = _editor(current)
-    try:
-        revision = int(request.form.get("revision", ""))
-    except ValueError:
-        abort(400)
+    revision = _form_int("revision", 1)
     try:
         text = _uploaded_text()
         loads(text)
@@ -665,7 +690,7 @@ def toml(exam_id: int):
 @bp.get("/<int:exam_id>/delete")
 def confirm_delete(exam_id: int):
     e = _load(exam_id)
-    return render_template("exam_delete.html", exam=e, listed=_listed(e), changed=False)
+    return render_template("exam_delete.html", exam=e, listed=_listed(e), changed=False, days=TRASH_DAYS)
 
 
 @bp.post("/<int:exam_id>/delete")
@@ -674,10 +699,54 @@ def delete(exam_id: int):
     if request.form.get("confirm") != "yes":
         return redirect(url_for(".confirm_delete", exam_id=exam_id))
     if request.form.get("revision") != str(e.revision):  # saved elsewhere since the question was asked
-        return render_template("exam_delete.html", exam=e, listed=_listed(e), changed=True), 409
-    get_store().delete(exam_id)
-    flash(f"Deleted ‘{e.title}’.", "ok")
+        return render_template("exam_delete.html", exam=e, listed=_listed(e), changed=True, days=TRASH_DAYS), 409
+    store = get_store()
+    store.delete(exam_id)
+    store.purge_expired()
+    flash(f"Moved ‘{e.title}’ to the trash: it can be restored there for {TRASH_DAYS} days.", "ok")
     return redirect(url_for(".index"))
+
+
+# ---- the trash -----------------------------------------------------------------------------------------------
+
+def _until(iso: str) -> str:
+    import datetime as dt
+
+    try:
+        return (dt.datetime.fromisoformat(iso) + dt.timedelta(days=TRASH_DAYS)).strftime("%Y-%m-%d")
+    except ValueError:
+        return f"{TRASH_DAYS} days"
+
+
+@bp.get("/trash")
+def trash():
+    store = get_store(create=False)
+    user = current_user()
+    if store is not None:
+        store.purge_expired()
+    exams = [] if store is None else store.trash(_owned_by(user))
+    return render_template("exams_trash.html", exams=exams, days=TRASH_DAYS, when=_when, until=_until,
+                           show_owner=user.is_admin)
+
+
+@bp.post("/<int:exam_id>/restore")
+def restore(exam_id: int):
+    e = g.exam
+    if get_store().restore(exam_id):
+        flash(f"Restored ‘{e.title}’ from the trash.", "ok")
+        return redirect(url_for(".exam", exam_id=exam_id))
+    flash(f"‘{e.title}’ is not in the trash.", "ok")
+    return redirect(url_for(".exam", exam_id=exam_id))
+
+
+@bp.post("/<int:exam_id>/purge")
+def purge(exam_id: int):
+    e = g.exam
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for(".trash"))
+    if get_store().purge(exam_id):
+        flash(f"Removed ‘{e.title}’ for good.", "ok")
+    return redirect(url_for(".trash"))
 
 
 # ---- preview and downloads ------------------------------------------------------------------------------------

@@ -47,3 +47,51 @@ def run(args) -> int:
         print(f"  variant {v.number}: seed {v.seed}")
     print(f"Wrote {len(paths)} files to {args.out} ({', '.join(fmts)}).")
     return 0
+
+
+# ---- `stepwise user add|passwd|list`: instructors' accounts for the web's saved exams ----------------------
+
+def _password(prompt: str) -> str:
+    """The new password: typed twice at a terminal (not echoed), else the first line of standard input."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if getpass.getpass("The same password again: ") != first:
+            raise InvalidInput("password", "The two passwords differ; nothing was changed.")
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise InvalidInput("password", "No password given: type it at the prompt, or send it as the first line of "
+                                       "standard input.")
+    return line.rstrip("\r\n")
+
+
+def run_user(args) -> int:
+    from .accounts import check_name
+    from .store import ExamStore, StoreError
+
+    try:
+        store = ExamStore(args.db)
+    except StoreError as e:
+        print(f"stepwise: {e}", file=sys.stderr)
+        return 1
+    where = store.describe()
+    if args.action == "list":
+        users = store.users()
+        for u in users:
+            print(f"{u.name}{'  (admin)' if u.is_admin else ''}")
+        if not users:
+            print(f"No accounts yet in {where}; add one with: stepwise user add NAME --admin")
+        return 0
+    name = check_name(args.name)
+    if args.action == "add":
+        user, adopted = store.add_user(name, _password(f"Password for {name}"), admin=args.admin)
+        print(f"Added {'the administrator' if user.is_admin else 'the account'} {user.name} to {where}.")
+        if adopted:
+            print(f"{adopted} saved exam{'s' if adopted != 1 else ''} that had no owner (saved before accounts existed) "
+                  f"now belong{'s' if adopted == 1 else ''} to {user.name}.")
+        return 0
+    store.set_password(name, _password(f"New password for {name}"))
+    print(f"Changed the password of {name} in {where}.")
+    return 0

@@ -6,6 +6,7 @@ the converter cannot take is shown as its LaTeX source in <code>.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from html import escape as hesc
 
@@ -25,6 +26,20 @@ def _step_maths(s) -> list:
 
 
 # ---- Markdown -------------------------------------------------------------------------------------------
+
+# what Markdown (CommonMark with GFM tables and $-maths) could read as markup: HTML, links, emphasis, code,
+# maths, table cells, entities; each is backslash-escaped, which CommonMark allows for any ASCII punctuation
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!&~$])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
+
+
+def md_escape(text: str) -> str:
+    """Text typed by an instructor (a title, a course, a line of instructions) as literal Markdown: no HTML,
+    link, emphasis, code, maths or list it contains is interpreted."""
+    out = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)),
+                              out, count=1)
+
 
 def _md_table(t: Table) -> list[str]:
     head = "| " + " | ".join(f"${c.latex}$" for c in t.columns) + " |"
@@ -50,10 +65,10 @@ def _md_solution(sol: Solution) -> list[str]:
 
 
 def _md_header(b: ExamBuild, v: Variant, what: str) -> list[str]:
-    out = [f"# {b.spec.title}" + (f" — {what}" if what else ""), ""]
+    out = [f"# {md_escape(b.spec.title)}" + (f" — {what}" if what else ""), ""]
     line = course_line(b)
     if line:
-        out += [line, ""]
+        out += [md_escape(line), ""]
     out += [f"*{variant_line(b, v)} · total {marks_text(b.spec.total_marks)}*", ""]
     return out
 
@@ -61,7 +76,7 @@ def _md_header(b: ExamBuild, v: Variant, what: str) -> list[str]:
 def markdown(b: ExamBuild, v: Variant, key: bool) -> str:
     out = _md_header(b, v, "answer key" if key else "")
     if b.spec.instructions and not key:
-        out += ["> " + line for line in b.spec.instructions.splitlines()] + [""]
+        out += ["> " + md_escape(line) for line in b.spec.instructions.splitlines()] + [""]
     for q in v.questions:
         out += [f"## {question_heading(q, key)}", ""]
         if key:

@@ -127,8 +127,15 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib) -> ET.
 
 # ---- Moodle XML -----------------------------------------------------------------------------------------
 
+def _one_line(s: str) -> str:
+    """Text for a one-line slot (a comment, a category path, an attribute): whitespace runs, line breaks
+    included, become one space, so nothing can start a line of its own."""
+    return " ".join(s.split())
+
+
 def _category_name(s: str) -> str:
-    return s.replace("/", "//")
+    """A Moodle category name: shown by Moodle as HTML, so escaped; '/' separates categories, '//' is one '/'."""
+    return hesc(_one_line(s), quote=False).replace("/", "//")
 
 
 def _mtext(parent: ET.Element, tag: str, text: str, fmt: str | None = "html") -> ET.Element:
@@ -332,7 +339,7 @@ def _accepted(p: Part) -> list[str]:
 def qti_zip(b: ExamBuild) -> bytes:
     aid = _ident(b.spec.title, b.seed, len(b.variants))
     root = ET.Element("questestinterop", {"xmlns": _QTI_NS})
-    assessment = _sub(root, "assessment", ident=aid, title=b.spec.title)
+    assessment = _sub(root, "assessment", ident=aid, title=_one_line(b.spec.title))  # plain text, escaped by XML
     _meta(assessment, [("cc_maxattempts", "1"), ("stepwise_exam_seed", str(b.seed))])
     top = _sub(assessment, "section", ident="root_section")
     n_questions = len(b.variants[0].questions) if b.variants else 0
@@ -372,7 +379,7 @@ def _gift_escape(s: str) -> str:
 
 
 def gift(b: ExamBuild) -> bytes:
-    out = [f"// {b.spec.title}: {len(b.variants)} variants, exam seed {b.seed} (made by stepwise exam)",
+    out = [f"// {hesc(_one_line(b.spec.title), quote=False)}: {len(b.variants)} variants, exam seed {b.seed} (made by stepwise exam)",
            "// Multi-part questions are essays graded from the key in the feedback: GIFT has no multi-part",
            "// numerical question. The Moodle XML export grades them automatically (cloze).", ""]
     top = _category_name(b.spec.title)

@@ -44,6 +44,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .limits import MAX_BYTES, check_toml
+
 from ..params import InvalidInput
 
 MAX_VARIANTS = 1000
@@ -117,7 +119,8 @@ class ExamSpec:
 # ---- reading -----------------------------------------------------------------------------------------
 
 def loads(text: str) -> ExamSpec:
-    """Parse and validate an exam file's text."""
+    """Parse and validate an exam file's text (its size, nesting and keys checked first: solver.exam.limits)."""
+    check_toml(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -128,9 +131,11 @@ def loads(text: str) -> ExamSpec:
 def load(path) -> ExamSpec:
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_BYTES + 1)  # a larger file is refused without reading it whole
     except OSError as e:
         raise InvalidInput("file", f"Cannot read the exam file {str(path)!r}: {e.strerror or e}.") from None
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput("file", f"The exam file is larger than the limit of {MAX_BYTES:,} bytes.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -150,7 +155,12 @@ def _unknown_keys(data: Mapping, known: tuple[str, ...], prefix: str, where: str
             raise InvalidInput(f"{prefix}{k}", f"{where}unknown key '{k}' (the keys are: {', '.join(known)}).")
 
 
-def _text(data: Mapping, key: str, where: str = "", prefix: str = "", required: bool = False) -> str:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAK = re.compile(r"\n")
+
+
+def _text(data: Mapping, key: str, where: str = "", prefix: str = "", required: bool = False,
+          lines: bool = False) -> str:
     v = data.get(key)
     if v is None:
         if required:
@@ -162,6 +172,12 @@ def _text(data: Mapping, key: str, where: str = "", prefix: str = "", required: 
         raise InvalidInput(prefix + key, f"{where}'{key}' must be text. Got {_got(v)} instead.")
     if required and not v.strip():
         raise InvalidInput(prefix + key, f"{where}'{key}' must not be empty.")
+    # every export embeds these: control characters have no place in them, and a title is one line
+    bad = _CONTROL.search(v) or (None if lines else _LINE_BREAK.search(v))
+    if bad:
+        what = "a line break" if bad.group() == "\n" else f"the control character U+{ord(bad.group()):04X}"
+        raise InvalidInput(prefix + key, f"{where}'{key}' must be {'text' if lines else 'one line of text'} without "
+                                         f"control characters; it contains {what}.")
     return v
 
 
@@ -206,7 +222,7 @@ def from_dict(data: Mapping[str, Any]) -> ExamSpec:
     title = _text(data, "title", required=True)
     course = _text(data, "course")
     date = _text(data, "date")
-    instructions = _text(data, "instructions")
+    instructions = _text(data, "instructions", lines=True)
     seed = _int(data, "seed", 0, 0, MAX_SEED)
     variants = _int(data, "variants", 1, 1, MAX_VARIANTS)
     defaults = _conventions(data.get("conventions"), "conventions", "")

@@ -1,21 +1,34 @@
-"""Saved exams in SQLite (Python's sqlite3): the exam builder's storage, shared by the web and the CLI.
+"""Saved exams, their owners and the instructors' accounts: in SQLite (embedded, the default) or PostgreSQL.
 
-Where: `ExamStore(path)`, else $STEPWISE_EXAM_DB, else $XDG_DATA_HOME/stepwise/exams.sqlite3, else
-~/.local/share/stepwise/exams.sqlite3. The file and its directory are created on first use.
+Where: `ExamStore(location)`, else $STEPWISE_DATABASE_URL, else $STEPWISE_EXAM_DB, else
+$XDG_DATA_HOME/stepwise/exams.sqlite3, else ~/.local/share/stepwise/exams.sqlite3. A location that is a
+`postgresql://` (or `postgres://`) URL is a PostgreSQL database (psycopg 3: `pip install 'stepwise[postgres]'`);
+anything else is a SQLite file, created with its directory on first use. Several servers share one
+PostgreSQL database; SQLite serves the processes of one machine.
 
-What: an exam is stored as its TOML text (the same file `stepwise exam` reads, so web and command
-line share exams by upload and download) plus metadata read from it (title, course) and a revision
-number. Every save also appends the text to `exam_revisions`, so an overwritten version is never
-lost, and `save(..., expected_revision=r)` refuses (Conflict) to overwrite a newer revision than the
-one the editor loaded.
+What: an exam is stored as its TOML text (the same file `stepwise exam` reads, so web and command line
+share exams by upload and download) plus metadata read from it (title, course), its owner (an account;
+none for exams saved before accounts existed, which only admins see) and a revision number. Every save
+also appends the text to `exam_revisions`, so an overwritten version is never lost, and
+`save(..., expected_revision=r)` refuses (Conflict) to overwrite a newer revision than the one the
+editor loaded. Deleting moves an exam to the trash with its history: `restore` brings it back,
+`purge_expired` removes what has been in the trash longer than TRASH_DAYS.
+
+Accounts (solver.exam.accounts hashes the passwords) and failed log-ins (for the web's rate limit) are
+in the same database, so every server process sees the same ones; so is the key that signs the web's
+session cookies (`secret_key()`).
 
 Schema: versioned. `schema_version` holds one row; MIGRATIONS is the ordered list of functions that
-bring a database from version i to i + 1; opening a store runs the missing ones in one transaction.
-A database newer than this code is refused rather than guessed at.
+bring a database from version i to i + 1, the same list for both back ends (a dialect supplies the few
+words that differ); opening a store runs the missing ones in one transaction (on PostgreSQL under an
+advisory lock, so two servers starting together migrate once). A database newer than this code is
+refused rather than guessed at.
 
-Concurrency: each operation opens its own connection (so a store object may be shared by threads),
-the database runs in WAL mode with a busy timeout, and every write is one `BEGIN IMMEDIATE`
-transaction, so concurrent writers, threads or processes, queue instead of losing updates.
+Concurrency: a store object may be shared by threads and survives a fork. With SQLite each operation
+opens its own connection; with PostgreSQL a small pool per process keeps idle connections (one costs
+milliseconds to open) and drops any that failed. SQLite runs in WAL mode with a busy timeout and every write is one `BEGIN IMMEDIATE`
+transaction, so writers queue; on PostgreSQL every write is one transaction and a save locks the
+exam's row (`SELECT ... FOR UPDATE`) before comparing revisions, so a lost update is refused on both.
 
 Backup: `export_all()` is one JSON document with every exam and its metadata (deterministic order);
 `import_all()` reads it back, skipping exams already present (by their uid).
@@ -26,20 +39,31 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import secrets
 import sqlite3
+import threading
+import time
 import uuid
+import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from ..params import InvalidInput
+from . import accounts
+from .limits import MAX_BACKUP_BYTES, check_json
 from .spec import ExamSpec, dumps, loads
 
 BACKUP_FORMAT = "stepwise-exams"
 BACKUP_VERSION = 1
+#: Days an exam stays in the trash (restorable, history kept) before it is removed for good.
+TRASH_DAYS = 30
+#: Ids are 64-bit signed integers in both databases: anything else is not an exam.
+MAX_ID = 2**63 - 1
 
 
 class StoreError(RuntimeError):
-    """The database cannot be used (newer schema, unreadable file)."""
+    """The database cannot be used (newer schema, unreadable file, server unreachable)."""
 
 
 class NotFound(KeyError):
@@ -51,6 +75,7 @@ class Conflict(RuntimeError):
 
 
 def default_path() -> str:
+    """The SQLite file used when no PostgreSQL URL is set."""
     env = os.environ.get("STEPWISE_EXAM_DB")
     if env:
         return env
@@ -58,11 +83,49 @@ def default_path() -> str:
     return os.path.join(base, "stepwise", "exams.sqlite3")
 
 
+def default_location() -> str:
+    return os.environ.get("STEPWISE_DATABASE_URL") or default_path()
+
+
+def is_url(location: str) -> bool:
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+# ---- the two back ends --------------------------------------------------------------------------------
+
+class _Dialect:
+    """The words of SQL that differ between the back ends (the store's SQL is written with ? parameters)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        pg = kind == "postgresql"
+        self.serial = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        self.bigint = "BIGINT" if pg else "INTEGER"
+        self.real = "DOUBLE PRECISION" if pg else "REAL"
+        self.for_update = " FOR UPDATE" if pg else ""
+
+
+class _Conn:
+    """A connection of either back end with one `execute(sql, params)` that takes ? parameters."""
+
+    def __init__(self, raw, dialect: _Dialect):
+        self.raw, self.d = raw, dialect
+
+    def execute(self, sql: str, params: Iterable[Any] = ()):
+        if self.d.kind == "postgresql":
+            sql = sql.replace("?", "%s")
+        return self.raw.execute(sql, tuple(params))
+
+
 # ---- migrations: MIGRATIONS[i] takes the schema from version i to i + 1 ----------------------------
 
-def _m1_exams(c: sqlite3.Connection) -> None:
-    c.execute("""CREATE TABLE exams (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+def _m1_exams(c: _Conn) -> None:
+    c.execute(f"""CREATE TABLE exams (
+        id {c.d.serial},
         uid TEXT NOT NULL UNIQUE,
         title TEXT NOT NULL,
         course TEXT NOT NULL DEFAULT '',
@@ -71,11 +134,11 @@ def _m1_exams(c: sqlite3.Connection) -> None:
         updated_at TEXT NOT NULL)""")
 
 
-def _m2_revisions(c: sqlite3.Connection) -> None:
-    c.execute("ALTER TABLE exams ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
-    c.execute("""CREATE TABLE exam_revisions (
-        exam_id INTEGER NOT NULL REFERENCES exams(id) ON DELETE CASCADE,
-        revision INTEGER NOT NULL,
+def _m2_revisions(c: _Conn) -> None:
+    c.execute(f"ALTER TABLE exams ADD COLUMN revision {c.d.bigint} NOT NULL DEFAULT 1")
+    c.execute(f"""CREATE TABLE exam_revisions (
+        exam_id {c.d.bigint} NOT NULL REFERENCES exams(id) ON DELETE CASCADE,
+        revision {c.d.bigint} NOT NULL,
         toml TEXT NOT NULL,
         saved_at TEXT NOT NULL,
         PRIMARY KEY (exam_id, revision))""")
@@ -83,7 +146,24 @@ def _m2_revisions(c: sqlite3.Connection) -> None:
     c.execute("CREATE INDEX exams_updated ON exams (updated_at)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_exams, _m2_revisions]
+def _m3_accounts_owners_trash(c: _Conn) -> None:
+    """Accounts, each exam's owner, the trash, failed log-ins and settings. Exams saved before this have no
+    owner: only admins see them (and the first admin account made adopts them: ExamStore.add_user)."""
+    c.execute(f"""CREATE TABLE users (
+        id {c.d.serial},
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL)""")
+    c.execute(f"ALTER TABLE exams ADD COLUMN owner_id {c.d.bigint} REFERENCES users(id)")
+    c.execute("ALTER TABLE exams ADD COLUMN deleted_at TEXT")
+    c.execute("CREATE INDEX exams_owner ON exams (owner_id)")
+    c.execute(f"CREATE TABLE login_failures (key TEXT NOT NULL, at {c.d.real} NOT NULL)")
+    c.execute("CREATE INDEX login_failures_key ON login_failures (key, at)")
+    c.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[_Conn], None]] = [_m1_exams, _m2_revisions, _m3_accounts_owners_trash]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -97,6 +177,9 @@ class StoredExam:
     revision: int
     created_at: str
     updated_at: str
+    owner_id: int | None = None
+    owner: str | None = None       # the owner's account name (None: no owner, admins only)
+    deleted_at: str | None = None  # when it went to the trash (None: not deleted)
 
     @property
     def spec(self) -> ExamSpec:
@@ -104,48 +187,130 @@ class StoredExam:
 
     def to_json(self) -> dict:
         return {"id": self.id, "uid": self.uid, "title": self.title, "course": self.course, "revision": self.revision,
-                "created_at": self.created_at, "updated_at": self.updated_at, "toml": self.toml}
+                "created_at": self.created_at, "updated_at": self.updated_at, "owner": self.owner, "toml": self.toml}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    is_admin: bool
+    created_at: str
+
+    def may_use(self, exam: StoredExam) -> bool:
+        """Its owner and admins see the exam's keys, edit, download, delete and restore it."""
+        return self.is_admin or (exam.owner_id is not None and exam.owner_id == self.id)
+
+
+#: Idle PostgreSQL connections a store keeps per process (a threaded server uses about one per thread).
+POOL_SIZE = 8
+
+
+_INHERITED: list = []  # connections a forked process inherited from its parent
+
+
+def _close_pool(lock, pool: list, owner: list) -> None:
+    if owner[0] != os.getpid():
+        return  # the parent's connections: closing them here would end the parent's sessions
+    with lock:
+        conns, pool[:] = list(pool), []
+    for raw in conns:
+        raw.close()
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-_COLUMNS = "id, uid, title, course, toml, revision, created_at, updated_at"
+def _ago(days: float) -> str:
+    return (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=days)).isoformat(timespec="microseconds")
+
+
+_SELECT = ("SELECT e.id, e.uid, e.title, e.course, e.toml, e.revision, e.created_at, e.updated_at, e.owner_id, u.name, "
+           "e.deleted_at FROM exams e LEFT JOIN users u ON u.id = e.owner_id")
 
 
 def _row(r) -> StoredExam:
-    return StoredExam(id=r[0], uid=r[1], title=r[2], course=r[3], toml=r[4], revision=r[5], created_at=r[6], updated_at=r[7])
+    return StoredExam(id=r[0], uid=r[1], title=r[2], course=r[3], toml=r[4], revision=r[5], created_at=r[6],
+                      updated_at=r[7], owner_id=r[8], owner=r[9], deleted_at=r[10])
+
+
+def _user(r) -> User:
+    return User(id=r[0], name=r[1], is_admin=bool(r[2]), created_at=r[3])
 
 
 class ExamStore:
-    """Saved exams in one SQLite file. Cheap to create; safe to share between threads."""
+    """Saved exams and accounts in one SQLite file or PostgreSQL database. Cheap to create; safe to share
+    between threads."""
 
-    def __init__(self, path: str | None = None, *, timeout: float = 30.0):
-        self.path = os.fspath(path) if path is not None else default_path()
+    def __init__(self, location: str | os.PathLike | None = None, *, timeout: float = 30.0):
+        loc = os.fspath(location) if location is not None else default_location()
         self.timeout = timeout
-        parent = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(parent, exist_ok=True)
+        if is_url(loc):
+            try:
+                import psycopg
+            except ImportError:
+                raise StoreError("a PostgreSQL database needs psycopg 3: pip install 'stepwise[postgres]'") from None
+            self._psycopg = psycopg
+            self._pool: list = []
+            self._pool_pid = [os.getpid()]  # the process whose connections the pool holds
+            self._pool_lock = threading.Lock()
+            weakref.finalize(self, _close_pool, self._pool_lock, self._pool, self._pool_pid)
+            self.url, self.path = loc, None
+            self.d = _Dialect("postgresql")
+        else:
+            self.url, self.path = None, loc
+            self.d = _Dialect("sqlite")
+            os.makedirs(os.path.dirname(os.path.abspath(loc)), exist_ok=True)
         self._migrate()
+
+    @property
+    def kind(self) -> str:
+        return self.d.kind
+
+    def describe(self) -> str:
+        """Where the data is, for messages: the file, or the server and database (never the password)."""
+        if self.path is not None:
+            return repr(self.path)
+        u = urlsplit(self.url)
+        return f"PostgreSQL database {u.path.lstrip('/') or '(default)'} on {u.hostname or 'the local socket'}"
 
     # -- connections and transactions --------------------------------------------------------------
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[_Conn]:
+        if self.d.kind == "postgresql":
+            raw = self._pg_take()
+            pg = self._psycopg
+            try:
+                yield _Conn(raw, self.d)
+            except pg.OperationalError as e:
+                raw.close()
+                raise StoreError(f"the {self.describe()} failed: {str(e).strip()}") from None
+            finally:
+                self._pg_give(raw)
+            return
         try:
-            c = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            raw = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as e:
             raise StoreError(f"cannot open the exam database {self.path!r}: {e}") from None
         try:
-            c.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            c.execute("PRAGMA foreign_keys = ON")
-            yield c
+            raw.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            raw.execute("PRAGMA foreign_keys = ON")
+            yield _Conn(raw, self.d)
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"the exam database {self.path!r} cannot be used: {e}") from None
         finally:
-            c.close()
+            raw.close()
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taking the write lock at once (BEGIN IMMEDIATE) so writers queue."""
+    def _write(self) -> Iterator[_Conn]:
+        """One write transaction. SQLite takes the write lock at once (BEGIN IMMEDIATE) so writers queue;
+        PostgreSQL locks the rows a write reads FOR UPDATE."""
         with self._connect() as c:
+            if self.d.kind == "postgresql":
+                with c.raw.transaction():
+                    yield c
+                return
             c.execute("BEGIN IMMEDIATE")
             try:
                 yield c
@@ -154,19 +319,54 @@ class ExamStore:
                 raise
             c.execute("COMMIT")
 
+    def _pg_take(self):
+        """An idle connection of this process's pool, or a new one (a connection costs milliseconds)."""
+        pg = self._psycopg
+        with self._pool_lock:
+            if self._pool_pid[0] != os.getpid():  # a forked worker: the parent's connections are not ours
+                _INHERITED.extend(self._pool)  # kept, never used or closed here (closing would end the parent's)
+                self._pool.clear()
+                self._pool_pid[0] = os.getpid()
+            while self._pool:
+                raw = self._pool.pop()
+                if not raw.closed:
+                    return raw
+        try:
+            return pg.connect(self.url, autocommit=True, connect_timeout=max(1, int(self.timeout)))
+        except pg.Error as e:
+            raise StoreError(f"cannot connect to the {self.describe()}: {str(e).strip()}") from None
+
+    def _pg_give(self, raw) -> None:
+        pg = self._psycopg
+        if raw.closed:
+            return
+        if raw.info.transaction_status == pg.pq.TransactionStatus.IDLE:
+            with self._pool_lock:
+                if self._pool_pid[0] == os.getpid() and len(self._pool) < POOL_SIZE:
+                    self._pool.append(raw)
+                    return
+        raw.close()
+
+    def close(self) -> None:
+        """Close the pooled connections (PostgreSQL); the store opens new ones if used again."""
+        if self.d.kind == "postgresql":
+            _close_pool(self._pool_lock, self._pool, self._pool_pid)
+
     def _migrate(self) -> None:
-        with self._connect() as c:
-            mode = c.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                c.execute("PRAGMA journal_mode = WAL")
+        if self.d.kind == "sqlite":
+            with self._connect() as c:
+                if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    c.execute("PRAGMA journal_mode = WAL")
         with self._write() as c:
+            if self.d.kind == "postgresql":
+                c.execute("SELECT pg_advisory_xact_lock(7364021)")  # one migrating server at a time
             c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = c.execute("SELECT version FROM schema_version").fetchone()
             version = 0 if row is None else row[0]
             if row is None:
                 c.execute("INSERT INTO schema_version (version) VALUES (0)")
             if version > SCHEMA_VERSION:
-                raise StoreError(f"the exam database {self.path!r} has schema version {version}, newer than this "
+                raise StoreError(f"the exam database {self.describe()} has schema version {version}, newer than this "
                                  f"stepwise understands ({SCHEMA_VERSION}); upgrade stepwise")
             for i in range(version, SCHEMA_VERSION):
                 MIGRATIONS[i](c)
@@ -177,20 +377,25 @@ class ExamStore:
             return c.execute("SELECT version FROM schema_version").fetchone()[0]
 
     # -- exams -----------------------------------------------------------------------------------------
-    def save(self, toml_text: str, exam_id: int | None = None, *, expected_revision: int | None = None) -> StoredExam:
-        """Store an exam's TOML (validated first: InvalidInput names the field). New when exam_id is None,
-        else a new revision of that exam (Conflict if it is no longer at `expected_revision`)."""
+    def save(self, toml_text: str, exam_id: int | None = None, *, expected_revision: int | None = None,
+             owner_id: int | None = None) -> StoredExam:
+        """Store an exam's TOML (validated first: InvalidInput names the field). New when exam_id is None
+        (owned by `owner_id`), else a new revision of that exam (Conflict if it is no longer at
+        `expected_revision`; NotFound if it does not exist or is in the trash)."""
         spec = loads(toml_text)
         now = _now()
+        if exam_id is not None and not valid_id(exam_id):
+            raise NotFound(exam_id)
         with self._write() as c:
             if exam_id is None:
-                cur = c.execute("INSERT INTO exams (uid, title, course, toml, revision, created_at, updated_at) "
-                                "VALUES (?, ?, ?, ?, 1, ?, ?)", (uuid.uuid4().hex, spec.title, spec.course, toml_text, now, now))
-                new_id = cur.lastrowid
+                new_id = c.execute("INSERT INTO exams (uid, title, course, toml, revision, created_at, updated_at, "
+                                   "owner_id) VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
+                                   (uuid.uuid4().hex, spec.title, spec.course, toml_text, now, now, owner_id)).fetchone()[0]
                 c.execute("INSERT INTO exam_revisions (exam_id, revision, toml, saved_at) VALUES (?, 1, ?, ?)",
                           (new_id, toml_text, now))
-                return _row(c.execute(f"SELECT {_COLUMNS} FROM exams WHERE id = ?", (new_id,)).fetchone())
-            row = c.execute("SELECT revision FROM exams WHERE id = ?", (exam_id,)).fetchone()
+                return _row(c.execute(f"{_SELECT} WHERE e.id = ?", (new_id,)).fetchone())
+            row = c.execute(f"SELECT revision FROM exams WHERE id = ? AND deleted_at IS NULL{self.d.for_update}",
+                            (exam_id,)).fetchone()
             if row is None:
                 raise NotFound(exam_id)
             if expected_revision is not None and row[0] != expected_revision:
@@ -201,44 +406,175 @@ class ExamStore:
                       (spec.title, spec.course, toml_text, rev, now, exam_id))
             c.execute("INSERT INTO exam_revisions (exam_id, revision, toml, saved_at) VALUES (?, ?, ?, ?)",
                       (exam_id, rev, toml_text, now))
-            return _row(c.execute(f"SELECT {_COLUMNS} FROM exams WHERE id = ?", (exam_id,)).fetchone())
+            return _row(c.execute(f"{_SELECT} WHERE e.id = ?", (exam_id,)).fetchone())
 
     def save_spec(self, spec: ExamSpec, exam_id: int | None = None, **kw) -> StoredExam:
         return self.save(dumps(spec), exam_id, **kw)
 
-    def get(self, exam_id: int) -> StoredExam:
+    def get(self, exam_id: int, *, deleted: bool = False) -> StoredExam:
+        """The exam (NotFound when there is none, or it is in the trash and `deleted` is False)."""
+        if not valid_id(exam_id):
+            raise NotFound(exam_id)
         with self._connect() as c:
-            r = c.execute(f"SELECT {_COLUMNS} FROM exams WHERE id = ?", (exam_id,)).fetchone()
-        if r is None:
+            r = c.execute(f"{_SELECT} WHERE e.id = ?", (exam_id,)).fetchone()
+        if r is None or (r[10] is not None and not deleted):
             raise NotFound(exam_id)
         return _row(r)
 
-    def list(self) -> list[StoredExam]:
-        """Every exam, most recently saved first."""
+    def list(self, owner_id: int | None = None) -> list[StoredExam]:
+        """Exams not in the trash, most recently saved first: every one, or those of one owner."""
+        where, args = ("AND e.owner_id = ?", (owner_id,)) if owner_id is not None else ("", ())
         with self._connect() as c:
-            return [_row(r) for r in c.execute(f"SELECT {_COLUMNS} FROM exams ORDER BY updated_at DESC, id DESC")]
+            return [_row(r) for r in c.execute(f"{_SELECT} WHERE e.deleted_at IS NULL {where} "
+                                               "ORDER BY e.updated_at DESC, e.id DESC", args)]
 
     def delete(self, exam_id: int) -> bool:
+        """Move the exam to the trash (its history kept); False if it is not there to delete."""
+        if not valid_id(exam_id):
+            return False
         with self._write() as c:
-            c.execute("DELETE FROM exam_revisions WHERE exam_id = ?", (exam_id,))
-            return c.execute("DELETE FROM exams WHERE id = ?", (exam_id,)).rowcount > 0
+            return c.execute("UPDATE exams SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                             (_now(), exam_id)).rowcount > 0
+
+    def trash(self, owner_id: int | None = None) -> list[StoredExam]:
+        """Exams in the trash, most recently deleted first: every one, or those of one owner."""
+        where, args = ("AND e.owner_id = ?", (owner_id,)) if owner_id is not None else ("", ())
+        with self._connect() as c:
+            return [_row(r) for r in c.execute(f"{_SELECT} WHERE e.deleted_at IS NOT NULL {where} "
+                                               "ORDER BY e.deleted_at DESC, e.id DESC", args)]
+
+    def restore(self, exam_id: int) -> bool:
+        if not valid_id(exam_id):
+            return False
+        with self._write() as c:
+            return c.execute("UPDATE exams SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL",
+                             (exam_id,)).rowcount > 0
+
+    def purge(self, exam_id: int) -> bool:
+        """Remove an exam in the trash for good, with its history."""
+        if not valid_id(exam_id):
+            return False
+        with self._write() as c:
+            return self._purge(c, "id = ? AND deleted_at IS NOT NULL", (exam_id,)) > 0
+
+    def purge_expired(self, days: float = TRASH_DAYS) -> int:
+        """Remove for good what has been in the trash longer than `days`; returns how many exams."""
+        with self._write() as c:
+            return self._purge(c, "deleted_at IS NOT NULL AND deleted_at < ?", (_ago(days),))
+
+    @staticmethod
+    def _purge(c: _Conn, where: str, args: tuple) -> int:
+        ids = [r[0] for r in c.execute(f"SELECT id FROM exams WHERE {where}", args).fetchall()]
+        for i in ids:
+            c.execute("DELETE FROM exam_revisions WHERE exam_id = ?", (i,))
+            c.execute("DELETE FROM exams WHERE id = ?", (i,))
+        return len(ids)
 
     def history(self, exam_id: int) -> list[tuple[int, str, str]]:
-        """(revision, saved_at, toml) of every save of an exam, oldest first."""
+        """(revision, saved_at, toml) of every save of an exam (in the trash too), oldest first."""
+        if not valid_id(exam_id):
+            return []
         with self._connect() as c:
             return [tuple(r) for r in c.execute("SELECT revision, saved_at, toml FROM exam_revisions WHERE exam_id = ? "
                                                 "ORDER BY revision", (exam_id,))]
 
+    # -- accounts --------------------------------------------------------------------------------------
+    def add_user(self, name: str, password: str, *, admin: bool = False) -> tuple[User, int]:
+        """A new account (InvalidInput naming 'name' or 'password' when either is unusable, or the name is
+        taken). Returns the user and how many ownerless exams it adopted: the first admin account adopts
+        the exams saved before accounts existed."""
+        name = accounts.check_name(name)
+        hashed = accounts.hash_password(password)
+        with self._write() as c:
+            if c.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise InvalidInput("name", f"There is already an account named '{name}'.")
+            first_admin = admin and c.execute("SELECT 1 FROM users WHERE is_admin = 1").fetchone() is None
+            uid = c.execute("INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                            (name, hashed, 1 if admin else 0, _now())).fetchone()[0]
+            adopted = 0
+            if first_admin:
+                adopted = c.execute("UPDATE exams SET owner_id = ? WHERE owner_id IS NULL", (uid,)).rowcount
+            return _user(c.execute("SELECT id, name, is_admin, created_at FROM users WHERE id = ?", (uid,)).fetchone()), adopted
+
+    def set_password(self, name: str, password: str) -> User:
+        name = accounts.check_name(name)
+        hashed = accounts.hash_password(password)
+        with self._write() as c:
+            if c.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
+                raise InvalidInput("name", f"There is no account named '{name}'.")
+            return _user(c.execute("SELECT id, name, is_admin, created_at FROM users WHERE name = ?", (name,)).fetchone())
+
+    def users(self) -> list[User]:
+        with self._connect() as c:
+            return [_user(r) for r in c.execute("SELECT id, name, is_admin, created_at FROM users ORDER BY name")]
+
+    def user(self, user_id: Any) -> User | None:
+        if not valid_id(user_id):
+            return None
+        with self._connect() as c:
+            r = c.execute("SELECT id, name, is_admin, created_at FROM users WHERE id = ?", (user_id,)).fetchone()
+        return None if r is None else _user(r)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The account when the name and password match, else None (in about the same time either way)."""
+        try:
+            name = accounts.check_name(name)
+        except InvalidInput:
+            name = None
+        r = None
+        if name is not None and isinstance(password, str) and len(password) <= accounts.MAX_PASSWORD:
+            with self._connect() as c:
+                r = c.execute("SELECT id, name, is_admin, created_at, password_hash FROM users WHERE name = ?",
+                              (name,)).fetchone()
+        if r is None:
+            accounts.verify(accounts.dummy_hash(), str(password)[:accounts.MAX_PASSWORD])
+            return None
+        if not accounts.verify(r[4], password):
+            return None
+        if accounts.needs_rehash(r[4]):
+            with self._write() as c:
+                c.execute("UPDATE users SET password_hash = ? WHERE id = ?", (accounts.hash_password(password), r[0]))
+        return _user(r)
+
+    # -- failed log-ins (the web's rate limit; shared by every process through the database) ------------
+    def login_failures(self, key: str, window: float) -> tuple[int, float | None]:
+        """(failures recorded for `key` in the last `window` seconds, the time of the oldest of them)."""
+        with self._connect() as c:
+            n, oldest = c.execute("SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ? AND at >= ?",
+                                  (key, time.time() - window)).fetchone()
+        return int(n), oldest
+
+    def record_login_failure(self, keys: Iterable[str], window: float) -> None:
+        now = time.time()
+        with self._write() as c:
+            c.execute("DELETE FROM login_failures WHERE at < ?", (now - window,))
+            for k in keys:
+                c.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (k, now))
+
+    def clear_login_failures(self, key: str) -> None:
+        with self._write() as c:
+            c.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+
+    # -- settings --------------------------------------------------------------------------------------
+    def secret_key(self) -> str:
+        """The key that signs the web's session cookies: made once, then the same for every process."""
+        with self._write() as c:
+            c.execute("INSERT INTO settings (name, value) VALUES ('secret_key', ?) ON CONFLICT (name) DO NOTHING",
+                      (secrets.token_hex(32),))
+            return c.execute("SELECT value FROM settings WHERE name = 'secret_key'").fetchone()[0]
+
     # -- backup ----------------------------------------------------------------------------------------
     def export_all(self) -> bytes:
-        """Every exam as one JSON document (ordered by id), for backup or moving to another machine."""
+        """Every exam not in the trash as one JSON document (ordered by id), for backup or moving elsewhere."""
         with self._connect() as c:
-            exams = [_row(r).to_json() for r in c.execute(f"SELECT {_COLUMNS} FROM exams ORDER BY id")]
+            exams = [_row(r).to_json() for r in c.execute(f"{_SELECT} WHERE e.deleted_at IS NULL ORDER BY e.id")]
         doc = {"format": BACKUP_FORMAT, "version": BACKUP_VERSION, "schema_version": SCHEMA_VERSION, "exams": exams}
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
     def import_all(self, data: bytes | str) -> list[StoredExam]:
-        """Add the exams of a backup (export_all) that are not here yet (by uid); returns those added."""
+        """Add the exams of a backup (export_all) that are not here yet (by uid); returns those added. An
+        exam's owner is the account of the same name here, if there is one (else admins only)."""
+        check_json(data, "backup", max_bytes=MAX_BACKUP_BYTES)
         try:
             doc = json.loads(data)
         except ValueError as e:
@@ -254,6 +590,7 @@ class ExamStore:
                 raise InvalidInput(f"exams[{i}].{err.field}", f"Exam {i} of the backup: {err.message}") from None
         added = []
         with self._write() as c:
+            owners = {name: uid for uid, name in c.execute("SELECT id, name FROM users").fetchall()}
             for e in doc["exams"]:
                 uid = str(e.get("uid") or uuid.uuid4().hex)
                 if c.execute("SELECT 1 FROM exams WHERE uid = ?", (uid,)).fetchone():
@@ -261,9 +598,11 @@ class ExamStore:
                 spec = loads(e["toml"])
                 created = str(e.get("created_at") or _now())
                 updated = str(e.get("updated_at") or created)
-                cur = c.execute("INSERT INTO exams (uid, title, course, toml, revision, created_at, updated_at) "
-                                "VALUES (?, ?, ?, ?, 1, ?, ?)", (uid, spec.title, spec.course, e["toml"], created, updated))
+                owner = owners.get(e.get("owner")) if isinstance(e.get("owner"), str) else None
+                new_id = c.execute("INSERT INTO exams (uid, title, course, toml, revision, created_at, updated_at, owner_id) "
+                                   "VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
+                                   (uid, spec.title, spec.course, e["toml"], created, updated, owner)).fetchone()[0]
                 c.execute("INSERT INTO exam_revisions (exam_id, revision, toml, saved_at) VALUES (?, 1, ?, ?)",
-                          (cur.lastrowid, e["toml"], updated))
-                added.append(_row(c.execute(f"SELECT {_COLUMNS} FROM exams WHERE id = ?", (cur.lastrowid,)).fetchone()))
+                          (new_id, e["toml"], updated))
+                added.append(_row(c.execute(f"{_SELECT} WHERE e.id = ?", (new_id,)).fetchone()))
         return added
