@@ -15,6 +15,7 @@ import pytest
 import sympy as sp
 
 from problems import _optim as O
+from problems._optim.plot import _segments
 from solver import registry
 from solver.params import InvalidInput
 
@@ -374,7 +375,7 @@ def test_contours_follow_the_loss():
     """Marching squares on x^2 + y^2: every contour vertex lies on its level circle (up to the grid's linear error)."""
     xs = ys = np.linspace(-2, 2, 81)
     X, Y = np.meshgrid(xs, ys)
-    segs = O._segments(X ** 2 + Y ** 2, xs, ys, 1.0)
+    segs = _segments(X ** 2 + Y ** 2, xs, ys, 1.0)
     pts = np.array([(a, b) for x1, y1, x2, y2 in segs for a, b in ((x1, y1), (x2, y2))])
     assert len(segs) > 20
     np.testing.assert_allclose(np.hypot(pts[:, 0], pts[:, 1]), 1.0, atol=2e-3)

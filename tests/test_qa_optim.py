@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from problems import _optim as O
+from problems._optim.plot import _segments
 from solver import registry
 from solver.cli import main as cli_main
 
@@ -317,7 +318,7 @@ def test_contour_segments_match_a_direct_crossing_count():
         above = F > level
         corners = [above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1]]
         k = sum(c.astype(int) for c in corners)
-        assert len(O._segments(F, xs, ys, level)) == int(np.sum((k > 0) & (k < 4)))
+        assert len(_segments(F, xs, ys, level)) == int(np.sum((k > 0) & (k < 4)))
 
 
 # ---- shared code and speed ----------------------------------------------------------------------------------------
