@@ -7,6 +7,7 @@ nadam), one concern per module:
 - `kernels`  the same rules in place on float64 NumPy blocks (the vectorised path's inner loop);
 - `specs`    the parameters every optimizer shares: gradient source, start state, hyperparameters;
 - `sources`  the sources of gradients: given per step, a loss expression, the sigmoid neuron;
+- `guard`    `Undefined`, and the size guard that stops a loss outgrowing what exact working can compute;
 - `setup`    the cross-field checks that turn the parameters into a `Setup`, and `Method`, what a family
              hands to the drivers;
 - `exact`    the exact step context (`StepCtx`) and the exact driver (`solve_exact`);
@@ -20,9 +21,10 @@ rule, and hands them to the drivers in a `Method`. The names below are the famil
 """
 from __future__ import annotations
 
-from .exact import StepCtx, Undefined, answer, hyper_text, solve_exact, step_numbering, tiny_hyper
-from .family import (adam_hyper, adam_hyper_text, effective_rate_remark, generate_instance, generate_source,
-                     matches, maybe_history, numeric_solver, statement, use_numeric, validator)
+from .exact import StepCtx, answer, hyper_line, hyper_text, solve_exact, step_numbering, tiny_hyper, to_float
+from .guard import Undefined
+from .family import (adam_hyper, effective_rate_errata, exact_solver, statement_for, generate_instance, generate_source,
+                     maybe_history, neuron_start, numeric_solver, one_step, statement, use_numeric, validator)
 from .kernels import (adaptive_kernel, effective_rate, moments_, momentum_kernel, moving_average_,
                       rate_denominator_, square_)
 from .numeric import BLOCK, NumCtx, _workers, advance, prepare_numeric, run_numeric, solve_numeric  # noqa: F401
@@ -30,7 +32,7 @@ from .plot import trajectory_svg
 from .rules import (ADAM_M_RULE, ADAM_RATE, ADAM_V_RULE, BETA, BETA1, BETA2, EPS, ETA, ETA_EFF, ETA_T, G, G_DECAY,
                     G_RAW, LAMBDA, LOOK, M, M_HAT, M_HAT_RULE, M_PREV, T, U, U_ETA_INSIDE, U_PLAIN, U_PREV,
                     UPDATE_ADAPTIVE, UPDATE_ETA_INSIDE, UPDATE_ETA_OUTSIDE, V, V_HAT, V_HAT_RULE, V_PREV, W, W_NEXT,
-                    bias_corrected_m, first_moment, moment_rules, moving_average, rate_rules, second_moment)
+                    accumulate, bias_corrected_m, first_moment, moment_rules, moving_average, rate_rules, second_moment)
 from .setup import Method, Setup, build
 from .sources import NEURON, NEURON_DW, NEURON_DZ, NEURON_LOSS, NX, NY, YHAT, GradsSource, LossSource, NeuronSource
 from .specs import (GradientSequence, LossExpr, NamedValues, Names, StartValues, adam_params, history_param,

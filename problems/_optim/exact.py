@@ -4,10 +4,11 @@
 an answer on the last step), `gradient` (the source's gradient, weight decay added), `update`, `keep` (the new
 history value) and `value_step`. `solve_exact` runs a `Method` for the requested steps: the given start, the
 rules shown once, one group per step, the trace table, the parameters and the loss, and the trajectory plot.
+Values go to the step builder and the formatting layer (solver.format) as values; nothing here prints a number.
 
 Step numbering: t = 1 is the first step ever taken (torch's count, and the bias correction's 1 - beta^t);
-with t0 steps already taken the start is w_{t0+1} with histories u_{t0}, m_{t0}, v_{t0}. Notes 000 count
-from t = 0, so their w_9, u_8 are w_10, u_9 here; every solution with t0 > 0 says so in a note.
+with t0 steps already taken the start is w_{t0+1} with histories u_{t0}, m_{t0}, v_{t0}. The course notes
+count from t = 0, so their w_9, u_8 are w_10, u_9 here; every solution with t0 > 0 says so in a note.
 """
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from solver.numbers import DEFAULT_PRECISION, WORKING_DIGITS, Precision, terminating, tolerance_for
+from solver import format as F
+from solver.numbers import DEFAULT_PRECISION, WORKING_DIGITS, Precision, tolerance_for
 from solver.steps import Math, Step
 from solver.symbolic import _SubLatex, _SubText  # the engine's substitution printers (see substituted_math)
-from solver.symbolic import Derivation, equation, evaluate, latex, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, equation, evaluate, latex, make_answer, sym
 from solver.symbolic import text as text_
 
+from .guard import Undefined
 from .plot import trajectory_svg
 from .rules import G, G_DECAY, G_RAW, LAMBDA, W, W_NEXT
 from .setup import Method, Setup, build
@@ -37,10 +40,6 @@ TRACE_NAMES = {
     "eta_t": (r"\eta_{t}", "eta_t"), "eta_eff": (r"\eta^{\mathrm{eff}}_{t}", "eta_eff"), "dw": (r"\Delta w_{t}", "dw"),
     "u": ("u_{t}", "u"), "w": ("w_{t+1}", "w"),
 }
-
-
-class Undefined(Exception):
-    """A step produced a division by zero or an infinite value."""
 
 
 def _finite(v) -> bool:
@@ -62,23 +61,37 @@ def _tame(v):
     return v
 
 
-def _precision(value) -> Precision:
+_SMALL = sp.Rational(1, 100)
+
+
+def _default_precision(value) -> Precision:
+    """The answers' precision when the request asks for none: 4 decimal places, or 4 significant figures for
+    values all below 0.01 (a step of lr = 0.001 would otherwise keep one or two digits)."""
     vals = value if isinstance(value, tuple) else (value,)
-    mags = [abs(float(v)) for v in vals if _finite(v) and float(v) != 0]
-    if mags and max(mags) < 0.01:
+    mags = [abs(v) for v in vals if _finite(v) and v != 0]
+    if mags and all((m < _SMALL) if isinstance(m, sp.Basic) else float(m) < 0.01 for m in mags):
         return Precision(sig=4)
     return DEFAULT_PRECISION
 
 
 def answer(name: str, value):
-    p = _precision(value)
+    """An answer in the request's precision (or, when it asks for none, `_default_precision`)."""
+    p = F.requested() or _default_precision(value)
     return make_answer(name, value, precision=p, tolerance=tolerance_for(p))
+
+
+def to_float(x) -> float:
+    """float(x), or +-inf for a value beyond float64's range (an exact integer of 400 digits), never OverflowError."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 def to_plain(v):
     if isinstance(v, (tuple, list, np.ndarray)):
-        return [float(x) for x in v]
-    return float(v)
+        return [to_float(x) for x in v]
+    return to_float(v)
 
 
 _FREE: dict[sp.Basic, frozenset] = {}
@@ -92,23 +105,29 @@ def free_symbols(expr: sp.Basic) -> frozenset:
     return got
 
 
-def tiny_hyper(v) -> tuple[str, str] | None:
-    """(LaTeX, text) for a small exact hyperparameter such as eps = 1/10^8: 10^{-8} and 1e-8, as an exam prints it,
-    rather than 0.00000001. None for any other value."""
+def _tiny_figures(v) -> int | None:
+    """The significant figures of a small exact hyperparameter that is a short decimal (eps = 1/10^8: 1;
+    2.5e-7: 2), so that it prints as an exam writes it (1e-8, not 0.00000001); None for any other value."""
     if not isinstance(v, sp.Rational) or v.p == 0 or abs(v.p) * 10 ** 4 >= v.q:   # cheap: most values are not tiny
         return None
-    return _tiny_hyper(int(v.p), int(v.q))
+    return _figures(int(v.p), int(v.q))
 
 
 @functools.lru_cache(maxsize=256)
-def _tiny_hyper(p: int, q: int) -> tuple[str, str] | None:
-    v = sp.Rational(p, q)
-    mant, _, ex = f"{p / q:.3e}".partition("e")
-    mant = mant.rstrip("0").rstrip(".")
-    if sp.Rational(mant) * sp.Rational(10) ** int(ex) != v:  # not a short decimal such as 1e-8 or 2.5e-6
-        return None
-    tex = "10^{%d}" % int(ex) if mant == "1" else r"%s \times 10^{%d}" % (mant, int(ex))
-    return tex, f"{mant}e{int(ex)}"
+def _figures(p: int, q: int) -> int | None:
+    for k in range(1, 31):                       # v = m / 10^k with m an integer: a short decimal
+        m, r = divmod(abs(p) * 10 ** k, q)
+        if r == 0:
+            digits = str(m).rstrip("0")
+            return len(digits) if len(digits) <= 6 else None
+    return None
+
+
+def tiny_hyper(v) -> tuple[str, str] | None:
+    """(LaTeX, text) of a small exact hyperparameter as an exam prints it (10^{-8}-style and 1e-8), through the
+    formatting layer; None for any other value."""
+    k = _tiny_figures(v)
+    return None if k is None else (F.latex(v, k, exact="decimal"), F.text(v, k, exact="decimal"))
 
 
 class _SubLatexHyper(_SubLatex):
@@ -123,53 +142,34 @@ class _SubTextHyper(_SubText):
         return tiny[1] if tiny else super()._print_Symbol(expr)
 
 
-def substituted_math(lhs, expr, values, sig: int = 6) -> Math:
+def substituted_math(lhs, expr, values) -> Math:
     """solver.symbolic.substituted, with small exact hyperparameters printed as 1e-8 (10^{-8}), not 0.00000001."""
-    return Math(f"{latex(lhs)} = {_SubLatexHyper(values, sig).doprint(expr)}",
-                f"{text_(lhs)} = {_SubTextHyper(values, sig).doprint(expr)}")
+    return Math(f"{latex(lhs)} = {_SubLatexHyper(values, None).doprint(expr)}",
+                f"{text_(lhs)} = {_SubTextHyper(values, None).doprint(expr)}")
 
 
-def _flat(v):
-    for x in v:
-        if isinstance(x, tuple):
-            yield from _flat(x)
-        else:
-            yield x
+def _as_shown(v):
+    """The value as the formatting layer shows it: a fraction whose digits are a rounding (999/1999 shows as
+    0.49975) is handed over as the 40-digit decimal it is shown as, so that the relation reads approx, not =."""
+    if isinstance(v, tuple):
+        return tuple(_as_shown(x) for x in v)
+    if isinstance(v, sp.Rational) and not v.is_Integer:
+        shown = F.text(v)
+        if "/" not in shown and sp.Rational(shown) != v:
+            return sp.Float(v, WORKING_DIGITS)
+    if isinstance(v, sp.Integer) and abs(v) >= 10 ** 21:   # shown in scientific form: rounded digits
+        return sp.Float(v, WORKING_DIGITS)
+    return v
 
 
-def _shown_exactly(x) -> bool:
-    """True when number_latex shows the exact value: an integer, a short terminating decimal or a small fraction
-    (999/1999 is shown as 0.49975, a rounding)."""
-    if not isinstance(x, sp.Basic) or not x.is_number or x.is_finite is False:
-        return True
-    if not x.is_Rational:
-        return False
-    if x.q == 1 or (x.q < 1000 and abs(x.p) < 10 ** 6):
-        return True
-    q = int(x.q)
-    for f in (2, 5):
-        while q % f == 0:
-            q //= f
-    if q != 1:                          # not a terminating decimal: shown rounded
-        return False
-    try:
-        t = terminating(x)
-    except ArithmeticError:             # decimal's limits on a huge value: shown rounded, if at all
-        return False
-    return t is not None and len(t) <= 14
+def value_math(lhs, v) -> Math:
+    """'lhs = value', or 'lhs approx value' when the digits shown are a rounding."""
+    return F.equals(lhs, _as_shown(v))
 
 
-def is_rounded(v) -> bool:
-    """True when the digits shown are a rounding (a Float, an irrational value, or a fraction shown as a decimal),
-    so LaTeX shows approx, not =."""
-    vals = _flat(v) if isinstance(v, tuple) else (v,)
-    return not all(_shown_exactly(x) for x in vals)
-
-
-def value_math(lhs, v, sig: int = 6) -> Math:
-    """'lhs = value' (text) and 'lhs = value' or 'lhs approx value' (LaTeX) for a computed value."""
-    rel = r"\approx" if is_rounded(v) else "="
-    return Math(f"{latex(lhs)} {rel} {number_latex(v, sig)}", f"{text_(lhs)} = {number_text(v, sig)}")
+def shape_of(v, n: int):
+    """A parameter-shaped value for display: a number for one parameter, else the tuple."""
+    return v[0] if isinstance(v, tuple) and n == 1 else v
 
 
 class StepCtx:
@@ -187,11 +187,11 @@ class StepCtx:
         self.row: dict[str, Any] = {"t": self.t}
         self.w_next = None
         self.wd = p.get("weight_decay", 0) != 0
-        self.where = "w_t = " + number_text(self.shape(w))
+        self.where = "w_t = " + F.text(self.shape(w))
 
     def shape(self, v):
         """A parameter-shaped value for display: a number for one parameter, else the tuple."""
-        return v[0] if isinstance(v, tuple) and self.n == 1 else v
+        return shape_of(v, self.n)
 
     def _answer_name(self, key):
         return self.method.answer_names.get(key, key)
@@ -209,7 +209,7 @@ class StepCtx:
         result = _tame(evaluate(expr, vals))
         if not _finite(result):
             self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted_math(lhs, expr, vals),
-                            value=Math(f"{latex(lhs)} = \\text{{undefined}}", f"{text_(lhs)} = undefined")))
+                            value=F.equals(lhs, sp.nan)))
             raise Undefined(title)
         name = self._answer_name(key) if key and self.last else None
         answers = (answer(name, result),) if name else ()
@@ -261,15 +261,18 @@ class StepCtx:
         if self.last:
             self.d.answer_step(title, answer(self._answer_name(key), shaped), text=text, kind="compute")
         else:
-            self.d.add(Step("compute", title, text=text, value=Math(number_latex(shaped), number_text(shaped))))
+            self.d.add(Step("compute", title, text=text, value=F.math(shaped)))
 
 
 def hyper_text(v) -> str:
     """A hyperparameter as an exam prints it: 1e-8 rather than 0.00000001."""
-    if isinstance(v, sp.Rational) and v != 0 and abs(v) < sp.Rational(1, 10 ** 4):
-        m, e = f"{float(v):.6e}".split("e")
-        return f"{m.rstrip('0').rstrip('.')}e{int(e)}"
-    return number_text(v)
+    tiny = tiny_hyper(v)
+    return tiny[1] if tiny else F.text(v)
+
+
+def hyper_line(hyper: Sequence[tuple[str, Any]]) -> str:
+    """'eta = 0.1, beta = 0.9, eps = 1e-8': the hyperparameters as the statement and the given step list them."""
+    return ", ".join(f"{k} = {hyper_text(v)}" for k, v in hyper if v is not None)
 
 
 def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequence[tuple[str, Any]]):
@@ -297,7 +300,7 @@ def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequen
     if missing:
         d.note("Histories start at 0", f"{', '.join(missing)} not given, so {'they start' if len(missing) > 1 else 'it starts'} "
                                        "at 0 (no earlier steps contribute).")
-    d.given("Hyperparameters", text=", ".join(f"{k} = {hyper_text(v)}" for k, v in hyper if v is not None)
+    d.given("Hyperparameters", text=hyper_line(hyper)
             + (f"; steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}" if setup.t0 else ""))
     if setup.t0:
         d.note("How the steps are numbered", step_numbering(setup.t0, [k for k, _ in method.histories]))
@@ -317,17 +320,21 @@ def step_numbering(t0: int, keys: Sequence[str]) -> str:
     return (f"Steps are numbered from t = 1, as torch and the bias correction 1 - beta^t count them: after t0 = {t0} "
             f"steps the current parameters are w_{t0 + 1}" + (f" and the history {ours}" if keys else "") +
             f", and the next step is t = {t0 + 1}, which computes " + _and([f"{k}_{t0 + 1}" for k in keys] + [f"w_{t0 + 2}"]) + ". "
-            f"Notes 000 number iterations from t = 0, so they call the same quantities w_{t0}" +
+            f"The course notes number iterations from t = 0, so they call the same quantities w_{t0}" +
             (f" and {theirs}" if keys else "") + f" (their iteration t = {t0}, which computes " +
             _and([f"{k}_{t0}" for k in keys] + [f"w_{t0 + 1}"]) + "). Only the labels differ: "
             "every number is the same.")
 
 
-def solve_exact(p, conv, method: Method, hyper: Sequence[tuple[str, Any]]):
+UNDEFINED_WHY = ("divides by zero or gives an infinite value, so the update is undefined (with eps = 0 a zero "
+                 "gradient history leaves a zero denominator). Use eps > 0.")
+
+
+def solve_exact(p, conv, method: Method):
     """Run `method` exactly for the requested steps; returns (Derivation, rows, final w, setup)."""
     setup = build(p, method.name, method.histories, exact_path=True, shared_history=method.shared_history(conv))
     d = Derivation()
-    given_start(d, setup, method, conv, hyper)
+    given_start(d, setup, method, conv, method.hyper(p))
     setup.source.rules(d)
     if p.get("weight_decay", 0) != 0:
         d.formula("Weight decay (L2 penalty, as torch's weight_decay)", G, G_DECAY)
@@ -345,31 +352,35 @@ def solve_exact(p, conv, method: Method, hyper: Sequence[tuple[str, Any]]):
             prev = {**prev, **s.new}
     except Undefined as e:
         d.status = "undefined"
-        d.note("Undefined", f"The step '{e}' divides by zero or gives an infinite value, so the update is undefined "
-                            "(with eps = 0 a zero gradient history leaves a zero denominator). Use eps > 0.")
+        d.note("Undefined", f"The step '{e}' {e.why or UNDEFINED_WHY}")
         return d, rows, None, setup
     _trace_table(d, rows, setup)
-    shaped = w[0] if setup.n == 1 else w
+    shaped = shape_of(w, setup.n)
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
                text=f"In the order ({', '.join(setup.names)})." if 1 < setup.n <= 8 else "",
                answers=(answer("w", shaped),),
                value=value_math(sym(f"w_{setup.t0 + setup.steps + 1}", "w_{%d}" % (setup.t0 + setup.steps + 1)), shaped))
     loss_exact = getattr(setup.source, "loss_exact", None)
     if loss_exact is not None and setup.n <= 50:
-        before, after = loss_exact(setup.w0), loss_exact(w)
-        d.add(Step("compare", "Loss before and after", text=f"L went from {number_text(before)} at the start to "
-                   f"{number_text(after)} after the last step.",
-                   value=value_math(sym("L"), after), answers=(answer("loss", after),)))
+        try:
+            before, after = loss_exact(setup.w0), loss_exact(w)
+        except Undefined as e:
+            d.note("The loss", f"The loss is not computed: {e.why}")
+        else:
+            d.add(Step("compare", "Loss before and after", text=f"L went from {F.text(before)} at the start to "
+                       f"{F.text(after)} after the last step.",
+                       value=value_math(sym("L"), after), answers=(answer("loss", after),)))
     if setup.source.kind == "loss" and setup.n == 2 and not setup.source.separable:
-        pts = [[float(v) for v in setup.w0]] + [[float(v) for v in r["w"]] for r in rows]
-        d.extras["svg"] = trajectory_svg(setup.source.grid_fn(), pts, setup.names, setup.source.loss.text)
+        pts = [to_plain(setup.w0)] + [to_plain(r["w"]) for r in rows]
+        svg = trajectory_svg(setup.source.grid_fn(), pts, setup.names, setup.source.loss.text)
+        if svg is not None:
+            d.extras["svg"] = svg
     return d, rows, w, setup
 
 
-def _cell(v) -> str:
-    if isinstance(v, tuple):
-        return number_text(v[0] if len(v) == 1 else v)
-    return number_text(v)
+def _cell(v):
+    """A trace cell's value: one parameter's entry as a number, several as the vector (d.table formats them)."""
+    return v[0] if isinstance(v, tuple) and len(v) == 1 else v
 
 
 def _trace_table(d, rows, setup):
@@ -381,8 +392,7 @@ def _trace_table(d, rows, setup):
     keys = ["t"] + sorted((k for k in keys if k != "t"), key=lambda k: list(TRACE_NAMES).index(k) if k in TRACE_NAMES else 99)
     cols = [Math(*TRACE_NAMES.get(k, (k, k))) for k in keys]
     body = [[_cell(r[k]) if k in r else "" for k in keys] for r in rows]
-    plain = [{k: (r[k] if k == "t" else to_plain(r[k] if isinstance(r[k], tuple) else r[k])) for k in keys if k in r}
-             for r in rows]
+    plain = [{k: (r[k] if k == "t" else to_plain(r[k])) for k in keys if k in r} for r in rows]
     note = "" if setup.n == 1 else f"Vectors list the parameters in the order ({', '.join(setup.names[:8])})."
     d.table("Trace", cols, body, text=("One row per step with every intermediate quantity. " + note).strip(),
             answer=make_answer("trace", plain))

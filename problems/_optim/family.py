@@ -1,6 +1,6 @@
 """What every optimizer family module would otherwise write again: `validate`, `solve_numeric`, `use_numeric`,
 `statement` and `generate` built from the shared pieces, the Adam family's hyperparameter lists, and the
-course notes' example remarks several families share.
+course notes' correction that AdaGrad and RMSProp share (`effective_rate_errata`, data for the engine).
 """
 from __future__ import annotations
 
@@ -8,41 +8,41 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from solver.params import InvalidInput
-from solver.symbolic import Derivation, number_text
+from solver import format as F
+from solver.errata import Erratum
+from solver.symbolic import Derivation
 
-from .exact import hyper_text
+from .exact import hyper_line, solve_exact
 from .numeric import solve_numeric
 from .setup import Method, _length, build
 from .sources import _show
 from .specs import NamedValues
 
+
 def adam_hyper(p) -> list[tuple[str, Any]]:
     return [("eta", p["lr"]), ("beta1", p["beta1"]), ("beta2", p["beta2"]), ("eps", p["eps"])]
 
 
-def adam_hyper_text(p) -> str:
-    return (f"eta = {number_text(p['lr'])}, beta1 = {number_text(p['beta1'])}, beta2 = {number_text(p['beta2'])}, "
-            f"eps = {hyper_text(p['eps'])}")
+def one_step(p) -> bool:
+    """The instance takes one step (steps not given, or 1): for errata of one-step examples."""
+    return p.get("steps") in (None, 1)
 
 
-def effective_rate_remark(d: Derivation, p, rows, setup) -> None:
-    """AdaGrad and RMSProp: the notes' steep/flat example (WE-rmsprop-1) divides eta0 by v_t, while the notes'
-    own eqs. (15)-(16) divide by sqrt(v_t + eps). Remarked when a one-parameter run ends on the example's numbers."""
-    if setup.n != 1 or not rows:
-        return
-    v = rows[-1]["v"][0]
-    if v not in (sp.Rational(5, 4), sp.Rational(1, 10)) or p["lr"] not in (sp.Rational(3, 5), sp.Rational(1, 10)):
-        return
-    lr = p["lr"]
-    by_v = lr / v
-    d.note("Against the course notes (WE-rmsprop-1)",
-           f"Notes 000's 'which one is better' example takes v_t = {number_text(v)} and eta0 = {number_text(lr)} and writes "
-           f"eta_t = {number_text(lr)}/{number_text(v)} = {number_text(by_v)}, dividing by v_t itself. Their own update "
-           f"rule divides by sqrt(v_t + eps), which gives {number_text(rows[-1]['eta_eff'][0], 4)} here. The conclusion "
-           "(a small rate suits a steep region, a large one a flat region) is the same either way.")
+def effective_rate_errata(region: str, v: str, rates: Sequence[tuple[str, str]], params: Mapping[str, Any]):
+    """The course notes' 'which one is better?' example (week 5): in a `region` where v_t = `v` they divide eta0
+    by v_t itself, while their own update rules (eqs. 15 and 16) divide by sqrt(v_t + eps). One erratum per
+    (eta0, the notes' rate) in `rates`, on the instance `params` that reaches v_t = v in one step."""
+    return tuple(Erratum(
+        where="the course notes, week 5 (adaptive learning rates, 'which one is better?')",
+        params={**params, "lr": lr}, also=one_step, kind="ambiguity",
+        wrote=f"for a {region} region, v_t = {v} and eta0 = {lr}, the rate eta_t = eta0 / v_t = {lr}/{v} = {rate}, "
+              "dividing by v_t itself",
+        right="by the notes' own update rule, which divides by sqrt(v_t + eps), the effective rate is {eta_eff}",
+        why="the notes' figures follow only if 'v_t' stands for the whole denominator sqrt(v_t); the conclusion (a "
+            "small rate suits a steep region, a large one a flat region) is the same either way",
+    ) for lr, rate in rates)
 
 
 def validator(family: str, histories: Sequence[tuple[str, str]] = ()) -> Callable[[Mapping], None]:
@@ -51,6 +51,19 @@ def validator(family: str, histories: Sequence[tuple[str, str]] = ()) -> Callabl
         build(p, family, histories, exact_path=False)
     validate.__doc__ = f"Cross-field checks of {family}'s gradient source and start state (InvalidInput names the field)."
     return validate
+
+
+def exact_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:
+    """A family's solve(p, conv): the method step by step (see solve_exact)."""
+    def solve(p, conv) -> Derivation:
+        return solve_exact(p, conv, method)[0]
+    solve.__doc__ = f"{method.display}, step by step in exact arithmetic."
+    return solve
+
+
+def statement_for(method: Method) -> Callable[[Mapping], str]:
+    """A family's statement(p) (see statement)."""
+    return lambda p: statement(p, method)
 
 
 def numeric_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:
@@ -78,9 +91,12 @@ def generate_instance(rng: np.random.Generator, **choices: Sequence[float]) -> d
 
 
 # ---- statements ----------------------------------------------------------------------------------------
-def statement(p, family: str, method_text: str, hyper_text: str, ask: str) -> str:
+def statement(p, method: Method) -> str:
+    """The problem as an exam prints it: the method and its hyperparameters, the parameters and their start, the
+    gradient source, any history and steps already taken, the steps to carry out, and the method's question."""
+    method_text, hyper_text, ask = method.display, hyper_line(method.hyper(p)), method.question
     try:
-        setup = build(p, family, (), exact_path=False)
+        setup = build(p, method.name, (), exact_path=False)
     except InvalidInput:  # pragma: no cover - validate() ran first
         return f"{method_text} ({hyper_text})."
     names = setup.names
@@ -90,19 +106,19 @@ def statement(p, family: str, method_text: str, hyper_text: str, ask: str) -> st
     if w0 is None:
         start = "0"
     elif isinstance(w0, NamedValues):
-        start = ", ".join(f"{a} = {number_text(v)}" for a, v in zip(w0.names, w0))
+        start = ", ".join(f"{a} = {F.text(v)}" for a, v in zip(w0.names, w0))
     elif isinstance(w0, np.ndarray) and w0.size > 8:
         start = f"a vector of {w0.size} values"
     else:
-        start = number_text(_show(w0))
+        start = F.text(_show(w0))
     params = f"the parameters ({', '.join(names)})" if 1 < n <= 8 else ("the parameter" if n == 1 else f"{n} parameters")
     hist = []
     for pname in ("u0", "m0", "v0"):
         v = p.get(pname)
         if v is not None:
-            hist.append(f"{pname[0]} = " + (", ".join(f"{a} = {number_text(x)}" for a, x in zip(v.names, v))
+            hist.append(f"{pname[0]} = " + (", ".join(f"{a} = {F.text(x)}" for a, x in zip(v.names, v))
                                             if isinstance(v, NamedValues) else
-                                            (f"a vector of {_length(v)} values" if _length(v) > 8 else number_text(_show(v)))))
+                                            (f"a vector of {_length(v)} values" if _length(v) > 8 else F.text(_show(v)))))
     t0 = p["t0"]
     mid = ""
     if t0 or hist:
@@ -129,22 +145,6 @@ def use_numeric(p) -> bool:
     steps = p["steps"] or (len(g) if g is not None and p.get("source") in ("auto", "grads") else 1)
     points = len(p["x"]) if p.get("x") is not None else 0
     return n * steps > 600 or steps > 200 or points * steps > 200
-
-
-def matches(value, want) -> bool:
-    """True when a parsed value equals the wanted numbers (for recognising the notes' own examples)."""
-    if value is None or want is None:
-        return value is None and want is None
-    if isinstance(value, np.ndarray):
-        return False
-    if isinstance(want, (list, tuple)):
-        v = tuple(value)
-        if len(v) == 1 and len(want) != 1:
-            return False
-        return len(v) == len(want) and all(sp.Rational(str(b)) == a for a, b in zip(v, want))
-    if isinstance(value, tuple):
-        return len(value) == 1 and value[0] == sp.Rational(str(want))
-    return value == sp.Rational(str(want))
 
 
 # ---- generate ------------------------------------------------------------------------------------------
@@ -177,3 +177,18 @@ def generate_source(rng: np.random.Generator) -> dict:
     y = float(rng.choice([0.0, 1.0]))
     w, b = (float(v) for v in rng.choice(halves, size=2))
     return {"x": [x], "y": [y], "w0": f"w={w}, b={b}", "steps": int(rng.integers(1, 3))}
+
+
+def neuron_start(p) -> tuple | None:
+    """The sigmoid neuron's start (w, b) as given (named values in either order), for errata of neuron examples;
+    None unless the instance is the neuron source with two start values."""
+    if p.get("source") not in ("auto", "neuron") or p.get("x") is None:
+        return None
+    w0 = p.get("w0")
+    if w0 is None or isinstance(w0, np.ndarray) or len(w0) != 2:
+        return None
+    if isinstance(w0, NamedValues):
+        if set(w0.names) != {"w", "b"}:
+            return None
+        return (w0[w0.names.index("w")], w0[w0.names.index("b")])
+    return tuple(w0)

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from solver.numbers import short
+from solver import format as F
 from solver.symbolic import Derivation
 
-from .exact import answer
+from .exact import answer, to_float
 from .plot import trajectory_svg
 from .setup import Method, Setup, build
 
@@ -40,11 +40,26 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+class Floats(dict):
+    """The hyperparameters as float64, each converted once (float() of an exact Rational costs microseconds, and a
+    run may take 100,000 steps): `c.h["lr"]`. A value beyond float64's range is +-inf."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def __missing__(self, key):
+        value = self[key] = to_float(self.p[key])
+        return value
+
+
 class NumCtx:
-    """State of the vectorised path: the parameters, the histories and scratch space, all float64."""
+    """State of the vectorised path: the parameters, the histories and scratch space, all float64; `h` holds the
+    hyperparameters as floats."""
 
     def __init__(self, p, conv, setup: Setup, method: Method):
         self.p, self.conv, self.setup, self.method = p, conv, setup, method
+        self.h = Floats(p)
         self.n = setup.n
         self.w = setup.w0                   # a private float64 copy (build() copies)
         self.st = {k: v for k, v in setup.hist.items()}
@@ -53,7 +68,7 @@ class NumCtx:
         self.last = False
         self.small = self.n <= SMALL
         self.out: dict[str, Any] = {}       # last-step quantities for the answers (small problems only)
-        self.wd = float(p.get("weight_decay", 0))
+        self.wd = to_float(p.get("weight_decay", 0))
         self._bufs: dict[str, np.ndarray] = {}
         nb = min(BLOCK, self.n)
         self._parts = _partition(self.n, _workers() if self.n >= 4 * BLOCK else 1)
@@ -78,9 +93,13 @@ class NumCtx:
         return g
 
     def blocks(self, fn: Callable, *arrays: np.ndarray, **kw) -> None:
-        """fn(*views, scratch, **kw) over cache-sized blocks of the arrays, the parts in parallel threads."""
+        """fn(*views, scratch, **kw) over cache-sized blocks of the arrays, the parts in parallel threads. In the
+        calling thread the caller's np.errstate holds (advance sets it); worker threads set their own."""
         if len(self._parts) == 1:
-            _run_part(fn, arrays, 0, self.n, self._scratch[0], kw)
+            if self.n <= BLOCK:      # one block: the arrays themselves (most problems; no views to make per step)
+                fn(*arrays, self._scratch[0], **kw)
+            else:
+                _blocks(fn, arrays, 0, self.n, self._scratch[0], kw)
             return
         futures = [_pool().submit(_run_part, fn, arrays, a, b, scr, kw)
                    for (a, b), scr in zip(self._parts[1:], self._scratch[1:])]
@@ -95,12 +114,16 @@ def _partition(n: int, k: int) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(k)]
 
 
+def _blocks(fn, arrays, a, b, scratch, kw):
+    for lo in range(a, b, BLOCK):
+        hi = min(lo + BLOCK, b)
+        m = hi - lo
+        fn(*(x[lo:hi] if x.ndim else x for x in arrays), [s[:m] for s in scratch], **kw)
+
+
 def _run_part(fn, arrays, a, b, scratch, kw):
-    with np.errstate(all="ignore"):
-        for lo in range(a, b, BLOCK):
-            hi = min(lo + BLOCK, b)
-            m = hi - lo
-            fn(*(x[lo:hi] if x.ndim else x for x in arrays), [s[:m] for s in scratch], **kw)
+    with np.errstate(all="ignore"):   # a worker thread: np.errstate is per thread
+        _blocks(fn, arrays, a, b, scratch, kw)
 
 
 def solve_numeric(p, conv, method: Method) -> Derivation:
@@ -136,12 +159,14 @@ def _numeric_summary(d: Derivation, c: "NumCtx", method: Method) -> Derivation:
     loss = setup.source.loss_numeric(c.w)
     if loss is not None and math.isfinite(loss):
         answers.append(answer("loss", loss))
-    head = ", ".join(short(float(v), 6) for v in c.w[:5]) + (", ..." if setup.n > 5 else "")
+    head = F.joined([float(v) for v in c.w[:5]], sig=6) + (", ..." if setup.n > 5 else "")
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
-               text=f"First entries: ({head}); norm ||w|| = {short(float(np.linalg.norm(c.w)), 8)}.",
+               text=f"First entries: ({head}); norm ||w|| = {F.text(float(np.linalg.norm(c.w)), 8)}.",
                answers=tuple(answers))
     if setup.source.kind == "loss" and setup.n == 2 and not setup.source.separable and c.path is not None:
-        d.extras["svg"] = trajectory_svg(setup.source.grid_fn(), c.path, setup.names, setup.source.loss.text)
+        svg = trajectory_svg(setup.source.grid_fn(), c.path, setup.names, setup.source.loss.text)
+        if svg is not None:
+            d.extras["svg"] = svg
     return d
 
 

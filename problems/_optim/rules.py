@@ -8,14 +8,14 @@ formulas and per-step rules several families build on.
 - the momentum/NAG history and update (learning rate outside or inside the history), Adam's two moments and
   their bias corrections (also AdaMax's and NAdam's), the effective rate with eps inside or outside the root
   (`rate_rules`), torch's coupled weight decay (`G_DECAY`);
-- the per-step rules of the moments on the exact step context (`first_moment`, `second_moment`,
-  `bias_corrected_m`) and the rules shown once (`moment_rules`).
+- `accumulate(s, title, key, rule, values)`: the one moving-average *step* on the exact step context: the
+  history `key` (u, m or v) by its rule, recorded in the trace and kept for the next step. Every family's
+  history is this step: momentum's and NAG's u, AdaGrad's and RMSProp's v, AdaDelta's v and u, the moments
+  of Adam, AdaMax and NAdam (`first_moment`, `second_moment`); `moment_rules` shows their rules once.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -59,14 +59,14 @@ def moving_average(prev: sp.Expr, new: sp.Expr, decay: sp.Expr, gain: sp.Expr | 
 with sp.evaluate(False):
     G_DECAY = G_RAW + LAMBDA * W                               # torch's (coupled) weight decay
 
-# momentum and NAG: the history u and the update, with the learning rate outside (notes 000) or inside (Sutskever)
-U_PLAIN = moving_average(U_PREV, G, BETA, gain=1)                     # notes 000 eq. (13): u_t = beta u_{t-1} + g_t
+# momentum and NAG: the history u and the update, with the learning rate outside (the course notes) or inside (Sutskever)
+U_PLAIN = moving_average(U_PREV, G, BETA, gain=1)                     # the course notes' eq. (13): u_t = beta u_{t-1} + g_t
 with sp.evaluate(False):
     U_ETA_INSIDE = moving_average(U_PREV, ETA * G, BETA, gain=1)      # u_t = beta u_{t-1} + eta g_t
     UPDATE_ETA_OUTSIDE = W - ETA * U                                   # w_{t+1} = w_t - eta u_t
     UPDATE_ETA_INSIDE = W - U                                          # w_{t+1} = w_t - u_t
 
-# Adam, AdaMax, NAdam: the two moments and their bias correction (notes 000 eqs. 18, 19, 21)
+# Adam, AdaMax, NAdam: the two moments and their bias correction (the course notes' eqs. 18, 19, 21)
 ADAM_M_RULE = moving_average(M_PREV, G, BETA1)
 with sp.evaluate(False):
     ADAM_V_RULE = moving_average(V_PREV, G ** 2, BETA2)
@@ -85,6 +85,19 @@ def rate_rules(eta: sp.Symbol, v: sp.Symbol) -> dict[str, sp.Expr]:
 ADAM_RATE = rate_rules(ETA, V_HAT)                                     # Adam and NAdam: eta / sqrt(v_hat + eps)
 
 
+#: The histories by trace key: (previous value, new value) symbols.
+HISTORY = {"u": (U_PREV, U), "m": (M_PREV, M), "v": (V_PREV, V)}
+
+
+def accumulate(s: "StepCtx", title: str, key: str, rule: sp.Expr, values: dict) -> Any:
+    """One moving-average step of the history `key`: `rule` (written with the previous value, e.g. u_(t-1)) at
+    `values` and the previous step's value; recorded in the trace row and kept for the next step."""
+    prev, new = HISTORY[key]
+    out = s.compute(title, new, rule, {**values, prev: s.prev[key]}, key=key)
+    s.keep(key, out)
+    return out
+
+
 def moment_rules(d: Derivation, second: bool = True) -> None:
     """The rules of the first (and second) moment, shown once."""
     d.formula("First moment (moving average of g)", M, ADAM_M_RULE)
@@ -93,15 +106,11 @@ def moment_rules(d: Derivation, second: bool = True) -> None:
 
 
 def first_moment(s: "StepCtx", g) -> Any:
-    m = s.compute("First moment", M, ADAM_M_RULE, {BETA1: s.p["beta1"], M_PREV: s.prev["m"], G: g}, key="m")
-    s.keep("m", m)
-    return m
+    return accumulate(s, "First moment", "m", ADAM_M_RULE, {BETA1: s.p["beta1"], G: g})
 
 
 def second_moment(s: "StepCtx", g) -> Any:
-    v = s.compute("Second moment", V, ADAM_V_RULE, {BETA2: s.p["beta2"], V_PREV: s.prev["v"], G: g}, key="v")
-    s.keep("v", v)
-    return v
+    return accumulate(s, "Second moment", "v", ADAM_V_RULE, {BETA2: s.p["beta2"], G: g})
 
 
 def bias_corrected_m(s: "StepCtx", m) -> Any:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from solver.numbers import exact, short
+from solver import format as F
+from solver.numbers import exact
 from solver.params import InvalidInput
 from solver.symbolic import Derivation
 
@@ -133,8 +134,8 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
         xs = tuple(exact(float(v)) for v in x) if isinstance(x, np.ndarray) else tuple(x)
         ys = tuple(exact(float(v)) for v in y) if isinstance(y, np.ndarray) else tuple(y)
         if p["neuron_loss"] == "ce" and any(v < 0 or v > 1 for v in ys):
-            _fail(family, "y", f"must hold targets in [0, 1] for the cross-entropy loss. Got {short(min(ys))} .. "
-                               f"{short(max(ys))} instead.")
+            _fail(family, "y", f"must hold targets in [0, 1] for the cross-entropy loss. Got {F.text(min(ys), 6, exact='decimal')} .. "
+                               f"{F.text(max(ys), 6, exact='decimal')} instead.")
         if names is not None:
             if set(names) != {"w", "b"}:
                 _fail(family, "w0", f"must name the neuron's parameters w and b. Got {', '.join(names)} instead.")
@@ -159,7 +160,7 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
         if neg is not None:
             what = ("an accumulator of squared gradients (or their max norm)" if pname == "v0"
                     else "an average of squared steps")
-            _fail(family, pname, f"must be at least 0 in every entry: it is {what}. Got {short(neg, 8)} instead.")
+            _fail(family, pname, f"must be at least 0 in every entry: it is {what}. Got {F.text(neg, 8, exact='decimal')} instead.")
         given[key] = raw is not None
         scalar[key] = raw is not None and _length(raw) == 1 and n > 1 and not isinstance(raw, NamedValues)
         hist[key] = _spread(raw, n, names, family, pname, exact_path, zero_default=True, shared=shared_history)
@@ -276,7 +277,8 @@ def _spread(raw, n, names, family, pname, exact_path, *, zero_default, shared):
 
 @dataclass(frozen=True)
 class Method:
-    """What a family hands to the drivers: its histories, the rules shown once, and the per-step rules."""
+    """What a family hands to the drivers: its histories, the rules shown once, the per-step rules (exact and in
+    place), the hyperparameters it lists (name, value), and the question its statement asks."""
 
     name: str
     display: str
@@ -287,3 +289,4 @@ class Method:
     answer_names: Mapping[str, str] = field(default_factory=dict)
     question: str = ""
     shared_history: Callable[[Mapping], str] = staticmethod(lambda conv: "all")
+    hyper: Callable[[Mapping], Sequence[tuple[str, Any]]] = staticmethod(lambda p: ())

@@ -16,7 +16,8 @@ import numpy as np
 import sympy as sp
 
 from solver import parse as P
-from solver.numbers import short, to_json_number
+from solver import format as F
+from solver.numbers import to_json_number
 from solver.params import Choice, Expr, Int, Param, Real, Spec, SpecError, Vector
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -51,16 +52,28 @@ def _number(raw) -> sp.Rational:
         raise SpecError(str(e).replace("must be a number. ", "")) from None
 
 
-def _float_vector(raw: np.ndarray) -> np.ndarray:
-    if raw.dtype.kind not in "biuf":
-        raise SpecError(f"expected an array of numbers, got dtype {raw.dtype}")
-    a = np.array(raw, dtype=np.float64).reshape(-1) if raw.ndim <= 1 or 1 in raw.shape else None
-    if a is None:
-        raise SpecError(f"expected a vector, got an array of shape {raw.shape}")
+def _finite(a: np.ndarray, why: str = "entries must be finite numbers; got NaN or infinity") -> np.ndarray:
+    """`a` made read-only (the drivers copy what they change), after checking every entry is finite."""
     if not np.all(np.isfinite(a)):
-        raise SpecError("entries must be finite numbers; got NaN or infinity")
+        raise SpecError(why)
     a.setflags(write=False)
     return a
+
+
+def _numbers_array(raw: np.ndarray, ndims: tuple[int, ...]) -> np.ndarray:
+    """A float64 copy of a NumPy array of numbers (the Python API's input) with one of `ndims` dimensions."""
+    if raw.dtype.kind not in "biuf":
+        raise SpecError(f"expected an array of numbers, got dtype {raw.dtype}")
+    if raw.ndim not in ndims or raw.size == 0:
+        kind = "a vector" if ndims == (1,) else "a vector or a matrix"
+        raise SpecError(f"expected {kind}, got an array of shape {raw.shape}")
+    return _finite(np.array(raw, dtype=np.float64))
+
+
+def _float_vector(raw: np.ndarray) -> np.ndarray:
+    if raw.ndim == 2 and 1 in raw.shape or raw.ndim == 0:
+        raw = raw.reshape(-1)
+    return _numbers_array(raw, (1,))
 
 
 @dataclass(frozen=True)
@@ -120,10 +133,32 @@ class StartValues(Spec):
 
     def to_text(self, value):
         if isinstance(value, NamedValues):
-            return ", ".join(f"{n}={short(v, 12)}" for n, v in zip(value.names, value))
+            return ", ".join(f"{n}={F.text(v, 12, exact='decimal')}" for n, v in zip(value.names, value))
         if isinstance(value, np.ndarray) and value.size > _TEXT_LIMIT:
             return _array_placeholder(value)
         return Vector().to_text(value)
+
+
+#: Past this many entries, gradients are held as float64 (their problem takes the numeric path anyway:
+#: n * steps > 600); an exact number each would cost microseconds per entry in every later use.
+LARGE = 2000
+
+
+def _float_of(v) -> float:
+    if isinstance(v, float):
+        return v
+    r = v if isinstance(v, sp.Rational) else _number(v)
+    try:
+        return r.p / r.q
+    except OverflowError:
+        return float("inf")
+
+
+def _floats(values) -> np.ndarray:
+    """Many parsed numbers as a read-only float64 array (each must be within float64's range)."""
+    return _finite(np.fromiter((_float_of(v) for v in values), dtype=np.float64, count=len(values)),
+                   f"entries must be finite numbers within float64's range (about 1.8e308) when there are more than "
+                   f"{LARGE}; got NaN, infinity or a larger number")
 
 
 @dataclass(frozen=True)
@@ -134,15 +169,7 @@ class GradientSequence(Spec):
 
     def parse(self, raw):
         if isinstance(raw, np.ndarray):
-            if raw.dtype.kind not in "biuf":
-                raise SpecError(f"expected an array of numbers, got dtype {raw.dtype}")
-            if raw.ndim not in (1, 2) or raw.size == 0:
-                raise SpecError(f"expected a vector or a matrix, got an array of shape {raw.shape}")
-            a = np.array(raw, dtype=np.float64)
-            if not np.all(np.isfinite(a)):
-                raise SpecError("entries must be finite numbers; got NaN or infinity")
-            a.setflags(write=False)
-            return a
+            return _numbers_array(raw, (1, 2))
         if isinstance(raw, (int, float, Fraction, sp.Basic)) and not isinstance(raw, bool):
             return (_number(raw),)
         if isinstance(raw, str):
@@ -160,13 +187,15 @@ class GradientSequence(Spec):
         if any(nested) and not all(nested):
             raise SpecError("mixes numbers and rows: give one number per step or one row per step")
         if not any(nested):
-            return tuple(_number(v) for v in data)
+            return _floats(data) if len(data) > LARGE else tuple(_number(v) for v in data)
         width = len(data[0])
         for i, r in enumerate(data):
             if len(r) != width or width == 0:
                 raise SpecError(f"row {i + 1} has {len(r)} entries but row 1 has {width}")
             if any(isinstance(v, (list, tuple)) for v in r):
                 raise SpecError("nesting deeper than a matrix")
+        if len(data) * width > LARGE:
+            return _floats([v for r in data for v in r]).reshape(len(data), width)
         return tuple(tuple(_number(v) for v in r) for r in data)
 
     def describe(self):
@@ -185,8 +214,8 @@ class GradientSequence(Spec):
                 return _array_placeholder(value)
             value = value.tolist()
         if value and isinstance(value[0], (tuple, list)):
-            return "[" + ", ".join("[" + ", ".join(short(v, 12) for v in r) + "]" for r in value) + "]"
-        return "[" + ", ".join(short(v, 12) for v in value) + "]"
+            return "[" + ", ".join("[" + ", ".join(F.text(v, 12, exact="decimal") for v in r) + "]" for r in value) + "]"
+        return "[" + ", ".join(F.text(v, 12, exact="decimal") for v in value) + "]"
 
 
 @dataclass(frozen=True)
