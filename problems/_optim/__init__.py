@@ -21,10 +21,12 @@ rule, and hands them to the drivers in a `Method`. The names below are the famil
 """
 from __future__ import annotations
 
+from . import guard
 from .exact import StepCtx, answer, hyper_line, hyper_text, solve_exact, step_numbering, tiny_hyper, to_float
+from .family import (adam_hyper, effective_rate_errata, exact_solver, generate_instance, generate_source,
+                     maybe_history, neuron_start, numeric_solver, one_step, statement, statement_for, use_numeric,
+                     validator)
 from .guard import Undefined
-from .family import (adam_hyper, effective_rate_errata, exact_solver, statement_for, generate_instance, generate_source,
-                     maybe_history, neuron_start, numeric_solver, one_step, statement, use_numeric, validator)
 from .kernels import (adaptive_kernel, effective_rate, moments_, momentum_kernel, moving_average_,
                       rate_denominator_, square_)
 from .numeric import BLOCK, NumCtx, _workers, advance, prepare_numeric, run_numeric, solve_numeric  # noqa: F401

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from solver.params import InvalidInput
 from solver import format as F
 from solver.errata import Erratum
+from solver.params import InvalidInput
 from solver.symbolic import Derivation
 
 from .exact import hyper_line, solve_exact
