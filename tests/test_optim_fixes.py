@@ -386,3 +386,25 @@ def test_what_a_user_reads_names_no_internal_reference(family):
             texts += [s.title, s.text] + [m.text for m in (s.formula, s.substituted, s.value) if m is not None]
     bad = [t for t in texts if t and INTERNAL.search(t)]
     assert not bad, bad[:3]
+
+
+# ---- found by fuzzing (400 examples per family) -------------------------------------------------------------------
+@pytest.mark.parametrize("loss,g", [("3*w", 3.0), ("true", 1.0)])
+def test_separable_loss_with_a_constant_gradient_applies_it_to_every_parameter(loss, g):
+    """A one-variable loss with a constant derivative on two parameters gave a one-entry gradient, then 'vectors of
+    different lengths' (ValueError). Closed form for AdaMax with a constant gradient g > 0: m_t = (1 - 0.9^t) g,
+    m_hat = g, v = g, so each step moves every parameter by lr g / (g + eps)."""
+    w0, lr, eps = [2.0, -2.0], 0.5, 1e-8
+    for path in PATHS:
+        sol = solve("adamax", {"loss": loss, "w0": w0, "steps": 2, "lr": lr}, path=path)
+        assert val(sol, "g") == [g, g]
+        np.testing.assert_allclose(val(sol, "w"), [w - 2 * lr * g / (g + eps) for w in w0], rtol=1e-14)
+
+
+def test_huge_learning_rate_from_the_bowl_example_has_no_overflow_warning():
+    """The fuzzer's adam instance (loss x^2 + 4 y^2 from (2, -2), lr = 1e308): the plot window's width overflowed
+    outside the np.errstate that guards the rest (RuntimeWarning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sol = solve("adam", {"loss": "x**2 + 4*y**2", "w0": [2.0, -2.0], "steps": 3, "lr": "1e308"})
+    assert sol.status in ("solved", "undefined") and "svg" not in sol.extras

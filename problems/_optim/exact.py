@@ -211,12 +211,13 @@ class StepCtx:
             self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted_math(lhs, expr, vals),
                             value=F.equals(lhs, sp.nan)))
             raise Undefined(title)
+        shown = result
+        if shaped and not isinstance(result, tuple):   # the same value for every parameter (a constant gradient)
+            result = (result,) * self.n
         name = self._answer_name(key) if key and self.last else None
-        answers = (answer(name, result),) if name else ()
+        answers = (answer(name, self.shape(result)),) if name else ()
         self.d.add(Step(kind, title, text=text, formula=equation(lhs, expr), substituted=substituted_math(lhs, expr, vals),
-                        value=value_math(lhs, result), answers=answers))
-        if shaped and not isinstance(result, tuple):
-            result = (result,)
+                        value=value_math(lhs, shown), answers=answers))
         if key:
             self.row[key] = result
         return result

@@ -63,11 +63,11 @@ def _window(P_: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
             span = np.maximum(span, 0.25 * span.max())
         mid = lo / 2 + hi / 2
         half = 0.75 * span
-        out = mid - half, mid + half
-    if not (np.all(np.isfinite(out[0])) and np.all(np.isfinite(out[1])) and np.all(out[1] - out[0] > 0)
-            and np.all(np.isfinite(out[1] - out[0]))):
+        lo, hi = mid - half, mid + half
+        width = hi - lo
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(np.isfinite(width)) and np.all(width > 0)):
         return None
-    return out
+    return lo, hi
 
 
 def trajectory_svg(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], points: list[list[float]],
