@@ -1,10 +1,11 @@
 """AdaDelta: dw_t = -sqrt(u_{t-1} + eps) / sqrt(v_t + eps) * g_t, with v and u moving averages of g^2 and dw^2.
 
 Exam question: "With AdaDelta, what are v, the step dw, the new history u and the new parameters?"
-Notes 000, week 5, eq. (17): v_t = beta v_{t-1} + (1 - beta) g_t^2; dw_t = -sqrt(u_{t-1} + eps) /
+The course notes, week 5, eq. (17): v_t = beta v_{t-1} + (1 - beta) g_t^2; dw_t = -sqrt(u_{t-1} + eps) /
 sqrt(v_t + eps) g_t; w_{t+1} = w_t + dw_t; u_t = beta u_{t-1} + (1 - beta) dw_t^2. The numerator
 replaces the learning rate by a running size of the past steps, so the effective rate rises in flat
-regions. The notes give no numbers; the example runs the update on the sigmoid neuron of WE-nag-1.
+regions. The notes give no numbers; the example runs the update on the sigmoid neuron of their week 4
+exam problem (Nesterov momentum).
 
 Conventions: none to choose: the notes and torch agree (eps inside both roots; u is updated with the
 step before any learning rate). torch's `lr` (default 1.0, the notes' form) multiplies dw in the update
@@ -18,7 +19,7 @@ import sympy as sp
 from problems import _optim as O
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import number_text, sym
+from solver.symbolic import sym
 
 TITLE = "AdaDelta optimizer steps"
 TOPIC = "optimizers"
@@ -46,19 +47,13 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"x": "0.5", "y": "1", "w0": "w=2.5, b=0", "steps": "2"},
-    source="notes 000, week 5, eq. (17), on the sigmoid neuron of WE-nag-1 (the notes give no AdaDelta numbers)",
+    source="the course notes, week 5, eq. (17), on the sigmoid neuron of their week 4 exam problem (the notes give "
+           "no AdaDelta numbers)",
 )
 
 HISTORIES = (("v", "v0"), ("u", "u0"))
 validate = O.validator("adadelta", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    hyp = f"beta = {number_text(p['beta'])}, eps = {O.hyper_text(p['eps'])}"
-    if p["lr"] != 1:
-        hyp += f", learning rate {number_text(p['lr'])}"
-    return O.statement(p, "adadelta", "AdaDelta", hyp, "Give v, the step dw, the history u and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -73,13 +68,11 @@ def _rules(d, p, conv) -> None:
 def _step(s: O.StepCtx) -> None:
     p = s.p
     g = s.gradient()
-    v = s.compute("Moving average of g^2", O.V, V_RULE, {O.BETA: p["beta"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
+    v = O.accumulate(s, "Moving average of g^2", "v", V_RULE, {O.BETA: p["beta"], O.G: g})
     eta = s.compute("Effective learning rate", O.ETA_EFF, ETA_RULE, {O.U_PREV: s.prev["u"], O.V: v, O.EPS: p["eps"]},
                     key="eta_eff")
     dw = s.compute("Step", DW, DW_RULE, {O.ETA_EFF: eta, O.G: g}, key="dw")
-    u = s.compute("Moving average of dw^2", O.U, U_RULE, {O.BETA: p["beta"], O.U_PREV: s.prev["u"], DW: dw}, key="u")
-    s.keep("v", v)
-    s.keep("u", u)
+    O.accumulate(s, "Moving average of dw^2", "u", U_RULE, {O.BETA: p["beta"], DW: dw})
     s.update("Update", UPDATE, {O.W: s.w, O.ETA: p["lr"], DW: dw})
 
 
@@ -99,30 +92,25 @@ def _kernel(w, g, v, u, scr, beta, eps, lr):
 
 
 def _numeric_step(c: O.NumCtx) -> None:
-    p = c.p
-    eps = float(p["eps"])
+    eps = c.h["eps"]
     if c.last and c.small:
         u_prev = c.st["u"].copy()
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=float(p["beta"]), eps=eps, lr=float(p["lr"]))
+    c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=c.h["beta"], eps=eps, lr=c.h["lr"])
     if c.last and c.small:
         v = c.st["v"]
         eta = np.sqrt(u_prev + eps) / np.sqrt(v + eps)
         c.out.update(v=v.copy(), eta_eff=eta, dw=-eta * g, u=c.st["u"].copy())
 
 
-METHOD = O.Method("adadelta", "AdaDelta", HISTORIES, _rules, _step, _numeric_step)
-
-
 def _hyper(p):
     return [("beta", p["beta"]), ("eps", p["eps"])] + ([("eta", p["lr"])] if p["lr"] != 1 else [])
 
 
-def solve(p, conv):
-    d, _rows, _w, _setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    return d
-
-
+METHOD = O.Method("adadelta", "AdaDelta", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+                  question="Give v, the step dw, the history u and the new parameters.")
+statement = O.statement_for(METHOD)
+solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)
 
 

@@ -2,11 +2,11 @@
 
 Exam question: "With AdaGrad, what are the accumulated v, the effective learning rate and the new
 parameters after these steps?" and "why does the effective rate decay fast for a dense feature?"
-Notes 000, week 5, eq. (15). The notes' 'which one is better' example (WE-rmsprop-1) takes a steep region
-with v_t = 1.25 and eta0 = 0.6: by eq. (15) the effective rate is 0.6 / sqrt(1.25) = 0.5367, while the
-notes divide by v_t itself and write 0.48.
+The course notes, week 5, eq. (15). Their 'which one is better?' example takes a steep region with
+v_t = 1.25 and eta0 = 0.6: by eq. (15) the effective rate is 0.6 / sqrt(1.25) = 0.5367, while the notes
+divide by v_t itself and write 0.48.
 
-Conventions: epsilon inside the square root (notes 000, 002: sqrt(v + eps)) or outside (torch:
+Conventions: epsilon inside the square root (the course notes and the introductory slides: sqrt(v + eps)) or outside (torch:
 sqrt(v) + eps). torch's `lr_decay` divides eta by 1 + (t - 1) lr_decay, and its
 `initial_accumulator_value` is the history v0.
 """
@@ -19,7 +19,7 @@ from problems import _optim as O
 from solver.conventions import EPS_PLACEMENT
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import number_text, sym
+from solver.symbolic import sym
 
 TITLE = "AdaGrad optimizer steps"
 TOPIC = "optimizers"
@@ -30,7 +30,7 @@ LR_DECAY = sym("lr_decay", r"\kappa")
 ETA0 = sym("eta0", r"\eta_{0}")
 # ---- the rules, written once (the sum of squares is the shared accumulation rule with decay 1) ------------
 with sp.evaluate(False):
-    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, 1, gain=1)              # notes 000 eq. (15)
+    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, 1, gain=1)              # the course notes' eq. (15)
     ETA_DECAY = ETA0 / (1 + (O.T - 1) * LR_DECAY)                        # torch's lr_decay
 RATE = O.rate_rules(O.ETA_T, O.V)                                        # eta_t / sqrt(v + eps), or sqrt(v) + eps
 UPDATE = O.UPDATE_ADAPTIVE
@@ -47,20 +47,15 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"grads": "[0.5]", "v0": "1", "lr": "0.6"},
-    source="notes 000, week 5: the effective learning rate in a steep region, v_t = 1.25, eta0 = 0.6 (WE-rmsprop-1)",
+    source="the course notes, week 5 ('which one is better?'): the effective learning rate in a steep region, "
+           "v_t = 1.25, eta0 = 0.6",
 )
+ERRATA = O.effective_rate_errata("steep", "1.25", (("0.6", "0.48"), ("0.1", "0.08")),
+                                 {"grads": "[0.5]", "v0": "1", "lr_decay": "0", "weight_decay": "0"})
 
 HISTORIES = (("v", "v0"),)
 validate = O.validator("adagrad", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    hyp = f"eta0 = {number_text(p['lr'])}, eps = {O.hyper_text(p['eps'])}"
-    if p["lr_decay"]:
-        hyp += f", lr_decay = {number_text(p['lr_decay'])}"
-    return O.statement(p, "adagrad", "AdaGrad", hyp,
-                       "Give the accumulated v, the effective learning rate and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -76,8 +71,7 @@ def _rules(d, p, conv) -> None:
 def _step(s: O.StepCtx) -> None:
     p, conv = s.p, s.conv
     g = s.gradient()
-    v = s.compute("Accumulate g^2", O.V, V_RULE, {O.V_PREV: s.prev["v"], O.G: g}, key="v")
-    s.keep("v", v)
+    v = O.accumulate(s, "Accumulate g^2", "v", V_RULE, {O.G: g})
     eta_t = p["lr"]
     if p["lr_decay"]:
         eta_t = s.compute("Decayed base rate", O.ETA_T, ETA_DECAY, {ETA0: p["lr"], O.T: s.t, LR_DECAY: p["lr_decay"]},
@@ -89,32 +83,26 @@ def _step(s: O.StepCtx) -> None:
 
 def _numeric_step(c: O.NumCtx) -> None:
     p = c.p
-    lr = float(p["lr"]) / (1.0 + (c.t - 1) * float(p["lr_decay"]))
+    lr = c.h["lr"] / (1.0 + (c.t - 1) * c.h["lr_decay"])
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=float(p["eps"]), inside=inside)
+    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=c.h["eps"], inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()
         if p["lr_decay"]:
             c.out["eta_t"] = np.array([lr])
-        c.out["eta_eff"] = O.effective_rate(lr, v, float(p["eps"]), inside)
-
-
-METHOD = O.Method("adagrad", "AdaGrad", HISTORIES, _rules, _step, _numeric_step)
+        c.out["eta_eff"] = O.effective_rate(lr, v, c.h["eps"], inside)
 
 
 def _hyper(p):
     return [("eta0", p["lr"]), ("eps", p["eps"])] + ([("lr_decay", p["lr_decay"])] if p["lr_decay"] else [])
 
 
-def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    if w is not None:
-        O.effective_rate_remark(d, p, rows, setup)
-    return d
-
-
+METHOD = O.Method("adagrad", "AdaGrad", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+                  question="Give the accumulated v, the effective learning rate and the new parameters.")
+statement = O.statement_for(METHOD)
+solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)
 
 

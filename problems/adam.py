@@ -1,13 +1,14 @@
 """Adam bias correction: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), w -= eta * m_hat / sqrt(v_hat + eps).
 
 Exam question: "Carry out these Adam steps: what are m, v, m_hat, v_hat, the effective learning rate and
-the new parameters?" Notes 000's bias-correction example (WE-adam-1): gradient 1, then 0, with
+the new parameters?" The course notes' bias-correction example (week 5): gradient 1, then 0, with
 beta2 = 0.999 and eta = 1: v_1 = 0.001, v_hat_1 = 1; v_2 = 0.000999, v_hat_2 = 0.49975, effective rate
 1/sqrt(v_hat) = 1.4146, i.e. the step grows when a zero gradient arrives.
 
-Conventions: epsilon inside the square root (notes 000, 002: sqrt(v_hat + eps)) or outside (torch, notes
-001, 003: sqrt(v_hat) + eps); bias correction on (t counted from 1: notes 000 count from 0 and write
-1 - beta^(t+1), the same numbers; notes 003 drop the exponent t, WE-adam-2, which is wrong) or off.
+Conventions: epsilon inside the square root (the course notes and the introductory slides: sqrt(v_hat + eps))
+or outside (torch, the handwritten notes and the end-term assignment: sqrt(v_hat) + eps); bias correction on
+(t counted from 1: the course notes count from 0 and write 1 - beta^(t+1), the same numbers; the end-term
+assignment drops the exponent t, which is wrong) or off.
 `amsgrad` keeps the running maximum of v and bias-corrects it (torch's AMSGrad). With a history (m0, v0)
 give `t0`, the steps already taken, so the bias correction continues from t = t0 + 1.
 """
@@ -20,9 +21,10 @@ import sympy as sp
 
 from problems import _optim as O
 from solver.conventions import BIAS_CORRECTION, EPS_PLACEMENT
+from solver.errata import Erratum
 from solver.params import Bool, Param
 from solver.registry import Example
-from solver.symbolic import number_text, sym
+from solver.symbolic import sym
 
 TITLE = "Adam optimizer steps"
 TOPIC = "optimizers"
@@ -31,9 +33,9 @@ KEYWORDS = ("adam", "adaptive moment estimation", "bias correction", "m_hat", "v
 
 V_MAX_PREV, V_MAX = sym("v_max_(t-1)", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
-M_RULE, V_RULE = O.ADAM_M_RULE, O.ADAM_V_RULE                # notes 000 eq. (18)
+M_RULE, V_RULE = O.ADAM_M_RULE, O.ADAM_V_RULE                # the course notes' eq. (18)
 M_HAT_RULE, V_HAT_RULE = O.M_HAT_RULE, O.V_HAT_RULE
-RATE = O.ADAM_RATE                                           # eta / sqrt(v_hat + eps) (notes 000), or sqrt(v_hat) + eps (torch)
+RATE = O.ADAM_RATE                                           # eta / sqrt(v_hat + eps) (the notes), or sqrt(v_hat) + eps (torch)
 with sp.evaluate(False):
     V_MAX_RULE = sp.Max(V_MAX_PREV, O.V, evaluate=False)
     V_HAT_AMS = V_MAX / (1 - O.BETA2 ** O.T)
@@ -47,17 +49,35 @@ PARAMS = O.adam_params("0.001") + (
 
 EXAMPLE = Example(
     params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
-    source="notes 000, week 5: v_hat and the effective learning rate after a zero gradient (WE-adam-1)",
+    source="the course notes, week 5: v_hat and the effective learning rate after a zero gradient",
+)
+
+
+def _one_parameter_two_steps(p) -> bool:
+    return (p["source"] in ("auto", "grads") and p["steps"] in (None, 2)
+            and (p["w0"] is None or (not isinstance(p["w0"], np.ndarray) and len(p["w0"]) == 1)))
+
+
+ERRATA = (
+    Erratum(
+        where="the course notes, week 5 (Adam: the learning rate after a zero gradient)",
+        params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1", "t0": "0", "v0": None, "amsgrad": "false",
+                "weight_decay": "0"},
+        conventions={"bias_correction": "on"}, also=_one_parameter_two_steps,
+        wrote="v_hat = 0.499 and an effective rate of 1.41 after the zero gradient, counting t from 0 and correcting "
+              "with 1 - beta2^(t+1)",
+        right="v_hat is {v_hat} here (0.499 truncates 0.49975, which rounds to 0.4997, or to 0.500 with three "
+              "decimals), and the effective rate is {eta_eff}: after a zero gradient the step grows, which is what "
+              "the example shows",
+        why="the notes' divisors 1 - 0.999 and 1 - 0.999^2 at their t = 0 and 1 are the ones of t = 1 and 2 here "
+            "(their eq. 18 writes 1 - beta^t, which would divide by zero at t = 0); the notes ignore eps, and with "
+            "eps = 1e-8 the digits shown do not change",
+    ),
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
 validate = O.validator("adam", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    return O.statement(p, "adam", "Adam" + (" with AMSGrad" if p["amsgrad"] else ""), O.adam_hyper_text(p),
-                       "Give m, v, the bias-corrected m_hat and v_hat, the effective learning rate and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -125,7 +145,7 @@ def _kernel_ams(w, g, m, v, vmax, scr, **kw):
 
 def _numeric_step(c: O.NumCtx) -> None:
     p, conv = c.p, c.conv
-    b1, b2, lr, eps = float(p["beta1"]), float(p["beta2"]), float(p["lr"]), float(p["eps"])
+    b1, b2, lr, eps = c.h["beta1"], c.h["beta2"], c.h["lr"], c.h["eps"]
     on = conv["bias_correction"] == "on"
     inside = conv["eps_placement"] == "inside"
     bc1 = 1.0 - b1 ** c.t if on else 1.0
@@ -146,34 +166,28 @@ def _numeric_step(c: O.NumCtx) -> None:
         c.out["eta_eff"] = O.effective_rate(lr, vv / bc2, eps, inside)
 
 
-METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step)
-AMS_METHOD = O.Method("adam", "Adam (AMSGrad)", HISTORIES + (("v_max", "v0"),), _rules, _step, _numeric_step)
+QUESTION = "Give m, v, the bias-corrected m_hat and v_hat, the effective learning rate and the new parameters."
+METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper, question=QUESTION)
+AMS_METHOD = O.Method("adam", "Adam with AMSGrad", HISTORIES + (("v_max", "v0"),), _rules, _step, _numeric_step,
+                      hyper=O.adam_hyper, question=QUESTION)
 
 
 def _method(p):
     return AMS_METHOD if p["amsgrad"] else METHOD
 
 
+def statement(p) -> str:
+    return O.statement(p, _method(p))
+
+
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, _method(p), O.adam_hyper(p))
+    d, rows, w, setup = O.solve_exact(p, conv, _method(p))
     if w is None:
         return d
     if (p["m0"] is not None or p["v0"] is not None) and setup.t0 == 0 and conv["bias_correction"] == "on":
         d.note("A history with t0 = 0", "A history m0/v0 was given but no steps already taken (t0 = 0), so the bias "
                                         "correction starts again at t = 1. If the history comes from earlier steps, "
                                         "give their number as t0.")
-    if (setup.source.kind == "grads" and setup.n == 1 and len(rows) == 2 and O.matches(p["grads"], [1, 0])
-            and O.matches(p["beta2"], 0.999)
-            and O.matches(p["lr"], 1) and setup.t0 == 0 and p["v0"] is None and conv["bias_correction"] == "on"
-            and not p["amsgrad"]):
-        vh, eta = rows[1]["v_hat"][0], rows[1]["eta_eff"][0]
-        d.note("Against the course notes (WE-adam-1)",
-               "Notes 000 count t from 0 and correct with 1 - beta2^(t+1): 1 - 0.999 at their t = 0 and 1 - 0.999^2 at "
-               "t = 1, the same divisors as t = 1, 2 here (their eq. 18 writes 1 - beta^t, which would divide by zero at "
-               f"t = 0). They write v_hat = 0.499: the value is {number_text(vh, 8)}, which is 0.4997 to 4 decimal "
-               f"places (0.500 to 3), so 0.499 is truncated. The effective rate is {number_text(eta, 6)} (the notes' "
-               "1.41): after a zero gradient the step grows, which is what the example shows. eps is ignored in the "
-               "notes; with eps = 1e-8 the digits shown do not change.")
     return d
 
 

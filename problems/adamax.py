@@ -1,12 +1,12 @@
 """AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|), w_{t+1} = w_t - eta / (v_t + eps) * m_hat_t.
 
 Exam question: "With AdaMax, what are m, the max-norm v, the effective learning rate and the new
-parameters?" Notes 000, week 5, eq. (19): the L-infinity version of Adam's v needs no bias correction,
-and a zero gradient barely changes the rate: gradients 1, 0, 1 with beta2 = 0.999 and eta = 1 give
-v = 1, 0.999, 1 and rates 1, 1.001, 1 (WE-adamax-1; the notes write v_2 = max(0.999, 1) where the first
-argument is beta2 v_1 = 0.998001).
+parameters?" The course notes, week 5, eq. (19): the L-infinity version of Adam's v needs no bias
+correction, and a zero gradient barely changes the rate: gradients 1, 0, 1 with beta2 = 0.999 and eta = 1
+give v = 1, 0.999, 1 and rates 1, 1.001, 1 (the notes write v_2 = max(0.999, 1) where the first argument
+is beta2 v_1 = 0.998001).
 
-Conventions: where epsilon goes (`adamax_eps`): in the denominator eta / (v_t + eps) (notes 000) or
+Conventions: where epsilon goes (`adamax_eps`): in the denominator eta / (v_t + eps) (the course notes) or
 inside the max, v_t = max(beta2 v_{t-1}, |g_t| + eps), with eta / v_t (torch); bias correction of m
 on (m_hat = m / (1 - beta1^t), notes and torch) or off.
 """
@@ -17,17 +17,17 @@ import sympy as sp
 
 from problems import _optim as O
 from solver.conventions import BIAS_CORRECTION, Convention
+from solver.errata import Erratum
 from solver.registry import Example
-from solver.symbolic import number_text
 
 TITLE = "AdaMax optimizer steps"
 TOPIC = "optimizers"
 KEYWORDS = ("adamax", "infinity norm", "max norm", "adam variant", "maxprop")
 
 # ---- the rules, written once --------------------------------------------------------------------------
-M_RULE, M_HAT_RULE = O.ADAM_M_RULE, O.M_HAT_RULE                          # Adam's first moment (notes 000 eq. 19)
+M_RULE, M_HAT_RULE = O.ADAM_M_RULE, O.M_HAT_RULE                          # Adam's first moment (the notes' eq. 19)
 with sp.evaluate(False):
-    V_NOTES = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G), evaluate=False)           # notes 000 eq. (19)
+    V_NOTES = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G), evaluate=False)           # the course notes' eq. (19)
     V_TORCH = sp.Max(O.BETA2 * O.V_PREV, sp.Abs(O.G) + O.EPS, evaluate=False)   # torch: eps inside the max
     ETA_NOTES = O.ETA / (O.V + O.EPS)
     ETA_TORCH = O.ETA / O.V
@@ -35,9 +35,9 @@ with sp.evaluate(False):
 
 EPS_WHERE = Convention(
     "adamax_eps", "Where epsilon goes in AdaMax",
-    {"denominator": "eta / (v_t + eps) with v_t = max(beta2 v_{t-1}, |g_t|) (notes 000 eq. 19)",
+    {"denominator": "eta / (v_t + eps) with v_t = max(beta2 v_{t-1}, |g_t|) (the course notes, week 5, eq. 19)",
      "max": "eps inside the max: v_t = max(beta2 v_{t-1}, |g_t| + eps), rate eta / v_t (torch)"},
-    default="denominator", why_default="notes 000 eq. (19) adds eps to v_t in the denominator",
+    default="denominator", why_default="the course notes' eq. (19) adds eps to v_t in the denominator",
     aliases={"notes": "denominator", "torch": "max"},
 )
 CONVENTIONS = (EPS_WHERE, BIAS_CORRECTION)
@@ -47,16 +47,32 @@ PARAMS = (O.adam_params("0.002", beta2_label="beta2 (max-norm decay)") + O.momen
 
 EXAMPLE = Example(
     params={"grads": "[1, 0, 1]", "beta2": "0.999", "lr": "1"},
-    source="notes 000, week 5: AdaMax's rate after a zero gradient, 1 -> 1.001 -> 1 (WE-adamax-1)",
+    source="the course notes, week 5: AdaMax's rate after a zero gradient, 1 -> 1.001 -> 1",
+)
+
+
+def _one_parameter_three_steps(p) -> bool:
+    return (p["source"] in ("auto", "grads") and p["steps"] in (None, 3)
+            and (p["w0"] is None or (not isinstance(p["w0"], np.ndarray) and len(p["w0"]) == 1)))
+
+
+ERRATA = (
+    Erratum(
+        where="the course notes, week 5 (AdaMax: the learning rate after a zero gradient)",
+        params={"grads": "[1, 0, 1]", "beta2": "0.999", "lr": "1", "t0": "0", "v0": None, "weight_decay": "0"},
+        also=_one_parameter_three_steps,
+        wrote="v_2 = max(0.999, 1) = 1 for the third step (counting steps from 0), and eq. (19) as "
+              "max(beta2 v_{t-1}, grad w_t)",
+        right="the first argument is beta2 v_1 = 0.999 x 0.999 = 0.998001 (the result, 1, is the same), and the "
+              "example uses the absolute value |grad w_t| that eq. (19) leaves out",
+        why="a zero gradient raises the rate only by the factor 1/beta2 (1.001), and the next gradient brings it "
+            "back to {eta_eff}, unlike Adam's 1.41 in the same week's example",
+    ),
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
 validate = O.validator("adamax", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    return O.statement(p, "adamax", "AdaMax", O.adam_hyper_text(p), "Give m, v, the effective learning rate and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -76,9 +92,7 @@ def _step(s: O.StepCtx) -> None:
     p, torch = s.p, s.conv["adamax_eps"] == "max"
     g = s.gradient()
     m = O.first_moment(s, g)
-    v = s.compute("Max norm", O.V, V_TORCH if torch else V_NOTES,
-                  {O.BETA2: p["beta2"], O.V_PREV: s.prev["v"], O.G: g, O.EPS: p["eps"]}, key="v")
-    s.keep("v", v)
+    v = O.accumulate(s, "Max norm", "v", V_TORCH if torch else V_NOTES, {O.BETA2: p["beta2"], O.G: g, O.EPS: p["eps"]})
     m_hat = O.bias_corrected_m(s, m) if s.conv["bias_correction"] == "on" else m
     eta = s.compute("Effective learning rate", O.ETA_EFF, ETA_TORCH if torch else ETA_NOTES,
                     {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]}, key="eta_eff")
@@ -103,12 +117,12 @@ def _kernel(w, g, m, v, scr, b1, b2, eps, torch, clr):
 
 
 def _numeric_step(c: O.NumCtx) -> None:
-    p, conv = c.p, c.conv
-    b1, lr, eps = float(p["beta1"]), float(p["lr"]), float(p["eps"])
+    conv = c.conv
+    b1, lr, eps = c.h["beta1"], c.h["lr"], c.h["eps"]
     torch = conv["adamax_eps"] == "max"
     bc1 = 1.0 - b1 ** c.t if conv["bias_correction"] == "on" else 1.0
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=float(p["beta2"]), eps=eps, torch=torch, clr=lr / bc1)
+    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=c.h["beta2"], eps=eps, torch=torch, clr=lr / bc1)
     if c.last and c.small:
         m, v = c.st["m"], c.st["v"]
         c.out.update(m=m.copy(), v=v.copy(), eta_eff=lr / (v if torch else v + eps))
@@ -116,22 +130,10 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["m_hat"] = m / bc1
 
 
-METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step)
-
-
-def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, O.adam_hyper(p))
-    if (w is not None and setup.source.kind == "grads" and O.matches(p["grads"], [1, 0, 1])
-            and O.matches(p["beta2"], 0.999) and p["v0"] is None and setup.t0 == 0):
-        etas = ", ".join(number_text(r["eta_eff"][0], 7) for r in rows)
-        d.note("Where the course notes slipped (WE-adamax-1)",
-               "The notes (counting steps from 0) compute v_2 = max(0.999, 1) = 1 for the third step: the first argument "
-               "should be beta2 v_1 = 0.999 x 0.999 = 0.998001 (the result, 1, is the same). Their eq. (19) also writes max(beta2 v_{t-1}, grad w_t) without "
-               f"the absolute value that the example uses. The effective rates here are {etas}: a zero gradient "
-               "raises the rate only by the factor 1/beta2 (1.001), unlike Adam's 1.41 (WE-adam-1).")
-    return d
-
-
+METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
+                  question="Give m, v, the effective learning rate and the new parameters.")
+statement = O.statement_for(METHOD)
+solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)
 
 

@@ -3,10 +3,10 @@
 Exam question: "Compute the exponentially weighted average of theta_1, ..., theta_n with beta = 0.9,
 starting from v_0 = 0, with and without bias correction. What weight does theta_k carry in v_n, and
 over roughly how many values does the average extend?" It is the moving average inside momentum,
-RMSProp and Adam (notes 002, 003, 004: "exponentially weighted (decaying) moving average"); notes
-003's Adam example (constant gradient 1, beta1 = 0.9, t = 10: m_10 = 1 - 0.9^10 = 0.651322 and
-m_hat_10 = 1; WE-adam-2) and notes 000's zero-gradient example (beta2 = 0.999: v_hat_2 = 0.49975;
-WE-adam-1) are this average.
+RMSProp and Adam (the introductory slides, the end-term assignment and the optimization notes:
+"exponentially weighted (decaying) moving average"); the end-term assignment's Adam example (constant
+gradient 1, beta1 = 0.9, t = 10: m_10 = 1 - 0.9^10 = 0.651322 and m_hat_10 = 1) and the course notes'
+zero-gradient example (week 5, beta2 = 0.999: v_hat_2 = 0.49975) are this average.
 
 Unrolled, v_n = beta^n v_0 + sum_k (1 - beta) beta^(n-k) theta_k: theta_k's weight shrinks by beta per
 step, and the weights of theta_1..theta_n sum to 1 - beta^n (a geometric series). With v_0 = 0 the
@@ -29,12 +29,13 @@ import numpy as np
 import sympy as sp
 
 from problems._ewa_lr_common import vector_answer
+from solver import format as F
 from solver.conventions import BIAS_CORRECTION
 from solver.numbers import Precision
 from solver.params import Int, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, evaluate, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, evaluate, make_answer, sym
 
 TITLE = "Exponentially weighted averages"
 TOPIC = "optimizers"
@@ -47,8 +48,9 @@ v, v_prev, theta_t, beta, v_hat = (sym("v_t", "v_{t}"), sym("v_(t-1)", "v_{t-1}"
 t, t0, n, k, w_k, w_0, S = (sym("t"), sym("t0", "t_{0}"), sym("n"), sym("k"), sym("w_k", "w_{k}"), sym("w_v0", "w_{v_0}"),
                             sym("S_n", "S_{n}"))
 N_eff, decay, v_n = sym("N_eff", r"N_{\mathrm{eff}}"), sym("decay", r"\beta^{N_{\mathrm{eff}}}"), sym("v_n", "v_{n}")
+v_hat_vec = sym("v_hat", r"\hat{v}")
 with sp.evaluate(False):  # keep the order the notes write
-    EWA = beta * v_prev + (1 - beta) * theta_t          # notes 002 (RMSProp), 003, 004
+    EWA = beta * v_prev + (1 - beta) * theta_t          # the slides (RMSProp), the assignment, the optimization notes
     CORRECT = v / (1 - beta ** t)                        # Adam's bias correction, t = 1 at the first value
     CORRECT_T0 = v / (1 - beta ** (t0 + t))              # ... continuing after t0 earlier values
     WEIGHT = (1 - beta) * beta ** (n - k)                # theta_k's weight in v_n
@@ -56,7 +58,7 @@ with sp.evaluate(False):  # keep the order the notes write
     WEIGHT_SUM = 1 - beta ** n                           # sum of theta's weights (geometric series)
     WINDOW = 1 / (1 - beta)
     DECAY = beta ** N_eff                                # ~ 1/e
-    WRONG = v_n / (1 - beta)                             # notes 003's correction without the exponent (WE-adam-2)
+    WRONG = v_n / (1 - beta)                             # the end-term assignment's correction without the exponent
 
 CONVENTIONS = (BIAS_CORRECTION,)
 
@@ -85,10 +87,15 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"theta": "1, 1, 1, 1, 1, 1, 1, 1, 1, 1", "beta": "0.9"},
-    source="notes 003, Adam with a constant gradient 1 and beta1 = 0.9: m_10 = 0.651322, m_hat_10 = 1 (WE-adam-2)",
+    source="the end-term assignment, Adam with a constant gradient 1 and beta1 = 0.9: m_10 = 0.651322, m_hat_10 = 1",
 )
 
+#: The answers' precision when the request asks for none (solver.format.requested).
 PRECISION = Precision(sig=5)
+
+
+def _precision() -> Precision:
+    return F.requested() or PRECISION
 EXACT_LIMIT = 100   # longer sequences take the numeric path
 SHOWN = 30          # steps shown one by one (the table has them all)
 
@@ -99,12 +106,12 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     th = p["theta"]
-    shown = ", ".join(number_text(x) for x in as_exact(th[:12])) + (", ..." if len(th) > 12 else "")
-    start = (f"starting from v_0 = {number_text(p['v0'])}" if not p["t0"] else
-             f"continuing from v_0 = {number_text(p['v0'])}, an average that has already absorbed {p['t0']} earlier "
+    shown = F.joined(as_exact(th[:12])) + (", ..." if len(th) > 12 else "")
+    start = (f"starting from v_0 = {F.text(p['v0'])}" if not p["t0"] else
+             f"continuing from v_0 = {F.text(p['v0'])}, an average that has already absorbed {p['t0']} earlier "
              "values")
     hat = "v_hat_t = v_t / (1 - beta^t)" if not p["t0"] else f"v_hat_t = v_t / (1 - beta^(t0 + t)) with t0 = {p['t0']}"
-    return (f"The exponentially weighted average v_t = beta v_(t-1) + (1 - beta) theta_t with beta = {number_text(p['beta'])}, "
+    return (f"The exponentially weighted average v_t = beta v_(t-1) + (1 - beta) theta_t with beta = {F.text(p['beta'])}, "
             f"{start}, runs over the {len(th)} values theta = ({shown}). Compute v_1, ..., v_{len(th)} and their "
             f"bias-corrected values {hat}. What weight does each theta_k carry in v_{len(th)}, "
             "and over roughly how many values does the average extend?")
@@ -127,7 +134,7 @@ def solve(p, conv) -> Derivation:
               text="Each step keeps the fraction beta of the old average and mixes in (1 - beta) of the new value.")
     if corrected:
         d.formula("Bias correction", v_hat, corr_rule,
-                  text="t = 1 at the first value (notes 000 count from t = 0 and write 1 - beta^(t+1): the same). "
+                  text="t = 1 at the first value (the course notes count from t = 0 and write 1 - beta^(t+1): the same). "
                        "The division rescales the weights of the values to sum to 1 (see below)."
                        + (f" Continuing after t0 = {T0} values, the exponent is t0 + t." if T0 else ""))
 
@@ -144,7 +151,7 @@ def solve(p, conv) -> Derivation:
         else:
             vi, vp, thi, avg, hi, corr = _step_rules(i, bool(T0))
             with d.group(f"t = {i}"):
-                cur = d.compute(f"Average after theta_{i} = {number_text(x)}", vi, avg, {beta: b, vp: prev, thi: x})
+                cur = d.compute(f"Average after theta_{i} = {F.text(x)}", vi, avg, {beta: b, vp: prev, thi: x})
                 if corrected:
                     hats.append(d.compute("Bias-corrected", hi, corr, {beta: b, vi: cur, **({t0: sp.Integer(T0)} if T0 else {})}))
         vs.append(cur)
@@ -163,40 +170,39 @@ def solve(p, conv) -> Derivation:
         cols += [Math(r"\hat{v}_{t}", "v_hat_t")]
     cols += [Math(r"w_{t} \text{ in } v_{%d}" % nn, f"weight in v_{nn}")]
     for i, x in enumerate(th):
-        rows.append([str(i + 1), number_text(x), number_text(vs[i])] + ([number_text(hats[i])] if corrected else [])
-                    + [number_text(weights[i])])
+        rows.append([i + 1, x, vs[i]] + ([hats[i]] if corrected else []) + [weights[i]])
     d.table(f"Table: the averages and each value's weight in v_{nn}", cols, rows)
-    answers = [make_answer("v", tuple(vs), precision=PRECISION)]
+    d.conclude("The averages", answers=(make_answer("v", tuple(vs), precision=_precision()),),
+               value=F.equals(sym("v"), tuple(vs)))
     if corrected:
-        answers.append(make_answer("v_hat", tuple(hats), precision=PRECISION))
-    d.conclude("The averages", answers=answers,
-               value=Math(r"v = " + number_latex(tuple(vs)) + (r",\ \hat{v} = " + number_latex(tuple(hats)) if corrected else ""),
-                          "v = " + number_text(tuple(vs)) + (", v_hat = " + number_text(tuple(hats)) if corrected else "")))
+        d.conclude("The bias-corrected averages", answers=(make_answer("v_hat", tuple(hats), precision=_precision()),),
+                   value=F.equals(v_hat_vec, tuple(hats)))
 
     with d.group(f"The weight of each value in v_{nn}",
                  text=f"Unrolling the recursion, v_{nn} = beta^{nn} v_0 + sum_k (1 - beta) beta^({nn} - k) theta_k: "
                       "a value's weight shrinks by the factor beta with every later step."):
         d.compute(f"Weight of theta_k in v_{nn} (k = 1, ..., {nn})", w_k, WEIGHT, {beta: b, n: nn_s}, value=weights,
-                  answer="weights", precision=PRECISION)
+                  answer="weights", precision=_precision())
         d.compute("Weight of the start value v_0", w_0, WEIGHT_V0, {beta: b, n: nn_s})
         total = d.compute("The values' weights sum to", S, WEIGHT_SUM, {beta: b, n: nn_s},
                           text=f"(1 - beta)(1 + beta + ... + beta^{nn - 1}) = 1 - beta^{nn}, a geometric series; "
                                "with the start value's weight beta^n everything sums to 1.")
         unrolled = b ** nn * v0 + sum((wt * x for wt, x in zip(weights, th)), sp.Integer(0))
+        same = unrolled == vs[-1]
         d.compare("Check: the unrolled sum equals the recursion",
-                  text="beta^n v_0 + sum_k w_k theta_k reproduces the last average.",
-                  value=Math(r"\beta^{%d} v_0 + \sum_k w_k \theta_k = %s = v_{%d}" % (nn, number_latex(unrolled), nn),
-                             f"beta^{nn} v_0 + sum_k w_k theta_k = {number_text(unrolled)} = v_{nn}"
-                             + (" ✓" if unrolled == vs[-1] else " (differs!)")))
+                  text="beta^n v_0 + sum_k w_k theta_k reproduces the last average"
+                       + (f" v_{nn}." if same else f", but it differs from v_{nn} = {F.text(vs[-1])}."),
+                  value=F.equals(Math(r"\beta^{%d} v_0 + \sum_k w_k \theta_k" % nn, f"beta^{nn} v_0 + sum_k w_k theta_k"),
+                                 unrolled))
         if corrected:
             if v0 == 0 and not T0:
                 d.note("Why the correction divides by 1 - beta^t",
-                       f"With v_0 = 0 the weights of theta_1..theta_{nn} add up to only {number_text(total)}, so v_{nn} is "
+                       f"With v_0 = 0 the weights of theta_1..theta_{nn} add up to only {F.text(total)}, so v_{nn} is "
                        f"biased towards 0; v_hat_{nn} = v_{nn} / (1 - beta^{nn}) = sum_k w_k theta_k / sum_k w_k is a true "
                        "weighted average (weights summing to 1).")
             elif not T0:
                 d.note("Bias correction with v_0 != 0",
-                       f"The correction assumes the average started from 0. Here v_0 = {number_text(v0)} already carries "
+                       f"The correction assumes the average started from 0. Here v_0 = {F.text(v0)} already carries "
                        f"the weight beta^{nn} in v_{nn}, so dividing by 1 - beta^{nn} over-weights it; the corrected "
                        "values are shown as the formula gives them.")
 
@@ -205,16 +211,16 @@ def solve(p, conv) -> Derivation:
                  text="A value's weight falls by the factor beta^(1/(1 - beta)), about 1/e = 0.3679, within 1/(1 - beta) "
                       "steps, so the average effectively spans the last 1/(1 - beta) values "
                       "(beta = 0.9: 10 values; 0.98: 50; 0.999: 1000)."):
-        win = d.compute("Window", N_eff, WINDOW, {beta: b}, answer="window", precision=PRECISION)
+        win = d.compute("Window", N_eff, WINDOW, {beta: b}, answer="window", precision=_precision())
         d.compute("Decay of a weight over the window", decay, DECAY, {beta: b, N_eff: win},
                   text="compare 1/e = 0.367879")
 
     if corrected and nn > 1:
         wrong = evaluate(WRONG, {v_n: vs[-1], beta: b})
-        d.note("A slip in notes 003",
-               f"Notes 003 write the bias correction as m_hat = m / (1 - beta) with no exponent t (WE-adam-2); that agrees "
-               f"with 1 - beta^t only at t = 1. Here it would give v_{nn} / (1 - beta) = {number_text(wrong)} instead of "
-               f"v_hat_{nn} = {number_text(hats[-1])}.")
+        d.note("A slip in the end-term assignment",
+               f"The end-term assignment's Adam answer writes the bias correction as m_hat = m / (1 - beta), with no "
+               f"exponent t; that agrees with 1 - beta^t only at t = 1. Here it would give v_{nn} / (1 - beta) = "
+               f"{F.text(wrong)} instead of v_hat_{nn} = {F.text(hats[-1])}.")
     return d
 
 
@@ -267,18 +273,19 @@ def solve_numeric(p, conv) -> Derivation:
     nn = th.size
     vs = ewa_numeric(th, b, v0)
     d.note("Numeric path", f"{nn} values averaged in float64 NumPy (blocks of the unrolled sum); no per-step rows.")
-    answers = [vector_answer("v", vs, PRECISION)]
+    answers = [vector_answer("v", vs, _precision())]
     if conv["bias_correction"] == "on":
         steps = np.arange(T0 + 1, T0 + nn + 1, dtype=np.float64)
         denom = -np.expm1(steps * math.log(b)) if b > 0 else np.ones(nn)
-        answers.append(vector_answer("v_hat", vs / denom, PRECISION))
+        answers.append(vector_answer("v_hat", vs / denom, _precision()))
     d.conclude("The averages", answers=answers)
     weights = (1.0 - b) * b ** np.arange(nn - 1, -1, -1, dtype=np.float64)
+    total = -math.expm1(nn * math.log(b)) if b > 0 else 1.0
     d.conclude(f"The weight of each value in v_{nn}", text=f"w_k = (1 - beta) beta^(n - k); they sum to "
-                                                          f"1 - beta^n = {-math.expm1(nn * math.log(b)) if b > 0 else 1.0:.10g}.",
-               answers=(vector_answer("weights", weights, PRECISION),))
+                                                          f"1 - beta^n = {F.text(total, 10)}.",
+               answers=(vector_answer("weights", weights, _precision()),))
     d.conclude("The effective window", text="N_eff = 1 / (1 - beta)",
-               answers=(make_answer("window", 1.0 / (1.0 - b), precision=PRECISION),))
+               answers=(make_answer("window", 1.0 / (1.0 - b), precision=_precision()),))
     return d
 
 

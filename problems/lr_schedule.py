@@ -1,15 +1,15 @@
 """Learning-rate schedules: eta_t = eta0 * decay(t), e.g. step decay eta0 * gamma**floor(t / s), eta0 * exp(-k t).
 
 Exam question: "The learning rate starts at eta0 = 0.1 and decays as ...; what is it after 10 epochs?"
-(notes 002: exponential decay 0.1 e^(-0.01*10) = 0.0905, inverse-time decay 0.1 / (1 + 0.01*10) =
-0.0909, step decay x0.5 every 5 epochs: alpha_5 = 0.05, alpha_10 = 0.025), and "with N samples and
-mini-batches of B, how many updates make one epoch?" (notes 000: mini-batch GD makes N / B updates
-per epoch).
+(the introductory slides: exponential decay 0.1 e^(-0.01*10) = 0.0905, inverse-time decay
+0.1 / (1 + 0.01*10) = 0.0909, step decay x0.5 every 5 epochs: alpha_5 = 0.05, alpha_10 = 0.025), and
+"with N samples and mini-batches of B, how many updates make one epoch?" (the course notes, week 4:
+mini-batch GD makes N / B updates per epoch).
 
 Schedules (`schedule`): `constant`; `step` eta0 gamma^floor(t / s) (the drop happens when t reaches
-a multiple of s: notes 002; notes 004's "drop by a factor of e or 10 every 5 epochs" is this with
-gamma = 1/e or 0.1); `exponential` eta0 e^(-k t) (notes 002; notes 000's "eta0^(-kt)" is a typo for
-it); `exponential_gamma` eta0 gamma^t (torch's ExponentialLR; the same as `exponential` with
+a multiple of s: the introductory slides; the optimization notes' "drop by a factor of e or 10 every 5
+epochs" is this with gamma = 1/e or 0.1); `exponential` eta0 e^(-k t) (the introductory slides; the course
+notes' "eta0^(-kt)" is a typo for it); `exponential_gamma` eta0 gamma^t (torch's ExponentialLR; the same as `exponential` with
 gamma = e^(-k)); `inverse_time` eta0 / (1 + k t); `cosine` eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2;
 `cosine_restarts` (SGDR) the same cosine restarted every cycle, cycle i lasting T_0 T_mult^i;
 `polynomial` eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^p. Any of them may follow a linear
@@ -21,7 +21,8 @@ cosine past T (holds at eta_min, or follows the cosine back up as torch's Cosine
 and whether a last partial mini-batch counts as an update (ceil(N / B), torch's DataLoader default,
 or floor(N / B) with drop_last). `t` counts whatever the schedule is stepped by (steps or epochs);
 `at_unit` converts epochs to updates (t = epoch * U) or updates to completed epochs
-(t = floor(update / U)) with U updates per epoch.
+(t = floor(update / U)) with U updates per epoch. As in torch, a mini-batch larger than the data set
+is one (partial) batch, and eta_min may exceed eta0 (the cosine then rises from eta0 to eta_min).
 """
 from __future__ import annotations
 
@@ -34,11 +35,13 @@ import sympy as sp
 from solver.conventions import Convention
 from problems._ewa_lr_common import vector_answer
 from problems._layers import fmin  # min(t, T) printed as written (SymPy's Min prints Min(T, t))
+from problems._optim.guard import too_large
+from solver import format as F
 from solver.numbers import Precision
 from solver.params import Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, evaluate, make_answer, number_latex, number_text, sym
+from solver.symbolic import Derivation, evaluate, make_answer, sym
 
 TITLE = "Learning-rate schedules"
 TOPIC = "optimizers"
@@ -62,10 +65,10 @@ def _decay_rules(c: sp.Symbol) -> dict[str, sp.Expr]:
     with sp.evaluate(False):  # keep the order the notes write
         return {
             "constant": eta0,
-            "step": eta0 * gamma ** sp.floor(c / s),                        # notes 002 (WE-lr-schedule-3)
-            "exponential": eta0 * sp.exp(-(k * c)),                          # notes 002 (WE-lr-schedule-1)
+            "step": eta0 * gamma ** sp.floor(c / s),                        # the introductory slides
+            "exponential": eta0 * sp.exp(-(k * c)),                          # the introductory slides
             "exponential_gamma": eta0 * gamma ** c,                          # torch ExponentialLR
-            "inverse_time": eta0 / (1 + k * c),                             # notes 002 (WE-lr-schedule-2)
+            "inverse_time": eta0 / (1 + k * c),                             # the introductory slides
             "cosine": emin + (eta0 - emin) * (1 + sp.cos(sp.pi * c / T)) / 2,  # torch CosineAnnealingLR
             "polynomial": emin + (eta0 - emin) * (1 - fmin(c, T) / T) ** pw,  # torch PolynomialLR (eta_min 0)
             "cycle_cur": c - t_i,                                            # SGDR: steps since the last restart
@@ -88,14 +91,14 @@ with sp.evaluate(False):
     UPD_DROP = sp.floor(N / B)
     EPOCH_TO_T = ep * U
     UPDATE_TO_T = sp.floor(upd / U)
-    WRONG_EXP = eta0 ** (-(k * t))                                        # notes 000's typo
+    WRONG_EXP = eta0 ** (-(k * t))                                        # the course notes' typo (week 4)
 
 SCHEDULES = {
     "constant": "constant: eta_t = eta0 (use with a warm-up)",
-    "step": "step decay: eta_t = eta0 * gamma^floor(t / step_size) (notes 002)",
-    "exponential": "exponential decay: eta_t = eta0 * exp(-k t) (notes 002)",
+    "step": "step decay: eta_t = eta0 * gamma^floor(t / step_size) (the introductory slides)",
+    "exponential": "exponential decay: eta_t = eta0 * exp(-k t) (the introductory slides)",
     "exponential_gamma": "exponential decay by a factor: eta_t = eta0 * gamma^t (torch ExponentialLR)",
-    "inverse_time": "inverse-time decay: eta_t = eta0 / (1 + k t) (notes 000, 002)",
+    "inverse_time": "inverse-time decay: eta_t = eta0 / (1 + k t) (the course notes and the introductory slides)",
     "cosine": "cosine annealing: eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2 (torch CosineAnnealingLR)",
     "cosine_restarts": "cosine annealing with warm restarts (SGDR): cycles of T_0, T_0 T_mult, ... steps",
     "polynomial": "polynomial decay: eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^power (torch PolynomialLR)",
@@ -164,19 +167,20 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"schedule": "exponential", "eta0": "0.1", "k": "0.01", "at": "0, 10"},
-    source="notes 002, exponential decay: alpha_10 = 0.1 exp(-0.01*10) ~ 0.09 (WE-lr-schedule-1)",
+    source="the introductory slides, exponential decay: alpha_10 = 0.1 exp(-0.01*10) ~ 0.09",
 )
 
+#: The rates' precision when the request asks for none (solver.format.requested).
 LR_PRECISION = Precision(sig=5)
+
+
+def _precision() -> Precision:
+    return F.requested() or LR_PRECISION
 EXACT_LIMIT = 60     # more `at` values than this take the numeric path
 SHOWN = 30           # evaluations shown one by one (the table has them all)
 
 
 def validate(p: dict[str, Any]) -> None:
-    sched = p["schedule"]
-    if sched in ("cosine", "cosine_restarts", "polynomial") and p["eta_min"] > p["eta0"]:
-        raise InvalidInput("eta_min", f"The 'eta_min' parameter of lr_schedule must not exceed eta0 "
-                                      f"({number_text(p['eta0'])}). Got {number_text(p['eta_min'])} instead.")
     have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
     if have_n != have_b:
         missing = "batch_size" if have_n else "n_samples"
@@ -185,9 +189,15 @@ def validate(p: dict[str, Any]) -> None:
     if p["at_unit"] != "t" and not have_n:
         raise InvalidInput("n_samples", f"The 'n_samples' parameter of lr_schedule is required when at_unit is "
                                         f"'{p['at_unit']}' (with batch_size, it gives the updates per epoch).")
-    if have_n and p["batch_size"] > p["n_samples"]:
-        raise InvalidInput("batch_size", f"The 'batch_size' parameter of lr_schedule must not exceed n_samples "
-                                         f"({p['n_samples']}). Got {p['batch_size']} instead.")
+
+
+def _no_update_per_epoch(p) -> InvalidInput:
+    """With drop_last and a batch larger than the data set an epoch makes no update (torch's DataLoader is empty),
+    so update counts cannot be turned into epochs."""
+    return InvalidInput("batch_size", f"The 'batch_size' parameter of lr_schedule ({p['batch_size']}) is larger than "
+                                      f"n_samples ({p['n_samples']}) and the last, partial batch is dropped "
+                                      "(last_batch = drop), so an epoch makes no update and update counts cannot be "
+                                      "converted to epochs. Use a smaller batch_size or last_batch = keep.")
 
 
 def use_numeric(p) -> bool:
@@ -196,31 +206,31 @@ def use_numeric(p) -> bool:
 
 # ---- wording --------------------------------------------------------------------------------------------
 def _describe(p) -> str:
-    e0 = number_text(p["eta0"])
+    e0 = F.text(p["eta0"])
     sched = p["schedule"]
     if sched == "constant":
         out = f"The learning rate is constant, eta0 = {e0}"
     elif sched == "step":
-        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {number_text(p['gamma'])} "
+        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} "
                f"every {p['step_size']} steps (step decay)")
     elif sched == "exponential":
-        out = f"The learning rate decays exponentially, eta_t = eta0 exp(-k t), with eta0 = {e0} and k = {number_text(p['k'])}"
+        out = f"The learning rate decays exponentially, eta_t = eta0 exp(-k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "exponential_gamma":
-        out = f"The learning rate decays by a factor gamma = {number_text(p['gamma'])} per step from eta0 = {e0} (eta_t = eta0 gamma^t)"
+        out = f"The learning rate decays by a factor gamma = {F.text(p['gamma'])} per step from eta0 = {e0} (eta_t = eta0 gamma^t)"
     elif sched == "inverse_time":
-        out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {number_text(p['k'])}"
+        out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "cosine":
-        out = (f"The learning rate is cosine-annealed from eta0 = {e0} to eta_min = {number_text(p['eta_min'])} "
+        out = (f"The learning rate is cosine-annealed from eta0 = {e0} to eta_min = {F.text(p['eta_min'])} "
                f"over T = {p['T']} steps")
     elif sched == "cosine_restarts":
         grow = "" if p["T_mult"] == 1 else f", each cycle {p['T_mult']} times longer than the last"
         out = (f"The learning rate follows cosine annealing with warm restarts (SGDR) from eta0 = {e0} to "
-               f"eta_min = {number_text(p['eta_min'])}, the first cycle lasting T_0 = {p['T']} steps{grow}")
+               f"eta_min = {F.text(p['eta_min'])}, the first cycle lasting T_0 = {p['T']} steps{grow}")
     else:
-        out = (f"The learning rate decays polynomially with power {number_text(p['power'])} from eta0 = {e0} "
-               f"to eta_min = {number_text(p['eta_min'])} over T = {p['T']} steps")
+        out = (f"The learning rate decays polynomially with power {F.text(p['power'])} from eta0 = {e0} "
+               f"to eta_min = {F.text(p['eta_min'])} over T = {p['T']} steps")
     if p["warmup_steps"]:
-        start = "0" if p["warmup_start"] == 0 else f"{number_text(p['warmup_start'])} x eta0"
+        start = "0" if p["warmup_start"] == 0 else f"{F.text(p['warmup_start'])} x eta0"
         out += f", after a linear warm-up over the first {p['warmup_steps']} steps starting from {start}"
     return out + "."
 
@@ -231,7 +241,7 @@ def _at_values(p) -> list:
 
 def statement(p) -> str:
     ats = as_exact(p["at"][:13])
-    shown = ", ".join(number_text(a) for a in ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
+    shown = F.joined(ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
     q = []
     if p["n_samples"] is not None:
         q.append(f"The training set has N = {p['n_samples']} samples and mini-batches of B = {p['batch_size']}. "
@@ -286,7 +296,7 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
     v[clock] = cv
     if sched == "cosine" and conv["cosine_after_T"] == "hold" and cv > p["T"]:
         return d.compute(f"{title}: past T = {p['T']}, the annealing has ended", lhs, HOLD, _needed(HOLD, v),
-                         text=f"{clock.name} = {number_text(cv)} > T, so the rate stays at eta_min (convention cosine_after_T = hold).")
+                         text=f"{clock.name} = {F.text(cv)} > T, so the rate stays at eta_min (convention cosine_after_T = hold).")
     if sched == "cosine_restarts":
         T_0, mult = p["T"], p["T_mult"]
         i, start, length = _sgdr_cycle(cv, T_0, mult)
@@ -294,7 +304,7 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
         rule = SGDR_START1 if mult == 1 else SGDR_START
         v[t_i] = d.compute(f"Cycle i = {i} starts at", t_i, rule, _needed(rule, v),
                            text=f"The restarts happen at {_restarts(T_0, mult, cv)}; "
-                                f"{clock.name} = {number_text(cv)} is in cycle i = {i}.")
+                                f"{clock.name} = {F.text(cv)} is in cycle i = {i}.")
         v[Ti] = d.compute("Its length", Ti, SGDR_TI, _needed(SGDR_TI, v))
         v[Tcur] = d.compute("Steps since the restart", Tcur, rules["cycle_cur"], _needed(rules["cycle_cur"], v))
         return d.compute(title, lhs, SGDR, _needed(SGDR, v))
@@ -329,11 +339,44 @@ def _updates_per_epoch(d: Derivation, p, conv):
         rule = UPD_KEEP if conv["last_batch"] == "keep" else UPD_DROP
         why = ("the last, partial batch is still an update (round up)" if conv["last_batch"] == "keep"
                else "the last, partial batch is dropped (round down)")
-        return d.compute(f"Updates per epoch: {why}", U, rule, vals, answer="updates_per_epoch")
+        out = d.compute(f"Updates per epoch: {why}", U, rule, vals, answer="updates_per_epoch")
+    if out == 0 and p["at_unit"] == "update":
+        raise _no_update_per_epoch(p)
+    if p["batch_size"] > p["n_samples"]:
+        d.note("A batch larger than the data", f"B = {p['batch_size']} exceeds N = {p['n_samples']}: "
+               + ("the one, partial batch is still an update, so an epoch is one update (torch's DataLoader)."
+                  if out else "the one, partial batch is dropped, so an epoch makes no update (torch's DataLoader "
+                              "with drop_last=True is empty)."))
+    return out
+
+
+class _TooLarge(Exception):
+    """A rate whose exact value is beyond what exact working computes (problems._optim.guard)."""
+
+
+class _Checked(Derivation):
+    """The exact path's step builder, with the size guard before each evaluation: e^(-k t) with k = 1e400 is a
+    number of 10^400 digits, which exact arithmetic would spend seconds printing."""
+
+    def compute(self, title, lhs, expr, values, **kw):
+        why = too_large(expr, values)
+        if why is not None:
+            raise _TooLarge(f"{title}: {why}")
+        return super().compute(title, lhs, expr, values, **kw)
 
 
 def solve(p, conv) -> Derivation:
-    d = Derivation()
+    try:
+        return _solve_exact(p, conv)
+    except _TooLarge as e:
+        d = Derivation()
+        d.note("Numeric working: the exact values are too large",
+               f"{e}. The rates are computed in float64 instead, where a number beyond its range is 0 or infinite.")
+        return solve_numeric(p, conv, d)
+
+
+def _solve_exact(p, conv) -> Derivation:
+    d = _Checked()
     vals = _symbols(p)
     sched, T_w = p["schedule"], p["warmup_steps"]
     ats = _at_values(p)
@@ -371,8 +414,8 @@ def solve(p, conv) -> Derivation:
         d.formula(SCHEDULES[sched].split(":")[0].capitalize(), lhs, RULES[clock][sched])
     if sched == "step":
         d.note("When the drop happens", f"floor(t / {p['step_size']}) counts the completed periods, so the rate drops as t "
-                                        f"reaches {p['step_size']}, {2 * p['step_size']}, ...: notes 002's alpha_5 = 0.05 and "
-                                        "alpha_10 = 0.025 (WE-lr-schedule-3) follow this floor rule.")
+                                        f"reaches {p['step_size']}, {2 * p['step_size']}, ...: the introductory slides' "
+                                        "alpha_5 = 0.05 and alpha_10 = 0.025 follow this floor rule.")
     if sched == "cosine" and conv["cosine_after_T"] == "hold":
         d.note("Past T", f"For t > T = {p['T']} the rate stays at eta_min (convention cosine_after_T); torch's "
                          "CosineAnnealingLR would follow the cosine back up.")
@@ -385,17 +428,17 @@ def solve(p, conv) -> Derivation:
     lrs, rows, clocks = [], [], []
     multi = sched == "cosine_restarts" or bool(T_w)
     for n_at, a in enumerate(ats):
-        target = d if n_at < SHOWN else Derivation()
+        target = d if n_at < SHOWN else _Checked()
         unit = p["at_unit"]
         if unit == "t":
             tv = a
             if multi:
-                with target.group(f"At t = {number_text(a)}"):
+                with target.group(f"At t = {F.text(a)}"):
                     lr = _lr_at(target, p, conv, tv, vals, "The learning rate")
             else:
-                lr = _lr_at(target, p, conv, tv, vals, f"At t = {number_text(a)}")
+                lr = _lr_at(target, p, conv, tv, vals, f"At t = {F.text(a)}")
         else:
-            with target.group(f"At {unit} {number_text(a)}"):
+            with target.group(f"At {unit} {F.text(a)}"):
                 if unit == "epoch":
                     tv = target.compute("The schedule's step count (one step per update)", t, EPOCH_TO_T, {ep: a, U: U_val})
                 else:
@@ -404,15 +447,14 @@ def solve(p, conv) -> Derivation:
         lrs.append(lr)
         clocks.append(tv)
         phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
-        row = ([number_text(a)] if p["at_unit"] != "t" else []) + [number_text(tv)] + ([phase] if T_w else []) + [number_text(lr, 8)]
-        rows.append(row)
+        rows.append(([a] if p["at_unit"] != "t" else []) + [tv] + ([phase] if T_w else []) + [lr])
     if len(ats) > SHOWN:
         d.note("The other evaluations", f"The first {SHOWN} of {len(ats)} evaluations are shown step by step; the table has them all.")
     cols = ([Math(r"\text{%s}" % p["at_unit"], p["at_unit"])] if p["at_unit"] != "t" else []) \
         + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w else []) + [Math(r"\eta_{t}", "eta_t")]
-    d.table("The learning rates", cols, rows)
-    d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=LR_PRECISION),),
-               value=Math(r"\eta = " + number_latex(tuple(lrs)), "eta = " + number_text(tuple(lrs))))
+    d.table("The learning rates", cols, rows, sig=max(8, F.style().working))
+    d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=_precision()),),
+               value=F.equals(sym("eta"), tuple(lrs)))
 
     # strict JSON: a rate beyond float64 (eta0 = 1e400) is plotted as a gap (None), never as inf
     d.extras["plot"] = {"kind": "lr_schedule", "t": [float(x) for x in clocks],
@@ -422,12 +464,17 @@ def solve(p, conv) -> Derivation:
 
 def _note_exp_typo(d: Derivation, p, clocks) -> None:
     tv = next((c for c in clocks if c > 0), sp.Integer(10))
+    if too_large(WRONG_EXP, {eta0: p["eta0"], k: p["k"], t: tv}) or too_large(RULES[t]["exponential"],
+                                                                              {eta0: p["eta0"], k: p["k"], t: tv}):
+        d.note("A typo in the course notes", "The course notes (week 4) write exponential decay as eta = eta0^(-k t); "
+                                             "it is eta0 e^(-k t), as the introductory slides write it.")
+        return
     wrong = evaluate(WRONG_EXP, {eta0: p["eta0"], k: p["k"], t: tv})
     right = evaluate(RULES[t]["exponential"], {eta0: p["eta0"], k: p["k"], t: tv})
-    d.note("A typo in notes 000",
-           f"Notes 000 write exponential decay as eta = eta0^(-k t); it is eta0 e^(-k t), as notes 002 write it "
-           f"(WE-lr-schedule-1). Read literally, eta0^(-k t) at t = {number_text(tv)} is "
-           f"{number_text(p['eta0'])}^(-{number_text(p['k'] * tv)}) = {number_text(wrong)} instead of {number_text(right)}"
+    d.note("A typo in the course notes",
+           f"The course notes (week 4) write exponential decay as eta = eta0^(-k t); it is eta0 e^(-k t), as the "
+           f"introductory slides write it. Read literally, eta0^(-k t) at t = {F.text(tv)} is "
+           f"{F.text(p['eta0'])}^(-{F.text(p['k'] * tv)}) = {F.text(wrong)} instead of {F.text(right)}"
            + (": larger than eta0 and growing with t, not a decay." if p["eta0"] < 1 and wrong > p["eta0"] else "."))
 
 
@@ -436,20 +483,34 @@ def updates_per_epoch(n_samples: int, batch_size: int, last_batch: str) -> int:
     return -(-n_samples // batch_size) if last_batch == "keep" else n_samples // batch_size
 
 
+def _float(x) -> float:
+    """A parameter as float64 (+-inf beyond its range: eta0 or k typed with 400 digits)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _decay_numeric(p, conv, c: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):   # parameters beyond float64 are inf; their products are handled below
+        return _decay_numeric_(p, conv, c)
+
+
+def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
     sched = p["schedule"]
-    e0, g, kk, TT, em, pp = (float(p["eta0"]), float(p["gamma"]), float(p["k"]), float(p["T"]), float(p["eta_min"]),
-                            float(p["power"]))
+    e0, g, kk, TT, em, pp = (_float(p["eta0"]), _float(p["gamma"]), _float(p["k"]), _float(p["T"]),
+                            _float(p["eta_min"]), _float(p["power"]))
+    kc = np.where(c == 0, 0.0, kk * c)   # k t, exactly 0 at t = 0 even when k is beyond float64 (inf * 0)
     if sched == "constant":
         return np.full_like(c, e0)
     if sched == "step":
         return e0 * g ** np.floor(c / p["step_size"])
     if sched == "exponential":
-        return e0 * np.exp(-kk * c)
+        return e0 * np.exp(-kc)
     if sched == "exponential_gamma":
         return e0 * g ** c
     if sched == "inverse_time":
-        return e0 / (1.0 + kk * c)
+        return e0 / (1.0 + kc)
     if sched == "cosine":
         out = em + (e0 - em) * (1.0 + np.cos(np.pi * c / TT)) / 2.0
         if conv["cosine_after_T"] == "hold":
@@ -475,22 +536,24 @@ def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
     T_w = p["warmup_steps"]
     if not T_w:
         return _decay_numeric(p, conv, tv)
-    e0, s_w = float(p["eta0"]), float(p["warmup_start"])
+    e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
     factor = s_w + (1.0 - s_w) * np.minimum(tv, T_w) / T_w
     if conv["after_warmup"] == "chained":
         return factor * _decay_numeric(p, conv, tv)
     return np.where(tv < T_w, e0 * factor, _decay_numeric(p, conv, np.maximum(tv - T_w, 0.0)))
 
 
-def solve_numeric(p, conv) -> Derivation:
+def solve_numeric(p, conv, d: Derivation | None = None) -> Derivation:
     """The same schedule evaluated in float64 NumPy over the whole `at` vector at once."""
-    d = Derivation()
+    d = Derivation() if d is None else d
     at = as_float(p["at"]) if not isinstance(p["at"], np.ndarray) else p["at"].astype(np.float64)
     at = np.atleast_1d(at)
     d.given("The schedule", text=_describe(p))
     U_val = None
     if p["n_samples"] is not None:
         U_val = updates_per_epoch(p["n_samples"], p["batch_size"], conv["last_batch"])
+        if U_val == 0 and p["at_unit"] == "update":
+            raise _no_update_per_epoch(p)
         d.conclude("Updates per epoch", text=f"U = {'ceil' if conv['last_batch'] == 'keep' else 'floor'}"
                                             f"({p['n_samples']} / {p['batch_size']}) = {U_val}",
                    answers=(make_answer("updates_per_epoch", sp.Integer(U_val)),))
@@ -502,8 +565,8 @@ def solve_numeric(p, conv) -> Derivation:
         tv = at
     lr = lr_numeric(p, conv, tv)
     d.note("Numeric path", f"{at.size} evaluations in float64 NumPy, vectorised; no per-evaluation steps. "
-                           f"The rate ranges from {lr.min():.6g} to {lr.max():.6g}.")
-    d.conclude("Learning rates", answers=(vector_answer("lr", lr, LR_PRECISION),))
+                           f"The rate ranges from {F.text(float(lr.min()))} to {F.text(float(lr.max()))}.")
+    d.conclude("Learning rates", answers=(vector_answer("lr", lr, _precision()),))
     return d
 
 

@@ -2,27 +2,33 @@
 
 Exam question: "With momentum beta and learning rate eta, starting from history u (or none), what are the
 history and the parameters after these steps?" and "write u_t (or v_4) as a sum of the past gradients".
-Notes 000 eq. (12)-(13): u_t = sum_i beta^(t-i) g_i. Notes 001 (WE-momentum-1) write the velocity form
-v <- alpha v - eps g and unroll v_4 = -(alpha^3 g1 + alpha^2 g2 + alpha g3 + g4), dropping the learning
-rate eps; the example reproduces v_4 with it.
+The course notes, week 4, eqs. (12)-(13): u_t = sum_i beta^(t-i) g_i. The handwritten course notes write
+the velocity form v <- alpha v - eps g and unroll v_4 = -(alpha^3 g1 + alpha^2 g2 + alpha g3 + g4),
+dropping the learning rate eps; the example reproduces v_4 with it.
 
 Conventions: the form of the history (`momentum_form`): the notes' u without the learning rate (torch's
-momentum buffer, same numbers), or the velocity form with the learning rate inside (notes 001, 002, 004:
-V_t = gamma V_{t-1} + alpha g, theta -= V_t; notes 001/002 write V with the opposite sign, V = -u). For a
-constant learning rate both give the same parameters; the histories differ by the factor eta, which
-matters when a history value is given. `dampening` is torch's: the gradient enters with weight
-(1 - dampening), except on a first step without history, where torch starts the buffer at g_1.
+momentum buffer, same numbers), or the velocity form with the learning rate inside (the handwritten
+notes, the introductory slides and the optimization notes: V_t = gamma V_{t-1} + alpha g, theta -= V_t;
+some write V with the opposite sign, V = -u). For a constant learning rate both give the same parameters;
+the histories differ by the factor eta, which matters when a history value is given. `dampening` is
+torch's: the gradient enters with weight (1 - dampening), except on a first step without history, where
+torch starts the buffer at g_1; with beta = 0 torch keeps no buffer and ignores dampening (plain gradient
+descent), and so does this family.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import sympy as sp
 
 from problems import _optim as O
+from solver import format as F
 from solver.conventions import Convention
+from solver.errata import Erratum
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import number_text, sym
+from solver.symbolic import sym
 
 TITLE = "Momentum gradient descent"
 TOPIC = "optimizers"
@@ -30,9 +36,9 @@ KEYWORDS = ("momentum", "heavy ball", "velocity", "mgd", "exponentially weighted
 
 TAU = sym("dampening", r"\tau")
 # ---- the rules, written once (on the shared accumulation rule) ---------------------------------------
-U_NOTES = O.U_PLAIN                                                       # notes 000 eq. (13)
+U_NOTES = O.U_PLAIN                                                       # the course notes' eq. (13)
 U_DAMPED = O.moving_average(O.U_PREV, O.G, O.BETA, gain=1 - TAU)          # torch with dampening
-U_VELOCITY = O.U_ETA_INSIDE                                               # notes 001/002/004: lr inside
+U_VELOCITY = O.U_ETA_INSIDE                                               # the velocity form: lr inside
 with sp.evaluate(False):
     U_VELOCITY_DAMPED = O.moving_average(O.U_PREV, O.ETA * O.G, O.BETA, gain=1 - TAU)
     FIRST_VELOCITY = O.ETA * O.G                                          # torch's first damped step, lr inside
@@ -40,10 +46,11 @@ UPDATE_NOTES, UPDATE_VELOCITY = O.UPDATE_ETA_OUTSIDE, O.UPDATE_ETA_INSIDE
 
 FORM = Convention(
     "momentum_form", "Where the learning rate sits",
-    {"notes": "u_t = beta u_{t-1} + g_t, w_{t+1} = w_t - eta u_t (notes 000 eq. 13; torch's momentum buffer)",
-     "velocity": "u_t = beta u_{t-1} + eta g_t, w_{t+1} = w_t - u_t (the velocity of notes 001, 002, 004, "
-                 "which write V = -u: V <- beta V - eta g, w <- w + V)"},
-    default="notes", why_default="notes 000 eq. (13) keeps eta outside the history, as torch does",
+    {"notes": "u_t = beta u_{t-1} + g_t, w_{t+1} = w_t - eta u_t (the course notes, week 4, eq. 13; torch's "
+              "momentum buffer)",
+     "velocity": "u_t = beta u_{t-1} + eta g_t, w_{t+1} = w_t - u_t (the velocity of the handwritten notes, the "
+                 "introductory slides and the optimization notes, which write V = -u: V <- beta V - eta g, w <- w + V)"},
+    default="notes", why_default="the course notes' eq. (13) (week 4) keeps eta outside the history, as torch does",
     aliases={"torch": "notes", "lr-inside": "velocity"},
 )
 CONVENTIONS = (FORM,)
@@ -59,8 +66,36 @@ PARAMS = (
 EXAMPLE = Example(
     params={"grads": "[1, 2, 3, 4]", "lr": "0.1", "beta": "0.5"},
     conventions={"momentum_form": "velocity"},
-    source="notes 001, momentum unrolled: v_4 = -eps (alpha^3 g1 + alpha^2 g2 + alpha g3 + g4) (WE-momentum-1)",
+    source="the handwritten course notes, momentum unrolled: v_4 = -eps (alpha^3 g1 + alpha^2 g2 + alpha g3 + g4)",
 )
+
+
+def _four_gradients_for_one_parameter(p) -> bool:
+    g = p.get("grads")
+    return (p.get("source") in ("auto", "grads") and g is not None and not isinstance(g, np.ndarray) and len(g) == 4
+            and not isinstance(g[0], tuple) and p.get("steps") in (None, 4) and p.get("lr") != 1
+            and (p.get("w0") is None or len(p["w0"]) == 1))
+
+
+ERRATA = (
+    Erratum(
+        where="the handwritten course notes (momentum: the velocity v <- alpha v - eps g unrolled over four steps)",
+        params={"u0": None, "t0": "0", "dampening": "0", "weight_decay": "0"},
+        conventions={"momentum_form": "velocity"},
+        also=_four_gradients_for_one_parameter,
+        wrote="v_4 = -(alpha^3 g1 + alpha^2 g2 + alpha g3 + g4), without the learning rate eps",
+        right="with v <- alpha v - eps g and v_0 = 0 every term carries eps: v_4 = -eps (alpha^3 g1 + alpha^2 g2 + "
+              "alpha g3 + g4), which is -u_4 here: {v_4}, not {v_4_without_eps}",
+        why="the two agree only when eps = 1",
+        values=lambda p, a: _velocities(p),
+    ),
+)
+
+
+def _velocities(p) -> dict:
+    """v_4 = -eps (alpha^3 g1 + alpha^2 g2 + alpha g3 + g4), and the handwritten notes' form without eps (exact)."""
+    unrolled = sum((p["beta"] ** (3 - i) * g for i, g in enumerate(p["grads"])), sp.Integer(0))
+    return {"v_4": -p["lr"] * unrolled, "v_4_without_eps": -unrolled}
 
 
 HISTORIES = (("u", "u0"),)
@@ -68,21 +103,19 @@ validate = O.validator("momentum", HISTORIES)
 use_numeric = O.use_numeric
 
 
-def statement(p) -> str:
-    hyp = f"eta = {number_text(p['lr'])}, beta = {number_text(p['beta'])}"
-    if p["dampening"]:
-        hyp += f", dampening = {number_text(p['dampening'])}"
-    return O.statement(p, "momentum", "Momentum gradient descent", hyp,
-                       "What are the history u and the parameters after the last step?")
+def _dampening(p):
+    """The dampening in effect: torch applies it to the momentum buffer only, and with beta = 0 there is none
+    (torch.optim.SGD skips the buffer when momentum is 0), so dampening then has no effect."""
+    return p["dampening"] if p["beta"] != 0 else 0
 
 
 def _first_undamped(p, setup_t0: int) -> bool:
-    return p["dampening"] != 0 and p["u0"] is None and setup_t0 == 0
+    return _dampening(p) != 0 and p["u0"] is None and setup_t0 == 0
 
 
 def _u_rule(p, conv):
     vel = conv["momentum_form"] == "velocity"
-    if p["dampening"] != 0:
+    if _dampening(p) != 0:
         return U_VELOCITY_DAMPED if vel else U_DAMPED
     return U_VELOCITY if vel else U_NOTES
 
@@ -93,6 +126,11 @@ def _rules(d, p, conv) -> None:
               text="The shared accumulation rule decay * previous + gain * new, with decay beta"
                    + (" and the learning rate inside the history." if vel else " and gain 1."))
     d.formula("Update", O.W_NEXT, UPDATE_VELOCITY if vel else UPDATE_NOTES)
+    if p["dampening"] != 0 and p["beta"] == 0:
+        d.note("Dampening with beta = 0", f"With beta = 0 there is no momentum to damp: torch.optim.SGD keeps no "
+                                          f"momentum buffer when momentum is 0 and ignores dampening = "
+                                          f"{F.text(p['dampening'])}, so the update is plain gradient descent. This "
+                                          "solution does the same.")
     if _first_undamped(p, p["t0"]):
         d.note("torch's first step", "With dampening and no history, torch starts the buffer at the first gradient "
                                      "(u_1 = g_1, undamped); later steps use the rule above.")
@@ -101,56 +139,58 @@ def _rules(d, p, conv) -> None:
 def _step(s: O.StepCtx) -> None:
     p, vel = s.p, s.conv["momentum_form"] == "velocity"
     g = s.gradient()
-    vals = {O.BETA: p["beta"], O.U_PREV: s.prev["u"], O.G: g, O.ETA: p["lr"], TAU: p["dampening"]}
+    vals = {O.BETA: p["beta"], O.G: g, O.ETA: p["lr"], TAU: _dampening(p)}
     if s.i == 0 and _first_undamped(p, s.setup.t0):
         first = FIRST_VELOCITY if vel else O.G
         u = s.compute("History (torch's first step: the buffer starts at the gradient)", O.U, first, vals, key="u",
                       param_shaped=True)
+        s.keep("u", u)
     else:
-        u = s.compute("History", O.U, _u_rule(p, s.conv), vals, key="u")
-    s.keep("u", u)
+        u = O.accumulate(s, "History", "u", _u_rule(p, s.conv), vals)
     s.update("Update", UPDATE_VELOCITY if vel else UPDATE_NOTES, {O.W: s.w, O.ETA: p["lr"], O.U: u})
 
 
 def _numeric_step(c: O.NumCtx) -> None:
     p, vel = c.p, c.conv["momentum_form"] == "velocity"
-    lr, damp = float(p["lr"]), float(p["dampening"])
+    lr, damp = c.h["lr"], (c.h["dampening"] if c.h["beta"] != 0 else 0.0)   # _dampening, in floats
     g = c.grad(c.w)
     first = c.i == 0 and _first_undamped(p, c.setup.t0)
     gain = (lr if vel else 1.0) * (1.0 if first else 1.0 - damp)
-    c.blocks(O.momentum_kernel, c.w, g, c.st["u"], beta=float(p["beta"]), gain=gain, lr=1.0 if vel else lr, first=first)
+    c.blocks(O.momentum_kernel, c.w, g, c.st["u"], beta=c.h["beta"], gain=gain, lr=1.0 if vel else lr, first=first)
     if c.last and c.small:
         c.out["u"] = c.st["u"].copy()
-
-
-METHOD = O.Method("momentum", "Momentum gradient descent", HISTORIES, _rules, _step, _numeric_step)
 
 
 def _hyper(p):
     return [("eta", p["lr"]), ("beta", p["beta"])] + ([("dampening", p["dampening"])] if p["dampening"] else [])
 
 
+METHOD = O.Method("momentum", "Momentum gradient descent", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+                  question="What are the history u and the parameters after the last step?")
+statement = O.statement_for(METHOD)
+
+
+@functools.lru_cache(maxsize=64)
+def _unrolled_rule(k: int, velocity: bool):
+    """u_k = (eta) (beta^(k-1) g_1 + ... + beta g_(k-1) + g_k): the course notes' eq. (12) for k gradients."""
+    gs = tuple(sym(f"g_{i}", "g_{%d}" % i) for i in range(1, k + 1))
+    with sp.evaluate(False):
+        terms = [O.BETA ** (k - i) * g if k - i > 1 else (O.BETA * g if k - i == 1 else g) for i, g in enumerate(gs, 1)]
+        rule = sp.Add(*terms, evaluate=False)
+        rule = O.ETA * rule if velocity else rule
+    return sym(f"u_{k}", "u_{%d}" % k), gs, rule
+
+
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    if w is None or setup.source.kind != "grads" or setup.n != 1 or p["u0"] is not None or setup.t0 or p["dampening"]:
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD)
+    if w is None or setup.source.kind != "grads" or setup.n != 1 or p["u0"] is not None or setup.t0 or _dampening(p):
         return d
-    # the unrolled history (notes 000 eq. 12; notes 001 for the velocity form)
+    # the unrolled history (the course notes' eq. 12; the handwritten notes for the velocity form)
     vel = conv["momentum_form"] == "velocity"
-    gs = [r["g"][0] for r in rows]
-    k = len(gs)
-    beta, lr = p["beta"], p["lr"]
-    total = sum((beta ** (k - 1 - i) * g for i, g in enumerate(gs)), sp.Integer(0)) * (lr if vel else 1)
-    terms = " + ".join(f"{number_text(beta)}^{k - 1 - i} ({number_text(g)})" if k - 1 - i else f"({number_text(g)})"
-                       for i, g in enumerate(gs))
-    d.note("The history unrolled", f"u_{k} = {'eta (' if vel else ''}{terms}{')' if vel else ''} = {number_text(total)}: "
-                                   f"each past gradient weighted by beta to the number of steps since it was taken "
-                                   f"(notes 000 eq. 12).")
-    if vel and k >= 2:
-        without = total / lr
-        d.note("Where the course notes slipped (WE-momentum-1)",
-               f"Notes 001 unroll the velocity as v_4 = -(alpha^3 g1 + alpha^2 g2 + alpha g3 + g4), without the learning "
-               f"rate eps. With v <- alpha v - eps g and v_0 = 0 every term carries eps: v_t = -eps (...), which is -u_t "
-               f"here: {number_text(-total)}, not {number_text(-without)}. The two agree only when eps = 1.")
+    lhs, gs, rule = _unrolled_rule(len(rows), vel)
+    d.compute("The history unrolled", lhs, rule, {O.BETA: p["beta"], O.ETA: p["lr"], **dict(zip(gs, (r["g"][0] for r in rows)))},
+              text="Each past gradient is weighted by beta to the number of steps since it was taken (the course "
+                   "notes, week 4, eq. 12); it equals the last history above.")
     return d
 
 

@@ -1,16 +1,17 @@
 """NAdam: w_{t+1} = w_t - eta / sqrt(v_hat_t + eps) * (beta1 * m_hat_t + (1 - beta1) * g_t / (1 - beta1^t)).
 
 Exam question: "With NAdam (Adam with a Nesterov look-ahead in the first moment), what are m, v, the
-bias-corrected moments, the look-ahead momentum and the new parameters?" Notes 000, week 5, eq. (21).
-The notes give no NAdam numbers; the example runs WE-adam-1's gradients (1, then 0) through it.
+bias-corrected moments, the look-ahead momentum and the new parameters?" The course notes, week 5,
+eq. (21). The notes give no NAdam numbers; the example runs the gradients of their Adam example (1, then
+0) through it.
 
 Conventions:
-- `nadam_form`: the notes' form above (notes 000 eq. 21 count t from 0 and write beta1 m_hat_{t+1} and
+- `nadam_form`: the notes' form above (their eq. 21 counts t from 0 and writes beta1 m_hat_{t+1} and
   1 - beta1^(t+1); counted from 1 that is the form above); Dozat's (2016) constant-momentum form,
   beta1 m_t / (1 - beta1^(t+1)) + (1 - beta1) g_t / (1 - beta1^t); or torch's, with the momentum-decay
   schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) (psi = `momentum_decay`, 0.004) and the running product
   of the mu's. No torch setting reproduces the notes' form (momentum_decay = 0 gives mu = beta1 / 2).
-- epsilon inside the square root (notes 000) or outside (torch).
+- epsilon inside the square root (the course notes) or outside (torch).
 """
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ import sympy as sp
 
 from problems import _optim as O
 from solver.conventions import EPS_PLACEMENT, Convention
+from solver import format as F
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import evaluate, number_text, sym
+from solver.symbolic import evaluate, sym
 
 TITLE = "NAdam optimizer steps"
 TOPIC = "optimizers"
@@ -38,9 +40,9 @@ CONSTS = {HALF: sp.Rational(1, 2), DECAY: sp.Rational(24, 25)}
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
 M_RULE, V_RULE = O.ADAM_M_RULE, O.ADAM_V_RULE
 M_HAT_RULE, V_HAT_RULE = O.M_HAT_RULE, O.V_HAT_RULE
-RATE = O.ADAM_RATE                                         # eta / sqrt(v_hat + eps) (notes 000), or sqrt(v_hat) + eps (torch)
+RATE = O.ADAM_RATE                                         # eta / sqrt(v_hat + eps) (the notes), or sqrt(v_hat) + eps (torch)
 with sp.evaluate(False):
-    M_BAR_NOTES = O.BETA1 * O.M_HAT + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)              # notes 000 eq. (21)
+    M_BAR_NOTES = O.BETA1 * O.M_HAT + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)              # the notes' eq. (21)
     M_BAR_DOZAT = O.BETA1 * O.M / (1 - O.BETA1 ** (O.T + 1)) + (1 - O.BETA1) * O.G / (1 - O.BETA1 ** O.T)
     MU_RULE = O.BETA1 * (1 - HALF * DECAY ** (O.T * PSI))                                      # torch's schedule
     MU_NEXT_RULE = O.BETA1 * (1 - HALF * DECAY ** ((O.T + 1) * PSI))
@@ -50,11 +52,12 @@ with sp.evaluate(False):
 
 FORM = Convention(
     "nadam_form", "Form of NAdam's look-ahead momentum",
-    {"notes": "m_bar = beta1 m_hat_t + (1 - beta1) g_t / (1 - beta1^t) (notes 000 eq. 21, with t counted from 1)",
+    {"notes": "m_bar = beta1 m_hat_t + (1 - beta1) g_t / (1 - beta1^t) (the course notes, week 5, eq. 21, with t "
+              "counted from 1)",
      "dozat": "m_bar = beta1 m_t / (1 - beta1^(t+1)) + (1 - beta1) g_t / (1 - beta1^t) (Dozat 2016, constant momentum)",
      "torch": "torch.optim.NAdam: mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), m_bar = (1 - mu_t) g / (1 - prod mu_1..t) "
               "+ mu_{t+1} m / (1 - prod mu_1..t+1)"},
-    default="notes", why_default="notes 000 eq. (21)", aliases={"pytorch": "torch"},
+    default="notes", why_default="the course notes' eq. (21) (week 5)", aliases={"pytorch": "torch"},
 )
 CONVENTIONS = (FORM, EPS_PLACEMENT)
 
@@ -64,17 +67,13 @@ PARAMS = O.adam_params("0.002") + (
 
 EXAMPLE = Example(
     params={"grads": "[1, 0]", "beta2": "0.999", "lr": "1"},
-    source="notes 000, week 5, eq. (21), on WE-adam-1's gradients (the notes give no NAdam numbers)",
+    source="the course notes, week 5, eq. (21), on the gradients of their Adam example (the notes give no NAdam "
+           "numbers)",
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
 validate = O.validator("nadam", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    return O.statement(p, "nadam", "NAdam", O.adam_hyper_text(p),
-                       "Give m, v, the bias-corrected moments, the look-ahead momentum and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -90,7 +89,7 @@ def _rules(d, p, conv) -> None:
         d.formula("Bias correction of m", O.M_HAT, M_HAT_RULE)
         d.formula("Look-ahead momentum (Nesterov)", M_BAR, M_BAR_NOTES,
                   text="Adam's m_hat, nudged towards the current gradient: the Nesterov look-ahead applied to the momentum. "
-                       "Notes 000 (eq. 21) write beta1 m_hat_{t+1} + (1 - beta1) g_t / (1 - beta1^{t+1}) with t counted from "
+                       "The course notes (eq. 21) write beta1 m_hat_{t+1} + (1 - beta1) g_t / (1 - beta1^{t+1}) with t counted from "
                        "0. Read literally, m_hat_{t+1} would need the next step's gradient; with their count from 0 the "
                        "exponent t + 1 is this page's t, so it is read as beta1 m_hat_t. Dozat's NAdam (nadam_form = "
                        "dozat) divides beta1 m_t by 1 - beta1^(t+1) instead.")
@@ -154,12 +153,12 @@ def _kernel(w, g, m, v, scr, b1, b2, bc2, eps, inside, cg, cm):
 
 
 def _numeric_step(c: O.NumCtx) -> None:
-    p, form = c.p, c.conv["nadam_form"]
-    b1, b2, lr, eps = float(p["beta1"]), float(p["beta2"]), float(p["lr"]), float(p["eps"])
+    form = c.conv["nadam_form"]
+    b1, b2, lr, eps = c.h["beta1"], c.h["beta2"], c.h["lr"], c.h["eps"]
     t = c.t
     bc1, bc2 = 1.0 - b1 ** t, 1.0 - b2 ** t
     if form == "torch":
-        psi = float(p["momentum_decay"])
+        psi = c.h["momentum_decay"]
         prod = c.st.get("prod")
         if prod is None:
             prod = _prod_before(b1, c.setup.t0, psi, False)
@@ -185,14 +184,16 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["m_hat"] = m / bc1
 
 
-METHOD = O.Method("nadam", "NAdam", HISTORIES, _rules, _step, _numeric_step)
+METHOD = O.Method("nadam", "NAdam", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
+                  question="Give m, v, the bias-corrected moments, the look-ahead momentum and the new parameters.")
+statement = O.statement_for(METHOD)
 
 
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, O.adam_hyper(p))
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD)
     if w is not None and conv["nadam_form"] == "torch":
         d.note("torch's momentum schedule", f"mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) with psi = "
-               f"{number_text(p['momentum_decay'])}: mu starts near beta1 / 2 and rises slowly towards beta1, so the "
+               f"{F.text(p['momentum_decay'])}: mu starts near beta1 / 2 and rises slowly towards beta1, so the "
                "first steps lean on the current gradient more than the notes' form does.")
     return d
 

@@ -1,13 +1,14 @@
 """Nesterov look-ahead: u_t = beta * u_{t-1} + grad L(w_t - beta * u_{t-1}), w_{t+1} = w_t - eta * u_t.
 
 Exam question: "At iteration t the state is u_{t-1}, w_t, b_t. Compute the look-ahead point, the gradient
-there, and the next update." Notes 000, week 4 problem 5 (WE-nag-1): a sigmoid neuron with x = 0.5,
-y = 1, L = 1/2 (y_hat - y)^2, beta = 0.9, eta = 0.1, u_8 = 0.8, w_9 = 2.5, b_9 = 0: the look-ahead point is
-(1.78, -0.72) and the gradient there is -0.0568 for w (the notes' own arithmetic slips to -0.05).
+there, and the next update." The course notes, week 4, the solved exam problem: a sigmoid neuron with
+x = 0.5, y = 1, L = 1/2 (y_hat - y)^2, beta = 0.9, eta = 0.1, u_8 = 0.8, w_9 = 2.5, b_9 = 0: the look-ahead
+point is (1.78, -0.72) and the gradient there is -0.0568 for w (the notes' own arithmetic slips to -0.05).
 
 Conventions:
 - `nag_form`: the notes' form (look-ahead w - beta u without eta, eta only in the update); the form with
-  eta inside the history (Sutskever et al.; notes 002's V <- beta V - alpha grad L(w + beta V), V = -u);
+  eta inside the history (Sutskever et al.; the introductory slides' V <- beta V - alpha grad L(w + beta V),
+  V = -u);
   the notes' history with the consistent look-ahead w - eta beta u ('scaled': the same weights as
   Sutskever's); or torch's SGD(nesterov=True), whose stored parameter is the look-ahead point itself.
   The notes' form is a different algorithm from the others unless eta = 1.
@@ -21,12 +22,13 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
+from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import format_number
+from solver.errata import Erratum
 from solver.params import Bool, Param, Real
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import evaluate, number_text
+from solver.symbolic import evaluate
 
 TITLE = "Nesterov accelerated gradient (NAG)"
 TOPIC = "optimizers"
@@ -34,7 +36,7 @@ KEYWORDS = ("nesterov", "nag", "look-ahead", "lookahead", "momentum", "accelerat
 
 # ---- the rules, written once ----------------------------------------------------------------------------
 with sp.evaluate(False):
-    LOOK_NOTES = O.W - O.BETA * O.U_PREV                                 # notes 000 eq. (14)
+    LOOK_NOTES = O.W - O.BETA * O.U_PREV                                 # the course notes' eq. (14)
     LOOK_SCALED = O.W - O.ETA * O.BETA * O.U_PREV                        # eta-scaled look-ahead
     UPDATE_TORCH = O.W - O.ETA * (O.G + O.BETA * O.U)                    # torch: theta -= lr (g + mu b)
 U_NOTES, U_SUTSKEVER = O.U_PLAIN, O.U_ETA_INSIDE                         # the same history rules as momentum's
@@ -43,22 +45,23 @@ UPDATE_NOTES, UPDATE_SUTSKEVER = O.UPDATE_ETA_OUTSIDE, O.UPDATE_ETA_INSIDE
 FORM = Convention(
     "nag_form", "Form of Nesterov's update",
     {"notes": "look-ahead w_t - beta u_{t-1} (no eta); u_t = beta u_{t-1} + g(look-ahead); w_{t+1} = w_t - eta u_t "
-              "(notes 000 eq. 14 and its exam problem)",
+              "(the course notes, week 4, eq. 14 and the solved exam problem)",
      "sutskever": "eta inside the history: u_t = beta u_{t-1} + eta g(w_t - beta u_{t-1}); w_{t+1} = w_t - u_t "
-                  "(Sutskever et al. 2013; notes 002's V <- beta V - alpha grad L(w + beta V), with V = -u)",
+                  "(Sutskever et al. 2013; the introductory slides' V <- beta V - alpha grad L(w + beta V), with V = -u)",
      "scaled": "the notes' history without eta and the consistent look-ahead w_t - eta beta u_{t-1}; "
                "u_t = beta u_{t-1} + g(look-ahead); w_{t+1} = w_t - eta u_t (Sutskever's weights, u scaled by 1/eta)",
      "torch": "torch.optim.SGD(nesterov=True): the stored parameter theta is the look-ahead point; "
               "b_t = beta b_{t-1} + g(theta_t), theta_{t+1} = theta_t - eta (g + beta b_t)"},
-    default="notes", why_default="notes 000 eq. (14) and its exam solution (WE-nag-1) use it",
+    default="notes", why_default="the course notes' eq. (14) (week 4) and their solved exam problem use it",
     aliases={"goodfellow": "sutskever", "eta-inside": "sutskever", "pytorch": "torch"},
 )
 TARGET = Convention(
     "lookahead_target", "What one stated history value applies to",
     {"all": "one stated history value (u_8 = 0.8) is every parameter's history, so b is shifted too "
-            "(notes 000's solution: b = 0 - 0.9 x 0.8 = -0.72)",
+            "(the course notes' solved exam problem: b = 0 - 0.9 x 0.8 = -0.72)",
      "w-only": "one stated history value is w's; the other parameters have zero history and are not shifted"},
-    default="all", why_default="the notes' own solution of WE-nag-1 shifts b by the same beta u_8",
+    default="all", why_default="the course notes' own solution of their exam problem (week 4) shifts b by the same "
+                               "beta u_8",
     aliases={"first": "w-only", "shared": "all"},
 )
 CONVENTIONS = (FORM, TARGET)
@@ -74,7 +77,70 @@ PARAMS = (
 EXAMPLE = Example(
     params={"x": "0.5", "y": "1", "beta": "0.9", "lr": "0.1", "u0": "0.8", "w0": "w=2.5, b=0", "t0": "9",
             "compare_forms": "true"},
-    source="notes 000, week 4 problem 5: the look-ahead gradient of a sigmoid neuron (WE-nag-1)",
+    source="the course notes, week 4, the solved exam problem: the look-ahead gradient of a sigmoid neuron",
+)
+
+#: The course notes' exam problem (week 4): its instance, as typed.
+EXAM = {"x": "0.5", "y": "1", "beta": "0.9", "lr": "0.1", "u0": "0.8", "neuron_loss": "mse", "weight_decay": "0"}
+EXAM_WHERE = "the course notes, week 4 (Nesterov accelerated gradient, the solved exam problem)"
+
+
+def _is_exam(p) -> bool:
+    return O.one_step(p) and O.neuron_start(p) == (sp.Rational(5, 2), 0)
+
+
+def _literal_gradient(p, answers) -> dict:
+    """dL/dw at the look-ahead point with the notes' exponent taken literally: y_hat = 1/(1 + e^(+z))."""
+    look = answers["lookahead"].numeric_value()
+    x = p["x"][0]
+    z = sp.Rational(str(look[0])) * x + sp.Rational(str(look[1]))
+    y_hat = evaluate(1 / (1 + sp.exp(O.NX)), {O.NX: z})
+    return {"literal": evaluate(O.NEURON_DW["mse"], {O.YHAT: y_hat, O.NY: p["y"][0], O.NX: x})}
+
+
+def _other_forms(p, answers) -> dict:
+    """The first step's gradient for w under the other readings of the question (float64)."""
+    out = {}
+    for name, conv in (("w_only", {"nag_form": "notes", "lookahead_target": "w-only"}),
+                       ("scaled", {"nag_form": "scaled", "lookahead_target": "all"})):
+        c = O.run_numeric({**p, "steps": 1}, conv, METHOD)
+        out[f"grad_{name}"] = float(c.out["g"][0])
+    return out
+
+
+def _ambiguity(compare: bool) -> Erratum:
+    return Erratum(
+        where=EXAM_WHERE, kind="ambiguity", params={**EXAM, "compare_forms": "true" if compare else "false"},
+        conventions={"nag_form": "notes", "lookahead_target": "all"}, also=_is_exam, values=_other_forms,
+        wrote="u_8 = 0.8 as the only history value and use it for b as well",
+        right="if b had no history (lookahead_target = w-only) b stays at 0 and the gradient for w is {grad_w_only}; "
+              "with the eta-scaled look-ahead w - eta beta u (nag_form = scaled) it is {grad_scaled}",
+        why="the table above shows every form" if compare else "set compare_forms = true to see every form side by side",
+    )
+
+
+ERRATA = (
+    Erratum(
+        where=EXAM_WHERE, params=EXAM, conventions={"nag_form": "notes", "lookahead_target": "all"},
+        also=_is_exam, values=_literal_gradient,
+        wrote="the look-ahead point (1.78, -0.72) correctly, and then y_hat = 1/(1 + e^(1.78 x 0.5 - 0.72)) = 0.52 "
+              "and dL/dw = (0.52 - 1) 0.52 0.48 0.5 = -0.05",
+        right="the gradient at the look-ahead point is {grad_lookahead[0]} for w and {grad_lookahead[1]} for b",
+        why="there are three slips: the exponent's minus sign is dropped (y_hat = 1/(1 + e^(-z)) with z = 0.17; "
+            "taken literally, 1/(1 + e^(0.17)) would give dL/dw = {literal}); sigma(0.17) = 0.5424, not 0.52; and "
+            "even with 0.52 the product is -0.0599 (about -0.06), not -0.05",
+    ),
+    Erratum(
+        where=EXAM_WHERE, kind="notation", title="How the course notes number this problem",
+        params={**EXAM, "t0": "9"}, also=_is_exam,
+        wrote="'the 10th iteration (t = 9)' with the history u_8 = 0.8 and the parameters w_9 = 2.5, b_9 = 0, and "
+              "their solution computes u_9 and w_10",
+        right="here steps count from t = 1 and t0 = 9 steps have been taken, so the same values are labelled u_9 and "
+              "w_10 = (w, b) above, and the step shown, t = 10, computes u_10 and w_11: the notes' u_9 and w_10",
+        why="only the labels differ",
+    ),
+    _ambiguity(True),
+    _ambiguity(False),
 )
 
 
@@ -85,12 +151,6 @@ def _shared(conv) -> str:
 HISTORIES = (("u", "u0"),)
 validate = O.validator("nag", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    return O.statement(p, "nag", "Nesterov accelerated gradient",
-                       f"eta = {number_text(p['lr'])}, beta = {number_text(p['beta'])}",
-                       "Compute the look-ahead point, the gradient there, the new history u and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -113,15 +173,13 @@ def _step(s: O.StepCtx) -> None:
     if form == "torch":
         s.value_step("Look-ahead point (torch's stored parameter)", "lookahead", s.w,
                      text="In torch's form the stored parameter already is the look-ahead point.")
-        g = s.gradient(where="theta_t = " + number_text(s.shape(s.w)))
-        u = s.compute("Momentum buffer", O.U, U_NOTES, {**vals, O.G: g}, key="u")
-        s.keep("u", u)
+        g = s.gradient(where="theta_t = " + F.text(s.shape(s.w)))
+        u = O.accumulate(s, "Momentum buffer", "u", U_NOTES, {**vals, O.G: g})
         s.update("Update", UPDATE_TORCH, {O.W: s.w, O.ETA: p["lr"], O.G: g, O.BETA: p["beta"], O.U: u})
         return
     look = s.compute("Look-ahead point", O.LOOK, LOOK_SCALED if form == "scaled" else LOOK_NOTES, vals, key="lookahead")
-    g = s.gradient(at=look, where="the look-ahead point " + number_text(s.shape(look)))
-    u = s.compute("History", O.U, U_SUTSKEVER if form == "sutskever" else U_NOTES, {**vals, O.G: g}, key="u")
-    s.keep("u", u)
+    g = s.gradient(at=look, where="the look-ahead point " + F.text(s.shape(look)))
+    u = O.accumulate(s, "History", "u", U_SUTSKEVER if form == "sutskever" else U_NOTES, {**vals, O.G: g})
     s.update("Update", UPDATE_SUTSKEVER if form == "sutskever" else UPDATE_NOTES, {O.W: s.w, O.ETA: p["lr"], O.U: u})
 
 
@@ -140,7 +198,7 @@ def _torch_kernel(w, g, u, scr, beta, lr):
 
 def _numeric_step(c: O.NumCtx) -> None:
     form = c.conv["nag_form"]
-    lr, beta = float(c.p["lr"]), float(c.p["beta"])
+    lr, beta = c.h["lr"], c.h["beta"]
     u = c.st["u"]
     if form == "torch":
         if c.last and c.small:
@@ -160,47 +218,15 @@ def _numeric_step(c: O.NumCtx) -> None:
 
 
 METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step,
-                  answer_names={"g": "grad_lookahead"}, shared_history=_shared)
-
-
-def _hyper(p):
-    return [("eta", p["lr"]), ("beta", p["beta"])]
-
-
-def _is_notes_exam(p, conv, setup) -> bool:
-    return (setup.source.kind == "neuron" and p["neuron_loss"] == "mse" and O.matches(p["x"], [0.5])
-            and O.matches(p["y"], [1]) and O.matches(p["beta"], 0.9) and O.matches(p["lr"], 0.1)
-            and O.matches(p["u0"], [0.8]) and O.matches(setup.w0, [2.5, 0]) and p["weight_decay"] == 0)
+                  answer_names={"g": "grad_lookahead"}, shared_history=_shared,
+                  hyper=lambda p: [("eta", p["lr"]), ("beta", p["beta"])],
+                  question="Compute the look-ahead point, the gradient there, the new history u and the new parameters.")
+statement = O.statement_for(METHOD)
 
 
 def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    if w is None:
-        return d
-    first = rows[0]
-    if _is_notes_exam(p, conv, setup) and conv["nag_form"] == "notes" and conv["lookahead_target"] == "all":
-        look, g = first["lookahead"], first["g"]
-        z = look[0] * p["x"][0] + look[1]
-        literal = evaluate(O.NEURON_DW["mse"], {O.YHAT: evaluate(1 / (1 + sp.exp(O.NX)), {O.NX: z}), O.NY: 1,
-                                                O.NX: p["x"][0]})
-        d.note("Where the course notes slipped (WE-nag-1)",
-               f"The notes' solution has the look-ahead point right, {number_text(look)}, but then writes "
-               "y_hat = 1/(1 + e^(1.78 x 0.5 - 0.72)) = 0.52 and dL/dw = (0.52 - 1) 0.52 0.48 0.5 = -0.05. Three slips: "
-               "the exponent's minus sign is dropped (y_hat = 1/(1 + e^(-z)) with z = 0.17; taken literally, "
-               f"1/(1 + e^(0.17)) would give dL/dw = {format_number(literal)}); sigma(0.17) = 0.5424, "
-               "not 0.52; and even with 0.52 the product is -0.0599 (about -0.06), not -0.05. The gradient at the "
-               f"look-ahead point is {format_number(g[0])} for w (and {format_number(g[1])} for b).")
-        d.note("The notes' indices (WE-nag-1)",
-               "The notes count iterations from t = 0: 'the 10th iteration (t = 9)' has the history u_8 = 0.8 and the "
-               "parameters w_9 = 2.5, b_9 = 0, and their solution computes u_9 and w_10. Here steps count from t = 1 and "
-               "t0 = 9 steps have been taken, so the same values are labelled u_9 and w_10 = (w, b) above, and the step "
-               "shown, t = 10, computes u_10 and w_11: the notes' u_9 and w_10. Only the labels differ.")
-        d.note("An ambiguity in the question (WE-nag-1)",
-               "Only one history value u_8 = 0.8 is given, and the solution uses it for b as well. If b had no "
-               "history (lookahead_target = w-only) b stays at 0 and the gradient for w is about -0.0300; with the "
-               "eta-scaled look-ahead w - eta beta u (nag_form = scaled) it is about -0.0222. "
-               + ("The table below shows every form." if p["compare_forms"] else "Set compare_forms = true to see every form."))
-    if p["compare_forms"]:
+    d, rows, w, setup = O.solve_exact(p, conv, METHOD)
+    if w is not None and p["compare_forms"]:
         _compare(d, p, conv)
     return d
 
@@ -218,11 +244,11 @@ def _compare(d, p, conv) -> None:
             look = c.out.get("lookahead")
             g = c.out.get("g", c.setup.source.numeric(look, 0))
         mark = "  <- used above" if (form, target) == (conv["nag_form"], conv["lookahead_target"]) else ""
-        rows.append((f"{form}, {target}{mark}", number_text(_t(look), 6), number_text(_t(g), 6),
-                     number_text(_t(c.st["u"]), 6), number_text(_t(c.w), 6)))
-    d.table("The look-ahead under every convention (first step)",
-            [Math(r"\text{nag}\_\text{form, lookahead}\_\text{target}", "nag_form, lookahead_target"), Math(r"\tilde{w}", "look-ahead"),
-             Math(r"g(\tilde{w})", "gradient there"), Math("u", "u"), Math("w_{t+1}", "w next")], rows,
+        rows.append((f"{form}, {target}{mark}", _t(look), _t(g), _t(c.st["u"]), _t(c.w)))
+    columns = [Math(r"\text{nag}\_\text{form, lookahead}\_\text{target}", "nag_form, lookahead_target"),
+               Math(r"\tilde{w}", "look-ahead"), Math(r"g(\tilde{w})", "gradient there"), Math("u", "u"),
+               Math("w_{t+1}", "w next")]
+    d.table("The look-ahead under every convention (first step)", columns, rows, sig=6,
             text="Each row runs the first step under one convention (float64). 'sutskever' carries eta in u; "
                  "for 'torch' the given parameters are read as torch's stored point, which is the look-ahead point.")
 

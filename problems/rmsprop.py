@@ -1,12 +1,12 @@
 """RMSProp: v_t = beta * v_{t-1} + (1 - beta) * g_t^2, w_{t+1} = w_t - eta / sqrt(v_t + eps) * g_t.
 
 Exam question: "With RMSProp, what are v, the effective learning rate and the new parameters after these
-steps?" Notes 000, week 5, eq. (16). The notes' 'which one is better' example (WE-rmsprop-1) takes a flat
-region with v_t = 0.1 and eta0 = 0.6: by eq. (16) the effective rate is 0.6 / sqrt(0.1) = 1.897, while
-the notes divide by v_t itself and write 6. (A fresh RMSProp with beta = 0.9 reaches v = 0.1 after one
-gradient of 1.)
+steps?" The course notes, week 5, eq. (16). Their 'which one is better?' example takes a flat region with
+v_t = 0.1 and eta0 = 0.6: by eq. (16) the effective rate is 0.6 / sqrt(0.1) = 1.897, while the notes
+divide by v_t itself and write 6. (A fresh RMSProp with beta = 0.9 reaches v = 0.1 after one gradient
+of 1.)
 
-Conventions: epsilon inside the square root (notes 000, 002) or outside (torch: sqrt(v) + eps). No bias
+Conventions: epsilon inside the square root (the course notes and the introductory slides) or outside (torch: sqrt(v) + eps). No bias
 correction (RMSProp has none; torch's `alpha` is beta).
 """
 from __future__ import annotations
@@ -18,7 +18,6 @@ from problems import _optim as O
 from solver.conventions import EPS_PLACEMENT
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import number_text
 
 TITLE = "RMSProp optimizer steps"
 TOPIC = "optimizers"
@@ -27,7 +26,7 @@ KEYWORDS = ("rmsprop", "root mean square propagation", "moving average of square
 
 # ---- the rules, written once (v on the shared moving-average rule) ----------------------------------------
 with sp.evaluate(False):
-    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA)                 # notes 000 eq. (16)
+    V_RULE = O.moving_average(O.V_PREV, O.G ** 2, O.BETA)                 # the course notes' eq. (16)
 RATE = O.rate_rules(O.ETA, O.V)                                          # eta / sqrt(v + eps), or sqrt(v) + eps
 UPDATE = O.UPDATE_ADAPTIVE
 
@@ -43,17 +42,15 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"grads": "[1]", "beta": "0.9", "lr": "0.6"},
-    source="notes 000, week 5: the effective learning rate in a flat region, v_t = 0.1, eta0 = 0.6 (WE-rmsprop-1)",
+    source="the course notes, week 5 ('which one is better?'): the effective learning rate in a flat region, "
+           "v_t = 0.1, eta0 = 0.6",
 )
+ERRATA = O.effective_rate_errata("flat", "0.1", (("0.6", "6"), ("0.1", "1")),
+                                 {"grads": "[1]", "beta": "0.9", "v0": None, "weight_decay": "0"})
 
 HISTORIES = (("v", "v0"),)
 validate = O.validator("rmsprop", HISTORIES)
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    hyp = f"eta = {number_text(p['lr'])}, beta = {number_text(p['beta'])}, eps = {O.hyper_text(p['eps'])}"
-    return O.statement(p, "rmsprop", "RMSProp", hyp, "Give v, the effective learning rate and the new parameters.")
 
 
 def _rules(d, p, conv) -> None:
@@ -66,19 +63,17 @@ def _rules(d, p, conv) -> None:
 def _step(s: O.StepCtx) -> None:
     p = s.p
     g = s.gradient()
-    v = s.compute("Moving average of g^2", O.V, V_RULE, {O.BETA: p["beta"], O.V_PREV: s.prev["v"], O.G: g}, key="v")
-    s.keep("v", v)
+    v = O.accumulate(s, "Moving average of g^2", "v", V_RULE, {O.BETA: p["beta"], O.G: g})
     eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[s.conv["eps_placement"]], {O.ETA: p["lr"], O.V: v, O.EPS: p["eps"]},
                     key="eta_eff")
     s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, O.G: g})
 
 
 def _numeric_step(c: O.NumCtx) -> None:
-    p = c.p
-    lr, eps = float(p["lr"]), float(p["eps"])
+    lr, eps = c.h["lr"], c.h["eps"]
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    beta = float(p["beta"])
+    beta = c.h["beta"]
     c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
     if c.last and c.small:
         v = c.st["v"]
@@ -86,20 +81,11 @@ def _numeric_step(c: O.NumCtx) -> None:
         c.out["eta_eff"] = O.effective_rate(lr, v, eps, inside)
 
 
-METHOD = O.Method("rmsprop", "RMSProp", HISTORIES, _rules, _step, _numeric_step)
-
-
-def _hyper(p):
-    return [("eta", p["lr"]), ("beta", p["beta"]), ("eps", p["eps"])]
-
-
-def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    if w is not None:
-        O.effective_rate_remark(d, p, rows, setup)
-    return d
-
-
+METHOD = O.Method("rmsprop", "RMSProp", HISTORIES, _rules, _step, _numeric_step,
+                  question="Give v, the effective learning rate and the new parameters.",
+                  hyper=lambda p: [("eta", p["lr"]), ("beta", p["beta"]), ("eps", p["eps"])])
+statement = O.statement_for(METHOD)
+solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)
 
 

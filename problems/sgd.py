@@ -1,8 +1,8 @@
 """Gradient descent: w_{t+1} = w_t - eta * g_t.
 
 Exam question: "Update the parameters once (or a few times) by gradient descent: what are the new
-parameters, and the new loss?" Notes 000, week 3: a sigmoid neuron fits x = 0, y = 1 from w = 2, b = 1
-with eta = 10; one update gives b = 1.5288 and a new loss of about 0.016 (WE-sigmoid-neuron-gd-1).
+parameters, and the new loss?" The course notes, week 2 (a quiz problem): a sigmoid neuron fits x = 0,
+y = 1 from w = 2, b = 1 with eta = 10; one update gives b = 1.5288 and a new loss of about 0.016.
 
 Conventions: none of the optimizer conventions applies. The gradient source decides what g_t is: given
 per step, the derivative of a loss expression, or the notes' sigmoid neuron (its loss summed over the
@@ -15,9 +15,9 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
+from solver.errata import Erratum
 from solver.params import Param, Real
 from solver.registry import Example
-from solver.symbolic import number_text
 
 TITLE = "Gradient descent (SGD) updates"
 TOPIC = "optimizers"
@@ -36,15 +36,23 @@ PARAMS = (
 
 EXAMPLE = Example(
     params={"x": "0", "y": "1", "w0": "w=2, b=1", "lr": "10"},
-    source="notes 000, week 3: one update of a sigmoid neuron (WE-sigmoid-neuron-gd-1)",
+    source="the course notes, week 2: one gradient-descent update of a sigmoid neuron (x = 0, y = 1, w = 2, b = 1, "
+           "eta = 10)",
+)
+ERRATA = (
+    Erratum(
+        where="the course notes, week 2 (the quiz problem: fit x = 0, y = 1 with a sigmoid neuron, one update with "
+              "eta = 10)",
+        params={"x": "0", "y": "1", "lr": "10", "neuron_loss": "mse", "weight_decay": "0"},
+        also=lambda p: O.one_step(p) and O.neuron_start(p) == (2, 1),
+        wrote="y_hat = 1/(1 + exp(-(-w x + b))) in the worked solution",
+        right="the prediction is y_hat = sigma(w x + b): the sign of w x is a typo",
+        why="it does no harm here because x = 0, so dL/dw = 0 and only b moves; the new loss {loss} is inside the "
+            "notes' accepted range 0.012 to 0.020",
+    ),
 )
 validate = O.validator("sgd")
 use_numeric = O.use_numeric
-
-
-def statement(p) -> str:
-    return O.statement(p, "sgd", "Gradient descent", f"learning rate eta = {number_text(p['lr'])}",
-                       "What are the parameters after the last update?")
 
 
 def _rules(d, p, conv) -> None:
@@ -63,31 +71,13 @@ def _kernel(w, g, scr, lr):
 
 def _numeric_step(c: O.NumCtx) -> None:
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, lr=float(c.p["lr"]))
+    c.blocks(_kernel, c.w, g, lr=c.h["lr"])
 
 
-METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step)
-
-
-def _hyper(p):
-    return [("eta", p["lr"])]
-
-
-def solve(p, conv):
-    d, rows, w, setup = O.solve_exact(p, conv, METHOD, _hyper(p))
-    if (setup.source.kind == "neuron" and O.matches(p["x"], [0]) and O.matches(p["y"], [1])
-            and O.matches(setup.w0, [2, 1]) and O.matches(p["lr"], 10) and w is not None):
-        d.note("Where the course notes slipped (WE-sigmoid-neuron-gd-1)",
-               "The notes' worked solution writes y_hat = 1/(1 + exp(-(-w x + b))): the sign of w x is a typo "
-               "(it is sigma(w x + b)). It does no harm here because x = 0, so dL/dw = 0 and only b moves. "
-               f"The new loss {number_text(_loss(setup, w))} is inside the notes' accepted range 0.012 to 0.020.")
-    return d
-
-
-def _loss(setup, w):
-    return setup.source.loss_exact(w)
-
-
+METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step,
+                  question="What are the parameters after the last update?", hyper=lambda p: [("eta", p["lr"])])
+statement = O.statement_for(METHOD)
+solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)
 
 

@@ -81,9 +81,11 @@ def resolve(conventions: tuple[Convention, ...], raw: Mapping[str, str] | None, 
 
 EPS_PLACEMENT = Convention(
     "eps_placement", "Where epsilon goes in the denominator",
-    {"inside": "epsilon inside the square root: w -= eta * g / sqrt(v + eps) (course notes 000, 002)",
-     "outside": "epsilon outside the square root: w -= eta * g / (sqrt(v) + eps) (torch, notes 001, 003)"},
-    default="inside", why_default="lecture notes 000 write sqrt(v + eps)",
+    {"inside": "epsilon inside the square root: w -= eta * g / sqrt(v + eps) (the course notes, week 5, and the "
+               "introductory slides)",
+     "outside": "epsilon outside the square root: w -= eta * g / (sqrt(v) + eps) (torch, the handwritten notes and "
+                "the end-term assignment)"},
+    default="inside", why_default="the course notes (week 5) write sqrt(v + eps)",
 )
 
 BIAS_CORRECTION = Convention(

@@ -19,7 +19,10 @@ An erratum applies when every parameter it names equals the user's value (both p
 own spec, so "0.5" matches 1/2 and "(2.5, 0)" matches a vector) and every convention it names is the
 one in use. Its texts may hold `{answer}` or `{answer[i]}` (or `{answer[i][j]}`) placeholders, filled
 with the solution's answers through the formatting layer, so a correction states the value this
-solution computed instead of a number copied into the code.
+solution computed instead of a number copied into the code. A value the correction states that is not
+an answer (what the note's slip would give, a quantity under another convention) comes from `values`,
+a function of the parsed parameters and the answers returning {name: value}; its placeholders are
+filled as an answer's would be.
 """
 from __future__ import annotations
 
@@ -56,6 +59,8 @@ class Erratum:
     title: str = ""
     #: a predicate on the parsed parameters for what `params` cannot say (None: none)
     also: Any = None
+    #: values named in the texts that are not answers: values(params, answers) -> {name: value} (None: none)
+    values: Any = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -73,7 +78,12 @@ class Erratum:
                 return False
         return self.also is None or bool(self.also(values))
 
-    def step(self, answers: Mapping[str, Answer]) -> Step:
+    def step(self, answers: Mapping[str, Answer], params: Mapping[str, Any] | None = None) -> Step:
+        if self.values is not None:
+            from .symbolic import make_answer
+
+            extra = {k: make_answer(k, v) for k, v in self.values(params or {}, answers).items() if k not in answers}
+            answers = {**answers, **extra}
         fill = _Filler(answers)
         parts = [f"In {self.where}, the notes write {fill(self.wrote)}."]
         parts.append(_sentence(fill(self.right)))
@@ -133,7 +143,7 @@ class _Filler:
 
 def notes(errata: Sequence[Erratum], family, values, conventions, answers: Mapping[str, Answer]) -> tuple[Step, ...]:
     """The note steps of the errata that apply to this instance."""
-    return tuple(e.step(answers) for e in errata if e.applies(family, values, conventions))
+    return tuple(e.step(answers, values) for e in errata if e.applies(family, values, conventions))
 
 
 __all__ = ["Erratum", "notes", "KINDS"]

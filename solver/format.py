@@ -50,6 +50,8 @@ class Style:
 
     answer: Precision = DEFAULT_PRECISION
     working: int = 6
+    #: True when the request asked for `answer`; False when it is the default (see `requested`)
+    asked: bool = False
 
     @classmethod
     def for_precision(cls, precision: Precision | None) -> "Style":
@@ -57,7 +59,7 @@ class Style:
         if precision is None:
             return cls()
         shown = precision.sig if precision.sig is not None else precision.dp
-        return cls(precision, max(6, int(shown) + 2))
+        return cls(precision, max(6, int(shown) + 2), True)
 
 
 _STYLE: contextvars.ContextVar[Style] = contextvars.ContextVar("stepwise_style", default=Style())
@@ -77,6 +79,14 @@ def using(precision: Precision | Style | None) -> Iterator[Style]:
         yield st
     finally:
         _STYLE.reset(token)
+
+
+def requested() -> Precision | None:
+    """The answer precision the request asked for, or None when it asked for none. A family whose answers
+    have a precision of their own (learning rates to 5 significant figures) uses it only then:
+    `make_answer(name, v, precision=F.requested() or OWN)`."""
+    st = _STYLE.get()
+    return st.answer if st.asked else None
 
 
 def answer_precision(precision: Precision | None = None) -> Precision:
@@ -549,6 +559,6 @@ def joined(values: Sequence[Any], sep: str = ", ", sig: int | None = None, **kw)
     return sep.join(text(x, sig, **kw) for x in values)
 
 
-__all__ = ["Style", "style", "using", "answer_precision", "working_sig", "is_vector", "is_matrix", "rows_of",
+__all__ = ["Style", "style", "using", "requested", "answer_precision", "working_sig", "is_vector", "is_matrix", "rows_of",
            "entries_of", "is_negative", "is_exact", "is_real", "exact_text", "exact_latex", "fixed", "text", "latex",
            "math", "is_rounded", "equals", "cell", "tick", "shape", "grouped", "joined"]

@@ -15,6 +15,7 @@ import pytest
 import sympy as sp
 
 from problems import _optim as O
+from problems._optim.plot import _segments
 from solver import registry
 from solver.params import InvalidInput
 
@@ -54,7 +55,7 @@ def test_nag_notes_exam_WE_nag_1():
     # independent: sympy's sigmoid at the look-ahead point
     assert (gw, gb) == pytest.approx(_neuron_grad(sp.Rational(178, 100), sp.Rational(-72, 100)), rel=1e-12)
     notes = " ".join(s.title + " " + s.text for s in sol.walk() if s.kind == "note")
-    assert "WE-nag-1" in notes and "0.52" in notes and "-0.0599" in notes and "-0.0568" in notes
+    assert "the course notes, week 4" in notes and "0.52" in notes and "-0.0599" in notes and "-0.0568" in notes
 
 
 def test_nag_other_forms_WE_nag_1_cases_B_and_D():
@@ -106,7 +107,8 @@ def test_cli_reproduces_notes_adam_example_WE_adam_1():
     out = subprocess.run([sys.executable, "-m", "solver.cli", "solve", "adam", "-p", "grads=[1, 0]", "-p", "beta2=0.999",
                           "-p", "lr=1"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "v_hat = 0.4997" in out.stdout and "eta_eff = 1.4146" in out.stdout and "WE-adam-1" in out.stdout
+    assert "v_hat = 0.4997" in out.stdout and "eta_eff = 1.4146" in out.stdout
+    assert "the course notes, week 5 (Adam" in out.stdout
 
 
 def test_adamax_rates_WE_adamax_1():
@@ -116,7 +118,7 @@ def test_adamax_rates_WE_adamax_1():
     assert [r["v"][0] for r in rows] == [1.0, 0.999, 1.0]
     assert [r["eta_eff"][0] for r in rows] == pytest.approx([1.0, 1.001001001, 1.0], rel=1e-9)
     notes = " ".join(s.title + " " + s.text for s in solve("adamax", {"grads": "[1, 0, 1]", "beta2": "0.999", "lr": "1"}).walk())
-    assert "0.998001" in notes and "WE-adamax-1" in notes
+    assert "0.998001" in notes and "the course notes, week 5 (AdaMax" in notes
 
 
 @pytest.mark.parametrize("family,params,want", [
@@ -127,7 +129,7 @@ def test_effective_rate_divides_by_sqrt_v_WE_rmsprop_1(family, params, want):
     """WE-rmsprop-1: by the notes' own eqs. (15)-(16) the rate is eta0 / sqrt(v_t + eps), not eta0 / v_t."""
     sol = solve(family, params)
     assert val(sol, "eta_eff") == pytest.approx(want, rel=1e-12)
-    assert any("WE-rmsprop-1" in s.title for s in sol.walk())
+    assert any(s.title == "An ambiguity in the course notes" and "which one is better" in s.text for s in sol.walk())
 
 
 # ---- WE-momentum-1, WE-sigmoid-neuron-gd-1 ----------------------------------------------------------------
@@ -141,7 +143,7 @@ def test_momentum_velocity_unrolled_WE_momentum_1():
     assert v == -e * (a ** 3 * g[0] + a ** 2 * g[1] + a * g[2] + g[3])
     sol = registry.get("momentum").solve_example()
     assert val(sol, "u") == float(-v)
-    assert any("WE-momentum-1" in s.title for s in sol.walk())
+    assert any(s.kind == "note" and "the handwritten course notes" in s.text for s in sol.walk())
     # the notes' form (eta outside) gives the same weights
     notes = solve("momentum", {"grads": "[1, 2, 3, 4]", "lr": "0.1", "beta": "0.5"})
     assert val(notes, "w") == pytest.approx(val(sol, "w"), rel=1e-15)
@@ -374,7 +376,7 @@ def test_contours_follow_the_loss():
     """Marching squares on x^2 + y^2: every contour vertex lies on its level circle (up to the grid's linear error)."""
     xs = ys = np.linspace(-2, 2, 81)
     X, Y = np.meshgrid(xs, ys)
-    segs = O._segments(X ** 2 + Y ** 2, xs, ys, 1.0)
+    segs = _segments(X ** 2 + Y ** 2, xs, ys, 1.0)
     pts = np.array([(a, b) for x1, y1, x2, y2 in segs for a, b in ((x1, y1), (x2, y2))])
     assert len(segs) > 20
     np.testing.assert_allclose(np.hypot(pts[:, 0], pts[:, 1]), 1.0, atol=2e-3)

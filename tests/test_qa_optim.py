@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from problems import _optim as O
+from problems._optim.plot import _segments
 from solver import registry
 from solver.cli import main as cli_main
 
@@ -131,7 +132,7 @@ def test_nag_solution_maps_its_indices_to_the_notes_WE_nag_1():
     assert start.value.text == "w_10 = (2.5, 0)" and hist.value.text == "u_9 = (0.8, 0.8)"
     numbering = next(s for s in steps(sol) if s.title == "How the steps are numbered").text
     assert "w_10 and the history u_9" in numbering and "w_9 and u_8" in numbering
-    notes = next(s for s in steps(sol) if s.title == "The notes' indices (WE-nag-1)").text
+    notes = next(s for s in steps(sol) if s.title == "How the course notes number this problem").text
     assert "u_8 = 0.8" in notes and "w_9 = 2.5" in notes and "u_10 and w_11" in notes
     assert "counting steps from t = 1" in sol.statement
     assert [s.title for s in sol.steps if s.title.startswith("Step t")] == ["Step t = 10"]
@@ -162,7 +163,7 @@ def test_no_numbering_note_without_steps_already_taken():
 
 def test_nag_slip_note_names_the_quantity_it_gives_WE_nag_1():
     """Regression: 'taken literally, 1/(1 + e^(0.17)) would give -0.0673' read as if y_hat were -0.0673."""
-    text = next(s.text for s in steps(solve("nag", NAG_EXAM)) if s.title == "Where the course notes slipped (WE-nag-1)")
+    text = next(s.text for s in steps(solve("nag", NAG_EXAM)) if s.title == "Where the course notes slipped")
     assert "would give dL/dw = -0.0673" in text
 
 
@@ -186,7 +187,7 @@ def test_small_eps_is_substituted_as_a_power_of_ten():
 
 def test_tiny_hyper_only_rewrites_short_small_decimals():
     import sympy as sp
-    assert O.tiny_hyper(sp.Rational(1, 10 ** 8)) == ("10^{-8}", "1e-8")
+    assert O.tiny_hyper(sp.Rational(1, 10 ** 8)) == (r"1 \times 10^{-8}", "1e-8")
     assert O.tiny_hyper(sp.Rational(1, 3 * 10 ** 8)) is None       # not a short decimal: printed as usual
     assert O.tiny_hyper(sp.Rational(1, 1000)) is None               # not small
     assert O.tiny_hyper(sp.Float(1e-8)) is None and O.tiny_hyper(0) is None
@@ -278,7 +279,7 @@ def test_adam_remark_needs_the_examples_shape_WE_adam_1():
     remark, which reads the second step of a one-parameter run."""
     for p in ({"grads": "[1, 0]", "w0": "[1, 1]"}, {"grads": "[1, 0]", "steps": "1"}):
         sol = solve("adam", {**p, "beta2": "0.999", "lr": "1"})
-        assert sol.status == "solved" and not any("WE-adam-1" in s.title for s in steps(sol))
+        assert sol.status == "solved" and not any(s.title == "Where the course notes slipped" for s in steps(sol))
 
 
 def test_numeric_overflow_is_not_a_warning():
@@ -317,7 +318,7 @@ def test_contour_segments_match_a_direct_crossing_count():
         above = F > level
         corners = [above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1]]
         k = sum(c.astype(int) for c in corners)
-        assert len(O._segments(F, xs, ys, level)) == int(np.sum((k > 0) & (k < 4)))
+        assert len(_segments(F, xs, ys, level)) == int(np.sum((k > 0) & (k < 4)))
 
 
 # ---- shared code and speed ----------------------------------------------------------------------------------------

@@ -138,6 +138,9 @@ def build_cases() -> list[dict]:
           {"schedule": "cosine", "eta0": "0.05", "T": "50", "eta_min": "0.001"}, t_max=100),
         C("cos-1-T7-min0.01", "CosineAnnealingLR", 1.0, {"T_max": 7, "eta_min": 0.01},
           {"schedule": "cosine", "eta0": "1", "T": "7", "eta_min": "0.01"}, t_max=21),
+        # eta_min above eta0: torch allows it, and the cosine rises from eta0 to eta_min (issue 13)
+        C("cos-0.05-T10-min0.1", "CosineAnnealingLR", 0.05, {"T_max": 10, "eta_min": 0.1},
+          {"schedule": "cosine", "eta0": "0.05", "T": "10", "eta_min": "0.1"}, t_max=25),
         # SGDR
         C("sgdr-0.1-T10-m1", "CosineAnnealingWarmRestarts", 0.1, {"T_0": 10, "T_mult": 1, "eta_min": 0.0},
           {"schedule": "cosine_restarts", "eta0": "0.1", "T": "10", "T_mult": "1", "eta_min": "0"}, t_max=35),
@@ -145,6 +148,8 @@ def build_cases() -> list[dict]:
           {"schedule": "cosine_restarts", "eta0": "0.1", "T": "5", "T_mult": "2", "eta_min": "0.001"}, t_max=80),
         C("sgdr-1-T3-m3", "CosineAnnealingWarmRestarts", 1.0, {"T_0": 3, "T_mult": 3, "eta_min": 0.0},
           {"schedule": "cosine_restarts", "eta0": "1", "T": "3", "T_mult": "3", "eta_min": "0"}, t_max=45),
+        C("sgdr-0.01-T4-m2-min0.05", "CosineAnnealingWarmRestarts", 0.01, {"T_0": 4, "T_mult": 2, "eta_min": 0.05},
+          {"schedule": "cosine_restarts", "eta0": "0.01", "T": "4", "T_mult": "2", "eta_min": "0.05"}, t_max=30),
         # fractional epochs (scheduler.step(epoch + i / iters)); restarts at 0, 3, 12, 39
         C("sgdr-frac-1-T3-m3", "CosineAnnealingWarmRestarts", 1.0, {"T_0": 3, "T_mult": 3, "eta_min": 0.0},
           {"schedule": "cosine_restarts", "eta0": "1", "T": "3", "T_mult": "3", "eta_min": "0"},
@@ -192,8 +197,10 @@ def build_cases() -> list[dict]:
     return cases
 
 
-#: (N, B) pairs for the updates-per-epoch arithmetic: len(DataLoader) with drop_last False and True.
-LOADERS = [(1000, 32), (1000, 64), (50000, 128), (60000, 100), (17, 5), (10, 10), (7, 3), (129, 128)]
+#: (N, B) pairs for the updates-per-epoch arithmetic: len(DataLoader) with drop_last False and True; the last
+#: three have a batch larger than the data set (one partial batch, or none with drop_last: issue 13).
+LOADERS = [(1000, 32), (1000, 64), (50000, 128), (60000, 100), (17, 5), (10, 10), (7, 3), (129, 128),
+           (10, 32), (1, 5), (100, 101)]
 
 
 def run_loaders() -> list[dict]:
