@@ -61,7 +61,7 @@ def test_worked_example_to_six_decimal_places(family):
             want = Decimal(repr(float(value))).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
             assert Decimal(text) == want or abs(float(text) - float(value)) <= 5e-7, (a.name, text, value)
             checked += 1
-        assert a.tolerance.abs <= 5e-7 and a.tolerance.rel == 0, a.name
+        assert _model(a.tolerance) == ("dp", 6), a.name  # the one tolerance model at 6 decimal places
     assert checked, family
 
 
@@ -78,7 +78,7 @@ def test_worked_example_to_three_significant_figures(family):
             assert len(digits) == 3, (a.name, text)
             assert abs(float(text) - float(value)) <= 5e-3 * abs(float(value)) + 1e-300, (a.name, text, value)
             checked += 1
-        assert a.tolerance.rel <= 5e-3 and a.tolerance.abs == 0, a.name
+        assert _model(a.tolerance) == ("sig", 3), a.name
     assert checked, family
 
 
@@ -90,6 +90,15 @@ def test_without_a_requested_precision_the_family_default_holds(family):
     for a in numeric_answers(sol):
         tol = a.tolerance
         if family in ("ewa", "lr_schedule"):
-            assert tol.rel == pytest.approx(5e-5) and tol.abs == 0, a.name
+            assert _model(tol) == ("sig", 5), a.name
         else:
-            assert (tol.abs == pytest.approx(5e-5) and tol.rel == 0) or (tol.rel == pytest.approx(5e-4) and tol.abs == 0)
+            assert _model(tol) in (("dp", 4), ("sig", 4)), a.name
+
+
+def _model(tol):
+    """The precision a tolerance of the one model (solver.numbers.tolerance_for) stands for."""
+    assert tol.abs == 0 and tol.rel == 0, tol
+    if tol.dp is not None:
+        assert tol.sig == tol.dp + 1, tol
+        return ("dp", tol.dp)
+    return ("sig", tol.sig)
