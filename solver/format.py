@@ -36,7 +36,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import sympy as sp
 
-from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, is_finite, round_decimal, terminating,
+from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, huge_exponent, is_finite, round_decimal, terminating,
                       to_decimal)
 from .steps import Math
 
@@ -285,6 +285,14 @@ def _integer(n: int, precision: Precision) -> str:
 def _scientific_mp(x: Any, sig: int) -> str:
     import mpmath
 
+    f = sp.Float(x, sig + 2) if not (isinstance(x, sp.Float) and huge_exponent(x)) else x
+    if huge_exponent(f):
+        # |x| = m * 2**e2 with 1/2 <= m < 1: log10 |x| to a few figures, in time independent of e2's size
+        sign, _, exp2, bc = f._mpf_
+        with mpmath.workprec(64):
+            log10 = mpmath.mpf(exp2 + bc) * mpmath.log10(2)
+        inner = mpmath.nstr(log10, min(sig, 6), min_fixed=1, max_fixed=0).replace("e+", "e")
+        return f"{'-' if sign else ''}10^({inner})"
     mant, _, exp = mpmath.nstr(sp.Float(x, sig + 2)._to_mpmath(sig * 4 + 10), sig, min_fixed=1, max_fixed=0).partition("e")
     return f"{mant}e{int(exp or 0)}"
 
@@ -322,6 +330,9 @@ def _sci_latex(s: str) -> str:
         return r"\text{undefined}"
     if "∞" in s:
         return s.replace("∞", r"\infty")
+    if s.lstrip("-").startswith("10^("):  # beyond Decimal's range: 10^(2.3e1000)
+        sign, _, inner = s.partition("10^(")
+        return f"{sign}10^{{{_sci_latex(inner[:-1])}}}"
     if "e" in s:
         mant, _, ex = s.partition("e")
         return r"%s \times 10^{%d}" % (mant, int(ex))

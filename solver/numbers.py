@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any, Iterable
 
@@ -175,9 +175,27 @@ def to_decimal(x: Any) -> Decimal:
         v = sp.N(x, WORKING_DIGITS)
         if not v.is_Float and not v.is_Integer:
             raise TypeError(f"not a real number: {x}")
+        if v.is_Float and huge_exponent(v):
+            # past Decimal's range; and printing it would take mpmath time growing with the digits of the
+            # exponent itself (issue 20: minutes for exp(-10**217006)); callers show it in scientific form
+            raise InvalidOperation("exponent beyond the range of Decimal")
         return Decimal(str(v))
     # float / numpy scalar: the shortest repr is what the user would read
     return Decimal(repr(float(x)))
+
+
+#: Binary exponents past this (decimal exponents past about 10**18, Decimal's own limit) are shown as
+#: 10^(...) without a mantissa (solver.format), in time that does not grow with the exponent.
+MAX_DECIMAL_BITS = 1 << 60
+
+
+def huge_exponent(v: Any) -> bool:
+    """True for a SymPy Float whose binary exponent is beyond MAX_DECIMAL_BITS."""
+    mpf = getattr(v, "_mpf_", None)
+    if mpf is None:
+        return False
+    _, man, exp, bc = mpf
+    return bool(man) and abs(exp + bc) > MAX_DECIMAL_BITS
 
 
 def is_finite(x: Any) -> bool:
