@@ -210,7 +210,7 @@ class Family:
                 with time_budget(budget):
                     d = self.module.solve(values, conv)
             except ExactTimeBudgetExceeded:
-                sandbox.entering_numeric()
+                sandbox.entering_numeric(fallback=True)
                 with no_time_budget():
                     d = self.module.solve_numeric(values, conv)
                 path = "numeric"

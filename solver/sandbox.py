@@ -17,16 +17,20 @@ The design, for the web server (`stepwise serve`, one process or `--workers N`):
       +-- fork --> zygote: a single-threaded copy of the warm process that does nothing but fork
                      |  on request (a Unix socket; the requester passes one end of a socketpair
                      |  with SCM_RIGHTS), one child per solve:
-                     +-- fork --> solve child: reads the job, sets its limits, solves, writes the
-                                  Solution JSON back, exits
+                     +-- fork --> worker: reads a job, sets its limits, solves, writes the Solution
+                                  JSON back; serves the next job only if this one was light
 
 - *Warm imports are shared.* The zygote is forked after SymPy, NumPy and every family module are imported
   and their formulas built (`web.warm`), and after `gc.freeze()`, so each child starts with all of it
-  mapped copy-on-write: a solve pays a fork (a few milliseconds), never an import.
-- *No state from one request reaches the next.* Every solve starts from the zygote's state, which no
-  solve ever changes: SymPy's and mpmath's caches, precision settings and constants computed to huge
-  precision die with the child. (issue 20: a request that computed ln 2 to 700,000 bits made the next
-  one run for 210 s.)
+  mapped copy-on-write: a solve pays at most a fork (a few milliseconds), never an import.
+- *No state from one request slows the next.* A fresh worker starts from the zygote's state, which no
+  solve ever changes. A worker is kept for another solve only after a light one: under
+  REUSE_CPU_SECONDS (0.5 s) of CPU time, no fallback, its memory within REUSE_RSS_GROWTH (64 MB) of its
+  start, at most REUSE_SOLVES (200) solves; process-wide settings (mpmath's precision, NumPy's error
+  handling, the decimal context) are reset after each. Anything heavier ends the worker, and with it
+  SymPy's and mpmath's caches and constants computed to huge precision (issue 20: a request that
+  computed ln 2 to 700,000 bits made the next one run for 210 s). Reuse is what keeps a solve's cost
+  near an in-process one: a fork per solve costs 10-15 ms of CPU in page-table copies and faults.
 - *Forking is safe.* Only single-threaded processes fork: the serving process once (the zygote, before
   its threads start), the zygote for every child. A single-threaded caller (the command line, an exam
   build job) forks its children directly (`Sandbox.direct()`).
@@ -180,6 +184,7 @@ _CHILD: "_ChildContext | None" = None  # set in a child process
 class _ChildContext:
     def __init__(self, sock: socket.socket):
         self.sock = sock
+        self.fell_back = False
 
     def send(self, kind: bytes, obj: Any) -> None:
         _send(self.sock, kind, json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8"))
@@ -189,12 +194,14 @@ def in_child() -> bool:
     return _CHILD is not None
 
 
-def entering_numeric() -> None:
-    """Called by the registry when a solve takes the numeric path: in a child, the parent's deadline
-    becomes the numeric allowance from now on (and the child's own alarm with it)."""
+def entering_numeric(fallback: bool = False) -> None:
+    """Called by the registry when a solve takes the numeric path (`fallback`: because the exact path ran
+    out of budget): in a child, the parent's deadline becomes the numeric allowance from now on (and the
+    child's own limits with it)."""
     if _CHILD is not None:
+        _CHILD.fell_back = _CHILD.fell_back or fallback
         _CHILD.send(b"P", {"phase": "numeric"})
-        signal.alarm(int(math.ceil(_CHILD_LIMITS.numeric_seconds)) + 2)
+        _set_time_limits(_CHILD_LIMITS.numeric_seconds)
 
 
 def progress(done: int, total: int, what: str = "") -> None:
@@ -217,15 +224,26 @@ def _vm_size_bytes() -> int | None:
     return None
 
 
-def _set_limits(seconds: float, memory_mb: int) -> None:
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _set_memory_limit(memory_mb: int) -> None:
     import resource
 
-    cpu = int(math.ceil(seconds)) + 2
-    for what, value in ((resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_CPU, (cpu, cpu + 1))):
-        try:
-            resource.setrlimit(what, value)
-        except (ValueError, OSError):  # pragma: no cover - a hard limit already lower
-            pass
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):  # pragma: no cover
+        pass
     base = _vm_size_bytes()
     if base is not None and hasattr(resource, "RLIMIT_AS"):
         cap = base + memory_mb * 1024 * 1024
@@ -236,11 +254,47 @@ def _set_limits(seconds: float, memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
         except (ValueError, OSError):  # pragma: no cover
             pass
-    signal.alarm(int(math.ceil(seconds)) + 2)  # default action: the process ends, whatever it is running
+
+
+def _set_time_limits(seconds: float) -> None:
+    """This job's CPU-time limit (SIGXCPU ends the process) and a wall-clock alarm (SIGALRM ends it), both
+    a little past what the parent allows, as backstops: the parent kills the child at its deadline."""
+    import resource
+
+    allowance = int(math.ceil(seconds)) + 2
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        want = int(_cpu_seconds()) + allowance
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
+    except (ValueError, OSError):  # pragma: no cover
+        pass
+    signal.alarm(allowance)
+
+
+def _reset_process_state() -> None:
+    """Process-wide settings a family might change and not restore, put back after every job."""
+    import decimal
+
+    decimal.setcontext(decimal.Context())
+    mp = sys.modules.get("mpmath")
+    if mp is not None:
+        mp.mp.prec = 53
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.seterr(all="warn", under="ignore")
+
+
+#: A worker serves further solves only after a light one: under this much CPU time, no fallback, and its
+#: memory within REUSE_RSS_GROWTH of what it had when it started; and at most REUSE_SOLVES solves.
+REUSE_CPU_SECONDS = 0.5
+REUSE_RSS_GROWTH = 64 * 1024 * 1024
+REUSE_SOLVES = 200
 
 
 def _child_main(sock: socket.socket, limits: Limits) -> None:
-    """Run one job in this (freshly forked) process and exit; never returns."""
+    """Serve jobs in this (freshly forked) process until one is not light, then exit; never returns."""
     global _CHILD, _CHILD_LIMITS, _installed
     code = 0
     try:
@@ -251,28 +305,52 @@ def _child_main(sock: socket.socket, limits: Limits) -> None:
         _installed = None
         _CHILD = ctx = _ChildContext(sock)
         sock.settimeout(None)
-        kind, payload = _recv(sock)
-        job = pickle.loads(payload)  # from our own parent process, never from a user
-        seconds = float(job.get("seconds") or limits.max_seconds)
-        memory_mb = int(job.get("memory_mb") or limits.memory_mb)
-        _CHILD_LIMITS = replace(limits, memory_mb=memory_mb)
-        _set_limits(seconds + limits.numeric_seconds, memory_mb)
-        reserve = bytearray(1 << 20)  # given back to report a MemoryError
-        try:
-            result = _run(job)
-            ctx.send(b"R", result)
-        except MemoryError:
-            del reserve
-            gc.collect()
-            ctx.send(b"E", {"type": "memory"})
-        except Exception as e:
-            from .params import InvalidInput
+        memory_set = None
+        start_rss = _rss_bytes()
+        served = 0
+        while True:
+            try:
+                kind, payload = _recv(sock)
+            except (EOFError, ConnectionError):
+                break  # the parent closed the pool
+            job = pickle.loads(payload)  # from our own parent process, never from a user
+            seconds = float(job.get("seconds") or limits.max_seconds)
+            memory_mb = int(job.get("memory_mb") or limits.memory_mb)
+            if memory_set is None:
+                _set_memory_limit(memory_mb)
+                memory_set = memory_mb
+            _CHILD_LIMITS = replace(limits, memory_mb=memory_set)
+            _set_time_limits(seconds + limits.numeric_seconds)
+            ctx.fell_back = False
+            cpu0 = _cpu_seconds()
+            reserve = bytearray(1 << 20)  # given back to report a MemoryError
+            reusable = False
+            try:
+                result = _run(job)
+                served += 1
+                rss = _rss_bytes()
+                reusable = (job["kind"] == "solve" and served < REUSE_SOLVES and not ctx.fell_back
+                            and _cpu_seconds() - cpu0 < REUSE_CPU_SECONDS
+                            and (rss is None or start_rss is None or rss - start_rss < REUSE_RSS_GROWTH))
+                ctx.send(b"R", {"result": result, "reuse": reusable})
+            except MemoryError:
+                del reserve
+                gc.collect()
+                ctx.send(b"E", {"type": "memory"})
+            except Exception as e:
+                from .params import InvalidInput
 
-            if isinstance(e, InvalidInput):
-                ctx.send(b"E", {"type": "invalid", "field": e.field, "message": e.message})
-            else:
-                ctx.send(b"E", {"type": "bug", "error": f"{type(e).__name__}: {e}"[:2000],
-                                "traceback": traceback.format_exc()[-20000:]})
+                if isinstance(e, InvalidInput):
+                    reusable = served + 1 < REUSE_SOLVES and _cpu_seconds() - cpu0 < REUSE_CPU_SECONDS
+                    served += 1
+                    ctx.send(b"E", {"type": "invalid", "field": e.field, "message": e.message, "reuse": reusable})
+                else:
+                    ctx.send(b"E", {"type": "bug", "error": f"{type(e).__name__}: {e}"[:2000],
+                                    "traceback": traceback.format_exc()[-20000:]})
+            signal.alarm(0)
+            if not reusable:
+                break
+            _reset_process_state()
     except BaseException:  # pragma: no cover - the parent sees EOF
         code = 1
     finally:
@@ -427,9 +505,15 @@ def _zygote_loop(sock: socket.socket, life_r: int, limits: Limits) -> None:  # p
 class Sandbox:
     """Runs solves and jobs in child processes with limits (see the module docstring)."""
 
+    #: idle workers kept for the next solve (each is a process holding its copy-on-write pages)
+    max_idle = 4
+
     def __init__(self, spawner, limits: Limits):
         self._spawner = spawner
         self.limits = limits
+        self._idle: list[tuple[int, socket.socket]] = []
+        self._idle_lock = threading.Lock()
+        self._closed = False
 
     @classmethod
     def start(cls, limits: Limits | None = None, *, close_fds=()) -> "Sandbox":
@@ -444,22 +528,55 @@ class Sandbox:
         return cls(_Direct(limits), limits)
 
     def close(self) -> None:
+        with self._idle_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for pid, sock in idle:
+            self._retire(pid, sock)
         self._spawner.close()
 
     # -- one child ---------------------------------------------------------------------------------
+    def _take(self) -> tuple[int, socket.socket]:
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._spawner.spawn()
+
+    def _give_back(self, pid: int, sock: socket.socket) -> None:
+        with self._idle_lock:
+            if not self._closed and len(self._idle) < self.max_idle:
+                self._idle.append((pid, sock))
+                return
+        self._retire(pid, sock)
+
+    def _retire(self, pid: int, sock: socket.socket, kill: bool = False) -> None:
+        if kill:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        sock.close()  # an idle worker reads EOF and exits
+        self._spawner.reap(pid)
+
     def call(self, job: dict, seconds: float, *, on_progress: Callable[[dict], None] | None = None,
              on_start: Callable[[int], None] | None = None, numeric_seconds: float | None = None) -> Any:
-        """Run `job` in a child with `seconds` of wall-clock time (a "numeric" phase message restarts the
-        clock with `numeric_seconds`); its result, or Stopped / InvalidInput / SandboxError."""
+        """Run `job` in a worker with `seconds` of wall-clock time (a "numeric" phase message restarts the
+        clock with `numeric_seconds`); its result, or Stopped / InvalidInput / SandboxError. A worker that
+        reports its job was light is kept for the next job; any other is retired (or killed)."""
         numeric_seconds = self.limits.numeric_seconds if numeric_seconds is None else numeric_seconds
         job = dict(job, seconds=seconds)
-        pid, sock = self._spawner.spawn()
-        finished = False
+        pid, sock = self._take()
+        outcome = "kill"  # "kill" (deadline, or an error on our side), "retire" (ended its job) or "reuse"
         phase, limit = "exact", seconds
         try:
             if on_start is not None:
                 on_start(pid)
-            _send(sock, b"J", pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                _send(sock, b"J", pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            except OSError:  # an idle worker that died meanwhile: one retry with a fresh one
+                self._retire(pid, sock, kill=True)
+                pid, sock = self._spawner.spawn()
+                _send(sock, b"J", pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             deadline = time.monotonic() + seconds
             while True:
                 remaining = deadline - time.monotonic()
@@ -471,7 +588,7 @@ class Sandbox:
                 except (socket.timeout, TimeoutError):
                     raise Stopped(Stop("wall_clock", limit, phase)) from None
                 except (EOFError, ConnectionError):
-                    finished = True  # it ended without an answer: killed by a limit (in practice memory)
+                    outcome = "retire"  # it ended without an answer: killed by a limit (in practice memory)
                     raise Stopped(Stop("memory", job.get("memory_mb") or self.limits.memory_mb, phase)) from None
                 msg = json.loads(payload)
                 if kind == b"P":
@@ -481,9 +598,9 @@ class Sandbox:
                     elif on_progress is not None:
                         on_progress(msg)
                     continue
-                finished = True
+                outcome = "reuse" if msg.get("reuse") else "retire"
                 if kind == b"R":
-                    return msg
+                    return msg["result"]
                 if msg.get("type") == "invalid":
                     from .params import InvalidInput
 
@@ -493,13 +610,11 @@ class Sandbox:
                 log.error("a worker process failed: %s\n%s", msg.get("error"), msg.get("traceback", ""))
                 raise SandboxError(msg.get("error", "a worker process failed"))
         finally:
-            if not finished:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            sock.close()
-            self._spawner.reap(pid)
+            if outcome == "reuse":
+                sock.settimeout(None)
+                self._give_back(pid, sock)
+            else:
+                self._retire(pid, sock, kill=outcome == "kill")
 
     # -- a solve -----------------------------------------------------------------------------------
     def solve(self, family: str, params, conventions, *, path: str = "auto", budget: float | None = None,

@@ -8,6 +8,7 @@ asserted generous (the limit plus 2 s), so a slow machine does not fail them.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -49,16 +50,21 @@ def _stub_module():
             hog = bytearray(4 << 30)  # noqa: F841
         elif mode == 3:
             raise ZeroDivisionError("a bug in the family")
-        elif mode == 4:
+        elif mode == 4:  # a light solve that leaves a process-wide setting changed
             import mpmath
 
             mpmath.mp.dps = 5000
-            sp.core.cache.clear_cache()
-            os.environ["STEPWISE_TEST_LEAK"] = "1"
         elif mode == 5:
             import mpmath
 
-            assert mpmath.mp.dps == 15 and "STEPWISE_TEST_LEAK" not in os.environ, "state leaked from an earlier solve"
+            assert mpmath.mp.dps == 15, "mpmath's precision leaked from an earlier solve"
+        elif mode == 6:  # a heavy solve (CPU time past the reuse threshold) that leaves state behind
+            end = time.process_time() + sandbox.REUSE_CPU_SECONDS + 0.1
+            while time.process_time() < end:
+                pass
+            os.environ["STEPWISE_TEST_LEAK"] = "1"
+        elif mode == 7:
+            assert "STEPWISE_TEST_LEAK" not in os.environ, "a heavy solve's worker served the next solve"
         d = Derivation()
         d.conclude("answer", answers=[make_answer("s", sp.Integer(int(p["n"])))])
         return d
@@ -84,6 +90,7 @@ def stub():
         yield fam
     finally:
         sandbox.install(old)
+        box.close()
         registry._loaded.pop("stub_family", None)
 
 
@@ -130,13 +137,38 @@ def test_a_bug_in_a_worker_is_an_error_with_its_traceback(stub):
         stub.solve({"mode": "3"})
 
 
-def test_no_state_from_one_solve_reaches_the_next(stub):
+def test_process_wide_settings_are_reset_between_solves(stub):
     stub.solve({"mode": "4"})
     assert stub.solve({"mode": "5"}).answers["s"].value == 3  # the stub asserts the state inside the worker
 
 
+def test_a_heavy_solve_retires_its_worker_so_its_state_cannot_slow_the_next(stub):
+    """issue 20: a solve that computed a constant to 700,000 bits made the next request run for 210 s."""
+    stub.solve({"mode": "6"})
+    assert stub.solve({"mode": "7"}).answers["s"].value == 3
+
+
+def test_light_solves_reuse_a_worker_and_a_stopped_one_is_gone(stub):
+    box = sandbox.current()
+    job = {"kind": "solve", "family": "stub_family", "params": {}, "conventions": {}, "path": "auto", "budget": 2,
+           "precision": None, "stop": None}
+    pids = []
+    for _ in range(3):
+        box.call(job, 5)
+        pids.append(box._idle[-1][0])
+    assert len(set(pids)) == 1  # one warm worker served all three
+    stub.solve({"n": "5", "mode": "1"}, budget=0.2)  # takes that worker, which is killed at its deadline
+    assert pids[0] not in [pid for pid, _ in box._idle]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+
+
 def test_worker_results_match_in_process_solutions_for_real_families():
-    box = sandbox.Sandbox.direct()
+    with _closing(sandbox.Sandbox.direct()) as box:
+        _compare_with_in_process(box)
+
+
+def _compare_with_in_process(box):
     for name in ("perceptron", "adam", "pca", "entropy", "comp_graph", "batch_norm"):
         fam = registry.get(name)
         here = fam.solve_here(dict(fam.example.params), dict(fam.example.conventions))
@@ -173,10 +205,10 @@ def test_the_zygote_forks_warm_children_and_ends_with_its_server():
 
 
 def test_a_job_reports_progress_and_its_result():
-    box = sandbox.Sandbox.direct(LIMITS)
     seen = []
-    result = box.call({"kind": "call", "function": "tests.test_sandbox:_job_with_progress", "args": (4,)}, 10,
-                      on_progress=seen.append)
+    with _closing(sandbox.Sandbox.direct(LIMITS)) as box:
+        result = box.call({"kind": "call", "function": "tests.test_sandbox:_job_with_progress", "args": (4,)}, 10,
+                          on_progress=seen.append)
     assert result == {"squares": [0, 1, 4, 9]}
     assert [m["done"] for m in seen] == [1, 2, 3, 4] and all(m["total"] == 4 for m in seen)
 
@@ -187,3 +219,11 @@ def _job_with_progress(n):
         out.append(i * i)
         sandbox.progress(i + 1, n, f"item {i + 1}")
     return {"squares": out}
+
+
+@contextlib.contextmanager
+def _closing(box):
+    try:
+        yield box
+    finally:
+        box.close()

@@ -190,7 +190,7 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> int:
         "graceful_timeout": 10, "limit_request_line": MAX_REQUEST_LINE, "limit_request_fields": 100,
         "limit_request_field_size": 64 * 1024, "forwarded_allow_ips": "", "proxy_allow_ips": "",
         "post_fork": post_fork, "worker_exit": worker_exit, "accesslog": None, "errorlog": "-",
-        "loglevel": "info", "proc_name": "stepwise",
+        "loglevel": "info", "proc_name": "stepwise", "control_socket_disable": True,
     }
 
     class Server(BaseApplication):
