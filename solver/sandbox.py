@@ -374,9 +374,14 @@ def _run(job: Mapping[str, Any]) -> Any:
 
         module, _, name = job["function"].partition(":")
         fn = getattr(importlib.import_module(module), name)
-        if job.get("sandbox_solves", True) and supported():
-            install(Sandbox.direct(_CHILD_LIMITS))  # a job's own solves run in grandchildren
-        return fn(*job.get("args", ()), **job.get("kwargs", {}))
+        box = Sandbox.direct(_CHILD_LIMITS) if job.get("sandbox_solves", True) and supported() else None
+        install(box)  # a job's own solves run in grandchildren, each under the usual limits
+        try:
+            return fn(*job.get("args", ()), **job.get("kwargs", {}))
+        finally:
+            install(None)
+            if box is not None:
+                box.close()
     raise SandboxError(f"unknown job kind {job['kind']!r}")
 
 
@@ -592,7 +597,7 @@ class Sandbox:
                     raise Stopped(Stop("memory", job.get("memory_mb") or self.limits.memory_mb, phase)) from None
                 msg = json.loads(payload)
                 if kind == b"P":
-                    if msg.get("phase") == "numeric":
+                    if msg.get("phase") == "numeric" and job["kind"] == "solve":
                         phase, limit = "numeric", numeric_seconds
                         deadline = time.monotonic() + numeric_seconds
                     elif on_progress is not None:

@@ -41,6 +41,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",
     "EXAM_DB": None,  # saved exams' SQLite file (web.exams); None: solver.exam.store.default_path()
+    # exam builds as background jobs (web.jobs): downloads of more questions (variants x problems) than
+    # this run as a job with a progress page, a cancel, a time budget (s) and a memory limit (MB)
+    "EXAM_JOB_THRESHOLD": 40,
+    "EXAM_JOB_BUDGET": 600,
+    "EXAM_JOB_MEMORY_MB": 2048,
+    "EXAM_JOBS_RUNNING": 2,  # jobs at once (a 503 past it)
+    "EXAM_JOB_KEEP": 3600,  # seconds a finished job's file is kept
+    "JOBS_DIR": None,  # None: a temporary directory, made on first use (or by `stepwise serve` before forking)
 }
 
 
@@ -76,6 +84,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .exams import bp as exams_bp
 
     app.register_blueprint(exams_bp)  # the exam builder (saved exams)
+    from .jobs import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp)  # long exam builds as background jobs
     get_cache(app)
     return app
 
@@ -114,6 +125,12 @@ def _start_sandbox(close_fds=()) -> object | None:
     return box
 
 
+def _jobs_dir(app) -> None:
+    from .jobs import jobs_root
+
+    jobs_root(app)
+
+
 def _banner(host: str, port: int, how: str) -> None:
     shown = f"[{host}]" if ":" in host else host
     print(f"Stepwise is serving on http://{shown}:{port}/  ({how}; press Ctrl+C to stop)", flush=True)
@@ -137,6 +154,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, worker
 
     app = create_app()
     warm()
+    _jobs_dir(app)
     box = _start_sandbox()  # before waitress starts its threads: only a single-threaded process forks
     _banner(host, port, "one process")
     try:
@@ -173,6 +191,7 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> int:
     timeout = int(max(60, 4 * (exact + limits.grace_seconds + limits.numeric_seconds)))
     app = create_app()
     warm()
+    _jobs_dir(app)  # made in the master: every worker shares it
     boxes: list = []
 
     def post_fork(server, worker):
