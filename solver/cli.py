@@ -106,26 +106,19 @@ def _cmd_solve(args) -> int:
         base = fam.generate(args.random)
         base.update(params)
         params = base
-    box = _sandbox()
+    from . import sandbox
+
+    box = sandbox.Sandbox.direct() if sandbox.enabled_by_env() else None
+    old = sandbox.install(box)  # the solve runs in a forked worker with hard limits, as in the server
     try:
         sol = fam.solve(params, conventions, path=args.path)
     finally:
+        sandbox.install(old)
         if box is not None:
             box.close()
     text = render(sol, args.format)
     sys.stdout.write(text)
     return 0
-
-
-def _sandbox():
-    """Solve in a forked worker with hard limits (solver.sandbox), as the server does; None where unsupported."""
-    from . import sandbox
-
-    if not sandbox.enabled_by_env():
-        return None
-    box = sandbox.Sandbox.direct()
-    sandbox.install(box)
-    return box
 
 
 def _cmd_exam(args) -> int:

@@ -417,6 +417,38 @@ def _is_complex(x) -> bool:
 
 _MODES = ("short", "surd", "both", "decimal")
 
+#: Bounded rendering (issue 20): a vector of more than MAX_SHOWN_ENTRIES entries shows its first SHOWN_HEAD
+#: and last SHOWN_TAIL and says how many there are, "(1, 2, 3, 4, 5, 6, 7, 8, ..., 99, 100; 60000 entries)";
+#: a matrix of more than MAX_SHOWN_ROWS rows or columns likewise. The answers' values keep every entry (the
+#: solution's JSON and CSV downloads), so a 100,000-entry input renders in the time of twenty numbers.
+MAX_SHOWN_ENTRIES = 100
+MAX_SHOWN_ROWS = 50
+SHOWN_HEAD, SHOWN_TAIL = 8, 2
+
+
+def _cut(items: list, limit: int) -> tuple[list, list, int]:
+    """(head, tail, n): everything in head when len(items) <= limit."""
+    n = len(items)
+    if n <= limit:
+        return items, [], n
+    return items[:SHOWN_HEAD], items[-SHOWN_TAIL:], n
+
+
+def _rows_cut(v: Any) -> tuple[list, list, int, int]:
+    """A matrix's rows, each cut to its shown columns: (head rows, tail rows, rows, columns)."""
+    if isinstance(v, np.ndarray):
+        nr, nc = v.shape[0], (v.shape[1] if v.ndim > 1 else 0)
+        rows = v if nr <= MAX_SHOWN_ROWS else np.concatenate([v[:SHOWN_HEAD], v[-SHOWN_TAIL:]])
+        rows = [list(r) for r in rows]
+    else:
+        all_rows = rows_of(v)
+        nr, nc = len(all_rows), (len(all_rows[0]) if all_rows else 0)
+        rows = all_rows if nr <= MAX_SHOWN_ROWS else all_rows[:SHOWN_HEAD] + all_rows[-SHOWN_TAIL:]
+    cut = [_cut(list(r), MAX_SHOWN_ROWS) for r in rows]
+    if nr <= MAX_SHOWN_ROWS:
+        return cut, [], nr, nc
+    return cut[:SHOWN_HEAD], cut[SHOWN_HEAD:], nr, nc
+
 
 def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = False) -> str:
     """A value in plain text: numbers compact (`sig` significant figures, the request's working figures
@@ -427,8 +459,21 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     sig = working_sig(sig)
     if is_vector(v):
         if is_matrix(v):
-            return "[" + ", ".join("[" + ", ".join(text(x, sig, exact=exact) for x in r) + "]" for r in rows_of(v)) + "]"
-        return "(" + ", ".join(text(x, sig, exact=exact) for x in entries_of(v)) + ")"
+            head, tail, nr, nc = _rows_cut(v)
+
+            def row(r):
+                h, t, n = r
+                return "[" + ", ".join([text(x, sig, exact=exact) for x in h] + (["..."] if t else []) +
+                                       [text(x, sig, exact=exact) for x in t]) + "]"
+
+            body = ", ".join([row(r) for r in head] + (["..."] if tail else []) + [row(r) for r in tail])
+            big = nr > MAX_SHOWN_ROWS or nc > MAX_SHOWN_ROWS
+            return "[" + body + "]" + (f" ({nr} x {nc})" if big else "")
+        head, tail, n = _cut(entries_of(v), MAX_SHOWN_ENTRIES)
+        if not tail:
+            return "(" + ", ".join(text(x, sig, exact=exact) for x in head) + ")"
+        return ("(" + ", ".join([text(x, sig, exact=exact) for x in head] + ["..."] + [text(x, sig, exact=exact) for x in tail])
+                + f"; {n} entries)")
     s = _number_text(v, sig, exact)
     if paren and (is_negative(v) or "/" in s or " " in s):
         return f"({s})"
@@ -443,9 +488,27 @@ def latex(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool =
     sig = working_sig(sig)
     if is_vector(v):
         if is_matrix(v):
-            body = r" \\ ".join(" & ".join(latex(x, sig, exact=exact) for x in r) for r in rows_of(v))
-            return r"\begin{pmatrix} %s \end{pmatrix}" % body
-        items = [latex(x, sig, exact=exact) for x in entries_of(v)]
+            head, tail, nr, nc = _rows_cut(v)
+
+            def row(r):
+                h, t, n = r
+                return " & ".join([latex(x, sig, exact=exact) for x in h] + ([r"\cdots"] if t else []) +
+                                  [latex(x, sig, exact=exact) for x in t])
+
+            width = len(head[0][0]) + (1 + len(head[0][1]) if head and head[0][1] else 0) if head else 1
+            rows = [row(r) for r in head] + ([" & ".join([r"\vdots"] * width)] if tail else []) + [row(r) for r in tail]
+            body = r" \\ ".join(rows)
+            big = nr > MAX_SHOWN_ROWS or nc > MAX_SHOWN_ROWS
+            return r"\begin{pmatrix} %s \end{pmatrix}" % body + (r"_{%d \times %d}" % (nr, nc) if big else "")
+        head, tail, n = _cut(entries_of(v), MAX_SHOWN_ENTRIES)
+        items = [latex(x, sig, exact=exact) for x in head]
+        if tail:
+            items += [r"\vdots" if layout == "column" else r"\ldots"] + [latex(x, sig, exact=exact) for x in tail]
+            note = r"\;(%d\text{ entries})" % n
+            if layout in ("column", "rowvec"):
+                sep = r" \\ " if layout == "column" else " & "
+                return r"\begin{pmatrix} %s \end{pmatrix}" % sep.join(items) + note
+            return r"\left(" + ", ".join(items) + r"\right)" + note
         if layout == "column":
             return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(items)
         if layout == "rowvec":

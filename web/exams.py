@@ -770,7 +770,8 @@ def download(exam_id: int):
     if jobs.wanted(e.spec):
         name, mimetype = ((f"{stem}-{SINGLE[fmt][0]}", SINGLE[fmt][1]) if fmt in SINGLE else
                           (f"{stem}-{'exam' if fmt == 'all' else fmt}.zip", "application/zip"))
-        return jobs.start_exam_job(e, fmt, solutions, name, mimetype)
+        return jobs.start_exam_job(e, fmt, solutions, name, mimetype, folder=None if fmt in SINGLE else stem,
+                                   zip_files=stream_zip)
     try:
         b = _build(e, solutions=solutions)
     except InvalidInput as err:

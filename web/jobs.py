@@ -147,8 +147,11 @@ def wanted(spec, variants: int | None = None) -> bool:
     return n > int(current_app.config.get("EXAM_JOB_THRESHOLD", 40))
 
 
-def start_exam_job(exam, fmt: str, solutions: bool, filename: str, mimetype: str):
-    """Start building `exam` (a StoredExam) in format `fmt` as a job; the response redirects to its page."""
+def start_exam_job(exam, fmt: str, solutions: bool, filename: str, mimetype: str, *, folder: str | None,
+                   zip_files=None):
+    """Start building `exam` (a StoredExam) in format `fmt` as a job; the response redirects to its page.
+    `folder`: the zip's folder for the files (None: one file, not zipped); `zip_files(batches, folder)`: the
+    exam page's streaming zip writer (web.exams.stream_zip, passed in so that this module imports no view)."""
     from solver import sandbox
 
     cfg = current_app.config
@@ -166,7 +169,7 @@ def start_exam_job(exam, fmt: str, solutions: bool, filename: str, mimetype: str
             "deadline": time.time() + budget + 5}
     _write(path, "meta.json", meta)
     _write(path, "state.json", {"state": "queued", "done": 0, "total": total, "what": "Waiting to start"})
-    args = (path, exam.toml, fmt, solutions)
+    args = (path, exam.toml, fmt, solutions, folder, zip_files)
     box = sandbox.current()
     memory = int(cfg.get("EXAM_JOB_MEMORY_MB", 2048))
     threading.Thread(target=_supervise, args=(box, path, args, budget, memory), daemon=True,
@@ -200,10 +203,9 @@ def _supervise(box, path: str, args: tuple, budget: float, memory_mb: int) -> No
     except Cancelled:
         pass
     except InvalidInput as e:
-        from .exams import describe_error
-
+        detail = f"{e.message} (field: {e.field})" if e.field and e.field != "file" else e.message
         _write(path, "state.json", {**_read(path, "state.json"), "state": "failed",
-                                    "message": f"Could not build the exam: {describe_error(e)}"})
+                                    "message": f"Could not build the exam: {detail}"})
     except Exception:
         reference = secrets.token_hex(4)
         log.exception("exam job %s failed (reference %s)", os.path.basename(path), reference)
@@ -213,22 +215,20 @@ def _supervise(box, path: str, args: tuple, budget: float, memory_mb: int) -> No
 
 # ---- the job itself (a worker process) ------------------------------------------------------------------
 
-def run_exam_job(path: str, toml_text: str, fmt: str, solutions: bool) -> dict:
+def run_exam_job(path: str, toml_text: str, fmt: str, solutions: bool, folder: str | None, zip_files) -> dict:
     """Build and export, reporting progress in `path`; the result is written to path/result."""
     lock = os.open(os.path.join(path, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # held while the job runs: its liveness, for every server process
     try:
-        return _build_and_export(path, toml_text, fmt, solutions)
+        return _build_and_export(path, toml_text, fmt, solutions, folder, zip_files)
     finally:
         os.close(lock)
 
 
-def _build_and_export(path: str, toml_text: str, fmt: str, solutions: bool) -> dict:
+def _build_and_export(path: str, toml_text: str, fmt: str, solutions: bool, folder: str | None, zip_files) -> dict:
     from solver import sandbox
     from solver.exam import FORMATS, export, loads
     from solver.exam import build as build_exam
-
-    from .exams import SINGLE, slug, stream_zip
 
     cancel = os.path.join(path, "cancel")
     spec = loads(toml_text)
@@ -250,14 +250,12 @@ def _build_and_export(path: str, toml_text: str, fmt: str, solutions: bool) -> d
     b = build_exam(spec, solutions=solutions, progress=lambda d, t: report(d, f"Solving question {d} of {t}"))
     done = questions
     out = os.path.join(path, "result")
-    if fmt in SINGLE:
+    if folder is None:
         report(done, f"Writing {fmt}", force=True)
         (data,) = export(b, [fmt]).values()
         with open(out, "wb") as fh:
             fh.write(data)
     else:
-        stem = slug(spec.title) + ("-with-solutions" if solutions else "")
-
         def batches():
             for i, f in enumerate(fmts):
                 report(done + i, f"Writing {f}", force=True)
@@ -266,7 +264,7 @@ def _build_and_export(path: str, toml_text: str, fmt: str, solutions: bool) -> d
                 yield {"exam.toml": toml_text.encode("utf-8")}
 
         with open(out, "wb") as fh:
-            for chunk in stream_zip(batches(), stem):
+            for chunk in zip_files(batches(), folder):
                 fh.write(chunk)
     _write(path, "state.json", {"state": "done", "done": total, "total": total, "what": "Done"})
     return {"bytes": os.path.getsize(out)}

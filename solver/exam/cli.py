@@ -52,14 +52,14 @@ def run(args) -> int:
 
     fmts = formats(args.format)
     box = sandbox.Sandbox.direct() if sandbox.enabled_by_env() else None
-    sandbox.install(box)  # every solve in a worker process with hard limits, as in the server
+    old = sandbox.install(box)  # every solve in a worker process with hard limits, as in the server
     try:
         spec = load(args.file)
         b = build(spec, variants=args.variants, seed=args.seed, solutions=args.solutions, progress=_progress(sys.stderr))
     except InvalidInput as e:
         raise InvalidInput(e.field, f"{args.file}: {e.message} (field: {e.field})") from None
     finally:
-        sandbox.install(None)
+        sandbox.install(old)
         if box is not None:
             box.close()
     paths = []
