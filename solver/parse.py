@@ -128,7 +128,7 @@ def check_ascii_digits(text: str) -> None:
     """Refuse decimal digits other than ASCII 0-9 (fullwidth '１', Arabic-Indic '٢', ...): they look like
     numbers, and Python's int() and regular expressions' \\d would read them as numbers, so they are
     refused everywhere a user types, before any parser runs (SECURITY.md, hostile look-alikes)."""
-    if isinstance(text, str):
+    if isinstance(text, str) and not text.isascii():  # (isascii is a flag check: free for any length)
         m = _NON_ASCII_DIGIT_RE.search(text)
         if m is not None:
             ch = m.group()

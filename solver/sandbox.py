@@ -422,6 +422,13 @@ class _Zygote:
 
     def __init__(self, limits: Limits, close_fds=()):
         self.limits = limits
+        self._close_fds = tuple(close_fds)
+        self._lock = threading.Lock()
+        self.closed = False
+        self._fork_zygote()
+
+    def _fork_zygote(self) -> None:
+        limits, close_fds = self.limits, self._close_fds
         ours, theirs = socket.socketpair()
         life_r, life_w = os.pipe()
         gc.collect()
@@ -431,19 +438,26 @@ class _Zygote:
             try:
                 ours.close()
                 os.close(life_w)
-                for fd in close_fds:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
+                # keep only stdin/out/err and our two channels: nothing of the serving process (its
+                # listening socket, client connections, other workers' sockets) lives on in the zygote
+                keep = sorted({theirs.fileno(), life_r})
+                lo = 3
+                for fd in keep:
+                    if fd > lo:
+                        os.closerange(lo, fd)
+                    lo = fd + 1
+                os.closerange(lo, _max_fd())
                 _zygote_loop(theirs, life_r, limits)
             finally:
                 os._exit(0)
         theirs.close()
         os.close(life_r)
         self.pid, self.sock, self._life_w = pid, ours, life_w
-        self._lock = threading.Lock()
-        self.closed = False
+
+    def _ask(self, fd: int) -> int:
+        socket.send_fds(self.sock, [b"F"], [fd])
+        (pid,) = struct.unpack("!q", _recv_exact(self.sock, 8))
+        return pid
 
     def spawn(self) -> tuple[int, socket.socket]:
         a, b = socket.socketpair()
@@ -452,10 +466,23 @@ class _Zygote:
                 if self.closed:
                     raise SandboxError("the sandbox is closed")
                 try:
-                    socket.send_fds(self.sock, [b"F"], [b.fileno()])
-                    (pid,) = struct.unpack("!q", _recv_exact(self.sock, 8))
+                    pid = self._ask(b.fileno())
                 except (OSError, EOFError) as e:
-                    raise SandboxError(f"the worker zygote is gone ({e})") from None
+                    # the zygote died (killed from outside): fork a new one. This process may have threads
+                    # by now; the new zygote touches nothing but its socket, and Python re-creates the
+                    # import and logging locks in a forked child.
+                    log.error("the solve zygote is gone (%s); starting a new one", e)
+                    self.sock.close()
+                    os.close(self._life_w)
+                    try:
+                        os.waitpid(self.pid, os.WNOHANG)
+                    except ChildProcessError:
+                        pass
+                    self._fork_zygote()
+                    try:
+                        pid = self._ask(b.fileno())
+                    except (OSError, EOFError) as e2:
+                        raise SandboxError(f"the worker zygote is gone ({e2})") from None
         except BaseException:
             a.close()
             raise
@@ -477,6 +504,13 @@ class _Zygote:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+
+
+def _max_fd() -> int:
+    try:
+        return min(os.sysconf("SC_OPEN_MAX"), 1 << 20)
+    except (ValueError, OSError):  # pragma: no cover
+        return 1 << 16
 
 
 def _zygote_loop(sock: socket.socket, life_r: int, limits: Limits) -> None:  # pragma: no cover - the zygote

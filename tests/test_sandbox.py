@@ -227,3 +227,15 @@ def _closing(box):
         yield box
     finally:
         box.close()
+
+
+def test_a_killed_zygote_is_replaced():
+    box = sandbox.Sandbox.start(LIMITS)
+    try:
+        old = box._spawner.pid
+        os.kill(old, 9)
+        os.waitpid(old, 0)
+        assert box.solve("entropy", {"p": "0.5 0.5"}, {}).status == "solved"
+        assert box._spawner.pid != old
+    finally:
+        box.close()

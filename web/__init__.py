@@ -167,6 +167,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, worker
         return 1
     finally:
         if box is not None:
+            from solver import sandbox
+
+            sandbox.install(None)
             box.close()
     return 0
 
