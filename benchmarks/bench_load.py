@@ -412,8 +412,11 @@ def main(argv=None) -> int:
     if args.matrix:
         return run_matrix(max(5.0, args.seconds), args.out or str(RESULTS.with_name("load_workers.json")))
     args.out = args.out or str(RESULTS)
+    import datetime
+
     res = run_load(max(1, args.clients), max(1.0, args.seconds), seed=args.seed, workers=args.workers,
                    uncached=args.uncached)
+    res["date"], res["versions"] = datetime.date.today().isoformat(), _versions()
     lat, mem = res["latency"], res["memory_mb"]
     print(f"{res['server']}, {res['workload']}: {res['clients']} clients, {res['seconds']} s: {res['requests']} requests "
           f"({res['requests_per_second']} req/s), {res['errors']} errors")

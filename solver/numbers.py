@@ -78,7 +78,10 @@ class Tolerance:
             return None
         sign = data.get("up_to_sign", False)
         sign = sign if sign in ("columns", "rows") else bool(sign)
-        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""))
+        def number(v):  # kept as given (0 stays 0): a solution read back from JSON writes the same JSON
+            return v if isinstance(v, (int, float)) and not isinstance(v, bool) else float(v)
+
+        return cls(number(data.get("abs", 0.0)), number(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""))
 
     def accepts(self, got: Any, want: Any) -> bool:
         """True when `got` (number or nested list) is within tolerance of `want` (same shape)."""

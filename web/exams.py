@@ -767,7 +767,7 @@ def download(exam_id: int):
     stem = slug(e.title) + ("-with-solutions" if solutions else "")
     from . import jobs  # a large build runs as a background job with a progress page (web/jobs.py)
 
-    if jobs.wanted(e.spec):
+    if jobs.wanted(e):
         name, mimetype = ((f"{stem}-{SINGLE[fmt][0]}", SINGLE[fmt][1]) if fmt in SINGLE else
                           (f"{stem}-{'exam' if fmt == 'all' else fmt}.zip", "application/zip"))
         return jobs.start_exam_job(e, fmt, solutions, name, mimetype, folder=None if fmt in SINGLE else stem,

@@ -141,8 +141,12 @@ def _clean_old(keep: float) -> None:
 
 # ---- starting and supervising (the serving process) ---------------------------------------------------
 
-def wanted(spec, variants: int | None = None) -> bool:
-    """Whether building `spec` is large enough to run as a job rather than in the request."""
+def wanted(exam, variants: int | None = None) -> bool:
+    """Whether building `exam` (a StoredExam) is large enough to run as a job rather than in the request."""
+    try:
+        spec = exam.spec
+    except Exception:  # a saved exam that no longer validates: the view's own build says why
+        return False
     n = (spec.variants if variants is None else variants) * len(spec.problems)
     return n > int(current_app.config.get("EXAM_JOB_THRESHOLD", 40))
 
