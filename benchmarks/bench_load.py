@@ -264,14 +264,18 @@ def run_load(clients: int = 50, seconds: float = 60.0, *, seed: int = 0, timeout
     t0 = time.monotonic()
 
     def sampler():
+        # RSS twice a second (a counter: cheap); the whole tree's PSS every 5 s only: reading smaps_rollup walks
+        # each process's page tables, which costs the server CPU time in proportion to its number of processes
+        n = 0
         while not done.is_set():
-            # one process: its RSS; gunicorn: the master stays idle, so the whole tree's PSS
-            m = rss_mb(pid) if not workers else tree_pss_mb(pid)
+            m = rss_mb(pid) if not workers else sum(filter(None, (rss_mb(p) for p in tree_pids(pid)[1:2])))
             if m is not None:
                 samples.append((round(time.monotonic() - t0, 2), round(m, 1)))
-            total = tree_pss_mb(pid)
-            if total is not None:
-                pss.append(round(total, 1))
+            if n % 10 == 0:
+                total = tree_pss_mb(pid)
+                if total is not None:
+                    pss.append(round(total, 1))
+            n += 1
             done.wait(0.5)
 
     def client(i: int):
@@ -366,6 +370,17 @@ def _versions() -> dict:
     return out
 
 
+def _autogroup() -> str | None:
+    """The benchmark's scheduling group (Linux autogroup): on a machine shared with other sessions, each
+    session gets an equal share of the cores whatever its number of processes, so worker scaling shows only
+    when this session is favoured (`echo -20 > /proc/self/autogroup` as root) or the machine is otherwise idle."""
+    try:
+        with open("/proc/self/autogroup", encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
 def run_matrix(seconds: float, out: str) -> int:
     """1, 2 and 4 workers x 50 and 200 clients, uncached solves and the mixed workload; the scaling ratios."""
     import datetime
@@ -390,6 +405,7 @@ def run_matrix(seconds: float, out: str) -> int:
     record = {"benchmark": "load: requests/s, latency and memory by worker count", "date": datetime.date.today().isoformat(),
               "machine": {"cpu_count": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
               "versions": _versions(), "seconds_per_run": seconds, "ratios": ratios,
+              "scheduling": _autogroup(),
               "runs": runs, "errors_total": sum(r["errors"] for r in runs)}
     print(json.dumps(ratios, indent=1))
     if out != "-":
@@ -416,7 +432,7 @@ def main(argv=None) -> int:
 
     res = run_load(max(1, args.clients), max(1.0, args.seconds), seed=args.seed, workers=args.workers,
                    uncached=args.uncached)
-    res["date"], res["versions"] = datetime.date.today().isoformat(), _versions()
+    res["date"], res["versions"], res["scheduling"] = datetime.date.today().isoformat(), _versions(), _autogroup()
     lat, mem = res["latency"], res["memory_mb"]
     print(f"{res['server']}, {res['workload']}: {res['clients']} clients, {res['seconds']} s: {res['requests']} requests "
           f"({res['requests_per_second']} req/s), {res['errors']} errors")
