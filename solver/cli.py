@@ -6,6 +6,9 @@
                    [--format text|markdown|latex|json|html] [--path auto|exact|numeric]
     stepwise exam FILE [--variants N] [--seed S] [--solutions] --out DIR [--format pdf,moodle,...|all]
     stepwise user add NAME [--admin] | passwd NAME | list     instructors' accounts (password on a prompt or stdin)
+    stepwise serve [--host H] [--port P] [--workers N]
+
+Solves run in a forked worker process with hard time and memory limits (solver.sandbox), as in the server.
 
 Exit status: 0 on success, 2 with a one-line message on invalid input (naming the field), 1 on an
 internal error (a bug: the message says so). Each subcommand imports only what it needs.
@@ -104,7 +107,16 @@ def _cmd_solve(args) -> int:
         base = fam.generate(args.random)
         base.update(params)
         params = base
-    sol = fam.solve(params, conventions, path=args.path)
+    from . import sandbox
+
+    box = sandbox.Sandbox.direct() if sandbox.enabled_by_env() else None
+    old = sandbox.install(box)  # the solve runs in a forked worker with hard limits, as in the server
+    try:
+        sol = fam.solve(params, conventions, path=args.path)
+    finally:
+        sandbox.install(old)
+        if box is not None:
+            box.close()
     text = render(sol, args.format)
     sys.stdout.write(text)
     return 0
@@ -128,7 +140,9 @@ def _cmd_serve(args) -> int:
     except ImportError as e:  # pragma: no cover - depends on the install
         print(f"stepwise: the web UI is not available ({e}).", file=sys.stderr)
         return 1
-    return serve(host=args.host, port=args.port)
+    if args.workers is not None and args.workers < 1:
+        raise _Usage("--workers must be 1 or more")
+    return serve(host=args.host, port=args.port, workers=args.workers or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,9 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
             u.add_argument("--admin", action="store_true", help="an administrator: sees and manages every exam")
         u.add_argument("--db", metavar="LOCATION", help="the exam database: a SQLite file or a postgresql:// URL "
                        "(default: $STEPWISE_DATABASE_URL, else $STEPWISE_EXAM_DB, else the user's data directory)")
-    s = sub.add_parser("serve", help="serve the web UI with a production WSGI server (waitress)")
+    s = sub.add_parser("serve", help="serve the web UI with a production WSGI server (waitress, or gunicorn with --workers)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", "-w", type=int, metavar="N",
+                   help="N worker processes under gunicorn (POSIX; a class: one or two per core). Default: one "
+                        "process under waitress, which works everywhere")
     return p
 
 

@@ -37,7 +37,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import sympy as sp
 
-from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, is_finite, round_decimal, terminating,
+from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, huge_exponent, is_finite, round_decimal, terminating,
                       to_decimal)
 from .steps import Math
 
@@ -311,28 +311,17 @@ def _huge_exponent(x: Any) -> bool:
 def _scientific_mp(x: Any, sig: int) -> str:
     import mpmath
 
-    if _huge_exponent(x):
-        return _scientific_log(x, sig)
+    f = x if isinstance(x, sp.Float) else sp.Float(x, sig + 2)
+    if huge_exponent(f) or _huge_exponent(f):
+        # the exponent itself has more than 12 digits: |x| = m * 2**e2, written 10^(log10 |x|) to a few figures,
+        # in time independent of e2's size (never a 300-digit exponent on the page)
+        sign, _, exp2, bc = f._mpf_
+        with mpmath.workprec(64):
+            log10 = mpmath.mpf(exp2 + bc) * mpmath.log10(2)
+        inner = mpmath.nstr(log10, min(sig, 6), min_fixed=1, max_fixed=0).replace("e+", "e")
+        return f"{'-' if sign else ''}10^({inner})"
     mant, _, exp = mpmath.nstr(sp.Float(x, sig + 2)._to_mpmath(sig * 4 + 10), sig, min_fixed=1, max_fixed=0).partition("e")
     return f"{mant}e{int(exp or 0)}"
-
-
-def _scientific_log(x: sp.Float, sig: int) -> str:
-    """x in scientific form from log10|x| (computed with enough digits for the exponent and `sig` figures of the
-    mantissa), without ever forming 10 to the power of the exponent."""
-    import mpmath
-
-    _sign, man, exp, bc = x._mpf_
-    digits = len(str(abs(exp + bc))) + sig + 10
-    with mpmath.workdps(digits):
-        lg = mpmath.log10(abs(x._to_mpmath(bc + 10)))
-        e10 = int(mpmath.floor(lg))
-        mant = mpmath.power(10, lg - e10)
-        m = mpmath.nstr(mant, sig, min_fixed=-1, max_fixed=2)
-    if float(m) >= 10:  # 9.99996 rounded up to 10.0
-        e10 += 1
-        m = "1.0"
-    return f"{'-' if x < 0 else ''}{m}e{e10}"
 
 
 def _scientific(d: Decimal, sig: int) -> str:
@@ -368,6 +357,9 @@ def _sci_latex(s: str) -> str:
         return r"\text{undefined}"
     if "∞" in s:
         return s.replace("∞", r"\infty")
+    if s.lstrip("-").startswith("10^("):  # beyond Decimal's range: 10^(2.3e1000)
+        sign, _, inner = s.partition("10^(")
+        return f"{sign}10^{{{_sci_latex(inner[:-1])}}}"
     m = _SCI.fullmatch(s)
     if m:
         return r"%s \times 10^{%d}" % (m.group(1), int(m.group(2)))
@@ -461,6 +453,38 @@ def _is_complex(x) -> bool:
 
 _MODES = ("short", "surd", "both", "decimal")
 
+#: Bounded rendering (issue 20): a vector of more than MAX_SHOWN_ENTRIES entries shows its first SHOWN_HEAD
+#: and last SHOWN_TAIL and says how many there are, "(1, 2, 3, 4, 5, 6, 7, 8, ..., 99, 100; 60000 entries)";
+#: a matrix of more than MAX_SHOWN_ROWS rows or columns likewise. The answers' values keep every entry (the
+#: solution's JSON and CSV downloads), so a 100,000-entry input renders in the time of twenty numbers.
+MAX_SHOWN_ENTRIES = 100
+MAX_SHOWN_ROWS = 50
+SHOWN_HEAD, SHOWN_TAIL = 8, 2
+
+
+def _cut(items: list, limit: int) -> tuple[list, list, int]:
+    """(head, tail, n): everything in head when len(items) <= limit."""
+    n = len(items)
+    if n <= limit:
+        return items, [], n
+    return items[:SHOWN_HEAD], items[-SHOWN_TAIL:], n
+
+
+def _rows_cut(v: Any) -> tuple[list, list, int, int]:
+    """A matrix's rows, each cut to its shown columns: (head rows, tail rows, rows, columns)."""
+    if isinstance(v, np.ndarray):
+        nr, nc = v.shape[0], (v.shape[1] if v.ndim > 1 else 0)
+        rows = v if nr <= MAX_SHOWN_ROWS else np.concatenate([v[:SHOWN_HEAD], v[-SHOWN_TAIL:]])
+        rows = [list(r) for r in rows]
+    else:
+        all_rows = rows_of(v)
+        nr, nc = len(all_rows), (len(all_rows[0]) if all_rows else 0)
+        rows = all_rows if nr <= MAX_SHOWN_ROWS else all_rows[:SHOWN_HEAD] + all_rows[-SHOWN_TAIL:]
+    cut = [_cut(list(r), MAX_SHOWN_ROWS) for r in rows]
+    if nr <= MAX_SHOWN_ROWS:
+        return cut, [], nr, nc
+    return cut[:SHOWN_HEAD], cut[SHOWN_HEAD:], nr, nc
+
 
 def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = False) -> str:
     """A value in plain text: numbers compact (`sig` significant figures, the request's working figures
@@ -471,8 +495,21 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     sig = working_sig(sig)
     if is_vector(v):
         if is_matrix(v):
-            return "[" + ", ".join("[" + ", ".join(text(x, sig, exact=exact) for x in r) + "]" for r in rows_of(v)) + "]"
-        return "(" + ", ".join(text(x, sig, exact=exact) for x in entries_of(v)) + ")"
+            head, tail, nr, nc = _rows_cut(v)
+
+            def row(r):
+                h, t, n = r
+                return "[" + ", ".join([text(x, sig, exact=exact) for x in h] + (["..."] if t else []) +
+                                       [text(x, sig, exact=exact) for x in t]) + "]"
+
+            body = ", ".join([row(r) for r in head] + (["..."] if tail else []) + [row(r) for r in tail])
+            big = nr > MAX_SHOWN_ROWS or nc > MAX_SHOWN_ROWS
+            return "[" + body + "]" + (f" ({nr} x {nc})" if big else "")
+        head, tail, n = _cut(entries_of(v), MAX_SHOWN_ENTRIES)
+        if not tail:
+            return "(" + ", ".join(text(x, sig, exact=exact) for x in head) + ")"
+        return ("(" + ", ".join([text(x, sig, exact=exact) for x in head] + ["..."] + [text(x, sig, exact=exact) for x in tail])
+                + f"; {n} entries)")
     s = _number_text(v, sig, exact)
     if paren and (is_negative(v) or "/" in s or " " in s):
         return f"({s})"
@@ -487,9 +524,27 @@ def latex(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool =
     sig = working_sig(sig)
     if is_vector(v):
         if is_matrix(v):
-            body = r" \\ ".join(" & ".join(latex(x, sig, exact=exact) for x in r) for r in rows_of(v))
-            return r"\begin{pmatrix} %s \end{pmatrix}" % body
-        items = [latex(x, sig, exact=exact) for x in entries_of(v)]
+            head, tail, nr, nc = _rows_cut(v)
+
+            def row(r):
+                h, t, n = r
+                return " & ".join([latex(x, sig, exact=exact) for x in h] + ([r"\cdots"] if t else []) +
+                                  [latex(x, sig, exact=exact) for x in t])
+
+            width = len(head[0][0]) + (1 + len(head[0][1]) if head and head[0][1] else 0) if head else 1
+            rows = [row(r) for r in head] + ([" & ".join([r"\vdots"] * width)] if tail else []) + [row(r) for r in tail]
+            body = r" \\ ".join(rows)
+            big = nr > MAX_SHOWN_ROWS or nc > MAX_SHOWN_ROWS
+            return r"\begin{pmatrix} %s \end{pmatrix}" % body + (r"_{%d \times %d}" % (nr, nc) if big else "")
+        head, tail, n = _cut(entries_of(v), MAX_SHOWN_ENTRIES)
+        items = [latex(x, sig, exact=exact) for x in head]
+        if tail:
+            items += [r"\vdots" if layout == "column" else r"\ldots"] + [latex(x, sig, exact=exact) for x in tail]
+            note = r"\;(%d\text{ entries})" % n
+            if layout in ("column", "rowvec"):
+                sep = r" \\ " if layout == "column" else " & "
+                return r"\begin{pmatrix} %s \end{pmatrix}" % sep.join(items) + note
+            return r"\left(" + ", ".join(items) + r"\right)" + note
         if layout == "column":
             return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(items)
         if layout == "rowvec":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Any, Iterable
 
@@ -92,7 +92,10 @@ class Tolerance:
         sign = data.get("up_to_sign", False)
         sign = sign if sign in ("columns", "rows") else bool(sign)
         dp, sig = data.get("dp"), data.get("sig")
-        return cls(float(data.get("abs", 0.0)), float(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""),
+        def number(v):  # kept as given (0 stays 0): a solution read back from JSON writes the same JSON
+            return v if isinstance(v, (int, float)) and not isinstance(v, bool) else float(v)
+
+        return cls(number(data.get("abs", 0.0)), number(data.get("rel", 0.0)), sign, str(data.get("sign_group", "") or ""),
                    None if dp is None else int(dp), None if sig is None else int(sig))
 
     def bound(self, want: float) -> float:
@@ -249,9 +252,27 @@ def to_decimal(x: Any) -> Decimal:
         v = sp.N(x, WORKING_DIGITS)
         if not v.is_Float and not v.is_Integer:
             raise TypeError(f"not a real number: {x}")
+        if v.is_Float and huge_exponent(v):
+            # past Decimal's range; and printing it would take mpmath time growing with the digits of the
+            # exponent itself (issue 20: minutes for exp(-10**217006)); callers show it in scientific form
+            raise InvalidOperation("exponent beyond the range of Decimal")
         return Decimal(str(v))
     # float / numpy scalar: the shortest repr is what the user would read
     return Decimal(repr(float(x)))
+
+
+#: Binary exponents past this (decimal exponents past about 10**18, Decimal's own limit) are shown as
+#: 10^(...) without a mantissa (solver.format), in time that does not grow with the exponent.
+MAX_DECIMAL_BITS = 1 << 60
+
+
+def huge_exponent(v: Any) -> bool:
+    """True for a SymPy Float whose binary exponent is beyond MAX_DECIMAL_BITS."""
+    mpf = getattr(v, "_mpf_", None)
+    if mpf is None:
+        return False
+    _, man, exp, bc = mpf
+    return bool(man) and abs(exp + bc) > MAX_DECIMAL_BITS
 
 
 def is_finite(x: Any) -> bool:

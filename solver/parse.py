@@ -43,7 +43,11 @@ __all__ = [
     "MAX_RESULT_DIGITS",
     "MAX_MAGNITUDE",
     "MAX_MINMAX_ARGS",
+    "MAX_EXP_DEPTH",
+    "MAX_SYMBOLIC_EXPONENT",
+    "MAX_PRODUCT_FACTORS",
     "DEFAULT_FUNCTIONS",
+    "check_ascii_digits",
     "parse_number",
     "parse_array",
     "parse_vector",
@@ -74,6 +78,13 @@ MAX_RESULT_DIGITS = 1000      # decimal digits of any exact number an expression
 MAX_MAGNITUDE = 1_000_000     # exp / power results must stay below 10**MAX_MAGNITUDE in size
 MAX_MINMAX_ARGS = 10          # arguments of all max()/min() calls in one expression together
                               # (SymPy compares Max arguments pairwise, slowly)
+# Shapes of expressions whose exact working explodes although the text is short (issue 20): a power
+# tower x**x**...**x (13 levels: 5 s in one SymPy evalf, 31: never ends), exp(exp(exp(exp(exp(x))))),
+# x**(10**9), a product of 299 factors (its gradient has 299 * 298 factors). Each is refused with a
+# message saying the limit; everything below the limits works in a fraction of a second.
+MAX_EXP_DEPTH = 4             # nesting of exp/sinh/cosh and powers with a variable exponent
+MAX_SYMBOLIC_EXPONENT = 100_000  # |exponent| of a power whose base holds a variable
+MAX_PRODUCT_FACTORS = 50      # factors holding a variable in one product
 
 # Above this *estimated* size a sum or product is refused without being computed at all;
 # between MAX_RESULT_DIGITS and this it is computed and then measured exactly.
@@ -108,6 +119,20 @@ def _normalize_minus(text: str) -> str:
         if ch in text:
             text = text.replace(ch, "-")
     return text
+
+
+_NON_ASCII_DIGIT_RE = re.compile(r"(?![0-9])\d")
+
+
+def check_ascii_digits(text: str) -> None:
+    """Refuse decimal digits other than ASCII 0-9 (fullwidth '１', Arabic-Indic '٢', ...): they look like
+    numbers, and Python's int() and regular expressions' \\d would read them as numbers, so they are
+    refused everywhere a user types, before any parser runs (SECURITY.md, hostile look-alikes)."""
+    if isinstance(text, str) and not text.isascii():  # (isascii is a flag check: free for any length)
+        m = _NON_ASCII_DIGIT_RE.search(text)
+        if m is not None:
+            ch = m.group()
+            raise ParseError(f"use the digits 0-9; got {ch!r} (U+{ord(ch):04X}), a digit from another script")
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -947,4 +972,47 @@ def parse_expr(text: str, variables, functions=None) -> sympy.Expr:
         raise _too_large() from exc
     if isinstance(expr, sympy.Basic) and expr.has(*_UNDEFINED):
         raise ParseError("the expression is undefined (division by zero or an infinite value)")
+    if isinstance(expr, sympy.Basic):
+        _check_shape(expr)
     return expr
+
+
+def _check_shape(expr: sympy.Basic) -> None:
+    """Refuse power towers, deeply nested exponentials, huge exponents on a variable and very long
+    products (MAX_EXP_DEPTH, MAX_SYMBOLIC_EXPONENT, MAX_PRODUCT_FACTORS): short texts whose exact
+    working (and often the numeric one: a gradient of a tower) explodes. One pass over the
+    expression's DAG, so it costs nothing next to parsing."""
+    depth: dict[sympy.Basic, int] = {}
+
+    def walk(e: sympy.Basic) -> int:
+        known = depth.get(e)
+        if known is not None:
+            return known
+        if not e.args or not e.free_symbols:
+            d = 0  # numbers are bounded by the parser's numeric checks
+        elif isinstance(e, _GROWING_FUNCTIONS):
+            d = 1 + walk(e.args[0])
+        elif e.is_Pow:
+            base, ex = e.args
+            if ex.free_symbols:
+                d = 1 + max(walk(base), walk(ex))
+            else:
+                if ex.is_number and ex.is_Rational and abs(ex) > MAX_SYMBOLIC_EXPONENT:
+                    raise ParseError(f"the exponent {_show(str(ex), 24)} on an expression with a variable is too "
+                                     f"large (at most {MAX_SYMBOLIC_EXPONENT})")
+                d = walk(base)
+        else:
+            if e.is_Mul:
+                n = sum(1 for a in e.args if a.free_symbols)
+                if n > MAX_PRODUCT_FACTORS:
+                    raise ParseError(f"a product of {n} factors with variables is too long to work out step by "
+                                     f"step (at most {MAX_PRODUCT_FACTORS})")
+            d = max(walk(a) for a in e.args)
+        if d > MAX_EXP_DEPTH:
+            raise ParseError(f"exponentials or powers with a variable exponent are nested more than {MAX_EXP_DEPTH} "
+                             "deep (a power tower such as x**x**x**x**x**x, or exp(exp(exp(exp(exp(x)))))); "
+                             "its working would take too long")
+        depth[e] = d
+        return d
+
+    walk(expr)

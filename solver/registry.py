@@ -25,6 +25,10 @@ and the conventions. Nothing outside `problems/` names a family.
 
 `Family.solve` runs the exact path under a time budget (EXACT_TIME_BUDGET seconds of CPU time); past
 it, `solve_numeric` answers and the solution's first step says so (solver.symbolic, `time_budget`).
+Where a sandbox is installed (solver.sandbox: the web server and the command line install one), the
+whole solve runs in a worker process that is killed at a wall-clock deadline or a memory limit; the
+numeric path then answers in a fresh worker and the first step names the limit that stopped the exact
+working. `Family.solve_here` is the same solve in the calling process.
 """
 from __future__ import annotations
 
@@ -145,6 +149,7 @@ class Family:
         translate = getattr(self.module, "translate", None)
         if translate is not None:
             raw = translate(raw)
+        _check_digits(raw, self.name)
         values = parse_params(self.params, raw, self.name)
         check = getattr(self.module, "validate", None)
         if check is not None:
@@ -171,11 +176,27 @@ class Family:
         The exact path runs under a time budget (`budget` seconds of CPU time; None: EXACT_TIME_BUDGET;
         math.inf: none). Past it, the numeric path answers and a first note step says so. `precision`
         (decimal places or significant figures; None: 4 decimal places) rules every number shown and
-        the tolerance of every answer (solver.format)."""
-        with using(precision):
-            return self._solve(params, conventions, path, budget)
+        the tolerance of every answer (solver.format).
 
-    def _solve(self, params, conventions, path: str, budget: float | None) -> Solution:
+        With a sandbox installed (solver.sandbox) the solve runs in a worker process under hard limits."""
+        from . import sandbox
+
+        box = sandbox.current()
+        if box is not None and _loaded.get(self.name) is self:
+            return box.solve(self.name, params, conventions, path=path, budget=budget, precision=precision)
+        return self.solve_here(params, conventions, path=path, budget=budget, precision=precision)
+
+    def solve_here(self, params: Mapping[str, Any] | None = None, conventions: Mapping[str, str] | None = None,
+                   *, path: str = "auto", budget: float | None = None, precision: Precision | None = None,
+                   stopped=None) -> Solution:
+        """`solve` in this process (the cooperative time budget only). `stopped` (a solver.sandbox.Stop):
+        the exact working was stopped by that limit in a worker, so solve on the numeric path and say so."""
+        with using(precision):
+            return self._solve(params, conventions, path, budget, stopped)
+
+    def _solve(self, params, conventions, path: str, budget: float | None, stopped=None) -> Solution:
+        from . import sandbox
+
         values = self.validate(params or {})
         conv = self.resolve_conventions(conventions)
         if path not in ("auto", "exact", "numeric"):
@@ -184,13 +205,18 @@ class Family:
             path = "numeric" if self.use_numeric(values) else "exact"
         budget = EXACT_TIME_BUDGET if budget is None else budget
         fallback = None
+        if stopped is not None:
+            path = "numeric"
+            fallback = _stop_note(stopped, budget)
         if path == "numeric":
+            sandbox.entering_numeric()
             d = self.module.solve_numeric(values, conv)
         else:
             try:
                 with time_budget(budget):
                     d = self.module.solve(values, conv)
             except ExactTimeBudgetExceeded:
+                sandbox.entering_numeric(fallback=True)
                 with no_time_budget():
                     d = self.module.solve_numeric(values, conv)
                 path = "numeric"
@@ -203,7 +229,10 @@ class Family:
             steps = (*steps, *notes(errata, self, values, conv, answers))
         # strict JSON: a family's plot data may hold an inf (issue 9's fuzzing), which JSON has no token for
         extras = {"params_text": params_to_text(self.params, values), **_json_safe(d.extras)}
-        if fallback is not None:
+        if stopped is not None:
+            extras["fallback"] = {"reason": stopped.reason, "budget_seconds": budget,
+                                  ("limit_mb" if stopped.reason == "memory" else "limit_seconds"): stopped.limit}
+        elif fallback is not None:
             extras["fallback"] = {"reason": "time_budget", "budget_seconds": budget}
         return Solution(
             family=self.name,
@@ -254,6 +283,35 @@ def _budget_note(budget: float) -> Step:
                       "these steps use the numeric path instead: floating-point arithmetic (float64), summary "
                       "steps and answers rounded as usual. Smaller numbers or fewer steps give the full exact "
                       "working."))
+
+
+def _check_digits(raw: Mapping[str, Any], family: str) -> None:
+    """Only ASCII digits in typed text, in every field of every family (solver.parse.check_ascii_digits)."""
+    from .parse import ParseError, check_ascii_digits
+
+    def texts(v, depth=0):
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, (list, tuple)) and depth < 3:
+            for x in v:
+                yield from texts(x, depth + 1)
+
+    for name, value in raw.items():
+        for text in texts(value):
+            try:
+                check_ascii_digits(text)
+            except ParseError as e:
+                raise InvalidInput(str(name), f"The '{name}' parameter of {family} is invalid: {e}.") from None
+
+
+def _stop_note(stop, budget: float) -> Step:
+    from .sandbox import describe_stop
+
+    title, clause = describe_stop(stop)
+    return Step("note", title,
+                text=(f"Working this problem in exact arithmetic, step by step, {clause}; these steps use the "
+                      "numeric path instead: floating-point arithmetic (float64), summary steps and answers "
+                      "rounded as usual. Smaller numbers or fewer steps give the full exact working."))
 
 
 def _check_module(name: str, mod: ModuleType) -> None:

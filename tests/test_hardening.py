@@ -341,3 +341,69 @@ def test_internal_error_shows_no_traceback(app, monkeypatch):
     assert resp.status_code == 500 and "secret" not in resp.get_data(as_text=True)
     assert resp.get_json()["error"]["reference"]
     app.extensions["stepwise_solutions"].clear()
+
+
+# ---- issue 20: bounded rendering, expression guards, digits, huge exponents ------------------------------
+
+def test_regularization_page_with_100000_eigenvalues_took_18_s_long_vectors_are_summarised():
+    """A 100,000-entry vector rendered every entry (a 10 MB page); now the first and last few and the count."""
+    from solver import format as F
+
+    v = list(range(100_000))
+    t = F.text(v)
+    assert t.startswith("(0, 1, 2") and t.endswith("99998, 99999; 100000 entries)") and len(t) < 200
+    assert r"\ldots" in F.latex(v) and "100000" in F.latex(v) and len(F.latex(v)) < 300
+    assert r"\vdots" in F.latex(v, layout="column")
+    m = [[i * 100 + j for j in range(80)] for i in range(70)]
+    assert F.text(m).endswith("(70 x 80)") and len(F.text(m)) < 2000
+    assert r"\cdots" in F.latex(m) and r"\vdots" in F.latex(m) and F.latex(m).endswith(r"_{70 \times 80}")
+    assert F.text(list(range(F.MAX_SHOWN_ENTRIES))).count(",") == F.MAX_SHOWN_ENTRIES - 1  # up to the limit: whole
+
+
+def test_long_answers_keep_every_entry_in_their_value_while_the_display_is_short():
+    sol = registry.get("softmax").solve({"logits": " ".join(str(i % 5) for i in range(500))}, path="numeric")
+    probs = next(a for a in sol.answers.values() if isinstance(a.value, list) and len(a.value) == 500)
+    assert len(probs.value) == 500 and "500" in probs.display and len(probs.display) < 300
+
+
+def test_mpmath_formatting_a_number_with_a_huge_exponent_hung_for_minutes():
+    """sgd with exp(1000000*x) reached exp(-10**217006): printing it made mpmath compute ln 2 to 700,000 bits."""
+    from solver import format as F
+
+    x = sp.exp(-sp.Float(10) ** 5000 * sp.Rational(3, 7))
+    start = time.process_time()
+    assert F.text(x) == "10^(-1.86126e4999)" and F.fixed(x) == "10^(-1.861e4999)"  # an answer: 4 figures
+    assert F.latex(x) == r"10^{-1.86126 \times 10^{4999}}"
+    assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x**x**x**x**x**x", "nested more than 4 deep"),
+    ("exp(exp(exp(exp(exp(x)))))", "nested more than 4 deep"),
+    ("x**(10**9)", "exponent '1000000000'"),
+    ("*".join(f"(x+{i})" for i in range(1, 300)), "product of 299 factors"),
+])
+def test_expression_shapes_that_explode_are_refused_with_the_limit(text, says):
+    from solver.parse import ParseError, parse_expr
+
+    with pytest.raises(ParseError, match=re.escape(says)):
+        parse_expr(text, ["x"])
+
+
+@pytest.mark.parametrize("text", ["x**x**x**x**x", "exp(exp(exp(exp(x))))", "x**100000", "exp(x)^100",
+                                  "*".join(f"(x+{i})" for i in range(1, 51)), "sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(x)))))"])
+def test_expression_shapes_within_the_limits_still_parse(text):
+    from solver.parse import parse_expr
+
+    parse_expr(text, ["x"])
+
+
+@pytest.mark.parametrize("digit", ["\uff12", "\u0662", "\u06f2", "\u0968"])
+def test_mp_neuron_accepted_fullwidth_and_arabic_indic_digits(digit):
+    """SECURITY.md says digits from other scripts are refused; mp_neuron's rule parser read them as numbers."""
+    with pytest.raises(InvalidInput) as e:
+        registry.get("mp_neuron").solve({"function": f"sum(x) >= {digit}", "n": "2"})
+    assert e.value.field == "function" and "digits 0-9" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        registry.get("perceptron").solve({"X": f"(1, {digit})", "y": "1"})
+    assert e.value.field == "X"

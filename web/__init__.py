@@ -7,7 +7,11 @@ with no network access and no script; the only script (web/static/app.js) filter
 copies LaTeX.
 
     create_app(config=None) -> Flask     the application (tests use it with the test client)
-    serve(host, port)                    `stepwise serve`: the app under waitress, a production WSGI server
+    serve(host, port, workers=0)         `stepwise serve`: the app under waitress (one process, every
+                                         platform) or, with workers >= 1, gunicorn's pre-fork server (POSIX)
+
+Either way every solve runs in a worker process with hard limits (solver.sandbox): the serving process
+forks a zygote once it is warm and single-threaded, and the zygote forks one child per solve.
 """
 from __future__ import annotations
 
@@ -36,6 +40,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "stepwise_session",
     "EXAM_DB": None,  # saved exams' SQLite file (web.exams); None: solver.exam.store.default_path()
+    # exam builds as background jobs (web.jobs): downloads of more questions (variants x problems) than
+    # this run as a job with a progress page, a cancel, a time budget (s) and a memory limit (MB)
+    "EXAM_JOB_THRESHOLD": 40,
+    "EXAM_JOB_BUDGET": 600,
+    "EXAM_JOB_MEMORY_MB": 2048,
+    "EXAM_JOBS_RUNNING": 2,  # jobs at once (a 503 past it)
+    "EXAM_JOB_KEEP": 3600,  # seconds a finished job's file is kept
+    "JOBS_DIR": None,  # None: a temporary directory, made on first use (or by `stepwise serve` before forking)
 }
 
 
@@ -46,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # the session carries the CSRF token and the logged-in account; unset, web.auth signs it with a key kept
     # in the exam database, so that every process serving the site agrees
     app.config["SECRET_KEY"] = os.environ.get("STEPWISE_SECRET_KEY") or None
+    cache_size = os.environ.get("STEPWISE_SOLUTION_CACHE_SIZE", "").strip()
+    if cache_size.isdigit():  # 0 solves every request afresh (benchmarks/bench_load.py --uncached)
+        app.config["SOLUTION_CACHE_SIZE"] = int(cache_size)
     if config:
         app.config.update(config)
     app.json.sort_keys = False  # answers and steps keep their order
@@ -72,6 +87,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .exams import bp as exams_bp
 
     app.register_blueprint(exams_bp)  # the exam builder (saved exams)
+    from .jobs import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp)  # long exam builds as background jobs
     get_cache(app)
     return app
 
@@ -103,15 +121,54 @@ def warm() -> None:
             log.exception("family %s failed to load", name)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4) -> int:
-    """Serve the app with waitress until interrupted; returns the exit status for `stepwise serve`."""
+#: Request-line cap under gunicorn: the app's own 414 (MAX_QUERY_BYTES, 512 KiB) answers long problem URLs
+#: as waitress does; the server refuses what is longer still before reading it all.
+MAX_REQUEST_LINE = 520 * 1024
+
+
+def _start_sandbox(close_fds=()) -> object | None:
+    """Fork the solve zygote (solver.sandbox) and route every solve through it; None where unsupported."""
+    from solver import sandbox
+
+    if not sandbox.enabled_by_env():
+        return None
+    box = sandbox.Sandbox.start(close_fds=close_fds)
+    sandbox.install(box)
+    return box
+
+
+def _jobs_dir(app) -> None:
+    from .jobs import jobs_root
+
+    jobs_root(app)
+
+
+def _banner(host: str, port: int, how: str) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Stepwise is serving on http://{shown}:{port}/  ({how}; press Ctrl+C to stop)", flush=True)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, workers: int = 0) -> int:
+    """Serve the app until interrupted; returns the exit status for `stepwise serve`.
+
+    workers = 0: one process under waitress with `threads` threads (works everywhere). workers >= 1:
+    gunicorn's pre-fork server with that many processes, each answering one request at a time (POSIX)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if workers and workers > 0:
+        try:
+            import gunicorn  # noqa: F401
+        except ImportError:
+            print("stepwise: --workers needs gunicorn (POSIX only: pip install gunicorn); serving in one process.",
+                  file=sys.stderr)
+        else:
+            return _serve_gunicorn(host, port, workers)
     import waitress
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
     warm()
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Stepwise is serving on http://{shown}:{port}/  (press Ctrl+C to stop)", flush=True)
+    _jobs_dir(app)
+    box = _start_sandbox()  # before waitress starts its threads: only a single-threaded process forks
+    _banner(host, port, "one process")
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="stepwise",
                        max_request_header_size=1024 * 1024, clear_untrusted_proxy_headers=True)
@@ -120,4 +177,72 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4) -> int
     except OSError as e:  # port in use, address not available, permission denied
         print(f"stepwise: cannot serve on {host}:{port} ({e.strerror or e}).", file=sys.stderr)
         return 1
+    finally:
+        if box is not None:
+            from solver import sandbox
+
+            sandbox.install(None)
+            box.close()
+    return 0
+
+
+def _serve_gunicorn(host: str, port: int, workers: int) -> int:
+    """gunicorn with `workers` sync workers: the app is built and warmed once in the master (preloaded, so
+    the workers share its memory copy-on-write) and each worker forks its own solve zygote after it starts.
+    The limits match waitress's: the app's own body, field and query limits answer as in one process; the
+    server header is "stepwise"; forwarded headers are trusted from no one."""
+    import math
+
+    from gunicorn.app.base import BaseApplication
+    import gunicorn.http.message
+    import gunicorn.http.wsgi
+    from solver import registry, sandbox
+
+    gunicorn.http.message.MAX_REQUEST_LINE = max(gunicorn.http.message.MAX_REQUEST_LINE, MAX_REQUEST_LINE)
+    gunicorn.http.wsgi.SERVER = "stepwise"  # the Server header (gunicorn's own says its name and nothing else)
+    limits = sandbox.Limits.from_env()
+    exact = registry.EXACT_TIME_BUDGET if math.isfinite(registry.EXACT_TIME_BUDGET) else limits.max_seconds
+    # a request may solve (exact + grace + numeric) and render; the worker timeout is a backstop well past it
+    timeout = int(max(60, 4 * (exact + limits.grace_seconds + limits.numeric_seconds)))
+    app = create_app()
+    warm()
+    _jobs_dir(app)  # made in the master: every worker shares it
+    boxes: list = []
+
+    def post_fork(server, worker):
+        box = _start_sandbox(close_fds=[s.fileno() for s in worker.sockets])
+        if box is not None:
+            boxes.append(box)
+
+    def worker_exit(server, worker):
+        for box in boxes:
+            box.close()
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    options = {
+        "bind": [bind], "workers": workers, "worker_class": "sync", "preload_app": True, "timeout": timeout,
+        "graceful_timeout": 10, "limit_request_line": MAX_REQUEST_LINE, "limit_request_fields": 100,
+        "limit_request_field_size": 64 * 1024, "forwarded_allow_ips": "", "proxy_allow_ips": "",
+        "post_fork": post_fork, "worker_exit": worker_exit, "accesslog": None, "errorlog": "-",
+        "loglevel": "info", "proc_name": "stepwise", "control_socket_disable": True,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+            if "http_parser" in self.cfg.settings:
+                self.cfg.set("http_parser", "python")  # the request-line cap above is the Python parser's
+
+        def load(self):
+            return app
+
+    _banner(host, port, f"{workers} worker process{'es' if workers != 1 else ''}")
+    try:
+        Server().run()
+    except KeyboardInterrupt:
+        return 0
+    except SystemExit as e:  # gunicorn exits through SystemExit (e.g. the address is in use)
+        return int(e.code or 0)
     return 0

@@ -833,11 +833,18 @@ def download(exam_id: int):
         err.stepwise_message = f"There is no exam format {fmt[:40]!r}; the formats are: all, {', '.join(FORMATS)}."
         raise err
     solutions = request.args.get("solutions") == "1"
+    stem = slug(e.title) + ("-with-solutions" if solutions else "")
+    from . import jobs  # a large build runs as a background job with a progress page (web/jobs.py)
+
+    if jobs.wanted(e):
+        name, mimetype = ((f"{stem}-{SINGLE[fmt][0]}", SINGLE[fmt][1]) if fmt in SINGLE else
+                          (f"{stem}-{'exam' if fmt == 'all' else fmt}.zip", "application/zip"))
+        return jobs.start_exam_job(e, fmt, solutions, name, mimetype, folder=None if fmt in SINGLE else stem,
+                                   zip_files=stream_zip)
     try:
         b = _build(e, solutions=solutions)
     except InvalidInput as err:
         return _build_failed(e, err, "build the exam")
-    stem = slug(e.title) + ("-with-solutions" if solutions else "")
     if fmt in ("all", "pdf") and importlib.util.find_spec("typst") is None:  # before the download starts
         return render_template("error.html", code=503, title="PDF is unavailable on this server", reference=None,
                                message="PDF export needs the 'typst' package (pip install typst); the other "

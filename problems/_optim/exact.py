@@ -352,8 +352,9 @@ def solve_exact(p, conv, method: Method):
             w = s.w_next
             prev = {**prev, **s.new}
     except Undefined as e:
-        d.status = "undefined"
-        d.note("Undefined", f"The step '{e}' {e.why or UNDEFINED_WHY}")
+        # a zero denominator is undefined mathematics; a value too large to compute is a limit of ours
+        d.status = "unsupported" if e.why else "undefined"
+        d.note("Too large to work out" if e.why else "Undefined", f"The step '{e}' {e.why or UNDEFINED_WHY}")
         return d, rows, None, setup
     _trace_table(d, rows, setup)
     shaped = shape_of(w, setup.n)

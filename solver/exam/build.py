@@ -166,8 +166,10 @@ class ExamBuild:
 
 # ---- building ------------------------------------------------------------------------------------------
 
-def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = None, solutions: bool = False) -> ExamBuild:
-    """Generate and solve every variant. InvalidInput (naming the problem) when an instance cannot be made."""
+def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = None, solutions: bool = False,
+          progress=None) -> ExamBuild:
+    """Generate and solve every variant. InvalidInput (naming the problem) when an instance cannot be made.
+    `progress(done, total)`, when given, is called after each question (a job's progress bar)."""
     from ..registry import get
 
     n_var = spec.variants if variants is None else variants
@@ -185,6 +187,7 @@ def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = Non
     conventions = [_conventions(spec, p, f) for p, f in zip(spec.problems, fams)]
     fixed_cache: dict[int, Question] = {}
     out = []
+    total, done = n_var * len(spec.problems), 0
     for k in range(1, n_var + 1):
         vseed = variant_seed(exam_seed, k)
         qs = []
@@ -194,8 +197,11 @@ def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = Non
                     sol = _solve(fam, dict(p.params), conv, n, "params")
                     fixed_cache[n] = _question(n, p, fam, None, sol)
                 qs.append(fixed_cache[n])
-                continue
-            qs.append(_random_question(n, p, fam, conv, vseed, occurrence[n - 1], k))
+            else:
+                qs.append(_random_question(n, p, fam, conv, vseed, occurrence[n - 1], k))
+            done += 1
+            if progress is not None:
+                progress(done, total)
         out.append(Variant(k, vseed, tuple(qs)))
     return ExamBuild(spec, exam_seed, tuple(out), solutions)
 

@@ -24,16 +24,44 @@ def formats(values: list[str] | None) -> list[str]:
     return sorted(out, key=FORMATS.index)
 
 
+def _progress(stream):
+    """A progress display for long builds: one line rewritten in place on a terminal; elsewhere (a log) a
+    line at each tenth of a build of 100 questions or more."""
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        pct = 100 * done // max(1, total)
+        if tty:
+            if pct != shown[0] or done == total:
+                stream.write(f"\rSolving question {done} of {total} ({pct}%)" + ("\n" if done == total else ""))
+                stream.flush()
+        elif total >= 100 and pct // 10 != shown[0] // 10:
+            stream.write(f"Solving question {done} of {total} ({pct}%)\n")
+            stream.flush()
+        shown[0] = pct
+
+    return report
+
+
 def run(args) -> int:
     from . import build, export, load, write
     from .pdf import PdfUnavailable
 
+    from .. import sandbox
+
     fmts = formats(args.format)
+    box = sandbox.Sandbox.direct() if sandbox.enabled_by_env() else None
+    old = sandbox.install(box)  # every solve in a worker process with hard limits, as in the server
     try:
         spec = load(args.file)
-        b = build(spec, variants=args.variants, seed=args.seed, solutions=args.solutions)
+        b = build(spec, variants=args.variants, seed=args.seed, solutions=args.solutions, progress=_progress(sys.stderr))
     except InvalidInput as e:
         raise InvalidInput(e.field, f"{args.file}: {e.message} (field: {e.field})") from None
+    finally:
+        sandbox.install(old)
+        if box is not None:
+            box.close()
     paths = []
     try:
         for fmt in fmts:  # one format at a time: only one format's files are held in memory
