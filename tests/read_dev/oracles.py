@@ -1,0 +1,323 @@
+"""Independent oracles for the reading dev set: the expected answers of the questions written for it.
+
+Each function recomputes one item's answers from the question's numbers with NumPy, the standard
+library or SymPy, written here from the textbook rule (never by calling Stepwise). Items taken from
+the course notes cite their worked example instead (tests/read_dev/*.toml, `source`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+
+# ---- optimizers -----------------------------------------------------------------------------------------------
+
+def nag_notes(grad, w0, lr, beta, steps):
+    """Nesterov in the course notes' form: look = w - beta u; u = beta u + g(look); w -= lr u."""
+    w = np.array(w0, dtype=float)
+    u = np.zeros_like(w)
+    for _ in range(steps):
+        look = w - beta * u
+        u = beta * u + grad(look)
+        w = w - lr * u
+    return w
+
+
+def momentum_notes(grad, w0, lr, beta, steps):
+    w = np.array(w0, dtype=float)
+    u = np.zeros_like(w)
+    for _ in range(steps):
+        u = beta * u + grad(w)
+        w = w - lr * u
+    return w
+
+
+def adam_torch(grad, w0, lr, b1, b2, eps, steps):
+    """torch.optim.Adam's rule (eps outside the root; differences from eps inside are below 1e-7 here)."""
+    w = np.array(w0, dtype=float)
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for t in range(1, steps + 1):
+        g = grad(w)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        mh, vh = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        w = w - lr * mh / (np.sqrt(vh) + eps)
+    return w
+
+
+def rmsprop(grad, w0, lr, beta, eps, steps):
+    w = np.array(w0, dtype=float)
+    v = np.zeros_like(w)
+    for _ in range(steps):
+        g = grad(w)
+        v = beta * v + (1 - beta) * g * g
+        w = w - lr * g / np.sqrt(v + eps)
+    return w
+
+
+def gd(grad, w0, lr, steps):
+    w = np.array(w0, dtype=float)
+    for _ in range(steps):
+        w = w - lr * grad(w)
+    return w
+
+
+def perceptron_bias_first(X, y, lr=1.0, max_epochs=100):
+    """Rosenblatt's rule with x0 = 1 prepended, y_hat = 1 if w.x >= 0, rows in order until a clean pass."""
+    X = np.hstack([np.ones((len(X), 1)), np.asarray(X, dtype=float)])
+    w = np.zeros(X.shape[1])
+    for _ in range(max_epochs):
+        mistakes = 0
+        for x, t in zip(X, y):
+            yh = 1 if w @ x >= 0 else 0
+            if yh != t:
+                w = w + lr * (t - yh) * x
+                mistakes += 1
+        if mistakes == 0:
+            break
+    return w
+
+
+# ---- the items ----------------------------------------------------------------------------------------------------
+
+def nag_done_when():
+    return {"w": nag_notes(lambda w: 2 * w, [1.0], 0.1, 0.9, 2)[0]}
+
+
+def adam_2d():
+    w = adam_torch(lambda p: np.array([2 * p[0], 20 * p[1]]), [1.0, 1.0], 0.1, 0.9, 0.999, 1e-8, 2)
+    return {"w": list(w)}
+
+
+def rmsprop_latex():
+    return {"w": rmsprop(lambda w: 2 * w, [1.0], 0.01, 0.9, 1e-8, 2)[0]}
+
+
+def gd_words():
+    return {"w": gd(lambda x: 2 * x, [2.0], 0.25, 3)[0]}
+
+
+def gd_shifted():
+    return {"w": gd(lambda x: 2 * (x - 3), [0.0], 0.1, 3)[0]}
+
+
+def momentum_two():
+    return {"w": momentum_notes(lambda w: 2 * w, [1.0], 0.1, 0.9, 2)[0]}
+
+
+def adagrad_given():
+    w, v = 0.0, 0.0
+    for g in (2.0, 4.0):
+        v += g * g
+        w -= 0.1 * g / math.sqrt(v + 1e-10)
+    return {"w": w}
+
+
+def adagrad_unicode():
+    w, v = 1.0, 0.0
+    for _ in range(2):
+        g = 2 * w
+        v += g * g
+        w -= 0.5 * g / math.sqrt(v + 1e-10)
+    return {"w": w}
+
+
+def softmax_mc():
+    z = np.array([2.0, 1.0, 0.1])
+    p = np.exp(z) / np.exp(z).sum()
+    return {"p": list(p)}
+
+
+def perceptron_or_table():
+    return {"w": list(perceptron_bias_first([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]))}
+
+
+def perceptron_and_lr():
+    return {"w": list(perceptron_bias_first([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1], lr=0.5))}
+
+
+def entropy_bits_nats():
+    p = np.array([0.5, 0.25, 0.25])
+    return [{"entropy": float(-(p * np.log2(p)).sum())}, {"entropy": float(-(p * np.log(p)).sum())}]
+
+
+def ce_onehot():
+    return {"cross_entropy": -math.log(0.7)}
+
+
+def kl_bits():
+    p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    return {"kl": float((p * np.log2(p / q)).sum())}
+
+
+def conv_alexnet():
+    out = (227 - 11) // 4 + 1
+    return {"out_width": out, "out_depth": 96, "params": 96 * (11 * 11 * 3 + 1)}
+
+
+def conv_same():
+    return {"out_width": (5 - 3 + 2 * 1) // 1 + 1}
+
+
+def mlp_params():
+    sizes = [784, 128, 10]
+    return {"parameters": sum(a * b + b for a, b in zip(sizes, sizes[1:]))}
+
+
+def init_he():
+    return {"var_he": 2 / 256}
+
+
+def dropout_inverted():
+    h, mask, keep = np.array([2, 4, 6, 8.0]), np.array([1, 0, 1, 0.0]), 0.5
+    return {"train_output": list(h * mask / keep)}
+
+
+def clip_norm():
+    g = np.array([3.0, 4.0])
+    return {"by_norm": list(g / np.linalg.norm(g))}
+
+
+def cosine_lr():
+    return {"lr": 0 + 0.5 * (0.1 - 0) * (1 + math.cos(math.pi * 5 / 10))}
+
+
+def eigen_2x2():
+    return {"eigenvalues": sorted(np.linalg.eigvalsh(np.array([[2.0, 1], [1, 2]])), reverse=True)}
+
+
+def svd_diag():
+    return {"singular_values": list(np.linalg.svd(np.array([[3.0, 0], [0, -4]]), compute_uv=False))}
+
+
+def pca_points():
+    X = np.array([[1, 2], [2, 3], [3, 5], [4, 4.0]])
+    lam = np.sort(np.linalg.eigvalsh(np.cov(X.T)))[::-1]
+    return {"explained_variance_ratio": list(lam / lam.sum())}
+
+
+def mle_gauss():
+    x = np.array([2, 4, 4, 4, 5, 5, 7, 9.0])
+    return {"mu_hat": x.mean(), "var_hat": x.var()}
+
+
+def regression_three():
+    X = np.array([[1, 1], [1, 2], [1, 3.0]])
+    y = np.array([1, 3, 2.0])
+    return {"theta": list(np.linalg.lstsq(X, y, rcond=None)[0])}
+
+
+def bce_one():
+    return {"bce": -math.log(0.9)}
+
+
+def ewa_temps():
+    v, out = 0.0, []
+    for t, x in enumerate([10.0, 20.0, 30.0], start=1):
+        v = 0.5 * v + 0.5 * x
+        out.append(v / (1 - 0.5 ** t))
+    return {"v_hat": out}
+
+
+def batchnorm_small():
+    x = np.array([1, 2, 3, 4.0])
+    return {"x_hat": list((x - x.mean()) / np.sqrt(x.var()))}
+
+
+def l2_step():
+    w, g = np.array([0.5, -1.2, 2.0]), np.array([0.1, 0.3, -0.2])
+    return {"w_l2": list(w - 0.1 * (g + 0.01 * w))}
+
+
+def graph_cos_sin():
+    w = 1.0
+    return {"grad_w": -2 * w * math.sin(w * w) + 2 * w * math.cos(w * w)}
+
+
+def feedforward_small():
+    x = np.array([1.0, 2.0])
+    W1, W2 = np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[0.5, 0.6]])
+    h1 = sigmoid(W1 @ x)
+    return {"h2": list(sigmoid(W2 @ h1))}
+
+
+def sgd_neuron_ce():
+    # one gradient step on a sigmoid neuron, cross-entropy loss: dL/dz = y_hat - y
+    w, b, x, y, lr = 0.5, 0.0, 2.0, 1.0, 0.1
+    yh = float(sigmoid(w * x + b))
+    return {"w": [w - lr * (yh - y) * x, b - lr * (yh - y)]}
+
+
+def softmax_temperature():
+    z = np.array([1.0, 2.0, 3.0]) / 2
+    p = np.exp(z) / np.exp(z).sum()
+    return {"p": list(p)}
+
+
+def steps_one_and_two():
+    return [{"w": gd(lambda x: 2 * x, [1.0], 0.1, 1)[0]}, {"w": gd(lambda x: 2 * x, [1.0], 0.1, 2)[0]}]
+
+
+def tanh_derivative():
+    return {"derivatives": [1 - math.tanh(0.5) ** 2]}
+
+
+def relu_values():
+    return {"values": [0.0, 0.0, 2.0]}
+
+
+def linsep_or_weights():
+    # errors of w = (-0.5, 1, 1) (bias first) on OR: scores -0.5, 0.5, 0.5, 1.5 -> all right
+    return {"errors": 0}
+
+
+def entropy_dist():
+    p = np.array([0.2, 0.3, 0.5])
+    return {"entropy": float(-(p * np.log(p)).sum())}
+
+
+def kl_nats_three():
+    p, q = np.array([0.2, 0.5, 0.3]), np.array([0.1, 0.6, 0.3])
+    return {"kl": float((p * np.log(p / q)).sum())}
+
+
+def step_decay_epochs():
+    return {"lr": [0.2 * 0.1 ** (e // 10) for e in (5, 10, 25)]}
+
+
+def inverse_time():
+    return {"lr": [0.5 / (1 + 0.1 * t) for t in (0, 5, 10)]}
+
+
+def adam_one_step_grad():
+    m = 0.1 * 0.5
+    v = 0.001 * 0.25
+    mh, vh = m / 0.1, v / 0.001
+    return {"w": 1.0 - 0.01 * mh / (math.sqrt(vh) + 1e-8)}
+
+
+def adadelta_two():
+    """AdaDelta as the notes' eq. (17): v = rho v + (1 - rho) g^2; dw = -sqrt(u + eps)/sqrt(v + eps) g; u likewise."""
+    rho, eps, w, v, u = 0.9, 1e-6, 1.0, 0.0, 0.0
+    for _ in range(2):
+        g = 2 * w
+        v = rho * v + (1 - rho) * g * g
+        dw = -math.sqrt(u + eps) / math.sqrt(v + eps) * g
+        w += dw
+        u = rho * u + (1 - rho) * dw * dw
+    return {"w": w}
+
+
+def nadam_one():
+    """NAdam in the notes' form (eq. 21, t from 1): m_bar = b1 m_hat + (1 - b1) g / (1 - b1^t); w -= eta m_bar / sqrt(v_hat + eps)."""
+    b1, b2, eps, eta, g = 0.9, 0.999, 1e-8, 0.1, 1.0
+    m, v = (1 - b1) * g, (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1), v / (1 - b2)
+    m_bar = b1 * m_hat + (1 - b1) * g / (1 - b1)
+    return {"w": 0.0 - eta * m_bar / math.sqrt(v_hat + eps)}
