@@ -11,8 +11,9 @@ Prints, on the dev set (tests/read_dev/*.toml; see tests/read_dev/devset.py for 
     silently wrong            of all questions: a wrong answer with no warning at all (the worst outcome)
 
 and the time to read: every dev question, and a page-long question (about 3,000 characters), warm, as
-p50/p99 milliseconds against the 20 ms target and against the time to solve the same question. Writes
-benchmarks/results/read.json.
+p50/p99 milliseconds of CPU time (the reading thread's: on a shared machine wall time also counts the
+other processes; it is printed too, with the load average) against the 20 ms target, and against the time
+to solve the same question. Writes benchmarks/results/read.json.
 
     python benchmarks/bench_read.py [--runs 200]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import sys
@@ -57,13 +59,16 @@ def page() -> str:
     return text
 
 
-def timings(text: str, runs: int) -> list[float]:
+def timings(text: str, runs: int, wall: list[float] | None = None) -> list[float]:
+    """CPU milliseconds of each read (wall milliseconds appended to `wall`)."""
     read(text)  # warm: the vocabulary is built once per process
     out = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, w0 = time.thread_time(), time.perf_counter()
         read(text)
-        out.append((time.perf_counter() - t0) * 1000)
+        out.append((time.thread_time() - t0) * 1000)
+        if wall is not None:
+            wall.append((time.perf_counter() - w0) * 1000)
     return out
 
 
@@ -98,7 +103,8 @@ def main() -> None:
     for it in items:
         dev_ms.extend(timings(it["text"], max(5, args.runs // 20)))
     text = page()
-    page_ms = timings(text, args.runs)
+    page_wall: list[float] = []
+    page_ms = timings(text, args.runs, page_wall)
     a = ask(text)
     solve_ms = []
     if a.solutions:
@@ -106,16 +112,19 @@ def main() -> None:
 
         fam = registry.get(a.reading.family)
         for _ in range(max(5, args.runs // 20)):
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             fam.solve(a.reading.params, a.reading.convention_choices)
-            solve_ms.append((time.perf_counter() - t0) * 1000)
-    print(f"\nReading time, warm (target: p99 <= {TARGET_MS:.0f} ms for a page):")
+            solve_ms.append((time.thread_time() - t0) * 1000)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nReading time, warm, CPU milliseconds (target: p99 <= {TARGET_MS:.0f} ms for a page):")
     print(f"  {'question':34s} {'chars':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'p99 / target':>13s}")
     dev_chars = int(statistics.mean(len(it["text"]) for it in items))
     print(f"  {'every dev-set question':34s} {dev_chars:6d} {pct(dev_ms, 0.5):8.2f} {pct(dev_ms, 0.99):8.2f} "
           f"{pct(dev_ms, 0.99) / TARGET_MS:12.2f}x")
     print(f"  {'a page-long question':34s} {len(text):6d} {pct(page_ms, 0.5):8.2f} {pct(page_ms, 0.99):8.2f} "
           f"{pct(page_ms, 0.99) / TARGET_MS:12.2f}x")
+    print(f"  wall time for the page: p50 {pct(page_wall, 0.5):.2f} ms, p99 {pct(page_wall, 0.99):.2f} ms "
+          f"(load average {load:.1f} on {os.cpu_count()} CPUs)")
     if solve_ms:
         print(f"  reading the page vs solving it ({a.reading.family}): {statistics.median(page_ms):.2f} ms vs "
               f"{statistics.median(solve_ms):.2f} ms = {statistics.median(page_ms) / statistics.median(solve_ms):.2f}x")
@@ -125,7 +134,10 @@ def main() -> None:
         "failures": [{"id": o.id, "status": o.status, "family": o.family_read, "detail": o.detail[:4]} for o in failures],
         "read_ms": {"dev_questions": {"n": len(dev_ms), "p50": round(pct(dev_ms, 0.5), 3), "p99": round(pct(dev_ms, 0.99), 3)},
                     "page": {"chars": len(text), "n": len(page_ms), "p50": round(pct(page_ms, 0.5), 3),
-                             "p99": round(pct(page_ms, 0.99), 3), "target_p99": TARGET_MS},
+                             "p99": round(pct(page_ms, 0.99), 3), "target_p99": TARGET_MS,
+                             "wall_p50": round(pct(page_wall, 0.5), 3), "wall_p99": round(pct(page_wall, 0.99), 3),
+                             "load_average": round(load, 2), "cpus": os.cpu_count()},
+                    "clock": "CPU time of the reading thread (time.thread_time)",
                     "solve_page_question_median_ms": round(statistics.median(solve_ms), 3) if solve_ms else None},
     }
     path = ROOT / "benchmarks" / "results" / "read.json"

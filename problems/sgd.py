@@ -21,9 +21,9 @@ from solver.symbolic import number_text
 
 TITLE = "Gradient descent (SGD) updates"
 TOPIC = "optimizers"
-KEYWORDS = ("gradient descent", "sgd", "stochastic gradient descent", "vanilla gradient descent", "learning rate",
-            "update rule", "sigmoid neuron", "steepest descent", "gradient step", "plain gradient descent",
-            "batch gradient descent", "after the last update", "parameters after")
+KEYWORDS = ("gradient descent", "sgd", "stochastic gradient descent", "vanilla gradient descent",
+            "update rule", "steepest descent", "gradient step", "plain gradient descent",
+            "after the last update", "parameters after")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 with sp.evaluate(False):

@@ -268,9 +268,15 @@ def test_a_default_standing_in_for_a_mentioned_value_is_said():
 
 
 def test_close_families_are_named():
-    r = read("A sigmoid neuron with w = 0.5 and b = 0 is trained on x = 2, y = 1 with the cross-entropy loss. Take one "
-             "gradient-descent step with learning rate 0.1.")
-    assert r.alternatives and any("could also be read" in w for w in r.warnings)
+    r = read("A sigmoid neuron is trained with momentum 0.5 and learning rate 1 on x = 1, y = 0, starting from "
+             "w = 2.5, b = 0.")
+    assert r.family == "momentum"
+    assert r.alternatives and any("could also be read" in w for w in r.warnings) and not r.confident
+
+
+def test_a_weak_reading_says_it_is_not_sure():
+    r = read("A model outputs the probabilities (0.7, 0.3) for a sample whose target is (1, 0). Compute the loss.")
+    assert any("not sure" in w for w in r.warnings) and not r.confident
 
 
 def test_a_question_with_no_values_is_not_solved_from_defaults():

@@ -58,8 +58,8 @@ def test_missing_fields_are_highlighted_and_alternatives_offered(client):
 
 
 def test_an_alternative_is_one_click_away(client):
-    q = ("A sigmoid neuron with w = 0.5 and b = 0 is trained on x = 2, y = 1 with the cross-entropy loss. Take one "
-         "gradient-descent step with learning rate 0.1.")
+    q = ("A sigmoid neuron is trained with momentum 0.5 and learning rate 1 on x = 1, y = 0, starting from "
+         "w = 2.5, b = 0.")
     page = html.unescape(text(client.get("/read", query_string={"question": q})))
     links = re.findall(r'<a href="(/read\?[^"]+family=[a-z_]+)">', page)
     assert links

@@ -143,33 +143,69 @@ class _Words:
     """The question's word tokens, with lookups of phrases (token tuples) by position."""
 
     def __init__(self, s: str):
+        self.text = s
         self.toks = tokens(s)
         self.words = tuple(t for t, _, _ in self.toks)
         self.first: dict[str, list[int]] = {}
-        for k, w in enumerate(self.words):
+        self.pairs: dict[tuple[str, str], list[int]] = {}
+        words = self.words
+        for k, w in enumerate(words):
             self.first.setdefault(w, []).append(k)
+            if k + 1 < len(words):
+                self.pairs.setdefault((w, words[k + 1]), []).append(k)
         self._found: dict[tuple[str, ...], list[int]] = {}
+        self._spans: dict[tuple[str, ...], list[tuple[int, int]]] = {}
 
     def positions(self, phrase: tuple[str, ...]) -> list[int]:
         got = self._found.get(phrase)
         if got is None:
             n = len(phrase)
-            starts = self.first.get(phrase[0], ()) if phrase else ()
-            got = list(starts) if n == 1 else [k for k in starts if self.words[k:k + n] == phrase]
+            if n == 0:
+                got = []
+            elif n == 1:
+                got = self.first.get(phrase[0], [])
+            else:
+                starts = self.pairs.get(phrase[:2], ())
+                got = list(starts) if n == 2 else [k for k in starts if self.words[k:k + n] == phrase]
             self._found[phrase] = got
         return got
 
     def find(self, phrase: tuple[str, ...]) -> list[tuple[int, int]]:
         """Spans (start, end) in the normalised text of each occurrence of the phrase."""
-        return [(self.toks[k][1], self.toks[k + len(phrase) - 1][2]) for k in self.positions(phrase)]
+        got = self._spans.get(phrase)
+        if got is None:
+            toks, n = self.toks, len(phrase)
+            got = self._spans[phrase] = [(toks[k][1], toks[k + n - 1][2]) for k in self.positions(phrase)]
+        return got
 
 
 # ---- family scores -------------------------------------------------------------------------------------------
+
+_VALUE_AFTER = re.compile(r"\s*(?:=|:|of|is)?\s*[-+]?(?:[0-9]|\.[0-9])")
 
 def _word_scores(words: _Words, squashed: str) -> dict[str, float]:
     voc = vocabulary()
     scores: dict[str, float] = {}
     first = words.first
+    s = words.text
+    # a family's name followed by a value ("temperature = 2", "decay 0.9") names a field, not the method,
+    # when another family is named outright in the same question
+    named: dict[str, set[tuple[str, ...]]] = {}
+    valued = set()
+    for ph, fams in voc.names.items():
+        hits = words.positions(ph) if ph[0] in first else ()
+        if hits:
+            if all(_VALUE_AFTER.match(s, words.toks[k + len(ph) - 1][2]) for k in hits):
+                valued.update(fams)
+            else:
+                for f in fams:
+                    named.setdefault(f, set()).add(ph)
+    demoted = set()
+    for f in valued - set(named):
+        own = voc.families[f].support.keys() | voc.families[f].phrases.keys()
+        # named outright by another family's own word (not one this family also uses, as "sigmoid neuron")
+        if any(g != f and any(ph not in own for ph in phs) for g, phs in named.items()):
+            demoted.add(f)
     for ph, entries in voc.index.items():
         if ph[0] not in first:
             continue
@@ -178,6 +214,8 @@ def _word_scores(words: _Words, squashed: str) -> dict[str, float]:
             continue
         bonus = 1.0 + 0.2 * min(len(hits) - 1, 3)
         for fam, w in entries:
+            if fam in demoted and ph in voc.families[fam].names:
+                w = min(w, 2.0)
             scores[fam] = scores.get(fam, 0.0) + w * bonus
     for pattern, fam, w in voc.squashed:
         if pattern and pattern in squashed:
@@ -194,6 +232,9 @@ _LINKERS = {"is", "are", "of", "to", "be", "as", "equal", "equals", "set", "give
             "per", "this", "that", "which", "it", "respectively", "value", "start", "starting", "from", "such"}
 _PAST = {"trained", "already", "been", "previous", "past", "earlier", "completed", "done", "elapsed", "passed",
          "ago", "before"}
+_QUALIFIER = re.compile(r"(?:at|in|for|on|during|after)\s+(?:the\s+|each\s+|every\s+)?(?:first|second|third|last|final|next|"
+                        r"current|[0-9]+(?:st|nd|rd|th)?|one|two|three)?\s*(?:time\s+)?(?:step|iteration|epoch|update)s?"
+                        r"(?:\s+[0-9]+)?\b,?", re.I)
 _GAP_TOKEN = re.compile(r"\s*(?:(?P<w>[A-Za-z]+(?:_(?:\([^()]{1,10}\)|[A-Za-z0-9]+))?)|(?P<p>[=:,()≈~]|->|is))")
 
 
@@ -301,6 +342,10 @@ class _Binder:
                 k += 1
             if k in self.by_start:
                 return [(it, gap) for it in self.by_start[k]]
+            q = _QUALIFIER.match(s, k)
+            if q is not None:  # "the gradient at the first step is 4": the step is not the value
+                k = q.end()
+                continue
             m = _GAP_TOKEN.match(s, k)
             if m is None or m.end() == k:
                 return []
@@ -926,11 +971,13 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     # a default standing in for something the text mentions
     mentioned = []
     for pw in fw.params:
-        if pw.param.name in fields or pw.cues or getattr(pw.param.spec, "kind", "") != "choice" or pw.options:
+        if pw.param.name in fields or getattr(pw.param.spec, "kind", "") != "choice":
             continue
+        if pw.options and not pw.cues:
+            continue  # its option names are read directly; none was found
         for opt in pw.param.spec.options:
             words_ = tuple(stem(w) for w in opt.replace("_", " ").lower().split())
-            if opt != pw.param.default and len(opt) >= 4 and words.find(words_):
+            if opt not in (pw.param.default, "auto") and len(opt) >= 5 and words.find(words_):
                 mentioned.append((pw.param.name, words.find(words_)[0]))
                 break
     for pw in fw.params:
@@ -973,7 +1020,7 @@ def _later(a: str, b: str) -> bool:
 
 
 def _fit(bd: _Binding, fw: FamilyWords) -> float:
-    score = 2.0 * bd.explained
+    score = 2.0 * bd.explained - 0.6 * len(bd.unused_numbers)
     score -= 1.5 * len(bd.missing)
     score += 0.25 * min(len(bd.fields), 6)
     score -= 0.3 * len(bd.unused_phrases)
@@ -1000,7 +1047,10 @@ def read(text: Any, family: str | None = None) -> Reading:
         fam = registry.get(family)
         shortlist = [fam.name]
     else:
-        shortlist = [n for n, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:SHORTLIST] if scores[n] > 0]
+        ranked_words = sorted(scores.items(), key=lambda kv: -kv[1])
+        top = ranked_words[0][1] if ranked_words else 0.0
+        # the families whose words fit at all get the full binding; the others cannot catch up
+        shortlist = [n for n, v in ranked_words[:SHORTLIST] if v > 0 and (v >= 0.3 * top or v >= top - 3.0)]
     if not shortlist:
         reading.message = _nothing_message(t.s, sc)
         reading.ignored = _ignored_json(t, sc)
@@ -1012,6 +1062,13 @@ def read(text: Any, family: str | None = None) -> Reading:
         bd = _bind(fw, t, sc, words)
         bindings[name] = bd
         totals[name] = scores.get(name, 0.0) + _fit(bd, fw)
+        if len(shortlist) > 1 and not bd.missing:
+            try:  # a reading the family rejects is unlikely to be the problem meant
+                fw.family.validate({k: c.value for k, c in bd.fields.items()})
+            except InvalidInput:
+                totals[name] -= 2.0
+            except Exception:
+                totals[name] -= 2.0
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
     best, best_score = ranked[0]
     bd = bindings[best]

@@ -19,6 +19,7 @@ Nothing here evaluates user text: numbers go through solver.parse, expressions a
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -108,6 +109,18 @@ def _fraction_of(r) -> Fraction:
     return Fraction(int(r.p), int(r.q))
 
 
+_DEC_TEXT = re.compile(r"[-+]?(?:[0-9]{1,400}(?:\.[0-9]{0,400})?|\.[0-9]{1,400})(?:[eE][-+]?[0-9]{1,3})?")
+
+
+def _frac(text: str) -> Fraction:
+    """An exact decimal ("0.1", "1e-8", ".5") as a Fraction, without SymPy (the scan reads many numbers)."""
+    text = text.strip().replace("\u2212", "-")
+    if not _DEC_TEXT.fullmatch(text):
+        raise ValueError(f"not a decimal: {text[:20]!r}")
+    return Fraction(text)
+
+
+@functools.lru_cache(maxsize=4096)
 def _decimal_text(x: Fraction) -> str:
     """A short exact spelling the specs parse: 3, -0.25, 1e-8, 1/3."""
     if x.denominator == 1:
@@ -142,12 +155,12 @@ def number_value(m: re.Match) -> tuple[Fraction, set] | None:
             x = Fraction(int(m.group("thou").replace(",", "")))
         else:
             mant = m.group("mant")
-            x = _fraction_of(P.parse_number(mant))
+            x = _frac(mant)
             if m.group("exp10") is not None:
                 x = x * Fraction(10) ** int(m.group("exp10"))
                 flags.add("scientific")
             elif m.group("exp") is not None:
-                x = _fraction_of(P.parse_number(mant + "e" + m.group("exp")))
+                x = _frac(mant + "e" + m.group("exp"))
                 flags.add("scientific")
             elif m.group("pow") is not None:
                 e = int(m.group("powe"))
@@ -159,7 +172,7 @@ def number_value(m: re.Match) -> tuple[Fraction, set] | None:
                 else:
                     return None
             elif m.group("den") is not None:
-                den = _fraction_of(P.parse_number(m.group("den")))
+                den = _frac(m.group("den"))
                 if den == 0:
                     return None
                 x = x / den
@@ -220,6 +233,44 @@ _FORMAT_EXAMPLE = re.compile(r"(?:if\s+your\s+answer\s+is|for\s+example|e\.g\.|i
 _INSTRUCTION = re.compile(r"\b(?:enter|round|write|give|report|answer|decimal|significant|format)\w*", re.I)
 _SENTENCE_END = re.compile(r"(?<![0-9])[.?!](?=\s|$)|[.?!](?=\s+[A-Z(])|\n\s*\n|\n(?=\s*(?:[-*•]|\(?[a-h0-9][.)]))")
 _FUNCTION_NAMES = set(P.DEFAULT_FUNCTIONS) | {"sigma", "sigm", "Max", "Min", "log_2", "log_e"}
+
+
+_NUMBER_VALUE = re.compile(r"\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*%?\s*(?:$|[,;)]|and\b|\.(?:\s|$)|\s+[A-Za-z])")
+_NAME_BEFORE = re.compile(r"(?<![\w.^])(?P<name>" + _IDENT + r")\s*$")
+
+
+class _Assign:
+    """A match of `name =` found from its operator (scanning every letter for a name is the slow way)."""
+
+    __slots__ = ("_start", "_end", "_groups")
+
+    def __init__(self, start: int, end: int, name: str, op: str):
+        self._start, self._end, self._groups = start, end, {"name": name, "op": op}
+
+    def start(self, g=0):
+        return self._start
+
+    def end(self, g=0):
+        return self._end
+
+    def group(self, g=0):
+        return self._groups[g] if g else None
+
+
+def _assignments(s: str):
+    """`name = `, `name := `, `name : ` in text order, found from the operators."""
+    for m in re.finditer(r":=|=(?!=)|:(?![=/])", s):
+        i = m.start()
+        if i > 0 and s[i - 1] in "<>!=":
+            continue
+        head = _NAME_BEFORE.search(s, max(0, i - 60), i)
+        if head is None:
+            continue
+        j = m.end()
+        while j < len(s) and s[j] in " \t":
+            j += 1
+        op = m.group(0)
+        yield _Assign(head.start(), j, head.group("name"), op)
 
 
 def _overlaps(spans: list[tuple[int, int, Any]], i: int, j: int) -> bool:
@@ -494,7 +545,7 @@ class _Scanner:
         groups: list[list] = []
         for it, m in pairs:
             if groups and len(groups[-1][-1][0].value) == len(it.value) and \
-                    re.fullmatch(r"[\s,;]*(?:and\s*)?[\s,;]*", s[groups[-1][-1][1].end():it.i], re.I):
+                    re.fullmatch(r"[\s,;]*(?:and\s*)?[\s,;]*(?:[A-Za-z]\w{0,3}\s*=\s*)?", s[groups[-1][-1][1].end():it.i], re.I):
                 groups[-1].append((it, m))
             else:
                 groups.append([(it, m)])
@@ -502,7 +553,7 @@ class _Scanner:
             if len(g) < 2:
                 continue
             X = tuple(it.value for it, _ in g)
-            y = tuple(_fraction_of(P.parse_number(m.group("lab"))) for _, m in g)
+            y = tuple(_frac(m.group("lab")) for _, m in g)
             i, j = g[0][0].i, g[-1][1].end()
             data = Item("data", i, j, "", (X, y), inputs=_array_text(X), labels=_array_text(y),
                         members=tuple(it for it, _ in g))
@@ -544,9 +595,16 @@ class _Scanner:
             parts = re.split(r"\t+|\s*\|\s*|\s{2,}", line) if ("\t" in line or "|" in line or "  " in line) else line.split(" ")
             return [p.strip() for p in parts if p.strip()]
 
+        def maybe(line: str) -> bool:  # two of the first three cells are numbers (prose lines leave at once)
+            head = line.replace("|", " ").replace("$", " ").split(None, 3)[:3]
+            return sum(1 for c in head if num.match(c)) >= 2
+
         k = 0
         while k < len(lines):
             a, b, line = lines[k]
+            if not maybe(line):
+                k += 1
+                continue
             cs = cells(line)
             nums = [c for c in cs if num.match(c)]
             # a run of rows whose first w cells are numbers (w >= 2), or rows "name n1 n2 ..." (row names)
@@ -572,12 +630,12 @@ class _Scanner:
                     i, j = run[0][0], run[-1][1]
                     if named:
                         # rows named X1, X2: each row is a variable, so the samples are the columns
-                        by_row = [tuple(_fraction_of(P.parse_number(c)) for c in r[2][1:]) for r in run]
+                        by_row = [tuple(_frac(c) for c in r[2][1:]) for r in run]
                         rows = tuple(zip(*by_row))
                         names = tuple(r[2][0] for r in run)
                         item = Item("table", i, j, _array_text(rows), rows, columns=names, flags={"named_rows"})
                     else:
-                        rows = tuple(tuple(_fraction_of(P.parse_number(c)) for c in r[2][:lead]) for r in run)
+                        rows = tuple(tuple(_frac(c) for c in r[2][:lead]) for r in run)
                         header = ()
                         if k > 0:
                             hc = cells(lines[k - 1][2])
@@ -603,7 +661,8 @@ class _Scanner:
             end = _expr_extent(s, m.end())
             body = s[m.end():end].strip().rstrip(",.")
             self._formula(m.start(), m.end() + len(s[m.end():end].rstrip().rstrip(",.")), name, body, args)
-        for m in _GRAD_DEF.finditer(s):
+        grads = _GRAD_DEF.finditer(s) if re.search(r"nabla|gradient|grad|/\s*d", s, re.I) else ()
+        for m in grads:
             if not self.free(m.start(), m.end()) or not m.group(0).strip():
                 continue
             head = m.group(0)
@@ -627,9 +686,11 @@ class _Scanner:
                 self.items.append(Item("gradient", m.start(), end, ", ".join(parts), tuple(parts), name=head.strip(),
                                        flags={"formula"}))
         # L = 1/2 (y_hat - y)^2, loss = x^2 + 4y^2: a name then an expression with a variable in it
-        for m in _ASSIGN.finditer(s):
+        for m in _assignments(s):
             if m.group("op") != "=" or not self.free(m.start(), m.end()):
                 continue
+            if _NUMBER_VALUE.match(s, m.end()) or s[m.end():m.end() + 1] in ("[", "⟨"):
+                continue  # "eps = 1e-8", "w = [1, 2]": a value, not a formula
             end = _expr_extent(s, m.end())
             body = s[m.end():end].rstrip().rstrip(",.")
             if not body or not re.search(r"[A-Za-z]", body) or re.fullmatch(r"[A-Za-z]+", body.strip()):
@@ -671,7 +732,7 @@ class _Scanner:
         by_start = {}
         for it in self.items:
             by_start.setdefault(it.i, it)
-        for m in _ASSIGN.finditer(s):
+        for m in _assignments(s):
             name = m.group("name")
             if m.group("op") == ":" and (len(name) > 12 or "_" in name and len(name) > 8):
                 continue
@@ -766,6 +827,8 @@ class _Scanner:
                 it.flags.add("in_formula")
 
     def outcomes(self) -> None:
+        if not re.search(r"(?<![A-Za-z])[HT](?:[ ,]+[HT](?![A-Za-z])|[HT]{3})", self.s):
+            return
         for m in _OUTCOMES.finditer(self.s):
             if self.free(m.start(), m.end()):
                 seq = re.sub(r"[ ,]+", " ", m.group(1).strip())

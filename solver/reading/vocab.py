@@ -126,6 +126,7 @@ class FamilyWords:
     conventions: list[ConventionWords]
     phrases: dict[tuple[str, ...], float]  # family phrases (name, title, keywords) -> base weight
     support: dict[tuple[str, ...], float]  # supporting phrases (aliases, cues) -> base weight
+    names: set[tuple[str, ...]] = field(default_factory=set)  # its own name and abbreviation
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Vocabulary:
     index: dict[tuple[str, ...], list[tuple[str, float]]]  # phrase -> [(family, weight)], weights IDF-scaled
     squashed: list[tuple[str, str, float]]  # (squashed cue, family, weight)
     longest: int
+    names: dict[tuple[str, ...], list[str]] = field(default_factory=dict)  # a family's name -> the families
 
 
 #: Words that say which part of labelled data a field takes.
@@ -155,11 +157,14 @@ def _family_words(fam) -> FamilyWords:
         if ph and ph not in _STOP:
             d[ph] = max(d.get(ph, 0.0), w)
 
-    add(phrases, _phrase(fam.name.replace("_", " ")), 3.0)
+    names: set[tuple[str, ...]] = set()
+    add(phrases, _phrase(fam.name.replace("_", " ")), 4.0)
+    names.add(_phrase(fam.name.replace("_", " ")))
     title = re.sub(r"\(([^()]*)\)", " ", fam.title)
-    add(phrases, _phrase(title.split(":")[0]), 2.5)
+    add(phrases, _phrase(title.split(":")[0]), 3.0)
     for abbr in re.findall(r"\(([A-Za-z][A-Za-z0-9-]{1,8})\)", fam.title):
-        add(phrases, _phrase(abbr), 3.0)
+        add(phrases, _phrase(abbr), 4.0)
+        names.add(_phrase(abbr))
     for kw in fam.keywords:
         ph = _phrase(kw)
         add(phrases, ph, 2.0 + 0.5 * (len(ph) - 1))
@@ -223,7 +228,7 @@ def _family_words(fam) -> FamilyWords:
                 if cue.words and (len(cue.words) > 1 or len(cue.words[0]) > 3):
                     add(support, cue.words, 0.7)
         convs.append(cw)
-    return FamilyWords(fam.name, fam.title, fam, params, convs, phrases, support)
+    return FamilyWords(fam.name, fam.title, fam, params, convs, phrases, support, names)
 
 
 _lock = threading.Lock()
@@ -240,15 +245,28 @@ def vocabulary() -> Vocabulary:
             from .. import registry
 
             fams = {name: _family_words(f) for name, f in registry.families().items()}
-            counts: dict[tuple[str, ...], int] = {}
+            # a phrase's weight is shared by the families it names (IDF); a family's own words are not diluted
+            # by the aliases and cues other families declare for their fields
+            primary: dict[tuple[str, ...], int] = {}
+            support: dict[tuple[str, ...], int] = {}
             for fw in fams.values():
-                for ph in set(fw.phrases) | set(fw.support):
-                    counts[ph] = counts.get(ph, 0) + 1
+                for ph in fw.phrases:
+                    primary[ph] = primary.get(ph, 0) + 1
+                for ph in fw.support:
+                    support[ph] = support.get(ph, 0) + 1
             index: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+            named: dict[tuple[str, ...], int] = {}
             for fw in fams.values():
-                for src in (fw.phrases, fw.support):
+                for ph in fw.names:
+                    named[ph] = named.get(ph, 0) + 1
+            for fw in fams.values():
+                for src, counts in ((fw.phrases, primary), (fw.support, support)):
                     for ph, w in src.items():
-                        scaled = w / math.sqrt(counts[ph])
+                        if counts is primary and ph in fw.names:
+                            n = named[ph]  # a family's name is its own, however many others use the word
+                        else:
+                            n = counts[ph] + (primary.get(ph, 0) if counts is support else 0)
+                        scaled = w / math.sqrt(n)
                         entry = index.setdefault(ph, [])
                         for k, (n, old) in enumerate(entry):
                             if n == fw.name:
@@ -265,5 +283,9 @@ def vocabulary() -> Vocabulary:
                     for cs in pw.cues.values():
                         squashed.extend((c.squashed, fw.name, 0.6) for c in cs if len(c.squashed) >= 4)
             longest = max((len(ph) for ph in index), default=1)
-            _cached = Vocabulary(fams, index, squashed, longest)
+            names_index: dict[tuple[str, ...], list[str]] = {}
+            for fw in fams.values():
+                for ph in fw.names:
+                    names_index.setdefault(ph, []).append(fw.name)
+            _cached = Vocabulary(fams, index, squashed, longest, names_index)
     return _cached

@@ -321,3 +321,125 @@ def nadam_one():
     m_hat, v_hat = m / (1 - b1), v / (1 - b2)
     m_bar = b1 * m_hat + (1 - b1) * g / (1 - b1)
     return {"w": 0.0 - eta * m_bar / math.sqrt(v_hat + eps)}
+
+
+# ---- questions written after the reader was tuned (tests/read_dev/fresh.toml) -----------------------------------
+
+def fresh_rmsprop_outside():
+    v = 0.1 * 16
+    return {"w": 1 - 0.01 * 4 / (math.sqrt(v) + 1e-6)}
+
+
+def fresh_momentum_given():
+    w, u = 0.5, 0.0
+    for g in (2.0, -1.0):
+        u = 0.8 * u + g
+        w -= 0.05 * u
+    return {"w": w}
+
+
+def fresh_conv_params():
+    return {"params": 64 * (3 * 3 * 1 + 1)}
+
+
+def fresh_pool():
+    return {"out_width": (224 - 2) // 2 + 1, "out_depth": 64}
+
+
+def fresh_bce_mean():
+    y, p = np.array([1, 0, 1.0]), np.array([0.9, 0.2, 0.6])
+    return {"bce": float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))}
+
+
+def fresh_softmax_zero():
+    return {"p": [0.5, 0.5]}
+
+
+def fresh_kl_bits():
+    p, q = np.array([0.25, 0.75]), np.array([0.5, 0.5])
+    return {"kl": float((p * np.log2(p / q)).sum())}
+
+
+def fresh_eigen():
+    return {"eigenvalues": sorted(np.linalg.eigvals(np.array([[4.0, 1], [2, 3]])).real, reverse=True)}
+
+
+def fresh_pca_cov():
+    X = np.array([[2, 0], [0, 2], [-2, 0], [0, -2.0]])
+    return {"cov": np.cov(X.T).tolist()}
+
+
+def fresh_perceptron():
+    # no bias: w.x >= 0 fires; (1,1) -> 1 is right at w = 0; (-1,-1) -> 0 is wrong (score 0 fires): w = w - x
+    X = np.array([[1, 1], [-1, -1.0]])
+    y = [1, 0]
+    w = np.zeros(2)
+    for _ in range(100):
+        mistakes = 0
+        for x, t in zip(X, y):
+            yh = 1 if w @ x >= 0 else 0
+            if yh != t:
+                w = w + (t - yh) * x
+                mistakes += 1
+        if not mistakes:
+            break
+    return {"w": list(w)}
+
+
+def fresh_exp_decay():
+    return {"lr": [0.5 * math.exp(-0.1 * 5)]}
+
+
+def fresh_dropout_drop():
+    return {"keep_prob": 0.8, "train_scale": 1 / 0.8}
+
+
+def fresh_xavier():
+    return {"var_xavier": [2 / 150]}
+
+
+def fresh_tanh():
+    return {"values": [math.tanh(1)], "derivatives": [1 - math.tanh(1) ** 2]}
+
+
+def fresh_clip():
+    g = np.array([3.0, -4.0, 12.0])
+    return {"by_norm": list(g * 6.5 / np.linalg.norm(g))}
+
+
+def fresh_entropy_third():
+    return {"entropy": math.log2(3)}
+
+
+def fresh_adam_first():
+    m, v = 0.1 * -2, 0.001 * 4
+    return {"w": 0 - 0.01 * (m / 0.1) / (math.sqrt(v / 0.001) + 1e-8)}
+
+
+def fresh_sigmoid_loss():
+    yh = float(sigmoid(0.3 * 2 - 0.1))
+    return {"loss": 0.5 * (yh - 1) ** 2}
+
+
+def fresh_mlp_counts():
+    return {"weights": 10 * 20 + 20 * 5, "biases": 25}
+
+
+def fresh_regression_gd():
+    X = np.array([[1, 1], [1, 2], [1, 3.0]])
+    y = np.array([2, 4, 6.0])
+    theta = np.zeros(2)
+    grad = -(X.T @ (y - X @ theta))  # d/dtheta of 1/2 sum (y - X theta)^2
+    return {"theta": list(theta - 0.1 * grad)}
+
+
+def fresh_ewa_plain():
+    v, out = 0.0, []
+    for x in (5.0, 10.0, 15.0):
+        v = 0.9 * v + 0.1 * x
+        out.append(v)
+    return {"v": out}
+
+
+def fresh_coin_counts():
+    return {"theta_hat": 0.7}
