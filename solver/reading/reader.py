@@ -192,8 +192,16 @@ def _word_scores(words: _Words, squashed: str) -> dict[str, float]:
     # when another family is named outright in the same question
     named: dict[str, set[tuple[str, ...]]] = {}
     valued = set()
+    # a name inside a longer name (as "descent" would be in "gradient descent") is not a mention of its own
+    name_hits = {ph: words.positions(ph) for ph in voc.names if ph[0] in first}
+    name_hits = {ph: h for ph, h in name_hits.items() if h}
+    spans = [(k, k + len(ph)) for ph, h in name_hits.items() for k in h]
+    inside: set[tuple[str, ...]] = set()
+    for ph, h in name_hits.items():
+        if all(any(a <= k and k + len(ph) <= b and b - a > len(ph) for a, b in spans) for k in h):
+            inside.add(ph)
     for ph, fams in voc.names.items():
-        hits = words.positions(ph) if ph[0] in first else ()
+        hits = name_hits.get(ph) if ph not in inside else None
         if hits:
             if all(_VALUE_AFTER.match(s, words.toks[k + len(ph) - 1][2]) for k in hits):
                 valued.update(fams)
@@ -214,8 +222,8 @@ def _word_scores(words: _Words, squashed: str) -> dict[str, float]:
             continue
         bonus = 1.0 + 0.2 * min(len(hits) - 1, 3)
         for fam, w in entries:
-            if fam in demoted and ph in voc.families[fam].names:
-                w = min(w, 2.0)
+            if ph in voc.families[fam].names and (fam in demoted or ph in inside):
+                w = min(w, 2.0) if ph not in inside else 0.0
             scores[fam] = scores.get(fam, 0.0) + w * bonus
     for pattern, fam, w in voc.squashed:
         if pattern and pattern in squashed:
@@ -968,6 +976,12 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     total = len([it for it in numbers if "in_formula" not in it.flags])
     explained = 1.0 - len(unused_numbers) / total if total else 0.0
     missing = [pw.param.name for pw in fw.params if pw.param.required and pw.param.name not in fields]
+    # a formula read without its start point ("apply Adam to f(x) = x^2"): the start is not a default to assume
+    formula_read = any(c.items and c.items[0].kind == "expr" and getattr(spec_of[c.param].param.spec, "kind", "") ==
+                       "expression" for c in fields.values())
+    if formula_read:
+        missing += [pw.param.name for pw in fw.params if pw.variables and pw.param.name not in fields
+                    and getattr(pw.param.spec, "kind", "") != "value"]
     # a default standing in for something the text mentions
     mentioned = []
     for pw in fw.params:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HERE = pathlib.Path(__file__).resolve().parent
-FILES = ("seeds.toml", "exam_styles.toml", "ask_for_more.toml", "fresh.toml")
+FILES = ("seeds.toml", "exam_styles.toml", "ask_for_more.toml", "fresh.toml", "fresh2.toml")
 
 
 def _oracles():

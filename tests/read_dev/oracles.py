@@ -443,3 +443,118 @@ def fresh_ewa_plain():
 
 def fresh_coin_counts():
     return {"theta_hat": 0.7}
+
+
+# ---- a second batch written after the first fresh batch was fixed (tests/read_dev/fresh2.toml) -------------------
+
+def f2_sgd_weight_decay():
+    w = 1.0
+    g = 2 * (w - 2) + 0.01 * w  # torch's coupled weight decay: g + wd * w
+    return {"w": w - 0.1 * g}
+
+
+def f2_adam_no_correction():
+    m, v = 0.1 * 1.0, 0.001 * 1.0
+    return {"w": 0.0 - 0.1 * m / math.sqrt(v + 1e-8)}  # the notes' eps inside the root
+
+
+def f2_cov_biased():
+    X = np.array([[1, 2], [3, 4], [5, 0.0]])
+    return {"cov": np.cov(X.T, bias=True).tolist()}
+
+
+def f2_dropout_drop():
+    return {"weight_keep_prob": 0.75 ** 2}
+
+
+def f2_entropy_mc():
+    return {"entropy": 1.5}
+
+
+def f2_softmax_latex():
+    z = np.array([2.0, 1.0, 0.1])
+    return {"p": list(np.exp(z) / np.exp(z).sum())}
+
+
+def f2_conv_words():
+    return {"params": 16 * (5 * 5 * 3 + 1)}
+
+
+def f2_nag_torch():
+    x, buf = 1.0, 0.0
+    for _ in range(2):
+        g = 2 * x
+        buf = 0.9 * buf + g
+        x -= 0.1 * (g + 0.9 * buf)
+    return {"w": x}
+
+
+def f2_bce_logit():
+    return {"bce": math.log(2)}
+
+
+def f2_regression_table():
+    X = np.array([[1, 0], [1, 1], [1, 2.0]])
+    y = np.array([1, 3, 5.0])
+    return {"theta": list(np.linalg.lstsq(X, y, rcond=None)[0])}
+
+
+def f2_step_epoch():
+    return {"lr": [0.01 * 0.5 ** (25 // 10)]}
+
+
+def f2_clip_value():
+    return {"by_value": list(np.clip([-3, 0.5, 2], -1, 1))}
+
+
+def f2_eigen_sym():
+    return {"eigenvalues": sorted(np.linalg.eigvalsh(np.array([[1.0, 2], [2, 1]])), reverse=True)}
+
+
+def f2_svd():
+    return {"singular_values": list(np.linalg.svd(np.array([[1.0, 0], [0, 1], [1, 1]]), compute_uv=False))}
+
+
+def f2_he_std():
+    return {"std_he": [math.sqrt(2 / 512)]}
+
+
+def f2_kl_reverse():
+    p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    return {"kl_reverse": float((q * np.log(q / p)).sum())}
+
+
+def f2_ensemble_corr():
+    k, V, rho = 5, 2.0, 0.5
+    return {"mse": V / k + (k - 1) * rho * V / k}
+
+
+def f2_bernoulli():
+    return {"theta_hat": 0.8}
+
+
+def f2_graph_xy():
+    return {"grad_x": 2 + math.cos(0.0), "grad_y": 0.0}
+
+
+def f2_batchnorm_two():
+    X = np.array([[1, 2], [3, 6.0]])
+    return {"x_hat": ((X - X.mean(0)) / X.std(0)).tolist()}
+
+
+def f2_mlp_no_bias():
+    return {"weights": 4 * 3 + 3 * 2, "biases": 0}
+
+
+def f2_ewa_first():
+    v = 0.98 * 0 + 0.02 * 40
+    return {"v": [v], "v_hat": [v / (1 - 0.98)]}
+
+
+def f2_sigmoid_two_steps():
+    w = b = 0.0
+    for _ in range(2):
+        yh = float(sigmoid(w * 1 + b))
+        dz = (yh - 1) * yh * (1 - yh)
+        w, b = w - 1 * dz * 1, b - 1 * dz
+    return {"w": [w]}
