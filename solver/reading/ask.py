@@ -162,9 +162,15 @@ def _options(reading: Reading, out: Answered) -> None:
         tol = 0.5 * 10 ** -decimals + 1e-12 + 1e-9 * abs(x)
         for sol, names in zip(out.solutions, out.asked):
             for name in names:
-                v = _scalar(sol.answers[name].value)
-                if v is not None and abs(v - x) <= tol:
-                    matches.append((opt["label"], opt["text"], name))
+                value = sol.answers[name].value
+                v = _scalar(value)
+                if v is not None:
+                    if abs(v - x) <= tol:
+                        matches.append((opt["label"], opt["text"], name))
+                elif isinstance(value, list) and 1 < len(value) <= 50 and all(_scalar(e) is not None for e in value):
+                    for k, e in enumerate(value):  # "the probability of the first class": one entry of a vector
+                        if abs(_scalar(e) - x) <= tol:
+                            matches.append((opt["label"], opt["text"], f"{name}[{k + 1}]"))
     reading.asked["option_matches"] = [{"label": a, "text": b, "answer": c} for a, b, c in matches]
     if numeric and not matches:
         reading.warnings.append("None of the question's options matches an answer computed here: check the "
@@ -173,7 +179,8 @@ def _options(reading: Reading, out: Answered) -> None:
         labels = sorted({a for a, _, _ in matches})
         if len(labels) > 1:
             reading.warnings.append("More than one option matches an answer ("
-                                    + ", ".join(f"({a})" for a in labels) + "): read the answers below.")
+                                    + "; ".join(f"({a}) {b} is {c}" for a, b, c in matches[:6])
+                                    + "): choose the one the question asks for.")
 
 
 # ---- the reading as text (the command line) ---------------------------------------------------------------------
@@ -189,11 +196,12 @@ def reading_text(reading: Reading, answered: Answered | None = None) -> str:
     if reading.fields:
         lines.append("Read:")
         width = max(len(k) for k in reading.fields)
+        vwidth = min(28, max(len(f.value) for f in reading.fields.values()))
         for k, f in reading.fields.items():
             src = "given by you" if f.how == "given" else f"from “{f.quote}”"
             if f.how == "only":
                 src += " (the only value of its kind in the question)"
-            lines.append(f"  {k.ljust(width)} = {f.value}    {src}")
+            lines.append(f"  {k.ljust(width)} = {f.value.ljust(vwidth)}  {src}")
     else:
         lines.append("Read: no field.")
     if reading.conventions:
@@ -217,6 +225,11 @@ def reading_text(reading: Reading, answered: Answered | None = None) -> str:
     for n in reading.notes:
         lines.append(f"Note: {n}")
     if answered is not None:
+        for label, sol, names in zip(answered.labels, answered.solutions, answered.asked):
+            shown = [f"{n} = {sol.answers[n].display}" + (f" {sol.answers[n].unit}" if sol.answers[n].unit else "")
+                     for n in names if n in sol.answers and sol.answers[n].tolerance is not None][:6]
+            if shown:
+                lines.append(("Answers" + (f" ({label})" if label else "") + ": ") + "; ".join(shown))
         for m in asked.get("option_matches", []):
             lines.append(f"Option ({m['label']}) {m['text']} matches the answer {m['answer']}.")
     return "\n".join(lines) + "\n"

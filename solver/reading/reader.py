@@ -1090,7 +1090,7 @@ def read(text: Any, family: str | None = None) -> Reading:
     reading.family, reading.title, reading.score = best, fw.title, best_score
     reading.alternatives = [{"family": n, "title": voc.families[n].title, "score": round(s, 2)}
                             for n, s in ranked[1:4] if s > 0]
-    _fill(reading, bd, fw, t, sc)
+    _fill(reading, bd, fw, t, sc, words)
     # doubts, said plainly
     if family is None:
         if best_score < LOW_SCORE:
@@ -1125,7 +1125,7 @@ def _ignored_json(t: Text, sc: Scan) -> list[dict]:
     return out
 
 
-def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan) -> None:
+def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> None:
     raw = reading.text
 
     def quote(span: tuple[int, int]) -> tuple[str, int, int]:
@@ -1136,7 +1136,14 @@ def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan) ->
         c = bd.fields.get(pw.param.name)
         if c is None:
             continue
-        q, a, b = quote(c.quote_span)
+        span = c.quote_span
+        if c.how in ("named", "variables", "only"):  # "starting at x = 1": quote the words that name the field too
+            for ph in pw.phrases:
+                for a0, b0 in words.find(ph):
+                    if b0 <= span[0] and re.fullmatch(r"[\s,:=(]*(?:(?:is|of|at|to|from|with|the|a|an)\s+)*", t.s[b0:span[0]]) \
+                            and span[0] - b0 <= 16:
+                        span = (a0, span[1])
+        q, a, b = quote(span)
         group = id(c.items[0]) if c.items and c.how in ("data", "table", "points", "range") else 0
         reading.fields[c.param] = FieldReading(c.param, c.value, q, a, b, c.how, group)
     for name, (value, span) in bd.conventions.items():
