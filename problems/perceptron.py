@@ -52,8 +52,10 @@ FIRING = Convention(
     {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; notes 000)",
      ">": "y_hat = 1 only when w.x > 0 (a score of exactly 0 gives class 0; scikit-learn's predict)"},
     default=">=", why_default="notes 000 write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
-    cues={">=": ("w.x >= 0", "w^T x >= 0", "wx >= 0", "fires when w.x >= 0", "sum >= 0"),
-          ">": ("w.x > 0", "w^T x > 0", "wx > 0", "strictly positive")},
+    cues={">=": ("w.x >= 0", "w^T x >= 0", "wx >= 0", "fires when w.x >= 0", "sum >= 0", "output 1 if w.x >= 0",
+                 "outputs 1 if w.x >= 0", "1 if w^T x >= 0"),
+          ">": ("w.x > 0", "w^T x > 0", "wx > 0", "strictly positive", "output 1 if w.x > 0", "outputs 1 if w.x > 0",
+                "1 if w^T x > 0")},
 )
 UPDATE_RULE = Convention(
     "update_rule", "Perceptron update rule",

@@ -412,6 +412,7 @@ class _Binder:
         formulas = [it for it in items if it.kind == "expr" and "expression" in it.flags and it.variables and any(
             canonical_norm(it.name) in pw.symbols or canonical_norm(it.base or it.name) in pw.symbols
             or self._phrase_before(it, pw) for pw in expr_fields)]
+        formulas += [it for it in items if it.kind == "gradient" and it.variables]  # "the gradient is x - 1"
         formula_vars: set[str] = set()
         if any(pw.variables for pw in self.fw.params):
             for it in formulas:
@@ -615,11 +616,13 @@ class _Binder:
             return None
         return _Cand(2.6, pw.param.name, text, (found[0][0], found[-1][1]), "subscript", (), key=text)
 
-    def cue_values(self, cues: dict) -> list[tuple[str, tuple[int, int]]]:
+    def cue_values(self, cues: dict, formulas_only: bool = False) -> list[tuple[str, tuple[int, int]]]:
         """(value, span) for every cue of a choice that the text states; of overlapping cues the longest wins."""
         found = []
         for value, cs in cues.items():
             for c in cs:
+                if formulas_only and not c.squashed:
+                    continue
                 if c.words:
                     for span in self.words.find(c.words):
                         found.append((value, span))
@@ -760,11 +763,11 @@ def _ids(c: _Cand) -> set[int]:
 
 def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     b = _Binder(fw, t, sc, words)
-    # formulas that a cue reads (L = 1/2 (y_hat - y)^2 states the squared error) are not values
-    cue_spans = [sp for pw in fw.params if pw.cues for _, sp in b.cue_values(pw.cues)]
-    cue_spans += [sp for cw in fw.conventions for _, sp in b.cue_values(cw.cues)]
+    # formulas that a formula cue reads (L = 1/2 (y_hat - y)^2 states the squared error) are not values
+    formula_cues = [sp for pw in fw.params if pw.cues for _, sp in b.cue_values(pw.cues, formulas_only=True)]
+    formula_cues += [sp for cw in fw.conventions for _, sp in b.cue_values(cw.cues, formulas_only=True)]
     claimed = {id(it) for it in sc.items if it.kind in ("expr", "gradient")
-               and any(a < it.j and it.i < bb for a, bb in cue_spans)}
+               and any(a < it.j and it.i < bb for a, bb in formula_cues)}
     cands = b.candidates(claimed)
     by_param: dict[str, list[_Cand]] = {}
     for c in cands:
@@ -931,11 +934,9 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
         conventions[cw.convention.name] = (values[0], first[1])
         if len(values) > 1:
             conflicts[cw.convention.name] = values
-    # formulas that a cue read (L = 1/2 (y_hat - y)^2 states the loss) are used
+    # formulas that a formula cue read (L = 1/2 (y_hat - y)^2 states the loss) are used
     cue_spans = [sp for hs in choice_hits.values() for _, sp in hs] + [sp for _, sp in conventions.values()]
-    for it in sc.items:
-        if it.kind in ("expr", "gradient") and any(a < it.j and it.i < bb for a, bb in cue_spans):
-            used_items.add(id(it))
+    used_items |= claimed
     for c in fields.values():
         used_items |= _ids(c)
     for name, cs in parts:

@@ -683,8 +683,14 @@ class _Scanner:
             if not parts or any(p is None or not re.search(r"[A-Za-z]", p) for p in parts):
                 continue
             if self.claim(m.start(), end):
-                self.items.append(Item("gradient", m.start(), end, ", ".join(parts), tuple(parts), name=head.strip(),
-                                       flags={"formula"}))
+                found = []
+                for p in parts:
+                    for v in re.findall(r"[A-Za-z_]\w*", p):
+                        if v not in _FUNCTION_NAMES and v not in found:
+                            found.append(v)
+                # named "gradient" so that a field whose aliases say gradient takes it by name
+                self.items.append(Item("gradient", m.start(), end, ", ".join(parts), tuple(parts), name="gradient",
+                                       base="gradient", flags={"formula", "expression"}, variables=tuple(found)))
         # L = 1/2 (y_hat - y)^2, loss = x^2 + 4y^2: a name then an expression with a variable in it
         for m in _assignments(s):
             if m.group("op") != "=" or not self.free(m.start(), m.end()):
