@@ -897,10 +897,11 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
             continue
         fits = []
         kind = getattr(p.spec, "kind", "")
+        inside_used = {id(m) for o in sc.items if id(o) in used_items for m in _members(o) if m is not o}
         for it in sc.items:
             if id(it) in used_items or it.kind in ("word", "range") or "in_formula" in it.flags:
                 continue
-            if any(id(it) in {id(m) for m in _members(o)} for o in sc.items if o is not it and id(o) in used_items):
+            if id(it) in inside_used:
                 continue
             if kind in ("vector", "matrix", "integers") and it.kind not in ("vector", "matrix", "table", "outcomes"):
                 continue
@@ -945,12 +946,14 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     # numbers a field used, and those it did not
     numbers = [it for it in sc.items if it.kind == "number" and "word" not in it.flags]
     used_numbers = set()
+    covered = bytearray(len(t.s) + 1)  # 1 under every item a field used (linear, not pairwise)
     for it in sc.items:
         if id(it) in used_items:
             used_numbers.update(id(m) for m in _members(it))
-            for o in sc.items:  # numbers inside a used array or formula
-                if o.kind == "number" and it.covers(o):
-                    used_numbers.add(id(o))
+            covered[it.i:it.j] = b"\x01" * (it.j - it.i)
+    for o in numbers:  # numbers inside a used array or formula
+        if o.j > o.i and covered.find(0, o.i, o.j) < 0:
+            used_numbers.add(id(o))
     spans = [c.quote_span for c in list(fields.values()) + [c for _, cs in parts for c in cs]
              if c.how in ("cue", "subscript")] + cue_spans
     for o in numbers:
@@ -965,15 +968,21 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
             continue
         if _COUNT_NOUN.match(t.s, o.j):
             used_numbers.add(id(o))
-    unused_numbers = [it for it in numbers if id(it) not in used_numbers and "in_formula" not in it.flags
-                      and not _inside_any(it, sc.items, used_items)]
-    unused_phrases = [it for it in sc.items if it.kind in ("vector", "matrix", "table", "data", "expr", "gradient",
-                                                          "shape", "outcomes", "range")
-                      and id(it) not in used_items and "run" not in it.flags and
-                      not any(id(o) in used_items and o.covers(it) for o in sc.items)]
-    unused_phrases = [it for it in unused_phrases if not any(o is not it and o.covers(it) and o in unused_phrases
-                                                              for o in unused_phrases)]
-    unused_numbers = [it for it in unused_numbers if not any(p.covers(it) for p in unused_phrases)]
+    unused_numbers = [it for it in numbers if id(it) not in used_numbers and "in_formula" not in it.flags]
+    candidates = [it for it in sc.items if it.kind in ("vector", "matrix", "table", "data", "expr", "gradient",
+                                                       "shape", "outcomes", "range")
+                  and id(it) not in used_items and "run" not in it.flags
+                  and not (it.j > it.i and covered.find(0, it.i, it.j) < 0)]
+    # of unread phrases inside one another, the outer one is said (longest first, marked as they are kept)
+    unread_cover = bytearray(len(t.s) + 1)
+    unused_phrases = []
+    for it in sorted(candidates, key=lambda it: -(it.j - it.i)):
+        if it.j > it.i and unread_cover.find(0, it.i, it.j) < 0:
+            continue
+        unused_phrases.append(it)
+        unread_cover[it.i:it.j] = b"\x01" * (it.j - it.i)
+    unused_phrases.sort(key=lambda it: it.i)
+    unused_numbers = [it for it in unused_numbers if not (it.j > it.i and unread_cover.find(0, it.i, it.j) < 0)]
     total = len([it for it in numbers if "in_formula" not in it.flags])
     explained = 1.0 - len(unused_numbers) / total if total else 0.0
     missing = [pw.param.name for pw in fw.params if pw.param.required and pw.param.name not in fields]
@@ -1021,10 +1030,6 @@ def _sizes(value: str) -> set[int]:
     for r in rows[:1]:
         out.add(len([x for x in re.split(r"[,\s]+", r.strip().strip("[]")) if x]))
     return out
-
-
-def _inside_any(it: Item, items: list[Item], used: set[int]) -> bool:
-    return any(id(o) in used and o is not it and o.covers(it) for o in items)
 
 
 def _later(a: str, b: str) -> bool:

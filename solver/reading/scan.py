@@ -273,6 +273,25 @@ def _assignments(s: str):
         yield _Assign(head.start(), j, head.group("name"), op)
 
 
+def _bracket_groups(s: str) -> dict[int, tuple[int, int]]:
+    """start -> (end, depth) of every balanced bracket group, in one pass; depth 0 holds no bracket, 1 a row."""
+    pairs = {"]": "[", ")": "(", "⟩": "⟨", "}": "{"}
+    stack: list[list] = []
+    out: dict[int, tuple[int, int]] = {}
+    for q, ch in enumerate(s):
+        if ch in "[(⟨{":
+            stack.append([ch, q, 0])
+        elif ch in pairs:
+            if stack and stack[-1][0] == pairs[ch]:
+                _, p, d = stack.pop()
+                out[p] = (q + 1, d)
+                if stack:
+                    stack[-1][2] = max(stack[-1][2], d + 1)
+            else:
+                stack.clear()  # a stray closer: nothing open before it pairs across it
+    return out
+
+
 def _overlaps(spans: list[tuple[int, int, Any]], i: int, j: int) -> bool:
     return any(a < j and i < b for a, b, *_ in spans)
 
@@ -403,22 +422,27 @@ class _Scanner:
         self.s = s
         self.items: list[Item] = []
         self.ignored: list[tuple[int, int, str]] = []
-        self.claimed: list[tuple[int, int]] = []
+        self.taken = bytearray(len(s))  # 1 where a value found so far lies (linear-time overlap checks)
+        self.skipped = bytearray(len(s))  # 1 where the text is not an input (numbering, options, ...)
         self.options: list[tuple[str, str, int, int]] = []
         self.precision: dict | None = None
 
+    def mark(self, i: int, j: int) -> None:
+        self.taken[i:j] = b"\x01" * (j - i)
+
     def claim(self, i: int, j: int) -> bool:
-        if _overlaps(self.claimed, i, j) or _overlaps(self.ignored, i, j):
+        if not self.free(i, j):
             return False
-        self.claimed.append((i, j))
+        self.mark(i, j)
         return True
 
     def free(self, i: int, j: int) -> bool:
-        return not _overlaps(self.claimed, i, j) and not _overlaps(self.ignored, i, j)
+        return j <= i or (self.taken.find(1, i, j) < 0 and self.skipped.find(1, i, j) < 0)
 
     def ignore(self, i: int, j: int, why: str) -> None:
         if j > i:
             self.ignored.append((i, j, why))
+            self.skipped[i:j] = b"\x01" * (j - i)
 
     # -- what is not an input ------------------------------------------------------------------------------
     def metadata(self) -> None:
@@ -487,32 +511,34 @@ class _Scanner:
     # -- arrays --------------------------------------------------------------------------------------------
     def arrays(self) -> None:
         s = self.s
-        opens = {"[": "]", "(": ")", "⟨": "⟩", "{": "}"}
+        groups = _bracket_groups(s)
         k = 0
-        n = len(s)
-        while k < n:
+        for k in sorted(groups):
+            end, depth = groups[k]
             c = s[k]
-            if c in opens and (c != "(" or k == 0 or not (s[k - 1].isalnum() or s[k - 1] in "_'")):
-                end = self._match(k, opens)
-                if end > 0:
-                    inner = s[k + 1:end - 1]
-                    if c != "(" or re.search(r"[0-9]\s*[,;]\s*[-+.0-9]", inner) or c == "(" and "(" in inner:
-                        if _ARRAY_INNER.match(inner.replace("⟨", "[").replace("⟩", "]").replace("{", "[").replace("}", "]")):
-                            val = _parse_array(inner.replace("⟨", "[").replace("⟩", "]").replace("{", "[").replace("}", "]"))
-                            if val is not None and self.free(k, end):
-                                j = end
-                                transposed = s.startswith("^T", j)
-                                if transposed:
-                                    j += 2
-                                kind = "matrix" if val and isinstance(val[0], tuple) else "vector"
-                                if kind == "matrix" and len(val[0]) == 1:  # [1; 2; 3], (2; -0.5): one list
-                                    val, kind = tuple(r[0] for r in val), "vector"
-                                self.items.append(Item(kind, k, j, _array_text(val), val,
-                                                       flags={"bracket", c} | ({"column"} if transposed else set())))
-                                self.claim(k, j)
-                                k = j
-                                continue
-            k += 1
+            if depth > 1 or end - k > 20_000 or not self.free(k, end):
+                continue  # deeper than a matrix, or too long to be one: not a value
+            if c == "(" and k > 0 and (s[k - 1].isalnum() or s[k - 1] in "_'"):
+                continue  # f(1, 2) is a call
+            inner = s[k + 1:end - 1]
+            if c == "(" and not (re.search(r"[0-9]\s*[,;]\s*[-+.0-9]", inner) or "(" in inner):
+                continue
+            inner = inner.replace("⟨", "[").replace("⟩", "]").replace("{", "[").replace("}", "]")
+            if not _ARRAY_INNER.match(inner):
+                continue
+            val = _parse_array(inner)
+            if val is None:
+                continue
+            j = end
+            transposed = s.startswith("^T", j)
+            if transposed:
+                j += 2
+            kind = "matrix" if val and isinstance(val[0], tuple) else "vector"
+            if kind == "matrix" and len(val[0]) == 1:  # [1; 2; 3], (2; -0.5): one list
+                val, kind = tuple(r[0] for r in val), "vector"
+            self.items.append(Item(kind, k, j, _array_text(val), val,
+                                   flags={"bracket", c} | ({"column"} if transposed else set())))
+            self.claim(k, j)
 
     def _match(self, k: int, opens: dict) -> int:
         s = self.s
@@ -553,14 +579,17 @@ class _Scanner:
             if len(g) < 2:
                 continue
             X = tuple(it.value for it, _ in g)
-            y = tuple(_frac(m.group("lab")) for _, m in g)
+            try:
+                y = tuple(_frac(m.group("lab")) for _, m in g)
+            except ValueError:  # a label of hundreds of digits is not a class
+                continue
             i, j = g[0][0].i, g[-1][1].end()
             data = Item("data", i, j, "", (X, y), inputs=_array_text(X), labels=_array_text(y),
                         members=tuple(it for it, _ in g))
             for it, _ in g:
                 self.items.remove(it)
             self.items.append(data)
-            self.claimed.append((i, j))
+            self.mark(i, j)
         # runs of points "(-1, 2), (0, -1), (2, 1)" -> one matrix (the points stay items too)
         arrays = sorted((it for it in self.items if it.kind == "vector" and "(" in it.flags), key=lambda it: it.i)
         run: list[Item] = []
@@ -588,7 +617,7 @@ class _Scanner:
         for line in s.split("\n"):
             lines.append((pos, pos + len(line), line))
             pos += len(line) + 1
-        num = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+        num = re.compile(r"^[-+]?(?:[0-9]{1,400}(?:\.[0-9]{1,400})?|\.[0-9]{1,400})(?:[eE][-+]?[0-9]{1,3})?$")
 
         def cells(line: str) -> list[str]:
             line = line.strip().strip("|").strip()
@@ -728,7 +757,7 @@ class _Scanner:
                 flags.add("expression")
             except (P.ParseError, ValueError, TypeError, RecursionError):
                 text = None
-        self.claimed.append((i, j))
+        self.mark(i, j)
         self.items.append(Item("expr", i, j, text or body, body, name=name, base=_base(name)[0], sub=_base(name)[1],
                                flags=flags, variables=variables))
 
@@ -744,7 +773,7 @@ class _Scanner:
                 continue
             if name.lower() in ("http", "https", "where", "note", "answer", "solution", "hint", "given", "data"):
                 continue
-            if _overlaps(self.ignored, m.start(), m.end()):
+            if self.skipped.find(1, m.start(), m.end()) >= 0:
                 continue
             it = by_start.get(m.end())
             if it is not None and not it.name and it.kind in ("vector", "matrix", "number", "shape"):
