@@ -93,6 +93,16 @@ def main() -> None:
             ("silently wrong", rates["silently_wrong"])]
     for name, value in rows:
         print(f"  {name:24s} {100 * value:6.1f} %")
+    print("\n  by part of the dev set:")
+    for name in devset.FILES:
+        part = [(o, it) for o, it in zip(outcomes, items) if it["file"] == name]
+        r = devset.rates([o for o, _ in part], [it for _, it in part])
+        head = f"    {name:20s} {r['items']:4d} questions: "
+        if r["answerable"]:
+            head += f"solved {100 * r['solved_correctly']:5.1f} %, "
+        if r["unanswerable"]:
+            head += f"unanswerable asked {100 * r['unanswerable_asked']:5.1f} %, "
+        print(head + f"silently wrong {100 * r['silently_wrong']:4.1f} %")
     failures = [o for o in outcomes if o.status not in ("solved", "asked")
                 or (o.status == "asked" and o.id not in {it["id"] for it in items if it.get("expect") == "ask"})]
     for o in failures:

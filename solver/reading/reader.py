@@ -888,6 +888,9 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                 text = ", ".join(f"{k}={v.text}" for k, v in latest.items())
                 if _accepts(pw, text):
                     span = (min(it.i for it in latest.values()), max(it.j for it in latest.values()))
+                    old = fields.get(pw.param.name)
+                    if old is not None:  # w_0 = 5 replaced by the later state w_9 = 2.5: w_0 is unread again
+                        used_items -= _ids(old)
                     fields[pw.param.name] = _Cand(3.5, pw.param.name, text, span, "named", tuple(latest.values()))
                     used_items |= {id(it) for it in latest.values()}
     # the only value of the right kind for a required field
@@ -1136,6 +1139,10 @@ def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan, wo
 
     def quote(span: tuple[int, int]) -> tuple[str, int, int]:
         a, b = t.span(*span)
+        while a < b and raw[a] in "$ \t\n":  # a maths delimiter at an edge is not part of the words
+            a += 1
+        while b > a and raw[b - 1] in "$ \t\n":
+            b -= 1
         return " ".join(raw[a:b].split()), a, b
 
     for pw in fw.params:
