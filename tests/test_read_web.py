@@ -149,3 +149,12 @@ def test_api_question_errors_name_the_field(client, schema_check, body, field):
         assert r.status_code == 400, (url, body)
         schema_check("Error", r.json)
         assert r.json["error"]["field"] == field
+
+
+def test_every_parameter_spec_matches_the_openapi_document(client, schema_check):
+    """Found when the document grew: the ParamSpec type enum lacked 'text' (variable names) and 'boolean'."""
+    from solver import registry
+
+    for name in registry.names():
+        r = client.get(f"/api/families/{name}")
+        schema_check("Family", r.json)

@@ -50,10 +50,13 @@ def openapi_document() -> dict:
         "ParamSpec": {
             "type": "object", "required": ["name", "type", "accepts"], "additionalProperties": True,
             "properties": {"name": {"type": "string"}, "label": {"type": "string"}, "help": {"type": "string"},
-                           "type": {"type": "string", "enum": ["real", "int", "bool", "choice", "vector", "matrix", "expression", "value"]},
+                           "type": {"type": "string", "enum": ["real", "int", "bool", "choice", "vector", "matrix", "expression",
+                                                               "value", "text", "boolean"]},
                            "accepts": {"type": "string", "description": "what the parameter accepts, in words"},
                            "required": {"type": "boolean"}, "default": {"type": ["string", "null"]},
-                           "options": {"type": "object", "additionalProperties": {"type": "string"}}},
+                           "options": {"type": "object", "additionalProperties": {"type": "string"}},
+                           "aliases": {"type": "array", "items": {"type": "string"},
+                                       "description": "the names and symbols exams use for it (the question reader's)"}},
         },
         "ConventionSpec": {
             "type": "object", "required": ["name", "title", "options", "default"],
@@ -155,13 +158,13 @@ def openapi_document() -> dict:
             "type": "object", "required": ["text"],
             "properties": {"text": {"type": "string", "description": "the question as written (plain text, Markdown, "
                                                                       "LaTeX fragments, unicode maths)"},
-                           "family": {"type": "string", "description": "optional: read it as this family"}},
+                           "family": {"type": ["string", "null"], "description": "optional: read it as this family"}},
         },
         "AskRequest": {
             "allOf": [_ref("QuestionRequest"), {"type": "object", "properties": {
-                "params": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
-                           "description": "corrections: field -> value, as typed in the form"},
-                "conventions": {"type": "object", "additionalProperties": {"type": ["string", "number"]}}}}],
+                "params": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]},
+                           "description": "corrections: field -> value, as typed in the form (null: none)"},
+                "conventions": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]}}}}],
         },
         "Evidence": {
             "type": "object", "required": ["value", "quote", "start", "end", "how"],
