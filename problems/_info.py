@@ -74,11 +74,13 @@ BASE_PARAM = Param(
     default="e", label="Logarithm base",
     help="e (nats; the default, as in scipy, torch and the optimization notes' cross-entropy), 2 (bits) or 10 "
          "(hartleys)",
-)
+    cues={"2": ("bits", "in bits", "log base 2", "base 2", "base-2", "log_2", "log2", "binary logarithm"),
+          "e": ("nats", "in nats", "natural log", "natural logarithm", "ln", "base e", "natural-log"),
+          "10": ("hartleys", "bans", "log base 10", "base 10", "log_10", "log10", "decimal logarithm")})
 NORMALIZE_PARAM = Param(
     "normalize", Bool(), default="false", label="Rescale rows to sum to 1",
     help="divide each probability row by its sum (otherwise a row that does not sum to 1 is rejected)",
-)
+    cues={"true": ("normalise the counts", "normalize the counts", "rescale to sum to 1", "normalised", "counts")})
 
 #: Hand-sized limits of the exact path: per-term steps for at most MAX_TERM_STEPS outcomes, worked
 #: groups for the first MAX_DETAIL_ROWS rows (every row is in the summary table).

@@ -166,7 +166,7 @@ KINK = Convention(
      "left": "the left derivative (the slope just below the kink)",
      "right": "the right derivative (the slope just above the kink)"},
     default="torch", why_default="what a framework computes in training (checked against torch fixtures)",
-)
+    cues={"left": ("left derivative", "from the left"), "right": ("right derivative", "from the right")})
 CONVENTIONS = (KINK,)
 
 _ALIASES = {"logistic": "sigmoid", "silu": "swish", "leaky": "leaky_relu", "lrelu": "leaky_relu", "leakyrelu": "leaky_relu",
@@ -174,14 +174,20 @@ _ALIASES = {"logistic": "sigmoid", "silu": "swish", "leaky": "leaky_relu", "lrel
             "gelu_approx": "gelu_tanh", "relu_6": "relu6"}
 
 PARAMS = (
-    Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function"),
-    Param("x", Vector(max_len=10 ** 7, lo=-10 ** 6, hi=10 ** 6), default="0 3 5", label="Points x"),
+    Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function",
+          aliases=("activation", "activation function", "function", "nonlinearity")),
+    Param("x", Vector(max_len=10 ** 7, lo=-10 ** 6, hi=10 ** 6), default="0 3 5", label="Points x",
+          aliases=("x", "at x", "at", "inputs", "input", "points", "z", "values", "input values", "for the inputs")),
     Param("alpha", Real(0, 100), label="alpha",
-          help="slope of leaky ReLU (default 0.01; the lecture notes use 0.1) and PReLU (0.25), or ELU's alpha (1)"),
-    Param("beta", Real(0, 100), default="1", label="beta", help="Swish x sigma(beta x); beta = 1 is SiLU"),
+          help="slope of leaky ReLU (default 0.01; the lecture notes use 0.1) and PReLU (0.25), or ELU's alpha (1)",
+          aliases=("alpha", "α", "slope", "negative slope", "leak", "leaky slope")),
+    Param("beta", Real(0, 100), default="1", label="beta", help="Swish x sigma(beta x); beta = 1 is SiLU",
+          aliases=("beta", "β")),
     Param("pieces", Matrix(cols=2, max_rows=100), default=NOTES_MAXOUT, label="Maxout pieces",
-          help="one row (w_k, b_k) per linear piece w_k x + b_k; default the lecture notes' (0.5x, -0.5x, x, -x - 0.2)"),
-    Param("plot_range", Vector(length=2, lo=-10 ** 4, hi=10 ** 4), default="-5 5", label="Plot range"),
+          help="one row (w_k, b_k) per linear piece w_k x + b_k; default the lecture notes' (0.5x, -0.5x, x, -x - 0.2)",
+          aliases=("pieces", "linear pieces", "maxout pieces")),
+    Param("plot_range", Vector(length=2, lo=-10 ** 4, hi=10 ** 4), default="-5 5", label="Plot range",
+          aliases=("plot range", "range")),
 )
 
 EXAMPLE = Example(params={"function": "sigmoid", "x": "0 3 5"},

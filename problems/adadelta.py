@@ -23,7 +23,8 @@ from solver.symbolic import sym
 
 TITLE = "AdaDelta optimizer steps"
 TOPIC = "optimizers"
-KEYWORDS = ("adadelta", "adaptive delta", "running average of updates", "rho", "no learning rate")
+KEYWORDS = ("adadelta", "ada delta", "adaptive delta", "running average of updates", "rho", "no learning rate",
+            "squared updates")
 
 DW = sym("dw_t", r"\Delta w_{t}")
 # ---- the rules, written once (both averages on the shared moving-average rule) ----------------------------
@@ -38,11 +39,16 @@ CONVENTIONS = ()
 
 PARAMS = (
     Param("lr", Real(0, None, closed="neither"), default="1", label="Learning rate (torch)",
-          help="multiplies the step in the update only; 1 is the notes' form and torch's default"),
-    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Decay beta (torch's rho)"),
-    Param("eps", Real(0, None, closed="neither"), default="1e-6", label="Epsilon", help="torch's default 1e-6"),
-    O.history_param("v0", "the moving average of squared gradients v"),
-    O.history_param("u0", "the moving average of squared steps u"),
+          help="multiplies the step in the update only; 1 is the notes' form and torch's default",
+          aliases=("learning rate", "step size", "eta", "η", "lr")),
+    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Decay beta (torch's rho)",
+          aliases=("rho", "ρ", "beta", "β", "decay", "decay rate", "decay constant", "gamma", "γ")),
+    Param("eps", Real(0, None, closed="neither"), default="1e-6", label="Epsilon", help="torch's default 1e-6",
+          aliases=O.EPS_ALIASES),
+    O.history_param("v0", "the moving average of squared gradients v",
+                    ("v", "v_0", "v0", "accumulated squared gradient", "average of squared gradients", "E[g^2]")),
+    O.history_param("u0", "the moving average of squared steps u",
+                    ("u", "u_0", "u0", "accumulated squared update", "average of squared updates", "E[dw^2]")),
 ) + O.source_params()
 
 EXAMPLE = Example(

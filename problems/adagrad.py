@@ -23,8 +23,8 @@ from solver.symbolic import sym
 
 TITLE = "AdaGrad optimizer steps"
 TOPIC = "optimizers"
-KEYWORDS = ("adagrad", "adaptive gradient", "accumulated squared gradients", "effective learning rate",
-            "sparse features")
+KEYWORDS = ("adagrad", "ada grad", "adaptive gradient", "accumulated squared gradients", "effective learning rate",
+            "sparse features", "sum of squared gradients")
 
 LR_DECAY = sym("lr_decay", r"\kappa")
 ETA0 = sym("eta0", r"\eta_{0}")
@@ -39,10 +39,14 @@ CONVENTIONS = (EPS_PLACEMENT,)
 
 PARAMS = (
     O.lr_param("0.01", "torch's default 0.01", label="Learning rate eta0"),
-    Param("eps", Real(0, None), default="1e-10", label="Epsilon", help="torch's default 1e-10"),
+    Param("eps", Real(0, None), default="1e-10", label="Epsilon", help="torch's default 1e-10",
+          aliases=O.EPS_ALIASES),
     Param("lr_decay", Real(0, None), default="0", label="Learning-rate decay (torch)",
-          help="eta_t = eta0 / (1 + (t - 1) lr_decay)"),
-    O.history_param("v0", "the accumulated squared gradients v (torch's initial_accumulator_value)"),
+          help="eta_t = eta0 / (1 + (t - 1) lr_decay)",
+          aliases=("lr_decay", "learning-rate decay", "learning rate decay")),
+    O.history_param("v0", "the accumulated squared gradients v (torch's initial_accumulator_value)",
+                    ("v", "v_0", "v0", "G", "G_0", "accumulated squared gradient", "accumulated squared gradients",
+                     "sum of squared gradients", "accumulator", "initial accumulator value", "history", "v_t")),
 ) + O.source_params()
 
 EXAMPLE = Example(

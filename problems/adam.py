@@ -29,7 +29,7 @@ from solver.symbolic import sym
 TITLE = "Adam optimizer steps"
 TOPIC = "optimizers"
 KEYWORDS = ("adam", "adaptive moment estimation", "bias correction", "m_hat", "v_hat", "amsgrad",
-            "first moment", "second moment")
+            "first moment", "second moment", "bias-corrected")
 
 V_MAX_PREV, V_MAX = sym("v_max_(t-1)", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
@@ -44,7 +44,8 @@ with sp.evaluate(False):
 CONVENTIONS = (EPS_PLACEMENT, BIAS_CORRECTION)
 
 PARAMS = O.adam_params("0.001") + (
-    Param("amsgrad", Bool(), default="false", label="AMSGrad", help="use the running maximum of v (torch's amsgrad)"),
+    Param("amsgrad", Bool(), default="false", label="AMSGrad", help="use the running maximum of v (torch's amsgrad)",
+          cues={"true": ("amsgrad", "ams grad"), "false": ("without amsgrad", "no amsgrad")}),
 ) + O.moment_histories() + O.source_params()
 
 EXAMPLE = Example(

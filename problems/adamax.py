@@ -22,7 +22,7 @@ from solver.registry import Example
 
 TITLE = "AdaMax optimizer steps"
 TOPIC = "optimizers"
-KEYWORDS = ("adamax", "infinity norm", "max norm", "adam variant", "maxprop")
+KEYWORDS = ("adamax", "ada max", "infinity norm", "max norm", "adam variant", "maxprop", "l-infinity norm")
 
 # ---- the rules, written once --------------------------------------------------------------------------
 M_RULE, M_HAT_RULE = O.ADAM_M_RULE, O.M_HAT_RULE                          # Adam's first moment (the notes' eq. 19)
@@ -39,6 +39,7 @@ EPS_WHERE = Convention(
      "max": "eps inside the max: v_t = max(beta2 v_{t-1}, |g_t| + eps), rate eta / v_t (torch)"},
     default="denominator", why_default="the course notes' eq. (19) adds eps to v_t in the denominator",
     aliases={"notes": "denominator", "torch": "max"},
+    cues={"denominator": ("eta / (v + eps)", "(v + eps)"), "max": ("|g| + eps", "max(beta2 v, |g| + eps)")},
 )
 CONVENTIONS = (EPS_WHERE, BIAS_CORRECTION)
 

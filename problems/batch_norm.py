@@ -35,8 +35,9 @@ from . import _written as W
 
 TITLE = "Batch normalisation: forward, running averages and backward"
 TOPIC = "layers"
-KEYWORDS = ("batch norm", "batchnorm", "batch normalization", "normalisation", "running mean", "running variance",
-            "momentum", "gamma", "beta", "backward", "internal covariate shift")
+KEYWORDS = ("batch norm", "batchnorm", "batch normalization", "batch normalisation", "normalisation", "normalization",
+            "running mean", "running variance", "momentum", "gamma", "beta", "backward", "internal covariate shift",
+            "mini-batch", "normalised values", "normalized values")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 x, m, mu, var, eps, x_hat, gamma, beta, y = (sym("x"), sym("m"), sym("mu", r"\mu"), sym("var", r"\sigma^{2}"),
@@ -76,28 +77,39 @@ MOMENTUM_FORM = Convention(
     {"torch": "running = (1 - momentum) running + momentum batch (torch; momentum 0.1 is the weight of the new batch)",
      "keras": "running = momentum running + (1 - momentum) batch (Keras/TF; momentum 0.99 is the weight of the old value)"},
     default="torch", why_default="torch's BatchNorm, the oracle of the tests",
+    cues={"keras": ("keras", "tensorflow", "momentum 0.99"), "torch": ("pytorch", "torch")},
 )
 RUNNING_VAR = Convention(
     "running_var", "Variance used for the running average",
     {"unbiased": "the running variance averages the unbiased batch variance m/(m - 1) sigma^2 (torch)",
      "biased": "the running variance averages the biased batch variance sigma^2 (1/m; Keras/TF)"},
     default="unbiased", why_default="torch updates running_var with the unbiased variance (checked in the fixtures)",
+    cues={"biased": ("biased variance", "1/m variance"), "unbiased": ("unbiased variance", "m - 1")},
 )
 CONVENTIONS = (MOMENTUM_FORM, RUNNING_VAR)
 
 PARAMS = (
     Param("X", Matrix(min_rows=2, max_rows=1_000_000, max_cols=10_000), required=True, label="Mini-batch",
-          help="one example per row, one feature per column (m >= 2 rows)"),
-    Param("gamma", Vector(max_len=10_000), label="gamma (scale)", help="one per feature; default 1"),
-    Param("beta", Vector(max_len=10_000), label="beta (shift)", help="one per feature; default 0"),
-    Param("eps", Real(0, 1), default="1e-5", label="epsilon", help="added to the variance inside the square root"),
-    Param("momentum", Real(0, 1), default="0.1", label="momentum", help="see the momentum_form convention"),
-    Param("running_mean", Vector(max_len=10_000), label="Running mean before", help="default 0 (torch's start)"),
-    Param("running_var", Vector(max_len=10_000), label="Running variance before", help="default 1 (torch's start)"),
+          help="one example per row, one feature per column (m >= 2 rows)",
+          aliases=("<column>", "mini-batch", "batch", "X", "inputs", "values", "activations", "examples", "x")),
+    Param("gamma", Vector(max_len=10_000), label="gamma (scale)", help="one per feature; default 1",
+          aliases=("gamma", "γ", "scale")),
+    Param("beta", Vector(max_len=10_000), label="beta (shift)", help="one per feature; default 0",
+          aliases=("beta", "β", "shift")),
+    Param("eps", Real(0, 1), default="1e-5", label="epsilon", help="added to the variance inside the square root",
+          aliases=("epsilon", "eps", "ε")),
+    Param("momentum", Real(0, 1), default="0.1", label="momentum", help="see the momentum_form convention",
+          aliases=("momentum",)),
+    Param("running_mean", Vector(max_len=10_000), label="Running mean before", help="default 0 (torch's start)",
+          aliases=("running mean", "running_mean", "moving mean")),
+    Param("running_var", Vector(max_len=10_000), label="Running variance before", help="default 1 (torch's start)",
+          aliases=("running variance", "running_var", "moving variance")),
     Param("dY", Matrix(max_rows=1_000_000, max_cols=10_000), label="Upstream gradient dL/dy",
-          help="optional: same shape as X; gives the backward pass"),
+          help="optional: same shape as X; gives the backward pass",
+          aliases=("upstream gradient", "dL/dy", "dY", "incoming gradient")),
     Param("x_test", Matrix(max_rows=100_000, max_cols=10_000), label="Test inputs",
-          help="optional: rows normalised with the updated running averages (inference mode)"),
+          help="optional: rows normalised with the updated running averages (inference mode)",
+          aliases=("test inputs", "test input", "at test time", "x_test")),
 )
 
 EXAMPLE = Example(

@@ -34,7 +34,8 @@ from . import _info as I
 
 TITLE = "Binary cross-entropy loss and its gradient"
 TOPIC = "information"
-KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid", "gradient", "derivative")
+KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid", "gradient", "derivative",
+            "binary classifier", "binary classification")
 
 y, p, z = sym("y"), sym("p"), sym("z")
 L, G, Gz = sym("L"), sym("dL/dp", r"\frac{\partial L}{\partial p}"), sym("dL/dz", r"\frac{\partial L}{\partial z}")
@@ -47,11 +48,15 @@ with sp.evaluate(False):
 
 PARAMS = (
     Param("y", Vector(max_len=1_000_000, lo=0, hi=1), required=True, label="Targets y",
-          help="one target per sample, 0 or 1 (soft targets in [0, 1] allowed), e.g. 1 0 1"),
+          help="one target per sample, 0 or 1 (soft targets in [0, 1] allowed), e.g. 1 0 1",
+          aliases=("y", "t", "label", "labels", "target", "targets", "true label", "true labels", "class")),
     Param("p", Vector(max_len=1_000_000, lo=0, hi=1), label="Predicted probabilities p",
-          help="the predicted probability of class 1 for each sample, e.g. 0.8 0.6"),
+          help="the predicted probability of class 1 for each sample, e.g. 0.8 0.6",
+          aliases=("p", "y_hat", "prediction", "predictions", "predicted probability", "predicted probabilities",
+                   "outputs", "output", "probability", "predicts")),
     Param("logits", Vector(max_len=1_000_000), label="Logits z",
-          help="instead of p: raw scores, p = sigmoid(z)"),
+          help="instead of p: raw scores, p = sigmoid(z)",
+          aliases=("logits", "logit", "z", "raw score", "raw scores")),
     I.BASE_PARAM,
 )
 CONVENTIONS = ()

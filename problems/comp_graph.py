@@ -46,7 +46,8 @@ from ._nets import AssignmentsSpec, GraphExpr, ParsedGraphExpr, tidy
 TITLE = "Computational graph: backpropagation through the gates"
 TOPIC = "neurons"
 KEYWORDS = ("computational graph", "backpropagation", "backprop", "chain rule", "multivariate chain rule", "gates",
-            "local gradient", "upstream gradient", "sum over paths", "autograd", "derivative")
+            "local gradient", "upstream gradient", "sum over paths", "autograd", "derivative", "paths",
+            "backpropagate", "graph")
 
 MAX_EXACT_GATES = 200    # larger graphs take the numeric path
 DETAIL_GATES = 40        # up to this many gates every node and edge gets its own step
@@ -104,16 +105,19 @@ SIGMOID_GATE = Convention(
      "expand": "sigmoid(z) is expanded into the notes' gates 1/(1 + exp(-z)): negate, exp, add 1, reciprocal"},
     default="one", why_default="it keeps the graph as typed; the notes' shortcut sigma' = sigma (1 - sigma) gives the "
                                "same gradients as the expanded gates",
+    cues={"expand": ("expand the sigmoid", "1/(1 + exp(-z)) gates", "staged"), },
 )
 CONVENTIONS = (SIGMOID_GATE,)
 
 PARAMS = (
     Param("expr", GraphExpr(), required=True, label="Expression f",
           help="the function whose graph to backpropagate through, e.g. 1/(1 + exp(-(w0*x0 + w1*x1 + w2))); "
-               "use * for products (2*x, not 2x) and ** or ^ for powers"),
+               "use * for products (2*x, not 2x) and ** or ^ for powers",
+          aliases=("f", "L", "o", "g", "y", "z", "J", "function", "expression", "loss")),
     Param("values", AssignmentsSpec(), label="Input values",
           help="a value for every name in the expression, e.g. w0=2, x0=-1, w1=-3, x1=-2, w2=-3 (a name that does not "
-               "occur in the expression gets the gradient 0)"),
+               "occur in the expression gets the gradient 0)",
+          aliases=("<variables>", "values", "input values")),
 )
 
 _W = sp.Symbol("w", real=True)

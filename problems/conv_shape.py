@@ -36,8 +36,9 @@ from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Convolution and pooling shapes, parameters and connections"
 TOPIC = "layers"
-KEYWORDS = ("cnn", "convolution", "conv layer", "output size", "stride", "padding", "pooling", "receptive field",
-            "parameters", "connections", "lenet", "alexnet", "feature map", "dilation")
+KEYWORDS = ("cnn", "convolution", "convolutional", "conv layer", "convolutional layer", "output size", "output volume",
+            "stride", "padding", "pooling", "receptive field", "parameters", "connections", "lenet", "alexnet",
+            "feature map", "dilation", "filters", "filter", "kernel size")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 W, H, Fw, P, S, D, K, N, Dil = (sym("W"), sym("H"), sym("F"), sym("P"), sym("S"), sym("D"), sym("K"), sym("N"),
@@ -68,24 +69,37 @@ STRIDE_FIT = Convention(
                "fit 7 x 7')",
      "floor": "the output size is floor((W - F + 2P)/S) + 1 and the last rows/columns are ignored (torch, Keras 'valid')"},
     default="reject", why_default="the handwritten notes reject a stride that does not fit", aliases={"torch": "floor"},
-)
+    cues={"floor": ("floor", "round down", "as in pytorch"), "reject": ("must fit", "fit exactly", "fits exactly")})
 CONVENTIONS = (STRIDE_FIT,)
 
 PARAMS = (
     Param("input", Vector(min_len=1, max_len=3, lo=1, hi=10 ** 6, integer=True), default="32 32 3", label="Input W H D",
-          help="width, height, depth (e.g. 32 32 3); one number W means W x W x 1, two mean W x H x 1"),
+          help="width, height, depth (e.g. 32 32 3); one number W means W x W x 1, two mean W x H x 1",
+          aliases=("input", "input volume", "image", "input image", "input size", "input of size", "W", "feature map",
+                   "input feature map", "inputs")),
     Param("kind", Choice({"conv": "a convolution layer", "pool": "a pooling layer (max or average; no parameters)"}),
-          default="conv", label="Layer kind"),
-    Param("filters", Int(1, 10 ** 6), default="1", label="Filters K", help="number of filters (output depth); conv only"),
-    Param("size", Int(1, 10 ** 5), default="3", label="Filter size F", help="the filter (or pooling window) is F x F"),
-    Param("stride", Int(1, 10 ** 5), default="1", label="Stride S"),
-    Param("pad", Int(0, 10 ** 5), default="0", label="Padding P", help="zeros added on each side"),
-    Param("dilation", Int(1, 10 ** 4), default="1", label="Dilation", help="spacing of the filter taps (1 = ordinary)"),
+          default="conv", label="Layer kind",
+          cues={"pool": ("pooling", "max pool", "max-pool", "max pooling", "average pooling", "pooling layer")}),
+    Param("filters", Int(1, 10 ** 6), default="1", label="Filters K", help="number of filters (output depth); conv only",
+          aliases=("filters", "kernels", "K", "number of filters", "feature maps", "output channels", "filter")),
+    Param("size", Int(1, 10 ** 5), default="3", label="Filter size F", help="the filter (or pooling window) is F x F",
+          aliases=("size", "filter size", "kernel size", "F", "filters of size", "filter", "kernel", "window",
+                   "receptive field", "filter of size")),
+    Param("stride", Int(1, 10 ** 5), default="1", label="Stride S",
+          aliases=("stride", "S", "strides")),
+    Param("pad", Int(0, 10 ** 5), default="0", label="Padding P", help="zeros added on each side",
+          aliases=("padding", "pad", "P", "zero padding", "zero-padding"),
+          cues={"0": ("no padding", "without padding", "valid padding", "no zero padding", "unpadded", "no zero-padding")}),
+    Param("dilation", Int(1, 10 ** 4), default="1", label="Dilation", help="spacing of the filter taps (1 = ordinary)",
+          aliases=("dilation", "dilation rate")),
     Param("fc_units", Int(1, 10 ** 7), label="Compare with FC units",
-          help="optional: parameters of a fully connected layer with this many units on the same input"),
+          help="optional: parameters of a fully connected layer with this many units on the same input",
+          aliases=("fully connected layer with", "fc layer with", "fully connected units")),
     Param("layers", LayerList(), label="Network (one layer per line)",
-          help="optional: a whole network, e.g. 'conv 96 11 s4 p0; pool 3 s2; fc 4096'; replaces the single layer"),
-    Param("bytes", Int(1, 64), default="4", label="Bytes per value", help="4 for float32, 2 for float16, 8 for float64"),
+          help="optional: a whole network, e.g. 'conv 96 11 s4 p0; pool 3 s2; fc 4096'; replaces the single layer",
+          aliases=("network", "architecture", "layers")),
+    Param("bytes", Int(1, 64), default="4", label="Bytes per value", help="4 for float32, 2 for float16, 8 for float64",
+          aliases=("bytes", "bytes per value", "byte")),
 )
 
 EXAMPLE = Example(

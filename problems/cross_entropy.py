@@ -38,7 +38,7 @@ from . import _info as I
 TITLE = "Cross-entropy loss"
 TOPIC = "information"
 KEYWORDS = ("cross-entropy", "cross entropy", "log loss", "negative log-likelihood", "nll", "label smoothing",
-            "categorical", "classification loss")
+            "categorical", "classification loss", "categorical cross-entropy", "h(p, q)", "true class", "one-hot")
 
 HPQ, HP, KL = I.qsym("H(p,q)", "H(p, q)"), I.qsym("H(p)", "H(p)"), I.kl_symbol("p", "q")
 eps, Ksym, pv = sym("eps", r"\varepsilon"), sym("K"), sym("p", r"\mathbf{p}")
@@ -57,6 +57,8 @@ SMOOTHING_FORM = Convention(
     default="eps/(K-1)", why_default="the handwritten notes smooth a one-hot target to 0.9 and 0.011 (K = 10), which is "
                                      "this form",
     aliases={"k-1": "eps/(K-1)", "notes": "eps/(K-1)", "k": "eps/K", "torch": "eps/K", "keras": "eps/K", "uniform": "eps/K"},
+    cues={"eps/K": ("eps/k", "uniform distribution", "label_smoothing=", "as in pytorch"),
+          "eps/(K-1)": ("eps/(k-1)", "k - 1 wrong classes", "k-1 other classes")},
 )
 CONVENTIONS = (SMOOTHING_FORM,)
 
@@ -64,15 +66,23 @@ _ROWS = dict(max_rows=100_000, max_cols=10_000)
 PARAMS = (
     Param("q_true", Vector(max_len=100_000, lo=0, hi=1), label="Probability of the true class",
           help="the predicted probability of the true class, one per sample, e.g. 0.57 0.58 0.52 "
-               "(instead of p and q)"),
+               "(instead of p and q)",
+          aliases=("probabilities", "probability of the true class", "probabilities of the true class",
+                   "true class probabilities", "predicted probability of the true class", "q_true")),
     Param("p", Matrix(**_ROWS), label="Targets p",
-          help="the true distribution of each sample, one row per sample: one-hot (0 0 1) or soft"),
+          help="the true distribution of each sample, one row per sample: one-hot (0 0 1) or soft",
+          aliases=("p", "P", "true distribution", "target", "targets", "target distribution", "one-hot", "one-hot encoded as",
+                   "true label", "label", "labels", "encoded as", "y")),
     Param("q", Matrix(**_ROWS), label="Predicted probabilities q",
-          help="the predicted distribution of each sample, same shape as p, e.g. 0.7 0.3"),
+          help="the predicted distribution of each sample, same shape as p, e.g. 0.7 0.3",
+          aliases=("q", "Q", "predicted", "predicts", "predicts the probabilities", "prediction", "predictions",
+                   "predicted probabilities", "predicted distribution", "model distribution", "y_hat", "output", "outputs")),
     Param("logits", Matrix(**_ROWS), label="Logits (raw scores)",
-          help="instead of q: raw scores z, one row per sample; q = softmax(z)"),
+          help="instead of q: raw scores z, one row per sample; q = softmax(z)",
+          aliases=("logits", "raw scores", "scores", "z", "raw outputs")),
     Param("label_smoothing", Real(0, 1, closed="left"), default="0", label="Label smoothing eps",
-          help="0 <= eps < 1: soften the targets p before the loss (see the smoothing_form convention)"),
+          help="0 <= eps < 1: soften the targets p before the loss (see the smoothing_form convention)",
+          aliases=("label smoothing", "smoothing", "epsilon", "ε")),
     I.BASE_PARAM,
     I.NORMALIZE_PARAM,
 )

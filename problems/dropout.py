@@ -32,7 +32,7 @@ from solver.symbolic import Derivation, make_answer, sym
 TITLE = "Dropout: retention probabilities, expected updates and scaling"
 TOPIC = "layers"
 KEYWORDS = ("dropout", "inverted dropout", "keep probability", "drop probability", "mask", "bagging", "thinned network",
-            "regularization")
+            "regularization", "retained", "dropped")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 p_s, keep, drop, T, q = sym("p"), sym("p_keep", r"p_{\mathrm{keep}}"), sym("p_drop", r"p_{\mathrm{drop}}"), sym("T"), sym("q")
@@ -55,7 +55,10 @@ P_MEANING = Convention(
      "drop": "p is the probability of dropping a unit (the handwritten notes: 'probability of seeing a 0'; torch "
              "nn.Dropout(p))"},
     default="keep", why_default="the lecture notes' worked example (week 6) keeps each neuron with p = 0.8",
-)
+    cues={"drop": ("drop probability", "probability of dropping", "dropout rate", "dropped with probability",
+                   "probability of seeing a 0", "drop rate", "dropout probability"),
+          "keep": ("keep probability", "retained with", "probability of keeping", "retention probability", "kept with",
+                   "keep prob", "retained")})
 SCALING = Convention(
     "scaling", "Where the activations are rescaled",
     {"inverted": "inverted dropout: kept units are divided by p_keep during training; nothing changes at test time "
@@ -63,16 +66,24 @@ SCALING = Convention(
      "standard": "standard dropout: no scaling during training; activations are multiplied by p_keep at test time "
                  "(the lecture notes, week 6)"},
     default="inverted", why_default="what torch and Keras do, and what the handwritten notes call better",
-)
+    cues={"inverted": ("inverted dropout", "divided by p during training", "scale during training"),
+          "standard": ("standard dropout", "multiplied by p at test", "scaled by p at test time", "scale at test time")})
 CONVENTIONS = (P_MEANING, SCALING)
 
 PARAMS = (
-    Param("p", Real(0, 1), default="0.8", label="p", help="keep or drop probability: see the p_meaning convention"),
-    Param("iterations", Int(1, 10 ** 12), default="1000", label="Iterations", help="gradient steps for the expected updates"),
-    Param("units", Int(1, 1000), label="Units q", help="optional: units in the layer; a layer of q units has 2^q masks"),
-    Param("h", Vector(max_len=10 ** 7), label="Activations", help="optional: activations h of a layer"),
+    Param("p", Real(0, 1), default="0.8", label="p", help="keep or drop probability: see the p_meaning convention",
+          aliases=("p", "keep probability", "retained with", "retention probability", "probability of keeping", "retained",
+                   "dropout rate", "drop probability", "dropout probability", "probability of dropping", "kept with",
+                   "dropped with probability", "keep prob", "keep_prob")),
+    Param("iterations", Int(1, 10 ** 12), default="1000", label="Iterations", help="gradient steps for the expected updates",
+          aliases=("iterations", "iteration", "training steps", "updates")),
+    Param("units", Int(1, 1000), label="Units q", help="optional: units in the layer; a layer of q units has 2^q masks",
+          aliases=("units", "neurons", "q", "hidden units")),
+    Param("h", Vector(max_len=10 ** 7), label="Activations", help="optional: activations h of a layer",
+          aliases=("activations", "h", "outputs", "layer outputs", "activation")),
     Param("mask", Vector(max_len=10 ** 7, lo=0, hi=1, integer=True), label="Mask",
-          help="optional: a 0/1 mask for h (1 = kept)"),
+          help="optional: a 0/1 mask for h (1 = kept)",
+          aliases=("mask", "m", "dropout mask", "with the mask")),
 )
 
 EXAMPLE = Example(

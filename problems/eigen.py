@@ -36,8 +36,8 @@ from ._linalg import (EXACT_MAX, LAM, MAX_ANSWER_ENTRIES, POLY_SLIP, add_step, e
 
 TITLE = "Eigenvalues and eigenvectors"
 TOPIC = "linalg"
-KEYWORDS = ("eigenvalue", "eigenvector", "characteristic polynomial", "spectral", "diagonalise", "det(A - λI)",
-            "eigendecomposition", "trace", "determinant")
+KEYWORDS = ("eigenvalue", "eigenvector", "eigen", "characteristic polynomial", "spectral", "diagonalise", "diagonalize",
+            "det(A - λI)", "eigendecomposition", "trace", "determinant", "eigenvalues", "eigenvectors")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 k_, c_, mu = sym("k"), sym("c"), sym("mu", r"\mu")
@@ -52,10 +52,14 @@ CONVENTIONS = (SIGN,)
 
 PARAMS = (
     Param("A", Matrix(square=True, max_rows=500, max_cols=500), required=True, label="Matrix A",
-          help="a square matrix, e.g. [[14, -11], [-11, 23]]; exact steps up to 4 x 4"),
-    Param("power", Int(-20, 100), label="Power k", help="optional: also give the eigenvalues of A^k"),
-    Param("inverse", Bool(), default="false", label="Inverse", help="also give the eigenvalues of A^-1"),
-    Param("shift", Real(), label="Shift c", help="optional: also give the eigenvalues of A + cI"),
+          help="a square matrix, e.g. [[14, -11], [-11, 23]]; exact steps up to 4 x 4",
+          aliases=("A", "matrix", "M", "C", "the matrix", "covariance matrix", "B")),
+    Param("power", Int(-20, 100), label="Power k", help="optional: also give the eigenvalues of A^k",
+          aliases=("power", "A^k", "k")),
+    Param("inverse", Bool(), default="false", label="Inverse", help="also give the eigenvalues of A^-1",
+          cues={"true": ("inverse", "A^-1", "A^(-1)", "inverse of A")}),
+    Param("shift", Real(), label="Shift c", help="optional: also give the eigenvalues of A + cI",
+          aliases=("shift", "c", "A + cI")),
 )
 
 EXAMPLE = Example(

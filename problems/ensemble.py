@@ -29,7 +29,7 @@ from solver.symbolic import Derivation, make_answer, sym
 TITLE = "Ensembles: error of an average of k models; bagging duplicates"
 TOPIC = "layers"
 KEYWORDS = ("ensemble", "bagging", "bootstrap", "model averaging", "variance", "covariance", "correlated errors",
-            "1/e", "duplicates")
+            "1/e", "duplicates", "averages the predictions", "with replacement", "never drawn", "left out")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 k, V, C, rho, n = sym("k"), sym("V"), sym("C"), sym("rho", r"\rho"), sym("n")
@@ -48,15 +48,21 @@ C_MEANING = Convention(
      "correlation": "C is the correlation coefficient rho of two models' errors; the covariance is rho V"},
     default="covariance", why_default="the lecture notes, week 6, state the formula with the covariance C",
     aliases={"cov": "covariance", "corr": "correlation", "rho": "correlation"},
+    cues={"correlation": ("correlation", "correlation coefficient", "correlated with coefficient"),
+          "covariance": ("covariance",)},
 )
 CONVENTIONS = (C_MEANING,)
 
 PARAMS = (
-    Param("k", Int(1, 10 ** 9), default="5", label="Models k"),
-    Param("V", Real(0, None), default="1", label="Error variance V", help="variance of each model's error"),
-    Param("C", Real(), default="0.3", label="Covariance C", help="covariance of two models' errors (or rho)"),
+    Param("k", Int(1, 10 ** 9), default="5", label="Models k",
+          aliases=("k", "models", "number of models", "ensemble of")),
+    Param("V", Real(0, None), default="1", label="Error variance V", help="variance of each model's error",
+          aliases=("V", "variance", "error variance", "sigma^2", "σ^2")),
+    Param("C", Real(), default="0.3", label="Covariance C", help="covariance of two models' errors (or rho)",
+          aliases=("C", "covariance", "pairwise covariance", "covariance of", "correlation", "rho", "ρ")),
     Param("n", Int(1, 10 ** 12), default="1000", label="Bootstrap sample size n",
-          help="n draws with replacement from n items"),
+          help="n draws with replacement from n items",
+          aliases=("n", "bootstrap sample of", "draws", "items", "training set of", "sample size")),
 )
 
 EXAMPLE = Example(params={"k": "5", "V": "1", "C": "0.3", "n": "1000"},

@@ -27,14 +27,18 @@ from . import _info as I
 
 TITLE = "Entropy of a distribution"
 TOPIC = "information"
-KEYWORDS = ("entropy", "shannon", "surprise", "information", "bits", "nats", "uncertainty")
+KEYWORDS = ("entropy", "shannon", "shannon entropy", "surprise", "information", "bits", "nats", "uncertainty",
+            "self-information", "coin", "average surprise")
 
 H = I.qsym("H(p)", "H(p)")
 H_MEAN = I.qsym("mean H", r"\overline{H}")
 
 PARAMS = (
     Param("p", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Probabilities",
-          help="one distribution, e.g. 0.9 0.1; or several, one per row (e.g. 0.5 0.5; 0.9 0.1)"),
+          help="one distribution, e.g. 0.9 0.1; or several, one per row (e.g. 0.5 0.5; 0.9 0.1)",
+          aliases=("probabilities", "probability", "p", "P", "distribution", "prob", "probability distribution",
+                   "with probabilities", "probabilities of"),
+          cues={"0.5 0.5": ("fair coin", "unbiased coin", "fair coin toss"), "1/6 1/6 1/6 1/6 1/6 1/6": ("fair die", "fair dice")}),
     I.BASE_PARAM,
     I.NORMALIZE_PARAM,
 )

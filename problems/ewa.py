@@ -39,8 +39,9 @@ from solver.symbolic import Derivation, evaluate, make_answer, sym
 
 TITLE = "Exponentially weighted averages"
 TOPIC = "optimizers"
-KEYWORDS = ("exponentially weighted average", "moving average", "ewa", "ema", "ewma", "bias correction", "momentum",
-            "beta", "effective window", "decay")
+KEYWORDS = ("exponentially weighted average", "exponentially weighted averages", "moving average", "ewa", "ema", "ewma",
+            "bias correction", "momentum", "beta", "effective window", "decay", "exponential moving average",
+            "weighted average")
 
 # ---- the rules, written once --------------------------------------------------------------------------
 v, v_prev, theta_t, beta, v_hat = (sym("v_t", "v_{t}"), sym("v_(t-1)", "v_{t-1}"), sym("theta_t", r"\theta_{t}"),
@@ -77,12 +78,17 @@ def _step_rules(i: int, continued: bool):
 PARAMS = (
     # entries bounded so float64 sums and squares cannot overflow on the numeric path (found by fuzzing)
     Param("theta", Vector(lo=-1e100, hi=1e100), required=True, label="Sequence theta_1, ..., theta_n",
-          help="the values averaged, in order, e.g. 1 2 3 (gradients for momentum; squared gradients for RMSProp)"),
+          help="the values averaged, in order, e.g. 1 2 3 (gradients for momentum; squared gradients for RMSProp)",
+          aliases=("values", "sequence", "temperatures", "theta", "θ", "data", "observations", "series", "readings",
+                   "measurements")),
     Param("beta", Real(0, 1, closed="left"), default="0.9", label="Decay beta",
-          help="the weight kept from the previous average, in [0, 1)"),
-    Param("v0", Real(), default="0", label="Initial average v_0", help="the average before the first value (usually 0)"),
+          help="the weight kept from the previous average, in [0, 1)",
+          aliases=("beta", "β", "decay", "smoothing factor", "weight", "momentum")),
+    Param("v0", Real(), default="0", label="Initial average v_0", help="the average before the first value (usually 0)",
+          aliases=("v_0", "v0", "initial average", "starting average")),
     Param("t0", Int(0, None), default="0", label="Values already averaged t0",
-          help="0 for a fresh average; t0 > 0 continues one, and the bias correction uses t0 + t"),
+          help="0 for a fresh average; t0 > 0 continues one, and the bias correction uses t0 + t",
+          aliases=("t0", "t_0", "already averaged")),
 )
 
 EXAMPLE = Example(

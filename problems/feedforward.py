@@ -42,7 +42,8 @@ from ._nets import (ACTIVATION_ALIASES, ACTIVATIONS, act_exact, act_grad_exact, 
 TITLE = "Feed-forward network: forward pass, backpropagation and one update"
 TOPIC = "neurons"
 KEYWORDS = ("feed-forward", "feedforward", "mlp", "multilayer perceptron", "backpropagation", "backprop", "forward pass",
-            "gradient", "softmax", "cross-entropy", "hidden layer", "weights", "parameters")
+            "gradient", "softmax", "cross-entropy", "hidden layer", "weights", "parameters", "hidden units",
+            "output layer", "network")
 
 MAX_LAYERS = 50
 EXACT_EXAMPLES = 4       # batches up to this size take the exact path
@@ -90,20 +91,21 @@ LAYOUT = Convention(
                "(the transposed layout the course notes warn about)"},
     default="out_in", why_default="the course notes' backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
     aliases={"out x in": "out_in", "outxin": "out_in", "in x out": "in_out", "inxout": "in_out"},
-)
+    cues={"in_out": ("in x out", "W^T h", "one row per input"), "out_in": ("W h + b", "Wh + b", "one row per unit")})
 SQUARED = Convention(
     "squared_error", "Scaling of the squared error",
     {"half": "squared error 1/2 sum_j (h_j - y_j)^2, so dL/dh_L = h_L - y (the course notes and the handwritten notes)",
      "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (the course notes' objective)",
      "mean": "squared error (1/k) sum_j (h_j - y_j)^2 over the k outputs, so dL/dh_L = (2/k)(h_L - y) (torch's MSELoss)"},
     default="half", why_default="the notes' sigmoid-neuron and MSE derivations use the 1/2, which makes dL/dh_L = h_L - y",
-)
+    cues={"half": ("1/2 (h - y)^2", "0.5 (h - y)^2", "1/2 sum"), "mean": ("mseloss", "mean over the outputs")})
 REDUCTION = Convention(
     "reduction", "Loss of a batch",
     {"mean": "the loss of a batch is the mean of the examples' losses (the course notes: (1/N) sum_i; torch's default)",
      "sum": "the loss of a batch is the sum of the examples' losses"},
     default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
-)
+    cues={"sum": ("sum of the losses", "summed over the batch", "summed over the examples"),
+          "mean": ("mean over the batch", "averaged over the batch", "average loss")})
 CONVENTIONS = (LAYOUT, SQUARED, REDUCTION)
 
 _ACT = Choice(ACTIVATIONS, aliases=ACTIVATION_ALIASES)
@@ -121,20 +123,27 @@ LAYER = (
 
 PARAMS = (
     Param("x", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Input x (h0)",
-          help="one example per row, e.g. 1 0.5 -1 for a single input vector; several rows are a batch"),
+          help="one example per row, e.g. 1 0.5 -1 for a single input vector; several rows are a batch",
+          aliases=("x", "input", "inputs", "h_0", "h0", "input vector")),
     Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Target y",
-          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1)"),
+          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1)",
+          aliases=("y", "target", "targets", "label", "true output", "one-hot target")),
     Param("layers", Group(LAYER, item="layer", max_items=MAX_LAYERS), required=True, label="Layers",
           help="the network from the input up, one layer per line: W = the weights | b = the biases | act = the "
-               "activation; the last layer is the output layer"),
+               "activation; the last layer is the output layer",
+          aliases=("layers", "network", "the network", "weight matrices", "weights and biases")),
     Param("loss", Choice({"mse": "squared error (scaling set by the squared_error convention)",
                           "ce": "cross-entropy (after a softmax or sigmoid output layer)"},
                          aliases={"squared": "mse", "squared_error": "mse", "cross_entropy": "ce", "cross-entropy": "ce",
                                   "nll": "ce", "bce": "ce"}),
-          default="mse", label="Loss"),
-    Param("eta", Real(0, _NUM, closed="right"), default="0.1", label="Learning rate eta"),
+          default="mse", label="Loss",
+          cues={"ce": ("cross-entropy", "cross entropy", "log loss", "negative log-likelihood"),
+                "mse": ("squared error", "squared-error", "mse", "mean squared error", "mean square error")}),
+    Param("eta", Real(0, _NUM, closed="right"), default="0.1", label="Learning rate eta",
+          aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
     Param("leaky_slope", Real(0, 1), default="0.01", label="Leaky ReLU slope",
-          help="slope of leaky ReLU for a <= 0 (0.01 in the introductory slides and the optimization notes; the course notes use 0.1)"),
+          help="slope of leaky ReLU for a <= 0 (0.01 in the introductory slides and the optimization notes; the course notes use 0.1)",
+          aliases=("leaky slope", "negative slope", "leaky relu slope")),
 )
 
 EXAMPLE = Example(

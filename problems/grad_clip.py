@@ -30,7 +30,7 @@ from solver.symbolic import Derivation, finish, make_answer, sym
 TITLE = "Gradient clipping by value and by norm"
 TOPIC = "layers"
 KEYWORDS = ("gradient clipping", "clip by value", "clip by norm", "clipnorm", "clipvalue", "exploding gradient",
-            "clip_grad_norm_", "max norm")
+            "clip_grad_norm_", "max norm", "clip", "clipped", "clipping")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 g, c, nrm, tau, dot_s, n1, n2 = (sym("g"), sym("c"), sym("norm_g", r"\lVert g \rVert"), sym("max_norm", r"\tau"),
@@ -51,18 +51,24 @@ NORM_SCALE = Convention(
     {"exact": "g <- g * max_norm/||g|| when ||g|| > max_norm, else unchanged (the optimization notes, Keras clipnorm)",
      "torch": "g <- g * min(1, max_norm/(||g|| + 1e-6)) (torch.nn.utils.clip_grad_norm_)"},
     default="exact", why_default="the optimization notes' formula; torch's 1e-6 moves the result by about 1e-6 relative",
-)
+    cues={"torch": ("clip_grad_norm_", "pytorch", "torch"), "exact": ("keras", "clipnorm")})
 CONVENTIONS = (NORM_SCALE,)
 
 PARAMS = (
     # entries bounded so the float64 norm of up to 1e7 entries cannot overflow (found by fuzzing)
-    Param("g", Vector(max_len=10 ** 7, lo=-1e100, hi=1e100), required=True, label="Gradient", help="e.g. 0.9 100"),
+    Param("g", Vector(max_len=10 ** 7, lo=-1e100, hi=1e100), required=True, label="Gradient", help="e.g. 0.9 100",
+          aliases=("g", "gradient", "gradient vector", "grad vector", "grad", "original gradient", "the gradient")),
     Param("clip_value", Real(0, None, closed="neither"), default="1", label="Clip value c",
-          help="clip by value: every component into [-c, c]"),
-    Param("max_norm", Real(0, None, closed="neither"), default="1", label="Max norm", help="clip by norm: threshold"),
+          help="clip by value: every component into [-c, c]",
+          aliases=("clip value", "clipvalue", "clip_value", "c", "value", "interval", "clip by value to")),
+    Param("max_norm", Real(0, None, closed="neither"), default="1", label="Max norm", help="clip by norm: threshold",
+          aliases=("max norm", "max_norm", "clipnorm", "threshold", "norm threshold", "maximum norm", "threshold of",
+                   "maximum l2 norm", "max l2 norm", "norm of", "clip norm", "norm at most")),
     Param("norm_type", Choice({"2": "Euclidean norm", "1": "sum of absolute values", "inf": "largest absolute value"},
                               aliases={"l2": "2", "l1": "1", "max": "inf", "infinity": "inf"}),
-          default="2", label="Norm"),
+          default="2", label="Norm",
+          cues={"2": ("l2 norm", "euclidean norm", "2-norm", "l2"), "1": ("l1 norm", "1-norm"),
+                     "inf": ("infinity norm", "l-infinity norm", "max-abs norm")}),
 )
 
 EXAMPLE = Example(params={"g": "0.9 100", "clip_value": "1", "max_norm": "1"},

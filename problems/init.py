@@ -32,7 +32,7 @@ from solver.symbolic import Derivation, make_answer, sym
 TITLE = "Weight initialisation: Xavier/Glorot and He variances and bounds"
 TOPIC = "layers"
 KEYWORDS = ("initialization", "initialisation", "xavier", "glorot", "he", "kaiming", "lecun", "fan in", "fan out",
-            "variance", "uniform bound")
+            "fan_in", "fan_out", "variance", "uniform bound", "weight initialization", "weight initialisation")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 n_in, n_out, n, k, c_in, c_out, g = (sym("n_in", r"n_{\mathrm{in}}"), sym("n_out", r"n_{\mathrm{out}}"), sym("n"),
@@ -56,16 +56,19 @@ HE_MODE = Convention(
     {"fan_in": "He: Var = 2/n_in (preserves the variance of the forward pass; He et al., torch's default mode)",
      "fan_out": "He: Var = 2/n_out (preserves the variance of the backward pass; torch mode='fan_out')"},
     default="fan_in", why_default="He et al. and the optimization notes use the fan-in",
-)
+    cues={"fan_out": ("fan_out mode", "mode fan_out", "mode='fan_out'"), })
 CONVENTIONS = (HE_MODE,)
 
 PARAMS = (
     Param("layers", Vector(min_len=2, max_len=1001, lo=1, hi=10 ** 7, integer=True), default="4 3", label="Layer sizes",
-          help="units (or channels) of each layer, input first: '4 3' is one layer with fan-in 4 and fan-out 3"),
+          help="units (or channels) of each layer, input first: '4 3' is one layer with fan-in 4 and fan-out 3",
+          aliases=("<units>", "layer sizes", "layers")),
     Param("kernel", Int(1, 1000), default="1", label="Kernel size k",
-          help="for convolution layers: k x k kernels multiply both fans by k^2 (1 = fully connected)"),
+          help="for convolution layers: k x k kernels multiply both fans by k^2 (1 = fully connected)",
+          aliases=("kernel", "kernel size", "k")),
     Param("gain", Real(0, 100, closed="right"), default="1", label="Glorot gain",
-          help="torch's gain for xavier_*_: 1 (linear, sigmoid), 5/3 (tanh), sqrt(2) ~ 1.41421 (ReLU)"),
+          help="torch's gain for xavier_*_: 1 (linear, sigmoid), 5/3 (tanh), sqrt(2) ~ 1.41421 (ReLU)",
+          aliases=("gain",)),
 )
 
 EXAMPLE = Example(params={"layers": "4 3"},

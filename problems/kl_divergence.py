@@ -27,15 +27,19 @@ from . import _info as I
 
 TITLE = "Kullback-Leibler divergence"
 TOPIC = "information"
-KEYWORDS = ("kl", "kullback", "leibler", "divergence", "relative entropy", "information gain")
+KEYWORDS = ("kl", "kullback", "leibler", "kullback-leibler", "kl divergence", "divergence", "relative entropy",
+            "information gain", "d_kl")
 
 KL_PQ, KL_QP = I.kl_symbol("p", "q"), I.kl_symbol("q", "p")
 
 PARAMS = (
     Param("p", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Distribution p",
-          help="the reference (true) distribution, e.g. 1 0; several rows for several pairs"),
+          help="the reference (true) distribution, e.g. 1 0; several rows for several pairs",
+          aliases=("p", "P", "true distribution", "reference distribution", "target distribution", "data distribution")),
     Param("q", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Distribution q",
-          help="the approximating (model) distribution, same shape as p, e.g. 0.7 0.3"),
+          help="the approximating (model) distribution, same shape as p, e.g. 0.7 0.3",
+          aliases=("q", "Q", "model distribution", "approximating distribution", "predicted distribution", "model's",
+                   "approximation")),
     I.BASE_PARAM,
     I.NORMALIZE_PARAM,
 )

@@ -46,8 +46,9 @@ from ._nets import header, linear_form
 
 TITLE = "Linear regression: normal equations and batch gradient descent"
 TOPIC = "neurons"
-KEYWORDS = ("least squares", "normal equations", "linear regression", "ols", "gradient descent", "sse", "mse",
-            "design matrix", "matrix derivative", "residuals")
+KEYWORDS = ("least squares", "least-squares", "normal equations", "linear regression", "ols", "gradient descent", "sse",
+            "mse", "design matrix", "matrix derivative", "residuals", "fit a line", "regression line", "line of best fit",
+            "least-squares line", "fit the line")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 _nc = {"commutative": False}
@@ -74,13 +75,14 @@ LOSS = Convention(
      "mse": "L = 1/N sum (y_i - y_hat_i)^2 (mean squared error; the introductory slides)"},
     default="half-sse", why_default="the handwritten notes' derivation and the optimization notes' gradient-descent table use 1/2 sum",
     aliases={"1/2": "half-sse", "sum": "sse", "mean": "mse"},
-)
+    cues={"half-sse": ("1/2 sum", "half the sum of squared errors", "(1/2) sum"),
+          "sse": ("sum of squared errors", "sse"), "mse": ("mean squared error", "mse", "1/n sum")})
 INTERCEPT = Convention(
     "intercept_position", "Where the intercept sits in theta",
     {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (the course notes; the optimization notes' Y_P = a + b x)",
      "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (the handwritten notes)"},
     default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of the optimization notes' table",
-)
+    cues={"last": ("intercept last", "bias last", "[x, 1]"), "first": ("intercept first", "x0 = 1")})
 CONVENTIONS = (LOSS, INTERCEPT)
 LOSS_SHORT = {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2", "sse": "L = sum (y_i - y_hat_i)^2",
               "mse": "L = 1/N sum (y_i - y_hat_i)^2"}
@@ -92,17 +94,27 @@ METHODS = {"normal": "least squares by the normal equations (exact)",
 PARAMS = (
     Param("X", Matrix(max_rows=1_000_000, max_cols=50), required=True, label="Inputs",
           help="one row per data point (features only: the column of ones is added); for one feature a plain list "
-               "such as 2 3 5 7 9 also works"),
-    Param("y", Vector(max_len=1_000_000), required=True, label="Targets", help="one target per data point"),
-    Param("intercept", Bool(), default="true", label="Intercept", help="add a column of ones (a bias term)"),
-    Param("method", Choice(METHODS), default="normal", label="Method"),
+               "such as 2 3 5 7 9 also works",
+          aliases=("x", "X", "inputs", "features", "input", "feature")),
+    Param("y", Vector(max_len=1_000_000), required=True, label="Targets", help="one target per data point",
+          aliases=("y", "targets", "target", "labels", "outputs", "<last column>")),
+    Param("intercept", Bool(), default="true", label="Intercept", help="add a column of ones (a bias term)",
+          cues={"false": ("no intercept", "through the origin", "without intercept", "without an intercept"),
+                     "true": ("intercept", "a + bx", "y = a + bx", "bias term")}),
+    Param("method", Choice(METHODS), default="normal", label="Method",
+          cues={"gd": ("gradient descent", "batch gradient descent", "epoch of gradient descent"),
+                  "normal": ("normal equations", "normal equation", "closed form", "closed-form")}),
     Param("theta", Vector(max_len=51), label="theta (start or given)",
           help="for gd: the starting parameters (default zeros); for evaluate: the parameters; intercept placed as the "
-               "intercept_position convention says"),
-    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate"),
-    Param("epochs", Int(1, 100_000), default="1", label="Epochs", help="full passes of batch gradient descent"),
+               "intercept_position convention says",
+          aliases=("theta", "θ", "parameters", "starting parameters", "initial parameters", "coefficients")),
+    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate",
+          aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
+    Param("epochs", Int(1, 100_000), default="1", label="Epochs", help="full passes of batch gradient descent",
+          aliases=("epochs", "epoch", "passes", "iterations")),
     Param("level", Real(), label="Level to reach",
-          help="optional, one feature: the x at which the fitted line reaches this value (e.g. 0.5)"),
+          help="optional, one feature: the x at which the fitted line reaches this value (e.g. 0.5)",
+          aliases=("level", "reaches", "threshold")),
 )
 
 ERRATA = (

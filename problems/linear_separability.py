@@ -50,8 +50,9 @@ from solver.symbolic import Derivation, latex, make_answer, sym, text
 
 TITLE = "Linear separability: inequalities, LP weights, error counts"
 TOPIC = "neurons"
-KEYWORDS = ("linearly separable", "separability", "XOR", "NAND", "inequalities", "perceptron", "linear program",
-            "farkas", "threshold function", "boolean functions", "2^(2^n)")
+KEYWORDS = ("linearly separable", "linear separability", "separability", "XOR", "NAND", "inequalities", "perceptron",
+            "linear program", "farkas", "threshold function", "boolean functions", "2^(2^n)", "misclassify",
+            "classify wrongly", "errors", "boolean function")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 w_, x_, s_ = sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("s")
@@ -64,21 +65,27 @@ FIRING = Convention(
      ">": "class 1 needs w.x > 0, class 0 needs w.x <= 0 (scikit-learn's predict)",
      "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (the course notes' NAND inequalities)"},
     default=">=", why_default="the course notes' perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
-)
+    cues={"strict": ("> 0 and < 0", "strict inequalities"), ">": ("w.x > 0",), ">=": ("w.x >= 0",)})
 CONVENTIONS = (FIRING,)
 
 PARAMS = (
     Param("function", BooleanFunction(), label="Boolean function",
           help="AND, OR, NAND, NOR, XOR, XNOR, majority, a truth table such as 0 1 1 1, or a rule such as sum(x) >= 2; "
-               "or leave empty and give points X with labels y"),
+               "or leave empty and give points X with labels y",
+          cues={"AND": ("AND", "and function", "and gate"), "OR": ("OR", "or function", "or gate"), "NAND": ("NAND", "nand"), "NOR": ("NOR", "nor"), "XOR": ("XOR", "xor", "exclusive or"), "XNOR": ("XNOR", "xnor", "!XOR"), "majority": ("majority",)}),
     Param("n", Int(1, 16), label="Number of inputs", help="for a boolean function: inferred from a truth table or a rule's "
-                                                          "highest x_i; 2 for a named gate when not given"),
-    Param("X", Matrix(max_rows=200000, max_cols=50), label="Points", help="instead of a function: one point per row"),
-    Param("y", Vector(max_len=200000), label="Labels", help="with X: one label per point, 0/1 (or -1/+1)"),
+                                                          "highest x_i; 2 for a named gate when not given",
+          aliases=("input perceptron", "input boolean", "boolean inputs", "n", "number of inputs", "input function")),
+    Param("X", Matrix(max_rows=200000, max_cols=50), label="Points", help="instead of a function: one point per row",
+          aliases=("points", "inputs", "data points", "X", "data")),
+    Param("y", Vector(max_len=200000), label="Labels", help="with X: one label per point, 0/1 (or -1/+1)",
+          aliases=("labels", "outputs", "targets", "y", "classes", "class")),
     Param("bias", Bool(), default="true", label="Bias input x0 = 1",
-          help="prepend x0 = 1 so that w0 is the bias (always on for the notes' boolean questions)"),
+          help="prepend x0 = 1 so that w0 is the bias (always on for the notes' boolean questions)",
+          cues={"false": ("no bias", "without bias", "without a bias"), "true": ("x0 = 1", "bias")}),
     Param("w", Vector(max_len=51), label="Weights to check",
-          help="optional: (w0, w1, ..., wn) with the bias w0 first; their inequalities and error count are checked"),
+          help="optional: (w0, w1, ..., wn) with the bias w0 first; their inequalities and error count are checked",
+          aliases=("w", "weights", "weight vector", "the weights")),
 )
 
 EXAMPLE = Example(

@@ -45,8 +45,9 @@ from solver.symbolic import Derivation, evaluate, make_answer, sym
 
 TITLE = "Learning-rate schedules"
 TOPIC = "optimizers"
-KEYWORDS = ("learning rate", "schedule", "decay", "step decay", "exponential decay", "inverse time", "cosine annealing",
-            "warm restarts", "sgdr", "warm-up", "warmup", "polynomial decay", "epoch", "mini-batch", "steps per epoch")
+KEYWORDS = ("learning rate schedule", "schedule", "decay", "step decay", "exponential decay", "inverse time",
+            "cosine annealing", "warm restarts", "sgdr", "warm-up", "warmup", "polynomial decay", "epoch", "mini-batch",
+            "steps per epoch", "learning rate at", "decays", "annealing", "1/t decay")
 
 # ---- the rules, written once --------------------------------------------------------------------------
 t, tau = sym("t"), sym("tau", r"\tau")
@@ -112,12 +113,14 @@ AFTER_WARMUP = Convention(
                 "(torch ChainedScheduler)"},
     default="sequential", why_default="the usual meaning of 'warm up, then decay': the decay starts from eta0 "
                                       "when the warm-up ends", aliases={"restart": "sequential", "multiply": "chained"},
+    cues={"chained": ("chained", "multiplies the schedule")},
 )
 COSINE_AFTER_T = Convention(
     "cosine_after_T", "Cosine annealing past t = T",
     {"hold": "after T steps the rate stays at eta_min (annealing has ended)",
      "periodic": "the formula keeps following the cosine, so the rate rises again after T (torch CosineAnnealingLR)"},
     default="hold", why_default="annealing is over at t = T; restarts are what cosine_restarts is for",
+    cues={"periodic": ("periodic", "keeps following the cosine")},
 )
 LAST_BATCH = Convention(
     "last_batch", "A last, partial mini-batch",
@@ -125,6 +128,7 @@ LAST_BATCH = Convention(
      "drop": "a last partial batch is dropped: U = floor(N / B) (drop_last=True)"},
     default="keep", why_default="torch's DataLoader default; when B divides N both equal the notes' N / B",
     aliases={"ceil": "keep", "floor": "drop", "drop_last": "drop"},
+    cues={"drop": ("drop_last", "drop the last", "last partial batch is dropped")},
 )
 CONVENTIONS = (AFTER_WARMUP, COSINE_AFTER_T, LAST_BATCH)
 
@@ -138,31 +142,59 @@ PARAMS = (
     Param("schedule", Choice(SCHEDULES, aliases={"exp": "exponential", "inverse": "inverse_time", "sgdr": "cosine_restarts",
                                                   "cosine_warm_restarts": "cosine_restarts", "exponentiallr": "exponential_gamma",
                                                   "steplr": "step", "poly": "polynomial"}),
-          default="step", label="Schedule"),
-    Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0"),
+          default="step", label="Schedule",
+          cues={"exponential": ("exponential decay", "exp(-k t)", "exp(-kt)", "e^(-kt)", "decays exponentially",
+                                    "exponentially", "exponential learning-rate decay", "exponential learning rate decay",
+                                    "exponential schedule"),
+                    "inverse_time": ("1/t decay", "inverse time", "inverse-time", "/(1 + k t)", "/(1+kt)", "1/(1 + kt)"),
+                    "step": ("step decay", "every", "halves", "halved", "step schedule", "drops"),
+                    "cosine": ("cosine annealing", "cosine decay", "cosine schedule", "cosine learning-rate schedule"),
+                    "cosine_restarts": ("warm restarts", "sgdr", "cosine annealing with restarts"),
+                    "polynomial": ("polynomial decay", "polynomial schedule"),
+                    "exponential_gamma": ("multiplied by gamma every step", "exponentiallr"),
+                    "constant": ("constant learning rate",)}),
+    Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
+          aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
+                   "learning rate of", "base learning rate", "eta_max", "η_max", "maximum learning rate", "starting learning rate",
+                   "learning rate", "initial rate")),
     Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
-          help="step: the factor applied every step_size steps; exponential_gamma: the factor per step"),
-    Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops"),
-    Param("k", Real(0, None), default="0.01", label="Decay constant k", help="exponential and inverse_time decay"),
+          help="step: the factor applied every step_size steps; exponential_gamma: the factor per step",
+          aliases=("gamma", "γ", "decay factor", "factor", "multiplies it by", "multiplied by", "drop factor"),
+          cues={"0.5": ("halves", "halved", "half", "by half"), "0.1": ("tenfold", "divides it by 10", "divided by 10")}),
+    Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops",
+          aliases=("every", "step size", "step_size", "drop every", "epochs per drop")),
+    Param("k", Real(0, None), default="0.01", label="Decay constant k", help="exponential and inverse_time decay",
+          aliases=("k", "decay constant", "decay rate", "decay")),
     Param("T", Int(1, None), default="10", label="Period T",
           help="cosine: T_max, the steps from eta0 down to eta_min; cosine_restarts: T_0, the first cycle's length; "
-               "polynomial: the steps to reach eta_min"),
+               "polynomial: the steps to reach eta_min",
+          aliases=("T", "T_max", "T_0", "period", "over", "cycle length")),
     Param("T_mult", Int(1, None), default="1", label="Cycle growth T_mult",
-          help="cosine_restarts: each cycle is T_mult times longer than the one before"),
+          help="cosine_restarts: each cycle is T_mult times longer than the one before",
+          aliases=("T_mult", "cycle growth")),
     Param("eta_min", Real(0, None), default="0", label="Minimum learning rate eta_min",
-          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle"),
-    Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay"),
+          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle",
+          aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min")),
+    Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay",
+          aliases=("power", "p")),
     Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
-          help="a linear warm-up over the first T_w steps (0: none)"),
+          help="a linear warm-up over the first T_w steps (0: none)",
+          aliases=("warm-up steps", "warmup steps", "warm-up", "warmup", "T_w")),
     Param("warmup_start", Real(0, 1), default="0", label="Warm-up start factor s_w",
-          help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)"),
+          help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)",
+          aliases=("warm-up start factor", "start factor")),
     Param("at", Vector(lo=0), required=True, label="Evaluate at",
-          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10"),
+          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10",
+          aliases=("at", "at t", "at epoch", "at epochs", "at step", "t", "epoch", "epochs", "after", "step", "steps",
+                   "iteration", "<subscript>")),
     Param("at_unit", Choice(AT_UNITS, aliases={"step": "t", "steps": "t", "epochs": "epoch", "updates": "update",
                                                "iteration": "update", "iterations": "update"}),
-          default="t", label="Unit of the 'at' values", help="t, epoch or update (epoch and update need n_samples and batch_size)"),
-    Param("n_samples", Int(1, None), label="Training samples N", help="optional: for the updates per epoch"),
-    Param("batch_size", Int(1, None), label="Mini-batch size B", help="optional: for the updates per epoch"),
+          default="t", label="Unit of the 'at' values", help="t, epoch or update (epoch and update need n_samples and batch_size)",
+          cues={"update": ("mini-batch updates", "updates per epoch")}),
+    Param("n_samples", Int(1, None), label="Training samples N", help="optional: for the updates per epoch",
+          aliases=("training samples", "samples", "examples", "N", "data points")),
+    Param("batch_size", Int(1, None), label="Mini-batch size B", help="optional: for the updates per epoch",
+          aliases=("batch size", "mini-batch size", "B", "batches of")),
 )
 
 EXAMPLE = Example(

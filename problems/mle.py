@@ -42,8 +42,8 @@ from solver.symbolic import Derivation, equation, finish, make_answer, substitut
 
 TITLE = "Maximum-likelihood estimation: Bernoulli and Gaussian"
 TOPIC = "layers"
-KEYWORDS = ("maximum likelihood", "mle", "likelihood", "log-likelihood", "bernoulli", "coin", "gaussian", "normal",
-            "estimate", "variance", "mean")
+KEYWORDS = ("maximum likelihood", "maximum-likelihood", "mle", "likelihood", "log-likelihood", "bernoulli", "coin",
+            "gaussian", "normal", "estimate", "variance", "mean", "theta_hat", "highest likelihood")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 theta = sym("theta", r"\theta")
@@ -72,7 +72,9 @@ VARIANCE = COV_DIVISOR.with_default("n", "the maximum-likelihood estimate of a G
 VARIANCE = Convention(VARIANCE.name, "Variance divisor",
                       {"n": "variance divides by N (the maximum-likelihood estimate)",
                        "n-1": "variance divides by N - 1 (the unbiased sample variance; not the MLE)"},
-                      default="n", why_default=VARIANCE.why_default, aliases=dict(VARIANCE.aliases))
+                      default="n", why_default=VARIANCE.why_default, aliases=dict(VARIANCE.aliases),
+                      cues={"n-1": ("unbiased", "sample variance", "divide by n - 1", "n-1"),
+                            "n": ("maximum-likelihood estimate of its variance", "divide by n", "biased")})
 CONVENTIONS = (VARIANCE, LOG_BASE)
 
 _HT = re.compile(r"^[\s,;\[\]\(\)HhTt]+$")
@@ -99,11 +101,15 @@ DISTRIBUTIONS = {"bernoulli": "outcomes 0/1 (H = 1) with P(1) = theta",
 
 PARAMS = (
     Param("distribution", Choice(DISTRIBUTIONS, aliases={"coin": "bernoulli", "normal": "gaussian"}), default="bernoulli",
-          label="Model"),
+          label="Model",
+          cues={"gaussian": ("gaussian", "normal distribution", "normally distributed", "gaussian distribution"),
+                        "bernoulli": ("coin", "bernoulli", "tosses", "heads", "h t")}),
     Param("data", Outcomes(max_len=10_000_000), required=True, label="Data",
-          help="coin tosses as H/T letters or 0/1 (Bernoulli), or numbers (Gaussian)"),
+          help="coin tosses as H/T letters or 0/1 (Bernoulli), or numbers (Gaussian)",
+          aliases=("data", "sample", "observations", "tosses", "outcomes", "the data", "observed")),
     Param("candidates", Vector(max_len=50, lo=0, hi=1), label="Candidate thetas",
-          help="optional (Bernoulli): models to compare by their likelihood, e.g. 1 0.75 0.5"),
+          help="optional (Bernoulli): models to compare by their likelihood, e.g. 1 0.75 0.5",
+          aliases=("candidates", "candidate", "models", "theta", "θ", "model")),
 )
 
 #: The candidate thetas are given numbers: the best one is one of them, exactly.

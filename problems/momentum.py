@@ -32,7 +32,8 @@ from solver.symbolic import sym
 
 TITLE = "Momentum gradient descent"
 TOPIC = "optimizers"
-KEYWORDS = ("momentum", "heavy ball", "velocity", "mgd", "exponentially weighted gradients", "dampening")
+KEYWORDS = ("momentum", "heavy ball", "velocity", "mgd", "exponentially weighted gradients", "dampening",
+            "momentum gradient descent", "gradient descent with momentum", "classical momentum", "polyak")
 
 TAU = sym("dampening", r"\tau")
 # ---- the rules, written once (on the shared accumulation rule) ---------------------------------------
@@ -52,15 +53,21 @@ FORM = Convention(
                  "introductory slides and the optimization notes, which write V = -u: V <- beta V - eta g, w <- w + V)"},
     default="notes", why_default="the course notes' eq. (13) (week 4) keeps eta outside the history, as torch does",
     aliases={"torch": "notes", "lr-inside": "velocity"},
+    cues={"velocity": ("v <- alpha v - eps g", "v = beta v - eta g", "v <- beta v - eta g", "v = gamma v + eta g",
+                        "v_t = gamma v_(t-1) + eta g", "u = beta u + eta g", "w <- w + v", "velocity form"),
+          "notes": ("u = beta u + g", "v = beta v + g", "w <- w - eta u", "as in pytorch", "torch.optim.sgd")},
 )
 CONVENTIONS = (FORM,)
 
 PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta"),
-    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Momentum beta", help="in [0, 1); 0.9 is usual"),
+    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta",
+          aliases=O.LR_ALIASES + ("epsilon", "ε")),
+    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Momentum beta", help="in [0, 1); 0.9 is usual",
+          aliases=O.MOMENTUM_ALIASES + ("alpha", "α", "rho", "ρ")),
     Param("dampening", Real(0, 1, closed="left"), default="0", label="Dampening (torch)",
-          help="the gradient enters the history with weight 1 - dampening"),
-    O.history_param("u0", "the momentum history u"),
+          help="the gradient enters the history with weight 1 - dampening",
+          aliases=("dampening",)),
+    O.history_param("u0", "the momentum history u", O.HISTORY_U_ALIASES + ("v", "v_0", "V")),
 ) + O.source_params()
 
 EXAMPLE = Example(

@@ -37,8 +37,8 @@ from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "McCulloch-Pitts neuron: thresholds and NCC"
 TOPIC = "neurons"
-KEYWORDS = ("mcculloch", "pitts", "mp neuron", "threshold", "boolean", "ncc", "inhibitory", "AND", "OR",
-            "majority", "truth table")
+KEYWORDS = ("mcculloch", "pitts", "mcculloch-pitts", "mp neuron", "threshold", "boolean", "ncc", "inhibitory", "AND", "OR",
+            "majority", "truth table", "correctly classified", "excitatory")
 
 # ---- the rule, written once ------------------------------------------------------------------------
 # distinctive plain names: LaTeX names are registered per symbol name, shared by every module
@@ -52,24 +52,32 @@ FIRING = Convention(
     {">=": "y = 1 when g(x) >= theta (the course notes)",
      ">": "y = 1 only when g(x) > theta (every implementing threshold is one lower)"},
     default=">=", why_default="the course notes write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
-)
+    cues={">=": (">= theta", "g(x) >= theta", "sum x_i >= theta", "reaches the threshold"),
+          ">": ("> theta", "g(x) > theta", "exceeds the threshold", "strictly greater")})
 CONVENTIONS = (FIRING,)
 
 PARAMS = (
     Param("function", BooleanFunction(), default="OR", label="Boolean function",
-          help="AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as 0 1 1 1; or a rule such as sum(x) >= 2"),
+          help="AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as 0 1 1 1; or a rule such as sum(x) >= 2",
+          cues={"AND": ("AND", "and function", "and gate"), "OR": ("OR", "or function", "or gate"), "NAND": ("NAND", "nand"), "NOR": ("NOR", "nor"), "XOR": ("XOR", "xor", "exclusive or"), "XNOR": ("XNOR", "xnor", "!XOR"), "majority": ("majority",)}),
     Param("n", Int(1, 16), label="Number of inputs",
-          help="inferred from a truth table or from the highest x_i of a rule; 2 for a named gate when not given"),
+          help="inferred from a truth table or from the highest x_i of a rule; 2 for a named gate when not given",
+          aliases=("inputs", "input", "n", "boolean inputs", "excitatory inputs", "number of inputs")),
     Param("inhibitory", Vector(integer=True, lo=1, hi=16, max_len=16), label="Inhibitory inputs",
-          help="optional: the indices i of the inhibitory inputs x_i (any of them being 1 forces y = 0)"),
+          help="optional: the indices i of the inhibitory inputs x_i (any of them being 1 forces y = 0)",
+          aliases=("inhibitory", "inhibitory input", "inhibitory inputs")),
     Param("theta_min", Int(-100, 100), default="0", label="Smallest theta for NCC",
-          help="the NCC table runs over theta = theta_min, theta_min + 1, ..., theta_max"),
+          help="the NCC table runs over theta = theta_min, theta_min + 1, ..., theta_max",
+          aliases=("<from>",)),
     Param("theta_max", Int(-100, 200), label="Largest theta for NCC",
-          help="default: the number of excitatory inputs + 1 (beyond it nothing changes)"),
+          help="default: the number of excitatory inputs + 1 (beyond it nothing changes)",
+          aliases=("<to>",)),
     Param("theta", Real(-1000, 1000), label="Threshold of a given neuron",
-          help="optional: a neuron to check (its outputs, its errors, and the consistency of the listed pairs)"),
+          help="optional: a neuron to check (its outputs, its errors, and the consistency of the listed pairs)",
+          aliases=("theta", "θ", "threshold", "b")),
     Param("pairs", Matrix(max_rows=256, max_cols=17, lo=0, hi=1), label="Input/output pairs to check",
-          help="optional, needs theta: one row per pair, the n inputs then the output, e.g. 1 0 1 1; 0 0 0 1"),
+          help="optional, needs theta: one row per pair, the n inputs then the output, e.g. 1 0 1 1; 0 0 0 1",
+          aliases=("pairs", "input/output pairs")),
 )
 
 EXAMPLE = Example(

@@ -29,7 +29,8 @@ from solver.symbolic import evaluate, sym
 
 TITLE = "NAdam optimizer steps"
 TOPIC = "optimizers"
-KEYWORDS = ("nadam", "nesterov adam", "nesterov momentum", "momentum decay", "adam variant")
+KEYWORDS = ("nadam", "n-adam", "nesterov adam", "nesterov-accelerated adaptive moment", "nesterov momentum",
+            "momentum decay", "adam variant")
 
 MU, MU_NEXT = sym("mu_t", r"\mu_{t}"), sym("mu_(t+1)", r"\mu_{t+1}")
 PSI = sym("momentum_decay", r"\psi")
@@ -58,11 +59,12 @@ FORM = Convention(
      "torch": "torch.optim.NAdam: mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), m_bar = (1 - mu_t) g / (1 - prod mu_1..t) "
               "+ mu_{t+1} m / (1 - prod mu_1..t+1)"},
     default="notes", why_default="the course notes' eq. (21) (week 5)", aliases={"pytorch": "torch"},
-)
+    cues={"torch": ("torch.optim.nadam", "as in pytorch", "pytorch's nadam"), "dozat": ("dozat",)})
 CONVENTIONS = (FORM, EPS_PLACEMENT)
 
 PARAMS = O.adam_params("0.002") + (
-    Param("momentum_decay", Real(0, None), default="0.004", label="Momentum decay psi (torch form only)"),
+    Param("momentum_decay", Real(0, None), default="0.004", label="Momentum decay psi (torch form only)",
+          aliases=("momentum decay", "momentum_decay", "psi", "ψ")),
 ) + O.moment_histories() + O.source_params()
 
 EXAMPLE = Example(

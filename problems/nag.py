@@ -32,7 +32,8 @@ from solver.symbolic import evaluate
 
 TITLE = "Nesterov accelerated gradient (NAG)"
 TOPIC = "optimizers"
-KEYWORDS = ("nesterov", "nag", "look-ahead", "lookahead", "momentum", "accelerated gradient")
+KEYWORDS = ("nesterov", "nag", "look-ahead", "lookahead", "momentum", "accelerated gradient",
+            "nesterov accelerated gradient", "nesterov momentum")
 
 # ---- the rules, written once ----------------------------------------------------------------------------
 with sp.evaluate(False):
@@ -54,6 +55,10 @@ FORM = Convention(
               "b_t = beta b_{t-1} + g(theta_t), theta_{t+1} = theta_t - eta (g + beta b_t)"},
     default="notes", why_default="the course notes' eq. (14) (week 4) and their solved exam problem use it",
     aliases={"goodfellow": "sutskever", "eta-inside": "sutskever", "pytorch": "torch"},
+    cues={"torch": ("as in pytorch", "pytorch's sgd", "torch.optim.sgd", "nesterov=true"),
+          "sutskever": ("sutskever", "v <- beta v - alpha grad l(w + beta v)", "u = beta u + eta g",
+                        "eta inside the history"),
+          "scaled": ("w - eta beta u", "w_t - eta beta u")},
 )
 TARGET = Convention(
     "lookahead_target", "What one stated history value applies to",
@@ -63,15 +68,17 @@ TARGET = Convention(
     default="all", why_default="the course notes' own solution of their exam problem (week 4) shifts b by the same "
                                "beta u_8",
     aliases={"first": "w-only", "shared": "all"},
+    cues={"w-only": ("b has no history", "only w is shifted", "no look-ahead for b")},
 )
 CONVENTIONS = (FORM, TARGET)
 
 PARAMS = (
-    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta"),
-    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Momentum beta"),
-    O.history_param("u0", "the momentum history u (u_{t-1} in the notes)"),
+    Param("lr", Real(0, None, closed="neither"), default="0.01", label="Learning rate eta", aliases=O.LR_ALIASES),
+    Param("beta", Real(0, 1, closed="left"), default="0.9", label="Momentum beta", aliases=O.MOMENTUM_ALIASES + ("alpha", "α")),
+    O.history_param("u0", "the momentum history u (u_{t-1} in the notes)", O.HISTORY_U_ALIASES),
     Param("compare_forms", Bool(), default="false", label="Compare the forms",
-          help="also show the look-ahead and its gradient under every NAG form and history convention"),
+          help="also show the look-ahead and its gradient under every NAG form and history convention",
+          cues={"true": ("compare the forms", "every form", "each form", "all forms", "side by side")}),
 ) + O.source_params()
 
 EXAMPLE = Example(

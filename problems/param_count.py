@@ -41,7 +41,8 @@ from ._nets import header
 TITLE = "Parameter count of MLPs and tower constructions"
 TOPIC = "neurons"
 KEYWORDS = ("parameters", "weights", "biases", "connections", "neurons", "layers", "mlp", "towers",
-            "universal approximation", "hessian memory", "bytes")
+            "universal approximation", "hessian memory", "bytes", "trainable parameters", "fully connected",
+            "how many parameters", "hessian", "memory", "hidden layer")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 n_in, n_out, n_t, d_in, P_, b_ = (sym("n_(l-1)", r"n_{l-1}"), sym("n_l", r"n_{l}"), sym("n"), sym("d"),
@@ -68,6 +69,7 @@ CONNECTIONS = Convention(
      "with-bias": "a bias also counts as a connection from a constant unit (LeCun's LeNet count, the handwritten notes): "
                   "connections = weights + biases"},
     default="edges", why_default="an MLP diagram's edges are its weights; the bias is a property of a neuron",
+    cues={"with-bias": ("bias counts as a connection", "connections including biases", "lenet"), },
 )
 CONVENTIONS = (CONNECTIONS,)
 
@@ -76,17 +78,28 @@ STRUCTURES = {"mlp": "a fully connected network given by its layer sizes, input 
               "count": "a parameter count given directly (for the memory questions)"}
 
 PARAMS = (
-    Param("structure", Choice(STRUCTURES), default="mlp", label="Structure"),
+    Param("structure", Choice(STRUCTURES), default="mlp", label="Structure",
+          cues={"towers": ("tower", "towers", "tower construction"), "count": ("hessian",)}),
     Param("layers", Vector(min_len=2, max_len=100, lo=1, hi=10 ** 9, integer=True), default="3 4 2", label="Layer sizes",
-          help="input size first, then each layer's neurons, e.g. 3 4 2 (3 inputs, 4 hidden, 2 outputs)"),
-    Param("bias", Bool(), default="true", label="Biases", help="each non-input neuron has a bias"),
-    Param("towers", Int(1, 10 ** 9), default="1", label="Number of towers n"),
+          help="input size first, then each layer's neurons, e.g. 3 4 2 (3 inputs, 4 hidden, 2 outputs)",
+          aliases=("<units>", "layer sizes", "architecture", "network", "layers", "mlp", "multilayer perceptron",
+                   "multi-layer perceptron", "fully connected network")),
+    Param("bias", Bool(), default="true", label="Biases", help="each non-input neuron has a bias",
+          cues={"false": ("no biases", "no bias", "without biases", "without bias"),
+                "true": ("with a bias", "biases included", "each neuron with a bias", "including biases")}),
+    Param("towers", Int(1, 10 ** 9), default="1", label="Number of towers n",
+          aliases=("towers", "tower", "n")),
     Param("tower_dim", Int(1, 10), default="1", label="Input dimension of the towers",
-          help="1: towers over a line ('2D towers', 2n + 1 neurons); 2: towers over a plane ('3D towers', 5n + 1)"),
-    Param("count", Int(1, 10 ** 15), label="Parameter count", help="for structure = count: e.g. 1e6"),
-    Param("bytes", Int(1, 16), default="4", label="Bytes per number", help="4 for float32, 8 for float64"),
+          help="1: towers over a line ('2D towers', 2n + 1 neurons); 2: towers over a plane ('3D towers', 5n + 1)",
+          cues={"1": ("2d tower", "2d towers", "one-dimensional input", "1d input"),
+                     "2": ("3d tower", "3d towers", "two-dimensional input", "2d input")}),
+    Param("count", Int(1, 10 ** 15), label="Parameter count", help="for structure = count: e.g. 1e6",
+          aliases=("parameters", "parameter count", "n", "number of parameters", "weights")),
+    Param("bytes", Int(1, 16), default="4", label="Bytes per number", help="4 for float32, 8 for float64",
+          aliases=("bytes", "byte", "bytes each", "bytes per number")),
     Param("hessian", Bool(), default="false", label="Hessian memory",
-          help="also give the size of the P x P Hessian (Newton's method)"),
+          help="also give the size of the P x P Hessian (Newton's method)",
+          cues={"true": ("hessian", "hessian matrix")}),
 )
 
 EXAMPLE = Example(params={"structure": "mlp", "layers": "3 4 2"},

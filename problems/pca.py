@@ -43,8 +43,9 @@ from ._svg import Plot2D
 
 TITLE = "Principal component analysis (PCA)"
 TOPIC = "linalg"
-KEYWORDS = ("pca", "principal component", "dimensionality reduction", "covariance matrix", "eigenvector", "projection",
-            "explained variance", "scores", "reconstruction")
+KEYWORDS = ("pca", "principal component", "principal component analysis", "dimensionality reduction",
+            "reduce dimension", "covariance matrix", "eigenvector", "projection", "explained variance", "scores",
+            "reconstruction", "variance explained", "first principal component")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 N_, xbar, s_j, C_ij, r_j, lam_j, lam_sum, y_kj, err, dropped = (
@@ -74,12 +75,16 @@ LAYOUT = Choice({"samples-rows": "one sample per row, one feature per column (as
 
 PARAMS = (
     Param("X", Matrix(max_cols=100_000), required=True, label="Data",
-          help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows"),
+          help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows",
+          aliases=("data", "X", "points", "data points", "samples", "observations", "dataset", "data matrix")),
     Param("layout", LAYOUT, default="samples-rows", label="Layout of X",
-          help="samples-rows (default) or features-rows (the notes' table: one feature per row)"),
-    Param("k", Int(1, None), default="1", label="Components kept", help="the number of principal components to keep"),
+          help="samples-rows (default) or features-rows (the notes' table: one feature per row)",
+          cues={"features-rows": ("one feature per row", "features in rows", "each row is a feature")}),
+    Param("k", Int(1, None), default="1", label="Components kept", help="the number of principal components to keep",
+          aliases=("k", "components", "principal components", "to")),
     Param("standardize", Bool(), default="false", label="Standardize",
-          help="divide each centred feature by its standard deviation (PCA on the correlation matrix)"),
+          help="divide each centred feature by its standard deviation (PCA on the correlation matrix)",
+          cues={"true": ("standardize", "standardise", "standardized", "standardised", "correlation matrix")}),
 )
 
 EXAMPLE = Example(

@@ -32,7 +32,8 @@ from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
 TOPIC = "neurons"
-KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary", "trace")
+KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary", "trace", "perceptron learning",
+            "perceptron learning rule", "until convergence", "converges", "misclassified")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 w, x, y, y_hat, eta, s = (sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("y"), sym("y_hat", r"\hat{y}"),
@@ -53,28 +54,46 @@ FIRING = Convention(
     {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; the course notes)",
      ">": "y_hat = 1 only when w.x > 0 (a score of exactly 0 gives class 0; scikit-learn's predict)"},
     default=">=", why_default="the course notes write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
-)
+    cues={">=": ("w.x >= 0", "w^T x >= 0", "wx >= 0", "fires when w.x >= 0", "sum >= 0", "output 1 if w.x >= 0",
+                 "outputs 1 if w.x >= 0", "1 if w^T x >= 0"),
+          ">": ("w.x > 0", "w^T x > 0", "wx > 0", "strictly positive", "output 1 if w.x > 0", "outputs 1 if w.x > 0",
+                "1 if w^T x > 0")})
 UPDATE_RULE = Convention(
     "update_rule", "Perceptron update rule",
     {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (the course notes)",
      "sklearn": "labels -1/+1; whenever y (w.x) <= 0 (a score of 0 is always a mistake) w <- w + lr y x (scikit-learn)"},
     default="classic", why_default="the course notes use w = w + (y - y_hat) x",
-)
+    cues={"sklearn": ("-1/+1", "labels -1 and +1", "labels +1 and -1", "scikit-learn", "y (w.x) <= 0"),
+          "classic": ("w + (y - y_hat) x", "w = w + (y - y_hat)x", "0/1 labels")})
 CONVENTIONS = (FIRING, UPDATE_RULE)
 
 PARAMS = (
     Param("X", Matrix(max_rows=10000, max_cols=100), required=True, label="Points",
-          help="one point per row, e.g. (-1,2), (0,-1), (2,1)"),
-    Param("y", Vector(max_len=10000), required=True, label="Labels", help="one label per point: 0/1 (or -1/+1)"),
+          help="one point per row, e.g. (-1,2), (0,-1), (2,1)",
+          aliases=("points", "data points", "inputs", "input points", "examples", "training points", "dataset", "data", "X",
+                   "patterns", "samples")),
+    Param("y", Vector(max_len=10000), required=True, label="Labels", help="one label per point: 0/1 (or -1/+1)",
+          aliases=("labels", "label", "classes", "class labels", "targets", "target", "y", "desired outputs", "t")),
     Param("w0", Vector(max_len=101), label="Initial weights",
-          help="default zeros; with bias, the bias weight comes first"),
+          help="default zeros; with bias, the bias weight comes first",
+          aliases=("initial weights", "starting weights", "initial weight vector", "weights start at", "w_0", "w0",
+                   "initialized to", "initialised to", "initial w")),
     Param("bias", Bool(), default="true", label="Learn a bias",
-          help="prepend a constant input x0 = 1 and learn its weight w0"),
-    Param("lr", Real(0, None, closed="neither"), default="1", label="Learning rate"),
+          help="prepend a constant input x0 = 1 and learn its weight w0",
+          cues={"false": ("ignore the bias", "ignore the bias term", "no bias", "without bias", "without a bias",
+                         "bias term is ignored", "no bias term", "without the bias"),
+                "true": ("with a bias", "with bias", "bias input", "x0 = 1", "bias weight", "learn a bias",
+                         "including the bias", "with a bias term")}),
+    Param("lr", Real(0, None, closed="neither"), default="1", label="Learning rate",
+          aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
     Param("max_epochs", Int(1, 1000), default="100", label="Maximum epochs",
-          help="passes over the data before giving up (the data may not be separable)"),
+          help="passes over the data before giving up (the data may not be separable)",
+          aliases=("epochs", "maximum epochs", "max epochs", "at most", "passes", "maximum number of epochs")),
     Param("classify", Matrix(max_rows=1000, max_cols=100), label="Points to classify",
-          help="optional: points to classify with the final weights"),
+          help="optional: points to classify with the final weights",
+          aliases=("new point", "new points", "test point", "test points", "query point", "classify", "point to classify",
+                   "the point", "new input", "unseen point", "assign to", "assigned to", "class for", "class of",
+                   "classify the point")),
 )
 
 #: The perceptron rule adds lr * x to w, so on a hand-sized trace the weights are exact sums (integers for the

@@ -33,7 +33,8 @@ from solver.symbolic import Derivation, make_answer, sym
 TITLE = "Regularisation: L2/L1 updates, eigen-shrinkage, max-norm, label smoothing"
 TOPIC = "layers"
 KEYWORDS = ("regularization", "regularisation", "weight decay", "l2", "l1", "lasso", "ridge", "max norm",
-            "label smoothing", "shrinkage", "hessian eigenvalues")
+            "label smoothing", "shrinkage", "hessian eigenvalues", "l2 regularisation", "l2 regularization",
+            "l1 regularization", "l1 regularisation", "penalty")
 
 # ---- the rules, written once ---------------------------------------------------------------------
 w, grad, eta, alpha, lam, gam, nrm = (sym("w"), sym("grad", r"\nabla L"), sym("eta", r"\eta"), sym("alpha", r"\alpha"),
@@ -62,7 +63,8 @@ L2_FORM = Convention(
     {"half": "penalty alpha/2 ||w||^2, gradient alpha w (the lecture notes, week 6; torch SGD weight_decay=alpha)",
      "full": "penalty alpha ||w||^2, gradient 2 alpha w"},
     default="half", why_default="the lecture notes, week 6, write L + alpha/2 ||w||^2",
-)
+    cues={"half": ("alpha/2 ||w||^2", "(alpha/2)||w||^2", "lambda/2 ||w||^2", "1/2 alpha ||w||^2"),
+          "full": ("alpha ||w||^2", "lambda ||w||^2", "+ alpha||w||^2")})
 LABEL_SMOOTHING = Convention(
     "label_smoothing", "How label smoothing spreads epsilon",
     {"k-1": "true class 1 - eps, each of the K - 1 other classes eps/(K - 1) (the handwritten notes: 0.9 and 0.011 for "
@@ -70,7 +72,7 @@ LABEL_SMOOTHING = Convention(
      "k": "true class 1 - eps + eps/K, every other class eps/K (torch CrossEntropyLoss(label_smoothing=eps), Keras)"},
     default="k-1", why_default="it reproduces the handwritten notes' 0.9 / 0.011",
     aliases={"K-1": "k-1", "K": "k", "torch": "k"},
-)
+    cues={"k": ("eps/k", "uniform distribution", "as in pytorch"), "k-1": ("eps/(k-1)", "k - 1 other classes")})
 CONVENTIONS = (L2_FORM, LABEL_SMOOTHING)
 
 ERRATA = (
@@ -90,18 +92,28 @@ BOUND, RATE_BOUND = 1e100, 10 ** 12
 PARAMS = (
     # entries bounded by 1e100 and rates by 1e12 so that float64 products (lr alpha w), sums and norms of up to 1e7
     # entries cannot overflow on the numeric path (found by fuzzing: w = 1e400 gave inf - inf)
-    Param("w", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), required=True, label="Weights w"),
+    Param("w", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), required=True, label="Weights w",
+          aliases=("w", "weights", "weight vector", "the weights")),
     Param("grad", Vector(max_len=10 ** 7, lo=-BOUND, hi=BOUND), label="Loss gradient",
-          help="dL/dw without the penalty; default 0"),
-    Param("lr", Real(0, RATE_BOUND, closed="right"), default="0.1", label="Learning rate eta"),
-    Param("alpha", Real(0, RATE_BOUND), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient"),
+          help="dL/dw without the penalty; default 0",
+          aliases=("gradient", "loss gradient", "grad", "g", "dL/dw", "gradient of the loss")),
+    Param("lr", Real(0, RATE_BOUND, closed="right"), default="0.1", label="Learning rate eta",
+          aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr")),
+    Param("alpha", Real(0, RATE_BOUND), default="0.01", label="Regularisation alpha", help="L2/L1 coefficient",
+          aliases=("alpha", "α", "lambda", "λ", "regularisation coefficient", "regularization coefficient",
+                   "penalty coefficient", "regularization strength", "regularisation strength", "coefficient")),
     Param("eigenvalues", Vector(max_len=10 ** 6, lo=0, hi=BOUND), label="Hessian eigenvalues",
-          help="optional: eigenvalues lambda_i of the loss Hessian for the shrinkage factors"),
+          help="optional: eigenvalues lambda_i of the loss Hessian for the shrinkage factors",
+          aliases=("eigenvalues", "hessian eigenvalues", "eigenvalues of the hessian")),
     Param("max_norm", Real(0, RATE_BOUND, closed="right"), label="Max norm gamma",
-          help="optional: max-norm constraint ||w|| <= gamma"),
-    Param("classes", Int(2, 10 ** 6), label="Classes K", help="optional: label-smoothing targets for K classes"),
-    Param("smoothing", Real(0, 1, closed="left"), default="0.1", label="Smoothing epsilon"),
-    Param("target", Int(1, 10 ** 6), default="1", label="True class", help="1-based index of the true class"),
+          help="optional: max-norm constraint ||w|| <= gamma",
+          aliases=("max norm", "max-norm", "max_norm", "maximum norm")),
+    Param("classes", Int(2, 10 ** 6), label="Classes K", help="optional: label-smoothing targets for K classes",
+          aliases=("classes", "K", "number of classes")),
+    Param("smoothing", Real(0, 1, closed="left"), default="0.1", label="Smoothing epsilon",
+          aliases=("smoothing", "label smoothing", "epsilon", "ε")),
+    Param("target", Int(1, 10 ** 6), default="1", label="True class", help="1-based index of the true class",
+          aliases=("true class", "target", "target class")),
 )
 
 EXAMPLE = Example(

@@ -21,8 +21,8 @@ from solver.registry import Example
 
 TITLE = "RMSProp optimizer steps"
 TOPIC = "optimizers"
-KEYWORDS = ("rmsprop", "root mean square propagation", "moving average of squared gradients",
-            "effective learning rate", "alpha")
+KEYWORDS = ("rmsprop", "rms prop", "root mean square propagation", "moving average of squared gradients",
+            "effective learning rate", "hinton")
 
 # ---- the rules, written once (v on the shared moving-average rule) ----------------------------------------
 with sp.evaluate(False):
@@ -35,9 +35,13 @@ CONVENTIONS = (EPS_PLACEMENT,)
 PARAMS = (
     O.lr_param("0.01", "torch's default 0.01"),
     Param("beta", Real(0, 1, closed="left"), default="0.99", label="Decay beta (torch's alpha)",
-          help="torch's default alpha = 0.99; Hinton's lecture uses 0.9"),
-    Param("eps", Real(0, None), default="1e-8", label="Epsilon"),
-    O.history_param("v0", "the moving average of squared gradients v"),
+          help="torch's default alpha = 0.99; Hinton's lecture uses 0.9",
+          aliases=("beta", "β", "decay", "decay rate", "decay factor", "decay constant", "rho", "ρ", "alpha", "α",
+                   "gamma", "γ", "smoothing constant", "forgetting factor", "moving average parameter")),
+    Param("eps", Real(0, None), default="1e-8", label="Epsilon",
+          aliases=O.EPS_ALIASES),
+    O.history_param("v0", "the moving average of squared gradients v",
+                    ("v", "v_0", "v0", "v_t", "E[g^2]", "moving average of squared gradients", "mean square", "history")),
 ) + O.source_params()
 
 EXAMPLE = Example(

@@ -21,7 +21,9 @@ from solver.registry import Example
 
 TITLE = "Gradient descent (SGD) updates"
 TOPIC = "optimizers"
-KEYWORDS = ("gradient descent", "sgd", "vanilla gradient descent", "learning rate", "update rule", "sigmoid neuron")
+KEYWORDS = ("gradient descent", "sgd", "stochastic gradient descent", "vanilla gradient descent",
+            "update rule", "steepest descent", "gradient step", "plain gradient descent",
+            "after the last update", "parameters after")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 with sp.evaluate(False):
@@ -31,7 +33,8 @@ CONVENTIONS = ()
 
 PARAMS = (
     Param("lr", Real(0, None, closed="neither"), default="0.001", label="Learning rate eta",
-          help="torch's SGD default is 0.001"),
+          help="torch's SGD default is 0.001",
+          aliases=O.ALPHA_LR_ALIASES + ("epsilon", "ε")),
 ) + O.source_params()
 
 EXAMPLE = Example(

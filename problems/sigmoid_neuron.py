@@ -39,7 +39,7 @@ from ._nets import matrix_step, mp_apply, np_sigmoid, plain, sigmoid_pair, tidy,
 TITLE = "Sigmoid neuron: chain rule and gradient descent"
 TOPIC = "neurons"
 KEYWORDS = ("sigmoid neuron", "logistic neuron", "gradient descent", "chain rule", "squared error", "cross-entropy",
-            "new loss", "backpropagation", "single neuron")
+            "new loss", "backpropagation", "single neuron", "logistic sigmoid", "fit the pair", "sigmoid function")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 w, x, b, z, y = sym("w"), sym("x"), sym("b"), sym("z"), sym("y")
@@ -82,32 +82,43 @@ SQUARED = Convention(
      "plain": "squared error L = (y_hat - y)^2, so dL/dy_hat = 2 (y_hat - y) (the introductory slides' error (y - y_hat)^2)"},
     default="half", why_default="the notes' sigmoid-neuron question (the course notes, week 2) uses L = 0.5 (y_hat - y)^2",
     aliases={"1/2": "half", "0.5": "half", "none": "plain", "no-half": "plain"},
-)
+    cues={"half": ("0.5 * (y_hat - y)^2", "0.5 (y_hat - y)^2", "1/2 (y_hat - y)^2", "(1/2)(y_hat - y)^2",
+                   "0.5(y - y_hat)^2", "1/2 (y - y_hat)^2"),
+          "plain": ("(y_hat - y)^2", "(y - y_hat)^2")})
 REDUCTION = Convention(
     "reduction", "Loss of several data points",
     {"sum": "the loss (and so the gradient) of several points is the sum over the points (the course notes, eq. 9)",
      "mean": "the loss (and so the gradient) of several points is the mean over the points"},
     default="sum", why_default="the course notes sum the gradients of the points (eq. 9 and do_gradient_descent)",
-)
+    cues={"mean": ("mean over the points", "averaged over the points", "mean of the losses"),
+          "sum": ("summed over the points", "sum over the points", "sum of the losses")})
 CONVENTIONS = (SQUARED, REDUCTION)
 
 PARAMS = (
     Param("x", Matrix(max_rows=100_000, max_cols=100, lo=-10 ** 6, hi=10 ** 6), required=True, label="Inputs x",
           help="one data point per row, e.g. 0 for the single point x = 0, or 22 1 for one point with two inputs; "
-               "with a single weight, a list such as 0.5 2.5 is two points"),
+               "with a single weight, a list such as 0.5 2.5 is two points",
+          aliases=("x", "input", "inputs", "the input")),
     Param("y", Vector(max_len=100_000, lo=-10 ** 6, hi=10 ** 6), required=True, label="Targets y",
-          help="one target per data point (in [0, 1] for cross-entropy)"),
+          help="one target per data point (in [0, 1] for cross-entropy)",
+          aliases=("y", "ground truth", "target", "true output", "label", "desired output", "the output")),
     Param("w", Vector(max_len=100, lo=-10 ** 6, hi=10 ** 6), required=True, label="Initial weight w",
-          help="one weight per input, e.g. 2, or 1 1 for two inputs"),
-    Param("b", Real(-10 ** 6, 10 ** 6), default="0", label="Initial bias b"),
-    Param("eta", Real(0, 10 ** 6, closed="right"), default="1", label="Learning rate eta"),
+          help="one weight per input, e.g. 2, or 1 1 for two inputs",
+          aliases=("w", "weight", "w_0", "initial weight", "weights")),
+    Param("b", Real(-10 ** 6, 10 ** 6), default="0", label="Initial bias b",
+          aliases=("b", "bias", "b_0", "initial bias")),
+    Param("eta", Real(0, 10 ** 6, closed="right"), default="1", label="Learning rate eta",
+          aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
     Param("steps", Int(0, 100_000), default="1", label="Gradient-descent steps",
-          help="full-batch updates (epochs); 0 computes the forward pass and the gradients only"),
+          help="full-batch updates (epochs); 0 computes the forward pass and the gradients only",
+          aliases=("steps", "updates", "epochs", "times", "iterations", "gradient steps")),
     Param("loss", Choice({"mse": "squared error (with or without the 1/2: see the conventions)",
                           "ce": "cross-entropy -(y ln y_hat + (1 - y) ln(1 - y_hat))"},
                          aliases={"squared": "mse", "se": "mse", "squared_error": "mse", "bce": "ce",
                                   "cross_entropy": "ce", "cross-entropy": "ce", "log": "ce"}),
-          default="mse", label="Loss"),
+          default="mse", label="Loss",
+          cues={"mse": ("squared error", "mean square error", "mean squared error", "mse", "squared-error"),
+                "ce": ("cross-entropy", "cross entropy", "log loss", "binary cross-entropy")}),
 )
 
 ERRATA = (

@@ -28,7 +28,8 @@ from . import _info as I
 
 TITLE = "Softmax probabilities"
 TOPIC = "information"
-KEYWORDS = ("softmax", "logits", "normalised exponential", "temperature", "jacobian", "log-sum-exp", "stability")
+KEYWORDS = ("softmax", "soft max", "logits", "normalised exponential", "normalized exponential", "temperature",
+            "jacobian", "log-sum-exp", "stability", "raw outputs", "probabilities of each class")
 
 zv, pv, ev, Tsym, Ssym = (sym("z", r"\mathbf{z}"), sym("p", r"\mathbf{p}"), sym("e", r"\mathbf{e}"), sym("T"), sym("S"))
 cv, dv = sym("1 - p", r"\mathbf{1} - \mathbf{p}"), sym("delta_i", r"\boldsymbol{\delta}_{i}")
@@ -43,11 +44,15 @@ with sp.evaluate(False):
 
 PARAMS = (
     Param("logits", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Logits (raw scores)",
-          help="one row of scores, e.g. 1.4 -1.1 0.68; several rows for several samples"),
+          help="one row of scores, e.g. 1.4 -1.1 0.68; several rows for several samples",
+          aliases=("logits", "raw outputs", "raw scores", "scores", "z", "raw output values", "outputs", "logit vector",
+                   "activations")),
     Param("temperature", Real(0, None, closed="neither"), default="1", label="Temperature T",
-          help="the logits are divided by T: T > 1 flattens, T < 1 sharpens (default 1)"),
+          help="the logits are divided by T: T > 1 flattens, T < 1 sharpens (default 1)",
+          aliases=("temperature", "T", "tau", "τ")),
     Param("jacobian", Bool(), default="false", label="Show the Jacobian",
-          help="also compute dp_i/dz_j = p_i (delta_ij - p_j) / T"),
+          help="also compute dp_i/dz_j = p_i (delta_ij - p_j) / T",
+          cues={"true": ("jacobian", "dp_i/dz_j", "derivative of the softmax", "derivatives of the softmax")}),
 )
 CONVENTIONS = ()
 

@@ -40,8 +40,8 @@ from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, SIGN_TEXT, add_step, eigen_
 
 TITLE = "Singular value decomposition (SVD)"
 TOPIC = "linalg"
-KEYWORDS = ("svd", "singular value", "singular vector", "low-rank approximation", "image compression", "eckart-young",
-            "A^T A", "frobenius")
+KEYWORDS = ("svd", "singular value", "singular value decomposition", "singular vector", "low-rank approximation",
+            "image compression", "compression", "eckart-young", "A^T A", "frobenius", "singular values", "rank-1")
 
 # ---- the rules, written once ------------------------------------------------------------------------
 lam_i, sigma_i, Av, k_, m_, n_, dropped = (sym("λ_i", r"\lambda_{i}"), sym("σ_i", r"\sigma_{i}"),
@@ -67,8 +67,10 @@ CONVENTIONS = (SIGN,)
 
 PARAMS = (
     Param("A", Matrix(max_cols=100_000), required=True, label="Matrix A",
-          help="any shape, e.g. [[1, 1], [1, 0], [0, 1]]; exact steps while min(m, n) <= 4"),
-    Param("k", Int(1, None), default="1", label="Rank k", help="rank of the approximation A_k"),
+          help="any shape, e.g. [[1, 1], [1, 0], [0, 1]]; exact steps while min(m, n) <= 4",
+          aliases=("A", "matrix", "M", "the matrix", "X")),
+    Param("k", Int(1, None), default="1", label="Rank k", help="rank of the approximation A_k",
+          aliases=("rank", "k", "rank-k")),
 )
 
 EXAMPLE = Example(params={"A": "[[1, 1], [1, 0], [0, 1]]", "k": "1"},

@@ -28,6 +28,23 @@ def solve(family: str, conventions: Mapping[str, str] | None = None, path: str =
     return get(family).solve(params, conventions, path=path, precision=precision)
 
 
+def read(text: str, family: str | None = None):
+    """Read an exam question as written: the family, each field's value and the words it came from,
+    what was not read, what is missing and what is asked (solver.reading). Deterministic, offline."""
+    from .reading import read as _read
+
+    return _read(text, family)
+
+
+def ask(text: str, family: str | None = None, params: Mapping[str, Any] | None = None,
+        conventions: Mapping[str, str] | None = None):
+    """Read a question and solve every part it asks: an Answered with the reading and the solutions
+    (none when fields are missing: the reading names them). `params`/`conventions` correct the reading."""
+    from .reading import ask as _ask
+
+    return _ask(text, family, params, conventions)
+
+
 def family(name: str):
     """The registry entry of one family (its specs, conventions, example, generator)."""
     from .registry import get
@@ -53,4 +70,4 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["solve", "family", "families", "InvalidInput", "Solution", "__version__"]
+__all__ = ["solve", "read", "ask", "family", "families", "InvalidInput", "Solution", "__version__"]

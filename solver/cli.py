@@ -1,5 +1,7 @@
 """The `stepwise` command: list, show and solve problems from a terminal.
 
+    stepwise ask "QUESTION" | - | --file FILE [--family F] [-p name=value ...] [-c convention=choice ...]
+                 [--format text|markdown|latex|json|html]
     stepwise list
     stepwise show FAMILY
     stepwise solve FAMILY -p name=value ... [-c convention=choice ...] [--example] [--random SEED]
@@ -11,7 +13,8 @@
 Solves run in a forked worker process with hard time and memory limits (solver.sandbox), as in the server.
 
 Exit status: 0 on success, 2 with a one-line message on invalid input (naming the field), 1 on an
-internal error (a bug: the message says so). Each subcommand imports only what it needs.
+internal error (a bug: the message says so). Each subcommand imports only what it needs. `ask` exits
+2 when the question leaves required fields unread (it names them) or names no problem it knows.
 """
 from __future__ import annotations
 
@@ -122,6 +125,58 @@ def _cmd_solve(args) -> int:
     return 0
 
 
+def _cmd_ask(args) -> int:
+    from .reading import ask, reading_text
+    from .render import render
+
+    if args.file is not None:
+        if args.question not in (None, "-"):
+            raise _Usage("give the question as text, '-' (standard input) or --file FILE, not two of them")
+        try:
+            with open(args.file, "rb") as f:
+                data = f.read(4 * 1024 * 1024 + 1)
+        except OSError as e:
+            raise _Usage(f"cannot read {args.file}: {e.strerror or e}") from None
+        text = _decode(data)
+    elif args.question in (None, "-"):
+        text = _decode(sys.stdin.buffer.read(4 * 1024 * 1024 + 1))
+    else:
+        text = args.question
+    answered = ask(text, family=args.family, params=_pairs(args.param, "-p"),
+                   conventions=_pairs(args.convention, "-c"))
+    reading = answered.reading
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(answered.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(reading_text(reading, answered))
+        for label, sol in zip(answered.labels, answered.solutions):
+            sys.stdout.write("\n")
+            if label:
+                sys.stdout.write(f"Part: {label}\n\n")
+            sys.stdout.write(render(sol, args.format))
+    if not answered.solutions:
+        if reading.family is None:
+            print(f"stepwise: {reading.message}", file=sys.stderr)
+        else:
+            need = reading.missing + [k for k in reading.invalid if k not in reading.missing]
+            print(f"stepwise: the question does not give {', '.join(need)}; add "
+                  + " ".join(f"-p {k}=..." for k in need if k != "params")
+                  + " (or correct the reading with -p name=value).", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > 4 * 1024 * 1024:
+        raise _Usage("the question is longer than 4 MB; paste one question")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Usage("the question is not UTF-8 text") from None
+
+
 def _cmd_exam(args) -> int:
     from .exam.cli import run  # the exam code (and Typst) loads only here
 
@@ -148,6 +203,16 @@ def _cmd_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="stepwise", description="Worked, step-by-step solutions to the mathematics of deep learning.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("ask", help="read a question as written and solve it (start here)",
+                       description="Read an exam question as written: print what was read (the problem, each "
+                                   "field with the words it came from, unread numbers, missing fields), then the "
+                                   "worked solution.")
+    s.add_argument("question", nargs="?", help="the question's text ('-' or nothing: read standard input)")
+    s.add_argument("--file", metavar="FILE", help="read the question from a file")
+    s.add_argument("--family", metavar="NAME", help="read it as this problem family instead of choosing one")
+    s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="correct or add a field (repeatable)")
+    s.add_argument("-c", "--convention", action="append", metavar="NAME=CHOICE", help="choose a convention (repeatable)")
+    s.add_argument("--format", "-f", default="text", choices=("text", "markdown", "latex", "json", "html"))
     sub.add_parser("list", help="list the problem families, one line each")
     s = sub.add_parser("show", help="parameters, conventions and worked example of a family")
     s.add_argument("family")
@@ -191,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "exam": _cmd_exam,
+    handler = {"ask": _cmd_ask, "list": _cmd_list, "show": _cmd_show, "solve": _cmd_solve, "exam": _cmd_exam,
                "serve": _cmd_serve, "user": _cmd_user}[args.command]
     try:
         return handler(args)

@@ -29,6 +29,9 @@ class Convention:
     #: option -> the instruction a question paper prints so a student knows which form is meant
     #: ("Use ε inside the square root: w ← w − η ĝ / √(v̂ + ε)."); only conventions that change an answer
     paper: Mapping[str, str] = field(default_factory=dict)
+    #: option -> the phrases a question uses to state it ("sqrt(v) + eps", "divide by N - 1"), for the
+    #: question reader (solver.reading); a phrase with a symbol in it is matched ignoring spaces and case
+    cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.default not in self.options:
@@ -37,6 +40,11 @@ class Convention:
             unknown = [k for k in table if k not in self.options]
             if unknown:
                 raise ValueError(f"{what} of convention {self.name!r} name unknown options {unknown}")
+        for opt, phrases in self.cues.items():
+            if opt not in self.options:
+                raise ValueError(f"cue option {opt!r} of convention {self.name!r} is not an option")
+            if isinstance(phrases, str):
+                raise ValueError(f"cues of convention {self.name!r} for {opt!r} must be a tuple of phrases")
 
     def with_default(self, default: str, why: str = "") -> "Convention":
         """The same convention with another default (a family whose notes use the other form)."""
@@ -86,6 +94,11 @@ EPS_PLACEMENT = Convention(
      "outside": "epsilon outside the square root: w -= eta * g / (sqrt(v) + eps) (torch, the handwritten notes and "
                 "the end-term assignment)"},
     default="inside", why_default="the course notes (week 5) write sqrt(v + eps)",
+    cues={"inside": ("epsilon inside the square root", "eps inside the square root", "inside the root",
+                       "sqrt(v + eps)", "sqrt(v+epsilon)", "sqrt(v_hat + eps)", "sqrt(G + eps)"),
+          "outside": ("epsilon outside the square root", "eps outside the square root", "outside the root",
+                      "sqrt(v) + eps", "sqrt(v_hat) + eps", "sqrt(G) + eps", "as in pytorch", "pytorch's adam",
+                      "torch.optim")},
 )
 
 BIAS_CORRECTION = Convention(
@@ -93,6 +106,10 @@ BIAS_CORRECTION = Convention(
     {"on": "moments divided by 1 - beta^t, with t = 1 at the first step",
      "off": "no bias correction: the raw moving averages are used (first steps are much smaller)"},
     default="on", why_default="Adam as published and as every note uses it",
+    cues={"on": ("bias correction", "bias-corrected", "bias corrected", "correct for the bias",
+                  "correcting for the bias", "bias-corrected m_hat", "bias-corrected v_hat"),
+          "off": ("without bias correction", "no bias correction", "ignore bias correction", "ignore the bias correction",
+                  "without correcting for the bias", "do not correct for the bias", "no bias-correction")},
 )
 
 COV_DIVISOR = Convention(
@@ -100,6 +117,10 @@ COV_DIVISOR = Convention(
     {"n-1": "covariance divides by N - 1 (sample covariance; the course notes' PCA example, np.cov, scikit-learn)",
      "n": "covariance divides by N (population covariance; batch norm uses this)"},
     default="n-1", why_default="the course notes' PCA example divides by N - 1", aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
+    cues={"n-1": ("divide by n-1", "divide by n - 1", "divided by n-1", "divided by n - 1", "1/(n-1)",
+                   "sample covariance", "unbiased covariance", "unbiased estimate", "bessel's correction"),
+          "n": ("divide by n", "divided by n", "population covariance", "biased covariance", "biased estimate",
+                "1/n sum", "(1/n)")},
 )
 
 SIGN_RULE = Convention(
@@ -108,6 +129,7 @@ SIGN_RULE = Convention(
      "largest-loading": "each component's largest-magnitude loading is positive (scikit-learn >= 1.5)",
      "largest-score": "each score column's largest-magnitude entry is positive (scikit-learn <= 1.4)"},
     default="first-positive", why_default="it reproduces the course's answer on the data of the course notes' PCA example",
+    cues={"largest-loading": ("as scikit-learn", "scikit-learn's sign")},
 )
 
 LOG_BASE = Convention(
@@ -115,4 +137,7 @@ LOG_BASE = Convention(
     {"e": "natural logarithm: results in nats", "2": "logarithm base 2: results in bits",
      "10": "logarithm base 10: results in hartleys (bans)"},
     default="e", why_default="the natural log is what scipy and torch use and what notes 004 use for cross-entropy",
+    cues={"2": ("bits", "log base 2", "base 2", "base-2", "log_2", "log2", "in bits"),
+          "e": ("nats", "natural log", "natural logarithm", "ln", "base e", "in nats"),
+          "10": ("hartleys", "bans", "log base 10", "base 10", "log_10", "log10")},
 )

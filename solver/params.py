@@ -481,7 +481,17 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Param:
-    """A named parameter: its spec, default (as a user would type it; None = optional and absent), label and help."""
+    """A named parameter: its spec, default (as a user would type it; None = optional and absent), label and help.
+
+    The vocabulary the question reader (solver.reading) uses, declared as data:
+    `aliases`: the names and symbols exams use for it ("learning rate", "step size", "η", "eta", "alpha");
+    a phrase is followed by its value ("learning rate 0.1", "η = 0.1", "momentum of 0.9") or, for a count,
+    preceded by it ("two steps", "100 filters"). Symbols match assignments with any subscript (`u` takes
+    `u_8 = 0.8`). The alias "<variables>" takes the assignments to the variables of a formula another
+    field read (a loss's `x = 1, y = 2` as the start point).
+    `cues`: for a choice or a yes/no parameter, the phrases that state each value
+    ({"false": ("no bias", "ignore the bias")}, {"2": ("bits", "log base 2")}).
+    """
 
     name: str
     spec: Spec
@@ -489,10 +499,17 @@ class Param:
     help: str = ""
     label: str = ""
     required: bool = False
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+    cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", self.name):
             raise ValueError(f"bad parameter name {self.name!r}")
+        if isinstance(self.aliases, str):
+            raise ValueError(f"aliases of {self.name!r} must be a tuple of phrases, not one string")
+        for value, phrases in self.cues.items():
+            if isinstance(phrases, str):
+                raise ValueError(f"cues of {self.name!r} for {value!r} must be a tuple of phrases, not one string")
 
     def parse(self, raw: Any, family: str = "") -> Any:
         try:
@@ -504,6 +521,8 @@ class Param:
         d = self.spec.schema()
         d.update(name=self.name, label=self.label or self.name, help=self.help, required=self.required,
                  default=None if self.default is None else self.spec.to_text(self.spec.parse(self.default)))
+        if self.aliases:
+            d["aliases"] = [a for a in self.aliases if not a.startswith("<")]
         return d
 
 

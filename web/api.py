@@ -4,6 +4,8 @@
     GET  /api/families/<name>       its parameter specs, conventions and worked example
     POST /api/solve                 {"family", "params", "conventions", "path"?} -> the Solution JSON (schema 1)
     POST /api/check                 the same plus {"answers": {name: value}} -> a verdict per answer
+    POST /api/read                  {"text", "family"?} -> {"reading": ...}: the question read as written
+    POST /api/ask                   {"text", "family"?, "params"?, "conventions"?} -> {"reading", "solutions", ...}
     GET  /api/openapi.json          an OpenAPI 3.1 description of the above
 """
 from __future__ import annotations
@@ -14,6 +16,8 @@ from flask import current_app, jsonify, request, url_for
 
 from solver import registry
 from solver.params import InvalidInput
+from solver.reading import ask as ask_question
+from solver.reading import read as read_question
 
 from .cache import get_cache
 from .check import Verdict, describe_tolerance
@@ -120,6 +124,42 @@ def api_check():
     verdicts = {k: (unreadable.get(k) or checked[k]).to_json() for k in answers}
     return jsonify(family=fam.name, conventions=sol.convention_choices, verdicts=verdicts,
                    all_correct=bool(verdicts) and all(v["verdict"] == "correct" for v in verdicts.values()))
+
+
+def _question(data: dict) -> tuple[str, str | None]:
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise InvalidInput("text", "'text' must be the question as a string, e.g. {\"text\": \"Apply Adam with "
+                                   "learning rate 0.1 to f(x) = x^2 from x = 1 for two steps\"}.")
+    _limit("text", text)
+    family = data.get("family")
+    if family is not None and (not isinstance(family, str) or not family.strip()):
+        raise InvalidInput("family", "'family' must name a problem family (GET /api/families lists them), or be left out.")
+    return text, family
+
+
+@bp.post("/api/read")
+def api_read():
+    text, family = _question(_body())
+    return jsonify(reading=read_question(text, family).to_json())
+
+
+@bp.post("/api/ask")
+def api_ask():
+    data = _body()
+    text, family = _question(data)
+    params = {}
+    for k, v in _mapping(data, "params").items():
+        if isinstance(v, (dict, list)) or v is None:
+            raise InvalidInput(k, f"The '{k}' parameter must be given as text, as typed in the form. Got {type(v).__name__}.")
+        _limit(k, str(v))
+        params[k] = str(v)
+    conventions = {}
+    for k, v in _mapping(data, "conventions").items():
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise InvalidInput(k, f"The '{k}' convention must be given as text (one of its options). Got {v!r} instead.")
+        conventions[k] = str(v)
+    return jsonify(ask_question(text, family, params, conventions).to_json())
 
 
 @bp.get("/api/openapi.json")

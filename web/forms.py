@@ -108,6 +108,8 @@ class Field:
     item: str = ""
     min_items: int = 0
     max_items: int = 0
+    evidence: str = ""  # filled from a pasted question: the words the value came from
+    missing: bool = False  # the pasted question does not give this required field
 
     @property
     def input_name(self) -> str:
@@ -136,6 +138,7 @@ class ConventionField:
     why_default: str
     value: str
     error: str = ""
+    evidence: str = ""
 
     @property
     def input_name(self) -> str:
@@ -152,8 +155,10 @@ class Form:
     fields: list[Field]
     conventions: list[ConventionField]
     error: str = ""  # an error that belongs to no single field
-    loaded: str = ""  # what filled the form: "example", "seed" or ""
+    loaded: str = ""  # what filled the form: "example", "seed", "reading" or ""
     seed: int | None = None
+    reading: Any = None  # the pasted question's reading (solver.reading.Reading) when loaded == "reading"
+    question: str = ""
 
     @property
     def has_errors(self) -> bool:
@@ -223,6 +228,31 @@ def attach_error(form: Form, err: InvalidInput) -> Form:
             c.error = err.message
             return form
     form.error = err.message
+    return form
+
+
+def reading_form(family, reading, question: str) -> Form:
+    """The family's form filled from a pasted question: each filled field marked with the words it came from,
+    each required field the question does not give marked missing; the first part of a question in parts."""
+    params = dict(reading.params)
+    for part in reading.parts[:1]:
+        params.update(part.get("params", {}))
+    form = build_form(family, Problem(params, dict(reading.convention_choices)))
+    for f in form.fields:
+        got = reading.fields.get(f.name)
+        if got is not None:
+            f.evidence = got.quote
+        elif reading.parts and f.name in reading.parts[0].get("params", {}):
+            f.evidence = reading.parts[0].get("quote", "")
+        if f.name in reading.missing:
+            f.missing = True
+        if f.name in reading.invalid:
+            f.error = reading.invalid[f.name]
+    for c in form.conventions:
+        got = reading.conventions.get(c.name)
+        if got is not None:
+            c.evidence = got.quote
+    form.loaded, form.reading, form.question = "reading", reading, question
     return form
 
 

@@ -51,10 +51,12 @@ def openapi_document() -> dict:
             "type": "object", "required": ["name", "type", "accepts"], "additionalProperties": True,
             "properties": {"name": {"type": "string"}, "label": {"type": "string"}, "help": {"type": "string"},
                            "type": {"type": "string", "enum": ["real", "int", "bool", "choice", "vector", "matrix", "expression",
-                                                                 "value", "boolean", "group"]},
+                                                                 "value", "text", "boolean", "group"]},
                            "accepts": {"type": "string", "description": "what the parameter accepts, in words"},
                            "required": {"type": "boolean"}, "default": {"type": ["string", "null"]},
                            "options": {"type": "object", "additionalProperties": {"type": "string"}},
+                           "aliases": {"type": "array", "items": {"type": "string"},
+                                       "description": "the names and symbols exams use for it (the question reader's)"},
                            "fields": {"type": "array", "items": {"type": "object"},
                                       "description": "for a group (a list of items, e.g. a network's layers): the "
                                                      "fields of one item, each a ParamSpec"},
@@ -156,6 +158,71 @@ def openapi_document() -> dict:
                                                "value": {"type": "string"}}},
             },
         },
+        "QuestionRequest": {
+            "type": "object", "required": ["text"],
+            "properties": {"text": {"type": "string", "description": "the question as written (plain text, Markdown, "
+                                                                      "LaTeX fragments, unicode maths)"},
+                           "family": {"type": ["string", "null"], "description": "optional: read it as this family"}},
+        },
+        "AskRequest": {
+            "allOf": [_ref("QuestionRequest"), {"type": "object", "properties": {
+                "params": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]},
+                           "description": "corrections: field -> value, as typed in the form (null: none)"},
+                "conventions": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]}}}}],
+        },
+        "Evidence": {
+            "type": "object", "required": ["value", "quote", "start", "end", "how"],
+            "properties": {"value": {"type": "string", "description": "the field's value as the form holds it"},
+                           "quote": {"type": "string", "description": "the words of the question it came from"},
+                           "start": {"type": "integer"}, "end": {"type": "integer",
+                                                                  "description": "offsets of the quote in `text`"},
+                           "how": {"type": "string"}},
+        },
+        "Reading": {
+            "type": "object",
+            "required": ["family", "confidence", "params", "evidence", "unread", "missing", "warnings", "asked"],
+            "properties": {
+                "family": {"type": ["string", "null"], "description": "null when no problem was recognised (see message)"},
+                "title": {"type": "string"}, "score": {"type": "number"},
+                "confidence": {"type": "string", "enum": ["high", "check", "none"],
+                               "description": "high: every field read, nothing left over, no doubt; check: read the "
+                                              "warnings; none: no problem recognised"},
+                "alternatives": {"type": "array", "items": {"type": "object", "properties": {
+                    "family": {"type": "string"}, "title": {"type": "string"}, "score": {"type": "number"}}}},
+                "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                "evidence": {"type": "object", "additionalProperties": _ref("Evidence")},
+                "conventions": {"type": "object", "additionalProperties": {"type": "string"}},
+                "convention_evidence": {"type": "object", "additionalProperties": _ref("Evidence")},
+                "unread": {"type": "array", "items": {"type": "object", "properties": {
+                    "kind": {"type": "string"}, "text": {"type": "string"}, "start": {"type": "integer"},
+                    "end": {"type": "integer"}, "context": {"type": "string"}}},
+                    "description": "numbers and phrases of the question that no field used"},
+                "missing": {"type": "array", "items": {"type": "string"}, "description": "required fields not found"},
+                "invalid": {"type": "object", "additionalProperties": {"type": "string"}},
+                "defaults": {"type": "array", "items": {"type": "object"},
+                             "description": "defaults standing in for something the question mentions"},
+                "asked": {"type": "object", "description": "precision (dp or sig), options of a multiple-choice "
+                                                           "question, the step asked for, the asking sentences"},
+                "parts": {"type": "array", "items": {"type": "object"},
+                          "description": "a question in parts: the field values of each part"},
+                "warnings": {"type": "array", "items": {"type": "string"}, "description": "every doubt, in words"},
+                "notes": {"type": "array", "items": {"type": "string"}},
+                "ignored": {"type": "array", "items": {"type": "object"},
+                            "description": "spans that are not inputs (numbering, marks, options, links)"},
+                "message": {"type": "string"},
+            },
+        },
+        "ReadResult": {"type": "object", "required": ["reading"], "properties": {"reading": _ref("Reading")}},
+        "AskResult": {
+            "type": "object", "required": ["reading", "solutions"],
+            "properties": {"reading": _ref("Reading"),
+                           "solutions": {"type": "array", "items": _ref("Solution"),
+                                         "description": "one per part; empty when fields are missing (see reading)"},
+                           "parts": {"type": "array", "items": {"type": "string"}},
+                           "asked": {"type": "array", "items": {"type": "array", "items": {"type": "string"}},
+                                     "description": "per solution: the answers the question asks for"},
+                           "error": {"type": "string", "description": "why nothing was solved"}},
+        },
         "CheckResult": {
             "type": "object", "required": ["family", "verdicts", "all_correct"],
             "properties": {"family": {"type": "string"},
@@ -188,6 +255,17 @@ def openapi_document() -> dict:
                 "operationId": "check", "summary": "Check answers against the solution",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CheckRequest")}}},
                 "responses": {"200": _json(_ref("CheckResult"), "A verdict per answer."), **_ERRORS}}},
+            "/api/read": {"post": {
+                "operationId": "read", "summary": "Read an exam question as written",
+                "description": "The family, each field's value with the words it came from, unread numbers, missing "
+                               "fields and what is asked. Deterministic; no model.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("QuestionRequest")}}},
+                "responses": {"200": _json(_ref("ReadResult"), "The reading."), **_ERRORS}}},
+            "/api/ask": {"post": {
+                "operationId": "ask", "summary": "Read an exam question and solve every part it asks",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AskRequest")}}},
+                "responses": {"200": _json(_ref("AskResult"), "The reading and the solutions (none when a required "
+                                                              "field is missing: the reading names it)."), **_ERRORS}}},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "This document",
                 "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}}}},

@@ -1,6 +1,9 @@
 """The blueprint: thin views over the registry, the renderers and the answer checker.
 
-    GET  /                          families grouped by topic, with a search box (?q= filters on the server)
+    GET  /                          families grouped by topic, with a search box (?q= filters on the server) and a
+                                    "Paste a question" box
+    GET  /read?question=...         the pasted question read: its family's form filled, each field marked with the
+                                    words it came from (&family=NAME reads it as another family)
     GET  /f/<name>                  the problem form (?example=1 loads the worked example, ?seed=N a random instance)
     GET  /f/<name>/random           a new random instance (redirects to ?seed=N)
     GET  /f/<name>/solve?p.x=..&c.y=..   the worked solution; its URL is the problem (bookmark it)
@@ -51,6 +54,33 @@ def home():
     shown = [e for e in entries if forms.matches(e, q)] if q else entries
     return render_template("home.html", groups=forms.grouped(shown), q=q, total=len(entries), shown=len(shown),
                            broken=broken)
+
+
+# ---- a pasted question ---------------------------------------------------------------------------------
+
+@bp.get("/read")
+def read_pasted():
+    from solver.reading import read
+
+    question = request.args.get("question", "")
+    family_name = request.args.get("family") or None
+    entries, broken = forms.catalogue()
+    home_args = dict(groups=forms.grouped(entries), q="", total=len(entries), shown=len(entries), broken=broken,
+                     question=question)
+    if len(question) > current_app.config["MAX_FIELD_CHARS"]:
+        return render_template("home.html", read_error="The question is too long for the web form; paste one "
+                                                       "question.", **home_args), 400
+    try:
+        reading = read(question, family_name)
+    except InvalidInput as e:
+        return render_template("home.html", read_error=e.message, **home_args), 400
+    if reading.family is None:
+        return render_template("home.html", read_error=reading.message, **home_args), 200
+    fam = get_family(reading.family)
+    form = forms.reading_form(fam, reading, question)
+    alternatives = [(a["title"], url_for(".read_pasted", question=question, family=a["family"]))
+                    for a in reading.alternatives]
+    return render_template("family.html", **_family_context(fam, form), seed_error="", alternatives=alternatives)
 
 
 # ---- the problem form ---------------------------------------------------------------------------------

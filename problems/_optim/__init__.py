@@ -37,7 +37,8 @@ from .rules import (ADAM_M_RULE, ADAM_RATE, ADAM_V_RULE, BETA, BETA1, BETA2, EPS
                     accumulate, bias_corrected_m, first_moment, moment_rules, moving_average, rate_rules, second_moment)
 from .setup import Method, Setup, build
 from .sources import NEURON, NEURON_DW, NEURON_DZ, NEURON_LOSS, NX, NY, YHAT, GradsSource, LossSource, NeuronSource
-from .specs import (GradientSequence, LossExpr, NamedValues, Names, StartValues, adam_params, history_param,
+from .specs import (ALPHA_LR_ALIASES, EPS_ALIASES, HISTORY_U_ALIASES, LR_ALIASES, MOMENTUM_ALIASES,  # the reader's words
+                    GradientSequence, LossExpr, NamedValues, Names, StartValues, adam_params, history_param,
                     lr_param, moment_histories, source_params)
 
 import types as _types  # noqa: E402

@@ -304,51 +304,95 @@ SOURCES = {
 }
 
 
+#: The words exams use for the optimizers' parameters: the question reader's vocabulary (solver.reading).
+LR_ALIASES = ("learning rate", "learning-rate", "step size", "step-size", "eta", "η", "eta_0", "η_0", "eta0", "lr",
+              "initial learning rate", "global learning rate", "base learning rate")
+#: Kingma & Ba and many exams write the step size alpha (RMSProp's torch alpha is its decay: not there)
+ALPHA_LR_ALIASES = LR_ALIASES + ("alpha", "α", "alpha_0")
+EPS_ALIASES = ("epsilon", "eps", "ε", "ϵ", "small constant", "smoothing term", "fuzz factor")
+MOMENTUM_ALIASES = ("momentum", "momentum coefficient", "momentum parameter", "momentum term", "momentum factor",
+                    "momentum constant", "beta", "β", "gamma", "γ", "mu", "μ", "decay", "friction")
+HISTORY_U_ALIASES = ("u", "u_(t-1)", "history", "momentum history", "update history", "velocity", "previous update",
+                     "accumulated update", "history u", "previous velocity")
+START_ALIASES = ("starting at", "starting from", "start at", "start from", "starts at", "starts from",
+                 "initial point", "initial value", "initial values", "initial weight", "initial weights",
+                 "initial parameters", "initialized to", "initialised to", "initialized at", "initialised at",
+                 "initialized with", "initialised with", "initial guess", "begin at", "beginning at", "from the point",
+                 "w_0", "w0", "θ_0", "theta_0", "x_0", "x0", "w", "b", "θ", "theta", "<variables>")
+STEP_ALIASES = ("steps", "step", "iterations", "iteration", "updates", "update steps", "times", "epochs",
+                "gradient steps", "optimizer steps", "optimization steps", "number of steps", "number of iterations")
+NEURON_LOSS_CUES = {
+    "mse": ("squared error", "mean square error", "mean squared error", "mse", "squared-error", "quadratic loss",
+            "1/2 (y_hat - y)^2", "0.5 (y_hat - y)^2", "0.5*(y_hat - y)^2", "(1/2)(y_hat - y)^2", "1/2(y-y_hat)^2"),
+    "ce": ("cross-entropy", "cross entropy", "log loss", "binary cross-entropy", "negative log-likelihood"),
+}
+
+
 def source_params() -> tuple[Param, ...]:
     """The gradient source and the start state, common to every optimizer family."""
     return (
         Param("source", Choice(SOURCES), default="auto", label="Gradient source",
-              help="grads (given per step), loss (an expression), neuron (sigmoid neuron on data x, y)"),
+              help="grads (given per step), loss (an expression), neuron (sigmoid neuron on data x, y)",
+              cues={"neuron": ("sigmoid neuron", "logistic neuron"), "grads": ("gradients are", "the gradient is")}),
         Param("grads", GradientSequence(), label="Gradients per step",
-              help="e.g. [1, 0] for one parameter over two steps, or [[1, -2], [0, 3]]: one row per step"),
+              help="e.g. [1, 0] for one parameter over two steps, or [[1, -2], [0, 3]]: one row per step",
+              aliases=("gradients", "gradient", "grads", "g", "g_t", "grad", "nabla w", "nabla_w", "nabla w_t",
+                       "gradient sequence", "gradients per step", "the gradients are", "the gradient is",
+                       "observed gradients", "gradient values")),
         Param("loss", LossExpr(), label="Loss", help="e.g. x**2 + 4*y**2; the variables are the parameters. A loss in "
-              "one variable with a vector w0 applies to every entry (L = sum of f(w_i)), e.g. w**2 on a million parameters"),
+              "one variable with a vector w0 applies to every entry (L = sum of f(w_i)), e.g. w**2 on a million parameters",
+              aliases=("loss", "loss function", "objective", "objective function", "cost", "cost function", "f", "L",
+                       "J", "E", "minimize", "minimise", "function")),
         Param("vars", Names(), label="Parameter order", help="the loss variables in order, e.g. x, y "
-              "(default: the order in which they first appear)"),
-        Param("x", Vector(max_len=10_000), label="Neuron inputs x", help="one input per data point"),
-        Param("y", Vector(max_len=10_000), label="Neuron targets y", help="one target per data point"),
+              "(default: the order in which they first appear)",
+              aliases=("variables", "parameter order", "variable order")),
+        Param("x", Vector(max_len=10_000), label="Neuron inputs x", help="one input per data point",
+              aliases=("input", "inputs", "x", "input value", "the input")),
+        Param("y", Vector(max_len=10_000), label="Neuron targets y", help="one target per data point",
+              aliases=("target", "targets", "true output", "true output value", "ground truth", "label", "y",
+                       "desired output", "true value")),
         Param("neuron_loss", Choice({"mse": "L = 1/2 (y_hat - y)^2, summed over the points (notes 000)",
                                      "ce": "cross-entropy L = -(y ln y_hat + (1 - y) ln(1 - y_hat)), summed"}),
-              default="mse", label="Neuron loss"),
+              default="mse", label="Neuron loss", cues=NEURON_LOSS_CUES),
         Param("w0", StartValues(), label="Start parameters",
-              help="a number, a vector, or named values such as w=2.5, b=0 (default 0)"),
+              help="a number, a vector, or named values such as w=2.5, b=0 (default 0)", aliases=START_ALIASES),
         Param("t0", Int(0, 10**9), default="0", label="Steps already taken",
-              help="so the first step shown is t = t0 + 1 (bias correction uses it)"),
+              help="so the first step shown is t = t0 + 1 (bias correction uses it)",
+              aliases=("steps already taken", "already taken", "t0", "t_0", "previous steps")),
         # at most 1e5: the numeric path steps in Python (vectorised over parameters, not over steps), and
         # 1e7 steps of a typed loss took four minutes of one server thread (found by the hardening pass)
         Param("steps", Int(1, 10**5), label="Steps",
-              help="default: one per given gradient row, else 1 (at most 100000)"),
+              help="default: one per given gradient row, else 1 (at most 100000)", aliases=STEP_ALIASES),
         Param("weight_decay", Real(0, None), default="0", label="Weight decay (L2)",
-              help="torch's weight_decay: the gradient used is g + weight_decay * w"),
+              help="torch's weight_decay: the gradient used is g + weight_decay * w",
+              aliases=("weight decay", "l2 penalty", "l2 regularization", "l2 regularisation", "lambda", "λ",
+                       "decay coefficient")),
     )
 
 
-def history_param(name: str, what: str) -> Param:
+def history_param(name: str, what: str, aliases: tuple[str, ...] = ()) -> Param:
     return Param(name, StartValues(), label=f"History {name}",
-                 help=f"{what} before the first step shown (default 0); a number, a vector or named values")
+                 help=f"{what} before the first step shown (default 0); a number, a vector or named values",
+                 aliases=aliases)
 
 
-def lr_param(default: str, help: str = "", label: str = "Learning rate eta") -> Param:
-    return Param("lr", Real(0, None, closed="neither"), default=default, label=label, help=help)
+def lr_param(default: str, help: str = "", label: str = "Learning rate eta",
+             aliases: tuple[str, ...] = LR_ALIASES) -> Param:
+    return Param("lr", Real(0, None, closed="neither"), default=default, label=label, help=help, aliases=aliases)
 
 
 def adam_params(lr_default: str, *, beta2_label: str = "beta2 (second moment)") -> tuple[Param, ...]:
     """lr, beta1, beta2 and eps, as Adam, AdaMax and NAdam declare them (torch's defaults but lr)."""
-    return (lr_param(lr_default, f"torch's default {lr_default}"),
-            Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)"),
-            Param("beta2", Real(0, 1, closed="left"), default="0.999", label=beta2_label),
-            Param("eps", Real(0, None), default="1e-8", label="Epsilon"))
+    return (lr_param(lr_default, f"torch's default {lr_default}", aliases=ALPHA_LR_ALIASES),
+            Param("beta1", Real(0, 1, closed="left"), default="0.9", label="beta1 (first moment)",
+                  aliases=("beta1", "beta_1", "β1", "β_1", "first moment decay", "first-moment decay",
+                           "decay rate for the first moment", "momentum decay rate", "rho1")),
+            Param("beta2", Real(0, 1, closed="left"), default="0.999", label=beta2_label,
+                  aliases=("beta2", "beta_2", "β2", "β_2", "second moment decay", "second-moment decay",
+                           "decay rate for the second moment", "rho2")),
+            Param("eps", Real(0, None), default="1e-8", label="Epsilon", aliases=EPS_ALIASES))
 
 
 def moment_histories(v_what: str = "the second moment v") -> tuple[Param, ...]:
-    return history_param("m0", "the first moment m"), history_param("v0", v_what)
+    return (history_param("m0", "the first moment m", ("m", "m_0", "m0", "first moment", "initial first moment")),
+            history_param("v0", v_what, ("v", "v_0", "v0", "second moment", "initial second moment")))

@@ -1,0 +1,340 @@
+"""Reading exam questions as written (solver.reading): numbers, arrays, formulas, evidence, doubts, the CLI.
+
+Every expected answer is a closed form written here (or the course notes' worked example named).
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from fractions import Fraction
+
+import pytest
+
+import solver
+from solver.params import InvalidInput
+from solver.reading import MAX_QUESTION_CHARS, ask, read
+from solver.reading.scan import explicit_products, scan
+from solver.reading.text import normalize
+
+DONE_WHEN = "Apply NAG with learning rate 0.1 and momentum 0.9 to f(x) = x^2 starting at x = 1 for two steps"
+
+
+def values(text: str, kind: str = "number"):
+    t = normalize(text)
+    return [it.value for it in scan(t.s).items if it.kind == kind]
+
+
+# ---- the done-when question ---------------------------------------------------------------------------------
+
+def nag_notes_closed_form() -> float:
+    """Two steps of the notes' NAG (look = w - beta u, u = beta u + f'(look), w -= eta u) on f = x^2 from 1."""
+    w, u = 1.0, 0.0
+    for _ in range(2):
+        look = w - 0.9 * u
+        u = 0.9 * u + 2 * look
+        w = w - 0.1 * u
+    return w  # 0.82
+
+
+def test_done_when_reading_names_each_field_and_its_words():
+    r = read(DONE_WHEN)
+    assert r.family == "nag"
+    expected = {"lr": ("0.1", "learning rate 0.1"), "beta": ("0.9", "momentum 0.9"), "loss": ("x**2", "f(x) = x^2"),
+                "steps": ("2", "two steps")}
+    for name, (value, quote) in expected.items():
+        assert r.fields[name].value == value
+        assert r.fields[name].quote == quote
+    assert r.fields["w0"].value == "x=1" and "x = 1" in r.fields["w0"].quote
+    assert r.unread == [] and r.missing == [] and r.confident
+
+
+def test_done_when_evidence_spans_point_into_the_question():
+    r = read(DONE_WHEN)
+    for f in r.fields.values():
+        assert " ".join(DONE_WHEN[f.start:f.end].split()) == f.quote
+
+
+def test_done_when_solution_has_the_two_steps():
+    a = ask(DONE_WHEN)
+    assert len(a.solutions) == 1
+    sol = a.solutions[0]
+    assert len(sol.answers["trace"].value) == 2
+    assert sol.answers["w"].value == pytest.approx(nag_notes_closed_form(), abs=1e-12)
+
+
+def test_done_when_on_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", DONE_WHEN], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Problem: Nesterov accelerated gradient (NAG) (nag)" in text
+    for line in ("lr", "beta", "loss", "w0", "steps"):
+        assert any(l.strip().startswith(line) and "from “" in l for l in text.splitlines())
+    assert "Step t = 1" in text and "Step t = 2" in text
+
+
+def test_cli_reads_standard_input_and_a_file(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", "-", "--format", "json"], input=DONE_WHEN,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"reading", "solutions"}
+    assert data["reading"]["family"] == "nag" and len(data["solutions"]) == 1
+    assert data["reading"]["evidence"]["lr"]["quote"] == "learning rate 0.1"
+    path = tmp_path / "q.txt"
+    path.write_text(DONE_WHEN, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", "--file", str(path), "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and json.loads(out.stdout)["solutions"][0]["family"] == "nag"
+
+
+def test_cli_exits_2_naming_the_missing_fields():
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", "Find the eigenvalues of the matrix A."],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "A" in out.stderr and "-p A=" in out.stderr
+    assert "Missing: A" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_corrections_complete_a_reading():
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", "Find the eigenvalues of the matrix A.",
+                          "-p", "A=[[2, 1], [1, 2]]", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert sorted(json.loads(out.stdout)["solutions"][0]["answers"]["eigenvalues"]["value"]) == [1, 3]
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "\x00\x01\x02" * 50])
+def test_cli_unreadable_text_is_a_one_line_message(text):
+    out = subprocess.run([sys.executable, "-m", "solver.cli", "ask", "-"], input=text, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and out.stderr.startswith("stepwise: ") and "Traceback" not in out.stderr
+
+
+# ---- numbers as exams write them -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("eps = 1e-8", Fraction(1, 10 ** 8)), ("eps = 1E-8", Fraction(1, 10 ** 8)), ("eps = 10^-8", Fraction(1, 10 ** 8)),
+    ("eps = 10^{-8}", Fraction(1, 10 ** 8)), ("eps = 10⁻⁸", Fraction(1, 10 ** 8)), ("$\\epsilon = 10^{-8}$", Fraction(1, 10 ** 8)),
+    ("a rate of 1.5 × 10^-3", Fraction(3, 2000)), ("half is ½", Fraction(1, 2)), ("p = \\frac{1}{3}", Fraction(1, 3)),
+    ("x = −2", Fraction(-2)), ("x = -0.5", Fraction(-1, 2)), ("retained with 80% probability", Fraction(4, 5)),
+    ("it has 1,536,000 parameters", Fraction(1536000)), ("about 1.5 million", Fraction(1500000)),
+    ("take .5", Fraction(1, 2)), ("ratio 2/3", Fraction(2, 3)),
+])
+def test_numbers_as_exams_write_them(text, value):
+    assert value in values(text)
+
+
+@pytest.mark.parametrize("text,value", [("for three steps", 3), ("update once", 1), ("twice", 2), ("twenty-one", 21),
+                                        ("a single step", 1), ("the second epoch", 2), ("the 10th iteration", 10)])
+def test_numbers_in_words_and_ordinals(text, value):
+    assert Fraction(value) in values(text)
+
+
+def test_a_number_ends_a_sentence():
+    assert Fraction(0) in values("labeled as class 0.") and Fraction(5) in values("from 0 to 5.", "number") + [
+        v[1] for v in values("from 0 to 5.", "range")]
+
+
+# ---- arrays, tables, data --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("[1, 2, 3]", (1, 2, 3)), ("(1, -2)", (1, -2)), ("⟨1, 2⟩", (1, 2)), ("\\langle 1, 2 \\rangle", (1, 2)),
+    ("{0.2, 0.8}", (Fraction(1, 5), Fraction(4, 5))), ("[0.9 \\ 100]", (Fraction(9, 10), 100)),
+    ("$P = \\begin{bmatrix} 1 & 0 \\end{bmatrix}$", (1, 0)),
+])
+def test_vectors_in_brackets(text, expected):
+    assert tuple(Fraction(v) for v in expected) in values(text, "vector")
+
+
+def test_matrices_in_brackets_and_latex():
+    want = ((1, 1), (1, 0), (0, 1))
+    assert want in values("A = [[1, 1], [1, 0], [0, 1]]", "matrix")
+    assert want in values("$$A = \\begin{bmatrix} 1 & 1 \\\\ 1 & 0 \\\\ 0 & 1 \\end{bmatrix}$$", "matrix")
+    assert ((3, 0), (0, -4)) in values("\\begin{pmatrix} 3 & 0 \\\\ 0 & -4 \\end{pmatrix}", "matrix")
+
+
+def test_tables_with_headers_and_named_rows():
+    t = normalize("x1\tx2\ty\n0\t0\t1\n1\t0\t1\n0\t1\t1\n1\t1\t0")
+    table = next(it for it in scan(t.s).items if it.kind == "table")
+    assert table.columns == ("x1", "x2", "y") and len(table.value) == 4
+    t = normalize("Feature\tEx 1\tEx 2\n$X_1$\t4\t8\n$X_2$\t11\t4")
+    table = next(it for it in scan(t.s).items if it.kind == "table")
+    assert table.value == ((4, 11), (8, 4))  # named rows are variables: the samples are the columns
+
+
+def test_data_lines_give_points_and_labels():
+    t = normalize("(0, 1, -1) -> 1\n(1, 0, 2) -> 0\n(2, 2, 2) -> 1")
+    data = next(it for it in scan(t.s).items if it.kind == "data")
+    assert data.value == (((0, 1, -1), (1, 0, 2), (2, 2, 2)), (1, 0, 1))
+
+
+# ---- symbols, formulas, products ----------------------------------------------------------------------------------
+
+def test_greek_letters_and_subscripts_name_fields():
+    for text in ("Adam with β₁ = 0.8, β₂ = 0.99 on the gradients 1, 2",
+                 "Adam with $\\beta_1 = 0.8$, $\\beta_2 = 0.99$ on the gradients 1, 2",
+                 "Adam with beta_1 = 0.8, beta_2 = 0.99 on the gradients 1, 2"):
+        r = read(text)
+        assert r.family == "adam" and r.params["beta1"] == "0.8" and r.params["beta2"] == "0.99"
+
+
+@pytest.mark.parametrize("text,expected", [("10y^2", "10*y**2"), ("2x", "2*x"), ("x^2 + 10y^2", "x**2+10*y**2"),
+                                           ("(x+1)(x-1)", "(x+1)*(x-1)"), ("2(x - 3)", "2*(x-3)"), ("wx + b", "w*x+b"),
+                                           ("exp(-x)", "exp(-x)"), ("sigma(2x)", "sigma(2*x)")])
+def test_implicit_multiplication(text, expected):
+    assert explicit_products(text) == expected
+
+
+def test_functions_give_the_loss_and_its_start_point():
+    r = read("Use gradient descent with learning rate 0.1 on f(x, y) = x^2 + 10y^2 from x = 1, y = 2 for one step.")
+    assert r.family == "sgd"
+    assert r.params["loss"] == "x**2+10*y**2" and r.params["w0"] == "x=1, y=2"
+    sol = ask("Use gradient descent with learning rate 0.1 on f(x, y) = x^2 + 10y^2 from x = 1, y = 2 for one step.")
+    w = sol.solutions[0].answers["w"].value
+    assert w == pytest.approx([1 - 0.1 * 2, 2 - 0.1 * 40])  # w - eta grad f, grad f = (2x, 20y)
+
+
+def test_named_values_fill_a_start_point():
+    r = read("A sigmoid neuron is trained with momentum 0.5 and learning rate 1 on x = 1, y = 0, starting from "
+             "w = 2.5, b = 0.")
+    assert r.family == "momentum" and r.params["w0"] == "w=2.5, b=0"
+
+
+def test_a_gradient_given_directly_is_read_and_said():
+    t = normalize("The gradient is ∇f = (2x, 20y).")
+    g = next(it for it in scan(t.s).items if it.kind == "gradient")
+    assert g.text == "2*x, 20*y"
+    t = normalize("Suppose the gradient is x - 1 at every point.")
+    g = next(it for it in scan(t.s).items if it.kind == "gradient")
+    assert g.text == "x-1"
+
+
+# ---- what is asked --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,precision", [("to 3 decimal places", {"dp": 3}), ("round to two decimal places", {"dp": 2}),
+                                            ("to four significant figures", {"sig": 4}), ("give 3 s.f.", {"sig": 3}),
+                                            ("to the nearest hundredth", {"dp": 2})])
+def test_precision_asked(text, precision):
+    r = read(f"Compute the entropy of p = (0.5, 0.25, 0.25) in bits, {text}.")
+    assert {k: v for k, v in r.asked["precision"].items() if k != "quote"} == precision
+
+
+def test_precision_is_passed_to_the_solution():
+    a = ask("An ensemble averages k = 5 models whose errors have variance V = 1 and covariance C = 0.3. Give the mean "
+            "squared error of the ensemble to 2 decimal places.")
+    assert a.solutions[0].answers["mse"].display == "0.44"  # V/k + (k - 1) C / k = 0.2 + 0.24 (notes 000, WE-ensemble-1)
+    a = ask("An ensemble averages k = 5 models whose errors have variance V = 1 and covariance C = 0.3. Give the mean "
+            "squared error of the ensemble.")
+    assert a.solutions[0].answers["mse"].display == "0.4400"
+
+
+def test_multiple_choice_options_are_not_inputs_and_are_matched():
+    a = ask("What is the softmax probability of the first class for the logits [2, 1, 0.1]?\n(a) 0.659\n(b) 0.242\n"
+            "(c) 0.099\n(d) 0.333")
+    r = a.reading
+    assert [o["label"] for o in r.asked["options"]] == ["a", "b", "c", "d"]
+    assert r.unread == []
+    assert r.params["logits"] == "[2, 1, 0.1]"
+
+
+def test_a_question_in_parts_gives_every_part():
+    a = ask("A random variable takes three values with probabilities 0.5, 0.25 and 0.25. Compute its entropy in bits "
+            "and in nats.")
+    assert [s.convention_choices for s in a.solutions] is not None
+    got = sorted(s.answers["entropy"].value for s in a.solutions)
+    assert got == pytest.approx(sorted([1.5, 1.5 * math.log(2)]))  # H = 1.5 bits = 1.5 ln 2 nats
+
+
+# ---- no silent guesses -------------------------------------------------------------------------------------------
+
+def test_an_unread_number_is_said():
+    r = read("Apply gradient descent with learning rate 0.1 to f(x) = x^2 from x = 1; the batch size is 32.")
+    assert any(u["text"] == "32" for u in r.unread)
+    assert any("32" in w for w in r.warnings) and not r.confident
+
+
+def test_a_missing_field_is_named_and_nothing_is_solved():
+    a = ask("Find the eigenvalues of the matrix A.")
+    assert a.reading.family == "eigen" and a.reading.missing == ["A"] and a.solutions == []
+
+
+def test_a_default_standing_in_for_a_mentioned_value_is_said():
+    r = read("Apply Adam with learning rate 0.1 and a small epsilon to f(x) = x^2 from x = 1.")
+    assert any(d["field"] == "eps" for d in r.defaults)
+    assert any("eps" in w for w in r.warnings)
+
+
+def test_close_families_are_named():
+    r = read("A sigmoid neuron is trained with momentum 0.5 and learning rate 1 on x = 1, y = 0, starting from "
+             "w = 2.5, b = 0.")
+    assert r.family == "momentum"
+    assert r.alternatives and any("could also be read" in w for w in r.warnings) and not r.confident
+
+
+def test_a_weak_reading_says_it_is_not_sure():
+    r = read("A model outputs the probabilities (0.7, 0.3) for a sample whose target is (1, 0). Compute the loss.")
+    assert any("not sure" in w for w in r.warnings) and not r.confident
+
+
+def test_a_question_with_no_values_is_not_solved_from_defaults():
+    a = ask("Compute the output volume of a convolutional layer.")
+    assert a.solutions == [] and a.error
+
+
+# ---- hostile input: a clear message, bounded time ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t"])
+def test_empty_text_is_a_clear_message(text):
+    with pytest.raises(InvalidInput) as e:
+        read(text)
+    assert e.value.field == "text" and "empty" in e.value.message
+
+
+def test_a_megabyte_is_refused_at_once():
+    t = time.perf_counter()
+    with pytest.raises(InvalidInput) as e:
+        read("x = 1 " * 200_000)
+    assert time.perf_counter() - t < 1.0
+    assert "characters" in e.value.message and str(MAX_QUESTION_CHARS)[:2] in e.value.message.replace(",", "")
+
+
+def test_binary_is_refused():
+    with pytest.raises(InvalidInput):
+        read(bytes(range(256)) * 4)
+    with pytest.raises(InvalidInput):
+        read("\x00\x01\x02\x03" * 100)
+
+
+@pytest.mark.parametrize("text", ["¿Cuál es la capital de Francia?", "天気はどうですか", "What is the capital of France?",
+                                  "Calcule l'entropie de la distribution."])
+def test_no_known_words_give_a_message_not_a_guess(text):
+    a = ask(text)
+    assert a.solutions == []
+    assert a.reading.family is None or not a.reading.solvable
+    assert a.error
+
+
+def test_a_page_of_text_reads_in_bounded_time():
+    page = (DONE_WHEN + ". ") + "The exam lasts two hours and every answer must show its working. " * 60
+    read(page)
+    t = time.perf_counter()
+    r = read(page)
+    assert time.perf_counter() - t < 2.0  # generous: the benchmark measures the 20 ms target
+    assert r.family == "nag"
+
+
+def test_nothing_pasted_is_evaluated(tmp_path):
+    marker = tmp_path / "pwned"
+    text = (f"Minimise f(x) = __import__('os').system('touch {marker}') with gradient descent, learning rate 0.1, "
+            "from x = 1. Also L = exec('1') and g = eval('2').")
+    a = ask(text)
+    assert not marker.exists()
+    assert a.reading.params.get("loss") is None or "import" not in a.reading.params["loss"]
+
+
+def test_solver_read_and_ask_are_the_python_api():
+    assert solver.read(DONE_WHEN).family == "nag"
+    assert solver.ask(DONE_WHEN).solutions[0].family == "nag"
