@@ -29,6 +29,7 @@ import contextlib
 import contextvars
 import functools
 import math as _math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Sequence
@@ -322,10 +323,11 @@ def _sci_latex(s: str) -> str:
         return r"\text{undefined}"
     if "∞" in s:
         return s.replace("∞", r"\infty")
-    if "e" in s:
-        mant, _, ex = s.partition("e")
-        return r"%s \times 10^{%d}" % (mant, int(ex))
-    return s
+    # every number in scientific form (a complex number has two: 0.2 + 1.2e-16i)
+    return _SCI.sub(lambda m: r"%s \times 10^{%d}" % (m.group(1), int(m.group(2))), s)
+
+
+_SCI = re.compile(r"(\d(?:\.\d+)?)e([+-]?\d+)")
 
 
 @_memo
@@ -395,7 +397,10 @@ def _number_latex(x: Any, sig: int, mode: str) -> str:
 
 
 def _decimal_latex(x: Any, sig: int) -> str:
-    return _sci_latex(_decimal_text(x, sig)).replace("i", r"\,i") if _is_complex(x) else _sci_latex(_decimal_text(x, sig))
+    t = _decimal_text(x, sig)
+    if _is_complex(x) and t.endswith("i"):  # (the imaginary unit last, after any 10^{...} of its part)
+        return _sci_latex(t[:-1]) + r"\,i"
+    return _sci_latex(t)
 
 
 def _is_complex(x) -> bool:
