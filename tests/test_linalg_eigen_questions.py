@@ -263,3 +263,20 @@ def test_complex_scientific_numbers_typeset_in_latex():
 
     assert r"\times 10^{-16}\,i" in F.latex(sp.Float(0.2) + sp.I * sp.Float(1.2e-16))
     assert F._sci_latex("false") == "false"
+
+
+def test_eigen_of_entries_near_1e308_does_not_warn():
+    """Regression: grouping eigenvalues near ±1.4e308 subtracted them in float64 and raised an overflow warning
+    (an error under the suite's filterwarnings); so did the eigenvector test's A v."""
+    A = np.array([[1e308, 1e308], [1e308, -1e308]])
+    sol = solver.solve("eigen", A=A)
+    assert sol.path == "numeric" and len(sol.answers["eigenvalues"].value) == 2
+    sol = solver.solve("eigen", A=np.array([[14.0, -11], [-11, 23]]), vectors=np.array([[1e308, 1e308]]))
+    assert sol.answer("is_eigenvector@v=1").value is False
+
+
+def test_iterates_of_tiny_vectors_do_not_underflow():
+    """Regression: x.x of a vector of 1e-300 entries underflowed to 0 (a division by zero) in the Rayleigh quotient."""
+    sol = solver.solve("eigen", A="1e-300 0; 0 2e-300", x0="1 1", path="numeric", conventions={"power_scaling": "unit"})
+    assert np.isclose(sol.answers["dominant_eigenvalue"].value, 2e-300, rtol=1e-12)
+    assert np.allclose(sol.answers["limit"].value, [0, 1])

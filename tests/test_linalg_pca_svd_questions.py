@@ -294,3 +294,11 @@ def test_no_user_visible_text_names_an_internal_reference(family):
     assert not INTERNAL.search(sol.statement)
     for c in sol.conventions:
         assert not INTERNAL.search(c.description)
+
+
+def test_svd_gram_matrix_of_entries_near_1e308_is_inf_not_a_warning():
+    """Regression: A^T A of entries near 1e308 overflowed with a RuntimeWarning (found by the fuzzer)."""
+    A = np.array([[1e308, 1.0], [1.0, 2.0]])
+    sol = solver.solve("svd", A=A)
+    assert sol.answers["AtA"].value[0][0] == "inf"
+    assert sol.answers["rank"].value == np.linalg.matrix_rank(A)  # (1 in float64: 2 is below its rank tolerance)
