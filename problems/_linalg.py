@@ -814,7 +814,8 @@ def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[t
     for i in range(n):
         if i in seen:
             continue
-        group = [j for j in range(i, n) if j not in seen and abs(w[j] - w[i]) <= EIGEN_TOL * scale]
+        with np.errstate(over="ignore", invalid="ignore"):  # eigenvalues near ±1.8e308 differ by more than a float
+            group = [j for j in range(i, n) if j not in seen and abs(w[j] - w[i]) <= EIGEN_TOL * scale]
         seen.update(group)
         kept: list[int] = []
         for j in group:

@@ -1,26 +1,34 @@
 """Principal component analysis: the components are the unit eigenvectors of the covariance matrix C, scores y = e^T (x - x_bar).
 
-Exam question: "Reduce these data from 2 dimensions to 1 with PCA, showing all steps" (the course notes'
-end-term assignment, question 2: X1 = 4, 8, 13, 7; X2 = 11, 4, 5, 14). The solution computes the mean of
-each feature, the centred data, each covariance entry with its sum written out, the covariance matrix,
-its eigenvalues and unit eigenvectors (the characteristic polynomial solved exactly: the same steps as
-the `eigen` family), the explained-variance ratio of each component, the score (projection) of every
-sample on the first k components, and the reconstruction from k components with its error
-sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues). With `standardize`, each centred
-feature is divided by its standard deviation first, so C becomes the correlation matrix. At most
-min(N, d) components are kept (as scikit-learn's PCA), on both paths; a step says so when k is larger.
+Exam questions: "Reduce these data from 2 dimensions to 1 with PCA, showing all steps" (the course notes'
+end-term assignment, question 2: X1 = 4, 8, 13, 7; X2 = 11, 4, 5, 14); "the covariance matrix of a data
+set is C: find its principal components and the proportion of the variance each explains"; "how many
+components keep at least 90% of the variance?"; "give the whitened scores".
 
-Conventions: the covariance divisor (`ddof`: N - 1 as the notes, np.cov and scikit-learn, or N) and
-the sign of each component (`sign_rule`): first non-zero loading positive (default; it reproduces the
-notes' scores -4.3052, 3.7361, 5.6928, -5.1238), largest loading positive (scikit-learn >= 1.5), or
-largest score positive (scikit-learn <= 1.4). Components are listed largest eigenvalue first, as rows
-(k x d, like scikit-learn's components_); scores are N x k.
+The solution computes the mean of each feature, the centred data, each covariance entry with its sum
+written out, the covariance matrix, its eigenvalues and unit eigenvectors (the characteristic polynomial
+solved exactly: the same steps as the eigen family), the explained-variance ratio of each component and
+the share of the variance the kept components keep, the score (projection) of every sample on the first
+k components, and the reconstruction from k components with its error sum ||x - x_hat||^2 = (N - ddof) *
+(sum of the dropped eigenvalues). Given the covariance matrix C instead of data, it starts from C (no
+scores). With standardize, each centred feature is divided by its standard deviation first, so C becomes
+the correlation matrix. With whiten, each score is divided by the square root of its component's
+eigenvalue, so every whitened score column has variance 1 (scikit-learn's PCA(whiten=True) with its
+N - 1). With min_variance, k is the smallest number of components whose explained-variance ratios add
+up to at least that share. At most min(N, d) components are kept (as scikit-learn's PCA), on both
+paths; a step says so when k is larger.
 
-Input: `X` with one sample per row; `layout=features-rows` reads the notes' table, one feature per row.
-The exact path takes up to 4 features and 30 samples; larger data go to the numeric path, which picks
-the algorithm by shape: eigh of the d x d covariance when features are few, a thin SVD of the centred
-data otherwise; nothing quadratic in the sample count is formed. The course notes' slips on their example
-are declared in ERRATA.
+Conventions: the covariance divisor (ddof: N - 1 as the course notes, np.cov and scikit-learn, or N) and
+the sign of each component (sign_rule): first non-zero loading positive (default; it reproduces the
+notes' scores -4.3052, 3.7361, 5.6928, -5.1238), largest loading positive (scikit-learn 1.5 and later),
+or largest score positive (scikit-learn 1.4 and earlier). Components are listed largest eigenvalue
+first, as rows (k x d, like scikit-learn's components_); scores are N x k.
+
+Input: X with one sample per row (layout=features-rows reads the notes' table, one feature per row), or
+the covariance matrix C. The exact path takes up to 4 features and 30 samples; larger data go to the
+numeric path, which picks the algorithm by shape: eigh of the d x d covariance when features are few, a
+thin SVD of the centred data otherwise; nothing quadratic in the sample count is formed. Where the
+course notes slip on their example, the solution says so.
 """
 from __future__ import annotations
 
@@ -32,13 +40,15 @@ import sympy as sp
 from solver import format as F
 from solver.conventions import COV_DIVISOR, SIGN_RULE
 from solver.errata import Erratum
-from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, as_exact, as_float
+from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, Real, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import _LATEX_NAMES, Derivation, equation, make_answer, substituted, sym
 
 from ._linalg import (EXACT_MAX, MAX_ANSWER_ENTRIES, NOTES_PCA_WHERE, POLY_SLIP, SIGN_TEXT, add_step, eigen_steps,
-                      factor_latex, factor_text, fl, matrix, needs_flip, negated, sign_fix_np, tame, tamed, tolerance)
+                      factor_latex, factor_text, fl, is_zero, matrix, needs_flip, negated, sign_fix_np, tame, tamed,
+                      tolerance)
 from ._svg import Plot2D
 
 TITLE = "Principal component analysis (PCA)"
@@ -74,17 +84,26 @@ LAYOUT = Choice({"samples-rows": "one sample per row, one feature per column (as
                          "columns": "features-rows", "transposed": "features-rows"})
 
 PARAMS = (
-    Param("X", Matrix(max_cols=100_000), required=True, label="Data",
-          help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows",
+    Param("X", Matrix(max_cols=100_000), label="Data",
+          help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows (or give C instead)",
           aliases=("data", "X", "points", "data points", "samples", "observations", "dataset", "data matrix")),
+    Param("C", Matrix(square=True, max_rows=2000, max_cols=2000), label="Covariance matrix",
+          help="optional, instead of data: the covariance matrix C, e.g. [[14, -11], [-11, 23]]",
+          aliases=("C", "Σ")),
     Param("layout", LAYOUT, default="samples-rows", label="Layout of X",
           help="samples-rows (default) or features-rows (the notes' table: one feature per row)",
           cues={"features-rows": ("one feature per row", "features in rows", "each row is a feature")}),
-    Param("k", Int(1, None), default="1", label="Components kept", help="the number of principal components to keep",
+    Param("k", Int(1, None), label="Components kept", help="the number of principal components to keep (default 1)",
           aliases=("k", "components", "principal components", "to")),
+    Param("min_variance", Real(0, 1, closed="right"), label="Variance to keep",
+          help="optional: keep the fewest components whose explained-variance ratios add up to at least this share, e.g. 0.9",
+          aliases=("min_variance", "variance kept", "variance retained", "variance explained", "explained variance")),
     Param("standardize", Bool(), default="false", label="Standardize",
           help="divide each centred feature by its standard deviation (PCA on the correlation matrix)",
           cues={"true": ("standardize", "standardise", "standardized", "standardised", "correlation matrix")}),
+    Param("whiten", Bool(), default="false", label="Whiten",
+          help="also give the whitened scores: each score divided by the square root of its component's eigenvalue",
+          cues={"true": ("whiten", "whitened", "whitening")}),
 )
 
 EXAMPLE = Example(
@@ -97,6 +116,8 @@ NOTES_X = ((4, 11), (8, 4), (13, 5), (7, 14))
 
 
 def _is_notes_data(values) -> bool:
+    if values["X"] is None:
+        return False
     X = _samples(values)
     return not isinstance(X, np.ndarray) and _shape(X) == (4, 2) and tuple(tuple(r) for r in X) == NOTES_X
 
@@ -105,6 +126,7 @@ def _is_notes_data(values) -> bool:
 _NOTES = dict(params={"standardize": "false"}, conventions={"ddof": "n-1"}, also=_is_notes_data)
 ERRATA = (
     Erratum(**_NOTES, **POLY_SLIP),
+    Erratum(params={"C": "[[14, -11], [-11, 23]]", "standardize": "false"}, **POLY_SLIP),
     Erratum(**_NOTES, where=NOTES_PCA_WHERE, title="Slip in the course notes",
             wrote="the last term of the sum for Cov(X1, X2) as 1 x 5.5",
             right="it is (-1)(5.5) = -5.5",
@@ -123,6 +145,8 @@ ERRATA = (
 NO_VARIANCE = ("All samples are identical, so the covariance matrix is zero: there is no variance to explain and no "
                "direction is preferred, so the principal components, their explained-variance ratios and the scores are "
                "undefined.")
+ZERO_COV = ("The covariance matrix is zero: there is no variance to explain and no direction is preferred, so the "
+            "principal components and their explained-variance ratios are undefined.")
 EXACT_MAX_SAMPLES = 30
 
 
@@ -143,18 +167,34 @@ def _shape(X) -> tuple[int, int]:
 MAX_MAGNITUDE = 10 ** 9
 
 
+def _largest(M) -> float:
+    return float(np.max(np.abs(M))) if isinstance(M, np.ndarray) else max(
+        abs(float(v)) if abs(v) < 10 ** 300 else math.inf for r in M for v in r)
+
+
 def validate(p) -> None:
+    if p["X"] is None and p["C"] is None:
+        raise InvalidInput("X", "The 'X' parameter of pca is required: give the data X (one sample per row), or the "
+                                "covariance matrix C.")
+    if p["X"] is not None and p["C"] is not None:
+        raise InvalidInput("C", "The 'C' parameter of pca is for a question that gives the covariance matrix instead of "
+                                "data; X is given, so C is computed from it. Give one of them, not both.")
+    if p["k"] is not None and p["min_variance"] is not None:
+        raise InvalidInput("min_variance", "The 'min_variance' parameter of pca chooses k (the fewest components that "
+                                           "keep that share of the variance), so k cannot be given as well. Give one of them.")
+    if p["C"] is not None:
+        _validate_cov(p)
+        return
     X = _samples(p)
     n, dim = _shape(X)
-    big = float(np.max(np.abs(X))) if isinstance(X, np.ndarray) else max(abs(float(v)) if abs(v) < 10 ** 300 else math.inf
-                                                                          for r in X for v in r)
+    big = _largest(X)
     if not big <= MAX_MAGNITUDE:
         raise InvalidInput("X", f"The 'X' parameter of pca must have entries of size at most 1e9 (divide all of it by a "
                                 f"common factor: the components stay the same and the eigenvalues scale by its square). Got an entry of size {F.text(float(big), 3)} instead.")
     if n < 2:
         raise InvalidInput("X", f"The 'X' parameter of pca must have at least 2 samples (with layout={p['layout']}). "
                                 f"Got {n} instead.")
-    if p["k"] > dim:
+    if p["k"] is not None and p["k"] > dim:
         raise InvalidInput("k", f"The 'k' parameter of pca must be at most the number of features ({dim}). Got {p['k']} instead.")
     if p["standardize"]:
         A = as_float(X)
@@ -164,7 +204,35 @@ def validate(p) -> None:
                                     f"(feature {int(const[0]) + 1} has zero variance). Got a constant feature instead.")
 
 
+def _validate_cov(p) -> None:
+    C = p["C"]
+    dim = _shape(C)[0]
+    big = _largest(C)
+    if not big <= float(MAX_MAGNITUDE) ** 2:
+        raise InvalidInput("C", f"The 'C' parameter of pca must have entries of size at most 1e18. Got an entry of size "
+                                f"{F.text(float(big), 3)} instead.")
+    Cf = as_float(C)
+    if not np.allclose(Cf, Cf.T, rtol=0, atol=1e-12 * max(big, 1e-300)) or (
+            not isinstance(C, np.ndarray) and any(C[i][j] != C[j][i] for i in range(dim) for j in range(i))):
+        raise InvalidInput("C", "The 'C' parameter of pca must be a covariance matrix, which is symmetric (C_ij = C_ji). "
+                                "Got a matrix that is not symmetric instead.")
+    low = float(np.linalg.eigvalsh(Cf / (big or 1.0)).min()) * (big or 1.0)
+    if low < -1e-9 * max(big, 1e-300):
+        raise InvalidInput("C", "The 'C' parameter of pca must be a covariance matrix, which has no negative eigenvalue (a "
+                                f"variance is never negative). Got a matrix with the eigenvalue {F.text(low, 4)} instead.")
+    if p["k"] is not None and p["k"] > dim:
+        raise InvalidInput("k", f"The 'k' parameter of pca must be at most the number of features ({dim}). Got {p['k']} instead.")
+    if p["whiten"]:
+        raise InvalidInput("whiten", "The 'whiten' parameter of pca scales the scores, which need data: with only the "
+                                     "covariance matrix C there are no scores to whiten. Give the data X instead.")
+    if p["standardize"] and any(Cf[j, j] <= 0 for j in range(dim)):
+        raise InvalidInput("C", "The 'C' parameter of pca must have positive variances on its diagonal when standardize is "
+                                "true (a feature of zero variance cannot be standardized). Got a zero variance instead.")
+
+
 def use_numeric(p) -> bool:
+    if p["C"] is not None:
+        return isinstance(p["C"], np.ndarray) or len(p["C"]) > EXACT_MAX
     X = _samples(p)
     n, dim = _shape(X)
     return isinstance(X, np.ndarray) or dim > EXACT_MAX or n > EXACT_MAX_SAMPLES
@@ -174,20 +242,51 @@ def _ddof(conv) -> int:
     return 1 if conv["ddof"] == "n-1" else 0
 
 
-def statement(p) -> str:
+def _asked_k(p) -> str:
+    """The number of components the statement names: k, or the share of variance that chooses it."""
+    if p["min_variance"] is not None:
+        return f"the fewest components that keep at least {F.text(100 * p['min_variance'])}% of the variance"
+    k = p["k"] or 1
+    return f"{k} component{'s' if k > 1 else ''}"
+
+
+def statement(p) -> Rich:
+    std = " after standardizing each feature" if p["standardize"] else ""
+    if p["C"] is not None:
+        C = p["C"]
+        dim = _shape(C)[0]
+        shown = Eq(sym("C"), as_exact(C)) if dim <= 6 and not isinstance(C, np.ndarray) else f"a {dim} x {dim} matrix C"
+        if p["min_variance"] is not None:
+            ask = (f" How many components keep at least {F.text(100 * p['min_variance'])}% of the variance, and how much "
+                   "do they keep?")
+        else:
+            k = p["k"] or 1
+            ask = f" How much of the variance do the first {k} components keep?" if k > 1 else \
+                " How much of the variance does the first component keep?"
+        return Rich("The covariance matrix of a data set is ", shown, ". Find its principal components" + std + ": the "
+                    "eigenvalues and unit eigenvectors of the " + ("correlation" if p["standardize"] else "covariance")
+                    + " matrix and the proportion of the variance each component explains." + ask)
     X = _samples(p)
     n, dim = _shape(X)
-    k = p["k"]
     if isinstance(X, np.ndarray) or n * dim > 60:
-        data = f"a data matrix of {n} samples and {dim} features"
+        data: list = [f"a data matrix of {n} samples and {dim} features"]
     else:
         cols = list(zip(*as_exact(X)))
-        data = "the data " + "; ".join(f"X{j + 1} = " + F.joined(c) for j, c in enumerate(cols)) + f" ({n} samples)"
-    std = " after standardizing each feature" if p["standardize"] else ""
-    return (f"Reduce {data} from {dim} dimension{'s' if dim > 1 else ''} to {k} with principal component analysis{std}, "
-            "showing all steps. Give the covariance matrix, its eigenvalues and unit eigenvectors, the explained-variance "
-            f"ratios, the projection of every sample on the first {'component' if k == 1 else f'{k} components'}, and the "
-            "reconstruction from them with its error.")
+        data = ["the data "]
+        for j, c in enumerate(cols):
+            data += (["; "] if j else []) + [Eq(sym(f"X{j + 1}"), Math(", ".join(F.latex(v) for v in c), F.joined(c)))]
+        data.append(f" ({n} samples)")
+    if p["min_variance"] is None:
+        k = p["k"] or 1
+        target = f" from {dim} dimension{'s' if dim > 1 else ''} to {k}"
+    else:
+        target = f" from {dim} dimensions to {_asked_k(p)},"
+    whiten = ", the whitened scores (each divided by the square root of its eigenvalue)" if p["whiten"] else ""
+    return Rich("Reduce ", *data, f"{target} with principal component analysis{std}, showing all steps. Give the "
+                "covariance matrix, its eigenvalues and unit eigenvectors, the explained-variance ratios and the share of "
+                f"the variance kept, the projection (score) of every sample on the kept component"
+                f"{'s' if (p['k'] or 1) > 1 or p['min_variance'] is not None else ''}{whiten}, and the reconstruction from "
+                "them with its error.")
 
 
 def kept_components(n: int, dim: int, k: int) -> int:
@@ -221,10 +320,11 @@ def _sum_terms(values, square: bool = False) -> tuple[str, str]:
 
 def solve(p, conv) -> Derivation:
     d = Derivation()
+    if p["C"] is not None:
+        return _solve_from_cov(d, p, conv)
     X = as_exact(_samples(p))
     Xm = matrix(X)
     n, dim = Xm.shape
-    k = kept_components(n, dim, p["k"])
     ddof = _ddof(conv)
     dof = n - ddof
     feats = [f"X{j + 1}" for j in range(dim)]
@@ -233,7 +333,6 @@ def solve(p, conv) -> Derivation:
     if p["layout"] == "features-rows":
         d.note("Layout", "The table lists one feature per row; it is read as one sample per row (transposed).")
     d.table("The data: one row per sample", ["sample"] + feats, [[str(i + 1)] + list(r) for i, r in enumerate(X)])
-    _capped_note(d, n, p["k"], k)
 
     # 2. means
     totals = list(sp.ones(1, n) * Xm)
@@ -251,7 +350,9 @@ def solve(p, conv) -> Derivation:
     Cd = Xm - sp.ones(n, 1) * matrix([means])
     d.table("Centred data: x - x_bar", ["sample"] + [Math(r"x_{%d} - \bar{x}_{%d}" % (j + 1, j + 1), f"{feats[j]} - mean")
                                                     for j in range(dim)],
-            [[str(i + 1)] + list(Cd.row(i)) for i in range(n)], text="Subtract each feature's mean from its column.")
+            [[i + 1] + list(Cd.row(i)) for i in range(n)], keys=("sample", *(f"x{j + 1}_centred" for j in range(dim))),
+            index=("sample",), text="Subtract each feature's mean from its column. Each entry is an answer: "
+                                    "x1_centred@sample=1.")
 
     # 4. covariance entries
     S = Cd.T * Cd                        # the sums of products, written out entry by entry below
@@ -287,76 +388,24 @@ def solve(p, conv) -> Derivation:
     Cmat = C
     scale = [sp.Integer(1)] * dim
     if p["standardize"]:
-        scale = [tame(sp.sqrt(C[j, j])) for j in range(dim)]
-        with d.group("Standardize: divide each centred feature by its standard deviation",
-                     text=f"s_j = sqrt(C_jj) (the same divisor {div}); the covariance of the standardized data is the "
-                          "correlation matrix R_ij = C_ij / (s_i s_j), with ones on the diagonal."):
-            for j in range(dim):
-                add_step(d, "compute", f"Standard deviation of {feats[j]}",
-                         value=Math(r"s_{%d} = \sqrt{C_{%d%d}} = \sqrt{%s} = %s" % (j + 1, j + 1, j + 1, F.latex(C[j, j]),
-                                                                                 F.latex(scale[j], exact="both")),
-                                    f"s_{j + 1} = sqrt(C_{j + 1}{j + 1}) = sqrt({F.text(C[j, j])}) = {F.text(scale[j], exact='both')}"))
-            Cmat = sp.ImmutableMatrix(dim, dim, lambda i, j: tame(C[i, j] / (scale[i] * scale[j])) if i != j else sp.Integer(1))
-            Z = tamed(Cd * sp.diag(*[1 / s_ for s_ in scale]))
-            d.table("Standardized data z = (x - x_bar)/s", ["sample"] + [f"z{j + 1}" for j in range(dim)],
-                    [[str(i + 1)] + list(Z.row(i)) for i in range(n)])
-            for i in range(dim):
-                for j in range(i + 1, dim):
-                    add_step(d, "compute", f"R_{i + 1}{j + 1}",
-                             value=Math(r"R_{%d%d} = \frac{C_{%d%d}}{s_{%d} s_{%d}} = \frac{%s}{%s \cdot %s} = %s" % (
-                                 i + 1, j + 1, i + 1, j + 1, i + 1, j + 1, F.latex(C[i, j]), F.latex(scale[i]),
-                                 F.latex(scale[j]), F.latex(Cmat[i, j], exact="both")),
-                                 f"R_{i + 1}{j + 1} = C_{i + 1}{j + 1}/(s_{i + 1} s_{j + 1}) = {F.text(C[i, j])}/"
-                                 f"({F.text(scale[i])} * {F.text(scale[j])}) = {F.text(Cmat[i, j], exact='both')}"))
+        scale, Cmat = _standardize_steps(d, C, feats, div)
+        Z = tamed(Cd * sp.diag(*[1 / s_ for s_ in scale]))
+        d.table("Standardized data z = (x - x_bar)/s", ["sample"] + [f"z{j + 1}" for j in range(dim)],
+                [[str(i + 1)] + list(Z.row(i)) for i in range(n)])
         Cd = Z
     name = "R" if p["standardize"] else "C"
     add_step(d, "conclude", "The correlation matrix" if p["standardize"] else "The covariance matrix",
              value=Math(f"{name} = {F.latex(Cmat.tolist(), exact='surd')}", f"{name} = {F.text(Cmat.tolist(), exact='surd')}"),
              answers=(make_answer("cov", Cmat.tolist()),))
 
-    # 6. eigen-decomposition (the same steps as the eigen family)
-    with d.group(f"Eigenvalues and eigenvectors of {name}",
-                 text=f"The principal components are the unit eigenvectors of {name}, ordered by eigenvalue (the variance "
-                      "along each)."):
-        res = eigen_steps(d, Cmat, name=name, sign_rule=None, values_answer="eigenvalues")
-    lam = res.values
-    vecs = [tuple(v) for v in res.vectors]
-    if res.repeated:
-        d.note("Repeated eigenvalue", "Two components share an eigenvalue, so any orthonormal basis of their eigenspace is "
-               "equally valid: those components (and their scores) are not unique.")
+    # 6. eigen-decomposition (the same steps as the eigen family), 7. explained variance and k
+    lam, vecs = _eigen(d, Cmat, name)
+    k = _explained_variance(d, p, lam, name, n)
 
-    # 7. signs
+    # 8. signs and components
     E = matrix(vecs[:k])                                   # the kept components as rows
     scores = tamed(Cd * E.T)                               # N x k
-    rule = conv["sign_rule"]
-    flipped = []
-    for j in range(k):
-        probe = list(scores.col(j)) if rule == "largest-score" else vecs[j]
-        if needs_flip(probe, "largest-loading" if rule == "largest-score" else rule):
-            vecs[j] = negated(vecs[j])
-            flipped.append(f"e{j + 1}")
-    signs = sp.diag(*[-1 if f"e{j + 1}" in flipped else 1 for j in range(k)])
-    E, scores = matrix(vecs[:k]), tamed(scores * signs)
-    comps = E.tolist()
-    add_step(d, "note", "Sign of each component",
-             text=f"An eigenvector is defined up to sign; each kept component is chosen so that {SIGN_TEXT[rule]}. "
-                  + (f"Negated: {', '.join(flipped)}." if flipped else "None needed negating."))
-    add_step(d, "conclude", f"Principal component{'s' if k > 1 else ''} (rows, largest eigenvalue first)",
-             value=Math(r",\quad ".join(r"\mathbf{e}_{%d} = %s" % (j + 1, F.latex(c)) for j, c in enumerate(comps)),
-                        ", ".join(f"e{j + 1} = {F.text(c)}" for j, c in enumerate(comps))),
-             answers=(make_answer("components", comps, tolerance=tolerance("rows", "pca")),))
-
-    # 8. explained variance
-    total = tame(sum(lam, sp.Integer(0)))
-    ratios = []
-    with d.group("Explained-variance ratios", text=f"Each eigenvalue is the variance along its component; their sum is the "
-                                                   f"total variance tr {name} = {F.text(total, exact='both')}."):
-        for j in range(dim):
-            ratios.append(d.compute(f"Component {j + 1}", sym(f"r_{j + 1}"), EVR, {lam_j: lam[j], lam_sum: total}))
-    kept = tame(sum(ratios[:k], sp.Integer(0)))
-    d.conclude("Variance kept", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
-               f"{F.text(100 * kept)}% of the total variance.",
-               answers=(make_answer("explained_variance_ratio", ratios),))
+    E, scores, vecs = _signs(d, vecs, k, conv["sign_rule"], scores)
 
     # 9. scores
     with d.group(f"Scores: project each centred sample on the component{'s' if k > 1 else ''}",
@@ -371,9 +420,9 @@ def solve(p, conv) -> Derivation:
                          formula=equation(lhs, SCORE), substituted=Math(r"y_{%d,%d} = %s" % (s_i + 1, j + 1, terms_l),
                                                                         f"y_{s_i + 1},{j + 1} = {terms_t}"),
                          value=F.equals(lhs, scores[s_i, j]))
-    d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
-            [[str(i + 1)] + list(scores.row(i)) for i in range(n)],
-            answer=make_answer("scores", scores.tolist(), tolerance=tolerance("columns", "pca")))
+    _scores_table(d, scores.tolist(), k)
+    if p["whiten"]:
+        _whiten_steps(d, scores, lam, k, ddof)
 
     # 10. reconstruction
     _reconstruction_steps(d, Xm, means, scale, E, scores, lam, k, ddof, p["standardize"])
@@ -381,6 +430,173 @@ def solve(p, conv) -> Derivation:
         d.extras["svg_title"] = "Data, principal axes and projections"
         d.extras["svg"] = pca_svg(as_float(X), [fl(m) for m in means], [[fl(x) for x in v] for v in vecs],
                                   [fl(v) for v in lam], k, [fl(s) for s in scale])
+    return d
+
+
+def _standardize_steps(d: Derivation, C, feats, div: str):
+    """s_j = sqrt(C_jj) and the correlation matrix R_ij = C_ij / (s_i s_j), step by step."""
+    dim = C.rows
+    scale = [tame(sp.sqrt(C[j, j])) for j in range(dim)]
+    with d.group("Standardize: divide each centred feature by its standard deviation",
+                 text=(f"s_j = sqrt(C_jj) (the same divisor {div}); " if div else "s_j = sqrt(C_jj); ")
+                 + "the covariance of the standardized data is the correlation matrix R_ij = C_ij / (s_i s_j), with ones "
+                   "on the diagonal."):
+        for j in range(dim):
+            add_step(d, "compute", f"Standard deviation of {feats[j]}",
+                     value=Math(r"s_{%d} = \sqrt{C_{%d%d}} = \sqrt{%s} = %s" % (j + 1, j + 1, j + 1, F.latex(C[j, j]),
+                                                                             F.latex(scale[j], exact="both")),
+                                f"s_{j + 1} = sqrt(C_{j + 1}{j + 1}) = sqrt({F.text(C[j, j])}) = {F.text(scale[j], exact='both')}"))
+        R = sp.ImmutableMatrix(dim, dim, lambda i, j: tame(C[i, j] / (scale[i] * scale[j])) if i != j else sp.Integer(1))
+        for i in range(dim):
+            for j in range(i + 1, dim):
+                add_step(d, "compute", f"R_{i + 1}{j + 1}",
+                         value=Math(r"R_{%d%d} = \frac{C_{%d%d}}{s_{%d} s_{%d}} = \frac{%s}{%s \cdot %s} = %s" % (
+                             i + 1, j + 1, i + 1, j + 1, i + 1, j + 1, F.latex(C[i, j]), F.latex(scale[i]),
+                             F.latex(scale[j]), F.latex(R[i, j], exact="both")),
+                             f"R_{i + 1}{j + 1} = C_{i + 1}{j + 1}/(s_{i + 1} s_{j + 1}) = {F.text(C[i, j])}/"
+                             f"({F.text(scale[i])} * {F.text(scale[j])}) = {F.text(R[i, j], exact='both')}"))
+    return scale, R
+
+
+def _eigen(d: Derivation, Cmat, name: str):
+    with d.group(f"Eigenvalues and eigenvectors of {name}",
+                 text=f"The principal components are the unit eigenvectors of {name}, ordered by eigenvalue (the variance "
+                      "along each)."):
+        res = eigen_steps(d, Cmat, name=name, sign_rule=None, values_answer="eigenvalues")
+    if res.repeated:
+        d.note("Repeated eigenvalue", "Two components share an eigenvalue, so any orthonormal basis of their eigenspace is "
+               "equally valid: those components (and their scores) are not unique.")
+    return res.values, [tuple(v) for v in res.vectors]
+
+
+def k_for_variance(ratios, target) -> int:
+    """The fewest leading components whose explained-variance ratios add up to at least `target` (both paths)."""
+    total = 0
+    for j, r in enumerate(ratios):
+        total = total + r
+        exact = isinstance(total, sp.Basic) and total.is_Rational and isinstance(target, sp.Basic) and target.is_Rational
+        if (total >= target) if exact else float(total) >= float(target) - 1e-12:
+            return j + 1
+    return len(ratios)
+
+
+def _explained_variance(d: Derivation, p, lam, name: str, n: int | None) -> int:
+    """The explained-variance ratios, the number of components kept (k, or the fewest that keep `min_variance`, at
+    most min(N, d)), and the share of the variance they keep; returns k."""
+    dim = len(lam)
+    total = tame(sum(lam, sp.Integer(0)))
+    ratios = []
+    with d.group("Explained-variance ratios", text=f"Each eigenvalue is the variance along its component; their sum is the "
+                                                   f"total variance tr {name} = {F.text(total, exact='both')}."):
+        for j in range(dim):
+            ratios.append(d.compute(f"Component {j + 1}", sym(f"r_{j + 1}"), EVR, {lam_j: lam[j], lam_sum: total}))
+    d.conclude("Explained-variance ratios", value=F.math(ratios), answers=(make_answer("explained_variance_ratio", ratios),))
+    target = p["min_variance"]
+    if target is not None:
+        need = k_for_variance(ratios, target)
+        cum = [tame(sum(ratios[:j + 1], sp.Integer(0))) for j in range(dim)]
+        d.table("Cumulative share of the variance", ["k", "share kept"], [[j + 1, c] for j, c in enumerate(cum)],
+                text=f"Add the ratios in order until the share reaches {F.text(target)}: the first k where it does is the "
+                     f"answer (scikit-learn's PCA(n_components={F.text(target)}) asks for more than {F.text(target)}, which "
+                     "differs only when a share equals it exactly).")
+        d.conclude("Components needed", text=f"{need} component{'s keep' if need > 1 else ' keeps'} "
+                   f"{F.text(100 * cum[need - 1])}% of the variance, at least {F.text(100 * target)}%.",
+                   answers=(make_answer("k_needed", need),))
+        k = need
+    else:
+        k = p["k"] or 1
+    kept = k if n is None else kept_components(n, dim, k)
+    if n is not None:
+        _capped_note(d, n, k, kept)
+    share = tame(sum(ratios[:kept], sp.Integer(0)))
+    d.conclude("Variance kept", text=f"The first {f'{kept} components keep' if kept > 1 else 'component keeps'} "
+               f"{F.text(100 * share)}% of the total variance.", answers=(make_answer("variance_kept", share),))
+    return kept
+
+
+def _signs(d: Derivation, vecs, k: int, rule: str, scores=None):
+    """The sign rule on the kept components (and their scores); (components E, scores, all vectors)."""
+    flipped = []
+    for j in range(k):
+        probe = list(scores.col(j)) if rule == "largest-score" else vecs[j]
+        if needs_flip(probe, "largest-loading" if rule == "largest-score" else rule):
+            vecs[j] = negated(vecs[j])
+            flipped.append(f"e{j + 1}")
+    E = matrix(vecs[:k])
+    if scores is not None:
+        scores = tamed(scores * sp.diag(*[-1 if f"e{j + 1}" in flipped else 1 for j in range(k)]))
+    comps = E.tolist()
+    add_step(d, "note", "Sign of each component",
+             text=f"An eigenvector is defined up to sign; each kept component is chosen so that {SIGN_TEXT[rule]}. "
+                  + (f"Negated: {', '.join(flipped)}." if flipped else "None needed negating."))
+    add_step(d, "conclude", f"Principal component{'s' if k > 1 else ''} (rows, largest eigenvalue first)",
+             value=Math(r",\quad ".join(r"\mathbf{e}_{%d} = %s" % (j + 1, F.latex(c)) for j, c in enumerate(comps)),
+                        ", ".join(f"e{j + 1} = {F.text(c)}" for j, c in enumerate(comps))),
+             answers=(make_answer("components", comps, tolerance=tolerance("rows", "pca")),))
+    return E, scores, vecs
+
+
+def _scores_table(d: Derivation, rows, k: int):
+    d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
+            [[i + 1] + list(r) for i, r in enumerate(rows)], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
+            index=("sample",), text="Each entry is an answer: pc1@sample=2 is sample 2's score on the first component.",
+            answer=make_answer("scores", [list(r) for r in rows], tolerance=tolerance("columns", "pca")))
+
+
+def _whiten_rule(ddof: int) -> str:
+    return ("z_kj = y_kj / sqrt(λ_j): each score divided by the square root of its component's eigenvalue (the variance "
+            f"along it), so every whitened column has variance 1 (dividing by {'N - 1' if ddof else 'N'}, as the "
+            "covariance did).")
+
+
+def _whiten_steps(d: Derivation, scores, lam, k: int, ddof: int):
+    n = scores.rows
+    zero = [j for j in range(k) if is_zero(lam[j])]
+    if zero:
+        d.status = "undefined"
+        d.note("Whitened scores", f"Component {zero[0] + 1} has eigenvalue 0 (no variance along it), so its scores cannot be "
+                                  "divided by its square root: the whitened scores are undefined.")
+        return
+    roots = [tame(sp.sqrt(lam[j])) for j in range(k)]
+    W = sp.ImmutableMatrix(n, k, lambda i, j: tame(scores[i, j] / roots[j]))
+    add_step(d, "formula", "Whitening", text=_whiten_rule(ddof),
+             formula=Math(r"z_{kj} = \frac{y_{kj}}{\sqrt{\lambda_j}}", "z_kj = y_kj / sqrt(λ_j)"),
+             value=Math(r",\ ".join(r"\sqrt{\lambda_{%d}} = %s" % (j + 1, F.latex(r, exact="both")) for j, r in enumerate(roots)),
+                        ", ".join(f"sqrt(λ{j + 1}) = {F.text(r, exact='both')}" for j, r in enumerate(roots))))
+    _whitened_table(d, W.tolist(), k)
+
+
+def _whitened_table(d: Derivation, rows, k: int):
+    d.table("Whitened scores (one row per sample)", ["sample"] + [f"PC{j + 1} (whitened)" for j in range(k)],
+            [[i + 1] + list(r) for i, r in enumerate(rows)], keys=("sample", *(f"pc{j + 1}_whitened" for j in range(k))),
+            index=("sample",), text="Each entry is an answer: pc1_whitened@sample=2.",
+            answer=make_answer("whitened_scores", [list(r) for r in rows], tolerance=tolerance("columns", "pca")))
+
+
+def _solve_from_cov(d: Derivation, p, conv) -> Derivation:
+    """PCA from a given covariance matrix: its eigen-decomposition, the explained variance and the components."""
+    C = matrix(as_exact(p["C"]))
+    dim = C.rows
+    rule = conv["sign_rule"]
+    if rule == "largest-score":
+        raise InvalidInput("sign_rule", "The 'sign_rule' convention of pca cannot be 'largest-score' when only the "
+                                        "covariance matrix C is given: there are no scores to look at. Use "
+                                        "'first-positive' or 'largest-loading'.")
+    d.given("The covariance matrix", C.tolist(), lhs=sym("C"))
+    if C.is_zero_matrix:
+        d.status = "undefined"
+        d.note("No principal components", ZERO_COV)
+        return d
+    Cmat, name = C, "C"
+    if p["standardize"]:
+        _, Cmat = _standardize_steps(d, C, [f"X{j + 1}" for j in range(dim)], "")
+        name = "R"
+        add_step(d, "conclude", "The correlation matrix",
+                 value=Math(f"R = {F.latex(Cmat.tolist(), exact='surd')}", f"R = {F.text(Cmat.tolist(), exact='surd')}"),
+                 answers=(make_answer("cov", Cmat.tolist()),))
+    lam, vecs = _eigen(d, Cmat, name)
+    k = _explained_variance(d, p, lam, name, None)
+    _signs(d, vecs, k, rule)
     return d
 
 
@@ -393,8 +609,10 @@ def _reconstruction_steps(d, Xm, means, scale, E, scores, lam, k, ddof, standard
     std_t = " (s_i times it, to undo the standardization)" if standardize else ""
     d.table(f"Reconstruction from {k} component{'s' if k > 1 else ''}",
             ["sample"] + [Math(r"\hat{x}_{%d}" % (i + 1), f"xhat{i + 1}") for i in range(dim)] + [Math(r"\|x - \hat{x}\|^2", "||x - xhat||^2")],
-            [[str(i + 1)] + list(recon.row(i)) + [sq[i]] for i in range(n)],
-            text=f"x_hat_k = x_bar + sum over the kept components of y_kj e_j{std_t}; the dropped components are set to 0.",
+            [[i + 1] + list(recon.row(i)) + [sq[i]] for i in range(n)],
+            keys=("sample", *(f"xhat{i + 1}" for i in range(dim)), "squared_error"), index=("sample",),
+            text=f"x_hat_k = x_bar + sum over the kept components of y_kj e_j{std_t}; the dropped components are set to 0. "
+                 "Each entry is an answer: xhat1@sample=1, squared_error@sample=1.",
             answer=make_answer("reconstruction", recon.tolist()))
     if standardize:
         d.conclude("Reconstruction error", text="Sum of squared errors over the samples, in the original units.",
@@ -414,9 +632,10 @@ def _reconstruction_steps(d, Xm, means, scale, E, scores, lam, k, ddof, standard
 
 
 def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False, sign_rule: str = "first-positive",
-                method: str = "auto"):
+                method: str = "auto", min_variance=None):
     """PCA in float64. X is N x d (samples as rows). Returns a dict of arrays: mean, scale, cov (d x d or None),
-    eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method.
+    eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method, and the number of
+    components asked (k, or the fewest that keep `min_variance` of the variance) and kept (at most min(N, d)).
 
     method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few), otherwise a thin SVD of
     the centred data (N x d): nothing N x N is ever formed."""
@@ -443,28 +662,34 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
         comps = Vt
         if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
             cov = (Xc.T @ Xc) / (n - ddof)
+    total = w.sum()
+    ratios = w / total if total > 0 else np.zeros(dim)
+    asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
+    k = kept_components(n, dim, asked)
     comps = comps[:k].copy()
     scores = Xc @ comps.T
     signs = sign_fix_np(comps, sign_rule, scores)
     comps *= signs[:, None]
     scores *= signs[None, :]
-    total = w.sum()
     return {"mean": mean, "scale": scale, "cov": cov, "eigenvalues": w, "components": comps, "scores": scores,
-            "ratios": w / total if total > 0 else np.zeros(dim), "method": method, "Xc": Xc}
+            "ratios": ratios, "method": method, "Xc": Xc, "k": k, "asked": asked}
 
 
 def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
+    if p["C"] is not None:
+        return _numeric_from_cov(d, p, conv)
     X = as_float(_samples(p))
     n, dim = X.shape
-    k, ddof = kept_components(n, dim, p["k"]), _ddof(conv)
+    ddof = _ddof(conv)
     if not np.any(np.ptp(X, axis=0)):
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
                    answers=(make_answer("mean", tuple(X.mean(axis=0)), tolerance=tolerance(rel=1e-9)),
                             make_answer("cov", [[0.0] * dim for _ in range(dim)])))
         return d
-    r = pca_numeric(X, k, ddof, p["standardize"], conv["sign_rule"])
+    r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
+    k = r["k"]
     recon = None
     if n * dim <= MAX_ANSWER_ENTRIES or p["standardize"]:
         recon = r["mean"] + (r["scores"] @ r["components"]) * r["scale"]
@@ -475,19 +700,33 @@ def solve_numeric(p, conv) -> Derivation:
            else "a thin SVD of the centred N x d data (more features than samples)")
     add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
-    _capped_note(d, n, p["k"], k)
+    _capped_note(d, n, r["asked"], k)
     tol = tolerance(rel=1e-9)
     answers = [make_answer("mean", tuple(r["mean"]), tolerance=tol)]
     if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:
         answers.append(make_answer("cov", [list(x) for x in r["cov"]], tolerance=tol))
     answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), tolerance=tol),
                 make_answer("components", [list(x) for x in r["components"]], tolerance=tolerance("rows", "pca", 1e-9)),
-                make_answer("explained_variance_ratio", tuple(r["ratios"]), tolerance=tol)]
+                make_answer("explained_variance_ratio", tuple(r["ratios"]), tolerance=tol),
+                make_answer("variance_kept", float(r["ratios"][:k].sum()), tolerance=tol)]
+    if p["min_variance"] is not None:
+        answers.append(make_answer("k_needed", int(r["asked"])))
     left = []
     if n * k <= MAX_ANSWER_ENTRIES:
         answers.append(make_answer("scores", [list(x) for x in r["scores"]], tolerance=tolerance("columns", "pca", 1e-9)))
     else:
         left.append(f"scores ({n} x {k})")
+    white = None
+    if p["whiten"]:
+        lam = r["eigenvalues"][:k]
+        if np.any(lam <= 1e-12 * max(float(r["eigenvalues"][0]), 1e-300)):
+            d.status = "undefined"
+            left.append("whitened scores (a kept component has eigenvalue 0)")
+        else:
+            white = r["scores"] / np.sqrt(lam)
+            if n * k <= MAX_ANSWER_ENTRIES:
+                answers.append(make_answer("whitened_scores", [list(x) for x in white],
+                                           tolerance=tolerance("columns", "pca", 1e-9)))
     if n * dim <= MAX_ANSWER_ENTRIES:
         answers.append(make_answer("reconstruction", [list(x) for x in recon], tolerance=tol))
     else:
@@ -495,12 +734,65 @@ def solve_numeric(p, conv) -> Derivation:
     answers.append(make_answer("reconstruction_error", sse, tolerance=tolerance(rel=1e-8)))
     d.conclude("PCA", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
                f"{F.text(100 * r['ratios'][:k].sum())}% of the variance."
-               + (f" Not listed (more than {MAX_ANSWER_ENTRIES} numbers): {', '.join(left)}." if left else ""),
+               + (f" Whitening: {_whiten_rule(ddof)}" if p["whiten"] else "")
+               + (f" Not listed: {', '.join(left)}." if left else ""),
                answers=answers)
+    if n <= NUMERIC_TABLE_ROWS:  # the trace entries as answers (pc1@sample=2), as on the exact path
+        d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
+                [[i + 1] + list(row) for i, row in enumerate(r["scores"])], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
+                index=("sample",), text="Each entry is an answer: pc1@sample=2 is sample 2's score on the first component.")
+        if white is not None:
+            d.table("Whitened scores (one row per sample)", ["sample"] + [f"PC{j + 1} (whitened)" for j in range(k)],
+                    [[i + 1] + list(row) for i, row in enumerate(white)],
+                    keys=("sample", *(f"pc{j + 1}_whitened" for j in range(k))), index=("sample",),
+                    text="Each entry is an answer: pc1_whitened@sample=2.")
     if dim == 2 and n <= 2000:
         d.extras["svg_title"] = "Data, principal axes and projections"
         d.extras["svg"] = pca_svg(X, list(r["mean"]), [list(c) for c in _all_components(r, dim)], list(r["eigenvalues"]), k,
                                   list(r["scale"]))
+    return d
+
+
+#: The numeric path lists the scores as an addressable table up to this many samples.
+NUMERIC_TABLE_ROWS = 500
+
+
+def _numeric_from_cov(d: Derivation, p, conv) -> Derivation:
+    C = as_float(p["C"])
+    dim = C.shape[0]
+    rule = conv["sign_rule"]
+    if rule == "largest-score":
+        raise InvalidInput("sign_rule", "The 'sign_rule' convention of pca cannot be 'largest-score' when only the "
+                                        "covariance matrix C is given: there are no scores to look at. Use "
+                                        "'first-positive' or 'largest-loading'.")
+    if not np.any(C):
+        d.status = "undefined"
+        d.note("No principal components", ZERO_COV)
+        return d
+    answers = []
+    if p["standardize"]:
+        s = np.sqrt(np.diag(C))
+        C = C / np.outer(s, s)
+        np.fill_diagonal(C, 1.0)
+        answers.append(make_answer("cov", [list(x) for x in C], tolerance=tolerance(rel=1e-9)))
+    w, V = np.linalg.eigh(C)
+    w, V = w[::-1], V[:, ::-1]
+    total = w.sum()
+    ratios = w / total
+    k = k_for_variance(list(ratios), p["min_variance"]) if p["min_variance"] is not None else (p["k"] or 1)
+    comps = V.T[:k].copy()
+    comps *= sign_fix_np(comps, rule)[:, None]
+    add_step(d, "note", "Numeric path", text=f"The {dim} x {dim} {'correlation' if p['standardize'] else 'covariance'} "
+             f"matrix decomposed in float64 with numpy.linalg.eigh; signs: {SIGN_TEXT[rule]}.")
+    tol = tolerance(rel=1e-9)
+    answers += [make_answer("eigenvalues", tuple(w), tolerance=tol),
+                make_answer("explained_variance_ratio", tuple(ratios), tolerance=tol)]
+    if p["min_variance"] is not None:
+        answers.append(make_answer("k_needed", int(k)))
+    answers += [make_answer("variance_kept", float(ratios[:k].sum()), tolerance=tol),
+                make_answer("components", [list(x) for x in comps], tolerance=tolerance("rows", "pca", 1e-9))]
+    d.conclude("PCA from the covariance matrix", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
+               f"{F.text(100 * ratios[:k].sum())}% of the variance.", answers=answers)
     return d
 
 

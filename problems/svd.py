@@ -1,23 +1,25 @@
 """Singular value decomposition: A = U Σ V^T, with σ_i = sqrt(λ_i(A^T A)) and u_i = A v_i / σ_i.
 
-Exam question: "Find the SVD of A by hand" and "how does SVD compress an image?" (the course notes'
-end-term assignment, question 1: A = [[1, 1], [1, 0], [0, 1]]). The solution forms A^T A (or A A^T,
-whichever is smaller), finds its eigenvalues and unit eigenvectors (the same steps as the `eigen`
+Exam questions: "Find the SVD of A by hand", "what are A^T A, its eigenvalues and the singular values of
+A?", "what is the rank of A?", and "how does SVD compress an image?" (the course notes' end-term
+assignment, question 1: A = [[1, 1], [1, 0], [0, 1]]). The solution forms A^T A or A A^T (by default the
+smaller one; a convention), finds its eigenvalues and unit eigenvectors (the same steps as the eigen
 family), takes σ_i = sqrt(λ_i) in descending order, gets the other side's vectors from u_i = A v_i / σ_i
-(or v_i = A^T u_i / σ_i), completes U (or V) with an orthonormal basis of the null space of A^T (or A)
-by Gram-Schmidt, writes Σ with its shape m x n, checks U Σ V^T = A, and gives the rank-k approximation
-A_k = sum_{i<=k} σ_i u_i v_i^T, its Frobenius error ||A - A_k||_F = sqrt(sum of the dropped σ_i^2)
-(Eckart-Young: no rank-k matrix is closer), and the storage count k(m + n + 1) against m n (the notes'
-image-compression question).
+(or v_i = A^T u_i / σ_i), completes U (or V) with an orthonormal basis of the null space of A^T (or A) by
+Gram-Schmidt, writes Σ with its shape m x n and checks U Σ V^T = A. Asked for a rank k, it also gives
+the rank-k approximation A_k = sum_{i<=k} σ_i u_i v_i^T, its Frobenius error ||A - A_k||_F =
+sqrt(sum of the dropped σ_i^2) (Eckart-Young: no rank-k matrix is closer), and the storage count
+k(m + n + 1) against m n (the notes' image-compression question).
 
-Convention (`sign_rule`): singular vectors come in pairs (u_i, v_i) that may flip sign together; the
-pair is chosen so that v_i's first non-zero component is positive (default), v_i's largest-magnitude
-component is positive (scikit-learn >= 1.5's svd_flip on V), or u_i's largest-magnitude component is
-positive (scikit-learn <= 1.4's svd_flip on U). Completion vectors (no partner) follow the same kind of
-rule on themselves. Exact steps for min(m, n) <= 4 and max(m, n) <= 8; larger matrices take the
-numeric path: a LAPACK SVD, with U and V completed as above while they stay small; for a large matrix
-a QR factorisation of its tall side first, so the long singular vectors are never formed. The course
-notes' slips on their example are declared in ERRATA.
+Conventions: which Gram matrix the singular values come from (gram: the smaller one, A^T A, or A A^T),
+and the sign of each singular-vector pair (sign_rule): singular vectors come in pairs (u_i, v_i) that may
+flip sign together; the pair is chosen so that v_i's first non-zero component is positive (default),
+v_i's largest-magnitude component is positive (scikit-learn 1.5 and later, on V), or u_i's
+largest-magnitude component is positive (scikit-learn 1.4 and earlier, on U). Completion vectors (no
+partner) follow the same kind of rule on themselves. Exact steps for min(m, n) <= 4 and max(m, n) <= 8;
+larger matrices take the numeric path: a LAPACK SVD, with U and V completed as above while they stay
+small; for a large matrix a QR factorisation of its tall side first, so the long singular vectors are
+never formed. Where the course notes slip on their example, the solution says so.
 """
 from __future__ import annotations
 
@@ -27,10 +29,11 @@ import numpy as np
 import sympy as sp
 
 from solver import format as F
-from solver.conventions import SIGN_RULE
+from solver.conventions import SIGN_RULE, Convention
 from solver.errata import Erratum
 from solver.params import Int, InvalidInput, Matrix, Param, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Derivation, make_answer, sym
 
@@ -62,14 +65,43 @@ SIGN = replace(SIGN_RULE, title="Sign of each singular-vector pair", options={
     "largest-score": "each pair (u_i, v_i) is chosen so that u_i's largest-magnitude component is positive "
                      "(scikit-learn <= 1.4, svd_flip on U)"},
     why_default="the same rule as pca and eigen (no rule reproduces every sign of the SVD in the course notes' "
-                "end-term assignment; the solution says which differ)")
-CONVENTIONS = (SIGN,)
+                "end-term assignment; the solution says which differ)",
+    sources={"first-positive": "the rule the eigen and pca families use by default (the course notes' PCA example)",
+             "largest-loading": "scikit-learn 1.5 and later (sklearn.utils.extmath.svd_flip with u_based_decision=False, "
+                                "as in PCA and TruncatedSVD)",
+             "largest-score": "scikit-learn 1.4 and earlier (sklearn.utils.extmath.svd_flip with u_based_decision=True)"},
+    paper={"first-positive": "Choose the sign of each pair (uᵢ, vᵢ) so that the first non-zero entry of vᵢ is positive.",
+           "largest-loading": "Choose the sign of each pair (uᵢ, vᵢ) so that the largest-magnitude entry of vᵢ is positive.",
+           "largest-score": "Choose the sign of each pair (uᵢ, vᵢ) so that the largest-magnitude entry of uᵢ is positive."})
+
+GRAM = Convention(
+    "gram", "Which Gram matrix gives the singular values",
+    {"smaller": "the smaller of AᵀA and AAᵀ (AᵀA when A has at least as many rows as columns)",
+     "AtA": "AᵀA (n x n): its unit eigenvectors are V, and U follows from uᵢ = A vᵢ / σᵢ",
+     "AAt": "AAᵀ (m x m): its unit eigenvectors are U, and V follows from vᵢ = Aᵀ uᵢ / σᵢ"},
+    default="smaller", why_default="the least work by hand: the smaller matrix has the smaller characteristic polynomial",
+    aliases={"ata": "AtA", "a^ta": "AtA", "a^t a": "AtA", "v": "AtA", "v-first": "AtA",
+             "aat": "AAt", "aa^t": "AAt", "a a^t": "AAt", "u": "AAt", "u-first": "AAt", "min": "smaller", "auto": "smaller"},
+    sources={"smaller": "the course notes' end-term assignment, question 1 (AᵀA of a 3 x 2 matrix), and most worked "
+                        "examples by hand",
+             "AtA": "Strang's Introduction to Linear Algebra (section 7.2: V from AᵀA, then uᵢ = A vᵢ / σᵢ); the course "
+                    "notes' SVD example",
+             "AAt": "the U-first route (the eigenvectors of AAᵀ, then vᵢ = Aᵀ uᵢ / σᵢ) that some textbooks and exams take"},
+    paper={"smaller": "Find the singular values from the smaller of AᵀA and AAᵀ.",
+           "AtA": "Find the singular values from the eigenvalues of AᵀA.",
+           "AAt": "Find the singular values from the eigenvalues of AAᵀ."},
+    cues={"AtA": ("A^T A", "A transpose A", "eigenvalues of A^TA"),
+          "AAt": ("A A^T", "A A transpose", "eigenvalues of AA^T"),
+          "smaller": ("smaller gram matrix",)},
+)
+CONVENTIONS = (SIGN, GRAM)
 
 PARAMS = (
     Param("A", Matrix(max_cols=100_000), required=True, label="Matrix A",
           help="any shape, e.g. [[1, 1], [1, 0], [0, 1]]; exact steps while min(m, n) <= 4",
           aliases=("A", "matrix", "M", "the matrix", "X")),
-    Param("k", Int(1, None), default="1", label="Rank k", help="rank of the approximation A_k",
+    Param("k", Int(1, None), label="Rank k",
+          help="optional: the rank of the approximation A_k (with its error and storage), e.g. 1",
           aliases=("rank", "k", "rank-k")),
 )
 
@@ -99,7 +131,7 @@ def _shape(A) -> tuple[int, int]:
 
 def validate(p) -> None:
     m, n = _shape(p["A"])
-    if p["k"] > min(m, n):
+    if p["k"] is not None and p["k"] > min(m, n):
         raise InvalidInput("k", f"The 'k' parameter of svd must be at most min(m, n) = {min(m, n)}. Got {p['k']} instead.")
 
 
@@ -108,18 +140,36 @@ def use_numeric(p) -> bool:
     return isinstance(p["A"], np.ndarray) or min(m, n) > EXACT_MAX or max(m, n) > EXACT_MAX_SIDE
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     A = p["A"]
     m, n = _shape(A)
-    shown = f"A = {F.text(as_exact(A))} ({m} x {n})" if (not isinstance(A, np.ndarray) and m * n <= 40) else f"the {m} x {n} matrix A"
+    shown = Eq(sym("A"), as_exact(A)) if (not isinstance(A, np.ndarray) and m * n <= 40) else f"the {m} x {n} matrix A"
+    svd = Math(r"A = U \Sigma V^{\top}", "A = U Σ Vᵀ")
+    parts = ["Find the singular value decomposition ", svd, " of ", shown, f" ({m} x {n}), showing the steps."]
     k = p["k"]
-    return (f"Find the singular value decomposition A = U S V^T of {shown}, showing the steps. "
-            f"Give the rank-{k} approximation A_{k}, its error ||A - A_{k}||_F, and the numbers needed to store it "
-            f"compared with the {m * n} entries of A.")
+    if k is not None:
+        Ak = Math(r"A_{%d}" % k, "A" + str(k).translate(_SUB))
+        err = Math(r"\|A - A_{%d}\|_F" % k, f"‖A − A{str(k).translate(_SUB)}‖_F")
+        parts += [f" Give the rank-{k} approximation ", Ak, ", its error ", err,
+                  f", and the numbers needed to store it compared with the {m * n} entries of A."]
+    return Rich(*parts)
 
 
-def _gram_step(d: Derivation, Am: sp.ImmutableMatrix, tall: bool) -> sp.ImmutableMatrix:
-    """A^T A (tall) or A A^T, each entry a dot product written out."""
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _via_ata(conv, m: int, n: int) -> bool:
+    """True when the singular values come from A^T A (n x n), False for A A^T (m x m)."""
+    return {"AtA": True, "AAt": False}.get(conv["gram"], n <= m)
+
+
+def _gram_names(ata: bool) -> tuple[str, str, str]:
+    """(answer name, text, LaTeX) of the Gram matrix."""
+    return ("AtA", "A^T A", r"A^{\top}A") if ata else ("AAt", "A A^T", r"AA^{\top}")
+
+
+def _gram_step(d: Derivation, Am: sp.ImmutableMatrix, tall: bool, choice: str) -> sp.ImmutableMatrix:
+    """A^T A (tall: the route through V) or A A^T, each entry a dot product written out; its answer."""
     B = Am if tall else Am.T                     # the Gram matrix is B^T B: dot products of B's columns
     G = B.T * B
     size = G.rows
@@ -131,17 +181,20 @@ def _gram_step(d: Derivation, Am: sp.ImmutableMatrix, tall: bool) -> sp.Immutabl
     def dot_l(i, j):
         return " + ".join(f"{factor_latex(a)}{factor_latex(b)}" for a, b in zip(cols[i], cols[j]))
 
-    name = "A^T A" if tall else "A A^T"
-    lname = r"A^{\top}A" if tall else r"AA^{\top}"
+    key, name, lname = _gram_names(tall)
     rows_t = "[" + ", ".join("[" + ", ".join(dot_t(i, j) for j in range(size)) + "]" for i in range(size)) + "]"
     rows_l = r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(dot_l(i, j) for j in range(size)) for i in range(size))
-    add_step(d, "compute", f"Form {name} ({size} x {size}, the smaller Gram matrix)",
-             text=(f"Entry (i, j) of A^T A is the dot product of columns i and j of A." if tall else
-                   "Entry (i, j) of A A^T is the dot product of rows i and j of A (A is wide, so A A^T is the smaller one)."),
+    m, n = Am.shape
+    why = ("the smaller Gram matrix" if choice == "smaller" and m != n else
+           "as asked" if choice != "smaller" else "A is square: both Gram matrices are n x n")
+    add_step(d, "compute", f"Form {name} ({size} x {size}, {why})",
+             text=("Entry (i, j) of A^T A is the dot product of columns i and j of A." if tall else
+                   "Entry (i, j) of A A^T is the dot product of rows i and j of A."),
              formula=Math(r"(A^{\top}A)_{ij} = \textstyle\sum_k a_{ki}\,a_{kj}" if tall else r"(AA^{\top})_{ij} = \textstyle\sum_k a_{ik}\,a_{jk}",
                           "(A^T A)_ij = sum_k a_ki a_kj" if tall else "(A A^T)_ij = sum_k a_ik a_jk"),
              substituted=Math(f"{lname} = {rows_l}", f"{name} = {rows_t}"),
-             value=Math(f"{lname} = " + F.latex(G.tolist()), f"{name} = {F.text(G.tolist())}"))
+             value=Math(f"{lname} = " + F.latex(G.tolist()), f"{name} = {F.text(G.tolist())}"),
+             answers=(make_answer(key, G.tolist()),))
     return G
 
 
@@ -158,14 +211,14 @@ def solve(p, conv) -> Derivation:
     m, n = Am.shape
     k = p["k"]
     rule = conv["sign_rule"]
-    tall = n <= m
+    tall = _via_ata(conv, m, n)  # (the route through A^T A: V first, then U)
     d.given(f"The matrix ({m} x {n})", A, lhs=sym("A"))
     add_step(d, "note", "Shapes", text=f"A is {m} x {n}, so U is {m} x {m}, Sigma (S) is {m} x {n} and V^T is {n} x {n}; "
              f"there are min(m, n) = {min(m, n)} singular values.")
 
     # 1. the Gram matrix and its eigen-decomposition
-    G = _gram_step(d, Am, tall)
-    gname = "A^T A" if tall else "A A^T"
+    G = _gram_step(d, Am, tall, conv["gram"])
+    gkey, gname, _ = _gram_names(tall)
     # the sign rule can act inside the eigen steps when it looks at the Gram side's own vectors
     inner = None
     if tall and rule in ("first-positive", "largest-loading"):
@@ -175,7 +228,7 @@ def solve(p, conv) -> Derivation:
     with d.group(f"Eigenvalues and eigenvectors of {gname}",
                  text=f"The eigenvalues of {gname} are the squared singular values; its unit eigenvectors are the "
                       f"{'right singular vectors v_i (the columns of V)' if tall else 'left singular vectors u_i (the columns of U)'}."):
-        res = eigen_steps(d, G, name=gname, sign_rule=inner)
+        res = eigen_steps(d, G, name=gname, sign_rule=inner, values_answer=f"{gkey}_eigenvalues")
     lam = [sp.Integer(0) if is_zero(v) else v for v in res.values]
     gram_vecs = [tuple(v) for v in res.vectors]
 
@@ -188,9 +241,12 @@ def solve(p, conv) -> Derivation:
     r = sum(1 for s in sig if not is_zero(s))
     q = min(m, n)
     sv = sig[:q]
-    d.conclude("Singular values", text=f"{r} non-zero singular value{'s' if r != 1 else ''}: A has rank {r}.",
+    extra = (f" ({gname} is {G.rows} x {G.rows}: its other {G.rows - q} eigenvalue{'s are' if G.rows - q > 1 else ' is'} 0 "
+             "and gives no singular value)") if G.rows > q else ""
+    d.conclude("Singular values", text=f"{r} non-zero singular value{'s' if r != 1 else ''}: A has rank {r}.{extra}",
                answers=(make_answer("singular_values", sv,
-                                    exact_latex=F.latex(sv, exact="surd") if all(F.exact_text(s) is not None for s in sv) else None),),
+                                    exact_latex=F.latex(sv, exact="surd") if all(F.exact_text(s) is not None for s in sv) else None),
+                        make_answer("rank", r)),
                value=Math(r",\ ".join(r"\sigma_{%d} = %s" % (i + 1, F.latex(s, exact="both")) for i, s in enumerate(sv)),
                           ", ".join(f"σ{i + 1} = {F.text(s, exact='both')}" for i, s in enumerate(sv))))
 
@@ -281,7 +337,14 @@ def solve(p, conv) -> Derivation:
              if diff < 1e-25 else f"DISAGREES (largest difference {F.text(diff, 3)})",
              value=F.equals(Math(r"U \Sigma V^{\top}", "U Σ V^T"), prod.tolist()))
 
-    # 6. rank-k approximation, error, storage
+    # 6. rank-k approximation, error, storage: only when the question asks for a rank k
+    if k is not None:
+        _low_rank_steps(d, Am, U, Vt, sig, Ucols, Vcols, k, q)
+    return d
+
+
+def _low_rank_steps(d, Am, U, Vt, sig, Ucols, Vcols, k, q):
+    m, n = Am.shape
     Ak = tamed(sum((sig[i] * U[:, i] * Vt[i, :] for i in range(k)), sp.zeros(m, n)))
     terms_t = " + ".join(f"{F.text(sig[i], exact='surd')} {F.text(Ucols[i])} {F.text(Vcols[i])}^T" for i in range(k))
     terms_l = " + ".join(r"%s\, %s %s^{\top}" % (F.latex(sig[i], exact="surd"), F.latex(Ucols[i]), F.latex(Vcols[i]))
@@ -311,7 +374,6 @@ def solve(p, conv) -> Derivation:
                   "A_k keeps the broad structure in far fewer numbers when k is small compared with m and n.",
              formula=Math(r"m\,n = %d \cdot %d = %d" % (m, n, full), f"m n = {m}*{n} = {full}"),
              answers=(make_answer("compression_ratio", ratio),))
-    return d
 
 
 # ---- numeric path -----------------------------------------------------------------------------------
@@ -379,7 +441,19 @@ def solve_numeric(p, conv) -> Derivation:
                    f"{q} x {q} factor R (the {max(m, n)}-long singular vectors are not formed)."))
     tol = tolerance(rel=1e-9)
     tol_u, tol_vt = tolerance("columns", "svd", 1e-9), tolerance("rows", "svd", 1e-9)
-    answers = [make_answer("singular_values", tuple(s), tolerance=tol)]
+    ata = _via_ata(conv, m, n)
+    gkey, gname, _ = _gram_names(ata)
+    size = n if ata else m
+    answers = []
+    with np.errstate(over="ignore"):  # (entries near 1e308: their squares are inf, as float64 says)
+        if size * size <= MAX_ANSWER_ENTRIES:
+            G = A.T @ A if ata else A @ A.T
+            answers.append(make_answer(gkey, [list(r) for r in G], tolerance=tol))
+        lam = np.zeros(size)
+        lam[:q] = s ** 2
+    answers.append(make_answer(f"{gkey}_eigenvalues", tuple(lam), tolerance=tol))
+    rank = int(np.sum(s > max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
+    answers += [make_answer("singular_values", tuple(s), tolerance=tol), make_answer("rank", rank)]
     left = []
     if complete:
         S = np.zeros((m, n))
@@ -394,20 +468,25 @@ def solve_numeric(p, conv) -> Derivation:
             answers.append(make_answer("U", [list(r) for r in U], tolerance=tol_u))
         left.append("U" if U is None else "Vt")
         left.append("S")
-    if m * n <= MAX_ANSWER_ENTRIES and complete:
-        Ak = (U[:, :k] * s[:k]) @ Vt[:k]
-        answers.append(make_answer("rank_k", [list(r) for r in Ak], tolerance=tol))
-    else:
-        left.append(f"rank_k ({m} x {n})")
-    err = float(np.sqrt(np.sum(s[k:] ** 2)))
-    answers.append(make_answer("error", err, tolerance=tolerance(rel=1e-8)))
-    store = k * (m + n + 1)
-    answers += [make_answer("storage", sp.Integer(store)),
-                make_answer("compression_ratio", m * n / store, tolerance=tolerance(rel=1e-12))]
-    d.conclude(f"SVD and rank-{k} approximation",
-               text=f"||A - A_k||_F = sqrt(sum of the dropped σ^2) = {F.text(err)}; storage k(m + n + 1) = {store} numbers "
-                    f"instead of m n = {m * n}." + (f" Not listed (too large): {', '.join(left)}." if left else ""),
-               answers=answers)
+    text = (f"The singular values are the square roots of the eigenvalues of {gname} ({size} x {size}); A has rank "
+            f"{rank}.")
+    if k is not None:
+        if m * n <= MAX_ANSWER_ENTRIES and complete:
+            Ak = (U[:, :k] * s[:k]) @ Vt[:k]
+            answers.append(make_answer("rank_k", [list(r) for r in Ak], tolerance=tol))
+        else:
+            left.append(f"rank_k ({m} x {n})")
+        err = float(np.sqrt(np.sum(s[k:] ** 2)))
+        answers.append(make_answer("error", err, tolerance=tolerance(rel=1e-8)))
+        store = k * (m + n + 1)
+        answers += [make_answer("storage", sp.Integer(store)),
+                    make_answer("compression_ratio", m * n / store, tolerance=tolerance(rel=1e-12))]
+        text += (f" ||A - A_k||_F = sqrt(sum of the dropped σ^2) = {F.text(err)}; storage k(m + n + 1) = {store} numbers "
+                 f"instead of m n = {m * n}.")
+    if size * size > MAX_ANSWER_ENTRIES:
+        left.append(f"{gkey} ({size} x {size})")
+    d.conclude("SVD" + (f" and rank-{k} approximation" if k is not None else ""),
+               text=text + (f" Not listed (too large): {', '.join(left)}." if left else ""), answers=answers)
     return d
 
 

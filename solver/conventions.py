@@ -114,9 +114,17 @@ BIAS_CORRECTION = Convention(
 
 COV_DIVISOR = Convention(
     "ddof", "Covariance divisor",
-    {"n-1": "covariance divides by N - 1 (sample covariance; the course notes' PCA example, np.cov, scikit-learn)",
-     "n": "covariance divides by N (population covariance; batch norm uses this)"},
-    default="n-1", why_default="the course notes' PCA example divides by N - 1", aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
+    {"n-1": "covariance divides by N - 1 (the sample covariance, as numpy.cov and scikit-learn's PCA)",
+     "n": "covariance divides by N (the population covariance, as batch normalisation)"},
+    default="n-1", why_default="the course notes' PCA example (end-term assignment, question 2) divides by N - 1",
+    aliases={"1": "n-1", "0": "n", "N-1": "n-1", "N": "n"},
+    sources={"n-1": "the course notes' end-term assignment, question 2 (PCA); numpy.cov and pandas' DataFrame.cov by "
+                    "default; scikit-learn's PCA (explained_variance_); torch.cov (correction=1); Goodfellow et al., Deep "
+                    "Learning, section 5.4.2 (the unbiased estimator of the variance)",
+             "n": "numpy.cov(bias=True) and numpy.var by default; Bishop, Pattern Recognition and Machine Learning, "
+                  "section 12.1 (PCA with 1/N); batch normalisation's variance (PyTorch's BatchNorm normalises with it)"},
+    paper={"n-1": "Divide by N − 1 when you form the covariance matrix.",
+           "n": "Divide by N when you form the covariance matrix."},
     cues={"n-1": ("divide by n-1", "divide by n - 1", "divided by n-1", "divided by n - 1", "1/(n-1)",
                    "sample covariance", "unbiased covariance", "unbiased estimate", "bessel's correction"),
           "n": ("divide by n", "divided by n", "population covariance", "biased covariance", "biased estimate",
@@ -125,10 +133,21 @@ COV_DIVISOR = Convention(
 
 SIGN_RULE = Convention(
     "sign_rule", "Sign of eigenvectors",
-    {"first-positive": "each eigenvector's first non-zero component is made positive (reproduces the course notes' PCA example)",
-     "largest-loading": "each component's largest-magnitude loading is positive (scikit-learn >= 1.5)",
-     "largest-score": "each score column's largest-magnitude entry is positive (scikit-learn <= 1.4)"},
-    default="first-positive", why_default="it reproduces the course's answer on the data of the course notes' PCA example",
+    {"first-positive": "each eigenvector's first non-zero component is made positive (as the course notes' PCA example)",
+     "largest-loading": "each eigenvector's (component's) largest-magnitude entry is made positive (as scikit-learn's PCA "
+                        "from version 1.5)",
+     "largest-score": "each score column's largest-magnitude entry is made positive, with its component (as "
+                      "scikit-learn's PCA up to version 1.4)"},
+    default="first-positive",
+    why_default="it reproduces the course's answer on the data of the course notes' PCA example (end-term assignment, "
+                "question 2)",
+    sources={"first-positive": "the course notes' end-term assignment, question 2 (PCA), whose component "
+                               "e1 = (0.5574, -0.8303) it reproduces",
+             "largest-loading": "scikit-learn's PCA from version 1.5 (svd_flip on the components)",
+             "largest-score": "scikit-learn's PCA up to version 1.4 (svd_flip on the scores)"},
+    paper={"first-positive": "Take each eigenvector with its first non-zero entry positive.",
+           "largest-loading": "Take the eigenvector whose largest-magnitude entry is positive.",
+           "largest-score": "Choose the sign of each component so that its largest-magnitude score is positive."},
     cues={"largest-loading": ("as scikit-learn", "scikit-learn's sign")},
 )
 

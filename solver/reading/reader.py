@@ -123,6 +123,8 @@ def _check(text: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidInput("text", "The question is not text (it does not decode as UTF-8); paste the "
                                        "question's words.") from None
+    if not isinstance(text, str) and hasattr(text, "parts") and callable(getattr(text, "text", None)):
+        text = text.text()   # a family's statement as rich text (solver.richtext.Rich): its Unicode spelling
     if not isinstance(text, str):
         raise InvalidInput("text", f"The question must be text. Got {type(text).__name__} instead.")
     if not text.strip():
@@ -893,10 +895,18 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                         used_items -= _ids(old)
                     fields[pw.param.name] = _Cand(3.5, pw.param.name, text, span, "named", tuple(latest.values()))
                     used_items |= {id(it) for it in latest.values()}
-    # the only value of the right kind for a required field
+    # the only value of the right kind for a required field, or, in a family whose inputs are alternatives (data
+    # or the covariance matrix computed from it; none required), for its first matrix field when none was read
+    first_of_kind: dict[str, str] = {}
+    for pw in fw.params:
+        first_of_kind.setdefault(getattr(pw.param.spec, "kind", ""), pw.param.name)
+    filled_kinds = {getattr(pw.param.spec, "kind", "") for pw in fw.params if pw.param.name in fields}
     for pw in fw.params:
         p = pw.param
-        if p.name in fields or not p.required:
+        kind = getattr(p.spec, "kind", "")
+        leading = (kind == "matrix" and first_of_kind.get(kind) == p.name and kind not in filled_kinds
+                   and not any(q.param.required for q in fw.params))
+        if p.name in fields or not (p.required or leading):
             continue
         fits = []
         kind = getattr(p.spec, "kind", "")
@@ -907,6 +917,8 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
             if id(it) in inside_used:
                 continue
             if kind in ("vector", "matrix", "integers") and it.kind not in ("vector", "matrix", "table", "outcomes"):
+                continue
+            if leading and not p.required and it.kind not in ("matrix", "table"):
                 continue
             if kind in ("real", "int") and it.kind != "number":
                 continue
@@ -1258,6 +1270,9 @@ def _validate(reading: Reading, fw: FamilyWords) -> None:
                                          f"{e.message}")
                 continue
             if name in reading.missing:
+                return
+            if name and name not in params and any(p.name == name for p in fam.params):
+                reading.missing.append(name)   # one of several alternative inputs (A, or its eigenvalues): none given
                 return
             reading.invalid[name or "params"] = e.message
             return
