@@ -10,11 +10,14 @@ user could see (a digit, a sign, a missing answer) is always caught, while float
 """
 from __future__ import annotations
 
+import contextlib
 import copy
-import re
 import itertools
 import json
 import math
+import re
+import signal
+import threading
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -49,7 +52,7 @@ class Approx:
 
 @dataclass(frozen=True)
 class Property:
-    """An expected property instead of a value: check(got) returns None when it holds, else a message.
+    """An expected property instead of a value: check(got, answers) returns None when it holds, else a message.
     Used where the answer is not unique (eigenvectors of a repeated eigenvalue, completion vectors)."""
 
     check: Callable[[Any, Mapping[str, Any]], str | None]   # (the answer's value, all the path's answers)
@@ -85,6 +88,9 @@ class Ref:
     signs: Mapping[str, Any] = field(default_factory=dict)
     sign_groups: Mapping[str, str] = field(default_factory=dict)
     tol: Mapping[str, Any] = field(default_factory=dict)
+    #: the default tolerance of this family's answers (the harness default: RTOL, ATOL)
+    rtol: float = RTOL
+    atol: float = ATOL
     #: answers the numeric path leaves out by design (tables are always exact-only)
     exact_only: tuple[str, ...] = ()
     #: (params, conventions) -> answers that are not unique for this instance (eigenvectors of a repeated
@@ -94,7 +100,7 @@ class Ref:
     def tolerance(self, name: str, params) -> tuple[float, float]:
         t = self.tol.get(name)
         if t is None:
-            return RTOL, ATOL
+            return self.rtol, self.atol
         return t(params) if callable(t) else t
 
 
@@ -302,9 +308,38 @@ class Tally:
 
 
 # ---- one instance under one convention combination -----------------------------------------------------
+#: Wall-clock seconds a solve (or a reference) may take before the harness calls it a hang (a finding: bad
+#: input must be answered in bounded time). Generous: CI machines are shared.
+HANG_SECONDS = 120
+
+
+class Hang(Exception):
+    """A solve or a reference ran past HANG_SECONDS."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Raise Hang in this (main) thread after `seconds` of wall-clock time; a no-op elsewhere."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def fire(signum, frame):
+        raise Hang(f"no answer after {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def _run(fam, params, conv, path):
     try:
-        return fam.solve(copy.deepcopy(params), dict(conv), path=path), None
+        with deadline(HANG_SECONDS):
+            return fam.solve(copy.deepcopy(params), dict(conv), path=path), None
     except InvalidInput as e:
         return None, e
     except Exception as e:  # noqa: BLE001 - an internal error is a finding, reported with its traceback tail
@@ -333,7 +368,7 @@ def check_instance(fam, ref: Ref, params: dict, conv: dict, tally: Tally) -> lis
     both_rejected = isinstance(e_err, InvalidInput) and isinstance(n_err, InvalidInput)
     want, r_err = None, None
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        with np.errstate(all="ignore"), warnings.catch_warnings(), deadline(HANG_SECONDS):
             warnings.simplefilter("ignore")
             want = ref.expected(copy.deepcopy(params), dict(conv))
     except Invalid as e:

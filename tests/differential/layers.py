@@ -10,10 +10,10 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_ndtr, ndtr
+from scipy.special import expit, ndtr
 from scipy.stats import norm as normal
 
-from .core import STATUS, Approx, Invalid, Ref, Skip, boolean, get, matrix, num, vector
+from .core import STATUS, Approx, Invalid, Ref, Skip, get, matrix, vector
 
 # ---- activation --------------------------------------------------------------------------------------------
 SELU_L, SELU_A = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
@@ -88,7 +88,10 @@ def activation_expected(p, conv) -> dict:
     alpha = get(p, "alpha", ALPHA.get(fn, 0.0))
     beta = get(p, "beta", 1.0)
     pairs = [_act(fn, xv, alpha, beta, kink) for xv in xs]
-    return {"values": [f for f, _ in pairs], "derivatives": [d for _, d in pairs]}
+    out = {"values": [f for f, _ in pairs], "derivatives": [d for _, d in pairs]}
+    if fn == "tanh":
+        out["via_sigmoid"] = out["values"]             # the check tanh(x) = 2 sigma(2x) - 1
+    return out
 
 
 def activation_draw(rng) -> dict:
@@ -531,4 +534,3 @@ REGULARIZATION = Ref(expected=regularization_expected, draw=regularization_draw,
 
 REFERENCES = {"activation": ACTIVATION, "batch_norm": BATCH_NORM, "conv_shape": CONV_SHAPE, "dropout": DROPOUT,
               "ensemble": ENSEMBLE, "grad_clip": GRAD_CLIP, "init": INIT, "mle": MLE, "regularization": REGULARIZATION}
-del log_ndtr, num

@@ -47,20 +47,20 @@ def charpoly(A: list[list[float]]) -> list[Fraction]:
     return coeffs
 
 
-def eigen_groups(A) -> list[tuple[complex, int]]:
-    """(eigenvalue, algebraic multiplicity), every root of every square-free factor of the characteristic
-    polynomial, to 30 digits."""
+def eigen_groups(A) -> list[tuple[complex, int, Any]]:
+    """(eigenvalue, algebraic multiplicity, the root at 60 digits), every root of every square-free factor of the
+    characteristic polynomial."""
     lam = sp.Symbol("lam")
     poly = sp.Poly([sp.Rational(c.numerator, c.denominator) for c in charpoly(A)], lam)
     out = []
     for factor, mult in poly.sqf_list()[1]:
         if factor.degree() == 0:
             continue
-        coeffs = [mpmath.mpf(int(c.p)) / int(c.q) for c in factor.all_coeffs()]
         with mpmath.workdps(60):
+            coeffs = [mpmath.mpf(int(c.p)) / int(c.q) for c in factor.all_coeffs()]
             roots = mpmath.polyroots(coeffs, maxsteps=2000, extraprec=400) if len(coeffs) > 2 else [-coeffs[1] / coeffs[0]]
         for r in roots:
-            out.append((complex(r), mult))
+            out.append((complex(r), mult, r))
     return out
 
 
@@ -72,11 +72,12 @@ def _scale(A) -> float:
     return max([1.0] + [abs(x) for r in A for x in r])
 
 
-def _null_dim(A, lam: complex) -> int:
-    """dim null(A - lam I), by singular values at 50 digits."""
+def _null_dim(A, lam) -> int:
+    """dim null(A - lam I), by singular values at 50 digits (lam: the 60-digit root)."""
     n = len(A)
     with mpmath.workdps(50):
-        M = mpmath.matrix([[mpmath.mpf(repr(A[i][j])) - (lam.real if i == j else 0) for j in range(n)] for i in range(n)])
+        lam = mpmath.re(lam)
+        M = mpmath.matrix([[mpmath.mpf(repr(A[i][j])) - (lam if i == j else 0) for j in range(n)] for i in range(n)])
         s = mpmath.svd_r(M, compute_uv=False)
         tol = mpmath.mpf(10) ** -25 * _scale(A)
         return sum(1 for x in s if abs(x) <= tol)
@@ -93,7 +94,7 @@ def eigen_expected(p, conv) -> dict:
     sc = _scale(A)
     groups = eigen_groups(A)
     vals: list[complex] = []
-    for z, m in groups:
+    for z, m, _ in groups:
         vals += [z] * m
     vals = _order(vals)
     out: dict[str, Any] = {"characteristic_polynomial": [
@@ -106,10 +107,8 @@ def eigen_expected(p, conv) -> dict:
         return out
     lams = [z.real for z in vals]
     out["eigenvalues"] = [Approx(v, atol=atol) for v in lams]
-    distinct = []
-    for z, m in sorted(groups, key=lambda g: -g[0].real):
-        distinct.append((z.real, m))
-    simple = all(m == 1 for _, m in distinct)
+    distinct = [(z.real, m, r) for z, m, r in sorted(groups, key=lambda g: -g[0].real)]
+    simple = all(m == 1 for _, m, _ in distinct)
     if simple:
         with mpmath.workdps(50):
             E, ER = mpmath.eig(mpmath.matrix([[mpmath.mpf(repr(x)) for x in r] for r in A]))
@@ -123,7 +122,7 @@ def eigen_expected(p, conv) -> dict:
                 cols.append([x.real / nv for x in v])
         out["eigenvectors"] = Approx([list(r) for r in zip(*cols)], atol=1e-9)
     else:
-        geo = [(lam, m, _null_dim(A, complex(lam)) if m > 1 else 1) for lam, m in distinct]
+        geo = [(lam, m, _null_dim(A, r) if m > 1 else 1) for lam, m, r in distinct]
         out["eigenvectors"] = Property(_eigvec_check(A, geo),
                                        "a basis of each eigenspace: dim null(A - lambda I) unit columns per distinct "
                                        "eigenvalue, in order, each with A v = lambda v, independent")
@@ -212,7 +211,7 @@ def eigen_draw(rng) -> dict:
 
 def _eigen_nonunique(p, conv) -> set:
     try:
-        return set() if all(m == 1 for _, m in eigen_groups(matrix(p["A"]))) else {"eigenvectors"}
+        return set() if all(m == 1 for _, m, _ in eigen_groups(matrix(p["A"]))) else {"eigenvectors"}
     except Exception:  # noqa: BLE001 - a malformed A is rejected by both paths anyway
         return set()
 

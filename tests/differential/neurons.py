@@ -12,7 +12,6 @@ sigmoid_neuron: the textbook definitions written out.
 """
 from __future__ import annotations
 
-import math
 import re
 from fractions import Fraction
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.special import expit
 
-from .core import STATUS, Approx, Invalid, Property, Ref, Skip, boolean, get, matrix, named, num, vector
+from .core import STATUS, Approx, Invalid, Property, Ref, Skip, boolean, get, matrix, named, vector
 
 # ---- comp_graph: a small parser and forward-mode derivatives ------------------------------------------------
 _TOK = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^(),]))")
@@ -526,11 +525,13 @@ def linear_regression_expected(p, conv) -> dict:
     out["gradient"] = list(grad)
     lr = get(p, "lr", 0.01)
     trace = []
-    for _ in range(int(get(p, "epochs", 1.0))):
+    for e in range(int(get(p, "epochs", 1.0))):
         g = c * Xh.T @ (Xh @ th - y)
+        before, lv = list(th), loss(th)
         th = th - lr * g
-        trace.append({"theta": list(th)})
+        trace.append({"epoch": e + 1, "theta_before": before, "loss": lv, "gradient": list(g), "theta_after": list(th)})
     out["theta"] = list(th)
+    out["trace"] = trace
     out["loss_final"] = loss(th)
     return out
 
@@ -847,11 +848,13 @@ def perceptron_expected(p, conv) -> dict:
     fires_ge = conv.get("firing_rule", ">=") == ">="
     sk = conv.get("update_rule", "classic") == "sklearn"
     updates, epochs, converged = 0, 0, False
+    trace = []
     while epochs < max_epochs:
         epochs += 1
         mistakes = 0
-        for xi, yi in zip(X, y):
+        for k, (xi, yi) in enumerate(zip(X, y), start=1):
             s = sum(a * b for a, b in zip(w, xi))
+            before = w
             if sk:
                 t = 1 if yi == 1 else -1
                 if t * s <= 0:
@@ -862,11 +865,14 @@ def perceptron_expected(p, conv) -> dict:
                 if yh != yi:
                     w = [a + lr * (yi - yh) * b for a, b in zip(w, xi)]
                     mistakes += 1
+            trace.append({"epoch": epochs, "point": k, "w_before": [float(v) for v in before], "score": float(s),
+                          "update": w is not before, "w_after": [float(v) for v in w]})
         updates += mistakes
         if mistakes == 0:
             converged = True
             break
-    out: dict[str, Any] = {"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged}
+    out: dict[str, Any] = {"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged,
+                           "trace": trace}
     if p.get("classify") is not None:
         preds = []
         for r in matrix(p["classify"]):
@@ -932,7 +938,8 @@ def sigmoid_neuron_expected(p, conv) -> dict:
     def grads(w, b):
         z = X @ w + b
         yh = expit(z)
-        dz = (yh - y) * yh * expit(-z) * (1 if half else 2) if loss == "mse" else yh - y
+        diff = np.where(y == 1, -expit(-z), np.where(y == 0, yh, yh - y))    # y_hat - y without cancellation
+        dz = diff * yh * expit(-z) * (1 if half else 2) if loss == "mse" else diff
         if mean:
             dz = dz / N
         return X.T @ dz, float(dz.sum())
@@ -972,4 +979,3 @@ SIGMOID_NEURON = Ref(expected=sigmoid_neuron_expected, draw=sigmoid_neuron_draw,
 REFERENCES = {"comp_graph": COMP_GRAPH, "feedforward": FEEDFORWARD, "linear_regression": LINEAR_REGRESSION,
               "linear_separability": LINEAR_SEPARABILITY, "mp_neuron": MP_NEURON, "param_count": PARAM_COUNT,
               "perceptron": PERCEPTRON, "sigmoid_neuron": SIGMOID_NEURON}
-del math, num

@@ -42,6 +42,7 @@ def instances(fam, ref: Ref, count: int, seed: int) -> list[Instance]:
 class Result:
     tally: Tally = field(default_factory=Tally)
     disagreements: list[Disagreement] = field(default_factory=list)
+    distinct: int = 0          # distinct instances (tally.instances counts instance x convention runs)
 
 
 def run_family(fam, ref: Ref, count: int, seed: int = 0, every_combination: bool = True) -> Result:
@@ -50,6 +51,7 @@ def run_family(fam, ref: Ref, count: int, seed: int = 0, every_combination: bool
     res = Result()
     combos = convention_combos(fam)
     insts = instances(fam, ref, count, seed)
+    res.distinct = len(insts)
     used = set()
     for idx, inst in enumerate(insts):
         if inst.conventions is not None:
