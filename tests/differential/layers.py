@@ -6,6 +6,7 @@ maximum likelihood (scipy.stats) and regularisation, each written out here."""
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -200,13 +201,58 @@ def _divisors(g: int) -> list[int]:
     return [1] if g == 0 else [s for s in range(1, g + 1) if g % s == 0]
 
 
+def _network(p, conv, W: int, H: int, D: int) -> dict:
+    """A network 'conv K F [sS] [pP] [dD]; pool F [sS] [pP]; fc N' layer by layer (pool stride defaults to F,
+    as torch's MaxPool2d), with the receptive field r = 1 + sum (F_eff - 1) * (product of the earlier strides)."""
+    nbytes = int(get(p, "bytes", 4.0))
+    shape: tuple = (W, H, D)
+    params, acts, rf, jump, spatial = [], 0, 1, 1, False
+    for i, text in enumerate((t.strip() for t in re.split(r"[;\n]", str(p["layers"])) if t.strip()), start=1):
+        tok = text.lower().split()
+        kind, opts, nums = tok[0], {}, []
+        for t in tok[1:]:
+            if t[0] in "spd" and t[1:].isdigit():
+                opts[t[0]] = int(t[1:])
+            elif t.isdigit():
+                nums.append(int(t))
+            else:
+                raise Skip(f"a layer this reference does not read: {text!r}")
+        if kind in ("conv", "pool"):
+            if len(shape) != 3:                            # a spatial layer after a flat one: no output shape
+                return {STATUS: "undefined", "fits": False, "failed_layer": i}
+            K, F = (nums[0], nums[1]) if kind == "conv" else (None, nums[0])
+            S, P, Dl = opts.get("s", 1 if kind == "conv" else F), opts.get("p", 0), opts.get("d", 1)
+            Fe = Dl * (F - 1) + 1
+            spans = (shape[0] - Fe + 2 * P, shape[1] - Fe + 2 * P)
+            if min(spans) < 0 or (any(sp_ % S for sp_ in spans) and conv.get("stride_fit", "reject") == "reject"):
+                return {STATUS: "undefined", "fits": False, "failed_layer": i}
+            depth = K if kind == "conv" else shape[2]
+            params.append(F * F * shape[2] * K + K if kind == "conv" else 0)
+            shape = (spans[0] // S + 1, spans[1] // S + 1, depth)
+            rf += (Fe - 1) * jump
+            jump *= S
+            spatial = True
+        elif kind == "fc":
+            n_in = math.prod(shape)
+            params.append(n_in * nums[0] + nums[0])
+            shape = (nums[0],)
+        else:
+            raise Skip(f"a layer kind this reference does not know: {kind}")
+        acts += math.prod(shape)
+    out = {"out_shape": list(shape), "params_per_layer": params, "total_params": sum(params), "total_activations": acts,
+           "activation_bytes": acts * nbytes, "param_bytes": sum(params) * nbytes}
+    if spatial:
+        out["receptive_field"] = rf
+    return out
+
+
 def conv_expected(p, conv) -> dict:
-    if p.get("layers") is not None:
-        raise Skip("a whole network (layers) is not referenced")
     inp = [int(v) for v in vector(p["input"] if p.get("input") is not None else [32, 32, 3])]
     W, H, D = (inp + [inp[0]] * (2 - len(inp)) + [1])[:3] if len(inp) < 3 else inp
     if len(inp) == 1:
         H = W
+    if p.get("layers") is not None:
+        return _network(p, conv, W, H, D)
     kind = p.get("kind") or "conv"
     K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size", 3.0)), int(get(p, "stride", 1.0))
     P, Dl = int(get(p, "pad", 0.0)), int(get(p, "dilation", 1.0))
@@ -239,6 +285,18 @@ def conv_expected(p, conv) -> dict:
 
 def conv_draw(rng) -> dict:
     Wd = int(rng.choice([5, 7, 28, 32, 224, 227]))
+    if rng.random() < 0.3:
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            kind = str(rng.choice(["conv", "conv", "pool", "fc"]))
+            if kind == "conv":
+                layers.append(f"conv {int(rng.choice([4, 16, 96]))} {int(rng.choice([1, 3, 5]))} s{int(rng.choice([1, 2]))} "
+                              f"p{int(rng.choice([0, 1, 2]))}" + (" d2" if rng.random() < 0.2 else ""))
+            elif kind == "pool":
+                layers.append(f"pool {int(rng.choice([2, 3]))}" + (f" s{int(rng.choice([1, 2]))}" if rng.random() < 0.5 else ""))
+            else:
+                layers.append(f"fc {int(rng.choice([10, 100]))}")
+        return {"input": [Wd, Wd, int(rng.choice([1, 3]))], "layers": "; ".join(layers)}
     out: dict[str, Any] = {"input": [Wd, Wd, int(rng.choice([1, 3, 16]))] if rng.random() < 0.7 else [Wd, int(rng.integers(3, 40))],
                            "kind": str(rng.choice(["conv", "pool"])), "size": int(rng.choice([1, 2, 3, 5, 11])),
                            "stride": int(rng.choice([1, 2, 3, 4])), "pad": int(rng.choice([0, 0, 1, 2]))}
@@ -258,7 +316,9 @@ CONV_SHAPE = Ref(expected=conv_expected, draw=conv_draw,
                  edges=({"input": [7, 7, 3], "size": 3, "stride": 3}, {"input": [7], "size": 3, "dilation": 2, "pad": 1},
                         {"input": [3, 3, 1], "size": 3, "kind": "pool"}, {"input": [32, 32, 3], "filters": 100, "size": 4,
                                                                            "fc_units": 500},
-                        {"input": [227, 227, 3], "filters": 96, "size": 11, "stride": 4}, {"input": [1], "size": 1}))
+                        {"input": [227, 227, 3], "filters": 96, "size": 11, "stride": 4}, {"input": [1], "size": 1},
+                        {"input": [227, 227, 3], "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"},
+                        {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"}))
 
 
 # ---- dropout ------------------------------------------------------------------------------------------------

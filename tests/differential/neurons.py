@@ -624,6 +624,7 @@ def separability_expected(p, conv) -> dict:
         y = [int(v) for v in vector(p["y"])]
         if len(y) != len(X) or any(v not in (0, 1) for v in y):
             raise Invalid("0/1 labels, one per point")
+    out["inequalities"] = [{"x": list(r), "class": int(t)} for r, t in zip(X.tolist(), y)]
     Xh = np.hstack([np.ones((len(X), 1)), X]) if bias else X
     s = np.array([1.0 if v == 1 else -1.0 for v in y])
     rule = conv.get("firing_rule", ">=")
@@ -727,7 +728,8 @@ def mp_expected(p, conv) -> dict:
 
     lo = int(get(p, "theta_min", 0.0))
     hi = int(get(p, "theta_max")) if p.get("theta_max") is not None else len(exc) + 1
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"truth_table": [{"x": row, "sum": sum(row[j] for j in exc), "inhibited": any(row[i] for i in inh),
+                                            "f": t} for row, t in zip(rows, f)]}
     if hi >= lo:
         out["ncc"] = [sum(neuron(r, th) == t for r, t in zip(rows, f)) for th in range(lo, hi + 1)]
     # g is an integer in 0..m: theta = 0..m+1 (>=) or -1..m (>) are every distinct neuron
