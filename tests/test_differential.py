@@ -24,14 +24,18 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pytest
 
+from differential import REFERENCES
+from differential.core import Disagreement, array, close, matrix, named, sign_choices, unwrap, vector
+from differential.run import run_family
 from solver import registry
-from tests.differential import REFERENCES
-from tests.differential.core import Disagreement
-from tests.differential.run import run_family
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 FAMILIES = registry.names()
 FULL = int(os.environ.get("STEPWISE_DIFF_INSTANCES", "0") or 0)
@@ -54,7 +58,6 @@ def _ce_neuron(d: Disagreement) -> bool:
 
 def _values(d: Disagreement, *names: str) -> list[float]:
     """Every number in the named parameters of the instance (none when they cannot be read)."""
-    from tests.differential.core import array
     out: list[float] = []
     for name in names:
         try:
@@ -76,7 +79,6 @@ def _fractional(d: Disagreement, *names: str) -> bool:
 
 
 def _pca_k_above_n(d: Disagreement) -> bool:
-    from tests.differential.core import matrix
     try:
         X = matrix(d.params["X"])
         n = len(X[0]) if d.params.get("layout") in ("features-rows", "features", "columns", "transposed") else len(X)
@@ -87,7 +89,6 @@ def _pca_k_above_n(d: Disagreement) -> bool:
 
 def _saturated(d: Disagreement, at: float = 15.0) -> bool:
     """A sigmoid-neuron instance whose unit starts saturated: |w x + b| >= `at` for some data point."""
-    from tests.differential.core import named, vector
     if d.params.get("x") is None or d.params.get("w0") is None:
         return False
     try:
@@ -250,10 +251,7 @@ def _torch_case(case):
 def test_optimizer_references_reproduce_torch():
     """The optimizer references follow torch.optim step by step (tests/fixtures/torch_optim.json, torch 2.13.0,
     float64): every trajectory of the fixture, to 1e-10."""
-    from pathlib import Path
-
-    from tests.differential.core import close
-    cases = json.loads((Path(__file__).parent / "fixtures" / "torch_optim.json").read_text())["cases"]
+    cases = json.loads((FIXTURES / "torch_optim.json").read_text())["cases"]
     assert len(cases) >= 50
     for case in cases:
         family, params, conv = _torch_case(case)
@@ -265,10 +263,7 @@ def test_optimizer_references_reproduce_torch():
 def test_schedule_reference_reproduces_torch():
     """The learning-rate schedule reference follows torch.optim.lr_scheduler stepped once per t, and torch's
     DataLoader's batches per epoch (tests/fixtures/torch_schedules.json)."""
-    from pathlib import Path
-
-    from tests.differential.core import close
-    data = json.loads((Path(__file__).parent / "fixtures" / "torch_schedules.json").read_text())
+    data = json.loads((FIXTURES / "torch_schedules.json").read_text())
     ref = REFERENCES["lr_schedule"]
     for case in data["cases"]:
         got = ref.expected({**case["stepwise"], "at": case["t"]}, case["stepwise_conventions"])["lr"]
@@ -281,13 +276,11 @@ def test_schedule_reference_reproduces_torch():
 
 
 def _fixture(name):
-    from pathlib import Path
-    return json.loads((Path(__file__).parent / "fixtures" / f"{name}.json").read_text())
+    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 def test_network_references_reproduce_torch_autograd():
     """feedforward, comp_graph and sigmoid_neuron references against torch autograd (tests/fixtures/torch_nets.json)."""
-    from tests.differential.core import close, unwrap
     nets = _fixture("torch_nets")
     for c in nets["feedforward"]:
         params = {"x": c["x"], "y": c["y"], "loss": c["loss"], "eta": c["eta"], "leaky_slope": c["leaky_slope"]}
@@ -321,7 +314,6 @@ def test_network_references_reproduce_torch_autograd():
 def test_layer_references_reproduce_torch():
     """activation (torch autograd, at torch's kink values) and batch norm (torch.nn.BatchNorm1d forward, running
     averages and backward) references against tests/fixtures/torch_layers.json."""
-    from tests.differential.core import close, unwrap
     layers = _fixture("torch_layers")
     for c in layers["activation"]:
         got = REFERENCES["activation"].expected({"function": c["function"], "x": c["x"], **c["params"]}, {"kink": "torch"})
@@ -339,7 +331,6 @@ def test_layer_references_reproduce_torch():
 def test_information_references_reproduce_torch():
     """cross-entropy (torch's label_smoothing is the eps/K form), BCE, softmax with its Jacobian and KL references
     against tests/fixtures/torch_info.json."""
-    from tests.differential.core import close, unwrap
     for cid, c in _fixture("torch_info")["cases"].items():
         kind = c["kind"]
         if kind == "cross_entropy":
@@ -365,10 +356,7 @@ def test_information_references_reproduce_torch():
 def test_pca_reference_matches_scikit_learn():
     """The pca reference (np.cov and eigh) against sklearn.decomposition.PCA: eigenvalues (explained_variance_),
     ratios, components up to sign and scores (transform) on random data with distinct eigenvalues."""
-    import numpy as np
     from sklearn.decomposition import PCA
-
-    from tests.differential.core import close, sign_choices, unwrap
     rng = np.random.default_rng(13)
     for _ in range(20):
         N, d = int(rng.integers(3, 9)), int(rng.integers(1, 5))
