@@ -503,8 +503,8 @@ def _worst(got, want) -> str:
         with np.errstate(all="ignore"):
             d = np.abs(g - w)
             d[np.isnan(d)] = 0.0
-        i = int(np.argmax(d))
-        rel = d[i] / max(abs(g[i]), abs(w[i]), 1e-300)
+            i = int(np.argmax(d))
+            rel = d[i] / max(abs(g[i]), abs(w[i]), 1e-300)
         return f" (largest difference {d[i]:.3g}, relative {rel:.3g}, at entry {i})"
     except (TypeError, ValueError):
         return ""

@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .core import STATUS, Approx, Invalid, Property, Ref, boolean, get, matrix
+from .core import ATOL, RTOL, STATUS, Approx, Invalid, Property, Ref, boolean, get, matrix
 
 # ---- exact helpers ---------------------------------------------------------------------------------------
 
@@ -450,7 +450,23 @@ def _pca_nonunique(p, conv) -> set:
         return set()
 
 
+def _pca_tol(name: str):
+    """float64's error on each answer grows with the data's scale (entries up to 1e9 are allowed)."""
+    def tol(p):
+        try:
+            X = _pca_data(p)
+            sc, N = max(1.0, float(np.abs(X).max())), X.shape[0]
+        except Exception:  # noqa: BLE001
+            return RTOL, ATOL
+        atol = {"mean": 1e-12 * sc, "cov": 1e-12 * sc * sc * N, "eigenvalues": 1e-12 * sc * sc * N,
+                "scores": 1e-9 * sc, "reconstruction": 1e-9 * sc, "reconstruction_error": 1e-9 * sc * sc * N}.get(name, 1e-9)
+        return RTOL, atol
+    return tol
+
+
 PCA = Ref(expected=pca_expected, draw=pca_draw, nonunique=_pca_nonunique,
+          tol={k: _pca_tol(k) for k in ("mean", "cov", "eigenvalues", "explained_variance_ratio", "components", "scores",
+                                        "reconstruction", "reconstruction_error")},
           signs={"components": "rows", "scores": "columns"}, sign_groups={"components": "pca", "scores": "pca"},
           source="np.cov and numpy.linalg.eigh; scores and reconstruction by matrix products",
           edges=({"X": [[0, 0], [0.30000000000000004, 1]]}, {"X": [[1, 2, 3], [4, 5, 7]], "k": 3},

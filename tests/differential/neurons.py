@@ -19,7 +19,7 @@ from typing import Any
 import mpmath
 import numpy as np
 from scipy.optimize import linprog
-from scipy.special import expit
+from scipy.special import expit, log_softmax
 
 from .core import STATUS, Approx, Invalid, Property, Ref, Skip, boolean, get, matrix, named, vector
 
@@ -308,20 +308,20 @@ def _dg(act, A, H, slope):
     return np.ones_like(A)
 
 
-def _ff_loss(H, Y, loss, out_act, sq, red):
+def _ff_loss(H, A, Y, loss, out_act, sq, red):
+    """The loss (mean or sum over the examples), dL/dH for the squared error, and the batch scale. The
+    cross-entropy is computed from the output pre-activations A (log-softmax, softplus), never from a
+    rounded 0 or 1."""
     N = H.shape[0]
+    dH = None
     if loss == "mse":
         r = H - Y
         per = {"half": 0.5 * (r * r).sum(axis=1), "sum": (r * r).sum(axis=1), "mean": (r * r).mean(axis=1)}[sq]
         dH = {"half": r, "sum": 2 * r, "mean": 2 * r / H.shape[1]}[sq]
     elif out_act == "softmax":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per = -np.where(Y > 0, Y * np.log(H), 0.0).sum(axis=1)
-        dH = None
+        per = -(Y * log_softmax(A, axis=1)).sum(axis=1)
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per = -(np.where(Y > 0, Y * np.log(H), 0.0) + np.where(Y < 1, (1 - Y) * np.log1p(-H), 0.0)).sum(axis=1)
-        dH = None
+        per = (np.logaddexp(0.0, A) - Y * A).sum(axis=1)          # -(y log s + (1 - y) log(1 - s)), s = sigmoid(a)
     L = per.mean() if red == "mean" else per.sum()
     scale = 1 / N if red == "mean" else 1.0
     return float(L), dH, scale
@@ -394,7 +394,7 @@ def feedforward_expected(p, conv) -> dict:
         return As, Hs
 
     As, Hs = forward(Ws, bs)
-    lossv, dH, scale = _ff_loss(Hs[-1], Y, loss, acts[-1], sq, red)
+    lossv, dH, scale = _ff_loss(Hs[-1], As[-1], Y, loss, acts[-1], sq, red)
     # dL/dA of the output layer
     H, A = Hs[-1], As[-1]
     if loss == "ce" and acts[-1] == "softmax":
@@ -414,8 +414,8 @@ def feedforward_expected(p, conv) -> dict:
             dA = (dA @ Ws[i]) * _dg(acts[i - 1], As[i - 1], Hs[i], slope)
     newW = [W - eta * g for W, g in zip(Ws, gW)]
     newb = [b - eta * g for b, g in zip(bs, gb)]
-    _, Hn = forward(newW, newb)
-    new_loss, _, _ = _ff_loss(Hn[-1], Y, loss, acts[-1], sq, red)
+    An, Hn = forward(newW, newb)
+    new_loss, _, _ = _ff_loss(Hn[-1], An[-1], Y, loss, acts[-1], sq, red)
 
     def shape(M):
         return list(M[0]) if single else M.tolist()
