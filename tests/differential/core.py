@@ -419,11 +419,13 @@ def check_instance(fam, ref: Ref, params: dict, conv: dict, tally: Tally) -> lis
     na = {k: plain(a.value) for k, a in numeric.answers.items()}
     tally.seen_answers |= set(ea) | set(na)
     if exact.status == numeric.status:
+        st = f"; both paths: status {exact.status}"
         for k in sorted(set(ea) - set(na)):
             if not is_table(ea[k]) and k not in ref.exact_only:
-                report("missing", k, "exact vs numeric", "numeric", f"the numeric path leaves out {k!r} (exact: {brief(ea[k], 160)})")
+                report("missing", k, "exact vs numeric", "numeric",
+                       f"the numeric path leaves out {k!r} (exact: {brief(ea[k], 160)}{st})")
         for k in sorted(set(na) - set(ea)):
-            report("missing", k, "exact vs numeric", "exact", f"the exact path leaves out {k!r} (numeric: {brief(na[k], 160)})")
+            report("missing", k, "exact vs numeric", "exact", f"the exact path leaves out {k!r} (numeric: {brief(na[k], 160)}{st})")
 
     # exact vs numeric on every shared answer (but those this instance leaves open: the properties check them)
     open_ = ref.nonunique(params, conv) if ref.nonunique else set()
