@@ -248,6 +248,12 @@ def svd_expected(p, conv) -> dict:
         "error": Approx(float(np.sqrt(np.sum(s[k:] ** 2))), atol=1e-7 * sc),
         "storage": storage,
         "compression_ratio": m * n / storage,
+        # the Gram matrices and their eigenvalues (largest first), the rank from numpy's default tolerance
+        "AtA": Approx((A.T @ A).tolist(), atol=atol * sc),
+        "AAt": Approx((A @ A.T).tolist(), atol=atol * sc),
+        "AtA_eigenvalues": Approx(sorted(np.linalg.eigvalsh(A.T @ A).tolist(), reverse=True), atol=atol * sc * n),
+        "AAt_eigenvalues": Approx(sorted(np.linalg.eigvalsh(A @ A.T).tolist(), reverse=True), atol=atol * sc * m),
+        "rank": int(np.linalg.matrix_rank(A)),
         "U": Property(_orthonormal_and_product(A, "U"), "U orthogonal and U S V^T = A"),
         "Vt": Property(_orthonormal_and_product(A, "Vt"), "V^T orthogonal and U S V^T = A"),
     }
@@ -318,8 +324,19 @@ def _svd_tol(p):
         return 1e-9, 1e-12
 
 
+def _gram_tol(p):
+    """AᵀA and its eigenvalues in float64 are off by about eps ||A||² in absolute terms (13 beside 1e24 is lost)."""
+    rtol, atol = _svd_tol(p)
+    try:
+        A = np.array(matrix(p["A"]), dtype=float)
+        return rtol, atol * max(1.0, float(np.abs(A).max()))
+    except Exception:  # noqa: BLE001
+        return rtol, atol
+
+
 SVD = Ref(expected=svd_expected, draw=svd_draw, nonunique=_svd_nonunique,
-          tol={k: _svd_tol for k in ("singular_values", "S", "rank_k", "error")},
+          tol={**{k: _svd_tol for k in ("singular_values", "S", "rank_k", "error")},
+               **{k: _gram_tol for k in ("AtA", "AAt", "AtA_eigenvalues", "AAt_eigenvalues")}},
           signs={"U": "columns", "Vt": "rows"}, sign_groups={"U": "svd", "Vt": "svd"},
           source="numpy.linalg.svd; U and V^T as properties (orthonormal, U S V^T = A)",
           edges=({"A": [[0.30000000000000004, 1.0]]}, {"A": [[-6e6, 1e6, -8e6], [-5e6, 8e6, -5e6], [-4e6, 1e6, -1e6]]},
@@ -344,6 +361,7 @@ def pca_expected(p, conv) -> dict:
     ddof = 1 if conv.get("ddof", "n-1") == "n-1" else 0
     if N < 2 or not 1 <= k <= d or np.abs(X).max() > 1e9:
         raise Invalid("at least 2 samples, 1 <= k <= d, entries up to 1e9")
+    k = min(k, N, d)          # as scikit-learn's PCA: at most min(n_samples, n_features) components
     std = boolean(p.get("standardize", False))
     mean = X.mean(axis=0)
     Xc = X - mean
@@ -368,6 +386,7 @@ def pca_expected(p, conv) -> dict:
     out["eigenvalues"] = Approx(list(lam), atol=1e-12 * cs * N)
     total = lam.sum()
     out["explained_variance_ratio"] = Approx(list(lam / total), atol=1e-12 * N * cs / total)
+    out["variance_kept"] = Approx(float(np.sum(lam[:k]) / total), atol=1e-12 * N * cs / total)
     tol = 1e-9 * cs * N
     repeated = any(abs(lam[i] - lam[i + 1]) <= tol for i in range(min(k, d - 1)))
     comps = V[:, :k].T

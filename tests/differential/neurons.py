@@ -327,7 +327,29 @@ def _ff_loss(H, A, Y, loss, out_act, sq, red):
     return float(L), dH, scale
 
 
+def _layer_keys(p) -> dict:
+    """The network as W1, b1, act1, W2, ... whether given so or as `layers` (a list of {"W", "b", "act"} or the
+    text form "W = 0.2 -0.1; 0.5 0.3 | b = 0.1 -0.1 | act = sigmoid", one layer per line)."""
+    layers = p.get("layers")
+    if layers is None:
+        return p
+    if isinstance(layers, str):
+        parsed = []
+        for line in layers.splitlines():
+            if line.strip():
+                parts = (part.split("=", 1) for part in line.split("|"))
+                parsed.append({k.strip(): v.strip() for k, v in parts})
+        layers = parsed
+    out = {k: v for k, v in p.items() if k != "layers"}
+    for k, lay in enumerate(layers, 1):
+        for key in ("W", "b", "act"):
+            if lay.get(key) is not None:
+                out[f"{key}{k}"] = lay[key]
+    return out
+
+
 def feedforward_expected(p, conv) -> dict:
+    p = _layer_keys(p)
     X = np.array(matrix(p["x"]), dtype=float)
     Y = np.array(matrix(p["y"]), dtype=float)
     single = X.shape[0] == 1 and not (isinstance(p["x"], list) and p["x"] and isinstance(p["x"][0], list)) \
