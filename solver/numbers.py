@@ -300,13 +300,6 @@ def round_decimal(d: Decimal, precision: Precision) -> Decimal:
         return r
 
 
-def format_number(x: Any, precision: Precision = DEFAULT_PRECISION, *, strip: bool = False) -> str:
-    """Deprecated spelling of solver.format.fixed (kept while families move to the formatting layer)."""
-    from .format import fixed
-
-    return fixed(x, precision, strip=strip)
-
-
 def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
     """The exact decimal of a Rational when it terminates within `max_digits` places (1/8 -> 0.125)."""
     q = int(r.q)
@@ -328,13 +321,6 @@ def terminating(r: sp.Rational, max_digits: int = 12) -> str | None:
         ctx.prec = max(ctx.prec, len(str(abs(int(r.p)))) + places + 3)
         d = Decimal(int(r.p)) / Decimal(int(r.q))
         return format(d.quantize(Decimal(1).scaleb(-places)), "f")
-
-
-def short(x: Any, sig: int = 6) -> str:
-    """Deprecated spelling of solver.format.text(x, sig, exact="decimal") for exact terminating values."""
-    from .format import text
-
-    return text(x, sig, exact="decimal")
 
 
 def to_json_number(x: Any):

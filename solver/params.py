@@ -23,7 +23,14 @@ import numpy as np
 import sympy as sp
 
 from . import parse as P
-from .numbers import exact, short, to_json_number
+from .numbers import exact, to_json_number
+
+
+def _short(x: Any, sig: int = 6) -> str:
+    """A value as input messages and canonical input text print it: the formatting layer's decimal text."""
+    from .format import text   # (solver.format imports solver.numbers, not this module; late for start-up)
+
+    return text(x, sig, exact="decimal")
 
 
 class InvalidInput(ValueError):
@@ -52,8 +59,8 @@ def _got(raw: Any) -> str:
 def _interval(lo, hi, closed: str) -> str:
     left = "[" if closed in ("both", "left") and lo is not None else "("
     right = "]" if closed in ("both", "right") and hi is not None else ")"
-    a = "-inf" if lo is None else short(exact(lo))
-    b = "inf" if hi is None else short(exact(hi))
+    a = "-inf" if lo is None else _short(exact(lo))
+    b = "inf" if hi is None else _short(exact(hi))
     return f"{left}{a}, {b}{right}"
 
 
@@ -113,7 +120,7 @@ class Spec:
 
     def to_text(self, value: Any) -> str:
         """The value as a user would type it back (round-trips through parse)."""
-        return short(value, 12)
+        return _short(value, 12)
 
     def schema(self) -> dict:
         return {"type": self.kind, "accepts": self.describe()}
@@ -133,7 +140,7 @@ class Real(Spec):
         lo = None if self.lo is None else exact(self.lo)
         hi = None if self.hi is None else exact(self.hi)
         if not _in_range(x, lo, hi, self.closed):
-            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else short(x)} instead.")
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else _short(x)} instead.")
         return x
 
     def describe(self):
@@ -156,7 +163,7 @@ class Int(Spec):
     def parse(self, raw):
         x = _scalar(raw)
         if not x.is_Integer:
-            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else short(x)} instead.")
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw) if isinstance(raw, str) else _short(x)} instead.")
         if not _in_range(x, self.lo, self.hi, "both"):
             raise SpecError(f"must be {self.describe()}. Got {int(x)} instead.")
         return int(x)
@@ -215,7 +222,7 @@ class Choice(Spec):
     def parse(self, raw):
         key = str(raw).strip() if not isinstance(raw, str) else raw.strip()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            key = short(exact(raw)) if not isinstance(raw, float) or math.isfinite(raw) else str(raw)
+            key = _short(exact(raw)) if not isinstance(raw, float) or math.isfinite(raw) else str(raw)
         for opt in self.options:
             if key.lower() == opt.lower():
                 return opt
@@ -259,9 +266,9 @@ def _check_entries(values, lo, hi, closed, integer, what="entry", row: int | Non
     for i, v in enumerate(values):
         where = f"{i + 1}" if row is None else f"({row}, {i + 1})"
         if integer and not v.is_Integer:
-            raise SpecError(f"{what} {where} must be an integer. Got {short(v)} instead.")
+            raise SpecError(f"{what} {where} must be an integer. Got {_short(v)} instead.")
         if (lo is not None or hi is not None) and not _in_range(v, lo, hi, closed):
-            raise SpecError(f"{what} {where} must be in the range {_interval(lo, hi, closed)}. Got {short(v)} instead.")
+            raise SpecError(f"{what} {where} must be in the range {_interval(lo, hi, closed)}. Got {_short(v)} instead.")
 
 
 def _float_array(raw: np.ndarray, ndim: int) -> np.ndarray:
@@ -339,7 +346,7 @@ class Vector(Spec):
         return [to_json_number(v) for v in value]
 
     def to_text(self, value):
-        return "[" + ", ".join(short(v, 12) for v in (value.tolist() if isinstance(value, np.ndarray) else value)) + "]"
+        return "[" + ", ".join(_short(v, 12) for v in (value.tolist() if isinstance(value, np.ndarray) else value)) + "]"
 
     def schema(self):
         return {"type": "vector", "accepts": self.describe(), "length": self.length, "min": self.lo, "max": self.hi}
@@ -420,7 +427,7 @@ class Matrix(Spec):
 
     def to_text(self, value):
         rows = value.tolist() if isinstance(value, np.ndarray) else value
-        return "[" + ", ".join("[" + ", ".join(short(v, 12) for v in r) + "]" for r in rows) + "]"
+        return "[" + ", ".join("[" + ", ".join(_short(v, 12) for v in r) + "]" for r in rows) + "]"
 
     def schema(self):
         return {"type": "matrix", "accepts": self.describe(), "rows": self.rows, "cols": self.cols, "square": self.square}

@@ -141,16 +141,6 @@ def no_time_budget() -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def number_latex(v: Any, sig: int | None = None) -> str:
-    """Deprecated spelling of solver.format.latex (kept while families move to the formatting layer)."""
-    return F.latex(v, sig)
-
-
-def number_text(v: Any, sig: int | None = None) -> str:
-    """Deprecated spelling of solver.format.text (kept while families move to the formatting layer)."""
-    return F.text(v, sig)
-
-
 class _SubLatex(LatexPrinter):
     """LaTeX printer that prints chosen symbols as numbers (negative ones in parentheses)."""
 
@@ -517,4 +507,4 @@ def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):
 
 
 __all__ = ["sym", "symbols", "Derivation", "checkpoint", "time_budget", "no_time_budget", "ExactTimeBudgetExceeded", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
-           "substituted", "number_latex", "number_text", "numpy_function", "sigmoid", "relu", "Solution"]
+           "substituted", "numpy_function", "sigmoid", "relu", "Solution"]

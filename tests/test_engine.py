@@ -12,11 +12,12 @@ import pytest
 import sympy as sp
 
 from solver.conventions import EPS_PLACEMENT, Convention, resolve
-from solver.numbers import Precision, Tolerance, exact, format_number, round_decimal, terminating, tolerance_for
+from solver.format import fixed, latex
+from solver.numbers import Precision, Tolerance, exact, round_decimal, terminating, tolerance_for
 from solver.params import (Bool, Choice, Expr, Int, InvalidInput, Matrix, Param, Real, Vector, parse_params,
                            params_to_json)
 from solver.steps import Answer, Math, Solution, Step
-from solver.symbolic import Derivation, evaluate, make_answer, number_latex, substituted, sym
+from solver.symbolic import Derivation, evaluate, make_answer, substituted, sym
 
 
 # ---- numbers -----------------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ from solver.symbolic import Derivation, evaluate, make_answer, number_latex, sub
     (1e-7, Precision(dp=4), "1.000e-7"),                   # too small for 4 dp: not a misleading 0.0000
 ])
 def test_exam_rounding(x, prec, want):
-    assert format_number(x, prec) == want
+    assert fixed(x, prec) == want
 
 
 def test_round_decimal_sig_figs_carry():
@@ -183,11 +184,11 @@ def test_vectors_broadcast_elementwise():
 
 
 def test_number_latex_forms():
-    assert number_latex(sp.Rational(1, 3)) == r"\frac{1}{3}"
-    assert number_latex(sp.Rational(-1, 3)) == r"-\frac{1}{3}"
-    assert number_latex(sp.Rational(1, 8)) == "0.125"
-    assert number_latex((1, sp.Rational(1, 2))) == r"\left(1, 0.5\right)"
-    assert number_latex(sp.oo) == r"\infty"
+    assert latex(sp.Rational(1, 3)) == r"\frac{1}{3}"
+    assert latex(sp.Rational(-1, 3)) == r"-\frac{1}{3}"
+    assert latex(sp.Rational(1, 8)) == "0.125"
+    assert latex((1, sp.Rational(1, 2))) == r"\left(1, 0.5\right)"
+    assert latex(sp.oo) == r"\infty"
 
 
 def test_substituted_keeps_unsimplified_structure():

@@ -14,7 +14,8 @@ import pytest
 import sympy as sp
 
 from solver import registry
-from solver.numbers import Precision, format_number, short, terminating, to_json_number
+from solver.format import fixed, text
+from solver.numbers import Precision, terminating, to_json_number
 from solver.params import InvalidInput, Param, Real
 from solver.registry import Example, Family
 from solver.render import render
@@ -147,9 +148,9 @@ def test_huge_step_count_in_a_power_does_not_hang():
                                    sp.Float("8.2e-108573620475812956912782229729151270573599251450916641528", 40)])
 def test_format_number_of_values_beyond_decimal_range(value):
     for prec in (Precision(dp=4), Precision(sig=6)):
-        s = format_number(value, prec)
+        s = fixed(value, prec)
         assert "e" in s, s
-    assert short(value)
+    assert text(value, 6, exact="decimal")
 
 
 def test_terminating_decimal_with_a_long_numerator():

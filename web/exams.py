@@ -57,6 +57,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
+from solver import format as F
 from solver import registry
 from solver.exam import FORMATS, build, dumps, export
 from solver.exam.build import ExamBuild
@@ -217,9 +218,8 @@ def value_text(v: Any) -> str:
 
 
 def number_text(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
+    """Marks as a paper prints them (2, 2.5): the formatting layer's decimal text."""
+    return F.text(x, 6, exact="decimal")
 
 
 def _number(text: str, default: int | None = None) -> Any:

@@ -268,13 +268,13 @@ def _flat(v: Any, index: tuple[int, ...] = ()) -> list[tuple[tuple[int, ...], An
 
 
 def _scalar_display(v: Any) -> str:
-    from ..numbers import short
+    from ..format import text
 
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
         return v
-    return short(v, 6)
+    return text(v, 6, exact="decimal")
 
 
 def parts_of(a: Answer) -> list[Part]:

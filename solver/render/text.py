@@ -47,8 +47,9 @@ def render_text(sol: Solution) -> str:
                 out.append(f"  {name}: {a.display} (see the table above)")
                 continue
             tol = ""
-            if a.tolerance is not None and (a.tolerance.abs or a.tolerance.rel):
-                tol = f"  (± {a.tolerance.abs:g})" if a.tolerance.abs else f"  (± {a.tolerance.rel:.2g} relative)"
+            if a.tolerance is not None and not a.tolerance.exact:
+                v = a.value if isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
+                tol = f"  ({a.tolerance.describe(v)})"
             unit = f" {a.unit}" if a.unit else ""
             out.append(f"  {name} = {a.display}{unit}{tol}")
     return "\n".join(out) + "\n"
