@@ -366,7 +366,7 @@ def _lr_at(d: Derivation, p, conv, tv, vals: dict, title: str):
 def _updates_per_epoch(d: Derivation, p, conv):
     vals = {N: sp.Integer(p["n_samples"]), B: sp.Integer(p["batch_size"])}
     with d.group("Updates per epoch", text="Mini-batch gradient descent makes one update per mini-batch, so N / B "
-                                           "updates per epoch (notes 000); when B does not divide N the last batch is partial."):
+                                           "updates per epoch (as in the course notes); when B does not divide N the last batch is partial."):
         d.compute("Batches", U_ratio, RATIO, vals)
         rule = UPD_KEEP if conv["last_batch"] == "keep" else UPD_DROP
         why = ("the last, partial batch is still an update (round up)" if conv["last_batch"] == "keep"

@@ -155,7 +155,7 @@ LOG_BASE = Convention(
     "log_base", "Base of the logarithm",
     {"e": "natural logarithm: results in nats", "2": "logarithm base 2: results in bits",
      "10": "logarithm base 10: results in hartleys (bans)"},
-    default="e", why_default="the natural log is what scipy and torch use and what notes 004 use for cross-entropy",
+    default="e", why_default="the natural log is what scipy and torch use and what the course notes use for cross-entropy",
     cues={"2": ("bits", "log base 2", "base 2", "base-2", "log_2", "log2", "in bits"),
           "e": ("nats", "natural log", "natural logarithm", "ln", "base e", "in nats"),
           "10": ("hartleys", "bans", "log base 10", "base 10", "log_10", "log10")},

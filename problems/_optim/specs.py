@@ -351,7 +351,7 @@ def source_params() -> tuple[Param, ...]:
         Param("y", Vector(max_len=10_000), label="Neuron targets y", help="one target per data point",
               aliases=("target", "targets", "true output", "true output value", "ground truth", "label", "y",
                        "desired output", "true value")),
-        Param("neuron_loss", Choice({"mse": "L = 1/2 (y_hat - y)^2, summed over the points (notes 000)",
+        Param("neuron_loss", Choice({"mse": "L = 1/2 (y_hat - y)^2, summed over the points (the course notes)",
                                      "ce": "cross-entropy L = -(y ln y_hat + (1 - y) ln(1 - y_hat)), summed"}),
               default="mse", label="Neuron loss", cues=NEURON_LOSS_CUES),
         Param("w0", StartValues(), label="Start parameters",
