@@ -828,9 +828,17 @@ def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[t
     return sorted(keep), short
 
 
-def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray) -> list[int]:
-    """independent_columns, with a step for each defective eigenvalue; the kept column indices."""
+def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray, A: np.ndarray | None = None,
+                     sign_rule: str | None = None) -> list[int]:
+    """independent_columns, with a step for each defective eigenvalue; the kept column indices.
+
+    With `A`, an eigenvalue whose computed eigenvectors span less than its eigenspace null(A − λI) (numpy.linalg.eig
+    on a non-normal matrix: a rank-1 4 x 4 matrix has the eigenvalue 0 three times with a 3-dimensional eigenspace,
+    but eig may return two equal columns for it) gets an orthonormal basis of null(A − λI) from the SVD instead,
+    written into those columns of Q (signs by `sign_rule`), so only a truly defective eigenvalue is reported."""
     keep, short = independent_columns(w, Q)
+    if A is not None and short:
+        keep, short = _eigenspace_bases(np.asarray(A, dtype=np.float64), w, Q, keep, short, sign_rule)
     for i, mult, geo in short:
         value = w[i].real if abs(w[i].imag) <= EIGEN_TOL * max(1.0, abs(w[i])) else w[i]
         d.note(f"{name} is not diagonalisable",
@@ -838,6 +846,32 @@ def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray) -> 
                + f" (Numerically: the {mult} computed eigenvectors of this eigenvalue span only {geo} "
                  f"dimension{'s' if geo != 1 else ''}, so the duplicates are left out.)")
     return keep
+
+
+def _eigenspace_bases(A, w, Q, keep, short, sign_rule):
+    n = A.shape[0]
+    scale = max(1.0, float(np.linalg.norm(A, 2)))
+    still = []
+    for i, mult, geo in short:
+        lam = w[i]
+        if np.iscomplexobj(w) and abs(lam.imag) > EIGEN_TOL * scale:
+            still.append((i, mult, geo))
+            continue
+        _, sv, Vh = np.linalg.svd(A - lam.real * np.eye(n))
+        dim = min(mult, int(np.sum(sv <= EIGEN_TOL * scale)))
+        if dim <= geo:
+            still.append((i, mult, geo))
+            continue
+        group = [j for j in range(w.size) if abs(w[j] - lam) <= EIGEN_TOL * max(1.0, float(np.abs(w).max()))][:mult]
+        basis = Vh[n - dim:].T                              # orthonormal columns spanning null(A − λI)
+        if sign_rule is not None:
+            basis = basis * sign_fix_np(basis.T, sign_rule)
+        for col, j in enumerate(group[:dim]):
+            Q[:, j] = basis[:, col]
+        keep = sorted((set(keep) - set(group)) | set(group[:dim]))
+        if dim < mult:
+            still.append((i, mult, dim))
+    return keep, still
 
 
 def sympy_number(z) -> Any:

@@ -793,10 +793,13 @@ def solve_numeric(p, conv) -> Derivation:
         add_step(d, "note", "Numeric path",
                  text=f"A {n} x {n} {'symmetric ' if sym_ else ''}matrix decomposed in float64 with "
                       f"{'numpy.linalg.eigh' if sym_ else 'numpy.linalg.eig'}; eigenvalues largest first.")
-        keep = keep_independent(d, "A", w, Q)
+        keep = keep_independent(d, "A", w, Q, A, conv["sign_rule"])
         if np.iscomplexobj(w):
+            answers = [make_answer("eigenvalues_real", tuple(w.real)), make_answer("eigenvalues_imag", tuple(w.imag))]
+            if n <= EXACT_MAX:  # a real matrix's characteristic polynomial is real, complex eigenvalues or not
+                answers.append(make_answer("characteristic_polynomial", tuple(np.poly(A).real), tolerance=tolerance(rel=1e-9)))
             d.conclude("Eigenvalues (some complex)", text="A has complex eigenvalues; complex eigenvectors are not given as answers.",
-                       answers=(make_answer("eigenvalues_real", tuple(w.real)), make_answer("eigenvalues_imag", tuple(w.imag))))
+                       answers=tuple(answers))
             _spectral(d, p, w, True, numeric=True)
         else:
             answers = [make_answer("eigenvalues", tuple(w), tolerance=tolerance(rel=1e-9))]

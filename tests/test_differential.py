@@ -139,14 +139,7 @@ KNOWN: dict[str, list[Known]] = {
             Known("found by the harness (not in issue 13): svd numeric path: V^T is not orthogonal when the entries "
                   "span 1e12 (A = [[3, -2, 1], [1, -1, 1e12]]: the completion row (1, 0, -1e-12) is not orthogonal to "
                   "row 2)", lambda d: d.path == "numeric" and d.answer in ("U", "Vt") and "not orthogonal" in d.detail)],
-    "eigen": [ITEM_2, ITEM_5,
-              Known("found by the harness (not in issue 13): eigen numeric path on a diagonalizable non-symmetric matrix "
-                    "with a repeated eigenvalue (rank 1, 4 x 4: eigenvalue 0 three times, a 3-dimensional eigenspace) "
-                    "returns dependent eigenvector columns (two equal)", lambda d: d.answer == "eigenvectors"
-                    and d.path == "numeric" and "are not independent" in d.detail),
-              Known("found by the harness (not in issue 13): eigen numeric path leaves out 'characteristic_polynomial' "
-                    "when the eigenvalues are complex (the exact path gives it)",
-                    lambda d: d.kind == "missing" and d.answer == "characteristic_polynomial")],
+    "eigen": [ITEM_2],
     "pca": [ITEM_2, Known("issue 13 item 9: pca with k > N samples: the exact path returns k components, the numeric "
                           "path caps k at N", lambda d: d.path == "numeric" and _pca_k_above_n(d)
                           and d.answer in ("components", "scores", "reconstruction"))],

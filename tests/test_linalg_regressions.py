@@ -161,3 +161,34 @@ def test_pca_k_within_the_samples_has_no_components_kept_note():
     sol = solver.solve("pca", X="1 2 3; 4 5 7; 2 2 2", k=2)
     assert "Components kept" not in [s.title for s in sol.walk()]
     assert arr(sol.answers["components"]).shape == (2, 3)
+
+
+def test_eigen_numeric_path_gives_the_characteristic_polynomial_for_complex_eigenvalues():
+    """Found by the differential harness: a rotation's eigenvalues are ±i; its characteristic polynomial
+    λ² + 1 (coefficients 1, 0, 1, numpy.poly) is still an answer on the numeric path, as on the exact one."""
+    import numpy as np
+
+    import solver
+
+    A = [[0, -1], [1, 0]]
+    for path in ("exact", "numeric"):
+        sol = solver.solve("eigen", A=A, path=path)
+        assert np.allclose(sol.answers["characteristic_polynomial"].value, np.poly(np.array(A, float)), atol=1e-12)
+
+
+def test_eigen_numeric_path_spans_each_eigenspace_of_a_non_normal_matrix():
+    """Found by the differential harness: numpy.linalg.eig returns two equal eigenvectors for the triple eigenvalue
+    0 of this rank-1 matrix, whose eigenspace null(A) is 3-dimensional (rank-nullity). The numeric path now gives
+    4 independent unit eigenvectors with A v = λ v, as the exact path does."""
+    import numpy as np
+
+    import solver
+
+    A = np.array([[-4.0, 6.0, 4.0, 6.0], [0.0, 0.0, 0.0, 0.0], [6.0, -9.0, -6.0, -9.0], [4.0, -6.0, -4.0, -6.0]])
+    sol = solver.solve("eigen", A=A.tolist(), path="numeric")
+    lam = np.array(sol.answers["eigenvalues"].value)
+    V = np.array(sol.answers["eigenvectors"].value)
+    assert V.shape == (4, 4) and np.linalg.matrix_rank(V, tol=1e-8) == 4
+    assert np.allclose(A @ V, V * lam, atol=1e-9)
+    assert np.allclose(np.linalg.norm(V, axis=0), 1)
+    assert sorted(np.round(lam, 9)) == sorted(np.round(np.linalg.eigvals(A).real, 9))
