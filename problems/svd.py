@@ -229,7 +229,13 @@ def solve(p, conv) -> Derivation:
                  text=f"The eigenvalues of {gname} are the squared singular values; its unit eigenvectors are the "
                       f"{'right singular vectors v_i (the columns of V)' if tall else 'left singular vectors u_i (the columns of U)'}."):
         res = eigen_steps(d, G, name=gname, sign_rule=inner, values_answer=f"{gkey}_eigenvalues")
-    lam = [sp.Integer(0) if is_zero(v) else v for v in res.values]
+    if all(x.is_Rational for x in Am):
+        # the rank decides which eigenvalues are 0: exact on rational entries, where a tolerance is not (det(A) =
+        # 4e-17 at 17 digits: sigma_2 = 1.3e-17 is not 0, and U needs no completion for it)
+        rank = Am.rank()
+        lam = [v if i < rank else sp.Integer(0) for i, v in enumerate(res.values)]
+    else:
+        lam = [sp.Integer(0) if is_zero(v) else v for v in res.values]
     gram_vecs = [tuple(v) for v in res.vectors]
 
     # 2. singular values
@@ -418,6 +424,17 @@ def svd_numeric(A: np.ndarray, sign_rule: str = "first-positive", complete: bool
         extra = gram_schmidt_np(rref_nullspace_np(basis_of), None) if size > r else np.zeros((0, have.shape[1]))
         extra = extra[: size - r]
         if extra.size:
+            # re-orthogonalise in float64 against the singular vectors and each other, twice ("twice is enough"):
+            # the RREF basis of a matrix whose entries span 1e12 is off by more than the rounding of the result
+            done = have[:r]
+            rows = []
+            for v in extra:
+                for _ in range(2):
+                    v = v - done.T @ (done @ v)
+                v = v / np.linalg.norm(v)
+                rows.append(v)
+                done = np.vstack([done, v])
+            extra = np.array(rows)
             extra = extra * sign_fix_np(extra, kind)[:, None]
         return np.vstack([have[:r], extra])
 

@@ -124,21 +124,13 @@ ITEM_2 = Known("issue 13 item 2: exact path crashes on 17-significant-digit floa
                lambda d: d.kind == "error" and d.path == "exact" and "NoneType" in d.error)
 ITEM_3 = Known("issue 13 item 3: svd exact path raises SymPy's NoConvergence on entries of about 1e6",
                lambda d: d.kind == "error" and d.path == "exact" and "NoConvergence" in d.error)
-ITEM_5 = Known("issue 13 item 5: eigen numeric path on a defective matrix returns duplicated eigenvectors",
-               lambda d: d.answer == "eigenvectors" and d.path == "numeric" and "but the eigenspaces have" in d.detail)
 ITEM_OPT = {name: [ITEM_1, NEW_1, NEW_2, PARTIAL] for name in ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam",
                                                 "adamax", "nadam")}
 
 #: One table, keyed by family: delete an entry when its fix merges (the test then passes without it).
 KNOWN: dict[str, list[Known]] = {
     **ITEM_OPT,
-    "svd": [ITEM_2, ITEM_3,
-            Known("found by the harness (not in issue 13): svd exact path raises IndexError while completing U when A "
-                  "is nearly singular at 17 digits (A = [[1, 0.1], [3, 0.30000000000000004]], det = 4e-17)",
-                  lambda d: d.kind == "error" and d.path == "exact" and "IndexError" in d.error),
-            Known("found by the harness (not in issue 13): svd numeric path: V^T is not orthogonal when the entries "
-                  "span 1e12 (A = [[3, -2, 1], [1, -1, 1e12]]: the completion row (1, 0, -1e-12) is not orthogonal to "
-                  "row 2)", lambda d: d.path == "numeric" and d.answer in ("U", "Vt") and "not orthogonal" in d.detail)],
+    "svd": [ITEM_2, ITEM_3],
     "eigen": [ITEM_2],
     "pca": [ITEM_2, Known("issue 13 item 9: pca with k > N samples: the exact path returns k components, the numeric "
                           "path caps k at N", lambda d: d.path == "numeric" and _pca_k_above_n(d)

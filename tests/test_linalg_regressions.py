@@ -192,3 +192,40 @@ def test_eigen_numeric_path_spans_each_eigenspace_of_a_non_normal_matrix():
     assert np.allclose(A @ V, V * lam, atol=1e-9)
     assert np.allclose(np.linalg.norm(V, axis=0), 1)
     assert sorted(np.round(lam, 9)) == sorted(np.round(np.linalg.eigvals(A).real, 9))
+
+
+def test_svd_exact_path_of_a_nearly_singular_matrix_typed_at_17_digits():
+    """Found by the differential harness: A = [[1, 0.1], [3, 0.30000000000000004]] has det = 4e-17 exactly as typed,
+    so rank 2 and sigma_2 = |det A| / sigma_1 (a closed form: sigma_1 sigma_2 = |det A| for a 2 x 2 matrix). The exact
+    path zeroed sigma_2 by a tolerance and then found no null space to complete U with (a shape error)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    import solver
+
+    A = [[1, 0.1], [3, 0.30000000000000004]]
+    sol = solver.solve("svd", A=A, path="exact")
+    s1, s2 = sol.answers["singular_values"].value
+    det = Fraction("0.30000000000000004") - Fraction("0.3")
+    assert sol.answers["rank"].value == 2
+    assert abs(s1 - np.linalg.norm(np.array(A), 2)) < 1e-12
+    assert abs(s2 - float(det) / s1) < 1e-25
+    U, S, Vt = (np.array(sol.answers[k].value, dtype=float) for k in ("U", "S", "Vt"))
+    assert np.allclose(U @ S @ Vt, A, atol=1e-14)
+
+
+def test_svd_numeric_completion_stays_orthogonal_when_entries_span_1e12():
+    """Found by the differential harness: A = [[3, -2, 1], [1, -1, 1e12]] has rank 2, so V needs one completion
+    row; the float RREF null-space row (1, 0, -1e-12) was not orthogonal to v2. V^T must be orthogonal and
+    U S V^T = A to float64's rounding (numpy.linalg.svd's singular values as the oracle)."""
+    import numpy as np
+
+    import solver
+
+    A = np.array([[3, -2, 1], [1, -1, 1e12]])
+    sol = solver.solve("svd", A=A.tolist(), path="numeric")
+    U, S, Vt = (np.array(sol.answers[k].value, dtype=float) for k in ("U", "S", "Vt"))
+    assert np.abs(Vt @ Vt.T - np.eye(3)).max() < 1e-12
+    assert np.abs(U @ S @ Vt - A).max() < 1e-14 * 1e12
+    assert np.allclose(sol.answers["singular_values"].value, np.linalg.svd(A, compute_uv=False), rtol=1e-12)
