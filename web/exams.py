@@ -60,7 +60,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from solver import registry
 from solver.exam import FORMATS, build, dumps, export
 from solver.exam.build import ExamBuild
-from solver.exam.common import is_trace, marks_text, tolerance_text
+from solver.exam.common import is_trace, marks_text, answer_tolerance
 from solver.exam.limits import MAX_BYTES, check_json
 from solver.exam.spec import MAX_PROBLEMS, ExamSpec, ProblemSpec, from_dict, loads
 from solver.exam.limits import check_toml
@@ -775,7 +775,7 @@ def preview(exam_id: int):
     variant = b.variants[0]
     questions = []
     for q in variant.questions:
-        answers = [(a, is_trace(a), tolerance_text(a.tolerance)) for a in q.answers]
+        answers = [(a, is_trace(a), answer_tolerance(a)) for a in q.answers]
         steps = shown_steps(q.solution.steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]) if solutions else ()
         questions.append((q, answers, steps))
     return render_template("exam_preview.html", exam=e, spec=b.spec, b=b, variant=variant, questions=questions,

@@ -14,7 +14,7 @@ from ..render.latex import escape as lesc
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution, Table
 from .build import ExamBuild, Variant
-from .common import (course_line, is_trace, marks_text, question_heading, seed_line, tolerance_text, variant_line,
+from .common import (course_line, is_trace, marks_text, question_heading, seed_line, answer_tolerance, variant_line,
                      variant_name)
 
 
@@ -88,7 +88,7 @@ def markdown(b: ExamBuild, v: Variant, key: bool) -> str:
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else f"${a.latex}$" + ("" if a.latex == a.display else f" ({a.display})")
             unit = f" {a.unit}" if a.unit else ""
-            out.append(f"| `{a.name}` | {val.replace('|', chr(92) + '|')}{unit} | {tolerance_text(a.tolerance)} |")
+            out.append(f"| `{a.name}` | {val.replace('|', chr(92) + '|')}{unit} | {answer_tolerance(a)} |")
         out.append("")
         if b.solutions:
             out += _md_solution(q.solution)
@@ -129,7 +129,7 @@ def latex(b: ExamBuild, v: Variant, key: bool) -> str:
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else f"${a.latex}$"
             out.append(r"\texttt{%s} & %s%s & %s \\" % (lesc(a.name), val, " " + lesc(a.unit) if a.unit else "",
-                                                         lesc(tolerance_text(a.tolerance))))
+                                                         lesc(answer_tolerance(a))))
         out += [r"\hline", r"\end{tabular}", r"\end{center}"]
         if b.solutions:
             sol = q.solution
@@ -223,7 +223,7 @@ def html(b: ExamBuild, v: Variant, key: bool) -> str:
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else mathml(a.latex)
             unit = f" {hesc(a.unit)}" if a.unit else ""
-            out.append(f"<tr><td><code>{hesc(a.name)}</code></td><td>{val}{unit}</td><td>{hesc(tolerance_text(a.tolerance))}</td></tr>")
+            out.append(f"<tr><td><code>{hesc(a.name)}</code></td><td>{val}{unit}</td><td>{hesc(answer_tolerance(a))}</td></tr>")
         out.append("</tbody></table>")
         if b.solutions:
             out += _html_solution(q.solution)

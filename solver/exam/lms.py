@@ -28,7 +28,7 @@ from html import escape as hesc
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution
 from .build import ExamBuild, Part, Question, Variant
-from .common import decimal_text, is_trace, marks_text, tolerance_text
+from .common import decimal_text, is_trace, marks_text, answer_tolerance
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -82,7 +82,7 @@ def _key_html(q: Question, solutions: bool) -> str:
     for a in q.answers:
         val = f"{hesc(a.display)} (see the trace table)" if is_trace(a) else f"\\({hesc(a.latex)}\\)"
         rows.append(f"<tr><td>{hesc(a.name)}</td><td>{val}{' ' + hesc(a.unit) if a.unit else ''}</td>"
-                    f"<td>{hesc(tolerance_text(a.tolerance))}</td></tr>")
+                    f"<td>{hesc(answer_tolerance(a))}</td></tr>")
     out = ["<p><strong>Answers</strong></p>", "<table><tr><th>Answer</th><th>Value</th><th>Tolerance</th></tr>",
            *rows, "</table>", f"<p><small>{hesc(q.reproduce)}</small></p>"]
     if solutions:

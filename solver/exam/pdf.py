@@ -27,7 +27,7 @@ from functools import lru_cache
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution, Table
 from .build import ExamBuild, Question, Variant
-from .common import (course_line, is_trace, marks_text, question_heading, seed_line, tolerance_text, variant_line,
+from .common import (course_line, is_trace, marks_text, question_heading, seed_line, answer_tolerance, variant_line,
                      variant_name)
 from .typstmath import to_typst
 
@@ -142,7 +142,7 @@ def _question(d: _Doc, b: ExamBuild, q: Question, key: bool) -> None:
     for a in q.answers:
         val = f"#{_s(a.display + ' (see the trace table)')}" if is_trace(a) else d.math(a.latex, False, big=True)
         unit = f" #{_s(a.unit)}" if a.unit else ""
-        rows.append(f"[#raw({_s(a.name)})], [{val}{unit}], [#{_s(tolerance_text(a.tolerance))}]")
+        rows.append(f"[#raw({_s(a.name)})], [{val}{unit}], [#{_s(answer_tolerance(a))}]")
     if rows:
         d.add("#table(columns: (auto, 1fr, auto), table.header([*Answer*], [*Value*], [*Tolerance*]), "
               + ", ".join(rows) + ")", "")
