@@ -82,6 +82,8 @@ def markdown(b: ExamBuild, v: Variant, key: bool) -> str:
         if key:
             out += [f"*{seed_line(q)}*", ""]
         out += [q.statement, ""]
+        if q.stated:
+            out += ["*Conventions:*", ""] + [f"- {md_escape(t)}" for t in q.conventions_text] + [""]
         if not key:
             continue
         out += ["| Answer | Value | Tolerance |", "|---|---|---|"]
@@ -122,6 +124,10 @@ def latex(b: ExamBuild, v: Variant, key: bool) -> str:
         if key:
             out.append(r"{\small\itshape %s}\par\medskip" % lesc(seed_line(q)))
         out.append(lesc(q.statement))
+        if q.stated:
+            out += [r"\par\medskip\noindent\emph{Conventions:}", r"\begin{itemize}"]
+            out += [r"\item " + lesc(t) for t in q.conventions_text]
+            out.append(r"\end{itemize}")
         if not key:
             out.append(r"\vspace{3cm}")
             continue
@@ -216,6 +222,9 @@ def html(b: ExamBuild, v: Variant, key: bool) -> str:
         if key:
             out.append(f'<p class="seed">{hesc(seed_line(q))}</p>')
         out.append(f'<p class="statement">{hesc(q.statement)}</p>')
+        if q.stated:
+            out.append('<p class="conventions-head"><em>Conventions:</em></p><ul class="conventions">'
+                       + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")
         if not key:
             out += ['<div class="space"></div>', "</section>"]
             continue

@@ -7,7 +7,11 @@ Question names record the variant and its seed.
 
 Question types follow the graded parts (solver.exam.build.Part):
 - one number: Moodle `numerical` with its absolute tolerance; Canvas `numerical_question` (an exact
-  answer with a margin); GIFT `{#value:tolerance}`. An answer defined up to sign accepts both signs.
+  answer with a margin); GIFT `{#value:tolerance}`. A number defined up to sign accepts both signs.
+- a vector or matrix defined up to sign (eigenvectors, components, singular vectors, scores): no format
+  here can grade "every entry flipped together", so its entries are graded in a normalised form and
+  the question states the sign rule (solver.exam.build.sign_normalised); never entry by entry either sign.
+- the conventions the answers depend on are listed under the statement (Question.stated).
 - one boolean: Moodle/Canvas true-false; GIFT {TRUE}/{FALSE}. One text: short answer.
 - several parts (vectors, several answers): Moodle `cloze` with one NUMERICAL (tolerance),
   MULTICHOICE (true/false) or SHORTANSWER sub-question per part; Canvas
@@ -71,6 +75,9 @@ def _dmath(latex: str) -> str:
 def _question_html(q: Question, v: Variant) -> str:
     names = ", ".join(a.name for a in q.answers)
     html = [f"<p>{hesc(q.statement)}</p>"]
+    if q.stated:
+        html.append("<p>Conventions:</p><ul>" + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")
+    html += [f"<p>{hesc(n)}</p>" for n in q.sign_notes]
     if names:
         html.append(f"<p>Give: {hesc(names)}.</p>")
     html.append(f'<p style="font-size:small;color:#666">Variant {v.number} · seed {v.seed} · {hesc(marks_text(q.marks))}</p>')

@@ -135,6 +135,8 @@ def _question(d: _Doc, b: ExamBuild, q: Question, key: bool) -> None:
     if key:
         d.add(f"#text(size: 8.5pt, fill: luma(70))[#{_s(seed_line(q))}]", "")
     d.add(_t(q.statement), "")
+    if q.stated:
+        d.add("#text(style: \"italic\")[Conventions:]", *[f"- #{_s(t)}" for t in q.conventions_text], "")
     if not key:
         d.add("#v(3.2cm)")
         return
