@@ -273,3 +273,61 @@ steps = 1
     q = _moodle_questions(files["moodle.xml"])[0]
     value, tol = float(q.find("answer/text").text), float(q.find("answer/tolerance").text)
     assert abs(near - value) <= tol and abs(far - value) > tol
+
+
+# ---- item 6: exact answers, through the safe parser ------------------------------------------------------------
+
+def _api_check(family: str, params: dict, answers: dict) -> dict:
+    client = create_app({"TESTING": True}).test_client()
+    r = client.post("/api/check", json={"family": family, "params": params, "answers": answers})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return {k: v["verdict"] for k, v in r.get_json()["verdicts"].items()}
+
+
+def test_exact_eigenvalues_are_accepted_and_malformed_told_from_wrong():
+    """The course notes' PCA covariance [[14, -11], [-11, 23]]: eigenvalues (37 ± √565)/2 (closed form:
+    trace 37, determinant 201, 37² − 4·201 = 565), checked against numpy."""
+    A = [[14, -11], [-11, 23]]
+    assert np.allclose(sorted(np.linalg.eigvalsh(np.array(A, float)), reverse=True),
+                       [(37 + 565 ** 0.5) / 2, (37 - 565 ** 0.5) / 2])
+    params = {"A": "[[14, -11], [-11, 23]]"}
+    assert _api_check("eigen", params, {"eigenvalues": "[(37+sqrt(565))/2, (37-sqrt(565))/2]"}) == {"eigenvalues": "correct"}
+    assert _api_check("eigen", params, {"eigenvalues": "((37 + √565)/2, (37 − √565)/2)"}) == {"eigenvalues": "correct"}
+    assert _api_check("eigen", params, {"eigenvalues": "[(37+sqrt(564))/2, (37-sqrt(565))/2]"}) == {"eigenvalues": "wrong"}
+    assert _api_check("eigen", params, {"eigenvalues": "[(37+sqrt(565)/2, 1]"}) == {"eigenvalues": "malformed"}
+
+
+@pytest.mark.parametrize("typed,verdict", [
+    ("ln 2", "correct"), ("ln(2)", "correct"), ("log(2)", "correct"), ("1/2*ln(4)", "correct"),
+    ("ln 3", "wrong"), ("ln(2", "malformed"), ("__import__('os')", "malformed"), ("x", "malformed"),
+    ("sqrt(-2)", "malformed"), ("1/0", "malformed"), ("2ln2", "malformed"),
+])
+def test_exact_entropy_forms(typed, verdict):
+    """The entropy of a fair coin is ln 2 nats (closed form)."""
+    assert _api_check("entropy", {"p": "0.5 0.5", "base": "e"}, {"entropy": typed}) == {"entropy": verdict}
+
+
+@pytest.mark.parametrize("typed,want", [
+    ("1/3", 1 / 3), ("sqrt(2)/2", 2 ** 0.5 / 2), ("2*sqrt(3)", 2 * 3 ** 0.5), ("2√3", 2 * 3 ** 0.5), ("√(2)/2", 2 ** 0.5 / 2),
+    ("π/4", np.pi / 4), ("2pi", 2 * np.pi), ("e^2", np.e ** 2), ("(17+sqrt(205))/3", (17 + 205 ** 0.5) / 3),
+    ("-1/sqrt(2)", -(2 ** -0.5)),
+])
+def test_exact_number_forms_read_as_their_values(typed, want):
+    from web.check import read_value
+
+    assert read_value("number", typed) == pytest.approx(want, rel=1e-15)
+
+
+def test_exact_vectors_and_matrices():
+    from web.check import Malformed, read_value
+
+    assert read_value("vector", "[sqrt(2)/2, -sqrt(2)/2]") == pytest.approx([2 ** -0.5, -(2 ** -0.5)])
+    assert read_value("vector", "(1/3, 2/3)") == pytest.approx([1 / 3, 2 / 3])
+    assert np.allclose(read_value("matrix", "[[1/2, sqrt(2)], [0, 1]]"), [[0.5, 2 ** 0.5], [0, 1]], rtol=1e-15, atol=0)
+    assert np.allclose(read_value("matrix", "sqrt(2), 0; 0, 1"), [[2 ** 0.5, 0], [0, 1]], rtol=1e-15, atol=0)
+    with pytest.raises(Malformed):
+        read_value("matrix", "[[sqrt(2), 1], [2]]")
+    with pytest.raises(Malformed):
+        read_value("vector", "[sqrt(2), , 1]")
+    with pytest.raises(Malformed):
+        read_value("number", "sqrt(" + "1" * 300 + ")")
