@@ -331,3 +331,42 @@ def test_exact_vectors_and_matrices():
         read_value("vector", "[sqrt(2), , 1]")
     with pytest.raises(Malformed):
         read_value("number", "sqrt(" + "1" * 300 + ")")
+
+
+# ---- item 4: statements typeset in every format ------------------------------------------------------------
+
+def test_rich_statements_are_typeset_in_papers_and_lms(monkeypatch):
+    """A family's rich statement (solver.richtext) is typeset: LaTeX \\beta and \\hat{m} in the .tex paper and
+    Moodle (for MathJax), MathML in HTML, $...$ in Markdown, readable Unicode in GIFT, no ASCII maths."""
+    from solver.richtext import Eq, Rich
+    from solver.steps import Math
+    from solver.symbolic import sym
+
+    beta1 = sym("β₁", r"\beta_{1}")
+    mod = get("adam").module
+    monkeypatch.setattr(mod, "statement", lambda p: Rich("Apply Adam with ", Eq(beta1, 0.9), " and give ",
+                                                         Math(r"\hat{m}", "m̂"), " after 2 steps."))
+    b = build(loads(_exam('[[problems]]\nfamily = "adam"\nmarks = 5\n')))
+    files = export(b, ["latex", "markdown", "html", "moodle", "gift"])
+    tex = files["variant-01-paper.tex"].decode()
+    assert r"Apply Adam with \(\beta_{1} = 0.9\) and give \(\hat{m}\) after 2 steps." in tex
+    assert r"$\beta_{1} = 0.9$" in files["variant-01-paper.md"].decode()
+    html = files["variant-01-paper.html"].decode()
+    assert "<math" in html.split('class="statement"')[1].split("</p>")[0]
+    moodle = _moodle_questions(files["moodle.xml"])[0].find("questiontext/text").text
+    assert r"\(\beta_{1} = 0.9\)" in moodle and r"\(\hat{m}\)" in moodle
+    gift = files["exam.gift.txt"].decode()
+    assert "β₁ \\= 0.9" in gift and "m̂" in gift and "beta" not in gift.split("####")[0]
+
+
+def test_pdf_typesets_a_rich_statement(monkeypatch, tmp_path):
+    pytest.importorskip("typst")
+    pypdf = pytest.importorskip("pypdf")
+    from solver.richtext import Eq, Rich
+    from solver.symbolic import sym
+
+    mod = get("adam").module
+    monkeypatch.setattr(mod, "statement", lambda p: Rich("Apply Adam with ", Eq(sym("β₁", r"\beta_{1}"), 0.9), "."))
+    data = export(build(loads(_exam('[[problems]]\nfamily = "adam"\nmarks = 5\n'))), ["pdf"])["variant-01-paper.pdf"]
+    text = " ".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages).split())
+    assert "Apply Adam with 𝛽1 = 0.9." in text and "beta" not in text  # the maths italic β of a typeset formula

@@ -107,7 +107,13 @@ class Question:
 
     @property
     def statement(self) -> str:
+        """The statement as readable Unicode text (β₁ = 0.9, x² + 10y²)."""
         return self.solution.statement
+
+    @property
+    def rich(self):
+        """The statement as rich text (solver.richtext.Rich): each format typesets its maths."""
+        return self.solution.rich_statement
 
     @property
     def reproduce(self) -> str:

@@ -81,7 +81,7 @@ def markdown(b: ExamBuild, v: Variant, key: bool) -> str:
         out += [f"## {question_heading(q, key)}", ""]
         if key:
             out += [f"*{seed_line(q)}*", ""]
-        out += [q.statement, ""]
+        out += [q.rich.markdown(md_escape), ""]
         if q.stated:
             out += ["*Conventions:*", ""] + [f"- {md_escape(t)}" for t in q.conventions_text] + [""]
         if not key:
@@ -123,7 +123,7 @@ def latex(b: ExamBuild, v: Variant, key: bool) -> str:
         out.append(r"\section*{%s}" % lesc(question_heading(q, key)))
         if key:
             out.append(r"{\small\itshape %s}\par\medskip" % lesc(seed_line(q)))
-        out.append(lesc(q.statement))
+        out.append(q.rich.latex(lesc))
         if q.stated:
             out += [r"\par\medskip\noindent\emph{Conventions:}", r"\begin{itemize}"]
             out += [r"\item " + lesc(t) for t in q.conventions_text]
@@ -221,7 +221,7 @@ def html(b: ExamBuild, v: Variant, key: bool) -> str:
         out += [f'<section class="q" id="q{q.number}">', f"<h2>{hesc(question_heading(q, key))}</h2>"]
         if key:
             out.append(f'<p class="seed">{hesc(seed_line(q))}</p>')
-        out.append(f'<p class="statement">{hesc(q.statement)}</p>')
+        out.append(f'<p class="statement">{q.rich.html(mathml, hesc)}</p>')
         if q.stated:
             out.append('<p class="conventions-head"><em>Conventions:</em></p><ul class="conventions">'
                        + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")

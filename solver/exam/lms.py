@@ -72,9 +72,12 @@ def _dmath(latex: str) -> str:
     return f'<div class="math">\\(\\displaystyle {hesc(latex)}\\)</div>'
 
 
-def _question_html(q: Question, v: Variant) -> str:
+def _question_html(q: Question, v: Variant, tex: bool = True) -> str:
+    """The question as HTML: maths as TeX between \\( \\) for the LMS's MathJax (`tex`), or readable Unicode
+    (GIFT, whose own escapes would tangle with TeX's braces)."""
     names = ", ".join(a.name for a in q.answers)
-    html = [f"<p>{hesc(q.statement)}</p>"]
+    statement = q.rich.html(lambda latex: "\\(" + hesc(latex) + "\\)", hesc) if tex else hesc(q.statement)
+    html = [f"<p>{statement}</p>"]
     if q.stated:
         html.append("<p>Conventions:</p><ul>" + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")
     html += [f"<p>{hesc(n)}</p>" for n in q.sign_notes]
@@ -398,7 +401,7 @@ def gift(b: ExamBuild) -> bytes:
             q = v.questions[i]
             kind = _parts_kind(q)
             name = f"Q{q.number} {q.family} v{v.number:0{b.width}d} (seed {v.seed})"
-            text = _gift_escape(_question_html(q, v))
+            text = _gift_escape(_question_html(q, v, tex=False))
             fb = "####" + _gift_escape(_key_html(q, b.solutions))
             if kind == "number":
                 p = q.parts[0]

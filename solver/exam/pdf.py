@@ -52,6 +52,12 @@ def _t(text: str) -> str:
     return " \\\n".join(f"#{_s(p)}" for p in paras) if paras else ""
 
 
+def _rich(d: "_Doc", rich) -> str:
+    """A statement (solver.richtext.Rich) as Typst markup: prose as string literals, maths typeset inline."""
+    return "".join(" \\\n".join(f"#{_s(line)}" for line in p.split("\n")) if isinstance(p, str) else d.math(p.latex, False)
+                   for p in rich.parts)
+
+
 class _Doc:
     def __init__(self, raw_formulas: frozenset[str]):
         self.lines: list[str] = []
@@ -134,7 +140,7 @@ def _question(d: _Doc, b: ExamBuild, q: Question, key: bool) -> None:
     d.add(f"#heading(level: 2)[#{_s(question_heading(q, key))}]")
     if key:
         d.add(f"#text(size: 8.5pt, fill: luma(70))[#{_s(seed_line(q))}]", "")
-    d.add(_t(q.statement), "")
+    d.add(_rich(d, q.rich), "")
     if q.stated:
         d.add("#text(style: \"italic\")[Conventions:]", *[f"- #{_s(t)}" for t in q.conventions_text], "")
     if not key:
