@@ -8,7 +8,8 @@ with seed offset o, gets in that variant the seed
     question_seed = SeedSequence(variant_seed, spawn_key=(crc32(F), j, o, attempt)).generate_state(1)[0]
 so reordering the problems of an exam does not change their instances. `attempt` starts at 0 and
 increases only when an instance is not well-posed for the exam (the solver reports a status other
-than "solved", or `fix` overrides make it invalid); the seed used is recorded. The instance is
+than "solved", `fix` or `vary` values make it invalid, or it lacks an answer the question asks for,
+such as real eigenvalues of a matrix whose eigenvalues came out complex); the seed used is recorded. The instance is
 `Family.generate(question_seed)`, so `stepwise solve F --random <question_seed>` (plus `-p` for each
 `fix` value) reproduces any question.
 
@@ -265,6 +266,12 @@ def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: i
         qseed = question_seed(vseed, fam.name, occ, p.seed_offset, attempt)
         raw = dict(fam.generate(qseed))
         raw.update(p.fix)
+        drawn = {}
+        if p.vary:
+            from .vary import draw
+
+            drawn = draw(p.vary, qseed)
+            raw.update(drawn)
         try:
             sol = fam.solve(raw, conv)
         except InvalidInput as e:
@@ -273,13 +280,18 @@ def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: i
         if sol.status != "solved":
             last = f"the solver's status was '{sol.status}'"
             continue
-        return _question(n, p, fam, qseed, sol, raw, conv)
-    field_ = f"problems[{n}].fix" if p.fix else f"problems[{n}]"
+        missing = [a for a in (p.answers or ()) if a not in sol.answers]
+        if missing and attempt < MAX_ATTEMPTS - 1:  # e.g. complex eigenvalues: not the question asked
+            last = f"the instance has no answer {', '.join(repr(m) for m in missing)}"
+            continue
+        return _question(n, p, fam, qseed, sol, raw, conv, drawn)
+    field_ = f"problems[{n}].vary" if p.vary else f"problems[{n}].fix" if p.fix else f"problems[{n}]"
     raise InvalidInput(field_, f"Problem {n} ({fam.name}): no well-posed instance for variant {k} in {MAX_ATTEMPTS} "
-                       f"tries (last: {last}). Loosen the 'fix' values or use fixed 'params'.")
+                       f"tries (last: {last}). Loosen the 'fix' values or the 'vary' ranges, or use fixed 'params'.")
 
 
-def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution, raw: dict, conv: dict) -> Question:
+def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution, raw: dict, conv: dict,
+              drawn: Mapping[str, Any] | None = None) -> Question:
     available = sol.answers
     if p.answers is not None:
         missing = [a for a in p.answers if a not in available]
@@ -292,8 +304,8 @@ def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution, raw
     stated = stated_conventions(fam, raw, conv, sol, chosen)
     keys, notes = sign_normalised(chosen, any(s.sign_only for s in stated))
     parts = tuple(x for a in chosen for x in parts_of(a, keys.get(a.name)))
-    return Question(n, fam.name, fam.title, p.marks, qseed, dict(p.fix) if qseed is not None else {}, sol, chosen, parts,
-                    stated, notes)
+    fix = {**p.fix, **(drawn or {})} if qseed is not None else {}
+    return Question(n, fam.name, fam.title, p.marks, qseed, fix, sol, chosen, parts, stated, notes)
 
 
 def _same(a: Answer, b: Answer) -> bool:
