@@ -370,3 +370,10 @@ def test_pdf_typesets_a_rich_statement(monkeypatch, tmp_path):
     data = export(build(loads(_exam('[[problems]]\nfamily = "adam"\nmarks = 5\n'))), ["pdf"])["variant-01-paper.pdf"]
     text = " ".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages).split())
     assert "Apply Adam with 𝛽1 = 0.9." in text and "beta" not in text  # the maths italic β of a typeset formula
+
+
+def test_a_huge_exact_vector_is_refused_quickly():
+    from web.check import MAX_EXACT_ENTRIES, Malformed, read_value
+
+    with pytest.raises(Malformed, match="at most"):
+        read_value("vector", "[" + ", ".join(["sqrt(2)"] * (MAX_EXACT_ENTRIES + 1)) + "]")

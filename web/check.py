@@ -128,8 +128,10 @@ _LOOKS_EXACT = re.compile(r"[-+*/^()√π·×]|[A-Za-z]")
 #: activations and max/min, which no printed answer uses).
 EXACT_FUNCTIONS = ("sqrt", "exp", "log", "ln", "log2", "log10", "abs", "sin", "cos", "tan", "tanh", "sinh", "cosh",
                    "e", "pi")
-#: Characters of one exact entry; the safe parser's own limit is larger.
+#: Characters of one exact entry (the safe parser's own limit is larger), and entries of one exact
+#: vector or matrix: each is parsed and evaluated on its own, so this bounds the time of one check.
 MAX_EXACT_TEXT = 200
+MAX_EXACT_ENTRIES = 1000
 _FN_SPACE = re.compile(r"\b(sqrt|ln|log|log2|log10|exp)\s+(\d+(?:\.\d+)?|pi|e)\b")
 _ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|pi|e)")
 _IMPLICIT = re.compile(r"(\d|\))\s*(?=sqrt\(|pi\b|\()")
@@ -199,6 +201,8 @@ def exact_array(text: str, depth: int) -> list:
     if len(text) > MAX_EXACT_TEXT * 64:
         raise Malformed("too long to read as exact forms")
     body = _unwrap(text)
+    if body.count(",") + body.count(";") >= MAX_EXACT_ENTRIES:
+        raise Malformed(f"at most {MAX_EXACT_ENTRIES} exact entries")
     if depth == 1:
         items = _split_top(body, ",;")
         if any(not x for x in items):
