@@ -267,11 +267,22 @@ w0 = "x=943.55, y=0"
 lr = "0.01"
 steps = 1
 '''
-    files = export(build(loads(_exam(problems))), ["csv", "moodle"])
+    files = export(build(loads(_exam(problems))), ["csv", "moodle", "qti", "gift", "markdown"])
     row = next(csv.DictReader(io.StringIO(files["answers.csv"].decode())))
     assert row["tolerance"] == "±5 (5 significant figures)"
+    assert "±5 (5 significant figures)" in files["variant-01-key.md"].decode()
     q = _moodle_questions(files["moodle.xml"])[0]
     value, tol = float(q.find("answer/text").text), float(q.find("answer/tolerance").text)
+    assert abs(near - value) <= tol and abs(far - value) > tol
+    # QTI: the accepted interval [vargte, varlte] of the numerical question
+    with zipfile.ZipFile(io.BytesIO(files["canvas-qti.zip"])) as z:
+        root = ET.fromstring(z.read(next(n for n in z.namelist() if n != "imsmanifest.xml")))
+    ns = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+    lo, hi = float(next(root.iter(ns + "vargte")).text), float(next(root.iter(ns + "varlte")).text)
+    assert lo <= near <= hi and not lo <= far <= hi
+    # GIFT: {#value:tolerance}
+    m = re.search(r"\{#(-?[\d.]+):([\d.]+)####", files["exam.gift.txt"].decode())
+    value, tol = float(m.group(1)), float(m.group(2))
     assert abs(near - value) <= tol and abs(far - value) > tol
 
 
