@@ -9,9 +9,10 @@ with seed offset o, gets in that variant the seed
 so reordering the problems of an exam does not change their instances. `attempt` starts at 0 and
 increases only when an instance is not well-posed for the exam (the solver reports a status other
 than "solved", `fix` or `vary` values make it invalid, or it lacks an answer the question asks for,
-such as real eigenvalues of a matrix whose eigenvalues came out complex); the seed used is recorded. The instance is
-`Family.generate(question_seed)`, so `stepwise solve F --random <question_seed>` (plus `-p` for each
-`fix` value) reproduces any question.
+such as real eigenvalues of a matrix whose eigenvalues came out complex); the seed used is recorded.
+The instance is `Family.generate(question_seed)` with the `fix` values and the values drawn from the
+`vary` ranges (solver.exam.vary) over it, all recorded in `Question.fix`, so `stepwise solve F --random
+<question_seed>` plus `-p` for each of them (`Question.reproduce`) reproduces any question.
 
 Gradable parts. LMS formats grade scalars: each selected answer is flattened into parts (a number, a
 vector entry, a matrix entry, a boolean, a text), each with its display at the answer's precision and
