@@ -16,6 +16,7 @@ import pytest
 from solver.exam import build, export, loads
 from solver.exam.build import sign_normalised
 from solver.registry import get
+from solver.render.latex import escape as lesc
 from web import create_app
 from web.check import Checker
 
@@ -388,3 +389,61 @@ def test_a_huge_exact_vector_is_refused_quickly():
 
     with pytest.raises(Malformed, match="at most"):
         read_value("vector", "[" + ", ".join(["sqrt(2)"] * (MAX_EXACT_ENTRIES + 1)) + "]")
+
+
+# ---- the issue's acceptance, in one exam ------------------------------------------------------------------------
+
+ADAM_PAPER = {"eps_placement": {"inside": "Use ε inside the square root: w ← w − η m̂ / √(v̂ + ε).",
+                                "outside": "Use ε outside the square root: w ← w − η m̂ / (√v̂ + ε)."},
+              "bias_correction": {"on": "Use the bias-corrected moments m̂ and v̂.",
+                                  "off": "Do not correct the moments for bias."}}
+
+
+def test_exam_with_optimizer_pca_and_cross_entropy_questions(monkeypatch):
+    """Issue 17's 'done when', in one exam: the optimizer and PCA questions state their conventions on the
+    paper and the key (only those changing their answers: Adam's bias correction does, and ε placement with
+    ε = 0.1 does; the mean of the data depends on none); the PCA components cannot be flipped entry by
+    entry in Moodle; two variants of the randomised cross-entropy question differ. (Typesetting: see
+    test_rich_statements_are_typeset_in_papers_and_lms; large values: test_a_large_answer_...)."""
+    _with_paper(monkeypatch, "adam", ADAM_PAPER)
+    _with_paper(monkeypatch, "pca", PCA_PAPER)
+    problems = '''
+[[problems]]
+family = "adam"
+marks = 4
+[problems.params]
+grads = "[1, 0]"
+lr = "1"
+eps = "0.1"
+steps = 2
+
+[[problems]]
+family = "pca"
+marks = 4
+answers = ["mean", "components"]
+[problems.params]
+X = "[[1, 4], [2, 2], [3, 0]]"
+
+[[problems]]
+family = "cross_entropy"
+marks = 2
+'''
+    b = build(loads(_exam(problems, variants=2)))
+    adam, pca, ce = b.variants[0].questions
+    assert [s.name for s in adam.stated] == ["eps_placement", "bias_correction"]
+    assert [s.name for s in pca.stated] == ["sign_rule"] and pca.stated[0].sign_only
+    files = export(b, ["latex", "moodle"])
+    for name in ("variant-01-paper.tex", "variant-01-key.tex"):
+        tex = files[name].decode()
+        choice = adam.solution.convention_choices["eps_placement"]
+        assert r"\item " + lesc(ADAM_PAPER["eps_placement"][choice]) in tex
+        assert sum(lesc(t) in tex for t in ADAM_PAPER["eps_placement"].values()) == 1
+        assert "Take each component with its first non-zero entry positive." in tex
+        assert "Divide by N" not in tex, "the mean depends on no divisor"
+    comp = np.array(pca.solution.answers["components"].numeric_value()).ravel()
+    moodle = _moodle_questions(files["moodle.xml"])
+    alts = _cloze_alternatives(moodle[2])[2:]  # the PCA question of variant 1, after the two means
+    assert _moodle_grades(alts, list(np.round(comp, 4)))
+    assert not _moodle_grades(alts, list(np.round(comp * [1, -1], 4)))
+    assert ce.seed != b.variants[1].questions[2].seed
+    assert ce.solution.params != b.variants[1].questions[2].solution.params
