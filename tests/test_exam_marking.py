@@ -447,3 +447,13 @@ marks = 2
     assert not _moodle_grades(alts, list(np.round(comp * [1, -1], 4)))
     assert ce.seed != b.variants[1].questions[2].seed
     assert ce.solution.params != b.variants[1].questions[2].solution.params
+
+
+def test_convention_instructions_reach_latex_as_ascii():
+    """A paper's instruction in Unicode maths (w ← w − η m̂ / √(v̂ + ε)) becomes LaTeX that pdflatex sets
+    without Unicode set-up: ASCII only, accents as \\hat."""
+    for texts in (ADAM_PAPER, PCA_PAPER, EIGEN_PAPER):
+        for options in texts.values():
+            for t in options.values():
+                assert lesc(t).isascii(), lesc(t)
+    assert lesc("m̂ / √(v̂ + ε)") == r"$\hat{m}$ / $\surd$($\hat{v}$ + $\epsilon$)"
