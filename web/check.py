@@ -277,18 +277,12 @@ def _shape(v: Any) -> tuple[int, ...]:
 
 
 def describe_tolerance(answer: Answer) -> str:
-    """'exact', '±0.00005 (4 decimal places)', '±5 (5 significant figures)', with ', up to sign' where the
-    family says so (the one tolerance model: solver.numbers.Tolerance)."""
-    tol = answer.tolerance
-    text = "exact" if tol is None else tol.describe(_scalar(answer))
-    sign = getattr(tol, "up_to_sign", False)
-    if sign == "columns":
-        text += ", each column up to sign"
-    elif sign == "rows":
-        text += ", each row up to sign"
-    elif sign:
-        text += ", up to sign"
-    return text
+    """'exact', '±0.00005 (4 decimal places)', '±5 (5 significant figures)', with '; up to sign' where the
+    family says so: the words of the exam keys and exports (solver.exam.common.tolerance_text, on the one
+    tolerance model solver.numbers.Tolerance)."""
+    from solver.exam.common import tolerance_text
+
+    return tolerance_text(answer.tolerance, _scalar(answer))
 
 
 def _scalar(answer: Answer):
