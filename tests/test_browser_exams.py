@@ -237,3 +237,58 @@ def _check_pdf_maths(data: bytes, tmp_path: Path, artifacts: Path) -> None:
         subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(artifacts / "exam-key-pdf")],
                        check=True, timeout=60)
         assert list(artifacts.glob("exam-key-pdf*.png"))
+
+
+def test_builder_randomises_a_question_and_its_paper_renders(browser, tmp_path, artifacts):
+    """Issue 17 item 5 in the browser: a fixed eigen question made randomised with a 2 x 2 integer matrix
+    in [-3, 3]; the two variants' PDF papers differ and the first renders to PNG with pdftoppm."""
+    from playwright.sync_api import expect
+
+    from solver.exam.store import ExamStore
+
+    pypdf = pytest.importorskip("pypdf")
+    db = tmp_path / "data" / "exams.sqlite3"
+    ExamStore(db).add_user("teacher", PASSWORD)
+    server = Server(db, tmp_path / "serve.log")
+    problems: list[str] = []
+    try:
+        context = _context(browser, server.url)
+        page = _page(context, problems)
+        page.goto("/login")
+        page.fill("#login-name", "teacher")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-button")
+        page.goto("/f/eigen?example=1")
+        page.click("#solve")
+        page.fill("#add-exam-title", "Random eigen")
+        page.click("#add-to-exam-button")
+        expect(page.locator("h1")).to_have_text("Random eigen")
+
+        page.locator("#q1 .q-random summary").click()
+        page.select_option("#kind-1", "random")
+        page.fill("#vary-1", "A = { rows = 2, cols = 2, min = -3, max = 3 }")
+        page.fill("#exam-variants", "2")
+        page.click("#save-questions")
+        expect(page.locator(".exam-flash")).to_have_text("Saved.")
+        expect(page.locator("#q1 .badge-random")).to_be_visible()
+        expect(page.locator("#q1 .q-summary")).to_contain_text("varied: A 2 x 2 in [-3, 3]")
+        page.screenshot(path=str(artifacts / "exam-randomised.png"), full_page=True)
+
+        with page.expect_download() as info:
+            page.click("#download-pdf")
+        pdfs = zipfile.ZipFile(info.value.path())
+        papers = [pdfs.read(f"random-eigen/variant-0{k}-paper.pdf") for k in (1, 2)]
+        texts = [" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(d)).pages) for d in papers]
+        body = [t[t.index("Question 1"):] for t in texts]
+        assert body[0] != body[1], "the variants' questions differ"
+        if shutil.which("pdftoppm") or os.environ.get("CI"):
+            pdf = tmp_path / "paper.pdf"
+            pdf.write_bytes(papers[0])
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(artifacts / "exam-random-paper")],
+                           check=True, timeout=60, capture_output=True)
+            png = next(artifacts.glob("exam-random-paper*.png"))
+            assert png.read_bytes().startswith(b"\x89PNG")
+        context.close()
+    finally:
+        server.stop()
+    assert _unexpected(problems) == []

@@ -111,6 +111,33 @@ def test_page_renders_to_png(pdfs, tmp_path):
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
 
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing in CI: .ci/run should install {package}")
+        pytest.skip(f"{name} ({package}) is not installed")
+    return path
+
+
+def test_every_pdf_passes_qpdf_check_and_renders_without_warnings(pdfs, tmp_path):
+    """Issue 17 item 7: every paper and key passes `qpdf --check` (structure, cross-reference table,
+    streams) and poppler's pdftoppm renders every page without a word on stderr (the exported PDFs
+    once drew "Syntax Error: Suspects object is wrong type")."""
+    qpdf, pdftoppm = _tool("qpdf", "qpdf"), _tool("pdftoppm", "poppler-utils")
+    for name, data in pdfs.items():
+        src = tmp_path / name
+        src.write_bytes(data)
+        check = subprocess.run([qpdf, "--check", str(src)], capture_output=True, text=True)
+        assert check.returncode == 0, (name, check.stdout, check.stderr)
+        assert "No syntax or stream encoding errors found" in check.stdout, (name, check.stdout)
+        assert "WARNING" not in check.stdout + check.stderr, (name, check.stdout, check.stderr)
+        render = subprocess.run([pdftoppm, "-r", "20", "-png", str(src), str(tmp_path / name.removesuffix(".pdf"))],
+                                capture_output=True, text=True)
+        assert render.returncode == 0 and render.stderr == "", (name, render.stderr)
+        assert list(tmp_path.glob(name.removesuffix(".pdf") + "*.png")), name
+
+
 def test_a_formula_typst_rejects_is_shown_as_source(built, monkeypatch):
     """One bad formula must not cost the whole paper: it is shown as its LaTeX source instead."""
     real = exam_pdf.to_typst

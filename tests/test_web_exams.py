@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from html import unescape as html_unescape
 import json
 import re
 import subprocess
@@ -89,6 +90,7 @@ class FormReader(HTMLParser):
     def __init__(self, form_id: str):
         super().__init__()
         self.form_id, self.inside, self.fields, self._area = form_id, False, [], None
+        self._select = None  # [name, first option's value, the selected option's value]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -98,6 +100,14 @@ class FormReader(HTMLParser):
             self.fields.append((a["name"], a.get("value") or ""))
         elif self.inside and tag == "textarea":
             self._area = [a["name"], ""]
+        elif self.inside and tag == "select" and a.get("name"):
+            self._select = [a["name"], None, None]
+        elif self._select is not None and tag == "option":
+            value = a.get("value") or ""
+            if self._select[1] is None:
+                self._select[1] = value
+            if "selected" in a:
+                self._select[2] = value
 
     def handle_data(self, data):
         if self._area is not None:
@@ -107,6 +117,10 @@ class FormReader(HTMLParser):
         if tag == "textarea" and self._area is not None:
             self.fields.append(tuple(self._area))
             self._area = None
+        elif tag == "select" and self._select is not None:
+            name, first, chosen = self._select
+            self.fields.append((name, chosen if chosen is not None else first or ""))
+            self._select = None
         elif tag == "form":
             self.inside = False
 
@@ -614,3 +628,41 @@ def test_a_saved_exam_that_no_longer_validates_can_still_be_fixed_or_deleted(cli
     assert resp.status_code == 400 and "no longer validates" in text(resp)
     confirm = editor_form(text(client.get("/exams/1/delete")), "delete-form")
     assert client.post("/exams/1/delete", data=confirm).status_code == 302
+
+
+# ---- fixed or randomised, with ranges (issue 17 item 5) ----------------------------------------------------------
+
+def test_builder_randomises_a_question_with_ranges_and_fixes_it_again(client, db):
+    csrf = token(client)
+    add(client, csrf, "eigen", title="Ranges")
+    page = text(client.get("/exams/1"))
+    assert 'id="kind-1"' in page and 'id="vary-1"' in page
+    form = editor_form(page)
+    assert form.getlist("kind") == ["fixed"] and form.getlist("vary") == [""]
+
+    # randomised, with a 2 x 2 integer matrix in [-3, 3]; three variants
+    resp = submit(client, 1, form, kind=["random"], vary=["A = { rows = 2, cols = 2, min = -3, max = 3 }"], variants="3")
+    assert resp.status_code == 302
+    p = store(db).get(1).spec.problems[0]
+    assert p.random and p.vary == {"A": {"rows": 2, "cols": 2, "min": -3, "max": 3}}
+    page = text(client.get("/exams/1"))
+    assert "varied: A 2 x 2 in [-3, 3]" in page and 'selected>randomised' in page
+    data = json.loads(client.get("/exams/1/download?format=json").get_data())
+    mats = [v["questions"][0]["params"]["A"] for v in data["variants"]]
+    assert len({json.dumps(m) for m in mats}) == 3, "variants differ"
+    assert all(abs(x) <= 3 and float(x).is_integer() for m in mats for r in m for x in r)
+
+    # a range the file format refuses is reported on the question, and nothing is saved
+    form = editor_form(text(client.get("/exams/1")))
+    resp = submit(client, 1, form, vary=["A = { rows = 2, cols = 2, min = 3, max = -3 }"])
+    body = html_unescape(text(resp))
+    assert resp.status_code == 400 and "larger than 'max'" in body, re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]*)', body)
+    assert store(db).get(1).spec.problems[0].vary["A"]["min"] == -3
+    resp = submit(client, 1, form, vary=["A = { rows = 2"])
+    assert "do not read as lines such as" in html_unescape(text(resp))
+
+    # fixed again: the numbers of its first instance, with no ranges
+    form = editor_form(text(client.get("/exams/1")))
+    assert submit(client, 1, form, kind=["fixed"]).status_code == 302
+    p = store(db).get(1).spec.problems[0]
+    assert not p.random and "A" in p.params and not p.vary

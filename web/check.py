@@ -2,7 +2,10 @@
 
 A verdict tells three things apart, as a grader would:
 - `malformed`: the text cannot be read as a value of the answer's type (a number, a vector, a matrix,
-  true/false); the message says why, in the parser's words;
+  true/false); the message says why, in the parser's words. Numbers may be typed in the exact forms a
+  solution page prints: fractions, roots, π, e, logarithms (`1/3`, `sqrt(2)/2`, `2√3`, `(17+sqrt(205))/3`,
+  `ln 2`), read by the safe expression parser (solver.parse.parse_expr: no eval, no sympify of user text);
+  a vector or matrix of exact forms separates its entries with commas (`[sqrt(2)/2, -sqrt(2)/2]`);
 - `wrong`: it reads, but is not within the answer's tolerance (nor, for answers defined up to sign,
   is its negation). The checker then re-solves the problem under every other choice of each of the
   family's conventions, one at a time, and under each common slip the family declares, and when the
@@ -30,6 +33,7 @@ import dataclasses
 
 import logging
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -80,8 +84,8 @@ def checkable(answer: Answer) -> bool:
 
 
 KIND_HINT = {
-    "number": "a number, e.g. 0.25, 1/4 or 2.5e-3",
-    "vector": "a vector, e.g. (1, -2) or 1 -2",
+    "number": "a number, e.g. 0.25, 1/4, 2.5e-3 or sqrt(2)/2",
+    "vector": "a vector, e.g. (1, -2), 1 -2 or (sqrt(2)/2, -sqrt(2)/2)",
     "matrix": "a matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4",
     "bool": "true or false",
     "text": "a word",
@@ -108,10 +112,109 @@ def _number(raw: Any) -> float:
         try:
             return float(P.parse_number(raw))
         except P.ParseError as e:
-            raise Malformed(str(e)) from None
+            if not _LOOKS_EXACT.search(raw):
+                raise Malformed(str(e)) from None
+            return exact_number(raw)
         except OverflowError:
             return math.inf if not raw.strip().startswith(("-", "−")) else -math.inf
     raise Malformed(f"expected a number, got {type(raw).__name__}")
+
+
+# ---- exact forms: 1/3 + 1, sqrt(2)/2, 2√3, (17+sqrt(205))/3, π/4, ln 2, e^2 --------------------------------
+
+#: Text that is more than a plain number: an operator, a bracket, a function or constant name, √ or π.
+_LOOKS_EXACT = re.compile(r"[-+*/^()√π·×]|[A-Za-z]")
+#: The functions and constants an exact answer may use (the safe parser's whitelist, without the
+#: activations and max/min, which no printed answer uses).
+EXACT_FUNCTIONS = ("sqrt", "exp", "log", "ln", "log2", "log10", "abs", "sin", "cos", "tan", "tanh", "sinh", "cosh",
+                   "e", "pi")
+#: Characters of one exact entry (the safe parser's own limit is larger), and entries of one exact
+#: vector or matrix: each is parsed and evaluated on its own, so this bounds the time of one check.
+MAX_EXACT_TEXT = 200
+MAX_EXACT_ENTRIES = 1000
+_FN_SPACE = re.compile(r"\b(sqrt|ln|log|log2|log10|exp)\s+(\d+(?:\.\d+)?|pi|e)\b")
+_ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|pi|e)")
+_IMPLICIT = re.compile(r"(\d|\))\s*(?=sqrt\(|pi\b|\()")
+
+
+def _exact_text(text: str) -> str:
+    """How people write exact values, in the safe parser's grammar: π -> pi, √2 -> sqrt(2), √(..) -> sqrt(..),
+    2√3 -> 2*sqrt(3), 2π -> 2*pi, ln 2 -> ln(2), × and · -> *."""
+    t = text.strip().replace("π", "pi").replace("×", "*").replace("·", "*")
+    t = _ROOT.sub(r"sqrt(\1)", t).replace("√(", "sqrt(")
+    t = _FN_SPACE.sub(r"\1(\2)", t)
+    return _IMPLICIT.sub(r"\1*", t)
+
+
+def exact_number(text: str) -> float:
+    """An exact form typed as an answer, through the safe parser (solver.parse.parse_expr: no eval, no
+    sympify of user text), as a float; Malformed with the parser's reason."""
+    if len(text) > MAX_EXACT_TEXT:
+        raise Malformed(f"an exact form is at most {MAX_EXACT_TEXT} characters long")
+    try:
+        expr = P.parse_expr(_exact_text(text), (), EXACT_FUNCTIONS)
+    except P.ParseError as e:
+        raise Malformed(str(e)) from None
+    try:
+        value = complex(expr.evalf(20))
+    except (TypeError, ValueError, OverflowError):
+        raise Malformed("it does not work out to a number") from None
+    if value.imag != 0 and abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+        raise Malformed("it is not a real number")
+    return value.real
+
+
+def _split_top(text: str, seps: str) -> list[str]:
+    """Split at the separators that stand outside every bracket."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch in seps and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [x.strip() for x in out]
+
+
+def _unwrap(text: str) -> str:
+    """'[a, b]' or '(a, b)' -> 'a, b' when the brackets enclose the whole text (and '(' is no call)."""
+    t = text.strip()
+    if len(t) >= 2 and (t[0], t[-1]) in (("[", "]"), ("(", ")")):
+        depth = 0
+        for i, ch in enumerate(t):
+            depth += ch in "(["
+            depth -= ch in ")]"
+            if depth == 0 and i < len(t) - 1:
+                return t
+        inner = t[1:-1]
+        if t[0] == "[" or len(_split_top(inner, ",;")) > 1:
+            return inner
+    return t
+
+
+def exact_array(text: str, depth: int) -> list:
+    """A vector ('[sqrt(2)/2, -sqrt(2)/2]', '(1/3, 2/3)') or matrix ('[[1/2, 0], [0, 1]]', '1/2, 0; 0, 1') whose
+    entries are exact forms, separated by commas (rows by ';' or brackets)."""
+    if len(text) > MAX_EXACT_TEXT * 64:
+        raise Malformed("too long to read as exact forms")
+    body = _unwrap(text)
+    if body.count(",") + body.count(";") >= MAX_EXACT_ENTRIES:
+        raise Malformed(f"at most {MAX_EXACT_ENTRIES} exact entries")
+    if depth == 1:
+        items = _split_top(body, ",;")
+        if any(not x for x in items):
+            raise Malformed("an entry is empty (separate exact entries with commas)")
+        return [exact_number(x) for x in items]
+    rows = _split_top(body, ";") if ";" in body else _split_top(body, ",")
+    if any(not r for r in rows):
+        raise Malformed("a row is empty (separate rows with ';' or brackets)")
+    out = [exact_array(r, 1) for r in rows]
+    if len({len(r) for r in out}) > 1:
+        raise Malformed("the rows have different lengths")
+    return out
 
 
 def _nested(raw: Any, depth: int) -> list:
@@ -145,7 +248,9 @@ def read_value(kind: str, raw: Any) -> Any:
         try:
             parsed = P.parse_vector(raw) if kind == "vector" else P.parse_matrix(raw)
         except P.ParseError as e:
-            raise Malformed(str(e)) from None
+            if not re.search(r"[*^√π·×]|[A-Za-z]|\d\s*/\s*\(|\)\s*/", raw):
+                raise Malformed(str(e)) from None
+            return exact_array(raw, 1 if kind == "vector" else 2)
         if kind == "vector":
             return [float(x) for x in parsed]
         return [[float(x) for x in row] for row in parsed]
@@ -172,18 +277,12 @@ def _shape(v: Any) -> tuple[int, ...]:
 
 
 def describe_tolerance(answer: Answer) -> str:
-    """'exact', '±0.00005 (4 decimal places)', '±5 (5 significant figures)', with ', up to sign' where the
-    family says so (the one tolerance model: solver.numbers.Tolerance)."""
-    tol = answer.tolerance
-    text = "exact" if tol is None else tol.describe(_scalar(answer))
-    sign = getattr(tol, "up_to_sign", False)
-    if sign == "columns":
-        text += ", each column up to sign"
-    elif sign == "rows":
-        text += ", each row up to sign"
-    elif sign:
-        text += ", up to sign"
-    return text
+    """'exact', '±0.00005 (4 decimal places)', '±5 (5 significant figures)', with '; up to sign' where the
+    family says so: the words of the exam keys and exports (solver.exam.common.tolerance_text, on the one
+    tolerance model solver.numbers.Tolerance)."""
+    from solver.exam.common import tolerance_text
+
+    return tolerance_text(answer.tolerance, _scalar(answer))
 
 
 def _scalar(answer: Answer):

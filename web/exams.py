@@ -61,7 +61,7 @@ from solver import format as F
 from solver import registry
 from solver.exam import FORMATS, build, dumps, export
 from solver.exam.build import ExamBuild
-from solver.exam.common import is_trace, marks_text, tolerance_text
+from solver.exam.common import is_trace, marks_text, answer_tolerance
 from solver.exam.limits import MAX_BYTES, check_json
 from solver.exam.spec import MAX_PROBLEMS, ExamSpec, ProblemSpec, from_dict, loads
 from solver.exam.limits import check_toml
@@ -297,6 +297,14 @@ class Row:
     def key(self) -> tuple:
         return (self.data, self.marks)
 
+    @property
+    def vary_text(self) -> str:
+        """The question's ranges as the TOML lines the instructor edits (`lr = { min = 0.01, max = 0.1 }`)."""
+        from solver.exam.spec import _key, _value
+
+        vary = self.problem.get("vary") or {}
+        return "\n".join(f"{_key(k)} = {_value(v)}" for k, v in vary.items()) if isinstance(vary, dict) else ""
+
     def describe(self, defaults: Mapping[str, str]) -> "Row":
         p = self.problem
         fam = _family(self.family)
@@ -307,6 +315,9 @@ class Row:
             fix = p.get("fix") or {}
             if isinstance(fix, dict) and fix:
                 bits.append("fixed: " + ", ".join(f"{k} = {value_text(v)}" for k, v in fix.items()))
+            vary = p.get("vary") or {}
+            if isinstance(vary, dict) and vary:
+                bits.append("varied: " + ", ".join(f"{k} {_range_text(v)}" for k, v in vary.items()))
             if p.get("seed_offset"):
                 bits.append(f"instance stream {p['seed_offset']}")
             self.summary = _short("; ".join(bits))
@@ -320,6 +331,18 @@ class Row:
         self.answers = ", ".join(map(str, answers)) if isinstance(answers, list) else ""
         self.link = _problem_link(p, defaults)
         return self
+
+
+def _range_text(rule: Any) -> str:
+    """A range in words: 'in [0.01, 0.1]', 'one of 2, 3', '3 x 2 in [-5, 5]'."""
+    if isinstance(rule, list):
+        return "one of " + ", ".join(value_text(x) for x in rule)
+    if not isinstance(rule, dict):
+        return value_text(rule)
+    shape = f"{rule['rows']} x {rule['cols']} " if "rows" in rule and "cols" in rule else \
+        f"{rule['size']} entries " if "size" in rule else ""
+    step = f" step {value_text(rule['step'])}" if "step" in rule else ""
+    return f"{shape}in [{value_text(rule.get('min'))}, {value_text(rule.get('max'))}]{step}"
 
 
 def _row(p: ProblemSpec, defaults: Mapping[str, str]) -> Row:
@@ -531,7 +554,81 @@ def _form_rows() -> list[Row]:
     problems, marks = request.form.getlist("problem"), request.form.getlist("marks")
     if len(problems) != len(marks) or len(problems) > MAX_PROBLEMS:
         raise _BadForm()
-    return [Row(_json_object(p), m.strip()[:40]) for p, m in zip(problems, marks)]
+    rows = [Row(_json_object(p), m.strip()[:40]) for p, m in zip(problems, marks)]
+    kinds, varies = request.form.getlist("kind"), request.form.getlist("vary")
+    if kinds or varies:  # the fixed/randomised switch and the ranges of each question (the editor sends both)
+        if len(kinds) != len(rows) or len(varies) != len(rows):
+            raise _BadForm()
+        for i, (r, kind, vary) in enumerate(zip(rows, kinds, varies), 1):
+            _set_kind(r, i, kind, vary.replace("\r\n", "\n"))
+    return rows
+
+
+#: Characters of one question's ranges in the editor.
+MAX_VARY_CHARS = 4000
+
+
+def _set_kind(r: Row, n: int, kind: str, vary: str) -> None:
+    """Make the row fixed (the numbers of its first instance, when it was randomised) or randomised with the
+    instructor's ranges (TOML lines, read as `[problems.vary]`; solver.exam.spec validates them)."""
+    p = r.problem
+    if kind not in ("fixed", "random"):
+        raise _BadForm()
+    if kind == "fixed":
+        if "params" not in p:
+            fam = _family(str(p.get("family", "")))
+            if fam is None:
+                return
+            params = {**dict(fam.generate(0)), **dict(p.get("fix") or {})}
+            params.update(_draw_first(p.get("vary")))
+            p["params"] = {k: _plain_param(v) for k, v in params.items()}
+            for k in ("fix", "vary", "seed_offset", "random"):
+                p.pop(k, None)
+        return
+    p.pop("params", None)
+    p.pop("random", None)
+    text = vary.strip()
+    if len(text) > MAX_VARY_CHARS:
+        r.error = f"The ranges are at most {MAX_VARY_CHARS} characters long (got {len(text)})."
+        return
+    if not text:
+        p.pop("vary", None)
+        return
+    try:
+        check_toml(text)
+        table = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, InvalidInput) as e:
+        r.error = (f"The ranges of question {n} do not read as lines such as lr = {{ min = 0.01, max = 0.1 }}, "
+                   f"steps = [2, 3] or X = {{ rows = 3, cols = 2, min = -5, max = 5 }} ({e}).")
+        return
+    p["vary"] = table
+
+
+def _draw_first(vary: Any) -> dict:
+    from solver.exam.vary import draw
+
+    try:
+        return draw(vary, 0) if isinstance(vary, dict) and vary else {}
+    except Exception:  # noqa: BLE001 - malformed ranges: spec validation reports them when it is random again
+        return {}
+
+
+def _plain_param(v: Any) -> Any:
+    """A generated value as an exam file holds it (text, number, boolean or lists of them)."""
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_plain_param(x) for x in v]
+    try:
+        import numpy as np
+
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+        if isinstance(v, np.generic):
+            return v.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return str(v)
 
 
 def _apply_action(action: str, rows: list[Row], values: dict[str, str]) -> tuple[str, str]:
@@ -569,7 +666,7 @@ def _intended(values: dict[str, str], rows: list[Row], defaults: dict) -> dict:
 
 
 def _attach(ed: Editor, e: InvalidInput) -> None:
-    m = re.fullmatch(r"problems\[(\d+)\]\.marks", e.field or "")
+    m = re.fullmatch(r"problems\[(\d+)\]\.(?:marks|vary|fix)(?:\..*)?", e.field or "")
     if e.field in DETAIL_FIELDS:
         ed.errors[e.field] = e.message
     elif m and 1 <= int(m.group(1)) <= len(ed.rows):
@@ -622,7 +719,7 @@ def save(exam_id: int):
             ed.errors[k] = f"At most {limit} characters (got {len(values[k])})."
     ed.error = action_error
     spec = None
-    if not ed.errors and not ed.error:
+    if not ed.errors and not ed.error and not any(r.error for r in rows):
         try:
             spec = from_dict(_intended(values, rows, defaults))
         except InvalidInput as e:
@@ -775,7 +872,7 @@ def preview(exam_id: int):
     variant = b.variants[0]
     questions = []
     for q in variant.questions:
-        answers = [(a, is_trace(a), tolerance_text(a.tolerance)) for a in q.answers]
+        answers = [(a, is_trace(a), answer_tolerance(a)) for a in q.answers]
         steps = shown_steps(q.solution.steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]) if solutions else ()
         questions.append((q, answers, steps))
     return render_template("exam_preview.html", exam=e, spec=b.spec, b=b, variant=variant, questions=questions,

@@ -95,7 +95,9 @@ def openapi_document() -> dict:
         "CheckRequest": {
             "allOf": [_ref("Problem"), {"type": "object", "required": ["answers"], "properties": {
                 "answers": {"type": "object", "additionalProperties": _VALUE,
-                            "description": "answer name -> the value to check (text as typed, or JSON)"}}}],
+                            "description": "answer name -> the value to check (text as typed, or JSON); numbers may be "
+                                           "exact forms such as 1/3, sqrt(2)/2, (17+sqrt(205))/3 or ln 2, and "
+                                           "vectors of them with commas"}}}],
         },
         "Math": {"type": ["object", "null"], "required": ["latex", "text"],
                  "properties": {"latex": {"type": "string"}, "text": {"type": "string"}}},

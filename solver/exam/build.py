@@ -8,17 +8,32 @@ with seed offset o, gets in that variant the seed
     question_seed = SeedSequence(variant_seed, spawn_key=(crc32(F), j, o, attempt)).generate_state(1)[0]
 so reordering the problems of an exam does not change their instances. `attempt` starts at 0 and
 increases only when an instance is not well-posed for the exam (the solver reports a status other
-than "solved", or `fix` overrides make it invalid); the seed used is recorded. The instance is
-`Family.generate(question_seed)`, so `stepwise solve F --random <question_seed>` (plus `-p` for each
-`fix` value) reproduces any question.
+than "solved", `fix` or `vary` values make it invalid, or it lacks an answer the question asks for,
+such as real eigenvalues of a matrix whose eigenvalues came out complex); the seed used is recorded.
+The instance is `Family.generate(question_seed)` with the `fix` values and the values drawn from the
+`vary` ranges (solver.exam.vary) over it, all recorded in `Question.fix`, so `stepwise solve F --random
+<question_seed>` plus `-p` for each of them (`Question.reproduce`) reproduces any question.
 
 Gradable parts. LMS formats grade scalars: each selected answer is flattened into parts (a number, a
 vector entry, a matrix entry, a boolean, a text), each with its display at the answer's precision and
-an absolute tolerance (absolute + relative * |value|, 0 for exact answers). Trace tables are shown in
-keys but not graded; answers defined up to sign accept either sign entry by entry in LMS exports.
+an absolute tolerance (the one tolerance model, Tolerance.bound of the entry; 0 for exact answers). Trace
+tables are shown in keys but not graded.
+
+Vectors up to sign. An eigenvector, component, singular vector or score column is right when the whole
+vector is negated, never entry by entry. A one-number answer up to sign accepts both signs
+(`Part.either_sign`). LMS formats grade each entry on its own, so they cannot say "all entries flipped
+together": for them the key of a vector answer up to sign is in a normalised form and the question states
+the sign rule (`Question.sign_notes`): the sign convention stated on the paper when there is one (the
+solution already follows it), else "each column's first non-zero entry positive", applied to the key here,
+with the answers that share a sign group (scores with their components) flipped together.
+
+Conventions on the paper. `Question.stated` holds the instruction (Convention.paper) of each convention
+of the family whose choice changes one of the question's selected answers: the question is solved again
+under each other option and the answers compared. Only conventions with a paper text are tried.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import zlib
 from dataclasses import dataclass
@@ -63,6 +78,17 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Stated:
+    """A convention a question states: its name and choice, the instruction printed on the paper, and whether
+    the other choices change only signs of answers defined up to sign (a sign rule)."""
+
+    name: str
+    choice: str
+    text: str
+    sign_only: bool = False
+
+
+@dataclass(frozen=True)
 class Question:
     number: int
     family: str
@@ -73,10 +99,23 @@ class Question:
     solution: Solution
     answers: tuple[Answer, ...]
     parts: tuple[Part, ...]
+    stated: tuple[Stated, ...] = ()
+    sign_notes: tuple[str, ...] = ()
+
+    @property
+    def conventions_text(self) -> tuple[str, ...]:
+        """The instructions the paper prints for this question (the conventions its answers depend on)."""
+        return tuple(s.text for s in self.stated)
 
     @property
     def statement(self) -> str:
+        """The statement as readable Unicode text (β₁ = 0.9, x² + 10y²)."""
         return self.solution.statement
+
+    @property
+    def rich(self):
+        """The statement as rich text (solver.richtext.Rich): each format typesets its maths."""
+        return self.solution.rich_statement
 
     @property
     def reproduce(self) -> str:
@@ -106,6 +145,8 @@ class Question:
             "parts": [{"answer": p.answer, "label": p.label, "kind": p.kind, "value": _json_scalar(p.value), "display": p.display,
                        "tolerance": p.tolerance, "either_sign": p.either_sign, "unit": p.unit} for p in self.parts],
             "status": self.solution.status,
+            "conventions_stated": [{"name": c.name, "choice": c.choice, "text": c.text} for c in self.stated],
+            "sign_notes": list(self.sign_notes),
         }
         if solutions:
             d["solution"] = self.solution.to_json()
@@ -195,7 +236,7 @@ def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = Non
             if not p.random:
                 if n not in fixed_cache:
                     sol = _solve(fam, dict(p.params), conv, n, "params")
-                    fixed_cache[n] = _question(n, p, fam, None, sol)
+                    fixed_cache[n] = _question(n, p, fam, None, sol, dict(p.params), conv)
                 qs.append(fixed_cache[n])
             else:
                 qs.append(_random_question(n, p, fam, conv, vseed, occurrence[n - 1], k))
@@ -226,6 +267,12 @@ def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: i
         qseed = question_seed(vseed, fam.name, occ, p.seed_offset, attempt)
         raw = dict(fam.generate(qseed))
         raw.update(p.fix)
+        drawn = {}
+        if p.vary:
+            from .vary import draw
+
+            drawn = draw(p.vary, qseed)
+            raw.update(drawn)
         try:
             sol = fam.solve(raw, conv)
         except InvalidInput as e:
@@ -234,13 +281,18 @@ def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: i
         if sol.status != "solved":
             last = f"the solver's status was '{sol.status}'"
             continue
-        return _question(n, p, fam, qseed, sol)
-    field_ = f"problems[{n}].fix" if p.fix else f"problems[{n}]"
+        missing = [a for a in (p.answers or ()) if a not in sol.answers]
+        if missing and attempt < MAX_ATTEMPTS - 1:  # e.g. complex eigenvalues: not the question asked
+            last = f"the instance has no answer {', '.join(repr(m) for m in missing)}"
+            continue
+        return _question(n, p, fam, qseed, sol, raw, conv, drawn)
+    field_ = f"problems[{n}].vary" if p.vary else f"problems[{n}].fix" if p.fix else f"problems[{n}]"
     raise InvalidInput(field_, f"Problem {n} ({fam.name}): no well-posed instance for variant {k} in {MAX_ATTEMPTS} "
-                       f"tries (last: {last}). Loosen the 'fix' values or use fixed 'params'.")
+                       f"tries (last: {last}). Loosen the 'fix' values or the 'vary' ranges, or use fixed 'params'.")
 
 
-def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution) -> Question:
+def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution, raw: dict, conv: dict,
+              drawn: Mapping[str, Any] | None = None) -> Question:
     available = sol.answers
     if p.answers is not None:
         missing = [a for a in p.answers if a not in available]
@@ -250,8 +302,132 @@ def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution) -> 
         chosen = tuple(available[a] for a in p.answers)
     else:
         chosen = tuple(a for a in available.values() if not _is_trace(a.value))
-    parts = tuple(x for a in chosen for x in parts_of(a))
-    return Question(n, fam.name, fam.title, p.marks, qseed, dict(p.fix) if qseed is not None else {}, sol, chosen, parts)
+    stated = stated_conventions(fam, raw, conv, sol, chosen)
+    keys, notes = sign_normalised(chosen, any(s.sign_only for s in stated))
+    parts = tuple(x for a in chosen for x in parts_of(a, keys.get(a.name)))
+    fix = {**p.fix, **(drawn or {})} if qseed is not None else {}
+    return Question(n, fam.name, fam.title, p.marks, qseed, fix, sol, chosen, parts, stated, notes)
+
+
+def _same(a: Answer, b: Answer) -> bool:
+    """The same value within `a`'s tolerance, no sign flip allowed."""
+    want, got = a.numeric_value(), b.numeric_value()
+    try:
+        if a.tolerance is None:
+            return got == want
+        return dataclasses.replace(a.tolerance, up_to_sign=False, sign_group="").accepts(got, want)
+    except (TypeError, ValueError):
+        return got == want
+
+
+def _flips_only(a: Answer, b: Answer) -> bool:
+    try:
+        return bool(a.tolerance and a.tolerance.up_to_sign and a.tolerance.accepts(b.numeric_value(), a.numeric_value()))
+    except (TypeError, ValueError):
+        return False
+
+
+def stated_conventions(fam, raw: Mapping[str, Any], conv: Mapping[str, str], sol: Solution,
+                       chosen: tuple[Answer, ...]) -> tuple[Stated, ...]:
+    """The conventions (with a paper text) whose other options change one of the chosen answers."""
+    out = []
+    choices = sol.convention_choices
+    for c in fam.conventions:
+        choice = choices.get(c.name)
+        text = c.paper.get(choice) if choice is not None else None
+        if not text:
+            continue
+        changes, sign_only = False, True
+        for option in c.options:
+            if option == choice:
+                continue
+            try:
+                alt = fam.solve(dict(raw), {**conv, c.name: option})
+            except InvalidInput:
+                continue
+            for a in chosen:
+                b = alt.answers.get(a.name)
+                if b is not None and _same(a, b):
+                    continue
+                changes = True
+                if b is None or not _flips_only(a, b):
+                    sign_only = False
+        if changes:
+            out.append(Stated(c.name, choice, text, sign_only))
+    return tuple(out)
+
+
+_AXIS_WORDS = {"columns": "each column of", "rows": "each row of"}
+
+
+def _sign_axis(a: Answer) -> str | None:
+    """'whole', 'columns' or 'rows' for a vector or matrix answer defined up to sign; None otherwise."""
+    t = a.tolerance
+    v = a.numeric_value()
+    if not (t and t.up_to_sign) or not isinstance(v, list) or not v or _is_trace(v):
+        return None
+    if t.up_to_sign is True or not isinstance(v[0], list):
+        return "whole"
+    return t.up_to_sign
+
+
+def _slices(v: list, axis: str) -> list[list]:
+    if axis == "whole":
+        return [[x for _, x in _flat(v)]]
+    if axis == "rows":
+        return [list(r) for r in v]
+    return [[r[j] for r in v] for j in range(len(v[0]))]
+
+
+def _flip(v: list, axis: str, signs: dict[int, int]) -> list:
+    if axis == "whole":
+        s = signs.get(0, 1)
+        return _scale(v, s)
+    if axis == "rows":
+        return [_scale(r, signs.get(i, 1)) for i, r in enumerate(v)]
+    return [[x * signs.get(j, 1) for j, x in enumerate(r)] for r in v]
+
+
+def _scale(v, s: int):
+    if isinstance(v, list):
+        return [_scale(x, s) for x in v]
+    return v * s if s == -1 else v
+
+
+def sign_normalised(chosen: tuple[Answer, ...], fixed_by_convention: bool) -> tuple[dict[str, list], tuple[str, ...]]:
+    """The LMS keys of vector answers up to sign, and the sentences telling students the sign rule.
+
+    With a stated sign convention the solution already follows it: the keys are the answers. Otherwise each
+    vector (column, row) is flipped so that its first non-zero entry is positive; answers sharing a sign group
+    follow the first of them the question asks."""
+    keys: dict[str, list] = {}
+    notes: list[str] = []
+    groups: dict[str, tuple[str, dict[int, int]]] = {}
+    for a in chosen:
+        axis = _sign_axis(a)
+        if axis is None:
+            continue
+        where = _AXIS_WORDS.get(axis, "")
+        if fixed_by_convention:
+            notes.append(f"{a.name} is defined only up to sign: give it with the signs the conventions stated above fix.")
+            continue
+        group = a.tolerance.sign_group
+        if group and group in groups:
+            leader, signs = groups[group]
+            part = {"columns": "column", "rows": "row"}.get(axis, "vector")
+            notes.append(f"The signs of {a.name} go with those of {leader}: where a sign of {leader} is flipped by that "
+                         f"rule, flip the matching {part} of {a.name} too.")
+        else:
+            signs = {}
+            for j, s in enumerate(_slices(a.numeric_value(), axis)):
+                first = next((float(x) for x in s if isinstance(x, (int, float)) and float(x) != 0.0), 0.0)
+                signs[j] = -1 if first < 0 else 1
+            if group:
+                groups[group] = (a.name, signs)
+            notes.append(f"{a.name} is defined only up to sign: give {where + ' ' + a.name if where else 'it'} "
+                         f"with its first non-zero entry positive.")
+        keys[a.name] = _flip(a.numeric_value(), axis, signs)
+    return keys, tuple(notes)
 
 
 def _is_trace(v: Any) -> bool:
@@ -277,15 +453,17 @@ def _scalar_display(v: Any) -> str:
     return text(v, 6, exact="decimal")
 
 
-def parts_of(a: Answer) -> list[Part]:
-    """The gradable scalars of an answer (empty for traces and very long vectors)."""
+def parts_of(a: Answer, key: list | None = None) -> list[Part]:
+    """The gradable scalars of an answer (empty for traces and very long vectors). `key`: the value to grade
+    instead of the answer's (a vector up to sign in its normalised form, sign_normalised); an entry whose
+    sign it flips shows the flipped display. Only a one-number answer up to sign accepts either sign: a
+    vector's entries may not flip one by one."""
     from ..steps import _denumber
 
     v = a.value
     if _is_trace(v) or v is None:
         return []
     tol = a.tolerance
-    either = bool(tol and tol.up_to_sign)
 
     def tol_for(x):
         if tol is None or isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -295,10 +473,14 @@ def parts_of(a: Answer) -> list[Part]:
     if not isinstance(v, list):
         kind = "bool" if isinstance(v, bool) else "text" if isinstance(v, str) else "number"
         x = _denumber(v)
-        return [Part(a.name, a.name, kind, x, a.display, tol_for(x) if kind == "number" else 0.0, False, a.unit)]
+        either = bool(tol and tol.up_to_sign) and kind == "number"
+        return [Part(a.name, a.name, kind, x, a.display, tol_for(x) if kind == "number" else 0.0, either, a.unit)]
     entries = _flat(v)
     if len(entries) > MAX_PARTS_PER_ANSWER or any(isinstance(x, (dict, list)) for _, x in entries):
         return []
+    graded = [x for _, x in _flat(key)] if key is not None else None
+    if graded is not None and len(graded) != len(entries):
+        graded = None
     shown = _NUM.findall(a.display)
     use_shown = len(shown) == len(entries) and "..." not in a.display
     out = []
@@ -306,6 +488,9 @@ def parts_of(a: Answer) -> list[Part]:
         x = _denumber(x)
         kind = "bool" if isinstance(x, bool) else "text" if isinstance(x, str) else "number"
         disp = shown[j] if use_shown and kind == "number" else _scalar_display(x)
+        if graded is not None and kind == "number" and graded[j] != x:
+            x = graded[j]
+            disp = disp[1:] if disp.startswith("-") else "-" + disp
         label = f"{a.name}[{','.join(str(i) for i in idx)}]"
-        out.append(Part(a.name, label, kind, x, disp, tol_for(x) if kind == "number" else 0.0, either, a.unit))
+        out.append(Part(a.name, label, kind, x, disp, tol_for(x) if kind == "number" else 0.0, False, a.unit))
     return out

@@ -29,6 +29,12 @@ def tolerance_text(t: Tolerance | None, value: Any = None) -> str:
     return s
 
 
+def answer_tolerance(a: Answer) -> str:
+    """What a grader accepts for this answer: the bound for its value ("±5 (5 significant figures)" for
+    855036.7371), or the rule for a vector or matrix (each entry's bound follows its own value)."""
+    return tolerance_text(a.tolerance, a.numeric_value())
+
+
 def marks_text(m) -> str:
     m = int(m) if float(m).is_integer() else m
     return f"{m} mark" + ("" if m == 1 else "s")

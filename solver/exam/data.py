@@ -17,7 +17,7 @@ import io
 import json
 
 from .build import ExamBuild
-from .common import tolerance_text
+from .common import answer_tolerance
 
 CSV_COLUMNS = ("variant", "seed", "question", "family", "marks", "question_seed", "answer", "value", "tolerance",
                "unit", "full_value")
@@ -35,6 +35,6 @@ def answers_csv(b: ExamBuild) -> bytes:
         for q in v.questions:
             for a in q.answers:
                 w.writerow([v.number, v.seed, q.number, q.family, q.marks, "" if q.seed is None else q.seed, a.name,
-                            a.display, tolerance_text(a.tolerance), a.unit,
+                            a.display, answer_tolerance(a), a.unit,
                             json.dumps(a.value, ensure_ascii=False, separators=(",", ":"))])
     return buf.getvalue().encode("utf-8")

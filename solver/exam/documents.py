@@ -14,7 +14,7 @@ from ..render.latex import escape as lesc
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution, Table
 from .build import ExamBuild, Variant
-from .common import (course_line, is_trace, marks_text, question_heading, seed_line, tolerance_text, variant_line,
+from .common import (course_line, is_trace, marks_text, question_heading, seed_line, answer_tolerance, variant_line,
                      variant_name)
 
 
@@ -81,14 +81,16 @@ def markdown(b: ExamBuild, v: Variant, key: bool) -> str:
         out += [f"## {question_heading(q, key)}", ""]
         if key:
             out += [f"*{seed_line(q)}*", ""]
-        out += [q.statement, ""]
+        out += [q.rich.markdown(md_escape), ""]
+        if q.stated:
+            out += ["*Conventions:*", ""] + [f"- {md_escape(t)}" for t in q.conventions_text] + [""]
         if not key:
             continue
         out += ["| Answer | Value | Tolerance |", "|---|---|---|"]
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else f"${a.latex}$" + ("" if a.latex == a.display else f" ({a.display})")
             unit = f" {a.unit}" if a.unit else ""
-            out.append(f"| `{a.name}` | {val.replace('|', chr(92) + '|')}{unit} | {tolerance_text(a.tolerance)} |")
+            out.append(f"| `{a.name}` | {val.replace('|', chr(92) + '|')}{unit} | {answer_tolerance(a)} |")
         out.append("")
         if b.solutions:
             out += _md_solution(q.solution)
@@ -121,7 +123,11 @@ def latex(b: ExamBuild, v: Variant, key: bool) -> str:
         out.append(r"\section*{%s}" % lesc(question_heading(q, key)))
         if key:
             out.append(r"{\small\itshape %s}\par\medskip" % lesc(seed_line(q)))
-        out.append(lesc(q.statement))
+        out.append(q.rich.latex(lesc))
+        if q.stated:
+            out += [r"\par\medskip\noindent\emph{Conventions:}", r"\begin{itemize}"]
+            out += [r"\item " + lesc(t) for t in q.conventions_text]
+            out.append(r"\end{itemize}")
         if not key:
             out.append(r"\vspace{3cm}")
             continue
@@ -129,7 +135,7 @@ def latex(b: ExamBuild, v: Variant, key: bool) -> str:
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else f"${a.latex}$"
             out.append(r"\texttt{%s} & %s%s & %s \\" % (lesc(a.name), val, " " + lesc(a.unit) if a.unit else "",
-                                                         lesc(tolerance_text(a.tolerance))))
+                                                         lesc(answer_tolerance(a))))
         out += [r"\hline", r"\end{tabular}", r"\end{center}"]
         if b.solutions:
             sol = q.solution
@@ -215,7 +221,10 @@ def html(b: ExamBuild, v: Variant, key: bool) -> str:
         out += [f'<section class="q" id="q{q.number}">', f"<h2>{hesc(question_heading(q, key))}</h2>"]
         if key:
             out.append(f'<p class="seed">{hesc(seed_line(q))}</p>')
-        out.append(f'<p class="statement">{hesc(q.statement)}</p>')
+        out.append(f'<p class="statement">{q.rich.html(mathml, hesc)}</p>')
+        if q.stated:
+            out.append('<p class="conventions-head"><em>Conventions:</em></p><ul class="conventions">'
+                       + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")
         if not key:
             out += ['<div class="space"></div>', "</section>"]
             continue
@@ -223,7 +232,7 @@ def html(b: ExamBuild, v: Variant, key: bool) -> str:
         for a in q.answers:
             val = "see the trace table" if is_trace(a) else mathml(a.latex)
             unit = f" {hesc(a.unit)}" if a.unit else ""
-            out.append(f"<tr><td><code>{hesc(a.name)}</code></td><td>{val}{unit}</td><td>{hesc(tolerance_text(a.tolerance))}</td></tr>")
+            out.append(f"<tr><td><code>{hesc(a.name)}</code></td><td>{val}{unit}</td><td>{hesc(answer_tolerance(a))}</td></tr>")
         out.append("</tbody></table>")
         if b.solutions:
             out += _html_solution(q.solution)

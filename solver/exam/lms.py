@@ -7,7 +7,11 @@ Question names record the variant and its seed.
 
 Question types follow the graded parts (solver.exam.build.Part):
 - one number: Moodle `numerical` with its absolute tolerance; Canvas `numerical_question` (an exact
-  answer with a margin); GIFT `{#value:tolerance}`. An answer defined up to sign accepts both signs.
+  answer with a margin); GIFT `{#value:tolerance}`. A number defined up to sign accepts both signs.
+- a vector or matrix defined up to sign (eigenvectors, components, singular vectors, scores): no format
+  here can grade "every entry flipped together", so its entries are graded in a normalised form and
+  the question states the sign rule (solver.exam.build.sign_normalised); never entry by entry either sign.
+- the conventions the answers depend on are listed under the statement (Question.stated).
 - one boolean: Moodle/Canvas true-false; GIFT {TRUE}/{FALSE}. One text: short answer.
 - several parts (vectors, several answers): Moodle `cloze` with one NUMERICAL (tolerance),
   MULTICHOICE (true/false) or SHORTANSWER sub-question per part; Canvas
@@ -28,7 +32,7 @@ from html import escape as hesc
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution
 from .build import ExamBuild, Part, Question, Variant
-from .common import decimal_text, is_trace, marks_text, tolerance_text
+from .common import decimal_text, is_trace, marks_text, answer_tolerance
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -68,9 +72,15 @@ def _dmath(latex: str) -> str:
     return f'<div class="math">\\(\\displaystyle {hesc(latex)}\\)</div>'
 
 
-def _question_html(q: Question, v: Variant) -> str:
+def _question_html(q: Question, v: Variant, tex: bool = True) -> str:
+    """The question as HTML: maths as TeX between \\( \\) for the LMS's MathJax (`tex`), or readable Unicode
+    (GIFT, whose own escapes would tangle with TeX's braces)."""
     names = ", ".join(a.name for a in q.answers)
-    html = [f"<p>{hesc(q.statement)}</p>"]
+    statement = q.rich.html(lambda latex: "\\(" + hesc(latex) + "\\)", hesc) if tex else hesc(q.statement)
+    html = [f"<p>{statement}</p>"]
+    if q.stated:
+        html.append("<p>Conventions:</p><ul>" + "".join(f"<li>{hesc(t)}</li>" for t in q.conventions_text) + "</ul>")
+    html += [f"<p>{hesc(n)}</p>" for n in q.sign_notes]
     if names:
         html.append(f"<p>Give: {hesc(names)}.</p>")
     html.append(f'<p style="font-size:small;color:#666">Variant {v.number} · seed {v.seed} · {hesc(marks_text(q.marks))}</p>')
@@ -82,7 +92,7 @@ def _key_html(q: Question, solutions: bool) -> str:
     for a in q.answers:
         val = f"{hesc(a.display)} (see the trace table)" if is_trace(a) else f"\\({hesc(a.latex)}\\)"
         rows.append(f"<tr><td>{hesc(a.name)}</td><td>{val}{' ' + hesc(a.unit) if a.unit else ''}</td>"
-                    f"<td>{hesc(tolerance_text(a.tolerance))}</td></tr>")
+                    f"<td>{hesc(answer_tolerance(a))}</td></tr>")
     out = ["<p><strong>Answers</strong></p>", "<table><tr><th>Answer</th><th>Value</th><th>Tolerance</th></tr>",
            *rows, "</table>", f"<p><small>{hesc(q.reproduce)}</small></p>"]
     if solutions:
@@ -391,7 +401,7 @@ def gift(b: ExamBuild) -> bytes:
             q = v.questions[i]
             kind = _parts_kind(q)
             name = f"Q{q.number} {q.family} v{v.number:0{b.width}d} (seed {v.seed})"
-            text = _gift_escape(_question_html(q, v))
+            text = _gift_escape(_question_html(q, v, tex=False))
             fb = "####" + _gift_escape(_key_html(q, b.solutions))
             if kind == "number":
                 p = q.parts[0]

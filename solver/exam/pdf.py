@@ -27,7 +27,7 @@ from functools import lru_cache
 from ..render.walk import STATUS_TEXT, numbered
 from ..steps import Solution, Table
 from .build import ExamBuild, Question, Variant
-from .common import (course_line, is_trace, marks_text, question_heading, seed_line, tolerance_text, variant_line,
+from .common import (course_line, is_trace, marks_text, question_heading, seed_line, answer_tolerance, variant_line,
                      variant_name)
 from .typstmath import to_typst
 
@@ -50,6 +50,12 @@ def _t(text: str) -> str:
     """Plain text as Typst markup (a string literal inserted as content), paragraphs kept."""
     paras = [p for p in text.split("\n") if p.strip()]
     return " \\\n".join(f"#{_s(p)}" for p in paras) if paras else ""
+
+
+def _rich(d: "_Doc", rich) -> str:
+    """A statement (solver.richtext.Rich) as Typst markup: prose as string literals, maths typeset inline."""
+    return "".join(" \\\n".join(f"#{_s(line)}" for line in p.split("\n")) if isinstance(p, str) else d.math(p.latex, False)
+                   for p in rich.parts)
 
 
 class _Doc:
@@ -134,7 +140,9 @@ def _question(d: _Doc, b: ExamBuild, q: Question, key: bool) -> None:
     d.add(f"#heading(level: 2)[#{_s(question_heading(q, key))}]")
     if key:
         d.add(f"#text(size: 8.5pt, fill: luma(70))[#{_s(seed_line(q))}]", "")
-    d.add(_t(q.statement), "")
+    d.add(_rich(d, q.rich), "")
+    if q.stated:
+        d.add("#text(style: \"italic\")[Conventions:]", *[f"- #{_s(t)}" for t in q.conventions_text], "")
     if not key:
         d.add("#v(3.2cm)")
         return
@@ -142,7 +150,7 @@ def _question(d: _Doc, b: ExamBuild, q: Question, key: bool) -> None:
     for a in q.answers:
         val = f"#{_s(a.display + ' (see the trace table)')}" if is_trace(a) else d.math(a.latex, False, big=True)
         unit = f" #{_s(a.unit)}" if a.unit else ""
-        rows.append(f"[#raw({_s(a.name)})], [{val}{unit}], [#{_s(tolerance_text(a.tolerance))}]")
+        rows.append(f"[#raw({_s(a.name)})], [{val}{unit}], [#{_s(answer_tolerance(a))}]")
     if rows:
         d.add("#table(columns: (auto, 1fr, auto), table.header([*Answer*], [*Value*], [*Tolerance*]), "
               + ", ".join(rows) + ")", "")

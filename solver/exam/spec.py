@@ -23,6 +23,9 @@
     answers = ["<answer>"]      # optional: the answers graded (default: every gradable answer)
     [problems.fix]              # optional: generated values overridden
     base = "2"
+    [problems.vary]             # optional: ranges drawn per variant (solver.exam.vary)
+    lr = { min = 0.01, max = 0.1 }
+    steps = [2, 3]
     [problems.conventions]      # optional: this problem's conventions (over the defaults)
     bias_correction = "off"
 
@@ -53,7 +56,7 @@ MAX_PROBLEMS = 100
 MAX_SEED = 2**63 - 1
 
 _EXAM_KEYS = ("title", "course", "date", "instructions", "seed", "variants", "conventions", "problems")
-_PROBLEM_KEYS = ("family", "marks", "params", "random", "fix", "seed_offset", "conventions", "answers")
+_PROBLEM_KEYS = ("family", "marks", "params", "random", "fix", "vary", "seed_offset", "conventions", "answers")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class ProblemSpec:
     seed_offset: int = 0
     conventions: Mapping[str, str] = field(default_factory=dict)
     answers: tuple[str, ...] | None = None
+    #: parameter -> the instructor's range or choices for it (solver.exam.vary), drawn per variant
+    vary: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def random(self) -> bool:
@@ -81,6 +86,8 @@ class ProblemSpec:
                 d["seed_offset"] = self.seed_offset
             if self.fix:
                 d["fix"] = dict(self.fix)
+            if self.vary:
+                d["vary"] = dict(self.vary)
         if self.answers is not None:
             d["answers"] = list(self.answers)
         if self.conventions:
@@ -300,7 +307,7 @@ def _problem(raw: Any, n: int, defaults: Mapping[str, str]) -> ProblemSpec:
         answers = tuple(answers)
     if params is not None:
         params = _plain(_table(params, prefix + "params", where, "params"))
-        for k in ("fix", "seed_offset"):
+        for k in ("fix", "vary", "seed_offset"):
             if k in raw:
                 raise InvalidInput(prefix + k, f"{where}'{k}' applies to randomised problems only; this one has fixed 'params'.")
         try:
@@ -324,7 +331,27 @@ def _problem(raw: Any, n: int, defaults: Mapping[str, str]) -> ProblemSpec:
         except InvalidInput as e:
             f = f"{prefix}fix.{e.field}" if e.field in fix else f"{prefix}fix"
             raise InvalidInput(f, f"{where}{e.message}") from None
-    return ProblemSpec(fam.name, marks, None, fix, offset, conv_raw, answers)
+    vary = _plain(_table(raw.get("vary"), prefix + "vary", where, "vary"))
+    if vary:
+        from . import vary as V
+
+        known = {p.name for p in fam.params}
+        for k, rule in vary.items():
+            if k not in known:
+                raise InvalidInput(f"{prefix}vary.{k}", f"{where}{fam.name} has no parameter '{k}' (its parameters: "
+                                   f"{', '.join(sorted(known))}).")
+            if k in fix:
+                raise InvalidInput(f"{prefix}vary.{k}", f"{where}'{k}' is both fixed ('fix') and varied ('vary').")
+            V.check(rule, f"{prefix}vary.{k}", f"{where}'vary.{k}': ")
+        probe = dict(fam.generate(0))
+        probe.update(fix)
+        probe.update(V.draw(vary, 0))
+        try:
+            fam.validate(probe)
+        except InvalidInput as e:
+            f = f"{prefix}vary.{e.field}" if e.field in vary else f"{prefix}vary"
+            raise InvalidInput(f, f"{where}{e.message}") from None
+    return ProblemSpec(fam.name, marks, None, fix, offset, conv_raw, answers, vary)
 
 
 # ---- writing -------------------------------------------------------------------------------------------
@@ -392,7 +419,7 @@ def dumps(spec: ExamSpec) -> str:
         for k in ("seed_offset", "answers"):
             if k in p:
                 lines.append(f"{k} = {_value(p[k])}")
-        for k in ("params", "fix", "conventions"):
+        for k in ("params", "fix", "vary", "conventions"):
             if p.get(k):
                 lines.append(f"[problems.{k}]")
                 lines += [f"{_key(n)} = {_value(v)}" for n, v in p[k].items()]

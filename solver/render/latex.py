@@ -1,6 +1,8 @@
 """A standalone LaTeX document (compiles with pdflatex; amsmath only)."""
 from __future__ import annotations
 
+import re
+
 from ..steps import Solution, Table
 from .walk import STATUS_TEXT, numbered
 
@@ -8,14 +10,21 @@ _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _UNICODE = {"≥": r"$\geq$", "≤": r"$\leq$", "·": r"$\cdot$", "∞": r"$\infty$", "−": "-", "×": r"$\times$",
             "→": r"$\to$", "≈": r"$\approx$", "η": r"$\eta$", "β": r"$\beta$", "σ": r"$\sigma$", "±": r"$\pm$",
-            "ε": r"$\epsilon$", "λ": r"$\lambda$", "‖": r"$\|$", "≠": r"$\neq$", "√": r"$\surd$"}
+            "ε": r"$\epsilon$", "λ": r"$\lambda$", "‖": r"$\|$", "≠": r"$\neq$", "√": r"$\surd$",
+            # the maths of convention instructions on exam papers ("w ← w − η m̂ / √(v̂ + ε)")
+            "←": r"$\leftarrow$", "α": r"$\alpha$", "γ": r"$\gamma$", "δ": r"$\delta$", "μ": r"$\mu$",
+            "θ": r"$\theta$", "ρ": r"$\rho$", "∇": r"$\nabla$", "⊙": r"$\odot$", "∑": r"$\sum$",
+            "²": r"$^{2}$", "³": r"$^{3}$", "₀": r"$_{0}$", "₁": r"$_{1}$", "₂": r"$_{2}$", "ₜ": r"$_{t}$"}
+#: a letter with a combining accent (m̂, x̄, ṽ) as its LaTeX accent
+_ACCENT = re.compile(r"(\$\\[a-z]+\$|[A-Za-z])([\u0302\u0304\u0303])")
+_ACCENT_CMD = {"\u0302": "hat", "\u0304": "bar", "\u0303": "tilde"}
 
 
 def escape(s: str) -> str:
     out = "".join(_SPECIAL.get(ch, ch) for ch in s)
     for k, v in _UNICODE.items():
         out = out.replace(k, v)
-    return out
+    return _ACCENT.sub(lambda m: "$\\" + _ACCENT_CMD[m.group(2)] + "{" + m.group(1).strip("$") + "}$", out)
 
 
 def _table(t: Table) -> list[str]:
