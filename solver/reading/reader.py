@@ -123,6 +123,8 @@ def _check(text: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidInput("text", "The question is not text (it does not decode as UTF-8); paste the "
                                        "question's words.") from None
+    if not isinstance(text, str) and hasattr(text, "parts") and callable(getattr(text, "text", None)):
+        text = text.text()   # a family's statement as rich text (solver.richtext.Rich): its Unicode spelling
     if not isinstance(text, str):
         raise InvalidInput("text", f"The question must be text. Got {type(text).__name__} instead.")
     if not text.strip():
