@@ -138,7 +138,7 @@ def _rules(d, p, conv) -> None:
                                           f"momentum buffer when momentum is 0 and ignores dampening = "
                                           f"{F.text(p['dampening'])}, so the update is plain gradient descent. This "
                                           "solution does the same.")
-    if _first_undamped(p, p["t0"]):
+    if _first_undamped(p, O.steps_taken(p)):
         d.note("torch's first step", "With dampening and no history, torch starts the buffer at the first gradient "
                                      "(u_1 = g_1, undamped); later steps use the rule above.")
 
