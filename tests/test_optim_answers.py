@@ -1,0 +1,204 @@
+"""Issue 14 for the optimizer families and ewa: every trace value is an answer by address, inputs as exams give
+them (the gradient as expressions, the current step t, ewa's alpha), and a run that diverges says so.
+
+Oracles: closed forms written here (gradient descent on a quadratic contracts each coordinate by 1 - 2 eta c;
+an exponentially weighted average unrolled), and the torch.optim fixture (tests/fixtures/torch_optim.json, made
+by tests/oracles/gen_torch_optim.py with torch 2.13.0).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver import registry
+from solver.params import InvalidInput
+
+OPTIMIZERS = ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamax", "nadam")
+TORCH = {c["id"]: c for c in json.loads((Path(__file__).parent / "fixtures" / "torch_optim.json").read_text())["cases"]}
+
+
+def _variants(name):
+    """The worked example, and a loss-driven run (so that the loss column is there too)."""
+    yield registry.get(name).solve_example()
+    yield registry.get(name).solve({"loss": "x**2 + 4*y**2", "w0": "x=1.5, y=-2", "lr": "0.1", "steps": "3"},
+                                   path="exact")
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS + ("ewa",))
+def test_every_trace_column_is_addressable_and_resolves(name):
+    sols = list(_variants(name)) if name != "ewa" else [registry.get(name).solve_example()]
+    for sol in sols:
+        tables = [s.table for s in _walk(sol.steps) if s.table is not None and s.table.keys]
+        assert tables, f"{name}: no addressable trace table"
+        addresses = sol.addresses()
+        for table in tables:
+            assert table.index == ("t",)
+            for row in table.values:
+                t = row[table.keys.index("t")]
+                for key in table.keys:
+                    if key == "t":
+                        continue
+                    a = f"{key}@t={t}"
+                    assert a in addresses, (name, a)
+                    got = sol.answer(a).value
+                    want = row[table.keys.index(key)]
+                    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                                               rtol=1e-12, err_msg=f"{name}: {a}")
+
+
+def _walk(steps):
+    for s in steps:
+        yield s
+        yield from _walk(getattr(s, "children", ()) or ())
+
+
+def test_sgd_loss_and_step_at_each_t_match_the_closed_form():
+    """L = x² + 4y², gradient descent: x_t = (1 − 2η)ᵗ x₀, y_t = (1 − 8η)ᵗ y₀ (a closed form, not our output)."""
+    eta, x0, y0 = 0.1, 1.5, -2.0
+    sol = registry.get("sgd").solve({"loss": "x**2 + 4*y**2", "w0": "x=1.5, y=-2", "lr": "0.1", "steps": "4"})
+    for t in range(1, 5):
+        x, y = x0 * (1 - 2 * eta) ** t, y0 * (1 - 8 * eta) ** t
+        xp, yp = x0 * (1 - 2 * eta) ** (t - 1), y0 * (1 - 8 * eta) ** (t - 1)
+        assert sol.answer(f"loss@t={t}").value == pytest.approx(x * x + 4 * y * y, rel=1e-12)
+        np.testing.assert_allclose(sol.answer(f"delta_w@t={t}").value, [x - xp, y - yp], rtol=1e-12)
+        np.testing.assert_allclose(sol.answer(f"w@t={t}").value, [x, y], rtol=1e-12)
+    # the plain answers are the last step's
+    np.testing.assert_allclose(sol.answers["delta_w"].value, sol.answer("delta_w@t=4").value)
+    assert sol.answers["loss"].value == sol.answer("loss@t=4").value
+
+
+@pytest.mark.parametrize("case_id", ["adam-grads-lr0.1-weightdecay0.1", "momentum-grads-lr0.1-momentum0.9",
+                                     "rmsprop-grads-lr0.1-alpha0.9", "adamw-grads-lr0.1-weightdecay0.1"])
+def test_delta_w_at_each_step_matches_torch(case_id):
+    """delta_w@t = w_(t+1) − w_t from torch.optim's trajectory (the fixture)."""
+    from tests.test_optimizers import family_of, torch_matching
+
+    case = TORCH[case_id]
+    p, conv = torch_matching(case)
+    sol = registry.get(family_of(case)).solve(p, conv, path="exact")
+    before = case["w0"]
+    for t, after in enumerate(case["trajectory"], start=1):
+        np.testing.assert_allclose(sol.answer(f"delta_w@t={t}").value, np.subtract(after, before), rtol=1e-11,
+                                   atol=1e-14)
+        before = after
+
+
+# ---- the gradient given as expressions ---------------------------------------------------------------------
+@pytest.mark.parametrize("family,case_id", [("sgd", "sgd-quad-lr0.1"), ("adam", "adam-quad-lr0.1"),
+                                            ("momentum", "momentum-quad-lr0.1-momentum0.9")])
+def test_gradient_expressions_drive_the_steps_as_torch_does(family, case_id):
+    """gradient="2*x, 8*y" is the gradient of x² + 4y²: the same steps as torch.optim on that loss."""
+    from tests.test_optimizers import torch_matching
+
+    case = TORCH[case_id]
+    p, conv = torch_matching(case)
+    p = {k: v for k, v in p.items() if k not in ("loss", "vars")}
+    p["gradient"] = "2*x, 8*y"
+    for path in ("exact", "numeric"):
+        sol = registry.get(family).solve(p, conv, path=path)
+        assert sol.status == "solved"
+        np.testing.assert_allclose(np.asarray(sol.answers["w"].value, dtype=float), case["trajectory"][-1],
+                                   rtol=1e-12)
+    sol = registry.get(family).solve(p, conv, path="exact")
+    for t, row in enumerate(case["trajectory"], start=1):
+        np.testing.assert_allclose(np.asarray(sol.answer(f"w@t={t}").value, dtype=float), row, rtol=1e-12)
+    assert "loss" not in sol.answers   # no loss was given, so none is invented
+
+
+def test_gradient_with_a_loss_reports_the_loss_values():
+    sol = registry.get("sgd").solve({"gradient": "2*x, 8*y", "loss": "x**2 + 4*y**2", "w0": "x=1.5, y=-2",
+                                     "lr": "0.1", "steps": "2"})
+    x, y = 1.5 * 0.8 ** 2, -2 * 0.2 ** 2
+    assert sol.answer("loss@t=2").value == pytest.approx(x * x + 4 * y * y, rel=1e-12)
+
+
+def test_one_gradient_expression_applies_to_every_entry():
+    """gradient = "2*w" with w0 = (1, -2, 4): each entry shrinks by 1 − 2η."""
+    sol = registry.get("sgd").solve({"gradient": "2*w", "w0": "1, -2, 4", "lr": "0.25", "steps": "2"})
+    np.testing.assert_allclose(sol.answers["w"].value, np.array([1, -2, 4]) * 0.5 ** 2)
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"gradient": "2*x, 8*y, 3", "w0": "1, 2"}, "gradient"),
+    ({"gradient": "2*x +", "w0": "1"}, "gradient"),
+    ({"gradient": "__import__('os')", "w0": "1"}, "gradient"),
+    ({"gradient": "2*x, 8*y", "w0": "x=1, z=2"}, "w0"),
+])
+def test_bad_gradient_input_names_the_field(params, field):
+    with pytest.raises(InvalidInput) as e:
+        registry.get("sgd").solve({**params, "lr": "0.1"})
+    assert e.value.field == field
+
+
+# ---- the current step t --------------------------------------------------------------------------------------
+def test_current_step_t_continues_the_bias_correction_as_t0_does():
+    """Adam at t = 3 with m₂, v₂ given: m̂ = m₃ / (1 − β₁³), v̂ = v₃ / (1 − β₂³) (Kingma & Ba 2015, closed form)."""
+    b1, b2, m0, v0, g, lr = 0.9, 0.999, 0.5, 0.04, 0.3, 0.1
+    base = {"grads": "[0.3]", "m0": "0.5", "v0": "0.04", "lr": "0.1", "w0": "1"}
+    sol = registry.get("adam").solve({**base, "t": "3"}, {"eps_placement": "outside"})
+    same = registry.get("adam").solve({**base, "t0": "2"}, {"eps_placement": "outside"})
+    m, v = b1 * m0 + (1 - b1) * g, b2 * v0 + (1 - b2) * g * g
+    mh, vh = m / (1 - b1 ** 3), v / (1 - b2 ** 3)
+    assert sol.answer("m_hat@t=3").value == pytest.approx(mh, rel=1e-12)
+    assert sol.answer("v_hat@t=3").value == pytest.approx(vh, rel=1e-12)
+    assert sol.answers["w"].value == pytest.approx(1 - lr * mh / (np.sqrt(vh) + 1e-8), rel=1e-12)
+    assert sol.answers["w"].value == same.answers["w"].value
+    hyper = next(s for s in _walk(sol.steps) if s.title == "Hyperparameters").text
+    assert "the current step t = 3 was given" in hyper and "t0 = 2" in hyper
+    assert "the current step" not in next(s for s in _walk(same.steps) if s.title == "Hyperparameters").text
+
+
+def test_current_step_and_t0_must_agree():
+    with pytest.raises(InvalidInput) as e:
+        registry.get("adam").solve({"grads": "[1]", "t": "3", "t0": "1"})
+    assert e.value.field == "t"
+    assert registry.get("adam").solve({"grads": "[1]", "t": "3", "t0": "2"}).status == "solved"
+
+
+def test_the_help_says_what_t_and_t0_count():
+    fam = registry.get("adam")
+    assert "t = 1" in fam.param("t").help and "t0" in fam.param("t").help
+    assert "t = t0 + 1" in fam.param("t0").help
+
+
+# ---- ewa's alpha ---------------------------------------------------------------------------------------------
+def test_ewa_alpha_is_the_weight_of_the_new_value():
+    """v_t = (1 − α) v_(t−1) + α θ_t, unrolled by hand for θ = (1, 2, 3), α = 0.1."""
+    sol = registry.get("ewa").solve({"theta": "1, 2, 3", "alpha": "0.1"})
+    v1 = 0.1 * 1
+    v2 = 0.9 * v1 + 0.1 * 2
+    v3 = 0.9 * v2 + 0.1 * 3
+    np.testing.assert_allclose(sol.answers["v"].value, [v1, v2, v3], rtol=1e-12)
+    assert sol.answer("v@t=2").value == pytest.approx(v2, rel=1e-12)
+    assert sol.answer("v_hat@t=3").value == pytest.approx(v3 / (1 - 0.9 ** 3), rel=1e-12)
+    assert "alpha = 0.1" in sol.statement and "beta = 1 - alpha = 0.9" in sol.statement
+
+
+def test_ewa_alpha_and_beta_that_disagree_name_alpha():
+    with pytest.raises(InvalidInput) as e:
+        registry.get("ewa").solve({"theta": "1, 2", "alpha": "0.2", "beta": "0.9"})
+    assert e.value.field == "alpha"
+
+
+# ---- divergence ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_a_diverging_run_warns_first(path):
+    """x², η = 1.5: x_t = (1 − 2η)ᵗ x₀ = (−2)ᵗ, so the loss grows by 4¹⁰ ≈ 10⁶ in ten steps."""
+    sol = registry.get("sgd").solve({"loss": "x**2", "w0": "1", "lr": "1.5", "steps": "10"}, path=path)
+    assert sol.answers["w"].value == pytest.approx((-2.0) ** 10)
+    assert sol.extras["warning"]["kind"] == "diverged"
+    assert sol.steps[0].title == "Warning: the run diverges"
+    assert "learning rate" in sol.extras["warning"]["message"]
+
+
+def test_a_converging_run_has_no_warning():
+    sol = registry.get("sgd").solve({"loss": "x**2", "w0": "1", "lr": "0.1", "steps": "10"})
+    assert "warning" not in sol.extras
+
+
+def test_an_overflowing_run_warns():
+    sol = registry.get("sgd").solve({"loss": "x**4", "w0": "10", "lr": "1", "steps": "10"}, path="numeric")
+    assert sol.extras["warning"]["kind"] == "diverged" and "overflow" in sol.extras["warning"]["message"]
