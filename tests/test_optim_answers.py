@@ -202,3 +202,26 @@ def test_a_converging_run_has_no_warning():
 def test_an_overflowing_run_warns():
     sol = registry.get("sgd").solve({"loss": "x**4", "w0": "10", "lr": "1", "steps": "10"}, path="numeric")
     assert sol.extras["warning"]["kind"] == "diverged" and "overflow" in sol.extras["warning"]["message"]
+
+
+# ---- momentum as an exponential average ----------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_momentum_average_form_is_an_exponential_average_of_the_gradients(path):
+    """V_t = β V_(t−1) + (1 − β) g_t, w ← w − η V_t (Andrew Ng's course), unrolled by hand: g = 1, 2, 3, 4,
+    β = 0.5, η = 0.1 gives V = 0.5, 1.25, 2.125, 3.0625 and w₄ = −0.1 · 6.9375."""
+    sol = registry.get("momentum").solve({"grads": "[1, 2, 3, 4]", "lr": "0.1", "beta": "0.5"},
+                                         {"momentum_form": "average"}, path=path)
+    assert float(sol.answers["u"].value) == pytest.approx(3.0625, rel=1e-12)
+    assert float(sol.answers["w"].value) == pytest.approx(-0.69375, rel=1e-12)
+    if path == "exact":
+        assert [float(sol.answer(f"u@t={t}").value) for t in range(1, 5)] == pytest.approx([0.5, 1.25, 2.125, 3.0625])
+        unrolled = next(s for s in _walk(sol.steps) if s.title == "The history unrolled")
+        assert float(unrolled.value.text.split("=")[-1]) == pytest.approx(3.0625)
+
+
+def test_momentum_average_form_is_read_from_the_question():
+    from solver.reading import read
+
+    r = read("Momentum with v = beta v + (1 - beta) g, beta = 0.9, learning rate 0.1, gradients 1, 2. "
+             "Find w after two steps starting from w = 0.")
+    assert r.family == "momentum" and r.conventions["momentum_form"].value == "average"
