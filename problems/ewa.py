@@ -30,7 +30,7 @@ import sympy as sp
 
 from problems._ewa_lr_common import vector_answer
 from solver import format as F
-from solver.conventions import BIAS_CORRECTION
+from problems._optim.conventions import bias_correction
 from solver.numbers import Precision
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
@@ -62,7 +62,7 @@ with sp.evaluate(False):  # keep the order the notes write
     DECAY = beta ** N_eff                                # ~ 1/e
     WRONG = v_n / (1 - beta)                             # the end-term assignment's correction without the exponent
 
-CONVENTIONS = (BIAS_CORRECTION,)
+CONVENTIONS = (bias_correction("v̂ₜ = vₜ / (1 − βᵗ)", off="Do not correct the bias: give the averages vₜ as they are."),)
 
 
 @lru_cache(maxsize=256)

@@ -225,3 +225,13 @@ def test_momentum_average_form_is_read_from_the_question():
     r = read("Momentum with v = beta v + (1 - beta) g, beta = 0.9, learning rate 0.1, gradients 1, 2. "
              "Find w after two steps starting from w = 0.")
     assert r.family == "momentum" and r.conventions["momentum_form"].value == "average"
+
+
+# ---- conventions in words --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", OPTIMIZERS + ("ewa",))
+def test_every_optimizer_convention_says_who_uses_each_choice_and_how_a_paper_states_it(name):
+    for conv in registry.get(name).conventions:
+        assert set(conv.sources) == set(conv.options), (name, conv.name)
+        assert set(conv.paper) == set(conv.options), (name, conv.name)
+        for text in (*conv.sources.values(), *conv.paper.values()):
+            assert "WE-" not in text and "notes 000" not in text, (name, conv.name, text)
