@@ -218,8 +218,9 @@ def _numeric_step(c: O.NumCtx) -> None:
 def question(p, conv) -> Rich:
     """What the question asks, as the conventions compute it (no bias-corrected values without the correction)."""
     if _keras(conv):
-        return Rich("Give ", O.M_, ", ", O.V_, ", the step size ", O.ETA_T, " and the new parameters." if
-                    conv["bias_correction"] == "on" else " and the new parameters (no bias correction).")
+        if conv["bias_correction"] == "on":
+            return Rich("Give ", O.M_, ", ", O.V_, ", the step size ", O.ETA_T, " and the new parameters.")
+        return Rich("Give ", O.M_, ", ", O.V_, " and the new parameters (no bias correction).")
     if conv["bias_correction"] == "on":
         return Rich("Give ", O.M_, ", ", O.V_, ", the bias-corrected ", O.M_HAT_, " and ", O.V_HAT_,
                     ", the effective learning rate and the new parameters.")

@@ -34,6 +34,7 @@ from problems._optim.conventions import bias_correction
 from solver.numbers import Precision
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
@@ -138,19 +139,27 @@ def validate(p) -> None:
                                     "them.")
 
 
-def statement(p) -> str:
+def statement(p, conv=None) -> Rich:
+    """The question; it asks for the bias-corrected values only with the correction on."""
+    corrected = (conv or {}).get("bias_correction", "on") == "on"
     th = p["theta"]
-    shown = F.joined(as_exact(th[:12])) + (", ..." if len(th) > 12 else "")
-    start = (f"starting from v_0 = {F.text(p['v0'])}" if not p["t0"] else
-             f"continuing from v_0 = {F.text(p['v0'])}, an average that has already absorbed {p['t0']} earlier "
-             "values")
-    hat = "v_hat_t = v_t / (1 - beta^t)" if not p["t0"] else f"v_hat_t = v_t / (1 - beta^(t0 + t)) with t0 = {p['t0']}"
-    rate = (f"with alpha = {F.text(p['alpha'])} (the weight of the new value), so beta = 1 - alpha = "
-            f"{F.text(p['beta'])}" if p["alpha"] is not None else f"with beta = {F.text(p['beta'])}")
-    return (f"The exponentially weighted average v_t = beta v_(t-1) + (1 - beta) theta_t {rate}, "
-            f"{start}, runs over the {len(th)} values theta = ({shown}). Compute v_1, ..., v_{len(th)} and their "
-            f"bias-corrected values {hat}. What weight does each theta_k carry in v_{len(th)}, "
-            "and over roughly how many values does the average extend?")
+    nn = len(th)
+    shown = tuple(as_exact(th[:12]))
+    theta_vec = sym("theta", r"\theta")
+    values = Rich(Eq(theta_vec, shown), " (the first 12 shown)") if nn > 12 else Rich(Eq(theta_vec, shown))
+    v0 = Eq(sym("v_0", "v_{0}"), p["v0"])
+    start = (Rich("starting from ", v0) if not p["t0"] else
+             Rich("continuing from ", v0, f", an average that has already absorbed {p['t0']} earlier values"))
+    hat = Eq(v_hat, CORRECT if not p["t0"] else CORRECT_T0)
+    rate = (Rich("with ", Eq(ALPHA, p["alpha"]), " (the weight of the new value), so ", Eq(beta, 1 - ALPHA), " = ",
+                 p["beta"]) if p["alpha"] is not None else Rich("with ", Eq(beta, p["beta"])))
+    ask = (Rich(" and their bias-corrected values ", hat, *((" with ", Eq(t0, p["t0"])) if p["t0"] else ()))
+           if corrected else Rich(" (without bias correction)"))
+    v_n_sym = sym(f"v_{nn}", "v_{%d}" % nn)
+    return Rich("The exponentially weighted average ", Eq(v, EWA), " ", rate, ", ", start, ", runs over the ",
+                f"{nn} values ", values, ". Compute ", sym("v_1", "v_{1}"), ", ..., ", v_n_sym, ask,
+                ". What weight does each ", sym("theta_k", r"\theta_{k}"), " carry in ", v_n_sym,
+                ", and over roughly how many values does the average extend?")
 
 
 def solve(p, conv) -> Derivation:

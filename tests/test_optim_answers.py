@@ -174,7 +174,7 @@ def test_ewa_alpha_is_the_weight_of_the_new_value():
     np.testing.assert_allclose(sol.answers["v"].value, [v1, v2, v3], rtol=1e-12)
     assert sol.answer("v@t=2").value == pytest.approx(v2, rel=1e-12)
     assert sol.answer("v_hat@t=3").value == pytest.approx(v3 / (1 - 0.9 ** 3), rel=1e-12)
-    assert "alpha = 0.1" in sol.statement and "beta = 1 - alpha = 0.9" in sol.statement
+    assert "α = 0.1" in sol.statement and "β = 1 - α = 0.9" in sol.statement
 
 
 def test_ewa_alpha_and_beta_that_disagree_name_alpha():
@@ -235,3 +235,23 @@ def test_every_optimizer_convention_says_who_uses_each_choice_and_how_a_paper_st
         assert set(conv.paper) == set(conv.options), (name, conv.name)
         for text in (*conv.sources.values(), *conv.paper.values()):
             assert "WE-" not in text and "notes 000" not in text, (name, conv.name, text)
+
+
+# ---- text that follows the conventions -------------------------------------------------------------------------
+@pytest.mark.parametrize("name,conv", [("adam", {"bias_correction": "off"}), ("adamax", {"bias_correction": "off"}),
+                                       ("ewa", {"bias_correction": "off"}),
+                                       ("adam", {"bias_correction": "off", "eps_placement": "keras"})])
+def test_no_bias_corrected_values_are_asked_without_bias_correction(name, conv):
+    """Regression: the statement asked for "the bias-corrected m̂ and v̂" with the correction off."""
+    sol = registry.get(name).solve_example(conv)
+    assert "bias-corrected" not in sol.statement and "m̂" not in sol.statement and "v̂" not in sol.statement
+    assert "m_hat" not in sol.answers and "v_hat" not in sol.answers
+    if conv.get("eps_placement") == "keras":
+        assert "step size" not in sol.statement   # eta_t = eta: nothing to ask
+
+
+def test_statements_are_rich_maths_not_ascii():
+    for name in OPTIMIZERS + ("ewa",):
+        text = registry.get(name).solve_example().statement
+        for ascii_maths in ("beta1", "m_hat", "v_hat", "x^2", "**", "theta_t", "eta ="):
+            assert ascii_maths not in text, (name, ascii_maths, text)
