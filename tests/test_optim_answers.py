@@ -255,3 +255,38 @@ def test_statements_are_rich_maths_not_ascii():
         text = registry.get(name).solve_example().statement
         for ascii_maths in ("beta1", "m_hat", "v_hat", "x^2", "**", "theta_t", "eta ="):
             assert ascii_maths not in text, (name, ascii_maths, text)
+
+
+# ---- Keras's epsilon hat (issue 15) ---------------------------------------------------------------------------
+def _keras_adam(grads, w0, lr, b1, b2, eps, amsgrad=False):
+    """tf.keras.optimizers.Adam as its documentation writes it (Kingma & Ba 2015, section 2's efficient version):
+    lr_t = lr √(1 − β₂ᵗ) / (1 − β₁ᵗ), w ← w − lr_t m / (√v + ε̂); with amsgrad, v̂ = max(v̂, v) in the root."""
+    w, m, v, vmax = np.array(w0, float), 0.0, 0.0, 0.0
+    out = []
+    for t, g in enumerate(grads, start=1):
+        g = np.asarray(g, float)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        vmax = np.maximum(vmax, v)
+        lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        w = w - lr_t * m / (np.sqrt(vmax if amsgrad else v) + eps)
+        out.append(w.copy())
+    return out
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_adam_keras_epsilon_hat_matches_tensorflows_formula(path, amsgrad):
+    grads = [[1.0, -2.0], [0.1, 0.0], [0.2, -0.1], [-0.5, 0.3]]
+    want = _keras_adam(grads, [1.0, -1.0], 0.1, 0.8, 0.99, 0.1, amsgrad)
+    p = {"grads": str(grads), "w0": "1, -1", "lr": "0.1", "beta1": "0.8", "beta2": "0.99", "eps": "0.1",
+         "amsgrad": str(amsgrad).lower()}
+    sol = registry.get("adam").solve(p, {"eps_placement": "keras"}, path=path)
+    np.testing.assert_allclose(np.asarray(sol.answers["w"].value, dtype=float), want[-1], rtol=1e-12)
+    if path == "exact":
+        for t, w in enumerate(want, start=1):
+            np.testing.assert_allclose(np.asarray(sol.answer(f"w@t={t}").value, dtype=float), w, rtol=1e-12)
+        assert sol.answer("eta_t@t=2").value == pytest.approx(0.1 * np.sqrt(1 - 0.99 ** 2) / (1 - 0.8 ** 2))
+    # with eps = 0.1 the three placements give three different answers
+    other = registry.get("adam").solve(p, {"eps_placement": "outside"}, path=path)
+    assert not np.allclose(np.asarray(other.answers["w"].value, dtype=float), want[-1], rtol=1e-6)
