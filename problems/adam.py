@@ -32,7 +32,7 @@ from solver.symbolic import sym
 TITLE = "Adam optimizer steps"
 TOPIC = "optimizers"
 KEYWORDS = ("adam", "adaptive moment estimation", "bias correction", "m_hat", "v_hat", "amsgrad",
-            "first moment", "second moment", "bias-corrected")
+            "first moment", "second moment", "bias-corrected", "adamw", "adam w", "decoupled weight decay")
 
 V_MAX_PREV, V_MAX = sym("v_max_(t-1)", r"v^{\max}_{t-1}"), sym("v_max_t", r"v^{\max}_{t}")
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
