@@ -158,12 +158,7 @@ def _core(w, g, m, v, vmax, scr, b1, b2, step, bc2, eps, inside):
     # the bias correction of v is folded into eps and the step (Kingma & Ba's "efficient version"):
     # sqrt(v / bc2 + eps) = sqrt(v + eps bc2) / sqrt(bc2) and sqrt(v) / sqrt(bc2) + eps = (sqrt(v) + eps sqrt(bc2)) / sqrt(bc2);
     # `eps` arrives already scaled (eps bc2 inside, eps sqrt(bc2) outside, eps itself for Keras's epsilon hat)
-    if inside:
-        np.add(vv, eps, out=t0)
-        np.sqrt(t0, out=t0)
-    else:
-        np.sqrt(vv, out=t0)
-        t0 += eps
+    O.rate_denominator_(vv, eps, inside, t0)
     np.divide(m, t0, out=t0)
     t0 *= step
     w -= t0
