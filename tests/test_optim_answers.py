@@ -290,3 +290,14 @@ def test_adam_keras_epsilon_hat_matches_tensorflows_formula(path, amsgrad):
     # with eps = 0.1 the three placements give three different answers
     other = registry.get("adam").solve(p, {"eps_placement": "outside"}, path=path)
     assert not np.allclose(np.asarray(other.answers["w"].value, dtype=float), want[-1], rtol=1e-6)
+
+
+def test_a_gradient_that_is_not_the_losss_derivative_is_flagged():
+    """Given both, the steps follow the gradient; a mismatch with the loss's derivative is said, not hidden."""
+    good = registry.get("sgd").solve({"gradient": "2*x, 8*y", "loss": "x**2 + 4*y**2", "w0": "1, 1", "lr": "0.1"})
+    bad = registry.get("sgd").solve({"gradient": "2*x, 9*y", "loss": "x**2 + 4*y**2", "w0": "1, 1", "lr": "0.1"})
+    title = "The given gradient is not the loss's derivative"
+    assert title not in [s.title for s in _walk(good.steps)]
+    note = next(s for s in _walk(bad.steps) if s.title == title)
+    assert "dL/dy" in note.text and "dL/dx" not in note.text
+    np.testing.assert_allclose(bad.answers["w"].value, [1 - 0.2, 1 - 0.9])
