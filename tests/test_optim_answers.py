@@ -301,3 +301,10 @@ def test_a_gradient_that_is_not_the_losss_derivative_is_flagged():
     note = next(s for s in _walk(bad.steps) if s.title == title)
     assert "dL/dy" in note.text and "dL/dx" not in note.text
     np.testing.assert_allclose(bad.answers["w"].value, [1 - 0.2, 1 - 0.9])
+
+
+def test_divergence_warning_prints_huge_losses_in_scientific_notation():
+    """Regression: the warning printed the loss 4¹⁰ · 5⁶... as the 14-digit integer 95367431640625."""
+    sol = registry.get("sgd").solve({"loss": "x**2", "w0": "1", "lr": "3", "steps": "10"})
+    msg = sol.extras["warning"]["message"]
+    assert "95367431640625" not in msg and "9.537e13" in msg   # (1 − 2·3)²⁰ = 5²⁰ = 9.5367e13

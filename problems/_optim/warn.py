@@ -25,6 +25,15 @@ def _size(v) -> float:
         return math.inf
 
 
+def _num(v) -> str:
+    """A loss or size as the warning prints it: four significant figures, huge values in scientific notation
+    (never a 15-digit exact integer)."""
+    try:
+        return F.text(float(v), 4)
+    except OverflowError:
+        return "more than 1e308"
+
+
 def _orders(a: float, b: float) -> int:
     return int(math.floor(math.log10(b / a))) if a > 0 and math.isfinite(b) else 0
 
@@ -36,7 +45,7 @@ def growth(start_loss, end_loss, w0, w_end, kind: str) -> str:
         a, b = abs(float(start_loss)), float(end_loss)
         if not math.isfinite(b) or b >= GROWTH * max(a, 1e-3):
             orders = _orders(max(a, 1e-3), b)
-            return (f"the loss grows from {F.text(start_loss, 4)} at the start to {F.text(end_loss, 4)} after the last step"
+            return (f"the loss grows from {_num(start_loss)} at the start to {_num(end_loss)} after the last step"
                     + (f" (by {orders} orders of magnitude)" if orders >= 3 else ""))
         return ""
     if kind == "grads" or w0 is None or w_end is None:
@@ -44,7 +53,7 @@ def growth(start_loss, end_loss, w0, w_end, kind: str) -> str:
     a, b = _size(w0), _size(w_end)
     if not math.isfinite(b) or b >= GROWTH * max(a, 1.0):
         orders = _orders(max(a, 1.0), b)
-        return (f"the parameters grow from size {F.text(a, 4)} at the start to {F.text(b, 4)} after the last step"
+        return (f"the parameters grow from size {_num(a)} at the start to {_num(b)} after the last step"
                 + (f" (by {orders} orders of magnitude)" if orders >= 3 else ""))
     return ""
 
@@ -63,7 +72,7 @@ def warn_diverged(d: Derivation, p: Mapping[str, Any], conv: Mapping[str, str], 
     if not what and not overflow:
         return False
     lr = p.get("lr")
-    cause = (f"a learning rate too large for {method.display}{_form(conv)} (here eta = {F.text(lr)}); a smaller "
+    cause = (f"a learning rate too large for {method.display}{_form(conv)} (here η = {F.text(lr)}); a smaller "
              "learning rate keeps the steps stable" if lr is not None else "steps too large for this loss")
     if overflow:
         what = (what + ", and then " if what else "") + "the values become too large to compute (they overflow)"
