@@ -228,7 +228,7 @@ def test_momentum_average_form_is_read_from_the_question():
 
 
 # ---- conventions in words --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", OPTIMIZERS + ("ewa",))
+@pytest.mark.parametrize("name", OPTIMIZERS + ("ewa", "lr_schedule"))
 def test_every_optimizer_convention_says_who_uses_each_choice_and_how_a_paper_states_it(name):
     for conv in registry.get(name).conventions:
         assert set(conv.sources) == set(conv.options), (name, conv.name)
