@@ -84,6 +84,9 @@ def test_delta_w_at_each_step_matches_torch(case_id):
         np.testing.assert_allclose(sol.answer(f"delta_w@t={t}").value, np.subtract(after, before), rtol=1e-11,
                                    atol=1e-14)
         before = after
+    numeric = registry.get(family_of(case)).solve(p, conv, path="numeric")
+    last = np.subtract(case["trajectory"][-1], case["trajectory"][-2])
+    np.testing.assert_allclose(numeric.answers["delta_w"].value, last, rtol=1e-11, atol=1e-14)
 
 
 # ---- the gradient given as expressions ---------------------------------------------------------------------
