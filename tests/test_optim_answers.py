@@ -311,3 +311,12 @@ def test_divergence_warning_prints_huge_losses_in_scientific_notation():
     sol = registry.get("sgd").solve({"loss": "x**2", "w0": "1", "lr": "3", "steps": "10"})
     msg = sol.extras["warning"]["message"]
     assert "95367431640625" not in msg and "9.537e13" in msg   # (1 − 2·3)²⁰ = 5²⁰ = 9.5367e13
+
+
+def test_the_statement_states_the_weight_decay_and_its_form():
+    """Regression: a problem with weight decay was stated without it (the answers depended on an unstated λ)."""
+    adamw = registry.get("adam").solve({"grads": "[1]", "weight_decay": "0.1"}, {"weight_decay_form": "decoupled"})
+    assert "weight decay λ = 0.1 decoupled" in adamw.statement
+    l2 = registry.get("sgd").solve({"grads": "[1]", "weight_decay": "0.1"})
+    assert "weight decay λ = 0.1 added to the gradient" in l2.statement
+    assert "weight decay" not in registry.get("sgd").solve({"grads": "[1]"}).statement

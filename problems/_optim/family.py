@@ -160,6 +160,16 @@ def _history(p) -> Rich:
     return Rich(*parts)
 
 
+def _weight_decay(p, conv: Mapping[str, str]) -> Rich:
+    """' with weight decay λ = 0.1 added to the gradient' (or decoupled, as AdamW); nothing without decay."""
+    wd = p.get("weight_decay", 0)
+    if not wd:
+        return Rich()
+    how = (" decoupled from the gradient (AdamW: w ← w − ηλw before the step)"
+           if conv.get("weight_decay_form") == "decoupled" else " added to the gradient (g + λw)")
+    return Rich(" with weight decay ", Eq(sym("lambda", r"\lambda"), wd), how)
+
+
 def statement(p, method: Method, conv: Mapping[str, str] | None = None) -> Rich:
     """The problem as an exam prints it: the method and its hyperparameters, the parameters and their start, the
     gradient source, any history and the current step, the steps to carry out, and the method's question (which
@@ -172,7 +182,8 @@ def statement(p, method: Method, conv: Mapping[str, str] | None = None) -> Rich:
     names, n = setup.names, setup.n
     params = f"the parameters ({', '.join(names)})" if 1 < n <= 8 else ("the parameter" if n == 1 else f"{n} parameters")
     src = setup.source.statement() if n <= 50 else Rich("the gradients are given as an array")
-    out = [method.display, " (", hyper_rich(method.hyper(p)), ") updates ", params, ", starting from ", _start(p, setup),
+    out = [method.display, " (", hyper_rich(method.hyper(p)), ")", _weight_decay(p, conv), " updates ", params,
+           ", starting from ", _start(p, setup),
            "; ", src, "."]
     hist = _history(p)
     t0 = setup.t0

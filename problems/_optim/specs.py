@@ -465,8 +465,9 @@ def source_params() -> tuple[Param, ...]:
         # 1e7 steps of a typed loss took four minutes of one server thread (found by the hardening pass)
         Param("steps", Int(1, 10**5), label="Steps",
               help="default: one per given gradient row, else 1 (at most 100000)", aliases=STEP_ALIASES),
-        Param("weight_decay", Real(0, None), default="0", label="Weight decay (L2)",
-              help="torch's weight_decay: the gradient used is g + weight_decay * w",
+        Param("weight_decay", Real(0, None), default="0", label="Weight decay lambda",
+              help="torch's weight_decay: the gradient used is g + weight_decay * w (L2); Adam and NAdam can "
+                   "decouple it instead (AdamW: w <- w - eta * weight_decay * w; the weight_decay_form convention)",
               aliases=("weight decay", "l2 penalty", "l2 regularization", "l2 regularisation", "lambda", "λ",
                        "decay coefficient")),
     )
