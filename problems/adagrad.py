@@ -1,4 +1,4 @@
-"""AdaGrad: v_t = v_{t-1} + g_t^2, w_{t+1} = w_t - eta / sqrt(v_t + eps) * g_t.
+"""AdaGrad: v_t = v_{t-1} + g_t^2, w_{t+1} = w_t - eta * g_t / (sqrt(v_t) with eps, inside or outside the root).
 
 Exam question: "With AdaGrad, what are the accumulated v, the effective learning rate and the new
 parameters after these steps?" and "why does the effective rate decay fast for a dense feature?"

@@ -1,4 +1,4 @@
-"""AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|), w_{t+1} = w_t - eta / (v_t + eps) * m_hat_t.
+"""AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|) (the infinity norm), w_{t+1} = w_t - eta * m_hat_t / v_t (with eps).
 
 Exam question: "With AdaMax, what are m, the max-norm v, the effective learning rate and the new
 parameters?" The course notes, week 5, eq. (19): the L-infinity version of Adam's v needs no bias

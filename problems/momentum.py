@@ -1,4 +1,4 @@
-"""Momentum: u_t = beta * u_{t-1} + g_t, w_{t+1} = w_t - eta * u_t.
+"""Momentum: a history u_t = beta * u_{t-1} + g_t of past gradients (or a velocity, or an average), w_{t+1} = w_t - eta * u_t.
 
 Exam question: "With momentum beta and learning rate eta, starting from history u (or none), what are the
 history and the parameters after these steps?" and "write u_t (or v_4) as a sum of the past gradients".

@@ -1,4 +1,4 @@
-"""NAdam: w_{t+1} = w_t - eta / sqrt(v_hat_t + eps) * (beta1 * m_hat_t + (1 - beta1) * g_t / (1 - beta1^t)).
+"""NAdam: Adam with a Nesterov look-ahead momentum m_bar, w_{t+1} = w_t - eta * m_bar_t / (sqrt(v_hat_t) with eps).
 
 Exam question: "With NAdam (Adam with a Nesterov look-ahead in the first moment), what are m, v, the
 bias-corrected moments, the look-ahead momentum and the new parameters?" The course notes, week 5,
