@@ -1,4 +1,4 @@
-"""AdaGrad: v_t = v_{t-1} + g_t^2, w_{t+1} = w_t - eta / sqrt(v_t + eps) * g_t.
+"""AdaGrad: v_t = v_{t-1} + g_t^2, w_{t+1} = w_t - eta * g_t / (sqrt(v_t) with eps, inside or outside the root).
 
 Exam question: "With AdaGrad, what are the accumulated v, the effective learning rate and the new
 parameters after these steps?" and "why does the effective rate decay fast for a dense feature?"
@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
-from solver.conventions import EPS_PLACEMENT
+from problems._optim.conventions import eps_placement
 from solver.params import Param, Real
 from solver.registry import Example
 from solver.symbolic import sym
@@ -35,7 +35,7 @@ with sp.evaluate(False):
 RATE = O.rate_rules(O.ETA_T, O.V)                                        # eta_t / sqrt(v + eps), or sqrt(v) + eps
 UPDATE = O.UPDATE_ADAPTIVE
 
-CONVENTIONS = (EPS_PLACEMENT,)
+CONVENTIONS = (eps_placement("w ← w − η g / √(v + ε)", "w ← w − η g / (√v + ε)"),)
 
 PARAMS = (
     O.lr_param("0.01", "torch's default 0.01", label="Learning rate eta0"),

@@ -1,4 +1,4 @@
-"""AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|), w_{t+1} = w_t - eta / (v_t + eps) * m_hat_t.
+"""AdaMax: v_t = max(beta2 * v_{t-1}, |g_t|) (the infinity norm), w_{t+1} = w_t - eta * m_hat_t / v_t (with eps).
 
 Exam question: "With AdaMax, what are m, the max-norm v, the effective learning rate and the new
 parameters?" The course notes, week 5, eq. (19): the L-infinity version of Adam's v needs no bias
@@ -16,9 +16,11 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
-from solver.conventions import BIAS_CORRECTION, Convention
+from problems._optim.conventions import bias_correction
+from solver.conventions import Convention
 from solver.errata import Erratum
 from solver.registry import Example
+from solver.richtext import Rich
 
 TITLE = "AdaMax optimizer steps"
 TOPIC = "optimizers"
@@ -40,8 +42,12 @@ EPS_WHERE = Convention(
     default="denominator", why_default="the course notes' eq. (19) adds eps to v_t in the denominator",
     aliases={"notes": "denominator", "torch": "max"},
     cues={"denominator": ("eta / (v + eps)", "(v + eps)"), "max": ("|g| + eps", "max(beta2 v, |g| + eps)")},
+    sources={"denominator": "the course notes, week 5, eq. 19",
+             "max": "PyTorch's torch.optim.Adamax (Kingma & Ba 2015's AdaMax has no epsilon at all)"},
+    paper={"denominator": "Add ε to v in the denominator: vₜ = max(β₂ vₜ₋₁, |gₜ|), w ← w − η m̂ / (vₜ + ε).",
+           "max": "Add ε inside the max: vₜ = max(β₂ vₜ₋₁, |gₜ| + ε), w ← w − η m̂ / vₜ."},
 )
-CONVENTIONS = (EPS_WHERE, BIAS_CORRECTION)
+CONVENTIONS = (EPS_WHERE, bias_correction("m̂ = m / (1 − β₁ᵗ)"))
 
 PARAMS = (O.adam_params("0.002", beta2_label="beta2 (max-norm decay)") + O.moment_histories("the max-norm v (torch's exp_inf)")
           + O.source_params())
@@ -132,7 +138,8 @@ def _numeric_step(c: O.NumCtx) -> None:
 
 
 METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
-                  question="Give m, v, the effective learning rate and the new parameters.")
+                  question=lambda p, conv: Rich("Give ", O.M_, ", the max-norm ", O.V_,
+                                                ", the effective learning rate and the new parameters."))
 statement = O.statement_for(METHOD)
 solve = O.exact_solver(METHOD)
 solve_numeric = O.numeric_solver(METHOD)

@@ -30,10 +30,11 @@ import sympy as sp
 
 from problems._ewa_lr_common import vector_answer
 from solver import format as F
-from solver.conventions import BIAS_CORRECTION
+from problems._optim.conventions import bias_correction
 from solver.numbers import Precision
-from solver.params import Int, Param, Real, Vector, as_exact, as_float
+from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
@@ -50,6 +51,7 @@ t, t0, n, k, w_k, w_0, S = (sym("t"), sym("t0", "t_{0}"), sym("n"), sym("k"), sy
                             sym("S_n", "S_{n}"))
 N_eff, decay, v_n = sym("N_eff", r"N_{\mathrm{eff}}"), sym("decay", r"\beta^{N_{\mathrm{eff}}}"), sym("v_n", "v_{n}")
 v_hat_vec = sym("v_hat", r"\hat{v}")
+ALPHA = sym("alpha", r"\alpha")
 with sp.evaluate(False):  # keep the order the notes write
     EWA = beta * v_prev + (1 - beta) * theta_t          # the slides (RMSProp), the assignment, the optimization notes
     CORRECT = v / (1 - beta ** t)                        # Adam's bias correction, t = 1 at the first value
@@ -61,7 +63,7 @@ with sp.evaluate(False):  # keep the order the notes write
     DECAY = beta ** N_eff                                # ~ 1/e
     WRONG = v_n / (1 - beta)                             # the end-term assignment's correction without the exponent
 
-CONVENTIONS = (BIAS_CORRECTION,)
+CONVENTIONS = (bias_correction("v̂ₜ = vₜ / (1 − βᵗ)", off="Do not correct the bias: give the averages vₜ as they are."),)
 
 
 @lru_cache(maxsize=256)
@@ -82,14 +84,21 @@ PARAMS = (
           aliases=("values", "sequence", "temperatures", "theta", "θ", "data", "observations", "series", "readings",
                    "measurements")),
     Param("beta", Real(0, 1, closed="left"), default="0.9", label="Decay beta",
-          help="the weight kept from the previous average, in [0, 1)",
+          help="the weight kept from the previous average, in [0, 1); or give alpha, the weight of the new value",
           aliases=("beta", "β", "decay", "smoothing factor", "weight", "momentum")),
+    Param("alpha", Real(0, 1, closed="right"), label="Weight of the new value alpha",
+          help="alpha = 1 - beta, in (0, 1], as exams that write v_t = (1 - alpha) v_(t-1) + alpha theta_t state it "
+               "(instead of beta)",
+          aliases=("alpha", "α", "weight of the new value", "weight of the new observation", "weight of the current "
+                   "value", "new value weight")),
     Param("v0", Real(), default="0", label="Initial average v_0", help="the average before the first value (usually 0)",
           aliases=("v_0", "v0", "initial average", "starting average")),
     Param("t0", Int(0, None), default="0", label="Values already averaged t0",
           help="0 for a fresh average; t0 > 0 continues one, and the bias correction uses t0 + t",
           aliases=("t0", "t_0", "already averaged")),
 )
+
+_ALPHA = next(q for q in PARAMS if q.name == "alpha")
 
 EXAMPLE = Example(
     params={"theta": "1, 1, 1, 1, 1, 1, 1, 1, 1, 1", "beta": "0.9"},
@@ -110,17 +119,47 @@ def use_numeric(p) -> bool:
     return isinstance(p["theta"], np.ndarray) or len(p["theta"]) > EXACT_LIMIT
 
 
-def statement(p) -> str:
+def translate(raw):
+    """alpha (the weight of the new value) given without beta: beta = 1 - alpha, exactly."""
+    a = raw.get("alpha")
+    if a is None or (isinstance(a, str) and not a.strip()) or raw.get("beta") not in (None, ""):
+        return raw
+    try:
+        alpha = _ALPHA.parse(a, "ewa")
+    except Exception:  # noqa: BLE001 - parse_params reports the bad alpha with its own message
+        return raw
+    return {**raw, "beta": 1 - alpha}
+
+
+def validate(p) -> None:
+    if p["alpha"] is not None and p["beta"] != 1 - p["alpha"]:
+        raise InvalidInput("alpha", f"The 'alpha' parameter of ewa must equal 1 - beta (alpha is the weight of the new "
+                                    f"value, beta the weight kept): beta = {F.text(p['beta'])} means alpha = "
+                                    f"{F.text(1 - p['beta'])}. Got alpha = {F.text(p['alpha'])} instead; give one of "
+                                    "them.")
+
+
+def statement(p, conv=None) -> Rich:
+    """The question; it asks for the bias-corrected values only with the correction on."""
+    corrected = (conv or {}).get("bias_correction", "on") == "on"
     th = p["theta"]
-    shown = F.joined(as_exact(th[:12])) + (", ..." if len(th) > 12 else "")
-    start = (f"starting from v_0 = {F.text(p['v0'])}" if not p["t0"] else
-             f"continuing from v_0 = {F.text(p['v0'])}, an average that has already absorbed {p['t0']} earlier "
-             "values")
-    hat = "v_hat_t = v_t / (1 - beta^t)" if not p["t0"] else f"v_hat_t = v_t / (1 - beta^(t0 + t)) with t0 = {p['t0']}"
-    return (f"The exponentially weighted average v_t = beta v_(t-1) + (1 - beta) theta_t with beta = {F.text(p['beta'])}, "
-            f"{start}, runs over the {len(th)} values theta = ({shown}). Compute v_1, ..., v_{len(th)} and their "
-            f"bias-corrected values {hat}. What weight does each theta_k carry in v_{len(th)}, "
-            "and over roughly how many values does the average extend?")
+    nn = len(th)
+    shown = tuple(as_exact(th[:12]))
+    theta_vec = sym("theta", r"\theta")
+    values = Rich(Eq(theta_vec, shown), " (the first 12 shown)") if nn > 12 else Rich(Eq(theta_vec, shown))
+    v0 = Eq(sym("v_0", "v_{0}"), p["v0"])
+    start = (Rich("starting from ", v0) if not p["t0"] else
+             Rich("continuing from ", v0, f", an average that has already absorbed {p['t0']} earlier values"))
+    hat = Eq(v_hat, CORRECT if not p["t0"] else CORRECT_T0)
+    rate = (Rich("with ", Eq(ALPHA, p["alpha"]), " (the weight of the new value), so ", Eq(beta, 1 - ALPHA), " = ",
+                 p["beta"]) if p["alpha"] is not None else Rich("with ", Eq(beta, p["beta"])))
+    ask = (Rich(" and their bias-corrected values ", hat, *((" with ", Eq(t0, p["t0"])) if p["t0"] else ()))
+           if corrected else Rich(" (without bias correction)"))
+    v_n_sym = sym(f"v_{nn}", "v_{%d}" % nn)
+    return Rich("The exponentially weighted average ", Eq(v, EWA), " ", rate, ", ", start, ", runs over the ",
+                f"{nn} values ", values, ". Compute ", sym("v_1", "v_{1}"), ", ..., ", v_n_sym, ask,
+                ". What weight does each ", sym("theta_k", r"\theta_{k}"), " carry in ", v_n_sym,
+                ", and over roughly how many values does the average extend?")
 
 
 def solve(p, conv) -> Derivation:
@@ -132,7 +171,12 @@ def solve(p, conv) -> Derivation:
     corr_rule = CORRECT_T0 if T0 else CORRECT
 
     d.given("The values", th, lhs=sym("theta", r"\theta"))
-    d.given("Decay", b, lhs=beta)
+    if p["alpha"] is not None:
+        d.given("Weight of the new value", p["alpha"], lhs=ALPHA,
+                text="alpha is the weight of the new value; the decay kept from the old average is beta = 1 - alpha.")
+        d.compute("Decay", beta, 1 - ALPHA, {ALPHA: p["alpha"]})
+    else:
+        d.given("Decay", b, lhs=beta)
     d.given("Start", v0, lhs=sym("v_0", "v_{0}"),
             text="" if not T0 else f"The average has already absorbed t0 = {T0} earlier values, so the bias correction "
                                    f"of the t-th new value uses 1 - beta^(t0 + t).")
@@ -177,7 +221,9 @@ def solve(p, conv) -> Derivation:
     cols += [Math(r"w_{t} \text{ in } v_{%d}" % nn, f"weight in v_{nn}")]
     for i, x in enumerate(th):
         rows.append([i + 1, x, vs[i]] + ([hats[i]] if corrected else []) + [weights[i]])
-    d.table(f"Table: the averages and each value's weight in v_{nn}", cols, rows)
+    d.table(f"Table: the averages and each value's weight in v_{nn}", cols, rows,
+            text=f"Each entry is an answer by its column and t, such as v@t={nn}.",
+            keys=("t", "theta", "v") + (("v_hat",) if corrected else ()) + ("weight",), index=("t",))
     d.conclude("The averages", answers=(make_answer("v", tuple(vs), precision=_precision()),),
                value=F.equals(sym("v"), tuple(vs)))
     if corrected:

@@ -114,6 +114,11 @@ AFTER_WARMUP = Convention(
     default="sequential", why_default="the usual meaning of 'warm up, then decay': the decay starts from eta0 "
                                       "when the warm-up ends", aliases={"restart": "sequential", "multiply": "chained"},
     cues={"chained": ("chained", "multiplies the schedule")},
+    sources={"sequential": "PyTorch's torch.optim.lr_scheduler.SequentialLR; Hugging Face Transformers' and optax's "
+                           "warm-up schedules",
+             "chained": "PyTorch's torch.optim.lr_scheduler.ChainedScheduler"},
+    paper={"sequential": "Start the schedule when the warm-up ends: ηₜ = schedule(t − T_w) for t ≥ T_w.",
+           "chained": "Multiply the schedule, running from t = 0, by the warm-up factor: ηₜ = fₜ · schedule(t)."},
 )
 COSINE_AFTER_T = Convention(
     "cosine_after_T", "Cosine annealing past t = T",
@@ -121,6 +126,11 @@ COSINE_AFTER_T = Convention(
      "periodic": "the formula keeps following the cosine, so the rate rises again after T (torch CosineAnnealingLR)"},
     default="hold", why_default="annealing is over at t = T; restarts are what cosine_restarts is for",
     cues={"periodic": ("periodic", "keeps following the cosine")},
+    sources={"hold": "optax's cosine_decay_schedule (it keeps the final rate after decay_steps); Loshchilov & Hutter "
+                     "2017 (one annealing cycle ends at η_min)",
+             "periodic": "PyTorch's torch.optim.lr_scheduler.CosineAnnealingLR (its closed form past T)"},
+    paper={"hold": "After T steps keep the rate at η_min.",
+           "periodic": "Past T, keep following the cosine formula (the rate rises again)."},
 )
 LAST_BATCH = Convention(
     "last_batch", "A last, partial mini-batch",
@@ -129,6 +139,11 @@ LAST_BATCH = Convention(
     default="keep", why_default="torch's DataLoader default; when B divides N both equal the notes' N / B",
     aliases={"ceil": "keep", "floor": "drop", "drop_last": "drop"},
     cues={"drop": ("drop_last", "drop the last", "last partial batch is dropped")},
+    sources={"keep": "PyTorch's torch.utils.data.DataLoader (drop_last=False, the default); the course notes' N / B "
+                     "when B divides N",
+             "drop": "PyTorch's torch.utils.data.DataLoader with drop_last=True"},
+    paper={"keep": "A last, partial mini-batch is still an update: U = ⌈N / B⌉.",
+           "drop": "Drop a last, partial mini-batch: U = ⌊N / B⌋."},
 )
 CONVENTIONS = (AFTER_WARMUP, COSINE_AFTER_T, LAST_BATCH)
 

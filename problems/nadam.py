@@ -1,4 +1,4 @@
-"""NAdam: w_{t+1} = w_t - eta / sqrt(v_hat_t + eps) * (beta1 * m_hat_t + (1 - beta1) * g_t / (1 - beta1^t)).
+"""NAdam: Adam with a Nesterov look-ahead momentum m_bar, w_{t+1} = w_t - eta * m_bar_t / (sqrt(v_hat_t) with eps).
 
 Exam question: "With NAdam (Adam with a Nesterov look-ahead in the first moment), what are m, v, the
 bias-corrected moments, the look-ahead momentum and the new parameters?" The course notes, week 5,
@@ -21,10 +21,12 @@ import numpy as np
 import sympy as sp
 
 from problems import _optim as O
-from solver.conventions import EPS_PLACEMENT, Convention
+from problems._optim.conventions import WEIGHT_DECAY_FORM, eps_placement
+from solver.conventions import Convention
 from solver import format as F
 from solver.params import Param, Real
 from solver.registry import Example
+from solver.richtext import Rich
 from solver.symbolic import evaluate, sym
 
 TITLE = "NAdam optimizer steps"
@@ -35,7 +37,7 @@ KEYWORDS = ("nadam", "n-adam", "nesterov adam", "nesterov-accelerated adaptive m
 MU, MU_NEXT = sym("mu_t", r"\mu_{t}"), sym("mu_(t+1)", r"\mu_{t+1}")
 PSI = sym("momentum_decay", r"\psi")
 PROD_PREV, PROD = sym("Pi_(t-1)", r"\Pi_{t-1}"), sym("Pi_t", r"\Pi_{t}")
-M_BAR = sym("m_bar_t", r"\bar{m}_{t}")
+M_BAR, M_BAR_ = sym("m_bar_t", r"\bar{m}_{t}"), sym("m_bar", r"\bar{m}")
 HALF, DECAY = sym("0.5"), sym("0.96")   # torch's constants, printed as torch writes them
 CONSTS = {HALF: sp.Rational(1, 2), DECAY: sp.Rational(24, 25)}
 # ---- the rules, written once (both moments on the shared moving-average rule) ------------------------
@@ -59,8 +61,14 @@ FORM = Convention(
      "torch": "torch.optim.NAdam: mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), m_bar = (1 - mu_t) g / (1 - prod mu_1..t) "
               "+ mu_{t+1} m / (1 - prod mu_1..t+1)"},
     default="notes", why_default="the course notes' eq. (21) (week 5)", aliases={"pytorch": "torch"},
-    cues={"torch": ("torch.optim.nadam", "as in pytorch", "pytorch's nadam"), "dozat": ("dozat",)})
-CONVENTIONS = (FORM, EPS_PLACEMENT)
+    cues={"torch": ("torch.optim.nadam", "as in pytorch", "pytorch's nadam"), "dozat": ("dozat",)},
+    sources={"notes": "the course notes, week 5, eq. 21", "dozat": "Dozat 2016 (Incorporating Nesterov Momentum into "
+             "Adam)", "torch": "PyTorch's torch.optim.NAdam (its momentum-decay schedule)"},
+    paper={"notes": "Use m̄ = β₁ m̂ₜ + (1 − β₁) gₜ / (1 − β₁ᵗ).",
+           "dozat": "Use m̄ = β₁ mₜ / (1 − β₁ᵗ⁺¹) + (1 − β₁) gₜ / (1 − β₁ᵗ) (Dozat's NAdam).",
+           "torch": "Use PyTorch's NAdam: μₜ = β₁ (1 − 0.5 · 0.96^(tψ)), m̄ = (1 − μₜ) g / (1 − Πμ₁..ₜ) + μₜ₊₁ m / "
+                    "(1 − Πμ₁..ₜ₊₁)."})
+CONVENTIONS = (FORM, eps_placement("w ← w − η m̄ / √(v̂ + ε)", "w ← w − η m̄ / (√v̂ + ε)"), WEIGHT_DECAY_FORM)
 
 PARAMS = O.adam_params("0.002") + (
     Param("momentum_decay", Real(0, None), default="0.004", label="Momentum decay psi (torch form only)",
@@ -97,6 +105,8 @@ def _rules(d, p, conv) -> None:
                        "dozat) divides beta1 m_t by 1 - beta1^(t+1) instead.")
     d.formula("Bias correction of v", O.V_HAT, V_HAT_RULE)
     d.formula("Effective learning rate", O.ETA_EFF, RATE[conv["eps_placement"]])
+    if O.decoupled_decay(p, conv):
+        O.decoupled_rule(d)
     d.formula("Update", O.W_NEXT, UPDATE)
 
 
@@ -138,7 +148,8 @@ def _step(s: O.StepCtx) -> None:
                       key="v_hat")
     eta = s.compute("Effective learning rate", O.ETA_EFF, RATE[s.conv["eps_placement"]],
                     {O.ETA: p["lr"], O.V_HAT: v_hat, O.EPS: p["eps"]}, key="eta_eff")
-    s.update("Update", UPDATE, {O.W: s.w, O.ETA_EFF: eta, M_BAR: m_bar})
+    w = O.decoupled_step(s)
+    s.update("Update", UPDATE, {O.W: w, O.ETA_EFF: eta, M_BAR: m_bar})
 
 
 def _kernel(w, g, m, v, scr, b1, b2, bc2, eps, inside, cg, cm):
@@ -173,6 +184,7 @@ def _numeric_step(c: O.NumCtx) -> None:
     else:
         cg, cm = lr * (1.0 - b1) / bc1, lr * b1 / bc1
     g = c.grad(c.w)
+    O.decoupled_numeric(c)
     inside = c.conv["eps_placement"] == "inside"
     c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=b2, bc2=bc2, eps=eps, inside=inside, cg=cg, cm=cm)
     if c.last and c.small:
@@ -187,7 +199,8 @@ def _numeric_step(c: O.NumCtx) -> None:
 
 
 METHOD = O.Method("nadam", "NAdam", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
-                  question="Give m, v, the bias-corrected moments, the look-ahead momentum and the new parameters.")
+                  question=lambda p, conv: Rich("Give ", O.M_, ", ", O.V_, ", the bias-corrected moments, the "
+                                                "look-ahead momentum ", M_BAR_, " and the new parameters."))
 statement = O.statement_for(METHOD)
 
 

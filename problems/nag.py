@@ -59,6 +59,16 @@ FORM = Convention(
           "sutskever": ("sutskever", "v <- beta v - alpha grad l(w + beta v)", "u = beta u + eta g",
                         "eta inside the history"),
           "scaled": ("w - eta beta u", "w_t - eta beta u")},
+    sources={"notes": "the course notes, week 4, eq. 14 and their solved exam problem",
+             "sutskever": "Sutskever et al. 2013; the introductory slides; Goodfellow et al., Deep Learning, ch. 8",
+             "scaled": "Sutskever et al. 2013's weights with the course notes' history (u scaled by 1/η)",
+             "torch": "PyTorch's torch.optim.SGD with nesterov=True"},
+    paper={"notes": "Take the look-ahead without the learning rate: w̃ = wₜ − β uₜ₋₁, uₜ = β uₜ₋₁ + ∇L(w̃), "
+                    "wₜ₊₁ = wₜ − η uₜ.",
+           "sutskever": "Put the learning rate inside the history: uₜ = β uₜ₋₁ + η ∇L(wₜ − β uₜ₋₁), wₜ₊₁ = wₜ − uₜ.",
+           "scaled": "Take the look-ahead with the learning rate: w̃ = wₜ − η β uₜ₋₁, uₜ = β uₜ₋₁ + ∇L(w̃), "
+                     "wₜ₊₁ = wₜ − η uₜ.",
+           "torch": "Use PyTorch's form: bₜ = β bₜ₋₁ + ∇L(θₜ), θₜ₊₁ = θₜ − η (∇L(θₜ) + β bₜ)."},
 )
 TARGET = Convention(
     "lookahead_target", "What one stated history value applies to",
@@ -69,6 +79,10 @@ TARGET = Convention(
                                "beta u_8",
     aliases={"first": "w-only", "shared": "all"},
     cues={"w-only": ("b has no history", "only w is shifted", "no look-ahead for b")},
+    sources={"all": "the course notes' own solution of their exam problem, week 4",
+             "w-only": "a reading of the same problem in which only w has a history"},
+    paper={"all": "The stated history applies to every parameter (b is shifted too).",
+           "w-only": "The stated history is w's only; the other parameters start with no history."},
 )
 CONVENTIONS = (FORM, TARGET)
 

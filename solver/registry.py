@@ -159,8 +159,14 @@ class Family:
     def resolve_conventions(self, raw: Mapping[str, str] | None) -> dict[str, str]:
         return resolve(self.conventions, raw, self.name)
 
-    def statement(self, values: Mapping[str, Any]) -> str:
-        return self.module.statement(values)
+    def statement(self, values: Mapping[str, Any], conventions: Mapping[str, str] | None = None):
+        """The problem as an exam prints it (Rich or str). A family whose `statement(params, conventions)` takes
+        a second argument gets the resolved conventions, so that its wording follows them ("the bias-corrected
+        values" only with bias correction on); `conventions` None means the defaults."""
+        fn = self.module.statement
+        if _takes_conventions(fn):
+            return fn(values, self.resolve_conventions(conventions))
+        return fn(values)
 
     def use_numeric(self, values: Mapping[str, Any]) -> bool:
         f = getattr(self.module, "use_numeric", None)
@@ -222,7 +228,7 @@ class Family:
                 path = "numeric"
                 fallback = _budget_note(budget)
         steps = d.steps if fallback is None else (fallback, *d.steps)
-        statement = rich(self.statement(values))
+        statement = rich(self.statement(values, conv))
         errata = getattr(self.module, "ERRATA", ())
         if errata:
             answers = {a.name: a for s in steps for step in s.walk() for a in step.answers}
@@ -270,6 +276,16 @@ class Family:
             "example": {"params": {k: str(v) if not isinstance(v, str) else v for k, v in self.example.params.items()},
                         "conventions": dict(self.example.conventions), "source": self.example.source},
         }
+
+
+def _takes_conventions(fn) -> bool:
+    """True when a family's statement function takes (params, conventions)."""
+    import inspect
+
+    try:
+        return len(inspect.signature(fn).parameters) >= 2
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
 
 
 def _precision_json(p: Precision) -> dict[str, int]:

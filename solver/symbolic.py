@@ -417,6 +417,11 @@ class Derivation:
         self._stack[-1].append(step)
         return step
 
+    def prepend(self, step: Step) -> Step:
+        """Put `step` first (a warning found only after the working, such as a run that diverged)."""
+        self._stack[0].insert(0, step)
+        return step
+
     @contextlib.contextmanager
     def group(self, title: str, text: str = "", kind: str = "compute", answers: Sequence[Answer] = ()):
         self._stack.append([])

@@ -176,6 +176,7 @@ _TORCH = {"sgd": ("sgd", {"lr": 1e-3}, {}), "momentum": ("momentum", {"lr": 1e-3
           "nag": ("nag", {"lr": 1e-3}, {"nag_form": "torch"}), "adagrad": ("adagrad", {}, {"eps_placement": "outside"}),
           "rmsprop": ("rmsprop", {}, {"eps_placement": "outside"}), "adadelta": ("adadelta", {}, {}),
           "adam": ("adam", {}, {"eps_placement": "outside"}), "amsgrad": ("adam", {"amsgrad": True}, {"eps_placement": "outside"}),
+          "adamw": ("adam", {"weight_decay": 0.01}, {"eps_placement": "outside", "weight_decay_form": "decoupled"}),  # AdamW's default decay
           "adamax": ("adamax", {}, {"adamax_eps": "max"}), "nadam": ("nadam", {}, {"nadam_form": "torch", "eps_placement": "outside"})}
 _KWARGS = {"momentum": "beta", "alpha": "beta", "rho": "beta", "initial_accumulator_value": "v0"}
 
@@ -183,9 +184,17 @@ _KWARGS = {"momentum": "beta", "alpha": "beta", "rho": "beta", "initial_accumula
 def _torch_case(case):
     family, params, conv = _TORCH[case["method"]]
     params = {**params, "w0": case["w0"], "steps": case["steps"], "source": case["source"]["kind"]}
+    conv = dict(conv)
     for k, v in case["kwargs"].items():
         if k == "betas":
             params["beta1"], params["beta2"] = v
+        elif k == "decoupled_weight_decay":
+            if v:
+                conv["weight_decay_form"] = "decoupled"
+        elif k == "amsgrad" and family == "adam":
+            params["amsgrad"] = v
+        elif family == "rmsprop" and k in ("momentum", "centered"):
+            params[k] = v                                # torch's RMSprop momentum is its own buffer, not beta
         elif k not in ("nesterov", "amsgrad"):
             params[_KWARGS.get(k, k)] = v
     src = case["source"]

@@ -240,7 +240,7 @@ def test_ewa_steps_use_their_own_indices():
 def test_ewa_continued_average_statement_is_consistent():
     """With t0 > 0 the statement said 'continuing from v_2 ...' and then 'compute v_1, ..., v_3'."""
     sol = solve("ewa", {"theta": "1 2 3", "beta": "0.9", "v0": "0.5", "t0": "2"})
-    assert "continuing from v_0 = 0.5" in sol.statement and "1 - beta^(t0 + t)" in sol.statement
+    assert "continuing from v₀ = 0.5" in sol.statement and "1 - β^(t₀ + t)" in sol.statement
     v1 = 0.9 * 0.5 + 0.1 * 1
     assert values(sol, "v_hat")[0] == pytest.approx(v1 / (1 - 0.9 ** 3), rel=1e-12)
     assert "v_hat_1 = 0.55/(1 - 0.9**(2 + 1))" in text_of(sol)

@@ -29,14 +29,19 @@ from .family import (adam_hyper, effective_rate_errata, exact_solver, generate_i
 from .guard import Undefined
 from .kernels import (adaptive_kernel, effective_rate, moments_, momentum_kernel, moving_average_,
                       rate_denominator_, square_)
-from .numeric import BLOCK, NumCtx, _workers, advance, prepare_numeric, run_numeric, solve_numeric  # noqa: F401
+from .numeric import (BLOCK, NumCtx, _workers, advance, decoupled_numeric, prepare_numeric, run_numeric,  # noqa: F401
+                      solve_numeric)
 from .plot import trajectory_svg
-from .rules import (ADAM_M_RULE, ADAM_RATE, ADAM_V_RULE, BETA, BETA1, BETA2, EPS, ETA, ETA_EFF, ETA_T, G, G_DECAY,
-                    G_RAW, LAMBDA, LOOK, M, M_HAT, M_HAT_RULE, M_PREV, T, U, U_ETA_INSIDE, U_PLAIN, U_PREV,
-                    UPDATE_ADAPTIVE, UPDATE_ETA_INSIDE, UPDATE_ETA_OUTSIDE, V, V_HAT, V_HAT_RULE, V_PREV, W, W_NEXT,
-                    accumulate, bias_corrected_m, first_moment, moment_rules, moving_average, rate_rules, second_moment)
-from .setup import Method, Setup, build
-from .sources import NEURON, NEURON_DW, NEURON_DZ, NEURON_LOSS, NX, NY, YHAT, GradsSource, LossSource, NeuronSource
+from .warn import growth, warn_diverged
+from .rules import (ADAM_M_RULE, ADAM_RATE, ADAM_V_RULE, BETA, BETA1, BETA2, DECOUPLED, EPS, ETA, ETA_EFF, ETA_T, G,
+                    G_DECAY, G_RAW, LAMBDA, LOOK, M, M_, M_HAT, M_HAT_, M_HAT_RULE, M_PREV, T, U, U_, U_ETA_INSIDE,
+                    U_PLAIN, U_PREV, UPDATE_ADAPTIVE, UPDATE_ETA_INSIDE, UPDATE_ETA_OUTSIDE, V, V_, V_HAT, V_HAT_,
+                    V_HAT_RULE, V_PREV, W, W_DECAYED, W_NEXT, accumulate, bias_corrected_m, decoupled_decay,
+                    decoupled_rule, decoupled_step, first_moment, moment_rules, moving_average, rate_rules,
+                    second_moment)
+from .setup import Method, Setup, build, steps_taken
+from .sources import (NEURON, NEURON_DW, NEURON_DZ, NEURON_LOSS, NX, NY, YHAT, GradientSource, GradsSource, LossSource,
+                      NeuronSource)
 from .specs import (ALPHA_LR_ALIASES, EPS_ALIASES, HISTORY_U_ALIASES, LR_ALIASES, MOMENTUM_ALIASES,  # the reader's words
                     GradientSequence, LossExpr, NamedValues, Names, StartValues, adam_params, history_param,
                     lr_param, moment_histories, source_params)

@@ -29,6 +29,7 @@ from solver.symbolic import text as text_
 
 from .guard import Undefined
 from .plot import trajectory_svg
+from .warn import growth, warn_diverged
 from .rules import G, G_DECAY, G_RAW, LAMBDA, W, W_NEXT
 from .setup import Method, Setup, build
 
@@ -38,7 +39,8 @@ TRACE_NAMES = {
     "m": ("m_{t}", "m"), "v": ("v_{t}", "v"), "v_max": (r"v^{\max}_{t}", "v_max"), "m_hat": (r"\hat{m}_{t}", "m_hat"),
     "v_hat": (r"\hat{v}_{t}", "v_hat"), "mu": (r"\mu_{t}", "mu"), "m_bar": (r"\bar{m}_{t}", "m_bar"),
     "eta_t": (r"\eta_{t}", "eta_t"), "eta_eff": (r"\eta^{\mathrm{eff}}_{t}", "eta_eff"), "dw": (r"\Delta w_{t}", "dw"),
-    "u": ("u_{t}", "u"), "w": ("w_{t+1}", "w"),
+    "g_avg": (r"\bar{g}_{t}", "g_avg"), "b": ("b_{t}", "b"), "u": ("u_{t}", "u"), "w": ("w_{t+1}", "w"),
+    "delta_w": (r"w_{t+1} - w_{t}", "delta_w"), "loss": (r"L(w_{t+1})", "loss"),
 }
 
 
@@ -186,7 +188,7 @@ class StepCtx:
         self.new: dict[str, Any] = {}
         self.row: dict[str, Any] = {"t": self.t}
         self.w_next = None
-        self.wd = p.get("weight_decay", 0) != 0
+        self.wd = coupled_decay(p, conv)
         self.where = "w_t = " + F.text(self.shape(w))
 
     def shape(self, v):
@@ -249,6 +251,7 @@ class StepCtx:
         w = self.compute(title, W_NEXT, expr, values, text=text, kind="update")
         self.w_next = tuple(w)
         self.row["w"] = self.w_next
+        self.row["delta_w"] = tuple(_tame(a - b) for a, b in zip(self.w_next, self.w))   # the step, for the trace
         return self.w_next
 
     def keep(self, key, value):
@@ -263,6 +266,12 @@ class StepCtx:
             self.d.answer_step(title, answer(self._answer_name(key), shaped), text=text, kind="compute")
         else:
             self.d.add(Step("compute", title, text=text, value=F.math(shaped)))
+
+
+def coupled_decay(p, conv) -> bool:
+    """Weight decay added to the gradient (torch's weight_decay; the weight_decay_form convention's l2, the
+    default); decoupled decay (AdamW) is the family's own step."""
+    return p.get("weight_decay", 0) != 0 and conv.get("weight_decay_form", "l2") == "l2"
 
 
 def hyper_text(v) -> str:
@@ -301,10 +310,19 @@ def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequen
     if missing:
         d.note("Histories start at 0", f"{', '.join(missing)} not given, so {'they start' if len(missing) > 1 else 'it starts'} "
                                        "at 0 (no earlier steps contribute).")
-    d.given("Hyperparameters", text=hyper_line(hyper)
-            + (f"; steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}" if setup.t0 else ""))
+    d.given("Hyperparameters", text=hyper_line(hyper) + start_step_text(setup))
     if setup.t0:
         d.note("How the steps are numbered", step_numbering(setup.t0, [k for k, _ in method.histories]))
+
+
+def start_step_text(setup: Setup) -> str:
+    """Which of t (the current step) and t0 (the steps already taken) was given, and what follows from it."""
+    if setup.t_given:
+        return (f"; the current step t = {setup.t0 + 1} was given (counting from t = 1), so t0 = {setup.t0} "
+                f"step{'s were' if setup.t0 != 1 else ' was'} already taken")
+    if setup.t0:
+        return f"; steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}"
+    return ""
 
 
 def _and(items: Sequence[str]) -> str:
@@ -337,17 +355,20 @@ def solve_exact(p, conv, method: Method):
     d = Derivation()
     given_start(d, setup, method, conv, method.hyper(p))
     setup.source.rules(d)
-    if p.get("weight_decay", 0) != 0:
+    if coupled_decay(p, conv):
         d.formula("Weight decay (L2 penalty, as torch's weight_decay)", G, G_DECAY)
     method.rules(d, p, conv)
     rows = []
     w = setup.w0
     prev = dict(setup.hist)
+    loss_exact = getattr(setup.source, "loss_exact", None) if setup.n <= 50 else None
+    losses = _Losses(loss_exact, setup.w0)
     try:
         for i in range(setup.steps):
             s = StepCtx(d, p, conv, setup, method, i, w, prev)
             with d.group(f"Step t = {s.t}"):
                 method.step(s)
+            losses.record(s.row, s.w_next)
             rows.append(s.row)
             w = s.w_next
             prev = {**prev, **s.new}
@@ -355,29 +376,60 @@ def solve_exact(p, conv, method: Method):
         # a zero denominator is undefined mathematics; a value too large to compute is a limit of ours
         d.status = "unsupported" if e.why else "undefined"
         d.note("Too large to work out" if e.why else "Undefined", f"The step '{e}' {e.why or UNDEFINED_WHY}")
+        if e.why and rows and setup.source.kind != "grads":   # a step went through, then the values outgrew
+            warn_diverged(d, p, conv, method, overflow=True,
+                          what=growth(losses.start, rows[-1].get("loss"), setup.w0, rows[-1].get("w"),
+                                      setup.source.kind))
         return d, rows, None, setup
-    _trace_table(d, rows, setup)
+    _trace_table(d, rows, setup, method)
     shaped = shape_of(w, setup.n)
+    last = rows[-1]["delta_w"]
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
-               text=f"In the order ({', '.join(setup.names)})." if 1 < setup.n <= 8 else "",
-               answers=(answer("w", shaped),),
+               text=(f"In the order ({', '.join(setup.names)}). " if 1 < setup.n <= 8 else "")
+               + f"The last step moved them by delta_w = w_{setup.t0 + setup.steps + 1} - w_{setup.t0 + setup.steps} "
+                 f"= {F.text(shape_of(last, setup.n))}.",
+               answers=(answer("w", shaped), answer("delta_w", shape_of(last, setup.n))),
                value=value_math(sym(f"w_{setup.t0 + setup.steps + 1}", "w_{%d}" % (setup.t0 + setup.steps + 1)), shaped))
-    loss_exact = getattr(setup.source, "loss_exact", None)
-    if loss_exact is not None and setup.n <= 50:
-        try:
-            before, after = loss_exact(setup.w0), loss_exact(w)
-        except Undefined as e:
-            d.note("The loss", f"The loss is not computed: {e.why}")
-        else:
-            d.add(Step("compare", "Loss before and after", text=f"L went from {F.text(before)} at the start to "
-                       f"{F.text(after)} after the last step.",
-                       value=value_math(sym("L"), after), answers=(answer("loss", after),)))
-    if setup.source.kind == "loss" and setup.n == 2 and not setup.source.separable:
+    if losses.why:
+        d.note("The loss", f"The loss is not computed: {losses.why}")
+    elif losses.start is not None and "loss" in rows[-1]:
+        before, after = losses.start, rows[-1]["loss"]
+        d.add(Step("compare", "Loss before and after", text=f"L went from {F.text(before)} at the start to "
+                   f"{F.text(after)} after the last step" + (" (the trace has the loss after every step)."
+                                                               if setup.steps > 1 else "."),
+                   value=value_math(sym("L"), after), answers=(answer("loss", after),)))
+    warn_diverged(d, p, conv, method, start=losses.start, rows=rows, w0=setup.w0, kind=setup.source.kind)
+    grid = setup.source.grid_fn() if setup.source.kind in ("loss", "gradient") else None
+    if grid is not None and setup.n == 2 and not setup.source.separable:
         pts = [to_plain(setup.w0)] + [to_plain(r["w"]) for r in rows]
-        svg = trajectory_svg(setup.source.grid_fn(), pts, setup.names, setup.source.loss.text)
+        svg = trajectory_svg(grid, pts, setup.names, setup.source.loss.text)
         if svg is not None:
             d.extras["svg"] = svg
     return d, rows, w, setup
+
+
+class _Losses:
+    """The loss at the start and after every step (exact), recorded in the trace rows as "loss"; stops (with the
+    reason in `why`) when a value outgrows what exact working computes."""
+
+    def __init__(self, loss_exact, w0):
+        self.f, self.why, self.start = loss_exact, "", None
+        if loss_exact is not None:
+            try:
+                self.start = loss_exact(w0)
+            except Undefined as e:
+                self.f, self.why = None, e.why
+
+    def record(self, row: dict, w) -> None:
+        if self.f is None:
+            return
+        try:
+            value = _tame(self.f(w))
+        except Undefined as e:
+            self.f, self.why = None, e.why
+            return
+        if _finite(value):
+            row["loss"] = value
 
 
 def _cell(v):
@@ -385,16 +437,21 @@ def _cell(v):
     return v[0] if isinstance(v, tuple) and len(v) == 1 else v
 
 
-def _trace_table(d, rows, setup):
+def _trace_table(d, rows, setup, method):
     keys = ["t"]
     for r in rows:
         for k in r:
             if k not in keys:
                 keys.append(k)
     keys = ["t"] + sorted((k for k in keys if k != "t"), key=lambda k: list(TRACE_NAMES).index(k) if k in TRACE_NAMES else 99)
+    # a column missing from some row (the loss past what exact working computes) is left out of the trace
+    keys = [k for k in keys if all(k in r for r in rows)]
     cols = [Math(*TRACE_NAMES.get(k, (k, k))) for k in keys]
-    body = [[_cell(r[k]) if k in r else "" for k in keys] for r in rows]
+    body = [[_cell(r[k]) for k in keys] for r in rows]
     plain = [{k: (r[k] if k == "t" else to_plain(r[k])) for k in keys if k in r} for r in rows]
     note = "" if setup.n == 1 else f"Vectors list the parameters in the order ({', '.join(setup.names[:8])})."
-    d.table("Trace", cols, body, text=("One row per step with every intermediate quantity. " + note).strip(),
-            answer=make_answer("trace", plain))
+    names = [method.answer_names.get(k, k) for k in keys]
+    example = f"{names[-1]}@t={rows[-1]['t']}" if rows else ""
+    d.table("Trace", cols, body, text=("One row per step with every intermediate quantity; each entry is an answer "
+                                       f"by its column and step, such as {example}. " + note).strip(),
+            answer=make_answer("trace", plain), keys=names, index=("t",))

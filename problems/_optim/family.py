@@ -12,9 +12,12 @@ import numpy as np
 from solver import format as F
 from solver.errata import Erratum
 from solver.params import InvalidInput
-from solver.symbolic import Derivation
+from solver.richtext import Eq, Rich
+from solver.steps import Math
+from solver.symbolic import Derivation, sym
 
-from .exact import hyper_line, solve_exact
+from .exact import hyper_line, solve_exact, tiny_hyper
+from .rules import BETA, BETA1, BETA2, EPS, ETA, LAMBDA
 from .numeric import solve_numeric
 from .setup import Method, _length, build
 from .sources import _show
@@ -61,9 +64,11 @@ def exact_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:
     return solve
 
 
-def statement_for(method: Method) -> Callable[[Mapping], str]:
-    """A family's statement(p) (see statement)."""
-    return lambda p: statement(p, method)
+def statement_for(method: Method) -> Callable[[Mapping, Mapping], Rich]:
+    """A family's statement(p, conv) (see statement)."""
+    def statement_(p, conv=None) -> Rich:
+        return statement(p, method, conv)
+    return statement_
 
 
 def numeric_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:
@@ -91,45 +96,110 @@ def generate_instance(rng: np.random.Generator, **choices: Sequence[float]) -> d
 
 
 # ---- statements ----------------------------------------------------------------------------------------
-def statement(p, method: Method) -> str:
+#: The hyperparameters' symbols in statements (η, β₁, ε, ...); any other name is printed as written.
+HYPER_SYMBOLS = {"eta": ETA, "beta": BETA, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
+                 "eta0": sym("eta0", r"\eta_{0}"), "weight_decay": LAMBDA}
+
+
+def _value(v) -> Any:
+    """A value as the statement prints it: small hyperparameters as an exam writes them (10^{-8}, 1e-8)."""
+    tiny = tiny_hyper(v)
+    return Math(*tiny) if tiny else v
+
+
+def hyper_rich(hyper: Sequence[tuple[str, Any]]) -> Rich:
+    """'η = 0.1, β = 0.9, ε = 10⁻⁸' as rich text."""
+    parts: list[Any] = []
+    for k, v in hyper:
+        if v is None:
+            continue
+        if parts:
+            parts.append(", ")
+        parts.append(Eq(HYPER_SYMBOLS.get(k, sym(k)), _value(v)))
+    return Rich(*parts)
+
+
+def _named(names: Sequence[str], values: Sequence[Any]) -> Rich:
+    parts: list[Any] = []
+    for a, v in zip(names, values):
+        if parts:
+            parts.append(", ")
+        parts.append(Eq(sym(a), v))
+    return Rich(*parts)
+
+
+def _start(p, setup) -> Rich:
+    w0 = p["w0"]
+    if w0 is None:
+        return Rich(Eq(sym("w"), 0) if setup.n == 1 else "0 for every parameter")
+    if isinstance(w0, NamedValues):
+        return _named(w0.names, w0)
+    if isinstance(w0, np.ndarray) and w0.size > 8:
+        return Rich(f"a vector of {w0.size} values")
+    if setup.n <= 8 and len(setup.names) == setup.n and _length(w0) == setup.n and setup.source.kind in ("loss", "gradient") \
+            and not setup.source.separable:
+        return _named(setup.names, tuple(w0))
+    return Rich(Eq(sym("w"), _show(w0)))
+
+
+def _history(p) -> Rich:
+    parts: list[Any] = []
+    for pname in ("u0", "m0", "v0"):
+        v = p.get(pname)
+        if v is None:
+            continue
+        if parts:
+            parts.append("; ")
+        key = sym(pname[0])
+        if isinstance(v, NamedValues):
+            parts += [key, " of ", _named(v.names, v)]
+        elif _length(v) > 8:
+            parts += [key, f" is a vector of {_length(v)} values"]
+        else:
+            parts.append(Eq(key, _show(v)))
+    return Rich(*parts)
+
+
+def _weight_decay(p, conv: Mapping[str, str]) -> Rich:
+    """' with weight decay λ = 0.1 added to the gradient' (or decoupled, as AdamW); nothing without decay."""
+    wd = p.get("weight_decay", 0)
+    if not wd:
+        return Rich()
+    how = (" decoupled from the gradient (AdamW: w ← w − ηλw before the step)"
+           if conv.get("weight_decay_form") == "decoupled" else " added to the gradient (g + λw)")
+    return Rich(" with weight decay ", Eq(sym("lambda", r"\lambda"), wd), how)
+
+
+def statement(p, method: Method, conv: Mapping[str, str] | None = None) -> Rich:
     """The problem as an exam prints it: the method and its hyperparameters, the parameters and their start, the
-    gradient source, any history and steps already taken, the steps to carry out, and the method's question."""
-    method_text, hyper_text, ask = method.display, hyper_line(method.hyper(p)), method.question
+    gradient source, any history and the current step, the steps to carry out, and the method's question (which
+    follows the conventions: no bias-corrected values without bias correction)."""
+    conv = conv or {}
     try:
         setup = build(p, method.name, (), exact_path=False)
     except InvalidInput:  # pragma: no cover - validate() ran first
-        return f"{method_text} ({hyper_text})."
-    names = setup.names
-    n = setup.n
-    src = setup.source.describe() if n <= 50 else "the gradients are given as an array"
-    w0 = p["w0"]
-    if w0 is None:
-        start = "0"
-    elif isinstance(w0, NamedValues):
-        start = ", ".join(f"{a} = {F.text(v)}" for a, v in zip(w0.names, w0))
-    elif isinstance(w0, np.ndarray) and w0.size > 8:
-        start = f"a vector of {w0.size} values"
-    else:
-        start = F.text(_show(w0))
+        return Rich(f"{method.display} (", hyper_rich(method.hyper(p)), ").")
+    names, n = setup.names, setup.n
     params = f"the parameters ({', '.join(names)})" if 1 < n <= 8 else ("the parameter" if n == 1 else f"{n} parameters")
-    hist = []
-    for pname in ("u0", "m0", "v0"):
-        v = p.get(pname)
-        if v is not None:
-            hist.append(f"{pname[0]} = " + (", ".join(f"{a} = {F.text(x)}" for a, x in zip(v.names, v))
-                                            if isinstance(v, NamedValues) else
-                                            (f"a vector of {_length(v)} values" if _length(v) > 8 else F.text(_show(v)))))
-    t0 = p["t0"]
-    mid = ""
-    if t0 or hist:
-        mid = (f" After {t0} step{'s' if t0 != 1 else ''} already taken" if t0 else " Before the first step") + \
-              (", the optimizer history is " + "; ".join(hist) if hist else "") + "."
+    src = setup.source.statement() if n <= 50 else Rich("the gradients are given as an array")
+    out = [method.display, " (", hyper_rich(method.hyper(p)), ")", _weight_decay(p, conv), " updates ", params,
+           ", starting from ", _start(p, setup),
+           "; ", src, "."]
+    hist = _history(p)
+    t0 = setup.t0
+    if t0 or hist.parts:
+        out += [f" After {t0} step{'s' if t0 != 1 else ''} already taken" if t0 else " Before the first step"]
+        if hist.parts:
+            out += [", the optimizer history is ", hist]
+        out.append(".")
     steps = setup.steps
-    when = ""
+    out.append(f" Carry out {steps} step{'s' if steps > 1 else ''}")
     if t0:
-        when = f" (t = {t0 + 1}" + (f" to {t0 + steps}" if steps > 1 else "") + ", counting steps from t = 1)"
-    return (f"{method_text} ({hyper_text}) updates {params}, starting from {start}; {src}.{mid} "
-            f"Carry out {steps} step{'s' if steps > 1 else ''}{when}. {ask}")
+        out += [" (", Eq(sym("t"), t0 + 1), f" to {t0 + steps}" if steps > 1 else "", ", counting steps from t = 1)"]
+    out.append(". ")
+    question = method.question(p, conv) if callable(method.question) else method.question
+    out.append(question)
+    return Rich(*out)
 
 
 def use_numeric(p) -> bool:

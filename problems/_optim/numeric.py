@@ -18,9 +18,11 @@ import numpy as np
 from solver import format as F
 from solver.symbolic import Derivation
 
-from .exact import answer, to_float
+from .exact import answer, coupled_decay, to_float
 from .plot import trajectory_svg
+from .rules import decoupled_decay
 from .setup import Method, Setup, build
+from .warn import growth, warn_diverged
 
 BLOCK = 1 << 13          # entries per block: the dozen in-place passes of one step stay in L2 cache
 SMALL = 10_000           # at most this many parameters: answers list every entry
@@ -68,11 +70,12 @@ class NumCtx:
         self.last = False
         self.small = self.n <= SMALL
         self.out: dict[str, Any] = {}       # last-step quantities for the answers (small problems only)
-        self.wd = to_float(p.get("weight_decay", 0))
+        self.wd = to_float(p.get("weight_decay", 0)) if coupled_decay(p, conv) else 0.0
         self._bufs: dict[str, np.ndarray] = {}
         nb = min(BLOCK, self.n)
         self._parts = _partition(self.n, _workers() if self.n >= 4 * BLOCK else 1)
         self._scratch = [[np.empty(nb) for _ in range(3)] for _ in self._parts]
+        self.engine = "NumPy, in place and vectorised"   # what ran (the accelerated paths say so)
 
     def buf(self, name: str) -> np.ndarray:
         b = self._bufs.get(name)
@@ -109,6 +112,12 @@ class NumCtx:
             f.result()
 
 
+def decoupled_numeric(c: NumCtx) -> None:
+    """Decoupled weight decay in place (torch's AdamW: w *= 1 - lr wd), after the gradient was taken."""
+    if decoupled_decay(c.p, c.conv):
+        c.w *= 1.0 - c.h["lr"] * c.h["weight_decay"]
+
+
 def _partition(n: int, k: int) -> list[tuple[int, int]]:
     edges = [round(i * n / k) for i in range(k + 1)]
     return [(edges[i], edges[i + 1]) for i in range(k)]
@@ -128,20 +137,42 @@ def _run_part(fn, arrays, a, b, scratch, kw):
 
 def solve_numeric(p, conv, method: Method) -> Derivation:
     """The same method in float64 NumPy, in place; a few summary steps and the answers."""
-    c = run_numeric(p, conv, method)
+    c = prepare_numeric(p, conv, method)
     setup = c.setup
+    start_loss = _loss_at(setup, c.w) if setup.source.kind != "grads" else None
+    w0_size = float(np.linalg.norm(c.w)) if setup.source.kind != "grads" else None
+    advance(c)
     d = Derivation()
     finite = bool(np.all(np.isfinite(c.w)))
     d.note("Numeric path", f"{method.display} ran {setup.steps} step{'s' if setup.steps > 1 else ''} on {setup.n} "
-                           f"parameter{'s' if setup.n > 1 else ''} in float64 NumPy, in place and vectorised "
+                           f"parameter{'s' if setup.n > 1 else ''} in float64 {c.engine} "
                            "(no per-step working is shown).")
     if not finite:
         d.status = "undefined"
         d.note("Undefined", "The update produced an infinite or undefined value (a zero denominator with eps = 0, "
                             "or an overflow).")
+        if setup.source.kind != "grads" and not _zero_eps(c):
+            warn_diverged(d, p, conv, method, overflow=True)
         return d
     with np.errstate(all="ignore"):   # huge inputs: overflow shows as inf in the summary, never as a warning
-        return _numeric_summary(d, c, method)
+        _numeric_summary(d, c, method)
+        end_loss = _loss_at(setup, c.w) if start_loss is not None else None
+        what = growth(start_loss, end_loss, (w0_size,) if w0_size is not None else None,
+                      (float(np.linalg.norm(c.w)),), setup.source.kind)
+    if what:
+        warn_diverged(d, p, conv, method, what=what)
+    return d
+
+
+def _loss_at(setup: Setup, w: np.ndarray):
+    with np.errstate(all="ignore"):
+        loss = setup.source.loss_numeric(w)
+    return loss if loss is None or math.isfinite(loss) else math.inf
+
+
+def _zero_eps(c: "NumCtx") -> bool:
+    """An undefined value that eps = 0 explains (a zero denominator), rather than an overflow."""
+    return "eps" in c.p and c.h["eps"] == 0.0
 
 
 def _numeric_summary(d: Derivation, c: "NumCtx", method: Method) -> Derivation:
@@ -163,8 +194,9 @@ def _numeric_summary(d: Derivation, c: "NumCtx", method: Method) -> Derivation:
     d.conclude(f"Parameters after {setup.steps} step{'s' if setup.steps > 1 else ''}",
                text=f"First entries: ({head}); norm ||w|| = {F.text(float(np.linalg.norm(c.w)), 8)}.",
                answers=tuple(answers))
-    if setup.source.kind == "loss" and setup.n == 2 and not setup.source.separable and c.path is not None:
-        svg = trajectory_svg(setup.source.grid_fn(), c.path, setup.names, setup.source.loss.text)
+    grid = setup.source.grid_fn() if setup.source.kind in ("loss", "gradient") else None
+    if grid is not None and setup.n == 2 and not setup.source.separable and c.path is not None:
+        svg = trajectory_svg(grid, c.path, setup.names, setup.source.loss.text)
         if svg is not None:
             d.extras["svg"] = svg
     return d
@@ -184,7 +216,10 @@ def advance(c: NumCtx) -> NumCtx:
     with np.errstate(all="ignore"):
         for i in range(setup.steps):
             c.i, c.t, c.last = i, setup.t0 + i + 1, i == setup.steps - 1
+            before = c.w.copy() if c.last and c.small else None
             c.method.numeric_step(c)
+            if before is not None:
+                c.out["delta_w"] = c.w - before
             if c.path is not None:
                 c.path.append(c.w.tolist())
     return c

@@ -43,6 +43,10 @@ V_PREV, V = sym("v_(t-1)", "v_{t-1}"), sym("v_t", "v_{t}")
 M_HAT, V_HAT = sym("m_hat_t", r"\hat{m}_{t}"), sym("v_hat_t", r"\hat{v}_{t}")
 LOOK = sym("w_look", r"\tilde{w}_{t}")
 ETA_EFF = sym("eta_eff", r"\eta^{\mathrm{eff}}_{t}")
+W_DECAYED = sym("w'_t", r"w'_{t}")
+# the same quantities without the step index, as questions name them in prose ("give m, v, m̂ and v̂")
+M_, V_, U_ = sym("m"), sym("v"), sym("u")
+M_HAT_, V_HAT_ = sym("m_hat", r"\hat{m}"), sym("v_hat", r"\hat{v}")
 
 
 def moving_average(prev: sp.Expr, new: sp.Expr, decay: sp.Expr, gain: sp.Expr | None = None) -> sp.Expr:
@@ -58,6 +62,7 @@ def moving_average(prev: sp.Expr, new: sp.Expr, decay: sp.Expr, gain: sp.Expr | 
 
 with sp.evaluate(False):
     G_DECAY = G_RAW + LAMBDA * W                               # torch's (coupled) weight decay
+    DECOUPLED = W - ETA * LAMBDA * W                           # torch's AdamW: w <- w - lr wd w before the step
 
 # momentum and NAG: the history u and the update, with the learning rate outside (the course notes) or inside (Sutskever)
 U_PLAIN = moving_average(U_PREV, G, BETA, gain=1)                     # the course notes' eq. (13): u_t = beta u_{t-1} + g_t
@@ -115,3 +120,22 @@ def second_moment(s: "StepCtx", g) -> Any:
 
 def bias_corrected_m(s: "StepCtx", m) -> Any:
     return s.compute(f"Bias-corrected m (t = {s.t})", M_HAT, M_HAT_RULE, {M: m, BETA1: s.p["beta1"], T: s.t}, key="m_hat")
+
+
+def decoupled_decay(p, conv) -> bool:
+    """Decoupled weight decay (the weight_decay_form convention's `decoupled`, torch's AdamW) is in effect."""
+    return p.get("weight_decay", 0) != 0 and conv.get("weight_decay_form", "l2") == "decoupled"
+
+
+def decoupled_rule(d: Derivation) -> None:
+    d.formula("Decoupled weight decay (AdamW)", W_DECAYED, DECOUPLED,
+              text="The weights shrink by the factor 1 - eta lambda before the step; the moments use the plain "
+                   "gradient (torch.optim.AdamW; Loshchilov & Hutter 2019).")
+
+
+def decoupled_step(s: "StepCtx") -> Any:
+    """The parameters the update starts from: w_t, or w_t shrunk by decoupled weight decay (a step of its own)."""
+    if not decoupled_decay(s.p, s.conv):
+        return s.w
+    return tuple(s.compute("Decoupled weight decay", W_DECAYED, DECOUPLED,
+                           {W: tuple(s.w), ETA: s.p["lr"], LAMBDA: s.p["weight_decay"]}, param_shaped=True))

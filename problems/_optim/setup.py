@@ -18,7 +18,7 @@ from solver.numbers import exact
 from solver.params import InvalidInput
 from solver.symbolic import Derivation
 
-from .sources import GradsSource, LossSource, NeuronSource, Source
+from .sources import GradientSource, GradsSource, LossSource, NeuronSource, Source
 from .specs import NamedValues
 
 if TYPE_CHECKING:  # annotations only: the step contexts import this module
@@ -37,6 +37,7 @@ class Setup:
     hist_given: dict[str, bool]
     hist_scalar: dict[str, bool]
     w0_given: bool
+    t_given: bool = False          # the current step t was given (rather than t0, the steps already taken)
 
 
 def _fail(family: str, name: str, msg: str):
@@ -49,12 +50,15 @@ def _length(v) -> int:
 
 def _source_kind(p, family) -> str:
     kind = p["source"]
-    given = [k for k, present in (("grads", p["grads"] is not None), ("loss", p["loss"] is not None),
+    given = [k for k, present in (("grads", p["grads"] is not None), ("gradient", p.get("gradient") is not None),
+                                  ("loss", p["loss"] is not None),
                                   ("neuron", p["x"] is not None or p["y"] is not None)) if present]
     if kind == "auto":
         if not given:
-            _fail(family, "grads", "is required: give the gradients per step (grads), a loss, or neuron data x and y. "
-                                   "Got none of them instead.")
+            _fail(family, "grads", "is required: give the gradients per step (grads), the gradient as expressions "
+                                   "(gradient), a loss, or neuron data x and y. Got none of them instead.")
+        if given == ["gradient", "loss"]:
+            return "gradient"   # the gradient drives the steps; the given loss is evaluated for its values
         if len(given) > 1:
             _fail(family, "source", f"must say which gradient source to use: {' and '.join(given)} are both given. "
                                     "Got 'auto' instead.")
@@ -69,10 +73,11 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
     `shared_history`: how a single stated history value spreads over several parameters ("all": to every
     parameter, as notes 000's NAG exam does; "first": to the first parameter only, the others start at 0).
     """
-    if p["vars"] is not None and p["loss"] is None:
-        _fail(family, "vars", f"only applies to a loss (it orders the loss variables), and no loss is given. "
-                              f"Got {', '.join(p['vars'])!r} instead.")
+    if p["vars"] is not None and p["loss"] is None and p.get("gradient") is None:
+        _fail(family, "vars", f"only applies to a loss or a gradient expression (it orders their variables), and "
+                              f"neither is given. Got {', '.join(p['vars'])!r} instead.")
     kind = _source_kind(p, family)
+    t0, t_given = _start_step(p, family)
     w0 = p["w0"]
     n_w0 = None if w0 is None else _length(w0)
     names: tuple[str, ...] | None = w0.names if isinstance(w0, NamedValues) else None
@@ -123,6 +128,15 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
             names = order
         source = LossSource(loss, order, separable)
         steps = steps_given or 1
+    elif kind == "gradient":
+        grad = p.get("gradient")
+        if grad is None:
+            _fail(family, "gradient", "is required when source is 'gradient': one expression per parameter such as "
+                                      "2*x, 20*y. Got nothing instead.")
+        loss = p["loss"]
+        order, w0, names, n, separable = _gradient_order(p, grad, loss, w0, names, n_w0, family)
+        source = GradientSource(grad.exprs, order, separable, loss)
+        steps = steps_given or 1
     else:
         x, y = p["x"], p["y"]
         if x is None or y is None:
@@ -168,8 +182,56 @@ def build(p: Mapping[str, Any], family: str, histories: Sequence[str], *, exact_
         source.rows = _as_rows_float(source.rows, n)
     elif kind == "grads":
         source.rows = [tuple(exact(float(v)) for v in r) if isinstance(r, np.ndarray) else tuple(r) for r in source.rows]
-    return Setup(source, names if isinstance(names, _Indexed) else tuple(names), n, steps, p["t0"], w_start, hist,
-                 given, scalar, w0_given)
+    return Setup(source, names if isinstance(names, _Indexed) else tuple(names), n, steps, t0, w_start, hist,
+                 given, scalar, w0_given, t_given)
+
+
+def steps_taken(p) -> int:
+    """t0, the steps already taken, from either t0 or the current step t (after validation)."""
+    return p["t"] - 1 if p.get("t") is not None else p["t0"]
+
+
+def _start_step(p, family) -> tuple[int, bool]:
+    """(t0, whether the current step t was given): exams state the step (t = 3 is the third step, so two were
+    already taken); t0 counts the steps already taken. Both may be given when they agree."""
+    t = p.get("t")
+    if t is None:
+        return p["t0"], False
+    if p["t0"] and p["t0"] != t - 1:
+        _fail(family, "t", f"must be t0 + 1 when both are given (t is the current step, t0 the steps already taken): "
+                           f"t0 = {p['t0']} means t = {p['t0'] + 1}. Got t = {t} instead.")
+    return t - 1, True
+
+
+def _gradient_order(p, grad, loss, w0, names, n_w0, family):
+    """The parameters of a gradient given as expressions: (order, w0, names, n, separable). One expression per
+    variable, the variables in order of first appearance (or `vars`); one expression in one variable with a vector
+    w0 applies to every entry; expressions without variables are constants for parameters w1, w2, ..."""
+    k = len(grad.exprs)
+    found = list(grad.names)
+    if loss is not None:
+        found += [v for v in loss.names if v not in found]
+    order = tuple(p["vars"]) if p["vars"] is not None else tuple(found)
+    missing = [v for v in found if v not in order]
+    if missing:
+        _fail(family, "vars", f"must list every variable of the gradient{' and the loss' if loss is not None else ''} "
+                              f"({', '.join(found)}). Got {', '.join(order)} instead.")
+    if not order:   # constant gradients: name the parameters
+        order = names if names is not None and len(names) == k else (("w",) if k == 1 else tuple(_indexed("w", k)))
+    separable = False
+    if k == 1 and len(order) == 1 and names is None and n_w0 is not None and n_w0 > 1:
+        return order, w0, _indexed(order[0], n_w0), n_w0, True
+    if k != len(order):
+        _fail(family, "gradient", f"must give one expression per parameter ({len(order)}: {', '.join(order)}), in that "
+                                  f"order. Got {k} expression{'s' if k != 1 else ''} instead.")
+    if names is not None:
+        if set(names) != set(order):
+            _fail(family, "w0", f"must give a value for each parameter of the gradient ({', '.join(order)}). "
+                                f"Got {', '.join(names)} instead.")
+        w0 = tuple(w0[names.index(v)] for v in order)
+    elif n_w0 is not None and n_w0 not in (1, len(order)):
+        _fail(family, "w0", f"must have one entry per parameter ({', '.join(order)}). Got {n_w0} instead.")
+    return order, w0, tuple(order), len(order), separable
 
 
 def _first_negative(v):

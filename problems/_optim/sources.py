@@ -7,7 +7,7 @@
   error or cross-entropy) summed over the points; the cross-entropy is computed from the logit z = w x + b as
   softplus, which stays exact where 1 - y_hat would round to 0.
 Each gives `exact(s, point, i)` (the gradient as compute steps on the step context), `numeric(point, i)`, the
-loss where it has one, and `describe()` for the statement.
+loss where it has one, and `statement()` (rich text) for the problem statement.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import sympy as sp
 
 from solver import format as F
 from solver.functions import sigmoid
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, finish, latex, numpy_function, sym
 
 from .guard import Undefined, too_large
@@ -39,6 +41,9 @@ with sp.evaluate(False):
                  "ce": YHAT - NY}
     NEURON_DW = {"mse": sp.Mul(YHAT - NY, YHAT, 1 - YHAT, NX, evaluate=False),
                  "ce": sp.Mul(YHAT - NY, NX, evaluate=False)}
+#: the neuron and its squared-error loss as statements print them
+NEURON_MATH = Math(r"\hat{y} = \sigma(w x + b)", "ŷ = σ(wx + b)")
+NEURON_LOSS_MATH = Math(r"L = \frac{1}{2}\left(\hat{y} - y\right)^{2}", "L = ½(ŷ − y)²")
 DLDW, DLDB = sym("dL/dw", r"\frac{\partial L}{\partial w}"), sym("dL/db", r"\frac{\partial L}{\partial b}")
 
 
@@ -72,7 +77,8 @@ class Source:
     def rules(self, d: Derivation) -> None:
         pass
 
-    def describe(self) -> str:
+    def statement(self) -> Rich:
+        """The source as the problem statement gives it (rich text with maths)."""
         raise NotImplementedError
 
     def loss_numeric(self, point):
@@ -98,13 +104,15 @@ class GradsSource(Source):
     def numeric(self, point, i):
         return self._row(i)
 
-    def describe(self):
+    def statement(self) -> Rich:
         rows = self.rows
         k = len(rows)
         if k == 1:
-            return f"the gradient is {F.text(_show(rows[0]))} at every step"
-        shown = ", ".join(f"g_{i + 1} = {F.text(_show(r))}" for i, r in enumerate(rows[:6]))
-        return "the gradients are " + shown + (" ..." if k > 6 else "")
+            return Rich("the gradient is ", Eq(sym("g"), _show(rows[0])), " at every step")
+        parts: list = ["the gradients are "]
+        for i, r in enumerate(rows[:6]):
+            parts += [", " if i else "", Eq(sym(f"g_{i + 1}", "g_{%d}" % (i + 1)), _show(r))]
+        return Rich(*parts, ", ..." if k > 6 else "")
 
 
 def _show(v):
@@ -112,27 +120,21 @@ def _show(v):
     return v[0] if len(v) == 1 else v
 
 
-class LossSource(Source):
-    """g = grad L(w), with L a SymPy expression; separable when one variable is applied to every parameter."""
+class ExprSource(Source):
+    """g = a vector of SymPy expressions in the parameters (the derivatives of a loss, or a gradient as given);
+    separable when one variable stands for every parameter (L = sum of f(w_i)). `loss` (optional): the loss,
+    evaluated for its values (the gradient source reports it only when it is given too)."""
 
-    kind = "loss"
-
-    def __init__(self, loss: ParsedLoss, order: tuple[str, ...], separable: bool):
-        self.loss = loss
-        self.syms = tuple(next(s for s in loss.expr.free_symbols if s.name == n) if n in loss.names
-                          else sp.Symbol(n, real=True) for n in order)
+    def __init__(self, grads: tuple[sp.Expr, ...], syms: tuple[sp.Symbol, ...], separable: bool,
+                 loss: ParsedLoss | None = None):
+        self.syms = syms
         self.separable = separable
-        self.grads = tuple(sp.diff(loss.expr, v) for v in self.syms)
+        self.grads = grads
+        self.loss = loss
         self._lhs = tuple(sym(f"dL/d{v.name}", r"\frac{\partial L}{\partial %s}" % latex(v)) for v in self.syms)
         self._f = None
         self._loss_f = None
-
-    def rules(self, d):
-        d.formula("Loss", sym("L"), self.loss.expr,
-                  text=("The loss is applied to every parameter separately (L = sum of f(w_i)), so each one "
-                        "gets its own derivative." if self.separable else ""))
-        for lhs, gexpr in zip(self._lhs, self.grads):
-            d.formula(f"Gradient: differentiate L with respect to {self.syms[self._lhs.index(lhs)].name}", lhs, gexpr)
+        self.program = None          # the gradient compiled for the accelerated loop (accel.compile_gradient)
 
     def check_size(self, exprs, points, title: str, where: str) -> None:
         """Undefined when an expression at one of the points outgrows what exact working can compute (guard)."""
@@ -141,7 +143,8 @@ class LossSource(Source):
             for e in exprs:
                 why = too_large(e, vals)
                 if why is not None:
-                    raise Undefined(title, f"cannot be computed: at {where}, {why}; the loss grows too fast for "
+                    raise Undefined(title, f"cannot be computed: at {where}, {why}; the "
+                                           f"{'loss' if self.kind == 'loss' else 'gradient'} grows too fast for "
                                            "these parameters.")
 
     def exact(self, s, point, i):
@@ -161,7 +164,8 @@ class LossSource(Source):
     def _fns(self):
         if self._f is None:
             self._f = [_numpy_function(gx, self.syms) for gx in self.grads]
-            self._loss_f = _numpy_function(self.loss.expr, self.syms)
+            if self.loss is not None:
+                self._loss_f = _numpy_function(self.loss.expr, self.syms)
         return self._f
 
     def numeric(self, point, i):
@@ -174,25 +178,108 @@ class LossSource(Source):
         return np.array([float(f(*point)) for f in fs], dtype=np.float64)
 
     def loss_numeric(self, point):
+        if self.loss is None:
+            return None
         self._fns()
         if self.separable:
             return float(np.sum(np.broadcast_to(np.asarray(self._loss_f(point), dtype=np.float64), point.shape)))
         return float(self._loss_f(*point))
 
-    def loss_exact(self, point):
+    def _loss_exact(self, point):
         self.check_size([self.loss.expr], [(x,) for x in point] if self.separable else [tuple(point)], "Loss",
                         "w = " + F.text(point[0] if len(point) == 1 else tuple(point)))
         if self.separable:
             return sum((evaluate(self.loss.expr, {self.syms[0]: v}) for v in point), sp.Integer(0))
         return evaluate(self.loss.expr, dict(zip(self.syms, point)))
 
+    @property
+    def loss_exact(self):
+        """The loss at a point (exact), or None when no loss is known (a gradient given without its loss)."""
+        return self._loss_exact if self.loss is not None else None
+
     def grid_fn(self):
-        """The loss as a vectorised function of (X, Y) grids (two-parameter plots)."""
+        """The loss as a vectorised function of (X, Y) grids (two-parameter plots); None without a loss."""
+        if self.loss is None:
+            return None
         f = self._loss_f if self._loss_f is not None else _numpy_function(self.loss.expr, self.syms)
         return lambda X, Y: np.broadcast_to(np.asarray(f(X, Y), dtype=np.float64), X.shape)
 
-    def describe(self):
-        return f"the loss is L = {self.loss.text}"
+
+def _symbols_of(loss_or_grad, order: tuple[str, ...]) -> tuple[sp.Symbol, ...]:
+    free = {s.name: s for e in loss_or_grad for s in e.free_symbols}
+    return tuple(free.get(n, sp.Symbol(n, real=True)) for n in order)
+
+
+class LossSource(ExprSource):
+    """g = grad L(w), with L a SymPy expression; separable when one variable is applied to every parameter."""
+
+    kind = "loss"
+
+    def __init__(self, loss: ParsedLoss, order: tuple[str, ...], separable: bool):
+        syms = _symbols_of([loss.expr], order)
+        super().__init__(tuple(sp.diff(loss.expr, v) for v in syms), syms, separable, loss)
+
+    def rules(self, d):
+        d.formula("Loss", sym("L"), self.loss.expr,
+                  text=("The loss is applied to every parameter separately (L = sum of f(w_i)), so each one "
+                        "gets its own derivative." if self.separable else ""))
+        for lhs, gexpr in zip(self._lhs, self.grads):
+            d.formula(f"Gradient: differentiate L with respect to {self.syms[self._lhs.index(lhs)].name}", lhs, gexpr)
+
+    def statement(self) -> Rich:
+        return Rich("the loss is ", Eq(sym("L"), self.loss.expr))
+
+
+class GradientSource(ExprSource):
+    """The gradient given as expressions in the parameters (one per parameter), e.g. dL/dx = 2x, dL/dy = 20y.
+    With a loss given too, the loss is evaluated for its values (never differentiated)."""
+
+    kind = "gradient"
+
+    def __init__(self, grads: tuple[sp.Expr, ...], order: tuple[str, ...], separable: bool,
+                 loss: ParsedLoss | None = None):
+        syms = _symbols_of(list(grads) + ([loss.expr] if loss is not None else []), order)
+        super().__init__(tuple(grads), syms, separable, loss)
+
+    def rules(self, d):
+        for v, lhs, gexpr in zip(self.syms, self._lhs, self.grads):
+            d.formula(f"Gradient with respect to {v.name} (given)", lhs, gexpr,
+                      text="The loss is applied to every parameter separately, so this derivative applies to each "
+                           "entry." if self.separable else "")
+        if self.loss is not None:
+            d.formula("Loss (given, for its values)", sym("L"), self.loss.expr,
+                      text="The steps use the gradient as given; the loss is only evaluated.")
+            mismatch = self.mismatch()
+            if mismatch:
+                d.note("The given gradient is not the loss's derivative", mismatch)
+        else:
+            d.note("No loss given", "The gradient is given directly, so the loss values are not computed.")
+
+    def mismatch(self) -> str:
+        """'' when the given gradient is the loss's derivative (checked exactly, then at sample points)."""
+        wrong = []
+        pts = [tuple(0.3 + 0.17 * k * (j + 1) for j in range(len(self.syms))) for k in range(1, 4)]
+        for v, gexpr in zip(self.syms, self.grads):
+            # at sample points, never by expanding (a typed (x + y + z)**200 would take minutes to expand)
+            want, given = _numpy_function(sp.diff(self.loss.expr, v), self.syms), _numpy_function(gexpr, self.syms)
+            with np.errstate(all="ignore"):
+                pairs = [(float(np.asarray(want(*pt))), float(np.asarray(given(*pt)))) for pt in pts]
+            if not all(abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)) for a, b in pairs
+                       if np.isfinite(a) and np.isfinite(b)):
+                wrong.append(v.name)
+        if not wrong:
+            return ""
+        return (f"dL/d{wrong[0]} of the given loss differs from the given gradient"
+                + (f" (and so do {', '.join('dL/d' + w for w in wrong[1:])})" if len(wrong) > 1 else "")
+                + ". The steps follow the given gradient; the loss values come from the given loss.")
+
+    def statement(self) -> Rich:
+        parts: list = ["the gradient of the loss is "]
+        for i, (lhs, e) in enumerate(zip(self._lhs, self.grads)):
+            parts += [", " if i else "", Eq(lhs, e)]
+        if self.loss is not None:
+            parts += [" for the loss ", Eq(sym("L"), self.loss.expr)]
+        return Rich(*parts)
 
 
 @functools.lru_cache(maxsize=256)
@@ -262,11 +349,16 @@ class NeuronSource(Source):
                 total += evaluate(NEURON_LOSS[self.loss], {YHAT: yh, NY: yv})
         return finish(total)
 
-    def describe(self):
-        pts = ", ".join(f"(x = {F.text(a)}, y = {F.text(b)})" for a, b in zip(self.x[:6], self.y[:6]))
-        loss = "L = 1/2 (y_hat - y)^2" if self.loss == "mse" else "the cross-entropy loss"
-        return (f"a sigmoid neuron y_hat = sigmoid(w x + b) is fitted to {pts}{' ...' if len(self.x) > 6 else ''} "
-                f"with {loss}" + (" summed over the points" if len(self.x) > 1 else ""))
+    def statement(self) -> Rich:
+        parts: list = ["a sigmoid neuron ", NEURON_MATH, " is fitted to "]
+        for i, (a, b) in enumerate(zip(self.x[:6], self.y[:6])):
+            parts += [", " if i else "", "(", Eq(NX, a), ", ", Eq(NY, b), ")"]
+        if len(self.x) > 6:
+            parts.append(", ...")
+        parts += [" with ", NEURON_LOSS_MATH if self.loss == "mse" else "the cross-entropy loss"]
+        if len(self.x) > 1:
+            parts.append(" summed over the points")
+        return Rich(*parts)
 
 
 @functools.lru_cache(maxsize=64)

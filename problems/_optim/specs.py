@@ -264,6 +264,93 @@ class LossExpr(Expr):
 
 
 @dataclass(frozen=True)
+class ParsedGradient:
+    """Parsed gradient expressions: one SymPy expression per parameter, the variables in order of first
+    appearance, and the text typed."""
+
+    exprs: tuple[sp.Expr, ...]
+    names: tuple[str, ...]
+    text: str
+
+
+def _split_top(text: str) -> list[str]:
+    """'2*x, max(x, 0)' -> ['2*x', 'max(x, 0)']: split at commas and semicolons outside parentheses."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch in ",;" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [q.strip() for q in parts]
+
+
+@dataclass(frozen=True)
+class GradientExprs(Expr):
+    """The gradient as expressions in the parameters: one expression (one parameter, or every entry of a vector
+    w0) or one per parameter, such as `2*x, 20*y` (dL/dx = 2x, dL/dy = 20y)."""
+
+    def parse(self, raw):
+        if isinstance(raw, ParsedGradient):
+            return raw
+        if isinstance(raw, sp.Expr):
+            raw = [raw]
+        if isinstance(raw, (list, tuple)):
+            items = [r if isinstance(r, sp.Expr) else str(r) for r in raw]
+            text = ", ".join(sp.sstr(r) if isinstance(r, sp.Expr) else r for r in items)
+        elif isinstance(raw, str):
+            text = raw.strip()
+            inner = text[1:-1] if len(text) > 1 and text[0] + text[-1] in ("[]", "()") and _split_top(text[1:-1]) != [text[1:-1]] else text
+            items = _split_top(inner)
+        else:
+            raise SpecError(f"expected expressions such as 2*x, 20*y, got {str(raw)[:40]!r}")
+        if not items or any(isinstance(r, str) and not r for r in items):
+            raise SpecError("expected one expression per parameter such as 2*x, 20*y; an entry is empty")
+        if len(items) > 8:
+            raise SpecError(f"gives {len(items)} expressions; at most 8 parameters are allowed")
+        reserved = set(P.DEFAULT_FUNCTIONS)
+        found: list[str] = []
+        for r in items:
+            names = ([str(x) for x in sorted(r.free_symbols, key=str)] if isinstance(r, sp.Expr)
+                     else [m.group(0) for m in _IDENT.finditer(r[:10_000])])
+            for nm in names:
+                if nm not in reserved and nm not in found:
+                    found.append(nm)
+        if len(found) > self.max_variables:
+            raise SpecError(f"uses {len(found)} variable names; at most {self.max_variables} are allowed")
+        table = {n: sp.Symbol(n, real=True) for n in found}
+        exprs = []
+        for i, r in enumerate(items):
+            if isinstance(r, sp.Expr):
+                exprs.append(r.xreplace({s_: table[s_.name] for s_ in r.free_symbols if s_.name in table}))
+                continue
+            try:
+                e = P.parse_expr(r, table)
+            except P.ParseError as err:
+                where = f"expression {i + 1}: " if len(items) > 1 else ""
+                raise SpecError(f"{where}{err}") from None
+            if not isinstance(e, sp.Expr):
+                raise SpecError(f"expected expressions such as 2*x, 20*y, got {r[:40]!r}")
+            exprs.append(e)
+        free = {str(x) for e in exprs for x in e.free_symbols}
+        return ParsedGradient(tuple(exprs), tuple(n for n in found if n in free), text)
+
+    def describe(self):
+        return "the gradient as expressions, one per parameter, such as 2*x, 20*y"
+
+    def to_json(self, value):
+        return value.text
+
+    def to_text(self, value):
+        return value.text
+
+
+@dataclass(frozen=True)
 class Names(Spec):
     """Variable names in order, such as `x, y`."""
 
@@ -297,8 +384,9 @@ class Names(Spec):
 
 
 SOURCES = {
-    "auto": "chosen from what is given: grads, a loss, or neuron data x and y",
+    "auto": "chosen from what is given: grads, a gradient expression, a loss, or neuron data x and y",
     "grads": "the gradient at each step is given (a number per step, or one row per step)",
+    "gradient": "the gradient is given as expressions in the parameters, one per parameter (such as 2*x, 20*y)",
     "loss": "a loss expression in the parameters, differentiated symbolically",
     "neuron": "the notes' sigmoid neuron y_hat = sigmoid(w x + b) on data x, y; parameters w and b",
 }
@@ -332,13 +420,21 @@ def source_params() -> tuple[Param, ...]:
     """The gradient source and the start state, common to every optimizer family."""
     return (
         Param("source", Choice(SOURCES), default="auto", label="Gradient source",
-              help="grads (given per step), loss (an expression), neuron (sigmoid neuron on data x, y)",
+              help="grads (numbers given per step), gradient (expressions in the parameters), loss (an expression, "
+                   "differentiated), neuron (sigmoid neuron on data x, y)",
               cues={"neuron": ("sigmoid neuron", "logistic neuron"), "grads": ("gradients are", "the gradient is")}),
         Param("grads", GradientSequence(), label="Gradients per step",
               help="e.g. [1, 0] for one parameter over two steps, or [[1, -2], [0, 3]]: one row per step",
               aliases=("gradients", "gradient", "grads", "g", "g_t", "grad", "nabla w", "nabla_w", "nabla w_t",
                        "gradient sequence", "gradients per step", "the gradients are", "the gradient is",
                        "observed gradients", "gradient values")),
+        Param("gradient", GradientExprs(), label="Gradient (expressions)",
+              help="the gradient as given, instead of a loss: one expression per parameter, e.g. 2*x, 20*y for "
+                   "dL/dx = 2x and dL/dy = 20y (the parameters in the order they first appear, or as in 'Parameter "
+                   "order'). The loss is then not shown, unless it is given too (its values are then reported)",
+              aliases=("gradient expression", "gradient expressions", "gradient function", "grad L", "grad f",
+                       "∇L", "∇f", "∇L(w)", "∇f(x)", "nabla L", "nabla f", "partial derivatives", "dL/dw", "df/dx",
+                       "the gradient of the loss is", "gradient vector")),
         Param("loss", LossExpr(), label="Loss", help="e.g. x**2 + 4*y**2; the variables are the parameters. A loss in "
               "one variable with a vector w0 applies to every entry (L = sum of f(w_i)), e.g. w**2 on a million parameters",
               aliases=("loss", "loss function", "objective", "objective function", "cost", "cost function", "f", "L",
@@ -356,15 +452,22 @@ def source_params() -> tuple[Param, ...]:
               default="mse", label="Neuron loss", cues=NEURON_LOSS_CUES),
         Param("w0", StartValues(), label="Start parameters",
               help="a number, a vector, or named values such as w=2.5, b=0 (default 0)", aliases=START_ALIASES),
-        Param("t0", Int(0, 10**9), default="0", label="Steps already taken",
-              help="so the first step shown is t = t0 + 1 (bias correction uses it)",
+        Param("t0", Int(0, 10**9), default="0", label="Steps already taken t0",
+              help="the steps taken before this problem starts, so the first step carried out is t = t0 + 1 (the "
+                   "bias correction uses it); or give the current step t instead",
               aliases=("steps already taken", "already taken", "t0", "t_0", "previous steps")),
+        Param("t", Int(1, 10**9 + 1), label="Current step t",
+              help="the number of the step carried out first, counting from t = 1 as exams and torch do (t = 1 is a "
+                   "fresh start; t = 3 means two steps were already taken, the same as t0 = 2)",
+              aliases=("current step", "step number", "iteration number", "at step", "at iteration", "time step",
+                       "timestep", "step t", "iteration t")),
         # at most 1e5: the numeric path steps in Python (vectorised over parameters, not over steps), and
         # 1e7 steps of a typed loss took four minutes of one server thread (found by the hardening pass)
         Param("steps", Int(1, 10**5), label="Steps",
               help="default: one per given gradient row, else 1 (at most 100000)", aliases=STEP_ALIASES),
-        Param("weight_decay", Real(0, None), default="0", label="Weight decay (L2)",
-              help="torch's weight_decay: the gradient used is g + weight_decay * w",
+        Param("weight_decay", Real(0, None), default="0", label="Weight decay lambda",
+              help="torch's weight_decay: the gradient used is g + weight_decay * w (L2); Adam and NAdam can "
+                   "decouple it instead (AdamW: w <- w - eta * weight_decay * w; the weight_decay_form convention)",
               aliases=("weight decay", "l2 penalty", "l2 regularization", "l2 regularisation", "lambda", "λ",
                        "decay coefficient")),
     )

@@ -196,8 +196,10 @@ def optimizer_expected(family: str):
         with np.errstate(all="ignore"):
             for i in range(src.steps):
                 t = t0 + i + 1
+                before = w
                 row, w = STEP[family](src, h, conv, state, w, i, t, u_given, p)
                 rows.append(row)
+                step = w - before                         # the step w_{t+1} - w_t (the last one is an answer)
                 last = row
         out: dict[str, Any] = {}
         finite = all(np.all(np.isfinite(np.asarray(v, dtype=float))) for r in rows for v in r.values()) and np.all(np.isfinite(w))
@@ -209,6 +211,8 @@ def optimizer_expected(family: str):
                 continue
             out[NAMES.get((family, k), k)] = shape(np.atleast_1d(v))
         out["w"] = shape(w)
+        if rows:
+            out["delta_w"] = shape(step)
         loss = src.loss(w)
         if loss is not None and math.isfinite(loss):
             out["loss"] = loss
@@ -222,9 +226,19 @@ def optimizer_expected(family: str):
 NAMES = {("nag", "g"): "grad_lookahead"}
 
 
-def _g(src, h, point, i):
+def _g(src, h, point, i, conv=None):
     g = src.grad(point, i)
+    if conv is not None and conv.get("weight_decay_form") == "decoupled":
+        return g                                   # AdamW: the moments see the plain gradient
     return g + h["weight_decay"] * point if h["weight_decay"] else g
+
+
+def _decoupled(h, conv, w):
+    """Decoupled weight decay (torch.optim.AdamW, NAdam(decoupled_weight_decay=True)): w *= 1 - lr wd before the
+    step, after the gradient was taken at w."""
+    if conv.get("weight_decay_form") == "decoupled" and h["weight_decay"]:
+        return w * (1 - h["lr"] * h["weight_decay"])
+    return w
 
 
 def _sgd(src, h, conv, st, w, i, t, u_given, p):
@@ -238,6 +252,11 @@ def _momentum(src, h, conv, st, w, i, t, u_given, p):
     lr, beta, d = h["lr"], h["beta"], h["dampening"]
     vel = conv.get("momentum_form") == "velocity"
     scale = lr if vel else 1.0
+    if conv.get("momentum_form") == "average":     # Andrew Ng's V = beta V + (1 - beta) g, from V = 0; no dampening
+        u = beta * st["u"] + (1 - beta) * g
+        st["u"] = u
+        w = w - lr * u
+        return {"g": g, "u": u, "w": w}, w
     if beta == 0:                                  # torch skips the momentum branch (and its dampening) at 0
         u = scale * g
     elif i == 0 and not u_given and t == 1:        # torch's first step: the buffer starts at g
@@ -288,12 +307,33 @@ def _adagrad(src, h, conv, st, w, i, t, u_given, p):
 
 
 def _rmsprop(src, h, conv, st, w, i, t, u_given, p):
+    """torch.optim.RMSprop: square_avg, then (centered) grad_avg and the variance sqrt(v - g_bar^2), then (momentum)
+    buf = mu buf + g / denominator, w -= lr buf; the buffers start at 0."""
     g = _g(src, h, w, i)
-    v = h["beta"] * st["v"] + (1 - h["beta"]) * g * g
+    beta = h["beta"]
+    v = beta * st["v"] + (1 - beta) * g * g
     st["v"] = v
-    eta = _rate(h["lr"], v, h["eps"], conv.get("eps_placement", "inside") == "inside")
-    w = w - eta * g
-    return {"g": g, "v": v, "eta_eff": eta, "w": w}, w
+    row = {"g": g, "v": v}
+    var = v
+    if p.get("centered") is not None and boolean(p["centered"]):
+        ga = beta * st.get("g_avg", np.zeros_like(g)) + (1 - beta) * g
+        st["g_avg"] = ga
+        row["g_avg"] = ga
+        var = v - ga * ga
+    inside = conv.get("eps_placement", "inside") == "inside"
+    denom = np.sqrt(var + h["eps"]) if inside else np.sqrt(var) + h["eps"]
+    eta = h["lr"] / denom
+    row["eta_eff"] = eta
+    mu = num(p["momentum"]) if p.get("momentum") is not None else 0.0
+    if mu:
+        b = mu * st.get("b", np.zeros_like(g)) + g / denom
+        st["b"] = b
+        row["b"] = b
+        w = w - h["lr"] * b
+    else:
+        w = w - eta * g
+    row["w"] = w
+    return row, w
 
 
 def _adadelta(src, h, conv, st, w, i, t, u_given, p):
@@ -309,7 +349,8 @@ def _adadelta(src, h, conv, st, w, i, t, u_given, p):
 
 
 def _adam(src, h, conv, st, w, i, t, u_given, p):
-    g = _g(src, h, w, i)
+    g = _g(src, h, w, i, conv)
+    w = _decoupled(h, conv, w)
     b1, b2 = h["beta1"], h["beta2"]
     m = b1 * st["m"] + (1 - b1) * g
     v = b2 * st["v"] + (1 - b2) * g * g
@@ -319,6 +360,16 @@ def _adam(src, h, conv, st, w, i, t, u_given, p):
     if "v_max" in st:
         vv = st["v_max"] = np.maximum(st["v_max"], v)
         row["v_max"] = vv
+    if conv.get("eps_placement") == "keras":
+        # Kingma & Ba 2015, section 2 (the efficient form) as tf.keras.optimizers.Adam: alpha_t = alpha
+        # sqrt(1 - beta2^t) / (1 - beta1^t), w -= alpha_t m / (sqrt(v) + epsilon hat), epsilon hat = eps
+        on = conv.get("bias_correction", "on") == "on"
+        eta_t = h["lr"] * math.sqrt(1 - b2 ** t) / (1 - b1 ** t) if on else h["lr"]
+        w = w - eta_t * m / (np.sqrt(vv) + h["eps"])
+        if on:
+            row["eta_t"] = np.array([eta_t])
+        row["w"] = w
+        return row, w
     if conv.get("bias_correction", "on") == "on":
         m_hat, v_hat = m / (1 - b1 ** t), vv / (1 - b2 ** t)
         row.update(m_hat=m_hat, v_hat=v_hat)
@@ -349,7 +400,8 @@ def _adamax(src, h, conv, st, w, i, t, u_given, p):
 
 
 def _nadam(src, h, conv, st, w, i, t, u_given, p):
-    g = _g(src, h, w, i)
+    g = _g(src, h, w, i, conv)
+    w = _decoupled(h, conv, w)
     b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
     m = b1 * st["m"] + (1 - b1) * g
     v = b2 * st["v"] + (1 - b2) * g * g
@@ -466,9 +518,20 @@ def optimizer_edges(family: str) -> tuple:
     )
 
 
+def _step_tol(p):
+    """delta_w = w_{t+1} - w_t loses float64's digits to cancellation when the step is tiny beside w: allow the
+    rounding of w itself (a few ulps of the largest |w|)."""
+    try:
+        scale = max([1.0] + [abs(float(x)) for x in np.ravel(array(p["w0"]))]) if p.get("w0") is not None else 1.0
+    except Exception:  # noqa: BLE001 - a named w0 = (w, b) or a text form: the default scale
+        scale = 1.0
+    return 1e-8, 1e-14 * scale
+
+
 def optimizer_ref(family: str) -> Ref:
     return Ref(expected=optimizer_expected(family), draw=optimizer_draw(family), edges=optimizer_edges(family),
                source="torch.optim's documented algorithm (and notes 000's forms), float64, written out in the test",
+               tol={"delta_w": _step_tol},
                rtol=1e-8)      # a few float64 steps of the reference may amplify rounding (lr / v with a tiny v)
 
 

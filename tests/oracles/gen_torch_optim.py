@@ -99,6 +99,7 @@ METHOD_CLASS = {
     "adamax": "Adamax",
     "nadam": "NAdam",
     "amsgrad": "Adam",
+    "adamw": "AdamW",
 }
 
 
@@ -270,6 +271,18 @@ def build_cases():
         C("amsgrad", "rosen", rosen, W_ROSEN, 6, {"lr": 0.1, "amsgrad": True}),
         C("amsgrad", "gdecay", gd, W0_GDECAY, 6,
           {"lr": 0.1, "betas": [0.8, 0.99], "eps": 0.1, "amsgrad": True}),
+        # --- decoupled weight decay (AdamW; NAdam's decoupled_weight_decay) ---------------------
+        C("adamw", "grads", g3, W0_G3, 5, {}),
+        C("adamw", "grads", g3, W0_G3, 5, {"lr": 0.1, "weight_decay": 0.1}),
+        C("adamw", "quad", quad, W_QUAD, 6, {"lr": 0.1, "weight_decay": 0.5}),
+        C("adamw", "gdecay", gd, W0_GDECAY, 6, {"lr": 0.1, "weight_decay": 0.1, "amsgrad": True},
+          slug_extra="amsgrad-lr0.1-wd0.1"),
+        C("nadam", "grads", g3, W0_G3, 5, {"lr": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True},
+          slug_extra="decoupled-lr0.1-wd0.1"),
+        # --- RMSprop's centered and momentum variants -------------------------------------------
+        C("rmsprop", "grads", g3, W0_G3, 5, {"lr": 0.1, "alpha": 0.9, "centered": True}),
+        C("rmsprop", "grads", g3, W0_G3, 5, {"lr": 0.1, "alpha": 0.9, "momentum": 0.5}),
+        C("rmsprop", "quad", quad, W_QUAD, 6, {"lr": 0.01, "alpha": 0.9, "momentum": 0.9, "centered": True}),
     ]
     ids = [c["id"] for c in cases]
     dup = {i for i in ids if ids.count(i) > 1}

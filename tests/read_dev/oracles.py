@@ -558,3 +558,34 @@ def f2_sigmoid_two_steps():
         dz = (yh - 1) * yh * (1 - yh)
         w, b = w - 1 * dz * 1, b - 1 * dz
     return {"w": [w]}
+
+
+def f2_momentum_average():
+    """V = beta V + (1 - beta) g, w -= lr V (Andrew Ng's course), on f = x^2 from x = 1."""
+    x, v = 1.0, 0.0
+    for _ in range(2):
+        v = 0.9 * v + 0.1 * 2 * x
+        x -= 0.1 * v
+    return {"w": x}
+
+
+def f2_ewa_alpha():
+    v, out = 0.0, []
+    for th in (1.0, 2.0, 3.0):
+        v = 0.9 * v + 0.1 * th
+        out.append(v)
+    return {"v": out}
+
+
+def f2_adam_step_three():
+    """Adam at t = 3 from m_2 = 0.5, v_2 = 0.04 (Kingma & Ba 2015; eps outside the root as torch, eps = 1e-8
+    changes no digit shown)."""
+    m = 0.9 * 0.5 + 0.1 * 0.3
+    v = 0.999 * 0.04 + 0.001 * 0.09
+    mh, vh = m / (1 - 0.9 ** 3), v / (1 - 0.999 ** 3)
+    return {"w": 1.0 - 0.1 * mh / math.sqrt(vh)}
+
+
+def f2_adamw_one():
+    """torch.optim.AdamW: w *= 1 - lr wd, then the Adam step on the plain gradient (m_hat / sqrt(v_hat) = 1)."""
+    return {"w": 1.0 * (1 - 0.1 * 0.1) - 0.1 * 1.0}
