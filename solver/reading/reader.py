@@ -123,6 +123,9 @@ def _check(text: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidInput("text", "The question is not text (it does not decode as UTF-8); paste the "
                                        "question's words.") from None
+    from ..richtext import Rich
+    if isinstance(text, Rich):  # a family's statement: read as its printed (Unicode) text
+        text = text.text()
     if not isinstance(text, str):
         raise InvalidInput("text", f"The question must be text. Got {type(text).__name__} instead.")
     if not text.strip():
@@ -893,10 +896,12 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                         used_items -= _ids(old)
                     fields[pw.param.name] = _Cand(3.5, pw.param.name, text, span, "named", tuple(latest.values()))
                     used_items |= {id(it) for it in latest.values()}
-    # the only value of the right kind for a required field
+    # the only value of the right kind for a required field, or for a field the family reads as its main data
+    # (module-level MAIN_FIELDS: optional alternatives, such as probabilities p or a Gaussian's sigma)
+    main = set(getattr(getattr(fw.family, "module", None), "MAIN_FIELDS", ()))
     for pw in fw.params:
         p = pw.param
-        if p.name in fields or not p.required:
+        if p.name in fields or not (p.required or p.name in main):
             continue
         fits = []
         kind = getattr(p.spec, "kind", "")

@@ -1,0 +1,217 @@
+"""Information families: inputs as exams give them, and the new asked values (issues 14 and 15).
+
+Oracles: the committed torch 2.13 fixtures (tests/fixtures/torch_info.json, from tests/oracles/gen_torch_info.py:
+F.cross_entropy with class indices and weight=, F.nll_loss, torch.distributions.kl_divergence between Normals,
+Normal.entropy, F.log_softmax, torch.logsumexp), scipy.stats.entropy with any base, and closed forms written here.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver import registry
+from solver.params import InvalidInput
+
+scipy_stats = pytest.importorskip("scipy.stats")
+
+FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "torch_info.json").read_text())["cases"]
+PATHS = ("exact", "numeric")
+
+
+def solve(family, params, conv=None, path="auto"):
+    return registry.get(family).solve(params, conv or {}, path=path)
+
+
+def A(sol, name):
+    return sol.answers[name].value
+
+
+def texts(sol) -> str:
+    return json.dumps(sol.to_json())
+
+
+# ---- class indices, weights, broadcast, probabilities from logits -------------------------------------------
+
+@pytest.mark.parametrize("path", PATHS)
+def test_class_index_targets_match_torch_cross_entropy(path):
+    """target = class indices (counted from 0 under class_index=from_0, from 1 by default): torch's F.cross_entropy."""
+    case = FIXTURES["ce-index-three-samples"]
+    sol = solve("cross_entropy", {"logits": case["logits"], "target": case["target"]}, {"class_index": "from_0"}, path)
+    assert A(sol, "cross_entropy") == pytest.approx(case["losses"], rel=1e-13)
+    assert A(sol, "mean") == pytest.approx(case["mean"], rel=1e-13)
+    one_based = solve("cross_entropy", {"logits": case["logits"], "target": [c + 1 for c in case["target"]]}, path=path)
+    assert A(one_based, "cross_entropy") == pytest.approx(case["losses"], rel=1e-13)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_probabilities_from_logits_are_an_answer(path):
+    """Issue 14 item 1: q = softmax(z) is an answer (torch.softmax), one row per sample."""
+    case = FIXTURES["ce-index-three-samples"]
+    sol = solve("cross_entropy", {"logits": case["logits"], "target": [c + 1 for c in case["target"]]}, path=path)
+    assert np.array(A(sol, "q")) == pytest.approx(np.array(case["q"]), rel=1e-13)
+    single = solve("cross_entropy", {"logits": case["logits"][0], "target": "1"}, path=path)
+    assert A(single, "q") == pytest.approx(case["q"][0], rel=1e-13)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_class_weights_match_torch_weighted_mean(path):
+    case = FIXTURES["ce-index-weighted"]
+    sol = solve("cross_entropy", {"logits": case["logits"], "target": case["target"], "weights": case["weight"]},
+                {"class_index": "from_0"}, path)
+    assert A(sol, "cross_entropy") == pytest.approx(case["losses"], rel=1e-13)
+    assert A(sol, "mean") == pytest.approx(case["mean"], rel=1e-13)
+    by_n = solve("cross_entropy", {"logits": case["logits"], "target": case["target"], "weights": case["weight"]},
+                 {"class_index": "from_0", "weighted_mean": "n"}, path)
+    assert A(by_n, "mean") == pytest.approx(np.mean(case["losses"]), rel=1e-13)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_one_prediction_row_is_used_for_every_sample(path):
+    """One row of q and four class indices: torch's F.nll_loss(log q expanded to every sample)."""
+    case = FIXTURES["ce-probs-one-row-broadcast"]
+    sol = solve("cross_entropy", {"q": case["q"], "target": case["target"]}, {"class_index": "from_0"}, path)
+    assert A(sol, "cross_entropy") == pytest.approx(case["losses"], rel=1e-13)
+    onehot = [[1 if j == c else 0 for j in range(3)] for c in case["target"]]
+    sol = solve("cross_entropy", {"q": case["q"], "p": onehot}, path=path)
+    assert A(sol, "cross_entropy") == pytest.approx(case["losses"], rel=1e-13)
+
+
+def test_typed_class_index_as_p_is_read_as_the_target():
+    """"p = 2" with three predicted probabilities is the true class, not a distribution."""
+    sol = solve("cross_entropy", {"p": "2", "q": "0.2 0.7 0.1"})
+    assert A(sol, "cross_entropy") == pytest.approx(-math.log(0.7), rel=1e-14)
+
+
+def test_class_index_out_of_range_names_the_field():
+    with pytest.raises(InvalidInput) as e:
+        solve("cross_entropy", {"target": "0", "q": "0.5 0.5"})
+    assert e.value.field == "target" and "from 1 to 2" in e.value.message
+
+
+# ---- rows printed with few digits ------------------------------------------------------------------------------
+
+def test_thirds_printed_with_two_decimals_are_used_as_written():
+    """0.33 0.33 0.33 sums to 0.99: accepted (within 3 x 0.005), used as written, and the solution says so."""
+    sol = solve("entropy", {"p": "0.33 0.33 0.33"})
+    assert A(sol, "entropy") == pytest.approx(-3 * 0.33 * math.log(0.33), rel=1e-14)
+    assert "does not sum to exactly 1" in texts(sol)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_rounded_prediction_row_is_accepted_in_cross_entropy(path):
+    sol = solve("cross_entropy", {"p": "0 0 1", "q": "0.17 0.17 0.67"}, path=path)
+    assert A(sol, "cross_entropy") == pytest.approx(-math.log(0.67), rel=1e-14)
+    assert "does not sum to exactly 1" in texts(sol)
+
+
+def test_row_off_by_more_than_its_rounding_is_still_rejected():
+    with pytest.raises(InvalidInput) as e:
+        solve("entropy", {"p": "0.25 0.25 0.25"})
+    assert e.value.field == "p" and "not within the rounding of its printed digits" in e.value.message
+
+
+# ---- any log base -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("base", ["3", "1.5"])
+@pytest.mark.parametrize("path", PATHS)
+def test_any_positive_base_matches_scipy(base, path):
+    P = [[0.2, 0.5, 0.3], [0.9, 0.05, 0.05]]
+    sol = solve("entropy", {"p": P, "base": base}, path=path)
+    assert A(sol, "entropy") == pytest.approx(scipy_stats.entropy(P, base=float(base), axis=1).tolist(), rel=1e-13)
+    kl = solve("kl_divergence", {"p": P[0], "q": P[1], "base": base}, path=path)
+    assert A(kl, "kl") == pytest.approx(scipy_stats.entropy(P[0], P[1], base=float(base)), rel=1e-13)
+
+
+# ---- Gaussians ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["kl-gauss-1d", "kl-gauss-diagonal"])
+@pytest.mark.parametrize("path", PATHS)
+def test_gaussian_kl_matches_torch_distributions(name, path):
+    case = FIXTURES[name]
+    sol = solve("kl_divergence", {k: case[k] for k in ("mu_p", "sigma_p", "mu_q", "sigma_q")}, path=path)
+    assert A(sol, "kl") == pytest.approx(case["kl"], rel=1e-13)
+    assert A(sol, "kl_reverse") == pytest.approx(case["kl_reverse"], rel=1e-13)
+
+
+def test_gaussian_kl_in_bits_is_the_nats_value_over_ln2():
+    """The closed form ln(2/1) + (1 + 1)/(2 * 4) - 1/2 = ln 2 - 1/4 nats, divided by ln 2."""
+    sol = solve("kl_divergence", {"mu_p": "0", "sigma_p": "1", "mu_q": "1", "sigma_q": "2", "base": "2"})
+    assert A(sol, "kl") == pytest.approx((math.log(2) - 0.25) / math.log(2), rel=1e-14)
+
+
+@pytest.mark.parametrize("field", ["sigma_p", "sigma_q"])
+def test_gaussian_sigma_not_positive_names_the_field(field):
+    params = {"mu_p": "0", "sigma_p": "1", "mu_q": "1", "sigma_q": "2", field: "0"}
+    with pytest.raises(InvalidInput) as e:
+        solve("kl_divergence", params)
+    assert e.value.field == field and "positive" in e.value.message
+
+
+@pytest.mark.parametrize("name", ["gauss-entropy-1d", "gauss-entropy-diagonal"])
+@pytest.mark.parametrize("path", PATHS)
+def test_gaussian_entropy_matches_torch_normal(name, path):
+    case = FIXTURES[name]
+    sol = solve("entropy", {"mu": case["mu"], "sigma": case["sigma"]}, path=path)
+    assert A(sol, "entropy") == pytest.approx(case["entropy"], rel=1e-13)
+
+
+# ---- addressable trace tables ------------------------------------------------------------------------------------
+
+INFO_CASES = [
+    ("entropy", {"p": "0.5 0.5 0; 0.9 0.1 0; 0.2 0.3 0.5"}),
+    ("entropy", {"p": "0.5 0.25 0.25"}),
+    ("entropy", {"sigma": "1 2"}),
+    ("kl_divergence", {"p": "0.5 0.5; 0.9 0.1", "q": "0.2 0.8"}),
+    ("kl_divergence", {"mu_p": "0 1", "sigma_p": "1", "mu_q": "1 0", "sigma_q": "2 3"}),
+    ("cross_entropy", {"q_true": "0.7 0.2 0.9"}),
+    ("cross_entropy", {"p": "1 0 0; 0 1 0", "logits": "1 2 3; 0 0 1"}),
+    ("cross_entropy", {"target": "1 3", "q": "0.2 0.3 0.5"}),
+]
+
+
+def trace_tables(sol):
+    return [step.table for step in sol.walk() if step.table is not None]
+
+
+def assert_every_trace_column_addressable(sol):
+    """Every table is addressable; every non-index column of every row is listed and resolves to its value."""
+    listed = set(sol.addresses())
+    tables = trace_tables(sol)
+    for table in tables:
+        assert table.addressable, [c.text for c in table.columns]
+        idx = [table.keys.index(k) for k in table.index]
+        for vals in table.values:
+            where = ",".join(f"{table.keys[i]}={vals[i]}" for i in idx)
+            for j, k in enumerate(table.keys):
+                if k in table.index:
+                    continue
+                a = f"{k}@{where}"
+                assert a in listed, (a, sorted(listed)[:20])
+                got = sol.answer(a)
+                assert got.name if hasattr(got, "name") else got
+
+
+@pytest.mark.parametrize("family,params", INFO_CASES, ids=[f"{f}-{i}" for i, (f, _) in enumerate(INFO_CASES)])
+@pytest.mark.parametrize("path", PATHS)
+def test_every_trace_column_of_the_information_families_is_addressable(family, params, path):
+    assert_every_trace_column_addressable(solve(family, params, path=path))
+
+
+@pytest.mark.parametrize("family", ["entropy", "kl_divergence", "cross_entropy", "binary_cross_entropy", "softmax",
+                                    "mle", "dropout", "grad_clip", "conv_shape", "batch_norm"])
+def test_every_trace_column_of_each_worked_example_is_addressable(family):
+    fam = registry.get(family)
+    for path in PATHS:
+        assert_every_trace_column_addressable(fam.solve(dict(fam.example.params), path=path))
+
+
+def test_a_term_of_a_row_is_addressed_by_row_and_outcome():
+    """Rows of more outcomes than are written out one by one keep a table of terms p_i log(1/p_i)."""
+    row = [0.125] * 8
+    sol = solve("entropy", {"p": [[0.5, 0.5] + [0] * 6, row]})
+    assert sol.answer("term@row=2,i=3").value == pytest.approx(0.125 * math.log(8), rel=1e-14)
+    assert sol.answer("entropy@row=2").value == pytest.approx(math.log(8), rel=1e-14)
