@@ -171,7 +171,8 @@ def solve(v, conv) -> Derivation:
                           text=txt)
     if not show:
         d.table("The loss of each sample", ["sample", "y", "p", Math("L", "L")],
-                [(str(k), yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)])
+                [(k, yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)],
+                keys=("sample", "y", "p", "losses"), index=("sample",))
     total, mean = _total_mean(d, losses, base)
     if logits:
         _grad_z(d, ys, ps, zs, base)
@@ -242,7 +243,8 @@ def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None)
     n = len(ys)
     if n > I.MAX_TERM_STEPS:
         d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(lhs), f"dL/d{wrt}")],
-                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+                [(k, yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)],
+                keys=("sample", "y", "p", f"grad_{wrt}"), index=("sample",))
         return
     with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
         for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):

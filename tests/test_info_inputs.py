@@ -170,6 +170,9 @@ INFO_CASES = [
     ("cross_entropy", {"q_true": "0.7 0.2 0.9"}),
     ("cross_entropy", {"p": "1 0 0; 0 1 0", "logits": "1 2 3; 0 0 1"}),
     ("cross_entropy", {"target": "1 3", "q": "0.2 0.3 0.5"}),
+    ("binary_cross_entropy", {"y": "1 0 1 0 1 0 1 1", "p": "0.9 0.2 0.8 0.3 0.6 0.1 0.7 0.95"}),
+    ("binary_cross_entropy", {"y": "1 0 1 0 1 0 1 1", "logits": "2 -1 0.5 -0.3 1 -2 0.2 3"}),
+    ("conv_shape", {"input": "227 227 3", "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"}),
 ]
 
 
@@ -215,3 +218,36 @@ def test_a_term_of_a_row_is_addressed_by_row_and_outcome():
     sol = solve("entropy", {"p": [[0.5, 0.5] + [0] * 6, row]})
     assert sol.answer("term@row=2,i=3").value == pytest.approx(0.125 * math.log(8), rel=1e-14)
     assert sol.answer("entropy@row=2").value == pytest.approx(math.log(8), rel=1e-14)
+
+
+# ---- conv_shape: the padded size, and only the layer asked for ---------------------------------------------------
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv_shape_padded_size_is_an_answer(path):
+    """W + 2P: a 32 x 28 input with padding 2 is 36 x 32 padded (the closed form)."""
+    sol = solve("conv_shape", {"input": "32 28 3", "size": "5", "pad": "2", "filters": "8"}, path=path)
+    assert A(sol, "padded_width") == 36 and A(sol, "padded_height") == 32
+    assert A(sol, "out_width") == 32 and A(sol, "out_height") == 28
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv_shape_fully_connected_question_computes_no_default_conv_layer(path):
+    """The handwritten notes' '2 architectures': a 500-unit layer on 32 x 32 x 3 has 3072 x 500 + 500 = 1,536,500
+    parameters; with no filter size given, no convolution layer is computed or shown."""
+    sol = solve("conv_shape", {"input": "32 32 3", "fc_units": "500"}, path=path)
+    assert set(sol.answers) == {"fc_params"} and A(sol, "fc_params") == 1_536_500
+    assert "filter" not in sol.statement.lower()
+
+
+def test_conv_shape_without_size_or_fc_units_names_size():
+    with pytest.raises(InvalidInput) as e:
+        solve("conv_shape", {"input": "32 32 3"})
+    assert e.value.field == "size"
+
+
+def test_conv_shape_network_rows_are_addressable():
+    """AlexNet's first layers: 55 x 55 x 96 (34,944 parameters), pooled to 27 x 27 x 96 (closed forms)."""
+    sol = solve("conv_shape", {"input": "227 227 3", "layers": "conv 96 11 s4 p0; pool 3 s2"})
+    assert sol.answer("out_shape@layer=1").value == [55, 55, 96]
+    assert sol.answer("params@layer=1").value == 96 * (11 * 11 * 3 + 1)
+    assert sol.answer("out_shape@layer=2").value == [27, 27, 96]
