@@ -172,6 +172,8 @@ INFO_CASES = [
     ("cross_entropy", {"target": "1 3", "q": "0.2 0.3 0.5"}),
     ("binary_cross_entropy", {"y": "1 0 1 0 1 0 1 1", "p": "0.9 0.2 0.8 0.3 0.6 0.1 0.7 0.95"}),
     ("binary_cross_entropy", {"y": "1 0 1 0 1 0 1 1", "logits": "2 -1 0.5 -0.3 1 -2 0.2 3"}),
+    ("grad_clip", {"g": "0.9 100; 3 -4; 0.1 0.2"}),
+    ("dropout", {"p": "0.5", "h": "1 2; 3 4", "mask": "1 0; 1 1", "grad_output": "1 1; 2 2"}),
     ("conv_shape", {"input": "227 227 3", "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"}),
 ]
 
