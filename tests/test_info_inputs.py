@@ -253,3 +253,27 @@ def test_conv_shape_network_rows_are_addressable():
     assert sol.answer("out_shape@layer=1").value == [55, 55, 96]
     assert sol.answer("params@layer=1").value == 96 * (11 * 11 * 3 + 1)
     assert sol.answer("out_shape@layer=2").value == [27, 27, 96]
+
+
+# ---- log-softmax and log-sum-exp --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["log-softmax-notes004", "log-softmax-large"])
+@pytest.mark.parametrize("path", PATHS)
+def test_log_softmax_and_logsumexp_match_torch(name, path):
+    """torch's F.log_softmax and torch.logsumexp; logits of 1000 keep every digit (the max-shift)."""
+    case = FIXTURES[name]
+    sol = solve("softmax", {"logits": case["z"], "log": "true"}, path=path)
+    assert A(sol, "logsumexp") == pytest.approx(case["logsumexp"], rel=1e-15)
+    assert A(sol, "log_softmax") == pytest.approx(case["log_softmax"], rel=1e-13)
+
+
+def test_log_softmax_shows_the_max_shift_as_a_step():
+    sol = solve("softmax", {"logits": "1000 999 990", "log": "true"}, path="exact")
+    titles = [s.title for s in sol.walk()]
+    assert "Add back the maximum (the max-shift)" in titles and "The largest score" in titles
+
+
+def test_log_softmax_of_rows_is_addressable_and_not_computed_unasked():
+    sol = solve("softmax", {"logits": "1 2 3; 0 0 1", "log": "true"}, path="exact")
+    assert sol.answer("logsumexp@row=1").value == pytest.approx(math.log(math.exp(1) + math.exp(2) + math.exp(3)))
+    assert "logsumexp" not in solve("softmax", {"logits": "1 2 3"}).answers
