@@ -77,6 +77,10 @@ MOMENTUM_FORM = Convention(
     {"torch": "running = (1 - momentum) running + momentum batch (torch; momentum 0.1 is the weight of the new batch)",
      "keras": "running = momentum running + (1 - momentum) batch (Keras/TF; momentum 0.99 is the weight of the old value)"},
     default="torch", why_default="torch's BatchNorm, the oracle of the tests",
+    sources={"torch": "PyTorch's nn.BatchNorm1d/2d (momentum=0.1)",
+             "keras": "Keras's and TensorFlow's BatchNormalization (momentum=0.99)"},
+    paper={"torch": "Update the running averages as running ← (1 − momentum) · running + momentum · batch.",
+           "keras": "Update the running averages as running ← momentum · running + (1 − momentum) · batch."},
     cues={"keras": ("keras", "tensorflow", "momentum 0.99"), "torch": ("pytorch", "torch")},
 )
 RUNNING_VAR = Convention(
@@ -84,6 +88,10 @@ RUNNING_VAR = Convention(
     {"unbiased": "the running variance averages the unbiased batch variance m/(m - 1) sigma^2 (torch)",
      "biased": "the running variance averages the biased batch variance sigma^2 (1/m; Keras/TF)"},
     default="unbiased", why_default="torch updates running_var with the unbiased variance (checked in the fixtures)",
+    sources={"unbiased": "PyTorch's nn.BatchNorm (running_var uses the unbiased batch variance); Ioffe & Szegedy 2015",
+             "biased": "Keras's and TensorFlow's BatchNormalization (the biased batch variance)"},
+    paper={"unbiased": "The running variance averages the unbiased batch variance (divide by m − 1).",
+           "biased": "The running variance averages the biased batch variance (divide by m)."},
     cues={"biased": ("biased variance", "1/m variance"), "unbiased": ("unbiased variance", "m - 1")},
 )
 CONVENTIONS = (MOMENTUM_FORM, RUNNING_VAR)

@@ -72,6 +72,11 @@ STRIDE_FIT = Convention(
                "fit 7 x 7')",
      "floor": "the output size is floor((W - F + 2P)/S) + 1 and the last rows/columns are ignored (torch, Keras 'valid')"},
     default="reject", why_default="the handwritten notes reject a stride that does not fit", aliases={"torch": "floor"},
+    sources={"reject": "the course's handwritten notes ('stride 3 does not fit 7 x 7'); Stanford's CS231n notes "
+                       "(the hyperparameters must fit)",
+             "floor": "PyTorch's nn.Conv2d and nn.MaxPool2d; Keras's padding='valid' (the output size is floored)"},
+    paper={"reject": "A stride is valid only when (W − F + 2P)/S is a whole number.",
+           "floor": "When (W − F + 2P)/S is not a whole number, round it down (as PyTorch does)."},
     cues={"floor": ("floor", "round down", "as in pytorch"), "reject": ("must fit", "fit exactly", "fits exactly")})
 CONVENTIONS = (STRIDE_FIT,)
 

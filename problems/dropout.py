@@ -60,6 +60,12 @@ P_MEANING = Convention(
      "drop": "p is the probability of dropping a unit (the handwritten notes: 'probability of seeing a 0'; torch "
              "nn.Dropout(p))"},
     default="keep", why_default="the lecture notes' worked example (week 6) keeps each neuron with p = 0.8",
+    sources={"keep": "the course notes, week 6 (dropout: retained with 80%); Srivastava et al. 2014 (p is the "
+                     "retention probability)",
+             "drop": "PyTorch's nn.Dropout(p) and Keras's Dropout(rate): p is the probability of zeroing a unit; the "
+                     "course's handwritten notes"},
+    paper={"keep": "p is the probability of keeping a unit.",
+           "drop": "p is the probability of dropping a unit (as in PyTorch's nn.Dropout(p))."},
     cues={"drop": ("drop probability", "probability of dropping", "dropout rate", "dropped with probability",
                    "probability of seeing a 0", "drop rate", "dropout probability"),
           "keep": ("keep probability", "retained with", "probability of keeping", "retention probability", "kept with",
@@ -71,6 +77,12 @@ SCALING = Convention(
      "standard": "standard dropout: no scaling during training; activations are multiplied by p_keep at test time "
                  "(the lecture notes, week 6)"},
     default="inverted", why_default="what torch and Keras do, and what the handwritten notes call better",
+    sources={"inverted": "PyTorch's nn.Dropout and Keras's Dropout (inverted dropout); the course's handwritten notes",
+             "standard": "Srivastava et al. 2014 (weights scaled by p at test time); the course notes, week 6"},
+    paper={"inverted": "Use inverted dropout: kept activations are divided by p_keep during training; nothing is "
+                       "scaled at test time.",
+           "standard": "Use standard dropout: no scaling during training; activations are multiplied by p_keep at "
+                       "test time."},
     cues={"inverted": ("inverted dropout", "divided by p during training", "scale during training"),
           "standard": ("standard dropout", "multiplied by p at test", "scaled by p at test time", "scale at test time")})
 CONVENTIONS = (P_MEANING, SCALING)

@@ -55,6 +55,10 @@ NORM_SCALE = Convention(
     {"exact": "g <- g * max_norm/||g|| when ||g|| > max_norm, else unchanged (the optimization notes, Keras clipnorm)",
      "torch": "g <- g * min(1, max_norm/(||g|| + 1e-6)) (torch.nn.utils.clip_grad_norm_)"},
     default="exact", why_default="the optimization notes' formula; torch's 1e-6 moves the result by about 1e-6 relative",
+    sources={"exact": "the course's optimization notes; Keras's clipnorm; Pascanu et al. 2013",
+             "torch": "PyTorch's torch.nn.utils.clip_grad_norm_"},
+    paper={"exact": "Clip by norm with the scale τ/‖g‖ exactly (when ‖g‖ > τ).",
+           "torch": "Clip by norm as PyTorch's clip_grad_norm_ does: scale by min(1, τ/(‖g‖ + 10⁻⁶))."},
     cues={"torch": ("clip_grad_norm_", "pytorch", "torch"), "exact": ("keras", "clipnorm")})
 CONVENTIONS = (NORM_SCALE,)
 

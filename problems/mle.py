@@ -73,6 +73,13 @@ VARIANCE = Convention(VARIANCE.name, "Variance divisor",
                       {"n": "variance divides by N (the maximum-likelihood estimate)",
                        "n-1": "variance divides by N - 1 (the unbiased sample variance; not the MLE)"},
                       default="n", why_default=VARIANCE.why_default, aliases=dict(VARIANCE.aliases),
+                      sources={"n": "the maximum-likelihood estimate (Bishop, Pattern Recognition and Machine Learning, "
+                                    "sec. 1.2.4; Goodfellow et al., Deep Learning, sec. 5.5); NumPy's np.var (ddof=0)",
+                               "n-1": "the unbiased sample variance (Bessel's correction); pandas' Series.var and "
+                                      "torch.var (ddof=1 / correction=1)"},
+                      paper={"n": "Estimate the variance by maximum likelihood: divide the sum of squared deviations "
+                                  "by N.",
+                             "n-1": "Use the unbiased sample variance: divide the sum of squared deviations by N − 1."},
                       cues={"n-1": ("unbiased", "sample variance", "divide by n - 1", "n-1"),
                             "n": ("maximum-likelihood estimate of its variance", "divide by n", "biased")})
 CONVENTIONS = (VARIANCE, LOG_BASE)

@@ -277,3 +277,25 @@ def test_log_softmax_of_rows_is_addressable_and_not_computed_unasked():
     sol = solve("softmax", {"logits": "1 2 3; 0 0 1", "log": "true"}, path="exact")
     assert sol.answer("logsumexp@row=1").value == pytest.approx(math.log(math.exp(1) + math.exp(2) + math.exp(3)))
     assert "logsumexp" not in solve("softmax", {"logits": "1 2 3"}).answers
+
+
+# ---- conventions on the paper -------------------------------------------------------------------------------------
+
+MY_FAMILIES = ("entropy", "cross_entropy", "binary_cross_entropy", "kl_divergence", "softmax", "mle", "dropout",
+               "grad_clip", "conv_shape", "batch_norm")
+
+
+@pytest.mark.parametrize("family", MY_FAMILIES)
+def test_every_own_convention_has_a_paper_instruction_and_sources_in_words(family):
+    """Issue 17 item 3, issue 18 item 1: each option an instructor can choose is printed on the paper and sourced."""
+    import re
+
+    from solver.conventions import LOG_BASE
+
+    for conv in registry.get(family).conventions:
+        if conv.name == LOG_BASE.name:  # the shared log-base convention (solver.conventions)
+            continue
+        assert set(conv.paper) == set(conv.options), (family, conv.name)
+        assert set(conv.sources) == set(conv.options), (family, conv.name)
+        for words in (*conv.paper.values(), *conv.sources.values()):
+            assert not re.search(r"WE-|notes 0\d\d", words), words
