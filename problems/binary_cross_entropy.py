@@ -28,6 +28,7 @@ from solver.errata import Erratum
 from solver.params import InvalidInput, Param, Vector, as_float
 from solver.registry import Example
 from solver.steps import Math
+from solver.richtext import Eq, Rich
 from solver.symbolic import Derivation, latex, sym
 
 from . import _info as I
@@ -93,19 +94,25 @@ def _exact(vec) -> tuple:
     return tuple(vec)
 
 
-def statement(v) -> str:
+def statement(v) -> Rich:
     ys = _exact(v["y"][:12])
     n = len(v["y"])
     unit = f"in {I.UNIT[v['base']]} ({I.BASE_WORDS[v['base']]})"
     more = " ..." if n > 12 else ""
-    pred = (f"predicts p = {F.text(_exact(v['p'][:12]))}{more}" if v["p"] is not None
-            else f"outputs logits z = {F.text(_exact(v['logits'][:12]))}{more} (p = sigmoid(z))")
-    d = "dL/dp" if v["p"] is not None else "dL/dz"
+
+    def shown(x):
+        x = _exact(x[:12])
+        return x[0] if len(x) == 1 else x
+
+    pred = (Rich("predicts ", Eq(sym("p"), shown(v["p"])), more) if v["p"] is not None
+            else Rich("outputs logits ", Eq(sym("z"), shown(v["logits"])), more, " (", Math(r"p = \sigma(z)", "p = σ(z)"), ")"))
+    d = Math(r"\partial L / \partial p", "∂L/∂p") if v["p"] is not None else Math(r"\partial L / \partial z", "∂L/∂z")
     if n == 1:
-        return (f"A binary classifier {pred} for a sample with target y = {F.text(ys[0])}. What is the binary "
-                f"cross-entropy loss {unit}, and its derivative {d}?")
-    return (f"A binary classifier {pred} for {n} samples with targets y = {F.text(ys)}{more}. What is the binary "
-            f"cross-entropy loss of each sample {unit}, the total and the mean, and the derivative {d} for each sample?")
+        return Rich("A binary classifier ", pred, " for a sample with target ", Eq(sym("y"), ys[0]),
+                    f". What is the binary cross-entropy loss {unit}, and its derivative ", d, "?")
+    return Rich("A binary classifier ", pred, f" for {n} samples with targets ", Eq(sym("y"), ys), more,
+                f". What is the binary cross-entropy loss of each sample {unit}, the total and the mean, and the "
+                "derivative ", d, " for each sample?")
 
 
 # ---- exact values with 0 log 0 = 0 ---------------------------------------------------------------------

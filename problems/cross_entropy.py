@@ -259,9 +259,9 @@ def statement(p) -> Rich:
         if n == 1:
             return Rich("A classifier gives the true class the probability ", Eq(sym("q"), qs[0]),
                         f". What is the cross-entropy loss {unit}?")
-        return Rich(f"A classifier gives the true class of {n} samples the probabilities "
-                    + ", ".join(F.text(v) for v in qs) + more
-                    + f". What is the cross-entropy loss of each sample {unit}, the total and the mean?")
+        return Rich(f"A classifier gives the true class of {n} samples the probabilities ",
+                    qs, more,
+                    f". What is the cross-entropy loss of each sample {unit}, the total and the mean?")
     pred = (Rich("logits ", _rows_piece("z", r"\mathbf{z}", p["logits"]), " (q = softmax(z))")
             if p["logits"] is not None else
             Rich("predicted probabilities ", _rows_piece("q", r"\mathbf{q}", p["q"])))

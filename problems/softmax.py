@@ -23,6 +23,7 @@ import sympy as sp
 
 from solver import format as F
 from solver.params import Bool, Matrix, Param, Real, as_float
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.registry import Example
 from solver.symbolic import Derivation, sym
@@ -83,18 +84,20 @@ def use_numeric(p) -> bool:
     return I.any_array(p["logits"]) or I.size_of(p["logits"]) > I.MAX_EXACT_ENTRIES
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     Z, n = I.head_rows(p["logits"])
     T = p["temperature"]
-    temp = "" if T == 1 else f" at temperature T = {F.text(T)} (the logits are divided by T)"
-    jac = " Also give the Jacobian dp_i/dz_j." if p["jacobian"] else ""
+    temp = Rich() if T == 1 else Rich(" at temperature ", Eq(Tsym, T), " (the logits are divided by T)")
+    extra = Rich()
+    if p["jacobian"]:
+        extra += Rich(" Also give the Jacobian ", Math(r"\partial p_i / \partial z_j", "∂pᵢ/∂zⱼ"), ".")
     if p["log"]:
-        jac += " Also give the log-sum-exp of the scores and the log-softmax log p_i."
+        extra += Rich(" Also give the log-sum-exp of the scores and the log-softmax ", Math(r"\log p_i", "log pᵢ"), ".")
     if n == 1:
-        return (f"A classifier's raw scores (logits) for {len(Z[0])} classes are z = {F.text(Z[0])}. What probabilities "
-                f"does softmax give{temp}?{jac}")
-    rows = "; ".join(F.text(r) for r in Z) + (f" ... ({n} rows)" if n > len(Z) else "")
-    return f"Apply softmax{temp} to each row of logits: {rows}.{jac}"
+        return Rich(f"A classifier's raw scores (logits) for {len(Z[0])} classes are ", Eq(zv, Z[0]),
+                    ". What probabilities does softmax give", temp, "?", extra)
+    more = f" ({n} rows)" if n > len(Z) else ""
+    return Rich("Apply softmax", temp, " to each row of logits: ", Eq(sym("Z", r"\mathbf{Z}"), Z), more, ".", extra)
 
 
 def solve(p, conv) -> Derivation:

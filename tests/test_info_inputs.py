@@ -299,3 +299,17 @@ def test_every_own_convention_has_a_paper_instruction_and_sources_in_words(famil
         assert set(conv.sources) == set(conv.options), (family, conv.name)
         for words in (*conv.paper.values(), *conv.sources.values()):
             assert not re.search(r"WE-|notes 0\d\d", words), words
+
+
+@pytest.mark.parametrize("family", ("entropy", "cross_entropy", "binary_cross_entropy", "kl_divergence", "softmax",
+                                    "mle", "dropout", "grad_clip", "batch_norm"))
+def test_statements_are_rich_text_without_ascii_maths(family):
+    """Issue 17 item 4: the worked example's statement is Rich, with maths as maths (no sigma^2, dL/dp, x_hat)."""
+    from solver.richtext import Rich
+
+    fam = registry.get(family)
+    st = fam.statement(fam.validate(dict(fam.example.params)))
+    assert isinstance(st, Rich)
+    assert st.latex().count(r"\(") >= 1
+    for ascii_maths in ("^2", "dL/d", "_hat", "sigma", "theta", "gamma", "beta", "eps ="):
+        assert ascii_maths not in st.text(), (ascii_maths, st.text())
