@@ -35,7 +35,7 @@ import sympy as sp
 
 from solver.functions import logb
 from solver import format as F
-from solver.numbers import WORKING_DIGITS, Precision
+from solver.numbers import WORKING_DIGITS, Precision, terminating
 from solver.params import Bool, Choice, InvalidInput, Param, SpecError, _got, _scalar, as_exact, as_float
 from solver.steps import Answer, Math, Step
 from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, sym, text
@@ -99,20 +99,7 @@ def np_ln_base(base: str) -> float:
 def _base_text(x: sp.Rational) -> str:
     """A positive Rational as the text that names its base: an integer or terminating decimal as such (1.5),
     any other fraction as p/q (both parse back to the same Rational)."""
-    if x.is_Integer:
-        return str(int(x))
-    q = int(x.q)
-    while q % 2 == 0:
-        q //= 2
-    while q % 5 == 0:
-        q //= 5
-    if q == 1:
-        from decimal import Decimal, localcontext
-
-        with localcontext() as ctx:
-            ctx.prec = 60
-            return format((Decimal(int(x.p)) / Decimal(int(x.q))).normalize(), "f")
-    return f"{int(x.p)}/{int(x.q)}"
+    return terminating(x, 60) or f"{int(x.p)}/{int(x.q)}"
 
 
 @dataclass(frozen=True)
@@ -273,15 +260,10 @@ MAX_PRINTED_DECIMALS = 12
 def decimals_of(v) -> int | None:
     """The decimal places of an exact number as printed (0.33 -> 2, 1 -> 0), or None when it is not a terminating
     decimal (1/3 typed as a fraction: exact, no rounding in it)."""
-    q = int(sp.Rational(v).q)
-    twos = fives = 0
-    while q % 2 == 0:
-        q //= 2
-        twos += 1
-    while q % 5 == 0:
-        q //= 5
-        fives += 1
-    return max(twos, fives) if q == 1 else None
+    shown = terminating(sp.Rational(v), 60)
+    if shown is None:
+        return None
+    return len(shown.partition(".")[2])
 
 
 def row_slack(row) -> sp.Rational:
