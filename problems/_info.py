@@ -46,7 +46,7 @@ from ._written import (Sigma, _add, _div, _exp, _exp_sub, _mean_of, _mul, _sub, 
 # ---- logarithms and units ----------------------------------------------------------------------------
 
 
-#: The bases with a unit of their own; any other positive base b != 1 is accepted too (values "in log-base-b units").
+#: The bases with a unit of their own; any other base b > 1 is accepted too (values "in log-base-b units").
 BASES = ("e", "2", "10")
 
 
@@ -104,8 +104,8 @@ def _base_text(x: sp.Rational) -> str:
 
 @dataclass(frozen=True)
 class LogBase(Choice):
-    """The base of the logarithm: e, 2 or 10 by name or unit (nats, bits, hartleys), or any other positive number
-    other than 1 (exact, as typed). Parsed to its canonical text: "e", "2", "10", "3", "1.5", "1/3"."""
+    """The base of the logarithm: e, 2 or 10 by name or unit (nats, bits, hartleys), or any other number greater
+    than 1 (exact, as typed). Parsed to its canonical text: "e", "2", "10", "3", "1.5", "1/3"."""
 
     def parse(self, raw):
         try:
@@ -116,15 +116,15 @@ class LogBase(Choice):
             x = _scalar(raw)
         except SpecError:
             raise SpecError(f"must be {self.describe()}. Got {_got(raw)} instead.") from None
-        if x <= 0 or x == 1:
-            raise SpecError(f"must be {self.describe()}: a logarithm needs a positive base other than 1. "
-                            f"Got {_base_text(x) if x > 0 else F.text(x)} instead.")
-        if x > 10 ** 12 or x < sp.Rational(1, 10 ** 12):
-            raise SpecError(f"must be {self.describe()} between 1e-12 and 1e12. Got {_got(raw)} instead.")
+        if x <= 1:
+            raise SpecError(f"must be {self.describe()}: a unit of information needs a base above 1 (a base below 1 "
+                            f"would make every entropy negative). Got {_base_text(x) if x > 0 else F.text(x)} instead.")
+        if x > 10 ** 12:
+            raise SpecError(f"must be {self.describe()} up to 1e12. Got {_got(raw)} instead.")
         return _base_text(x)
 
     def describe(self):
-        return "e, 2 or 10 (nats, bits, hartleys) or any other positive number except 1"
+        return "e, 2 or 10 (nats, bits, hartleys) or any other number greater than 1"
 
 
 BASE_PARAM = Param(
@@ -134,7 +134,7 @@ BASE_PARAM = Param(
                              "log10": "10", "hartley": "10", "hartleys": "10", "ban": "10", "bans": "10"}),
     default="e", label="Logarithm base",
     help="e (nats; the default, as in scipy, torch and the optimization notes' cross-entropy), 2 (bits), 10 "
-         "(hartleys), or any other positive base except 1",
+         "(hartleys), or any other base greater than 1",
     aliases=("log base", "logarithm base", "base of the logarithm", "base"),
     cues={"2": ("bits", "in bits", "log base 2", "base 2", "base-2", "log_2", "log2", "binary logarithm"),
           "e": ("nats", "in nats", "natural log", "natural logarithm", "ln", "base e", "natural-log"),

@@ -40,11 +40,11 @@ KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid
 
 y, p, z = sym("y"), sym("p"), sym("z")
 L, G, Gz = sym("L"), sym("dL/dp", r"\frac{\partial L}{\partial p}"), sym("dL/dz", r"\frac{\partial L}{\partial z}")
+LOSS = I.written_per_base(lambda b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)))
+GRAD_P = I.written_per_base(lambda b: ((1 - y) / (1 - p) - y / p) if b == "e" else
+                            ((1 - y) / (1 - p) - y / p) / I.ln(I.base_number(b)))
+GRAD_Z = I.written_per_base(lambda b: (p - y) if b == "e" else (p - y) / I.ln(I.base_number(b)))
 with sp.evaluate(False):
-    LOSS = {b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)) for b in I.BASES}
-    GRAD_P = {b: ((1 - y) / (1 - p) - y / p) if b == "e" else ((1 - y) / (1 - p) - y / p) / I.ln(sp.Integer(int(b)))
-              for b in I.BASES}
-    GRAD_Z = {b: (p - y) if b == "e" else (p - y) / I.ln(sp.Integer(int(b))) for b in I.BASES}
     SIGMOID = sigmoid(z)
 
 PARAMS = (

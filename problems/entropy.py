@@ -7,7 +7,7 @@ has 1 bit). Several rows of p are several distributions: each gets its entropy, 
 a Gaussian with a diagonal covariance, whose entropy is the sum over the dimensions) instead of p.
 
 Conventions: the base of the logarithm is the `base` parameter (e: nats, the default, as scipy.stats.entropy
-and torch; 2: bits, as the optimization notes' coin; 10: hartleys; any other positive base b != 1), and every
+and torch; 2: bits, as the optimization notes' coin; 10: hartleys; any other base b > 1), and every
 answer names its unit; the value in the other units is shown too. 0 log 0 = 0 (the limit of p log p), so an
 impossible outcome adds nothing. Rows must sum to 1 (within 1e-9, or within the rounding of their printed
 digits: 0.33 0.33 0.33 is used as written, with a step saying so) unless normalize=true, which rescales them.
@@ -188,13 +188,6 @@ def _bounds(d: Derivation, h, K: int, base: str, total) -> None:
     unit = I.UNIT[base][:-1] if top == 1 else I.UNIT[base]
     log_tex = r"\ln %s" % F.latex(K) if base == "e" else r"\log_{%s} %s" % (base, F.latex(K))
     log_txt = f"ln({K})" if base == "e" else f"log{base}({K})"
-    if top < 0:  # a base below 1: every logarithm of a number above 1 is negative, and the range flips
-        d.compare("Check the range: log K <= H(p) <= 0",
-                  text=f"With a base below 1 the logarithms of K = {K} and of every 1/p_i are negative, so the entropy "
-                       f"lies between {log_txt} = {F.text(top)} and 0 {unit}.",
-                  value=Math(r"%s = %s \le %s \le 0" % (log_tex, F.latex(top), F.latex(h)),
-                             f"{log_txt} = {F.text(top)} <= {F.text(h)} <= 0"))
-        return
     d.compare("Check the range: 0 <= H(p) <= log K",
               text=f"With K = {K} outcomes the entropy lies between 0 and {log_txt} = {F.text(top)} {unit} ({where}).",
               value=Math(r"0 \le %s \le %s = %s" % (F.latex(h), log_tex, F.latex(top)),

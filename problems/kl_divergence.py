@@ -9,7 +9,7 @@ and `sigma_q` instead of p and q (vectors for Gaussians with diagonal covariance
 dimensions); the closed form is ln(sigma_q / sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2) / (2 sigma_q^2) - 1/2.
 
 Conventions: the base of the logarithm is the `base` parameter (e: nats, the default, as scipy and torch;
-2: bits; 10: hartleys; any other positive base b != 1); the other units are shown too. 0 log(0 / q) = 0, and
+2: bits; 10: hartleys; any other base b > 1); the other units are shown too. 0 log(0 / q) = 0, and
 p log(p / 0) = inf for p > 0: an infinite divergence is the answer (status solved, with a step saying why), as
 scipy's rel_entr gives it, not an error. Rows must sum to 1 (within 1e-9, or within the rounding of their printed
 digits, used as written) unless normalize=true, which rescales them.

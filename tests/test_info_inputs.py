@@ -86,6 +86,12 @@ def test_typed_class_index_as_p_is_read_as_the_target():
     assert A(sol, "cross_entropy") == pytest.approx(-math.log(0.7), rel=1e-14)
 
 
+def test_a_log_base_below_one_is_refused_naming_base():
+    with pytest.raises(InvalidInput) as e:
+        solve("entropy", {"p": "0.5 0.5", "base": "0.5"})
+    assert e.value.field == "base" and "greater than 1" in e.value.message
+
+
 def test_class_index_out_of_range_names_the_field():
     with pytest.raises(InvalidInput) as e:
         solve("cross_entropy", {"target": "0", "q": "0.5 0.5"})
@@ -313,3 +319,28 @@ def test_statements_are_rich_text_without_ascii_maths(family):
     assert st.latex().count(r"\(") >= 1
     for ascii_maths in ("^2", "dL/d", "_hat", "sigma", "theta", "gamma", "beta", "eps ="):
         assert ascii_maths not in st.text(), (ascii_maths, st.text())
+
+
+@pytest.mark.parametrize("base", ["3", "1.5", "7/2"])
+@pytest.mark.parametrize("family", ["entropy", "kl_divergence", "cross_entropy", "binary_cross_entropy"])
+@pytest.mark.parametrize("path", PATHS)
+def test_every_family_with_a_log_base_solves_its_example_in_any_base(family, base, path):
+    """Regression: binary_cross_entropy kept its formulas per named base only, so base 3 raised KeyError. Every answer in
+    base b is the natural-log one divided by ln b."""
+    fam = registry.get(family)
+    nats = fam.solve(dict(fam.example.params, base="e"), path=path)
+    other = fam.solve(dict(fam.example.params, base=base), path=path)
+    from fractions import Fraction
+
+    ln_b = math.log(float(Fraction(base)))
+    for name, a in nats.answers.items():
+        if a.unit == "nats":
+            assert np.array(A(other, name), dtype=float) == pytest.approx(np.array(a.value, dtype=float) / ln_b,
+                                                                          rel=1e-12), name
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_bce_in_base_3_matches_torch_over_ln3(path):
+    case = FIXTURES["bce-mixed"]
+    sol = solve("binary_cross_entropy", {"y": case["y"], "p": case["p"], "base": "3"}, path=path)
+    assert A(sol, "losses") == pytest.approx([v / math.log(3) for v in case["losses"]], rel=1e-13)

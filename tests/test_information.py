@@ -391,7 +391,7 @@ def test_sum_within_tolerance_is_accepted():
     ("binary_cross_entropy", {"y": "1"}, "p", "required"),
     ("binary_cross_entropy", {"y": "2", "p": "0.5"}, "y", "[0, 1]"),
     ("softmax", {"logits": "1 2", "temperature": "0"}, "temperature", "(0, inf)"),
-    ("entropy", {"p": "0.5 0.5", "base": "1"}, "base", "a positive base other than 1"),
+    ("entropy", {"p": "0.5 0.5", "base": "1"}, "base", "a base above 1"),
 ])
 def test_invalid_input_names_the_field(family, params, field, fragment):
     with pytest.raises(InvalidInput) as e:
