@@ -279,7 +279,8 @@ def solve(p, conv) -> Derivation:
            if pool else "Each filter gives one feature map, so the depth is the number of filters: D_out = K.")
     d.conclude("Output volume",
                answers=(make_answer("out_width", sp.Integer(wo)), make_answer("out_height", sp.Integer(ho)),
-                        make_answer("out_depth", sp.Integer(depth))),
+                        make_answer("out_depth", sp.Integer(depth)),
+                        make_answer("out_shape", [sp.Integer(wo), sp.Integer(ho), sp.Integer(depth)], tolerance=_INT_TOL)),
                value=Math(F.shape((wo, ho, depth)).replace(" x ", r" \times "), F.shape((wo, ho, depth))))
     nvals = d.compute("Values in the output volume", n_out, N_OUT, {W_out: wo, H_out: ho, K: depth},
                       answer="output_values")
@@ -466,7 +467,9 @@ def solve_numeric(p, conv) -> Derivation:
     depth = dep if pool else k
     nvals = fw * fh * depth
     ans = [make_answer("out_width", sp.Integer(fw)), make_answer("out_height", sp.Integer(fh)),
-           make_answer("out_depth", sp.Integer(depth)), make_answer("output_values", sp.Integer(nvals)),
+           make_answer("out_depth", sp.Integer(depth)),
+           make_answer("out_shape", [sp.Integer(fw), sp.Integer(fh), sp.Integer(depth)], tolerance=_INT_TOL),
+           make_answer("output_values", sp.Integer(nvals)),
            make_answer("activation_bytes", sp.Integer(nvals * p["bytes"]))]
     params = 0 if pool else k * (f * f * dep + 1)
     ans.append(make_answer("params", sp.Integer(params)))

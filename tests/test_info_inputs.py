@@ -236,6 +236,7 @@ def test_conv_shape_padded_size_is_an_answer(path):
     sol = solve("conv_shape", {"input": "32 28 3", "size": "5", "pad": "2", "filters": "8"}, path=path)
     assert A(sol, "padded_width") == 36 and A(sol, "padded_height") == 32
     assert A(sol, "out_width") == 32 and A(sol, "out_height") == 28
+    assert A(sol, "out_shape") == [32, 28, 8]  # one answer for the output volume (issue 15)
 
 
 @pytest.mark.parametrize("path", PATHS)
