@@ -78,9 +78,29 @@ ERRATA = (
 def validate(v: dict[str, Any]) -> None:
     I.check_prediction(v, "p", "binary_cross_entropy")
     other = "p" if v["p"] is not None else "logits"
-    if len(v[other]) != len(v["y"]):
+    if len(v[other]) != len(v["y"]) and 1 not in (len(v[other]), len(v["y"])):
         raise InvalidInput(other, f"The '{other}' parameter of binary_cross_entropy must have one entry per target in y "
-                                  f"({len(v['y'])}). Got {len(v[other])} instead.")
+                                  f"({len(v['y'])}), or a single entry used for every target. Got {len(v[other])} "
+                                  "instead.")
+
+
+def _expanded(v) -> tuple[Any, Any, str | None]:
+    """(targets, predictions) of equal length: a single prediction (or target) repeated for every sample, and the
+    note that says so (None when nothing was repeated)."""
+    other = "p" if v["p"] is not None else "logits"
+    Y, P = v["y"], v[other]
+    n = max(len(Y), len(P))
+
+    def rep(x):
+        if len(x) == n:
+            return x
+        return np.repeat(np.asarray(x).reshape(-1), n) if isinstance(x, np.ndarray) else tuple(x) * n
+
+    note = None
+    if len(Y) != len(P):
+        one, many = (other, "y") if len(P) == 1 else ("y", other)
+        note = f"{one} has a single entry and {many} has {n}: the same {one} is used for every sample."
+    return rep(Y), rep(P), note
 
 
 def use_numeric(v) -> bool:
@@ -96,7 +116,7 @@ def _exact(vec) -> tuple:
 
 def statement(v) -> Rich:
     ys = _exact(v["y"][:12])
-    n = len(v["y"])
+    n = max(len(v["y"]), len(v["p"] if v["p"] is not None else v["logits"]))
     unit = f"in {I.UNIT[v['base']]} ({I.BASE_WORDS[v['base']]})"
     more = " ..." if n > 12 else ""
 
@@ -110,7 +130,8 @@ def statement(v) -> Rich:
     if n == 1:
         return Rich("A binary classifier ", pred, " for a sample with target ", Eq(sym("y"), ys[0]),
                     f". What is the binary cross-entropy loss {unit}, and its derivative ", d, "?")
-    return Rich("A binary classifier ", pred, f" for {n} samples with targets ", Eq(sym("y"), ys), more,
+    return Rich("A binary classifier ", pred, f" for {n} samples with targets ", Eq(sym("y"), ys if len(ys) > 1 else ys[0]),
+                more,
                 f". What is the binary cross-entropy loss of each sample {unit}, the total and the mean, and the "
                 "derivative ", d, " for each sample?")
 
@@ -146,21 +167,24 @@ def _grad_value(yv, pv, base):
 def solve(v, conv) -> Derivation:
     d = Derivation()
     base = v["base"]
-    ys = _exact(v["y"])
+    Yr, Pr, note = _expanded(v)
+    ys = _exact(Yr)
     n = len(ys)
     logits = v["logits"] is not None
+    if note:
+        d.note("One value for every sample", note)
     d.given("The samples", None, text="; ".join(
         f"sample {k}: y = {F.text(yv)}, " + (f"p = {F.text(pv)}" if not logits else f"z = {F.text(pv)}")
-        for k, (yv, pv) in enumerate(zip(ys[:30], _exact(v["p"] if not logits else v["logits"])[:30]), 1))
+        for k, (yv, pv) in enumerate(zip(ys[:30], _exact(Pr)[:30]), 1))
         + (" ..." if n > 30 else ""))
     if logits:
-        zs = _exact(v["logits"])
+        zs = _exact(Pr)
         ps_exact = tuple(1 / (1 + sp.exp(-x)) for x in zs)
         ps = tuple(I.exact_value(x) for x in ps_exact)
         _sigmoid_steps(d, zs, ps)
     else:
         zs = None
-        ps = _exact(v["p"])
+        ps = _exact(Pr)
     I.formula_step(d, "Definition", L, LOSS[base],
                    text_=f"The loss of one sample with target y and predicted probability p ({I.BASE_WORDS[base]}: "
                          f"{I.UNIT[base]}). Only the term of the true class counts when y is 0 or 1 (0 log 0 = 0).")
@@ -282,18 +306,21 @@ def solve_numeric(v, conv) -> Derivation:
     d = Derivation()
     base = v["base"]
     lnb = I.np_ln_base(base)
-    Y = as_float(v["y"]).reshape(-1)
+    Yr, Pr, note = _expanded(v)
+    if note:
+        d.note("One value for every sample", note)
+    Y = as_float(Yr).reshape(-1)
     answers = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if v["logits"] is not None:
-            Z = as_float(v["logits"]).reshape(-1)
+            Z = as_float(Pr).reshape(-1)
             losses = (np.logaddexp(0.0, Z) - Y * Z) / lnb
             sig_pos, sig_neg = np.exp(-np.logaddexp(0.0, -Z)), np.exp(-np.logaddexp(0.0, Z))
             grad = ((1 - Y) * sig_pos - Y * sig_neg) / lnb
             gname = "grad_z"
         else:
-            P = as_float(v["p"]).reshape(-1)
-            Yc, Pc = _complement(v["y"]), _complement(v["p"])  # 1 - y and 1 - p without cancellation
+            P = as_float(Pr).reshape(-1)
+            Yc, Pc = _complement(Yr), _complement(Pr)  # 1 - y and 1 - p without cancellation
             with np.errstate(divide="ignore"):  # ln 0 = -inf: an infinite loss, said on the exact path
                 ln_p = np.where(P > 0.5, np.log1p(-Pc), np.log(P))    # ln p near 1 from the exact 1 - p
                 ln_q = np.where(P < 0.5, np.log1p(-P), np.log(Pc))   # ln(1 - p) near 1 from p

@@ -345,3 +345,12 @@ def test_bce_in_base_3_matches_torch_over_ln3(path):
     case = FIXTURES["bce-mixed"]
     sol = solve("binary_cross_entropy", {"y": case["y"], "p": case["p"], "base": "3"}, path=path)
     assert A(sol, "losses") == pytest.approx([v / math.log(3) for v in case["losses"]], rel=1e-13)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_bce_one_prediction_for_every_sample(path):
+    """p = 0.8 for targets 1, 0, 1: losses -ln 0.8, -ln 0.2, -ln 0.8 and dL/dp = -1/0.8, 1/0.2, -1/0.8 (closed form)."""
+    sol = solve("binary_cross_entropy", {"y": "1 0 1", "p": "0.8"}, path=path)
+    assert A(sol, "losses") == pytest.approx([-math.log(0.8), -math.log(0.2), -math.log(0.8)], rel=1e-14)
+    assert A(sol, "grad_p") == pytest.approx([-1.25, 5, -1.25], rel=1e-14)
+    assert "the same p is used for every sample" in texts(sol)

@@ -387,7 +387,7 @@ def test_sum_within_tolerance_is_accepted():
     ("cross_entropy", {"p": "1 0", "q": "0.5 0.5", "logits": "1 2"}, "logits", "not both"),
     ("cross_entropy", {"p": "1 0", "q": "0.5 0.5", "label_smoothing": "1"}, "label_smoothing", "[0, 1)"),
     ("cross_entropy", {"p": "0.5 0.5", "q": "0.5 0.5", "label_smoothing": "0.1"}, "label_smoothing", "one-hot"),
-    ("binary_cross_entropy", {"y": "1 0", "p": "0.5"}, "p", "one entry per target"),
+    ("binary_cross_entropy", {"y": "1 0 1", "p": "0.5 0.5"}, "p", "one entry per target"),
     ("binary_cross_entropy", {"y": "1"}, "p", "required"),
     ("binary_cross_entropy", {"y": "2", "p": "0.5"}, "y", "[0, 1]"),
     ("softmax", {"logits": "1 2", "temperature": "0"}, "temperature", "(0, inf)"),
