@@ -25,6 +25,7 @@ answer (scipy and torch return inf too), not an error.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any, Sequence
@@ -34,8 +35,8 @@ import sympy as sp
 
 from solver.functions import logb
 from solver import format as F
-from solver.numbers import WORKING_DIGITS, Precision
-from solver.params import Bool, Choice, InvalidInput, Param, as_exact, as_float
+from solver.numbers import WORKING_DIGITS, Precision, terminating
+from solver.params import Bool, Choice, InvalidInput, Param, SpecError, _got, _scalar, as_exact, as_float
 from solver.steps import Answer, Math, Step
 from solver.symbolic import Derivation, evaluate, finish, latex, make_answer, sym, text
 
@@ -45,35 +46,96 @@ from ._written import (Sigma, _add, _div, _exp, _exp_sub, _mean_of, _mul, _sub, 
 # ---- logarithms and units ----------------------------------------------------------------------------
 
 
+#: The bases with a unit of their own; any other base b > 1 is accepted too (values "in log-base-b units").
 BASES = ("e", "2", "10")
-UNIT = {"e": "nats", "2": "bits", "10": "hartleys"}
-BASE_WORDS = {"e": "natural logarithm", "2": "logarithm base 2", "10": "logarithm base 10"}
+
+
+class PerBase(dict):
+    """A table keyed by the base (its canonical text, see LogBase), filled on first use by `build(base)`: the
+    formulas of the three named bases are built once, and those of any other base when one is asked for."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, base: str):
+        value = self[base] = self._build(base)
+        return value
+
+
+def base_number(base: str) -> sp.Expr:
+    """The base as a SymPy number: E for "e", else the exact Rational typed."""
+    return sp.E if base == "e" else sp.Rational(base)
+
+
+def _unit(base: str) -> str:
+    return {"e": "nats", "2": "bits", "10": "hartleys"}.get(base, f"log-base-{base} units")
+
+
+def _base_words(base: str) -> str:
+    return "natural logarithm" if base == "e" else f"logarithm base {base}"
+
+
+UNIT = PerBase(_unit)
+BASE_WORDS = PerBase(_base_words)
 
 
 def LOG(x, base: str):
-    """log_b(x) as the notes write it: ln(x), log_2(x) or log_10(x)."""
+    """log_b(x) as the notes write it: ln(x), log_2(x), log_10(x) or log_b(x)."""
     if base == "e":
         return ln(x)
-    return logb(x, sp.Integer(int(base)))
+    return logb(x, base_number(base))
 
 
 def ln_base(base: str) -> sp.Expr:
     """ln(b): one unit of base b in nats (1 for e)."""
-    return sp.Integer(1) if base == "e" else sp.log(int(base))
+    return sp.Integer(1) if base == "e" else sp.log(base_number(base))
 
 
 def np_ln_base(base: str) -> float:
-    return 1.0 if base == "e" else float(np.log(float(base)))
+    return 1.0 if base == "e" else float(ln_base(base))
+
+
+def _base_text(x: sp.Rational) -> str:
+    """A positive Rational as the text that names its base: an integer or terminating decimal as such (1.5),
+    any other fraction as p/q (both parse back to the same Rational)."""
+    return terminating(x, 60) or f"{int(x.p)}/{int(x.q)}"
+
+
+@dataclass(frozen=True)
+class LogBase(Choice):
+    """The base of the logarithm: e, 2 or 10 by name or unit (nats, bits, hartleys), or any other number greater
+    than 1 (exact, as typed). Parsed to its canonical text: "e", "2", "10", "3", "1.5", "1/3"."""
+
+    def parse(self, raw):
+        try:
+            return super().parse(raw)
+        except SpecError:
+            pass
+        try:
+            x = _scalar(raw)
+        except SpecError:
+            raise SpecError(f"must be {self.describe()}. Got {_got(raw)} instead.") from None
+        if x <= 1:
+            raise SpecError(f"must be {self.describe()}: a unit of information needs a base above 1 (a base below 1 "
+                            f"would make every entropy negative). Got {_base_text(x) if x > 0 else F.text(x)} instead.")
+        if x > 10 ** 12:
+            raise SpecError(f"must be {self.describe()} up to 1e12. Got {_got(raw)} instead.")
+        return _base_text(x)
+
+    def describe(self):
+        return "e, 2 or 10 (nats, bits, hartleys) or any other number greater than 1"
 
 
 BASE_PARAM = Param(
-    "base", Choice({"e": "natural logarithm: values in nats", "2": "logarithm base 2: values in bits",
-                    "10": "logarithm base 10: values in hartleys (bans)"},
-                   aliases={"ln": "e", "nat": "e", "nats": "e", "log2": "2", "bit": "2", "bits": "2",
-                            "log10": "10", "hartley": "10", "hartleys": "10", "ban": "10", "bans": "10"}),
+    "base", LogBase({"e": "natural logarithm: values in nats", "2": "logarithm base 2: values in bits",
+                     "10": "logarithm base 10: values in hartleys (bans)"},
+                    aliases={"ln": "e", "nat": "e", "nats": "e", "log2": "2", "bit": "2", "bits": "2",
+                             "log10": "10", "hartley": "10", "hartleys": "10", "ban": "10", "bans": "10"}),
     default="e", label="Logarithm base",
-    help="e (nats; the default, as in scipy, torch and the optimization notes' cross-entropy), 2 (bits) or 10 "
-         "(hartleys)",
+    help="e (nats; the default, as in scipy, torch and the optimization notes' cross-entropy), 2 (bits), 10 "
+         "(hartleys), or any other base greater than 1",
+    aliases=("log base", "logarithm base", "base of the logarithm", "base"),
     cues={"2": ("bits", "in bits", "log base 2", "base 2", "base-2", "log_2", "log2", "binary logarithm"),
           "e": ("nats", "in nats", "natural log", "natural logarithm", "ln", "base e", "natural-log"),
           "10": ("hartleys", "bans", "log base 10", "base 10", "log_10", "log10", "decimal logarithm")})
@@ -191,6 +253,47 @@ def any_array(*values) -> bool:
     return any(isinstance(v, np.ndarray) for v in values)
 
 
+#: Decimal places looked for in a float row (an API array): beyond them a row is taken as exact.
+MAX_PRINTED_DECIMALS = 12
+
+
+def decimals_of(v) -> int | None:
+    """The decimal places of an exact number as printed (0.33 -> 2, 1 -> 0), or None when it is not a terminating
+    decimal (1/3 typed as a fraction: exact, no rounding in it)."""
+    shown = terminating(sp.Rational(v), 60)
+    if shown is None:
+        return None
+    return len(shown.partition(".")[2])
+
+
+def row_slack(row) -> sp.Rational:
+    """How far from 1 the sum of an exact row may be when its entries are rounded to the decimals printed: K entries
+    of d decimals are each within half a unit of their d-th place, so the sum is within K/2 10^-d of the true sum
+    (0.33 0.33 0.33: 0.015; 0.17 0.17 0.67: 0.015). 0 when the row is printed without decimals or holds an exact
+    fraction (1/3), which carry no rounding."""
+    ds = [decimals_of(v) for v in row]
+    if any(d is None for d in ds) or max(ds) == 0:
+        return sp.Integer(0)
+    return sp.Rational(len(row), 2 * 10 ** max(ds))
+
+
+def _float_row_slack(a: np.ndarray) -> np.ndarray:
+    """row_slack of each row of a float array: the decimals are the fewest (up to MAX_PRINTED_DECIMALS) that
+    reproduce every entry of the row; 0 for rows that need more (taken as exact)."""
+    dec = np.full(a.shape[0], -1)
+    for d in range(MAX_PRINTED_DECIMALS + 1):
+        ok = np.all(np.abs(np.round(a, d) - a) <= 1e-12, axis=1) & (dec < 0)
+        dec[ok] = d
+    out = np.where(dec >= 1, a.shape[1] / 2 * 10.0 ** (-dec.astype(float)), 0.0)
+    return out
+
+
+def within_rounding(total, slack) -> bool:
+    """A row sum counts as 1 when it is within 1e-9 of 1, or strictly within the rounding of its printed digits."""
+    off = abs(total - 1)
+    return off <= SUM_TOL or off < slack
+
+
 def _row_name(field: str, r: int, n: int) -> str:
     return f"row {r + 1} of '{field}'" if n > 1 else f"'{field}'"
 
@@ -217,7 +320,8 @@ def check_prob_rows(value, field: str, family: str, normalize: bool) -> None:
             r, c = (int(x) for x in big[0])
             raise InvalidInput(field, _above_one_message(where, field, r, c, a.shape[0], a[r, c]))
         sums = a.sum(axis=1)  # entries in [0, 1]: no overflow
-        bad = np.flatnonzero(np.abs(sums - 1) > SUM_TOL)
+        off = np.abs(sums - 1)
+        bad = np.flatnonzero((off > SUM_TOL) & ~(off < _float_row_slack(a)))
         if bad.size:
             r = int(bad[0])
             raise InvalidInput(field, _sum_message(where, field, r, a.shape[0], F.text(float(sums[r]), 10)))
@@ -234,7 +338,7 @@ def check_prob_rows(value, field: str, family: str, normalize: bool) -> None:
             if v > 1 + sp.Rational(1, 10**9):
                 raise InvalidInput(field, _above_one_message(where, field, r, c, len(value), v))
         s = sum(row, sp.Integer(0))
-        if abs(s - 1) > sp.Rational(1, 10**9):
+        if abs(s - 1) > sp.Rational(1, 10**9) and not abs(s - 1) < row_slack(row):
             raise InvalidInput(field, _sum_message(where, field, r, len(value), F.text(s, 10)))
 
 
@@ -264,8 +368,8 @@ def _above_one_message(where: str, field: str, r: int, c: int, n: int, v) -> str
 
 
 def _sum_message(where: str, field: str, r: int, n: int, s: str) -> str:
-    return (f"{where} must hold probabilities that sum to 1: {_row_name(field, r, n)} sums to {s}, not 1; "
-            f"pass normalize=true to rescale it.")
+    return (f"{where} must hold probabilities that sum to 1: {_row_name(field, r, n)} sums to {s}, not 1, and not "
+            f"within the rounding of its printed digits; pass normalize=true to rescale it.")
 
 
 def prepare_rows(d: Derivation, value, name: str, normalize: bool) -> tuple[tuple, ...]:
@@ -283,9 +387,69 @@ def prepare_rows(d: Derivation, value, name: str, normalize: bool) -> tuple[tupl
                f"({listed}{more}). Rescaled: {name} = {shown}.")
         return out
     if off:
-        d.note(f"Row sums of {name}", "; ".join(f"row {k + 1} sums to {F.text(s, 12)}" for k, s in off[:5])
-               + f": within {SUM_TOL_TEXT} of 1, so {name} is used as given.")
+        d.note(f"{name} does not sum to exactly 1", rounding_text(name, rows, off))
     return rows
+
+
+def rounding_text(name: str, rows, off) -> str:
+    """Why rows whose sums are not exactly 1 are used as written: printed with few digits (0.33 0.33 0.33), or
+    within 1e-9 of 1."""
+    parts = []
+    for k, total in off[:5]:
+        row = rows[k]
+        where = f"row {k + 1} of {name}" if len(rows) > 1 else name
+        slack = row_slack(row)
+        if abs(total - 1) > SUM_TOL and slack:
+            d = max(decimals_of(v) for v in row)
+            parts.append(f"{where} = {F.text(row)} sums to {F.text(total, 12)}, not exactly 1: it is printed with "
+                         f"{d} decimal{'s' if d > 1 else ''}, and {len(row)} entries each rounded by at most half a unit "
+                         f"of their last place can be off by up to {F.text(slack)} in all")
+        else:
+            parts.append(f"{where} sums to {F.text(total, 12)}, within {SUM_TOL_TEXT} of 1")
+    more = f" (and {len(off) - 5} more rows)" if len(off) > 5 else ""
+    return ("; ".join(parts) + more + f". So {name} is used as written, without rescaling; every value below is "
+            f"computed from these numbers (normalize=true would divide each row by its sum first).")
+
+
+def check_pair_shapes(value_a, value_b, a: str, b: str, family: str, what: str = "one row per pair") -> None:
+    """Two matrices of rows: the same number of columns, and the same number of rows unless one of them has a
+    single row (which is then used for every row of the other: one prediction for all samples)."""
+    (ra, ca), (rb, cb) = shape_of(value_a), shape_of(value_b)
+    if ca != cb or (ra != rb and 1 not in (ra, rb)):
+        raise InvalidInput(b, f"The '{b}' parameter of {family} must have the shape of {a} ({ra} x {ca}: one entry per "
+                              f"outcome, {what}), or a single row of {ca} entries used for every row. Got {rb} x {cb} "
+                              "instead.")
+
+
+def broadcast(d: Derivation | None, A: tuple, B: tuple, a: str, b: str) -> tuple[tuple, tuple]:
+    """Rows of A and B made the same in number: a single row is repeated for every row of the other, with a note."""
+    if len(A) == len(B):
+        return A, B
+    one, many = (a, b) if len(A) == 1 else (b, a)
+    n = max(len(A), len(B))
+    if d is not None:
+        d.note(f"One row of {one} for every row of {many}",
+               f"{one} has a single row and {many} has {n}: the same {one} = {F.text((A if len(A) == 1 else B)[0])} is "
+               f"used with each row of {many}.")
+    return (A * n if len(A) == 1 else A), (B * n if len(B) == 1 else B)
+
+
+def broadcast_np(P: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = max(P.shape[0], Q.shape[0])
+    return np.broadcast_to(P, (n, P.shape[1])), np.broadcast_to(Q, (n, Q.shape[1]))
+
+
+def note_sums_np(d: Derivation, P: np.ndarray, name: str, normalize: bool) -> None:
+    """The numeric path's note for rows used as written that do not sum to exactly 1 (printed with few digits)."""
+    if normalize:
+        return
+    off = np.flatnonzero(np.abs(P.sum(axis=1) - 1) > SUM_TOL)
+    if off.size:
+        rows = ", ".join(str(int(k) + 1) for k in off[:6]) + (" ..." if off.size > 6 else "")
+        d.note(f"{name} does not sum to exactly 1",
+               f"Row{'s' if off.size > 1 else ''} {rows} of {name} sum{'' if off.size > 1 else 's'} to 1 only within the "
+               f"rounding of {'their' if off.size > 1 else 'its'} printed digits, so {name} is used as written, without "
+               "rescaling (normalize=true would divide each row by its sum first).")
 
 
 def float_rows(value, normalize: bool = False) -> np.ndarray:
@@ -310,25 +474,42 @@ def is_one_hot(row) -> bool:
 
 # ---- the formulas, written once per base ---------------------------------------------------------------
 
-with sp.evaluate(False):
-    SURPRISE = {b: LOG(1 / p_i, b) for b in BASES}                              # s_i = log(1/p_i)
-    KL_TERM = {b: p_i * LOG(p_i / q_i, b) for b in BASES}                       # t_i = p_i log(p_i / q_i)
-    CE_TERM = {b: -(p_i * LOG(q_i, b)) for b in BASES}                          # t_i = -p_i log q_i
+def written_per_base(build):
+    """A PerBase table of formulas built under evaluate(False) (kept as written)."""
+    def make(base):
+        with sp.evaluate(False):
+            return build(base)
+    return PerBase(make)
+
+
+SURPRISE = written_per_base(lambda b: LOG(1 / p_i, b))                               # s_i = log(1/p_i)
+KL_TERM = written_per_base(lambda b: p_i * LOG(p_i / q_i, b))                        # t_i = p_i log(p_i / q_i)
+CE_TERM = written_per_base(lambda b: -(p_i * LOG(q_i, b)))                           # t_i = -p_i log q_i
 # (sums built with evaluation on: Sum under evaluate(False) prints a spurious factor 1)
-ENTROPY_DEF = {b: -Sigma(p_i * LOG(p_i, b), (i_, 1, K_)) for b in BASES}         # H(p) = -sum p_i log p_i
-KL_DEF = {b: Sigma(p_i * LOG(p_i / q_i, b), (i_, 1, K_)) for b in BASES}        # KL = sum p_i log(p_i / q_i)
-CE_DEF = {b: -Sigma(p_i * LOG(q_i, b), (i_, 1, K_)) for b in BASES}             # H(p, q) = -sum p_i log q_i
+ENTROPY_DEF = PerBase(lambda b: -Sigma(p_i * LOG(p_i, b), (i_, 1, K_)))          # H(p) = -sum p_i log p_i
+KL_DEF = PerBase(lambda b: Sigma(p_i * LOG(p_i / q_i, b), (i_, 1, K_)))         # KL = sum p_i log(p_i / q_i)
+CE_DEF = PerBase(lambda b: -Sigma(p_i * LOG(q_i, b), (i_, 1, K_)))              # H(p, q) = -sum p_i log q_i
 
-ENTROPY_DEF_S = {b: Sigma(p_i * LOG(1 / p_i, b), (i_, 1, K_)) for b in BASES}   # = sum p_i log(1/p_i)
-ENTROPY_TEXT = {b: f"-sum_i p_i {text(LOG(p_i, b))} = sum_i p_i {text(LOG(1 / p_i, b))}" for b in BASES}
+ENTROPY_DEF_S = PerBase(lambda b: Sigma(p_i * LOG(1 / p_i, b), (i_, 1, K_)))    # = sum p_i log(1/p_i)
+ENTROPY_TEXT = PerBase(lambda b: f"-sum_i p_i {text(LOG(p_i, b))} = sum_i p_i {text(LOG(1 / p_i, b))}")
 
-_X = {b: qsym(f"X_{UNIT[b]}", r"X_{\text{%s}}" % UNIT[b]) for b in BASES}
-with sp.evaluate(False):
-    CONVERT = {  # X_c = X_b log_c(b)
-        ("2", "e"): _X["2"] * ln(2), ("10", "e"): _X["10"] * ln(10),
-        ("e", "2"): _X["e"] / ln(2), ("e", "10"): _X["e"] / ln(10),
-        ("2", "10"): _X["2"] * logb(2, 10), ("10", "2"): _X["10"] * logb(10, 2),
-    }
+_X = PerBase(lambda b: qsym(f"X_{UNIT[b]}", r"X_{\text{%s}}" % UNIT[b]))
+
+
+def _convert(pair):
+    """X_c = X_b log_c(b): the value X_b in base b, in base c (written as the notes write the three named pairs)."""
+    b, c = pair
+    named = {("2", "e"): lambda: _X["2"] * ln(2), ("10", "e"): lambda: _X["10"] * ln(10),
+             ("e", "2"): lambda: _X["e"] / ln(2), ("e", "10"): lambda: _X["e"] / ln(10),
+             ("2", "10"): lambda: _X["2"] * logb(2, 10), ("10", "2"): lambda: _X["10"] * logb(10, 2)}
+    if pair in named:
+        return named[pair]()
+    if c == "e":
+        return _X[b] * ln(base_number(b))
+    return _X[b] * logb(base_number(b), base_number(c))
+
+
+CONVERT = written_per_base(_convert)  # keyed by (base, other base)
 
 
 def is_inf(v) -> bool:
@@ -422,9 +603,10 @@ def total_and_mean(d: Derivation, losses, base: str, *, mean_name: str = "mean",
 
 
 def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True,
-                surprise_answer: str | None = None):
+                surprise_answer: str | None = None, row_index: int | None = None):
     """H(p) of one exact row: the surprise of each outcome, then the probability-weighted sum. `surprise_answer`
-    names an answer holding every outcome's surprise (infinite for p_i = 0), attached to the surprise step."""
+    names an answer holding every outcome's surprise (infinite for p_i = 0), attached to the surprise step.
+    `row_index`: the row's number when there are several (its table of terms is then addressed by row and i)."""
     lhs = lhs if lhs is not None else qsym("H(p)", "H(p)")
     zeros = [k for k, v in enumerate(row, 1) if v == 0]
     live = [(k, v) for k, v in enumerate(row, 1) if v != 0]
@@ -447,11 +629,11 @@ def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | N
                "its surprise log(1/0) is infinite, but it never happens, and its contribution p_i log(1/p_i) is "
                "0 log 0 = 0 (the limit of p log p as p -> 0).")
     if not show:
-        d.table("The surprise of each outcome",
-                ["i", Math("p_{i}", "p_i"), Math("s_{i} = " + latex(SURPRISE[base]), "s_i = " + text(SURPRISE[base])),
-                 Math("p_{i} s_{i}", "p_i s_i")],
-                [(str(k), v, surprises.get(k, sp.oo), (v * surprises[k] if v != 0 else sp.Integer(0)))
-                 for k, v in enumerate(row, 1)])
+        term_table(d, "The surprise of each outcome",
+                   ["i", Math("p_{i}", "p_i"), Math("s_{i} = " + latex(SURPRISE[base]), "s_i = " + text(SURPRISE[base])),
+                    Math("p_{i} s_{i}", "p_i s_i")], ("i", "p", "surprise", "term"),
+                   [(k, v, surprises.get(k, sp.oo), (v * surprises[k] if v != 0 else sp.Integer(0)))
+                    for k, v in enumerate(row, 1)], row_index)
         if surprise_answer:
             attach(d, answer(surprise_answer, all_surprises, base))
     parts = [(written(_mul, isym("p", k), isym("s", k)), {isym("p", k): v, isym("s", k): surprises[k]}) for k, v in live]
@@ -463,9 +645,17 @@ def entropy_row(d: Derivation, row, base: str, *, lhs=None, answer_name: str | N
     return value
 
 
+def term_table(d: Derivation, title: str, columns, keys, rows, row_index: int | None):
+    """A table of per-outcome terms, addressable by i (term@i=3), and by the row when there are several
+    (term@row=2,i=3: a leading column names the row)."""
+    if row_index is None:
+        return d.table(title, columns, rows, keys=keys, index=("i",))
+    return d.table(title, ["row", *columns], [(row_index, *r) for r in rows], keys=("row", *keys), index=("row", "i"))
+
+
 def _term_row(d: Derivation, p, q, base: str, *, term: dict, names: tuple[str, str], lhs, title: str, sum_title: str,
               zero_text: str, infinite_term: str, infinite_sum: str, answer_name: str | None, steps: bool,
-              exact_term=None):
+              exact_term=None, row_index: int | None = None, term_key: str = "term"):
     """A row of terms t_i over the outcomes with a_i > 0 (a, b = `names`), then their sum: the shared shape of KL and
     cross-entropy. A term with b_i = 0 < a_i is infinite (`infinite_term` says why), and so is the sum. Terms a_i = 0
     are 0 (`zero_text`). `exact_term(k, a_k)`: the term's value from elsewhere (a log-softmax), or None."""
@@ -492,8 +682,9 @@ def _term_row(d: Derivation, p, q, base: str, *, term: dict, names: tuple[str, s
         d.note(f"Terms with {a}_i = 0", f"Outcome{'s' if len(zeros) > 1 else ''} {listing(zeros)}: {a}_i = 0, so "
                + zero_text)
     if not show:
-        d.table(title, ["i", Math(f"{a}_{{i}}", f"{a}_i"), Math(f"{b}_{{i}}", f"{b}_i"), Math("t_{i}", "t_i")],
-                [(str(k), v, w, terms.get(k, sp.Integer(0))) for k, (v, w) in enumerate(zip(p, q), 1)])
+        term_table(d, title, ["i", Math(f"{a}_{{i}}", f"{a}_i"), Math(f"{b}_{{i}}", f"{b}_i"), Math("t_{i}", "t_i")],
+                   ("i", a, b, term_key), [(k, v, w, terms.get(k, sp.Integer(0))) for k, (v, w) in enumerate(zip(p, q), 1)],
+                   row_index)
     parts = [(isym("t", k), {isym("t", k): terms[k]}) for k, _, _ in live]
     txt = infinite_sum.format(listing(infinite)) if infinite else f"Add the terms, in {UNIT[base]}."
     _, value = _sum_of(d, sum_title, lhs, parts, infinite=bool(infinite), text_=txt)
@@ -503,7 +694,7 @@ def _term_row(d: Derivation, p, q, base: str, *, term: dict, names: tuple[str, s
 
 
 def kl_row(d: Derivation, p, q, base: str, *, names=("p", "q"), lhs=None, answer_name: str | None = None,
-           steps: bool = True, title: str | None = None):
+           steps: bool = True, title: str | None = None, row_index: int | None = None):
     """KL(p || q) of one exact row: each term p_i log(p_i / q_i), then the sum (oo when q_i = 0 < p_i)."""
     a, b = names
     return _term_row(d, p, q, base, term=KL_TERM, names=names, lhs=lhs if lhs is not None else kl_symbol(a, b),
@@ -512,25 +703,28 @@ def kl_row(d: Derivation, p, q, base: str, *, names=("p", "q"), lhs=None, answer
                      infinite_term=f"{a}_{{k}} log({a}_{{k}} / 0) is infinite: {b} gives probability 0 to an outcome that "
                                    f"{a} says happens with probability {{v}}.",
                      infinite_sum=f"Some {b}_i = 0 where {a}_i > 0 (outcome {{}}), so the divergence is infinite.",
-                     answer_name=answer_name, steps=steps)
+                     answer_name=answer_name, steps=steps, row_index=row_index,
+                     term_key="term" if names == ("p", "q") else "term_reverse")
 
 
 def ce_row(d: Derivation, p, q, base: str, *, lhs=None, answer_name: str | None = None, steps: bool = True,
-           logq: Sequence | None = None):
+           logq: Sequence | None = None, row_index: int | None = None, target_name: str = "p"):
     """H(p, q) of one exact row: each term -p_i log q_i, then the sum (oo when q_i = 0 < p_i).
 
     `logq`: exact ln q_i (from a log-softmax) used for the values, so a q_i near 0 or 1 keeps its precision.
+    `target_name`: the letter of the target row (v for class-weighted targets v_i = w_i p_i).
     """
+    a = target_name
     exact_term = None if logq is None else (lambda k, v: finish(-v * logq[k - 1] / ln_base(base)))
-    return _term_row(d, p, q, base, term=CE_TERM, names=("p", "q"),
-                     lhs=lhs if lhs is not None else qsym("H(p,q)", "H(p, q)"), title="The terms -p_i log q_i",
+    return _term_row(d, p, q, base, term=CE_TERM, names=(a, "q"),
+                     lhs=lhs if lhs is not None else qsym("H(p,q)", "H(p, q)"), title=f"The terms -{a}_i log q_i",
                      sum_title="Cross-entropy",
-                     zero_text="the term -p_i log q_i is 0 (0 log 0 = 0 when q_i = 0 too); only the outcomes with "
-                               "p_i > 0 count.",
-                     infinite_term="-p_{k} log 0 is infinite: the prediction q gives probability 0 to an outcome that "
-                                   "happens with probability {v}.",
-                     infinite_sum="q_i = 0 where p_i > 0 (outcome {}), so the cross-entropy is infinite.",
-                     answer_name=answer_name, steps=steps, exact_term=exact_term)
+                     zero_text=f"the term -{a}_i log q_i is 0 (0 log 0 = 0 when q_i = 0 too); only the outcomes with "
+                               f"{a}_i > 0 count.",
+                     infinite_term=f"-{a}_{{k}} log 0 is infinite: the prediction q gives probability 0 to an outcome "
+                                   "that happens with probability {v}.",
+                     infinite_sum=f"q_i = 0 where {a}_i > 0 (outcome {{}}), so the cross-entropy is infinite.",
+                     answer_name=answer_name, steps=steps, exact_term=exact_term, row_index=row_index)
 
 
 def instance_names(a: str, b: str):

@@ -29,6 +29,8 @@ from solver.params import InvalidInput, Matrix, Param, Real, Vector, as_exact, a
 from solver.registry import Example
 from solver import format as F
 from solver.errata import Erratum
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver.symbolic import Derivation, make_answer, sym
 
 from . import _written as W
@@ -77,6 +79,10 @@ MOMENTUM_FORM = Convention(
     {"torch": "running = (1 - momentum) running + momentum batch (torch; momentum 0.1 is the weight of the new batch)",
      "keras": "running = momentum running + (1 - momentum) batch (Keras/TF; momentum 0.99 is the weight of the old value)"},
     default="torch", why_default="torch's BatchNorm, the oracle of the tests",
+    sources={"torch": "PyTorch's nn.BatchNorm1d/2d (momentum=0.1)",
+             "keras": "Keras's and TensorFlow's BatchNormalization (momentum=0.99)"},
+    paper={"torch": "Update the running averages as running ← (1 − momentum) · running + momentum · batch.",
+           "keras": "Update the running averages as running ← momentum · running + (1 − momentum) · batch."},
     cues={"keras": ("keras", "tensorflow", "momentum 0.99"), "torch": ("pytorch", "torch")},
 )
 RUNNING_VAR = Convention(
@@ -84,6 +90,10 @@ RUNNING_VAR = Convention(
     {"unbiased": "the running variance averages the unbiased batch variance m/(m - 1) sigma^2 (torch)",
      "biased": "the running variance averages the biased batch variance sigma^2 (1/m; Keras/TF)"},
     default="unbiased", why_default="torch updates running_var with the unbiased variance (checked in the fixtures)",
+    sources={"unbiased": "PyTorch's nn.BatchNorm (running_var uses the unbiased batch variance); Ioffe & Szegedy 2015",
+             "biased": "Keras's and TensorFlow's BatchNormalization (the biased batch variance)"},
+    paper={"unbiased": "The running variance averages the unbiased batch variance (divide by m − 1).",
+           "biased": "The running variance averages the biased batch variance (divide by m)."},
     cues={"biased": ("biased variance", "1/m variance"), "unbiased": ("unbiased variance", "m - 1")},
 )
 CONVENTIONS = (MOMENTUM_FORM, RUNNING_VAR)
@@ -158,20 +168,26 @@ def use_numeric(p) -> bool:
     return isinstance(p["X"], np.ndarray) or mrows * n > 64
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     mrows, n = _shape(p["X"])
-    rows = "; ".join(F.text(r) for r in p["X"][:8]) + (" ..." if mrows > 8 else "")
-    g = "1 for every feature" if p["gamma"] is None else F.text(p["gamma"])
-    b = "0 for every feature" if p["beta"] is None else F.text(p["beta"])
-    q = ["the batch mean and variance of each feature, the normalised values x_hat and the outputs y",
-         f"the running averages after this batch (momentum {F.text(p['momentum'])})"]
+    X = tuple(tuple(r) for r in as_exact(p["X"][:8])) if not isinstance(p["X"], np.ndarray) else \
+        tuple(tuple(float(x) for x in r) for r in p["X"][:8])
+    more = f" (the first 8 of {mrows} rows)" if mrows > 8 else ""
+    gs, bs = sym("gamma", r"\gamma"), sym("beta", r"\beta")
+    g = Rich(gs, " = 1 for every feature") if p["gamma"] is None else Rich(Eq(gs, as_exact(p["gamma"])))
+    b = Rich(bs, " = 0 for every feature") if p["beta"] is None else Rich(Eq(bs, as_exact(p["beta"])))
+    q = Rich("Compute the batch mean and variance of each feature, the normalised values ",
+             Math(r"\hat{x}", "x̂"), " and the outputs y; the running averages after this batch (momentum ",
+             F.text(p["momentum"]), ")")
     if p["dY"] is not None:
-        q.append("dL/dgamma, dL/dbeta and dL/dx for the given upstream gradient dL/dy")
+        q += Rich("; ", Math(r"\partial L/\partial \gamma", "∂L/∂γ"), ", ", Math(r"\partial L/\partial \beta", "∂L/∂β"),
+                  " and ", Math(r"\partial L/\partial x", "∂L/∂x"), " for the given upstream gradient ",
+                  Math(r"\partial L/\partial y", "∂L/∂y"))
     if p["x_test"] is not None:
-        q.append("the test-time outputs for the given test inputs")
-    return (f"A mini-batch of m = {mrows} examples with {n} feature{'s' if n > 1 else ''} (one example per row: {rows}) "
-            f"reaches a batch-normalisation layer with gamma = {g}, beta = {b} and epsilon = {F.text(p['eps'])}. "
-            f"Compute " + "; ".join(q) + ".")
+        q += Rich("; the test-time outputs for the given test inputs")
+    return Rich(f"A mini-batch of m = {mrows} examples with {n} feature{'s' if n > 1 else ''} (one example per row: ",
+                Eq(sym("X", r"\mathbf{X}"), X), f"{more}) reaches a batch-normalisation layer with ", g, ", ", b,
+                " and ", Eq(sym("eps", r"\varepsilon"), p["eps"]), ". ", q, ".")
 
 
 def solve(p, conv) -> Derivation:

@@ -28,6 +28,7 @@ from solver.errata import Erratum
 from solver.params import InvalidInput, Param, Vector, as_float
 from solver.registry import Example
 from solver.steps import Math
+from solver.richtext import Eq, Rich
 from solver.symbolic import Derivation, latex, sym
 
 from . import _info as I
@@ -39,11 +40,11 @@ KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid
 
 y, p, z = sym("y"), sym("p"), sym("z")
 L, G, Gz = sym("L"), sym("dL/dp", r"\frac{\partial L}{\partial p}"), sym("dL/dz", r"\frac{\partial L}{\partial z}")
+LOSS = I.written_per_base(lambda b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)))
+GRAD_P = I.written_per_base(lambda b: ((1 - y) / (1 - p) - y / p) if b == "e" else
+                            ((1 - y) / (1 - p) - y / p) / I.ln(I.base_number(b)))
+GRAD_Z = I.written_per_base(lambda b: (p - y) if b == "e" else (p - y) / I.ln(I.base_number(b)))
 with sp.evaluate(False):
-    LOSS = {b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)) for b in I.BASES}
-    GRAD_P = {b: ((1 - y) / (1 - p) - y / p) if b == "e" else ((1 - y) / (1 - p) - y / p) / I.ln(sp.Integer(int(b)))
-              for b in I.BASES}
-    GRAD_Z = {b: (p - y) if b == "e" else (p - y) / I.ln(sp.Integer(int(b))) for b in I.BASES}
     SIGMOID = sigmoid(z)
 
 PARAMS = (
@@ -77,9 +78,29 @@ ERRATA = (
 def validate(v: dict[str, Any]) -> None:
     I.check_prediction(v, "p", "binary_cross_entropy")
     other = "p" if v["p"] is not None else "logits"
-    if len(v[other]) != len(v["y"]):
+    if len(v[other]) != len(v["y"]) and 1 not in (len(v[other]), len(v["y"])):
         raise InvalidInput(other, f"The '{other}' parameter of binary_cross_entropy must have one entry per target in y "
-                                  f"({len(v['y'])}). Got {len(v[other])} instead.")
+                                  f"({len(v['y'])}), or a single entry used for every target. Got {len(v[other])} "
+                                  "instead.")
+
+
+def _expanded(v) -> tuple[Any, Any, str | None]:
+    """(targets, predictions) of equal length: a single prediction (or target) repeated for every sample, and the
+    note that says so (None when nothing was repeated)."""
+    other = "p" if v["p"] is not None else "logits"
+    Y, P = v["y"], v[other]
+    n = max(len(Y), len(P))
+
+    def rep(x):
+        if len(x) == n:
+            return x
+        return np.repeat(np.asarray(x).reshape(-1), n) if isinstance(x, np.ndarray) else tuple(x) * n
+
+    note = None
+    if len(Y) != len(P):
+        one, many = (other, "y") if len(P) == 1 else ("y", other)
+        note = f"{one} has a single entry and {many} has {n}: the same {one} is used for every sample."
+    return rep(Y), rep(P), note
 
 
 def use_numeric(v) -> bool:
@@ -93,19 +114,26 @@ def _exact(vec) -> tuple:
     return tuple(vec)
 
 
-def statement(v) -> str:
+def statement(v) -> Rich:
     ys = _exact(v["y"][:12])
-    n = len(v["y"])
+    n = max(len(v["y"]), len(v["p"] if v["p"] is not None else v["logits"]))
     unit = f"in {I.UNIT[v['base']]} ({I.BASE_WORDS[v['base']]})"
     more = " ..." if n > 12 else ""
-    pred = (f"predicts p = {F.text(_exact(v['p'][:12]))}{more}" if v["p"] is not None
-            else f"outputs logits z = {F.text(_exact(v['logits'][:12]))}{more} (p = sigmoid(z))")
-    d = "dL/dp" if v["p"] is not None else "dL/dz"
+
+    def shown(x):
+        x = _exact(x[:12])
+        return x[0] if len(x) == 1 else x
+
+    pred = (Rich("predicts ", Eq(sym("p"), shown(v["p"])), more) if v["p"] is not None
+            else Rich("outputs logits ", Eq(sym("z"), shown(v["logits"])), more, " (", Math(r"p = \sigma(z)", "p = σ(z)"), ")"))
+    d = Math(r"\partial L / \partial p", "∂L/∂p") if v["p"] is not None else Math(r"\partial L / \partial z", "∂L/∂z")
     if n == 1:
-        return (f"A binary classifier {pred} for a sample with target y = {F.text(ys[0])}. What is the binary "
-                f"cross-entropy loss {unit}, and its derivative {d}?")
-    return (f"A binary classifier {pred} for {n} samples with targets y = {F.text(ys)}{more}. What is the binary "
-            f"cross-entropy loss of each sample {unit}, the total and the mean, and the derivative {d} for each sample?")
+        return Rich("A binary classifier ", pred, " for a sample with target ", Eq(sym("y"), ys[0]),
+                    f". What is the binary cross-entropy loss {unit}, and its derivative ", d, "?")
+    return Rich("A binary classifier ", pred, f" for {n} samples with targets ", Eq(sym("y"), ys if len(ys) > 1 else ys[0]),
+                more,
+                f". What is the binary cross-entropy loss of each sample {unit}, the total and the mean, and the "
+                "derivative ", d, " for each sample?")
 
 
 # ---- exact values with 0 log 0 = 0 ---------------------------------------------------------------------
@@ -139,21 +167,24 @@ def _grad_value(yv, pv, base):
 def solve(v, conv) -> Derivation:
     d = Derivation()
     base = v["base"]
-    ys = _exact(v["y"])
+    Yr, Pr, note = _expanded(v)
+    ys = _exact(Yr)
     n = len(ys)
     logits = v["logits"] is not None
+    if note:
+        d.note("One value for every sample", note)
     d.given("The samples", None, text="; ".join(
         f"sample {k}: y = {F.text(yv)}, " + (f"p = {F.text(pv)}" if not logits else f"z = {F.text(pv)}")
-        for k, (yv, pv) in enumerate(zip(ys[:30], _exact(v["p"] if not logits else v["logits"])[:30]), 1))
+        for k, (yv, pv) in enumerate(zip(ys[:30], _exact(Pr)[:30]), 1))
         + (" ..." if n > 30 else ""))
     if logits:
-        zs = _exact(v["logits"])
+        zs = _exact(Pr)
         ps_exact = tuple(1 / (1 + sp.exp(-x)) for x in zs)
         ps = tuple(I.exact_value(x) for x in ps_exact)
         _sigmoid_steps(d, zs, ps)
     else:
         zs = None
-        ps = _exact(v["p"])
+        ps = _exact(Pr)
     I.formula_step(d, "Definition", L, LOSS[base],
                    text_=f"The loss of one sample with target y and predicted probability p ({I.BASE_WORDS[base]}: "
                          f"{I.UNIT[base]}). Only the term of the true class counts when y is 0 or 1 (0 log 0 = 0).")
@@ -171,7 +202,8 @@ def solve(v, conv) -> Derivation:
                           text=txt)
     if not show:
         d.table("The loss of each sample", ["sample", "y", "p", Math("L", "L")],
-                [(str(k), yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)])
+                [(k, yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)],
+                keys=("sample", "y", "p", "losses"), index=("sample",))
     total, mean = _total_mean(d, losses, base)
     if logits:
         _grad_z(d, ys, ps, zs, base)
@@ -242,7 +274,8 @@ def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None)
     n = len(ys)
     if n > I.MAX_TERM_STEPS:
         d.table("The derivative for each sample", ["sample", "y", "p", Math(latex(lhs), f"dL/d{wrt}")],
-                [(str(k), yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)])
+                [(k, yv, pv, g) for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1)],
+                keys=("sample", "y", "p", f"grad_{wrt}"), index=("sample",))
         return
     with (d.group("The derivative for each sample") if n > 1 else nullcontext()):
         for k, (yv, pv, g) in enumerate(zip(ys, ps, grads), 1):
@@ -273,18 +306,21 @@ def solve_numeric(v, conv) -> Derivation:
     d = Derivation()
     base = v["base"]
     lnb = I.np_ln_base(base)
-    Y = as_float(v["y"]).reshape(-1)
+    Yr, Pr, note = _expanded(v)
+    if note:
+        d.note("One value for every sample", note)
+    Y = as_float(Yr).reshape(-1)
     answers = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if v["logits"] is not None:
-            Z = as_float(v["logits"]).reshape(-1)
+            Z = as_float(Pr).reshape(-1)
             losses = (np.logaddexp(0.0, Z) - Y * Z) / lnb
             sig_pos, sig_neg = np.exp(-np.logaddexp(0.0, -Z)), np.exp(-np.logaddexp(0.0, Z))
             grad = ((1 - Y) * sig_pos - Y * sig_neg) / lnb
             gname = "grad_z"
         else:
-            P = as_float(v["p"]).reshape(-1)
-            Yc, Pc = _complement(v["y"]), _complement(v["p"])  # 1 - y and 1 - p without cancellation
+            P = as_float(Pr).reshape(-1)
+            Yc, Pc = _complement(Yr), _complement(Pr)  # 1 - y and 1 - p without cancellation
             with np.errstate(divide="ignore"):  # ln 0 = -inf: an infinite loss, said on the exact path
                 ln_p = np.where(P > 0.5, np.log1p(-Pc), np.log(P))    # ln p near 1 from the exact 1 - p
                 ln_q = np.where(P < 0.5, np.log1p(-P), np.log(Pc))   # ln(1 - p) near 1 from p

@@ -32,7 +32,7 @@ from solver.numbers import Tolerance
 from solver.params import Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
 from solver.steps import Math
-from solver.symbolic import Derivation, make_answer, sym
+from solver.symbolic import Cell, Derivation, make_answer, sym
 
 TITLE = "Convolution and pooling shapes, parameters and connections"
 TOPIC = "layers"
@@ -48,6 +48,7 @@ F_eff, W_out, H_out, n_out = sym("F_eff", r"F_{\mathrm{eff}}"), sym("W_out", r"W
 params_s, conn_s, fc_s, r_s, j_s = sym("params", r"\#\mathrm{params}"), sym("connections", r"\#\mathrm{connections}"), \
     sym("fc_params", r"\#\mathrm{params}_{\mathrm{FC}}"), sym("r"), sym("j")
 bytes_s, mem_s = sym("b"), sym("memory", r"\mathrm{memory}")
+W_pad, H_pad = sym("W_pad", r"W_{\mathrm{pad}}"), sym("H_pad", r"H_{\mathrm{pad}}")
 with sp.evaluate(False):
     OUT_W = sp.Add(W, -Fw, 2 * P) / S + 1                       # the handwritten notes
     OUT_H = sp.Add(H, -Fw, 2 * P) / S + 1
@@ -60,6 +61,8 @@ with sp.evaluate(False):
     FC_PARAMS = sp.Add(sp.Mul(W, H, D) * N, N)                  # weights + one bias per unit
     FC_LAYER = sp.Add(sp.Mul(N, K), K)                          # n_in inputs x K units + K biases
     MEMORY = n_out * bytes_s
+    PADDED_W = W + 2 * P                                        # the input with P zeros on each side
+    PADDED_H = H + 2 * P
     RF = r_s + (F_eff - 1) * j_s                                # receptive field of the next layer
     JUMP = j_s * S
 
@@ -69,6 +72,11 @@ STRIDE_FIT = Convention(
                "fit 7 x 7')",
      "floor": "the output size is floor((W - F + 2P)/S) + 1 and the last rows/columns are ignored (torch, Keras 'valid')"},
     default="reject", why_default="the handwritten notes reject a stride that does not fit", aliases={"torch": "floor"},
+    sources={"reject": "the course's handwritten notes ('stride 3 does not fit 7 x 7'); Stanford's CS231n notes "
+                       "(the hyperparameters must fit)",
+             "floor": "PyTorch's nn.Conv2d and nn.MaxPool2d; Keras's padding='valid' (the output size is floored)"},
+    paper={"reject": "A stride is valid only when (W − F + 2P)/S is a whole number.",
+           "floor": "When (W − F + 2P)/S is not a whole number, round it down (as PyTorch does)."},
     cues={"floor": ("floor", "round down", "as in pytorch"), "reject": ("must fit", "fit exactly", "fits exactly")})
 CONVENTIONS = (STRIDE_FIT,)
 
@@ -82,7 +90,9 @@ PARAMS = (
           cues={"pool": ("pooling", "max pool", "max-pool", "max pooling", "average pooling", "pooling layer")}),
     Param("filters", Int(1, 10 ** 6), default="1", label="Filters K", help="number of filters (output depth); conv only",
           aliases=("filters", "kernels", "K", "number of filters", "feature maps", "output channels", "filter")),
-    Param("size", Int(1, 10 ** 5), default="3", label="Filter size F", help="the filter (or pooling window) is F x F",
+    Param("size", Int(1, 10 ** 5), label="Filter size F",
+          help="the filter (or pooling window) is F x F; without it (and without layers) only the fully connected "
+               "layer of fc_units is worked",
           aliases=("size", "filter size", "kernel size", "F", "filters of size", "filter", "kernel", "window",
                    "receptive field", "filter of size")),
     Param("stride", Int(1, 10 ** 5), default="1", label="Stride S",
@@ -145,8 +155,19 @@ def _dims(inp) -> tuple[int, int, int]:
     return v[0], v[1], v[2]
 
 
+def _fc_only(p) -> bool:
+    """Only a fully connected layer was asked for: no filter size, no network."""
+    return p["layers"] is None and p["size"] is None
+
+
 def validate(p: dict[str, Any]) -> None:
     if p["layers"] is not None:
+        return
+    if p["size"] is None:
+        if p["fc_units"] is None:
+            raise InvalidInput("size", "The 'size' parameter of conv_shape is required: the filter (or pooling window) "
+                                       "size F of the layer (or give layers, a whole network, or fc_units alone for a "
+                                       "fully connected layer on the input).")
         return
     w, h, _ = _dims(p["input"])
     feff = p["dilation"] * (p["size"] - 1) + 1
@@ -162,6 +183,9 @@ def use_numeric(p) -> bool:
 
 def statement(p) -> str:
     w, h, d = _dims(p["input"])
+    if _fc_only(p):
+        return (f"A {w} x {h} x {d} input is flattened and goes through a fully connected layer with {p['fc_units']} "
+                "units. How many parameters does the layer have?")
     if p["layers"] is not None:
         lines = "; ".join(layer.text() for layer in p["layers"])
         return (f"A network takes a {w} x {h} x {d} input through the layers: {lines}. Give the output shape, the "
@@ -202,11 +226,16 @@ def solve(p, conv) -> Derivation:
         return _network(p, conv, steps=True)
     d = Derivation()
     w, h, dep = _dims(p["input"])
+    if _fc_only(p):
+        d.given("Input volume", text=f"W x H x D = {F.shape((w, h, dep))}")
+        _fc_compare(d, w, h, dep, p["fc_units"], None)
+        return d
     k, f, s, pad, dil = p["filters"], p["size"], p["stride"], p["pad"], p["dilation"]
     pool = p["kind"] == "pool"
     d.given("Input volume", text=f"W x H x D = {F.shape((w, h, dep))}")
     what = f"{f} x {f} pooling window" if pool else f"{k} filter{'s' if k > 1 else ''} of {f} x {f} x {dep}"
     d.given("Layer", text=f"{what}, stride S = {s}, padding P = {pad}" + (f", dilation {dil}" if dil != 1 else ""))
+    _padded(d, w, h, pad)
     feff = f
     if dil != 1:
         feff = int(d.compute("Effective filter size (dilation spreads the taps)", F_eff, F_EFFECTIVE, {Dil: dil, Fw: f}))
@@ -250,7 +279,8 @@ def solve(p, conv) -> Derivation:
            if pool else "Each filter gives one feature map, so the depth is the number of filters: D_out = K.")
     d.conclude("Output volume",
                answers=(make_answer("out_width", sp.Integer(wo)), make_answer("out_height", sp.Integer(ho)),
-                        make_answer("out_depth", sp.Integer(depth))),
+                        make_answer("out_depth", sp.Integer(depth)),
+                        make_answer("out_shape", [sp.Integer(wo), sp.Integer(ho), sp.Integer(depth)], tolerance=_INT_TOL)),
                value=Math(F.shape((wo, ho, depth)).replace(" x ", r" \times "), F.shape((wo, ho, depth))))
     nvals = d.compute("Values in the output volume", n_out, N_OUT, {W_out: wo, H_out: ho, K: depth},
                       answer="output_values")
@@ -275,6 +305,18 @@ def solve(p, conv) -> Derivation:
     if pool and p["fc_units"] is not None:
         _fc_compare(d, w, h, dep, p["fc_units"], None)
     return d
+
+
+def _padded(d: Derivation, w: int, h: int, pad: int) -> None:
+    """The padded input W + 2P (and H + 2P): P zeros on each side."""
+    txt = ("P zeros are added on each side, so the filter slides over W + 2P columns." if pad else
+           "No padding: the filter slides over the input itself.")
+    d.compute("Padded input width", W_pad, PADDED_W, {W: w, P: pad}, answer="padded_width", text=txt)
+    if h != w:
+        d.compute("Padded input height", H_pad, PADDED_H, {H: h, P: pad}, answer="padded_height")
+    else:
+        d.answer_step("Padded input height (square input)", make_answer("padded_height", sp.Integer(h + 2 * pad)),
+                      kind="compute")
 
 
 def _fc_compare(d: Derivation, w: int, h: int, dep: int, units: int, conv_params) -> None:
@@ -367,8 +409,9 @@ def _network(p, conv, steps: bool) -> Derivation:
         nvals = int(np.prod(shape))
         per_params.append(params)
         per_values.append(nvals)
-        rows.append((str(i), layer.text(), F.shape(shape), str(nvals), F.grouped(params), F.grouped(nvals * nbytes),
-                     str(r) if layer.kind in ("conv", "pool") else ("-" if len(shape) == 1 else str(r))))
+        rows.append((i, layer.text(), Cell([int(v) for v in shape], F.shape(shape)), Cell(nvals, str(nvals)),
+                     Cell(params, F.grouped(params)), Cell(nvals * nbytes, F.grouped(nvals * nbytes)),
+                     r if layer.kind in ("conv", "pool") else ("-" if len(shape) == 1 else r)))
     total_p, total_v = sum(per_params), sum(per_values)
     out_shape = [sp.Integer(v) for v in shape]
     answers = (make_answer("out_shape", out_shape, tolerance=_INT_TOL),
@@ -380,6 +423,7 @@ def _network(p, conv, steps: bool) -> Derivation:
     if rf_final is not None:
         answers += (make_answer("receptive_field", sp.Integer(rf_final)),)
     d.table("Per-layer summary", ["#", "layer", "output", "values", "params", "memory (bytes)", "receptive field"], rows,
+            keys=("layer", "spec", "out_shape", "values", "params", "memory", "receptive_field"), index=("layer",),
             text=f"Activation memory at {nbytes} bytes per value; the receptive field is the input width one output "
                  "value sees (fully connected layers see everything).")
     d.conclude("Totals", text=f"{F.grouped(total_p)} parameters ({F.grouped(total_p * nbytes)} bytes); {F.grouped(total_v)} "
@@ -402,13 +446,19 @@ def solve_numeric(p, conv) -> Derivation:
         return full
     d = Derivation()
     w, h, dep = _dims(p["input"])
+    if _fc_only(p):
+        fcp = w * h * dep * p["fc_units"] + p["fc_units"]
+        d.conclude("Fully connected parameters", answers=(make_answer("fc_params", sp.Integer(fcp)),))
+        return d
     k, f, s, pad, dil = p["filters"], p["size"], p["stride"], p["pad"], p["dilation"]
     feff = dil * (f - 1) + 1
     raw_w, fw = _out(w, feff, pad, s)
     raw_h, fh = _out(h, feff, pad, s)
     fits = bool(raw_w.is_Integer and raw_h.is_Integer)
     strides = sorted(set(valid_strides(w, feff, pad)) & set(valid_strides(h, feff, pad)))
-    d.conclude("Stride check", answers=(make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
+    d.conclude("Stride check", answers=(make_answer("padded_width", sp.Integer(w + 2 * pad)),
+                                        make_answer("padded_height", sp.Integer(h + 2 * pad)),
+                                        make_answer("fits", fits), make_answer("valid_strides", [sp.Integer(v) for v in strides],
                                                                               tolerance=_INT_TOL)))
     if not fits and conv["stride_fit"] == "reject":
         d.status = "undefined"
@@ -417,7 +467,9 @@ def solve_numeric(p, conv) -> Derivation:
     depth = dep if pool else k
     nvals = fw * fh * depth
     ans = [make_answer("out_width", sp.Integer(fw)), make_answer("out_height", sp.Integer(fh)),
-           make_answer("out_depth", sp.Integer(depth)), make_answer("output_values", sp.Integer(nvals)),
+           make_answer("out_depth", sp.Integer(depth)),
+           make_answer("out_shape", [sp.Integer(fw), sp.Integer(fh), sp.Integer(depth)], tolerance=_INT_TOL),
+           make_answer("output_values", sp.Integer(nvals)),
            make_answer("activation_bytes", sp.Integer(nvals * p["bytes"]))]
     params = 0 if pool else k * (f * f * dep + 1)
     ans.append(make_answer("params", sp.Integer(params)))

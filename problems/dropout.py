@@ -4,8 +4,9 @@ Exam questions: "Each neuron is retained with probability 0.8. With what probabi
 updated in an iteration, and how many updates does it get in 1000 iterations?" (the lecture notes, week 6:
 64%, 640 updates); "how many thinned networks can a layer of q units make?" (2^q); "how must the
 activations be scaled at training time (inverted dropout, 1/p_keep) or at test time (standard dropout,
-times p_keep) so that the expected activation is the same?" (the handwritten notes); and a given 0/1
-mask applied to given activations.
+times p_keep) so that the expected activation is the same?" (the handwritten notes); a given 0/1
+mask applied to given activations (a vector, or a matrix: one row per sample); and the backward pass, the gradient
+with respect to the input from the upstream gradient `grad_output` (torch's autograd of nn.Dropout).
 
 Conventions: whether p is the keep or the drop probability (the lecture notes and the optimization notes keep
 0.8 and "scale by p"; the handwritten notes and torch's nn.Dropout(p) drop with probability p), and where the
@@ -23,7 +24,8 @@ import sympy as sp
 
 from problems._layers import array_answers
 from solver.conventions import Convention
-from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
+from solver.params import Int, InvalidInput, Matrix, Param, Real, as_exact, as_float
+from solver.richtext import Eq, Rich
 from solver.registry import Example
 from solver import format as F
 from solver.errata import Erratum
@@ -37,6 +39,7 @@ KEYWORDS = ("dropout", "inverted dropout", "keep probability", "drop probability
 # ---- the rules, written once ---------------------------------------------------------------------
 p_s, keep, drop, T, q = sym("p"), sym("p_keep", r"p_{\mathrm{keep}}"), sym("p_drop", r"p_{\mathrm{drop}}"), sym("T"), sym("q")
 h, mask, w_keep = sym("h"), sym("m"), sym("P_weight", r"P(\text{weight kept})")
+g_out, g_in = sym("g", r"\frac{\partial L}{\partial \tilde{h}}"), sym("dL/dh", r"\frac{\partial L}{\partial h}")
 with sp.evaluate(False):
     KEEP_FROM_DROP = 1 - p_s
     DROP_FROM_KEEP = 1 - keep
@@ -47,6 +50,8 @@ with sp.evaluate(False):
     TRAIN_STANDARD = h * mask
     TEST_STANDARD = keep * h            # the lecture notes: scale by p at test time
     EXPECTED_INVERTED = keep * (1 / keep)
+    BACK_INVERTED = g_out * mask / keep  # the backward pass: the same mask and scale as the forward pass
+    BACK_STANDARD = g_out * mask
 
 P_MEANING = Convention(
     "p_meaning", "What p means",
@@ -55,6 +60,12 @@ P_MEANING = Convention(
      "drop": "p is the probability of dropping a unit (the handwritten notes: 'probability of seeing a 0'; torch "
              "nn.Dropout(p))"},
     default="keep", why_default="the lecture notes' worked example (week 6) keeps each neuron with p = 0.8",
+    sources={"keep": "the course notes, week 6 (dropout: retained with 80%); Srivastava et al. 2014 (p is the "
+                     "retention probability)",
+             "drop": "PyTorch's nn.Dropout(p) and Keras's Dropout(rate): p is the probability of zeroing a unit; the "
+                     "course's handwritten notes"},
+    paper={"keep": "p is the probability of keeping a unit.",
+           "drop": "p is the probability of dropping a unit (as in PyTorch's nn.Dropout(p))."},
     cues={"drop": ("drop probability", "probability of dropping", "dropout rate", "dropped with probability",
                    "probability of seeing a 0", "drop rate", "dropout probability"),
           "keep": ("keep probability", "retained with", "probability of keeping", "retention probability", "kept with",
@@ -66,6 +77,12 @@ SCALING = Convention(
      "standard": "standard dropout: no scaling during training; activations are multiplied by p_keep at test time "
                  "(the lecture notes, week 6)"},
     default="inverted", why_default="what torch and Keras do, and what the handwritten notes call better",
+    sources={"inverted": "PyTorch's nn.Dropout and Keras's Dropout (inverted dropout); the course's handwritten notes",
+             "standard": "Srivastava et al. 2014 (weights scaled by p at test time); the course notes, week 6"},
+    paper={"inverted": "Use inverted dropout: kept activations are divided by p_keep during training; nothing is "
+                       "scaled at test time.",
+           "standard": "Use standard dropout: no scaling during training; activations are multiplied by p_keep at "
+                       "test time."},
     cues={"inverted": ("inverted dropout", "divided by p during training", "scale during training"),
           "standard": ("standard dropout", "multiplied by p at test", "scaled by p at test time", "scale at test time")})
 CONVENTIONS = (P_MEANING, SCALING)
@@ -79,12 +96,20 @@ PARAMS = (
           aliases=("iterations", "iteration", "training steps", "updates")),
     Param("units", Int(1, 1000), label="Units q", help="optional: units in the layer; a layer of q units has 2^q masks",
           aliases=("units", "neurons", "q", "hidden units")),
-    Param("h", Vector(max_len=10 ** 7), label="Activations", help="optional: activations h of a layer",
+    Param("h", Matrix(max_rows=10 ** 5, max_cols=10 ** 5), label="Activations",
+          help="optional: activations h of a layer, a vector or a matrix (one row per sample)",
           aliases=("activations", "h", "outputs", "layer outputs", "activation")),
-    Param("mask", Vector(max_len=10 ** 7, lo=0, hi=1, integer=True), label="Mask",
-          help="optional: a 0/1 mask for h (1 = kept)",
+    Param("mask", Matrix(max_rows=10 ** 5, max_cols=10 ** 5, lo=0, hi=1), label="Mask",
+          help="optional: a 0/1 mask of the shape of h (1 = kept)",
           aliases=("mask", "m", "dropout mask", "with the mask")),
+    Param("grad_output", Matrix(max_rows=10 ** 5, max_cols=10 ** 5), label="Upstream gradient",
+          help="optional: the gradient of the loss with respect to dropout's output, the shape of the mask; gives the "
+               "gradient with respect to its input (the backward pass)",
+          aliases=("grad_output", "upstream gradient", "gradient of the loss with respect to the output",
+                   "incoming gradient", "dL/dy", "output gradient", "gradient from the next layer")),
 )
+
+_MAX_SIZE = 10 ** 7
 
 EXAMPLE = Example(
     params={"p": "0.8", "iterations": "1000", "units": "4", "h": "0.5 1.2 -0.3 2.0", "mask": "1 0 1 1"},
@@ -107,31 +132,93 @@ def _keep(p, conv):
     return p["p"] if conv["p_meaning"] == "keep" else 1 - p["p"]
 
 
+def _shape(v) -> tuple[int, int]:
+    return tuple(v.shape) if isinstance(v, np.ndarray) else (len(v), len(v[0]))
+
+
+def _words(shape) -> str:
+    return f"{shape[1]} entr{'y' if shape[1] == 1 else 'ies'}" if shape[0] == 1 else f"{shape[0]} x {shape[1]}"
+
+
 def validate(p: dict[str, Any]) -> None:
+    for name in ("h", "mask", "grad_output"):
+        if p[name] is not None and _shape(p[name])[0] * _shape(p[name])[1] > _MAX_SIZE:
+            raise InvalidInput(name, f"The '{name}' parameter of dropout must have at most {_MAX_SIZE:,} entries. Got "
+                                     f"{_words(_shape(p[name]))} instead.")
     if p["mask"] is not None:
-        if p["h"] is None:
-            raise InvalidInput("mask", "The 'mask' parameter of dropout needs the activations 'h' it applies to.")
-        if len(p["mask"]) != len(p["h"]):
-            raise InvalidInput("mask", f"The 'mask' parameter of dropout must have one entry per activation "
-                                       f"({len(p['h'])}). Got {len(p['mask'])} instead.")
+        m = as_float(p["mask"])
+        bad = np.flatnonzero((m != 0) & (m != 1))
+        if bad.size:
+            raise InvalidInput("mask", f"The 'mask' parameter of dropout must hold 0 (dropped) or 1 (kept) only: entry "
+                                       f"{int(bad[0]) + 1} is {F.text(float(m.reshape(-1)[bad[0]]))}.")
+        if p["h"] is None and p["grad_output"] is None:
+            raise InvalidInput("mask", "The 'mask' parameter of dropout needs the activations 'h' it applies to (or "
+                                       "the upstream gradient 'grad_output' of the backward pass).")
+    for name in ("h", "grad_output"):
+        if p[name] is not None and p["mask"] is not None and _shape(p["mask"]) != _shape(p[name]):
+            raise InvalidInput("mask", f"The 'mask' parameter of dropout must have the shape of {name} "
+                                       f"({_words(_shape(p[name]))}: one entry per activation). Got "
+                                       f"{_words(_shape(p['mask']))} instead.")
+    if p["grad_output"] is not None and p["mask"] is None:
+        raise InvalidInput("mask", "The 'mask' parameter of dropout is required with grad_output: the backward pass "
+                                   "sends the gradient only through the units the mask kept.")
+
+
+def _size(v) -> int:
+    r, c = _shape(v)
+    return r * c
 
 
 def use_numeric(p) -> bool:
-    return p["h"] is not None and (isinstance(p["h"], np.ndarray) or len(p["h"]) > 50)
+    vals = [p[k] for k in ("h", "mask", "grad_output") if p[k] is not None]
+    return any(isinstance(v, np.ndarray) for v in vals) or any(_size(v) > 50 for v in vals)
 
 
-def statement(p) -> str:
-    parts = [f"Dropout is applied with p = {F.text(p['p'])} (the probability of keeping a unit, or of dropping it: "
-             f"see the p_meaning convention). With what probability is a given weight (between two "
-             f"units that are each dropped independently) updated in one iteration, and how many updates does it get "
-             f"in {p['iterations']} iterations?"]
+def _exact(v):
+    """A matrix parameter as exact values: one row as a vector, several as a matrix (tuple of rows)."""
+    rows = tuple(tuple(r) for r in as_exact(v))
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _mask(v):
+    rows = tuple(tuple(sp.Integer(int(x)) for x in r) for r in as_exact(v))
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _floats(v) -> np.ndarray:
+    a = np.asarray(as_float(v), dtype=np.float64)
+    return a[0] if a.ndim == 2 and a.shape[0] == 1 else a
+
+
+def _shown(v):
+    """A matrix parameter for a statement: exact values when small, else its shape in words."""
+    if _size(v) > 48:
+        return f"a {_words(_shape(v))} array"
+    return Eq(None, _exact(v))
+
+
+def _eq(lhs, v):
+    shown = _shown(v)
+    return Eq(lhs, shown.rhs) if isinstance(shown, Eq) else shown
+
+
+def statement(p) -> Rich:
+    out = Rich("Dropout is applied with ", Eq(p_s, p["p"]), " (the probability of keeping a unit, or of dropping it: "
+               "see the p_meaning convention). With what probability is a given weight (between two units that are "
+               "each dropped independently) updated in one iteration, and how many updates does it get in "
+               f"{p['iterations']} iterations?")
     if p["units"] is not None:
-        parts.append(f"How many different masks can a layer of {p['units']} units have?")
+        out += Rich(f" How many different masks can a layer of {p['units']} units have?")
     if p["h"] is not None:
-        hs = F.text(p["h"][:12]) + (" ..." if len(p["h"]) > 12 else "")
-        ms = "" if p["mask"] is None else f" with the mask {F.text(p['mask'][:12])}"
-        parts.append(f"The activations h = {hs} go through dropout{ms}: what are the outputs at training and at test time?")
-    return " ".join(parts)
+        ms = Rich() if p["mask"] is None else Rich(" with the mask ", _eq(mask, p["mask"]))
+        out += Rich(" The activations ", _eq(h, p["h"]), " go through dropout", ms,
+                    ": what are the outputs at training and at test time?")
+    if p["grad_output"] is not None:
+        out += Rich(" In the backward pass the gradient of the loss with respect to dropout's output is ",
+                    _eq(g_out, p["grad_output"]), (" (with the mask " if p["h"] is None else " ("),
+                    *((_eq(mask, p["mask"]), ")") if p["h"] is None else ("the same mask)",)),
+                    ": what is the gradient with respect to its input?")
+    return out
 
 
 def _degenerate(d: Derivation, kp) -> bool:
@@ -181,11 +268,11 @@ def solve(p, conv) -> Derivation:
                        "by p_keep to give the expected training-time contribution (the lecture notes, the handwritten "
                        "notes).")
     if p["h"] is not None:
-        hv = as_exact(p["h"])
+        hv = _exact(p["h"])
         with d.group("Apply to the activations"):
-            d.given("Activations", hv, lhs=h)
+            d.given("Activations" if _shape(p["h"])[0] == 1 else "Activations (one row per sample)", hv, lhs=h)
             if p["mask"] is not None:
-                mv = tuple(sp.Integer(int(v)) for v in as_exact(p["mask"]))
+                mv = _mask(p["mask"])
                 d.given("Mask (1 = kept)", mv, lhs=mask)
                 d.compute("Training-time output", sym("h_train", r"\tilde{h}"),
                           TRAIN_INVERTED if inverted else TRAIN_STANDARD, {h: hv, mask: mv, keep: kp},
@@ -195,6 +282,18 @@ def solve(p, conv) -> Derivation:
             else:
                 d.compute("Test-time output", sym("h_test", r"h_{\mathrm{test}}"), TEST_STANDARD, {h: hv, keep: kp},
                           answer="test_output")
+    if p["grad_output"] is not None:
+        with d.group("Backward pass"):
+            gv, mv = _exact(p["grad_output"]), _mask(p["mask"])
+            d.given("Upstream gradient (with respect to the output)", gv, lhs=g_out)
+            if p["h"] is None:
+                d.given("Mask (1 = kept)", mv, lhs=mask)
+            d.compute("Gradient with respect to the input", g_in, BACK_INVERTED if inverted else BACK_STANDARD,
+                      {g_out: gv, mask: mv, keep: kp}, answer="grad_input",
+                      text=("The output is h m / p_keep, so its derivative passes the gradient through the kept units, "
+                            "scaled by 1/p_keep, and gives 0 to the dropped ones." if inverted else
+                            "The training output is h m, so the gradient passes through the kept units unchanged and "
+                            "is 0 for the dropped ones (the p_keep scaling happens only at test time)."))
     return d
 
 
@@ -213,14 +312,17 @@ def solve_numeric(p, conv) -> Derivation:
     inverted = conv["scaling"] == "inverted"
     ans += [make_answer("train_scale", 1 / kp if inverted else sp.Integer(1)),
             make_answer("test_scale", sp.Integer(1) if inverted else kp)]
+    arrays = {}
     if p["h"] is not None:
-        hv = as_float(p["h"])
-        arrays = {}
+        hv = _floats(p["h"])
         if p["mask"] is not None:
-            mv = as_float(p["mask"])
+            mv = _floats(p["mask"])
             arrays["train_output"] = hv * mv / kp if inverted else hv * mv
         arrays["test_output"] = hv if inverted else kp * hv
-        ans += array_answers(arrays)
+    if p["grad_output"] is not None:
+        gv, mv = _floats(p["grad_output"]), _floats(p["mask"])
+        arrays["grad_input"] = gv * mv / kp if inverted else gv * mv
+    ans += array_answers(arrays)
     d.note("Numeric path", "float64 arithmetic; the activations are processed as arrays.")
     d.conclude("Dropout", answers=tuple(ans))
     return d

@@ -50,6 +50,9 @@ from ._linalg import (EIGEN_TOL, EXACT_MAX, LAM, MAX_ANSWER_ENTRIES, POLY_SLIP, 
 
 TITLE = "Eigenvalues and eigenvectors"
 TOPIC = "linalg"
+#: the reader puts an unlabelled matrix here (its eigenvalues are the alternative)
+MAIN_FIELDS = ("A",)
+
 KEYWORDS = ("eigenvalue", "eigenvector", "eigen", "characteristic polynomial", "spectral", "diagonalise", "diagonalize",
             "det(A - λI)", "eigendecomposition", "trace", "determinant", "eigenvalues", "eigenvectors",
             "power iteration", "power method", "dominant eigenvalue", "A^k", "inverse", "is an eigenvector")

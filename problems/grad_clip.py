@@ -7,6 +7,8 @@ from the first axis; by norm [0.0090, 0.99996], same direction).
 
 The direction change is the angle between the gradient and its clipped version; for 2-D vectors the
 angle from the first axis is given too. Clipping by norm uses the 2-norm by default (also 1 and inf).
+A matrix g is clipped row by row: each row is one gradient vector with its own norm and scale (torch's
+clip_grad_norm_ on each row; give one row to clip everything by one total norm).
 
 Convention: the norm-clipping scale, c/||g|| exactly (the optimization notes, Keras clipnorm), or torch's
 clip_grad_norm_, which multiplies by c/(||g|| + 1e-6) and so lands just below c.
@@ -23,8 +25,10 @@ from problems._layers import LIST_LIMIT, array_answers, exact_norm, norm_step
 from problems._written import fmax, fmin
 from solver import format as F
 from solver.conventions import Convention
-from solver.params import Choice, Param, Real, Vector, as_exact, as_float
+from solver.params import Choice, InvalidInput, Matrix, Param, Real, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver.symbolic import Derivation, finish, make_answer, sym
 
 TITLE = "Gradient clipping by value and by norm"
@@ -51,12 +55,17 @@ NORM_SCALE = Convention(
     {"exact": "g <- g * max_norm/||g|| when ||g|| > max_norm, else unchanged (the optimization notes, Keras clipnorm)",
      "torch": "g <- g * min(1, max_norm/(||g|| + 1e-6)) (torch.nn.utils.clip_grad_norm_)"},
     default="exact", why_default="the optimization notes' formula; torch's 1e-6 moves the result by about 1e-6 relative",
+    sources={"exact": "the course's optimization notes; Keras's clipnorm; Pascanu et al. 2013",
+             "torch": "PyTorch's torch.nn.utils.clip_grad_norm_"},
+    paper={"exact": "Clip by norm with the scale τ/‖g‖ exactly (when ‖g‖ > τ).",
+           "torch": "Clip by norm as PyTorch's clip_grad_norm_ does: scale by min(1, τ/(‖g‖ + 10⁻⁶))."},
     cues={"torch": ("clip_grad_norm_", "pytorch", "torch"), "exact": ("keras", "clipnorm")})
 CONVENTIONS = (NORM_SCALE,)
 
 PARAMS = (
     # entries bounded so the float64 norm of up to 1e7 entries cannot overflow (found by fuzzing)
-    Param("g", Vector(max_len=10 ** 7, lo=-1e100, hi=1e100), required=True, label="Gradient", help="e.g. 0.9 100",
+    Param("g", Matrix(max_rows=10 ** 5, max_cols=10 ** 7, lo=-1e100, hi=1e100), required=True, label="Gradient",
+          help="e.g. 0.9 100; a matrix is clipped row by row (one gradient per row), e.g. 0.9 100; 3 -4",
           aliases=("g", "gradient", "gradient vector", "grad vector", "grad", "original gradient", "the gradient")),
     Param("clip_value", Real(0, None, closed="neither"), default="1", label="Clip value c",
           help="clip by value: every component into [-c, c]",
@@ -75,16 +84,47 @@ EXAMPLE = Example(params={"g": "0.9 100", "clip_value": "1", "max_norm": "1"},
                   source="the optimization notes, gradient clipping of (0.9, 100)")
 
 
+#: At most this many entries in all (rows x columns); bounded so the float64 norms cannot overflow.
+MAX_ENTRIES = 10 ** 7
+
+
+def _shape(v) -> tuple[int, int]:
+    return tuple(v.shape) if isinstance(v, np.ndarray) else (len(v), len(v[0]))
+
+
+def validate(p: dict[str, Any]) -> None:
+    r, n = _shape(p["g"])
+    if r * n > MAX_ENTRIES:
+        raise InvalidInput("g", f"The 'g' parameter of grad_clip must have at most {MAX_ENTRIES:,} entries. Got "
+                                f"{r} x {n} instead.")
+    big = np.flatnonzero(~(np.abs(as_float(p["g"])) <= 1e100))
+    if big.size:
+        raise InvalidInput("g", f"The 'g' parameter of grad_clip must have entries between -1e100 and 1e100: entry "
+                                f"{int(big[0]) + 1} is {F.text(float(as_float(p['g']).reshape(-1)[big[0]]))}.")
+
+
 def use_numeric(p) -> bool:
-    return isinstance(p["g"], np.ndarray) or len(p["g"]) > 50
+    r, n = _shape(p["g"])
+    return isinstance(p["g"], np.ndarray) or r * n > 50 or r > 6
 
 
-def statement(p) -> str:
-    shown = F.text(p["g"][:12]) + (" ..." if len(p["g"]) > 12 else "")
+def statement(p) -> Rich:
+    r, n = _shape(p["g"])
+    if r == 1:
+        row = as_exact(p["g"])[0] if not isinstance(p["g"], np.ndarray) else tuple(p["g"][0])
+        shown = Eq(g, tuple(row)) if n <= 12 else f"g = {F.text(tuple(row[:12]))} ..."
+        what = "the clipped vectors"
+    else:
+        shown = Eq(sym("G", r"\mathbf{G}"), tuple(tuple(x) for x in as_exact(p["g"]))) if r * n <= 48 else \
+            f"a {r} x {n} matrix"
+        what = "the clipped gradients (each row is one gradient, clipped on its own)"
     nt = {"2": "2-norm", "1": "1-norm", "inf": "max-norm"}[p["norm_type"]]
-    return (f"The gradient is g = {shown}. Clip it by value to [-{F.text(p['clip_value'])}, "
-            f"{F.text(p['clip_value'])}] and by norm ({nt}) with threshold {F.text(p['max_norm'])}. "
-            f"What are the clipped vectors, and by how much does each turn the gradient?")
+    cv = p["clip_value"]
+    return Rich("The gradient is ", shown, ". Clip it by value to ", Math(r"[-%s, %s]" % (F.latex(cv), F.latex(cv)),
+                                                                          f"[-{F.text(cv)}, {F.text(cv)}]"),
+                f" and by norm ({nt}) with threshold ", Math(r"\tau = %s" % F.latex(p["max_norm"]),
+                                                              f"τ = {F.text(p['max_norm'])}"),
+                f". What are {what}, and by how much does each turn the gradient?")
 
 
 def _angle(d: Derivation, title: str, a, b, answer: str) -> Any:
@@ -93,7 +133,7 @@ def _angle(d: Derivation, title: str, a, b, answer: str) -> Any:
     dot, na, nb = A.dot(B), exact_norm(a), exact_norm(b)
     if na == 0 or nb == 0:
         d.conclude(title, "One of the vectors is zero, so it has no direction; the angle is reported as 0.",
-                   answers=(make_answer(answer, sp.Integer(0)),))
+                   answers=(make_answer(answer, sp.Integer(0)),) if answer else ())
         return sp.Integer(0)
     cosv = finish(dot / (na * nb))
     cosv = max(min(cosv, sp.Integer(1)), sp.Integer(-1))
@@ -109,20 +149,48 @@ def _angle(d: Derivation, title: str, a, b, answer: str) -> Any:
 
 def solve(p, conv) -> Derivation:
     d = Derivation()
-    gv = as_exact(p["g"])
+    rows = [tuple(r) for r in as_exact(p["g"])]
+    if len(rows) == 1:
+        d.given("Gradient", rows[0], lhs=g)
+        _clip_row(d, rows[0], p, conv, answers=True)
+        return d
+    d.given("Gradients, one per row", tuple(rows), lhs=sym("G", r"\mathbf{G}"),
+            text="Each row is one gradient vector, clipped on its own: its own norm and its own scale.")
+    results = []
+    for k, row in enumerate(rows, 1):
+        with d.group(f"Row {k}: g = {F.text(row)}"):
+            d.given("Gradient", row, lhs=g)
+            results.append(_clip_row(d, row, p, conv, answers=False))
+    keys = ("norm", "scale", "norm_after", "angle_change_value")
+    d.table("Each row", ["row", Math(r"\lVert g \rVert", "||g||"), "scale", Math(r"\lVert \tilde{g} \rVert", "||g_clip||"),
+                         "turn by value (degrees)"],
+            [(k, *(r[key] for key in keys)) for k, r in enumerate(results, 1)], keys=("row", *keys), index=("row",))
+    d.conclude("Clipped gradients, row by row",
+               answers=(make_answer("by_value", tuple(r["by_value"] for r in results)),
+                        make_answer("by_norm", tuple(r["by_norm"] for r in results)),
+                        *(make_answer(key, tuple(r[key] for r in results),
+                                      **({"precision": tiny_precision()} if key == "scale" else {})) for key in keys)))
+    return d
+
+
+def _clip_row(d: Derivation, gv, p, conv, *, answers: bool) -> dict:
+    """Clip one gradient vector by value and by norm; `answers`: attach the answers (a single gradient)."""
     cv, mn, kind = p["clip_value"], p["max_norm"], p["norm_type"]
-    d.given("Gradient", gv, lhs=g)
+    name = (lambda a: a) if answers else (lambda a: None)
+    out = {}
     with d.group("Clip by value"):
-        clipped = d.compute("Clip each component into [-c, c]", g_clip, CLIP_VALUE, {g: gv, c: cv}, answer="by_value",
+        clipped = d.compute("Clip each component into [-c, c]", g_clip, CLIP_VALUE, {g: gv, c: cv},
+                            answer=name("by_value"),
                             text="Components larger than c in magnitude are cut to +-c; the others are kept. The vector "
                                  "can turn, since only some components shrink.")
-        _angle(d, "Direction change (degrees)", gv, clipped, "angle_change_value")
-        if len(gv) == 2:
+        out["by_value"] = clipped
+        out["angle_change_value"] = _angle(d, "Direction change (degrees)", gv, clipped, name("angle_change_value"))
+        if len(gv) == 2 and answers:
             _axis_angles(d, gv, clipped)
     with d.group("Clip by norm"):
         nv = exact_norm(gv, kind)
-        norm_step(d, "Norm of g", nrm, gv, kind, answer="norm")
-        scale = dict(answer="scale", precision=tiny_precision())
+        norm_step(d, "Norm of g", nrm, gv, kind, answer=name("norm"))
+        scale = dict(answer=name("scale"), precision=tiny_precision())
         if conv["norm_scale"] == "torch":
             s = d.compute("Scale factor (torch)", scale_s, SCALE_TORCH, {tau: mn, nrm: nv},
                           value=finish(sp.Min(1, mn / (nv + TORCH_EPS))), **scale)
@@ -133,13 +201,14 @@ def solve(p, conv) -> Derivation:
             s = sp.Integer(1)
             d.conclude("The norm is within the threshold", f"||g|| = {F.text(nv)} <= {F.text(mn)}: the gradient is "
                                                            "left unchanged (scale 1).",
-                       answers=(make_answer("scale", s, precision=tiny_precision()),))
-        bn = d.compute("Rescale the whole vector", g_clip, CLIP_NORM, {scale_s: s, g: gv}, answer="by_norm",
+                       answers=(make_answer("scale", s, precision=tiny_precision()),) if answers else ())
+        bn = d.compute("Rescale the whole vector", g_clip, CLIP_NORM, {scale_s: s, g: gv}, answer=name("by_norm"),
                        text="Every component is multiplied by the same positive factor, so the direction is kept.")
-        norm_step(d, "Norm after clipping", n2, bn, kind, answer="norm_after")
+        out["norm_after"] = norm_step(d, "Norm after clipping", n2, bn, kind, answer=name("norm_after"))
         if len(gv) == 2:
             d.note("Direction", "The angle from the first axis is unchanged (a positive multiple of g).")
-    return d
+    out.update(norm=nv, scale=s, by_norm=bn)
+    return out
 
 
 def _axis_angles(d: Derivation, before, after):
@@ -154,7 +223,10 @@ def _axis_angles(d: Derivation, before, after):
 def solve_numeric(p, conv) -> Derivation:
     """The same clipping on float64 arrays (any length)."""
     d = Derivation()
-    gv = as_float(p["g"])
+    G = np.atleast_2d(as_float(p["g"]))
+    if G.shape[0] > 1:
+        return _numeric_rows(d, G, p, conv)
+    gv = G[0]
     cv, mn = float(p["clip_value"]), float(p["max_norm"])
     kind = p["norm_type"]
     bv = np.clip(gv, -cv, cv)
@@ -178,6 +250,27 @@ def solve_numeric(p, conv) -> Derivation:
                 make_answer("angle_axis_after", float(np.degrees(np.arctan2(bv[1], bv[0]))))]
     d.note("Numeric path", f"{gv.size} components clipped in float64.")
     d.conclude("Clipped gradients", answers=tuple(ans))
+    return d
+
+
+def _numeric_rows(d: Derivation, G: np.ndarray, p, conv) -> Derivation:
+    """Row by row in float64: each row its own norm and scale."""
+    cv, mn, kind = float(p["clip_value"]), float(p["max_norm"]), p["norm_type"]
+    order = np.inf if kind == "inf" else int(kind)
+    bv = np.clip(G, -cv, cv)
+    nv = np.linalg.norm(G, ord=order, axis=1)
+    if conv["norm_scale"] == "torch":
+        s = np.minimum(1.0, mn / (nv + 1e-6))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(nv > mn, mn / np.where(nv > 0, nv, 1.0), 1.0)
+    bn = G * s[:, None]
+    angles = np.array([_value_clip_angle(G[k], bv[k], cv) for k in range(G.shape[0])])
+    ans = array_answers({"by_value": bv, "by_norm": bn, "norm": nv})
+    ans += array_answers({"scale": s}, precision=tiny_precision())
+    ans += array_answers({"norm_after": np.linalg.norm(bn, ord=order, axis=1), "angle_change_value": angles})
+    d.note("Numeric path", f"{G.shape[0]} gradients of {G.shape[1]} components, each row clipped on its own, in float64.")
+    d.conclude("Clipped gradients, row by row", answers=tuple(ans))
     return d
 
 

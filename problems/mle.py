@@ -37,6 +37,7 @@ from solver.errata import Erratum
 from solver.numbers import Tolerance
 from solver.params import Choice, InvalidInput, Param, SpecError, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, equation, finish, make_answer, substituted, sym
 
@@ -73,6 +74,13 @@ VARIANCE = Convention(VARIANCE.name, "Variance divisor",
                       {"n": "variance divides by N (the maximum-likelihood estimate)",
                        "n-1": "variance divides by N - 1 (the unbiased sample variance; not the MLE)"},
                       default="n", why_default=VARIANCE.why_default, aliases=dict(VARIANCE.aliases),
+                      sources={"n": "the maximum-likelihood estimate (Bishop, Pattern Recognition and Machine Learning, "
+                                    "sec. 1.2.4; Goodfellow et al., Deep Learning, sec. 5.5); NumPy's np.var (ddof=0)",
+                               "n-1": "the unbiased sample variance (Bessel's correction); pandas' Series.var and "
+                                      "torch.var (ddof=1 / correction=1)"},
+                      paper={"n": "Estimate the variance by maximum likelihood: divide the sum of squared deviations "
+                                  "by N.",
+                             "n-1": "Use the unbiased sample variance: divide the sum of squared deviations by N − 1."},
                       cues={"n-1": ("unbiased", "sample variance", "divide by n - 1", "n-1"),
                             "n": ("maximum-likelihood estimate of its variance", "divide by n", "biased")})
 CONVENTIONS = (VARIANCE, LOG_BASE)
@@ -157,23 +165,25 @@ def _ln(v, base: str):
     return sp.log(v) if base == "e" else sp.log(v) / sp.log(int(base))
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     data = p["data"]
     n = len(data)
     shown = list(data[:30])
     if p["distribution"] == "bernoulli":
         seq = " ".join("H" if int(v) == 1 else "T" for v in shown) + (" ..." if n > 30 else "")
-        q = (f"A coin is tossed {n} times: {seq} (H = 1). Model: each toss is H with probability theta, independently. "
-             "Write the likelihood and the log-likelihood, and find the maximum-likelihood estimate of theta, checking "
-             "that it is a maximum.")
+        q = Rich(f"A coin is tossed {n} times: {seq} (H = 1). Model: each toss is H with probability ", theta,
+                 ", independently. Write the likelihood and the log-likelihood, and find the maximum-likelihood "
+                 "estimate of ", theta, ", checking that it is a maximum.")
         if p["candidates"] is not None:
-            q += " Which of the models theta = " + ", ".join(F.text(v) for v in as_exact(p["candidates"])) + \
-                 " gives the data the highest likelihood?"
+            cands = as_exact(p["candidates"])
+            listed = [piece for k, c in enumerate(cands) for piece in
+                      ((", " if 0 < k < len(cands) - 1 else " or " if k else ""), Eq(theta, c))]
+            q += Rich(" Which of the models ", *listed, " gives the data the highest likelihood?")
         return q
     seq = ", ".join(F.text(v) for v in as_exact(tuple(shown) if not isinstance(data, np.ndarray) else data[:30]))
-    return (f"The sample {seq}{' ...' if n > 30 else ''} ({n} values) is modelled as independent draws from N(mu, sigma^2). "
-            "Find the maximum-likelihood estimates of mu and sigma^2 from the log-likelihood, and check that they give a "
-            "maximum.")
+    return Rich(f"The sample {seq}{' ...' if n > 30 else ''} ({n} values) is modelled as independent draws from ",
+                Math(r"\mathcal{N}(\mu, \sigma^2)", "N(μ, σ²)"), ". Find the maximum-likelihood estimates of ", mu,
+                " and ", Math(r"\sigma^2", "σ²"), " from the log-likelihood, and check that they give a maximum.")
 
 
 def solve(p, conv) -> Derivation:

@@ -53,6 +53,9 @@ from ._svg import Plot2D
 
 TITLE = "Principal component analysis (PCA)"
 TOPIC = "linalg"
+#: the reader puts an unlabelled table here (C, the covariance matrix, is the alternative)
+MAIN_FIELDS = ("X",)
+
 KEYWORDS = ("pca", "principal component", "principal component analysis", "dimensionality reduction",
             "reduce dimension", "covariance matrix", "eigenvector", "projection", "explained variance", "scores",
             "reconstruction", "variance explained", "first principal component")

@@ -3,7 +3,9 @@
 Exam question: "A network's raw outputs for three classes are 1.4, -1.1 and 0.68. What probability does
 softmax give class 1?" (the optimization notes: e^1.4 / (e^1.4 + e^-1.1 + e^0.68) = 0.637), and, with
 jacobian=true, "what is dp_i/dz_j?" (p_i (delta_ij - p_j); the introductory slides and the optimization notes). Several rows of logits
-are several samples, each normalised on its own.
+are several samples, each normalised on its own. With log=true, "what are log-softmax and log-sum-exp?":
+LSE(z) = m + ln sum_j exp(z_j - m) (the max-shift written out) and log p_i = (z_i - m) - ln sum_j exp(z_j - m),
+as torch's F.log_softmax and torch.logsumexp compute them (no log of a rounded p).
 
 Conventions (not choices): the maximum is subtracted before exponentiating, which leaves the result
 unchanged and keeps exp from overflowing; 1 - p_i is computed from the other classes' exponentials, so
@@ -20,7 +22,9 @@ import numpy as np
 import sympy as sp
 
 from solver import format as F
-from solver.params import Bool, Matrix, Param, Real
+from solver.params import Bool, Matrix, Param, Real, as_float
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver.registry import Example
 from solver.symbolic import Derivation, sym
 
@@ -41,6 +45,13 @@ with sp.evaluate(False):
     UNSHIFTED = ezv / sym("sum E", r"\sum_{j} E_{j}")
     JAC_ROW = I.p_i * (dv - pv)                          # row i of J: p_i (delta_ij - p_j)
     JAC_ROW_T = I.p_i * (dv - pv) / Tsym
+lnS = sym("ln S", r"\ln S")
+lse_s, logp_v, shift_v = sym("LSE", r"\operatorname{LSE}(\mathbf{z})"), sym("log p", r"\log \mathbf{p}"), \
+    sym("s", r"\mathbf{s}")
+LSE_DEF = sp.log(I.Sigma(sp.exp(sym("z_j")), (sym("j"), 1, I.K_)))
+with sp.evaluate(False):
+    LSE_SHIFTED = I.m_ + lnS          # LSE(z) = m + ln sum_j e^(z_j - m): the max-shift
+    LOG_SOFTMAX = shift_v - lnS       # log p_i = (z_i - m) - ln S
 
 PARAMS = (
     Param("logits", Matrix(max_rows=100_000, max_cols=10_000), required=True, label="Logits (raw scores)",
@@ -53,6 +64,11 @@ PARAMS = (
     Param("jacobian", Bool(), default="false", label="Show the Jacobian",
           help="also compute dp_i/dz_j = p_i (delta_ij - p_j) / T",
           cues={"true": ("jacobian", "dp_i/dz_j", "derivative of the softmax", "derivatives of the softmax")}),
+    Param("log", Bool(), default="false", label="Log-softmax and log-sum-exp",
+          help="also compute log-sum-exp LSE(z) = m + ln sum_j exp(z_j - m) and log-softmax log p_i = z_i - LSE(z)",
+          aliases=("log_softmax", "log softmax"),
+          cues={"true": ("log-softmax", "log softmax", "log_softmax", "log-sum-exp", "logsumexp", "log sum exp",
+                         "log-probabilities", "log probabilities")}),
 )
 CONVENTIONS = ()
 
@@ -68,16 +84,20 @@ def use_numeric(p) -> bool:
     return I.any_array(p["logits"]) or I.size_of(p["logits"]) > I.MAX_EXACT_ENTRIES
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     Z, n = I.head_rows(p["logits"])
     T = p["temperature"]
-    temp = "" if T == 1 else f" at temperature T = {F.text(T)} (the logits are divided by T)"
-    jac = " Also give the Jacobian dp_i/dz_j." if p["jacobian"] else ""
+    temp = Rich() if T == 1 else Rich(" at temperature ", Eq(Tsym, T), " (the logits are divided by T)")
+    extra = Rich()
+    if p["jacobian"]:
+        extra += Rich(" Also give the Jacobian ", Math(r"\partial p_i / \partial z_j", "∂pᵢ/∂zⱼ"), ".")
+    if p["log"]:
+        extra += Rich(" Also give the log-sum-exp of the scores and the log-softmax ", Math(r"\log p_i", "log pᵢ"), ".")
     if n == 1:
-        return (f"A classifier's raw scores (logits) for {len(Z[0])} classes are z = {F.text(Z[0])}. What probabilities "
-                f"does softmax give{temp}?{jac}")
-    rows = "; ".join(F.text(r) for r in Z) + (f" ... ({n} rows)" if n > len(Z) else "")
-    return f"Apply softmax{temp} to each row of logits: {rows}.{jac}"
+        return Rich(f"A classifier's raw scores (logits) for {len(Z[0])} classes are ", Eq(zv, Z[0]),
+                    ". What probabilities does softmax give", temp, "?", extra)
+    more = f" ({n} rows)" if n > len(Z) else ""
+    return Rich("Apply softmax", temp, " to each row of logits: ", Eq(sym("Z", r"\mathbf{Z}"), Z), more, ".", extra)
 
 
 def solve(p, conv) -> Derivation:
@@ -92,7 +112,7 @@ def solve(p, conv) -> Derivation:
         I.formula_step(d, "Definition", I.p_i, DEF_T, text_rhs="exp(z_i / T) / sum_j exp(z_j / T)",
                        text_="Divide the scores by the temperature T, exponentiate, and divide by the sum.")
     n = len(Z)
-    P, C, J = [], [], []
+    P, C, J, LSE, LOGP = [], [], [], [], []
     for k, z in enumerate(Z, 1):
         if k > I.MAX_DETAIL_ROWS:  # values only (the answers hold every row)
             r = I.softmax_exact(z, T)
@@ -100,6 +120,10 @@ def solve(p, conv) -> Derivation:
             C.append(tuple(I.exact_value(x) for x in r.comp))
             if p["jacobian"]:
                 J.append(_jacobian_values(r, T))
+            if p["log"]:
+                a, b = _log_values(r)
+                LSE.append(a)
+                LOGP.append(b)
             continue
         with (d.group(f"Row {k}: z = {F.text(z)}") if n > 1 else nullcontext()):
             if n == 1:
@@ -109,6 +133,10 @@ def solve(p, conv) -> Derivation:
             C.append(comp)
             if p["jacobian"]:
                 J.append(_jacobian(d, r, pvals, comp, T, single=n == 1))
+            if p["log"]:
+                a, b = _log_steps(d, r, T, single=n == 1)
+                LSE.append(a)
+                LOGP.append(b)
     if n == 1:
         return d
     if n > I.MAX_DETAIL_ROWS:
@@ -118,7 +146,41 @@ def solve(p, conv) -> Derivation:
     if p["jacobian"]:
         d.answer_step("Jacobian of each row", I.answer("jacobian", tuple(J), unit=""),
                       text="One K x K matrix per row: entry (i, j) is dp_i/dz_j.")
+    if p["log"]:
+        d.table("Log-sum-exp of each row", ["row", Math(r"\operatorname{LSE}", "LSE")],
+                [(k, v) for k, v in enumerate(LSE, 1)], answer=I.answer("logsumexp", tuple(LSE), unit=""),
+                keys=("row", "logsumexp"), index=("row",))
+        d.answer_step("Log-softmax of each row", I.answer("log_softmax", tuple(LOGP), unit=""))
     return d
+
+
+def _log_values(r):
+    """(LSE, log p) of one row, exact to the working digits: ln S = -log p of the largest score (its shift is 0)."""
+    ln_s = I.exact_value(-r.logp[r.shifted.index(0)])
+    return I.exact_value(r.m + ln_s), tuple(I.exact_value(x) for x in r.logp)
+
+
+def _log_steps(d: Derivation, r, T, *, single: bool):
+    """Log-sum-exp with the max-shift, then log-softmax = shifted scores - ln S."""
+    lse, logp = _log_values(r)
+    letter = "z" if T == 1 else "u"
+    S = I.exact_value(r.S)
+    with d.group("Log-sum-exp and log-softmax",
+                 text=f"LSE({letter}) = ln sum_j e^({letter}_j) = m + ln sum_j e^({letter}_j - m): the same shift by the "
+                      "maximum m, so no exponential overflows; and log p_i = (" + letter + "_i - m) - ln S, computed "
+                      "without taking the log of a rounded p_i (torch's F.log_softmax and torch.logsumexp)."):
+        I.formula_step(d, "Log-sum-exp", lse_s, LSE_DEF, text_rhs="ln sum_j exp(z_j)",
+                       text_="The log of the softmax's denominator; softmax's p_i = exp(z_i - LSE).")
+        ln_s = d.compute("Log of the sum of the shifted exponentials", lnS, sp.log(I.qsym("S", "S")),
+                         {I.qsym("S", "S"): S}, value=I.exact_value(lse - r.m))
+        d.compute("Add back the maximum (the max-shift)", lse_s, LSE_SHIFTED, {I.m_: r.m, lnS: ln_s}, value=lse)
+        if single:
+            I.attach(d, I.answer("logsumexp", lse, unit=""))
+        d.compute("Log-softmax: shifted scores minus ln S", logp_v, LOG_SOFTMAX, {shift_v: r.shifted, lnS: ln_s},
+                  value=logp, text="log p_i = s_i - ln S; every entry is <= 0 (p_i <= 1), the largest score's is -ln S.")
+        if single:
+            I.attach(d, I.answer("log_softmax", logp, unit=""))
+    return lse, logp
 
 
 def _row(d: Derivation, z, T, *, single: bool, why: bool):
@@ -217,6 +279,13 @@ def solve_numeric(p, conv) -> Derivation:
             with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a saturated row stays 0 however small T is
                 J = np.where(J == 0, 0.0, J / Tf)
         answers.append(I.answer("jacobian", J[0] if single else J, unit=""))
+    if p["log"]:
+        _, _, logp = I.softmax_np(p["logits"], T)
+        s = I.scaled_shifts(p["logits"], T)
+        m = np.max(np.atleast_2d(as_float(p["logits"])), axis=1) / float(T)
+        lse = m + np.log(np.exp(s).sum(axis=1))
+        answers += [I.answer("logsumexp", float(lse[0]) if single else lse, unit=""),
+                    I.answer("log_softmax", logp[0] if single else logp, unit="")]
     d.conclude("Softmax" + (" and its Jacobian" if p["jacobian"] else ""), answers=tuple(answers))
     return d
 

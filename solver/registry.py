@@ -19,6 +19,8 @@ and optionally
                                  the engine adds a note step when the input is that instance
     translate(raw) -> dict       raw parameters under names the family used to declare, renamed to the
                                  current ones (old spellings stay accepted); runs before validation
+    MAIN_FIELDS: tuple[str, ...] optional fields the question reader fills with the one value of their kind
+                                 that no name claims, as it does required fields (alternatives: p or sigma)
 
 Its docstring's first line states the identity the family applies; the rest names the exam question
 and the conventions. Nothing outside `problems/` names a family.

@@ -478,8 +478,8 @@ class Derivation:
         (solver.address), checkable and usable in exam files like any answer."""
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
         rows = [tuple(r) for r in rows]
-        body = tuple(tuple(F.cell(c, sig) for c in r) for r in rows)
-        values = tuple(tuple(_cell_value(c) for c in r) for r in rows) if keys else ()
+        body = tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
+        values = tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows) if keys else ()
         table = Table(cols, body, tuple(keys), tuple(index), values)
         return self.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
 
@@ -490,6 +490,15 @@ class Derivation:
         """A step whose value is the answer's display (for answers computed outside `compute`)."""
         val = Math(answer.latex, answer.display)
         return self.add(Step(kind, title, text=text, value=val, answers=(answer,)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """A table cell shown as `text` whose value (its answer, when the table is addressable) is `value`: a shape
+    shown as 13 x 13 x 64 and checked as [13, 13, 64], a count shown as 1,536,500."""
+
+    value: Any
+    text: str
 
 
 def _cell_value(c: Any) -> Any:
@@ -511,5 +520,5 @@ def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]):
     return sp.lambdify(args, expr, modules=mods)
 
 
-__all__ = ["sym", "symbols", "Derivation", "checkpoint", "time_budget", "no_time_budget", "ExactTimeBudgetExceeded", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
+__all__ = ["Cell", "sym", "symbols", "Derivation", "checkpoint", "time_budget", "no_time_budget", "ExactTimeBudgetExceeded", "make_answer", "evaluate", "finish", "latex", "text", "math", "equation",
            "substituted", "numpy_function", "sigmoid", "relu", "Solution"]

@@ -115,7 +115,7 @@ def _exam(problems: str, head: str = 'title = "T"\n') -> str:
     (_exam('[[problems]]\nfamily = "entropy"\n[[problems]]\nfamily = "adam"\n[problems.params]\nlr = -0.1\n'),
      "problems[2].params.lr", "Problem 2 (adam): The 'lr' parameter of adam must be"),
     (_exam('[[problems]]\nfamily = "entropy"\nsize = 3\n'), "problems[1].size", "Problem 1 (entropy): unknown key"),
-    (_exam('[[problems]]\nfamily = "entropy"\n[problems.fix]\nbase = "7"\n'), "problems[1].fix.base", "base"),
+    (_exam('[[problems]]\nfamily = "entropy"\n[problems.fix]\nbase = "1"\n'), "problems[1].fix.base", "base"),
     (_exam('[[problems]]\nfamily = "entropy"\n[problems.fix]\nq = "1 2"\n'), "problems[1].fix.q", "no parameter 'q'"),
     (_exam('[[problems]]\nfamily = "adam"\n[problems.conventions]\neps_placement = "middle"\n'),
      "problems[1].conventions.eps_placement", "must be one of"),

@@ -354,7 +354,8 @@ def test_row_that_does_not_sum_to_one_is_rejected_naming_field_and_row():
     with pytest.raises(InvalidInput) as e:
         solver.solve("entropy", p="0.5 0.5; 0.5 0.4")
     assert e.value.field == "p"
-    assert "row 2 of 'p' sums to 0.9, not 1; pass normalize=true to rescale it" in e.value.message
+    assert "row 2 of 'p' sums to 0.9, not 1" in e.value.message
+    assert "pass normalize=true to rescale it" in e.value.message
     with pytest.raises(InvalidInput) as e:
         solver.solve("kl_divergence", p="0.5 0.5", q="0.5 0.6")
     assert e.value.field == "q" and "'q' sums to 1.1, not 1" in e.value.message
@@ -386,11 +387,11 @@ def test_sum_within_tolerance_is_accepted():
     ("cross_entropy", {"p": "1 0", "q": "0.5 0.5", "logits": "1 2"}, "logits", "not both"),
     ("cross_entropy", {"p": "1 0", "q": "0.5 0.5", "label_smoothing": "1"}, "label_smoothing", "[0, 1)"),
     ("cross_entropy", {"p": "0.5 0.5", "q": "0.5 0.5", "label_smoothing": "0.1"}, "label_smoothing", "one-hot"),
-    ("binary_cross_entropy", {"y": "1 0", "p": "0.5"}, "p", "one entry per target"),
+    ("binary_cross_entropy", {"y": "1 0 1", "p": "0.5 0.5"}, "p", "one entry per target"),
     ("binary_cross_entropy", {"y": "1"}, "p", "required"),
     ("binary_cross_entropy", {"y": "2", "p": "0.5"}, "y", "[0, 1]"),
     ("softmax", {"logits": "1 2", "temperature": "0"}, "temperature", "(0, inf)"),
-    ("entropy", {"p": "0.5 0.5", "base": "3"}, "base", "one of 'e', '2', '10'"),
+    ("entropy", {"p": "0.5 0.5", "base": "1"}, "base", "a base above 1"),
 ])
 def test_invalid_input_names_the_field(family, params, field, fragment):
     with pytest.raises(InvalidInput) as e:
@@ -432,7 +433,7 @@ def test_cli_row_sum_message(capsys):
     assert main(["solve", "entropy", "-p", "p=0.5 0.4"]) == 2
     err = capsys.readouterr().err
     assert err == ("stepwise: The 'p' parameter of entropy must hold probabilities that sum to 1: 'p' sums to 0.9, "
-                   "not 1; pass normalize=true to rescale it.\n")
+                   "not 1, and not within the rounding of its printed digits; pass normalize=true to rescale it.\n")
     assert main(["solve", "entropy", "-p", "p=0.5 0.4", "-p", "normalize=true", "-p", "base=2"]) == 0
     assert "Rescale p to sum to 1" in capsys.readouterr().out
 

@@ -123,8 +123,9 @@ def _check(text: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidInput("text", "The question is not text (it does not decode as UTF-8); paste the "
                                        "question's words.") from None
-    if not isinstance(text, str) and hasattr(text, "parts") and callable(getattr(text, "text", None)):
-        text = text.text()   # a family's statement as rich text (solver.richtext.Rich): its Unicode spelling
+    from ..richtext import Rich
+    if isinstance(text, Rich):  # a family's statement: read as its printed (Unicode) text
+        text = text.text()
     if not isinstance(text, str):
         raise InvalidInput("text", f"The question must be text. Got {type(text).__name__} instead.")
     if not text.strip():
@@ -895,18 +896,12 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                         used_items -= _ids(old)
                     fields[pw.param.name] = _Cand(3.5, pw.param.name, text, span, "named", tuple(latest.values()))
                     used_items |= {id(it) for it in latest.values()}
-    # the only value of the right kind for a required field, or, in a family whose inputs are alternatives (data
-    # or the covariance matrix computed from it; none required), for its first matrix field when none was read
-    first_of_kind: dict[str, str] = {}
-    for pw in fw.params:
-        first_of_kind.setdefault(getattr(pw.param.spec, "kind", ""), pw.param.name)
-    filled_kinds = {getattr(pw.param.spec, "kind", "") for pw in fw.params if pw.param.name in fields}
+    # the only value of the right kind for a required field, or for a field the family reads as its main data
+    # (module-level MAIN_FIELDS: optional alternatives, such as probabilities p or a Gaussian's sigma)
+    main = set(getattr(getattr(fw.family, "module", None), "MAIN_FIELDS", ()))
     for pw in fw.params:
         p = pw.param
-        kind = getattr(p.spec, "kind", "")
-        leading = (kind == "matrix" and first_of_kind.get(kind) == p.name and kind not in filled_kinds
-                   and not any(q.param.required for q in fw.params))
-        if p.name in fields or not (p.required or leading):
+        if p.name in fields or not (p.required or p.name in main):
             continue
         fits = []
         kind = getattr(p.spec, "kind", "")
@@ -917,8 +912,6 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
             if id(it) in inside_used:
                 continue
             if kind in ("vector", "matrix", "integers") and it.kind not in ("vector", "matrix", "table", "outcomes"):
-                continue
-            if leading and not p.required and it.kind not in ("matrix", "table"):
                 continue
             if kind in ("real", "int") and it.kind != "number":
                 continue

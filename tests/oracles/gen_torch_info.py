@@ -16,6 +16,14 @@ Schema: {"generator", "torch_version", "dtype", "cases": {name: case}} where a c
 - "bce_logits": F.binary_cross_entropy_with_logits(z, y, reduction="none"); `losses`, `grad_z`.
 - "softmax": softmax(z / T) and its Jacobian (torch.autograd.functional.jacobian) w.r.t. z.
 - "kl": F.kl_div(log q, p, reduction="sum") = KL(p || q), natural log.
+- "ce_index": F.cross_entropy(logits, target, weight=w) for 0-based class indices: `losses` (reduction="none"),
+  `mean` (reduction="mean": torch's weighted mean when w is given) and `q` = softmax(logits).
+- "ce_probs": F.nll_loss(log q, target, reduction="none") for probability rows q (one row broadcast when
+  `q` has a single row) and 0-based class indices.
+- "kl_gauss": torch.distributions.kl_divergence(Normal(mu_p, sigma_p), Normal(mu_q, sigma_q)) summed over the
+  dimensions (diagonal Gaussians), both directions.
+- "gauss_entropy": Normal(mu, sigma).entropy() summed over the dimensions.
+- "log_softmax": F.log_softmax(z) and torch.logsumexp(z).
 """
 from __future__ import annotations
 
@@ -66,6 +74,38 @@ def kl_case(p, q):
     return {"kind": "kl", "p": p, "q": q, "kl": float(F.kl_div(torch.log(t(q)), t(p), reduction="sum"))}
 
 
+def ce_index_case(logits, target, weight=None):
+    w = None if weight is None else t(weight)
+    z, tgt = t(logits), torch.tensor(target)
+    return {"kind": "ce_index", "logits": logits, "target": target, "weight": weight,
+            "losses": F.cross_entropy(z, tgt, weight=w, reduction="none").tolist(),
+            "mean": float(F.cross_entropy(z, tgt, weight=w, reduction="mean")),
+            "q": torch.softmax(z, dim=1).tolist()}
+
+
+def ce_probs_case(q, target):
+    lq = torch.log(t(q)).expand(len(target), len(q[0]))
+    return {"kind": "ce_probs", "q": q, "target": target,
+            "losses": F.nll_loss(lq, torch.tensor(target), reduction="none").tolist()}
+
+
+def kl_gauss_case(mu_p, sigma_p, mu_q, sigma_q):
+    from torch.distributions import Normal, kl_divergence
+    p, q = Normal(t(mu_p), t(sigma_p)), Normal(t(mu_q), t(sigma_q))
+    return {"kind": "kl_gauss", "mu_p": mu_p, "sigma_p": sigma_p, "mu_q": mu_q, "sigma_q": sigma_q,
+            "kl": float(kl_divergence(p, q).sum()), "kl_reverse": float(kl_divergence(q, p).sum())}
+
+
+def gauss_entropy_case(mu, sigma):
+    from torch.distributions import Normal
+    return {"kind": "gauss_entropy", "mu": mu, "sigma": sigma, "entropy": float(Normal(t(mu), t(sigma)).entropy().sum())}
+
+
+def log_softmax_case(z):
+    return {"kind": "log_softmax", "z": z, "log_softmax": F.log_softmax(t(z), dim=-1).tolist(),
+            "logsumexp": float(torch.logsumexp(t(z), dim=-1))}
+
+
 def main() -> None:
     if torch.__version__.split("+")[0] != EXPECTED_TORCH:
         raise SystemExit(f"torch {EXPECTED_TORCH} expected, found {torch.__version__}")
@@ -84,6 +124,16 @@ def main() -> None:
         "softmax-temperature0.5": softmax_case([0.5, -0.5, 1.5], 0.5),
         "kl-we-cross-entropy-2": kl_case([0.2, 0.5, 0.3], [0.1, 0.6, 0.3]),
         "kl-we-kl-1": kl_case([1.0, 0.0], [0.7, 0.3]),
+        "ce-index-three-samples": ce_index_case([notes_logits, [0.5, 2.0, -1.0], [0.0, 0.0, 3.0]], [0, 2, 1]),
+        "ce-index-weighted": ce_index_case([notes_logits, [0.5, 2.0, -1.0], [0.0, 0.0, 3.0]], [0, 2, 1],
+                                           [0.5, 2.0, 1.0]),
+        "ce-probs-one-row-broadcast": ce_probs_case([[0.7, 0.2, 0.1]], [0, 1, 2, 0]),
+        "kl-gauss-1d": kl_gauss_case([0.0], [1.0], [1.0], [2.0]),
+        "kl-gauss-diagonal": kl_gauss_case([0.5, -1.0], [0.8, 1.5], [0.0, 0.3], [1.2, 0.6]),
+        "gauss-entropy-1d": gauss_entropy_case([0.0], [2.0]),
+        "gauss-entropy-diagonal": gauss_entropy_case([0.0, 1.0], [0.1, 3.0]),
+        "log-softmax-notes004": log_softmax_case(notes_logits),
+        "log-softmax-large": log_softmax_case([1000.0, 999.0, 990.0]),
     }
     # self-checks before writing: notes 004's softmax and WE-bce-3's derivatives
     assert abs(cases["softmax-notes004"]["p"][0] - 0.637415) < 1e-6

@@ -18,9 +18,13 @@ below, in words), and one section per family:
 - batch_norm: inputs (X one example per row, gamma, beta, eps, momentum, running_mean_in, running_var_in,
   dY, x_test) -> y, running_mean, running_var, dX, dgamma, dbeta, y_test (eval mode after the update).
 - dropout: p_drop -> train_scale (the value of kept entries of F.dropout(ones)), test_scale.
+- dropout_backward: p_drop, h (a matrix), grad_output -> mask (where torch's F.dropout kept an entry, read from
+  F.dropout(ones) under the same seed), output (F.dropout(h), same seed: the same mask) and grad_input (autograd).
 - init: shapes (torch weight shape -> fan_in, fan_out, xavier bounds/stds per gain, kaiming std/bound per mode)
   and gains (torch.nn.init.calculate_gain).
 - grad_clip: g, clip_value, max_norm, norm_type -> by_value, by_norm, total_norm.
+- grad_clip_rows: G (a matrix), clip_value, max_norm -> by_value, by_norm, total_norm per row (clip_grad_value_ and
+  clip_grad_norm_ on each row as its own parameter).
 - regularization: sgd_weight_decay (one SGD step), renorm (torch.renorm rows, p = 2), label_smoothing
   (F.cross_entropy with label_smoothing; target is 0-based).
 - activation: key, function, params, x -> value and autograd derivative (the step function has no torch
@@ -219,6 +223,23 @@ def dropout_fixtures():
     return out
 
 
+def dropout_backward_fixtures():
+    out = []
+    cases = [(0.5, [[0.5, 1.2, -0.3, 2.0], [1.0, -2.0, 0.7, 0.1]], [[1.0, -1.0, 0.5, 2.0], [0.3, 0.2, -0.4, 1.5]]),
+             (0.2, [[2.0, 4.0, 6.0, 8.0, 1.0]], [[1.0, 1.0, 1.0, 1.0, -1.0]])]
+    for seed, (p, h, g) in enumerate(cases):
+        torch.manual_seed(seed)
+        mask = (F.dropout(torch.ones(len(h), len(h[0])), p=p, training=True) != 0).double()
+        torch.manual_seed(seed)
+        ht = torch.tensor(h, requires_grad=True)
+        y = F.dropout(ht, p=p, training=True)
+        y.backward(torch.tensor(g))
+        assert torch.allclose(y, ht.detach() * mask / (1 - p), rtol=1e-15, atol=0)  # the same mask
+        out.append({"p_drop": p, "h": h, "grad_output": g, "mask": fl(mask), "output": fl(y),
+                    "grad_input": fl(ht.grad)})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # init
 # ---------------------------------------------------------------------------------------------
@@ -282,6 +303,24 @@ def clip_fixtures():
                     "by_value": by_value, "by_norm": fl(p.grad), "total_norm": float(total)})
         scale = min(1.0, max_norm / (float(total) + 1e-6))
         assert np.allclose(out[-1]["by_norm"], np.array(g) * scale, rtol=1e-15, atol=0)
+    return out
+
+
+def clip_rows_fixtures():
+    out = []
+    for G, clip_value, max_norm in [([[0.9, 100.0], [3.0, -4.0], [0.3, 0.4]], 1.0, 1.0),
+                                    ([[2.0, -7.5, 0.5], [0.1, 0.2, -0.2]], 0.5, 3.0)]:
+        by_value, by_norm, totals = [], [], []
+        for row in G:
+            p = torch.zeros(len(row), requires_grad=True)
+            p.grad = torch.tensor(row)
+            torch.nn.utils.clip_grad_value_([p], clip_value)
+            by_value.append(fl(p.grad))
+            p.grad = torch.tensor(row)
+            totals.append(float(torch.nn.utils.clip_grad_norm_([p], max_norm)))
+            by_norm.append(fl(p.grad))
+        out.append({"g": G, "clip_value": clip_value, "max_norm": max_norm, "by_value": by_value, "by_norm": by_norm,
+                    "total_norm": totals})
     return out
 
 
@@ -375,8 +414,10 @@ def main():
         "conv": conv_fixtures(),
         "batch_norm": bn_fixtures(),
         "dropout": dropout_fixtures(),
+        "dropout_backward": dropout_backward_fixtures(),
         "init": init_fixtures(),
         "grad_clip": clip_fixtures(),
+        "grad_clip_rows": clip_rows_fixtures(),
         "regularization": reg_fixtures(),
         "activation": act_fixtures(),
     }

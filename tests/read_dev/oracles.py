@@ -589,3 +589,24 @@ def f2_adam_step_three():
 def f2_adamw_one():
     """torch.optim.AdamW: w *= 1 - lr wd, then the Adam step on the plain gradient (m_hat / sqrt(v_hat) = 1)."""
     return {"w": 1.0 * (1 - 0.1 * 0.1) - 0.1 * 1.0}
+
+
+def f2_kl_gaussians():
+    """The closed form ln(sigma_q/sigma_p) + (sigma_p^2 + (mu_p - mu_q)^2)/(2 sigma_q^2) - 1/2."""
+    return {"kl": math.log(2 / 1) + (1 + 1) / (2 * 4) - 0.5}
+
+
+def f2_log_softmax():
+    z = np.array([1.0, 2.0, 3.0])
+    lse = math.log(np.exp(z).sum())
+    return {"logsumexp": lse, "log_softmax": list(z - lse)}
+
+
+def f2_ce_class_index():
+    z = np.array([2.0, 1.0, 0.1])
+    return {"cross_entropy": -(z[0] - math.log(np.exp(z).sum()))}
+
+
+def f2_dropout_backward():
+    g, mask, keep = np.array([0.2, 0.4, 0.6]), np.array([1, 0, 1.0]), 0.5
+    return {"grad_input": list(g * mask / keep)}
