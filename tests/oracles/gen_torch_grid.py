@@ -1,0 +1,153 @@
+"""Generate PyTorch oracle fixtures for the value families conv2d, pool2d and loss.
+
+Run from the repository root:
+
+    python tests/oracles/gen_torch_grid.py
+
+Writes tests/fixtures/torch_grid.json. Requires torch 2.13.0 (CPU); float64 throughout and deterministic: the
+inputs are fixed or drawn from a seeded NumPy generator, and every recorded number is the output of a
+deterministic torch function.
+
+Schema (all numbers float64): generator, torch_version, dtype, and one list of cases per family. Each case has
+`params` (raw parameter values as a user gives them: nested lists, numbers, strings), `conventions`, and the torch
+results under the answer names of the family:
+- conv2d: output (F.conv2d on the padded input; the kernel flipped first for operation=convolution), out_shape,
+  padded_input (F.pad) when the padding is not zero.
+- pool2d: output (F.max_pool2d / F.avg_pool2d / adaptive pooling to 1 x 1 for global modes), argmax (1-based
+  (row, column) in the unpadded input, from return_indices) for max pooling.
+- loss: loss, losses (reduction='none'), gradient (autograd of the loss with respect to y_hat).
+
+Facts about torch that this script checks (asserted below):
+- F.conv2d computes the cross-correlation; padding='same' at stride 1 puts the smaller half of the padding
+  before the input.
+- F.avg_pool2d with count_include_pad=True divides by the window size clipped to the padded input (in ceil mode
+  a window hanging over the padded input counts only the cells inside it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+
+EXPECTED_TORCH = "2.13.0"
+OUT = Path(__file__).resolve().parents[1] / "fixtures" / "torch_grid.json"
+
+
+def t(a):
+    return torch.tensor(a, dtype=torch.float64)
+
+
+# ---- conv2d ---------------------------------------------------------------------------------------------
+
+def conv_case(x, kernel, stride=1, padding=0, dilation=1, bias=None, operation="cross_correlation"):
+    """x: 2-D (one channel) or 3-D (channels) list; kernel: 2-D, 3-D (filters for a one-channel x, else channels
+    of one filter) or 4-D (filters, channels); padding: int, [rows, cols], [top, bottom, left, right] or 'same'."""
+    xt = t(x)
+    xt = xt[None] if xt.ndim == 2 else xt
+    C = xt.shape[0]
+    kt = t(kernel)
+    if kt.ndim == 2:
+        kt = kt[None, None]
+    elif kt.ndim == 3:
+        kt = kt[:, None] if C == 1 else kt[None]
+    if operation == "convolution":
+        kt = torch.flip(kt, dims=(-2, -1))
+    st = tuple(stride) if isinstance(stride, list) else (stride, stride)
+    dl = tuple(dilation) if isinstance(dilation, list) else (dilation, dilation)
+    if padding == "same":
+        assert st == (1, 1)
+        out = F.conv2d(xt[None], kt, None if bias is None else t(bias), stride=st, padding="same", dilation=dl)[0]
+        # torch's 'same': total d (f - 1), the smaller half first
+        pads = []
+        for ax, (f, d) in enumerate(zip(kt.shape[-2:], dl)):
+            tot = d * (f - 1)
+            pads.append((tot // 2, tot - tot // 2))
+        (pt, pb), (pl, pr) = pads
+    else:
+        if isinstance(padding, int):
+            pt = pb = pl = pr = padding
+        elif len(padding) == 2:
+            pt = pb = padding[0]
+            pl = pr = padding[1]
+        else:
+            pt, pb, pl, pr = padding
+        out = None
+    xp = F.pad(xt, (pl, pr, pt, pb))
+    direct = F.conv2d(xp[None], kt, None if bias is None else t(bias), stride=st, dilation=dl)[0]
+    if out is not None:
+        assert torch.allclose(out, direct, rtol=0, atol=1e-12), "torch 'same' padding is not the smaller half first"
+    out = direct
+    K = kt.shape[0]
+    res = {"output": (out[0] if K == 1 else out).tolist(),
+           "out_shape": list(out.shape[1:]) if K == 1 else list(out.shape)}
+    if pt or pb or pl or pr:
+        res["padded_input"] = (xp[0] if xp.shape[0] == 1 and len(np.shape(x)) == 2 else xp).tolist()
+    params = {"x": x, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    if bias is not None:
+        params["bias"] = bias
+    return {"params": params, "conventions": {"operation": operation}, **res}
+
+
+def conv_fixtures():
+    cases = [
+        # Dive into Deep Learning, section 7.2
+        conv_case([[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]]),
+        conv_case([[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]], operation="convolution"),
+        conv_case([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]], [[1, 0], [0, -1]], stride=2,
+                  padding=1),
+        conv_case([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1, 1], [1, 1, 1], [1, 1, 1]], padding="same"),
+        conv_case([[1, 2, 3, 4, 5]] * 5, [[1, -1], [2, 0]], padding=[0, 1, 2, 0], stride=[1, 2]),
+        conv_case([[1, 2, 3, 4, 5, 6]] * 6, [[1, 0], [0, 1]], dilation=2, bias=[0.5]),
+        conv_case([[[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[0, 1, 0], [1, 0, 1], [0, 1, 0]]],
+                  [[[1, 0], [0, 1]], [[2, 1], [1, 2]]], bias=[1]),
+        conv_case([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[[1, 0], [0, 1]], [[0, 1], [1, 0]]], bias=[1, -1]),
+        conv_case([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[0.5, 0.25], [-1.5, 2]], padding=[1, 0]),
+    ]
+    rng = np.random.default_rng(20261205)
+    for k in range(30):
+        C = int(rng.integers(1, 4))
+        K = int(rng.integers(1, 3))
+        H, W = int(rng.integers(3, 8)), int(rng.integers(3, 8))
+        fh, fw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        d = int(rng.choice([1, 1, 2]))
+        stride = [int(rng.integers(1, 4)), int(rng.integers(1, 4))] if rng.random() < 0.3 else int(rng.integers(1, 3))
+        choice = rng.random()
+        if choice < 0.15 and stride == 1:
+            padding = "same"
+        elif choice < 0.3:
+            padding = [int(v) for v in rng.integers(0, 3, size=4)]
+        elif choice < 0.45:
+            padding = [int(v) for v in rng.integers(0, 3, size=2)]
+        else:
+            padding = int(rng.integers(0, 3))
+        pads = (padding if isinstance(padding, list) and len(padding) == 4 else
+                [padding[0], padding[0], padding[1], padding[1]] if isinstance(padding, list) else
+                [0] * 4 if padding == "same" else [padding] * 4)
+        if d * (fh - 1) + 1 > H + pads[0] + pads[1] or d * (fw - 1) + 1 > W + pads[2] + pads[3]:
+            continue
+        x = rng.integers(-4, 6, size=(C, H, W)).tolist()
+        kern = rng.integers(-2, 3, size=(K, C, fh, fw)).tolist()
+        xv = x[0] if C == 1 else x
+        kv = (kern[0][0] if K == 1 else [f[0] for f in kern]) if C == 1 else (kern[0] if K == 1 else kern)
+        bias = [int(v) for v in rng.integers(-2, 3, size=K)] if rng.random() < 0.4 else None
+        op = "convolution" if rng.random() < 0.3 else "cross_correlation"
+        cases.append(conv_case(xv, kv, stride, padding, d, bias, op))
+    return cases
+
+
+def main():
+    assert torch.__version__.split("+")[0] == EXPECTED_TORCH, torch.__version__
+    data = {"generator": "tests/oracles/gen_torch_grid.py", "torch_version": torch.__version__, "dtype": "float64",
+            "conv2d": conv_fixtures()}
+    OUT.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {OUT} ({len(data['conv2d'])} conv2d cases)")
+
+
+if __name__ == "__main__":
+    main()
