@@ -284,6 +284,31 @@ class Padding(Spec):
         return {"type": "text", "accepts": self.describe()}
 
 
+_BY = __import__("re").compile(r"^\s*\(?\s*(\d+)\s*(?:x|×|\*|by)\s*(\d+)\s*\)?\s*$", __import__("re").I)
+
+
+@dataclass(frozen=True)
+class Pair(Vector):
+    """A number or a pair (rows, columns) of integers, also written as exams do: '3 x 3', '2×2', '2 by 3'."""
+
+    min_len: int = 1
+    max_len: int | None = 2
+    integer: bool = True
+
+    def parse(self, raw):
+        if isinstance(raw, str):
+            m = _BY.match(raw)
+            if m:
+                raw = f"{m.group(1)} {m.group(2)}"
+        v = super().parse(raw)
+        if isinstance(v, tuple) and len(v) == 2 and v[0] == v[1]:
+            return v[:1]  # 2 x 2 is the square window 2
+        return v
+
+    def describe(self):
+        return "a number, or a pair (rows, columns) such as 2 3 or 2 x 3"
+
+
 def pair(v) -> tuple[int, int]:
     """A parsed 'number or pair (rows, columns)' Vector as (rows, columns)."""
     vals = [int(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)]

@@ -141,12 +141,92 @@ def conv_fixtures():
     return cases
 
 
+# ---- pool2d ---------------------------------------------------------------------------------------------
+
+def pool_case(x, mode="max", size=2, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    xt = t(x)
+    xt = xt[None] if xt.ndim == 2 else xt
+    one = len(np.shape(x)) == 2
+    res = {}
+    if mode.startswith("global"):
+        if mode == "global_max":
+            out = F.adaptive_max_pool2d(xt[None], 1)[0]
+            assert torch.equal(out, xt.amax(dim=(-2, -1), keepdim=True))
+            idx = xt.reshape(xt.shape[0], -1).argmax(dim=-1)  # first maximum (torch.argmax)
+            W = xt.shape[-1]
+            pos = [[int(k) // W + 1, int(k) % W + 1] for k in idx]
+            res["argmax"] = pos[0] if one else pos
+        else:
+            out = F.adaptive_avg_pool2d(xt[None], 1)[0]
+        flat = out[:, 0, 0].tolist()
+        res["output"] = flat[0] if one else flat
+        res["out_shape"] = [1, 1] if one else [xt.shape[0], 1, 1]
+    else:
+        k = tuple(size) if isinstance(size, list) else (size, size)
+        s = k if stride is None else (tuple(stride) if isinstance(stride, list) else (stride, stride))
+        pd = tuple(padding) if isinstance(padding, list) else (padding, padding)
+        if mode == "max":
+            out, idx = F.max_pool2d(xt[None], k, s, pd, ceil_mode=ceil_mode, return_indices=True)
+            out, idx = out[0], idx[0]
+            W = xt.shape[-1]
+            pos = torch.stack([idx // W + 1, idx % W + 1], dim=-1).tolist()
+            res["argmax"] = pos[0] if one else pos
+        else:
+            out = F.avg_pool2d(xt[None], k, s, pd, ceil_mode=ceil_mode, count_include_pad=count_include_pad)[0]
+        res["output"] = (out[0] if one else out).tolist()
+        res["out_shape"] = list(out.shape[1:]) if one else list(out.shape)
+    params = {"x": x, "mode": mode, "size": size, "padding": padding}
+    if stride is not None:
+        params["stride"] = stride
+    conv = {"ceil_mode": "ceil" if ceil_mode else "floor", "count_include_pad": "include" if count_include_pad else "exclude"}
+    return {"params": params, "conventions": conv, **res}
+
+
+def pool_fixtures():
+    ex = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+    cases = [
+        pool_case(ex, "max", 2, 2),   # the CS231n course notes' max pooling example: [[6, 8], [3, 4]]
+        pool_case(ex, "avg", 2, 2),
+        pool_case(ex, "max", 3, 1, 1),
+        pool_case(ex, "avg", 3, 1, 1),
+        pool_case(ex, "avg", 3, 1, 1, count_include_pad=False),
+        pool_case(ex, "avg", 3, 2, 1, ceil_mode=True),
+        pool_case(ex, "avg", 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        pool_case([[1, 2, 3, 4, 5]] * 5, "max", 2, 2, ceil_mode=True),
+        pool_case([[1, 2, 3, 4, 5]] * 5, "avg", 2, 2, ceil_mode=True),
+        pool_case([[1, 2, 3, 4, 5]] * 5, "max", 2, 2),
+        pool_case([[3, 3], [3, 1]], "max", 2, 1),  # a tie: the first maximum in reading order
+        pool_case(ex, "global_avg"),
+        pool_case([ex, [[0, 1, 0, 1]] * 4], "global_max"),
+        pool_case([ex, [[0, 1, 0, 1]] * 4], "global_avg"),
+        pool_case([ex, [[0, 1, 0, 1]] * 4], "max", [2, 3], [1, 2], [1, 1]),
+    ]
+    rng = np.random.default_rng(20261206)
+    for k in range(30):
+        C = int(rng.integers(1, 3))
+        H, W = int(rng.integers(2, 8)), int(rng.integers(2, 8))
+        fh, fw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        size = [fh, fw] if fh != fw else fh
+        stride = [int(rng.integers(1, 4)), int(rng.integers(1, 4))] if rng.random() < 0.3 else (
+            None if rng.random() < 0.3 else int(rng.integers(1, 3)))
+        padding = [int(rng.integers(0, fh // 2 + 1)), int(rng.integers(0, fw // 2 + 1))]
+        padding = padding[0] if padding[0] == padding[1] else padding
+        pads = padding if isinstance(padding, list) else [padding, padding]
+        if fh > H + 2 * pads[0] or fw > W + 2 * pads[1]:
+            continue
+        mode = str(rng.choice(["max", "avg", "max", "avg", "global_max", "global_avg"]))
+        x = rng.integers(-5, 9, size=(C, H, W)).tolist()
+        cases.append(pool_case(x[0] if C == 1 else x, mode, size, stride, padding, bool(rng.random() < 0.4),
+                               bool(rng.random() < 0.6)))
+    return cases
+
+
 def main():
     assert torch.__version__.split("+")[0] == EXPECTED_TORCH, torch.__version__
     data = {"generator": "tests/oracles/gen_torch_grid.py", "torch_version": torch.__version__, "dtype": "float64",
-            "conv2d": conv_fixtures()}
+            "conv2d": conv_fixtures(), "pool2d": pool_fixtures()}
     OUT.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {OUT} ({len(data['conv2d'])} conv2d cases)")
+    print(f"wrote {OUT} ({len(data['conv2d'])} conv2d, {len(data['pool2d'])} pool2d cases)")
 
 
 if __name__ == "__main__":

@@ -558,3 +558,33 @@ def f2_sigmoid_two_steps():
         dz = (yh - 1) * yh * (1 - yh)
         w, b = w - 1 * dz * 1, b - 1 * dz
     return {"w": [w]}
+
+
+# ---- sliding windows: convolution and pooling values ----------------------------------------------------------
+
+def _xcorr(x, k, stride=1, pad=0):
+    """Cross-correlation as deep-learning frameworks compute it, written out with loops."""
+    x = np.pad(np.asarray(x, dtype=float), pad)
+    k = np.asarray(k, dtype=float)
+    fh, fw = k.shape
+    rows = range(0, x.shape[0] - fh + 1, stride)
+    cols = range(0, x.shape[1] - fw + 1, stride)
+    return [[float((x[r:r + fh, c:c + fw] * k).sum()) for c in cols] for r in rows]
+
+
+def f2_conv2d_valid():
+    return {"output": _xcorr([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [0, -1]])}
+
+
+def f2_conv2d_padded():
+    return {"output": _xcorr([[1, 0, 2], [0, 1, 0], [2, 0, 1]], [[1, 1], [1, 1]], stride=2, pad=1)}
+
+
+def f2_max_pool():
+    x = np.array([[1, 3, 2, 1], [4, 6, 5, 0], [7, 1, 2, 8], [3, 2, 9, 4]], dtype=float)
+    return {"output": x.reshape(2, 2, 2, 2).max(axis=(1, 3)).tolist()}
+
+
+def f2_avg_pool_padded():
+    x = np.pad(np.arange(1, 10, dtype=float).reshape(3, 3), 1)
+    return {"output": [[float(x[r:r + 3, c:c + 3].sum() / 9) for c in range(3)] for r in range(3)]}
