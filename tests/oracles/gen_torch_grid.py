@@ -221,12 +221,102 @@ def pool_fixtures():
     return cases
 
 
+# ---- loss -----------------------------------------------------------------------------------------------
+
+def _sample_losses(kind, yt, pt, delta, half):
+    r = pt - yt
+    if kind == "mse" or kind == "rmse":
+        return r ** 2 * (0.5 if half and kind == "mse" else 1.0)
+    if kind == "mae":
+        return F.l1_loss(pt, yt, reduction="none")
+    if kind == "huber":
+        return F.huber_loss(pt, yt, reduction="none", delta=delta)
+    if kind == "hinge":
+        return torch.relu(1 - yt * pt)
+    if kind == "squared_hinge":
+        return torch.relu(1 - yt * pt) ** 2
+    if kind == "log_cosh":
+        return torch.log(torch.cosh(r))
+    raise ValueError(kind)
+
+
+def loss_case(y, y_hat, kind="mse", delta=1.0, reduction="mean", half=False, weights=None, alpha=None, penalty="l2",
+              l2_scale="alpha"):
+    yt = t(y)
+    pt = t(y_hat).requires_grad_(True)
+    losses = _sample_losses(kind, yt, pt, delta, half)
+    # torch's own losses where torch has them, to check the hand-written ones above
+    if kind == "mse" and not half:
+        torch.testing.assert_close(losses, F.mse_loss(pt, yt, reduction="none"), rtol=0, atol=0)
+    if kind == "huber" and delta == 1.0:
+        torch.testing.assert_close(losses, F.smooth_l1_loss(pt, yt, reduction="none", beta=1.0), rtol=0, atol=0)
+    if kind == "rmse":
+        loss = torch.sqrt(F.mse_loss(pt, yt))
+    elif kind == "mse" and not half:
+        loss = F.mse_loss(pt, yt, reduction=reduction)
+    elif kind == "mae":
+        loss = F.l1_loss(pt, yt, reduction=reduction)
+    elif kind == "huber":
+        loss = F.huber_loss(pt, yt, reduction=reduction, delta=delta)
+    else:
+        loss = losses.mean() if reduction == "mean" else losses.sum()
+    (grad,) = torch.autograd.grad(loss, pt, retain_graph=True)
+    res = {"loss": loss.item(), "losses": losses.detach().tolist(), "gradient": grad.tolist()}
+    params = {"y": y, "y_hat": y_hat, "kind": kind}
+    if kind == "huber":
+        params["delta"] = delta
+    if weights is not None:
+        wt = t(weights).requires_grad_(True)
+        pen = alpha * (wt.abs().sum() if penalty == "l1" else (wt ** 2).sum() * (0.5 if l2_scale == "half_alpha" else 1.0))
+        (gw,) = torch.autograd.grad(pen, wt)
+        res.update({"penalty": pen.item(), "total": loss.item() + pen.item(), "gradient_w": gw.tolist()})
+        params.update({"weights": weights, "alpha": alpha, "penalty": penalty})
+    conv = {"reduction": reduction, "squared_error": "half" if half else "plain", "l2_scale": l2_scale}
+    return {"params": params, "conventions": conv, **res}
+
+
+def loss_fixtures():
+    cases = [
+        loss_case([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]),              # scikit-learn's mean_squared_error example: 0.375
+        loss_case([3, -0.5, 2, 7], [2.5, 0.0, 2, 8], "mae"),       # scikit-learn's mean_absolute_error example: 0.5
+        loss_case([3, -0.5, 2, 7], [2.5, 0.0, 2, 8], "rmse"),
+        loss_case([3, -0.5, 2, 7], [2.5, 0.0, 2, 8], "mse", half=True),
+        loss_case([3, -0.5, 2, 7], [2.5, 0.0, 2, 8], "mse", reduction="sum"),
+        loss_case([0, 0, 0], [0.5, -2, 3], "huber"),
+        loss_case([0, 0, 0], [0.5, -2, 3], "huber", delta=2.0, reduction="sum"),
+        loss_case([1, -1, 1, -1], [0.3, -2, 1, 0.5], "hinge"),     # margin exactly 1 on sample 3: gradient 0
+        loss_case([1, -1, 1, -1], [0.3, -2, 1, 0.5], "squared_hinge"),
+        loss_case([1, 2], [1.5, 0], "log_cosh"),
+        loss_case([1, 2], [1, 2.5], "mae"),                         # an exact prediction: gradient 0
+        loss_case([1, 2, 3], [1.5, 2, 2], "mse", weights=[0.5, -1, 2], alpha=0.1),
+        loss_case([1, 2, 3], [1.5, 2, 2], "mse", weights=[0.5, -1, 2], alpha=0.1, l2_scale="half_alpha"),
+        loss_case([1, 2, 3], [1.5, 2, 2], "mae", weights=[0.5, -1, 2], alpha=0.1, penalty="l1"),
+    ]
+    rng = np.random.default_rng(20261207)
+    kinds = ["mse", "mae", "rmse", "huber", "hinge", "squared_hinge", "log_cosh"]
+    for k in range(35):
+        kind = kinds[k % len(kinds)]
+        n = int(rng.integers(1, 7))
+        if kind in ("hinge", "squared_hinge"):
+            y = [int(v) for v in rng.choice([-1, 1], size=n)]
+        else:
+            y = [round(float(v), 2) for v in rng.uniform(-4, 4, size=n)]
+        y_hat = [round(float(v), 2) for v in rng.uniform(-4, 4, size=n)]
+        delta = float(rng.choice([0.5, 1.0, 2.5]))
+        weights = [round(float(v), 2) for v in rng.uniform(-2, 2, size=int(rng.integers(1, 4)))] if rng.random() < 0.3 else None
+        cases.append(loss_case(y, y_hat, kind, delta, str(rng.choice(["mean", "sum"])), bool(rng.random() < 0.3),
+                               weights, None if weights is None else float(rng.choice([0.01, 0.1, 1.0])),
+                               str(rng.choice(["l2", "l1"])), str(rng.choice(["alpha", "half_alpha"]))))
+    return cases
+
+
 def main():
     assert torch.__version__.split("+")[0] == EXPECTED_TORCH, torch.__version__
     data = {"generator": "tests/oracles/gen_torch_grid.py", "torch_version": torch.__version__, "dtype": "float64",
-            "conv2d": conv_fixtures(), "pool2d": pool_fixtures()}
+            "conv2d": conv_fixtures(), "pool2d": pool_fixtures(),
+            "loss": loss_fixtures()}
     OUT.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {OUT} ({len(data['conv2d'])} conv2d, {len(data['pool2d'])} pool2d cases)")
+    print(f"wrote {OUT} ({len(data['conv2d'])} conv2d, {len(data['pool2d'])} pool2d, {len(data['loss'])} loss cases)")
 
 
 if __name__ == "__main__":

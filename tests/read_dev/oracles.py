@@ -588,3 +588,14 @@ def f2_max_pool():
 def f2_avg_pool_padded():
     x = np.pad(np.arange(1, 10, dtype=float).reshape(3, 3), 1)
     return {"output": [[float(x[r:r + 3, c:c + 3].sum() / 9) for c in range(3)] for r in range(3)]}
+
+
+# ---- losses of given predictions --------------------------------------------------------------------------
+
+def f2_loss_mae():
+    return {"loss": float(np.mean(np.abs(np.array([2, 4, 6.0]) - np.array([1, 4, 8.0]))))}
+
+
+def f2_loss_huber():
+    r = np.abs(np.array([0.5, 3, 2.0]) - np.array([0, 1, 2.0]))
+    return {"loss": float(np.where(r <= 1, 0.5 * r ** 2, r - 0.5).sum())}
