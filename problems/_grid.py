@@ -30,14 +30,19 @@ import sympy as sp
 
 from problems._written import Sigma
 from solver import parse as P
-from solver.numbers import exact, short, to_json_number
-from solver.params import Matrix, Spec, SpecError, Vector
-from solver.symbolic import sym
+from solver.numbers import Tolerance, exact, short, to_json_number
+from solver.params import InvalidInput, Matrix, Spec, SpecError, Vector
+from solver.symbolic import make_answer, sym
 
 #: The most numbers one Tensor parameter holds (all channels and filters together).
 MAX_ENTRIES = 1_000_000
 #: The largest padding on one side.
 MAX_PAD = 10_000
+#: Bounded work of one solve: the values of the padded input, and the window cells visited (multiply-adds).
+MAX_PADDED = 4_000_000
+MAX_WORK = 20_000_000
+#: Sizes and positions are integers: exact answers.
+INT_TOL = Tolerance(abs=0)
 
 _OPEN, _CLOSE = "[({", "])}"
 _DEPTH_WORDS = {2: "a matrix", 3: "a list of matrices (channels)", 4: "a list of filters, each a list of matrices"}
@@ -358,6 +363,22 @@ class Axis:
     def taps(self, i: int) -> list[int]:
         """Positions in the padded input (0-based) of the taps of output i (0-based)."""
         return [i * self.s + m * self.d for m in range(self.f)]
+
+
+def check_work(family: str, channels: int, rows: "Axis", cols: "Axis", work: int) -> None:
+    """InvalidInput naming the field when the padded input or the window cells of one solve are too many."""
+    n = channels * rows.padded * cols.padded
+    if n > MAX_PADDED:
+        raise InvalidInput("padding", f"The 'padding' parameter of {family} makes a padded input of {n:,} values; at "
+                                      f"most {MAX_PADDED:,} are worked.")
+    if work > MAX_WORK:
+        raise InvalidInput("x", f"The 'x' parameter of {family} gives {work:,} window cells to combine (multiply-adds "
+                                f"or comparisons); at most {MAX_WORK:,} are worked here.")
+
+
+def shape_answer(shape: tuple[int, ...]):
+    """The answer `out_shape`: the output's size, exact."""
+    return make_answer("out_shape", [sp.Integer(v) for v in shape], tolerance=INT_TOL)
 
 
 def same_padding(n: int, f_eff: int, s: int) -> tuple[int, int]:

@@ -27,11 +27,9 @@ from problems import _grid as G
 from problems._written import total, written
 from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Tolerance
 from solver.params import InvalidInput, Param, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.richtext import Eq, Rich
-from solver.steps import Math
 from solver.symbolic import Derivation, checkpoint, make_answer, sym
 
 TITLE = "2-D convolution: output values, padding and output size"
@@ -167,10 +165,6 @@ EXAMPLE = Example(
 WRITTEN_OUT = 4
 #: a table cell shows the products of windows up to this size (larger ones name their count)
 MAX_PRODUCTS_SHOWN = 18
-#: bounded work: the padded input and the multiply-adds of one solve
-MAX_PADDED = 4_000_000
-MAX_MACS = 20_000_000
-_INT_TOL = Tolerance(abs=0)
 
 
 # ---- the layer's shape -----------------------------------------------------------------------------
@@ -244,13 +238,8 @@ def _layer(p) -> Layer:
                                          f"padding. Use a smaller kernel or more padding.")
     rows = G.axis(H, fh, sh, dh, pr)
     cols = G.axis(W, fw, sw, dw, pc)
-    if C * rows.padded * cols.padded > MAX_PADDED:
-        raise InvalidInput("padding", f"The 'padding' parameter of conv2d makes a padded input of "
-                                      f"{C * rows.padded * cols.padded:,} values; at most {MAX_PADDED:,} are worked.")
     lay = Layer(C, H, W, K, fh, fw, rows, cols, len(xs) == 2, split)
-    if lay.macs > MAX_MACS:
-        raise InvalidInput("x", f"The 'x' parameter of conv2d gives a convolution of {lay.macs:,} multiply-adds; at most "
-                                f"{MAX_MACS:,} are worked here.")
+    G.check_work("conv2d", C, rows, cols, lay.macs)
     return lay
 
 
@@ -331,6 +320,10 @@ def statement(p) -> Rich:
         ask = "Give the padded input, the output feature map and its size."
     parts += [". ", ask]
     return Rich(*parts)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _listing(items: list) -> list:
@@ -417,6 +410,12 @@ def solve(p, conv) -> Derivation:
         d.answer_step("Padded input", make_answer("padded_input", val), kind="compute",
                       text=f"Zero padding adds {sides}: {F.shape((rows.padded, cols.padded))}" +
                            (" per channel." if lay.C > 1 else "."))
+        edges = [edge for ax, first, last in ((rows, "top", "bottom"), (cols, "left", "right"))
+                 for edge, empty in ((first, ax.p1 >= ax.f_eff), (last, (ax.out - 1) * ax.s >= ax.p1 + ax.n)) if empty]
+        if edges:
+            d.note("Padding wider than the kernel",
+                   f"The windows at the {_and(edges)} edge{'s' if len(edges) > 1 else ''} cover padding only: "
+                   f"those outputs are 0" + (" plus the bias." if bias is not None else "."))
     else:
         padded = list(xs)
     checkpoint()
@@ -439,7 +438,7 @@ def solve(p, conv) -> Derivation:
                    f"framework do, and the last {ax.span % ax.s} padded {what} are not used.")
     shape = lay.out_shape
     d.conclude("Output size", text=f"The output is {F.shape(shape)}" + (f" ({lay.K} filters)." if multi_k else "."),
-               answers=(make_answer("out_shape", [sp.Integer(v) for v in shape], tolerance=_INT_TOL),))
+               answers=(G.shape_answer(shape),))
 
     # -- the entries
     general = rule(lay.fh, lay.fw, rows.s, cols.s, rows.d, cols.d, lay.C, multi_k, bias is not None, flipped)
@@ -537,7 +536,7 @@ def solve_numeric(p, conv) -> Derivation:
     xp, out = _numeric(p, conv, lay)
     d.note("Numeric path", f"float64 arithmetic: {lay.macs:,} multiply-adds as one tensor contraction over the windows "
                            "of the padded input.")
-    ans = [make_answer("out_shape", [sp.Integer(v) for v in lay.out_shape], tolerance=_INT_TOL)]
+    ans = [G.shape_answer(lay.out_shape)]
     if lay.padded:
         ans.append(make_answer("padded_input", xp[0] if lay.x_matrix else xp))
     ans.append(make_answer("output", out[0] if lay.K == 1 else out))

@@ -28,7 +28,7 @@ from solver.registry import Example
 from solver.richtext import Eq, Rich
 from solver.symbolic import Derivation, checkpoint, make_answer, sym
 
-TITLE = "Loss of given predictions: MSE, MAE, RMSE, Huber, hinge, log-cosh, with its gradient"
+TITLE = "Loss of given predictions and its gradient (MSE, MAE, RMSE, Huber, hinge, log-cosh)"
 TOPIC = "layers"
 KEYWORDS = ("mse", "mean squared error", "mean square error", "mae", "mean absolute error", "rmse",
             "root mean squared error", "root mean square error", "huber", "huber loss", "hinge", "hinge loss",
@@ -117,7 +117,7 @@ SQUARED = Convention(
     aliases={"none": "plain", "1/2": "half", "halved": "half"},
     sources={"plain": "PyTorch's torch.nn.MSELoss; scikit-learn's mean_squared_error",
              "half": "Goodfellow et al., Deep Learning, section 6.2; Bishop, Pattern Recognition and Machine Learning, "
-                     "section 1.1; the course notes, week 2"},
+                     "section 1.1; the handwritten course notes"},
     paper={"plain": "Use the squared error (ŷ − y)² without a factor ½.",
            "half": "Use the squared error ½(ŷ − y)², so that its gradient is ŷ − y."},
     cues={"plain": ("without the 1/2", "no factor 1/2", "without the half"),
@@ -129,9 +129,9 @@ L2_SCALE = Convention(
     {"alpha": "the L2 penalty is α‖w‖², with gradient 2αw", "half_alpha": "the L2 penalty is (α/2)‖w‖², with gradient αw"},
     default="alpha", why_default="the penalty as exams usually write it, L + α‖w‖² (scikit-learn's Ridge)",
     aliases={"half": "half_alpha", "alpha/2": "half_alpha", "weight_decay": "half_alpha"},
-    sources={"alpha": "scikit-learn's Ridge (α‖w‖²); Zhang et al., Dive into Deep Learning, section 3.7 writes λ/2",
-             "half_alpha": "Goodfellow et al., Deep Learning, section 7.1.1 ((α/2) wᵀw); PyTorch's weight_decay "
-                           "(adds αw to the gradient)"},
+    sources={"alpha": "scikit-learn's Ridge (α‖w‖²); Hastie et al., The Elements of Statistical Learning, section 3.4",
+             "half_alpha": "Goodfellow et al., Deep Learning, section 7.1.1 ((α/2) wᵀw); Zhang et al., Dive into Deep "
+                           "Learning, section 3.7 (λ/2); PyTorch's weight_decay (adds αw to the gradient)"},
     paper={"alpha": "Write the L2 penalty as α‖w‖² (its gradient is 2αw).",
            "half_alpha": "Write the L2 penalty as (α/2)‖w‖² (its gradient is αw)."},
     cues={"alpha": ("alpha ||w||^2", "α‖w‖²", "lambda ||w||^2"),
@@ -146,7 +146,7 @@ PARAMS = (
                    "true labels", "desired outputs", "t")),
     Param("y_hat", Vector(max_len=MAX_N), required=True, label="Predictions ŷ",
           help="the model's outputs, one per target (for the hinge losses the scores)",
-          aliases=("y_hat", "ŷ", "yhat", "predictions", "predicted", "predicted values", "outputs", "model outputs",
+          aliases=("y_hat", "ŷ", "yhat", "predictions", "predicted", "predicted values",
                    "scores", "prediction", "estimates", "y_pred", "p")),
     Param("kind", Choice({k: v.words for k, v in KINDS[False].items()},
                          aliases={"l2": "mse", "squared": "mse", "l1": "mae", "absolute": "mae", "logcosh": "log_cosh",
@@ -265,7 +265,7 @@ def solve(p, conv) -> Derivation:
             lv = d.compute(f"Sample {i + 1}: loss", _entry("ℓ", r"\ell", i + 1), kind.loss, vals)
         else:
             lv = kind.loss.xreplace(vals).doit()
-        losses.append(sp.nsimplify(lv) if isinstance(lv, sp.Float) else lv)
+        losses.append(lv)
         grads.append(kind.grad.xreplace(vals).doit())
     if n > WRITTEN_OUT:
         rest = f"Sample {n} is" if n == WRITTEN_OUT + 1 else f"Samples {WRITTEN_OUT + 1} to {n} are"

@@ -27,7 +27,6 @@ from problems import _grid as G
 from problems._written import fmax, mean
 from solver import format as F
 from solver.conventions import Convention
-from solver.numbers import Tolerance
 from solver.params import Choice, InvalidInput, Param
 from solver.registry import Example
 from solver.richtext import Eq, Rich
@@ -154,9 +153,6 @@ EXAMPLE = Example(
 WRITTEN_OUT = 4
 #: a table cell lists the window's entries up to this many (larger windows name their count)
 MAX_SHOWN = 16
-MAX_PADDED = 4_000_000
-MAX_WORK = 20_000_000
-_INT_TOL = Tolerance(abs=0)
 
 
 @dataclass(frozen=True)
@@ -209,13 +205,8 @@ def _pool(p, ceil: bool = False) -> Pool:
                                            f"padding). Use a smaller window.")
     rows = G.axis(H, fh, sh, 1, (ph, ph), ceil)
     cols = G.axis(W, fw, sw, 1, (pw, pw), ceil)
-    if C * rows.padded * cols.padded > MAX_PADDED:
-        raise InvalidInput("padding", f"The 'padding' parameter of pool2d makes a padded input of "
-                                      f"{C * rows.padded * cols.padded:,} values; at most {MAX_PADDED:,} are worked.")
     pool = Pool(C, H, W, rows, cols, len(shape) == 2, kind, is_global)
-    if pool.work > MAX_WORK:
-        raise InvalidInput("x", f"The 'x' parameter of pool2d gives {pool.work:,} window cells to compare; at most "
-                                f"{MAX_WORK:,} are worked here.")
+    G.check_work("pool2d", C, rows, cols, pool.work)
     return pool
 
 
@@ -297,7 +288,7 @@ def _out_size_steps(d: Derivation, pool: Pool) -> None:
 
 
 def _shape_answer(pool: Pool):
-    return make_answer("out_shape", [sp.Integer(v) for v in pool.out_shape], tolerance=_INT_TOL)
+    return G.shape_answer(pool.out_shape)
 
 
 def solve(p, conv) -> Derivation:
@@ -382,7 +373,7 @@ def solve(p, conv) -> Derivation:
                   if pool.kind == "max" else "."))
     answers = [_answer_output(out, pool)]
     if pool.kind == "max":
-        answers.append(make_answer("argmax", _shape(arg, pool), tolerance=_INT_TOL))
+        answers.append(make_answer("argmax", _shape(arg, pool), tolerance=G.INT_TOL))
     d.conclude("Pooled output", answers=tuple(answers), text=f"The {F.shape(pool.out_shape)} output.")
     return d
 
@@ -454,7 +445,7 @@ def solve_numeric(p, conv) -> Derivation:
                            "input.")
     answers = [_shape_answer(pool), make_answer("output", _shape(out.tolist(), pool))]
     if arg is not None:
-        answers.append(make_answer("argmax", _shape(arg.tolist(), pool), tolerance=_INT_TOL))
+        answers.append(make_answer("argmax", _shape(arg.tolist(), pool), tolerance=G.INT_TOL))
     d.conclude("Pooled output", text=f"The output is {F.shape(pool.out_shape)}.", answers=tuple(answers))
     return d
 

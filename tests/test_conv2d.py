@@ -109,3 +109,21 @@ def test_the_reader_reaches_conv2d_from_an_exam_question():
     r = read("Convolve the image X = [[1, 2, 3], [4, 5, 6], [7, 8, 9]] with the kernel K = [[1, 0], [0, -1]] "
              "using stride 1 and no padding. What is the output feature map?")
     assert r.family == "conv2d" and not r.missing
+
+
+def test_reader_reads_a_rich_statement_as_its_text():
+    """A family's statement is Rich text (prose and maths); reading it used to fail with 'The question must be
+    text. Got Rich instead.'"""
+    from solver.reading.reader import read
+    from solver.richtext import Rich
+
+    fam = registry.get("conv2d")
+    st = fam.statement(fam.validate(dict(fam.example.params)))
+    assert isinstance(st, Rich)
+    assert read(st).family == "conv2d"
+
+
+def test_padding_wider_than_the_kernel_says_which_outputs_see_only_zeros():
+    sol = CONV.solve({"x": "1 2; 3 4", "kernel": "2", "padding": 1, "bias": "0.5"}, path="exact")
+    assert sol.answer("output").value == [[0.5] * 4, [0.5, 2.5, 4.5, 0.5], [0.5, 6.5, 8.5, 0.5], [0.5] * 4]
+    assert "cover padding only" in render(sol)

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.fuzz
 STATEMENTS = []
 for _name in registry.names():
     _fam = registry.get(_name)
-    STATEMENTS.append(_fam.statement(_fam.validate(dict(_fam.example.params))))
+    STATEMENTS.append(str(_fam.statement(_fam.validate(dict(_fam.example.params)))))  # Rich statements as text
 
 FRAGMENTS = ["learning rate", "momentum", "β₁ =", "$\\beta_1 = $", "\\begin{bmatrix}", "\\end{bmatrix}", "\\frac{",
              "}{", "f(x, y) =", "∇f = (", "->", "(a)", "(b)", "to 3 decimal places", "three steps", "10⁻⁸", "½",
