@@ -97,3 +97,14 @@ def test_the_reader_reaches_pool2d_from_an_exam_question():
              "[7, 1, 2, 8], [3, 2, 9, 4]]. What is the output?")
     assert r.family == "pool2d" and not r.missing, r.to_json()
     assert r.params["x"].startswith("[[1, 3")
+
+
+def test_an_answer_deeper_than_a_matrix_is_not_offered_as_a_matrix_in_the_web_check():
+    """The argmax positions of a max pooling (a matrix of (row, column) pairs) were offered in the check as a matrix,
+    which no typed matrix could match; they are checked entry by entry (argmax@i=1,j=1) instead."""
+    from web.check import value_kind
+
+    sol = POOL.solve_example()
+    assert value_kind(sol.answers["argmax"]) is None
+    assert value_kind(sol.answers["output"]) == "matrix"
+    assert value_kind(sol.answer("argmax@i=1,j=1")) == "vector"
