@@ -72,6 +72,8 @@ def value_kind(answer: Answer) -> str | None:
         if not v:
             return "vector"
         if all(isinstance(r, list) for r in v):
+            if any(isinstance(x, (dict, list)) for r in v for x in r):
+                return None  # deeper than a matrix (one matrix per channel): not typed in one box
             return "matrix"
         if any(isinstance(r, (dict, list)) for r in v):
             return None

@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..params import InvalidInput
+from ..richtext import Rich
 from .scan import Item, Scan, scan
 from .text import Text, normalize
 from .vocab import (INPUT_WORDS, LABEL_WORDS, FamilyWords, ParamWords, canonical, squash, stem, tokens,
@@ -123,8 +124,7 @@ def _check(text: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidInput("text", "The question is not text (it does not decode as UTF-8); paste the "
                                        "question's words.") from None
-    from ..richtext import Rich
-    if isinstance(text, Rich):  # a family's statement: read as its printed (Unicode) text
+    if isinstance(text, Rich):  # a family's statement: read its Unicode text
         text = text.text()
     if not isinstance(text, str):
         raise InvalidInput("text", f"The question must be text. Got {type(text).__name__} instead.")

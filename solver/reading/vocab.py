@@ -141,6 +141,9 @@ class Vocabulary:
 #: Words that say which part of labelled data a field takes.
 INPUT_WORDS = {("point",), ("input",), ("data", "point"), ("feature",), ("example",), ("sample",), ("pattern",)}
 LABEL_WORDS = {("label",), ("target",), ("class",), ("output",), ("true", "label"), ("desired", "output")}
+#: A family's name that at least this many other families use for a field is weighed as an ordinary word.
+FIELD_NAME_FAMILIES = 6
+
 _STOP = {("the",), ("a",), ("of",), ("and",), ("to",), ("in",), ("with",), ("for",), ("is",), ("value",),
          ("function",), ("network",), ("layer",), ("step",), ("rate",), ("given",), ("compute",)}
 
@@ -259,9 +262,16 @@ def vocabulary() -> Vocabulary:
             for fw in fams.values():
                 for ph in fw.names:
                     named[ph] = named.get(ph, 0) + 1
+            # a family's name that many other families use for a field is a weak name: the question may name
+            # that field of another problem ("compute the loss")
+            fields = {n: {ph for pw in fw.params for ph in (*pw.phrases, _phrase(pw.param.name))}
+                      for n, fw in fams.items()}
             for fw in fams.values():
                 for src, counts in ((fw.phrases, primary), (fw.support, support)):
                     for ph, w in src.items():
+                        if counts is primary and ph in fw.names and sum(
+                                ph in f for n, f in fields.items() if n != fw.name) >= FIELD_NAME_FAMILIES:
+                            w = min(w, 2.0)
                         if counts is primary and ph in fw.names:
                             n = named[ph]  # a family's name is its own, however many others use the word
                         else:

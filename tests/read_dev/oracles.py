@@ -610,3 +610,44 @@ def f2_ce_class_index():
 def f2_dropout_backward():
     g, mask, keep = np.array([0.2, 0.4, 0.6]), np.array([1, 0, 1.0]), 0.5
     return {"grad_input": list(g * mask / keep)}
+
+
+# ---- sliding windows: convolution and pooling values ----------------------------------------------------------
+
+def _xcorr(x, k, stride=1, pad=0):
+    """Cross-correlation as deep-learning frameworks compute it, written out with loops."""
+    x = np.pad(np.asarray(x, dtype=float), pad)
+    k = np.asarray(k, dtype=float)
+    fh, fw = k.shape
+    rows = range(0, x.shape[0] - fh + 1, stride)
+    cols = range(0, x.shape[1] - fw + 1, stride)
+    return [[float((x[r:r + fh, c:c + fw] * k).sum()) for c in cols] for r in rows]
+
+
+def f2_conv2d_valid():
+    return {"output": _xcorr([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [0, -1]])}
+
+
+def f2_conv2d_padded():
+    return {"output": _xcorr([[1, 0, 2], [0, 1, 0], [2, 0, 1]], [[1, 1], [1, 1]], stride=2, pad=1)}
+
+
+def f2_max_pool():
+    x = np.array([[1, 3, 2, 1], [4, 6, 5, 0], [7, 1, 2, 8], [3, 2, 9, 4]], dtype=float)
+    return {"output": x.reshape(2, 2, 2, 2).max(axis=(1, 3)).tolist()}
+
+
+def f2_avg_pool_padded():
+    x = np.pad(np.arange(1, 10, dtype=float).reshape(3, 3), 1)
+    return {"output": [[float(x[r:r + 3, c:c + 3].sum() / 9) for c in range(3)] for r in range(3)]}
+
+
+# ---- losses of given predictions --------------------------------------------------------------------------
+
+def f2_loss_mae():
+    return {"loss": float(np.mean(np.abs(np.array([2, 4, 6.0]) - np.array([1, 4, 8.0]))))}
+
+
+def f2_loss_huber():
+    r = np.abs(np.array([0.5, 3, 2.0]) - np.array([0, 1, 2.0]))
+    return {"loss": float(np.where(r <= 1, 0.5 * r ** 2, r - 0.5).sum())}
