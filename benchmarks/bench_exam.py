@@ -11,7 +11,7 @@ everything, SymPy and the Typst compiler included).
 
 `--out` also writes the files (the timings exclude the writing). tracemalloc slows Python code down
 (SymPy several times over), so the times are taken with `--no-tracemalloc` and the Python peak with it
-on; the resident set size is measured either way.
+on; the resident set size is measured either way. Writes benchmarks/results/exam.json.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import importlib  # noqa: E402
 
+from _record import write as write_record  # noqa: E402
 from solver.exam import FORMATS, build, export, load, write  # noqa: E402
 
 build_mod = importlib.import_module("solver.exam.build")  # the module (the package's `build` is the function)
@@ -111,6 +112,17 @@ def main() -> None:
     print(f"peak resident set size (getrusage){_mb(rss)}")
     if args.out:
         print(f"wrote {n_files} files to {args.out} in {t_write:.2f} s (not counted above)")
+    write_record("exam", {
+        "exam": os.path.basename(args.exam), "problems": n_q, "variants": len(b.variants),
+        "tracemalloc": not args.no_tracemalloc, "build_s": t_build,
+        "build_ms_per_question": t_build / (len(b.variants) * n_q) * 1000,
+        "build_by_family": [{"family": fam, "s": sec, "solves": count[fam]}
+                            for fam, sec in sorted(by_family.items(), key=lambda kv: -kv[1])],
+        "export": [{"format": fmt, "s": timings[fmt], "files": sizes[fmt][0], "bytes": sizes[fmt][1]} for fmt in formats],
+        "total_s": total, "peak_python_mb": peak_py / 2**20 if peak_py is not None else None,
+        "peak_rss_mb": rss / 2**20,
+    }, unit="wall seconds", notes="no peer: an exam of randomised variants with worked solutions has no "
+       "off-the-shelf equivalent; times with tracemalloc on are slower")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Three parts, in one run:
    rank-k SVD through the svd family: storage k(m + n + 1) against m n, the compression ratio, the
    Frobenius error sqrt(sum of the dropped sigma^2), checked against the reconstruction, and the PSNR.
 Times are the best of a few repeats (time.perf_counter); ratios > 1 mean Stepwise is faster.
+Writes benchmarks/results/linalg.json (or linalg_quick.json with --quick).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import solver  # noqa: E402
+from _record import write  # noqa: E402
 from problems.pca import pca_numeric  # noqa: E402
 from problems.svd import svd_numeric  # noqa: E402
 
@@ -55,6 +57,7 @@ def bench_pca(shapes, repeat):
            f" {'full/core':>10} {'eigh/core':>10} {'max |diff|':>11}"
     print(head)
     print("-" * len(head))
+    rows = []
     for n, d, k in shapes:
         X = data(n, d)
         t_core, r = best(lambda: pca_numeric(X, k, sign_rule="largest-loading"), repeat)
@@ -70,8 +73,14 @@ def bench_pca(shapes, repeat):
                    np.abs(r["eigenvalues"][:k] - sk.explained_variance_).max())
         print(f"{f'{n} x {d}':>13} {k:>3} {t_core:>10.4f} {t_solve:>11.4f} {t_full:>9.4f} {t_ce:>12.4f} {t_auto:>9.4f}"
               f" {t_full / t_core:>10.2f} {t_ce / t_core:>10.2f} {diff:>11.2e}   ({r['method']})")
+        sk_best = min(t for t in (t_full, t_ce, t_auto) if t == t)
+        rows.append({"shape": [n, d], "k": k, "method": r["method"], "ours_core_s": t_core, "ours_solve_s": t_solve,
+                     "sklearn_full_s": t_full, "sklearn_covariance_eigh_s": t_ce if t_ce == t_ce else None,
+                     "sklearn_auto_s": t_auto, "ratio_core_vs_sklearn_fastest": sk_best / t_core,
+                     "ratio_solve_vs_sklearn_fastest": sk_best / t_solve, "max_abs_diff": float(diff)})
         del sol
     print()
+    return rows
 
 
 def bench_svd(shapes, repeat):
@@ -80,6 +89,7 @@ def bench_svd(shapes, repeat):
            f" {'values/core':>12} {'max rel diff':>13}"
     print(head)
     print("-" * len(head))
+    rows = []
     for m, n in shapes:
         A = data(m, n, seed=1)
         t_core, (U, s, Vt) = best(lambda: svd_numeric(A, complete=False), repeat)
@@ -89,7 +99,11 @@ def bench_svd(shapes, repeat):
         rel = float(np.max(np.abs(s - s_np) / s_np[0]))
         print(f"{f'{m} x {n}':>13} {t_core:>10.4f} {t_solve:>11.4f} {t_thin:>9.4f} {t_vals:>10.4f} {t_thin / t_core:>10.2f}"
               f" {t_vals / t_core:>12.2f} {rel:>13.2e}")
+        rows.append({"shape": [m, n], "ours_core_s": t_core, "ours_solve_s": t_solve, "numpy_thin_s": t_thin,
+                     "numpy_values_s": t_vals, "ratio_core_vs_numpy_thin": t_thin / t_core,
+                     "ratio_solve_vs_numpy_thin": t_thin / t_solve, "max_rel_diff": rel})
     print()
+    return rows
 
 
 def test_image(h: int = 240, w: int = 320) -> np.ndarray:
@@ -128,6 +142,7 @@ def bench_image(ks, out_dir: str | None):
     head = f"{'k':>4} {'storage':>9} {'of m n':>8} {'ratio':>7} {'||A - A_k||_F':>14} {'check':>10} {'relative':>9} {'PSNR dB':>8}"
     print(head)
     print("-" * len(head))
+    rows = []
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
         write_png(os.path.join(out_dir, "original.png"), img)
@@ -139,11 +154,14 @@ def bench_image(ks, out_dir: str | None):
         psnr = 10 * np.log10(255 ** 2 / mse) if mse > 0 else float("inf")
         print(f"{k:>4} {a['storage'].value:>9} {m * n:>8} {a['compression_ratio'].value:>7.2f} {a['error'].value:>14.2f}"
               f" {abs(direct - a['error'].value):>10.1e} {direct / np.linalg.norm(img):>9.4f} {psnr:>8.2f}")
+        rows.append({"k": k, "storage": a["storage"].value, "compression_ratio": a["compression_ratio"].value,
+                     "frobenius_error": a["error"].value, "psnr_db": psnr})
         if out_dir:
             write_png(os.path.join(out_dir, f"rank{k:03d}.png"), Ak)
     if out_dir:
         print(f"(images written to {out_dir})")
     print()
+    return {"image": [m, n], "ranks": rows}
 
 
 def main(argv=None) -> int:
@@ -155,12 +173,17 @@ def main(argv=None) -> int:
 
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs\n")
     if args.quick:
-        bench_pca([(20_000, 50, 5), (500, 200, 5), (200, 500, 5)], 1)
-        bench_svd([(20_000, 50), (300, 300)], 1)
+        pca = bench_pca([(20_000, 50, 5), (500, 200, 5), (200, 500, 5)], 1)
+        svd = bench_svd([(20_000, 50), (300, 300)], 1)
     else:
-        bench_pca([(100_000, 100, 5), (20_000, 50, 2), (2_000, 500, 10), (500, 2_000, 10)], 3)
-        bench_svd([(100_000, 100), (2_000, 500), (500, 2_000), (1_000, 1_000)], 3)
-    bench_image((1, 2, 5, 10, 20, 50, 100), args.image_out)
+        pca = bench_pca([(100_000, 100, 5), (20_000, 50, 2), (2_000, 500, 10), (500, 2_000, 10)], 3)
+        svd = bench_svd([(100_000, 100), (2_000, 500), (500, 2_000), (1_000, 1_000)], 3)
+    image = bench_image((1, 2, 5, 10, 20, 50, 100), args.image_out)
+    write("linalg_quick" if args.quick else "linalg", {"repeats": 1 if args.quick else 3, "pca": pca, "svd": svd,
+                                                      "image_compression": image},
+          unit="wall seconds, best of the repeats",
+          notes="ratio = the peer's time / ours (> 1: Stepwise faster); the peer for PCA is scikit-learn's fastest "
+                "svd_solver for the shape, for SVD numpy.linalg.svd(full_matrices=False)")
     return 0
 
 

@@ -15,7 +15,6 @@ to benchmarks/results/optim_steps.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import solver  # noqa: E402
 from problems import _optim as O  # noqa: E402
 from solver import registry  # noqa: E402
+from _record import write  # noqa: E402
 
 
 def cpu(fn) -> float:
@@ -82,11 +82,8 @@ def main() -> None:
         rows.append(row)
         print(f"{family:5s} {args.steps} steps: Stepwise whole {whole:.2f} s, loop {looped:.2f} s; "
               + (f"torch {peer_t:.2f} s; loop ratio {looped / peer_t:.2f}" if peer_t else "torch not installed"))
-    out = ROOT / "benchmarks" / "results" / "optim_steps.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "bench_optim_steps.py", "unit": "CPU seconds (median)",
-                               "results": rows}, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write("optim_steps", {"repeats": args.repeats, "results": rows}, unit="CPU seconds (median)",
+          notes="ratio = Stepwise's time / torch.optim's (< 1: Stepwise faster)")
 
 
 if __name__ == "__main__":

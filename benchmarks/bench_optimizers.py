@@ -10,7 +10,7 @@ gradient vector (the `grads` source with one row, repeated), side by side in one
   `foreach=True`, and `fused=True` (one fused C++ kernel), timing `opt.step()` only.
 Times are the median over the repeats; ratios are Stepwise's loop time / torch's. torch and this
 script use the same number of threads. The last lines say what separates the NumPy path from torch's
-fused kernel.
+fused kernel. Writes benchmarks/results/optimizers.json.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from problems import _optim as O  # noqa: E402
 from solver import registry  # noqa: E402
+from _record import write  # noqa: E402
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -108,6 +109,7 @@ def main(argv=None) -> int:
     print(f"float64, {args.steps} steps, median of {args.repeats} runs; {threads} threads for both "
           f"(os.cpu_count() = {os.cpu_count()}); numpy {np.__version__}, torch {torch.__version__}; "
           f"Stepwise block = {O.BLOCK} entries")
+    rows = []
     for family, cls, tkw, ours, conv, label in CASES:
         for size in args.sizes:
             n = int(size)
@@ -120,14 +122,20 @@ def main(argv=None) -> int:
             per = 1e3 / args.steps
             print(f"  {'Stepwise update loop (run_numeric)':52s} {t_loop * per:9.2f}")
             print(f"  {'Stepwise solve_numeric (whole call)':52s} {t_whole * per:9.2f}")
+            row = {"optimizer": label, "n": n, "steps": args.steps, "stepwise_loop_ms_per_step": t_loop * per,
+                   "stepwise_whole_ms_per_step": t_whole * per, "torch": {}}
+            rows.append(row)
             for name, extra in (("default (CPU: single-tensor for-loop)", {}), ("foreach=True", {"foreach": True}),
                                 ("fused=True", {"fused": True})):
                 t, w_t = torch_time(torch, cls, {**tkw, **extra}, w0, g, args.steps, args.repeats)
                 title = f"torch.optim.{cls} {name}"
                 if t is None:
                     print(f"  {title:52s} {'n/a':>9s}   ({w_t})")
+                    row["torch"][name] = {"unavailable": w_t}
                     continue
                 agree = np.max(np.abs(w_t - w_ours)) / np.max(np.abs(w_t))
+                row["torch"][name] = {"ms_per_step": t * per, "ratio_stepwise_loop_vs_torch": t_loop / t,
+                                      "max_rel_diff": float(agree)}
                 print(f"  {title:52s} {t * per:9.2f}   ratio {t_loop / t:5.2f}   max |diff| / max |w| {agree:.0e}")
     print("""
 What stands between the NumPy path and torch's fused kernel:
@@ -142,6 +150,9 @@ What stands between the NumPy path and torch's fused kernel:
   Closing the gap needs a fused elementwise kernel (a compiled extension, numba or numexpr), which Stepwise
   does not depend on. The default torch CPU path (a Python loop of tensor ops, each a full pass with
   allocation of temporaries) is the fair peer for plain NumPy.""")
+    write("optimizers", {"threads": threads, "repeats": args.repeats, "block": O.BLOCK, "results": rows},
+          unit="milliseconds per step, median of the repeats",
+          notes="ratio = Stepwise's update loop time / torch's (< 1: Stepwise faster); float64, the same threads")
     return 0
 
 

@@ -20,7 +20,6 @@ to solve the same question. Writes benchmarks/results/read.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import statistics
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "read_dev"))
 
 import devset  # noqa: E402
 
+from _record import write  # noqa: E402
 from solver.reading import ask, read  # noqa: E402
 
 TARGET_MS = 20.0
@@ -150,9 +150,9 @@ def main() -> None:
                     "clock": "CPU time of the reading thread (time.thread_time)",
                     "solve_page_question_median_ms": round(statistics.median(solve_ms), 3) if solve_ms else None},
     }
-    path = ROOT / "benchmarks" / "results" / "read.json"
-    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"\nWrote {path.relative_to(ROOT)}")
+    print()
+    write("read", out, unit="CPU milliseconds of the reading thread; accuracies as fractions",
+          notes=f"a latency target (p99 <= {TARGET_MS:.0f} ms for a page), not a peer ratio")
 
 
 if __name__ == "__main__":

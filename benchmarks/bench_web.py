@@ -11,14 +11,12 @@
 2. Throughput, on loopback: `python -m solver.cli serve` (waitress, as users run it) on a free
    127.0.0.1 port; `--clients` threads request the examples round-robin, bounded by `--seconds` and
    `--max-requests`; requests per second and the latency percentiles. The server is stopped at the end.
-Only 127.0.0.1 is ever contacted.
+Only 127.0.0.1 is ever contacted. Writes benchmarks/results/web.json (`--json` also writes a copy there).
 """
 from __future__ import annotations
 
 import argparse
 import http.client
-import json
-import os
 import socket
 import statistics
 import subprocess
@@ -34,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from solver import registry  # noqa: E402
 from web import create_app  # noqa: E402
 from web.forms import example_problem  # noqa: E402
+from _record import write  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -179,15 +178,20 @@ def main(argv=None) -> int:
               f"{r['cached_p50_ms']:10.1f} {r['cached_p99_ms']:8.1f}{flag}")
     if slow:
         print(f"p99 above 50 ms (uncached): {', '.join(slow)}")
-    result = {"latency": rows, "cpu_count": os.cpu_count()}
+    result = {"requests": args.requests, "latency": rows, "p99_target_ms": 50,
+              "uncached_p99_above_target": slow}
     if not args.no_throughput:
         print(f"\nThroughput: waitress on 127.0.0.1, {args.clients} clients, up to {args.seconds:g} s")
         tp = throughput(names, max(1, args.clients), max(0.5, args.seconds), max(1, args.max_requests))
         print(f"{tp['requests']} requests in {tp['seconds']} s: {tp['requests_per_second']} req/s, "
               f"p50 {tp['p50_ms']} ms, p99 {tp['p99_ms']} ms, {tp['errors']} errors")
         result["throughput"] = tp
+    unit = "milliseconds of wall time"
+    notes = ("a latency target, not a peer ratio: p99 of the warm solve-and-render through the WSGI app; "
+             "uncached = the real solve and render each time")
+    write("web", result, unit=unit, notes=notes)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        write("web", result, unit=unit, notes=notes, out=args.json)
     return 0
 
 

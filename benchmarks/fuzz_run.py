@@ -12,17 +12,16 @@ failure; and for the whole run: the peak resident memory of the test process, th
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
 from pathlib import Path
+
+from _record import write
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("tests/test_fuzz.py", "tests/test_fuzz_api.py", "tests/test_read_fuzz.py")
@@ -57,7 +56,6 @@ def main(argv=None) -> int:
     record = {
         "what": "the suite's fuzzers (parser, every family on both paths, every endpoint, question reading) at "
                 f"{args.examples} generated inputs per target; each input held to 2 s of CPU",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "examples_per_target": args.examples,
         "targets": len(cases),
         "inputs_requested": args.examples * sum(c["outcome"] != "skipped" for c in cases),
@@ -66,12 +64,10 @@ def main(argv=None) -> int:
         "wall_seconds": round(wall, 1),
         "slowest_target": max(cases, key=lambda c: c["seconds"], default=None),
         "peak_rss_mb": round(peak_kb / 1024, 1),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "failures": [c for c in cases if c["outcome"] == "failed"],
         "cases": cases,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=1) + "\n")
+    write(out.stem, record, unit="generated inputs; wall seconds", out=out)
     print(f"{record['passed']} of {record['targets']} targets passed at {args.examples} inputs each "
           f"(up to {record['inputs_requested']} inputs) in {wall:.0f} s; peak RSS {record['peak_rss_mb']} MB -> {out}")
     return proc.returncode

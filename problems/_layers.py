@@ -20,11 +20,11 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
-from xml.sax.saxutils import escape
 
 from solver import format as F
 from solver.params import Spec, SpecError
 
+from ._svg import escape
 from ._written import Sigma, absval, fmax, fmin, maxover  # noqa: F401  (lr_schedule imports fmin from here)
 
 MAX_LAYERS = 200

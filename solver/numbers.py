@@ -39,6 +39,14 @@ class Precision:
 DEFAULT_PRECISION = Precision(dp=4)
 
 
+def _finite_float(v) -> bool:
+    """True when `v` is a finite float; an exact integer past float range (10**400) is not (no OverflowError)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """An accepted answer x satisfies |x - value| <= bound(value), per entry for arrays, where
@@ -120,7 +128,7 @@ class Tolerance:
 
         if self.exact:
             return "exact"
-        scalar = want is not None and not isinstance(want, (list, tuple, bool)) and math.isfinite(float(want))
+        scalar = want is not None and not isinstance(want, (list, tuple, bool)) and _finite_float(want)
         if self.dp is not None or self.sig is not None:
             if scalar:
                 w = float(want)

@@ -46,6 +46,12 @@ def test_a_large_value_to_four_decimal_places():
     assert tol.describe(0.4690) == "±0.00005 (4 decimal places)"
 
 
+
+def test_describe_an_exact_integer_past_float_range_gives_the_rule():
+    """The fuzzers' classics: Adam's answer 10**400 (exact) made the text's tolerance raise OverflowError."""
+    tol = tolerance_for(Precision(dp=4))
+    assert tol.describe(10**400) == "±0.00005 (4 decimal places; 5 significant figures for values of 10 or more)"
+
 def test_small_values_are_absolute_to_the_decimal_places():
     tol = tolerance_for(Precision(dp=4))
     assert tol.accepts(0.0003, 1 / 3000) and tol.accepts(0.0, 1e-7)
