@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from solver.numbers import MAX_DP, MAX_SIG
 from solver.steps import KINDS, SCHEMA_VERSION, STATUSES
 
 
@@ -90,12 +91,22 @@ def openapi_document() -> dict:
                 "conventions": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
                                 "description": "convention name -> chosen option; defaults apply to the rest"},
                 "path": {"type": "string", "enum": ["auto", "exact", "numeric"], "default": "auto"},
+                "precision": {"oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "properties": {"dp": {"type": "integer", "minimum": 0, "maximum": MAX_DP}},
+                     "required": ["dp"], "additionalProperties": False},
+                    {"type": "object", "properties": {"sig": {"type": "integer", "minimum": 1, "maximum": MAX_SIG}},
+                     "required": ["sig"], "additionalProperties": False},
+                    {"type": "string", "examples": ["5dp", "4sf"]}],
+                    "description": "decimal places or significant figures for every number shown and every "
+                                   "answer's tolerance (default: 4 decimal places)"},
             },
         },
         "CheckRequest": {
             "allOf": [_ref("Problem"), {"type": "object", "required": ["answers"], "properties": {
                 "answers": {"type": "object", "additionalProperties": _VALUE,
-                            "description": "answer name -> the value to check (text as typed, or JSON)"}}}],
+                            "description": "answer name, or a trace entry's address such as loss@t=3 or "
+                                           "w@epoch=1 -> the value to check (text as typed, or JSON)"}}}],
         },
         "Math": {"type": ["object", "null"], "required": ["latex", "text"],
                  "properties": {"latex": {"type": "string"}, "text": {"type": "string"}}},

@@ -145,7 +145,8 @@ class AnswerRow:
 
 
 def _solve(fam, problem: forms.Problem) -> Solution:
-    return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions())
+    return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions(),
+                                        precision=problem.given_precision())
 
 
 def _problem_and_solution(fam):
@@ -176,21 +177,38 @@ def check(name: str):
     if failed is not None:
         return failed
     cfg = current_app.config
-    checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol)
+    checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol, problem.given_precision())
     typed: dict[str, str] = {}
     too_long: dict[str, Verdict] = {}
-    for key, text in request.form.items():
-        answer = key[len(forms.ANSWER_PREFIX):]
-        if not key.startswith(forms.ANSWER_PREFIX) or answer not in sol.answers:
+    unknown: dict[str, Verdict] = {}
+    # the answers' boxes (a.<name>), then the trace entries typed by address ("loss@t=3") with their values
+    pairs = [(k[len(forms.ANSWER_PREFIX):], v) for k, v in request.form.items() if k.startswith(forms.ANSWER_PREFIX)]
+    entries = list(zip(request.form.getlist("trace_address"), request.form.getlist("trace_value")))[:MAX_TRACE_CHECKS]
+    traced = []
+    for address, text in entries:
+        address = address.strip()[:200]
+        if address:
+            traced.append((address, text))
+            pairs.append((address, text))
+    for answer, text in pairs:
+        try:
+            a = sol.answer(answer)
+        except KeyError as e:
+            if answer in dict(traced):
+                unknown[answer] = Verdict(answer, "malformed", str(e.args[0] if e.args else e), text[:60], "", "")
             continue
         typed[answer] = text
         if len(text) > cfg["MAX_FIELD_CHARS"]:
-            a = sol.answers[answer]
             too_long[answer] = Verdict(answer, "malformed", f"Too long: at most {cfg['MAX_FIELD_CHARS']} characters.",
                                        text[:60] + "...", a.display, describe_tolerance(a))
     to_check = {k: v for k, v in typed.items() if v.strip() and k not in too_long}
-    verdicts = {**checker.check_all(to_check), **too_long}
-    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True)
+    verdicts = {**checker.check_all(to_check), **too_long, **unknown}
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True,
+                          traced=[(a, t, verdicts.get(a)) for a, t in traced])
+
+
+#: At most this many trace entries checked by address at once in the page's form.
+MAX_TRACE_CHECKS = 5
 
 
 @dataclass(frozen=True)
@@ -266,8 +284,11 @@ def _svg_data_url(svg: Any) -> str | None:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False):
+def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False,
+                   traced=None):
     typed, verdicts = typed or {}, verdicts or {}
+    traced = list(traced or [])
+    traced += [("", "", None)] * max(0, 3 - len(traced))
     rows = []
     for name, a in sol.answers.items():
         kind = value_kind(a)
@@ -302,8 +323,25 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         permalink=url_for(".solve", name=fam.name, **query),
         edit_url=url_for(".family", name=fam.name, **query),
         check_url=url_for(".check", name=fam.name, **query),
-        verdicts=verdicts, checked=checked,
+        verdicts=verdicts, checked=checked, traced=traced,
+        trace_examples=cache.fragment(sol, "trace_examples", lambda: _trace_examples(sol)),
+        precision=_precision_words(sol),
     )
+
+
+def _trace_examples(sol: Solution, n: int = 3) -> list[str]:
+    """A few addresses of this solution's trace entries, to show what can be typed (empty: no addressable trace)."""
+    names = set(sol.answers)
+    return [a for a in sol.addresses() if a not in names][:n]
+
+
+def _precision_words(sol: Solution) -> str:
+    p = sol.precision or {}
+    if "sig" in p:
+        return f"{p['sig']} significant figure{'' if p['sig'] == 1 else 's'}"
+    if "dp" in p:
+        return f"{p['dp']} decimal place{'' if p['dp'] == 1 else 's'}"
+    return ""
 
 
 @bp.get("/f/<name>/solution.<fmt>")
