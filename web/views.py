@@ -176,6 +176,46 @@ def check(name: str):
     problem, sol, failed = _problem_and_solution(fam)
     if failed is not None:
         return failed
+    typed, verdicts, traced = _check_typed(fam, problem, sol, reveal=True)
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True, traced=traced)
+
+
+# ---- practice: the answers hidden until the student gives theirs ----------------------------------------
+
+def _shown_count(sol: Solution, raw: str | None) -> int:
+    """How many of the solution's steps a practice page reveals (from its `shown` argument, clamped)."""
+    try:
+        n = int(str(raw or "0").strip()[:6])
+    except ValueError:
+        n = 0
+    return max(0, min(n, len(sol.steps)))
+
+
+@bp.get("/f/<name>/practice")
+def practice(name: str):
+    """The problem with its answers and steps hidden: the link a teacher shares (`shown=N` reveals N steps)."""
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    return _solution_page(fam, problem, sol, practice=_shown_count(sol, request.args.get("shown")))
+
+
+@bp.post("/f/<name>/practice")
+def practice_check(name: str):
+    """Check the typed answers without revealing the others, and reveal the steps asked for (the form's
+    "Show the next step" sends shown=N+1); everything typed stays in its box."""
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    typed, verdicts, traced = _check_typed(fam, problem, sol, reveal=False)
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=bool(verdicts), traced=traced,
+                          practice=_shown_count(sol, request.form.get("shown")))
+
+
+def _check_typed(fam, problem: forms.Problem, sol: Solution, *, reveal: bool):
+    """(typed text by answer, verdicts by answer, trace rows) for the posted answer boxes and trace entries."""
     cfg = current_app.config
     checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol, problem.given_precision())
     typed: dict[str, str] = {}
@@ -202,9 +242,8 @@ def check(name: str):
             too_long[answer] = Verdict(answer, "malformed", f"Too long: at most {cfg['MAX_FIELD_CHARS']} characters.",
                                        text[:60] + "...", a.display, describe_tolerance(a))
     to_check = {k: v for k, v in typed.items() if v.strip() and k not in too_long}
-    verdicts = {**checker.check_all(to_check), **too_long, **unknown}
-    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True,
-                          traced=[(a, t, verdicts.get(a)) for a, t in traced])
+    verdicts = {**checker.check_all(to_check, reveal=reveal), **too_long, **unknown}
+    return typed, verdicts, [(a, t, verdicts.get(a)) for a, t in traced]
 
 
 #: At most this many trace entries checked by address at once in the page's form.
@@ -285,7 +324,9 @@ def _svg_data_url(svg: Any) -> str | None:
 
 
 def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False,
-                   traced=None):
+                   traced=None, practice: int | None = None):
+    """The solution page; with `practice` (the number of steps revealed) the practice page: answers hidden
+    until answered correctly, steps revealed one at a time, no downloads."""
     typed, verdicts = typed or {}, verdicts or {}
     traced = list(traced or [])
     traced += [("", "", None)] * max(0, 3 - len(traced))
@@ -302,7 +343,8 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         conv = by_name.get(use.name)
         others = []
         if conv is not None:
-            others = [(opt, sentence, url_for(".solve", name=fam.name, **problem.query(**{use.name: opt})))
+            others = [(opt, sentence, url_for(".practice" if practice is not None else ".solve", name=fam.name,
+                                              **problem.query(**{use.name: opt})))
                       for opt, sentence in conv.options.items() if opt != use.choice]
         conventions.append((use, conv, others))
     query = problem.query()
@@ -310,9 +352,10 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
     cache = get_cache(current_app)
     cfg = current_app.config
     max_rows = cfg["MAX_TABLE_ROWS"]
-    steps_html = cache.fragment(sol, "steps", lambda: Markup(render_template(
+    revealed = len(sol.steps) if practice is None else practice
+    steps_html = cache.fragment(sol, "steps" if practice is None else f"steps:{revealed}", lambda: Markup(render_template(
         "_steps_section.html", sol=sol, max_rows=max_rows,
-        steps=shown_steps(sol.steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
+        steps=shown_steps(sol.steps[:revealed], cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
     latex_source = cache.fragment(sol, "latex", lambda: render(sol, "latex"))
     plot = cache.fragment(sol, "plot", lambda: _svg_data_url(sol.extras.get("svg")))
     return render_template(
@@ -321,6 +364,9 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         plot_title=str(sol.extras.get("svg_title") or "Plot"),
         topic_title=registry.TOPICS.get(fam.topic, fam.topic),
         permalink=url_for(".solve", name=fam.name, **query),
+        practice=practice, total_steps=len(sol.steps),
+        practice_url=url_for(".practice", name=fam.name, **query),
+        practice_post=url_for(".practice_check", name=fam.name, **query),
         edit_url=url_for(".family", name=fam.name, **query),
         check_url=url_for(".check", name=fam.name, **query),
         verdicts=verdicts, checked=checked, traced=traced,
