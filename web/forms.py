@@ -27,6 +27,10 @@ CONV_PREFIX = "c."
 ANSWER_PREFIX = "a."
 PRECISION_KEY = "precision"
 
+#: How to enter data too large for a web form (said wherever a size limit is met).
+LARGE_INPUT = ("For large data use the JSON API (POST /api/solve, which takes up to 1 MB) or the command line "
+               "(stepwise solve FAMILY -p name=value).")
+
 
 @dataclass
 class Problem:
@@ -41,15 +45,15 @@ class Problem:
         params: dict[str, str] = {}
         conventions: dict[str, str] = {}
         groups: dict[str, dict[int, dict[str, str]]] = {}
+        too_long: InvalidInput | None = None  # raised once everything typed is read, so the form can keep it
         for key, value in args.items():
             if key.startswith(PARAM_PREFIX) and key.count(".") == 3:  # p.<group>.<item>.<field>
                 name, k, part = key[len(PARAM_PREFIX):].split(".")
                 if not k.isdigit() or not 0 < int(k) <= MAX_GROUP_ITEMS:
                     continue
-                if len(value) > max_chars:
-                    raise InvalidInput(name, f"The '{name}' parameter is too long for the web form ({len(value)} "
-                                             f"characters; at most {max_chars}). For large data use the Python API or the "
-                                             "command line.")
+                if len(value) > max_chars and too_long is None:
+                    too_long = InvalidInput(name, f"The '{name}' parameter is too long for the web form ({len(value)} "
+                                                  f"characters; at most {max_chars}). {LARGE_INPUT}")
                 groups.setdefault(name, {}).setdefault(int(k), {})[part] = value
                 continue
             if key.startswith(PARAM_PREFIX):
@@ -58,13 +62,17 @@ class Problem:
                 name, target, what = key[len(CONV_PREFIX):], conventions, "convention"
             else:
                 continue
-            if len(value) > max_chars:
-                raise InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} characters; "
-                                         f"at most {max_chars}). For large data use the Python API or the command line.")
+            if len(value) > max_chars and too_long is None:
+                too_long = InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} "
+                                              f"characters; at most {max_chars}). {LARGE_INPUT}")
             target[name] = value
         for name, items in groups.items():  # the fields of a group's items, joined into the group's text
             params[name] = join_group_texts(items[k] for k in sorted(items))
-        return cls(params, conventions, str(args.get(PRECISION_KEY, ""))[:80])
+        problem = cls(params, conventions, str(args.get(PRECISION_KEY, ""))[:80])
+        if too_long is not None:
+            too_long.problem = problem  # what was typed, for the form shown with the message
+            raise too_long
+        return problem
 
     def given_params(self) -> dict[str, str]:
         return {k: v for k, v in self.params.items() if v.strip()}

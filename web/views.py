@@ -106,7 +106,7 @@ def family(name: str):
             form = forms.build_form(fam, _problem(), add=request.args.get("add", ""),
                                     remove=request.args.get("remove", ""))
         except InvalidInput as e:
-            form = forms.attach_error(forms.build_form(fam), e)
+            form = forms.attach_error(forms.build_form(fam, getattr(e, "problem", None)), e)
     return render_template("family.html", **_family_context(fam, form), seed_error=seed_error), status
 
 
@@ -153,8 +153,8 @@ def _problem_and_solution(fam):
     """(problem, solution, None), or (problem, None, the form re-rendered with the error and HTTP 400)."""
     try:
         problem = _problem()
-    except InvalidInput as e:
-        return None, None, _form_error(fam, forms.Problem(), e)
+    except InvalidInput as e:  # a value too long: the form again, with everything typed kept
+        return None, None, _form_error(fam, getattr(e, "problem", None) or forms.Problem(), e)
     try:
         return problem, _solve(fam, problem), None
     except InvalidInput as e:

@@ -1,0 +1,60 @@
+"""The web UI's dead ends and readability in a real browser (issue 18 items 4 and 5): `stepwise serve` and
+Debian's Chromium through Playwright (the fixtures of tests/test_browser.py). Screenshots are artifacts."""
+from __future__ import annotations
+
+from browser_support import artifacts, browser  # noqa: F401  (fixtures)
+from test_browser import page, server  # noqa: F401  (fixtures)
+
+
+def test_a_too_large_paste_is_not_sent_and_keeps_what_was_typed(page, artifacts):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    question = "Apply Adam to f(x) = x^2 from x = 1 with data " + " ".join(["1.25"] * 120_000)  # ~600 KB
+    page.fill("#question", question)
+    page.click("#read-question")
+    guard = page.locator(".paste-form .size-guard")
+    expect(guard).to_be_visible()
+    expect(guard).to_contain_text("too large to send")
+    expect(guard).to_contain_text("/api/ask")
+    assert page.url.endswith("/"), "nothing was sent"
+    assert page.input_value("#question") == question
+    page.screenshot(path=str(artifacts / "paste-too-large.png"))
+    assert not page.problems, page.problems
+
+
+def test_a_too_large_problem_form_keeps_its_fields(page, artifacts):
+    from playwright.sync_api import expect
+
+    page.goto("/f/perceptron?example=1")
+    big = "; ".join(["(1, 2)"] * 90_000)
+    page.fill("#p-X", big)
+    page.click("#solve")
+    guard = page.locator(".problem-form .size-guard")
+    expect(guard).to_contain_text("everything you typed is still here")
+    assert "/solve" not in page.url
+    assert page.input_value("#p-X") == big and page.input_value("#p-y") != ""
+    page.fill("#p-X", "(-1,2), (0,-1), (2,1)")  # the same form, now small enough, is sent
+    page.click("#solve")
+    expect(page.locator("h1")).to_have_text("Perceptron training trace")
+    assert not page.problems, page.problems
+
+
+def test_a_wide_table_scrolls_with_a_visible_cue_on_a_phone(page, artifacts):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    # 10-dimensional points: the trace's weight vectors are wider than a phone
+    points = ", ".join("(" + ",".join(str((i * 7 + j * 3) % 5 - 2) for j in range(10)) + ")" for i in range(3))
+    page.goto(f"/f/perceptron/solve?p.X={points}&p.y=0+1+0&p.bias=false")
+    table = page.locator(".table-scroll").filter(has=page.locator("table.trace")).first
+    expect(table).to_be_visible()
+    assert table.evaluate("el => el.scrollWidth > el.clientWidth"), "the trace is wider than the phone"
+    expect(table).to_have_class("table-scroll scrolls more-right")
+    assert table.evaluate("el => getComputedStyle(el).boxShadow").count("inset") == 1
+    page.screenshot(path=str(artifacts / "phone-wide-table.png"), full_page=True)
+    table.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    expect(table).to_have_class("table-scroll scrolls more-left")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page itself does not scroll sideways (scrollWidth {width})"
+    assert not page.problems, page.problems
