@@ -60,3 +60,12 @@ def test_every_error_page_links_back(client, path):
 def test_the_forms_say_their_size_limits_to_the_browser(client, app):
     assert f'data-max-bytes="{app.config["MAX_QUERY_BYTES"]}"' in _text(client.get("/f/perceptron?example=1"))
     assert f'data-max-bytes="{app.config["MAX_QUERY_BYTES"]}"' in _text(client.get("/"))
+
+
+def test_an_undefined_answer_says_why_next_to_the_check_button(client):
+    """A Gaussian sample with no spread has no maximum-likelihood variance (the likelihood is unbounded); the
+    mean is still an answer, so the check stays live and the page says what is undefined."""
+    r = client.get("/f/mle/solve", query_string={"p.distribution": "gaussian", "p.data": "2 2 2"})
+    page = _text(r)
+    assert r.status_code == 200 and 'id="check-undefined"' in page
+    assert re.search(r'<button type="submit" class="primary" id="check-answers"\s*>', page)
