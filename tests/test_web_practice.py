@@ -112,3 +112,37 @@ def test_an_odd_step_count_is_clamped(client, shown):
 
 def test_practice_check_requires_the_csrf_token(client):
     assert client.post(_url("sgd"), data={"a.w": "1"}).status_code == 400
+
+
+# ---- warnings and what changed (issue 18 item 3) ----------------------------------------------------------------
+
+def test_a_diverging_run_warns_at_the_top(client, monkeypatch):
+    with toy.installed(monkeypatch):
+        page = _text(client.get("/f/toy_trace/solve?p.lr=1.5&p.w0=1&p.steps=3"))
+        warning = re.search(r'id="solution-warning">(.*?)</p>', page, re.S).group(1)
+        assert "diverges" in warning and "learning rate is too large" in warning
+        assert page.index('id="solution-warning"') < page.index('id="statement-heading"')
+        assert 'id="solution-warning"' not in _text(client.get("/f/toy_trace/solve?p.lr=0.1&p.w0=1&p.steps=3"))
+
+
+def test_a_convention_switch_says_which_answers_changed_and_by_how_much(client, monkeypatch):
+    with toy.installed(monkeypatch):
+        page = _text(client.get("/f/toy_trace/solve?p.lr=0.1&p.w0=1&p.steps=3"))
+        link = html.unescape(re.search(r'<a class="switch" href="([^"]+)" data-convention="loss_scale"', page).group(1))
+        assert "was.loss_scale=plain" in link
+        page = _text(client.get(link))
+        changed = re.sub(r"\s+", " ", re.search(r'id="what-changed">(.*?)</div>', page, re.S).group(1))
+        loss = toy.oracle(0.1, 1.0, 3)[1]
+        assert "from <code>plain</code> to <code>half</code>" in changed and "1 answer changed" in changed
+        assert f"{loss:.4f} → <strong>{loss / 2:.4f}</strong> (by {loss / 2:.2g})" in changed
+        assert "Unchanged: w." in changed
+        assert "was." not in re.search(r'href="([^"]+)" id="permalink"', page).group(1)
+
+
+def test_a_switch_that_changes_nothing_says_so(client):
+    """Adam's example: epsilon = 1e-8 is negligible against sqrt(v) at this size, so moving it changes no answer
+    at 4 decimal places."""
+    page = _text(client.get(_url("adam", "solve")))
+    link = html.unescape(re.search(r'<a class="switch" href="([^"]+)" data-convention="eps_placement"', page).group(1))
+    page = _text(client.get(link))
+    assert "No answer changed at this precision" in page

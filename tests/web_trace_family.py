@@ -24,7 +24,7 @@ def _module() -> types.ModuleType:
     mod = types.ModuleType(f"problems.{NAME}", "Gradient descent on w^2: a trace the tests address.")
     mod.TITLE = "Toy trace"
     mod.TOPIC = "optimizers"
-    mod.PARAMS = (Param("lr", Real(0, 1, closed="neither"), default="1/10", label="Learning rate"),
+    mod.PARAMS = (Param("lr", Real(0, 5, closed="neither"), default="1/10", label="Learning rate"),
                   Param("w0", Real(), default="1", label="Start"),
                   Param("steps", Int(1, 20), default="3", label="Steps"))
     mod.CONVENTIONS = (Convention("loss_scale", "Loss scale", {"plain": "the loss is w^2", "half": "the loss is w^2/2"},
@@ -44,6 +44,9 @@ def _module() -> types.ModuleType:
             rows.append((t, w, scale * w**2))
         d.table("Trace", ["t", "w", "loss"], rows, keys=("t", "w", "loss"), index=("t",))
         d.conclude("Result", answers=[make_answer("w", w), make_answer("loss", scale * w**2)])
+        if abs(1 - 2 * lr) > 1:  # as a family says a run diverges (issue 18 item 3)
+            d.extras["warning"] = {"message": "The run diverges: the loss grows at every step.",
+                                   "cause": "The learning rate is too large for this loss (above 1)."}
         return d
 
     mod.statement = statement

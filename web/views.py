@@ -344,7 +344,8 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         others = []
         if conv is not None:
             others = [(opt, sentence, url_for(".practice" if practice is not None else ".solve", name=fam.name,
-                                              **problem.query(**{use.name: opt})))
+                                              **problem.query(**{use.name: opt}),
+                                              **({} if practice is not None else {WAS_PREFIX + use.name: use.choice})))
                       for opt, sentence in conv.options.items() if opt != use.choice]
         conventions.append((use, conv, others))
     query = problem.query()
@@ -365,6 +366,8 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         topic_title=registry.TOPICS.get(fam.topic, fam.topic),
         permalink=url_for(".solve", name=fam.name, **query),
         practice=practice, total_steps=len(sol.steps),
+        changes=None if practice is not None else _what_changed(fam, problem, sol),
+        warning=_warning(sol),
         practice_url=url_for(".practice", name=fam.name, **query),
         practice_post=url_for(".practice_check", name=fam.name, **query),
         edit_url=url_for(".family", name=fam.name, **query),
@@ -373,6 +376,86 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         trace_examples=cache.fragment(sol, "trace_examples", lambda: _trace_examples(sol)),
         precision=_precision_words(sol),
     )
+
+
+#: A convention switch link carries was.<convention>=<previous choice>, so the new page can say what changed.
+WAS_PREFIX = "was."
+
+
+@dataclass
+class Changes:
+    convention: str
+    title: str
+    before: str
+    after: str
+    changed: list  # (answer name, before display, after display, by how much: text or "")
+    same: list  # names of the answers that did not change
+
+
+def _what_changed(fam, problem: forms.Problem, sol: Solution) -> Changes | None:
+    """After a convention switch (a link with was.<name>=<old choice>): which answers changed and by how much."""
+    was = [(k[len(WAS_PREFIX):], v) for k, v in request.args.items() if k.startswith(WAS_PREFIX)][:1]
+    if not was:
+        return None
+    name, old = was[0]
+    conv = next((c for c in fam.conventions if c.name == name), None)
+    now = sol.convention_choices.get(name)
+    if conv is None or old not in conv.options or old == now:
+        return None
+    before_problem = forms.Problem(dict(problem.params), {**problem.conventions, name: old}, problem.precision)
+    try:
+        before = _solve(fam, before_problem)
+    except InvalidInput:
+        return None
+    changed, same = [], []
+    for key, a in sol.answers.items():
+        b = before.answers.get(key)
+        if b is None or value_kind(a) is None:
+            continue
+        if b.display == a.display:
+            same.append(key)
+        else:
+            changed.append((key, b.display, a.display, _difference(b, a)))
+    return Changes(name, conv.title, old, now or "", changed, same)
+
+
+def _difference(before: Answer, after: Answer) -> str:
+    """'by 0.0002' (the largest change of any entry, in the answer's precision), or '' for non-numbers."""
+    import math
+
+    from solver import format as F
+
+    def flat(v):
+        if isinstance(v, list):
+            for x in v:
+                yield from flat(x)
+        else:
+            yield v
+
+    try:
+        xs, ys = list(flat(before.numeric_value())), list(flat(after.numeric_value()))
+        if len(xs) != len(ys) or not xs:
+            return ""
+        diffs = [abs(float(y) - float(x)) for x, y in zip(xs, ys)]
+    except (TypeError, ValueError):
+        return ""
+    d = max(diffs)
+    if not math.isfinite(d):
+        return ""
+    return F.text(d, sig=2)
+
+
+def _warning(sol: Solution) -> str:
+    """A family's warning about the run (extras["warning"]: a diverging run, its likely cause), as one text."""
+    w = sol.extras.get("warning")
+    if isinstance(w, str):
+        return w.strip()[:2000]
+    if isinstance(w, dict):
+        parts = [str(w.get(k)).strip() for k in ("title", "message", "text", "cause") if w.get(k)]
+        return " ".join(parts)[:2000]
+    if isinstance(w, (list, tuple)):
+        return " ".join(str(x).strip() for x in w if x)[:2000]
+    return ""
 
 
 def _trace_examples(sol: Solution, n: int = 3) -> list[str]:
