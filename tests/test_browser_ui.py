@@ -58,3 +58,27 @@ def test_a_wide_table_scrolls_with_a_visible_cue_on_a_phone(page, artifacts):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page itself does not scroll sideways (scrollWidth {width})"
     assert not page.problems, page.problems
+
+
+def test_a_500_by_500_matrix_entered_by_file_upload(page, artifacts, tmp_path):
+    """Issue 18's done-when: a 500 x 500 matrix by file upload, solved on the numeric path. Oracle: numpy's SVD."""
+    import numpy as np
+    from playwright.sync_api import expect
+
+    a = np.random.default_rng(3).normal(size=(500, 500))
+    path = tmp_path / "matrix.csv"
+    path.write_text("\n".join(",".join(f"{x:.8f}" for x in row) for row in a))
+    page.goto("/f/svd?example=1")
+    page.select_option("#upload-field", "A")
+    page.set_input_files("#upload-file", str(path))
+    page.click("#upload-button")
+    expect(page.locator("#p-A-upload")).to_have_text("From a file: an uploaded 500 x 500 matrix.")
+    page.fill("#p-k", "2")
+    page.click("#solve")
+    expect(page.locator("h1")).to_contain_text("ingular")
+    shown = page.locator("#answer-singular_values .display").text_content()
+    first = float(shown.split("(")[1].split(",")[0])
+    assert abs(first - np.linalg.svd(np.round(a, 8), compute_uv=False)[0]) < 1e-3
+    assert len(page.url) < 300, "the solution's link names the file, not its numbers"
+    page.screenshot(path=str(artifacts / "upload-500x500.png"))
+    assert not page.problems, page.problems

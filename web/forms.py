@@ -132,6 +132,7 @@ class Field:
     max_items: int = 0
     evidence: str = ""  # filled from a pasted question: the words the value came from
     missing: bool = False  # the pasted question does not give this required field
+    upload: str = ""  # "an uploaded 500 x 500 matrix" when the value names an uploaded file (web.uploads)
 
     @property
     def input_name(self) -> str:

@@ -27,7 +27,7 @@ from solver.render import render
 from solver.render.walk import STATUS_TEXT
 from solver.steps import Answer, Solution, Step
 
-from . import forms
+from . import forms, uploads
 from .blueprint import bp
 from .common import get_family, make_checker
 from .cache import get_cache
@@ -110,6 +110,49 @@ def family(name: str):
     return render_template("family.html", **_family_context(fam, form), seed_error=seed_error), status
 
 
+@bp.post("/f/<name>/upload")
+def upload(name: str):
+    """A data file for a matrix or vector field: kept under its hash, named in the form as @upload:<id>."""
+    fam = get_family(name)
+    for other in request.files.values():  # spooled to temporary files: closed when this view is done
+        _close_later(other)
+    args = {k: v for k, v in request.form.items() if k.startswith((forms.PARAM_PREFIX, forms.CONV_PREFIX))
+            or k == forms.PRECISION_KEY}
+    field = request.form.get("field", "")
+    kinds = {p.name: p.schema().get("type") for p in fam.params}
+    try:
+        if kinds.get(field) not in ("matrix", "vector"):
+            raise InvalidInput("upload", f"Choose a matrix or vector field for the file (this problem's: "
+                                         f"{', '.join(k for k, t in kinds.items() if t in ('matrix', 'vector'))}).")
+        f = request.files.get("file")
+        if f is None or not f.filename:
+            raise InvalidInput(field, f"Choose a file for '{field}' (a .csv or .npy file).")
+        try:
+            data = f.read(uploads.MAX_BYTES + 1)
+        finally:
+            f.close()
+        arr = uploads.read_upload(field, f.filename, data)
+        if kinds[field] == "vector" and arr.ndim == 2 and 1 in arr.shape:
+            arr = arr.reshape(-1)
+        ident = uploads.store(current_app, arr)
+    except InvalidInput as e:
+        problem = forms.Problem.from_args(args, current_app.config["MAX_FIELD_CHARS"])
+        form = forms.build_form(fam, problem)
+        return render_template("family.html", **_family_context(fam, form), seed_error="",
+                               upload_error=e.message), 400
+    args[forms.PARAM_PREFIX + field] = uploads.PREFIX + ident
+    return redirect(url_for(".family", name=fam.name, **args))
+
+
+def _close_later(f) -> None:
+    from flask import after_this_request
+
+    @after_this_request
+    def _close(response):
+        f.close()
+        return response
+
+
 @bp.get("/f/<name>/random")
 def random_instance(name: str):
     fam = get_family(name)
@@ -120,7 +163,11 @@ def _family_context(fam, form: forms.Form) -> dict[str, Any]:
     doc = fam.description.split("\n", 1)
     about = [" ".join(par.split()) for par in (doc[1] if len(doc) > 1 else "").split("\n\n") if par.strip()]
     example = forms.example_problem(fam)
+    for f in form.fields:
+        if uploads.is_upload(f.value):
+            f.upload = uploads.describe(current_app, f.value)
     return dict(family=fam, form=form, about=about, topic_title=registry.TOPICS.get(fam.topic, fam.topic),
+                upload_max_mb=uploads.MAX_BYTES // 2**20,
                 example_source=fam.example.source, example_solve_url=url_for(".solve", name=fam.name, **example.query()))
 
 
@@ -144,8 +191,13 @@ class AnswerRow:
     verdict: Verdict | None = None
 
 
+def _params(problem: forms.Problem) -> dict[str, Any]:
+    """The typed parameters, each uploaded file (`@upload:<id>`) replaced by its array (web.uploads)."""
+    return uploads.resolve(current_app, problem.given_params())
+
+
 def _solve(fam, problem: forms.Problem) -> Solution:
-    return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions(),
+    return get_cache(current_app).solve(fam, _params(problem), problem.given_conventions(),
                                         precision=problem.given_precision())
 
 
@@ -217,7 +269,7 @@ def practice_check(name: str):
 def _check_typed(fam, problem: forms.Problem, sol: Solution, *, reveal: bool):
     """(typed text by answer, verdicts by answer, trace rows) for the posted answer boxes and trace entries."""
     cfg = current_app.config
-    checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol, problem.given_precision())
+    checker = make_checker(fam, _params(problem), problem.given_conventions(), sol, problem.given_precision())
     typed: dict[str, str] = {}
     too_long: dict[str, Verdict] = {}
     unknown: dict[str, Verdict] = {}
