@@ -44,8 +44,8 @@ def test_a_wide_table_scrolls_with_a_visible_cue_on_a_phone(page, artifacts):
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 390, "height": 844})
-    # 10-dimensional points: the trace's weight vectors are wider than a phone
-    points = ", ".join("(" + ",".join(str((i * 7 + j * 3) % 5 - 2) for j in range(10)) + ")" for i in range(3))
+    # 20-dimensional points: the trace's weight vectors are wider than a phone
+    points = ", ".join("(" + ",".join(str((i * 7 + j * 3) % 5 - 2.5) for j in range(20)) + ")" for i in range(3))
     page.goto(f"/f/perceptron/solve?p.X={points}&p.y=0+1+0&p.bias=false")
     table = page.locator(".table-scroll").filter(has=page.locator("table.trace")).first
     expect(table).to_be_visible()
@@ -81,4 +81,29 @@ def test_a_500_by_500_matrix_entered_by_file_upload(page, artifacts, tmp_path):
     assert abs(first - np.linalg.svd(np.round(a, 8), compute_uv=False)[0]) < 1e-3
     assert len(page.url) < 300, "the solution's link names the file, not its numbers"
     page.screenshot(path=str(artifacts / "upload-500x500.png"))
+    assert not page.problems, page.problems
+
+
+def test_a_long_solution_on_a_phone_has_its_summary_on_top(page, artifacts):
+    """Issue 18 item 5: on a 390 x 844 phone the answers and the conventions come before the steps, the page
+    does not scroll sideways, and each answer names the step it comes from."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/f/adam?example=1")
+    page.click("#solve")
+    expect(page.locator("#answers")).to_be_visible()
+    answers = page.locator("#answers").bounding_box()
+    conventions = page.locator(".conventions").bounding_box()
+    steps = page.locator("#steps").bounding_box()
+    assert answers["y"] < conventions["y"] < steps["y"], (answers, conventions, steps)
+    assert conventions["y"] < 10_000
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    origin = page.locator("#answer-w .answer-origin")
+    expect(origin).to_contain_text("step ")
+    nested = page.locator("details.substeps .step").first
+    if nested.count():
+        box = nested.bounding_box()
+        assert box is None or box["width"] > 390 * 0.7, "nested steps use the phone's width"
+    page.screenshot(path=str(artifacts / "phone-long-solution.png"), full_page=True)
     assert not page.problems, page.problems

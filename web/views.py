@@ -189,6 +189,19 @@ class AnswerRow:
     show_display: bool
     typed: str = ""
     verdict: Verdict | None = None
+    origin: tuple[str, str] | None = None  # (step number, step title) of the step that gives the answer
+
+
+def answer_origins(steps, prefix: str = "") -> dict[str, tuple[str, str]]:
+    """Each answer's step, numbered as on the page: {name: ("3.2", "Update")}; the first step that gives it."""
+    out: dict[str, tuple[str, str]] = {}
+    for i, step in enumerate(steps, 1):
+        num = f"{prefix}{i}"
+        for a in step.answers:
+            out.setdefault(a.name, (num, step.title))
+        for name, where in answer_origins(step.children, num + ".").items():
+            out.setdefault(name, where)
+    return out
 
 
 def _params(problem: forms.Problem) -> dict[str, Any]:
@@ -383,12 +396,13 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
     traced = list(traced or [])
     traced += [("", "", None)] * max(0, 3 - len(traced))
     rows = []
+    origins = get_cache(current_app).fragment(sol, "origins", lambda: answer_origins(sol.steps))
     for name, a in sol.answers.items():
         kind = value_kind(a)
         rows.append(AnswerRow(name, a, kind, describe_tolerance(a) if kind else "", KIND_HINT.get(kind or "", ""),
                               "e.g. 3" if kind == "number" and isinstance(a.value, int) else KIND_PLACEHOLDER.get(kind or "", ""),
                               _display_adds(a, kind), typed.get(name, ""),
-                              verdicts.get(name)))
+                              verdicts.get(name), origins.get(name)))
     conventions = []
     by_name = {c.name: c for c in fam.conventions}
     for use in sol.conventions:
