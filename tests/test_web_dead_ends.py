@@ -69,3 +69,12 @@ def test_an_undefined_answer_says_why_next_to_the_check_button(client):
     page = _text(r)
     assert r.status_code == 200 and 'id="check-undefined"' in page
     assert re.search(r'<button type="submit" class="primary" id="check-answers"\s*>', page)
+
+
+@pytest.mark.parametrize("name", __import__("solver.registry", fromlist=["names"]).names())
+def test_the_about_panel_shows_no_raw_markdown(client, name):
+    """Issue 18 item 1: a family's description is shown as text, lists and code, never as raw Markdown
+    such as "- `nag_form`:"."""
+    page = _text(client.get(f"/f/{name}"))
+    about = re.search(r"About this problem</h2>(.*?)</section>", page, re.S).group(1)
+    assert "`" not in about and not re.search(r"(^|\s)- <code>", about)

@@ -161,7 +161,7 @@ def random_instance(name: str):
 
 def _family_context(fam, form: forms.Form) -> dict[str, Any]:
     doc = fam.description.split("\n", 1)
-    about = [" ".join(par.split()) for par in (doc[1] if len(doc) > 1 else "").split("\n\n") if par.strip()]
+    about = about_blocks(doc[1] if len(doc) > 1 else "")
     example = forms.example_problem(fam)
     for f in form.fields:
         if uploads.is_upload(f.value):
@@ -169,6 +169,43 @@ def _family_context(fam, form: forms.Form) -> dict[str, Any]:
     return dict(family=fam, form=form, about=about, topic_title=registry.TOPICS.get(fam.topic, fam.topic),
                 upload_max_mb=uploads.MAX_BYTES // 2**20,
                 example_source=fam.example.source, example_solve_url=url_for(".solve", name=fam.name, **example.query()))
+
+
+_CODE = re.compile(r"`([^`\n]{1,80})`")
+
+
+def _inline(text: str) -> Markup:
+    """One line of a family's description as HTML: `name` as code, everything else escaped (no raw Markdown)."""
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(Markup.escape(text[last:m.start()]))
+        out.append(Markup("<code>%s</code>") % m.group(1))
+        last = m.end()
+    out.append(Markup.escape(text[last:]))
+    return Markup("").join(out)
+
+
+def about_blocks(text: str) -> list[tuple[str, Any]]:
+    """A family's description as ("p", html) paragraphs and ("ul", [html, ...]) lists: its "- item" lines become
+    a list (continuation lines joined), `code` becomes code, the rest is plain text."""
+    blocks: list[tuple[str, Any]] = []
+    for par in text.split("\n\n"):
+        lines = [ln.strip() for ln in par.strip().splitlines() if ln.strip()]
+        if not lines:
+            continue
+        lead, items = [], []
+        for ln in lines:
+            if ln.startswith(("- ", "* ")):
+                items.append(ln[2:])
+            elif items:
+                items[-1] += " " + ln
+            else:
+                lead.append(ln)
+        if lead:
+            blocks.append(("p", _inline(" ".join(lead))))
+        if items:
+            blocks.append(("ul", [_inline(" ".join(i.split())) for i in items]))
+    return blocks
 
 
 def _form_error(fam, problem: forms.Problem, err: InvalidInput):
