@@ -146,3 +146,28 @@ def test_a_switch_that_changes_nothing_says_so(client):
     link = html.unescape(re.search(r'<a class="switch" href="([^"]+)" data-convention="eps_placement"', page).group(1))
     page = _text(client.get(link))
     assert "No answer changed at this precision" in page
+
+
+# ---- an exam's questions as practice links (issue 18 item 2) ------------------------------------------------
+
+def test_an_exam_preview_links_each_question_to_practice_with_answers_withheld(tmp_path):
+    from solver.exam.store import ExamStore
+    from solver.exam.spec import loads
+
+    db = tmp_path / "exams.sqlite3"
+    store = ExamStore(db)
+    user, _ = store.add_user("teacher", "correct horse battery")
+    app = create_app({"TESTING": True, "EXAM_DB": str(db)})
+    c = app.test_client()
+    page = _text(c.get("/login"))
+    c.post("/login", data={"csrf_token": _csrf(page), "name": "teacher", "password": "correct horse battery"})
+    spec = loads('title = "Quiz"\nprecision = { dp = 5 }\n[[problems]]\nfamily = "adam"\nmarks = 2\n'
+                 '[problems.params]\nlr = "1"\ngrads = "[1, 0]"\n[problems.conventions]\neps_placement = "outside"\n')
+    exam_id = store.save_spec(spec, owner_id=user.id).id
+    preview = _text(c.get(f"/exams/{exam_id}/preview"))
+    link = html.unescape(re.search(r'href="([^"]+)" id="practice-q1"', preview).group(1))
+    assert link.startswith("/f/adam/practice?") and "c.eps_placement=outside" in link and "precision=5dp" in link
+    page = _text(c.get(link))
+    want = registry.get("adam").solve({"lr": "1", "grads": "[1, 0]"}, {"eps_placement": "outside"})
+    assert "hidden until you answer" in page and html.escape(want.statement) in page
+    assert "Given to 5 decimal places" in page

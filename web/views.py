@@ -153,6 +153,23 @@ def _close_later(f) -> None:
         return response
 
 
+@bp.app_template_global()
+def practice_link(sol: Solution) -> str | None:
+    """The practice page of a solved problem (its numbers, conventions and precision), for sharing an exam's
+    questions with the answers withheld; None when the problem is too large for a link."""
+    from solver.numbers import Precision, precision_text
+
+    params = sol.extras.get("params_text") or {}
+    if not isinstance(params, dict):
+        return None
+    query = {forms.PARAM_PREFIX + k: str(v) for k, v in params.items()}
+    query.update({forms.CONV_PREFIX + k: v for k, v in sol.convention_choices.items()})
+    if sol.precision and sol.precision != {"dp": 4}:
+        query[forms.PRECISION_KEY] = precision_text(Precision(**sol.precision))
+    url = url_for("ui.practice", name=sol.family, **query)
+    return url if len(url) <= 8000 else None
+
+
 @bp.get("/f/<name>/random")
 def random_instance(name: str):
     fam = get_family(name)
