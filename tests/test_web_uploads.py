@@ -109,3 +109,17 @@ def test_the_upload_requires_the_csrf_token(client):
     r = client.post("/f/svd/upload", data={"field": "A", "file": (io.BytesIO(b"1,2\n3,4"), "a.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 400
+
+
+def test_an_uploaded_problem_is_solved_once_and_then_served_from_the_cache(tmp_path):
+    app = create_app({"TESTING": True, "UPLOAD_DIR": str(tmp_path), "SOLUTION_CACHE_SIZE": 8})
+    client = app.test_client()
+    a = np.random.default_rng(5).normal(size=(60, 40))
+    target = _upload(client, _npy(a), "a.npy", **{"p.k": "1"}).headers["Location"]
+    from web.cache import get_cache
+
+    cache = get_cache(app)
+    url = "/f/svd/solve?" + urlsplit(target).query
+    assert client.get(url).status_code == 200
+    misses = cache.misses
+    assert client.get(url).status_code == 200 and cache.misses == misses and cache.hits >= 1

@@ -28,15 +28,17 @@ class SolutionCache:
         self.hits = self.misses = 0
 
     def solve(self, family, params: Mapping[str, Any], conventions: Mapping[str, str], path: str = "auto",
-              precision: Precision | None = None) -> Solution:
+              precision: Precision | None = None, *, key_params: Mapping[str, str] | None = None) -> Solution:
+        """The solution, from the cache when it is there. `key_params`: the parameters' text that stands for
+        `params` in the key (an uploaded file's `@upload:<id>` for its array: web.uploads)."""
         def run() -> Solution:
             return family.solve(params, conventions, path=path, precision=precision)
 
         if not self.size:
             return run()
         try:
-            key = json.dumps([family.name, params, conventions, path, precision_text(precision)], sort_keys=True,
-                             separators=(",", ":"))
+            key = json.dumps([family.name, params if key_params is None else key_params, conventions, path,
+                              precision_text(precision)], sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):  # values JSON cannot hold (only through the Python API): no caching
             return run()
         if len(key) > MAX_KEY_CHARS:

@@ -264,8 +264,11 @@ def _params(problem: forms.Problem) -> dict[str, Any]:
 
 
 def _solve(fam, problem: forms.Problem) -> Solution:
-    return get_cache(current_app).solve(fam, _params(problem), problem.given_conventions(),
-                                        precision=problem.given_precision())
+    typed = problem.given_params()
+    params = uploads.resolve(current_app, typed)
+    # an uploaded file is keyed by its id (its content hash), so its solution is cached like any other
+    return get_cache(current_app).solve(fam, params, problem.given_conventions(), precision=problem.given_precision(),
+                                        key_params=typed)
 
 
 def _problem_and_solution(fam):
