@@ -250,3 +250,18 @@ def test_cli_rejects_a_bad_precision_in_one_line():
     assert out.returncode == 2 and out.stderr.strip() == "stepwise: 40 decimal places is out of range: from 0 to 12 decimal places."
     out = _stepwise("solve", "sgd", "--example", "--dp", "3", "--sf", "3")
     assert out.returncode == 2 and "not allowed" in out.stderr
+
+
+QUESTION = "Apply gradient descent with learning rate 0.1 to f(x) = x^2 from x = 1 for one step."
+
+
+def test_ask_takes_a_precision_over_the_questions(client):
+    """One step of gradient descent on x^2 from 1 with eta = 0.1: x = 1 - 0.1 * 2 = 0.8, f = 0.64 (closed form)."""
+    out = _stepwise("ask", QUESTION, "--sf", "2", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    sol = json.loads(out.stdout)["solutions"][0]
+    assert sol["precision"] == {"sig": 2} and float(sol["answers"]["w"]["display"]) == 0.8
+    r = client.post("/api/ask", json={"text": QUESTION, "precision": {"dp": 6}})
+    assert r.status_code == 200 and r.get_json()["solutions"][0]["precision"] == {"dp": 6}
+    r = client.post("/api/ask", json={"text": QUESTION, "precision": "many"})
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "precision"

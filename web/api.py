@@ -7,7 +7,8 @@
     POST /api/check                 the same plus {"answers": {name or address: value}} -> a verdict per answer
                                     (an address names a trace entry: "loss@t=3", "w@epoch=1")
     POST /api/read                  {"text", "family"?} -> {"reading": ...}: the question read as written
-    POST /api/ask                   {"text", "family"?, "params"?, "conventions"?} -> {"reading", "solutions", ...}
+    POST /api/ask                   {"text", "family"?, "params"?, "conventions"?, "precision"?} -> {"reading",
+                                    "solutions", ...}
     GET  /api/openapi.json          an OpenAPI 3.1 description of the above
 """
 from __future__ import annotations
@@ -163,7 +164,8 @@ def api_ask():
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
             raise InvalidInput(k, f"The '{k}' convention must be given as text (one of its options). Got {v!r} instead.")
         conventions[k] = str(v)
-    return jsonify(ask_question(text, family, params, conventions).to_json())
+    precision = precision_from(data.get("precision"), "precision")
+    return jsonify(ask_question(text, family, params, conventions, precision=precision).to_json())
 
 
 @bp.get("/api/openapi.json")
