@@ -171,3 +171,21 @@ def test_an_exam_preview_links_each_question_to_practice_with_answers_withheld(t
     want = registry.get("adam").solve({"lr": "1", "grads": "[1, 0]"}, {"eps_placement": "outside"})
     assert "hidden until you answer" in page and html.escape(want.statement) in page
     assert "Given to 5 decimal places" in page
+
+
+def test_adding_a_problem_to_an_exam_keeps_its_precision(tmp_path):
+    from solver.exam.store import ExamStore
+
+    db = tmp_path / "exams.sqlite3"
+    store = ExamStore(db)
+    store.add_user("teacher", "correct horse battery")
+    c = create_app({"TESTING": True, "EXAM_DB": str(db)}).test_client()
+    c.post("/login", data={"csrf_token": _csrf(_text(c.get("/login"))), "name": "teacher",
+                           "password": "correct horse battery"})
+    page = _text(c.get(_url("sgd", "solve", precision="6dp")))
+    assert '<input type="hidden" name="precision" value="6dp">' in page
+    form = {"csrf_token": _csrf(page), "family": "sgd", "exam": "new", "title": "Q", "precision": "6dp",
+            **example_problem(registry.get("sgd")).query()}
+    assert c.post("/exams/add", data=form).status_code == 302
+    (saved,) = store.list()
+    assert saved.spec.problems[0].precision == {"dp": 6}
