@@ -1,11 +1,11 @@
 """The `stepwise` command: list, show and solve problems from a terminal.
 
     stepwise ask "QUESTION" | - | --file FILE [--family F] [-p name=value ...] [-c convention=choice ...]
-                 [--format text|markdown|latex|json|html]
+                 [--format text|markdown|latex|json|html] [--dp N | --sf N]
     stepwise list
     stepwise show FAMILY
     stepwise solve FAMILY -p name=value ... [-c convention=choice ...] [--example] [--random SEED]
-                   [--format text|markdown|latex|json|html] [--path auto|exact|numeric]
+                   [--format text|markdown|latex|json|html] [--path auto|exact|numeric] [--dp N | --sf N]
     stepwise exam FILE [--variants N] [--seed S] [--solutions] --out DIR [--format pdf,moodle,...|all]
     stepwise user add NAME [--admin] | passwd NAME | list     instructors' accounts (password on a prompt or stdin)
     stepwise serve [--host H] [--port P] [--workers N]
@@ -41,6 +41,25 @@ def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
 
 class _Usage(Exception):
     pass
+
+
+def _precision(args):
+    """--dp N / --sf N as a Precision (None: the default, 4 decimal places), read by the one reader."""
+    from .numbers import precision_from
+
+    if args.dp is not None:
+        return precision_from({"dp": args.dp}, "--dp")
+    if args.sf is not None:
+        return precision_from({"sig": args.sf}, "--sf")
+    return None
+
+
+def _add_precision(s) -> None:
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--dp", type=int, metavar="N", help="give every number to N decimal places; answers are checked "
+                   "to half a unit in the last place (default: 4 decimal places)")
+    g.add_argument("--sf", "--sig", dest="sf", type=int, metavar="N",
+                   help="give every number to N significant figures instead")
 
 
 def _cmd_list(args) -> int:
@@ -118,7 +137,7 @@ def _cmd_solve(args) -> int:
     box = sandbox.Sandbox.direct() if sandbox.enabled_by_env() else None
     old = sandbox.install(box)  # the solve runs in a forked worker with hard limits, as in the server
     try:
-        sol = fam.solve(params, conventions, path=args.path)
+        sol = fam.solve(params, conventions, path=args.path, precision=_precision(args))
     finally:
         sandbox.install(old)
         if box is not None:
@@ -145,8 +164,9 @@ def _cmd_ask(args) -> int:
         text = _decode(sys.stdin.buffer.read(4 * 1024 * 1024 + 1))
     else:
         text = args.question
+    precision = _precision(args)
     answered = ask(text, family=args.family, params=_pairs(args.param, "-p"),
-                   conventions=_pairs(args.convention, "-c"))
+                   conventions=_pairs(args.convention, "-c"), precision=precision)
     reading = answered.reading
     if args.format == "json":
         import json
@@ -216,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="correct or add a field (repeatable)")
     s.add_argument("-c", "--convention", action="append", metavar="NAME=CHOICE", help="choose a convention (repeatable)")
     s.add_argument("--format", "-f", default="text", choices=("text", "markdown", "latex", "json", "html"))
+    _add_precision(s)
     sub.add_parser("list", help="list the problem families, one line each")
     s = sub.add_parser("show", help="parameters, conventions and worked example of a family")
     s.add_argument("family")
@@ -228,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", "-f", default="text", choices=("text", "markdown", "latex", "json", "html"))
     s.add_argument("--path", default="auto", choices=("auto", "exact", "numeric"),
                    help="exact worked steps, the vectorised numeric path, or chosen by input size (default)")
+    _add_precision(s)
     s = sub.add_parser("exam", help="build an exam file's variants: papers, answer keys, grader CSV, LMS imports")
     s.add_argument("file", help="the exam file (TOML; see examples/midterm.toml)")
     s.add_argument("--variants", "-n", type=int, metavar="N", help="number of variants (default: the file's, else 1)")

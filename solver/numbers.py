@@ -7,6 +7,7 @@ scalars; they are converted through `decimal.Decimal` so no binary noise reaches
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
@@ -37,6 +38,64 @@ class Precision:
 
 #: Default for answers that do not choose: 4 decimal places, as the course notes' exams use.
 DEFAULT_PRECISION = Precision(dp=4)
+
+#: The precision a request may ask for: 0 to MAX_DP decimal places, 1 to MAX_SIG significant figures
+#: (float64 holds about 15 significant digits; the numeric path could not honour more).
+MAX_DP = 12
+MAX_SIG = 15
+
+_PRECISION_TEXT = re.compile(
+    r"^\s*(?:(?P<kind1>dp|sf|sig|s\.?f\.?)\s*[=:]?\s*(?P<n1>\d{1,3})"
+    r"|(?P<n2>\d{1,3})\s*(?P<kind2>dp|d\.?p\.?|decimal\s+places?|sf|s\.?f\.?|sig(?:\s*figs?)?"
+    r"|significant\s+(?:figures?|digits?)))\s*$", re.IGNORECASE)
+
+
+def precision_from(value: Any, field: str = "precision") -> Precision | None:
+    """The precision a user asked for, read in one place for the command line, the web form, the API and
+    exam files: None, "" or {} (the default: 4 decimal places), a Precision, a mapping {"dp": 5} or
+    {"sig": 4} (also "sf"), or text such as "5dp", "5 decimal places", "4 sf", "sig=4". Raises
+    InvalidInput naming `field` otherwise."""
+    from .params import InvalidInput
+
+    usage = (f"Give the precision as decimal places or significant figures, e.g. {{\"dp\": 5}} or "
+             f"{{\"sig\": 4}} (text: '5 dp' or '4 sf'): 0 to {MAX_DP} decimal places or 1 to {MAX_SIG} "
+             "significant figures.")
+    if value is None or isinstance(value, Precision):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        m = _PRECISION_TEXT.match(value[:80])
+        if not m:
+            raise InvalidInput(field, f"'{value[:40]}' is not a precision. {usage}")
+        kind = (m.group("kind1") or m.group("kind2")).lower()
+        value = {"dp" if kind.startswith("d") else "sig": int(m.group("n1") or m.group("n2"))}
+    if not isinstance(value, dict):
+        raise InvalidInput(field, f"The precision must be an object or text. {usage}")
+    if not value:
+        return None
+    keys = {"sf": "sig"}
+    given = {keys.get(str(k).lower(), str(k).lower()): v for k, v in value.items()}
+    if len(given) != 1 or next(iter(given)) not in ("dp", "sig"):
+        raise InvalidInput(field, f"The precision takes exactly one of 'dp' and 'sig'. {usage}")
+    kind, n = next(iter(given.items()))
+    if isinstance(n, str) and n.strip().isdigit() and len(n.strip()) <= 3:
+        n = int(n.strip())
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise InvalidInput(field, f"The number of {'decimal places' if kind == 'dp' else 'significant figures'} "
+                                  f"must be a whole number. {usage}")
+    low, high = (0, MAX_DP) if kind == "dp" else (1, MAX_SIG)
+    if not low <= n <= high:
+        what = "decimal places" if kind == "dp" else "significant figures"
+        raise InvalidInput(field, f"{n} {what} is out of range: from {low} to {high} {what}.")
+    return Precision(dp=n) if kind == "dp" else Precision(sig=n)
+
+
+def precision_text(precision: Precision | None) -> str:
+    """'5dp' / '4sf' (as a URL or a form carries it); '' for the default."""
+    if precision is None:
+        return ""
+    return f"{precision.dp}dp" if precision.dp is not None else f"{precision.sig}sf"
 
 
 def _finite_float(v) -> bool:

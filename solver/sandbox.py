@@ -431,6 +431,7 @@ class _Zygote:
         limits, close_fds = self.limits, self._close_fds
         ours, theirs = socket.socketpair()
         life_r, life_w = os.pipe()
+        frozen_before = gc.get_freeze_count()
         gc.collect()
         gc.freeze()  # the warm objects stay untouched by the children's collector (copy-on-write)
         pid = os.fork()
@@ -450,6 +451,8 @@ class _Zygote:
                 _zygote_loop(theirs, life_r, limits)
             finally:
                 os._exit(0)
+        if frozen_before == 0:
+            gc.unfreeze()  # the freeze served the zygote; this process (a server, or a program calling us) collects as before
         theirs.close()
         os.close(life_r)
         self.pid, self.sock, self._life_w = pid, ours, life_w

@@ -287,6 +287,8 @@ def test_cli_main_called_with_argv_leaves_the_collector_alone(capsys):
 
     from solver.cli import main
 
+    assert main(["solve", "perceptron", "--example", "-f", "json"]) == 0   # the worker processes start once
+    capsys.readouterr()
     frozen = gc.get_freeze_count()
     assert main(["solve", "perceptron", "--example", "-f", "json"]) == 0
     assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -2,10 +2,13 @@
 
     GET  /api/families              every family: name, title, topic, summary
     GET  /api/families/<name>       its parameter specs, conventions and worked example
-    POST /api/solve                 {"family", "params", "conventions", "path"?} -> the Solution JSON (schema 1)
-    POST /api/check                 the same plus {"answers": {name: value}} -> a verdict per answer
+    POST /api/solve                 {"family", "params", "conventions", "path"?, "precision"?} -> the Solution JSON
+                                    (schema 1); precision {"dp": 5} or {"sig": 4} (default 4 decimal places)
+    POST /api/check                 the same plus {"answers": {name or address: value}} -> a verdict per answer
+                                    (an address names a trace entry: "loss@t=3", "w@epoch=1")
     POST /api/read                  {"text", "family"?} -> {"reading": ...}: the question read as written
-    POST /api/ask                   {"text", "family"?, "params"?, "conventions"?} -> {"reading", "solutions", ...}
+    POST /api/ask                   {"text", "family"?, "params"?, "conventions"?, "precision"?} -> {"reading",
+                                    "solutions", ...}
     GET  /api/openapi.json          an OpenAPI 3.1 description of the above
 """
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from flask import current_app, jsonify, request, url_for
 
 from solver import registry
+from solver.numbers import precision_from
 from solver.params import InvalidInput
 from solver.reading import ask as ask_question
 from solver.reading import read as read_question
@@ -69,7 +73,7 @@ def _problem(data: dict):
     path = data.get("path", "auto")
     if path not in ("auto", "exact", "numeric"):
         raise InvalidInput("path", f"'path' must be 'auto', 'exact' or 'numeric'. Got {str(path)[:40]!r} instead.")
-    return fam, params, conventions, path
+    return fam, params, conventions, path, precision_from(data.get("precision"), "precision")
 
 
 @bp.errorhandler(InvalidInput)
@@ -101,24 +105,25 @@ def api_family(name: str):
 
 @bp.post("/api/solve")
 def api_solve():
-    fam, params, conventions, path = _problem(_body())
-    return jsonify(get_cache(current_app).solve(fam, params, conventions, path).to_json())
+    fam, params, conventions, path, precision = _problem(_body())
+    return jsonify(get_cache(current_app).solve(fam, params, conventions, path, precision).to_json())
 
 
 @bp.post("/api/check")
 def api_check():
     data = _body()
-    fam, params, conventions, path = _problem(data)
+    fam, params, conventions, path, precision = _problem(data)
     answers = _mapping(data, "answers")
-    sol = get_cache(current_app).solve(fam, params, conventions, path)
+    sol = get_cache(current_app).solve(fam, params, conventions, path, precision)
     for k, v in answers.items():
-        if k not in sol.answers:
-            known = ", ".join(sol.answers) or "none"
-            raise InvalidInput(f"answers.{k}", f"This solution has no answer '{k}' (its answers: {known}).")
         _limit(f"answers.{k}", v)
-    checker = make_checker(fam, params, conventions, sol)
+        try:
+            sol.answer(k)
+        except KeyError as e:
+            raise InvalidInput(f"answers.{k[:60]}", str(e.args[0] if e.args else e)) from None
+    checker = make_checker(fam, params, conventions, sol, precision)
     unreadable = {k: Verdict(k, "malformed", "Give the value as text, a number, a list or true/false.", repr(v),
-                             sol.answers[k].display, describe_tolerance(sol.answers[k]))
+                             sol.answer(k).display, describe_tolerance(sol.answer(k)))
                   for k, v in answers.items() if v is None or isinstance(v, dict)}
     checked = checker.check_all({k: v for k, v in answers.items() if k not in unreadable})
     verdicts = {k: (unreadable.get(k) or checked[k]).to_json() for k in answers}
@@ -159,7 +164,8 @@ def api_ask():
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
             raise InvalidInput(k, f"The '{k}' convention must be given as text (one of its options). Got {v!r} instead.")
         conventions[k] = str(v)
-    return jsonify(ask_question(text, family, params, conventions).to_json())
+    precision = precision_from(data.get("precision"), "precision")
+    return jsonify(ask_question(text, family, params, conventions, precision=precision).to_json())
 
 
 @bp.get("/api/openapi.json")

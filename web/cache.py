@@ -1,6 +1,6 @@
 """A small LRU cache of Solutions, per application.
 
-A solution is a pure function of (family, parameter text, convention choices, path) and is immutable,
+A solution is a pure function of (family, parameter text, convention choices, path, precision) and is immutable,
 so one computed solution serves the page, its downloads, its "check my answer" posts and every
 convention switch back and forth. Invalid input is never cached (it raises each time, cheaply).
 Large inputs are not cached, so the cache stays small: SOLUTION_CACHE_SIZE entries (0 disables it).
@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Mapping
 
+from solver.numbers import Precision, precision_text
 from solver.steps import Solution
 
 #: Inputs longer than this (characters of JSON) are solved every time rather than kept.
@@ -26,15 +27,22 @@ class SolutionCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def solve(self, family, params: Mapping[str, Any], conventions: Mapping[str, str], path: str = "auto") -> Solution:
+    def solve(self, family, params: Mapping[str, Any], conventions: Mapping[str, str], path: str = "auto",
+              precision: Precision | None = None, *, key_params: Mapping[str, str] | None = None) -> Solution:
+        """The solution, from the cache when it is there. `key_params`: the parameters' text that stands for
+        `params` in the key (an uploaded file's `@upload:<id>` for its array: web.uploads)."""
+        def run() -> Solution:
+            return family.solve(params, conventions, path=path, precision=precision)
+
         if not self.size:
-            return family.solve(params, conventions, path=path)
+            return run()
         try:
-            key = json.dumps([family.name, params, conventions, path], sort_keys=True, separators=(",", ":"))
+            key = json.dumps([family.name, params if key_params is None else key_params, conventions, path,
+                              precision_text(precision)], sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):  # values JSON cannot hold (only through the Python API): no caching
-            return family.solve(params, conventions, path=path)
+            return run()
         if len(key) > MAX_KEY_CHARS:
-            return family.solve(params, conventions, path=path)
+            return run()
         with self._lock:
             sol = self._data.get(key)
             if sol is not None:
@@ -42,7 +50,7 @@ class SolutionCache:
                 self.hits += 1
                 return sol
             self.misses += 1
-        sol = family.solve(params, conventions, path=path)
+        sol = run()
         with self._lock:
             self._data[key] = sol
             self._data.move_to_end(key)

@@ -400,8 +400,10 @@ class Checker:
             self._alts.append((alt, sol))
         return self._alts
 
-    def check(self, name: str, raw: Any) -> Verdict:
-        answer = self.solution.answers[name]
+    def check(self, name: str, raw: Any, *, reveal: bool = True) -> Verdict:
+        """The verdict on `raw` for the answer `name`: an answer name or a trace address ("loss@t=3").
+        `reveal=False` (practice): a wrong value is told so, and why, without the answer's value."""
+        answer = self.solution.answer(name)
         kind = value_kind(answer)
         given = raw if isinstance(raw, str) else repr(raw)
         base = dict(answer=name, given=given, expected=answer.display, tolerance=describe_tolerance(answer))
@@ -419,15 +421,22 @@ class Checker:
                 extra = " up to sign (this answer is defined only up to sign, and yours has the other sign)"
             return Verdict(verdict="correct", message=f"It matches the answer {answer.display}{extra}"
                            + (f", within {base['tolerance']}." if base["tolerance"] != "exact" else "."), **base)
-        message = f"The answer is {answer.display}"
-        message += f" (accepted within {base['tolerance']})." if base["tolerance"] != "exact" else "."
+        if reveal:
+            message = f"The answer is {answer.display}"
+            message += f" (accepted within {base['tolerance']})." if base["tolerance"] != "exact" else "."
+        else:
+            message = (f"It is not within the accepted {base['tolerance']} of the answer." if base["tolerance"] != "exact"
+                       else "It is not the answer.")
         want_shape, got_shape = _shape(answer.numeric_value()), _shape(got)
         if kind in ("vector", "matrix") and want_shape != got_shape:
             message += f" Yours has shape {_fmt_shape(got_shape)}; the answer has shape {_fmt_shape(want_shape)}."
             return Verdict(verdict="wrong", message=message, **base)
         for alt, sol in self._solve_alternatives():
-            other = sol.answers.get(name)
-            if other is None or value_kind(other) != kind:
+            try:
+                other = sol.answer(name)
+            except KeyError:  # the alternative's trace has no such row
+                continue
+            if value_kind(other) != kind:
                 continue
             probe = Answer(name, other.value, other.display, other.latex, answer.tolerance, other.unit)
             if _matches(probe, got, kind) and not _matches(probe, answer.numeric_value(), kind):
@@ -438,13 +447,13 @@ class Checker:
         return Verdict(verdict="wrong", message=message, **base)
 
 
-    def check_all(self, typed: Mapping[str, Any]) -> dict[str, Verdict]:
+    def check_all(self, typed: Mapping[str, Any], *, reveal: bool = True) -> dict[str, Verdict]:
         """A verdict per typed answer; answers whose signs must flip together (a shared `sign_group`,
         such as scores and the components they come from) are also checked together."""
-        verdicts = {name: self.check(name, raw) for name, raw in typed.items()}
+        verdicts = {name: self.check(name, raw, reveal=reveal) for name, raw in typed.items()}
         groups: dict[str, list[str]] = {}
         for name, v in verdicts.items():
-            tol = self.solution.answers[name].tolerance
+            tol = self.solution.answer(name).tolerance
             group = getattr(tol, "sign_group", "")
             if v.ok and group:
                 groups.setdefault(group, []).append(name)
@@ -453,7 +462,7 @@ class Checker:
                 continue
             items = []
             for name in members:
-                a = self.solution.answers[name]
+                a = self.solution.answer(name)
                 items.append((a.tolerance, read_value(value_kind(a), typed[name]), a.numeric_value()))
             if not accepts_together(items):
                 listed = " and ".join(members)
@@ -461,7 +470,8 @@ class Checker:
                     v = verdicts[name]
                     v.verdict = "wrong"
                     v.message = (f"Each of {listed} is right up to sign on its own, but their signs must flip together "
-                                 f"(a sign chosen for one fixes the other). The answer is {v.expected}.")
+                                 f"(a sign chosen for one fixes the other)."
+                                 + (f" The answer is {v.expected}." if reveal else ""))
         return verdicts
 
 

@@ -38,7 +38,10 @@ def _not_found(message: str):
     return err
 
 
-def make_checker(fam, params, conventions, sol: Solution) -> Checker:
+def make_checker(fam, params, conventions, sol: Solution, precision=None) -> Checker:
+    """The checker for one solved problem; its alternative solves (other conventions, slips) use the same
+    precision, so what they show reads like the answer."""
     cfg, cache = current_app.config, get_cache(current_app)
     return Checker(fam, params, conventions, sol, max_alternatives=cfg["CHECK_MAX_ALTERNATIVES"],
-                   time_budget=cfg["CHECK_TIME_BUDGET"], solve=lambda p, c: cache.solve(fam, p, c))
+                   time_budget=cfg["CHECK_TIME_BUDGET"],
+                   solve=lambda p, c: cache.solve(fam, p, c, precision=precision))

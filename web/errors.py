@@ -25,10 +25,14 @@ TITLES = {
 MESSAGES = {
     404: "There is nothing at this address. The problem list on the home page has every problem Stepwise solves.",
     405: "This address does not accept that kind of request.",
-    413: "The input is larger than this server accepts. Hand-sized problems are a few hundred characters; "
-         "for large data use the Python API or the command line.",
-    414: "The address is longer than this server accepts; for large data use the Python API or the command line.",
-    431: "The address is longer than this server accepts; for large data use the Python API or the command line.",
+    413: "The input is larger than this server accepts from a web form (1 MB). Nothing was lost: go back and your "
+         "browser still has what you typed. Hand-sized problems are a few hundred characters; for large data use the "
+         "JSON API (POST /api/solve) or the command line (stepwise solve FAMILY -p name=value).",
+    414: "The problem is longer than this server accepts in a web address (512 KB). Nothing was lost: go back and your "
+         "browser still has what you typed. For large data use the JSON API (POST /api/solve, up to 1 MB) or the "
+         "command line (stepwise solve FAMILY -p name=value).",
+    431: "The request's headers are larger than this server accepts. Go back and try again; for large data use the "
+         "JSON API (POST /api/solve) or the command line.",
 }
 
 
@@ -51,7 +55,22 @@ def error_response(code: int, title: str, message: str, field=None, reference: s
         if reference:
             err["reference"] = reference
         return jsonify(error=err), code
-    return render_template("error.html", code=code, title=title, message=message, reference=reference), code
+    return render_template("error.html", code=code, title=title, message=message, reference=reference,
+                           back=_back_link()), code
+
+
+def _back_link() -> tuple[str, str] | None:
+    """(URL, words) of the page to go back to: the problem's form for a problem's address, else the page that
+    linked here (this site's own, short enough to follow); None: the home page link is enough."""
+    import re
+
+    m = re.match(r"^/f/([A-Za-z0-9_]{1,60})(/|$)", request.path)
+    if m and request.path != f"/f/{m.group(1)}":
+        return f"/f/{m.group(1)}", "Back to the problem's form"
+    ref = request.referrer or ""
+    if ref.startswith(request.host_url) and len(ref) < 2000 and ref != request.url:
+        return ref, "Back to the previous page"
+    return None
 
 
 def init_app(app: Flask) -> None:

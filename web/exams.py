@@ -484,11 +484,14 @@ def add():
         fam = registry.get(name)
         problem = forms.Problem.from_args(request.form, current_app.config["MAX_FIELD_CHARS"])
         params, conventions = problem.given_params(), problem.given_conventions()
+        precision = problem.given_precision()  # the precision the solution page was asked for, kept in the exam
         sol = get_cache(current_app).solve(fam, params, conventions)  # validates, and names the field if not
     except InvalidInput as e:
         return render_template("error.html", code=400, title="This problem cannot be added to an exam",
                                message=e.message, reference=None), 400
-    new = ProblemSpec(family=fam.name, marks=1, params=dict(params), conventions=sol.convention_choices)
+    new = ProblemSpec(family=fam.name, marks=1, params=dict(params), conventions=sol.convention_choices,
+                      precision={} if precision is None else ({"dp": precision.dp} if precision.dp is not None
+                                                              else {"sig": precision.sig}))
     store = get_store()
     target = request.form.get("exam", "new").strip()
     if target == "new":

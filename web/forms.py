@@ -2,6 +2,8 @@
 
 A problem travels in the URL so that a solution can be bookmarked: `p.<param>=<text>` for each
 parameter and `c.<convention>=<choice>` for each convention (empty values mean "the default").
+`precision=5dp` (or `4sf`) asks for every number to 5 decimal places (4 significant figures) and checks
+answers to that precision (empty: the default, 4 decimal places).
 The form is generated from each Param's schema (label, help, accepted values, default) and each
 Convention's options and sentences. No family is named here.
 
@@ -17,11 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from solver import registry
+from solver.numbers import MAX_DP, MAX_SIG, Precision, precision_from, precision_text
 from solver.params import InvalidInput, join_group_texts, split_group_text
 
 PARAM_PREFIX = "p."
 CONV_PREFIX = "c."
 ANSWER_PREFIX = "a."
+PRECISION_KEY = "precision"
+
+#: How to enter data too large for a web form (said wherever a size limit is met).
+LARGE_INPUT = ("For large data use the JSON API (POST /api/solve, which takes up to 1 MB) or the command line "
+               "(stepwise solve FAMILY -p name=value).")
 
 
 @dataclass
@@ -30,21 +38,22 @@ class Problem:
 
     params: dict[str, str] = field(default_factory=dict)
     conventions: dict[str, str] = field(default_factory=dict)
+    precision: str = ""  # as typed: "5dp", "4sf", "" (the default)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], max_chars: int) -> "Problem":
         params: dict[str, str] = {}
         conventions: dict[str, str] = {}
         groups: dict[str, dict[int, dict[str, str]]] = {}
+        too_long: InvalidInput | None = None  # raised once everything typed is read, so the form can keep it
         for key, value in args.items():
             if key.startswith(PARAM_PREFIX) and key.count(".") == 3:  # p.<group>.<item>.<field>
                 name, k, part = key[len(PARAM_PREFIX):].split(".")
                 if not k.isdigit() or not 0 < int(k) <= MAX_GROUP_ITEMS:
                     continue
-                if len(value) > max_chars:
-                    raise InvalidInput(name, f"The '{name}' parameter is too long for the web form ({len(value)} "
-                                             f"characters; at most {max_chars}). For large data use the Python API or the "
-                                             "command line.")
+                if len(value) > max_chars and too_long is None:
+                    too_long = InvalidInput(name, f"The '{name}' parameter is too long for the web form ({len(value)} "
+                                                  f"characters; at most {max_chars}). {LARGE_INPUT}")
                 groups.setdefault(name, {}).setdefault(int(k), {})[part] = value
                 continue
             if key.startswith(PARAM_PREFIX):
@@ -53,13 +62,17 @@ class Problem:
                 name, target, what = key[len(CONV_PREFIX):], conventions, "convention"
             else:
                 continue
-            if len(value) > max_chars:
-                raise InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} characters; "
-                                         f"at most {max_chars}). For large data use the Python API or the command line.")
+            if len(value) > max_chars and too_long is None:
+                too_long = InvalidInput(name, f"The '{name}' {what} is too long for the web form ({len(value)} "
+                                              f"characters; at most {max_chars}). {LARGE_INPUT}")
             target[name] = value
         for name, items in groups.items():  # the fields of a group's items, joined into the group's text
             params[name] = join_group_texts(items[k] for k in sorted(items))
-        return cls(params, conventions)
+        problem = cls(params, conventions, str(args.get(PRECISION_KEY, ""))[:80])
+        if too_long is not None:
+            too_long.problem = problem  # what was typed, for the form shown with the message
+            raise too_long
+        return problem
 
     def given_params(self) -> dict[str, str]:
         return {k: v for k, v in self.params.items() if v.strip()}
@@ -67,11 +80,20 @@ class Problem:
     def given_conventions(self) -> dict[str, str]:
         return {k: v for k, v in self.conventions.items() if v.strip()}
 
+    def given_precision(self) -> Precision | None:
+        """The precision asked for (None: the default); InvalidInput naming 'precision' when unreadable."""
+        return precision_from(self.precision, PRECISION_KEY)
+
     def query(self, **conventions: str) -> dict[str, str]:
         """URL query arguments for this problem (empty values dropped), with conventions overridden."""
         q = {PARAM_PREFIX + k: v for k, v in self.given_params().items()}
         conv = {**self.given_conventions(), **conventions}
         q.update({CONV_PREFIX + k: v for k, v in conv.items() if v})
+        if self.precision.strip():
+            try:
+                q[PRECISION_KEY] = precision_text(self.given_precision())
+            except InvalidInput:
+                q[PRECISION_KEY] = self.precision
         return q
 
 
@@ -110,6 +132,7 @@ class Field:
     max_items: int = 0
     evidence: str = ""  # filled from a pasted question: the words the value came from
     missing: bool = False  # the pasted question does not give this required field
+    upload: str = ""  # "an uploaded 500 x 500 matrix" when the value names an uploaded file (web.uploads)
 
     @property
     def input_name(self) -> str:
@@ -159,10 +182,20 @@ class Form:
     seed: int | None = None
     reading: Any = None  # the pasted question's reading (solver.reading.Reading) when loaded == "reading"
     question: str = ""
+    precision: str = ""  # "5dp", "4sf" or "" (the default)
+    precision_error: str = ""
+
+    @property
+    def precision_options(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """The precision menu: (group label, group, [(value, label)]); a typed value outside it is kept."""
+        dp = [(f"{n}dp", f"{n} decimal place{'' if n == 1 else 's'}") for n in range(MAX_DP + 1)]
+        sig = [(f"{n}sf", f"{n} significant figure{'' if n == 1 else 's'}") for n in range(1, MAX_SIG + 1)]
+        return [("Decimal places", "dp", dp), ("Significant figures", "sf", sig)]
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.error or any(f.error for f in self.fields) or any(c.error for c in self.conventions))
+        return bool(self.error or self.precision_error or any(f.error for f in self.fields)
+                    or any(c.error for c in self.conventions))
 
 
 def _field(name: str, schema: dict, value: str | None, fill_defaults: bool) -> Field:
@@ -214,7 +247,12 @@ def build_form(family, problem: Problem | None = None, *, fill_defaults: bool = 
         except InvalidInput:
             value = c.default
         convs.append(ConventionField(c.name, c.title, dict(c.options), c.default, c.why_default, value))
-    return Form(family, fields, convs)
+    form = Form(family, fields, convs)
+    try:
+        form.precision = precision_text(problem.given_precision())
+    except InvalidInput as e:
+        form.precision, form.precision_error = problem.precision, e.message
+    return form
 
 
 def attach_error(form: Form, err: InvalidInput) -> Form:
@@ -227,6 +265,9 @@ def attach_error(form: Form, err: InvalidInput) -> Form:
         if c.name == err.field:
             c.error = err.message
             return form
+    if err.field == PRECISION_KEY:
+        form.precision_error = err.message
+        return form
     form.error = err.message
     return form
 
@@ -237,7 +278,10 @@ def reading_form(family, reading, question: str) -> Form:
     params = dict(reading.params)
     for part in reading.parts[:1]:
         params.update(part.get("params", {}))
-    form = build_form(family, Problem(params, dict(reading.convention_choices)))
+    from solver.reading.ask import precision_of
+
+    form = build_form(family, Problem(params, dict(reading.convention_choices),
+                                      precision_text(precision_of(reading))))
     for f in form.fields:
         got = reading.fields.get(f.name)
         if got is not None:

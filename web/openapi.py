@@ -3,7 +3,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from solver.numbers import MAX_DP, MAX_SIG
 from solver.steps import KINDS, SCHEMA_VERSION, STATUSES
+
+#: A request's precision (solver.numbers.precision_from reads it).
+_PRECISION = {
+    "oneOf": [
+        {"type": "null"},
+        {"type": "object", "properties": {"dp": {"type": "integer", "minimum": 0, "maximum": MAX_DP}},
+         "required": ["dp"], "additionalProperties": False},
+        {"type": "object", "properties": {"sig": {"type": "integer", "minimum": 1, "maximum": MAX_SIG}},
+         "required": ["sig"], "additionalProperties": False},
+        {"type": "string", "examples": ["5dp", "4sf"]}],
+    "description": "decimal places or significant figures for every number shown and every answer's tolerance "
+                   "(default: 4 decimal places; for /api/ask, the precision the question states)",
+}
 
 
 def _ref(name: str) -> dict:
@@ -90,12 +104,14 @@ def openapi_document() -> dict:
                 "conventions": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
                                 "description": "convention name -> chosen option; defaults apply to the rest"},
                 "path": {"type": "string", "enum": ["auto", "exact", "numeric"], "default": "auto"},
+                "precision": _PRECISION,
             },
         },
         "CheckRequest": {
             "allOf": [_ref("Problem"), {"type": "object", "required": ["answers"], "properties": {
                 "answers": {"type": "object", "additionalProperties": _VALUE,
-                            "description": "answer name -> the value to check (text as typed, or JSON); numbers may be "
+                            "description": "answer name, or a trace entry's address such as loss@t=3 or "
+                                           "w@epoch=1 -> the value to check (text as typed, or JSON); numbers may be "
                                            "exact forms such as 1/3, sqrt(2)/2, (17+sqrt(205))/3 or ln 2, and "
                                            "vectors of them with commas"}}}],
         },
@@ -170,7 +186,8 @@ def openapi_document() -> dict:
             "allOf": [_ref("QuestionRequest"), {"type": "object", "properties": {
                 "params": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]},
                            "description": "corrections: field -> value, as typed in the form (null: none)"},
-                "conventions": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]}}}}],
+                "conventions": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]}},
+                "precision": _PRECISION}}],
         },
         "Evidence": {
             "type": "object", "required": ["value", "quote", "start", "end", "how"],

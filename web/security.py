@@ -66,6 +66,10 @@ def _protect() -> None:
         raise RequestURITooLarge()
     if request.method in _SAFE_METHODS or request.routing_exception is not None:
         return  # a 404 or 405 is reported as such
+    if request.endpoint == "ui.upload":  # a data file (web.uploads) may be larger than a form
+        from .uploads import MAX_BYTES
+
+        request.max_content_length = MAX_BYTES + 64 * 1024
     if is_api():
         if not request.is_json:
             raise UnsupportedMediaType("API requests must send a JSON body with Content-Type: application/json.")

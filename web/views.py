@@ -27,7 +27,7 @@ from solver.render import render
 from solver.render.walk import STATUS_TEXT
 from solver.steps import Answer, Solution, Step
 
-from . import forms
+from . import forms, uploads
 from .blueprint import bp
 from .common import get_family, make_checker
 from .cache import get_cache
@@ -106,8 +106,68 @@ def family(name: str):
             form = forms.build_form(fam, _problem(), add=request.args.get("add", ""),
                                     remove=request.args.get("remove", ""))
         except InvalidInput as e:
-            form = forms.attach_error(forms.build_form(fam), e)
+            form = forms.attach_error(forms.build_form(fam, getattr(e, "problem", None)), e)
     return render_template("family.html", **_family_context(fam, form), seed_error=seed_error), status
+
+
+@bp.post("/f/<name>/upload")
+def upload(name: str):
+    """A data file for a matrix or vector field: kept under its hash, named in the form as @upload:<id>."""
+    fam = get_family(name)
+    for other in request.files.values():  # spooled to temporary files: closed when this view is done
+        _close_later(other)
+    args = {k: v for k, v in request.form.items() if k.startswith((forms.PARAM_PREFIX, forms.CONV_PREFIX))
+            or k == forms.PRECISION_KEY}
+    field = request.form.get("field", "")
+    kinds = {p.name: p.schema().get("type") for p in fam.params}
+    try:
+        if kinds.get(field) not in ("matrix", "vector"):
+            raise InvalidInput("upload", f"Choose a matrix or vector field for the file (this problem's: "
+                                         f"{', '.join(k for k, t in kinds.items() if t in ('matrix', 'vector'))}).")
+        f = request.files.get("file")
+        if f is None or not f.filename:
+            raise InvalidInput(field, f"Choose a file for '{field}' (a .csv or .npy file).")
+        try:
+            data = f.read(uploads.MAX_BYTES + 1)
+        finally:
+            f.close()
+        arr = uploads.read_upload(field, f.filename, data)
+        if kinds[field] == "vector" and arr.ndim == 2 and 1 in arr.shape:
+            arr = arr.reshape(-1)
+        ident = uploads.store(current_app, arr)
+    except InvalidInput as e:
+        problem = forms.Problem.from_args(args, current_app.config["MAX_FIELD_CHARS"])
+        form = forms.build_form(fam, problem)
+        return render_template("family.html", **_family_context(fam, form), seed_error="",
+                               upload_error=e.message), 400
+    args[forms.PARAM_PREFIX + field] = uploads.PREFIX + ident
+    return redirect(url_for(".family", name=fam.name, **args))
+
+
+def _close_later(f) -> None:
+    from flask import after_this_request
+
+    @after_this_request
+    def _close(response):
+        f.close()
+        return response
+
+
+@bp.app_template_global()
+def practice_link(sol: Solution) -> str | None:
+    """The practice page of a solved problem (its numbers, conventions and precision), for sharing an exam's
+    questions with the answers withheld; None when the problem is too large for a link."""
+    from solver.numbers import Precision, precision_text
+
+    params = sol.extras.get("params_text") or {}
+    if not isinstance(params, dict):
+        return None
+    query = {forms.PARAM_PREFIX + k: str(v) for k, v in params.items()}
+    query.update({forms.CONV_PREFIX + k: v for k, v in sol.convention_choices.items()})
+    if sol.precision and sol.precision != {"dp": 4}:
+        query[forms.PRECISION_KEY] = precision_text(Precision(**sol.precision))
+    url = url_for("ui.practice", name=sol.family, **query)
+    return url if len(url) <= 8000 else None
 
 
 @bp.get("/f/<name>/random")
@@ -118,10 +178,51 @@ def random_instance(name: str):
 
 def _family_context(fam, form: forms.Form) -> dict[str, Any]:
     doc = fam.description.split("\n", 1)
-    about = [" ".join(par.split()) for par in (doc[1] if len(doc) > 1 else "").split("\n\n") if par.strip()]
+    about = about_blocks(doc[1] if len(doc) > 1 else "")
     example = forms.example_problem(fam)
+    for f in form.fields:
+        if uploads.is_upload(f.value):
+            f.upload = uploads.describe(current_app, f.value)
     return dict(family=fam, form=form, about=about, topic_title=registry.TOPICS.get(fam.topic, fam.topic),
+                upload_max_mb=uploads.MAX_BYTES // 2**20,
                 example_source=fam.example.source, example_solve_url=url_for(".solve", name=fam.name, **example.query()))
+
+
+_CODE = re.compile(r"`([^`\n]{1,80})`")
+
+
+def _inline(text: str) -> Markup:
+    """One line of a family's description as HTML: `name` as code, everything else escaped (no raw Markdown)."""
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(Markup.escape(text[last:m.start()]))
+        out.append(Markup("<code>%s</code>") % m.group(1))
+        last = m.end()
+    out.append(Markup.escape(text[last:]))
+    return Markup("").join(out)
+
+
+def about_blocks(text: str) -> list[tuple[str, Any]]:
+    """A family's description as ("p", html) paragraphs and ("ul", [html, ...]) lists: its "- item" lines become
+    a list (continuation lines joined), `code` becomes code, the rest is plain text."""
+    blocks: list[tuple[str, Any]] = []
+    for par in text.split("\n\n"):
+        lines = [ln.strip() for ln in par.strip().splitlines() if ln.strip()]
+        if not lines:
+            continue
+        lead, items = [], []
+        for ln in lines:
+            if ln.startswith(("- ", "* ")):
+                items.append(ln[2:])
+            elif items:
+                items[-1] += " " + ln
+            else:
+                lead.append(ln)
+        if lead:
+            blocks.append(("p", _inline(" ".join(lead))))
+        if items:
+            blocks.append(("ul", [_inline(" ".join(i.split())) for i in items]))
+    return blocks
 
 
 def _form_error(fam, problem: forms.Problem, err: InvalidInput):
@@ -142,18 +243,40 @@ class AnswerRow:
     show_display: bool
     typed: str = ""
     verdict: Verdict | None = None
+    origin: tuple[str, str] | None = None  # (step number, step title) of the step that gives the answer
+
+
+def answer_origins(steps, prefix: str = "") -> dict[str, tuple[str, str]]:
+    """Each answer's step, numbered as on the page: {name: ("3.2", "Update")}; the first step that gives it."""
+    out: dict[str, tuple[str, str]] = {}
+    for i, step in enumerate(steps, 1):
+        num = f"{prefix}{i}"
+        for a in step.answers:
+            out.setdefault(a.name, (num, step.title))
+        for name, where in answer_origins(step.children, num + ".").items():
+            out.setdefault(name, where)
+    return out
+
+
+def _params(problem: forms.Problem) -> dict[str, Any]:
+    """The typed parameters, each uploaded file (`@upload:<id>`) replaced by its array (web.uploads)."""
+    return uploads.resolve(current_app, problem.given_params())
 
 
 def _solve(fam, problem: forms.Problem) -> Solution:
-    return get_cache(current_app).solve(fam, problem.given_params(), problem.given_conventions())
+    typed = problem.given_params()
+    params = uploads.resolve(current_app, typed)
+    # an uploaded file is keyed by its id (its content hash), so its solution is cached like any other
+    return get_cache(current_app).solve(fam, params, problem.given_conventions(), precision=problem.given_precision(),
+                                        key_params=typed)
 
 
 def _problem_and_solution(fam):
     """(problem, solution, None), or (problem, None, the form re-rendered with the error and HTTP 400)."""
     try:
         problem = _problem()
-    except InvalidInput as e:
-        return None, None, _form_error(fam, forms.Problem(), e)
+    except InvalidInput as e:  # a value too long: the form again, with everything typed kept
+        return None, None, _form_error(fam, getattr(e, "problem", None) or forms.Problem(), e)
     try:
         return problem, _solve(fam, problem), None
     except InvalidInput as e:
@@ -175,22 +298,78 @@ def check(name: str):
     problem, sol, failed = _problem_and_solution(fam)
     if failed is not None:
         return failed
+    typed, verdicts, traced = _check_typed(fam, problem, sol, reveal=True)
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True, traced=traced)
+
+
+# ---- practice: the answers hidden until the student gives theirs ----------------------------------------
+
+def _shown_count(sol: Solution, raw: str | None) -> int:
+    """How many of the solution's steps a practice page reveals (from its `shown` argument, clamped)."""
+    try:
+        n = int(str(raw or "0").strip()[:6])
+    except ValueError:
+        n = 0
+    return max(0, min(n, len(sol.steps)))
+
+
+@bp.get("/f/<name>/practice")
+def practice(name: str):
+    """The problem with its answers and steps hidden: the link a teacher shares (`shown=N` reveals N steps)."""
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    return _solution_page(fam, problem, sol, practice=_shown_count(sol, request.args.get("shown")))
+
+
+@bp.post("/f/<name>/practice")
+def practice_check(name: str):
+    """Check the typed answers without revealing the others, and reveal the steps asked for (the form's
+    "Show the next step" sends shown=N+1); everything typed stays in its box."""
+    fam = get_family(name)
+    problem, sol, failed = _problem_and_solution(fam)
+    if failed is not None:
+        return failed
+    typed, verdicts, traced = _check_typed(fam, problem, sol, reveal=False)
+    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=bool(verdicts), traced=traced,
+                          practice=_shown_count(sol, request.form.get("shown")))
+
+
+def _check_typed(fam, problem: forms.Problem, sol: Solution, *, reveal: bool):
+    """(typed text by answer, verdicts by answer, trace rows) for the posted answer boxes and trace entries."""
     cfg = current_app.config
-    checker = make_checker(fam, problem.given_params(), problem.given_conventions(), sol)
+    checker = make_checker(fam, _params(problem), problem.given_conventions(), sol, problem.given_precision())
     typed: dict[str, str] = {}
     too_long: dict[str, Verdict] = {}
-    for key, text in request.form.items():
-        answer = key[len(forms.ANSWER_PREFIX):]
-        if not key.startswith(forms.ANSWER_PREFIX) or answer not in sol.answers:
+    unknown: dict[str, Verdict] = {}
+    # the answers' boxes (a.<name>), then the trace entries typed by address ("loss@t=3") with their values
+    pairs = [(k[len(forms.ANSWER_PREFIX):], v) for k, v in request.form.items() if k.startswith(forms.ANSWER_PREFIX)]
+    entries = list(zip(request.form.getlist("trace_address"), request.form.getlist("trace_value")))[:MAX_TRACE_CHECKS]
+    traced = []
+    for address, text in entries:
+        address = address.strip()[:200]
+        if address:
+            traced.append((address, text))
+            pairs.append((address, text))
+    for answer, text in pairs:
+        try:
+            a = sol.answer(answer)
+        except KeyError as e:
+            if answer in dict(traced):
+                unknown[answer] = Verdict(answer, "malformed", str(e.args[0] if e.args else e), text[:60], "", "")
             continue
         typed[answer] = text
         if len(text) > cfg["MAX_FIELD_CHARS"]:
-            a = sol.answers[answer]
             too_long[answer] = Verdict(answer, "malformed", f"Too long: at most {cfg['MAX_FIELD_CHARS']} characters.",
                                        text[:60] + "...", a.display, describe_tolerance(a))
     to_check = {k: v for k, v in typed.items() if v.strip() and k not in too_long}
-    verdicts = {**checker.check_all(to_check), **too_long}
-    return _solution_page(fam, problem, sol, typed=typed, verdicts=verdicts, checked=True)
+    verdicts = {**checker.check_all(to_check, reveal=reveal), **too_long, **unknown}
+    return typed, verdicts, [(a, t, verdicts.get(a)) for a, t in traced]
+
+
+#: At most this many trace entries checked by address at once in the page's form.
+MAX_TRACE_CHECKS = 5
 
 
 @dataclass(frozen=True)
@@ -266,22 +445,30 @@ def _svg_data_url(svg: Any) -> str | None:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False):
+def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, verdicts=None, checked=False,
+                   traced=None, practice: int | None = None):
+    """The solution page; with `practice` (the number of steps revealed) the practice page: answers hidden
+    until answered correctly, steps revealed one at a time, no downloads."""
     typed, verdicts = typed or {}, verdicts or {}
+    traced = list(traced or [])
+    traced += [("", "", None)] * max(0, 3 - len(traced))
     rows = []
+    origins = get_cache(current_app).fragment(sol, "origins", lambda: answer_origins(sol.steps))
     for name, a in sol.answers.items():
         kind = value_kind(a)
         rows.append(AnswerRow(name, a, kind, describe_tolerance(a) if kind else "", KIND_HINT.get(kind or "", ""),
                               "e.g. 3" if kind == "number" and isinstance(a.value, int) else KIND_PLACEHOLDER.get(kind or "", ""),
                               _display_adds(a, kind), typed.get(name, ""),
-                              verdicts.get(name)))
+                              verdicts.get(name), origins.get(name)))
     conventions = []
     by_name = {c.name: c for c in fam.conventions}
     for use in sol.conventions:
         conv = by_name.get(use.name)
         others = []
         if conv is not None:
-            others = [(opt, sentence, url_for(".solve", name=fam.name, **problem.query(**{use.name: opt})))
+            others = [(opt, sentence, url_for(".practice" if practice is not None else ".solve", name=fam.name,
+                                              **problem.query(**{use.name: opt}),
+                                              **({} if practice is not None else {WAS_PREFIX + use.name: use.choice})))
                       for opt, sentence in conv.options.items() if opt != use.choice]
         conventions.append((use, conv, others))
     query = problem.query()
@@ -289,9 +476,10 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
     cache = get_cache(current_app)
     cfg = current_app.config
     max_rows = cfg["MAX_TABLE_ROWS"]
-    steps_html = cache.fragment(sol, "steps", lambda: Markup(render_template(
+    revealed = len(sol.steps) if practice is None else practice
+    steps_html = cache.fragment(sol, "steps" if practice is None else f"steps:{revealed}", lambda: Markup(render_template(
         "_steps_section.html", sol=sol, max_rows=max_rows,
-        steps=shown_steps(sol.steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
+        steps=shown_steps(sol.steps[:revealed], cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
     latex_source = cache.fragment(sol, "latex", lambda: render(sol, "latex"))
     plot = cache.fragment(sol, "plot", lambda: _svg_data_url(sol.extras.get("svg")))
     return render_template(
@@ -300,10 +488,112 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         plot_title=str(sol.extras.get("svg_title") or "Plot"),
         topic_title=registry.TOPICS.get(fam.topic, fam.topic),
         permalink=url_for(".solve", name=fam.name, **query),
+        practice=practice, total_steps=len(sol.steps),
+        changes=None if practice is not None else _what_changed(fam, problem, sol),
+        warning=_warning(sol),
+        practice_url=url_for(".practice", name=fam.name, **query),
+        practice_post=url_for(".practice_check", name=fam.name, **query),
         edit_url=url_for(".family", name=fam.name, **query),
         check_url=url_for(".check", name=fam.name, **query),
-        verdicts=verdicts, checked=checked,
+        verdicts=verdicts, checked=checked, traced=traced,
+        trace_examples=cache.fragment(sol, "trace_examples", lambda: _trace_examples(sol)),
+        precision=_precision_words(sol),
     )
+
+
+#: A convention switch link carries was.<convention>=<previous choice>, so the new page can say what changed.
+WAS_PREFIX = "was."
+
+
+@dataclass
+class Changes:
+    convention: str
+    title: str
+    before: str
+    after: str
+    changed: list  # (answer name, before display, after display, by how much: text or "")
+    same: list  # names of the answers that did not change
+
+
+def _what_changed(fam, problem: forms.Problem, sol: Solution) -> Changes | None:
+    """After a convention switch (a link with was.<name>=<old choice>): which answers changed and by how much."""
+    was = [(k[len(WAS_PREFIX):], v) for k, v in request.args.items() if k.startswith(WAS_PREFIX)][:1]
+    if not was:
+        return None
+    name, old = was[0]
+    conv = next((c for c in fam.conventions if c.name == name), None)
+    now = sol.convention_choices.get(name)
+    if conv is None or old not in conv.options or old == now:
+        return None
+    before_problem = forms.Problem(dict(problem.params), {**problem.conventions, name: old}, problem.precision)
+    try:
+        before = _solve(fam, before_problem)
+    except InvalidInput:
+        return None
+    changed, same = [], []
+    for key, a in sol.answers.items():
+        b = before.answers.get(key)
+        if b is None or value_kind(a) is None:
+            continue
+        if b.display == a.display:
+            same.append(key)
+        else:
+            changed.append((key, b.display, a.display, _difference(b, a)))
+    return Changes(name, conv.title, old, now or "", changed, same)
+
+
+def _difference(before: Answer, after: Answer) -> str:
+    """'by 0.0002' (the largest change of any entry, in the answer's precision), or '' for non-numbers."""
+    import math
+
+    from solver import format as F
+
+    def flat(v):
+        if isinstance(v, list):
+            for x in v:
+                yield from flat(x)
+        else:
+            yield v
+
+    try:
+        xs, ys = list(flat(before.numeric_value())), list(flat(after.numeric_value()))
+        if len(xs) != len(ys) or not xs:
+            return ""
+        diffs = [abs(float(y) - float(x)) for x, y in zip(xs, ys)]
+    except (TypeError, ValueError):
+        return ""
+    d = max(diffs)
+    if not math.isfinite(d):
+        return ""
+    return F.text(d, sig=2)
+
+
+def _warning(sol: Solution) -> str:
+    """A family's warning about the run (extras["warning"]: a diverging run, its likely cause), as one text."""
+    w = sol.extras.get("warning")
+    if isinstance(w, str):
+        return w.strip()[:2000]
+    if isinstance(w, dict):
+        parts = [str(w.get(k)).strip() for k in ("title", "message", "text", "cause") if w.get(k)]
+        return " ".join(parts)[:2000]
+    if isinstance(w, (list, tuple)):
+        return " ".join(str(x).strip() for x in w if x)[:2000]
+    return ""
+
+
+def _trace_examples(sol: Solution, n: int = 3) -> list[str]:
+    """A few addresses of this solution's trace entries, to show what can be typed (empty: no addressable trace)."""
+    names = set(sol.answers)
+    return [a for a in sol.addresses() if a not in names][:n]
+
+
+def _precision_words(sol: Solution) -> str:
+    p = sol.precision or {}
+    if "sig" in p:
+        return f"{p['sig']} significant figure{'' if p['sig'] == 1 else 's'}"
+    if "dp" in p:
+        return f"{p['dp']} decimal place{'' if p['dp'] == 1 else 's'}"
+    return ""
 
 
 @bp.get("/f/<name>/solution.<fmt>")

@@ -39,6 +39,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..numbers import Precision
 from ..params import InvalidInput
 from ..steps import Answer, Solution
 from .spec import ExamSpec, ProblemSpec
@@ -235,11 +236,11 @@ def build(spec: ExamSpec, *, variants: int | None = None, seed: int | None = Non
         for n, (p, fam, conv) in enumerate(zip(spec.problems, fams, conventions), 1):
             if not p.random:
                 if n not in fixed_cache:
-                    sol = _solve(fam, dict(p.params), conv, n, "params")
+                    sol = _solve(fam, dict(p.params), conv, n, "params", spec.precision_for(p))
                     fixed_cache[n] = _question(n, p, fam, None, sol, dict(p.params), conv)
                 qs.append(fixed_cache[n])
             else:
-                qs.append(_random_question(n, p, fam, conv, vseed, occurrence[n - 1], k))
+                qs.append(_random_question(n, p, fam, conv, vseed, occurrence[n - 1], k, spec.precision_for(p)))
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -254,14 +255,15 @@ def _conventions(spec: ExamSpec, p: ProblemSpec, fam) -> dict[str, str]:
     return merged
 
 
-def _solve(fam, params: dict, conv: dict, n: int, where: str) -> Solution:
+def _solve(fam, params: dict, conv: dict, n: int, where: str, precision=None) -> Solution:
     try:
-        return fam.solve(params, conv)
+        return fam.solve(params, conv, precision=precision)
     except InvalidInput as e:
         raise InvalidInput(f"problems[{n}].{where}.{e.field}", f"Problem {n} ({fam.name}): {e.message}") from None
 
 
-def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: int, k: int) -> Question:
+def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: int, k: int,
+                     precision=None) -> Question:
     last = ""
     for attempt in range(MAX_ATTEMPTS):
         qseed = question_seed(vseed, fam.name, occ, p.seed_offset, attempt)
@@ -274,7 +276,7 @@ def _random_question(n: int, p: ProblemSpec, fam, conv: dict, vseed: int, occ: i
             drawn = draw(p.vary, qseed)
             raw.update(drawn)
         try:
-            sol = fam.solve(raw, conv)
+            sol = fam.solve(raw, conv, precision=precision)
         except InvalidInput as e:
             last = e.message
             continue
@@ -295,11 +297,14 @@ def _question(n: int, p: ProblemSpec, fam, qseed: int | None, sol: Solution, raw
               drawn: Mapping[str, Any] | None = None) -> Question:
     available = sol.answers
     if p.answers is not None:
-        missing = [a for a in p.answers if a not in available]
-        if missing:
-            raise InvalidInput(f"problems[{n}].answers", f"Problem {n} ({fam.name}): no answer named "
-                               f"{', '.join(repr(m) for m in missing)}; its answers are: {', '.join(available)}.")
-        chosen = tuple(available[a] for a in p.answers)
+        chosen_list = []
+        for a in p.answers:  # an answer's name, or a trace entry's address ("loss@t=3": solver.address)
+            try:
+                chosen_list.append(sol.answer(a))
+            except KeyError as e:
+                raise InvalidInput(f"problems[{n}].answers", f"Problem {n} ({fam.name}): {e.args[0] if e.args else e}"
+                                   ) from None
+        chosen = tuple(chosen_list)
     else:
         chosen = tuple(a for a in available.values() if not _is_trace(a.value))
     stated = stated_conventions(fam, raw, conv, sol, chosen)
@@ -342,7 +347,7 @@ def stated_conventions(fam, raw: Mapping[str, Any], conv: Mapping[str, str], sol
             if option == choice:
                 continue
             try:
-                alt = fam.solve(dict(raw), {**conv, c.name: option})
+                alt = fam.solve(dict(raw), {**conv, c.name: option}, precision=Precision(**sol.precision))
             except InvalidInput:
                 continue
             for a in chosen:

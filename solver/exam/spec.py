@@ -6,6 +6,9 @@
     instructions = "Answer every question. Give numbers to 4 decimal places."
     seed = 2025                                           # exam seed (`--seed` overrides); default 0
     variants = 30                                         # how many variants (`--variants` overrides); default 1
+    precision = { dp = 4 }                                # every answer's precision: { dp = N } decimal places or
+                                                          # { sig = N } significant figures ("5dp", "4sf" also read);
+                                                          # default 4 decimal places; a problem may set its own
 
     [conventions]               # defaults, applied to every problem whose family has the convention
     eps_placement = "outside"
@@ -20,7 +23,9 @@
     family = "<family name>"
     marks = 5
     seed_offset = 1             # optional: another stream of instances for the same family
-    answers = ["<answer>"]      # optional: the answers graded (default: every gradable answer)
+    answers = ["<answer>"]      # optional: the answers graded (default: every gradable answer); a trace
+                                # entry by its address too, such as "loss@t=3" or "w@epoch=1"
+    precision = { sig = 3 }     # optional: this problem's precision (over the exam's)
     [problems.fix]              # optional: generated values overridden
     base = "2"
     [problems.vary]             # optional: ranges drawn per variant (solver.exam.vary)
@@ -55,8 +60,9 @@ MAX_VARIANTS = 1000
 MAX_PROBLEMS = 100
 MAX_SEED = 2**63 - 1
 
-_EXAM_KEYS = ("title", "course", "date", "instructions", "seed", "variants", "conventions", "problems")
-_PROBLEM_KEYS = ("family", "marks", "params", "random", "fix", "vary", "seed_offset", "conventions", "answers")
+_EXAM_KEYS = ("title", "course", "date", "instructions", "seed", "variants", "precision", "conventions", "problems")
+_PROBLEM_KEYS = ("family", "marks", "params", "random", "fix", "vary", "seed_offset", "conventions", "answers",
+                 "precision")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class ProblemSpec:
     answers: tuple[str, ...] | None = None
     #: parameter -> the instructor's range or choices for it (solver.exam.vary), drawn per variant
     vary: Mapping[str, Any] = field(default_factory=dict)
+    precision: Mapping[str, int] = field(default_factory=dict)  # {"dp": 5} or {"sig": 4}; {}: the exam's
 
     @property
     def random(self) -> bool:
@@ -90,6 +97,8 @@ class ProblemSpec:
                 d["vary"] = dict(self.vary)
         if self.answers is not None:
             d["answers"] = list(self.answers)
+        if self.precision:
+            d["precision"] = dict(self.precision)
         if self.conventions:
             d["conventions"] = dict(self.conventions)
         return d
@@ -105,6 +114,13 @@ class ExamSpec:
     seed: int = 0
     variants: int = 1
     conventions: Mapping[str, str] = field(default_factory=dict)
+    precision: Mapping[str, int] = field(default_factory=dict)  # {"dp": 5} or {"sig": 4}; {}: 4 decimal places
+
+    def precision_for(self, problem: ProblemSpec):
+        """The Precision a problem's answers are given and graded to (its own, else the exam's; None: the default)."""
+        from ..numbers import precision_from
+
+        return precision_from(dict(problem.precision or self.precision))
 
     @property
     def total_marks(self) -> float | int:
@@ -117,6 +133,8 @@ class ExamSpec:
                 d[k] = getattr(self, k)
         d["seed"] = self.seed
         d["variants"] = self.variants
+        if self.precision:
+            d["precision"] = dict(self.precision)
         if self.conventions:
             d["conventions"] = dict(self.conventions)
         d["problems"] = [p.to_dict() for p in self.problems]
@@ -232,6 +250,7 @@ def from_dict(data: Mapping[str, Any]) -> ExamSpec:
     instructions = _text(data, "instructions", lines=True)
     seed = _int(data, "seed", 0, 0, MAX_SEED)
     variants = _int(data, "variants", 1, 1, MAX_VARIANTS)
+    precision = _precision(data.get("precision"), "precision", "")
     defaults = _conventions(data.get("conventions"), "conventions", "")
     problems_raw = data.get("problems")
     if not isinstance(problems_raw, list) or not problems_raw:
@@ -247,7 +266,20 @@ def from_dict(data: Mapping[str, Any]) -> ExamSpec:
             raise InvalidInput(f"conventions.{name}", f"No problem of this exam has a convention '{name}': the default "
                                "conventions apply to families that have them.")
     return ExamSpec(title=title, problems=problems, course=course, date=date, instructions=instructions, seed=seed,
-                    variants=variants, conventions=defaults)
+                    variants=variants, conventions=defaults, precision=precision)
+
+
+def _precision(raw: Any, field_: str, where: str) -> dict[str, int]:
+    """{"dp": n} or {"sig": n} from `{ dp = 5 }`, `{ sig = 4 }` or "5dp" (the one reader: numbers.precision_from)."""
+    from ..numbers import precision_from
+
+    try:
+        p = precision_from(raw, field_)
+    except InvalidInput as e:
+        raise InvalidInput(field_, f"{where}{e.message}") from None
+    if p is None:
+        return {}
+    return {"dp": p.dp} if p.dp is not None else {"sig": p.sig}
 
 
 def _conventions(raw: Any, prefix: str, where: str) -> dict[str, str]:
@@ -296,6 +328,7 @@ def _problem(raw: Any, n: int, defaults: Mapping[str, str]) -> ProblemSpec:
     except InvalidInput as e:
         f = f"{prefix}conventions.{e.field}" if e.field in conv_raw else f"conventions.{e.field}"
         raise InvalidInput(f, f"{where}{e.message}") from None
+    precision = _precision(raw.get("precision"), prefix + "precision", where)
     answers = raw.get("answers")
     if answers is not None:
         if isinstance(answers, str):
@@ -314,7 +347,7 @@ def _problem(raw: Any, n: int, defaults: Mapping[str, str]) -> ProblemSpec:
             fam.validate(params)
         except InvalidInput as e:
             raise InvalidInput(f"{prefix}params.{e.field}", f"{where}{e.message}") from None
-        return ProblemSpec(fam.name, marks, params, {}, 0, conv_raw, answers)
+        return ProblemSpec(fam.name, marks, params, {}, 0, conv_raw, answers, precision=precision)
     fix = _plain(_table(raw.get("fix"), prefix + "fix", where, "fix"))
     offset = _int(raw, "seed_offset", 0, 0, 2**32 - 1, prefix, where)
     if fix:
@@ -351,7 +384,7 @@ def _problem(raw: Any, n: int, defaults: Mapping[str, str]) -> ProblemSpec:
         except InvalidInput as e:
             f = f"{prefix}vary.{e.field}" if e.field in vary else f"{prefix}vary"
             raise InvalidInput(f, f"{where}{e.message}") from None
-    return ProblemSpec(fam.name, marks, None, fix, offset, conv_raw, answers, vary)
+    return ProblemSpec(fam.name, marks, None, fix, offset, conv_raw, answers, vary, precision)
 
 
 # ---- writing -------------------------------------------------------------------------------------------
@@ -407,7 +440,7 @@ def dumps(spec: ExamSpec) -> str:
     """The exam as canonical TOML (keys in a fixed order; `loads(dumps(spec)) == spec`)."""
     d = spec.to_dict()
     lines = []
-    for k in ("title", "course", "date", "instructions", "seed", "variants"):
+    for k in ("title", "course", "date", "instructions", "seed", "variants", "precision"):
         if k in d:
             lines.append(f"{k} = {_value(d[k])}")
     if d.get("conventions"):
@@ -416,7 +449,7 @@ def dumps(spec: ExamSpec) -> str:
         lines += ["", "[[problems]]", f"family = {_value(p['family'])}", f"marks = {_value(p['marks'])}"]
         if "params" not in p:
             lines.append("random = true")
-        for k in ("seed_offset", "answers"):
+        for k in ("seed_offset", "answers", "precision"):
             if k in p:
                 lines.append(f"{k} = {_value(p[k])}")
         for k in ("params", "fix", "vary", "conventions"):

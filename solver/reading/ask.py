@@ -45,8 +45,9 @@ def precision_of(reading: Reading) -> Precision | None:
 
 
 def ask(text: Any, family: str | None = None, params: Mapping[str, str] | None = None,
-        conventions: Mapping[str, str] | None = None) -> Answered:
-    """Read the question and solve each part it asks (see the module docstring)."""
+        conventions: Mapping[str, str] | None = None, precision: Precision | None = None) -> Answered:
+    """Read the question and solve each part it asks (see the module docstring). `precision` (the user's
+    --dp/--sf or form field) overrides the precision the question states."""
     reading = read(text, family)
     if params or conventions:
         _correct(reading, params or {}, conventions or {})
@@ -65,7 +66,7 @@ def ask(text: Any, family: str | None = None, params: Mapping[str, str] | None =
     from .. import registry
 
     fam = registry.get(reading.family)
-    precision = precision_of(reading)
+    precision = precision or precision_of(reading)
     parts = reading.parts or [{"label": "", "params": {}}]
     for part in parts:
         values = {**reading.params, **part.get("params", {})}

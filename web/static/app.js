@@ -1,7 +1,9 @@
 /* Stepwise: the only script. Progressive enhancement: every page works without it.
    - the home page's search box filters the problem cards as you type;
    - "Copy LaTeX" copies the solution's LaTeX source;
-   - the problem form leaves empty fields out of the URL, so links stay short. */
+   - the problem form leaves empty fields out of the URL, so links stay short;
+   - a form too large for the server (data-max-bytes) is not sent: it says so and everything typed stays;
+   - wide tables and long formulas say when they scroll sideways. */
 (function () {
   "use strict";
 
@@ -84,9 +86,68 @@
     });
   }
 
+  function encodedSize(form) {
+    var size = 0;
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value !== "string") { size += value.size || 0; return; }
+      size += encodeURIComponent(key).length + encodeURIComponent(value).length + 2;
+    });
+    return size;
+  }
+
+  function setupSizeGuard() {
+    document.querySelectorAll("form[data-max-bytes]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
+        var size = encodedSize(form);
+        var note = form.querySelector(".size-guard");
+        if (!limit || size <= limit) {
+          if (note) { note.hidden = true; }
+          return;
+        }
+        event.preventDefault();
+        event.stopImmediatePropagation();  // nothing is sent, so nothing is disabled for the sending either
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "error-banner size-guard";
+          note.setAttribute("role", "alert");
+          var actions = form.querySelector(".form-actions") || form.lastElementChild;
+          form.insertBefore(note, actions);
+        }
+        note.hidden = false;
+        note.textContent = "This is too large to send from the web form (" + Math.ceil(size / 1024) + " KB; at most " +
+          Math.floor(limit / 1024) + " KB), so nothing was sent and everything you typed is still here. " +
+          (form.getAttribute("data-large-help") || "");
+        note.scrollIntoView({block: "center"});
+      });
+    });
+  }
+
+  function setupScrollCues() {
+    // a wide table or a long formula scrolls inside its box: mark the side with more to see
+    var boxes = document.querySelectorAll(".table-scroll, .derivation dd, .statement");
+    function mark(box) {
+      var more = box.scrollWidth - box.clientWidth > 2;
+      box.classList.toggle("scrolls", more);
+      box.classList.toggle("more-right", more && box.scrollLeft + box.clientWidth < box.scrollWidth - 2);
+      box.classList.toggle("more-left", more && box.scrollLeft > 2);
+      if (more && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");  // reachable by keyboard, to scroll with the arrow keys
+        if (!box.getAttribute("aria-label")) { box.setAttribute("aria-label", "scrolls sideways"); }
+      }
+    }
+    boxes.forEach(function (box) {
+      mark(box);
+      box.addEventListener("scroll", function () { mark(box); }, {passive: true});
+    });
+    window.addEventListener("resize", function () { boxes.forEach(mark); });
+  }
+
   ready(function () {
     setupSearch();
     setupCopy();
+    setupSizeGuard();  // before the clean URLs: a form that is not sent keeps its fields enabled
     setupCleanUrls();
+    setupScrollCues();
   });
 }());
