@@ -320,3 +320,9 @@ def test_the_statement_states_the_weight_decay_and_its_form():
     l2 = registry.get("sgd").solve({"grads": "[1]", "weight_decay": "0.1"})
     assert "weight decay λ = 0.1 added to the gradient" in l2.statement
     assert "weight decay" not in registry.get("sgd").solve({"grads": "[1]"}).statement
+
+
+def test_the_numeric_path_says_which_step_it_started_at():
+    sol = registry.get("adam").solve({"grads": "[0.3]", "m0": "0.5", "v0": "0.04", "t": "3"}, path="numeric")
+    note = next(s for s in sol.steps if s.title == "Numeric path").text
+    assert "The current step t = 3 was given" in note and "t0 = 2" in note
