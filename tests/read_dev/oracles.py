@@ -589,3 +589,12 @@ def f2_adam_step_three():
 def f2_adamw_one():
     """torch.optim.AdamW: w *= 1 - lr wd, then the Adam step on the plain gradient (m_hat / sqrt(v_hat) = 1)."""
     return {"w": 1.0 * (1 - 0.1 * 0.1) - 0.1 * 1.0}
+
+
+def f2_gd_given_gradient():
+    """The gradient (2x, 20y) as given: gradient descent, eta = 0.05, from (1, 1), two steps."""
+    return {"w": list(gd(lambda p: np.array([2 * p[0], 20 * p[1]]), [1.0, 1.0], 0.05, 2))}
+
+
+def f2_momentum_given_gradient():
+    return {"w": momentum_notes(lambda w: 2 * w, [1.0], 0.1, 0.9, 2)[0]}
