@@ -113,12 +113,18 @@ def api_check():
     sol = get_cache(current_app).solve(fam, params, conventions, path)
     for k, v in answers.items():
         if k not in sol.answers:
-            known = ", ".join(sol.answers) or "none"
-            raise InvalidInput(f"answers.{k}", f"This solution has no answer '{k}' (its answers: {known}).")
+            if "@" in k:   # a trace entry by address (loss@t=3, w@epoch=1; solver.address)
+                try:
+                    sol.answer(k)
+                except KeyError as e:
+                    raise InvalidInput(f"answers.{k}", str(e)) from None
+            else:
+                known = ", ".join(sol.answers) or "none"
+                raise InvalidInput(f"answers.{k}", f"This solution has no answer '{k}' (its answers: {known}).")
         _limit(f"answers.{k}", v)
     checker = make_checker(fam, params, conventions, sol)
     unreadable = {k: Verdict(k, "malformed", "Give the value as text, a number, a list or true/false.", repr(v),
-                             sol.answers[k].display, describe_tolerance(sol.answers[k]))
+                             sol.answer(k).display, describe_tolerance(sol.answer(k)))
                   for k, v in answers.items() if v is None or isinstance(v, dict)}
     checked = checker.check_all({k: v for k, v in answers.items() if k not in unreadable})
     verdicts = {k: (unreadable.get(k) or checked[k]).to_json() for k in answers}

@@ -300,7 +300,7 @@ class Checker:
         return self._alts
 
     def check(self, name: str, raw: Any) -> Verdict:
-        answer = self.solution.answers[name]
+        answer = self.solution.answer(name)   # an answer name, or a trace address such as loss@t=3
         kind = value_kind(answer)
         given = raw if isinstance(raw, str) else repr(raw)
         base = dict(answer=name, given=given, expected=answer.display, tolerance=describe_tolerance(answer))
@@ -325,7 +325,10 @@ class Checker:
             message += f" Yours has shape {_fmt_shape(got_shape)}; the answer has shape {_fmt_shape(want_shape)}."
             return Verdict(verdict="wrong", message=message, **base)
         for alt, sol in self._solve_alternatives():
-            other = sol.answers.get(name)
+            try:
+                other = sol.answer(name)
+            except KeyError:
+                other = None
             if other is None or value_kind(other) != kind:
                 continue
             probe = Answer(name, other.value, other.display, other.latex, answer.tolerance, other.unit)
@@ -343,7 +346,7 @@ class Checker:
         verdicts = {name: self.check(name, raw) for name, raw in typed.items()}
         groups: dict[str, list[str]] = {}
         for name, v in verdicts.items():
-            tol = self.solution.answers[name].tolerance
+            tol = self.solution.answer(name).tolerance
             group = getattr(tol, "sign_group", "")
             if v.ok and group:
                 groups.setdefault(group, []).append(name)
@@ -352,7 +355,7 @@ class Checker:
                 continue
             items = []
             for name in members:
-                a = self.solution.answers[name]
+                a = self.solution.answer(name)
                 items.append((a.tolerance, read_value(value_kind(a), typed[name]), a.numeric_value()))
             if not accepts_together(items):
                 listed = " and ".join(members)
