@@ -139,6 +139,13 @@ def validate(p) -> None:
                                     "them.")
 
 
+@lru_cache(maxsize=4)
+def _fixed_math(which: str):
+    """The statement's fixed formulas, printed once (SymPy's printers cost milliseconds per request)."""
+    eq = {"ewa": Eq(v, EWA), "hat": Eq(v_hat, CORRECT), "hat_t0": Eq(v_hat, CORRECT_T0)}[which]
+    return Rich(eq).parts[0]
+
+
 def statement(p, conv=None) -> Rich:
     """The question; it asks for the bias-corrected values only with the correction on."""
     corrected = (conv or {}).get("bias_correction", "on") == "on"
@@ -150,13 +157,13 @@ def statement(p, conv=None) -> Rich:
     v0 = Eq(sym("v_0", "v_{0}"), p["v0"])
     start = (Rich("starting from ", v0) if not p["t0"] else
              Rich("continuing from ", v0, f", an average that has already absorbed {p['t0']} earlier values"))
-    hat = Eq(v_hat, CORRECT if not p["t0"] else CORRECT_T0)
+    hat = _fixed_math("hat" if not p["t0"] else "hat_t0")
     rate = (Rich("with ", Eq(ALPHA, p["alpha"]), " (the weight of the new value), so ", Eq(beta, 1 - ALPHA), " = ",
                  p["beta"]) if p["alpha"] is not None else Rich("with ", Eq(beta, p["beta"])))
     ask = (Rich(" and their bias-corrected values ", hat, *((" with ", Eq(t0, p["t0"])) if p["t0"] else ()))
            if corrected else Rich(" (without bias correction)"))
     v_n_sym = sym(f"v_{nn}", "v_{%d}" % nn)
-    return Rich("The exponentially weighted average ", Eq(v, EWA), " ", rate, ", ", start, ", runs over the ",
+    return Rich("The exponentially weighted average ", _fixed_math("ewa"), " ", rate, ", ", start, ", runs over the ",
                 f"{nn} values ", values, ". Compute ", sym("v_1", "v_{1}"), ", ..., ", v_n_sym, ask,
                 ". What weight does each ", sym("theta_k", r"\theta_{k}"), " carry in ", v_n_sym,
                 ", and over roughly how many values does the average extend?")

@@ -320,3 +320,39 @@ def test_the_statement_states_the_weight_decay_and_its_form():
     l2 = registry.get("sgd").solve({"grads": "[1]", "weight_decay": "0.1"})
     assert "weight decay λ = 0.1 added to the gradient" in l2.statement
     assert "weight decay" not in registry.get("sgd").solve({"grads": "[1]"}).statement
+
+
+def test_the_numeric_path_says_which_step_it_started_at():
+    sol = registry.get("adam").solve({"grads": "[0.3]", "m0": "0.5", "v0": "0.04", "t": "3"}, path="numeric")
+    note = next(s for s in sol.steps if s.title == "Numeric path").text
+    assert "The current step t = 3 was given" in note and "t0 = 2" in note
+
+
+# ---- addresses through the JSON API ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", OPTIMIZERS + ("ewa",))
+def test_every_trace_address_is_checkable_through_the_api(name):
+    """A user's key built from the trace (`loss@t=3`) is checked like any answer: the value itself is correct."""
+    from web import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    fam = registry.get(name)
+    sol = fam.solve_example()
+    typed = {a: sol.answer(a).value for a in sol.addresses() if "@" in a}
+    assert typed
+    r = client.post("/api/check", json={"family": name, "params": dict(fam.example.params),
+                                        "conventions": dict(fam.example.conventions), "answers": typed})
+    assert r.status_code == 200, r.json
+    verdicts = r.json["verdicts"]
+    assert {a: v["verdict"] for a, v in verdicts.items()} == {a: "correct" for a in typed}
+
+
+def test_a_wrong_value_or_a_missing_row_by_address_through_the_api():
+    from web import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    params = {"loss": "x**2 + 4*y**2", "w0": "x=1.5, y=-2", "lr": "0.1", "steps": "3"}
+    r = client.post("/api/check", json={"family": "sgd", "params": params, "answers": {"loss@t=2": 99}})
+    assert r.status_code == 200 and r.json["verdicts"]["loss@t=2"]["verdict"] == "wrong"
+    r = client.post("/api/check", json={"family": "sgd", "params": params, "answers": {"loss@t=9": 1}})
+    assert r.status_code == 400 and r.json["error"]["field"] == "answers.loss@t=9"
+    assert "No row of the trace matches" in r.json["error"]["message"]

@@ -310,18 +310,20 @@ def given_start(d: Derivation, setup: Setup, method: Method, conv, hyper: Sequen
     if missing:
         d.note("Histories start at 0", f"{', '.join(missing)} not given, so {'they start' if len(missing) > 1 else 'it starts'} "
                                        "at 0 (no earlier steps contribute).")
-    d.given("Hyperparameters", text=hyper_line(hyper) + start_step_text(setup))
+    start = start_step_text(setup)
+    d.given("Hyperparameters", text=hyper_line(hyper) + (f"; {start}" if start else ""))
     if setup.t0:
         d.note("How the steps are numbered", step_numbering(setup.t0, [k for k, _ in method.histories]))
 
 
 def start_step_text(setup: Setup) -> str:
-    """Which of t (the current step) and t0 (the steps already taken) was given, and what follows from it."""
+    """Which of t (the current step) and t0 (the steps already taken) was given, and what follows from it:
+    the words, without punctuation ('' for a fresh start)."""
     if setup.t_given:
-        return (f"; the current step t = {setup.t0 + 1} was given (counting from t = 1), so t0 = {setup.t0} "
+        return (f"the current step t = {setup.t0 + 1} was given (counting from t = 1), so t0 = {setup.t0} "
                 f"step{'s were' if setup.t0 != 1 else ' was'} already taken")
     if setup.t0:
-        return f"; steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}"
+        return f"steps already taken t0 = {setup.t0}, so the first step shown is t = {setup.t0 + 1}"
     return ""
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from solver import format as F
 from solver.symbolic import Derivation
 
-from .exact import answer, coupled_decay, to_float
+from .exact import answer, coupled_decay, start_step_text, to_float
 from .plot import trajectory_svg
 from .rules import decoupled_decay
 from .setup import Method, Setup, build
@@ -146,7 +146,7 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
     finite = bool(np.all(np.isfinite(c.w)))
     d.note("Numeric path", f"{method.display} ran {setup.steps} step{'s' if setup.steps > 1 else ''} on {setup.n} "
                            f"parameter{'s' if setup.n > 1 else ''} in float64 {c.engine} "
-                           "(no per-step working is shown).")
+                           "(no per-step working is shown)." + _start_text(setup))
     if not finite:
         d.status = "undefined"
         d.note("Undefined", "The update produced an infinite or undefined value (a zero denominator with eps = 0, "
@@ -162,6 +162,11 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
     if what:
         warn_diverged(d, p, conv, method, what=what)
     return d
+
+
+def _start_text(setup: Setup) -> str:
+    start = start_step_text(setup)
+    return f" {start[0].upper()}{start[1:]}." if start else ""
 
 
 def _loss_at(setup: Setup, w: np.ndarray):

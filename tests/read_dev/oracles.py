@@ -651,3 +651,12 @@ def f2_loss_mae():
 def f2_loss_huber():
     r = np.abs(np.array([0.5, 3, 2.0]) - np.array([0, 1, 2.0]))
     return {"loss": float(np.where(r <= 1, 0.5 * r ** 2, r - 0.5).sum())}
+
+
+def f2_gd_given_gradient():
+    """The gradient (2x, 20y) as given: gradient descent, eta = 0.05, from (1, 1), two steps."""
+    return {"w": list(gd(lambda p: np.array([2 * p[0], 20 * p[1]]), [1.0, 1.0], 0.05, 2))}
+
+
+def f2_momentum_given_gradient():
+    return {"w": momentum_notes(lambda w: 2 * w, [1.0], 0.1, 0.9, 2)[0]}
