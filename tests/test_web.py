@@ -21,6 +21,7 @@ from solver import registry
 from solver.params import InvalidInput
 from solver.render import render
 from solver.steps import Solution
+import web
 from web import create_app
 from web.check import value_kind
 from solver.params import split_group_text
@@ -195,7 +196,7 @@ def test_worked_example_solves(client, name):
     r = client.get(solve_url(name, example_problem(f)))
     assert r.status_code == 200
     page = text(r)
-    assert esc(sol.statement) in page
+    assert str(web._rich_html(sol.rich_statement)) in page  # prose escaped, maths as MathML (plain text for most)
     for answer in sol.answers:
         assert f'id="answer-{answer}"' in page
     assert page.count('class="step-num"') == sum(1 for _ in sol.walk()), "every step is shown, numbered"

@@ -117,6 +117,10 @@ class Reading:
 _BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd]")
 
 def _check(text: Any) -> str:
+    from ..richtext import Rich
+
+    if isinstance(text, Rich):  # a family's statement: its Unicode text, as a user would paste it
+        text = text.text()
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")
