@@ -318,8 +318,7 @@ def validate(p: dict[str, Any]) -> None:
         raise InvalidInput("function", "The 'function' parameter of linear_separability is required unless points X "
                                        "with labels y are given. Got nothing.")
     if f is not None and p["X"] is not None:
-        raise InvalidInput("X", "The 'X' parameter of linear_separability must be empty when a boolean function is "
-                                "given (give one or the other). Got both.")
+        _check_table(p)
     if f is not None:
         n = _n(p)
         if not p["bias"]:
@@ -341,6 +340,26 @@ def validate(p: dict[str, Any]) -> None:
 
 def _shape(M) -> tuple[int, int]:
     return M.shape if isinstance(M, np.ndarray) else (len(M), len(M[0]))
+
+
+def _check_table(p) -> None:
+    """A gate named with its truth table written out (as exams print it, in any row order): the rows must be the
+    gate's. Then the function is used, and its table is the one given."""
+    n = _n(p)
+    nrows, ncols = _shape(p["X"])
+    if ncols != n or nrows != 2 ** n or p["y"] is None or len(p["y"]) != nrows:
+        raise InvalidInput("X", "The 'X' parameter of linear_separability must be empty when a boolean function is "
+                                "given, or hold its whole truth table with the labels y. Got both, and they differ.")
+    table = {tuple(int(v) for v in r): int(o) for r, o in zip(inputs(n), p["function"].outputs(n, inputs(n)))}
+    rows = [tuple(int(v) if v in (0, 1) else -1 for v in row) for row in as_exact(p["X"])]
+    if len(set(rows)) != nrows:
+        raise InvalidInput("X", "The 'X' parameter of linear_separability must list each row of the truth table once "
+                                "when a boolean function is given. Got a repeated row.")
+    for row, key, label in zip(as_exact(p["X"]), rows, labels01(p["y"])):
+        if table.get(key) != label:
+            raise InvalidInput("y", f"The 'y' parameter of linear_separability must agree with the truth table of the "
+                                    f"given function: the point {_fmt(row)} is labelled {label}, but the function "
+                                    f"gives {'no value' if key not in table else table[key]} there.")
 
 
 def use_numeric(p) -> bool:
