@@ -29,7 +29,7 @@ from solver import parse as P
 from solver.conventions import Convention
 from solver.numbers import WORKING_DIGITS, to_json_number
 from solver.params import Expr, InvalidInput, Spec, SpecError
-from solver.steps import Math, Step
+from solver.steps import Math, Step, Table
 from solver.symbolic import finish, make_answer
 
 #: A Rational whose numerator or denominator has more digits than this is carried as a Float.
@@ -231,6 +231,15 @@ def bias_words(bias: bool, position: str) -> str:
     return "w0 + w1 x1 + ... + wn xn" if position == "first" else "w1 x1 + ... + wn xn + b"
 
 # ---- display -----------------------------------------------------------------------------------------
+def shown_table(d, title: str, columns: Sequence[Math], shown, values, *, keys: Sequence[str], index: Sequence[str],
+                text: str = "", answer=None) -> Step:
+    """An addressable trace table whose cells show more than their value (a mark such as ✗, a product such as
+    4 x 3 = 12): `shown` the text of each cell, `values` each entry as an answer (JSON data), row for row."""
+    table = Table(tuple(columns), tuple(tuple(r) for r in shown), tuple(keys), tuple(index),
+                  tuple(tuple(r) for r in values))
+    return d.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
+
+
 def header(text: str, tex: str | None = None) -> Math:
     """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
     return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)

@@ -37,7 +37,7 @@ from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer
 
 from ._nets import (ACTIVATION_ALIASES, ACTIVATIONS, act_exact, act_grad_exact, act_grad_np, act_np, column,
-                    matrix_step, mp_apply, rows, tex, tidy, tidy_matrix, txt)
+                    matrix_step, mp_apply, rows, shown_table, tex, tidy, tidy_matrix, txt)
 
 TITLE = "Feed-forward network: forward pass, backpropagation and one update"
 TOPIC = "neurons"
@@ -484,19 +484,21 @@ def _typed(net: Net, M):
 # ---- solve (exact) -------------------------------------------------------------------------------------------
 def _counts_steps(d: Derivation, net: Net):
     per = net.counts()
-    rows = []
+    rows, vals = [], []
     for k, (nw, nb) in enumerate(per, start=1):
         rows.append((str(k), str(net.sizes[k - 1]), str(net.sizes[k]), net.acts[k - 1], f"{net.sizes[k]} x {net.sizes[k - 1]} = {nw}",
                      str(nb), str(nw + nb)))
+        vals.append((k, net.sizes[k - 1], net.sizes[k], net.acts[k - 1], nw, nb, nw + nb))
     tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
     rows.append(("total", "", str(sum(net.sizes[1:])), "", str(tw), str(tb), str(tw + tb)))
+    vals.append(("total", None, sum(net.sizes[1:]), None, tw, tb, tw + tb))
     cols = [Math(r"\text{layer } i", "layer"), Math(r"n_{i-1}", "inputs"), Math(r"n_{i}", "units"), Math(r"g_{i}", "activation"),
             Math(r"\text{weights } n_{i} n_{i-1}", "weights"), Math(r"\text{biases } n_{i}", "biases"),
             Math(r"\text{parameters}", "parameters")]
-    d.table("Parameters per layer", cols, rows,
-            text="Layer i connects each of its n_i units to the n_(i-1) units below (n_i n_(i-1) weights) and gives each "
-                 "unit a bias (n_i biases).",
-            answer=None)
+    shown_table(d, "Parameters per layer", cols, rows, vals,
+                keys=("layer", "inputs", "units", "activation", "weights", "biases", "params"), index=("layer",),
+                text="Layer i connects each of its n_i units to the n_(i-1) units below (n_i n_(i-1) weights) and gives "
+                     "each unit a bias (n_i biases). Every entry is an answer: weights@layer=1, params@layer=total.")
     d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
                text=f"{net.L} layer{'s' if net.L > 1 else ''} of weights and {sum(net.sizes[1:])} neurons (the input layer "
                     "has no parameters).",

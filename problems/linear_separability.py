@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 
 from problems._boolean import EXACT, BooleanFunction, input_count, inputs
-from problems._nets import check_labels, header, labels01, linear_form
+from problems._nets import check_labels, header, labels01, linear_form, shown_table
 from solver import format as F
 from solver.conventions import Convention
 from solver.errata import Erratum
@@ -460,8 +460,9 @@ def solve(p, conv) -> Derivation:
         n = _n(p)
         d.given("The function", text=f"{_capital(p['function'].describe(n))}; its {m} points are the corners of the unit cube, "
                                      "in binary order.")
-    d.table("Points and classes", [header(f"x{i}", f"x_{{{i}}}") for i in range(1, D + 1 - (1 if bias else 0))] + [header("class")],
-            [[*pt, lab] for pt, lab in zip(X[:200], labels[:200])],
+    xs = tuple(f"x{i}" for i in range(1, D + 1 - (1 if bias else 0)))
+    d.table("Points and classes", [header(k, f"x_{{{k[1:]}}}") for k in xs] + [header("class")],
+            [[*pt, lab] for pt, lab in zip(X[:200], labels[:200])], keys=(*xs, "class"), index=xs,
             text=("With the bias input x0 = 1, the score is w0 + w1 x1 + ... + wn xn." if bias else
                   "No bias: the score is w1 x1 + ... + wn xn.") + ("" if m <= 200 else f" First 200 of {m} points."))
     rel1, rel0 = _relation(1, rule)[1], _relation(0, rule)[1]
@@ -494,15 +495,19 @@ def solve(p, conv) -> Derivation:
                 errs += (not ok)
                 scores.append(sc)
                 rel = _relation(lab, rule)[1]
-                rows.append([_fmt(X[i]), lab, sc, f"{rel} 0", "yes" if ok else "no ✗"])
+                rows.append([i + 1, X[i], lab, sc, f"{rel} 0", "yes" if ok else "no ✗"])
                 if i < 32:
                     with sp.evaluate(False):
                         expr = sp.Add(*[sp.Mul(wsym, xv) for wsym, xv in zip(ws, pt)])
                     d.compute(f"{_fmt(X[i])}, class {lab}: {'satisfied' if ok else 'violated'}", sym("score"),
                               expr, vals, value=sc,
                               text=f"Needs score {rel} 0; {F.text(sc)} {'does' if ok else 'does not'}.")
-        d.table("Scores against the inequalities", [header(c) for c in ("point", "class", "score", "needs", "satisfied")], rows,
-                answer=make_answer("scores", scores))
+        shown_table(d, "Scores against the inequalities", [header(c) for c in ("point", "x", "class", "score", "needs", "satisfied")],
+                    [[F.cell(v) for v in r] for r in rows], [[r[0], _num_list(r[1]), r[2], _num(r[3]), r[4], r[5] == "yes"]
+                                                             for r in rows],
+                    keys=("point", "x", "class", "score", "needs", "satisfied"), index=("point",),
+                    text="Every entry is an answer: score@point=2 is the score of the second point, satisfied@point=2 "
+                         "whether its inequality holds.", answer=make_answer("scores", scores))
         d.conclude(f"Errors of the given weights: {errs} of {m}",
                    text=("Every inequality holds: these weights implement the labels." if errs == 0 else
                          f"{errs} point{'s are' if errs > 1 else ' is'} on the wrong side."),
@@ -522,9 +527,13 @@ def solve(p, conv) -> Derivation:
         rows = []
         for i, pt in enumerate(aug):
             sc = sum((a * b for a, b in zip(wsep, pt)), sp.Integer(0))
-            rows.append([_fmt(X[i]), labels[i], sc, "yes" if _correct(sc, labels[i], rule) else "no"])
-        d.table(f"The weights w = {_fmt(wsep)} satisfy every inequality", [header(c) for c in ("point", "class", "score", "correct")],
-                rows[:200], text="Every class-1 score is at least 1 and every class-0 score at most -1.")
+            rows.append([i + 1, X[i], labels[i], sc, _correct(sc, labels[i], rule)])
+        shown_table(d, f"The weights w = {_fmt(wsep)} satisfy every inequality",
+                    [header(c) for c in ("point", "x", "class", "score", "correct")],
+                    [[*(F.cell(v) for v in r[:4]), "yes" if r[4] else "no"] for r in rows[:200]],
+                    [[r[0], _num_list(r[1]), r[2], _num(r[3]), r[4]] for r in rows[:200]],
+                    keys=("point", "x", "class", "separating_score", "correct"), index=("point",),
+                    text="Every class-1 score is at least 1 and every class-0 score at most -1.")
         d.conclude("Linearly separable", text=f"w = {_fmt(wsep)} separates the points" +
                    (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias and any(wsep[1:]) else "."),
                    answers=(make_answer("separable", True),
@@ -582,6 +591,10 @@ def _linear_text(coef, ws) -> str:
 
 def _line(wv, bias) -> str:
     return linear_form([(wv[0], "")] + [(v, f"x{i}") for i, v in enumerate(wv[1:], start=1)])
+
+
+def _num_list(pt) -> list:
+    return [_num(v) for v in pt]
 
 
 def _num(v):

@@ -35,6 +35,8 @@ from solver.registry import Example
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer, sym
 
+from ._nets import shown_table
+
 TITLE = "McCulloch-Pitts neuron: thresholds and NCC"
 TOPIC = "neurons"
 KEYWORDS = ("mcculloch", "pitts", "mcculloch-pitts", "mp neuron", "threshold", "boolean", "ncc", "inhibitory", "AND", "OR",
@@ -87,6 +89,11 @@ EXAMPLE = Example(
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
+def _theta_key(t: int) -> str:
+    """The identifier of the theta = t column of the truth table: y_theta2, y_theta_minus1."""
+    return f"y_theta{t}" if t >= 0 else f"y_theta_minus{-t}"
+
+
 def _h(text: str, tex: str | None = None) -> Math:
     """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
     return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
@@ -267,19 +274,21 @@ def solve(p, conv) -> Derivation:
     shown = min(len(rows), 64)
     cols = [_h(f"x{i}", f"x_{{{i}}}") for i in range(1, n + 1)] + [_h("g(x)", r"g(\mathbf{x})")] + \
         ([_h("inhibited")] if inh else []) + [_h("f(x)", r"f(\mathbf{x})")] + [_h(f"θ={t}", rf"\theta = {t}") for t in trange]
-    body = []
+    body, vals = [], []
     for i in range(shown):
-        outs = []
-        for t in trange:
-            yv = 0 if il[i] else int(_fires(gl[i], t, rule))
-            outs.append(str(yv) if yv == fl[i] else f"{yv} ✗")
+        outs = [0 if il[i] else int(_fires(gl[i], t, rule)) for t in trange]
         body.append([str(v) for v in rows[i]] + [str(gl[i])] + (["yes" if il[i] else "no"] if inh else []) +
-                    [str(fl[i])] + outs)
+                    [str(fl[i])] + [str(yv) if yv == fl[i] else f"{yv} ✗" for yv in outs])
+        vals.append([*rows[i], gl[i], *([il[i]] if inh else []), fl[i], *outs])
     trace = [{"x": list(rows[i]), "sum": gl[i], "inhibited": il[i], "f": fl[i]} for i in range(len(rows))]
-    d.table("Truth table: the sums and the neuron's output for each theta", cols, body,
-            text="One row per input; the theta columns hold the neuron's output y, with ✗ where y differs from f(x)."
-                 + ("" if shown == len(rows) else f" The first {shown} of {len(rows)} rows are shown."),
-            answer=make_answer("truth_table", trace))
+    xs = tuple(f"x{i}" for i in range(1, n + 1))
+    shown_table(d, "Truth table: the sums and the neuron's output for each theta", cols, body, vals,
+                keys=(*xs, "g", *(("inhibited",) if inh else ()), "f", *(_theta_key(t) for t in trange)), index=xs,
+                text="One row per input; the theta columns hold the neuron's output y, with ✗ where y differs from f(x). "
+                     f"Every entry is an answer: g@{'=0,'.join(xs)}=1 is the sum g(x) at that input, "
+                     f"{_theta_key(trange[-1])}@... the output with theta = {trange[-1]}."
+                     + ("" if shown == len(rows) else f" The first {shown} of {len(rows)} rows are shown."),
+                answer=make_answer("truth_table", trace))
 
     # -- NCC per theta
     ncc = []
@@ -296,7 +305,8 @@ def solve(p, conv) -> Derivation:
             d.add(Step("compute", f"theta = {t}",
                        substituted=Math(r"\mathrm{NCC}(%d) = %s" % (t, terms), f"NCC({t}) = {terms}"),
                        value=Math(r"\mathrm{NCC}(%d) = %d" % (t, c), f"NCC({t}) = {c}")))
-    d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[str(t), str(c)] for t, c in zip(trange, ncc)],
+    d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[t, c] for t, c in zip(trange, ncc)],
+            keys=("theta", "ncc"), index=("theta",),
             text=f"Out of {len(rows)} inputs; the best theta in the range gives NCC = {max(ncc)}.",
             answer=make_answer("ncc", [sp.Integer(c) for c in ncc], tolerance=EXACT))
 

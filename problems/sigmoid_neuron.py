@@ -401,22 +401,19 @@ def _start_answers(d: Derivation, pts, loss, gw, gb, dim):
 
 
 def _trace_table(d: Derivation, rows, dim):
+    """One row per step, every entry an answer: `loss@t=3`, `w@t=2` (before step 2), `w_new@t=2` (after it)."""
     def cell(v):
-        return _fmt_point(v) if isinstance(v, tuple) else F.text(v)
+        return v[0] if isinstance(v, tuple) and len(v) == 1 else v
 
-    shown = rows if len(rows) <= TABLE_ROWS else rows[:TABLE_ROWS - 5] + [None] + rows[-5:]
-    body = []
-    for r in shown:
-        if r is None:
-            body.append(("...",) * 8)
-            continue
-        t, wv, bv, loss, gw, gb, nw, nb = r
-        body.append((str(t), cell(wv), cell(bv), cell(loss), cell(gw), cell(gb), cell(nw), cell(nb)))
+    elided = len(rows) > TABLE_ROWS
+    shown = rows[:TABLE_ROWS - 5] + rows[-5:] if elided else rows
+    body = [tuple(cell(v) for v in r) for r in shown]
     cols = [Math("t", "t"), Math("w", "w"), Math("b", "b"), Math("L", "L"), Math(r"\frac{\partial L}{\partial w}", "dL/dw"),
             Math(r"\frac{\partial L}{\partial b}", "dL/db"), Math(r"w_{\text{new}}", "w_new"), Math(r"b_{\text{new}}", "b_new")]
     d.table("Gradient-descent trace", cols, body,
             text="One row per full-batch step: the parameters, the loss and the gradients before the step, and the "
-                 "parameters after it." + (f" Rows {TABLE_ROWS - 4} to {len(rows) - 5} are elided." if len(rows) > TABLE_ROWS else ""))
+                 "parameters after it." + (f" Rows {TABLE_ROWS - 4} to {len(rows) - 5} are elided." if elided else ""),
+            keys=("t", "w", "b", "loss", "grad_w", "grad_b", "w_new", "b_new"), index=("t",))
 
 
 def _saturation_note(d, X, wv, bv):
