@@ -125,8 +125,9 @@ PARAMS = (
     Param("x", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Input x (h0)",
           help="one example per row, e.g. 1 0.5 -1 for a single input vector; several rows are a batch",
           aliases=("x", "input", "inputs", "h_0", "h0", "input vector")),
-    Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Target y",
-          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1)",
+    Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), label="Target y",
+          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1); "
+               "leave empty for the forward pass only (the output, no loss, gradients or update)",
           aliases=("y", "target", "targets", "label", "true output", "one-hot target")),
     Param("layers", Group(LAYER, item="layer", max_items=MAX_LAYERS), required=True, label="Layers",
           help="the network from the input up, one layer per line: W = the weights | b = the biases | act = the "
@@ -204,7 +205,7 @@ def validate(p: dict[str, Any]) -> None:
             raise InvalidInput("loss", f"The 'loss' parameter of feedforward must be 'mse' unless the output layer is "
                                        f"softmax or sigmoid: cross-entropy needs probabilities. Got 'ce' with layer {L}'s "
                                        f"activation {layers[-1]['act']!r} instead.")
-        Y = as_float(p["y"])
+        Y = as_float(p["y"]) if p["y"] is not None else np.zeros(0)
         if np.any(Y < 0) or np.any(Y > 1):
             raise InvalidInput("y", "The 'y' parameter of feedforward must hold targets in [0, 1] for the cross-entropy loss "
                                     "(one-hot rows for a softmax output).")
@@ -264,7 +265,12 @@ class Net:
         self.typed = typed
         to = as_exact if exact else as_float
         X, self.x_transposed = self._rows(to(p["x"]), sizes[0], "x")
-        Y, self.y_transposed = self._rows(to(p["y"]), sizes[-1], "y")
+        self.has_y = p["y"] is not None
+        if self.has_y:
+            Y, self.y_transposed = self._rows(to(p["y"]), sizes[-1], "y")
+        else:  # the forward pass only: no target, no loss
+            Y, self.y_transposed = [[0] * sizes[-1] for _ in range(len(X))], False
+            Y = np.zeros((len(X), sizes[-1])) if not exact else tuple(tuple(sp.Integer(0) for _ in r) for r in Y)
         if len(Y) != len(X):
             raise InvalidInput("y", f"The 'y' parameter of feedforward must have one row per example of x "
                                     f"({len(X)}). Got {len(Y)} rows instead.")
@@ -325,6 +331,13 @@ def statement(p) -> str:
         parts.append(f"W{k} = {wt}, b{k} = {bt}, activation {layer['act']}")
     loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
     n = _shape(p["x"])[0]
+    if p["y"] is None:
+        data = (f"the input x = {F.text(tuple(X[0]))}" if n == 1 else
+                f"a batch of {n} inputs (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
+                f"{' ...' if n > 6 else ''})")
+        return (f"A fully connected network with {L} layer{'s' if L > 1 else ''} has " + "; ".join(parts) + ". "
+                f"For {data}, compute the forward pass (a_i and h_i for every layer): what is the network's output? "
+                "How many parameters does each layer have?")
     data = (f"the input x = {F.text(tuple(X[0]))} with target y = {F.text(tuple(_head(p['y'])[0]))}" if n == 1
             else f"a batch of {n} examples (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
                  f"{' ...' if n > 6 else ''})")
@@ -625,6 +638,8 @@ def solve(p, conv) -> Derivation:
         d.note("Column vectors", "x and y were typed as columns (one entry per row), as the notes write h_0; they are one "
                                  "example.")
     _counts_steps(d, net)
+    if not net.has_y:
+        return _forward_only(d, net)
     if net.layout == "out_in":
         _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})", "W_i h_(i-1) + b_i,  h_i = g_i(a_i)"),
                   text="Layer by layer from h_0 = x; W_i has one row per unit of layer i.")
@@ -728,6 +743,41 @@ def solve(p, conv) -> Derivation:
     return d
 
 
+def _forward_formula(d: Derivation, net: Net) -> None:
+    if net.layout == "out_in":
+        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})", "W_i h_(i-1) + b_i,  h_i = g_i(a_i)"),
+                  text="Layer by layer from h_0 = x; W_i has one row per unit of layer i.")
+    else:
+        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i}^{\top} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})",
+                                                           "W_i^T h_(i-1) + b_i,  h_i = g_i(a_i)"),
+                  text="Layer by layer from h_0 = x; W_i has one row per input of layer i (the in x out layout).")
+
+
+def _forward_only(d: Derivation, net: Net) -> Derivation:
+    """No target: the forward pass and the output (no loss, no gradients, no update)."""
+    L, N = net.L, net.N
+    _forward_formula(d, net)
+    one = N == 1
+    fwd = []
+    for n in range(N):
+        As, Hs = _forward(net, net.Ws, net.bs, net.X[n])
+        fwd.append((As, Hs))
+        label = "" if one else f" (example {n + 1})"
+        with d.group(f"Forward pass{label}", text="" if one else f"x = {txt(net.X[n])}"):
+            _forward_steps(d, net, As, Hs, one)
+    if not one:
+        d.conclude("Every layer over the batch", answers=tuple(
+            make_answer(f"{v}{k}", [tuple(f[0 if v == "a" else 1][k - 1 if v == "a" else k]) for f in fwd])
+            for k in range(1, L + 1) for v in ("a", "h")))
+    out = tuple(fwd[0][1][-1]) if one else [tuple(f[1][-1]) for f in fwd]
+    d.conclude("The network's output", text=f"The output is h{L}, the activation of the output layer (no target is "
+                                           "given, so there is no loss to compute).",
+               answers=(make_answer("output", out),),
+               value=Math(f"h_{{{L}}} = {tex(fwd[0][1][-1])}" if one else r"\text{see the rows above}",
+                          f"h{L} = {txt(fwd[0][1][-1])}" if one else "see the rows above"))
+    return d
+
+
 # ---- solve_numeric ---------------------------------------------------------------------------------------------
 def _np_forward(net: Net, Ws, bs):
     As, Hs = [], [net.X]
@@ -786,6 +836,8 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     L, N = net.L, net.N
     As, Hs = _np_forward(net, net.Ws, net.bs)
+    if not net.has_y:
+        return _np_forward_only(d, net, As, Hs)
     loss = _np_loss(net, As[-1], Hs[-1], net.Y)
     gW, gb = _np_grads(net, net.Ws, As, Hs)
     newW = [net.Ws[k - 1] - net.eta * gW[k] for k in range(1, L + 1)]
@@ -824,6 +876,33 @@ def solve_numeric(p, conv) -> Derivation:
     d.conclude("The loss after one update",
                answers=((make_answer("y_hat_new", shape(Hs2[-1])),) if small else ()) +
                        (make_answer("new_loss", float(new_loss)),))
+    return d
+
+
+def _np_counts(d: Derivation, net: Net) -> None:
+    per = net.counts()
+    tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
+    d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
+               answers=(make_answer("layers", sp.Integer(net.L)), make_answer("neurons", sp.Integer(sum(net.sizes[1:]))),
+                        make_answer("weights", sp.Integer(tw)), make_answer("biases", sp.Integer(tb)),
+                        make_answer("params", sp.Integer(tw + tb)),
+                        make_answer("params_per_layer", [sp.Integer(a + b) for a, b in per])))
+
+
+def _np_forward_only(d: Derivation, net: Net, As, Hs) -> Derivation:
+    N = net.N
+    d.note("Numeric path", f"A {' - '.join(str(s) for s in net.sizes)} network on {N} input{'s' if N > 1 else ''}, "
+                           "computed in float64 NumPy with the inputs as the rows of matrices (A_i = H_(i-1) W_i^T + b_i); "
+                           "the forward pass only (no target is given), the per-entry steps are not shown.")
+    _np_counts(d, net)
+
+    def shape(M):  # one example: a vector, as the exact path gives
+        return tuple(float(v) for v in M[0]) if N == 1 else _rows_tuple(M)
+
+    if N * max(net.sizes) <= 5000:
+        d.conclude("Forward pass", answers=tuple(make_answer(f"{v}{k}", shape(As[k - 1] if v == "a" else Hs[k]))
+                                                 for k in range(1, net.L + 1) for v in ("a", "h")))
+    d.conclude("The network's output", answers=(make_answer("output", shape(Hs[-1])),))
     return d
 
 

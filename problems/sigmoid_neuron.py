@@ -99,8 +99,8 @@ PARAMS = (
           help="one data point per row, e.g. 0 for the single point x = 0, or 22 1 for one point with two inputs; "
                "with a single weight, a list such as 0.5 2.5 is two points",
           aliases=("x", "input", "inputs", "the input")),
-    Param("y", Vector(max_len=100_000, lo=-10 ** 6, hi=10 ** 6), required=True, label="Targets y",
-          help="one target per data point (in [0, 1] for cross-entropy)",
+    Param("y", Vector(max_len=100_000, lo=-10 ** 6, hi=10 ** 6), label="Targets y",
+          help="one target per data point (in [0, 1] for cross-entropy); leave empty for the neuron's output only",
           aliases=("y", "ground truth", "target", "true output", "label", "desired output", "the output")),
     Param("w", Vector(max_len=100, lo=-10 ** 6, hi=10 ** 6), required=True, label="Initial weight w",
           help="one weight per input, e.g. 2, or 1 1 for two inputs",
@@ -168,6 +168,8 @@ def validate(p: dict[str, Any]) -> None:
     if cols != d:
         raise InvalidInput("x", f"The 'x' parameter of sigmoid_neuron must have {d} entr{'y' if d == 1 else 'ies'} per point "
                                 f"(one per weight in w). Got {cols} instead.")
+    if p["y"] is None:
+        return
     if len(p["y"]) != rows:
         raise InvalidInput("y", f"The 'y' parameter of sigmoid_neuron must have one target per data point ({rows}). "
                                 f"Got {len(p['y'])} instead.")
@@ -193,6 +195,14 @@ def _fmt_point(v) -> str:
 
 
 def statement(p) -> str:
+    if p["y"] is None:
+        X, ws = as_exact(_data(p)[:8]), as_exact(p["w"])
+        model = "y_hat = sigma(w x + b)" if len(ws) == 1 else "y_hat = sigma(w^T x + b)"
+        wtxt = F.text(ws[0]) if len(ws) == 1 else F.text(tuple(ws[:12]))[:-1] + (", ...)" if len(ws) > 12 else ")")
+        n = len(_data(p))
+        xs = ", ".join(f"x = {_fmt_point(r)}" for r in X) + (" ..." if n > 8 else "")
+        return (f"A sigmoid neuron {model} has the weight w = {wtxt} and the bias b = {F.text(p['b'])}. "
+                f"What is its output for {xs}?")
     X, ys, ws = as_exact(_data(p)[:8]), as_exact(p["y"][:8]), as_exact(p["w"])
     d, n = len(ws), len(p["y"])
     model = "y_hat = sigma(w x + b)" if d == 1 else "y_hat = sigma(w^T x + b)"
@@ -300,7 +310,37 @@ def _sum_step(d: Derivation, name: str, tex: str, terms, total, mean: bool):
     return matrix_step(d, ("Mean" if mean else "Sum") + f" over the {n} points", Math(tex, name), form, sub, value)
 
 
+def _output_only(p) -> Derivation:
+    """No targets: the neuron's output y_hat = sigma(w.x + b) at each point, nothing to learn."""
+    d = Derivation()
+    X, wv, bv = as_exact(_data(p)), tuple(as_exact(p["w"])), p["b"]
+    dim, n = len(wv), len(X)
+    d.given("Parameters", text=f"w = {_fmt_point(wv)}, b = {F.text(bv)}; no target is given, so this is the forward "
+                               "pass only (no loss, no gradient, no update).")
+    d.formula("Sigmoid neuron", y_hat, sigmoid(Z if dim == 1 else _z_vector(dim)[0]),
+              text="z = " + ("w x + b" if dim == 1 else "w^T x + b") + " is the pre-activation and "
+                   "sigma(z) = 1 / (1 + e^(-z)).")
+    zs, outs = [], []
+    for i, r in enumerate(X):
+        pt = _Point(r, sp.Integer(0), wv, bv, "half")
+        zs.append(pt.z)
+        outs.append(pt.s)
+        if i < DETAIL_POINTS:
+            label = "" if n == 1 else f" (x = {_fmt_point(r)})"
+            _z_step(d, pt, wv, bv, f"Pre-activation{label}")
+            d.compute(f"Output{label}", y_hat, YHAT, {z: pt.z}, value=pt.s, sig=pt.sig,
+                      text="sigma(z) = 1 / (1 + e^(-z))." if i == 0 else "")
+    if n > DETAIL_POINTS:
+        d.note("The other points", f"Points {DETAIL_POINTS + 1} to {n} are computed the same way.")
+    one = n == 1
+    d.conclude("The neuron's output", answers=(make_answer("z", zs[0] if one else tuple(zs)),
+                                               make_answer("y_hat", outs[0] if one else tuple(outs))))
+    return d
+
+
 def solve(p, conv) -> Derivation:
+    if p["y"] is None:
+        return _output_only(p)
     d = Derivation()
     key, mean = _loss_key(p, conv), conv["reduction"] == "mean"
     X, ys = as_exact(_data(p)), tuple(as_exact(p["y"]))
@@ -445,6 +485,15 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     key, mean = _loss_key(p, conv), conv["reduction"] == "mean"
     X = as_float(_data(p))
+    if p["y"] is None:
+        zv = X @ as_float(p["w"]) + float(p["b"])
+        s = np_sigmoid(zv)
+        d.note("Numeric path", f"{X.shape[0]} points of dimension {X.shape[1]}: the output only (no target), in float64 "
+                               "NumPy.")
+        one = X.shape[0] == 1
+        d.conclude("The neuron's output", answers=(make_answer("z", zv[0] if one else tuple(zv)),
+                                                   make_answer("y_hat", s[0] if one else tuple(s))))
+        return d
     yv, wv, bv = as_float(p["y"]), as_float(p["w"]).copy(), float(p["b"])
     lr, T = float(p["eta"]), p["steps"]
     n, dim = X.shape

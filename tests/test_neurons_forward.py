@@ -1,0 +1,61 @@
+"""Issue 14 item 2 for the neuron families: forward-only and evaluation questions (no target, no training data)
+answer what they ask and nothing else; oracles: torch (nn.Linear, torch.sigmoid), closed forms written here."""
+from __future__ import annotations
+
+import pytest
+
+import solver
+
+LAYERS = ("W = 0.2 -0.1 0.4; 0.5 0.3 -0.2; -0.3 0.8 0.1; 0.1 0.2 0.3 | b = 0.1 -0.1 0.2 0 | act = sigmoid\n"
+          "W = 0.3 -0.2 0.5 0.1; -0.4 0.6 0.2 -0.3 | b = 0.05 -0.05 | act = softmax")
+W1 = [[0.2, -0.1, 0.4], [0.5, 0.3, -0.2], [-0.3, 0.8, 0.1], [0.1, 0.2, 0.3]]
+B1 = [0.1, -0.1, 0.2, 0]
+W2 = [[0.3, -0.2, 0.5, 0.1], [-0.4, 0.6, 0.2, -0.3]]
+B2 = [0.05, -0.05]
+
+
+def _torch_net(torch):
+    l1, l2 = torch.nn.Linear(3, 4).double(), torch.nn.Linear(4, 2).double()
+    with torch.no_grad():
+        l1.weight.copy_(torch.tensor(W1, dtype=torch.float64))
+        l1.bias.copy_(torch.tensor(B1, dtype=torch.float64))
+        l2.weight.copy_(torch.tensor(W2, dtype=torch.float64))
+        l2.bias.copy_(torch.tensor(B2, dtype=torch.float64))
+    return lambda x: torch.softmax(l2(torch.sigmoid(l1(x))), dim=-1)
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_feedforward_without_a_target_is_the_forward_pass_only(path):
+    """The course notes, week 3 network (3-4-2, sigmoid then softmax) on x = (1, 0.5, -1) with no y: the output is
+    torch's nn.Linear -> sigmoid -> nn.Linear -> softmax; no loss, gradient or update is computed or shown."""
+    torch = pytest.importorskip("torch")
+    sol = solver.solve("feedforward", x="1 0.5 -1", layers=LAYERS, path=path)
+    want = _torch_net(torch)(torch.tensor([1, 0.5, -1], dtype=torch.float64)).tolist()
+    assert sol.answers["output"].value == pytest.approx(want, rel=1e-12)
+    assert sol.answers["h2"].value == pytest.approx(want, rel=1e-12)
+    assert sol.answers["params"].value == 26
+    assert not {"loss", "new_loss", "grad_W1", "W1_new", "y_hat_new"} & set(sol.answers)
+    words = " ".join(s.title + " " + s.text for s in sol.walk()).lower()
+    assert "gradient" not in words and "update" not in words
+    assert "y" not in sol.params or sol.params["y"] is None
+
+
+def test_feedforward_forward_pass_of_a_batch_against_torch():
+    torch = pytest.importorskip("torch")
+    sol = solver.solve("feedforward", x="1 0.5 -1; 0 0 1", layers=LAYERS)
+    want = _torch_net(torch)(torch.tensor([[1, 0.5, -1], [0, 0, 1]], dtype=torch.float64)).tolist()
+    for got, w in zip(sol.answers["output"].value, want):
+        assert got == pytest.approx(w, rel=1e-12)
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_sigmoid_neuron_output_for_given_w_b_x(path):
+    """A sigmoid neuron's output for given w, b, x, no target: sigma(w.x + b) by torch.sigmoid; sigma(0) = 1/2."""
+    torch = pytest.importorskip("torch")
+    sol = solver.solve("sigmoid_neuron", x="1 2; 0 -1", w="0.5 -0.25", b="0.1", path=path)
+    z = torch.tensor([[1.0, 2.0], [0.0, -1.0]], dtype=torch.float64) @ torch.tensor([0.5, -0.25], dtype=torch.float64) + 0.1
+    assert sol.answers["z"].value == pytest.approx(z.tolist(), rel=1e-12)
+    assert sol.answers["y_hat"].value == pytest.approx(torch.sigmoid(z).tolist(), rel=1e-12)
+    assert set(sol.answers) == {"z", "y_hat"}
+    half = solver.solve("sigmoid_neuron", x="0.5", w="2", b="-1", path=path)
+    assert half.answers["y_hat"].value == 0.5 and "output" in half.statement
