@@ -59,8 +59,9 @@ FIRING = Convention(
 CONVENTIONS = (FIRING,)
 
 PARAMS = (
-    Param("function", BooleanFunction(), default="OR", label="Boolean function",
-          help="AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as 0 1 1 1; or a rule such as sum(x) >= 2",
+    Param("function", BooleanFunction(), label="Boolean function",
+          help="the function the neuron should compute: AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as "
+               "0 1 1 1; or a rule such as sum(x) >= 2. Leave empty to evaluate a given neuron (theta) on inputs",
           cues={"AND": ("AND", "and function", "and gate"), "OR": ("OR", "or function", "or gate"), "NAND": ("NAND", "nand"), "NOR": ("NOR", "nor"), "XOR": ("XOR", "xor", "exclusive or"), "XNOR": ("XNOR", "xnor", "!XOR"), "majority": ("majority",)}),
     Param("n", Int(1, 16), label="Number of inputs",
           help="inferred from a truth table or from the highest x_i of a rule; 2 for a named gate when not given",
@@ -80,6 +81,11 @@ PARAMS = (
     Param("pairs", Matrix(max_rows=256, max_cols=17, lo=0, hi=1), label="Input/output pairs to check",
           help="optional, needs theta: one row per pair, the n inputs then the output, e.g. 1 0 1 1; 0 0 0 1",
           aliases=("pairs", "input/output pairs")),
+    Param("x", Matrix(max_rows=256, max_cols=16, lo=0, hi=1), label="Inputs to evaluate",
+          help="optional, needs theta: 0/1 input vectors, one per row, e.g. 1 0 1; 1 1 1; the neuron's output for "
+               "each and how many of them make it fire",
+          aliases=("input vectors", "input patterns", "for the inputs", "on the inputs", "evaluate the neuron on",
+                   "the inputs x")),
 )
 
 EXAMPLE = Example(
@@ -100,7 +106,16 @@ def _h(text: str, tex: str | None = None) -> Math:
 
 
 def _n(p) -> int:
-    return input_count(p["function"], p["n"], "mp_neuron")
+    if p["function"] is not None:
+        return input_count(p["function"], p["n"], "mp_neuron")
+    if p["n"] is not None:
+        return p["n"]
+    if p["x"] is not None:
+        return len(p["x"][0])
+    if p["pairs"] is not None:
+        return len(p["pairs"][0]) - 1
+    raise InvalidInput("n", "The 'n' parameter of mp_neuron is required to evaluate a neuron on every input: give the "
+                            "number of inputs (or the inputs x to evaluate).")
 
 
 def _inhibitory(p) -> list[int]:
@@ -114,7 +129,23 @@ def _theta_range(p) -> list[int]:
 
 
 def validate(p: dict[str, Any]) -> None:
+    if p["function"] is None and p["theta"] is None:
+        raise InvalidInput("function", "The 'function' parameter of mp_neuron is required unless a neuron is given: "
+                                       "give the boolean function to implement, or the threshold theta of a neuron "
+                                       "to evaluate.")
+    if p["x"] is not None and p["theta"] is None:
+        raise InvalidInput("theta", "The 'theta' parameter of mp_neuron is required to evaluate the inputs x: give the "
+                                    "neuron's threshold. Got nothing.")
     n = _n(p)
+    if p["x"] is not None:
+        X = as_exact(p["x"])
+        if len(X[0]) != n:
+            raise InvalidInput("x", f"The 'x' parameter of mp_neuron must have n = {n} entries per input vector. "
+                                    f"Got {len(X[0])} instead.")
+        for r in X:
+            if any(v not in (0, 1) for v in r):
+                raise InvalidInput("x", "The 'x' parameter of mp_neuron must hold 0/1 values. "
+                                        f"Got the row {F.text(tuple(r))} instead.")
     inh = p["inhibitory"]
     if inh is not None:
         idx = [int(i) for i in inh]
@@ -146,10 +177,28 @@ def validate(p: dict[str, Any]) -> None:
 
 
 def use_numeric(p) -> bool:
-    return _n(p) > 6
+    return p["function"] is not None and _n(p) > 6
+
+
+def _evaluation_statement(p) -> str:
+    n = _n(p)
+    inh = _inhibitory(p)
+    inh_txt = ((f" Input x{inh[0]} is inhibitory." if len(inh) == 1 else
+                " Inputs " + ", ".join(f"x{i}" for i in inh[:-1]) + f" and x{inh[-1]} are inhibitory.") if inh else "")
+    q = (f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} x1..x{n} and threshold theta = "
+         f"{F.text(p['theta'])} fires when the sum of its excitatory inputs reaches theta.{inh_txt}")
+    if p["x"] is not None or p["pairs"] is None:
+        which = ", ".join(fmt_bits(r) for r in as_exact(p["x"])) if p["x"] is not None else f"each of the {2 ** n} inputs"
+        q += f" What does it output for {which}, and for how many of them does it fire?"
+    if p["pairs"] is not None:
+        pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
+        q += f" Which of these input/output pairs are consistent with it: {pairs}?"
+    return q
 
 
 def statement(p) -> str:
+    if p["function"] is None:
+        return _evaluation_statement(p)
     n = _n(p)
     inh = _inhibitory(p)
     f = p["function"]
@@ -239,6 +288,8 @@ def _setup(p, conv):
 
 
 def solve(p, conv) -> Derivation:
+    if p["function"] is None:
+        return _evaluate_only(p, conv)
     d = Derivation()
     rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
     m = len(exc)
@@ -371,19 +422,74 @@ def solve(p, conv) -> Derivation:
             d.answer_step("Its outputs (rows in truth-table order)",
                           make_answer("outputs", [sp.Integer(v) for v in outs], tolerance=EXACT), kind="compute")
             if p["pairs"] is not None:
-                cons = []
-                for r in as_exact(p["pairs"]):
-                    xv = tuple(int(v) for v in r[:-1])
-                    want = int(r[-1])
-                    gv = sum(xv[i - 1] for i in exc)
-                    blocked = any(xv[i - 1] for i in inh)
-                    yv = 0 if blocked else int(_fires(gv, t, rule))
-                    cons.append(yv == want)
-                    why = "An inhibitory input is 1" if blocked else f"g = {gv}"
-                    d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
-                              text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
-                d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
-                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
+                _pairs_steps(d, p, t, exc, inh, rule)
+            if p["x"] is not None:
+                _evaluate_steps(d, as_exact(p["x"]), t, exc, inh, rule, "x_outputs")
+    return d
+
+
+def _pairs_steps(d: Derivation, p, t, exc, inh, rule) -> None:
+    cons = []
+    for r in as_exact(p["pairs"]):
+        xv = tuple(int(v) for v in r[:-1])
+        want = int(r[-1])
+        gv = sum(xv[i - 1] for i in exc)
+        blocked = any(xv[i - 1] for i in inh)
+        yv = 0 if blocked else int(_fires(gv, t, rule))
+        cons.append(yv == want)
+        why = "An inhibitory input is 1" if blocked else f"g = {gv}"
+        d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
+                  text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
+    d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
+                  text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
+
+
+def _evaluate_steps(d: Derivation, X, t, exc, inh, rule, name: str = "outputs") -> None:
+    """The neuron's output at each given input: g(x), whether an inhibitory input blocks it, y; and how many fire.
+    `name`: the answer for the outputs ('x_outputs' next to the truth table's 'outputs')."""
+    n = len(X[0])
+    xs = tuple(f"x{i}" for i in range(1, n + 1))
+    shown, vals, outs = [], [], []
+    for r in X:
+        xv = tuple(int(v) for v in r)
+        gv = sum(xv[i - 1] for i in exc)
+        blocked = any(xv[i - 1] for i in inh)
+        yv = 0 if blocked else int(_fires(gv, t, rule))
+        outs.append(yv)
+        vals.append([*xv, gv, *([blocked] if inh else []), yv])
+        shown.append([*(str(v) for v in xv), str(gv), *(["yes" if blocked else "no"] if inh else []), str(yv)])
+    cols = [_h(k, f"x_{{{k[1:]}}}") for k in xs] + [_h("g(x)", r"g(\mathbf{x})")] + ([_h("inhibited")] if inh else []) + \
+        [_h("y")]
+    shown_table(d, f"The neuron's output at each input (theta = {F.text(t)})", cols, shown, vals,
+                keys=(*xs, "g", *(("inhibited",) if inh else ()), "y"), index=xs,
+                text="g(x) sums the excitatory inputs; y = 1 when g(x) "
+                     + (">=" if rule == ">=" else ">") + f" theta = {F.text(t)}"
+                     + (" and no inhibitory input is 1." if inh else "."))
+    fires = sum(outs)
+    d.conclude(f"It fires for {fires} of the {len(outs)} input{'s' if len(outs) > 1 else ''}",
+               answers=(make_answer(name, [sp.Integer(v) for v in outs], tolerance=EXACT),
+                        make_answer("fires", sp.Integer(fires))),
+               value=Math(r"	ext{fires} = %d" % fires, f"fires = {fires}"))
+
+
+def _evaluate_only(p, conv) -> Derivation:
+    """No function to implement: the given neuron (theta) evaluated on the given inputs (or on all 2^n)."""
+    d = Derivation()
+    rule, n, inh = conv["firing_rule"], _n(p), _inhibitory(p)
+    exc = [i for i in range(1, n + 1) if i not in inh]
+    t = p["theta"]
+    d.given("The neuron", text=f"{n} boolean input{'s' if n > 1 else ''} x1..x{n}, threshold theta = {F.text(t)}; "
+            + (f"inhibitory: {', '.join(f'x{i}' for i in inh)}." if inh else "all inputs excitatory."))
+    cmp_l, cmp_t = (r"\geq", ">=") if rule == ">=" else (">", ">")
+    d.add(Step("formula", "McCulloch-Pitts rule", text="g(x) adds up the excitatory inputs; the neuron fires when the "
+               "sum reaches the threshold" + (" and no inhibitory input is 1." if inh else "."),
+               formula=Math(r"y = \begin{cases} 1 & \text{if } g(\mathbf{x}) %s \theta \\ 0 & \text{otherwise} "
+                            r"\end{cases}" % cmp_l, f"y = 1 if g(x) {cmp_t} theta, else 0")))
+    if p["x"] is not None or p["pairs"] is None:
+        X = as_exact(p["x"]) if p["x"] is not None else [tuple(int(v) for v in r) for r in inputs(n)]
+        _evaluate_steps(d, X, t, exc, inh, rule)
+    if p["pairs"] is not None:
+        _pairs_steps(d, p, t, exc, inh, rule)
     return d
 
 
@@ -418,6 +524,13 @@ def solve_numeric(p, conv) -> Derivation:
             yp = (fire & ~ip).astype(np.int64)
             d.conclude("Consistent pairs", answers=(make_answer("consistent", [bool(v) for v in yp == P[:, -1]],
                                                                        tolerance=EXACT),))
+        if p["x"] is not None:
+            Q = np.array([[int(v) for v in r] for r in as_exact(p["x"])], dtype=np.int64)
+            gq, iq = _neuron(Q, exc, inh)
+            yq = ((gq >= t[0] if rule == ">=" else gq > t[0]) & ~iq).astype(np.int64)
+            d.conclude("The given inputs", answers=(make_answer("x_outputs", [sp.Integer(int(v)) for v in yq],
+                                                                tolerance=EXACT),
+                                                    make_answer("fires", sp.Integer(int(yq.sum())))))
     return d
 
 

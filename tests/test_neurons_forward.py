@@ -59,3 +59,49 @@ def test_sigmoid_neuron_output_for_given_w_b_x(path):
     assert set(sol.answers) == {"z", "y_hat"}
     half = solver.solve("sigmoid_neuron", x="0.5", w="2", b="-1", path=path)
     assert half.answers["y_hat"].value == 0.5 and "output" in half.statement
+
+
+def _mp(x, theta, inhibitory=()):
+    """The McCulloch-Pitts rule written here: 0 if an inhibitory input is 1, else [sum of the others >= theta]."""
+    if any(x[i - 1] for i in inhibitory):
+        return 0
+    return int(sum(v for i, v in enumerate(x, start=1) if i not in inhibitory) >= theta)
+
+
+def test_mp_neuron_evaluated_on_given_inputs_counts_the_inputs_that_fire():
+    """A neuron with theta = 2 on (1, 0, 1), (1, 1, 1), (0, 0, 1): outputs 1, 1, 0, so it fires for 2. No function
+    is asked, so none is computed: no NCC, no thresholds, no truth table of a default OR."""
+    X = [(1, 0, 1), (1, 1, 1), (0, 0, 1)]
+    sol = solver.solve("mp_neuron", theta="2", x="1 0 1; 1 1 1; 0 0 1")
+    assert sol.answers["outputs"].value == [_mp(x, 2) for x in X] == [1, 1, 0]
+    assert sol.answers["fires"].value == 2
+    assert set(sol.answers) == {"outputs", "fires"}
+    assert sol.answer("y@x1=0,x2=0,x3=1").value == 0 and sol.answer("g@x1=1,x2=1,x3=1").value == 3
+    assert "OR" not in sol.statement and "ncc" not in " ".join(s.title.lower() for s in sol.walk())
+
+
+def test_mp_neuron_with_an_inhibitory_input_on_every_input():
+    """theta = 2, x3 inhibitory: only (1, 1, 0) fires (the course notes' absolute inhibition)."""
+    import itertools
+
+    sol = solver.solve("mp_neuron", theta="2", n="3", inhibitory="3")
+    corners = list(itertools.product((0, 1), repeat=3))
+    assert sol.answers["outputs"].value == [_mp(x, 2, (3,)) for x in corners]
+    assert sol.answers["fires"].value == 1
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_mp_neuron_given_inputs_next_to_a_function(path):
+    sol = solver.solve("mp_neuron", function="AND", n="3", theta="2", x="1 0 1; 1 1 1; 0 0 1", path=path)
+    assert sol.answers["x_outputs"].value == [1, 1, 0] and sol.answers["fires"].value == 2
+    assert sol.answers["thetas"].value == [3]
+
+
+def test_mp_neuron_needs_a_function_or_a_neuron_and_names_the_field():
+    from solver.params import InvalidInput
+
+    for params, field in ((dict(n="3"), "function"), (dict(function="OR", x="1 0"), "theta"),
+                          (dict(theta="1", x="1 2"), "x")):
+        with pytest.raises(InvalidInput) as e:
+            solver.solve("mp_neuron", **params)
+        assert e.value.field == field
