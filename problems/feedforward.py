@@ -106,7 +106,23 @@ REDUCTION = Convention(
     default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
     cues={"sum": ("sum of the losses", "summed over the batch", "summed over the examples"),
           "mean": ("mean over the batch", "averaged over the batch", "average loss")})
-CONVENTIONS = (LAYOUT, SQUARED, REDUCTION)
+UPDATED = Convention(
+    "update", "What the gradient-descent step updates",
+    {"all": "every weight and every bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i",
+     "weights_only": "only the weights move (W_i <- W_i - eta dL/dW_i); the biases stay as given"},
+    default="all", why_default="the course notes update every parameter, biases included",
+    aliases={"weights": "weights_only", "both": "all", "everything": "all"},
+    sources={"all": "the course notes, week 3 (W_i and b_i both updated); PyTorch's torch.optim.SGD over "
+                    "model.parameters()",
+             "weights_only": "exam questions that fix the biases (\"update the weights only\"); PyTorch with "
+                             "requires_grad=False on the biases"},
+    paper={"all": "Update every weight and every bias: W ← W − η ∂L/∂W and b ← b − η ∂L/∂b.",
+           "weights_only": "Update the weights only: W ← W − η ∂L/∂W; the biases keep their given values."},
+    cues={"weights_only": ("weights only", "only the weights", "biases fixed", "biases are fixed", "keep the biases",
+                           "bias is fixed", "biases are not updated", "do not update the bias",
+                           "do not update the biases", "without updating the bias"),
+          "all": ("weights and biases", "update all the parameters", "and the biases")})
+CONVENTIONS = (LAYOUT, SQUARED, REDUCTION, UPDATED)
 
 _ACT = Choice(ACTIVATIONS, aliases=ACTIVATION_ALIASES)
 _NUM = 10 ** 6
@@ -284,6 +300,7 @@ class Net:
         self.key = (("ce_softmax" if self.acts[-1] == "softmax" else "ce_sigmoid") if self.loss == "ce"
                     else conv["squared_error"])
         self.mean = conv["reduction"] == "mean"
+        self.fixed_b = conv["update"] == "weights_only"
 
     @staticmethod
     def _rows(M, n, name):
@@ -701,14 +718,15 @@ def solve(p, conv) -> Derivation:
 
     newW, newb = [], []
     lr = net.eta
-    with d.group("Gradient-descent update", kind="update",
-                 text=f"Every weight and bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i, "
-                      f"eta = {F.text(lr)}."):
+    what = ("Only the weights move against their gradient, W_i <- W_i - eta dL/dW_i; the biases stay as given "
+            "(the update convention)" if net.fixed_b else
+            "Every weight and bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i")
+    with d.group("Gradient-descent update", kind="update", text=f"{what}, eta = {F.text(lr)}."):
         for k in range(1, L + 1):
             gW, gb = grads[k]
             W, b = net.Ws[k - 1], net.bs[k - 1]
             W2 = tidy_matrix(W - lr * gW)
-            b2 = tidy_matrix(b - lr * gb)
+            b2 = b if net.fixed_b else tidy_matrix(b - lr * gb)
             newW.append(W2)
             newb.append(b2)
             matrix_step(d, f"Update W{k}", Math(r"W_{%d}^{\text{new}}" % k, f"W{k}_new"),
@@ -716,10 +734,15 @@ def solve(p, conv) -> Derivation:
                     Math(f"{tex(_typed(net, W))} - {F.latex(lr)} {tex(_typed(net, gW))}",
                          f"{txt(_typed(net, W))} - {F.text(lr)} {txt(_typed(net, gW))}"),
                     _typed(net, W2), answer=f"W{k}_new", kind="update")
-            matrix_step(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
-                    Math(r"b_{%d} - \eta \frac{\partial L}{\partial b_{%d}}" % (k, k), f"b{k} - eta dL/db{k}"),
-                    Math(f"{tex(b)} - {F.latex(lr)} {tex(gb)}", f"{txt(b)} - {F.text(lr)} {txt(gb)}"),
-                    b2, answer=f"b{k}_new", kind="update")
+            if net.fixed_b:
+                matrix_step(d, f"b{k} stays", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
+                            Math(r"b_{%d}" % k, f"b{k}"), Math(tex(b), txt(b)), b2, answer=f"b{k}_new", kind="update",
+                            text="The biases are not updated.")
+            else:
+                matrix_step(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
+                        Math(r"b_{%d} - \eta \frac{\partial L}{\partial b_{%d}}" % (k, k), f"b{k} - eta dL/db{k}"),
+                        Math(f"{tex(b)} - {F.latex(lr)} {tex(gb)}", f"{txt(b)} - {F.text(lr)} {txt(gb)}"),
+                        b2, answer=f"b{k}_new", kind="update")
 
     new_losses, outs = [], []
     with d.group("The new loss", text="The forward pass again with the updated weights and biases."):
@@ -841,7 +864,7 @@ def solve_numeric(p, conv) -> Derivation:
     loss = _np_loss(net, As[-1], Hs[-1], net.Y)
     gW, gb = _np_grads(net, net.Ws, As, Hs)
     newW = [net.Ws[k - 1] - net.eta * gW[k] for k in range(1, L + 1)]
-    newb = [net.bs[k - 1] - net.eta * gb[k] for k in range(1, L + 1)]
+    newb = [net.bs[k - 1] if net.fixed_b else net.bs[k - 1] - net.eta * gb[k] for k in range(1, L + 1)]
     As2, Hs2 = _np_forward(net, newW, newb)
     new_loss = _np_loss(net, As2[-1], Hs2[-1], net.Y)
     per = net.counts()

@@ -105,3 +105,31 @@ def test_mp_neuron_needs_a_function_or_a_neuron_and_names_the_field():
         with pytest.raises(InvalidInput) as e:
             solver.solve("mp_neuron", **params)
         assert e.value.field == field
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_feedforward_update_of_the_weights_only_keeps_the_biases(path):
+    """Issue 14 item 3: the update convention 'weights_only' moves W1, W2 by torch autograd's gradients on the
+    course notes' week 3 network (cross-entropy after softmax, eta = 0.5) and leaves b1, b2 as given; the new loss
+    is torch's loss at those parameters."""
+    torch = pytest.importorskip("torch")
+    sol = solver.solve("feedforward", x="1 0.5 -1", y="0 1", layers=LAYERS, loss="ce", eta="0.5", path=path,
+                       conventions={"update": "weights_only"})
+    Ws = [torch.tensor(W1, dtype=torch.float64, requires_grad=True), torch.tensor(W2, dtype=torch.float64, requires_grad=True)]
+    bs = [torch.tensor(B1, dtype=torch.float64), torch.tensor(B2, dtype=torch.float64)]
+    x, y = torch.tensor([1, 0.5, -1], dtype=torch.float64), torch.tensor([0.0, 1.0], dtype=torch.float64)
+
+    def loss_at(W, b):
+        h = torch.sigmoid(W[0] @ x + b[0])
+        return -(y * torch.log_softmax(W[1] @ h + b[1], dim=0)).sum()
+
+    loss_at(Ws, bs).backward()
+    new = [(W - 0.5 * W.grad).detach() for W in Ws]
+    for k in (1, 2):
+        got = sol.answers[f"W{k}_new"].value
+        for row, want in zip(got, new[k - 1].tolist()):
+            assert row == pytest.approx(want, rel=1e-12)
+        assert sol.answers[f"b{k}_new"].value == pytest.approx(bs[k - 1].tolist())
+    assert sol.answers["new_loss"].value == pytest.approx(loss_at(new, bs).item(), rel=1e-12)
+    default = solver.solve("feedforward", x="1 0.5 -1", y="0 1", layers=LAYERS, loss="ce", eta="0.5", path=path)
+    assert default.answers["b2_new"].value != pytest.approx(B2)
