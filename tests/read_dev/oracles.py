@@ -558,3 +558,25 @@ def f2_sigmoid_two_steps():
         dz = (yh - 1) * yh * (1 - yh)
         w, b = w - 1 * dz * 1, b - 1 * dz
     return {"w": [w]}
+
+
+def feedforward_relu_softmax():
+    x = np.array([1.0, 2.0])
+    h1 = np.maximum(0.0, np.array([[1, -1], [0.5, 2]]) @ x + np.array([0, 1]))
+    a2 = np.eye(2) @ h1
+    e = np.exp(a2 - a2.max())
+    return {"output": list(e / e.sum())}
+
+
+def perceptron_given_weights():
+    # the course notes, week 1: w = (-1, 1.1, 1.1) on the OR corners scores -1, 0.1, 0.1, 1.2
+    w = np.array([-1, 1.1, 1.1])
+    X = np.array([[1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]])
+    s = X @ w
+    return {"scores": list(s), "predictions": [int(v >= 0) for v in s]}
+
+
+def mp_neuron_evaluate():
+    X = [(1, 0, 1), (1, 1, 1), (0, 0, 1)]
+    out = [int(sum(x) >= 2) for x in X]
+    return {"outputs": out, "fires": sum(out)}
