@@ -105,6 +105,9 @@ SIGMOID_GATE = Convention(
      "expand": "sigmoid(z) is expanded into the notes' gates 1/(1 + exp(-z)): negate, exp, add 1, reciprocal"},
     default="one", why_default="it keeps the graph as typed; the notes' shortcut sigma' = sigma (1 - sigma) gives the "
                                "same gradients as the expanded gates",
+    sources={"one": "PyTorch's torch.sigmoid (one operation in the autograd graph)",
+             "expand": "the course notes' staged sigmoid (negate, exp, add 1, reciprocal); Stanford CS231n's notes on "
+                       "backpropagation"},
     cues={"expand": ("expand the sigmoid", "1/(1 + exp(-z)) gates", "staged"), },
 )
 CONVENTIONS = (SIGMOID_GATE,)

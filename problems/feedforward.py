@@ -90,6 +90,12 @@ LAYOUT = Convention(
      "in_out": "W_i has one row per input (n_(i-1) x n_i): a_i = W_i^T h_(i-1) + b_i and dL/dW_i = h_(i-1) (dL/da_i)^T "
                "(the transposed layout the course notes warn about)"},
     default="out_in", why_default="the course notes' backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
+    sources={"out_in": "the course notes, week 3 (a_i = W_i h_(i−1) + b_i); PyTorch's torch.nn.Linear (weight of shape "
+                       "out_features × in_features)",
+             "in_out": "Keras' Dense layer (kernel of shape input_dim × units); the transposed layout the course notes "
+                       "warn about"},
+    paper={"out_in": "W_i has one row per unit of layer i: a_i = W_i h_(i−1) + b_i.",
+           "in_out": "W_i has one row per input of layer i: a_i = W_iᵀ h_(i−1) + b_i."},
     aliases={"out x in": "out_in", "outxin": "out_in", "in x out": "in_out", "inxout": "in_out"},
     cues={"in_out": ("in x out", "W^T h", "one row per input"), "out_in": ("W h + b", "Wh + b", "one row per unit")})
 SQUARED = Convention(
@@ -98,12 +104,22 @@ SQUARED = Convention(
      "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (the course notes' objective)",
      "mean": "squared error (1/k) sum_j (h_j - y_j)^2 over the k outputs, so dL/dh_L = (2/k)(h_L - y) (torch's MSELoss)"},
     default="half", why_default="the notes' sigmoid-neuron and MSE derivations use the 1/2, which makes dL/dh_L = h_L - y",
+    sources={"half": "the course notes, week 3 (½ Σ (ŷ − y)²); Bishop, Pattern Recognition and Machine Learning, §5.2",
+             "sum": "the course notes' objective Σ (ŷ − y)²; PyTorch's torch.nn.MSELoss(reduction='sum')",
+             "mean": "PyTorch's torch.nn.MSELoss (the mean over the outputs, the default)"},
+    paper={"half": "Use the squared error ½ Σⱼ (h_Lj − yⱼ)², so ∂L/∂h_L = h_L − y.",
+           "sum": "Use the squared error Σⱼ (h_Lj − yⱼ)² without a factor ½, so ∂L/∂h_L = 2 (h_L − y).",
+           "mean": "Use the mean squared error over the k outputs, (1/k) Σⱼ (h_Lj − yⱼ)²."},
     cues={"half": ("1/2 (h - y)^2", "0.5 (h - y)^2", "1/2 sum"), "mean": ("mseloss", "mean over the outputs")})
 REDUCTION = Convention(
     "reduction", "Loss of a batch",
     {"mean": "the loss of a batch is the mean of the examples' losses (the course notes: (1/N) sum_i; torch's default)",
      "sum": "the loss of a batch is the sum of the examples' losses"},
     default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
+    sources={"mean": "the course notes, week 3 ((1/N) Σᵢ); PyTorch's loss functions (reduction='mean', the default)",
+             "sum": "PyTorch's loss functions with reduction='sum'"},
+    paper={"mean": "The loss of a batch is the mean of its examples' losses.",
+           "sum": "The loss of a batch is the sum of its examples' losses."},
     cues={"sum": ("sum of the losses", "summed over the batch", "summed over the examples"),
           "mean": ("mean over the batch", "averaged over the batch", "average loss")})
 UPDATED = Convention(

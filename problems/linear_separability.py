@@ -65,6 +65,12 @@ FIRING = Convention(
      ">": "class 1 needs w.x > 0, class 0 needs w.x <= 0 (scikit-learn's predict)",
      "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (the course notes' NAND inequalities)"},
     default=">=", why_default="the course notes' perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+    sources={">=": "the course notes, week 1 (y = 1 if wᵀx ≥ 0)",
+             ">": "scikit-learn's sklearn.linear_model.Perceptron.predict (class 1 only for a score > 0)",
+             "strict": "the course notes, week 1 (the NAND inequalities: > 0 for class 1, < 0 for class 0)"},
+    paper={">=": "Class 1 needs w·x ≥ 0 and class 0 needs w·x < 0.",
+           ">": "Class 1 needs w·x > 0 and class 0 needs w·x ≤ 0.",
+           "strict": "Class 1 needs w·x > 0 and class 0 needs w·x < 0; a score of exactly 0 is an error."},
     cues={"strict": ("> 0 and < 0", "strict inequalities"), ">": ("w.x > 0",), ">=": ("w.x >= 0",)})
 CONVENTIONS = (FIRING,)
 

@@ -54,6 +54,9 @@ FIRING = Convention(
     {">=": "y = 1 when g(x) >= theta (the course notes)",
      ">": "y = 1 only when g(x) > theta (every implementing threshold is one lower)"},
     default=">=", why_default="the course notes write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
+    sources={">=": "the course notes, week 1 (y = 1 if g(x) ≥ θ); McCulloch & Pitts 1943",
+             ">": "texts that fire only above the threshold (y = 1 if g(x) > θ)"},
+    paper={">=": "The neuron fires (y = 1) when g(x) ≥ θ.", ">": "The neuron fires (y = 1) only when g(x) > θ."},
     cues={">=": (">= theta", "g(x) >= theta", "sum x_i >= theta", "reaches the threshold"),
           ">": ("> theta", "g(x) > theta", "exceeds the threshold", "strictly greater")})
 CONVENTIONS = (FIRING,)

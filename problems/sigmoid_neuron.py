@@ -81,6 +81,10 @@ SQUARED = Convention(
     {"half": "squared error L = 1/2 (y_hat - y)^2, so dL/dy_hat = y_hat - y (the course notes and the handwritten notes)",
      "plain": "squared error L = (y_hat - y)^2, so dL/dy_hat = 2 (y_hat - y) (the introductory slides' error (y - y_hat)^2)"},
     default="half", why_default="the notes' sigmoid-neuron question (the course notes, week 2) uses L = 0.5 (y_hat - y)^2",
+    sources={"half": "the course notes, week 2 (L = ½ (ŷ − y)²); Bishop, Pattern Recognition and Machine Learning, §5.2",
+             "plain": "the introductory slides (error = (y − ŷ)²); PyTorch's torch.nn.MSELoss(reduction='sum')"},
+    paper={"half": "Use the squared error with the factor ½: L = ½ (ŷ − y)², so ∂L/∂ŷ = ŷ − y.",
+           "plain": "Use the squared error without a factor ½: L = (ŷ − y)², so ∂L/∂ŷ = 2 (ŷ − y)."},
     aliases={"1/2": "half", "0.5": "half", "none": "plain", "no-half": "plain"},
     cues={"half": ("0.5 * (y_hat - y)^2", "0.5 (y_hat - y)^2", "1/2 (y_hat - y)^2", "(1/2)(y_hat - y)^2",
                    "0.5(y - y_hat)^2", "1/2 (y - y_hat)^2"),
@@ -90,6 +94,10 @@ REDUCTION = Convention(
     {"sum": "the loss (and so the gradient) of several points is the sum over the points (the course notes, eq. 9)",
      "mean": "the loss (and so the gradient) of several points is the mean over the points"},
     default="sum", why_default="the course notes sum the gradients of the points (eq. 9 and do_gradient_descent)",
+    sources={"sum": "the course notes, week 2 (eq. 9) and week 4 (do_gradient_descent)",
+             "mean": "PyTorch's loss functions (reduction='mean', the default); Goodfellow et al., Deep Learning, ch. 5"},
+    paper={"sum": "The loss of several points is the sum of their losses (so are the gradients).",
+           "mean": "The loss of several points is the mean of their losses (so are the gradients)."},
     cues={"mean": ("mean over the points", "averaged over the points", "mean of the losses"),
           "sum": ("summed over the points", "sum over the points", "sum of the losses")})
 CONVENTIONS = (SQUARED, REDUCTION)

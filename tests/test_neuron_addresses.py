@@ -114,3 +114,17 @@ def test_feedforward_parameter_counts_per_layer_are_answers():
     sol = solver.family("feedforward").solve_example()
     assert [sol.answer(f"params@layer={k}").value for k in (1, 2)] == [3 * 4 + 4, 4 * 2 + 2]
     assert sol.answer("weights@layer=total").value == 20 and sol.answer("params@layer=total").value == 26
+
+
+def test_every_convention_of_the_neuron_families_names_its_sources_and_the_answer_changing_ones_a_paper_line():
+    """Issue 17 item 3, issue 18 item 1: sources in words for every option; a question-paper instruction for each
+    option of a convention that changes an answer (comp_graph's sigmoid gate gives the same gradients: none)."""
+    same_answers = {("comp_graph", "sigmoid_gate")}
+    for name in NEURON_FAMILIES:
+        for c in solver.family(name).conventions:
+            assert set(c.sources) == set(c.options), (name, c.name)
+            assert all("WE-" not in v and "notes 0" not in v for v in c.sources.values()), (name, c.name)
+            if (name, c.name) in same_answers:
+                assert not c.paper
+            else:
+                assert set(c.paper) == set(c.options), (name, c.name)
