@@ -30,6 +30,7 @@ from solver import format as F
 from solver.errata import Erratum
 from solver.params import Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.functions import sigmoid
 from solver.symbolic import Derivation, make_answer, sym
@@ -202,28 +203,44 @@ def _fmt_point(v) -> str:
     return F.text(v[0]) if len(v) == 1 else F.text(tuple(v))
 
 
-def statement(p) -> str:
+def _model(d: int):
+    if d == 1:
+        with sp.evaluate(False):
+            return Eq(y_hat, sigmoid(Z))
+    return Math(r"\hat{y} = \sigma\left(\mathbf{w}^{\top}\mathbf{x} + b\right)", "ŷ = σ(wᵀx + b)")
+
+
+def _w_value(ws):
+    return ws[0] if len(ws) == 1 else tuple(ws[:12])
+
+
+def statement(p) -> Rich:
+    ws = as_exact(p["w"])
+    d = len(ws)
+    more = ", …" if d > 12 else ""
     if p["y"] is None:
-        X, ws = as_exact(_data(p)[:8]), as_exact(p["w"])
-        model = "y_hat = sigma(w x + b)" if len(ws) == 1 else "y_hat = sigma(w^T x + b)"
-        wtxt = F.text(ws[0]) if len(ws) == 1 else F.text(tuple(ws[:12]))[:-1] + (", ...)" if len(ws) > 12 else ")")
+        X = as_exact(_data(p)[:8])
         n = len(_data(p))
-        xs = ", ".join(f"x = {_fmt_point(r)}" for r in X) + (" ..." if n > 8 else "")
-        return (f"A sigmoid neuron {model} has the weight w = {wtxt} and the bias b = {F.text(p['b'])}. "
-                f"What is its output for {xs}?")
-    X, ys, ws = as_exact(_data(p)[:8]), as_exact(p["y"][:8]), as_exact(p["w"])
-    d, n = len(ws), len(p["y"])
-    model = "y_hat = sigma(w x + b)" if d == 1 else "y_hat = sigma(w^T x + b)"
-    pts = ", ".join(f"(x = {_fmt_point(r)}, y = {F.text(t)})" for r, t in zip(X[:8], ys[:8])) + (" ..." if n > 8 else "")
-    loss = ("the squared-error loss (L = 1/2 (y_hat - y)^2 in the notes)" if p["loss"] == "mse"
-            else "the cross-entropy loss L = -(y ln y_hat + (1 - y) ln(1 - y_hat))")
-    wtxt = F.text(ws[0]) if d == 1 else F.text(tuple(ws[:12]))[:-1] + (", ...)" if d > 12 else ")")
-    ask = ("Compute the prediction, the loss and the gradients dL/dw and dL/db." if p["steps"] == 0 else
-           f"Update the parameters {'once' if p['steps'] == 1 else str(p['steps']) + ' times (full-batch gradient descent)'} "
-           f"with learning rate eta = {F.text(p['eta'])} and compute the new loss.")
-    return (f"A sigmoid neuron {model} is fitted to {pts} with {loss}"
-            f"{' over all the points' if n > 1 else ''}. The weight is initialised to w = {wtxt} and the bias to "
-            f"b = {F.text(p['b'])}. {ask}")
+        xs: list = []
+        for i, r in enumerate(X):
+            xs += [", " if i else "", Eq(x, r[0] if len(r) == 1 else tuple(r))]
+        return Rich("A sigmoid neuron ", _model(d), " has the weight ", Eq(w, _w_value(ws)), more, " and the bias ",
+                    Eq(b, p["b"]), ". What is its output for ", *xs, " …" if n > 8 else "", "?")
+    X, ys = as_exact(_data(p)[:8]), as_exact(p["y"][:8])
+    n = len(p["y"])
+    pts: list = []
+    for i, (r, t) in enumerate(zip(X, ys)):
+        pts += [", " if i else "", "(", Eq(x, r[0] if len(r) == 1 else tuple(r)), ", ", Eq(y, t), ")"]
+    loss = ["the squared-error loss"] if p["loss"] == "mse" else ["the cross-entropy loss ", Eq(L, LOSS["ce"])]
+    if p["steps"] == 0:
+        ask = ["Compute the prediction, the loss and the gradients ", Math(r"\partial L / \partial w", "∂L/∂w"), " and ",
+               Math(r"\partial L / \partial b", "∂L/∂b"), "."]
+    else:
+        times = "once" if p["steps"] == 1 else f"{p['steps']} times (full-batch gradient descent)"
+        ask = [f"Update the parameters {times} with learning rate ", Eq(eta, p["eta"]), " and compute the new loss."]
+    return Rich("A sigmoid neuron ", _model(d), " is fitted to ", *pts, " …" if n > 8 else "", " with ", *loss,
+                " over all the points" if n > 1 else "", ". The weight is initialised to ", Eq(w, _w_value(ws)), more,
+                " and the bias to ", Eq(b, p["b"]), ". ", *ask)
 
 
 # ---- the exact path -------------------------------------------------------------------------------------
