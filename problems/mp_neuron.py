@@ -32,6 +32,7 @@ from solver import format as F
 from solver.conventions import Convention
 from solver.params import Int, InvalidInput, Matrix, Param, Real, Vector, as_exact
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer, sym
 
@@ -183,42 +184,75 @@ def use_numeric(p) -> bool:
     return p["function"] is not None and _n(p) > 6
 
 
-def _evaluation_statement(p) -> str:
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _xi(i) -> Math:
+    return Math(f"x_{{{i}}}", f"x{str(i).translate(_SUB)}")
+
+
+def _inputs_math(n: int) -> Math:
+    if n <= 2:
+        return _xi(1) if n == 1 else Math(r"x_{1}, x_{2}", "x₁, x₂")
+    return Math(r"x_{1}, \ldots, x_{%d}" % n, f"x₁, …, x{str(n).translate(_SUB)}")
+
+
+def _inhibitory_rich(inh: list[int], none: str) -> list:
+    if not inh:
+        return [none] if none else []
+    if len(inh) == 1:
+        return [" Input ", _xi(inh[0]), " is inhibitory."]
+    out: list = [" Inputs "]
+    for k, i in enumerate(inh):
+        out += [(", " if k < len(inh) - 1 else " and ") if k else "", _xi(i)]
+    return out + [" are inhibitory."]
+
+
+def _pairs_rich(p) -> list:
+    out: list = [" Which of these input/output pairs are consistent with it: "]
+    for k, r in enumerate(as_exact(p["pairs"])):
+        out += ["; " if k else "", Math(r"%s \to %d" % (F.latex(tuple(r[:-1])), int(r[-1])),
+                                        f"{fmt_bits(r[:-1])} → {int(r[-1])}")]
+    return out + ["?"]
+
+
+def _evaluation_statement(p) -> Rich:
     n = _n(p)
-    inh = _inhibitory(p)
-    inh_txt = ((f" Input x{inh[0]} is inhibitory." if len(inh) == 1 else
-                " Inputs " + ", ".join(f"x{i}" for i in inh[:-1]) + f" and x{inh[-1]} are inhibitory.") if inh else "")
-    q = (f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} x1..x{n} and threshold theta = "
-         f"{F.text(p['theta'])} fires when the sum of its excitatory inputs reaches theta.{inh_txt}")
+    out: list = [f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} ", _inputs_math(n),
+                 " and threshold ", Eq(theta, p["theta"]), " fires when the sum of its excitatory inputs reaches ",
+                 Math(r"\theta", "θ"), ".", *_inhibitory_rich(_inhibitory(p), "")]
     if p["x"] is not None or p["pairs"] is None:
-        which = ", ".join(fmt_bits(r) for r in as_exact(p["x"])) if p["x"] is not None else f"each of the {2 ** n} inputs"
-        q += f" What does it output for {which}, and for how many of them does it fire?"
+        out.append(" What does it output for ")
+        if p["x"] is not None:
+            out.append("the input vectors ")
+            for k, r in enumerate(as_exact(p["x"])):
+                out += [", " if k else "", tuple(r)]
+        else:
+            out.append(f"each of the {2 ** n} inputs")
+        out.append(", and for how many of them does it fire?")
     if p["pairs"] is not None:
-        pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
-        q += f" Which of these input/output pairs are consistent with it: {pairs}?"
-    return q
+        out += _pairs_rich(p)
+    return Rich(*out)
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     if p["function"] is None:
         return _evaluation_statement(p)
     n = _n(p)
-    inh = _inhibitory(p)
     f = p["function"]
     rng = _theta_range(p)
-    inh_txt = ((f" Input x{inh[0]} is inhibitory." if len(inh) == 1 else
-                " Inputs " + ", ".join(f"x{i}" for i in inh[:-1]) + f" and x{inh[-1]} are inhibitory.") if inh else
-               " The neuron has no inhibitory input.")
-    q = (f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} x1..x{n} fires when the sum of its "
-         f"excitatory inputs reaches the threshold theta.{inh_txt} It should compute {f.describe(n)}. "
-         f"Which thresholds theta implement this function (or show that none does)? Give the number of correctly "
-         f"classified points (NCC) over all {2 ** n} inputs for theta = {rng[0]}, ..., {rng[-1]}.")
+    out: list = [f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} ", _inputs_math(n),
+                 " fires when the sum of its excitatory inputs reaches the threshold ", Math(r"\theta", "θ"), ".",
+                 *_inhibitory_rich(_inhibitory(p), " The neuron has no inhibitory input."),
+                 f" It should compute {f.describe(n)}. Which thresholds ", Math(r"\theta", "θ"),
+                 " implement this function (or show that none does)? Give the number of correctly classified points "
+                 f"(NCC) over all {2 ** n} inputs for ",
+                 Math(r"\theta = %d, \ldots, %d" % (rng[0], rng[-1]), f"θ = {rng[0]}, …, {rng[-1]}"), "."]
     if p["theta"] is not None:
-        q += f" For the neuron with theta = {F.text(p['theta'])}, how many inputs does it get wrong?"
+        out += [" For the neuron with ", Eq(theta, p["theta"]), ", how many inputs does it get wrong?"]
         if p["pairs"] is not None:
-            pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
-            q += f" Which of these input/output pairs are consistent with it: {pairs}?"
-    return q
+            out += _pairs_rich(p)
+    return Rich(*out)
 
 
 def _fires(gv, th, rule: str) -> bool:
