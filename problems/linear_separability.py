@@ -45,6 +45,7 @@ from solver.conventions import Convention
 from solver.errata import Erratum
 from solver.params import Bool, Int, InvalidInput, Matrix, Param, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, latex, make_answer, sym, text
 
@@ -402,25 +403,29 @@ def _capital(text: str) -> str:
     """'the function with ...' starts a sentence as 'The function with ...'; 'f(x) = [...]' stays as it is."""
     return "The" + text[3:] if text.startswith("the ") else text
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     if p["function"] is not None:
         n = _n(p)
-        what = (f"the {n}-input boolean function {_fn_words(p['function'], n)} (its points are the {2 ** n} corners "
-                f"of the unit cube)")
+        what: list = [f"the {n}-input boolean function {_fn_words(p['function'], n)} (its points are the {2 ** n} "
+                      "corners of the unit cube)"]
     else:
         X = as_exact(p["X"][:12])
         labels = labels01(p["y"][:12])
         m = _shape(p["X"])[0]
-        shown = ", ".join(f"{_fmt(pt)} -> {lab}" for pt, lab in zip(X, labels)) + (" ..." if m > 12 else "")
-        what = f"the {m} labelled points {shown}"
-    bias = " with a bias w0 (x0 = 1)" if p["bias"] else " without a bias"
-    q = (f"Consider a perceptron{bias} and {what}. Write the inequality each point imposes on the weights. Is the data "
-         f"linearly separable? If so, give separating weights; if not, prove it.")
+        what = [f"the {m} labelled points "]
+        for k, (pt, lab) in enumerate(zip(X, labels)):
+            what += [", " if k else "", Math(r"%s \to %d" % (F.latex(tuple(pt)), lab), f"{_fmt(pt)} → {lab}")]
+        what.append(" …" if m > 12 else "")
+    bias = [" with a bias ", Math(r"w_{0}\ (x_{0} = 1)", "w0 (x0 = 1)")] if p["bias"] else [" without a bias"]
+    out: list = ["Consider a perceptron", *bias, " and ", *what, ". Write the inequality each point imposes on the "
+                 "weights. Is the data linearly separable? If so, give separating weights; if not, prove it."]
     if p["w"] is not None:
-        q += f" How many points do the weights w = {_fmt(as_exact(p['w']))} classify wrongly?"
+        out += [" How many points do the weights ", Eq(sym("w", r"\mathbf{w}"), tuple(as_exact(p["w"]))),
+                " classify wrongly?"]
     if p["function"] is not None:
-        q += f" How many boolean functions of {_n(p)} inputs are there, and how many of them are linearly separable?"
-    return q
+        out.append(f" How many boolean functions of {_n(p)} inputs are there, and how many of them are linearly "
+                   "separable?")
+    return Rich(*out)
 
 
 def _wsyms(D: int, bias: bool):
