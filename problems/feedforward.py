@@ -33,6 +33,7 @@ from solver import format as F
 from solver.conventions import Convention
 from solver.params import Choice, Group, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float, name_given
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer
 
@@ -351,33 +352,41 @@ def _head(M, n: int = 8):
     return as_exact(M[:n])
 
 
-def statement(p) -> str:
+def _m_sym(name: str, k: int) -> Math:
+    return Math(f"{name}_{{{k}}}", f"{name}{k}")
+
+
+def statement(p) -> Rich:
     layers = p["layers"]
     L = len(layers)
     X = _head(p["x"])
-    parts = []
+    out: list = [f"A fully connected network with {L} layer{'s' if L > 1 else ''} has "]
     for k, layer in enumerate(layers, start=1):
         W, b = layer["W"], layer["b"]
         big = _shape(W)[0] * _shape(W)[1] > 64
-        wt = f"a {F.shape(_shape(W))} matrix" if big else F.text(as_exact(W))
-        bt = "zeros" if b is None else (f"a vector of {len(b)}" if len(b) > 8 else F.text(tuple(as_exact(b))))
-        parts.append(f"W{k} = {wt}, b{k} = {bt}, activation {layer['act']}")
-    loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
+        wt = Math(r"W_{%d} \in \mathbb{R}^{%d \times %d}" % (k, *_shape(W)), f"W{k}, a {F.shape(_shape(W))} matrix") \
+            if big else Eq(_m_sym("W", k), sp.ImmutableMatrix(as_exact(W)))
+        bt = ("zero biases" if b is None else f"b{k}, a vector of {len(b)}" if len(b) > 8 else
+              Eq(_m_sym("b", k), tuple(as_exact(b))))
+        out += ["; " if k > 1 else "", wt, ", ", bt, f", activation {layer['act']}"]
     n = _shape(p["x"])[0]
+    xs = (Eq(Math("x", "x"), tuple(X[0])) if n == 1 else
+          Eq(Math("x", "x"), sp.ImmutableMatrix(X[:6])) if _shape(p["x"])[1] <= 8 else "x")
     if p["y"] is None:
-        data = (f"the input x = {F.text(tuple(X[0]))}" if n == 1 else
-                f"a batch of {n} inputs (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
-                f"{' ...' if n > 6 else ''})")
-        return (f"A fully connected network with {L} layer{'s' if L > 1 else ''} has " + "; ".join(parts) + ". "
-                f"For {data}, compute the forward pass (a_i and h_i for every layer): what is the network's output? "
-                "How many parameters does each layer have?")
-    data = (f"the input x = {F.text(tuple(X[0]))} with target y = {F.text(tuple(_head(p['y'])[0]))}" if n == 1
-            else f"a batch of {n} examples (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
-                 f"{' ...' if n > 6 else ''})")
-    return (f"A fully connected network with {L} layer{'s' if L > 1 else ''} has " + "; ".join(parts) + ". "
-            f"For {data} and {loss}, compute the forward pass (a_i and h_i for every layer), the gradients of the loss "
-            f"with respect to every weight and bias by backpropagation, one gradient-descent update with learning rate "
-            f"eta = {F.text(p['eta'])}, and the new loss. How many parameters does each layer have?")
+        data = ["the input ", xs] if n == 1 else [f"a batch of {n} inputs (the rows of ", xs, " …)" if n > 6 else ")"]
+        return Rich(*out, ". For ", *data, ", compute the forward pass (", Math(r"a_{i}", "aᵢ"), " and ",
+                    Math(r"h_{i}", "hᵢ"), " for every layer): what is the network's output? How many parameters does "
+                    "each layer have?")
+    loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
+    Y = _head(p["y"])
+    ys = Eq(Math("y", "y"), sp.ImmutableMatrix(Y[:6])) if _shape(p["y"])[1] <= 8 else "y"
+    data = (["the input ", xs, " with target ", Eq(Math("y", "y"), tuple(Y[0]))] if n == 1
+            else [f"a batch of {n} examples (the rows of ", xs, ", with the targets in the rows of ", ys,
+                  " …)" if n > 6 else ")"])
+    return Rich(*out, ". For ", *data, f" and {loss}, compute the forward pass (", Math(r"a_{i}", "aᵢ"), " and ",
+                Math(r"h_{i}", "hᵢ"), " for every layer), the gradients of the loss with respect to every weight and bias "
+                "by backpropagation, one gradient-descent update with learning rate ", Eq(Math(r"\eta", "η"), p["eta"]),
+                ", and the new loss. How many parameters does each layer have?")
 
 
 # ---- exact arithmetic pieces (SymPy immutable matrices; every vector a column) ------------------------------------

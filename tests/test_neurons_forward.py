@@ -133,3 +133,32 @@ def test_feedforward_update_of_the_weights_only_keeps_the_biases(path):
     assert sol.answers["new_loss"].value == pytest.approx(loss_at(new, bs).item(), rel=1e-12)
     default = solver.solve("feedforward", x="1 0.5 -1", y="0 1", layers=LAYERS, loss="ce", eta="0.5", path=path)
     assert default.answers["b2_new"].value != pytest.approx(B2)
+
+
+STATEMENT_CASES = [
+    ("perceptron", dict(X="(-1,2), (0,-1), (2,1)", y="0 1 0", bias="false", classify="(-2, 0)")),
+    ("perceptron", dict(w0="-1 1.1 1.1", classify="0 0; 0 1; 1 0; 1 1")),
+    ("mp_neuron", dict(function="OR", n="3", theta_min="0", theta_max="5")),
+    ("mp_neuron", dict(theta="2", x="1 0 1; 1 1 1; 0 0 1")),
+    ("sigmoid_neuron", dict(x="0", y="1", w="2", b="1", eta="10")),
+    ("sigmoid_neuron", dict(x="1 2; 0 -1", w="0.5 -0.25", b="0.1")),
+    ("feedforward", dict(x="1 0.5 -1", y="0 1", layers=LAYERS, loss="ce", eta="0.5")),
+    ("feedforward", dict(x="1 0.5 -1", layers=LAYERS)),
+    ("linear_separability", dict(function="NAND", w="1 -0.5 -0.7")),
+]
+
+
+@pytest.mark.parametrize("name,params", STATEMENT_CASES)
+def test_neuron_statements_are_rich_maths_and_read_back(name, params):
+    """Issue 17 item 4: the statement is Rich, with maths as maths (no y_hat, theta, sigma(, eta = in its prose), and
+    the question reader reads it back as the same family with nothing missing."""
+    from solver.richtext import Rich
+
+    fam = solver.family(name)
+    st = fam.statement(fam.validate(params))
+    assert isinstance(st, Rich)
+    prose = " ".join(part for part in st.parts if isinstance(part, str))
+    for ascii_maths in ("y_hat", "theta", "sigma(", "eta =", "->", "x1..", "W1 =", "w0 ="):
+        assert ascii_maths not in prose, (ascii_maths, prose)
+    r = solver.read(st)
+    assert r.family == name and not r.missing and not r.invalid, (r.family, r.missing, r.invalid, st.text())
