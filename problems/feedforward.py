@@ -682,13 +682,7 @@ def solve(p, conv) -> Derivation:
     _counts_steps(d, net)
     if not net.has_y:
         return _forward_only(d, net)
-    if net.layout == "out_in":
-        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})", "W_i h_(i-1) + b_i,  h_i = g_i(a_i)"),
-                  text="Layer by layer from h_0 = x; W_i has one row per unit of layer i.")
-    else:
-        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i}^{\top} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})",
-                                                           "W_i^T h_(i-1) + b_i,  h_i = g_i(a_i)"),
-                  text="Layer by layer from h_0 = x; W_i has one row per input of layer i (the in x out layout).")
+    _forward_formula(d, net)
     _formula_step(d, "Loss", Math("L", "L"), _tmpl(LOSS_TEX[net.key], L),
               text=(f"The loss of the batch is the {'mean' if net.mean else 'sum'} over its {N} examples." if N > 1 else ""))
     _formula_step(d, "Backward pass", Math(r"\frac{\partial L}{\partial h_{i-1}}", "dL/dh_(i-1)"),
@@ -892,19 +886,13 @@ def solve_numeric(p, conv) -> Derivation:
     newb = [net.bs[k - 1] if net.fixed_b else net.bs[k - 1] - net.eta * gb[k] for k in range(1, L + 1)]
     As2, Hs2 = _np_forward(net, newW, newb)
     new_loss = _np_loss(net, As2[-1], Hs2[-1], net.Y)
-    per = net.counts()
-    tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
     d.note("Numeric path", f"A {' - '.join(str(s) for s in net.sizes)} network on a batch of {N} example{'s' if N > 1 else ''}, "
                            "computed in float64 NumPy with the batch as the rows of matrices (A_i = H_(i-1) W_i^T + b_i); "
                            "the per-entry steps are not shown.")
     if net.switched:
         d.note("Weight layout read from the shapes", f"The matrices' shapes fit only the {net.layout} layout, so they are "
                                                      f"read in it.")
-    d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
-               answers=(make_answer("layers", sp.Integer(L)), make_answer("neurons", sp.Integer(sum(net.sizes[1:]))),
-                        make_answer("weights", sp.Integer(tw)), make_answer("biases", sp.Integer(tb)),
-                        make_answer("params", sp.Integer(tw + tb)),
-                        make_answer("params_per_layer", [sp.Integer(a + b) for a, b in per])))
+    _np_counts(d, net)
 
     def shape(M):  # one example: a vector, as the exact path gives
         return tuple(M[0]) if N == 1 else _rows_tuple(M)
