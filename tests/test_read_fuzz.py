@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from solver import registry
 from solver.params import InvalidInput
 from solver.reading import ask, read
+from solver.richtext import rich
 from test_fuzz import CLASSIC_TEXT, FUZZ_BUDGET, MAX_SECONDS, fuzz_settings, lookalike_char, number_text, short
 from test_fuzz_api import WEB_CLASSICS, check_response, post_json, timed
 from web import create_app
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.fuzz
 STATEMENTS = []
 for _name in registry.names():
     _fam = registry.get(_name)
-    STATEMENTS.append(_fam.statement(_fam.validate(dict(_fam.example.params))))
+    STATEMENTS.append(rich(_fam.statement(_fam.validate(dict(_fam.example.params)))).text())
 
 FRAGMENTS = ["learning rate", "momentum", "β₁ =", "$\\beta_1 = $", "\\begin{bmatrix}", "\\end{bmatrix}", "\\frac{",
              "}{", "f(x, y) =", "∇f = (", "->", "(a)", "(b)", "to 3 decimal places", "three steps", "10⁻⁸", "½",
