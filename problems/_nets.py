@@ -26,9 +26,10 @@ import sympy as sp
 
 from solver import format as F
 from solver import parse as P
+from solver.conventions import Convention
 from solver.numbers import WORKING_DIGITS, to_json_number
 from solver.params import Expr, InvalidInput, Spec, SpecError
-from solver.steps import Math, Step
+from solver.steps import Math, Step, Table
 from solver.symbolic import finish, make_answer
 
 #: A Rational whose numerator or denominator has more digits than this is carried as a Float.
@@ -189,7 +190,56 @@ def check_labels(labels, n: int, family: str) -> None:
                                 f"Got {F.text(tuple(sorted(vals)[:5]))} instead.")
 
 
+
+# ---- where the bias sits (perceptron, linear_separability) ----------------------------------------------------
+BIAS_POSITION = Convention(
+    "bias_position", "Where the bias sits in w and x",
+    {"first": "the bias is the first component: x = (1, x1, ..., xn) and w = (w0, w1, ..., wn), w0 the bias "
+              "(the course notes: x0 = 1)",
+     "last": "the bias is the last component: x = (x1, ..., xn, 1) and w = (w1, ..., wn, b), b the bias"},
+    default="first", why_default="the course notes prepend the constant input x0 = 1, so w0 is the bias",
+    aliases={"start": "first", "front": "first", "end": "last", "back": "last"},
+    sources={"first": "the course notes, week 1 (x₀ = 1, so w₀ = −θ is the bias); Bishop, Pattern Recognition and "
+                      "Machine Learning, §4.1 (the dummy input x₀ = 1)",
+             "last": "Stanford CS231n's notes on linear classification (the bias trick: a constant 1 appended to x)"},
+    paper={"first": "Put the bias first: x = (1, x₁, …, xₙ) and w = (w₀, w₁, …, wₙ), w₀ the bias.",
+           "last": "Put the bias last: x = (x₁, …, xₙ, 1) and w = (w₁, …, wₙ, b), b the bias."},
+    cues={"first": ("bias first", "bias weight first", "bias is the first", "x0 = 1", "(1, x1, x2)",
+                    "first component is the bias"),
+          "last": ("bias last", "bias weight last", "bias is the last", "(x1, x2, 1)", "[x, 1]",
+                   "last component is the bias", "bias as the last")})
+
+
+def augment(pt, bias: bool, position: str = "first", one=None) -> tuple:
+    """A point with the constant bias input 1 first or last (as `position` says), or as it is without a bias."""
+    if not bias:
+        return tuple(pt)
+    one = sp.Integer(1) if one is None else one
+    return (one, *pt) if position == "first" else (*pt, one)
+
+
+def bias_first(w, bias: bool, position: str) -> list:
+    """Weights reordered bias first (w0, w1, ..., wn), whatever position they are written in (for plots)."""
+    w = list(w)
+    return [w[-1], *w[:-1]] if bias and position == "last" else w
+
+
+def bias_words(bias: bool, position: str) -> str:
+    """How the score is written: 'w0 + w1 x1 + ... + wn xn' or 'w1 x1 + ... + wn xn + b'."""
+    if not bias:
+        return "w1 x1 + ... + wn xn"
+    return "w0 + w1 x1 + ... + wn xn" if position == "first" else "w1 x1 + ... + wn xn + b"
+
 # ---- display -----------------------------------------------------------------------------------------
+def shown_table(d, title: str, columns: Sequence[Math], shown, values, *, keys: Sequence[str], index: Sequence[str],
+                text: str = "", answer=None) -> Step:
+    """An addressable trace table whose cells show more than their value (a mark such as ✗, a product such as
+    4 x 3 = 12): `shown` the text of each cell, `values` each entry as an answer (JSON data), row for row."""
+    table = Table(tuple(columns), tuple(tuple(r) for r in shown), tuple(keys), tuple(index),
+                  tuple(tuple(r) for r in values))
+    return d.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
+
+
 def header(text: str, tex: str | None = None) -> Math:
     """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
     return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)

@@ -105,6 +105,9 @@ SIGMOID_GATE = Convention(
      "expand": "sigmoid(z) is expanded into the notes' gates 1/(1 + exp(-z)): negate, exp, add 1, reciprocal"},
     default="one", why_default="it keeps the graph as typed; the notes' shortcut sigma' = sigma (1 - sigma) gives the "
                                "same gradients as the expanded gates",
+    sources={"one": "PyTorch's torch.sigmoid (one operation in the autograd graph)",
+             "expand": "the course notes' staged sigmoid (negate, exp, add 1, reciprocal); Stanford CS231n's notes on "
+                       "backpropagation"},
     cues={"expand": ("expand the sigmoid", "1/(1 + exp(-z)) gates", "staged"), },
 )
 CONVENTIONS = (SIGMOID_GATE,)
@@ -607,11 +610,12 @@ def _graph_table(d, g: Graph, vals):
         if n.kind == "const":
             continue
         if n.kind == "input":
-            rows.append((n.name, "input", "", "", _sig(vals[i])))
+            rows.append((n.name, "input", "", "", vals[i]))
         else:
             ins = ", ".join(g.nodes[a].name for a in n.args)
-            rows.append((n.name, n.op.word, ins, f"{n.name} = {text(_gate_expr(g, i))}", _sig(vals[i])))
+            rows.append((n.name, n.op.word, ins, f"{n.name} = {text(_gate_expr(g, i))}", vals[i]))
     d.table("The computational graph", ["node", "gate", "inputs", "definition", "value"], rows,
+            keys=("node", "gate", "inputs", "definition", "value"), index=("node",),
             text=f"{len(g.gates)} gate{'s' if len(g.gates) != 1 else ''} in topological order (every gate after its inputs); "
                  "the last one is the output.")
 
@@ -620,8 +624,9 @@ def _local_table(d, g: Graph, vals, locs, dup):
     rows = []
     for a, c, pos in g.edges():
         cn, an = g.nodes[c], g.nodes[a]
-        rows.append((f"{an.name} -> {cn.name}", text(_gate_expr(g, c, pos)), _sig(locs[(a, c, pos)])))
-    d.table("Local gradients", ["edge", "local derivative", "value"], rows)
+        rows.append((f"{an.name} -> {cn.name}", text(_gate_expr(g, c, pos)), locs[(a, c, pos)]))
+    d.table("Local gradients", ["edge", "local derivative", "value"], rows,
+            keys=("edge", "local_derivative", "local"), index=("edge",))
 
 
 def _backward_steps(d, g: Graph, grads, locs, dup, detail: bool):
@@ -648,8 +653,8 @@ def _backward_steps(d, g: Graph, grads, locs, dup, detail: bool):
                         (f": {len(terms)} outgoing edges, summed" if len(terms) > 1 else "")
                 d.compute(title, _gsym(an, out), expr, vals_, value=grads[a], kind=kind)
     else:
-        rows = [(g.nodes[a].name, _sig(grads[a])) for a in order]
-        d.table("Backward pass", ["node n", f"d{out.name}/dn"], rows,
+        rows = [(g.nodes[a].name, grads[a]) for a in order]
+        d.table("Backward pass", ["node n", f"d{out.name}/dn"], rows, keys=("node", "grad"), index=("node",),
                 text="Every node in reverse topological order: the sum over its children of upstream times local gradient.")
 
 

@@ -33,11 +33,12 @@ from solver import format as F
 from solver.conventions import Convention
 from solver.params import Choice, Group, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float, name_given
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer
 
 from ._nets import (ACTIVATION_ALIASES, ACTIVATIONS, act_exact, act_grad_exact, act_grad_np, act_np, column,
-                    matrix_step, mp_apply, rows, tex, tidy, tidy_matrix, txt)
+                    matrix_step, mp_apply, rows, shown_table, tex, tidy, tidy_matrix, txt)
 
 TITLE = "Feed-forward network: forward pass, backpropagation and one update"
 TOPIC = "neurons"
@@ -90,6 +91,12 @@ LAYOUT = Convention(
      "in_out": "W_i has one row per input (n_(i-1) x n_i): a_i = W_i^T h_(i-1) + b_i and dL/dW_i = h_(i-1) (dL/da_i)^T "
                "(the transposed layout the course notes warn about)"},
     default="out_in", why_default="the course notes' backpropagation formulas use a_i = W_i h_(i-1) + b_i with W_3 of shape 2 x 3",
+    sources={"out_in": "the course notes, week 3 (a_i = W_i h_(i−1) + b_i); PyTorch's torch.nn.Linear (weight of shape "
+                       "out_features × in_features)",
+             "in_out": "Keras' Dense layer (kernel of shape input_dim × units); the transposed layout the course notes "
+                       "warn about"},
+    paper={"out_in": "W_i has one row per unit of layer i: a_i = W_i h_(i−1) + b_i.",
+           "in_out": "W_i has one row per input of layer i: a_i = W_iᵀ h_(i−1) + b_i."},
     aliases={"out x in": "out_in", "outxin": "out_in", "in x out": "in_out", "inxout": "in_out"},
     cues={"in_out": ("in x out", "W^T h", "one row per input"), "out_in": ("W h + b", "Wh + b", "one row per unit")})
 SQUARED = Convention(
@@ -98,15 +105,41 @@ SQUARED = Convention(
      "sum": "squared error sum_j (h_j - y_j)^2, so dL/dh_L = 2 (h_L - y) (the course notes' objective)",
      "mean": "squared error (1/k) sum_j (h_j - y_j)^2 over the k outputs, so dL/dh_L = (2/k)(h_L - y) (torch's MSELoss)"},
     default="half", why_default="the notes' sigmoid-neuron and MSE derivations use the 1/2, which makes dL/dh_L = h_L - y",
+    sources={"half": "the course notes, week 3 (½ Σ (ŷ − y)²); Bishop, Pattern Recognition and Machine Learning, §5.2",
+             "sum": "the course notes' objective Σ (ŷ − y)²; PyTorch's torch.nn.MSELoss(reduction='sum')",
+             "mean": "PyTorch's torch.nn.MSELoss (the mean over the outputs, the default)"},
+    paper={"half": "Use the squared error ½ Σⱼ (h_Lj − yⱼ)², so ∂L/∂h_L = h_L − y.",
+           "sum": "Use the squared error Σⱼ (h_Lj − yⱼ)² without a factor ½, so ∂L/∂h_L = 2 (h_L − y).",
+           "mean": "Use the mean squared error over the k outputs, (1/k) Σⱼ (h_Lj − yⱼ)²."},
     cues={"half": ("1/2 (h - y)^2", "0.5 (h - y)^2", "1/2 sum"), "mean": ("mseloss", "mean over the outputs")})
 REDUCTION = Convention(
     "reduction", "Loss of a batch",
     {"mean": "the loss of a batch is the mean of the examples' losses (the course notes: (1/N) sum_i; torch's default)",
      "sum": "the loss of a batch is the sum of the examples' losses"},
     default="mean", why_default="the course notes write the objective as (1/N) sum_i; a single example is the same either way",
+    sources={"mean": "the course notes, week 3 ((1/N) Σᵢ); PyTorch's loss functions (reduction='mean', the default)",
+             "sum": "PyTorch's loss functions with reduction='sum'"},
+    paper={"mean": "The loss of a batch is the mean of its examples' losses.",
+           "sum": "The loss of a batch is the sum of its examples' losses."},
     cues={"sum": ("sum of the losses", "summed over the batch", "summed over the examples"),
           "mean": ("mean over the batch", "averaged over the batch", "average loss")})
-CONVENTIONS = (LAYOUT, SQUARED, REDUCTION)
+UPDATED = Convention(
+    "update", "What the gradient-descent step updates",
+    {"all": "every weight and every bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i",
+     "weights_only": "only the weights move (W_i <- W_i - eta dL/dW_i); the biases stay as given"},
+    default="all", why_default="the course notes update every parameter, biases included",
+    aliases={"weights": "weights_only", "both": "all", "everything": "all"},
+    sources={"all": "the course notes, week 3 (W_i and b_i both updated); PyTorch's torch.optim.SGD over "
+                    "model.parameters()",
+             "weights_only": "exam questions that fix the biases (\"update the weights only\"); PyTorch with "
+                             "requires_grad=False on the biases"},
+    paper={"all": "Update every weight and every bias: W ← W − η ∂L/∂W and b ← b − η ∂L/∂b.",
+           "weights_only": "Update the weights only: W ← W − η ∂L/∂W; the biases keep their given values."},
+    cues={"weights_only": ("weights only", "only the weights", "biases fixed", "biases are fixed", "keep the biases",
+                           "bias is fixed", "biases are not updated", "do not update the bias",
+                           "do not update the biases", "without updating the bias"),
+          "all": ("weights and biases", "update all the parameters", "and the biases")})
+CONVENTIONS = (LAYOUT, SQUARED, REDUCTION, UPDATED)
 
 _ACT = Choice(ACTIVATIONS, aliases=ACTIVATION_ALIASES)
 _NUM = 10 ** 6
@@ -125,8 +158,9 @@ PARAMS = (
     Param("x", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Input x (h0)",
           help="one example per row, e.g. 1 0.5 -1 for a single input vector; several rows are a batch",
           aliases=("x", "input", "inputs", "h_0", "h0", "input vector")),
-    Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), required=True, label="Target y",
-          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1)",
+    Param("y", Matrix(max_rows=100_000, max_cols=1000, lo=-_NUM, hi=_NUM), label="Target y",
+          help="one row per example, one entry per output unit (one-hot for softmax with cross-entropy, e.g. 0 1); "
+               "leave empty for the forward pass only (the output, no loss, gradients or update)",
           aliases=("y", "target", "targets", "label", "true output", "one-hot target")),
     Param("layers", Group(LAYER, item="layer", max_items=MAX_LAYERS), required=True, label="Layers",
           help="the network from the input up, one layer per line: W = the weights | b = the biases | act = the "
@@ -204,7 +238,7 @@ def validate(p: dict[str, Any]) -> None:
             raise InvalidInput("loss", f"The 'loss' parameter of feedforward must be 'mse' unless the output layer is "
                                        f"softmax or sigmoid: cross-entropy needs probabilities. Got 'ce' with layer {L}'s "
                                        f"activation {layers[-1]['act']!r} instead.")
-        Y = as_float(p["y"])
+        Y = as_float(p["y"]) if p["y"] is not None else np.zeros(0)
         if np.any(Y < 0) or np.any(Y > 1):
             raise InvalidInput("y", "The 'y' parameter of feedforward must hold targets in [0, 1] for the cross-entropy loss "
                                     "(one-hot rows for a softmax output).")
@@ -264,7 +298,12 @@ class Net:
         self.typed = typed
         to = as_exact if exact else as_float
         X, self.x_transposed = self._rows(to(p["x"]), sizes[0], "x")
-        Y, self.y_transposed = self._rows(to(p["y"]), sizes[-1], "y")
+        self.has_y = p["y"] is not None
+        if self.has_y:
+            Y, self.y_transposed = self._rows(to(p["y"]), sizes[-1], "y")
+        else:  # the forward pass only: no target, no loss
+            Y, self.y_transposed = [[0] * sizes[-1] for _ in range(len(X))], False
+            Y = np.zeros((len(X), sizes[-1])) if not exact else tuple(tuple(sp.Integer(0) for _ in r) for r in Y)
         if len(Y) != len(X):
             raise InvalidInput("y", f"The 'y' parameter of feedforward must have one row per example of x "
                                     f"({len(X)}). Got {len(Y)} rows instead.")
@@ -278,6 +317,7 @@ class Net:
         self.key = (("ce_softmax" if self.acts[-1] == "softmax" else "ce_sigmoid") if self.loss == "ce"
                     else conv["squared_error"])
         self.mean = conv["reduction"] == "mean"
+        self.fixed_b = conv["update"] == "weights_only"
 
     @staticmethod
     def _rows(M, n, name):
@@ -312,26 +352,41 @@ def _head(M, n: int = 8):
     return as_exact(M[:n])
 
 
-def statement(p) -> str:
+def _m_sym(name: str, k: int) -> Math:
+    return Math(f"{name}_{{{k}}}", f"{name}{k}")
+
+
+def statement(p) -> Rich:
     layers = p["layers"]
     L = len(layers)
     X = _head(p["x"])
-    parts = []
+    out: list = [f"A fully connected network with {L} layer{'s' if L > 1 else ''} has "]
     for k, layer in enumerate(layers, start=1):
         W, b = layer["W"], layer["b"]
         big = _shape(W)[0] * _shape(W)[1] > 64
-        wt = f"a {F.shape(_shape(W))} matrix" if big else F.text(as_exact(W))
-        bt = "zeros" if b is None else (f"a vector of {len(b)}" if len(b) > 8 else F.text(tuple(as_exact(b))))
-        parts.append(f"W{k} = {wt}, b{k} = {bt}, activation {layer['act']}")
-    loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
+        wt = Math(r"W_{%d} \in \mathbb{R}^{%d \times %d}" % (k, *_shape(W)), f"W{k}, a {F.shape(_shape(W))} matrix") \
+            if big else Eq(_m_sym("W", k), sp.ImmutableMatrix(as_exact(W)))
+        bt = ("zero biases" if b is None else f"b{k}, a vector of {len(b)}" if len(b) > 8 else
+              Eq(_m_sym("b", k), tuple(as_exact(b))))
+        out += ["; " if k > 1 else "", wt, ", ", bt, f", activation {layer['act']}"]
     n = _shape(p["x"])[0]
-    data = (f"the input x = {F.text(tuple(X[0]))} with target y = {F.text(tuple(_head(p['y'])[0]))}" if n == 1
-            else f"a batch of {n} examples (the rows of x = {F.text(X[:6]) if _shape(p['x'])[1] <= 8 else '...'}"
-                 f"{' ...' if n > 6 else ''})")
-    return (f"A fully connected network with {L} layer{'s' if L > 1 else ''} has " + "; ".join(parts) + ". "
-            f"For {data} and {loss}, compute the forward pass (a_i and h_i for every layer), the gradients of the loss "
-            f"with respect to every weight and bias by backpropagation, one gradient-descent update with learning rate "
-            f"eta = {F.text(p['eta'])}, and the new loss. How many parameters does each layer have?")
+    xs = (Eq(Math("x", "x"), tuple(X[0])) if n == 1 else
+          Eq(Math("x", "x"), sp.ImmutableMatrix(X[:6])) if _shape(p["x"])[1] <= 8 else "x")
+    if p["y"] is None:
+        data = ["the input ", xs] if n == 1 else [f"a batch of {n} inputs (the rows of ", xs, " …)" if n > 6 else ")"]
+        return Rich(*out, ". For ", *data, ", compute the forward pass (", Math(r"a_{i}", "aᵢ"), " and ",
+                    Math(r"h_{i}", "hᵢ"), " for every layer): what is the network's output? How many parameters does "
+                    "each layer have?")
+    loss = "the cross-entropy loss" if p["loss"] == "ce" else "the squared-error loss"
+    Y = _head(p["y"])
+    ys = Eq(Math("y", "y"), sp.ImmutableMatrix(Y[:6])) if _shape(p["y"])[1] <= 8 else "y"
+    data = (["the input ", xs, " with target ", Eq(Math("y", "y"), tuple(Y[0]))] if n == 1
+            else [f"a batch of {n} examples (the rows of ", xs, ", with the targets in the rows of ", ys,
+                  " …)" if n > 6 else ")"])
+    return Rich(*out, ". For ", *data, f" and {loss}, compute the forward pass (", Math(r"a_{i}", "aᵢ"), " and ",
+                Math(r"h_{i}", "hᵢ"), " for every layer), the gradients of the loss with respect to every weight and bias "
+                "by backpropagation, one gradient-descent update with learning rate ", Eq(Math(r"\eta", "η"), p["eta"]),
+                ", and the new loss. How many parameters does each layer have?")
 
 
 # ---- exact arithmetic pieces (SymPy immutable matrices; every vector a column) ------------------------------------
@@ -484,19 +539,21 @@ def _typed(net: Net, M):
 # ---- solve (exact) -------------------------------------------------------------------------------------------
 def _counts_steps(d: Derivation, net: Net):
     per = net.counts()
-    rows = []
+    rows, vals = [], []
     for k, (nw, nb) in enumerate(per, start=1):
         rows.append((str(k), str(net.sizes[k - 1]), str(net.sizes[k]), net.acts[k - 1], f"{net.sizes[k]} x {net.sizes[k - 1]} = {nw}",
                      str(nb), str(nw + nb)))
+        vals.append((k, net.sizes[k - 1], net.sizes[k], net.acts[k - 1], nw, nb, nw + nb))
     tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
     rows.append(("total", "", str(sum(net.sizes[1:])), "", str(tw), str(tb), str(tw + tb)))
+    vals.append(("total", None, sum(net.sizes[1:]), None, tw, tb, tw + tb))
     cols = [Math(r"\text{layer } i", "layer"), Math(r"n_{i-1}", "inputs"), Math(r"n_{i}", "units"), Math(r"g_{i}", "activation"),
             Math(r"\text{weights } n_{i} n_{i-1}", "weights"), Math(r"\text{biases } n_{i}", "biases"),
             Math(r"\text{parameters}", "parameters")]
-    d.table("Parameters per layer", cols, rows,
-            text="Layer i connects each of its n_i units to the n_(i-1) units below (n_i n_(i-1) weights) and gives each "
-                 "unit a bias (n_i biases).",
-            answer=None)
+    shown_table(d, "Parameters per layer", cols, rows, vals,
+                keys=("layer", "inputs", "units", "activation", "weights", "biases", "params"), index=("layer",),
+                text="Layer i connects each of its n_i units to the n_(i-1) units below (n_i n_(i-1) weights) and gives "
+                     "each unit a bias (n_i biases). Every entry is an answer: weights@layer=1, params@layer=total.")
     d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
                text=f"{net.L} layer{'s' if net.L > 1 else ''} of weights and {sum(net.sizes[1:])} neurons (the input layer "
                     "has no parameters).",
@@ -623,13 +680,9 @@ def solve(p, conv) -> Derivation:
         d.note("Column vectors", "x and y were typed as columns (one entry per row), as the notes write h_0; they are one "
                                  "example.")
     _counts_steps(d, net)
-    if net.layout == "out_in":
-        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})", "W_i h_(i-1) + b_i,  h_i = g_i(a_i)"),
-                  text="Layer by layer from h_0 = x; W_i has one row per unit of layer i.")
-    else:
-        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i}^{\top} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})",
-                                                           "W_i^T h_(i-1) + b_i,  h_i = g_i(a_i)"),
-                  text="Layer by layer from h_0 = x; W_i has one row per input of layer i (the in x out layout).")
+    if not net.has_y:
+        return _forward_only(d, net)
+    _forward_formula(d, net)
     _formula_step(d, "Loss", Math("L", "L"), _tmpl(LOSS_TEX[net.key], L),
               text=(f"The loss of the batch is the {'mean' if net.mean else 'sum'} over its {N} examples." if N > 1 else ""))
     _formula_step(d, "Backward pass", Math(r"\frac{\partial L}{\partial h_{i-1}}", "dL/dh_(i-1)"),
@@ -684,14 +737,15 @@ def solve(p, conv) -> Derivation:
 
     newW, newb = [], []
     lr = net.eta
-    with d.group("Gradient-descent update", kind="update",
-                 text=f"Every weight and bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i, "
-                      f"eta = {F.text(lr)}."):
+    what = ("Only the weights move against their gradient, W_i <- W_i - eta dL/dW_i; the biases stay as given "
+            "(the update convention)" if net.fixed_b else
+            "Every weight and bias moves against its gradient: W_i <- W_i - eta dL/dW_i, b_i <- b_i - eta dL/db_i")
+    with d.group("Gradient-descent update", kind="update", text=f"{what}, eta = {F.text(lr)}."):
         for k in range(1, L + 1):
             gW, gb = grads[k]
             W, b = net.Ws[k - 1], net.bs[k - 1]
             W2 = tidy_matrix(W - lr * gW)
-            b2 = tidy_matrix(b - lr * gb)
+            b2 = b if net.fixed_b else tidy_matrix(b - lr * gb)
             newW.append(W2)
             newb.append(b2)
             matrix_step(d, f"Update W{k}", Math(r"W_{%d}^{\text{new}}" % k, f"W{k}_new"),
@@ -699,10 +753,15 @@ def solve(p, conv) -> Derivation:
                     Math(f"{tex(_typed(net, W))} - {F.latex(lr)} {tex(_typed(net, gW))}",
                          f"{txt(_typed(net, W))} - {F.text(lr)} {txt(_typed(net, gW))}"),
                     _typed(net, W2), answer=f"W{k}_new", kind="update")
-            matrix_step(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
-                    Math(r"b_{%d} - \eta \frac{\partial L}{\partial b_{%d}}" % (k, k), f"b{k} - eta dL/db{k}"),
-                    Math(f"{tex(b)} - {F.latex(lr)} {tex(gb)}", f"{txt(b)} - {F.text(lr)} {txt(gb)}"),
-                    b2, answer=f"b{k}_new", kind="update")
+            if net.fixed_b:
+                matrix_step(d, f"b{k} stays", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
+                            Math(r"b_{%d}" % k, f"b{k}"), Math(tex(b), txt(b)), b2, answer=f"b{k}_new", kind="update",
+                            text="The biases are not updated.")
+            else:
+                matrix_step(d, f"Update b{k}", Math(r"b_{%d}^{\text{new}}" % k, f"b{k}_new"),
+                        Math(r"b_{%d} - \eta \frac{\partial L}{\partial b_{%d}}" % (k, k), f"b{k} - eta dL/db{k}"),
+                        Math(f"{tex(b)} - {F.latex(lr)} {tex(gb)}", f"{txt(b)} - {F.text(lr)} {txt(gb)}"),
+                        b2, answer=f"b{k}_new", kind="update")
 
     new_losses, outs = [], []
     with d.group("The new loss", text="The forward pass again with the updated weights and biases."):
@@ -723,6 +782,41 @@ def solve(p, conv) -> Derivation:
                answers=(make_answer("y_hat_new", tuple(outs[0]) if one else [tuple(h) for h in outs]),
                         make_answer("new_loss", new_total)),
                value=Math(f"L^{{\\text{{new}}}} = {F.latex(new_total)}", f"new loss = {F.text(new_total)}"))
+    return d
+
+
+def _forward_formula(d: Derivation, net: Net) -> None:
+    if net.layout == "out_in":
+        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})", "W_i h_(i-1) + b_i,  h_i = g_i(a_i)"),
+                  text="Layer by layer from h_0 = x; W_i has one row per unit of layer i.")
+    else:
+        _formula_step(d, "Forward pass", Math("a_i", "a_i"), Math(r"W_{i}^{\top} h_{i-1} + b_{i}, \quad h_{i} = g_{i}(a_{i})",
+                                                           "W_i^T h_(i-1) + b_i,  h_i = g_i(a_i)"),
+                  text="Layer by layer from h_0 = x; W_i has one row per input of layer i (the in x out layout).")
+
+
+def _forward_only(d: Derivation, net: Net) -> Derivation:
+    """No target: the forward pass and the output (no loss, no gradients, no update)."""
+    L, N = net.L, net.N
+    _forward_formula(d, net)
+    one = N == 1
+    fwd = []
+    for n in range(N):
+        As, Hs = _forward(net, net.Ws, net.bs, net.X[n])
+        fwd.append((As, Hs))
+        label = "" if one else f" (example {n + 1})"
+        with d.group(f"Forward pass{label}", text="" if one else f"x = {txt(net.X[n])}"):
+            _forward_steps(d, net, As, Hs, one)
+    if not one:
+        d.conclude("Every layer over the batch", answers=tuple(
+            make_answer(f"{v}{k}", [tuple(f[0 if v == "a" else 1][k - 1 if v == "a" else k]) for f in fwd])
+            for k in range(1, L + 1) for v in ("a", "h")))
+    out = tuple(fwd[0][1][-1]) if one else [tuple(f[1][-1]) for f in fwd]
+    d.conclude("The network's output", text=f"The output is h{L}, the activation of the output layer (no target is "
+                                           "given, so there is no loss to compute).",
+               answers=(make_answer("output", out),),
+               value=Math(f"h_{{{L}}} = {tex(fwd[0][1][-1])}" if one else r"\text{see the rows above}",
+                          f"h{L} = {txt(fwd[0][1][-1])}" if one else "see the rows above"))
     return d
 
 
@@ -784,25 +878,21 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     L, N = net.L, net.N
     As, Hs = _np_forward(net, net.Ws, net.bs)
+    if not net.has_y:
+        return _np_forward_only(d, net, As, Hs)
     loss = _np_loss(net, As[-1], Hs[-1], net.Y)
     gW, gb = _np_grads(net, net.Ws, As, Hs)
     newW = [net.Ws[k - 1] - net.eta * gW[k] for k in range(1, L + 1)]
-    newb = [net.bs[k - 1] - net.eta * gb[k] for k in range(1, L + 1)]
+    newb = [net.bs[k - 1] if net.fixed_b else net.bs[k - 1] - net.eta * gb[k] for k in range(1, L + 1)]
     As2, Hs2 = _np_forward(net, newW, newb)
     new_loss = _np_loss(net, As2[-1], Hs2[-1], net.Y)
-    per = net.counts()
-    tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
     d.note("Numeric path", f"A {' - '.join(str(s) for s in net.sizes)} network on a batch of {N} example{'s' if N > 1 else ''}, "
                            "computed in float64 NumPy with the batch as the rows of matrices (A_i = H_(i-1) W_i^T + b_i); "
                            "the per-entry steps are not shown.")
     if net.switched:
         d.note("Weight layout read from the shapes", f"The matrices' shapes fit only the {net.layout} layout, so they are "
                                                      f"read in it.")
-    d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
-               answers=(make_answer("layers", sp.Integer(L)), make_answer("neurons", sp.Integer(sum(net.sizes[1:]))),
-                        make_answer("weights", sp.Integer(tw)), make_answer("biases", sp.Integer(tb)),
-                        make_answer("params", sp.Integer(tw + tb)),
-                        make_answer("params_per_layer", [sp.Integer(a + b) for a, b in per])))
+    _np_counts(d, net)
 
     def shape(M):  # one example: a vector, as the exact path gives
         return tuple(M[0]) if N == 1 else _rows_tuple(M)
@@ -822,6 +912,33 @@ def solve_numeric(p, conv) -> Derivation:
     d.conclude("The loss after one update",
                answers=((make_answer("y_hat_new", shape(Hs2[-1])),) if small else ()) +
                        (make_answer("new_loss", float(new_loss)),))
+    return d
+
+
+def _np_counts(d: Derivation, net: Net) -> None:
+    per = net.counts()
+    tw, tb = sum(c[0] for c in per), sum(c[1] for c in per)
+    d.conclude(f"{tw} weights, {tb} biases, {tw + tb} parameters",
+               answers=(make_answer("layers", sp.Integer(net.L)), make_answer("neurons", sp.Integer(sum(net.sizes[1:]))),
+                        make_answer("weights", sp.Integer(tw)), make_answer("biases", sp.Integer(tb)),
+                        make_answer("params", sp.Integer(tw + tb)),
+                        make_answer("params_per_layer", [sp.Integer(a + b) for a, b in per])))
+
+
+def _np_forward_only(d: Derivation, net: Net, As, Hs) -> Derivation:
+    N = net.N
+    d.note("Numeric path", f"A {' - '.join(str(s) for s in net.sizes)} network on {N} input{'s' if N > 1 else ''}, "
+                           "computed in float64 NumPy with the inputs as the rows of matrices (A_i = H_(i-1) W_i^T + b_i); "
+                           "the forward pass only (no target is given), the per-entry steps are not shown.")
+    _np_counts(d, net)
+
+    def shape(M):  # one example: a vector, as the exact path gives
+        return tuple(float(v) for v in M[0]) if N == 1 else _rows_tuple(M)
+
+    if N * max(net.sizes) <= 5000:
+        d.conclude("Forward pass", answers=tuple(make_answer(f"{v}{k}", shape(As[k - 1] if v == "a" else Hs[k]))
+                                                 for k in range(1, net.L + 1) for v in ("a", "h")))
+    d.conclude("The network's output", answers=(make_answer("output", shape(Hs[-1])),))
     return d
 
 

@@ -39,12 +39,13 @@ import numpy as np
 import sympy as sp
 
 from problems._boolean import EXACT, BooleanFunction, input_count, inputs
-from problems._nets import check_labels, header, labels01, linear_form
+from problems._nets import check_labels, header, labels01, linear_form, shown_table
 from solver import format as F
 from solver.conventions import Convention
 from solver.errata import Erratum
 from solver.params import Bool, Int, InvalidInput, Matrix, Param, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, latex, make_answer, sym, text
 
@@ -65,6 +66,12 @@ FIRING = Convention(
      ">": "class 1 needs w.x > 0, class 0 needs w.x <= 0 (scikit-learn's predict)",
      "strict": "class 1 needs w.x > 0, class 0 needs w.x < 0; a score of exactly 0 is an error (the course notes' NAND inequalities)"},
     default=">=", why_default="the course notes' perceptron fires at w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+    sources={">=": "the course notes, week 1 (y = 1 if wᵀx ≥ 0)",
+             ">": "scikit-learn's sklearn.linear_model.Perceptron.predict (class 1 only for a score > 0)",
+             "strict": "the course notes, week 1 (the NAND inequalities: > 0 for class 1, < 0 for class 0)"},
+    paper={">=": "Class 1 needs w·x ≥ 0 and class 0 needs w·x < 0.",
+           ">": "Class 1 needs w·x > 0 and class 0 needs w·x ≤ 0.",
+           "strict": "Class 1 needs w·x > 0 and class 0 needs w·x < 0; a score of exactly 0 is an error."},
     cues={"strict": ("> 0 and < 0", "strict inequalities"), ">": ("w.x > 0",), ">=": ("w.x >= 0",)})
 CONVENTIONS = (FIRING,)
 
@@ -318,8 +325,7 @@ def validate(p: dict[str, Any]) -> None:
         raise InvalidInput("function", "The 'function' parameter of linear_separability is required unless points X "
                                        "with labels y are given. Got nothing.")
     if f is not None and p["X"] is not None:
-        raise InvalidInput("X", "The 'X' parameter of linear_separability must be empty when a boolean function is "
-                                "given (give one or the other). Got both.")
+        _check_table(p)
     if f is not None:
         n = _n(p)
         if not p["bias"]:
@@ -341,6 +347,26 @@ def validate(p: dict[str, Any]) -> None:
 
 def _shape(M) -> tuple[int, int]:
     return M.shape if isinstance(M, np.ndarray) else (len(M), len(M[0]))
+
+
+def _check_table(p) -> None:
+    """A gate named with its truth table written out (as exams print it, in any row order): the rows must be the
+    gate's. Then the function is used, and its table is the one given."""
+    n = _n(p)
+    nrows, ncols = _shape(p["X"])
+    if ncols != n or nrows != 2 ** n or p["y"] is None or len(p["y"]) != nrows:
+        raise InvalidInput("X", "The 'X' parameter of linear_separability must be empty when a boolean function is "
+                                "given, or hold its whole truth table with the labels y. Got both, and they differ.")
+    table = {tuple(int(v) for v in r): int(o) for r, o in zip(inputs(n), p["function"].outputs(n, inputs(n)))}
+    rows = [tuple(int(v) if v in (0, 1) else -1 for v in row) for row in as_exact(p["X"])]
+    if len(set(rows)) != nrows:
+        raise InvalidInput("X", "The 'X' parameter of linear_separability must list each row of the truth table once "
+                                "when a boolean function is given. Got a repeated row.")
+    for row, key, label in zip(as_exact(p["X"]), rows, labels01(p["y"])):
+        if table.get(key) != label:
+            raise InvalidInput("y", f"The 'y' parameter of linear_separability must agree with the truth table of the "
+                                    f"given function: the point {_fmt(row)} is labelled {label}, but the function "
+                                    f"gives {'no value' if key not in table else table[key]} there.")
 
 
 def use_numeric(p) -> bool:
@@ -377,25 +403,29 @@ def _capital(text: str) -> str:
     """'the function with ...' starts a sentence as 'The function with ...'; 'f(x) = [...]' stays as it is."""
     return "The" + text[3:] if text.startswith("the ") else text
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     if p["function"] is not None:
         n = _n(p)
-        what = (f"the {n}-input boolean function {_fn_words(p['function'], n)} (its points are the {2 ** n} corners "
-                f"of the unit cube)")
+        what: list = [f"the {n}-input boolean function {_fn_words(p['function'], n)} (its points are the {2 ** n} "
+                      "corners of the unit cube)"]
     else:
         X = as_exact(p["X"][:12])
         labels = labels01(p["y"][:12])
         m = _shape(p["X"])[0]
-        shown = ", ".join(f"{_fmt(pt)} -> {lab}" for pt, lab in zip(X, labels)) + (" ..." if m > 12 else "")
-        what = f"the {m} labelled points {shown}"
-    bias = " with a bias w0 (x0 = 1)" if p["bias"] else " without a bias"
-    q = (f"Consider a perceptron{bias} and {what}. Write the inequality each point imposes on the weights. Is the data "
-         f"linearly separable? If so, give separating weights; if not, prove it.")
+        what = [f"the {m} labelled points "]
+        for k, (pt, lab) in enumerate(zip(X, labels)):
+            what += [", " if k else "", Math(r"%s \to %d" % (F.latex(tuple(pt)), lab), f"{_fmt(pt)} → {lab}")]
+        what.append(" …" if m > 12 else "")
+    bias = [" with a bias ", Math(r"w_{0}\ (x_{0} = 1)", "w0 (x0 = 1)")] if p["bias"] else [" without a bias"]
+    out: list = ["Consider a perceptron", *bias, " and ", *what, ". Write the inequality each point imposes on the "
+                 "weights. Is the data linearly separable? If so, give separating weights; if not, prove it."]
     if p["w"] is not None:
-        q += f" How many points do the weights w = {_fmt(as_exact(p['w']))} classify wrongly?"
+        out += [" How many points do the weights ", Eq(sym("w", r"\mathbf{w}"), tuple(as_exact(p["w"]))),
+                " classify wrongly?"]
     if p["function"] is not None:
-        q += f" How many boolean functions of {_n(p)} inputs are there, and how many of them are linearly separable?"
-    return q
+        out.append(f" How many boolean functions of {_n(p)} inputs are there, and how many of them are linearly "
+                   "separable?")
+    return Rich(*out)
 
 
 def _wsyms(D: int, bias: bool):
@@ -441,8 +471,9 @@ def solve(p, conv) -> Derivation:
         n = _n(p)
         d.given("The function", text=f"{_capital(p['function'].describe(n))}; its {m} points are the corners of the unit cube, "
                                      "in binary order.")
-    d.table("Points and classes", [header(f"x{i}", f"x_{{{i}}}") for i in range(1, D + 1 - (1 if bias else 0))] + [header("class")],
-            [[*pt, lab] for pt, lab in zip(X[:200], labels[:200])],
+    xs = tuple(f"x{i}" for i in range(1, D + 1 - (1 if bias else 0)))
+    d.table("Points and classes", [header(k, f"x_{{{k[1:]}}}") for k in xs] + [header("class")],
+            [[*pt, lab] for pt, lab in zip(X[:200], labels[:200])], keys=(*xs, "class"), index=xs,
             text=("With the bias input x0 = 1, the score is w0 + w1 x1 + ... + wn xn." if bias else
                   "No bias: the score is w1 x1 + ... + wn xn.") + ("" if m <= 200 else f" First 200 of {m} points."))
     rel1, rel0 = _relation(1, rule)[1], _relation(0, rule)[1]
@@ -475,15 +506,19 @@ def solve(p, conv) -> Derivation:
                 errs += (not ok)
                 scores.append(sc)
                 rel = _relation(lab, rule)[1]
-                rows.append([_fmt(X[i]), lab, sc, f"{rel} 0", "yes" if ok else "no ✗"])
+                rows.append([i + 1, X[i], lab, sc, f"{rel} 0", "yes" if ok else "no ✗"])
                 if i < 32:
                     with sp.evaluate(False):
                         expr = sp.Add(*[sp.Mul(wsym, xv) for wsym, xv in zip(ws, pt)])
                     d.compute(f"{_fmt(X[i])}, class {lab}: {'satisfied' if ok else 'violated'}", sym("score"),
                               expr, vals, value=sc,
                               text=f"Needs score {rel} 0; {F.text(sc)} {'does' if ok else 'does not'}.")
-        d.table("Scores against the inequalities", [header(c) for c in ("point", "class", "score", "needs", "satisfied")], rows,
-                answer=make_answer("scores", scores))
+        shown_table(d, "Scores against the inequalities", [header(c) for c in ("point", "x", "class", "score", "needs", "satisfied")],
+                    [[F.cell(v) for v in r] for r in rows], [[r[0], _num_list(r[1]), r[2], _num(r[3]), r[4], r[5] == "yes"]
+                                                             for r in rows],
+                    keys=("point", "x", "class", "score", "needs", "satisfied"), index=("point",),
+                    text="Every entry is an answer: score@point=2 is the score of the second point, satisfied@point=2 "
+                         "whether its inequality holds.", answer=make_answer("scores", scores))
         d.conclude(f"Errors of the given weights: {errs} of {m}",
                    text=("Every inequality holds: these weights implement the labels." if errs == 0 else
                          f"{errs} point{'s are' if errs > 1 else ' is'} on the wrong side."),
@@ -503,9 +538,13 @@ def solve(p, conv) -> Derivation:
         rows = []
         for i, pt in enumerate(aug):
             sc = sum((a * b for a, b in zip(wsep, pt)), sp.Integer(0))
-            rows.append([_fmt(X[i]), labels[i], sc, "yes" if _correct(sc, labels[i], rule) else "no"])
-        d.table(f"The weights w = {_fmt(wsep)} satisfy every inequality", [header(c) for c in ("point", "class", "score", "correct")],
-                rows[:200], text="Every class-1 score is at least 1 and every class-0 score at most -1.")
+            rows.append([i + 1, X[i], labels[i], sc, _correct(sc, labels[i], rule)])
+        shown_table(d, f"The weights w = {_fmt(wsep)} satisfy every inequality",
+                    [header(c) for c in ("point", "x", "class", "score", "correct")],
+                    [[*(F.cell(v) for v in r[:4]), "yes" if r[4] else "no"] for r in rows[:200]],
+                    [[r[0], _num_list(r[1]), r[2], _num(r[3]), r[4]] for r in rows[:200]],
+                    keys=("point", "x", "class", "separating_score", "correct"), index=("point",),
+                    text="Every class-1 score is at least 1 and every class-0 score at most -1.")
         d.conclude("Linearly separable", text=f"w = {_fmt(wsep)} separates the points" +
                    (f": the line {_line(wsep, bias)} = 0 is a decision boundary." if D == 3 and bias and any(wsep[1:]) else "."),
                    answers=(make_answer("separable", True),
@@ -563,6 +602,10 @@ def _linear_text(coef, ws) -> str:
 
 def _line(wv, bias) -> str:
     return linear_form([(wv[0], "")] + [(v, f"x{i}") for i, v in enumerate(wv[1:], start=1)])
+
+
+def _num_list(pt) -> list:
+    return [_num(v) for v in pt]
 
 
 def _num(v):

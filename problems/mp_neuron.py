@@ -32,8 +32,11 @@ from solver import format as F
 from solver.conventions import Convention
 from solver.params import Int, InvalidInput, Matrix, Param, Real, Vector, as_exact
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer, sym
+
+from ._nets import shown_table
 
 TITLE = "McCulloch-Pitts neuron: thresholds and NCC"
 TOPIC = "neurons"
@@ -52,13 +55,17 @@ FIRING = Convention(
     {">=": "y = 1 when g(x) >= theta (the course notes)",
      ">": "y = 1 only when g(x) > theta (every implementing threshold is one lower)"},
     default=">=", why_default="the course notes write y = 1 if g(x) >= theta", aliases={"ge": ">=", "gt": ">"},
+    sources={">=": "the course notes, week 1 (y = 1 if g(x) ≥ θ); McCulloch & Pitts 1943",
+             ">": "texts that fire only above the threshold (y = 1 if g(x) > θ)"},
+    paper={">=": "The neuron fires (y = 1) when g(x) ≥ θ.", ">": "The neuron fires (y = 1) only when g(x) > θ."},
     cues={">=": (">= theta", "g(x) >= theta", "sum x_i >= theta", "reaches the threshold"),
           ">": ("> theta", "g(x) > theta", "exceeds the threshold", "strictly greater")})
 CONVENTIONS = (FIRING,)
 
 PARAMS = (
-    Param("function", BooleanFunction(), default="OR", label="Boolean function",
-          help="AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as 0 1 1 1; or a rule such as sum(x) >= 2",
+    Param("function", BooleanFunction(), label="Boolean function",
+          help="the function the neuron should compute: AND, OR, NAND, NOR, XOR, XNOR, majority; a truth table such as "
+               "0 1 1 1; or a rule such as sum(x) >= 2. Leave empty to evaluate a given neuron (theta) on inputs",
           cues={"AND": ("AND", "and function", "and gate"), "OR": ("OR", "or function", "or gate"), "NAND": ("NAND", "nand"), "NOR": ("NOR", "nor"), "XOR": ("XOR", "xor", "exclusive or"), "XNOR": ("XNOR", "xnor", "!XOR"), "majority": ("majority",)}),
     Param("n", Int(1, 16), label="Number of inputs",
           help="inferred from a truth table or from the highest x_i of a rule; 2 for a named gate when not given",
@@ -78,6 +85,11 @@ PARAMS = (
     Param("pairs", Matrix(max_rows=256, max_cols=17, lo=0, hi=1), label="Input/output pairs to check",
           help="optional, needs theta: one row per pair, the n inputs then the output, e.g. 1 0 1 1; 0 0 0 1",
           aliases=("pairs", "input/output pairs")),
+    Param("x", Matrix(max_rows=256, max_cols=16, lo=0, hi=1), label="Inputs to evaluate",
+          help="optional, needs theta: 0/1 input vectors, one per row, e.g. 1 0 1; 1 1 1; the neuron's output for "
+               "each and how many of them make it fire",
+          aliases=("input vectors", "input patterns", "for the inputs", "on the inputs", "evaluate the neuron on",
+                   "the inputs x")),
 )
 
 EXAMPLE = Example(
@@ -87,13 +99,27 @@ EXAMPLE = Example(
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
+def _theta_key(t: int) -> str:
+    """The identifier of the theta = t column of the truth table: y_theta2, y_theta_minus1."""
+    return f"y_theta{t}" if t >= 0 else f"y_theta_minus{-t}"
+
+
 def _h(text: str, tex: str | None = None) -> Math:
     """A table column header: plain text for the terminal, LaTeX (\\text{} unless given) for the rest."""
     return Math(tex if tex is not None else r"\text{%s}" % text.replace("_", r"\_"), text)
 
 
 def _n(p) -> int:
-    return input_count(p["function"], p["n"], "mp_neuron")
+    if p["function"] is not None:
+        return input_count(p["function"], p["n"], "mp_neuron")
+    if p["n"] is not None:
+        return p["n"]
+    if p["x"] is not None:
+        return len(p["x"][0])
+    if p["pairs"] is not None:
+        return len(p["pairs"][0]) - 1
+    raise InvalidInput("n", "The 'n' parameter of mp_neuron is required to evaluate a neuron on every input: give the "
+                            "number of inputs (or the inputs x to evaluate).")
 
 
 def _inhibitory(p) -> list[int]:
@@ -107,7 +133,23 @@ def _theta_range(p) -> list[int]:
 
 
 def validate(p: dict[str, Any]) -> None:
+    if p["function"] is None and p["theta"] is None:
+        raise InvalidInput("function", "The 'function' parameter of mp_neuron is required unless a neuron is given: "
+                                       "give the boolean function to implement, or the threshold theta of a neuron "
+                                       "to evaluate.")
+    if p["x"] is not None and p["theta"] is None:
+        raise InvalidInput("theta", "The 'theta' parameter of mp_neuron is required to evaluate the inputs x: give the "
+                                    "neuron's threshold. Got nothing.")
     n = _n(p)
+    if p["x"] is not None:
+        X = as_exact(p["x"])
+        if len(X[0]) != n:
+            raise InvalidInput("x", f"The 'x' parameter of mp_neuron must have n = {n} entries per input vector. "
+                                    f"Got {len(X[0])} instead.")
+        for r in X:
+            if any(v not in (0, 1) for v in r):
+                raise InvalidInput("x", "The 'x' parameter of mp_neuron must hold 0/1 values. "
+                                        f"Got the row {F.text(tuple(r))} instead.")
     inh = p["inhibitory"]
     if inh is not None:
         idx = [int(i) for i in inh]
@@ -139,27 +181,78 @@ def validate(p: dict[str, Any]) -> None:
 
 
 def use_numeric(p) -> bool:
-    return _n(p) > 6
+    return p["function"] is not None and _n(p) > 6
 
 
-def statement(p) -> str:
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _xi(i) -> Math:
+    return Math(f"x_{{{i}}}", f"x{str(i).translate(_SUB)}")
+
+
+def _inputs_math(n: int) -> Math:
+    if n <= 2:
+        return _xi(1) if n == 1 else Math(r"x_{1}, x_{2}", "x₁, x₂")
+    return Math(r"x_{1}, \ldots, x_{%d}" % n, f"x₁, …, x{str(n).translate(_SUB)}")
+
+
+def _inhibitory_rich(inh: list[int], none: str) -> list:
+    if not inh:
+        return [none] if none else []
+    if len(inh) == 1:
+        return [" Input ", _xi(inh[0]), " is inhibitory."]
+    out: list = [" Inputs "]
+    for k, i in enumerate(inh):
+        out += [(", " if k < len(inh) - 1 else " and ") if k else "", _xi(i)]
+    return out + [" are inhibitory."]
+
+
+def _pairs_rich(p) -> list:
+    out: list = [" Which of these input/output pairs are consistent with it: "]
+    for k, r in enumerate(as_exact(p["pairs"])):
+        out += ["; " if k else "", Math(r"%s \to %d" % (F.latex(tuple(r[:-1])), int(r[-1])),
+                                        f"{fmt_bits(r[:-1])} → {int(r[-1])}")]
+    return out + ["?"]
+
+
+def _evaluation_statement(p) -> Rich:
     n = _n(p)
-    inh = _inhibitory(p)
+    out: list = [f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} ", _inputs_math(n),
+                 " and threshold ", Eq(theta, p["theta"]), " fires when the sum of its excitatory inputs reaches ",
+                 Math(r"\theta", "θ"), ".", *_inhibitory_rich(_inhibitory(p), "")]
+    if p["x"] is not None or p["pairs"] is None:
+        out.append(" What does it output for ")
+        if p["x"] is not None:
+            out.append("the input vectors ")
+            for k, r in enumerate(as_exact(p["x"])):
+                out += [", " if k else "", tuple(r)]
+        else:
+            out.append(f"each of the {2 ** n} inputs")
+        out.append(", and for how many of them does it fire?")
+    if p["pairs"] is not None:
+        out += _pairs_rich(p)
+    return Rich(*out)
+
+
+def statement(p) -> Rich:
+    if p["function"] is None:
+        return _evaluation_statement(p)
+    n = _n(p)
     f = p["function"]
     rng = _theta_range(p)
-    inh_txt = ((f" Input x{inh[0]} is inhibitory." if len(inh) == 1 else
-                " Inputs " + ", ".join(f"x{i}" for i in inh[:-1]) + f" and x{inh[-1]} are inhibitory.") if inh else
-               " The neuron has no inhibitory input.")
-    q = (f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} x1..x{n} fires when the sum of its "
-         f"excitatory inputs reaches the threshold theta.{inh_txt} It should compute {f.describe(n)}. "
-         f"Which thresholds theta implement this function (or show that none does)? Give the number of correctly "
-         f"classified points (NCC) over all {2 ** n} inputs for theta = {rng[0]}, ..., {rng[-1]}.")
+    out: list = [f"A McCulloch-Pitts neuron with {n} boolean input{'s' if n > 1 else ''} ", _inputs_math(n),
+                 " fires when the sum of its excitatory inputs reaches the threshold ", Math(r"\theta", "θ"), ".",
+                 *_inhibitory_rich(_inhibitory(p), " The neuron has no inhibitory input."),
+                 f" It should compute {f.describe(n)}. Which thresholds ", Math(r"\theta", "θ"),
+                 " implement this function (or show that none does)? Give the number of correctly classified points "
+                 f"(NCC) over all {2 ** n} inputs for ",
+                 Math(r"\theta = %d, \ldots, %d" % (rng[0], rng[-1]), f"θ = {rng[0]}, …, {rng[-1]}"), "."]
     if p["theta"] is not None:
-        q += f" For the neuron with theta = {F.text(p['theta'])}, how many inputs does it get wrong?"
+        out += [" For the neuron with ", Eq(theta, p["theta"]), ", how many inputs does it get wrong?"]
         if p["pairs"] is not None:
-            pairs = "; ".join(f"{fmt_bits(r[:-1])} -> {int(r[-1])}" for r in as_exact(p["pairs"]))
-            q += f" Which of these input/output pairs are consistent with it: {pairs}?"
-    return q
+            out += _pairs_rich(p)
+    return Rich(*out)
 
 
 def _fires(gv, th, rule: str) -> bool:
@@ -232,6 +325,8 @@ def _setup(p, conv):
 
 
 def solve(p, conv) -> Derivation:
+    if p["function"] is None:
+        return _evaluate_only(p, conv)
     d = Derivation()
     rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
     m = len(exc)
@@ -267,19 +362,21 @@ def solve(p, conv) -> Derivation:
     shown = min(len(rows), 64)
     cols = [_h(f"x{i}", f"x_{{{i}}}") for i in range(1, n + 1)] + [_h("g(x)", r"g(\mathbf{x})")] + \
         ([_h("inhibited")] if inh else []) + [_h("f(x)", r"f(\mathbf{x})")] + [_h(f"θ={t}", rf"\theta = {t}") for t in trange]
-    body = []
+    body, vals = [], []
     for i in range(shown):
-        outs = []
-        for t in trange:
-            yv = 0 if il[i] else int(_fires(gl[i], t, rule))
-            outs.append(str(yv) if yv == fl[i] else f"{yv} ✗")
+        outs = [0 if il[i] else int(_fires(gl[i], t, rule)) for t in trange]
         body.append([str(v) for v in rows[i]] + [str(gl[i])] + (["yes" if il[i] else "no"] if inh else []) +
-                    [str(fl[i])] + outs)
+                    [str(fl[i])] + [str(yv) if yv == fl[i] else f"{yv} ✗" for yv in outs])
+        vals.append([*rows[i], gl[i], *([il[i]] if inh else []), fl[i], *outs])
     trace = [{"x": list(rows[i]), "sum": gl[i], "inhibited": il[i], "f": fl[i]} for i in range(len(rows))]
-    d.table("Truth table: the sums and the neuron's output for each theta", cols, body,
-            text="One row per input; the theta columns hold the neuron's output y, with ✗ where y differs from f(x)."
-                 + ("" if shown == len(rows) else f" The first {shown} of {len(rows)} rows are shown."),
-            answer=make_answer("truth_table", trace))
+    xs = tuple(f"x{i}" for i in range(1, n + 1))
+    shown_table(d, "Truth table: the sums and the neuron's output for each theta", cols, body, vals,
+                keys=(*xs, "g", *(("inhibited",) if inh else ()), "f", *(_theta_key(t) for t in trange)), index=xs,
+                text="One row per input; the theta columns hold the neuron's output y, with ✗ where y differs from f(x). "
+                     f"Every entry is an answer: g@{'=0,'.join(xs)}=1 is the sum g(x) at that input, "
+                     f"{_theta_key(trange[-1])}@... the output with theta = {trange[-1]}."
+                     + ("" if shown == len(rows) else f" The first {shown} of {len(rows)} rows are shown."),
+                answer=make_answer("truth_table", trace))
 
     # -- NCC per theta
     ncc = []
@@ -296,7 +393,8 @@ def solve(p, conv) -> Derivation:
             d.add(Step("compute", f"theta = {t}",
                        substituted=Math(r"\mathrm{NCC}(%d) = %s" % (t, terms), f"NCC({t}) = {terms}"),
                        value=Math(r"\mathrm{NCC}(%d) = %d" % (t, c), f"NCC({t}) = {c}")))
-    d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[str(t), str(c)] for t, c in zip(trange, ncc)],
+    d.table("NCC against theta", [_h("θ", r"\theta"), _h("NCC", r"\mathrm{NCC}")], [[t, c] for t, c in zip(trange, ncc)],
+            keys=("theta", "ncc"), index=("theta",),
             text=f"Out of {len(rows)} inputs; the best theta in the range gives NCC = {max(ncc)}.",
             answer=make_answer("ncc", [sp.Integer(c) for c in ncc], tolerance=EXACT))
 
@@ -361,19 +459,74 @@ def solve(p, conv) -> Derivation:
             d.answer_step("Its outputs (rows in truth-table order)",
                           make_answer("outputs", [sp.Integer(v) for v in outs], tolerance=EXACT), kind="compute")
             if p["pairs"] is not None:
-                cons = []
-                for r in as_exact(p["pairs"]):
-                    xv = tuple(int(v) for v in r[:-1])
-                    want = int(r[-1])
-                    gv = sum(xv[i - 1] for i in exc)
-                    blocked = any(xv[i - 1] for i in inh)
-                    yv = 0 if blocked else int(_fires(gv, t, rule))
-                    cons.append(yv == want)
-                    why = "An inhibitory input is 1" if blocked else f"g = {gv}"
-                    d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
-                              text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
-                d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
-                              text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
+                _pairs_steps(d, p, t, exc, inh, rule)
+            if p["x"] is not None:
+                _evaluate_steps(d, as_exact(p["x"]), t, exc, inh, rule, "x_outputs")
+    return d
+
+
+def _pairs_steps(d: Derivation, p, t, exc, inh, rule) -> None:
+    cons = []
+    for r in as_exact(p["pairs"]):
+        xv = tuple(int(v) for v in r[:-1])
+        want = int(r[-1])
+        gv = sum(xv[i - 1] for i in exc)
+        blocked = any(xv[i - 1] for i in inh)
+        yv = 0 if blocked else int(_fires(gv, t, rule))
+        cons.append(yv == want)
+        why = "An inhibitory input is 1" if blocked else f"g = {gv}"
+        d.compare(f"{fmt_bits(xv)} -> {want}: {'consistent' if yv == want else 'inconsistent'}",
+                  text=f"{why}, so the neuron outputs {yv}" + ("" if yv == want else f", not {want}") + ".")
+    d.answer_step("Consistent pairs", make_answer("consistent", cons, tolerance=EXACT),
+                  text=f"{sum(cons)} of {len(cons)} pairs are consistent with theta = {F.text(t)}.")
+
+
+def _evaluate_steps(d: Derivation, X, t, exc, inh, rule, name: str = "outputs") -> None:
+    """The neuron's output at each given input: g(x), whether an inhibitory input blocks it, y; and how many fire.
+    `name`: the answer for the outputs ('x_outputs' next to the truth table's 'outputs')."""
+    n = len(X[0])
+    xs = tuple(f"x{i}" for i in range(1, n + 1))
+    shown, vals, outs = [], [], []
+    for r in X:
+        xv = tuple(int(v) for v in r)
+        gv = sum(xv[i - 1] for i in exc)
+        blocked = any(xv[i - 1] for i in inh)
+        yv = 0 if blocked else int(_fires(gv, t, rule))
+        outs.append(yv)
+        vals.append([*xv, gv, *([blocked] if inh else []), yv])
+        shown.append([*(str(v) for v in xv), str(gv), *(["yes" if blocked else "no"] if inh else []), str(yv)])
+    cols = [_h(k, f"x_{{{k[1:]}}}") for k in xs] + [_h("g(x)", r"g(\mathbf{x})")] + ([_h("inhibited")] if inh else []) + \
+        [_h("y")]
+    shown_table(d, f"The neuron's output at each input (theta = {F.text(t)})", cols, shown, vals,
+                keys=(*xs, "g", *(("inhibited",) if inh else ()), "y"), index=xs,
+                text="g(x) sums the excitatory inputs; y = 1 when g(x) "
+                     + (">=" if rule == ">=" else ">") + f" theta = {F.text(t)}"
+                     + (" and no inhibitory input is 1." if inh else "."))
+    fires = sum(outs)
+    d.conclude(f"It fires for {fires} of the {len(outs)} input{'s' if len(outs) > 1 else ''}",
+               answers=(make_answer(name, [sp.Integer(v) for v in outs], tolerance=EXACT),
+                        make_answer("fires", sp.Integer(fires))),
+               value=Math(r"	ext{fires} = %d" % fires, f"fires = {fires}"))
+
+
+def _evaluate_only(p, conv) -> Derivation:
+    """No function to implement: the given neuron (theta) evaluated on the given inputs (or on all 2^n)."""
+    d = Derivation()
+    rule, n, inh = conv["firing_rule"], _n(p), _inhibitory(p)
+    exc = [i for i in range(1, n + 1) if i not in inh]
+    t = p["theta"]
+    d.given("The neuron", text=f"{n} boolean input{'s' if n > 1 else ''} x1..x{n}, threshold theta = {F.text(t)}; "
+            + (f"inhibitory: {', '.join(f'x{i}' for i in inh)}." if inh else "all inputs excitatory."))
+    cmp_l, cmp_t = (r"\geq", ">=") if rule == ">=" else (">", ">")
+    d.add(Step("formula", "McCulloch-Pitts rule", text="g(x) adds up the excitatory inputs; the neuron fires when the "
+               "sum reaches the threshold" + (" and no inhibitory input is 1." if inh else "."),
+               formula=Math(r"y = \begin{cases} 1 & \text{if } g(\mathbf{x}) %s \theta \\ 0 & \text{otherwise} "
+                            r"\end{cases}" % cmp_l, f"y = 1 if g(x) {cmp_t} theta, else 0")))
+    if p["x"] is not None or p["pairs"] is None:
+        X = as_exact(p["x"]) if p["x"] is not None else [tuple(int(v) for v in r) for r in inputs(n)]
+        _evaluate_steps(d, X, t, exc, inh, rule)
+    if p["pairs"] is not None:
+        _pairs_steps(d, p, t, exc, inh, rule)
     return d
 
 
@@ -408,6 +561,13 @@ def solve_numeric(p, conv) -> Derivation:
             yp = (fire & ~ip).astype(np.int64)
             d.conclude("Consistent pairs", answers=(make_answer("consistent", [bool(v) for v in yp == P[:, -1]],
                                                                        tolerance=EXACT),))
+        if p["x"] is not None:
+            Q = np.array([[int(v) for v in r] for r in as_exact(p["x"])], dtype=np.int64)
+            gq, iq = _neuron(Q, exc, inh)
+            yq = ((gq >= t[0] if rule == ">=" else gq > t[0]) & ~iq).astype(np.int64)
+            d.conclude("The given inputs", answers=(make_answer("x_outputs", [sp.Integer(int(v)) for v in yq],
+                                                                tolerance=EXACT),
+                                                    make_answer("fires", sp.Integer(int(yq.sum())))))
     return d
 
 

@@ -1,20 +1,25 @@
 """Perceptron learning rule: predict y_hat = 1 if w.x >= 0 else 0; on a mistake w <- w + lr (y - y_hat) x.
 
-Exam question: "A perceptron is trained on these labelled points, starting from these weights, until it
+Exam questions: "A perceptron is trained on these labelled points, starting from these weights, until it
 converges. Show the trace; what are the final weights, and what class does it give a new point?"
 (the course notes, week 1: points (-1,2)->0, (0,-1)->1, (2,1)->0, zero start, no bias: w = (-1, -3) and
-class 1 for (-2, 0)).
+class 1 for (-2, 0)); "What are the weights after the second example of the first epoch?" (every row of
+the trace is an answer: `w@epoch=1,point=2`, and `w@epoch=1` is the weights after epoch 1; `score@...` is
+the net input w.x at that pattern); "Train for 2 epochs" (`max_epochs` is then the question's own number of
+passes: the answer is the weights after them, not a failure to converge); "With w = (1, -0.5, -0.7), which
+class does the perceptron give these points?" (no training data: the weights and the points to classify).
 
 Conventions: the firing rule at a score of exactly 0 (`w.x >= 0` fires, as the notes; or `w.x > 0`),
-and the update rule (the notes' 0/1 labels updating on y != y_hat, or scikit-learn's -1/+1 labels
-updating whenever y (w.x) <= 0, so a point with score 0 is always a mistake). Points are visited in the
-given order; training stops after the first full pass without a mistake. With `bias`, a constant input
-x0 = 1 is prepended to every point and its weight w0 is learned like the others.
+the update rule (the notes' 0/1 labels updating on y != y_hat, or scikit-learn's -1/+1 labels
+updating whenever y (w.x) <= 0, so a point with score 0 is always a mistake), and where the bias sits
+(with `bias`, a constant input 1 is added to every point and its weight is learned like the others:
+first, x0 = 1 and w0, as the notes; or last, x = (x1, ..., xn, 1) and w = (w1, ..., wn, b)). Points are
+visited in the given order; training stops after the first full pass without a mistake.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import sympy as sp
@@ -22,18 +27,19 @@ import sympy as sp
 from solver.conventions import Convention
 from solver import format as F
 from solver.numbers import Tolerance
-from solver.params import Bool, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
+from solver.params import Bool, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float, name_given
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
-from ._nets import check_labels, labels01, linear_form
+from ._nets import BIAS_POSITION, augment, bias_first, bias_words, check_labels, header, labels01, linear_form
 from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
 TOPIC = "neurons"
 KEYWORDS = ("perceptron", "rosenblatt", "linear classifier", "decision boundary", "trace", "perceptron learning",
-            "perceptron learning rule", "until convergence", "converges", "misclassified")
+            "perceptron learning rule", "until convergence", "converges", "misclassified", "net input")
 
 # ---- the rule, written once -------------------------------------------------------------------------
 w, x, y, y_hat, eta, s = (sym("w", r"\mathbf{w}"), sym("x", r"\mathbf{x}"), sym("y"), sym("y_hat", r"\hat{y}"),
@@ -54,6 +60,10 @@ FIRING = Convention(
     {">=": "y_hat = 1 when w.x >= 0 (a score of exactly 0 fires; the course notes)",
      ">": "y_hat = 1 only when w.x > 0 (a score of exactly 0 gives class 0; scikit-learn's predict)"},
     default=">=", why_default="the course notes write y = 1 if w^T x >= 0", aliases={"ge": ">=", "gt": ">"},
+    sources={">=": "the course notes, week 1 (y = 1 if wᵀx ≥ 0)",
+             ">": "scikit-learn's sklearn.linear_model.Perceptron.predict (class 1 only for a score > 0)"},
+    paper={">=": "The perceptron outputs 1 when w·x ≥ 0: a score of exactly 0 gives class 1.",
+           ">": "The perceptron outputs 1 only when w·x > 0: a score of exactly 0 gives class 0."},
     cues={">=": ("w.x >= 0", "w^T x >= 0", "wx >= 0", "fires when w.x >= 0", "sum >= 0", "output 1 if w.x >= 0",
                  "outputs 1 if w.x >= 0", "1 if w^T x >= 0"),
           ">": ("w.x > 0", "w^T x > 0", "wx > 0", "strictly positive", "output 1 if w.x > 0", "outputs 1 if w.x > 0",
@@ -63,37 +73,47 @@ UPDATE_RULE = Convention(
     {"classic": "labels 0/1; on a mistake (y != y_hat) w <- w + lr (y - y_hat) x (the course notes)",
      "sklearn": "labels -1/+1; whenever y (w.x) <= 0 (a score of 0 is always a mistake) w <- w + lr y x (scikit-learn)"},
     default="classic", why_default="the course notes use w = w + (y - y_hat) x",
+    sources={"classic": "the course notes, week 1 (w = w + (y − ŷ) x, labels 0/1)",
+             "sklearn": "scikit-learn's sklearn.linear_model.Perceptron (labels −1/+1, an update whenever y·(w·x) ≤ 0)"},
+    paper={"classic": "Use labels 0/1 and update only on a mistake: w ← w + η (y − ŷ) x.",
+           "sklearn": "Use labels −1/+1 and update whenever y (w·x) ≤ 0, a score of 0 included: w ← w + η y x."},
     cues={"sklearn": ("-1/+1", "labels -1 and +1", "labels +1 and -1", "scikit-learn", "y (w.x) <= 0"),
           "classic": ("w + (y - y_hat) x", "w = w + (y - y_hat)x", "0/1 labels")})
-CONVENTIONS = (FIRING, UPDATE_RULE)
+CONVENTIONS = (FIRING, UPDATE_RULE, BIAS_POSITION)
+
+#: Passes over the data when the question gives no number of epochs (the data may not be separable).
+DEFAULT_EPOCHS = 100
 
 PARAMS = (
-    Param("X", Matrix(max_rows=10000, max_cols=100), required=True, label="Points",
-          help="one point per row, e.g. (-1,2), (0,-1), (2,1)",
+    Param("X", Matrix(max_rows=10000, max_cols=100), label="Points",
+          help="the training points, one per row, e.g. (-1,2), (0,-1), (2,1); leave empty to classify with given weights",
           aliases=("points", "data points", "inputs", "input points", "examples", "training points", "dataset", "data", "X",
-                   "patterns", "samples")),
-    Param("y", Vector(max_len=10000), required=True, label="Labels", help="one label per point: 0/1 (or -1/+1)",
+                   "patterns", "samples", "training data", "training set")),
+    Param("y", Vector(max_len=10000), label="Labels", help="one label per training point: 0/1 (or -1/+1)",
           aliases=("labels", "label", "classes", "class labels", "targets", "target", "y", "desired outputs", "t")),
-    Param("w0", Vector(max_len=101), label="Initial weights",
-          help="default zeros; with bias, the bias weight comes first",
+    Param("w0", Vector(max_len=101), label="Initial weights (or the weights)",
+          help="the starting weights (default zeros); without training points, the weights that classify; with a bias, "
+               "the bias weight sits where the bias_position convention says (first by default)",
           aliases=("initial weights", "starting weights", "initial weight vector", "weights start at", "w_0", "w0",
-                   "initialized to", "initialised to", "initial w")),
+                   "initialized to", "initialised to", "initial w", "weights", "weight vector", "w")),
     Param("bias", Bool(), default="true", label="Learn a bias",
-          help="prepend a constant input x0 = 1 and learn its weight w0",
+          help="add a constant input 1 to every point and learn its weight (the bias)",
           cues={"false": ("ignore the bias", "ignore the bias term", "no bias", "without bias", "without a bias",
                          "bias term is ignored", "no bias term", "without the bias"),
                 "true": ("with a bias", "with bias", "bias input", "x0 = 1", "bias weight", "learn a bias",
                          "including the bias", "with a bias term")}),
     Param("lr", Real(0, None, closed="neither"), default="1", label="Learning rate",
           aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
-    Param("max_epochs", Int(1, 1000), default="100", label="Maximum epochs",
-          help="passes over the data before giving up (the data may not be separable)",
-          aliases=("epochs", "maximum epochs", "max epochs", "at most", "passes", "maximum number of epochs")),
+    Param("max_epochs", Int(1, 1000), label="Epochs",
+          help="the number of passes the question asks for (training stops earlier at a pass with no mistake); "
+               f"default: at most {DEFAULT_EPOCHS} passes, since the data may not be separable",
+          aliases=("epochs", "maximum epochs", "max epochs", "at most", "passes", "maximum number of epochs",
+                   "epoch", "pass")),
     Param("classify", Matrix(max_rows=1000, max_cols=100), label="Points to classify",
-          help="optional: points to classify with the final weights",
+          help="optional: points to classify with the final weights (or with the given weights, without training)",
           aliases=("new point", "new points", "test point", "test points", "query point", "classify", "point to classify",
                    "the point", "new input", "unseen point", "assign to", "assigned to", "class for", "class of",
-                   "classify the point")),
+                   "classify the point", "classify the points", "the points")),
 )
 
 #: The perceptron rule adds lr * x to w, so on a hand-sized trace the weights are exact sums (integers for the
@@ -113,11 +133,38 @@ MAX_MAGNITUDE = 10 ** 12
 MAX_LR = 1000
 
 
+def translate(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`w` (the weights of a perceptron that only classifies) is accepted for `w0`; points X without labels, with given
+    weights and nothing else to classify, are the points to classify (there is nothing to train on)."""
+    out = dict(raw)
+    if name_given(out, "w"):
+        if name_given(out, "w0"):
+            raise InvalidInput("w", "The 'w' parameter of perceptron must be left out when 'w0' is given: give the "
+                                    "weights once.")
+        out["w0"] = out.pop("w")
+    else:
+        out.pop("w", None)
+    if name_given(out, "X") and name_given(out, "w0") and not name_given(out, "y") and not name_given(out, "classify"):
+        out["classify"] = out.pop("X")
+    return out
+
+
 def _largest(M) -> float:
     if isinstance(M, np.ndarray):
         return float(np.max(np.abs(M))) if M.size else 0.0
     flat = [v for row in M for v in row] if M and isinstance(M[0], (tuple, list)) else list(M)
     return float(max((abs(v) for v in flat), default=0))
+
+
+def _trains(p) -> bool:
+    return p["X"] is not None
+
+
+def _bias(p) -> bool:
+    """Whether the weights hold a bias: `bias`, except that given weights with one entry per input have none."""
+    if not _trains(p) and p["w0"] is not None and len(p["w0"]) == _shape(p["classify"])[1]:
+        return False
+    return p["bias"]
 
 
 def validate(p: dict[str, Any]) -> None:
@@ -128,13 +175,26 @@ def validate(p: dict[str, Any]) -> None:
     if p["lr"] > MAX_LR:
         raise InvalidInput("lr", f"The 'lr' parameter of perceptron must be at most {MAX_LR} (the scale of w does not "
                                  f"change any prediction). Got {F.text(p['lr'])} instead.")
-    n, d = _shape(p["X"])
-    check_labels(p["y"], n, "perceptron")
-    dim = d + (1 if p["bias"] else 0)
+    if not _trains(p):
+        if p["w0"] is None or p["classify"] is None:
+            missing = "X" if p["w0"] is None else "classify"
+            raise InvalidInput(missing, f"The '{missing}' parameter of perceptron is required: give training points X "
+                                        "with labels y, or the weights w0 and the points to classify.")
+        if p["y"] is not None:
+            raise InvalidInput("X", "The 'X' parameter of perceptron is required with labels y: give the training "
+                                    "points the labels belong to.")
+        d = _shape(p["classify"])[1]
+    else:
+        if p["y"] is None:
+            raise InvalidInput("y", "The 'y' parameter of perceptron is required to train: give one label 0/1 (or -1/+1) "
+                                    "per point of X.")
+        n, d = _shape(p["X"])
+        check_labels(p["y"], n, "perceptron")
+    dim = d + (1 if _bias(p) else 0)
     if p["w0"] is not None and len(p["w0"]) != dim:
-        extra = " (the bias weight first, then one per input)" if p["bias"] else ""
+        extra = " (one per input, and the bias weight)" if _bias(p) else " (one per input: there is no bias)"
         raise InvalidInput("w0", f"The 'w0' parameter of perceptron must have {dim} entries{extra}. Got {len(p['w0'])}.")
-    if p["classify"] is not None and _shape(p["classify"])[1] != d:
+    if _trains(p) and p["classify"] is not None and _shape(p["classify"])[1] != d:
         raise InvalidInput("classify", f"The 'classify' parameter of perceptron must have points with {d} coordinates, "
                                        f"like X. Got {_shape(p['classify'])[1]}.")
 
@@ -145,33 +205,62 @@ def _shape(M) -> tuple[int, int]:
     return len(M), len(M[0])
 
 
+def _epochs(p) -> int:
+    return p["max_epochs"] if p["max_epochs"] is not None else DEFAULT_EPOCHS
+
+
 def use_numeric(p) -> bool:
+    if not _trains(p):
+        return isinstance(p["classify"], np.ndarray) or len(p["classify"]) > 200
     n, d = _shape(p["X"])
-    return isinstance(p["X"], np.ndarray) or n * (d + 1) * p["max_epochs"] > 200_000
+    return isinstance(p["X"], np.ndarray) or n * (d + 1) * _epochs(p) > 200_000
 
 
 def _fmt_point(pt) -> str:
     return F.text(tuple(pt))
 
 
-def statement(p) -> str:
-    X = as_exact(p["X"])
-    labels = labels01(p["y"])
-    n, d = _shape(X)
-    pts = ", ".join(f"{_fmt_point(pt)} -> {lab}" for pt, lab in zip(X[:12], labels[:12])) + (" ..." if n > 12 else "")
-    w0 = "zeros" if p["w0"] is None else _fmt_point(as_exact(p["w0"]))
-    bias = "with a bias input x0 = 1 whose weight is learned" if p["bias"] else "with no bias term"
-    q = ""
+W0 = sym("w_0", r"\mathbf{w}_{0}")
+ETA = sym("eta", r"\eta")
+
+
+def _points_rich(pts, labels=None, limit: int = 12) -> list:
+    """Points as maths, each with its label (`(−1, 2) → 0`), separated by commas."""
+    out: list = []
+    for i, pt in enumerate(pts[:limit]):
+        if i:
+            out.append(", ")
+        out.append(tuple(pt))
+        if labels is not None:
+            out.append(Math(r"\to %d" % labels[i], f" → {labels[i]}"))
+    if len(pts) > limit:
+        out.append(", …")
+    return out
+
+
+def statement(p) -> Rich:
+    bias = ("with a bias (a constant input 1 whose weight is learned)" if _trains(p) else "with a bias") if _bias(p) \
+        else "with no bias term"
+    q: list = []
     if p["classify"] is not None:
-        q = " What class does the trained perceptron assign to " + ", ".join(_fmt_point(c) for c in as_exact(p["classify"])) + "?"
-    return (f"A perceptron with {d} input{'s' if d > 1 else ''}, {bias}, is trained on {n} labelled points: {pts}. "
-            f"The weights start at {w0}, the learning rate is {F.text(p['lr'])}, and the points are visited in the "
-            f"given order until a full pass makes no mistake (at most {p['max_epochs']} epochs). "
-            f"What are the final weights?{q}")
-
-
-def _augment(pt, bias: bool):
-    return (sp.Integer(1),) + tuple(pt) if bias else tuple(pt)
+        pts = as_exact(p["classify"][:12])
+        q = [" What class does the " + ("trained " if _trains(p) else "") + "perceptron assign to ",
+             *_points_rich(pts), "?"]
+    if not _trains(p):
+        d = _shape(p["classify"])[1]
+        return Rich(f"A perceptron with {d} input{'s' if d > 1 else ''}, {bias}, has the weights ",
+                    Eq(sym("w", r"\mathbf{w}"), tuple(as_exact(p["w0"]))), ".", *q)
+    X = as_exact(p["X"][:12])
+    labels = labels01(p["y"])
+    n, d = _shape(p["X"])
+    w0 = "zeros" if p["w0"] is None else Eq(W0, tuple(as_exact(p["w0"])))
+    given = p["max_epochs"] is not None
+    passes = (f"for {p['max_epochs']} epoch{'s' if p['max_epochs'] > 1 else ''} (passes over the points, in the given "
+              "order), stopping early after a pass with no mistake" if given else
+              f"in the given order until a full pass makes no mistake (at most {DEFAULT_EPOCHS} epochs)")
+    return Rich(f"A perceptron with {d} input{'s' if d > 1 else ''}, {bias}, is trained on {n} labelled points: ",
+                *_points_rich(X, labels), ". The weights start at ", w0, ", the learning rate is ", Eq(ETA, p["lr"]),
+                f", and it is trained {passes}. What are the final weights?", *q)
 
 
 def _dot_math(wv, xv, value) -> Math:
@@ -191,24 +280,77 @@ def _is_mistake(score, label01: int, conv) -> bool:
     return _fires(score, conv["firing_rule"]) != label01
 
 
+def _bias_note(d: Derivation, bias: bool, position: str) -> None:
+    if bias:
+        where = "a leading constant input x0 = 1, so the bias is the weight w0" if position == "first" else \
+            "a trailing constant input 1, so the bias is the last weight b"
+        d.note("Bias as a constant input", f"Each point gets {where}: w.x = {bias_words(bias, position)}.")
+
+
+def _prediction_step(d: Derivation, rule: str) -> None:
+    cmp = ">=" if rule == ">=" else ">"
+    d.add(Step("formula", "Prediction", formula=PREDICTION[cmp],
+               text=f"The perceptron fires (predicts 1) when the score w.x is {'at least' if cmp == '>=' else 'greater than'} 0."))
+
+
+def _classify(d: Derivation, wv, Q, bias: bool, position: str, rule: str) -> None:
+    """The class of each point to classify with the weights wv: one compare step each, an addressable table (the score
+    and class of new point i: `score@new_point=i`, `y_hat@new_point=i`) and the predictions."""
+    preds, scores, rows = [], [], []
+    with d.group("Classify the new points"):
+        for i, q in enumerate(Q):
+            qv = augment(q, bias, position)
+            score = sum((a * b for a, b in zip(wv, qv)), sp.Integer(0))
+            cls = _fires(score, rule)
+            preds.append(cls)
+            scores.append(score)
+            rows.append((i + 1, tuple(q), score, cls))
+            if i < 30:
+                rel = ("\\geq" if rule == ">=" else ">") if cls else ("<" if rule == ">=" else "\\leq")
+                d.compare(f"Point {_fmt_point(q)}: class {cls}",
+                          text=f"The score is {F.text(score)}, which is {'' if cls else 'not '}"
+                               f"{'>= 0' if rule == '>=' else '> 0'}, so the class is {cls}.",
+                          formula=_dot_math(wv, qv, score),
+                          value=Math(f"{F.latex(score)} {rel} 0 \\Rightarrow \\hat{{y}} = {cls}", f"class {cls}"))
+    d.table("The new points", [header("new point"), header("x", r"\mathbf{x}"),
+                               header("w.x", r"\mathbf{w}^{\top}\mathbf{x}"), header("y_hat", r"\hat{y}")], rows,
+            text="The score w.x (the net input) and the class of each point to classify.",
+            keys=("new_point", "x", "score", "y_hat"), index=("new_point",))
+    d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),
+                                       make_answer("scores", tuple(scores))),
+               value=F.math(tuple(preds)))
+
+
+def _forward_only(p, conv) -> Derivation:
+    """No training points: classify the points with the given weights."""
+    d = Derivation()
+    bias, position = _bias(p), conv["bias_position"]
+    wv = tuple(as_exact(p["w0"]))
+    d.given("Weights", wv, lhs=w, text="Given; there is no training: the weights classify the points as they are."
+            + (" They have one entry per input, so there is no bias." if p["bias"] and not bias else ""))
+    _bias_note(d, bias, position)
+    _prediction_step(d, conv["firing_rule"])
+    _classify(d, wv, as_exact(p["classify"]), bias, position, conv["firing_rule"])
+    _plot(d, [], [], wv, bias, position, as_exact(p["classify"]), True)
+    return d
+
+
 def solve(p, conv) -> Derivation:
+    if not _trains(p):
+        return _forward_only(p, conv)
     d = Derivation()
     X = as_exact(p["X"])
     labels = labels01(p["y"])
-    bias, lr, rule = p["bias"], p["lr"], conv["update_rule"]
-    pts = [_augment(pt, bias) for pt in X]
+    bias, lr, rule, position = p["bias"], p["lr"], conv["update_rule"], conv["bias_position"]
+    pts = [augment(pt, bias, position) for pt in X]
     dim = len(pts[0])
     wv = tuple(as_exact(p["w0"])) if p["w0"] is not None else (sp.Integer(0),) * dim
 
     d.given("Training points", text="; ".join(f"x{i + 1} = {_fmt_point(pt)}, y{i + 1} = {lab}"
                                                for i, (pt, lab) in enumerate(zip(X, labels))))
-    if bias:
-        d.note("Bias as a constant input", "Each point gets a leading constant input x0 = 1, so the bias is the weight w0: "
-                                            "w.x = w0 + w1 x1 + ... + wn xn.")
+    _bias_note(d, bias, position)
     d.given("Initial weights", wv, lhs=sym("w_0", r"\mathbf{w}_{0}"))
-    cmp = ">=" if conv["firing_rule"] == ">=" else ">"
-    d.add(Step("formula", "Prediction", formula=PREDICTION[cmp],
-               text=f"The perceptron fires (predicts 1) when the score w.x is {'at least' if cmp == '>=' else 'greater than'} 0."))
+    _prediction_step(d, conv["firing_rule"])
     if rule == "classic":
         d.formula("Update on a mistake", w, UPDATE, text="On a mistake (y_hat != y) the weights move by lr (y - y_hat) x: "
                   "towards x for a missed positive, away from x for a false positive.")
@@ -219,7 +361,8 @@ def solve(p, conv) -> Derivation:
     rows, trace, update_steps = [], [], []
     epochs = updates = 0
     converged = False
-    for epoch in range(1, p["max_epochs"] + 1):
+    limit = _epochs(p)
+    for epoch in range(1, limit + 1):
         epochs = epoch
         mistakes = 0
         for i, (xv, lab) in enumerate(zip(pts, labels)):
@@ -251,11 +394,15 @@ def solve(p, conv) -> Derivation:
     heads = [Math(r"\text{%s}" % c.replace("_", r"\_"), c) if c not in ("w.x", "y_hat") else
              Math(r"\mathbf{w}^{\top}\mathbf{x}" if c == "w.x" else r"\hat{y}", c) for c in cols]
     if bias:  # the x column holds the augmented point
-        heads[2] = Math(r"\mathbf{x} = (1, x_1, \ldots)", "x = (1, x1, ...)")
+        heads[2] = Math(r"\mathbf{x} = (1, x_1, \ldots)", "x = (1, x1, ...)") if position == "first" else \
+            Math(r"\mathbf{x} = (x_1, \ldots, 1)", "x = (x1, ..., 1)")
     d.table("Training trace", heads,
-            rows, text="One row per point visited; the weights change only on a mistake."
-                       + (" Each x starts with the constant bias input x0 = 1." if bias else ""),
-            answer=make_answer("trace", trace))
+            rows, text="One row per point visited; the weights change only on a mistake. Every entry is an answer: "
+                       "w@epoch=1,point=2 is the weights after point 2 of epoch 1, w@epoch=1 the weights after epoch 1, "
+                       "score@epoch=1,point=2 the net input w.x there."
+                       + (" Each x holds the constant bias input 1." if bias else ""),
+            answer=make_answer("trace", trace),
+            keys=("epoch", "point", "x", "w_before", "score", "y_hat", "y", "update", "w"), index=("epoch", "point"))
 
     shown = update_steps[:30]
     if shown:
@@ -266,61 +413,60 @@ def solve(p, conv) -> Derivation:
                           w, expr, vals, kind="update", value=after)
 
     wf = make_answer("w", wv, tolerance=EXACT_WEIGHTS)
+    counts = (wf, make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
+              make_answer("converged", converged))
     if converged:
         d.status = "solved"
         d.conclude(f"Converged in epoch {epochs}",
                    text=f"Epoch {epochs} was a full pass with no mistake, so training stops after {epochs} epoch"
                         f"{'s' if epochs > 1 else ''} and {updates} update{'s' if updates != 1 else ''}.",
-                   answers=(wf, make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
-                            make_answer("converged", True)),
-                   value=F.equals(w, wv))
+                   answers=counts, value=F.equals(w, wv))
+    elif p["max_epochs"] is not None:  # the question's own number of passes: the weights after them are the answer
+        d.status = "solved"
+        d.conclude(f"After {epochs} epoch{'s' if epochs > 1 else ''}, as asked",
+                   text=f"The question asks for {epochs} epoch{'s' if epochs > 1 else ''}; the weights below are those "
+                        f"after the last of them ({updates} update{'s' if updates != 1 else ''} in all). The last pass "
+                        "still made a mistake, so training would go on with more epochs.",
+                   answers=counts, value=F.equals(w, wv))
     else:
         d.status = "not_converged"
         d.conclude(f"Not converged after {epochs} epochs",
                    text=f"Every one of the {epochs} passes made at least one mistake ({updates} updates in all). "
                         "The perceptron converges only on linearly separable data, so these points may not be separable "
                         "(or more epochs are needed). The weights below are those after the last update.",
-                   answers=(wf, make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
-                            make_answer("converged", False)),
-                   value=F.equals(w, wv))
+                   answers=counts, value=F.equals(w, wv))
 
+    Q = as_exact(p["classify"]) if p["classify"] is not None else []
     if p["classify"] is not None:
-        preds = []
-        with d.group("Classify the new points"):
-            for q in as_exact(p["classify"]):
-                qv = _augment(q, bias)
-                score = sum((a * b for a, b in zip(wv, qv)), sp.Integer(0))
-                cls = _fires(score, conv["firing_rule"])
-                preds.append(cls)
-                rel = ("\\geq" if conv["firing_rule"] == ">=" else ">") if cls else ("<" if conv["firing_rule"] == ">=" else "\\leq")
-                d.compare(f"Point {_fmt_point(q)}: class {cls}",
-                          text=f"The score is {F.text(score)}, which is {'' if cls else 'not '}"
-                               f"{'>= 0' if conv['firing_rule'] == '>=' else '> 0'}, so the class is {cls}.",
-                          formula=_dot_math(wv, qv, score), value=Math(f"{F.latex(score)} {rel} 0 \\Rightarrow \\hat{{y}} = {cls}",
-                                                                        f"class {cls}"))
-        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),),
-                   value=F.math(tuple(preds)))
-    d.extras["plot"] = _plot_data(X, labels, wv, bias)
-    if len(X[0]) == 2:
-        svg = boundary_svg([[float(a) for a in pt] for pt in X], labels, [float(v) for v in wv], bias,
-                           [[float(a) for a in q] for q in as_exact(p["classify"])] if p["classify"] is not None else [],
-                           converged)
-        if svg:
-            d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
+        _classify(d, wv, Q, bias, position, conv["firing_rule"])
+    d.extras["plot"] = _plot_data(X, labels, wv, bias, position)
+    _plot(d, X, labels, wv, bias, position, Q, converged)
     return d
+
+
+def _plot(d: Derivation, X, labels, wv, bias: bool, position: str, Q, converged: bool) -> None:
+    """The picture of 2-D points and the decision boundary (nothing for other dimensions)."""
+    dims = {len(pt) for pt in list(X) + list(Q)}
+    if dims != {2}:
+        return
+    svg = boundary_svg([[float(a) for a in pt] for pt in X], labels, [float(v) for v in bias_first(wv, bias, position)],
+                       bias, [[float(a) for a in q] for q in Q], converged)
+    if svg:
+        d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
 
 
 def _num(v):
     return int(v) if v.is_Integer else float(v)
 
 
-def _plot_data(X, labels, wv, bias) -> dict:
+def _plot_data(X, labels, wv, bias, position: str = "first") -> dict:
     """Plot-ready data: the points, their labels and the boundary w.x = 0 (2-D inputs only)."""
     if len(X[0]) != 2:
         return {}
     return {"kind": "decision_boundary", "points": [[float(a) for a in pt] for pt in X], "labels": labels,
             "w": [float(v) for v in wv], "bias": bias,
-            "boundary": "w0 + w1 x1 + w2 x2 = 0" if bias else "w1 x1 + w2 x2 = 0"}
+            "boundary": (("w0 + w1 x1 + w2 x2 = 0" if position == "first" else "w1 x1 + w2 x2 + b = 0") if bias
+                         else "w1 x1 + w2 x2 = 0")}
 
 
 CLASS_COLOURS = {1: "#1f77b4", 0: "#d62728"}   # class 1 blue circles, class 0 red squares (shape and colour)
@@ -417,8 +563,11 @@ def _integers(M) -> tuple[np.ndarray, int] | None:
     return ints, scale
 
 
-def _with_bias(M: np.ndarray, bias: bool, one) -> np.ndarray:
-    return np.hstack([np.full((M.shape[0], 1), one, dtype=M.dtype), M]) if bias else M
+def _with_bias(M: np.ndarray, bias: bool, one, position: str = "first") -> np.ndarray:
+    if not bias:
+        return M
+    ones = np.full((M.shape[0], 1), one, dtype=M.dtype)
+    return np.hstack([ones, M] if position == "first" else [M, ones])
 
 
 class _Trainer:
@@ -426,8 +575,9 @@ class _Trainer:
 
     def __init__(self, p, conv):
         self.fire, self.rule = conv["firing_rule"], conv["update_rule"]
-        self.bias = p["bias"]
+        self.bias, self.position = p["bias"], conv["bias_position"]
         lr = p["lr"]
+        epochs = _epochs(p)
         n, d = _shape(p["X"])
         dim = d + (1 if self.bias else 0)
         xs = _integers(p["X"])
@@ -438,17 +588,17 @@ class _Trainer:
             (Xi, dx), (Wi, dw) = xs, ws
             D = math.lcm(dw, int(lr.q) * dx)
             step = D * int(lr.p) // (int(lr.q) * dx)            # D lr x = step * X_int
-            Xi = _with_bias(Xi.reshape(n, d), self.bias, dx)    # the bias input 1 is dx / dx
+            Xi = _with_bias(Xi.reshape(n, d), self.bias, dx, self.position)    # the bias input 1 is dx / dx
             W = Wi * (D // dw)
             big = max(int(np.max(np.abs(Xi), initial=0)), 1)
-            bound = dim * big * (int(np.max(np.abs(W), initial=0)) + p["max_epochs"] * n * step * big)
-            if bound < INT64_BOUND or dim * n * p["max_epochs"] <= INTEGER_WORK:
+            bound = dim * big * (int(np.max(np.abs(W), initial=0)) + epochs * n * step * big)
+            if bound < INT64_BOUND or dim * n * epochs <= INTEGER_WORK:
                 dtype = np.int64 if bound < INT64_BOUND else object
                 self.X, self.W, self.U, self.scale = Xi.astype(dtype), W.astype(dtype), step * Xi.astype(dtype), D
                 self.exact = True
         if not self.exact:
             X = as_float(p["X"]).reshape(n, d)
-            self.X = _with_bias(X, self.bias, 1.0)
+            self.X = _with_bias(X, self.bias, 1.0, self.position)
             self.W = as_float(w0).astype(np.float64).copy()
             self.U, self.scale = float(lr) * self.X, 1
 
@@ -485,42 +635,66 @@ class _Trainer:
             return np.array([float(sp.Rational(int(v), self.scale)) for v in self.W])
         return self.W
 
-    def classes(self, Q) -> list[int]:
-        """The class of each point to classify, decided as exactly as the training was."""
+    def classes(self, Q) -> tuple[list[int], list]:
+        """The class and score of each point to classify, decided as exactly as the training was."""
         q = _integers(Q) if self.exact else None
         if q is not None:
-            Qi = _with_bias(q[0].reshape(len(Q), -1), self.bias, q[1])
-            return [int(self.fires(row @ self.W)) for row in Qi.astype(object)]
-        Qf = _with_bias(as_float(Q).reshape(len(Q), -1), self.bias, 1.0)
-        W = self.weights()
-        scores = Qf @ W
-        ties = np.abs(scores) <= 1e-12 * (np.abs(Qf) @ np.abs(W))
-        return [int(self.fires(0.0 if t else s)) for s, t in zip(scores, ties)]
+            Qi = _with_bias(q[0].reshape(len(Q), -1), self.bias, q[1], self.position)
+            ints = [row @ self.W for row in Qi.astype(object)]
+            scale = q[1] * self.scale  # score = (Q_int / q) . (W_int / D)
+            return [int(self.fires(v)) for v in ints], [float(sp.Rational(int(v), scale)) for v in ints]
+        Qf = _with_bias(as_float(Q).reshape(len(Q), -1), self.bias, 1.0, self.position)
+        return _float_classes(Qf, self.weights(), self.fire)
+
+
+def _float_classes(Qf: np.ndarray, W: np.ndarray, fire: str) -> tuple[list[int], np.ndarray]:
+    """Classes and scores in float64, a score within rounding error of 0 counted as exactly 0."""
+    scores = Qf @ W
+    ties = np.abs(scores) <= 1e-12 * (np.abs(Qf) @ np.abs(W))
+    scores = np.where(ties, 0.0, scores)
+    return [int(s >= 0) if fire == ">=" else int(s > 0) for s in scores], scores
+
+
+def _numeric_predictions(d: Derivation, preds, scores) -> None:
+    d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),
+                                       make_answer("scores", tuple(float(v) for v in scores))))
 
 
 def solve_numeric(p, conv) -> Derivation:
     """The same rule vectorised over the coordinates, for large data: answers and a summary, no per-point steps."""
     d = Derivation()
+    bias, position = _bias(p), conv["bias_position"]
+    if not _trains(p):
+        Q = as_float(p["classify"])
+        Qf = _with_bias(Q.reshape(len(Q), -1), bias, 1.0, position)
+        W = as_float(p["w0"])
+        d.note("Numeric path", f"{len(Q)} points classified in float64 with the given weights (a score within rounding "
+                               "error of 0 counted as exactly 0); no per-point steps.")
+        preds, scores = _float_classes(Qf, W, conv["firing_rule"])
+        _numeric_predictions(d, preds, scores)
+        return d
     labels = labels01(p["y"])
     t = _Trainer(p, conv)
-    epochs, updates, converged = t.train(labels, p["max_epochs"])
+    epochs, updates, converged = t.train(labels, _epochs(p))
     wv = t.weights()
     n, dim = t.X.shape
-    d.status = "solved" if converged else "not_converged"
+    asked = p["max_epochs"] is not None
+    d.status = "solved" if converged or asked else "not_converged"
     how = ("in exact integer arithmetic (the data scaled to integers), so a score of exactly 0 is exactly 0"
            if t.exact else "in float64, a score within rounding error of 0 counted as exactly 0")
     d.note("Numeric path", f"{n} points of dimension {dim} trained {how}; the per-point trace is not shown.")
-    d.conclude("Converged" if converged else f"Not converged after {epochs} epochs",
-               answers=(make_answer("w", tuple(wv), tolerance=EXACT_WEIGHTS),
-                        make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
-                        make_answer("converged", converged)))
+    title = ("Converged" if converged else f"After {epochs} epoch{'s' if epochs > 1 else ''}, as asked" if asked
+             else f"Not converged after {epochs} epochs")
+    d.conclude(title, answers=(make_answer("w", tuple(wv), tolerance=EXACT_WEIGHTS),
+                               make_answer("epochs", sp.Integer(epochs)), make_answer("updates", sp.Integer(updates)),
+                               make_answer("converged", converged)))
     if p["classify"] is not None:
-        preds = t.classes(p["classify"])
-        d.conclude("Predictions", answers=(make_answer("predictions", [sp.Integer(c) for c in preds], tolerance=CLASSES),))
+        preds, scores = t.classes(p["classify"])
+        _numeric_predictions(d, preds, scores)
     raw = as_float(p["X"])
     if raw.shape[1] == 2 and raw.shape[0] <= MAX_PLOT_POINTS:
         Q = as_float(p["classify"]) if p["classify"] is not None else np.zeros((0, 2))
-        svg = boundary_svg(raw, labels, wv, p["bias"], Q[:MAX_PLOT_POINTS], converged)
+        svg = boundary_svg(raw, labels, bias_first(wv, bias, position), bias, Q[:MAX_PLOT_POINTS], converged)
         if svg:
             d.extras["svg"], d.extras["svg_title"] = svg, "Points and decision boundary"
     return d

@@ -30,6 +30,7 @@ from solver import format as F
 from solver.errata import Erratum
 from solver.params import Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.functions import sigmoid
 from solver.symbolic import Derivation, make_answer, sym
@@ -81,6 +82,10 @@ SQUARED = Convention(
     {"half": "squared error L = 1/2 (y_hat - y)^2, so dL/dy_hat = y_hat - y (the course notes and the handwritten notes)",
      "plain": "squared error L = (y_hat - y)^2, so dL/dy_hat = 2 (y_hat - y) (the introductory slides' error (y - y_hat)^2)"},
     default="half", why_default="the notes' sigmoid-neuron question (the course notes, week 2) uses L = 0.5 (y_hat - y)^2",
+    sources={"half": "the course notes, week 2 (L = ½ (ŷ − y)²); Bishop, Pattern Recognition and Machine Learning, §5.2",
+             "plain": "the introductory slides (error = (y − ŷ)²); PyTorch's torch.nn.MSELoss(reduction='sum')"},
+    paper={"half": "Use the squared error with the factor ½: L = ½ (ŷ − y)², so ∂L/∂ŷ = ŷ − y.",
+           "plain": "Use the squared error without a factor ½: L = (ŷ − y)², so ∂L/∂ŷ = 2 (ŷ − y)."},
     aliases={"1/2": "half", "0.5": "half", "none": "plain", "no-half": "plain"},
     cues={"half": ("0.5 * (y_hat - y)^2", "0.5 (y_hat - y)^2", "1/2 (y_hat - y)^2", "(1/2)(y_hat - y)^2",
                    "0.5(y - y_hat)^2", "1/2 (y - y_hat)^2"),
@@ -90,6 +95,10 @@ REDUCTION = Convention(
     {"sum": "the loss (and so the gradient) of several points is the sum over the points (the course notes, eq. 9)",
      "mean": "the loss (and so the gradient) of several points is the mean over the points"},
     default="sum", why_default="the course notes sum the gradients of the points (eq. 9 and do_gradient_descent)",
+    sources={"sum": "the course notes, week 2 (eq. 9) and week 4 (do_gradient_descent)",
+             "mean": "PyTorch's loss functions (reduction='mean', the default); Goodfellow et al., Deep Learning, ch. 5"},
+    paper={"sum": "The loss of several points is the sum of their losses (so are the gradients).",
+           "mean": "The loss of several points is the mean of their losses (so are the gradients)."},
     cues={"mean": ("mean over the points", "averaged over the points", "mean of the losses"),
           "sum": ("summed over the points", "sum over the points", "sum of the losses")})
 CONVENTIONS = (SQUARED, REDUCTION)
@@ -99,8 +108,8 @@ PARAMS = (
           help="one data point per row, e.g. 0 for the single point x = 0, or 22 1 for one point with two inputs; "
                "with a single weight, a list such as 0.5 2.5 is two points",
           aliases=("x", "input", "inputs", "the input")),
-    Param("y", Vector(max_len=100_000, lo=-10 ** 6, hi=10 ** 6), required=True, label="Targets y",
-          help="one target per data point (in [0, 1] for cross-entropy)",
+    Param("y", Vector(max_len=100_000, lo=-10 ** 6, hi=10 ** 6), label="Targets y",
+          help="one target per data point (in [0, 1] for cross-entropy); leave empty for the neuron's output only",
           aliases=("y", "ground truth", "target", "true output", "label", "desired output", "the output")),
     Param("w", Vector(max_len=100, lo=-10 ** 6, hi=10 ** 6), required=True, label="Initial weight w",
           help="one weight per input, e.g. 2, or 1 1 for two inputs",
@@ -168,6 +177,8 @@ def validate(p: dict[str, Any]) -> None:
     if cols != d:
         raise InvalidInput("x", f"The 'x' parameter of sigmoid_neuron must have {d} entr{'y' if d == 1 else 'ies'} per point "
                                 f"(one per weight in w). Got {cols} instead.")
+    if p["y"] is None:
+        return
     if len(p["y"]) != rows:
         raise InvalidInput("y", f"The 'y' parameter of sigmoid_neuron must have one target per data point ({rows}). "
                                 f"Got {len(p['y'])} instead.")
@@ -192,20 +203,44 @@ def _fmt_point(v) -> str:
     return F.text(v[0]) if len(v) == 1 else F.text(tuple(v))
 
 
-def statement(p) -> str:
-    X, ys, ws = as_exact(_data(p)[:8]), as_exact(p["y"][:8]), as_exact(p["w"])
-    d, n = len(ws), len(p["y"])
-    model = "y_hat = sigma(w x + b)" if d == 1 else "y_hat = sigma(w^T x + b)"
-    pts = ", ".join(f"(x = {_fmt_point(r)}, y = {F.text(t)})" for r, t in zip(X[:8], ys[:8])) + (" ..." if n > 8 else "")
-    loss = ("the squared-error loss (L = 1/2 (y_hat - y)^2 in the notes)" if p["loss"] == "mse"
-            else "the cross-entropy loss L = -(y ln y_hat + (1 - y) ln(1 - y_hat))")
-    wtxt = F.text(ws[0]) if d == 1 else F.text(tuple(ws[:12]))[:-1] + (", ...)" if d > 12 else ")")
-    ask = ("Compute the prediction, the loss and the gradients dL/dw and dL/db." if p["steps"] == 0 else
-           f"Update the parameters {'once' if p['steps'] == 1 else str(p['steps']) + ' times (full-batch gradient descent)'} "
-           f"with learning rate eta = {F.text(p['eta'])} and compute the new loss.")
-    return (f"A sigmoid neuron {model} is fitted to {pts} with {loss}"
-            f"{' over all the points' if n > 1 else ''}. The weight is initialised to w = {wtxt} and the bias to "
-            f"b = {F.text(p['b'])}. {ask}")
+def _model(d: int):
+    if d == 1:
+        with sp.evaluate(False):
+            return Eq(y_hat, sigmoid(Z))
+    return Math(r"\hat{y} = \sigma\left(\mathbf{w}^{\top}\mathbf{x} + b\right)", "ŷ = σ(wᵀx + b)")
+
+
+def _w_value(ws):
+    return ws[0] if len(ws) == 1 else tuple(ws[:12])
+
+
+def statement(p) -> Rich:
+    ws = as_exact(p["w"])
+    d = len(ws)
+    more = ", …" if d > 12 else ""
+    if p["y"] is None:
+        X = as_exact(_data(p)[:8])
+        n = len(_data(p))
+        xs: list = []
+        for i, r in enumerate(X):
+            xs += [", " if i else "", Eq(x, r[0] if len(r) == 1 else tuple(r))]
+        return Rich("A sigmoid neuron ", _model(d), " has the weight ", Eq(w, _w_value(ws)), more, " and the bias ",
+                    Eq(b, p["b"]), ". What is its output for ", *xs, " …" if n > 8 else "", "?")
+    X, ys = as_exact(_data(p)[:8]), as_exact(p["y"][:8])
+    n = len(p["y"])
+    pts: list = []
+    for i, (r, t) in enumerate(zip(X, ys)):
+        pts += [", " if i else "", "(", Eq(x, r[0] if len(r) == 1 else tuple(r)), ", ", Eq(y, t), ")"]
+    loss = ["the squared-error loss"] if p["loss"] == "mse" else ["the cross-entropy loss ", Eq(L, LOSS["ce"])]
+    if p["steps"] == 0:
+        ask = ["Compute the prediction, the loss and the gradients ", Math(r"\partial L / \partial w", "∂L/∂w"), " and ",
+               Math(r"\partial L / \partial b", "∂L/∂b"), "."]
+    else:
+        times = "once" if p["steps"] == 1 else f"{p['steps']} times (full-batch gradient descent)"
+        ask = [f"Update the parameters {times} with learning rate ", Eq(eta, p["eta"]), " and compute the new loss."]
+    return Rich("A sigmoid neuron ", _model(d), " is fitted to ", *pts, " …" if n > 8 else "", " with ", *loss,
+                " over all the points" if n > 1 else "", ". The weight is initialised to ", Eq(w, _w_value(ws)), more,
+                " and the bias to ", Eq(b, p["b"]), ". ", *ask)
 
 
 # ---- the exact path -------------------------------------------------------------------------------------
@@ -300,7 +335,37 @@ def _sum_step(d: Derivation, name: str, tex: str, terms, total, mean: bool):
     return matrix_step(d, ("Mean" if mean else "Sum") + f" over the {n} points", Math(tex, name), form, sub, value)
 
 
+def _output_only(p) -> Derivation:
+    """No targets: the neuron's output y_hat = sigma(w.x + b) at each point, nothing to learn."""
+    d = Derivation()
+    X, wv, bv = as_exact(_data(p)), tuple(as_exact(p["w"])), p["b"]
+    dim, n = len(wv), len(X)
+    d.given("Parameters", text=f"w = {_fmt_point(wv)}, b = {F.text(bv)}; no target is given, so this is the forward "
+                               "pass only (no loss, no gradient, no update).")
+    d.formula("Sigmoid neuron", y_hat, sigmoid(Z if dim == 1 else _z_vector(dim)[0]),
+              text="z = " + ("w x + b" if dim == 1 else "w^T x + b") + " is the pre-activation and "
+                   "sigma(z) = 1 / (1 + e^(-z)).")
+    zs, outs = [], []
+    for i, r in enumerate(X):
+        pt = _Point(r, sp.Integer(0), wv, bv, "half")
+        zs.append(pt.z)
+        outs.append(pt.s)
+        if i < DETAIL_POINTS:
+            label = "" if n == 1 else f" (x = {_fmt_point(r)})"
+            _z_step(d, pt, wv, bv, f"Pre-activation{label}")
+            d.compute(f"Output{label}", y_hat, YHAT, {z: pt.z}, value=pt.s, sig=pt.sig,
+                      text="sigma(z) = 1 / (1 + e^(-z))." if i == 0 else "")
+    if n > DETAIL_POINTS:
+        d.note("The other points", f"Points {DETAIL_POINTS + 1} to {n} are computed the same way.")
+    one = n == 1
+    d.conclude("The neuron's output", answers=(make_answer("z", zs[0] if one else tuple(zs)),
+                                               make_answer("y_hat", outs[0] if one else tuple(outs))))
+    return d
+
+
 def solve(p, conv) -> Derivation:
+    if p["y"] is None:
+        return _output_only(p)
     d = Derivation()
     key, mean = _loss_key(p, conv), conv["reduction"] == "mean"
     X, ys = as_exact(_data(p)), tuple(as_exact(p["y"]))
@@ -401,22 +466,19 @@ def _start_answers(d: Derivation, pts, loss, gw, gb, dim):
 
 
 def _trace_table(d: Derivation, rows, dim):
+    """One row per step, every entry an answer: `loss@t=3`, `w@t=2` (before step 2), `w_new@t=2` (after it)."""
     def cell(v):
-        return _fmt_point(v) if isinstance(v, tuple) else F.text(v)
+        return v[0] if isinstance(v, tuple) and len(v) == 1 else v
 
-    shown = rows if len(rows) <= TABLE_ROWS else rows[:TABLE_ROWS - 5] + [None] + rows[-5:]
-    body = []
-    for r in shown:
-        if r is None:
-            body.append(("...",) * 8)
-            continue
-        t, wv, bv, loss, gw, gb, nw, nb = r
-        body.append((str(t), cell(wv), cell(bv), cell(loss), cell(gw), cell(gb), cell(nw), cell(nb)))
+    elided = len(rows) > TABLE_ROWS
+    shown = rows[:TABLE_ROWS - 5] + rows[-5:] if elided else rows
+    body = [tuple(cell(v) for v in r) for r in shown]
     cols = [Math("t", "t"), Math("w", "w"), Math("b", "b"), Math("L", "L"), Math(r"\frac{\partial L}{\partial w}", "dL/dw"),
             Math(r"\frac{\partial L}{\partial b}", "dL/db"), Math(r"w_{\text{new}}", "w_new"), Math(r"b_{\text{new}}", "b_new")]
     d.table("Gradient-descent trace", cols, body,
             text="One row per full-batch step: the parameters, the loss and the gradients before the step, and the "
-                 "parameters after it." + (f" Rows {TABLE_ROWS - 4} to {len(rows) - 5} are elided." if len(rows) > TABLE_ROWS else ""))
+                 "parameters after it." + (f" Rows {TABLE_ROWS - 4} to {len(rows) - 5} are elided." if elided else ""),
+            keys=("t", "w", "b", "loss", "grad_w", "grad_b", "w_new", "b_new"), index=("t",))
 
 
 def _saturation_note(d, X, wv, bv):
@@ -448,6 +510,15 @@ def solve_numeric(p, conv) -> Derivation:
     d = Derivation()
     key, mean = _loss_key(p, conv), conv["reduction"] == "mean"
     X = as_float(_data(p))
+    if p["y"] is None:
+        zv = X @ as_float(p["w"]) + float(p["b"])
+        s = np_sigmoid(zv)
+        d.note("Numeric path", f"{X.shape[0]} points of dimension {X.shape[1]}: the output only (no target), in float64 "
+                               "NumPy.")
+        one = X.shape[0] == 1
+        d.conclude("The neuron's output", answers=(make_answer("z", zv[0] if one else tuple(zv)),
+                                                   make_answer("y_hat", s[0] if one else tuple(s))))
+        return d
     yv, wv, bv = as_float(p["y"]), as_float(p["w"]).copy(), float(p["b"])
     lr, T = float(p["eta"]), p["steps"]
     n, dim = X.shape

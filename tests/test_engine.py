@@ -256,7 +256,7 @@ def test_cli_json_is_the_contract():
     data = json.loads(r.stdout)
     assert data["schema"] == 1 and data["family"] == "perceptron"
     assert data["answers"]["w"]["value"] == [-1, -3]
-    assert data["conventions"] == {"firing_rule": ">=", "update_rule": "classic"}
+    assert data["conventions"] == {"firing_rule": ">=", "update_rule": "classic", "bias_position": "first"}
 
 
 def test_solve_imports_no_web_stack():

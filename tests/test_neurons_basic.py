@@ -207,6 +207,19 @@ def test_we_perceptron_3_error_counts_against_and():
     assert A(solver.solve("linear_separability", function="OR", w="-1 -1 -1"))["errors"] == 3
 
 
+def test_gate_named_with_its_truth_table_written_out_is_accepted():
+    """The course notes, week 1 (NAND): the question names the gate and prints its table in the order 00, 10, 01, 11;
+    w = (1, -0.5, -0.7) satisfies all four inequalities. A table that disagrees with the gate is refused, naming y."""
+    a = A(solver.solve("linear_separability", function="NAND", X="0 0; 1 0; 0 1; 1 1", y="1 1 1 0", w="1 -0.5 -0.7"))
+    assert a["errors"] == 0 and a["all_satisfied"] is True
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("linear_separability", function="NAND", X="0 0; 1 0; 0 1; 1 1", y="1 1 1 1")
+    assert e.value.field == "y" and "(1, 1)" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("linear_separability", function="NAND", X="0 0; 0 0; 0 1; 1 1", y="1 1 1 0")
+    assert e.value.field == "X"
+
+
 def test_we_perceptron_4_maximum_error_is_four_not_three():
     """WE-perceptron-4 (notes wrong): the NAND weights (1, -0.5, -0.7) get all 4 AND points wrong; max error 4."""
     sol = solver.solve("linear_separability", function="AND", w="1 -0.5 -0.7")

@@ -85,12 +85,23 @@ def test_sklearn_and_classic_rules_differ_only_on_ties():
 
 
 def test_xor_does_not_converge_and_says_why():
-    sol = solver.solve("perceptron", X="0 0; 0 1; 1 0; 1 1", y="0 1 1 0", max_epochs=20)
+    sol = solver.solve("perceptron", X="0 0; 0 1; 1 0; 1 1", y="0 1 1 0")
     assert sol.status == "not_converged"
     assert sol.answers["converged"].value is False
-    assert sol.answers["epochs"].value == 20
+    assert sol.answers["epochs"].value == 100
     last = [s for s in sol.steps if s.kind == "conclude"][0]
     assert "linearly separable" in last.text
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_max_epochs_the_question_asks_for_is_not_reported_as_not_converged(path):
+    """Issue 14 item 5: "train for 20 epochs" is answered after 20 epochs, as asked, never "did not converge"."""
+    sol = solver.solve("perceptron", X="0 0; 0 1; 1 0; 1 1", y="0 1 1 0", max_epochs=20, path=path)
+    assert sol.status == "solved"
+    assert sol.answers["converged"].value is False and sol.answers["epochs"].value == 20
+    titles = [s.title for s in sol.walk()]
+    assert "After 20 epochs, as asked" in titles
+    assert not any("not converge" in (s.title + s.text).lower() for s in sol.walk())
 
 
 def test_labels_minus_one_plus_one_are_accepted():
@@ -213,3 +224,103 @@ def test_numeric_path_on_float_data_counts_near_zero_scores_as_ties():
     assert (sol.answers["epochs"].value, sol.answers["updates"].value) == (epochs, updates)
     np.testing.assert_allclose(sol.answers["w"].value, [float(v) for v in w], rtol=1e-12, atol=1e-15)
     assert "float64" in sol.steps[0].text
+
+
+# ---- issue 14: every row of the trace is an answer; forward-only questions; where the bias sits -------------------
+def _fractions_rows(X, y, lr="1", w0=None, bias=True, last=False, epochs=100):
+    """The classic rule written here in Fractions, recording every row: (epoch, point, score, w after)."""
+    from fractions import Fraction
+
+    one = [Fraction(1)] if bias else []
+    pts = [([] if last else one) + [Fraction(v) for v in x] + (one if last else []) for x in X]
+    w = [Fraction(v) for v in w0] if w0 else [Fraction(0)] * len(pts[0])
+    lr = Fraction(lr)
+    rows = []
+    for epoch in range(1, epochs + 1):
+        mistakes = 0
+        for i, (x, label) in enumerate(zip(pts, y), start=1):
+            score = sum(a * b for a, b in zip(w, x))
+            pred = int(score >= 0)
+            if pred != label:
+                w = [a + lr * (label - pred) * b for a, b in zip(w, x)]
+                mistakes += 1
+            rows.append((epoch, i, score, list(w)))
+        if not mistakes:
+            break
+    return rows
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_every_row_of_the_trace_is_an_answer_against_a_fractions_trace(last):
+    """w@epoch=e,point=i is the weights after that example, w@epoch=e after the epoch, score@... the net input."""
+    X, y = [[2, 1], [-1, 3], [1, -2], [0, 2]], [1, 0, 1, 0]
+    sol = solver.solve("perceptron", X=X, y=y, lr="0.5", w0="0.5 -1 0" if not last else "-1 0 0.5",
+                       conventions={"bias_position": "last" if last else "first"})
+    rows = _fractions_rows(X, y, "0.5", w0=[0.5, -1, 0] if not last else [-1, 0, 0.5], last=last)
+    assert len(rows) > 4  # more than one epoch
+    for epoch, i, score, w in rows:
+        assert sol.answer(f"w@epoch={epoch},point={i}").value == pytest.approx([float(v) for v in w], abs=1e-12)
+        assert sol.answer(f"score@epoch={epoch},point={i}").value == pytest.approx(float(score), abs=1e-12)
+    for epoch in {r[0] for r in rows}:
+        after = [r for r in rows if r[0] == epoch][-1][3]
+        assert sol.answer(f"w@epoch={epoch}").value == pytest.approx([float(v) for v in after], abs=1e-12)
+    assert sol.answers["w"].value == pytest.approx([float(v) for v in rows[-1][3]], abs=1e-12)
+
+
+def test_the_notes_trace_rows_are_addressable():
+    """The course notes, week 1 (three points, no bias): the scores 0, 2, 0 in epoch 1 and w = (1, -2) after point 1."""
+    sol = solver.solve("perceptron", **NOTES)
+    assert [sol.answer(f"score@epoch=1,point={i}").value for i in (1, 2, 3)] == [0, 2, 0]
+    assert sol.answer("w@epoch=1,point=1").value == [1, -2]
+    assert sol.answer("w@epoch=1").value == [-1, -3]
+    assert sol.answer("y_hat@new_point=1").value == 1 and sol.answer("score@new_point=1").value == 2
+    for a in sol.addresses():
+        sol.answer(a)
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_we_perceptron_2_and_3_given_weights_classify_without_training(path):
+    """The course notes, week 1: w = (-1, 1.1, 1.1) gives the OR points the sums -1, 0.1, 0.1, 1.2 (no error); the
+    AND table's w = (-1, -1, -1) gives -1, -2, -2, -3. No training data: the weights classify as they are."""
+    corners = "0 0; 0 1; 1 0; 1 1"
+    sol = solver.solve("perceptron", w0="-1 1.1 1.1", classify=corners, path=path)
+    assert sol.answers["scores"].value == pytest.approx([-1, 0.1, 0.1, 1.2], abs=1e-12)
+    assert sol.answers["predictions"].value == [0, 1, 1, 1]
+    sol = solver.solve("perceptron", w="-1 -1 -1", classify=corners, path=path)
+    assert sol.answers["scores"].value == pytest.approx([-1, -2, -2, -3], abs=1e-12)
+    assert sol.answers["predictions"].value == [0, 0, 0, 0]
+    assert "trace" not in sol.answers and "epochs" not in sol.answers
+
+
+def test_we_perceptron_1_weights_without_a_bias_classify_below_the_line():
+    """The course notes, week 1: with w = (-0.5, -0.5) (no bias) class 1 lies below x2 = -x1: (-1, -1) scores 1,
+    (1, 1) scores -1, (2, -3) scores 0.5. Weights with one entry per input have no bias, whatever `bias` says."""
+    sol = solver.solve("perceptron", w="-0.5 -0.5", classify="-1 -1; 1 1; 2 -3")
+    assert sol.answers["scores"].value == pytest.approx([1, -1, 0.5])
+    assert sol.answers["predictions"].value == [1, 0, 1]
+    assert sol.answer("y_hat@new_point=2").value == 0
+    assert "no bias" in sol.statement
+
+
+def test_forward_only_needs_weights_and_points_and_names_the_field():
+    for params, field in ((dict(classify="0 0"), "X"), (dict(w0="1 2 3"), "classify"), (dict(y="0 1", w0="1 1 1",
+                                                                                           classify="0 0"), "X")):
+        with pytest.raises(InvalidInput) as e:
+            solver.solve("perceptron", **params)
+        assert e.value.field == field and f"'{field}'" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("perceptron", X="0 0; 1 1", classify="0 0")
+    assert e.value.field == "y"
+
+
+def test_bias_last_is_the_bias_first_trace_reordered():
+    """bias_position = last puts the constant input 1 at the end: the same learning, w = (w1, ..., wn, b)."""
+    params = dict(X="0 0; 0 1; 1 0; 1 1", y="0 0 0 1", classify="1 1; 0 1")
+    first = solver.solve("perceptron", **params)
+    last = solver.solve("perceptron", conventions={"bias_position": "last"}, **params)
+    w = first.answers["w"].value
+    assert last.answers["w"].value == w[1:] + w[:1]
+    assert last.answers["predictions"].value == first.answers["predictions"].value == [1, 0]
+    assert last.answer("x@epoch=1,point=2").value == [0, 1, 1]
+    numeric = solver.solve("perceptron", conventions={"bias_position": "last"}, path="numeric", **params)
+    assert numeric.answers["w"].value == last.answers["w"].value

@@ -118,9 +118,9 @@ def test_perceptron_trace_header_says_x_starts_with_the_bias_input():
 # ---- mp_neuron, param_count ---------------------------------------------------------------------------------
 def test_mp_neuron_statement_with_one_inhibitory_input_is_singular():
     sol = solver.solve("mp_neuron", function="AND", n=3, inhibitory="3")
-    assert "Input x3 is inhibitory." in sol.statement
+    assert "Input x₃ is inhibitory." in sol.statement
     two = solver.solve("mp_neuron", function="AND", n=3, inhibitory="2 3")
-    assert "Inputs x2 and x3 are inhibitory." in two.statement
+    assert "Inputs x₂ and x₃ are inhibitory." in two.statement
 
 
 def test_param_count_statement_reads_one_hidden_layer():

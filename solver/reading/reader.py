@@ -118,6 +118,10 @@ class Reading:
 _BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd]")
 
 def _check(text: Any) -> str:
+    from ..richtext import Rich
+
+    if isinstance(text, Rich):  # a family's statement: its Unicode text, as a user would paste it
+        text = text.text()
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")
@@ -993,17 +997,19 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     unused_numbers = [it for it in unused_numbers if not (it.j > it.i and unread_cover.find(0, it.i, it.j) < 0)]
     total = len([it for it in numbers if "in_formula" not in it.flags])
     explained = 1.0 - len(unused_numbers) / total if total else 0.0
-    missing = [pw.param.name for pw in fw.params if pw.param.required and pw.param.name not in fields]
+    missing = [pw.param.name for pw in fw.params if pw.param.required and pw.param.name not in fields
+               and not _filled_by_items(fw, pw.param.name, fields)]
     # a formula read without its start point ("apply Adam to f(x) = x^2"): the start is not a default to assume
     formula_read = any(c.items and c.items[0].kind == "expr" and getattr(spec_of[c.param].param.spec, "kind", "") ==
                        "expression" for c in fields.values())
     if formula_read:
         missing += [pw.param.name for pw in fw.params if pw.variables and pw.param.name not in fields
                     and getattr(pw.param.spec, "kind", "") != "value"]
+    _group_choices(fw, t.s, fields)
     # a default standing in for something the text mentions
     mentioned = []
     for pw in fw.params:
-        if pw.param.name in fields or getattr(pw.param.spec, "kind", "") != "choice":
+        if pw.param.name in fields or getattr(pw.param.spec, "kind", "") != "choice" or pw.stands_for:
             continue
         if pw.options and not pw.cues:
             continue  # its option names are read directly; none was found
@@ -1013,7 +1019,7 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                 mentioned.append((pw.param.name, words.find(words_)[0]))
                 break
     for pw in fw.params:
-        if pw.param.name in fields or pw.param.default is None or pw.cues:
+        if pw.param.name in fields or pw.param.default is None or pw.cues or pw.stands_for:
             continue
         for ph in pw.phrases:
             if len(ph) == 1 and len(ph[0]) <= 3:
@@ -1024,6 +1030,61 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
                 break
     return _Binding(fw.name, fields, parts, conventions, conflicts, used_items, missing, explained, unused_numbers,
                     unused_phrases, mentioned)
+
+
+_OUTPUT_AFTER = re.compile(r"[\s-]*(?:output|out\b)", re.I)
+_HIDDEN_AFTER = re.compile(r"[\s-]*hidden", re.I)
+
+
+def _group_choices(fw: FamilyWords, s: str, fields: dict[str, _Cand]) -> None:
+    """A group given item by item (W1 = ..., W2 = ... for a network's layers): each item's choice field (g1, g2,
+    ...) is read from an option word naming it: one followed by "output" is the last item's, one followed by
+    "hidden" the other items', and any other one belongs to the item whose first field precedes it
+    ("W1 = ..., b1 = ..., g sigmoid; W2 = ..."). An item that two different options would fit keeps its default."""
+    groups: dict[str, list[ParamWords]] = {}
+    for pw in fw.params:
+        if pw.stands_for:
+            groups.setdefault(pw.stands_for, []).append(pw)
+    for group, pws in groups.items():
+        spec = next(pw.param.spec for pw in fw.params if pw.param.name == group)
+        first = spec.fields[0].name
+        anchors = sorted((int(name[len(first):]), c.quote_span) for name, c in fields.items()
+                         if name.startswith(first) and name[len(first):].isdigit()
+                         and any(pw.param.name == name for pw in pws))
+        if not anchors:
+            continue
+        L = anchors[-1][0]
+        for f in spec.fields:
+            if getattr(f.spec, "kind", "") != "choice":
+                continue
+            names = {o: o for o in f.spec.options}
+            names.update({a: o for a, o in getattr(f.spec, "aliases", {}).items() if len(a) >= 5 and a != "none"})
+            words = sorted(names, key=len, reverse=True)
+            pattern = re.compile(r"\b(" + "|".join(re.escape(w).replace("_", "[ _-]").replace(r"\ ", "[ _-]")
+                                                    for w in words) + r")\b", re.I)
+            got: dict[int, set[str]] = {}
+            where: dict[int, tuple[int, int]] = {}
+            for m in pattern.finditer(s):
+                key = m.group(1).lower().replace("-", " ").replace("_", " ")
+                opt = next((o for w, o in names.items() if w.lower().replace("_", " ") == key), None)
+                if opt is None:
+                    continue
+                after = s[m.end():m.end() + 20]
+                if _OUTPUT_AFTER.match(after):
+                    ks = [L]
+                elif _HIDDEN_AFTER.match(after):
+                    ks = list(range(1, L))
+                else:
+                    before = [k for k, span in anchors if span[1] <= m.start()]
+                    ks = [before[-1]] if before else []
+                for k in ks:
+                    got.setdefault(k, set()).add(opt)
+                    where.setdefault(k, (m.start(), m.end()))
+            for k, opts in got.items():
+                name = f"{f.name}{k}"
+                if len(opts) == 1 and name not in fields and any(pw.param.name == name for pw in pws):
+                    opt = next(iter(opts))
+                    fields[name] = _Cand(3.0, name, opt, where[k], "named", (), key=opt)
 
 
 _COUNT_NOUN = re.compile(r"\s*(?:[A-Za-z-]+\s+)?(?:point|example|sample|input|feature|output|unit|neuron|class|value|"
@@ -1209,7 +1270,8 @@ def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan, wo
     # validate what was read; a value a field rejects is named, never used silently
     _validate(reading, fw)
     for p in fw.family.params:
-        if p.required and p.name not in reading.fields and p.name not in reading.missing:
+        if p.required and p.name not in reading.fields and p.name not in reading.missing \
+                and not _filled_by_items(fw, p.name, reading.fields):
             reading.missing.append(p.name)
     _warnings(reading, fw)
 
@@ -1234,6 +1296,11 @@ def _ask_sentences(t: Text, raw: str, sc: Scan) -> list[str]:
     return out[:6]
 
 
+def _filled_by_items(fw: FamilyWords, name: str, fields) -> bool:
+    """A group parameter given item by item (W1 = ..., W2 = ... for `layers`)."""
+    return any(pw.stands_for == name and pw.param.name in fields for pw in fw.params)
+
+
 def _validate(reading: Reading, fw: FamilyWords) -> None:
     fam = fw.family
     for _ in range(len(fw.params) + 1):
@@ -1248,7 +1315,7 @@ def _validate(reading: Reading, fw: FamilyWords) -> None:
             if name in reading.fields:
                 f = reading.fields.pop(name)
                 try:
-                    fam.param(name).spec.parse(f.value)
+                    next(pw.param for pw in fw.params if pw.param.name == name).spec.parse(f.value)
                     alone = True
                 except Exception:
                     alone = False

@@ -109,6 +109,7 @@ class ParamWords:
     markers: set[str] = field(default_factory=set)  # <units>, <last column>, <from>, <to>, <column>, <subscript>
     size: bool = False  # a size ("filter size"): it takes "3 x 3" and "size 3", not a count "6 filters"
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a choice's option names as words
+    stands_for: str = ""  # a numbered field of a group's item (W1 of `layers`): the group parameter it fills
 
 
 @dataclass
@@ -152,6 +153,25 @@ def _phrase(p: str) -> tuple[str, ...]:
     return tuple(t for t, _, _ in tokens(normalize(p).s))
 
 
+#: A group parameter's items (a network's layers) are read as numbered fields, W1, b1, act1, W2, ..., as exams write
+#: them; a family with a group parameter takes that spelling in its translate().
+GROUP_ITEMS_READ = 9
+
+
+def _read_params(fam):
+    """(param, the group it fills or "") for every parameter the reader binds: the family's own, and for a group
+    parameter its items' fields numbered 1 to GROUP_ITEMS_READ."""
+    from ..params import Param
+
+    for p in fam.params:
+        yield p, ""
+        spec = p.spec
+        if getattr(spec, "kind", "") == "group":
+            for k in range(1, min(spec.max_items, GROUP_ITEMS_READ) + 1):
+                for f in spec.fields:
+                    yield Param(f"{f.name}{k}", f.spec, label=f"{f.label} ({spec.item} {k})"), p.name
+
+
 def _family_words(fam) -> FamilyWords:
     phrases: dict[tuple[str, ...], float] = {}
     support: dict[tuple[str, ...], float] = {}
@@ -172,8 +192,8 @@ def _family_words(fam) -> FamilyWords:
         ph = _phrase(kw)
         add(phrases, ph, 2.0 + 0.5 * (len(ph) - 1))
     params = []
-    for p in fam.params:
-        pw = ParamWords(p)
+    for p, group in _read_params(fam):
+        pw = ParamWords(p, stands_for=group)
         pw.symbols.add(canonical(p.name))
         for a in getattr(p, "aliases", ()) or ():
             if a == "<variables>":

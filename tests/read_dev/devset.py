@@ -84,9 +84,21 @@ def answers_match(expected: dict, sol, tol: float) -> bool:
     return True
 
 
+def _param_or_item_field(fam, name: str):
+    """A family's parameter, or a numbered field of a group's item as the reader names it (W2: W of layer 2)."""
+    try:
+        return fam.param(name)
+    except Exception:
+        for p in fam.params:
+            for f in getattr(p.spec, "fields", ()):
+                if name.startswith(f.name) and name[len(f.name):].isdigit():
+                    return f
+        raise
+
+
 def same_value(fam, name: str, expected: str, got: str) -> bool:
     try:
-        p = fam.param(name)
+        p = _param_or_item_field(fam, name)
         a, b = p.spec.parse(expected), p.spec.parse(got)
     except Exception:
         return False

@@ -660,3 +660,53 @@ def f2_gd_given_gradient():
 
 def f2_momentum_given_gradient():
     return {"w": momentum_notes(lambda w: 2 * w, [1.0], 0.1, 0.9, 2)[0]}
+
+
+def feedforward_relu_softmax():
+    x = np.array([1.0, 2.0])
+    h1 = np.maximum(0.0, np.array([[1, -1], [0.5, 2]]) @ x + np.array([0, 1]))
+    a2 = np.eye(2) @ h1
+    e = np.exp(a2 - a2.max())
+    return {"output": list(e / e.sum())}
+
+
+def perceptron_given_weights():
+    # the course notes, week 1: w = (-1, 1.1, 1.1) on the OR corners scores -1, 0.1, 0.1, 1.2
+    w = np.array([-1, 1.1, 1.1])
+    X = np.array([[1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]])
+    s = X @ w
+    return {"scores": list(s), "predictions": [int(v >= 0) for v in s]}
+
+
+def mp_neuron_evaluate():
+    X = [(1, 0, 1), (1, 1, 1), (0, 0, 1)]
+    out = [int(sum(x) >= 2) for x in X]
+    return {"outputs": out, "fires": sum(out)}
+
+
+def perceptron_bias_last():
+    # the classic rule (w <- w + (y - y_hat) x, fire at w.x >= 0) with the constant input 1 appended last
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    y = [0, 0, 0, 1]
+    w = np.zeros(3)
+    for _ in range(100):
+        mistakes = 0
+        for x, t in zip(X, y):
+            yh = int(w @ x >= 0)
+            if yh != t:
+                w = w + (t - yh) * x
+                mistakes += 1
+        if not mistakes:
+            break
+    return {"w": list(w)}
+
+
+def feedforward_weights_only():
+    # h1 = sigmoid(W1 x + b1), out = W2 h1 + b2 (linear), L = 1/2 (out - y)^2; only W1, W2 move
+    x, y = np.array([1.0, 2.0]), 1.0
+    W1, b1, W2, b2 = np.array([[0.5, -0.5], [1, 1]]), np.zeros(2), np.array([[1.0, -1.0]]), np.array([0.5])
+    h1 = sigmoid(W1 @ x + b1)
+    out = W2 @ h1 + b2
+    d_out = out - y
+    gW2 = np.outer(d_out, h1)
+    return {"W2_new": [list(W2[0] - 0.1 * gW2[0])], "b2_new": [0.5]}
