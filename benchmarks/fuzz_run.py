@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--examples", type=int, default=1000, help="generated inputs per target (the full run: 100000)")
     ap.add_argument("--out", type=Path, help="where to write the record (default benchmarks/results/fuzz_N.json)")
+    ap.add_argument("-k", dest="select", help="only the targets matching this pytest -k expression (a re-run of the "
+                                              "ones a run failed)")
     args = ap.parse_args(argv)
     out = args.out or ROOT / "benchmarks" / "results" / f"fuzz_{args.examples}.json"
     with tempfile.TemporaryDirectory() as tmp:
@@ -38,7 +40,8 @@ def main(argv=None) -> int:
         env = {**os.environ, "STEPWISE_FUZZ_EXAMPLES": str(args.examples)}
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "pytest", *TARGETS, "-m", "fuzz", "-q", "-p", "no:cacheprovider",
-                               "-p", "no:randomly", f"--junitxml={junit}"], cwd=ROOT, env=env)
+                               "-p", "no:randomly", f"--junitxml={junit}", *(["-k", args.select] if args.select else [])],
+                              cwd=ROOT, env=env)
         wall = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cases = []
