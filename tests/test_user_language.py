@@ -17,6 +17,7 @@ INTERNAL = re.compile(r"\bnotes 0\d\d\b|\bWE-[a-z0-9]|\bproblems[./]_?[a-z]|\bso
 
 def _declared_texts(fam):
     yield "label", fam.label if hasattr(fam, "label") else ""
+    yield "description (the About panel)", fam.description
     for p in fam.params:
         yield f"param {p.name} label", p.label
         yield f"param {p.name} help", p.help
