@@ -84,7 +84,7 @@ def _scalar(raw: Any) -> sp.Rational:
     """A user number as an exact Rational, from text, Python or NumPy numbers, or SymPy numbers."""
     if isinstance(raw, str):
         try:
-            return P.parse_number(raw)
+            return P.parse_arithmetic(raw)   # a number, or arithmetic on numbers as exams write it (1-0.3, 2/3)
         except P.ParseError as e:
             raise SpecError(str(e)) from None
     if isinstance(raw, bool):
@@ -250,6 +250,11 @@ def _entries(raw, accepts: str) -> tuple | np.ndarray:
         try:
             return P.parse_array(raw)
         except P.ParseError as e:
+            try:
+                return P.parse_arithmetic_array(raw)   # entries with arithmetic: [1-0.3, sqrt(2)/2]
+            except P.ParseError as e2:
+                if re.search(r"[A-Za-z(*^]", raw):     # arithmetic was meant: its own message (sqrt(-1) is not real)
+                    e = e2
             raise SpecError(f"{e}; it takes {accepts}") from None
     if isinstance(raw, np.ndarray):
         return raw

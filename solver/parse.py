@@ -70,6 +70,7 @@ MAX_TEXT = 1_000_000          # characters accepted by parse_number / parse_bool
 MAX_ARRAY_TEXT = 10_000_000   # characters accepted by parse_array / parse_vector / parse_matrix
 MAX_EXPR_TEXT = 10_000        # characters accepted by parse_expr
 MAX_ELEMENTS = 1_000_000      # numbers in one vector / matrix
+MAX_ARITHMETIC_ENTRIES = 10_000  # entries with arithmetic (1-0.3, sqrt(2)/2) in one vector / matrix
 MAX_EXPONENT = 400            # |decimal exponent| in 1e-8 style literals
 MAX_DIGITS = 400              # digits in one literal
 MAX_EXPR_DEPTH = 100          # nesting depth of parentheses / signs / powers in an expression
@@ -243,6 +244,80 @@ def parse_number(text: str) -> sympy.Rational:
             raise ParseError(f"put the sign in front of the fraction (like '-3/4'), got {_show(s)}")
         raise ParseError(f"expected a number, got {_show(s)}")
     return _number_from_parts(m.group(1), m.group(2), m.group(3))
+
+
+def parse_arithmetic(text: str) -> sympy.Rational:
+    """One number written as exams write it: a plain number (parse_number) or arithmetic on numbers through the
+    safe expression parser (``1-0.3``, ``2/3``, ``1e-3*5``, ``sqrt(2)``, ``1/(1+e^2)``, ``ln 2`` is not: write
+    ``ln(2)``). The value is exact when it is rational (``1-0.3`` is 7/10); an irrational value (``sqrt(2)``,
+    ``pi/4``) is taken to 30 significant figures. Names other than the whitelisted functions and constants, and
+    complex or infinite values, raise ParseError."""
+    try:
+        return parse_number(text)
+    except ParseError as plain:
+        s = _normalize_minus(_check_text(text, MAX_TEXT)).strip()
+        if not s or not re.search(r"[-+*/^()a-z]", s[1:] if s[0] in "+-" else s, re.I):
+            raise plain from None          # no arithmetic in it: the plain number's message says what is wrong
+    expr = _own_expr(s, ())   # this module's parse_expr (never SymPy's)
+    if not isinstance(expr, sympy.Basic) or expr.free_symbols:
+        raise ParseError(f"expected a number, got {_show(s)}")
+    size = _log10_abs(expr)
+    if size is not None and abs(size) > MAX_EXPONENT and not expr.is_zero:
+        raise ParseError(f"the value of {_show(s)} is about 10^{size:.0f}: numbers in a field are at most "
+                         f"{MAX_EXPONENT} powers of ten from 1")
+    if expr.is_Rational:
+        return expr
+    value = sympy.N(expr, 30)
+    if not (value.is_real and value.is_finite) or not value.is_Number:
+        raise ParseError(f"expected a real number, got {_show(s)} = {_show(str(value))}")
+    return sympy.Rational(str(value))
+
+
+def _top_level_split(s: str, sep: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+    parts.append(s[start:])
+    return parts
+
+
+def _unwrap(s: str) -> str:
+    """s without brackets or parentheses that enclose all of it ('(1, 2)' -> '1, 2'; 'sqrt(2)' stays)."""
+    while len(s) >= 2 and s[0] in "([" and s[-1] == {"(": ")", "[": "]"}[s[0]]:
+        depth = 0
+        for i, ch in enumerate(s):
+            depth += ch in "(["
+            depth -= ch in ")]"
+            if depth == 0 and i < len(s) - 1:
+                return s
+        s = s[1:-1].strip()
+    return s
+
+
+def parse_arithmetic_array(text: str) -> list:
+    """A vector or matrix whose entries are arithmetic (``[1-0.3, sqrt(2)/2]``; rows separated by ';'): the
+    fallback for parse_array, which reads plain numbers only. Entries are separated by commas (a space could be
+    a sign: ``1 -0.3``); each entry is parse_arithmetic's. Outer brackets or parentheses are optional."""
+    s = _unwrap(_check_text(text, MAX_TEXT).strip())
+    rows_text = _top_level_split(s, ";")
+    if len(rows_text) == 1 and s.startswith("[") and "]" in s:
+        rows_text = [r for r in (t.strip().strip(",") for t in re.split(r"\]\s*,?\s*\[", s.strip("[]"))) if r]
+    rows = []
+    for row in rows_text:
+        row = _unwrap(row.strip())
+        entries = [e.strip() for e in _top_level_split(row, ",")]
+        if not all(entries):
+            raise ParseError(f"expected numbers separated by commas, got {_show(row)}")
+        if sum(map(len, rows)) + len(entries) > MAX_ARITHMETIC_ENTRIES:
+            raise ParseError(f"more than {MAX_ARITHMETIC_ENTRIES} entries with arithmetic: give plain numbers")
+        rows.append([parse_arithmetic(e) for e in entries])
+    return rows[0] if len(rows) == 1 else rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -975,6 +1050,10 @@ def parse_expr(text: str, variables, functions=None) -> sympy.Expr:
     if isinstance(expr, sympy.Basic):
         _check_shape(expr)
     return expr
+
+
+#: parse_arithmetic's name for parse_expr (this module's safe parser; defined after it)
+_own_expr = parse_expr
 
 
 def _check_shape(expr: sympy.Basic) -> None:
