@@ -740,6 +740,11 @@ def _tokenize_expr(text: str) -> list[_Token]:
         pos = m.start(kind) + 1
         if kind == "bad":
             raise ParseError(f"unexpected {tok!r} at position {pos}")
+        prev = tokens[-1] if tokens else None
+        if prev is not None and prev.pos + len(prev.text) == pos and (
+                (prev.kind == "num" and (kind == "name" or tok == "(")) or
+                (prev.text == ")" and (kind == "name" or tok == "("))):
+            tokens.append(_Token("op", "*", pos))   # implicit multiplication as written: 10y^2, 2(x + 1), (x)(y)
         tokens.append(_Token(kind, tok, pos))
     return tokens
 
@@ -1033,7 +1038,9 @@ def parse_expr(text: str, variables, functions=None) -> sympy.Expr:
 
     Grammar: numbers (exact), names, ``+ - * / ^ **`` (``^`` is power), unary signs, parentheses
     and calls ``f(a)``, ``f(a, b)``.  ``**`` is right-associative and binds tighter than unary
-    minus (``-x**2`` is ``-(x**2)``).  No implicit multiplication (``2x`` is an error).
+    minus (``-x**2`` is ``-(x**2)``).  A number written against a name or '(' multiplies it, as does ')' against a
+    name or '(' (``10y^2``, ``2(x + 1)``, ``(x + 1)(x - 1)``); with a space between (``2 x``) it is an error, and
+    ``x(2)`` is one too (a call of x?).
     Positions in error messages are 1-based character positions.
     """
     text = _check_text(text, MAX_EXPR_TEXT).translate(_EXPR_CHAR_MAP)

@@ -485,17 +485,26 @@ def test_expr_custom_functions():
     assert parse_expr("c*x", ["x"], {"c": sympy.Integer(3)}) == 3 * x
 
 
+def test_implicit_multiplication_as_exams_write_it():
+    """Issue 18 item 5: 10y^2 is 10*y**2 (a number against a name or '(', ')' against a name or '('); a space
+    between still asks for the operator."""
+    x, y = sympy.symbols("x y")
+    assert parse_expr("x^2 + 10y^2", ["x", "y"]) == x**2 + 10 * y**2
+    assert parse_expr("2(x + 1)", ["x"]) == 2 * (x + 1)
+    assert parse_expr("(x + 1)(x - 1)", ["x"]) == (x + 1) * (x - 1)
+    assert parse_expr("2x", ["x"]) == 2 * x and parse_expr("0.5x^2", ["x"]) == sympy.Rational(1, 2) * x**2
+    assert parse_expr("2sqrt(x)", ["x"]) == 2 * sympy.sqrt(x)
+    assert parse_expr("1e-3x", ["x"]) == x / 1000
+
+
 @pytest.mark.parametrize(
     "text, fragment",
     [
         ("", "expected an expression, got nothing"),
         ("   ", "expected an expression, got nothing"),
-        ("2x", "missing operator between '2' and 'x'"),
         ("2 x", "missing operator between '2' and 'x'"),
         ("x y", "missing operator between 'x' and 'y'"),
-        ("2(x)", "missing operator between '2' and '('"),
         ("x(2)", "missing operator between 'x' and '('"),
-        ("(x)(y)", "missing operator between ')' and '('"),
         ("(x+1))", "unexpected ')' at position 6"),
         ("x + )", "unexpected ')' at position 5"),
         ("x + * y", "unexpected '*' at position 5"),
