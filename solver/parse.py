@@ -273,18 +273,19 @@ def parse_arithmetic(text: str) -> sympy.Rational:
     return sympy.Rational(str(value))
 
 
-def _top_level_split(s: str, sep: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(s):
+def split_top(text: str, seps: str) -> list[str]:
+    """Split at the separators (any character of `seps`) that stand outside every bracket and parenthesis."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
         if ch in "([":
             depth += 1
         elif ch in ")]":
             depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(s[start:i])
+        elif ch in seps and depth == 0:
+            out.append(text[start:i])
             start = i + 1
-    parts.append(s[start:])
-    return parts
+    out.append(text[start:])
+    return out
 
 
 def _unwrap(s: str) -> str:
@@ -305,13 +306,13 @@ def parse_arithmetic_array(text: str) -> list:
     fallback for parse_array, which reads plain numbers only. Entries are separated by commas (a space could be
     a sign: ``1 -0.3``); each entry is parse_arithmetic's. Outer brackets or parentheses are optional."""
     s = _unwrap(_check_text(text, MAX_TEXT).strip())
-    rows_text = _top_level_split(s, ";")
+    rows_text = split_top(s, ";")
     if len(rows_text) == 1 and s.startswith("[") and "]" in s:
         rows_text = [r for r in (t.strip().strip(",") for t in re.split(r"\]\s*,?\s*\[", s.strip("[]"))) if r]
     rows = []
     for row in rows_text:
         row = _unwrap(row.strip())
-        entries = [e.strip() for e in _top_level_split(row, ",")]
+        entries = [e.strip() for e in split_top(row, ",")]
         if not all(entries):
             raise ParseError(f"expected numbers separated by commas, got {_show(row)}")
         if sum(map(len, rows)) + len(entries) > MAX_ARITHMETIC_ENTRIES:

@@ -166,21 +166,6 @@ def exact_number(text: str) -> float:
     return value.real
 
 
-def _split_top(text: str, seps: str) -> list[str]:
-    """Split at the separators that stand outside every bracket."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch in seps and depth == 0:
-            out.append(text[start:i])
-            start = i + 1
-    out.append(text[start:])
-    return [x.strip() for x in out]
-
-
 def _unwrap(text: str) -> str:
     """'[a, b]' or '(a, b)' -> 'a, b' when the brackets enclose the whole text (and '(' is no call)."""
     t = text.strip()
@@ -192,7 +177,7 @@ def _unwrap(text: str) -> str:
             if depth == 0 and i < len(t) - 1:
                 return t
         inner = t[1:-1]
-        if t[0] == "[" or len(_split_top(inner, ",;")) > 1:
+        if t[0] == "[" or len(P.split_top(inner, ",;")) > 1:
             return inner
     return t
 
@@ -206,11 +191,11 @@ def exact_array(text: str, depth: int) -> list:
     if body.count(",") + body.count(";") >= MAX_EXACT_ENTRIES:
         raise Malformed(f"at most {MAX_EXACT_ENTRIES} exact entries")
     if depth == 1:
-        items = _split_top(body, ",;")
+        items = P.split_top(body, ",;")
         if any(not x for x in items):
             raise Malformed("an entry is empty (separate exact entries with commas)")
         return [exact_number(x) for x in items]
-    rows = _split_top(body, ";") if ";" in body else _split_top(body, ",")
+    rows = P.split_top(body, ";") if ";" in body else P.split_top(body, ",")
     if any(not r for r in rows):
         raise Malformed("a row is empty (separate rows with ';' or brackets)")
     out = [exact_array(r, 1) for r in rows]
