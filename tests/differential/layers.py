@@ -254,7 +254,12 @@ def conv_expected(p, conv) -> dict:
     if p.get("layers") is not None:
         return _network(p, conv, W, H, D)
     kind = p.get("kind") or "conv"
-    K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size", 3.0)), int(get(p, "stride", 1.0))
+    if p.get("size") is None:                      # no filter: only a fully connected layer on the flattened input
+        if p.get("fc_units") is None:
+            raise Invalid("a filter size (or layers, or fc_units)")
+        N = int(get(p, "fc_units"))
+        return {"fc_params": W * H * D * N + N}
+    K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size")), int(get(p, "stride", 1.0))
     P, Dl = int(get(p, "pad", 0.0)), int(get(p, "dilation", 1.0))
     nbytes = int(get(p, "bytes", 4.0))
     Fe = Dl * (F - 1) + 1
@@ -262,14 +267,16 @@ def conv_expected(p, conv) -> dict:
     if min(spans) < 0:
         raise Invalid("the filter is larger than the padded input")
     fits = all(s % S == 0 for s in spans)
-    out: dict[str, Any] = {"fits": fits, "valid_strides": _divisors(math.gcd(*spans))}
+    out: dict[str, Any] = {"fits": fits, "valid_strides": _divisors(math.gcd(*spans)),
+                           "padded_width": W + 2 * P, "padded_height": H + 2 * P}
     if not fits and conv.get("stride_fit", "reject") == "reject":
         out[STATUS] = "undefined"
         return out
     ow, oh = spans[0] // S + 1, spans[1] // S + 1
     od = K if kind == "conv" else D
     vals = ow * oh * od
-    out.update(out_width=ow, out_height=oh, out_depth=od, output_values=vals, activation_bytes=vals * nbytes)
+    out.update(out_width=ow, out_height=oh, out_depth=od, out_shape=[ow, oh, od], output_values=vals,
+               activation_bytes=vals * nbytes)
     if kind == "conv":
         w = F * F * D * K
         out.update(weights=w, biases=K, params=w + K, connections=vals * (F * F * D + 1))
@@ -297,6 +304,8 @@ def conv_draw(rng) -> dict:
             else:
                 layers.append(f"fc {int(rng.choice([10, 100]))}")
         return {"input": [Wd, Wd, int(rng.choice([1, 3]))], "layers": "; ".join(layers)}
+    if rng.random() < 0.1:
+        return {"input": [Wd, Wd, int(rng.choice([1, 3]))], "fc_units": int(rng.choice([10, 500]))}
     out: dict[str, Any] = {"input": [Wd, Wd, int(rng.choice([1, 3, 16]))] if rng.random() < 0.7 else [Wd, int(rng.integers(3, 40))],
                            "kind": str(rng.choice(["conv", "pool"])), "size": int(rng.choice([1, 2, 3, 5, 11])),
                            "stride": int(rng.choice([1, 2, 3, 4])), "pad": int(rng.choice([0, 0, 1, 2]))}
@@ -318,7 +327,9 @@ CONV_SHAPE = Ref(expected=conv_expected, draw=conv_draw,
                                                                            "fc_units": 500},
                         {"input": [227, 227, 3], "filters": 96, "size": 11, "stride": 4}, {"input": [1], "size": 1},
                         {"input": [227, 227, 3], "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"},
-                        {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"}))
+                        {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"},
+                        {"input": [28, 20, 3], "filters": 8, "size": 5, "pad": 2}, {"input": [32, 32, 3], "fc_units": 10},
+                        {"input": [7, 7, 1]}))
 
 
 # ---- dropout ------------------------------------------------------------------------------------------------
