@@ -346,14 +346,27 @@ def dropout_expected(p, conv) -> dict:
         out["masks"] = 2 ** int(get(p, "units"))
     inverted = conv.get("scaling", "inverted") == "inverted"
     out["train_scale"], out["test_scale"] = (1 / keep, 1.0) if inverted else (1.0, keep)
+    mask = None
+    if p.get("mask") is not None:
+        mask = np.array(matrix(p["mask"]), dtype=float)
+        if np.any((mask != 0) & (mask != 1)):
+            raise Invalid("a 0/1 mask")
+
+    def shaped(a: np.ndarray, v):                      # a vector stays a vector, a matrix a list of rows
+        return a.tolist() if isinstance(matrix(v)[0], list) and len(matrix(v)) > 1 else list(a.reshape(-1))
     if p.get("h") is not None:
-        h = np.array(vector(p["h"]))
-        out["test_output"] = list(h * out["test_scale"])
-        if p.get("mask") is not None:
-            mask = np.array(vector(p["mask"]))
-            if len(mask) != len(h) or np.any((mask != 0) & (mask != 1)):
-                raise Invalid("a 0/1 mask per activation")
-            out["train_output"] = list(h * mask * out["train_scale"])
+        h = np.array(matrix(p["h"]), dtype=float)
+        out["test_output"] = shaped(h * out["test_scale"], p["h"])
+        if mask is not None:
+            if mask.shape != h.shape:
+                raise Invalid("a mask entry per activation")
+            out["train_output"] = shaped(h * mask * out["train_scale"], p["h"])
+    if p.get("grad_output") is not None:
+        # backward: y = h m s, so dL/dh = dL/dy m s (s = 1/keep for inverted dropout, 1 for standard)
+        gy = np.array(matrix(p["grad_output"]), dtype=float)
+        if mask is None or mask.shape != gy.shape or (p.get("h") is not None and h.shape != gy.shape):
+            raise Invalid("the backward pass needs a mask of the gradient's shape")
+        out["grad_input"] = shaped(gy * mask * out["train_scale"], p["grad_output"])
     return out
 
 
@@ -366,13 +379,23 @@ def dropout_draw(rng) -> dict:
         out["h"] = (rng.integers(-20, 21, size=q) / 10).tolist()
         if rng.random() < 0.8:
             out["mask"] = [int(v) for v in rng.integers(0, 2, size=q)]
+        if rng.random() < 0.3:                       # a matrix: one row per sample
+            r = int(rng.integers(2, 4))
+            out["h"] = (rng.integers(-20, 21, size=(r, q)) / 10).tolist()
+            out["mask"] = rng.integers(0, 2, size=(r, q)).tolist()
+        if "mask" in out and rng.random() < 0.4:      # the backward pass
+            out["grad_output"] = (rng.integers(-10, 11, size=np.shape(out["mask"])) / 10).tolist()
+            if rng.random() < 0.3:
+                del out["h"]
     return out
 
 
 DROPOUT = Ref(expected=dropout_expected, draw=dropout_draw, source="keep^2 per weight, 2^q masks, scaling 1/keep "
               "(inverted dropout, torch.nn.Dropout) or keep at test time (standard dropout), written out",
               edges=({"p": 0.8, "iterations": 1000, "units": 4, "h": [0.5, 1.2, -0.3, 2.0], "mask": [1, 0, 1, 1]},
-                     {"p": 1.0, "h": [1.0], "mask": [1]}, {"p": 0.0}, {"p": 0.30000000000000004, "iterations": 10 ** 12}))
+                     {"p": 1.0, "h": [1.0], "mask": [1]}, {"p": 0.0}, {"p": 0.30000000000000004, "iterations": 10 ** 12},
+                     {"p": 0.8, "h": [[1.0, 2.0], [3.0, 4.0]], "mask": [[1, 0], [0, 1]], "grad_output": [[0.5, 1.0], [1.0, 2.0]]},
+                     ({"p": 0.5, "grad_output": [0.1, -0.2, 0.30000000000000004], "mask": [1, 1, 0]}, {"scaling": "standard"})))
 
 
 # ---- ensembles ----------------------------------------------------------------------------------------------
@@ -418,24 +441,35 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
     return math.degrees(2 * math.atan2(np.linalg.norm(u - v), np.linalg.norm(u + v)))
 
 
-def grad_clip_expected(p, conv) -> dict:
-    g = np.array(vector(p["g"]), dtype=float)
-    c, mx = get(p, "clip_value", 1.0), get(p, "max_norm", 1.0)
-    nt = str(p.get("norm_type") or "2")
-    nt = {"l2": "2", "l1": "1", "max": "inf", "infinity": "inf"}.get(nt, nt)
-    order = {"2": 2, "1": 1, "inf": np.inf}[nt]
+def _clip_row(g: np.ndarray, c: float, mx: float, order, torch_scale: bool) -> dict:
     by_value = np.clip(g, -c, c)
     sc = max(1.0, float(np.abs(g).max()))
     norm = float(np.linalg.norm(g / sc, order) * sc)
-    if conv.get("norm_scale", "exact") == "torch":
+    if torch_scale:
         scale = min(1.0, mx / (norm + 1e-6))                  # torch.nn.utils.clip_grad_norm_
     else:
         scale = min(1.0, mx / norm) if norm > 0 else 1.0
     by_norm = g * scale
-    out: dict[str, Any] = {"by_value": list(by_value), "angle_change_value": Approx(_angle(g, by_value), atol=1e-9),
-                           "norm": norm, "scale": scale, "by_norm": list(by_norm),
-                           "norm_after": float(np.linalg.norm(by_norm / sc, order) * sc)}
+    return {"by_value": list(by_value), "angle_change_value": Approx(_angle(g, by_value), atol=1e-9),
+            "norm": norm, "scale": scale, "by_norm": list(by_norm),
+            "norm_after": float(np.linalg.norm(by_norm / sc, order) * sc)}
+
+
+def grad_clip_expected(p, conv) -> dict:
+    G = np.array(matrix(p["g"]), dtype=float)
+    c, mx = get(p, "clip_value", 1.0), get(p, "max_norm", 1.0)
+    nt = str(p.get("norm_type") or "2")
+    nt = {"l2": "2", "l1": "1", "max": "inf", "infinity": "inf"}.get(nt, nt)
+    order = {"2": 2, "1": 1, "inf": np.inf}[nt]
+    torch_scale = conv.get("norm_scale", "exact") == "torch"
+    rows = [_clip_row(g, c, mx, order, torch_scale) for g in G]   # a matrix: each row its own gradient
+    if len(rows) > 1:
+        return {k: [r[k] for r in rows] for k in rows[0]}
+    out = rows[0]
+    g = G[0]
+    # the angle from the first axis: defined only for a nonzero vector (the zero vector has no direction)
     if len(g) == 2 and np.any(g != 0):
+        by_value = np.clip(g, -c, c)
         out["angle_axis_before"] = math.degrees(math.atan2(g[1], g[0]))
         out["angle_axis_after"] = math.degrees(math.atan2(by_value[1], by_value[0]))
     return out
@@ -443,7 +477,11 @@ def grad_clip_expected(p, conv) -> dict:
 
 def grad_clip_draw(rng) -> dict:
     n = int(rng.integers(1, 5))
-    return {"g": [float(v) for v in rng.choice([0.9, 100.0, -3.0, 5.0, 0.0, -0.5, 1e6, 1e-8], size=n)],
+    vals = [0.9, 100.0, -3.0, 5.0, 0.0, -0.5, 1e6, 1e-8]
+    g = [float(v) for v in rng.choice(vals, size=n)]
+    if rng.random() < 0.3:                           # a matrix: one gradient per row, clipped row by row
+        g = [[float(v) for v in rng.choice(vals, size=n)] for _ in range(int(rng.integers(2, 4)))]
+    return {"g": g,
             "clip_value": float(rng.choice([1.0, 2.0, 0.5])), "max_norm": float(rng.choice([1.0, 5.0, 0.1])),
             "norm_type": str(rng.choice(["2", "1", "inf"]))}
 
@@ -452,7 +490,8 @@ GRAD_CLIP = Ref(expected=grad_clip_expected, draw=grad_clip_draw,
                 source="numpy.clip, numpy.linalg.norm, torch's clip_grad_norm_ scale c/(||g|| + 1e-6), Kahan's angle formula",
                 edges=({"g": [5, 5], "clip_value": 2}, {"g": [0.9, 100]}, {"g": [0, 0]}, {"g": [1e-8, 0.30000000000000004]},
                        {"g": [1e12, -1e12, 1], "max_norm": 1, "norm_type": "1"}, {"g": [3, 4], "norm_type": "inf"},
-                       {"g": [7.0]}))
+                       {"g": [7.0]}, {"g": [[0.9, 100.0], [3.0, -4.0]], "max_norm": 5, "clip_value": 2},
+                       {"g": [[0.0, 0.0], [1e-8, 1e12]], "norm_type": "inf"}))
 
 
 # ---- initialisation --------------------------------------------------------------------------------------------
