@@ -112,9 +112,6 @@ ITEM_OPT = {name: [NEW_1, NEW_2, PARTIAL] for name in ("sgd", "momentum", "nag",
 #: (seed 1) no longer hit them.
 KNOWN: dict[str, list[Known]] = {
     **ITEM_OPT,
-    "grad_clip": [Known("found by the harness (not in issue 13): the zero gradient g = (0, 0): the exact path answers "
-                        "angle_axis_before/after = nan, the numeric path 0", lambda d: d.answer.startswith("angle_axis")
-                        and d.between == "exact vs numeric")],
     "sigmoid_neuron": [Known("found by the harness (not in issue 13): sigmoid_neuron with loss=ce, numeric path: a "
                              "saturated unit (y_hat rounds to 0 or 1) gives loss = inf and RuntimeWarnings from "
                              "0 * log(0), where the exact path gives softplus(z) - y z (3500001 for w = (1e6, 0))",
