@@ -217,3 +217,13 @@ def test_grad_clip_zero_gradient_has_no_angle_from_the_axis(path):
     notes = [s for s in sol.walk() if s.kind == "note" and "no direction" in str(s.text)]
     assert notes, "a note step says the zero vector has no angle"
     assert val(solve("grad_clip", {"g": "0 2"}, path=path), "angle_axis_before") == pytest.approx(90.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv_shape_fully_connected_layer_alone_on_a_7x7_input_does_not_raise(path):
+    """input 7 x 7 with fc_units and no filter size works only the fully connected layer; the notes' erratum on which
+    strides fit a 7 x 7 input (it names the valid strides) matched it and raised KeyError for 'valid_strides'.
+    Parameters: 7 * 7 * 3 inputs * 10 units + 10 biases = 1480."""
+    sol = solve("conv_shape", {"input": "7 7 3", "fc_units": "10"}, path=path)
+    assert val(sol, "fc_params") == 7 * 7 * 3 * 10 + 10
+    assert "valid_strides" not in sol.answers

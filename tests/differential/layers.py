@@ -329,7 +329,7 @@ CONV_SHAPE = Ref(expected=conv_expected, draw=conv_draw,
                         {"input": [227, 227, 3], "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"},
                         {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"},
                         {"input": [28, 20, 3], "filters": 8, "size": 5, "pad": 2}, {"input": [32, 32, 3], "fc_units": 10},
-                        {"input": [7, 7, 1]}))
+                        {"input": [7, 7, 1]}, {"input": [7, 7, 3], "fc_units": 10}))
 
 
 # ---- dropout ------------------------------------------------------------------------------------------------
