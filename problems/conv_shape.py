@@ -130,7 +130,7 @@ def _single(dims):
 
 ERRATA = (
     Erratum(where="the handwritten notes (CNN output sizes)", params={}, also=lambda v: v["layers"] is None
-            and _dims(v["input"])[:2] == (7, 7), kind="ambiguity",
+            and v["size"] is not None and _dims(v["input"])[:2] == (7, 7), kind="ambiguity",
             wrote="that strides 1, 2 and 4 fit a 7 x 7 input and stride 3 does not",
             right="that holds for a 3 x 3 filter without padding; for this filter and padding the strides that fit are "
                   "{valid_strides}",

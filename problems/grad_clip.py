@@ -186,7 +186,10 @@ def _clip_row(d: Derivation, gv, p, conv, *, answers: bool) -> dict:
         out["by_value"] = clipped
         out["angle_change_value"] = _angle(d, "Direction change (degrees)", gv, clipped, name("angle_change_value"))
         if len(gv) == 2 and answers:
-            _axis_angles(d, gv, clipped)
+            if all(x == 0 for x in gv):
+                d.note("Angle from the first axis", ZERO_ANGLE_NOTE)
+            else:
+                _axis_angles(d, gv, clipped)
     with d.group("Clip by norm"):
         nv = exact_norm(gv, kind)
         norm_step(d, "Norm of g", nrm, gv, kind, answer=name("norm"))
@@ -209,6 +212,11 @@ def _clip_row(d: Derivation, gv, p, conv, *, answers: bool) -> dict:
             d.note("Direction", "The angle from the first axis is unchanged (a positive multiple of g).")
     out.update(norm=nv, scale=s, by_norm=bn)
     return out
+
+
+#: The zero gradient has no direction, so no angle from the first axis (atan2(0, 0) is a convention, not an angle).
+ZERO_ANGLE_NOTE = ("g = (0, 0) is the zero vector: it has no direction, so its angle from the first axis is undefined "
+                   "(before and after clipping by value, which leaves it at 0).")
 
 
 def _axis_angles(d: Derivation, before, after):
@@ -245,7 +253,9 @@ def solve_numeric(p, conv) -> Derivation:
     if gv.size > LIST_LIMIT:
         d.note("Summary", f"{int(np.sum(np.abs(gv) > cv))} of {gv.size} components were clipped by value; the clipped "
                           "vectors are too long to list.")
-    if gv.size == 2:
+    if gv.size == 2 and not np.any(gv):
+        d.note("Angle from the first axis", ZERO_ANGLE_NOTE)
+    elif gv.size == 2:
         ans += [make_answer("angle_axis_before", float(np.degrees(np.arctan2(gv[1], gv[0])))),
                 make_answer("angle_axis_after", float(np.degrees(np.arctan2(bv[1], bv[0]))))]
     d.note("Numeric path", f"{gv.size} components clipped in float64.")

@@ -112,9 +112,6 @@ ITEM_OPT = {name: [NEW_1, NEW_2, PARTIAL] for name in ("sgd", "momentum", "nag",
 #: (seed 1) no longer hit them.
 KNOWN: dict[str, list[Known]] = {
     **ITEM_OPT,
-    "grad_clip": [Known("found by the harness (not in issue 13): the zero gradient g = (0, 0): the exact path answers "
-                        "angle_axis_before/after = nan, the numeric path 0", lambda d: d.answer.startswith("angle_axis")
-                        and d.between == "exact vs numeric")],
     "sigmoid_neuron": [Known("found by the harness (not in issue 13): sigmoid_neuron with loss=ce, numeric path: a "
                              "saturated unit (y_hat rounds to 0 or 1) gives loss = inf and RuntimeWarnings from "
                              "0 * log(0), where the exact path gives softplus(z) - y z (3500001 for w = (1e6, 0))",
@@ -290,8 +287,10 @@ def test_layer_references_reproduce_torch():
 
 
 def test_information_references_reproduce_torch():
-    """cross-entropy (torch's label_smoothing is the eps/K form), BCE, softmax with its Jacobian and KL references
-    against tests/fixtures/torch_info.json."""
+    """cross-entropy (torch's label_smoothing is the eps/K form; class-index targets counted from 0, class weights
+    with torch's weighted mean, one prediction row for every target), BCE, softmax with its Jacobian, log-softmax
+    and log-sum-exp, KL (of distributions and of diagonal Gaussians) and the Gaussian entropy references against
+    tests/fixtures/torch_info.json."""
     for cid, c in _fixture("torch_info")["cases"].items():
         kind = c["kind"]
         if kind == "cross_entropy":
@@ -309,6 +308,27 @@ def test_information_references_reproduce_torch():
         elif kind == "softmax":
             got = REFERENCES["softmax"].expected({"logits": c["z"], "temperature": c["temperature"], "jacobian": True}, {})
             assert close(got["p"], c["p"], 1e-10, 1e-12) and close(got["jacobian"], c["jacobian"], 1e-10, 1e-12), cid
+        elif kind == "log_softmax":
+            got = REFERENCES["softmax"].expected({"logits": c["z"], "log": True}, {})
+            assert close(got["log_softmax"], c["log_softmax"], 1e-10, 1e-12), cid
+            assert close(got["logsumexp"], c["logsumexp"], 1e-10, 1e-12), cid
+        elif kind in ("ce_index", "ce_probs"):
+            params = {"target": c["target"], **({"logits": c["logits"]} if kind == "ce_index" else {"q": c["q"]})}
+            if c.get("weight") is not None:
+                params["weights"] = c["weight"]
+            got = {k: unwrap(v) for k, v in REFERENCES["cross_entropy"].expected(
+                params, {"class_index": "from_0", "weighted_mean": "weight_sum"}).items()}
+            assert close(got["cross_entropy"], c["losses"], 1e-10, 1e-12), (cid, got)
+            for k in ("mean", "q"):
+                if k in c and not (k == "q" and kind == "ce_probs"):   # ce_probs's q is the input
+                    assert close(got[k], c[k], 1e-10, 1e-12), (cid, k, got[k], c[k])
+        elif kind == "kl_gauss":
+            got = {k: unwrap(v) for k, v in REFERENCES["kl_divergence"].expected(
+                {k: c[k] for k in ("mu_p", "sigma_p", "mu_q", "sigma_q")}, {}).items()}
+            assert close(got["kl"], c["kl"], 1e-10, 1e-12) and close(got["kl_reverse"], c["kl_reverse"], 1e-10, 1e-12), cid
+        elif kind == "gauss_entropy":
+            got = REFERENCES["entropy"].expected({"mu": c["mu"], "sigma": c["sigma"]}, {})
+            assert close(got["entropy"], c["entropy"], 1e-10, 1e-12), cid
         else:
             got = REFERENCES["kl_divergence"].expected({"p": c["p"], "q": c["q"]}, {})
             assert close(got["kl"], c["kl"], 1e-10, 1e-12), cid

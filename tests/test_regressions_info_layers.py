@@ -205,3 +205,25 @@ def test_regularization_many_eigenvalues_take_the_numeric_path_and_a_summary():
     assert "100000 entries" in sol.answers["shrinkage"].display and len(sol.answers["shrinkage"].display) < 200
     typed = " ".join(f"{v:.3f}" for v in ev[:60])
     assert solve("regularization", {"w": "0.5 -1.2 2.0", "eigenvalues": typed}).path == "numeric"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_grad_clip_zero_gradient_has_no_angle_from_the_axis(path):
+    """g = (0, 0) has no direction: the exact path answered angle_axis_before/after = nan and the numeric path 0
+    (atan2(0, 0)). Neither path gives those two answers now; a note says why. The clipped vectors stay 0."""
+    sol = solve("grad_clip", {"g": "0 0"}, path=path)
+    assert "angle_axis_before" not in sol.answers and "angle_axis_after" not in sol.answers
+    assert val(sol, "by_value") == [0, 0] and val(sol, "by_norm") == [0, 0]
+    notes = [s for s in sol.walk() if s.kind == "note" and "no direction" in str(s.text)]
+    assert notes, "a note step says the zero vector has no angle"
+    assert val(solve("grad_clip", {"g": "0 2"}, path=path), "angle_axis_before") == pytest.approx(90.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv_shape_fully_connected_layer_alone_on_a_7x7_input_does_not_raise(path):
+    """input 7 x 7 with fc_units and no filter size works only the fully connected layer; the notes' erratum on which
+    strides fit a 7 x 7 input (it names the valid strides) matched it and raised KeyError for 'valid_strides'.
+    Parameters: 7 * 7 * 3 inputs * 10 units + 10 biases = 1480."""
+    sol = solve("conv_shape", {"input": "7 7 3", "fc_units": "10"}, path=path)
+    assert val(sol, "fc_params") == 7 * 7 * 3 * 10 + 10
+    assert "valid_strides" not in sol.answers

@@ -254,7 +254,12 @@ def conv_expected(p, conv) -> dict:
     if p.get("layers") is not None:
         return _network(p, conv, W, H, D)
     kind = p.get("kind") or "conv"
-    K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size", 3.0)), int(get(p, "stride", 1.0))
+    if p.get("size") is None:                      # no filter: only a fully connected layer on the flattened input
+        if p.get("fc_units") is None:
+            raise Invalid("a filter size (or layers, or fc_units)")
+        N = int(get(p, "fc_units"))
+        return {"fc_params": W * H * D * N + N}
+    K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size")), int(get(p, "stride", 1.0))
     P, Dl = int(get(p, "pad", 0.0)), int(get(p, "dilation", 1.0))
     nbytes = int(get(p, "bytes", 4.0))
     Fe = Dl * (F - 1) + 1
@@ -262,14 +267,16 @@ def conv_expected(p, conv) -> dict:
     if min(spans) < 0:
         raise Invalid("the filter is larger than the padded input")
     fits = all(s % S == 0 for s in spans)
-    out: dict[str, Any] = {"fits": fits, "valid_strides": _divisors(math.gcd(*spans))}
+    out: dict[str, Any] = {"fits": fits, "valid_strides": _divisors(math.gcd(*spans)),
+                           "padded_width": W + 2 * P, "padded_height": H + 2 * P}
     if not fits and conv.get("stride_fit", "reject") == "reject":
         out[STATUS] = "undefined"
         return out
     ow, oh = spans[0] // S + 1, spans[1] // S + 1
     od = K if kind == "conv" else D
     vals = ow * oh * od
-    out.update(out_width=ow, out_height=oh, out_depth=od, output_values=vals, activation_bytes=vals * nbytes)
+    out.update(out_width=ow, out_height=oh, out_depth=od, out_shape=[ow, oh, od], output_values=vals,
+               activation_bytes=vals * nbytes)
     if kind == "conv":
         w = F * F * D * K
         out.update(weights=w, biases=K, params=w + K, connections=vals * (F * F * D + 1))
@@ -297,6 +304,8 @@ def conv_draw(rng) -> dict:
             else:
                 layers.append(f"fc {int(rng.choice([10, 100]))}")
         return {"input": [Wd, Wd, int(rng.choice([1, 3]))], "layers": "; ".join(layers)}
+    if rng.random() < 0.1:
+        return {"input": [Wd, Wd, int(rng.choice([1, 3]))], "fc_units": int(rng.choice([10, 500]))}
     out: dict[str, Any] = {"input": [Wd, Wd, int(rng.choice([1, 3, 16]))] if rng.random() < 0.7 else [Wd, int(rng.integers(3, 40))],
                            "kind": str(rng.choice(["conv", "pool"])), "size": int(rng.choice([1, 2, 3, 5, 11])),
                            "stride": int(rng.choice([1, 2, 3, 4])), "pad": int(rng.choice([0, 0, 1, 2]))}
@@ -318,7 +327,9 @@ CONV_SHAPE = Ref(expected=conv_expected, draw=conv_draw,
                                                                            "fc_units": 500},
                         {"input": [227, 227, 3], "filters": 96, "size": 11, "stride": 4}, {"input": [1], "size": 1},
                         {"input": [227, 227, 3], "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"},
-                        {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"}))
+                        {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"},
+                        {"input": [28, 20, 3], "filters": 8, "size": 5, "pad": 2}, {"input": [32, 32, 3], "fc_units": 10},
+                        {"input": [7, 7, 1]}, {"input": [7, 7, 3], "fc_units": 10}))
 
 
 # ---- dropout ------------------------------------------------------------------------------------------------
@@ -335,14 +346,27 @@ def dropout_expected(p, conv) -> dict:
         out["masks"] = 2 ** int(get(p, "units"))
     inverted = conv.get("scaling", "inverted") == "inverted"
     out["train_scale"], out["test_scale"] = (1 / keep, 1.0) if inverted else (1.0, keep)
+    mask = None
+    if p.get("mask") is not None:
+        mask = np.array(matrix(p["mask"]), dtype=float)
+        if np.any((mask != 0) & (mask != 1)):
+            raise Invalid("a 0/1 mask")
+
+    def shaped(a: np.ndarray, v):                      # a vector stays a vector, a matrix a list of rows
+        return a.tolist() if isinstance(matrix(v)[0], list) and len(matrix(v)) > 1 else list(a.reshape(-1))
     if p.get("h") is not None:
-        h = np.array(vector(p["h"]))
-        out["test_output"] = list(h * out["test_scale"])
-        if p.get("mask") is not None:
-            mask = np.array(vector(p["mask"]))
-            if len(mask) != len(h) or np.any((mask != 0) & (mask != 1)):
-                raise Invalid("a 0/1 mask per activation")
-            out["train_output"] = list(h * mask * out["train_scale"])
+        h = np.array(matrix(p["h"]), dtype=float)
+        out["test_output"] = shaped(h * out["test_scale"], p["h"])
+        if mask is not None:
+            if mask.shape != h.shape:
+                raise Invalid("a mask entry per activation")
+            out["train_output"] = shaped(h * mask * out["train_scale"], p["h"])
+    if p.get("grad_output") is not None:
+        # backward: y = h m s, so dL/dh = dL/dy m s (s = 1/keep for inverted dropout, 1 for standard)
+        gy = np.array(matrix(p["grad_output"]), dtype=float)
+        if mask is None or mask.shape != gy.shape or (p.get("h") is not None and h.shape != gy.shape):
+            raise Invalid("the backward pass needs a mask of the gradient's shape")
+        out["grad_input"] = shaped(gy * mask * out["train_scale"], p["grad_output"])
     return out
 
 
@@ -355,13 +379,23 @@ def dropout_draw(rng) -> dict:
         out["h"] = (rng.integers(-20, 21, size=q) / 10).tolist()
         if rng.random() < 0.8:
             out["mask"] = [int(v) for v in rng.integers(0, 2, size=q)]
+        if rng.random() < 0.3:                       # a matrix: one row per sample
+            r = int(rng.integers(2, 4))
+            out["h"] = (rng.integers(-20, 21, size=(r, q)) / 10).tolist()
+            out["mask"] = rng.integers(0, 2, size=(r, q)).tolist()
+        if "mask" in out and rng.random() < 0.4:      # the backward pass
+            out["grad_output"] = (rng.integers(-10, 11, size=np.shape(out["mask"])) / 10).tolist()
+            if rng.random() < 0.3:
+                del out["h"]
     return out
 
 
 DROPOUT = Ref(expected=dropout_expected, draw=dropout_draw, source="keep^2 per weight, 2^q masks, scaling 1/keep "
               "(inverted dropout, torch.nn.Dropout) or keep at test time (standard dropout), written out",
               edges=({"p": 0.8, "iterations": 1000, "units": 4, "h": [0.5, 1.2, -0.3, 2.0], "mask": [1, 0, 1, 1]},
-                     {"p": 1.0, "h": [1.0], "mask": [1]}, {"p": 0.0}, {"p": 0.30000000000000004, "iterations": 10 ** 12}))
+                     {"p": 1.0, "h": [1.0], "mask": [1]}, {"p": 0.0}, {"p": 0.30000000000000004, "iterations": 10 ** 12},
+                     {"p": 0.8, "h": [[1.0, 2.0], [3.0, 4.0]], "mask": [[1, 0], [0, 1]], "grad_output": [[0.5, 1.0], [1.0, 2.0]]},
+                     ({"p": 0.5, "grad_output": [0.1, -0.2, 0.30000000000000004], "mask": [1, 1, 0]}, {"scaling": "standard"})))
 
 
 # ---- ensembles ----------------------------------------------------------------------------------------------
@@ -407,24 +441,35 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
     return math.degrees(2 * math.atan2(np.linalg.norm(u - v), np.linalg.norm(u + v)))
 
 
-def grad_clip_expected(p, conv) -> dict:
-    g = np.array(vector(p["g"]), dtype=float)
-    c, mx = get(p, "clip_value", 1.0), get(p, "max_norm", 1.0)
-    nt = str(p.get("norm_type") or "2")
-    nt = {"l2": "2", "l1": "1", "max": "inf", "infinity": "inf"}.get(nt, nt)
-    order = {"2": 2, "1": 1, "inf": np.inf}[nt]
+def _clip_row(g: np.ndarray, c: float, mx: float, order, torch_scale: bool) -> dict:
     by_value = np.clip(g, -c, c)
     sc = max(1.0, float(np.abs(g).max()))
     norm = float(np.linalg.norm(g / sc, order) * sc)
-    if conv.get("norm_scale", "exact") == "torch":
+    if torch_scale:
         scale = min(1.0, mx / (norm + 1e-6))                  # torch.nn.utils.clip_grad_norm_
     else:
         scale = min(1.0, mx / norm) if norm > 0 else 1.0
     by_norm = g * scale
-    out: dict[str, Any] = {"by_value": list(by_value), "angle_change_value": Approx(_angle(g, by_value), atol=1e-9),
-                           "norm": norm, "scale": scale, "by_norm": list(by_norm),
-                           "norm_after": float(np.linalg.norm(by_norm / sc, order) * sc)}
+    return {"by_value": list(by_value), "angle_change_value": Approx(_angle(g, by_value), atol=1e-9),
+            "norm": norm, "scale": scale, "by_norm": list(by_norm),
+            "norm_after": float(np.linalg.norm(by_norm / sc, order) * sc)}
+
+
+def grad_clip_expected(p, conv) -> dict:
+    G = np.array(matrix(p["g"]), dtype=float)
+    c, mx = get(p, "clip_value", 1.0), get(p, "max_norm", 1.0)
+    nt = str(p.get("norm_type") or "2")
+    nt = {"l2": "2", "l1": "1", "max": "inf", "infinity": "inf"}.get(nt, nt)
+    order = {"2": 2, "1": 1, "inf": np.inf}[nt]
+    torch_scale = conv.get("norm_scale", "exact") == "torch"
+    rows = [_clip_row(g, c, mx, order, torch_scale) for g in G]   # a matrix: each row its own gradient
+    if len(rows) > 1:
+        return {k: [r[k] for r in rows] for k in rows[0]}
+    out = rows[0]
+    g = G[0]
+    # the angle from the first axis: defined only for a nonzero vector (the zero vector has no direction)
     if len(g) == 2 and np.any(g != 0):
+        by_value = np.clip(g, -c, c)
         out["angle_axis_before"] = math.degrees(math.atan2(g[1], g[0]))
         out["angle_axis_after"] = math.degrees(math.atan2(by_value[1], by_value[0]))
     return out
@@ -432,7 +477,11 @@ def grad_clip_expected(p, conv) -> dict:
 
 def grad_clip_draw(rng) -> dict:
     n = int(rng.integers(1, 5))
-    return {"g": [float(v) for v in rng.choice([0.9, 100.0, -3.0, 5.0, 0.0, -0.5, 1e6, 1e-8], size=n)],
+    vals = [0.9, 100.0, -3.0, 5.0, 0.0, -0.5, 1e6, 1e-8]
+    g = [float(v) for v in rng.choice(vals, size=n)]
+    if rng.random() < 0.3:                           # a matrix: one gradient per row, clipped row by row
+        g = [[float(v) for v in rng.choice(vals, size=n)] for _ in range(int(rng.integers(2, 4)))]
+    return {"g": g,
             "clip_value": float(rng.choice([1.0, 2.0, 0.5])), "max_norm": float(rng.choice([1.0, 5.0, 0.1])),
             "norm_type": str(rng.choice(["2", "1", "inf"]))}
 
@@ -441,7 +490,8 @@ GRAD_CLIP = Ref(expected=grad_clip_expected, draw=grad_clip_draw,
                 source="numpy.clip, numpy.linalg.norm, torch's clip_grad_norm_ scale c/(||g|| + 1e-6), Kahan's angle formula",
                 edges=({"g": [5, 5], "clip_value": 2}, {"g": [0.9, 100]}, {"g": [0, 0]}, {"g": [1e-8, 0.30000000000000004]},
                        {"g": [1e12, -1e12, 1], "max_norm": 1, "norm_type": "1"}, {"g": [3, 4], "norm_type": "inf"},
-                       {"g": [7.0]}))
+                       {"g": [7.0]}, {"g": [[0.9, 100.0], [3.0, -4.0]], "max_norm": 5, "clip_value": 2},
+                       {"g": [[0.0, 0.0], [1e-8, 1e12]], "norm_type": "inf"}))
 
 
 # ---- initialisation --------------------------------------------------------------------------------------------
