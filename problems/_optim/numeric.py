@@ -139,8 +139,9 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
     """The same method in float64 NumPy, in place; a few summary steps and the answers."""
     c = prepare_numeric(p, conv, method)
     setup = c.setup
-    start_loss = _loss_at(setup, c.w) if setup.source.kind != "grads" else None
-    w0_size = float(np.linalg.norm(c.w)) if setup.source.kind != "grads" else None
+    with np.errstate(over="ignore", invalid="ignore"):   # a start near 1e308: its size is inf, said below
+        start_loss = _loss_at(setup, c.w) if setup.source.kind != "grads" else None
+        w0_size = float(np.linalg.norm(c.w)) if setup.source.kind != "grads" else None
     advance(c)
     d = Derivation()
     finite = bool(np.all(np.isfinite(c.w)))
