@@ -290,7 +290,9 @@ def split_top(text: str, seps: str) -> list[str]:
 
 def _unwrap(s: str) -> str:
     """s without brackets or parentheses that enclose all of it ('(1, 2)' -> '1, 2'; 'sqrt(2)' stays)."""
-    while len(s) >= 2 and s[0] in "([" and s[-1] == {"(": ")", "[": "]"}[s[0]]:
+    for _ in range(3):    # at most three wrapping layers ([[...]], ((...))): linear time on hostile nesting
+        if not (len(s) >= 2 and s[0] in "([" and s[-1] == {"(": ")", "[": "]"}[s[0]]):
+            break
         depth = 0
         for i, ch in enumerate(s):
             depth += ch in "(["
@@ -305,7 +307,10 @@ def parse_arithmetic_array(text: str) -> list:
     """A vector or matrix whose entries are arithmetic (``[1-0.3, sqrt(2)/2]``; rows separated by ';'): the
     fallback for parse_array, which reads plain numbers only. Entries are separated by commas (a space could be
     a sign: ``1 -0.3``); each entry is parse_arithmetic's. Outer brackets or parentheses are optional."""
-    s = _unwrap(_check_text(text, MAX_TEXT).strip())
+    s = _check_text(text, MAX_TEXT).strip()
+    if len(s) > 20 * MAX_ARITHMETIC_ENTRIES:
+        raise ParseError(f"too long for entries with arithmetic ({len(s)} characters): give plain numbers")
+    s = _unwrap(s)
     rows_text = split_top(s, ";")
     if len(rows_text) == 1 and s.startswith("[") and "]" in s:
         rows_text = [r for r in (t.strip().strip(",") for t in re.split(r"\]\s*,?\s*\[", s.strip("[]"))) if r]
