@@ -39,9 +39,20 @@ def machine() -> dict:
             "python": platform.python_version(), "implementation": platform.python_implementation()}
 
 
+def commit() -> str | None:
+    """The git commit measured (None outside a checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 def record(name: str, figures, *, unit: str | None = None, notes: str | None = None, argv=None) -> dict:
     """The record as a dict (what `write` stores)."""
-    return {"benchmark": name, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    return {"benchmark": name, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
             "command": " ".join(["python", *(sys.argv if argv is None else argv)]),
             "unit": unit, "notes": notes, "machine": machine(), "versions": versions(), "figures": figures}
 
