@@ -128,3 +128,22 @@ def test_every_convention_of_the_neuron_families_names_its_sources_and_the_answe
                 assert not c.paper
             else:
                 assert set(c.paper) == set(c.options), (name, c.name)
+
+
+def test_sigmoid_neuron_trace_entries_against_the_closed_form():
+    """The same run as the torch test above, with the gradient written here (it runs without torch, as in CI):
+    dL/dw = sum_i (y_hat_i - y_i) y_hat_i (1 - y_hat_i) x_i, dL/db the same without x_i, w <- w - eta dL/dw."""
+    sol = solver.solve("sigmoid_neuron", x="0.5; 2.5", y="0.2 0.9", w="0", b="0", eta="1", steps="5")
+    X, Y = np.array([0.5, 2.5]), np.array([0.2, 0.9])
+    w = b = 0.0
+    for t in range(1, 6):
+        yh = _sigmoid(w * X + b)
+        loss = float(np.sum(0.5 * (yh - Y) ** 2))
+        d = (yh - Y) * yh * (1 - yh)
+        gw, gb = float(np.sum(d * X)), float(np.sum(d))
+        assert sol.answer(f"loss@t={t}").value == pytest.approx(loss, rel=1e-12)
+        assert sol.answer(f"grad_w@t={t}").value == pytest.approx(gw, rel=1e-12, abs=1e-15)
+        assert sol.answer(f"grad_b@t={t}").value == pytest.approx(gb, rel=1e-12, abs=1e-15)
+        w, b = w - gw, b - gb
+        assert sol.answer(f"w_new@t={t}").value == pytest.approx(w, rel=1e-12)
+        assert sol.answer(f"b_new@t={t}").value == pytest.approx(b, rel=1e-12)

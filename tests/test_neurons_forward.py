@@ -162,3 +162,34 @@ def test_neuron_statements_are_rich_maths_and_read_back(name, params):
         assert ascii_maths not in prose, (ascii_maths, prose)
     r = solver.read(st)
     assert r.family == name and not r.missing and not r.invalid, (r.family, r.missing, r.invalid, st.text())
+
+
+# ---- the same questions against closed forms written here (they run where torch is not installed, as in CI) ----
+def _np_net(X):
+    import numpy as np
+
+    H = 1 / (1 + np.exp(-(np.atleast_2d(X) @ np.array(W1).T + B1)))
+    Z = H @ np.array(W2).T + B2
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_feedforward_forward_pass_against_the_closed_form(path):
+    """h = sigmoid(W1 x + b1), y_hat = softmax(W2 h + b2), written here in NumPy, one example and a batch."""
+    sol = solver.solve("feedforward", x="1 0.5 -1", layers=LAYERS, path=path)
+    assert sol.answers["output"].value == pytest.approx(list(_np_net([1, 0.5, -1])[0]), rel=1e-12)
+    sol = solver.solve("feedforward", x="1 0.5 -1; 0 0 1", layers=LAYERS, path=path)
+    for got, want in zip(sol.answers["output"].value, _np_net([[1, 0.5, -1], [0, 0, 1]])):
+        assert got == pytest.approx(list(want), rel=1e-12)
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_sigmoid_neuron_output_against_the_closed_form(path):
+    """sigma(w.x + b) for x = (1, 2), (0, -1), w = (0.5, -0.25), b = 0.1: z = 0.1 and 0.35."""
+    import math
+
+    sol = solver.solve("sigmoid_neuron", x="1 2; 0 -1", w="0.5 -0.25", b="0.1", path=path)
+    want = [1 / (1 + math.exp(-0.1)), 1 / (1 + math.exp(-0.35))]
+    got = sol.answers["y_hat"].value if "y_hat" in sol.answers else sol.answers["output"].value
+    assert list(got) == pytest.approx(want, rel=1e-12)
