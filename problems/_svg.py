@@ -64,11 +64,42 @@ class Plot2D:
         return (float(self.lo[0]), float(self.lo[1]), float(self.lo[0] + self.span), float(self.lo[1] + self.span))
 
     # -- shapes in data coordinates -------------------------------------------------------------
-    def line(self, a, b, stroke: str, width: float = 1, dash: str = "") -> None:
+    def line(self, a, b, stroke: str, width: float = 1, dash: str = "", arrow: bool = False) -> None:
+        """A segment from a to b; `arrow`: an arrowhead at b (the direction of a vector, so its sign shows)."""
         (x1, y1), (x2, y2) = self.tx(a), self.tx(b)
         extra = f' stroke-width="{_n(width)}"' if width != 1 else ""
         extra += f' stroke-dasharray="{dash}"' if dash else ""
         self._body.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}"{extra}/>')
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        if arrow and length > 1e-9:
+            ux, uy = (x2 - x1) / length, (y2 - y1) / length
+            head, half = 9.0, 4.0
+            pts = [(x2, y2), (x2 - head * ux - half * uy, y2 - head * uy + half * ux),
+                   (x2 - head * ux + half * uy, y2 - head * uy - half * ux)]
+            self._body.append('<polygon class="arrowhead" points="' + " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+                              + f'" fill="{stroke}"/>')
+
+    def ticks(self, count: int = 5) -> None:
+        """Tick marks with their values on both axes, at a round step (1, 2 or 5 times a power of ten)."""
+        raw = self.span / max(count - 1, 1)
+        power = 10.0 ** np.floor(np.log10(raw))
+        step = min((k * power for k in (1, 2, 5, 10)), key=lambda st: abs(np.log(st / raw)))
+        m, size = self.margin, self.size
+        for axis in (0, 1):
+            v = np.ceil(self.lo[axis] / step) * step
+            while v <= self.lo[axis] + self.span + 1e-12 * step:
+                val = 0.0 if abs(v) < 1e-12 * step else float(v)
+                if axis == 0:
+                    x, _ = self.tx((val, self.lo[1]))
+                    self._body.append(f'<line class="tick" x1="{_n(x)}" y1="{size - m}" x2="{_n(x)}" y2="{size - m + 4}" '
+                                      f'stroke="#999"/><text class="tick" x="{_n(x)}" y="{size - m + 14}" '
+                                      f'text-anchor="middle" font-size="9">{escape(_n(val))}</text>')
+                else:
+                    _, y = self.tx((self.lo[0], val))
+                    self._body.append(f'<line class="tick" x1="{m - 4}" y1="{_n(y)}" x2="{m}" y2="{_n(y)}" stroke="#999"/>'
+                                      f'<text class="tick" x="{m - 6}" y="{_n(y + 3)}" text-anchor="end" '
+                                      f'font-size="9">{escape(_n(val))}</text>')
+                v += step
 
     def circle(self, pt, r: float, fill: str, *, stroke: str = "", tooltip: str = "") -> None:
         x, y = self.tx(pt)

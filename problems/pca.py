@@ -823,8 +823,10 @@ def pca_svg(X, mean, comps, lam, k, scale=None, size: int = 360) -> str:
     plot = Plot2D(np.vstack([X, proj, *[np.vstack(e) for e in ends]]), size=size,
                   title="PCA: data, principal axes and projections")
     colours = ("#d62728", "#1f77b4")
-    for j in range(2):
-        plot.line(ends[j][0], ends[j][1], colours[j], width=2, dash="" if j < k else "6 4")
+    plot.ticks()
+    for j in range(2):   # each axis through the mean, its arrow along +e_j (the sign the convention chose)
+        plot.line(ends[j][0], mean, colours[j], width=2, dash="" if j < k else "6 4")
+        plot.line(mean, ends[j][1], colours[j], width=2, dash="" if j < k else "6 4", arrow=True)
         plot.text(ends[j][1], f"PC{j + 1}", dx=4, dy=-4, fill=colours[j])
     if k < 2:
         for a, b in zip(X, proj):

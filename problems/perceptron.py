@@ -487,6 +487,7 @@ def boundary_svg(X, labels, w, bias: bool, queries=(), converged: bool = True, s
     eq = _linear_text([(c, ""), (a, "x1"), (b, "x2")] if bias else [(a, "x1"), (b, "x2")]) + " = 0"
     plot = Plot2D(np.vstack(view), size=size, title="Perceptron: the points and the decision boundary "
                   + ("w.x = 0" if a or b else "(none: w1 = w2 = 0)") + ("" if converged else " after the last update"))
+    plot.ticks()
     x0, y0, x1, y1 = plot.box
     if x0 < 0 < x1:  # the coordinate axes, faint, where the view crosses them
         plot.line((0, y0), (0, y1), "#ccc", dash="2 3")

@@ -229,3 +229,20 @@ def test_svd_numeric_completion_stays_orthogonal_when_entries_span_1e12():
     assert np.abs(Vt @ Vt.T - np.eye(3)).max() < 1e-12
     assert np.abs(U @ S @ Vt - A).max() < 1e-14 * 1e12
     assert np.allclose(sol.answers["singular_values"].value, np.linalg.svd(A, compute_uv=False), rtol=1e-12)
+
+
+def test_pca_plot_has_tick_values_and_shows_each_component_sign_with_an_arrow():
+    """Issue 18 item 5: the PCA picture has tick values on both axes and an arrowhead at the +e_j end of each axis,
+    so the sign the convention chose is visible; the course notes' e1 = (0.5574, -0.8303) points right and down."""
+    import re
+
+    import solver
+
+    sol = solver.solve("pca", X="4 8 13 7; 11 4 5 14", layout="features-rows", k="1")
+    svg = sol.extras["svg"]
+    assert len(re.findall(r'<text class="tick"', svg)) >= 6
+    heads = re.findall(r'<polygon class="arrowhead" points="([^"]+)" fill="#d62728"', svg)
+    assert len(heads) == 1
+    tip = [float(v) for v in heads[0].split()[0].split(",")]
+    mean = [float(v) for v in re.search(r'<text x="([\d.]+)" y="([\d.]+)">mean</text>', svg).groups()]
+    assert tip[0] > mean[0] - 6 and tip[1] > mean[1] - 14      # right of and below the mean (SVG y grows down)
