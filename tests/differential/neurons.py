@@ -351,7 +351,8 @@ def _layer_keys(p) -> dict:
 def feedforward_expected(p, conv) -> dict:
     p = _layer_keys(p)
     X = np.array(matrix(p["x"]), dtype=float)
-    Y = np.array(matrix(p["y"]), dtype=float)
+    forward_only = p.get("y") is None                  # no target: the forward pass and the output only
+    Y = np.array(matrix(p["y"]), dtype=float) if not forward_only else None
     single = X.shape[0] == 1 and not (isinstance(p["x"], list) and p["x"] and isinstance(p["x"][0], list)) \
         and not (isinstance(p["x"], str) and (";" in p["x"] or "[[" in p["x"]))
     layout = conv.get("weight_layout", "out_in")
@@ -398,14 +399,8 @@ def feedforward_expected(p, conv) -> dict:
     if built is None:
         raise Invalid("layer shapes")
     Ws, bs, X, single, sizes = built
-    if Y.shape[1] != sizes[-1] and Y.shape[1] == 1 and Y.shape[0] == sizes[-1]:
-        Y = Y.T
-    if Y.shape != (X.shape[0], sizes[-1]):
-        raise Invalid("y has one row per example, one entry per output unit")
     if any(a == "softmax" for a in acts[:-1]):
         raise Invalid("softmax only at the output")
-    if loss == "ce" and (acts[-1] not in ("softmax", "sigmoid") or np.any((Y < 0) | (Y > 1))):
-        raise Invalid("cross-entropy after softmax or sigmoid, targets in [0, 1]")
 
     def forward(Ws, bs):
         As, Hs = [], [X]
@@ -415,7 +410,26 @@ def feedforward_expected(p, conv) -> dict:
             Hs.append(_g(act, A, slope))
         return As, Hs
 
+    def shape(M):
+        return list(M[0]) if single else M.tolist()
+
+    weights = [W.size for W in Ws]
+    out: dict[str, Any] = {"layers": L, "neurons": sum(sizes[1:]), "weights": sum(weights), "biases": sum(sizes[1:]),
+                           "params": sum(weights) + sum(sizes[1:]),
+                           "params_per_layer": [w + s for w, s in zip(weights, sizes[1:])]}
     As, Hs = forward(Ws, bs)
+    for i in range(L):
+        out[f"a{i + 1}"] = shape(As[i])
+        out[f"h{i + 1}"] = shape(Hs[i + 1])
+    if forward_only:
+        out["output"] = shape(Hs[-1])
+        return out
+    if Y.shape[1] != sizes[-1] and Y.shape[1] == 1 and Y.shape[0] == sizes[-1]:
+        Y = Y.T
+    if Y.shape != (X.shape[0], sizes[-1]):
+        raise Invalid("y has one row per example, one entry per output unit")
+    if loss == "ce" and (acts[-1] not in ("softmax", "sigmoid") or np.any((Y < 0) | (Y > 1))):
+        raise Invalid("cross-entropy after softmax or sigmoid, targets in [0, 1]")
     lossv, dH, scale = _ff_loss(Hs[-1], As[-1], Y, loss, acts[-1], sq, red)
     # dL/dA of the output layer
     H, A = Hs[-1], As[-1]
@@ -435,24 +449,16 @@ def feedforward_expected(p, conv) -> dict:
         if i:
             dA = (dA @ Ws[i]) * _dg(acts[i - 1], As[i - 1], Hs[i], slope)
     newW = [W - eta * g for W, g in zip(Ws, gW)]
-    newb = [b - eta * g for b, g in zip(bs, gb)]
+    # the update convention: every parameter, or the weights only (the biases stay as given)
+    newb = list(bs) if conv.get("update") == "weights_only" else [b - eta * g for b, g in zip(bs, gb)]
     An, Hn = forward(newW, newb)
     new_loss, _, _ = _ff_loss(Hn[-1], An[-1], Y, loss, acts[-1], sq, red)
-
-    def shape(M):
-        return list(M[0]) if single else M.tolist()
 
     def lay(M):
         return (M.T if layout == "in_out" else M).tolist()
 
-    weights = [W.size for W in Ws]
-    out: dict[str, Any] = {"layers": L, "neurons": sum(sizes[1:]), "weights": sum(weights), "biases": sum(sizes[1:]),
-                           "params": sum(weights) + sum(sizes[1:]),
-                           "params_per_layer": [w + s for w, s in zip(weights, sizes[1:])],
-                           "loss": lossv, "y_hat_new": shape(Hn[-1]), "new_loss": new_loss}
+    out.update({"loss": lossv, "y_hat_new": shape(Hn[-1]), "new_loss": new_loss})
     for i in range(L):
-        out[f"a{i + 1}"] = shape(As[i])
-        out[f"h{i + 1}"] = shape(Hs[i + 1])
         out[f"grad_W{i + 1}"] = lay(gW[i])
         out[f"grad_b{i + 1}"] = list(gb[i])
         out[f"W{i + 1}_new"] = lay(newW[i])
@@ -494,7 +500,11 @@ FEEDFORWARD = Ref(expected=feedforward_expected, draw=feedforward_draw,
                          {"x": [[0.30000000000000004], [1e-8]], "y": [[1.0], [0.0]], "W1": [[1e6]], "act1": "sigmoid",
                           "loss": "ce"},
                          {"x": [1.0], "y": [2.0], "W1": [[1.0], [1.0]], "act1": "leaky_relu", "b1": [-1.0, 0.0],
-                          "W2": [[1.0, 1.0]], "act2": "linear"}))
+                          "W2": [[1.0, 1.0]], "act2": "linear"},
+                         {"x": "1 0.5", "layers": "W = 0.2 -0.1; 0.5 0.3 | b = 0.1 -0.1 | act = tanh\n"
+                                                  "W = 0.3 -0.2 | act = sigmoid"},                    # forward only
+                         ({"x": [[1.0, 0.5], [0.0, -1.0]], "y": [[1.0], [0.0]], "W1": [[0.2, -0.1]], "b1": [0.3],
+                           "act1": "sigmoid", "eta": 0.5}, {"update": "weights_only"})))
 
 
 # ---- linear regression --------------------------------------------------------------------------------------
