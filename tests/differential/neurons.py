@@ -744,7 +744,19 @@ LINEAR_SEPARABILITY = Ref(expected=separability_expected, draw=separability_draw
 # ---- McCulloch-Pitts neuron ----------------------------------------------------------------------------------
 def mp_expected(p, conv) -> dict:
     n0 = int(get(p, "n")) if p.get("n") is not None else None
-    n, f = truth_table(p.get("function") or "OR", n0)
+    Q = [[int(v) if v in (0, 1) else -1 for v in r] for r in matrix(p["x"])] if p.get("x") is not None else None
+    if Q is not None and (any(v not in (0, 1) for r in Q for v in r) or len({len(r) for r in Q}) != 1):
+        raise Invalid("inputs x are rows of 0/1")
+    if p.get("function") is None:
+        if n0 is None:
+            n0 = len(Q[0]) if Q is not None else (len(matrix(p["pairs"])[0]) - 1 if p.get("pairs") is not None else None)
+        if n0 is None or p.get("theta") is None:
+            raise Invalid("a function, or a neuron (theta) and inputs to evaluate")
+        n, f = n0, None
+    else:
+        n, f = truth_table(p["function"], n0)
+    if Q is not None and (len(Q[0]) != n or p.get("theta") is None):
+        raise Invalid("inputs x have n entries and need theta")
     rows = _rows(n)
     inh = [int(v) - 1 for v in vector(p["inhibitory"])] if p.get("inhibitory") is not None else []
     if any(not 0 <= i < n for i in inh):
@@ -757,6 +769,22 @@ def mp_expected(p, conv) -> dict:
             return 0
         g = sum(row[j] for j in exc)
         return int(g > th if gt else g >= th)
+
+    def consistent(th):
+        pairs = matrix(p["pairs"])
+        if any(len(r) != n + 1 for r in pairs):
+            raise Invalid("pairs: n inputs and the output")
+        return [neuron([int(v) for v in r[:n]], th) == int(r[n]) for r in pairs]
+
+    if f is None:                                  # no function: the neuron evaluated on the inputs (or all 2^n)
+        th = get(p, "theta")
+        out: dict[str, Any] = {}
+        if Q is not None or p.get("pairs") is None:
+            outs = [neuron(r, th) for r in (Q if Q is not None else rows)]
+            out.update(outputs=outs, fires=sum(outs))
+        if p.get("pairs") is not None:
+            out["consistent"] = consistent(th)
+        return out
 
     lo = int(get(p, "theta_min", 0.0))
     hi = int(get(p, "theta_max")) if p.get("theta_max") is not None else len(exc) + 1
@@ -775,10 +803,10 @@ def mp_expected(p, conv) -> dict:
         out["outputs"] = outs
         out["errors"] = sum(o != t for o, t in zip(outs, f))
         if p.get("pairs") is not None:
-            pairs = matrix(p["pairs"])
-            if any(len(r) != n + 1 for r in pairs):
-                raise Invalid("pairs: n inputs and the output")
-            out["consistent"] = [neuron([int(v) for v in r[:n]], th) == int(r[n]) for r in pairs]
+            out["consistent"] = consistent(th)
+        if Q is not None:                          # the given inputs, next to the truth table's outputs
+            out["x_outputs"] = [neuron(r, th) for r in Q]
+            out["fires"] = sum(out["x_outputs"])
     return out
 
 
@@ -793,6 +821,10 @@ def mp_draw(rng) -> dict:
         out["inhibitory"] = [int(rng.integers(1, n + 1))]
     if rng.random() < 0.5:
         out["pairs"] = rng.integers(0, 2, size=(2, n + 1)).tolist()
+    if rng.random() < 0.4:
+        out["x"] = rng.integers(0, 2, size=(int(rng.integers(1, 4)), n)).tolist()
+        if rng.random() < 0.5:
+            del out["function"], out["theta_min"], out["theta_max"]          # the neuron alone
     return out
 
 
@@ -800,7 +832,12 @@ MP_NEURON = Ref(expected=mp_expected, draw=mp_draw, source="the McCulloch-Pitts 
                 "or > theta) evaluated on every row of the truth table",
                 edges=({"function": "OR", "n": 3, "theta_min": 0, "theta_max": 5}, {"function": "XOR", "n": 2, "theta": 1},
                        {"function": "AND", "n": 1, "theta_min": -3, "theta_max": 3, "theta": 0.30000000000000004},
-                       {"function": "NOR", "n": 2, "inhibitory": [1, 2], "theta_min": 0, "theta_max": 2}))
+                       {"function": "NOR", "n": 2, "inhibitory": [1, 2], "theta_min": 0, "theta_max": 2},
+                       {"x": "1 0 1; 0 0 0; 1 1 1", "theta": 2},                          # the neuron on given inputs
+                       ({"x": [[1, 0], [1, 1], [0, 1]], "theta": 1, "inhibitory": [2]}, {"firing_rule": ">"}),
+                       {"n": 2, "theta": 1.5},                                              # every input
+                       {"n": 2, "theta": 0, "pairs": [[0, 0, 1], [1, 1, 0]]},
+                       {"function": "OR", "n": 3, "theta": 1, "x": "1 0 0; 0 0 0"}))
 
 
 # ---- parameter counts ---------------------------------------------------------------------------------------
@@ -866,56 +903,76 @@ PARAM_COUNT = Ref(expected=param_count_expected, draw=param_count_draw,
 
 # ---- perceptron ------------------------------------------------------------------------------------------------
 def perceptron_expected(p, conv) -> dict:
-    X = [[Fraction(repr(float(v))) for v in r] for r in matrix(p["X"])]
-    y = [int(v) for v in vector(p["y"])]
-    if len(y) != len(X) or any(v not in (0, 1) for v in y):
-        raise Invalid("0/1 labels, one per point")
-    bias = boolean(p.get("bias", True))
-    if bias:
-        X = [[Fraction(1)] + r for r in X]
-    d = len(X[0])
-    w = [Fraction(repr(float(v))) for v in vector(p["w0"])] if p.get("w0") is not None else [Fraction(0)] * d
-    if len(w) != d:
-        raise Invalid("w0 has one entry per input (and the bias)")
-    lr = Fraction(repr(get(p, "lr", 1.0)))
-    max_epochs = int(get(p, "max_epochs", 100.0))
+    def fr(v):
+        return Fraction(repr(float(v)))
+
+    first = conv.get("bias_position", "first") == "first"
+
+    def aug(r, bias):                                       # the constant input 1 first or last
+        return ([Fraction(1)] + r if first else r + [Fraction(1)]) if bias else r
+
     fires_ge = conv.get("firing_rule", ">=") == ">="
-    sk = conv.get("update_rule", "classic") == "sklearn"
-    updates, epochs, converged = 0, 0, False
-    trace = []
-    while epochs < max_epochs:
-        epochs += 1
-        mistakes = 0
-        for k, (xi, yi) in enumerate(zip(X, y), start=1):
-            s = sum(a * b for a, b in zip(w, xi))
-            before = w
-            if sk:
-                t = 1 if yi == 1 else -1
-                if t * s <= 0:
-                    w = [a + lr * t * b for a, b in zip(w, xi)]
-                    mistakes += 1
-            else:
-                yh = int(s >= 0 if fires_ge else s > 0)
-                if yh != yi:
-                    w = [a + lr * (yi - yh) * b for a, b in zip(w, xi)]
-                    mistakes += 1
-            trace.append({"epoch": epochs, "point": k, "w_before": [float(v) for v in before], "score": float(s),
-                          "update": w is not before, "w_after": [float(v) for v in w]})
-        updates += mistakes
-        if mistakes == 0:
-            converged = True
-            break
-    out: dict[str, Any] = {"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged,
-                           "trace": trace}
-    if p.get("classify") is not None:
-        preds = []
-        for r in matrix(p["classify"]):
-            xr = ([Fraction(1)] if bias else []) + [Fraction(repr(float(v))) for v in r]
+    bias = boolean(p.get("bias", True))
+    Q = [[fr(v) for v in r] for r in matrix(p["classify"])] if p.get("classify") is not None else None
+    out: dict[str, Any] = {}
+    if p.get("X") is None:                                  # no training: classify with the given weights
+        if p.get("w0") is None or Q is None or p.get("y") is not None:
+            raise Invalid("training points X with labels y, or weights w0 and points to classify")
+        w = [fr(v) for v in vector(p["w0"])]
+        if len(w) == len(Q[0]):
+            bias = False                                    # one weight per input: there is no bias
+        d = len(Q[0]) + (1 if bias else 0)
+        if len(w) != d:
+            raise Invalid("w0 has one entry per input (and the bias)")
+    else:
+        X = [aug([fr(v) for v in r], bias) for r in matrix(p["X"])]
+        labels = [float(v) for v in vector(p["y"])] if p.get("y") is not None else None
+        if labels is None or len(labels) != len(X) or not (set(labels) <= {0.0, 1.0} or set(labels) <= {-1.0, 1.0}):
+            raise Invalid("0/1 (or -1/+1) labels, one per point")
+        y = [1 if v == 1 else 0 for v in labels]
+        d = len(X[0])
+        w = [fr(v) for v in vector(p["w0"])] if p.get("w0") is not None else [Fraction(0)] * d
+        if len(w) != d:
+            raise Invalid("w0 has one entry per input (and the bias)")
+        lr = Fraction(repr(get(p, "lr", 1.0)))
+        max_epochs = int(get(p, "max_epochs", 100.0))
+        sk = conv.get("update_rule", "classic") == "sklearn"
+        updates, epochs, converged = 0, 0, False
+        trace = []
+        while epochs < max_epochs:
+            epochs += 1
+            mistakes = 0
+            for k, (xi, yi) in enumerate(zip(X, y), start=1):
+                s = sum(a * b for a, b in zip(w, xi))
+                before = w
+                if sk:
+                    t = 1 if yi == 1 else -1
+                    if t * s <= 0:
+                        w = [a + lr * t * b for a, b in zip(w, xi)]
+                        mistakes += 1
+                else:
+                    yh = int(s >= 0 if fires_ge else s > 0)
+                    if yh != yi:
+                        w = [a + lr * (yi - yh) * b for a, b in zip(w, xi)]
+                        mistakes += 1
+                trace.append({"epoch": epochs, "point": k, "w_before": [float(v) for v in before], "score": float(s),
+                              "update": w is not before, "w_after": [float(v) for v in w]})
+            updates += mistakes
+            if mistakes == 0:
+                converged = True
+                break
+        out.update({"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged,
+                    "trace": trace})
+    if Q is not None:
+        preds, scores = [], []
+        for r in Q:
+            xr = aug(r, bias)
             if len(xr) != d:
                 raise Invalid("classify points have the inputs' length")
             s = sum(a * b for a, b in zip(w, xr))
+            scores.append(float(s))                         # the net input w.x, exact then rounded once
             preds.append(int(s >= 0 if fires_ge else s > 0))   # predictions follow the firing_rule convention
-        out["predictions"] = preds
+        out["predictions"], out["scores"] = preds, scores
     return out
 
 
@@ -931,6 +988,12 @@ def perceptron_draw(rng) -> dict:
         out["w0"] = [float(v) for v in rng.choice([0.0, 1.0, -0.5], size=d + (0 if out.get("bias") is False else 1))]
     if rng.random() < 0.3:
         out["max_epochs"] = int(rng.choice([1, 3, 20]))
+    if rng.random() < 0.2:
+        out["y"] = [2 * v - 1 for v in out["y"]]                 # labels -1/+1
+    if rng.random() < 0.2:                                      # no training: classify with given weights
+        nb = int(rng.random() < 0.5)
+        out = {"w0": [float(v) for v in rng.integers(-3, 4, size=d + nb) / 2],
+               "classify": rng.integers(-3, 4, size=(int(rng.integers(1, 4)), d)).tolist()}
     return out
 
 
@@ -939,7 +1002,15 @@ PERCEPTRON = Ref(expected=perceptron_expected, draw=perceptron_draw,
                  edges=({"X": [[4, 1, 0], [-2, -1, 1], [-4, -4, -2], [3, 3, -4], [1, -4, 0], [0, 2, 4]],
                          "y": [0, 0, 0, 1, 0, 0], "lr": 0.1},
                         {"X": [[0, 0]], "y": [1]}, {"X": [[1, 1], [1, 1]], "y": [1, 0], "max_epochs": 5},
-                        {"X": [[1e12, -1e12], [1e-8, 0.30000000000000004]], "y": [1, 0], "bias": False}))
+                        {"X": [[1e12, -1e12], [1e-8, 0.30000000000000004]], "y": [1, 0], "bias": False},
+                        ({"X": "(-1,2), (0,-1), (2,1)", "y": "-1 1 -1", "classify": "(-2,0), (1, 1)"},
+                         {"bias_position": "last", "update_rule": "sklearn"}),
+                        ({"X": [[1, 2], [2, 0]], "y": [1, 0], "classify": [[0, 0]], "lr": 0.5},
+                         {"bias_position": "last"}),
+                        {"w0": "1 -0.5 -0.7", "classify": "(1, 1), (0, 0), (2, 2)"},              # classify only
+                        ({"w0": [0.5, -1.0, 0.0], "classify": [[1.0, 0.5], [0.0, 0.0]]}, {"bias_position": "last",
+                                                                                         "firing_rule": ">"}),
+                        {"w0": [2.0, -1.0], "classify": [[1, 2], [0.30000000000000004, 0.6]]}))   # no bias: w.x = 0
 
 
 # ---- sigmoid neuron ------------------------------------------------------------------------------------------------
