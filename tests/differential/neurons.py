@@ -1016,10 +1016,18 @@ PERCEPTRON = Ref(expected=perceptron_expected, draw=perceptron_draw,
 # ---- sigmoid neuron ------------------------------------------------------------------------------------------------
 def sigmoid_neuron_expected(p, conv) -> dict:
     X = np.array(matrix(p["x"]), dtype=float)
+    w = np.array(vector(p["w"]), dtype=float)
+    if p.get("y") is None:                               # no target: the forward pass only (z and the output)
+        if X.shape[1] != len(w) and X.shape[0] == 1 and len(w) == 1:
+            X = X.T                                      # '0 1 2' with one weight: one input per point
+        if X.shape[1] != len(w):
+            raise Invalid("shapes")
+        z = X @ w + get(p, "b", 0.0)
+        one = len(z) == 1
+        return {"z": float(z[0]) if one else list(z), "y_hat": float(expit(z[0])) if one else list(expit(z))}
     y = np.array(vector(p["y"]), dtype=float)
     if X.shape[0] != len(y) and X.shape[0] == 1 and X.shape[1] == len(y):
         X = X.T                                          # '0 1 2': one input per point
-    w = np.array(vector(p["w"]), dtype=float)
     if X.shape[1] != len(w) or X.shape[0] != len(y):
         raise Invalid("shapes")
     b, eta, steps = get(p, "b", 0.0), get(p, "eta", 1.0), int(get(p, "steps", 1.0))
@@ -1067,6 +1075,9 @@ def sigmoid_neuron_expected(p, conv) -> dict:
 def sigmoid_neuron_draw(rng) -> dict:
     N, d = int(rng.integers(1, 4)), int(rng.integers(1, 3))
     loss = str(rng.choice(["mse", "ce"]))
+    if rng.random() < 0.15:                              # the forward pass only
+        return {"x": (rng.integers(-6, 7, size=(N, d)) / 2).tolist(), "b": float(rng.choice([0.0, 0.5, -1.0])),
+                "w": [float(v) for v in rng.choice([-1.0, 0.0, 2.0, 0.5, 40.0], size=d)]}
     return {"x": (rng.integers(-6, 7, size=(N, d)) / 2).tolist(), "y": [float(v) for v in rng.choice([0.0, 1.0, 0.2], size=N)],
             "w": [float(v) for v in rng.choice([-1.0, 0.0, 2.0, 0.5, 40.0], size=d)], "b": float(rng.choice([0.0, 0.5, -1.0])),
             "eta": float(rng.choice([0.1, 1.0, 10.0])), "steps": int(rng.integers(0, 4)), "loss": loss}
@@ -1078,7 +1089,9 @@ SIGMOID_NEURON = Ref(expected=sigmoid_neuron_expected, draw=sigmoid_neuron_draw,
                      edges=({"x": "0", "y": "1", "w": "2", "b": "1", "eta": "10", "steps": "1"},
                             {"x": [[1.0]], "y": [0], "w": [120.0], "b": 0.0, "loss": "ce"},
                             {"x": [[0.30000000000000004, 1e-8]], "y": [1], "w": [1e6, -1e6], "steps": 2},
-                            {"x": [[1.0], [2.0]], "y": [1, 0], "w": [0.5], "b": 0.1, "steps": 0}))
+                            {"x": [[1.0], [2.0]], "y": [1, 0], "w": [0.5], "b": 0.1, "steps": 0},
+                            {"x": "1 2; 0 1", "w": "0.5 -1", "b": "0.2"},               # forward only: no target
+                            {"x": "0 1 2", "w": "2"}, {"x": [[800.0]], "w": [1.0], "b": -1e-8}))
 
 
 REFERENCES = {"comp_graph": COMP_GRAPH, "feedforward": FEEDFORWARD, "linear_regression": LINEAR_REGRESSION,
