@@ -115,11 +115,6 @@ KNOWN: dict[str, list[Known]] = {
     "grad_clip": [Known("found by the harness (not in issue 13): the zero gradient g = (0, 0): the exact path answers "
                         "angle_axis_before/after = nan, the numeric path 0", lambda d: d.answer.startswith("angle_axis")
                         and d.between == "exact vs numeric")],
-    "sigmoid_neuron": [Known("found by the harness (not in issue 13): sigmoid_neuron with loss=ce, numeric path: a "
-                             "saturated unit (y_hat rounds to 0 or 1) gives loss = inf and RuntimeWarnings from "
-                             "0 * log(0), where the exact path gives softplus(z) - y z (3500001 for w = (1e6, 0))",
-                             lambda d: d.path == "numeric" and d.params.get("loss") == "ce"
-                             and (d.kind == "error" or d.answer in ("loss", "new_loss")))],
     "linear_separability": [Known("found by the harness (not in issue 13): linear_separability numeric path says 'not "
                                   "separable' for points with a coordinate of 1e12 that the exact path and scipy's "
                                   "linprog separate (X = [[-2, -3], [1, 1], [3, 1], [1, 1e12]], y = [0, 1, 1, 0])",
