@@ -267,6 +267,20 @@ def test_network_references_reproduce_torch_autograd():
                 assert close(got[k], v, 1e-10, 1e-12), (c["id"], k, got[k], v)
 
 
+def test_grid_references_reproduce_torch():
+    """conv2d (torch.nn.functional.conv2d, with the kernel flipped for a convolution), pool2d (F.max_pool2d with
+    return_indices, F.avg_pool2d with ceil_mode and count_include_pad, adaptive pooling for the global modes) and
+    loss (torch's loss functions and autograd) references against tests/fixtures/torch_grid.json, every answer."""
+    grid = _fixture("torch_grid")
+    for family in ("conv2d", "pool2d", "loss"):
+        assert len(grid[family]) >= 30
+        for i, c in enumerate(grid[family]):
+            got = {k: unwrap(v) for k, v in REFERENCES[family].expected(c["params"], c["conventions"]).items()}
+            for k, want in c.items():
+                if k not in ("params", "conventions"):
+                    assert close(got[k], want, 1e-10, 1e-12), (family, i, k, got[k], want)
+
+
 def test_layer_references_reproduce_torch():
     """activation (torch autograd, at torch's kink values) and batch norm (torch.nn.BatchNorm1d forward, running
     averages and backward) references against tests/fixtures/torch_layers.json."""
