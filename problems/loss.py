@@ -359,7 +359,12 @@ def solve_numeric(p, conv) -> Derivation:
     kind = _conv_kind(p, conv)
     ys, yhs, dl = as_float(p["y"]), as_float(p["y_hat"]), float(as_exact(p["delta"]))
     n = ys.size
-    losses = np.broadcast_to(_vectorised(kind.loss)(ys, yhs, dl), ys.shape).astype(float)
+    if p["kind"] == "log_cosh":   # cosh overflows past |r| = 710 and rounds to 1 below |r| = 1e-8: log cosh r is
+        a = np.abs(yhs - ys)       # log(1 + 2 sinh(r/2)^2) for small |r| and |r| + log(1 + e^(-2|r|)) - log 2 beyond
+        small = np.log1p(2 * np.sinh(np.minimum(a, 20.0) / 2) ** 2)
+        losses = np.where(a < 20.0, small, a + np.log1p(np.exp(-2 * a)) - np.log(2.0))
+    else:
+        losses = np.broadcast_to(_vectorised(kind.loss)(ys, yhs, dl), ys.shape).astype(float)
     grads = np.broadcast_to(_vectorised(kind.grad)(ys, yhs, dl), ys.shape).astype(float)
     d.note("Numeric path", f"float64 NumPy over {F.grouped(n)} samples, from the same per-sample formulas.")
     if kind.root:

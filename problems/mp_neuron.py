@@ -532,6 +532,8 @@ def _evaluate_only(p, conv) -> Derivation:
 
 def solve_numeric(p, conv) -> Derivation:
     """The same rule over all 2^n inputs at once in NumPy (no per-row steps)."""
+    if p["function"] is None:  # the given neuron on the given inputs: at most 2^16 integer rows, worked as on paper
+        return _evaluate_only(p, conv)
     d = Derivation()
     rule, n, inh, exc, X, f, gsum, inhibited = _setup(p, conv)
 

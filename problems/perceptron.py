@@ -537,9 +537,14 @@ INT64_BOUND = 2 ** 62
 INTEGER_WORK = 5_000_000
 
 
+#: The largest common denominator of typed numbers scaled to integers (10^40 holds every 17-digit decimal such as
+#: 0.30000000000000004 and a few thirds); past it the numeric path works in float64 with a tie rule.
+MAX_SCALE = 10 ** 40
+
+
 def _integers(M) -> tuple[np.ndarray, int] | None:
     """(M_int, scale) with M = M_int / scale exactly (M_int Python integers, an object array), or None when the entries
-    have no common denominator below 10^15. Exact entries use their own denominators; float64 entries their shortest
+    have no common denominator up to MAX_SCALE. Exact entries use their own denominators; float64 entries their shortest
     decimals (0.1 is 1/10, as the exact path reads it)."""
     if isinstance(M, np.ndarray):
         A = np.asarray(M, dtype=np.float64)
@@ -557,7 +562,7 @@ def _integers(M) -> tuple[np.ndarray, int] | None:
     scale = 1
     for v in flat:
         scale = math.lcm(scale, int(v.q))
-        if scale > 10 ** 15:
+        if scale > MAX_SCALE:
             return None
     ints = np.array([[int(v * scale) for v in row] for row in M] if M and isinstance(M[0], (tuple, list)) else
                     [int(v * scale) for v in flat], dtype=object)
@@ -667,6 +672,16 @@ def solve_numeric(p, conv) -> Derivation:
     bias, position = _bias(p), conv["bias_position"]
     if not _trains(p):
         Q = as_float(p["classify"])
+        qi, wi = _integers(p["classify"]), _integers(p["w0"])
+        if qi is not None and wi is not None:  # the decimals typed, scaled to integers: a score of 0 is exactly 0
+            Qi = _with_bias(qi[0].reshape(len(Q), -1), bias, qi[1], position)
+            ints = [row @ wi[0] for row in Qi]
+            d.note("Numeric path", f"{len(Q)} points classified with the given weights in exact integer arithmetic "
+                                   "(the numbers scaled to integers); no per-point steps.")
+            fire = conv["firing_rule"]
+            preds = [int(v >= 0) if fire == ">=" else int(v > 0) for v in ints]
+            _numeric_predictions(d, preds, [float(sp.Rational(int(v), qi[1] * wi[1])) for v in ints])
+            return d
         Qf = _with_bias(Q.reshape(len(Q), -1), bias, 1.0, position)
         W = as_float(p["w0"])
         d.note("Numeric path", f"{len(Q)} points classified in float64 with the given weights (a score within rounding "

@@ -494,9 +494,9 @@ def _np_state(X, yv, wv, bv, key, mean):
     zv = X @ wv + bv
     s, sc = np_sigmoid(zv), np_sigmoid(-zv)
     if key == "ce":
-        with np.errstate(divide="ignore"):
-            lv = -(yv * np.log(s) + (1 - yv) * np.log(sc))
-        lv = np.where(yv == 1, -np.log(s), np.where(yv == 0, -np.log(sc), lv))
+        # -(y ln s + (1 - y) ln(1 - s)) = y softplus(-z) + (1 - y) softplus(z): finite for a saturated unit, where
+        # s or 1 - s rounds to 0 (and no term cancels another)
+        lv = yv * np.logaddexp(0.0, -zv) + (1 - yv) * np.logaddexp(0.0, zv)
         dz = s - yv
     else:
         e = s - yv

@@ -112,11 +112,6 @@ ITEM_OPT = {name: [NEW_1, NEW_2, PARTIAL] for name in ("sgd", "momentum", "nag",
 #: (seed 1) no longer hit them.
 KNOWN: dict[str, list[Known]] = {
     **ITEM_OPT,
-    "sigmoid_neuron": [Known("found by the harness (not in issue 13): sigmoid_neuron with loss=ce, numeric path: a "
-                             "saturated unit (y_hat rounds to 0 or 1) gives loss = inf and RuntimeWarnings from "
-                             "0 * log(0), where the exact path gives softplus(z) - y z (3500001 for w = (1e6, 0))",
-                             lambda d: d.path == "numeric" and d.params.get("loss") == "ce"
-                             and (d.kind == "error" or d.answer in ("loss", "new_loss")))],
     "linear_separability": [Known("found by the harness (not in issue 13): linear_separability numeric path says 'not "
                                   "separable' for points with a coordinate of 1e12 that the exact path and scipy's "
                                   "linprog separate (X = [[-2, -3], [1, 1], [3, 1], [1, 1e12]], y = [0, 1, 1, 0])",
@@ -267,6 +262,20 @@ def test_network_references_reproduce_torch_autograd():
         for part in ("first", "final"):
             for k, v in c[part].items():
                 assert close(got[k], v, 1e-10, 1e-12), (c["id"], k, got[k], v)
+
+
+def test_grid_references_reproduce_torch():
+    """conv2d (torch.nn.functional.conv2d, with the kernel flipped for a convolution), pool2d (F.max_pool2d with
+    return_indices, F.avg_pool2d with ceil_mode and count_include_pad, adaptive pooling for the global modes) and
+    loss (torch's loss functions and autograd) references against tests/fixtures/torch_grid.json, every answer."""
+    grid = _fixture("torch_grid")
+    for family in ("conv2d", "pool2d", "loss"):
+        assert len(grid[family]) >= 30
+        for i, c in enumerate(grid[family]):
+            got = {k: unwrap(v) for k, v in REFERENCES[family].expected(c["params"], c["conventions"]).items()}
+            for k, want in c.items():
+                if k not in ("params", "conventions"):
+                    assert close(got[k], want, 1e-10, 1e-12), (family, i, k, got[k], want)
 
 
 def test_layer_references_reproduce_torch():

@@ -94,3 +94,12 @@ def test_the_reader_reaches_loss(text, kind):
 
     r = read(text)
     assert r.family == "loss" and r.params.get("kind", "mse") == kind and not r.missing, r.to_json()
+
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_log_cosh_of_a_large_residual_does_not_overflow(path):
+    """cosh(800) overflows float64: log cosh r = |r| + log(1 + e^(-2|r|)) - log 2 (closed form) stays finite."""
+    sol = LOSS.solve({"y": [0.0, 0.0], "y_hat": [800.0, -1e-8], "kind": "log_cosh"}, {"reduction": "sum"}, path=path)
+    want = [800.0 - np.log(2.0), 0.5e-16]          # log cosh x = x^2/2 + O(x^4) for small x
+    assert np.allclose(sol.answer("losses").value, want, rtol=1e-12, atol=1e-30)
+    assert np.isclose(sol.answer("loss").value, sum(want), rtol=1e-12)

@@ -90,6 +90,16 @@ def test_mp_neuron_with_an_inhibitory_input_on_every_input():
     assert sol.answers["fires"].value == 1
 
 
+@pytest.mark.parametrize("params", [dict(theta="2", x="1 0 1; 1 1 1; 0 0 1"), dict(theta="2", n="3", inhibitory="3"),
+                                    dict(theta="1", n="2", pairs="0 0 1; 1 1 1")])
+def test_mp_neuron_without_a_function_solves_on_the_numeric_path(params):
+    """The numeric path asked for a neuron with no function read the function's truth table (AttributeError on
+    None); it answers as the exact path does (found by the differential harness)."""
+    exact = solver.solve("mp_neuron", path="exact", **params)
+    numeric = solver.solve("mp_neuron", path="numeric", **params)
+    assert {k: a.value for k, a in numeric.answers.items()} == {k: a.value for k, a in exact.answers.items()}
+
+
 @pytest.mark.parametrize("path", ["exact", "numeric"])
 def test_mp_neuron_given_inputs_next_to_a_function(path):
     sol = solver.solve("mp_neuron", function="AND", n="3", theta="2", x="1 0 1; 1 1 1; 0 0 1", path=path)

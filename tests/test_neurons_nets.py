@@ -132,6 +132,17 @@ def test_sigmoid_neuron_saturated_cross_entropy_stays_finite():
     close(val(sol, "grad_w"), 60 * sigma(60), rtol=1e-12)
 
 
+
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+def test_sigmoid_neuron_cross_entropy_of_a_soft_target_at_saturation_is_softplus(path):
+    """y = 0.2, z = 1e6: the loss is softplus(z) - y z = 0.8e6 (closed form). The numeric path took 0.2 ln(sigma(z)) +
+    0.8 ln(1 - sigma(z)) with 1 - sigma(z) rounded to 0 and answered inf (found by the differential harness)."""
+    sol = registry.get("sigmoid_neuron").solve({"x": "1 0", "y": "0.2", "w": "1e6 0", "loss": "ce", "steps": "1",
+                                                "eta": "1e-7"}, {}, path=path)
+    close(val(sol, "loss"), 0.8e6, rtol=1e-12)
+    close(val(sol, "new_loss"), 0.8 * (1e6 - 1e-7 * 0.8 - 1e-7 * 0.8), rtol=1e-12)
+
+
 # ---- feedforward ------------------------------------------------------------------------------------
 
 def _ff_params(case, layout="out_in"):

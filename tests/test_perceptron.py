@@ -324,3 +324,25 @@ def test_bias_last_is_the_bias_first_trace_reordered():
     assert last.answer("x@epoch=1,point=2").value == [0, 1, 1]
     numeric = solver.solve("perceptron", conventions={"bias_position": "last"}, path="numeric", **params)
     assert numeric.answers["w"].value == last.answers["w"].value
+
+
+def test_classify_with_given_weights_numeric_path_keeps_a_small_nonzero_score():
+    """w = (1.0000000000001, -1) at (1, 1): w.x = 1e-13 exactly (a closed form), so with the firing rule w.x > 0 the
+    class is 1. The numeric path counted any score within 1e-12 of the terms' size as a tie (class 0); it now
+    scales the typed decimals to integers as the training does (found by the differential harness)."""
+    for path in ("exact", "numeric"):
+        sol = solver.solve("perceptron", conventions={"firing_rule": ">"}, path=path, w0="1.0000000000001 -1",
+                           classify="(1, 1), (1, 1.0000000000001)")
+        assert sol.answers["predictions"].value == [1, 0], path
+        assert sol.answers["scores"].value[0] == pytest.approx(1e-13, rel=1e-12) and sol.answers["scores"].value[1] == 0
+
+
+@pytest.mark.parametrize("params", [dict(w0="2 -1", classify="(0.30000000000000004, 0.6)"),
+                                    dict(X="(0.30000000000000004, 0.6), (1, 1)", y="1 0", w0="0 2 -1", max_epochs=1)])
+def test_seventeen_digit_decimals_stay_exact_on_the_numeric_path(params):
+    """2 (0.30000000000000004) - 0.6 = 8e-17 exactly: the numbers need a denominator 10^17, past the old limit of
+    10^15, so the numeric path fell back to float64 and called the score a tie (class 0 under w.x > 0)."""
+    exact = solver.solve("perceptron", conventions={"firing_rule": ">"}, path="exact", **params)
+    numeric = solver.solve("perceptron", conventions={"firing_rule": ">"}, path="numeric", **params)
+    for k in set(exact.answers) & set(numeric.answers) - {"trace"}:
+        assert exact.answers[k].value == numeric.answers[k].value, k

@@ -6,8 +6,8 @@ which extra instances to draw, and the hand-picked edge instances.
 """
 from __future__ import annotations
 
-from . import info, layers, linalg, neurons, optim
+from . import grid, info, layers, linalg, neurons, optim
 
 REFERENCES = {}
-for _module in (optim, info, linalg, layers, neurons):
+for _module in (optim, info, linalg, layers, neurons, grid):
     REFERENCES.update(_module.REFERENCES)

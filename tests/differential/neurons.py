@@ -351,7 +351,8 @@ def _layer_keys(p) -> dict:
 def feedforward_expected(p, conv) -> dict:
     p = _layer_keys(p)
     X = np.array(matrix(p["x"]), dtype=float)
-    Y = np.array(matrix(p["y"]), dtype=float)
+    forward_only = p.get("y") is None                  # no target: the forward pass and the output only
+    Y = np.array(matrix(p["y"]), dtype=float) if not forward_only else None
     single = X.shape[0] == 1 and not (isinstance(p["x"], list) and p["x"] and isinstance(p["x"][0], list)) \
         and not (isinstance(p["x"], str) and (";" in p["x"] or "[[" in p["x"]))
     layout = conv.get("weight_layout", "out_in")
@@ -398,14 +399,8 @@ def feedforward_expected(p, conv) -> dict:
     if built is None:
         raise Invalid("layer shapes")
     Ws, bs, X, single, sizes = built
-    if Y.shape[1] != sizes[-1] and Y.shape[1] == 1 and Y.shape[0] == sizes[-1]:
-        Y = Y.T
-    if Y.shape != (X.shape[0], sizes[-1]):
-        raise Invalid("y has one row per example, one entry per output unit")
     if any(a == "softmax" for a in acts[:-1]):
         raise Invalid("softmax only at the output")
-    if loss == "ce" and (acts[-1] not in ("softmax", "sigmoid") or np.any((Y < 0) | (Y > 1))):
-        raise Invalid("cross-entropy after softmax or sigmoid, targets in [0, 1]")
 
     def forward(Ws, bs):
         As, Hs = [], [X]
@@ -415,7 +410,26 @@ def feedforward_expected(p, conv) -> dict:
             Hs.append(_g(act, A, slope))
         return As, Hs
 
+    def shape(M):
+        return list(M[0]) if single else M.tolist()
+
+    weights = [W.size for W in Ws]
+    out: dict[str, Any] = {"layers": L, "neurons": sum(sizes[1:]), "weights": sum(weights), "biases": sum(sizes[1:]),
+                           "params": sum(weights) + sum(sizes[1:]),
+                           "params_per_layer": [w + s for w, s in zip(weights, sizes[1:])]}
     As, Hs = forward(Ws, bs)
+    for i in range(L):
+        out[f"a{i + 1}"] = shape(As[i])
+        out[f"h{i + 1}"] = shape(Hs[i + 1])
+    if forward_only:
+        out["output"] = shape(Hs[-1])
+        return out
+    if Y.shape[1] != sizes[-1] and Y.shape[1] == 1 and Y.shape[0] == sizes[-1]:
+        Y = Y.T
+    if Y.shape != (X.shape[0], sizes[-1]):
+        raise Invalid("y has one row per example, one entry per output unit")
+    if loss == "ce" and (acts[-1] not in ("softmax", "sigmoid") or np.any((Y < 0) | (Y > 1))):
+        raise Invalid("cross-entropy after softmax or sigmoid, targets in [0, 1]")
     lossv, dH, scale = _ff_loss(Hs[-1], As[-1], Y, loss, acts[-1], sq, red)
     # dL/dA of the output layer
     H, A = Hs[-1], As[-1]
@@ -435,24 +449,16 @@ def feedforward_expected(p, conv) -> dict:
         if i:
             dA = (dA @ Ws[i]) * _dg(acts[i - 1], As[i - 1], Hs[i], slope)
     newW = [W - eta * g for W, g in zip(Ws, gW)]
-    newb = [b - eta * g for b, g in zip(bs, gb)]
+    # the update convention: every parameter, or the weights only (the biases stay as given)
+    newb = list(bs) if conv.get("update") == "weights_only" else [b - eta * g for b, g in zip(bs, gb)]
     An, Hn = forward(newW, newb)
     new_loss, _, _ = _ff_loss(Hn[-1], An[-1], Y, loss, acts[-1], sq, red)
-
-    def shape(M):
-        return list(M[0]) if single else M.tolist()
 
     def lay(M):
         return (M.T if layout == "in_out" else M).tolist()
 
-    weights = [W.size for W in Ws]
-    out: dict[str, Any] = {"layers": L, "neurons": sum(sizes[1:]), "weights": sum(weights), "biases": sum(sizes[1:]),
-                           "params": sum(weights) + sum(sizes[1:]),
-                           "params_per_layer": [w + s for w, s in zip(weights, sizes[1:])],
-                           "loss": lossv, "y_hat_new": shape(Hn[-1]), "new_loss": new_loss}
+    out.update({"loss": lossv, "y_hat_new": shape(Hn[-1]), "new_loss": new_loss})
     for i in range(L):
-        out[f"a{i + 1}"] = shape(As[i])
-        out[f"h{i + 1}"] = shape(Hs[i + 1])
         out[f"grad_W{i + 1}"] = lay(gW[i])
         out[f"grad_b{i + 1}"] = list(gb[i])
         out[f"W{i + 1}_new"] = lay(newW[i])
@@ -494,7 +500,11 @@ FEEDFORWARD = Ref(expected=feedforward_expected, draw=feedforward_draw,
                          {"x": [[0.30000000000000004], [1e-8]], "y": [[1.0], [0.0]], "W1": [[1e6]], "act1": "sigmoid",
                           "loss": "ce"},
                          {"x": [1.0], "y": [2.0], "W1": [[1.0], [1.0]], "act1": "leaky_relu", "b1": [-1.0, 0.0],
-                          "W2": [[1.0, 1.0]], "act2": "linear"}))
+                          "W2": [[1.0, 1.0]], "act2": "linear"},
+                         {"x": "1 0.5", "layers": "W = 0.2 -0.1; 0.5 0.3 | b = 0.1 -0.1 | act = tanh\n"
+                                                  "W = 0.3 -0.2 | act = sigmoid"},                    # forward only
+                         ({"x": [[1.0, 0.5], [0.0, -1.0]], "y": [[1.0], [0.0]], "W1": [[0.2, -0.1]], "b1": [0.3],
+                           "act1": "sigmoid", "eta": 0.5}, {"update": "weights_only"})))
 
 
 # ---- linear regression --------------------------------------------------------------------------------------
@@ -734,7 +744,19 @@ LINEAR_SEPARABILITY = Ref(expected=separability_expected, draw=separability_draw
 # ---- McCulloch-Pitts neuron ----------------------------------------------------------------------------------
 def mp_expected(p, conv) -> dict:
     n0 = int(get(p, "n")) if p.get("n") is not None else None
-    n, f = truth_table(p.get("function") or "OR", n0)
+    Q = [[int(v) if v in (0, 1) else -1 for v in r] for r in matrix(p["x"])] if p.get("x") is not None else None
+    if Q is not None and (any(v not in (0, 1) for r in Q for v in r) or len({len(r) for r in Q}) != 1):
+        raise Invalid("inputs x are rows of 0/1")
+    if p.get("function") is None:
+        if n0 is None:
+            n0 = len(Q[0]) if Q is not None else (len(matrix(p["pairs"])[0]) - 1 if p.get("pairs") is not None else None)
+        if n0 is None or p.get("theta") is None:
+            raise Invalid("a function, or a neuron (theta) and inputs to evaluate")
+        n, f = n0, None
+    else:
+        n, f = truth_table(p["function"], n0)
+    if Q is not None and (len(Q[0]) != n or p.get("theta") is None):
+        raise Invalid("inputs x have n entries and need theta")
     rows = _rows(n)
     inh = [int(v) - 1 for v in vector(p["inhibitory"])] if p.get("inhibitory") is not None else []
     if any(not 0 <= i < n for i in inh):
@@ -747,6 +769,22 @@ def mp_expected(p, conv) -> dict:
             return 0
         g = sum(row[j] for j in exc)
         return int(g > th if gt else g >= th)
+
+    def consistent(th):
+        pairs = matrix(p["pairs"])
+        if any(len(r) != n + 1 for r in pairs):
+            raise Invalid("pairs: n inputs and the output")
+        return [neuron([int(v) for v in r[:n]], th) == int(r[n]) for r in pairs]
+
+    if f is None:                                  # no function: the neuron evaluated on the inputs (or all 2^n)
+        th = get(p, "theta")
+        out: dict[str, Any] = {}
+        if Q is not None or p.get("pairs") is None:
+            outs = [neuron(r, th) for r in (Q if Q is not None else rows)]
+            out.update(outputs=outs, fires=sum(outs))
+        if p.get("pairs") is not None:
+            out["consistent"] = consistent(th)
+        return out
 
     lo = int(get(p, "theta_min", 0.0))
     hi = int(get(p, "theta_max")) if p.get("theta_max") is not None else len(exc) + 1
@@ -765,10 +803,10 @@ def mp_expected(p, conv) -> dict:
         out["outputs"] = outs
         out["errors"] = sum(o != t for o, t in zip(outs, f))
         if p.get("pairs") is not None:
-            pairs = matrix(p["pairs"])
-            if any(len(r) != n + 1 for r in pairs):
-                raise Invalid("pairs: n inputs and the output")
-            out["consistent"] = [neuron([int(v) for v in r[:n]], th) == int(r[n]) for r in pairs]
+            out["consistent"] = consistent(th)
+        if Q is not None:                          # the given inputs, next to the truth table's outputs
+            out["x_outputs"] = [neuron(r, th) for r in Q]
+            out["fires"] = sum(out["x_outputs"])
     return out
 
 
@@ -783,6 +821,10 @@ def mp_draw(rng) -> dict:
         out["inhibitory"] = [int(rng.integers(1, n + 1))]
     if rng.random() < 0.5:
         out["pairs"] = rng.integers(0, 2, size=(2, n + 1)).tolist()
+    if rng.random() < 0.4:
+        out["x"] = rng.integers(0, 2, size=(int(rng.integers(1, 4)), n)).tolist()
+        if rng.random() < 0.5:
+            del out["function"], out["theta_min"], out["theta_max"]          # the neuron alone
     return out
 
 
@@ -790,7 +832,12 @@ MP_NEURON = Ref(expected=mp_expected, draw=mp_draw, source="the McCulloch-Pitts 
                 "or > theta) evaluated on every row of the truth table",
                 edges=({"function": "OR", "n": 3, "theta_min": 0, "theta_max": 5}, {"function": "XOR", "n": 2, "theta": 1},
                        {"function": "AND", "n": 1, "theta_min": -3, "theta_max": 3, "theta": 0.30000000000000004},
-                       {"function": "NOR", "n": 2, "inhibitory": [1, 2], "theta_min": 0, "theta_max": 2}))
+                       {"function": "NOR", "n": 2, "inhibitory": [1, 2], "theta_min": 0, "theta_max": 2},
+                       {"x": "1 0 1; 0 0 0; 1 1 1", "theta": 2},                          # the neuron on given inputs
+                       ({"x": [[1, 0], [1, 1], [0, 1]], "theta": 1, "inhibitory": [2]}, {"firing_rule": ">"}),
+                       {"n": 2, "theta": 1.5},                                              # every input
+                       {"n": 2, "theta": 0, "pairs": [[0, 0, 1], [1, 1, 0]]},
+                       {"function": "OR", "n": 3, "theta": 1, "x": "1 0 0; 0 0 0"}))
 
 
 # ---- parameter counts ---------------------------------------------------------------------------------------
@@ -856,56 +903,76 @@ PARAM_COUNT = Ref(expected=param_count_expected, draw=param_count_draw,
 
 # ---- perceptron ------------------------------------------------------------------------------------------------
 def perceptron_expected(p, conv) -> dict:
-    X = [[Fraction(repr(float(v))) for v in r] for r in matrix(p["X"])]
-    y = [int(v) for v in vector(p["y"])]
-    if len(y) != len(X) or any(v not in (0, 1) for v in y):
-        raise Invalid("0/1 labels, one per point")
-    bias = boolean(p.get("bias", True))
-    if bias:
-        X = [[Fraction(1)] + r for r in X]
-    d = len(X[0])
-    w = [Fraction(repr(float(v))) for v in vector(p["w0"])] if p.get("w0") is not None else [Fraction(0)] * d
-    if len(w) != d:
-        raise Invalid("w0 has one entry per input (and the bias)")
-    lr = Fraction(repr(get(p, "lr", 1.0)))
-    max_epochs = int(get(p, "max_epochs", 100.0))
+    def fr(v):
+        return Fraction(repr(float(v)))
+
+    first = conv.get("bias_position", "first") == "first"
+
+    def aug(r, bias):                                       # the constant input 1 first or last
+        return ([Fraction(1)] + r if first else r + [Fraction(1)]) if bias else r
+
     fires_ge = conv.get("firing_rule", ">=") == ">="
-    sk = conv.get("update_rule", "classic") == "sklearn"
-    updates, epochs, converged = 0, 0, False
-    trace = []
-    while epochs < max_epochs:
-        epochs += 1
-        mistakes = 0
-        for k, (xi, yi) in enumerate(zip(X, y), start=1):
-            s = sum(a * b for a, b in zip(w, xi))
-            before = w
-            if sk:
-                t = 1 if yi == 1 else -1
-                if t * s <= 0:
-                    w = [a + lr * t * b for a, b in zip(w, xi)]
-                    mistakes += 1
-            else:
-                yh = int(s >= 0 if fires_ge else s > 0)
-                if yh != yi:
-                    w = [a + lr * (yi - yh) * b for a, b in zip(w, xi)]
-                    mistakes += 1
-            trace.append({"epoch": epochs, "point": k, "w_before": [float(v) for v in before], "score": float(s),
-                          "update": w is not before, "w_after": [float(v) for v in w]})
-        updates += mistakes
-        if mistakes == 0:
-            converged = True
-            break
-    out: dict[str, Any] = {"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged,
-                           "trace": trace}
-    if p.get("classify") is not None:
-        preds = []
-        for r in matrix(p["classify"]):
-            xr = ([Fraction(1)] if bias else []) + [Fraction(repr(float(v))) for v in r]
+    bias = boolean(p.get("bias", True))
+    Q = [[fr(v) for v in r] for r in matrix(p["classify"])] if p.get("classify") is not None else None
+    out: dict[str, Any] = {}
+    if p.get("X") is None:                                  # no training: classify with the given weights
+        if p.get("w0") is None or Q is None or p.get("y") is not None:
+            raise Invalid("training points X with labels y, or weights w0 and points to classify")
+        w = [fr(v) for v in vector(p["w0"])]
+        if len(w) == len(Q[0]):
+            bias = False                                    # one weight per input: there is no bias
+        d = len(Q[0]) + (1 if bias else 0)
+        if len(w) != d:
+            raise Invalid("w0 has one entry per input (and the bias)")
+    else:
+        X = [aug([fr(v) for v in r], bias) for r in matrix(p["X"])]
+        labels = [float(v) for v in vector(p["y"])] if p.get("y") is not None else None
+        if labels is None or len(labels) != len(X) or not (set(labels) <= {0.0, 1.0} or set(labels) <= {-1.0, 1.0}):
+            raise Invalid("0/1 (or -1/+1) labels, one per point")
+        y = [1 if v == 1 else 0 for v in labels]
+        d = len(X[0])
+        w = [fr(v) for v in vector(p["w0"])] if p.get("w0") is not None else [Fraction(0)] * d
+        if len(w) != d:
+            raise Invalid("w0 has one entry per input (and the bias)")
+        lr = Fraction(repr(get(p, "lr", 1.0)))
+        max_epochs = int(get(p, "max_epochs", 100.0))
+        sk = conv.get("update_rule", "classic") == "sklearn"
+        updates, epochs, converged = 0, 0, False
+        trace = []
+        while epochs < max_epochs:
+            epochs += 1
+            mistakes = 0
+            for k, (xi, yi) in enumerate(zip(X, y), start=1):
+                s = sum(a * b for a, b in zip(w, xi))
+                before = w
+                if sk:
+                    t = 1 if yi == 1 else -1
+                    if t * s <= 0:
+                        w = [a + lr * t * b for a, b in zip(w, xi)]
+                        mistakes += 1
+                else:
+                    yh = int(s >= 0 if fires_ge else s > 0)
+                    if yh != yi:
+                        w = [a + lr * (yi - yh) * b for a, b in zip(w, xi)]
+                        mistakes += 1
+                trace.append({"epoch": epochs, "point": k, "w_before": [float(v) for v in before], "score": float(s),
+                              "update": w is not before, "w_after": [float(v) for v in w]})
+            updates += mistakes
+            if mistakes == 0:
+                converged = True
+                break
+        out.update({"w": [float(v) for v in w], "epochs": epochs, "updates": updates, "converged": converged,
+                    "trace": trace})
+    if Q is not None:
+        preds, scores = [], []
+        for r in Q:
+            xr = aug(r, bias)
             if len(xr) != d:
                 raise Invalid("classify points have the inputs' length")
             s = sum(a * b for a, b in zip(w, xr))
+            scores.append(float(s))                         # the net input w.x, exact then rounded once
             preds.append(int(s >= 0 if fires_ge else s > 0))   # predictions follow the firing_rule convention
-        out["predictions"] = preds
+        out["predictions"], out["scores"] = preds, scores
     return out
 
 
@@ -921,6 +988,12 @@ def perceptron_draw(rng) -> dict:
         out["w0"] = [float(v) for v in rng.choice([0.0, 1.0, -0.5], size=d + (0 if out.get("bias") is False else 1))]
     if rng.random() < 0.3:
         out["max_epochs"] = int(rng.choice([1, 3, 20]))
+    if rng.random() < 0.2:
+        out["y"] = [2 * v - 1 for v in out["y"]]                 # labels -1/+1
+    if rng.random() < 0.2:                                      # no training: classify with given weights
+        nb = int(rng.random() < 0.5)
+        out = {"w0": [float(v) for v in rng.integers(-3, 4, size=d + nb) / 2],
+               "classify": rng.integers(-3, 4, size=(int(rng.integers(1, 4)), d)).tolist()}
     return out
 
 
@@ -929,16 +1002,32 @@ PERCEPTRON = Ref(expected=perceptron_expected, draw=perceptron_draw,
                  edges=({"X": [[4, 1, 0], [-2, -1, 1], [-4, -4, -2], [3, 3, -4], [1, -4, 0], [0, 2, 4]],
                          "y": [0, 0, 0, 1, 0, 0], "lr": 0.1},
                         {"X": [[0, 0]], "y": [1]}, {"X": [[1, 1], [1, 1]], "y": [1, 0], "max_epochs": 5},
-                        {"X": [[1e12, -1e12], [1e-8, 0.30000000000000004]], "y": [1, 0], "bias": False}))
+                        {"X": [[1e12, -1e12], [1e-8, 0.30000000000000004]], "y": [1, 0], "bias": False},
+                        ({"X": "(-1,2), (0,-1), (2,1)", "y": "-1 1 -1", "classify": "(-2,0), (1, 1)"},
+                         {"bias_position": "last", "update_rule": "sklearn"}),
+                        ({"X": [[1, 2], [2, 0]], "y": [1, 0], "classify": [[0, 0]], "lr": 0.5},
+                         {"bias_position": "last"}),
+                        {"w0": "1 -0.5 -0.7", "classify": "(1, 1), (0, 0), (2, 2)"},              # classify only
+                        ({"w0": [0.5, -1.0, 0.0], "classify": [[1.0, 0.5], [0.0, 0.0]]}, {"bias_position": "last",
+                                                                                         "firing_rule": ">"}),
+                        {"w0": [2.0, -1.0], "classify": [[1, 2], [0.30000000000000004, 0.6]]}))   # no bias: w.x = 0
 
 
 # ---- sigmoid neuron ------------------------------------------------------------------------------------------------
 def sigmoid_neuron_expected(p, conv) -> dict:
     X = np.array(matrix(p["x"]), dtype=float)
+    w = np.array(vector(p["w"]), dtype=float)
+    if p.get("y") is None:                               # no target: the forward pass only (z and the output)
+        if X.shape[1] != len(w) and X.shape[0] == 1 and len(w) == 1:
+            X = X.T                                      # '0 1 2' with one weight: one input per point
+        if X.shape[1] != len(w):
+            raise Invalid("shapes")
+        z = X @ w + get(p, "b", 0.0)
+        one = len(z) == 1
+        return {"z": float(z[0]) if one else list(z), "y_hat": float(expit(z[0])) if one else list(expit(z))}
     y = np.array(vector(p["y"]), dtype=float)
     if X.shape[0] != len(y) and X.shape[0] == 1 and X.shape[1] == len(y):
         X = X.T                                          # '0 1 2': one input per point
-    w = np.array(vector(p["w"]), dtype=float)
     if X.shape[1] != len(w) or X.shape[0] != len(y):
         raise Invalid("shapes")
     b, eta, steps = get(p, "b", 0.0), get(p, "eta", 1.0), int(get(p, "steps", 1.0))
@@ -986,6 +1075,9 @@ def sigmoid_neuron_expected(p, conv) -> dict:
 def sigmoid_neuron_draw(rng) -> dict:
     N, d = int(rng.integers(1, 4)), int(rng.integers(1, 3))
     loss = str(rng.choice(["mse", "ce"]))
+    if rng.random() < 0.15:                              # the forward pass only
+        return {"x": (rng.integers(-6, 7, size=(N, d)) / 2).tolist(), "b": float(rng.choice([0.0, 0.5, -1.0])),
+                "w": [float(v) for v in rng.choice([-1.0, 0.0, 2.0, 0.5, 40.0], size=d)]}
     return {"x": (rng.integers(-6, 7, size=(N, d)) / 2).tolist(), "y": [float(v) for v in rng.choice([0.0, 1.0, 0.2], size=N)],
             "w": [float(v) for v in rng.choice([-1.0, 0.0, 2.0, 0.5, 40.0], size=d)], "b": float(rng.choice([0.0, 0.5, -1.0])),
             "eta": float(rng.choice([0.1, 1.0, 10.0])), "steps": int(rng.integers(0, 4)), "loss": loss}
@@ -997,7 +1089,9 @@ SIGMOID_NEURON = Ref(expected=sigmoid_neuron_expected, draw=sigmoid_neuron_draw,
                      edges=({"x": "0", "y": "1", "w": "2", "b": "1", "eta": "10", "steps": "1"},
                             {"x": [[1.0]], "y": [0], "w": [120.0], "b": 0.0, "loss": "ce"},
                             {"x": [[0.30000000000000004, 1e-8]], "y": [1], "w": [1e6, -1e6], "steps": 2},
-                            {"x": [[1.0], [2.0]], "y": [1, 0], "w": [0.5], "b": 0.1, "steps": 0}))
+                            {"x": [[1.0], [2.0]], "y": [1, 0], "w": [0.5], "b": 0.1, "steps": 0},
+                            {"x": "1 2; 0 1", "w": "0.5 -1", "b": "0.2"},               # forward only: no target
+                            {"x": "0 1 2", "w": "2"}, {"x": [[800.0]], "w": [1.0], "b": -1e-8}))
 
 
 REFERENCES = {"comp_graph": COMP_GRAPH, "feedforward": FEEDFORWARD, "linear_regression": LINEAR_REGRESSION,
