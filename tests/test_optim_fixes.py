@@ -413,3 +413,33 @@ def test_huge_learning_rate_from_the_bowl_example_has_no_overflow_warning():
         warnings.simplefilter("error")
         sol = solve("adam", {"loss": "x**2 + 4*y**2", "w0": [2.0, -2.0], "steps": 3, "lr": "1e308"})
     assert sol.status in ("solved", "undefined") and "svg" not in sol.extras
+
+
+def test_saturated_sigmoid_neuron_gradient_keeps_its_digits_on_the_numeric_path():
+    """Found by the differential harness: dL/dz = (y_hat - y) y_hat (1 - y_hat) lost its digits at z = 34 (1 - y_hat by
+    subtraction; 2.6e-7 for 1.1e-7 in AdaMax's steps) and was exactly 0 past z = 37. The closed form here:
+    y_hat (1 - y_hat) = sigmoid(z) sigmoid(-z) = e^-z / (1 + e^-z)^2."""
+    import math
+
+    import solver
+
+    for z in (34.0, 40.0, 60.0):
+        sol = solver.solve("sgd", x=[1.0], y=[0.0], w0=[z, 0.0], lr=1, steps=1, path="numeric")
+        yh = 1 / (1 + math.exp(-z))
+        want = yh * math.exp(-z) / (1 + math.exp(-z)) ** 2   # (y_hat - 0) y_hat (1 - y_hat), x = 1
+        assert sol.answers["g"].value[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_saturated_sigmoid_neuron_error_against_its_target_keeps_its_digits():
+    """Found by the differential harness: with y = 1 and z = 41.5, y_hat rounds to 1.0 and y_hat - y was 0, so AdaMax
+    with eps = 0 answered 'undefined' where the exact path moves. y_hat - 1 = -sigmoid(-z) (closed form)."""
+    import math
+
+    import solver
+
+    z = 0.5 * 3 + 40
+    sol = solver.solve("sgd", x=[3.0], y=[1.0], w0="w=0.5, b=40.0", lr=1, steps=1, path="numeric")
+    yc = 1 / (1 + math.exp(z))                                # sigmoid(-z) = 1 - y_hat
+    want_b = -yc * (1 - yc) * yc                              # dL/db = (y_hat - y) y_hat (1 - y_hat)
+    assert sol.answers["g"].value[1] == pytest.approx(want_b, rel=1e-12)
+    assert solver.solve("adamax", x=[3.0], y=[1.0], w0="w=0.5, b=40.0", eps=0.0, steps=1, path="numeric").status == "solved"

@@ -330,7 +330,11 @@ class NeuronSource(Source):
     def numeric(self, point, i):
         z, x, y = self._z(point)
         yh = sigmoid_np(z)
-        dz = (yh - y) * yh * (1 - yh) if self.loss == "mse" else yh - y
+        # 1 - y_hat as sigmoid(-z), and y_hat - y as (1 - y) y_hat - y (1 - y_hat): by subtraction both lose every
+        # digit once the unit saturates (|z| > 15), and are exactly 0 past |z| = 37
+        yc = sigmoid_np(-z)
+        err = (1 - y) * yh - y * yc
+        dz = err * yh * yc if self.loss == "mse" else err
         return np.array([np.sum(dz * x), np.sum(dz)], dtype=np.float64)
 
     def loss_numeric(self, point):
