@@ -503,7 +503,7 @@ def _classify(parts: list[Part], scaling: str, n: int, exact: bool, a_scale: flo
     tol = 1e-10 if exact else 1e-8
     rho = max(p.modulus for p in parts)
     floor = 0.0 if exact else 1e-12 * a_scale  # (relative: 1e-300 and 2e-300 are not one magnitude)
-    same = lambda a, b: abs(a - b) <= tol * max(a, b) + floor  # noqa: E731
+    same = lambda a, b: a == b or abs(a - b) <= tol * max(a, b) + floor  # noqa: E731 (a == b: two moduli past float range)
     top = [p for p in parts if same(p.modulus, rho)]
     deg = max(p.degree for p in top)
     dom = [p for p in top if p.degree == deg]
@@ -609,12 +609,15 @@ def _parts_exact(M: sp.ImmutableMatrix, x0: tuple, values: list, defective: bool
     # (SymPy Floats: (1e100)^4 overflows a Python float)
     size = lambda x: sp.Abs(sp.N(x, 30))  # noqa: E731
     base = max(size(x) for x in M) + max(size(v) for v in values)
-    scale = (base if base else 1) ** n * max(size(x) for x in x0)
-    negligible = lambda vec: all(sp.Abs(sp.N(x, 50)) <= sp.Float("1e-25") * scale for x in vec)  # noqa: E731
+    base = base if base else 1
+    x_size = max(size(x) for x in x0)
+    # negligible against what z would be without cancellation: |x0| times |A - mu I| for each factor applied
+    negligible = lambda vec, k: all(sp.Abs(sp.N(x, 50)) <= sp.Float("1e-25") * base ** k * x_size  # noqa: E731
+                                    for x in vec)
     I = sp.eye(n)
     parts = []
     for lam, m in distinct:
-        z, s = matrix([x0]).T, sp.Integer(1)
+        z, s, k = matrix([x0]).T, sp.Integer(1), 0
         for mu_, mm in distinct:
             if mu_ is lam:
                 continue
@@ -622,13 +625,14 @@ def _parts_exact(M: sp.ImmutableMatrix, x0: tuple, values: list, defective: bool
             for _ in range(e):
                 z = (M - mu_ * I) * z
                 z = sp.ImmutableMatrix(z.applyfunc(lambda x: tame(sp.expand(x))))
+                k += 1
             s = s * (lam - mu_) ** e
-        if negligible(z):
+        if negligible(z, k):
             continue
         deg, lead = 0, z
         while deg < m - 1:
             nxt = sp.ImmutableMatrix(((M - lam * I) * lead).applyfunc(lambda x: tame(sp.expand(x))))
-            if negligible(nxt):
+            if negligible(nxt, k + deg + 1):
                 break
             lead, deg = nxt, deg + 1
         s = tame(sp.expand(s))
@@ -779,8 +783,21 @@ def _iteration_numeric(d: Derivation, A, x0, n, scaling, w, Q, keep):
     _behaviour_answers(d, _classify(parts, scaling, A.shape[0], False, float(np.abs(A).max(initial=0.0))), False)
 
 
+def _finite(p) -> None:
+    """The numeric path holds float64: an entry past about 1.8e308 (1e400 typed) has no float value."""
+    for name in ("A", "eigenvalues", "vectors", "x0"):
+        if p.get(name) is not None:
+            with np.errstate(all="ignore"):
+                ok = bool(np.all(np.isfinite(np.asarray(as_float(p[name]), dtype=complex))))
+            if not ok:
+                raise InvalidInput(name, f"An entry of {name} is beyond float64's range (about 1.8e308), which the "
+                                         "numeric path needs; scale the problem, or give at most a 4 x 4 matrix for "
+                                         "exact working.")
+
+
 def solve_numeric(p, conv) -> Derivation:
     """float64 NumPy: eigh for a symmetric matrix, eig otherwise; the same answers, summary steps only."""
+    _finite(p)
     d = Derivation()
     if p["A"] is None:
         w = as_float(p["eigenvalues"])

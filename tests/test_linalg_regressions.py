@@ -246,3 +246,21 @@ def test_pca_plot_has_tick_values_and_shows_each_component_sign_with_an_arrow():
     tip = [float(v) for v in heads[0].split()[0].split(",")]
     mean = [float(v) for v in re.search(r'<text x="([\d.]+)" y="([\d.]+)">mean</text>', svg).groups()]
     assert tip[0] > mean[0] - 6 and tip[1] > mean[1] - 14      # right of and below the mean (SVG y grows down)
+
+
+def test_eigen_beyond_float_range_is_worked_exactly_or_refused_by_name():
+    """Found by the recorded fuzz run: A = [[1e400]] with x0 = 1e400 crashed both paths (the exact path judged the
+    only part of x0 negligible against 1e800, and then compared two infinite moduli; the numeric path divided
+    infinities). Exactly: the eigenvalue is 1e400 and the iterates grow; numerically: InvalidInput naming A."""
+    import pytest
+
+    import solver
+    from solver.params import InvalidInput
+
+    sol = solver.solve("eigen", A="1e400", x0="1e400", path="exact")
+    assert sol.status == "solved" and sol.answers["eigenvalues"].value == [10**400]   # a 1 x 1 matrix: its entry
+    assert sol.answers["behaviour"].value == "diverges"                                 # |λ| > 1
+    for kw in (dict(A="1e400", x0="1e400"), dict(A="1e-400", vectors="1e400"), dict(A="1e400", vectors="1e400")):
+        with pytest.raises(InvalidInput) as e:
+            solver.solve("eigen", path="numeric", **kw)
+        assert e.value.field in ("A", "vectors") and "float64" in str(e.value)
