@@ -258,6 +258,8 @@ def parse_arithmetic(text: str) -> sympy.Rational:
         s = _normalize_minus(_check_text(text, MAX_TEXT)).strip()
         if not s or not re.search(r"[-+*/^()a-z]", s[1:] if s[0] in "+-" else s, re.I):
             raise plain from None          # no arithmetic in it: the plain number's message says what is wrong
+        if re.fullmatch(r"[^\W\d]\w*", s) and s not in ("pi", "e", "π"):
+            raise plain from None          # a lone word ('oops') is a typo, not an expression
     expr = _own_expr(s, ())   # this module's parse_expr (never SymPy's)
     if not isinstance(expr, sympy.Basic) or expr.free_symbols:
         raise ParseError(f"expected a number, got {_show(s)}")
