@@ -107,3 +107,23 @@ def test_a_long_solution_on_a_phone_has_its_summary_on_top(page, artifacts):
         assert box is None or box["width"] > 390 * 0.7, "nested steps use the phone's width"
     page.screenshot(path=str(artifacts / "phone-long-solution.png"), full_page=True)
     assert not page.problems, page.problems
+
+
+def test_a_diverging_nag_run_warns_at_the_top_and_a_switch_says_what_changed(page, artifacts):
+    """Issue 18's done-when in the browser: NAG on f(x) = x² from x = 1 with η = 1.5, β = 0.9 diverges (each
+    step multiplies the error by more than 1: the loss grows by orders of magnitude), and the warning stands above
+    the statement; switching the NAG form lists the answers that changed."""
+    from playwright.sync_api import expect
+
+    page.goto("/f/nag/solve?p.loss=x**2&p.w0=1&p.lr=1.5&p.beta=0.9&p.steps=6")
+    warning = page.locator("#solution-warning")
+    expect(warning).to_contain_text("diverges")
+    expect(warning).to_contain_text("learning rate")
+    assert warning.bounding_box()["y"] < page.locator("#statement-heading").bounding_box()["y"]
+    page.screenshot(path=str(artifacts / "nag-diverges.png"))
+    page.locator('a.switch[data-convention="nag_form"][data-option="sutskever"]').first.click()
+    changed = page.locator("#what-changed")
+    expect(changed).to_contain_text("from notes to sutskever")
+    expect(changed).to_contain_text("answers changed")
+    page.screenshot(path=str(artifacts / "nag-what-changed.png"))
+    assert not page.problems, page.problems
