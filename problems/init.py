@@ -38,6 +38,7 @@ KEYWORDS = ("initialization", "initialisation", "xavier", "glorot", "he", "kaimi
 n_in, n_out, n, k, c_in, c_out, g = (sym("n_in", r"n_{\mathrm{in}}"), sym("n_out", r"n_{\mathrm{out}}"), sym("n"),
                                      sym("k"), sym("c_in", r"c_{\mathrm{in}}"), sym("c_out", r"c_{\mathrm{out}}"),
                                      sym("gain", r"g"))
+a_ = sym("a")                                  # torch's negative_slope of a leaky ReLU
 v_s = sym("Var", r"\operatorname{Var}(w)")
 with sp.evaluate(False):
     FAN_IN = c_in * k ** 2
@@ -48,6 +49,9 @@ with sp.evaluate(False):
     VAR_XAVIER_GAIN = g ** 2 * (2 / (n_in + n_out))
     VAR_HE = 2 / n_in                          # He et al. (mode fan_in)
     VAR_HE_OUT = 2 / n_out                     # mode fan_out
+    VAR_HE_LEAKY = 2 / ((1 + a_ ** 2) * n_in)  # torch's kaiming_*_(a=...): gain^2 = 2 / (1 + a^2)
+    VAR_HE_LEAKY_OUT = 2 / ((1 + a_ ** 2) * n_out)
+    VAR_TORCH = 1 / (3 * n_in)                 # nn.Linear / nn.Conv2d default: kaiming_uniform_(a=sqrt(5))
     STD = sp.sqrt(v_s)
     BOUND = sp.sqrt(3 * v_s)                   # U(-a, a) has variance a^2/3
 
@@ -69,6 +73,10 @@ PARAMS = (
     Param("gain", Real(0, 100, closed="right"), default="1", label="Glorot gain",
           help="torch's gain for xavier_*_: 1 (linear, sigmoid), 5/3 (tanh), sqrt(2) ~ 1.41421 (ReLU)",
           aliases=("gain",)),
+    Param("negative_slope", Real(0, 100), default="0", label="He: negative slope a (leaky ReLU)",
+          help="He initialisation for a leaky ReLU with slope a: Var = 2 / ((1 + a^2) n), torch's kaiming_*_(a=...); "
+               "0 for ReLU",
+          aliases=("negative slope", "negative_slope", "leaky slope", "slope a", "leaky relu slope")),
 )
 
 EXAMPLE = Example(params={"layers": "4 3"},
@@ -83,7 +91,8 @@ ERRATA = (
             why="Keras's GlorotNormal draws from a truncated normal with this standard deviation"),
 )
 
-_SCHEMES = ("var_fan_in", "var_fan_out", "var_xavier", "std_xavier", "bound_xavier", "var_he", "std_he", "bound_he")
+_SCHEMES = ("var_fan_in", "var_fan_out", "var_xavier", "std_xavier", "bound_xavier", "var_he", "std_he", "bound_he",
+            "var_torch_default", "bound_torch_default")
 
 
 def use_numeric(p) -> bool:
@@ -99,9 +108,11 @@ def statement(p) -> str:
         layers = f"A {kind} network has layer sizes {' -> '.join(map(str, sizes))}"
     gain = f" (Glorot gain {F.text(p['gain'])})" if p["gain"] != 1 else ""
     which = "For this layer" if len(sizes) == 2 else "For each layer"
+    he = (f" for a leaky ReLU with negative slope {F.text(p['negative_slope'])}" if p["negative_slope"] else "")
     return (f"{layers}. {which} give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
-            f"2/(n_in + n_out) rules{gain} and under He initialisation, with the standard deviation of a normal "
-            f"initialisation and the bound a of a uniform U(-a, a) one.")
+            f"2/(n_in + n_out) rules{gain} and under He initialisation{he}, with the standard deviation of a normal "
+            f"initialisation and the bound of a uniform U(-b, b) one; and the variance and bound of PyTorch's default "
+            f"initialisation of the layer.")
 
 
 def _fans(p):
@@ -118,8 +129,19 @@ def solve(p, conv) -> Derivation:
     d.formula("Variance rules", v_s, VAR_XAVIER if gain == 1 else VAR_XAVIER_GAIN,
               text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
                    (f"; the gain g = {F.text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
-    he_rule = VAR_HE if he_in else VAR_HE_OUT
-    d.formula("He initialisation (ReLU)", v_s, he_rule, text=HE_MODE.options[conv["he_mode"]] + ".")
+    slope = p["negative_slope"]
+    if slope:
+        he_rule = VAR_HE_LEAKY if he_in else VAR_HE_LEAKY_OUT
+        d.formula("He initialisation (leaky ReLU)", v_s, he_rule,
+                  text=f"He's rule with the leaky ReLU's gain: Var = gain² / n with gain² = 2 / (1 + a²) and "
+                       f"a = {F.text(slope)} (torch.nn.init.calculate_gain('leaky_relu', a)); n is the "
+                       f"{'fan-in' if he_in else 'fan-out'} ({conv['he_mode']}).")
+    else:
+        he_rule = VAR_HE if he_in else VAR_HE_OUT
+        d.formula("He initialisation (ReLU)", v_s, he_rule, text=HE_MODE.options[conv["he_mode"]] + ".")
+    d.formula("PyTorch's default (nn.Linear, nn.Conv2d)", v_s, VAR_TORCH,
+              text="reset_parameters() calls kaiming_uniform_(a = √5): gain² = 2 / (1 + 5) = 1/3, so Var = 1/(3 n_in) "
+                   "and the bound is √(3 Var) = 1/√n_in.")
     d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
     res: dict[str, list] = {k_: [] for k_ in _SCHEMES}
     rows = []
@@ -138,14 +160,19 @@ def solve(p, conv) -> Derivation:
                 vx = d.compute("Xavier/Glorot with gain", v_s, VAR_XAVIER_GAIN, {g: gain, n_in: fi, n_out: fo})
             sx = d.compute("Xavier normal std", sym("std"), STD, {v_s: vx})
             bx = d.compute("Xavier uniform bound", sym("a"), BOUND, {v_s: vx})
-            vh = d.compute("He", v_s, he_rule, {n_in: fi} if he_in else {n_out: fo})
+            he_vals = {n_in: fi} if he_in else {n_out: fo}
+            if slope:
+                he_vals[a_] = slope
+            vh = d.compute("He", v_s, he_rule, he_vals)
             sh = d.compute("He normal std", sym("std"), STD, {v_s: vh})
             bh = d.compute("He uniform bound", sym("a"), BOUND, {v_s: vh})
-        for key, val in zip(_SCHEMES, (vi, vo, vx, sx, bx, vh, sh, bh)):
+            vt = d.compute("PyTorch's default", v_s, VAR_TORCH, {n_in: fi})
+            bt = d.compute("PyTorch's default bound", sym("b"), BOUND, {v_s: vt})
+        for key, val in zip(_SCHEMES, (vi, vo, vx, sx, bx, vh, sh, bh, vt, bt)):
             res[key].append(val)
-        rows.append((str(i), str(fi), str(fo), vi, vo, vx, sx, bx, vh, sh, bh))
+        rows.append((str(i), str(fi), str(fo), vi, vo, vx, sx, bx, vh, sh, bh, vt, bt))
     d.table("Summary", ["layer", "n_in", "n_out", "1/n_in", "1/n_out", "Xavier var", "Xavier std", "Xavier bound",
-                        "He var", "He std", "He bound"], rows)
+                        "He var", "He std", "He bound", "torch var", "torch bound"], rows)
     d.conclude("Answers (one entry per layer)",
                answers=tuple(make_answer(k_, res[k_]) for k_ in _SCHEMES))
     return d
@@ -158,8 +185,9 @@ def solve_numeric(p, conv) -> Derivation:
     fi, fo = fans[:, 0], fans[:, 1]
     gain = float(p["gain"])
     vx = gain ** 2 * 2 / (fi + fo)
-    vh = 2 / (fi if conv["he_mode"] == "fan_in" else fo)
-    vals = (1 / fi, 1 / fo, vx, np.sqrt(vx), np.sqrt(3 * vx), vh, np.sqrt(vh), np.sqrt(3 * vh))
+    vh = 2 / ((1 + float(p["negative_slope"]) ** 2) * (fi if conv["he_mode"] == "fan_in" else fo))
+    vt = 1 / (3 * fi)
+    vals = (1 / fi, 1 / fo, vx, np.sqrt(vx), np.sqrt(3 * vx), vh, np.sqrt(vh), np.sqrt(3 * vh), vt, np.sqrt(3 * vt))
     d.note("Numeric path", f"{len(fi)} layers in float64.")
     d.conclude("Answers (one entry per layer)",
                answers=tuple(make_answer(k_, v) for k_, v in zip(_SCHEMES, vals)))

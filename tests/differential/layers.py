@@ -503,9 +503,12 @@ def init_expected(p, conv) -> dict:
     fo = np.array(sizes[1:], dtype=float) * k * k
     xav = gain ** 2 * 2 / (fi + fo)
     fan = fi if conv.get("he_mode", "fan_in") == "fan_in" else fo
-    he = 2 / fan
+    slope = get(p, "negative_slope", 0.0)
+    he = 2 / (1 + slope ** 2) / fan            # torch.nn.init.calculate_gain("leaky_relu", a)^2 / fan
+    torch_bound = 1 / np.sqrt(fi)              # nn.Linear / nn.Conv2d: kaiming_uniform_(a=sqrt(5)) -> U(-1/sqrt(fan_in), ...)
     return {"var_fan_in": list(1 / fi), "var_fan_out": list(1 / fo), "var_xavier": list(xav), "std_xavier": list(np.sqrt(xav)),
-            "bound_xavier": list(np.sqrt(3 * xav)), "var_he": list(he), "std_he": list(np.sqrt(he)), "bound_he": list(np.sqrt(3 * he))}
+            "bound_xavier": list(np.sqrt(3 * xav)), "var_he": list(he), "std_he": list(np.sqrt(he)), "bound_he": list(np.sqrt(3 * he)),
+            "var_torch_default": list(torch_bound ** 2 / 3), "bound_torch_default": list(torch_bound)}
 
 
 def init_draw(rng) -> dict:
@@ -514,6 +517,8 @@ def init_draw(rng) -> dict:
         out["kernel"] = int(rng.choice([1, 3, 5]))
     if rng.random() < 0.4:
         out["gain"] = float(rng.choice([1.0, 5 / 3, math.sqrt(2)]))
+    if rng.random() < 0.4:
+        out["negative_slope"] = float(rng.choice([0.01, 0.2, math.sqrt(5)]))
     return out
 
 
