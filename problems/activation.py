@@ -38,7 +38,7 @@ from solver.symbolic import Derivation, evaluate, finish, make_answer, sym, text
 TITLE = "Activation functions: values, derivatives and plots"
 TOPIC = "layers"
 KEYWORDS = ("activation", "sigmoid", "tanh", "relu", "relu6", "leaky relu", "prelu", "elu", "selu", "gelu", "swish",
-            "silu", "softplus", "maxout", "step", "derivative", "saturation", "vanishing gradient")
+            "silu", "softplus", "mish", "maxout", "step", "derivative", "saturation", "vanishing gradient")
 
 # ---- the functions, written once -----------------------------------------------------------------
 x = sym("x")
@@ -95,6 +95,7 @@ EXPRS: dict[str, sp.Expr] = {
     "gelu_sigmoid": x * sigmoid(K1702 * x),
     "swish": x * sigmoid(b * x),
     "softplus": sp.log(1 + sp.exp(x)),
+    "mish": x * sp.tanh(sp.log(1 + sp.exp(x))),          # Misra 2019: x tanh(softplus(x))
     "step": sp.Piecewise((1, x > 0), (0, True)),
 }
 class Cases(sp.Piecewise):
@@ -154,7 +155,7 @@ DISPLAY = {
     "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "leaky ReLU",
     "prelu": "parametric ReLU", "elu": "ELU", "selu": "SELU", "gelu": "GELU (exact, x Phi(x))",
     "gelu_tanh": "GELU (tanh approximation)", "gelu_sigmoid": "GELU (sigmoid approximation x sigma(1.702 x))",
-    "swish": "Swish", "softplus": "softplus", "maxout": "maxout", "step": "step",
+    "swish": "Swish", "softplus": "softplus", "mish": "Mish (x tanh(softplus(x)))", "maxout": "maxout", "step": "step",
 }
 ALPHA_DEFAULT = {"leaky_relu": sp.Rational(1, 100), "prelu": sp.Rational(1, 4), "elu": sp.Integer(1)}
 NOTES_MAXOUT = "0.5 0; -0.5 0; 1 0; -1 -0.2"
@@ -545,6 +546,9 @@ def _numeric_fd(fn: str, xv: np.ndarray, p, conv) -> tuple[np.ndarray, np.ndarra
         return t, 1 - t * t
     if fn == "softplus":
         return np.logaddexp(0.0, xv), _sig(xv)
+    if fn == "mish":  # f = x tanh(sp), sp = softplus(x): f' = tanh(sp) + x (1 - tanh(sp)^2) sigma(x)
+        t = np.tanh(np.logaddexp(0.0, xv))
+        return xv * t, t + xv * (1 - t * t) * _sig(xv)
     if fn == "gelu":
         cdf = 0.5 * (1 + _ERF(xv / math.sqrt(2)))
         return xv * cdf, cdf + xv * np.exp(-0.5 * xv * xv) / math.sqrt(2 * math.pi)
