@@ -38,7 +38,7 @@ from solver.symbolic import Derivation, evaluate, finish, make_answer, sym, text
 TITLE = "Activation functions: values, derivatives and plots"
 TOPIC = "layers"
 KEYWORDS = ("activation", "sigmoid", "tanh", "relu", "relu6", "leaky relu", "prelu", "elu", "selu", "gelu", "swish",
-            "silu", "softplus", "mish", "maxout", "step", "derivative", "saturation", "vanishing gradient")
+            "silu", "softplus", "mish", "hardswish", "hard swish", "maxout", "step", "derivative", "saturation", "vanishing gradient")
 
 # ---- the functions, written once -----------------------------------------------------------------
 x = sym("x")
@@ -96,6 +96,9 @@ EXPRS: dict[str, sp.Expr] = {
     "swish": x * sigmoid(b * x),
     "softplus": sp.log(1 + sp.exp(x)),
     "mish": x * sp.tanh(sp.log(1 + sp.exp(x))),          # Misra 2019: x tanh(softplus(x))
+    # Howard et al. 2019 (MobileNetV3): x ReLU6(x + 3) / 6; the conditions put each kink on torch's side
+    # (torch's hardswish'(-3) = 0 and hardswish'(3) = 1)
+    "hard_swish": sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
     "step": sp.Piecewise((1, x > 0), (0, True)),
 }
 class Cases(sp.Piecewise):
@@ -155,7 +158,8 @@ DISPLAY = {
     "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "leaky ReLU",
     "prelu": "parametric ReLU", "elu": "ELU", "selu": "SELU", "gelu": "GELU (exact, x Phi(x))",
     "gelu_tanh": "GELU (tanh approximation)", "gelu_sigmoid": "GELU (sigmoid approximation x sigma(1.702 x))",
-    "swish": "Swish", "softplus": "softplus", "mish": "Mish (x tanh(softplus(x)))", "maxout": "maxout", "step": "step",
+    "swish": "Swish", "softplus": "softplus", "mish": "Mish (x tanh(softplus(x)))",
+    "hard_swish": "hard swish (x ReLU6(x + 3) / 6)", "maxout": "maxout", "step": "step",
 }
 ALPHA_DEFAULT = {"leaky_relu": sp.Rational(1, 100), "prelu": sp.Rational(1, 4), "elu": sp.Integer(1)}
 NOTES_MAXOUT = "0.5 0; -0.5 0; 1 0; -1 -0.2"
@@ -170,7 +174,8 @@ KINK = Convention(
     cues={"left": ("left derivative", "from the left"), "right": ("right derivative", "from the right")})
 CONVENTIONS = (KINK,)
 
-_ALIASES = {"logistic": "sigmoid", "silu": "swish", "leaky": "leaky_relu", "lrelu": "leaky_relu", "leakyrelu": "leaky_relu",
+_ALIASES = {"logistic": "sigmoid", "silu": "swish", "hardswish": "hard_swish", "h-swish": "hard_swish",
+            "hswish": "hard_swish", "hard swish": "hard_swish", "hard-swish": "hard_swish", "leaky": "leaky_relu", "lrelu": "leaky_relu", "leakyrelu": "leaky_relu",
             "parametric_relu": "prelu", "gelu_exact": "gelu", "gelu_erf": "gelu", "heaviside": "step",
             "gelu_approx": "gelu_tanh", "relu_6": "relu6"}
 
@@ -580,6 +585,13 @@ def _numeric_fd(fn: str, xv: np.ndarray, p, conv) -> tuple[np.ndarray, np.ndarra
         dl = lam_ * np.where(pos, 1.0, al * em)
         dr = lam_ * np.where(xv >= 0, 1.0, al * em)
         dt = dl
+    elif fn == "hard_swish":
+        f = np.where(xv <= -3, 0.0, np.where(xv >= 3, xv, xv * (xv + 3) / 6))
+        mid = (2 * xv + 3) / 6
+        dl = np.where(xv <= -3, 0.0, np.where(xv > 3, 1.0, mid))       # just below: the piece that holds there
+        dl = np.where(xv == -3, 0.0, dl)
+        dr = np.where(xv < -3, 0.0, np.where(xv >= 3, 1.0, mid))
+        dt = np.where(xv <= -3, 0.0, np.where(xv >= 3, 1.0, mid))      # torch: 0 at -3, 1 at 3
     elif fn == "step":
         z = np.zeros_like(xv)
         return np.where(pos, 1.0, 0.0), z
@@ -631,7 +643,7 @@ def generate(rng: np.random.Generator) -> dict:
     fn = str(rng.choice([k for k in DISPLAY]))
     while True:
         pts = sorted({float(v) for v in np.round(rng.uniform(-4, 4, size=int(rng.integers(2, 5))), 1)})
-        if 0.0 not in pts and 6.0 not in pts:  # resample until no point is on a kink of a piecewise function
+        if not {0.0, 6.0, 3.0, -3.0} & set(pts):  # resample until no point is on a kink of a piecewise function
             break
     out: dict[str, Any] = {"function": fn, "x": pts}
     if fn in ("leaky_relu", "prelu", "elu"):

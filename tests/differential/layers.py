@@ -63,6 +63,14 @@ def _act(fn: str, x: float, alpha: float, beta: float, kink: str) -> tuple[float
         return x * s, s + k * x * s * sm
     if fn == "softplus":
         return float(np.logaddexp(0.0, x)), float(expit(x))
+    if fn == "hard_swish":   # Howard et al. 2019 / torch.nn.Hardswish; torch's backward: 0 at -3, 1 at 3
+        f = 0.0 if x <= -3 else x if x >= 3 else x * (x + 3) / 6
+        mid = (2 * x + 3) / 6
+        if x == -3:
+            return f, {None: 0.0, -1: 0.0, 1: mid}[side]
+        if x == 3:
+            return f, {None: 1.0, -1: mid, 1: 1.0}[side]
+        return f, 0.0 if x < -3 else 1.0 if x > 3 else mid
     if fn == "mish":   # Misra 2019 (torch.nn.Mish): x tanh(softplus(x)); its derivative by the product and chain rules
         t = math.tanh(float(np.logaddexp(0.0, x)))
         return x * t, t + x * (1 - t * t) * float(expit(x))
@@ -100,7 +108,7 @@ def activation_expected(p, conv) -> dict:
 
 def activation_draw(rng) -> dict:
     fn = str(rng.choice(["sigmoid", "tanh", "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "gelu", "gelu_tanh",
-                         "gelu_sigmoid", "swish", "softplus", "mish", "maxout", "step"]))
+                         "gelu_sigmoid", "swish", "softplus", "mish", "hard_swish", "maxout", "step"]))
     xs = [float(v) for v in rng.choice([0.0, 6.0, -1.5, 2.0, 30.0, -40.0, 0.30000000000000004, 1e-8, 700.0, -800.0],
                                        size=int(rng.integers(1, 6)))]
     out: dict[str, Any] = {"function": fn, "x": xs}
