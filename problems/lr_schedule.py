@@ -57,6 +57,7 @@ T, emin, pw = sym("T"), sym("eta_min", r"\eta_{\min}"), sym("p")
 T0, Tm, Ti, Tcur, ci, t_i = (sym("T_0", "T_{0}"), sym("T_mult", r"T_{\mathrm{mult}}"), sym("T_i", "T_{i}"),
                              sym("T_cur", r"T_{\mathrm{cur}}"), sym("i"), sym("t_i", "t_{i}"))
 Tw, sw = sym("T_w", "T_{w}"), sym("s_w", "s_{w}")
+m_passed = sym("m")                            # multistep: how many milestones t has reached
 N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
                              sym("update", r"u"))
 
@@ -69,6 +70,7 @@ def _decay_rules(c: sp.Symbol) -> dict[str, sp.Expr]:
             "step": eta0 * gamma ** sp.floor(c / s),                        # the introductory slides
             "exponential": eta0 * sp.exp(-(k * c)),                          # the introductory slides
             "exponential_gamma": eta0 * gamma ** c,                          # torch ExponentialLR
+            "multistep": eta0 * gamma ** m_passed,                           # torch MultiStepLR: m milestones <= c
             "inverse_time": eta0 / (1 + k * c),                             # the introductory slides
             "cosine": emin + (eta0 - emin) * (1 + sp.cos(sp.pi * c / T)) / 2,  # torch CosineAnnealingLR
             "polynomial": emin + (eta0 - emin) * (1 - fmin(c, T) / T) ** pw,  # torch PolynomialLR (eta_min 0)
@@ -99,6 +101,7 @@ SCHEDULES = {
     "step": "step decay: eta_t = eta0 * gamma^floor(t / step_size) (the introductory slides)",
     "exponential": "exponential decay: eta_t = eta0 * exp(-k t) (the introductory slides)",
     "exponential_gamma": "exponential decay by a factor: eta_t = eta0 * gamma^t (torch ExponentialLR)",
+    "multistep": "multi-step decay: eta_t = eta0 * gamma^m, m the number of milestones reached by t (torch MultiStepLR)",
     "inverse_time": "inverse-time decay: eta_t = eta0 / (1 + k t) (the course notes and the introductory slides)",
     "cosine": "cosine annealing: eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2 (torch CosineAnnealingLR)",
     "cosine_restarts": "cosine annealing with warm restarts (SGDR): cycles of T_0, T_0 T_mult, ... steps",
@@ -167,6 +170,7 @@ PARAMS = (
                     "cosine_restarts": ("warm restarts", "sgdr", "cosine annealing with restarts"),
                     "polynomial": ("polynomial decay", "polynomial schedule"),
                     "exponential_gamma": ("multiplied by gamma every step", "exponentiallr"),
+                    "multistep": ("multistep", "multi-step", "milestones", "multisteplr"),
                     "constant": ("constant learning rate",)}),
     Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
           aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
@@ -178,6 +182,9 @@ PARAMS = (
           cues={"0.5": ("halves", "halved", "half", "by half"), "0.1": ("tenfold", "divides it by 10", "divided by 10")}),
     Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops",
           aliases=("every", "step size", "step_size", "drop every", "epochs per drop")),
+    Param("milestones", Vector(lo=0, integer=True, max_len=1000), label="Milestones",
+          help="multistep: the steps (or epochs) at which the rate is multiplied by gamma, e.g. 30 80",
+          aliases=("milestones", "milestone", "at the milestones", "drops at", "decays at")),
     Param("k", Real(0, None), default="0.01", label="Decay constant k", help="exponential and inverse_time decay",
           aliases=("k", "decay constant", "decay rate", "decay")),
     Param("T", Int(1, None), default="10", label="Period T",
@@ -228,6 +235,9 @@ SHOWN = 30           # evaluations shown one by one (the table has them all)
 
 
 def validate(p: dict[str, Any]) -> None:
+    if p["schedule"] == "multistep" and not p["milestones"]:
+        raise InvalidInput("milestones", "The 'milestones' parameter of lr_schedule is required for the multistep "
+                                         "schedule: the steps at which the rate is multiplied by gamma, e.g. 30 80.")
     have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
     if have_n != have_b:
         missing = "batch_size" if have_n else "n_samples"
@@ -264,6 +274,9 @@ def _describe(p) -> str:
         out = f"The learning rate decays exponentially, eta_t = eta0 exp(-k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "exponential_gamma":
         out = f"The learning rate decays by a factor gamma = {F.text(p['gamma'])} per step from eta0 = {e0} (eta_t = eta0 gamma^t)"
+    elif sched == "multistep":
+        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} at each "
+               f"milestone t = {', '.join(str(int(m)) for m in sorted(p['milestones']))} (multi-step decay)")
     elif sched == "inverse_time":
         out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "cosine":
@@ -355,6 +368,13 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
         v[Ti] = d.compute("Its length", Ti, SGDR_TI, _needed(SGDR_TI, v))
         v[Tcur] = d.compute("Steps since the restart", Tcur, rules["cycle_cur"], _needed(rules["cycle_cur"], v))
         return d.compute(title, lhs, SGDR, _needed(SGDR, v))
+    if sched == "multistep":
+        ms = sorted(int(m) for m in p["milestones"])
+        reached = [m for m in ms if m <= cv]
+        v[m_passed] = sp.Integer(len(reached))
+        d.note(f"Milestones reached by {clock.name} = {F.text(cv)}",
+               f"m = {len(reached)}" + (f" ({', '.join(map(str, reached))} <= {F.text(cv)})" if reached else
+                                        f" (the first milestone is {ms[0]})"))
     expr = rules[sched]
     return d.compute(title, lhs, expr, _needed(expr, v))
 
@@ -556,6 +576,8 @@ def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
         return e0 * np.exp(-kc)
     if sched == "exponential_gamma":
         return e0 * g ** c
+    if sched == "multistep":
+        return e0 * g ** np.searchsorted(np.sort(np.asarray([float(m) for m in p["milestones"]])), c, side="right")
     if sched == "inverse_time":
         return e0 / (1.0 + kc)
     if sched == "cosine":
@@ -624,8 +646,10 @@ def generate(rng: np.random.Generator) -> dict:
     Well-posed by construction: eta_min < eta0 (a tenth of it or 0), batch_size <= n_samples."""
     sched = str(rng.choice(list(SCHEDULES)))
     out: dict[str, Any] = {"schedule": sched, "eta0": str(rng.choice(["0.1", "0.01", "0.05", "0.5", "1"]))}
-    if sched in ("step", "exponential_gamma"):
-        out["gamma"] = str(rng.choice(["0.5", "0.1", "0.9"] if sched == "step" else ["0.9", "0.95", "0.5"]))
+    if sched in ("step", "exponential_gamma", "multistep"):
+        out["gamma"] = str(rng.choice(["0.5", "0.1", "0.9"] if sched != "exponential_gamma" else ["0.9", "0.95", "0.5"]))
+    if sched == "multistep":
+        out["milestones"] = sorted(int(x) for x in rng.choice(np.arange(1, 21), size=int(rng.integers(1, 4)), replace=False))
     if sched == "step":
         out["step_size"] = int(rng.integers(2, 11))
     if sched in ("exponential", "inverse_time"):

@@ -583,6 +583,8 @@ def _decay(p, conv, c: float) -> float:
         return e0 * math.exp(-k * c)
     if sched == "exponential_gamma":
         return e0 * g ** c
+    if sched == "multistep":     # torch.optim.lr_scheduler.MultiStepLR: gamma once for each milestone reached
+        return e0 * g ** sum(1 for m in vector(p["milestones"]) if m <= c)
     if sched == "inverse_time":
         return e0 / (1 + k * c)
     if sched == "cosine":
@@ -669,13 +671,15 @@ def lr_expected(p, conv) -> dict:
 
 def lr_draw(rng) -> dict:
     sched = str(rng.choice(["constant", "step", "exponential", "exponential_gamma", "inverse_time", "cosine",
-                            "cosine_restarts", "polynomial"]))
+                            "cosine_restarts", "polynomial", "multistep"]))
     out: dict[str, Any] = {"schedule": sched, "eta0": float(rng.choice([0.1, 1.0, 0.01, 0.5])),
                            "at": sorted(int(v) for v in rng.integers(0, 40, size=int(rng.integers(1, 6))))}
-    if sched in ("step", "exponential_gamma"):
+    if sched in ("step", "exponential_gamma", "multistep"):
         out["gamma"] = float(rng.choice([0.5, 0.1, 0.9, 1.0]))
     if sched == "step":
         out["step_size"] = int(rng.integers(1, 8))
+    if sched == "multistep":
+        out["milestones"] = sorted(int(v) for v in rng.choice(np.arange(0, 30), size=int(rng.integers(1, 4)), replace=False))
     if sched in ("exponential", "inverse_time"):
         out["k"] = float(rng.choice([0.01, 0.1, 0.0, 1.0]))
     if sched in ("cosine", "cosine_restarts", "polynomial"):
