@@ -804,7 +804,7 @@ def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[t
     `w` holds the eigenvalues and `Q` unit eigenvectors as columns (as numpy.linalg.eig gives them). Eigenvalues
     within EIGEN_TOL of each other form a group; in each group a column is kept when it is independent of the
     columns kept before it. Returns the kept column indices and, for each group with fewer kept columns than its
-    size, (index of its first eigenvalue, algebraic multiplicity, geometric multiplicity)."""
+    size, (index of its first eigenvalue, algebraic multiplicity, geometric multiplicity, the group's indices)."""
     w = np.asarray(w)
     n = w.size
     scale = max(1.0, float(np.abs(w).max(initial=0.0)))
@@ -824,7 +824,7 @@ def independent_columns(w: np.ndarray, Q: np.ndarray) -> tuple[list[int], list[t
                 kept.append(j)
         keep += kept
         if len(kept) < len(group):
-            short.append((i, len(group), len(kept)))
+            short.append((i, len(group), len(kept), tuple(group)))
     return sorted(keep), short
 
 
@@ -839,7 +839,7 @@ def keep_independent(d: Derivation, name: str, w: np.ndarray, Q: np.ndarray, A: 
     keep, short = independent_columns(w, Q)
     if A is not None and short:
         keep, short = _eigenspace_bases(np.asarray(A, dtype=np.float64), w, Q, keep, short, sign_rule)
-    for i, mult, geo in short:
+    for i, mult, geo, _ in short:
         value = w[i].real if abs(w[i].imag) <= EIGEN_TOL * max(1.0, abs(w[i])) else w[i]
         d.note(f"{name} is not diagonalisable",
                defective_text(name, f"λ{i + 1}", sympy_number(value), mult, geo)
@@ -852,17 +852,16 @@ def _eigenspace_bases(A, w, Q, keep, short, sign_rule):
     n = A.shape[0]
     scale = max(1.0, float(np.linalg.norm(A, 2)))
     still = []
-    for i, mult, geo in short:
+    for i, mult, geo, group in short:
         lam = w[i]
         if np.iscomplexobj(w) and abs(lam.imag) > EIGEN_TOL * scale:
-            still.append((i, mult, geo))
+            still.append((i, mult, geo, group))
             continue
         _, sv, Vh = np.linalg.svd(A - lam.real * np.eye(n))
         dim = min(mult, int(np.sum(sv <= EIGEN_TOL * scale)))
         if dim <= geo:
-            still.append((i, mult, geo))
+            still.append((i, mult, geo, group))
             continue
-        group = [j for j in range(w.size) if abs(w[j] - lam) <= EIGEN_TOL * max(1.0, float(np.abs(w).max()))][:mult]
         basis = Vh[n - dim:].T                              # orthonormal columns spanning null(A − λI)
         if sign_rule is not None:
             basis = basis * sign_fix_np(basis.T, sign_rule)
@@ -870,7 +869,7 @@ def _eigenspace_bases(A, w, Q, keep, short, sign_rule):
             Q[:, j] = basis[:, col]
         keep = sorted((set(keep) - set(group)) | set(group[:dim]))
         if dim < mult:
-            still.append((i, mult, dim))
+            still.append((i, mult, dim, group))
     return keep, still
 
 
