@@ -314,8 +314,10 @@ def parse_arithmetic_array(text: str) -> list:
         raise ParseError(f"too long for entries with arithmetic ({len(s)} characters): give plain numbers")
     s = _unwrap(s)
     rows_text = split_top(s, ";")
-    if len(rows_text) == 1 and s.startswith("[") and "]" in s:
-        rows_text = [r for r in (t.strip().strip(",") for t in re.split(r"\]\s*,?\s*\[", s.strip("[]"))) if r]
+    if len(rows_text) == 1:   # [a, b], [c, d]: rows as bracketed groups separated by commas
+        groups = [g.strip() for g in split_top(s, ",")]
+        if len(groups) > 1 and all(g[:1] in "([" and _unwrap(g) != g for g in groups):
+            rows_text = groups
     rows = []
     for row in rows_text:
         row = _unwrap(row.strip())
