@@ -54,6 +54,43 @@ def wait_listening(proc, port: int, log_path: Path, on_fail=lambda: None, second
             time.sleep(0.2)
 
 
+class StepwiseServer:
+    """`python -m solver.cli serve` on a free loopback port with `env` set (and `unset` removed), its output in
+    `log_path` (a file, not a pipe: a chatty server never blocks on a full pipe); stop() ends it."""
+
+    def __init__(self, log_path: Path, *, env: dict[str, str], unset: tuple[str, ...] = (), stop_timeout: float = 10,
+                 no_traceback: bool = False):
+        import subprocess
+        import sys
+
+        self.log_path, self.stop_timeout, self.no_traceback = log_path, stop_timeout, no_traceback
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+        for name in unset:
+            full.pop(name, None)
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], cwd=ROOT, env=full, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_listening(self.proc, self.port, log_path, on_fail=self.stop)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+        if self.no_traceback:
+            assert "Traceback" not in self.log_path.read_text(), self.log_path.read_text()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's chromium, headless, driven by Playwright (one per test module)."""

@@ -17,43 +17,22 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT  # noqa: E402
-from browser_support import free_port as _free_port  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from browser_support import require_browser as _require_browser  # noqa: E402
-from browser_support import artifacts, browser, wait_listening  # noqa: E402,F401  (fixtures)
+from browser_support import StepwiseServer, artifacts, browser  # noqa: E402,F401  (fixtures)
 
 
-class Server:
-    """`python -m solver.cli serve` on a free loopback port with STEPWISE_EXAM_DB set; stop() by its pid."""
+class Server(StepwiseServer):
+    """`python -m solver.cli serve` on a free loopback port with STEPWISE_EXAM_DB set; no traceback in its log."""
 
     def __init__(self, db: Path, log_path: Path):
-        self.db, self.log_path = db, log_path
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "STEPWISE_EXAM_DB": str(db)}
-        self.log = open(log_path, "w")  # a file, not a pipe: a chatty server never blocks on a full pipe
-        self.proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        wait_listening(self.proc, self.port, log_path, on_fail=self.stop)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
-        assert "Traceback" not in self.log_path.read_text(), self.log_path.read_text()
+        self.db = db
+        super().__init__(log_path, env={"STEPWISE_EXAM_DB": str(db)}, no_traceback=True)
 
 
 PASSWORD = "correct horse battery"

@@ -8,51 +8,29 @@ kept in the database), and failed log-ins counted by one server limit the other.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import pg_support
-from browser_support import free_port, wait_listening
+from browser_support import StepwiseServer
 from solver.exam.store import ExamStore
 from test_web_exams import editor_form
 
 requests = pytest.importorskip("requests")
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 EXAM = 'title = "Shared midterm"\n\n[[problems]]\nfamily = "entropy"\nmarks = 2\n\n[[problems]]\nfamily = "softmax"\nmarks = 3\n'
 
 
-class Server:
-    """`python -m solver.cli serve` on a free loopback port with STEPWISE_DATABASE_URL set."""
+class Server(StepwiseServer):
+    """`python -m solver.cli serve` on a free loopback port with STEPWISE_DATABASE_URL set (and no fixed secret key:
+    the servers share the one kept in the database)."""
 
     def __init__(self, url: str, log_path: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "STEPWISE_DATABASE_URL": url}
-        env.pop("STEPWISE_SECRET_KEY", None)
-        self.log_path = log_path
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        wait_listening(self.proc, self.port, log_path, on_fail=self.stop)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
+        super().__init__(log_path, env={"STEPWISE_DATABASE_URL": url}, unset=("STEPWISE_SECRET_KEY",), stop_timeout=15)
+        self.base = self.url
 
 
 @pytest.fixture
