@@ -396,8 +396,10 @@ def solve_numeric(p, conv) -> Derivation:
     mu_hat = float(x.mean())
     Q = float(((x - mu_hat) ** 2).sum())
     if Q == 0.0 or (conv["ddof"] == "n-1" and N < 2):
-        d.status = "undefined"
-        d.conclude("No maximum", text="No spread in the data (or N - 1 = 0).")
+        d.status = "undefined"  # the mean is still the maximiser in mu, as on the exact path
+        d.conclude("The likelihood is unbounded", text="Every value equals the mean, so sigma^2 -> 0 makes the "
+                   "density at the data (and L) grow without bound: there is no maximum-likelihood variance.",
+                   answers=(make_answer("mu_hat", mu_hat),))
         return d
     var_mle = Q / N
     var = var_mle if conv["ddof"] == "n" else Q / (N - 1)

@@ -509,6 +509,18 @@ def test_mle_log_base_and_edge_cases():
     assert e.value.field == "data"
 
 
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+@pytest.mark.parametrize("ddof", ["n", "n-1"])
+@pytest.mark.parametrize("data", ["3 3 3", "-2.5", "7 7"])
+def test_mle_sample_with_no_spread_still_gives_the_mean_on_both_paths(path, ddof, data):
+    """Regression (the differential harness): with no spread the variance has no maximum, but the mean is still the
+    maximiser in mu; the numeric path gave no answer at all. Oracle: numpy's mean."""
+    sol = solver.solve("mle", {"ddof": ddof}, path, distribution="gaussian", data=data)
+    assert sol.status == "undefined"
+    assert set(sol.answers) == {"mu_hat"}
+    assert float(sol.answers["mu_hat"].value) == pytest.approx(np.mean([float(v) for v in data.split()]))
+
+
 def test_mle_numeric_path_on_a_million_draws():
     rng = np.random.default_rng(5)
     x = rng.normal(2.0, 3.0, size=1_000_000)
