@@ -212,6 +212,29 @@ def test_a_gradient_given_directly_is_read_and_said():
     assert g.text == "x-1"
 
 
+
+@pytest.mark.parametrize("text", ["dL/dx = 2x, dL/dy = 20y", "∂f/∂x = 2x and ∂f/∂y = 20y",
+                                  r"\frac{\partial f}{\partial x} = 2x, \frac{\partial f}{\partial y} = 20y"])
+def test_partial_derivatives_one_after_the_other_are_one_gradient(text):
+    """Regression: "dL/dx = 2x, dL/dy = 20y" was read as two gradients (the first taken, the second unread)."""
+    items = [it for it in scan(normalize(f"where {text}.").s).items if it.kind == "gradient"]
+    assert [(it.text, it.variables) for it in items] == [("2*x, 20*y", ("x", "y"))]
+
+
+def test_partials_of_different_functions_stay_apart():
+    items = [it for it in scan(normalize("where dL/dx = 2x and dJ/dy = 20y.").s).items if it.kind == "gradient"]
+    assert [it.text for it in items] == ["2*x", "20*y"]
+
+
+def test_a_tuple_assignment_names_each_coordinate():
+    """Regression: "from (x, y) = (1, 1)" left the start point unread. Oracle: two steps of w - eta (2x, 20y)."""
+    r = read("Minimise f(x, y) = x^2 + 10y^2 by gradient descent with learning rate 0.05 from (x, y) = (1, 1); "
+             "two steps.")
+    assert r.family == "sgd" and r.params["w0"] == "x=1, y=1" and r.unread == []
+    w = ask("Apply two steps of gradient descent with learning rate 0.05 from (x, y) = (1, 1), where dL/dx = 2x, "
+            "dL/dy = 20y.").solutions[0].answers["w"].value
+    assert w == pytest.approx([1 * (1 - 0.05 * 2) ** 2, 1 * (1 - 0.05 * 20) ** 2])
+
 # ---- what is asked --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,precision", [("to 3 decimal places", {"dp": 3}), ("round to two decimal places", {"dp": 2}),

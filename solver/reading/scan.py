@@ -203,7 +203,12 @@ _FUNC_DEF = re.compile(r"(?<![\w.^])(?P<name>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]
                        r"(?:\s*,\s*[A-Za-z]\w*){0,7}\s*)\)\s*=\s*")
 _GRAD_DEF = re.compile(r"(?<![\w.])(?:nabla\s*_?\s*(?:\(?[A-Za-z]\w*\)?)?\s*(?:\(\s*[A-Za-z]\w*(?:\s*,\s*[A-Za-z]\w*){0,7}\s*\))?"
                        r"|(?:the\s+)?gradient(?:\s+of\s+[A-Za-z]\w*(?:\([^()]{0,20}\))?)?(?:\s+(?:is|equals))?"
-                       r"|d\s*[A-Za-z]\w*\s*/\s*d\s*[A-Za-z]\w*|grad\s*[A-Za-z]\w*)\s*(?:=|:)?\s*", re.I)
+                       r"|\(?\(?(?:partial\s*|d\s*)[A-Za-z]\w*\)?\s*/\s*\(?(?:partial\s*|d\s*)[A-Za-z]\w*\)?\)?"
+                       r"|grad\s*[A-Za-z]\w*)\s*(?:=|:)?\s*", re.I)
+_PARTIAL = re.compile(r"\(?\(?(?:partial|d)\s*(?P<num>[A-Za-z]\w*)\)?\s*/\s*\(?(?:partial|d)\s*(?P<var>[A-Za-z]\w*)\)?\)?"
+                      r"\s*[=:]?", re.I)
+_TUPLE_ASSIGN = re.compile(r"(?<![\w.])\(\s*(?P<names>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?(?:\s*,\s*[A-Za-z][A-Za-z0-9]*"
+                           r"(?:_[A-Za-z0-9]+)?){1,7})\s*\)\s*=\s*")
 _SHAPE = re.compile(r"(?<![\w.])([0-9]{1,6})\s*(?:x|×|\*|by)\s*([0-9]{1,6})(?:\s*(?:x|×|\*|by)\s*([0-9]{1,6}))?"
                     r"(?:\s*(?:x|×|\*|by)\s*([0-9]{1,6}))?(?!\w|\.[0-9]|\s*\^)")
 _OUTCOMES = re.compile(r"(?<![\w])([HT](?:[ ,]+[HT]){3,}|[HT]{4,})(?![\w])")
@@ -402,6 +407,8 @@ def _expr_extent(s: str, start: int, limit: int = 300) -> int:
                 rest = s[k + 1:k + 40]
                 if re.match(r"\s*(?:[A-Za-z]{2,}|[A-Za-z]\w*\s*=)", rest) and not re.match(r"\s*[A-Za-z]\w*\s*[,)]", rest):
                     return k
+                if re.match(r"\s*\(+\s*partial\b", rest):
+                    return k  # ", ((partial f)/(partial y)) = ...": the next partial derivative
             if c == " ":
                 rest = s[k + 1:k + 30]
                 if re.match(r"(?:starting|start|with|for|at|and|where|when|from|using|in|on|if|evaluated|is|are|as|of|"
@@ -539,6 +546,23 @@ class _Scanner:
             self.items.append(Item(kind, k, j, _array_text(val), val,
                                    flags={"bracket", c} | ({"column"} if transposed else set())))
             self.claim(k, j)
+
+    def tuple_assignments(self) -> None:
+        """(x, y) = (1, 1), (w1, w2) = (0.5, -0.3): each name its number, as if written x = 1, y = 1 (a start point
+        named by a formula's variables, or named values)."""
+        s = self.s
+        vectors = {it.i: it for it in self.items if it.kind == "vector" and "bracket" in it.flags and not it.name}
+        for m in _TUPLE_ASSIGN.finditer(s):
+            names = [n.strip() for n in m.group("names").split(",")]
+            vec = vectors.get(m.end())
+            if vec is None or len(vec.value) != len(names) or len(set(names)) != len(names):
+                continue
+            self.items.remove(vec)
+            for name, x in zip(names, vec.value):
+                base, sub = _base(name)
+                self.items.append(Item("number", m.start(), vec.j, _decimal_text(x), x, name=name, base=base, sub=sub,
+                                       flags={"assigned", "tuple"}))
+            self.claim(m.start(), m.end())
 
     def _match(self, k: int, opens: dict) -> int:
         s = self.s
@@ -690,12 +714,12 @@ class _Scanner:
             end = _expr_extent(s, m.end())
             body = s[m.end():end].strip().rstrip(",.")
             self._formula(m.start(), m.end() + len(s[m.end():end].rstrip().rstrip(",.")), name, body, args)
-        grads = _GRAD_DEF.finditer(s) if re.search(r"nabla|gradient|grad|/\s*d", s, re.I) else ()
+        grads = _GRAD_DEF.finditer(s) if re.search(r"nabla|gradient|grad|/\s*\(?(?:d|partial)", s, re.I) else ()
         for m in grads:
             if not self.free(m.start(), m.end()) or not m.group(0).strip():
                 continue
             head = m.group(0)
-            if not re.search(r"nabla|gradient|grad|d\s*\w+\s*/\s*d", head, re.I):
+            if not re.search(r"nabla|gradient|grad|(?:d|partial)\s*\w+\)?\s*/\s*\(?(?:d|partial)", head, re.I):
                 continue
             if not re.search(r"=|:|\bis\b|\bequals\b", head):
                 continue
@@ -720,6 +744,11 @@ class _Scanner:
                 # named "gradient" so that a field whose aliases say gradient takes it by name
                 self.items.append(Item("gradient", m.start(), end, ", ".join(parts), tuple(parts), name="gradient",
                                        base="gradient", flags={"formula", "expression"}, variables=tuple(found)))
+                partial = _PARTIAL.fullmatch(head.strip())
+                if partial is not None and len(parts) == 1:
+                    self.items[-1].flags.add("partial")
+                    self.items[-1].sub = partial.group("num") + "/" + partial.group("var")
+        self._partials()
         # L = 1/2 (y_hat - y)^2, loss = x^2 + 4y^2: a name then an expression with a variable in it
         for m in _assignments(s):
             if m.group("op") != "=" or not self.free(m.start(), m.end()):
@@ -734,6 +763,26 @@ class _Scanner:
                     re.fullmatch(r"\s*[\[(⟨].*[\])⟩]\s*", body):
                 continue  # a number ("eps = 1e-8") or an array, not a formula
             self._formula(m.start(), m.end() + len(body), m.group("name"), body, ())
+
+    def _partials(self) -> None:
+        """dL/dx = 2x, dL/dy = 20y: the partial derivatives of one function, one after the other, are one gradient
+        (2x, 20y) in the variables x, y."""
+        partials = sorted((it for it in self.items if "partial" in it.flags), key=lambda it: it.i)
+        run: list[Item] = []
+        for it in partials + [None]:
+            if it is not None and run and it.sub.split("/")[0] == run[-1].sub.split("/")[0] and \
+                    it.sub.split("/")[1] not in [r.sub.split("/")[1] for r in run] and \
+                    re.fullmatch(r"[\s,;]*(?:and\s*)?", self.s[run[-1].j:it.i], re.I):
+                run.append(it)
+                continue
+            if len(run) >= 2:
+                parts = tuple(r.value[0] for r in run)
+                for r in run:
+                    self.items.remove(r)
+                self.items.append(Item("gradient", run[0].i, run[-1].j, ", ".join(parts), parts, name="gradient",
+                                       base="gradient", flags={"formula", "expression"}, members=tuple(run),
+                                       variables=tuple(r.sub.split("/")[1] for r in run)))
+            run = [it] if it is not None else []
 
     def _formula(self, i: int, j: int, name: str, body: str, args: tuple[str, ...]) -> None:
         if not self.free(i, j) or not body:
@@ -955,6 +1004,7 @@ def scan(s: str) -> Scan:
     sc.choices()
     sc.precision_and_format(sentences)
     sc.arrays()
+    sc.tuple_assignments()
     sc.data_lines()
     sc.tables()
     sc.formulas()
