@@ -361,3 +361,12 @@ def test_nothing_pasted_is_evaluated(tmp_path):
 def test_solver_read_and_ask_are_the_python_api():
     assert solver.read(DONE_WHEN).family == "nag"
     assert solver.ask(DONE_WHEN).solutions[0].family == "nag"
+
+
+def test_an_automatic_choice_is_not_flagged_when_its_field_was_read():
+    """Regression: with the gradient read, "gradient descent" warned that no gradient source was read although
+    the automatic source takes the gradient given."""
+    r = read("Apply two steps of gradient descent with learning rate 0.1 from (x, y) = (1, 1), where dL/dx = 2x, "
+             "dL/dy = 20y.")
+    assert r.params["gradient"] == "2*x, 20*y"
+    assert not any("source" in w for w in r.warnings)

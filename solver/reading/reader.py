@@ -1013,6 +1013,8 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
             continue
         if pw.options and not pw.cues:
             continue  # its option names are read directly; none was found
+        if pw.param.default == "auto" and any(opt in fields for opt in pw.param.spec.options):
+            continue  # "auto" takes the option whose field was read (the gradient source: the gradient given)
         for opt in pw.param.spec.options:
             words_ = tuple(stem(w) for w in opt.replace("_", " ").lower().split())
             if opt not in (pw.param.default, "auto") and len(opt) >= 5 and words.find(words_):
