@@ -18,6 +18,7 @@ from solver import registry
 from web import create_app
 from web.check import value_kind
 from web.forms import example_problem
+from web.views import practice_units, revealed_steps
 
 import web_trace_family as toy
 
@@ -53,7 +54,7 @@ def test_practice_hides_every_answer_and_step(client, name):
     checkable = [a for a in sol.answers.values() if value_kind(a)]
     assert page.count("hidden until you answer") == len(checkable)
     assert 'class="step-num"' not in page, "no step is shown before the student asks"
-    assert f"0 of {len(sol.steps)} step" in page
+    assert f"0 of {practice_units(sol.steps)} step" in page
     for a in checkable:  # no answer's value leaks into the answers table (the statement may hold givens)
         row = re.search(rf'<tr id="answer-{re.escape(a.name)}".*?</tr>', page, re.S).group(0)
         cell = re.search(r'<td class="answer-value[^"]*">(.*?)</td>', row, re.S).group(1)
@@ -78,21 +79,44 @@ def test_a_wrong_value_is_told_without_the_answer_and_a_right_one_is_shown(clien
         assert f"{loss3:.4f}" not in page                            # ... but not the answer
 
 
+def _preorder(steps, prefix="", depth=2):
+    """The numbers of the steps in the order a practice page reveals them: each step, then its sub-steps."""
+    out = []
+    for i, s in enumerate(steps, 1):
+        num = f"{prefix}{i}"
+        out.append((num, s.title))
+        if depth > 1:
+            out += _preorder(s.children, num + ".", depth - 1)
+    return out
+
+
 def test_show_the_next_step_reveals_one_step_and_keeps_what_was_typed(client):
     sol = registry.get("adam").solve_example()
+    order = _preorder(sol.steps)
     url = _url("adam")
     token = _csrf(_text(client.get(url)))
     shown = 0
-    for k in (1, 2, 3):
-        page = _text(client.post(url, data={"csrf_token": token, "a.w": "12.5", "shown": str(shown + 1)}))
-        shown = k
-        assert f"{k} of {len(sol.steps)} step" in page
-        top = re.findall(r'<li class="step kind-[a-z]+" id="step-(\d+)"', page)
-        assert top == [str(i) for i in range(1, k + 1)]
-        assert html.escape(sol.steps[k - 1].title) in page
+    for k in (1, 2, 3, 10, 11):
+        page = _text(client.post(url, data={"csrf_token": token, "a.w": "12.5", "shown": str(k)}))
+        assert f"{k} of {len(order)} step" in page
+        ids = re.findall(r'<li class="step kind-[a-z]+" id="step-([\d.]+)"', page)
+        assert ids == [num for num, _ in order[:k]]
+        assert html.escape(order[k - 1][1]) in page
         assert 'value="12.5"' in page
-    page = _text(client.post(url, data={"csrf_token": token, "shown": str(len(sol.steps))}))
-    assert 'id="next-step"' not in page and f"{len(sol.steps)} of {len(sol.steps)}" in page
+    page = _text(client.post(url, data={"csrf_token": token, "shown": str(len(order))}))
+    assert 'id="next-step"' not in page and f"{len(order)} of {len(order)}" in page
+
+
+def test_practice_reveals_sub_steps_one_at_a_time():
+    """Regression (issue 18): the next step revealed a step with all its sub-steps (every update of a trace) at
+    once; a student working through it wants them one by one."""
+    sol = registry.get("adam").solve_example()
+    parent = next(i for i, s in enumerate(sol.steps) if s.children)
+    got = revealed_steps(sol.steps, parent + 2)  # the steps before it, the step, its first sub-step
+    assert len(got) == parent + 1 and len(got[parent].children) == 1
+    assert got[parent].children[0] == sol.steps[parent].children[0]
+    assert practice_units(sol.steps) == len(sol.steps) + sum(len(s.children) for s in sol.steps)
+    assert revealed_steps(sol.steps, practice_units(sol.steps)) == tuple(sol.steps)
 
 
 def test_practice_links_are_shared_from_the_solution_and_keep_the_problem(client):

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -304,13 +305,40 @@ def check(name: str):
 
 # ---- practice: the answers hidden until the student gives theirs ----------------------------------------
 
+#: Practice reveals the steps one at a time down to this depth (a step and, one by one, its sub-steps, such as the
+#: epochs of a trace); deeper sub-steps come with the step they belong to.
+PRACTICE_DEPTH = 2
+
+
+def practice_units(steps, depth: int = PRACTICE_DEPTH) -> int:
+    """How many times a practice page's "next step" reveals something: every step down to `depth`."""
+    return sum(1 + (practice_units(s.children, depth - 1) if depth > 1 else 0) for s in steps)
+
+
+def revealed_steps(steps, n: int, depth: int = PRACTICE_DEPTH) -> tuple:
+    """The first `n` practice units of `steps`: whole steps, a step's sub-steps cut after the last one revealed."""
+    def take(items, left, d):
+        out = []
+        for s in items:
+            if left <= 0:
+                break
+            left -= 1
+            if d > 1 and s.children:
+                kids, left = take(s.children, left, d - 1)
+                s = dataclasses.replace(s, children=kids)
+            out.append(s)
+        return tuple(out), left
+
+    return take(tuple(steps), n, depth)[0]
+
+
 def _shown_count(sol: Solution, raw: str | None) -> int:
-    """How many of the solution's steps a practice page reveals (from its `shown` argument, clamped)."""
+    """How many practice units a practice page reveals (from its `shown` argument, clamped)."""
     try:
         n = int(str(raw or "0").strip()[:6])
     except ValueError:
         n = 0
-    return max(0, min(n, len(sol.steps)))
+    return max(0, min(n, practice_units(sol.steps)))
 
 
 @bp.get("/f/<name>/practice")
@@ -476,10 +504,10 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
     cache = get_cache(current_app)
     cfg = current_app.config
     max_rows = cfg["MAX_TABLE_ROWS"]
-    revealed = len(sol.steps) if practice is None else practice
-    steps_html = cache.fragment(sol, "steps" if practice is None else f"steps:{revealed}", lambda: Markup(render_template(
+    steps = sol.steps if practice is None else revealed_steps(sol.steps, practice)
+    steps_html = cache.fragment(sol, "steps" if practice is None else f"steps:{practice}", lambda: Markup(render_template(
         "_steps_section.html", sol=sol, max_rows=max_rows,
-        steps=shown_steps(sol.steps[:revealed], cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
+        steps=shown_steps(steps, cfg["MAX_STEPS_SHOWN"], cfg["MAX_CHILDREN_SHOWN"]))))
     latex_source = cache.fragment(sol, "latex", lambda: render(sol, "latex"))
     plot = cache.fragment(sol, "plot", lambda: _svg_data_url(sol.extras.get("svg")))
     return render_template(
@@ -488,7 +516,7 @@ def _solution_page(fam, problem: forms.Problem, sol: Solution, *, typed=None, ve
         plot_title=str(sol.extras.get("svg_title") or "Plot"),
         topic_title=registry.TOPICS.get(fam.topic, fam.topic),
         permalink=url_for(".solve", name=fam.name, **query),
-        practice=practice, total_steps=len(sol.steps),
+        practice=practice, total_steps=practice_units(sol.steps) if practice is not None else len(sol.steps),
         changes=None if practice is not None else _what_changed(fam, problem, sol),
         warning=_warning(sol),
         practice_url=url_for(".practice", name=fam.name, **query),
