@@ -36,6 +36,7 @@ from solver.conventions import Convention
 from solver.functions import relu, sigmoid
 from solver.params import InvalidInput, Param, SpecError
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver import format as F
 from solver.errata import Erratum
@@ -370,12 +371,14 @@ def use_numeric(p) -> bool:
     return _gate_count(p) > MAX_EXACT_GATES
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     vals = p["values"] or {}
-    given = ", ".join(f"{k} = {F.text(v)}" for k, v in vals.items())
-    return (f"Draw the computational graph of f = {p['expr'].text} and backpropagate through it"
-            f"{' at ' + given if given else ''}: give the forward value of every node, the local gradient on every edge, "
-            f"and the gradient of f with respect to every input.")
+    given = Rich()
+    for i, (k, v) in enumerate(vals.items()):
+        given += Rich(", " if i else " at ", Eq(sp.Symbol(k), v))
+    return Rich("Draw the computational graph of ", Eq(sp.Symbol("f"), p["expr"].written), " and backpropagate through "
+                "it", given, ": give the forward value of every node, the local gradient on every edge, and the "
+                "gradient of f with respect to every input.")
 
 
 # ---- evaluation (exact) ------------------------------------------------------------------------------------------

@@ -128,8 +128,28 @@ def _math_of(v: Any) -> Math:
     if isinstance(v, Math):
         return v
     if isinstance(v, sp.Basic) and not v.is_Number and not isinstance(v, sp.MatrixBase):
+        v = _as_written(v)
         return Math(expr_latex(v), unicode(v))
     return F.math(v)
+
+
+def _as_written(e: sp.Basic) -> sp.Basic:
+    """An unevaluated expression (as the user typed it) without the unit factors the parser leaves in it: 1/(1 + e)
+    is Mul(1, Pow(1 + e, -1)), which prints as 1 · 1/(1 + e). Evaluated expressions have none and come back as they
+    are; the structure is kept (evaluate=False)."""
+    if not e.args or isinstance(e, (sp.MatrixBase, sp.Number)):
+        return e
+    args = tuple(_as_written(a) for a in e.args)
+    if e.is_Mul:
+        args = tuple(a for a in args if a != 1) or (sp.Integer(1),)
+        if len(args) == 1:
+            return args[0]
+    if args == e.args:
+        return e
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:  # a class that takes no evaluate flag
+        return e
 
 
 # -- readable Unicode for maths ------------------------------------------------------------------------
@@ -198,6 +218,12 @@ class _Unicode(StrPrinter):
 
     def _print_exp(self, expr):
         return "exp(" + self._print(expr.args[0]) + ")"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
 
 def _atomic(e) -> bool:

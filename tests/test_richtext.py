@@ -34,3 +34,17 @@ def test_a_solution_carries_its_rich_statement_through_json():
     sol = solver.family("perceptron").solve_example()
     again = Solution.from_json(sol.to_json())
     assert again.rich_statement == sol.rich_statement and again.statement == sol.statement
+
+
+def test_an_expression_as_typed_prints_without_the_parsers_unit_factors():
+    """Regression: comp_graph's statement printed 1/(1 + e^-z) as "1 \\frac{1}{1 + e^{-z}}" (the parser keeps
+    1/u as Mul(1, Pow(u, -1)) unevaluated) and max as Max."""
+    from solver import registry
+
+    fam = registry.get("comp_graph")
+    st = fam.statement(fam.validate({"expr": "1/(1 + exp(-(w0*x0 + w1*x1))) + max(x0, x1)", "values": "w0=1, x0=2, "
+                                     "w1=3, x1=4"}))
+    assert isinstance(st, Rich)
+    assert r"f = \frac{1}{1 + e^{- (w_{0} x_{0} + w_{1} x_{1})}} + \max\left(x_{0}, x_{1}\right)" in st.latex()
+    assert "f = 1/(1 + exp(-(w₀·x₀ + w₁·x₁))) + max(x₀, x₁)" in st.text()
+    assert r"\(w_{0} = 1\)" in st.latex()

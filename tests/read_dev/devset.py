@@ -111,6 +111,9 @@ def same_value(fam, name: str, expected: str, got: str) -> bool:
     ta, tb = (re.sub(r"\s", "", str(p.spec.to_text(v))) for v in (a, b))
     if ta == tb:
         return True
+    # a name typed w0 is typeset w₀ and read back as w_0: the same variable throughout the question
+    if re.sub(r"_(?=\d)", "", ta) == re.sub(r"_(?=\d)", "", tb):
+        return True
     # a list read as one column where the example typed one row (or the other way): the same numbers
     flat = [re.sub(r"[\[\]\s]", "", x) for x in (ta, tb)]
     return flat[0] == flat[1] and (ta.count("[") <= 2 or tb.count("[") <= 2)
