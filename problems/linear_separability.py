@@ -281,7 +281,12 @@ def separating_weights_exact(P, s):
 def separable_numeric(P: np.ndarray, s: np.ndarray):
     """Float64 dual program: (True, w) with s_i w.P_i >= 1 (from the simplex multipliers) or (False, lambda)."""
     m, D = P.shape
-    Aeq = np.vstack([(s[:, None] * P).T, np.ones((1, m))])
+    # each coordinate's row scaled to entries of at most 1 (its right-hand side is 0, so the program is the same):
+    # the simplex's tolerance is then relative to every coordinate, not to the largest (a coordinate of 1e12 made
+    # a tolerance of 1e3 that wiped out the others)
+    r = np.abs(P).max(axis=0)
+    r[r == 0] = 1.0
+    Aeq = np.vstack([(s[:, None] * (P / r)).T, np.ones((1, m))])
     beq = np.zeros(D + 1)
     beq[-1] = 1.0
     status, lam, pi, value = simplex(Aeq, beq, np.zeros(m), exact=False, phase2=False)
@@ -289,7 +294,7 @@ def separable_numeric(P: np.ndarray, s: np.ndarray):
         return None, None
     if status == "optimal":
         return False, lam
-    w = -pi[:D] / pi[D]
+    w = -(pi[:D] / r) / pi[D]  # the multipliers of the scaled rows, back in the data's units
     return True, w
 
 

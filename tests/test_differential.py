@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 
 from differential import REFERENCES
-from differential.core import Disagreement, array, close, matrix, named, sign_choices, unwrap, vector
+from differential.core import Disagreement, close, sign_choices, unwrap
 from differential.run import run_family
 from solver import registry
 
@@ -61,24 +61,6 @@ def _ce_neuron(d: Disagreement) -> bool:
     return d.params.get("neuron_loss") == "ce"
 
 
-def _values(d: Disagreement, *names: str) -> list[float]:
-    """Every number in the named parameters of the instance (none when they cannot be read)."""
-    out: list[float] = []
-    for name in names:
-        try:
-            v = array(d.params[name]) if d.params.get(name) is not None else []
-        except Exception:  # noqa: BLE001
-            continue
-        stack = [v]
-        while stack:
-            x = stack.pop()
-            if isinstance(x, list):
-                stack.extend(x)
-            else:
-                out.append(float(x))
-    return out or [0.0]
-
-
 NEW_1 = Known("found by the harness (not in issue 13): sigmoid neuron with neuron_loss=ce, numeric path: a logit past "
               "about 37 leaves out the 'loss' answer (log(1 - sigmoid(z)) = log 0); softplus(z) - y z stays finite",
               lambda d: _ce_neuron(d) and d.kind == "missing" and d.answer == "loss" and d.path == "numeric")
@@ -94,11 +76,6 @@ ITEM_OPT = {name: [NEW_1, PARTIAL] for name in ("sgd", "momentum", "nag", "adagr
 #: (seed 1) no longer hit them.
 KNOWN: dict[str, list[Known]] = {
     **ITEM_OPT,
-    "linear_separability": [Known("found by the harness (not in issue 13): linear_separability numeric path says 'not "
-                                  "separable' for points with a coordinate of 1e12 that the exact path and scipy's "
-                                  "linprog separate (X = [[-2, -3], [1, 1], [3, 1], [1, 1e12]], y = [0, 1, 1, 0])",
-                                  lambda d: d.path == "numeric" and max(abs(v) for v in _values(d, "X")) >= 1e6
-                                  and d.answer in ("separable", "max_errors"))],
 }
 
 

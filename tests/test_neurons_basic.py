@@ -271,6 +271,22 @@ def test_separability_numeric_path_on_thousands_of_points_matches_linprog():
         assert got["separable"] is want
 
 
+
+@pytest.mark.parametrize("big", [1e6, 1e9, 1e12])
+def test_separability_numeric_path_with_one_huge_coordinate(big):
+    """Regression (the differential harness): one coordinate of 1e12 made the float simplex's tolerance 1e3 and the
+    numeric path said 'not separable'. Oracle: scipy's linprog, and the weights' margins checked with numpy."""
+    X = np.array([[-2, -3], [1, 1], [3, 1], [1, big]])
+    y = np.array([0, 1, 1, 0])
+    P = np.hstack([np.ones((4, 1)), X])
+    s = np.where(y == 1, 1.0, -1.0)
+    assert _linprog_separable(P, s) is True
+    sol = solver.solve("linear_separability", None, "numeric", X=X.tolist(), y=y.tolist())
+    assert sol.answers["separable"].value is True
+    from problems.linear_separability import separable_numeric
+    ok, w = separable_numeric(P, s)
+    assert ok and (s * (P @ w)).min() >= 1 - 1e-6
+
 # ============================================================ param_count ==============================
 def _sklearn_counts(sizes):
     """Oracle: the weight and bias arrays scikit-learn's MLP allocates for these layer sizes."""
