@@ -35,7 +35,7 @@ from solver.conventions import COV_DIVISOR, LOG_BASE, Convention
 from solver import format as F
 from solver.errata import Erratum
 from solver.numbers import Tolerance
-from solver.params import Choice, InvalidInput, Param, SpecError, Vector, as_exact, as_float
+from solver.params import Choice, Int, InvalidInput, Param, SpecError, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
@@ -112,13 +112,25 @@ PARAMS = (
           label="Model",
           cues={"gaussian": ("gaussian", "normal distribution", "normally distributed", "gaussian distribution"),
                         "bernoulli": ("coin", "bernoulli", "tosses", "heads", "h t")}),
-    Param("data", Outcomes(max_len=10_000_000), required=True, label="Data",
-          help="coin tosses as H/T letters or 0/1 (Bernoulli), or numbers (Gaussian)",
+    Param("data", Outcomes(max_len=10_000_000), label="Data",
+          help="coin tosses as H/T letters or 0/1 (Bernoulli), or numbers (Gaussian); for a coin, the counts below "
+               "will do instead",
           aliases=("data", "sample", "observations", "tosses", "outcomes", "the data", "observed")),
+    Param("trials", Int(lo=1, hi=10 ** 12), label="Number of tosses N",
+          help="Bernoulli, instead of the data: how many tosses (trials), e.g. 10; with the number of heads",
+          aliases=("trials", "tosses", "tossed", "flips", "flipped", "N", "n", "number of tosses",
+                   "number of trials", "times tossed", "times flipped")),
+    Param("heads", Int(lo=0, hi=10 ** 12), label="Number of heads k",
+          help="Bernoulli, instead of the data: how many of the tosses are heads (successes, 1), e.g. 7",
+          aliases=("heads", "successes", "k", "lands heads", "comes up heads", "number of heads", "heads times",
+                   "lands heads times")),
     Param("candidates", Vector(max_len=50, lo=0, hi=1), label="Candidate thetas",
           help="optional (Bernoulli): models to compare by their likelihood, e.g. 1 0.75 0.5",
           aliases=("candidates", "candidate", "models", "theta", "θ", "model")),
 )
+
+#: A sequence of tosses (or a sample) in a question fills the data, labelled or not.
+MAIN_FIELDS = ("data",)
 
 #: The candidate thetas are given numbers: the best one is one of them, exactly.
 CHOICE = Tolerance(abs=1e-12)
@@ -137,8 +149,42 @@ EXAMPLE = Example(params={"distribution": "bernoulli", "data": "H T H H T T H T"
                   source="the handwritten notes: the coin H T H H T T H T and the models theta = 1, 0.75, 0.5")
 
 
+def counts(p) -> tuple[int, int] | None:
+    """(k, N) when a coin's tosses are given as counts (heads k of N tosses), else None."""
+    if p["data"] is not None or p["trials"] is None or p["heads"] is None:
+        return None
+    return p["heads"], p["trials"]
+
+
 def validate(p: dict[str, Any]) -> None:
     data = p["data"]
+    given = [n for n in ("trials", "heads") if p[n] is not None]
+    if data is not None and given:  # "tossed 8 times: H T H H T T H T": counts that agree with the data are fine
+        if p["distribution"] != "bernoulli":
+            raise InvalidInput(given[0], f"The '{given[0]}' parameter of mle applies to the Bernoulli (coin) model "
+                                         "only.")
+        n, k = len(data), int(sum(int(v) for v in data)) if not isinstance(data, np.ndarray) else int(data.sum())
+        for name, want in (("trials", n), ("heads", k)):
+            if p[name] is not None and p[name] != want:
+                raise InvalidInput(name, f"The '{name}' parameter of mle disagrees with the data: {p[name]} given, "
+                                         f"the data have {want}. Give either the tosses or the counts.")
+    if data is None:
+        if not given:
+            raise InvalidInput("data", "The 'data' parameter of mle is required: a sample of numbers, e.g. 2.1 3.4 "
+                                       "1.9, or coin tosses such as H T H H (H = 1); for a coin, the number of tosses "
+                                       "and of heads will do.")
+        if p["distribution"] != "bernoulli":
+            raise InvalidInput(given[0], f"The '{given[0]}' parameter of mle applies to the Bernoulli (coin) model "
+                                         "only; a Gaussian model needs the data.")
+        missing = [n for n in ("trials", "heads") if p[n] is None]
+        if missing:
+            raise InvalidInput(missing[0], f"The '{missing[0]}' parameter of mle is required with "
+                                           f"'{given[0]}': a coin given as counts needs the number of tosses and "
+                                           "the number of heads.")
+        if p["heads"] > p["trials"]:
+            raise InvalidInput("heads", f"The 'heads' parameter of mle must be at most the number of tosses "
+                                        f"({p['trials']}). Got {p['heads']} instead.")
+        return
     if p["distribution"] == "bernoulli":
         vals = set(np.unique(data).tolist()) if isinstance(data, np.ndarray) else {int(v) if v.is_Integer else v for v in data}
         if not vals <= {0, 1}:
@@ -157,6 +203,8 @@ def _short_value(v) -> str:
 
 
 def use_numeric(p) -> bool:
+    if p["data"] is None:
+        return False  # counts: k/N in closed form at any size
     return isinstance(p["data"], np.ndarray) or len(p["data"]) > 2000
 
 
@@ -167,6 +215,12 @@ def _ln(v, base: str):
 
 def statement(p) -> Rich:
     data = p["data"]
+    if counts(p) is not None:
+        k, n = counts(p)
+        q = Rich(f"A coin is tossed {n} times and lands heads {k} times. Model: each toss is heads with probability ",
+                 theta, ", independently. Write the likelihood and the log-likelihood, and find the "
+                 "maximum-likelihood estimate of ", theta, ", checking that it is a maximum.")
+        return q + _candidates_question(p)
     n = len(data)
     shown = list(data[:30])
     if p["distribution"] == "bernoulli":
@@ -174,16 +228,20 @@ def statement(p) -> Rich:
         q = Rich(f"A coin is tossed {n} times: {seq} (H = 1). Model: each toss is H with probability ", theta,
                  ", independently. Write the likelihood and the log-likelihood, and find the maximum-likelihood "
                  "estimate of ", theta, ", checking that it is a maximum.")
-        if p["candidates"] is not None:
-            cands = as_exact(p["candidates"])
-            listed = [piece for k, c in enumerate(cands) for piece in
-                      ((", " if 0 < k < len(cands) - 1 else " or " if k else ""), Eq(theta, c))]
-            q += Rich(" Which of the models ", *listed, " gives the data the highest likelihood?")
-        return q
+        return q + _candidates_question(p)
     seq = ", ".join(F.text(v) for v in as_exact(tuple(shown) if not isinstance(data, np.ndarray) else data[:30]))
     return Rich(f"The sample {seq}{' ...' if n > 30 else ''} ({n} values) is modelled as independent draws from ",
                 Math(r"\mathcal{N}(\mu, \sigma^2)", "N(μ, σ²)"), ". Find the maximum-likelihood estimates of ", mu,
                 " and ", Math(r"\sigma^2", "σ²"), " from the log-likelihood, and check that they give a maximum.")
+
+
+def _candidates_question(p) -> Rich:
+    if p["candidates"] is None:
+        return Rich()
+    cands = as_exact(p["candidates"])
+    listed = [piece for k, c in enumerate(cands) for piece in
+              ((", " if 0 < k < len(cands) - 1 else " or " if k else ""), Eq(theta, c))]
+    return Rich(" Which of the models ", *listed, " gives the data the highest likelihood?")
 
 
 def solve(p, conv) -> Derivation:
@@ -195,11 +253,18 @@ def solve(p, conv) -> Derivation:
 def _bernoulli(p, conv) -> Derivation:
     d = Derivation()
     base = conv["log_base"]
-    data = [int(v) for v in as_exact(p["data"])]
-    N = len(data)
-    k = sum(data)
+    if counts(p) is not None:
+        k, N = counts(p)
+        d.given("Data", text=f"N = {N} tosses, k = {k} of them heads (1) and N - k = {N - k} tails (0); the "
+                             "likelihood depends on the tosses only through these counts. It is the probability of "
+                             "the tosses as they came; the binomial probability of k heads in any order is "
+                             f"C({N}, {k}) times it, which does not change the maximiser.")
+    else:
+        data = [int(v) for v in as_exact(p["data"])]
+        N = len(data)
+        k = sum(data)
+        d.given("Data", text=f"{N} outcomes, k = {k} of them 1 (H) and N - k = {N - k} of them 0 (T).")
     vals = {k_: sp.Integer(k), N_: sp.Integer(N), m_: sp.Integer(N - k)}
-    d.given("Data", text=f"{N} outcomes, k = {k} of them 1 (H) and N - k = {N - k} of them 0 (T).")
     _sym_step(d, "Likelihood", sym("L(theta)", r"L(\theta)"), LIK_BERN, vals,
               text="The tosses are independent: multiply theta for each H and (1 - theta) for each T.")
     if p["candidates"] is not None:
@@ -365,12 +430,16 @@ def _gaussian(p, conv) -> Derivation:
 def solve_numeric(p, conv) -> Derivation:
     """Vectorised float64 estimates for large samples (numpy sums; the same closed forms)."""
     d = Derivation()
-    x = as_float(p["data"])
-    N = x.size
     lb = 1.0 if conv["log_base"] == "e" else np.log(float(conv["log_base"]))
-    d.note("Numeric path", f"{N} values, float64 sums.")
+    if counts(p) is not None:
+        k, N = counts(p)
+        d.note("Numeric path", f"k = {k} heads of N = {N} tosses, float64.")
+    else:
+        x = as_float(p["data"])
+        N = x.size
+        d.note("Numeric path", f"{N} values, float64 sums.")
     if p["distribution"] == "bernoulli":
-        k = int(x.sum())
+        k = int(x.sum()) if counts(p) is None else k
         th = k / N
         if p["candidates"] is not None:
             c = as_float(p["candidates"])

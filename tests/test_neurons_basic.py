@@ -537,6 +537,34 @@ def test_mle_sample_with_no_spread_still_gives_the_mean_on_both_paths(path, ddof
     assert float(sol.answers["mu_hat"].value) == pytest.approx(np.mean([float(v) for v in data.split()]))
 
 
+@pytest.mark.parametrize("path", ["exact", "numeric"])
+@pytest.mark.parametrize("k,n", [(7, 10), (3, 12), (0, 5), (5, 5), (1, 1)])
+def test_mle_coin_given_as_counts(path, k, n):
+    """A coin given as counts ("tossed 10 times, lands heads 7 times") solves as the same tosses in any order.
+    Oracle: the closed form theta_hat = k/N, L = theta^k (1 - theta)^(N - k), and scipy's binomial pmf / C(N, k)."""
+    from scipy.stats import binom
+
+    sol = solver.solve("mle", None, path, trials=n, heads=k)
+    a = A(sol)
+    th = k / n
+    assert a["theta_hat"] == pytest.approx(th)
+    assert a["likelihood_max"] == pytest.approx(binom.pmf(k, n, th) / math.comb(n, k))
+    seq = " ".join("H" * k + "T" * (n - k))
+    same = A(solver.solve("mle", None, path, data=seq))
+    assert {key: pytest.approx(v) for key, v in a.items()} == same
+    assert f"tossed {n} times and lands heads {k} times" in sol.statement
+
+
+@pytest.mark.parametrize("params,field", [({"trials": 10}, "heads"), ({"heads": 3}, "trials"),
+                                          ({"trials": 5, "heads": 6}, "heads"), ({}, "data"),
+                                          ({"trials": 4, "heads": 2, "data": "H T"}, "trials"),
+                                          ({"heads": 2, "data": "H T T"}, "heads"),
+                                          ({"trials": 4, "heads": 2, "distribution": "gaussian"}, "trials")])
+def test_mle_counts_clear_messages(params, field):
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("mle", **params)
+    assert e.value.field == field
+
 def test_mle_numeric_path_on_a_million_draws():
     rng = np.random.default_rng(5)
     x = rng.normal(2.0, 3.0, size=1_000_000)

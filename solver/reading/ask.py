@@ -113,6 +113,7 @@ _SYNONYMS = {
     "eta": {"learning", "rate"}, "lr": {"learning", "rate"}, "kl": {"kl", "divergence"},
     "output": {"output", "volume", "size"}, "params": {"parameter", "param"}, "connections": {"connection"},
     "mean": {"mean", "average"}, "total": {"total", "sum"}, "var": {"variance"}, "std": {"deviation"},
+    "hat": {"estimate", "estimator"}, "theta": {"theta", "θ"},
 }
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import expit, ndtr
 from scipy.stats import norm as normal
 
-from .core import STATUS, Approx, Invalid, Ref, Skip, get, matrix, vector
+from .core import STATUS, Approx, Invalid, Ref, Skip, get, matrix, num, vector
 
 # ---- activation --------------------------------------------------------------------------------------------
 SELU_L, SELU_A = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
@@ -548,7 +548,15 @@ def _outcomes(v) -> list[float]:
 def mle_expected(p, conv) -> dict:
     dist = str(p.get("distribution") or "bernoulli")
     dist = {"coin": "bernoulli", "normal": "gaussian"}.get(dist, dist)
-    x = np.array(_outcomes(p["data"]), dtype=float)
+    if p.get("data") is None:  # a coin as counts: k heads of N tosses, the same as any sequence with those counts
+        if p.get("trials") is None or p.get("heads") is None or dist != "bernoulli":
+            raise Invalid("the data, or a coin's counts")
+        N, k = int(num(p["trials"])), int(num(p["heads"]))
+        if not 0 <= k <= N or N < 1:
+            raise Invalid("0 <= heads <= trials")
+        x = np.array([1.0] * k + [0.0] * (N - k))
+    else:
+        x = np.array(_outcomes(p["data"]), dtype=float)
     N = len(x)
     lb = {"e": 1.0, "2": math.log(2), "10": math.log(10)}[conv.get("log_base", "e")]
     if dist == "bernoulli":
@@ -581,6 +589,9 @@ def mle_expected(p, conv) -> dict:
 
 
 def mle_draw(rng) -> dict:
+    if rng.random() < 0.15:  # a coin as counts
+        n = int(rng.integers(1, 40))
+        return {"trials": n, "heads": int(rng.integers(0, n + 1))}
     if rng.random() < 0.5:
         n = int(rng.integers(1, 12))
         out: dict[str, Any] = {"distribution": "bernoulli", "data": " ".join(rng.choice(["H", "T"], size=n))}
