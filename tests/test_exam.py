@@ -476,3 +476,54 @@ def test_solve_does_not_import_the_exam_code():
             "print([m for m in ('solver.exam', 'typst', 'sqlite3', 'tomllib') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def _stated_by_the_definition(fam, raw, conv, sol, chosen):
+    """The conventions on the paper by their definition: each other option solved on the question's own path,
+    the chosen answers compared within their tolerances."""
+    import importlib
+
+    B = importlib.import_module("solver.exam.build")
+    out = []
+    for c in fam.conventions:
+        choice = sol.convention_choices.get(c.name)
+        if choice is None or not c.paper.get(choice):
+            continue
+        changes, sign_only = False, True
+        for option in c.options:
+            if option == choice:
+                continue
+            try:
+                alt = fam.solve(dict(raw), {**conv, c.name: option}, precision=sol.precision and
+                                B.Precision(**sol.precision))
+            except InvalidInput:
+                continue
+            for a in chosen:
+                b = alt.answers.get(a.name)
+                if b is not None and B._same(a, b):
+                    continue
+                changes = True
+                sign_only = sign_only and b is not None and B._flips_only(a, b)
+        if changes:
+            out.append((c.name, choice, sign_only))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n in __import__("solver.registry", fromlist=["names"]).names()
+                                        if any(c.paper for c in get(n).conventions)))
+def test_conventions_on_the_paper_match_their_definition(name):
+    """The fast check (other options on the numeric path) states the same conventions as solving each option on
+    the question's own path, for the worked example and a few generated instances."""
+    import importlib
+
+    B = importlib.import_module("solver.exam.build")
+    fam = get(name)
+    rng = np.random.default_rng(5)
+    for raw in [dict(fam.example.params)] + [fam.module.generate(rng) for _ in range(3)]:
+        try:
+            sol = fam.solve(dict(raw))
+        except InvalidInput:
+            continue
+        chosen = tuple(sol.answers.values())
+        got = [(s.name, s.choice, s.sign_only) for s in B.stated_conventions(fam, raw, {}, sol, chosen)]
+        assert got == _stated_by_the_definition(fam, raw, {}, sol, chosen), raw
