@@ -710,3 +710,13 @@ def feedforward_weights_only():
     d_out = out - y
     gW2 = np.outer(d_out, h1)
     return {"W2_new": [list(W2[0] - 0.1 * gW2[0])], "b2_new": [0.5]}
+
+
+def f2_bce_pos_weight():
+    # -(w y ln p + (1 - y) ln(1 - p)) with w = 3, y = 1, p = 0.8 (torch's BCEWithLogitsLoss pos_weight)
+    return {"bce": -3 * math.log(0.8)}
+
+
+def f2_bce_torch_clamp():
+    # torch's F.binary_cross_entropy: -max(ln 0, -100) = 100
+    return {"bce": 100.0}
