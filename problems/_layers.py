@@ -4,12 +4,18 @@ array answers (formulas printed as a student writes them are in problems/_writte
 The layer-list format (conv_shape): one layer per line (or separated by ';'), words separated by
 spaces, nothing evaluated:
 
-    conv K F [sS] [pP] [dD]    K filters of size F x F, stride S (default 1), padding P (default 0),
-                               dilation D (default 1); "conv 96 11 s4 p0"
+    conv K F [sS] [pP] [dD] [gG]
+                               K filters of size F x F, stride S (default 1), padding P (default 0, or
+                               'psame': the padding that keeps the size), dilation D (default 1), groups G
+                               (default 1; grouped convolution); "conv 96 11 s4 p0", "conv 64 3 psame g2"
+    dwconv K F [sS] [pP] [dD]  a depthwise convolution: groups = the input depth (also depthwise)
     pool F [sS] [pP]           max pooling F x F, stride S (default F, as torch), padding P
                                (also maxpool, avgpool)
     fc N                       fully connected layer with N units (also linear, dense); the input is
                                flattened first
+    zeropad P | zeropad L R T B
+                               zero padding only (torch's nn.ZeroPad2d): P on every side, or left, right,
+                               top, bottom (also pad, zeropad2d); no parameters
     bn                         batch normalisation: 2 parameters (gamma, beta) per channel
     relu | dropout | flatten   no parameters; the shape is unchanged (flatten makes it a vector)
 Blank lines and text after '#' are ignored.
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from solver import format as F
-from solver.params import Spec, SpecError
+from solver.params import Int, Spec, SpecError
 
 from ._svg import escape
 from ._written import Sigma, absval, fmax, fmin, maxover  # noqa: F401  (lr_schedule imports fmin from here)
@@ -32,8 +38,12 @@ MAX_NUMBER = 10 ** 7
 
 _KIND_ALIASES = {"conv": "conv", "conv2d": "conv", "pool": "pool", "maxpool": "pool", "avgpool": "pool",
                  "max_pool": "pool", "avg_pool": "pool", "fc": "fc", "linear": "fc", "dense": "fc",
-                 "bn": "bn", "batchnorm": "bn", "relu": "relu", "dropout": "dropout", "flatten": "flatten"}
-_OPTION = re.compile(r"^(s|p|d|stride|pad|padding|dilation)=?([0-9]{1,8})$")
+                 "bn": "bn", "batchnorm": "bn", "relu": "relu", "dropout": "dropout", "flatten": "flatten",
+                 "dwconv": "conv", "depthwise": "conv", "zeropad": "zeropad", "zeropad2d": "zeropad", "pad": "zeropad"}
+_DEPTHWISE = ("dwconv", "depthwise")
+_OPTION = re.compile(r"^(s|p|d|g|stride|pad|padding|dilation|groups)=?([0-9]{1,8}|same)$")
+#: groups = 0 stands for a depthwise convolution (groups = the input depth, known only in the network)
+DEPTHWISE = 0
 _INT = re.compile(r"^[0-9]{1,8}$")
 
 
@@ -48,11 +58,19 @@ class Layer:
     pad: int = 0
     dilation: int = 1
     word: str = ""       # the kind as typed (maxpool, avgpool, ...)
+    groups: int = 1      # grouped convolution; DEPTHWISE (0): groups = the input depth
+    same: bool = False   # 'same' padding: solved for the output size W_out = W
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)   # zeropad: left, right, top, bottom (torch's ZeroPad2d order)
 
     def text(self) -> str:
         if self.kind == "conv":
-            s = f"conv {self.units} {self.size} s{self.stride} p{self.pad}"
-            return s + (f" d{self.dilation}" if self.dilation != 1 else "")
+            word = "dwconv" if self.groups == DEPTHWISE else "conv"
+            s = f"{word} {self.units} {self.size} s{self.stride} " + ("psame" if self.same else f"p{self.pad}")
+            return (s + (f" d{self.dilation}" if self.dilation != 1 else "")
+                    + (f" g{self.groups}" if self.groups not in (1, DEPTHWISE) else ""))
+        if self.kind == "zeropad":
+            left, right, top, bottom = self.pads
+            return f"zeropad {left}" if left == right == top == bottom else f"zeropad {left} {right} {top} {bottom}"
         if self.kind == "pool":
             word = self.word if self.word in ("maxpool", "avgpool") else "pool"
             return f"{word} {self.size} s{self.stride}" + (f" p{self.pad}" if self.pad else "")
@@ -80,8 +98,9 @@ def _bad(lineno: int, line: str, want: str) -> SpecError:
     return SpecError(f"layer {lineno} must be written {want}. Got {shown!r} instead.")
 
 
-_FORMS = {"conv": "'conv K F [sS] [pP] [dD]' (e.g. 'conv 96 11 s4 p0')", "pool": "'pool F [sS] [pP]' (e.g. 'pool 3 s2')",
-          "fc": "'fc N' (e.g. 'fc 4096')"}
+_FORMS = {"conv": "'conv K F [sS] [pP] [dD] [gG]' (e.g. 'conv 96 11 s4 p0', 'conv 64 3 psame g2')",
+          "pool": "'pool F [sS] [pP]' (e.g. 'pool 3 s2')", "fc": "'fc N' (e.g. 'fc 4096')",
+          "zeropad": "'zeropad P' or 'zeropad L R T B' (e.g. 'zeropad 1', 'zeropad 0 1 0 1')"}
 
 
 def _parse_line(lineno: int, line: str) -> Layer:
@@ -92,6 +111,15 @@ def _parse_line(lineno: int, line: str) -> Layer:
     if kind is None:
         return _raise(_bad(lineno, line, "conv, pool, fc, bn, relu, dropout or flatten followed by its sizes"))
     rest = words[1:]
+    if kind == "zeropad":
+        if len(rest) not in (1, 4) or not all(_INT.match(w) for w in rest):
+            raise _bad(lineno, line, _FORMS["zeropad"])
+        pads = tuple(int(w) for w in rest) * (4 if len(rest) == 1 else 1)
+        if max(pads) > MAX_NUMBER:
+            raise SpecError(f"layer {lineno}: sizes must be at most {MAX_NUMBER}. Got {line!r}.")
+        return Layer("zeropad", pads=pads, word=words[0])
+    if rest and rest[-1] == "same":
+        rest = rest[:-1] + ["psame"]
     if kind in ("bn", "relu", "dropout", "flatten"):
         if rest and not (kind == "dropout" and len(rest) == 1 and re.fullmatch(r"[0-9.]+", rest[0])):
             raise _bad(lineno, line, f"'{kind}' alone")
@@ -104,19 +132,27 @@ def _parse_line(lineno: int, line: str) -> Layer:
         m = _OPTION.match(w)
         if not m:
             raise _bad(lineno, line, _FORMS[kind])
-        key = {"stride": "s", "pad": "p", "padding": "p", "dilation": "d"}.get(m.group(1), m.group(1))
+        key = {"stride": "s", "pad": "p", "padding": "p", "dilation": "d", "groups": "g"}.get(m.group(1), m.group(1))
         if key in opts:
             raise _bad(lineno, line, _FORMS[kind] + " with each option once")
-        opts[key] = int(m.group(2))
+        if m.group(2) == "same" and key != "p":
+            raise _bad(lineno, line, _FORMS[kind])
+        opts[key] = m.group(2) if m.group(2) == "same" else int(m.group(2))
     need = {"conv": 2, "pool": 1, "fc": 1}[kind]
-    if len(positional) != need or (kind == "fc" and opts) or (kind == "pool" and "d" in opts):
+    if (len(positional) != need or (kind == "fc" and opts) or (kind != "conv" and ("d" in opts or "g" in opts))
+            or (kind != "conv" and opts.get("p") == "same") or (words[0] in _DEPTHWISE and "g" in opts)):
         raise _bad(lineno, line, _FORMS[kind])
+    same = opts.get("p") == "same"
+    if same:
+        opts["p"] = 0
     if any(v > MAX_NUMBER for v in positional + list(opts.values())):
         raise SpecError(f"layer {lineno}: sizes must be at most {MAX_NUMBER}. Got {line!r}.")
-    if any(v < 1 for v in positional) or opts.get("s", 1) < 1 or opts.get("d", 1) < 1:
-        raise SpecError(f"layer {lineno}: sizes, strides and dilations must be at least 1. Got {line!r}.")
+    if any(v < 1 for v in positional) or opts.get("s", 1) < 1 or opts.get("d", 1) < 1 or opts.get("g", 1) < 1:
+        raise SpecError(f"layer {lineno}: sizes, strides, dilations and groups must be at least 1. Got {line!r}.")
     if kind == "conv":
-        return Layer("conv", positional[0], positional[1], opts.get("s", 1), opts.get("p", 0), opts.get("d", 1), words[0])
+        groups = DEPTHWISE if words[0] in _DEPTHWISE else opts.get("g", 1)
+        return Layer("conv", positional[0], positional[1], opts.get("s", 1), opts.get("p", 0), opts.get("d", 1), words[0],
+                     groups=groups, same=same)
     if kind == "pool":
         return Layer("pool", 0, positional[0], opts.get("s", positional[0]), opts.get("p", 0), 1, words[0])
     return Layer("fc", positional[0], word=words[0])
@@ -124,6 +160,60 @@ def _parse_line(lineno: int, line: str) -> Layer:
 
 def _raise(e):
     raise e
+
+
+@dataclass(frozen=True)
+class IntOrWord(Spec):
+    """A whole number in [lo, hi] or one of a few words: `words` maps each word typed (quotes and case ignored) to
+    its parsed value; `shown` gives the word a parsed value is shown back as (other values are shown as numbers)."""
+
+    lo: int
+    hi: int
+    words: tuple[tuple[str, object], ...]
+    shown: tuple[tuple[object, str], ...]
+    what: str              # the describe() text
+    kind = "text"
+
+    def parse(self, raw):
+        if isinstance(raw, str):
+            key = raw.strip().strip("'\"").lower()
+            for word, value in self.words:
+                if key == word:
+                    return value
+        try:
+            return Int(self.lo, self.hi).parse(raw)
+        except SpecError:
+            raise SpecError(f"must be {self.describe()}. Got {raw!r} instead.") from None
+
+    def describe(self):
+        return self.what
+
+    def _word(self, value):
+        return next((w for v, w in self.shown if type(v) is type(value) and v == value), None)
+
+    def to_json(self, value):
+        return self._word(value) or int(value)
+
+    def to_text(self, value):
+        return self._word(value) or str(int(value))
+
+    def schema(self):
+        return {"type": "text", "accepts": self.describe()}
+
+
+def PadOrSame(hi: int = 10 ** 5) -> IntOrWord:
+    """Padding P on each side: a whole number, 'valid' (0) or 'same' (solved so that the output keeps the input's
+    size). Parsed: an int, or the string 'same'."""
+    return IntOrWord(0, hi, (("same", "same"), ("valid", 0)), (("same", "same"),),
+                     f"a whole number of zeros on each side (0 to {hi}), 'same' or 'valid'")
+
+
+def Groups(hi: int = 10 ** 6) -> IntOrWord:
+    """The groups of a convolution: a whole number G >= 1, or 'depthwise' (G = the input depth). Parsed: an int, or
+    DEPTHWISE (0)."""
+    return IntOrWord(1, hi, (("depthwise", DEPTHWISE), ("depth-wise", DEPTHWISE), ("dw", DEPTHWISE),
+                             ("depthwise convolution", DEPTHWISE)), ((DEPTHWISE, "depthwise"),),
+                     f"a whole number of groups (1 to {hi}) or 'depthwise' (one group per input channel)")
 
 
 @dataclass(frozen=True)
@@ -140,7 +230,8 @@ class LayerList(Spec):
         return parse_layers(raw)
 
     def describe(self):
-        return "a list of layers, one per line or separated by ';': conv K F [sS] [pP] [dD], pool F [sS] [pP], fc N, bn, relu"
+        return ("a list of layers, one per line or separated by ';': conv K F [sS] [pP] [dD] [gG], dwconv K F, "
+                "pool F [sS] [pP], zeropad P, fc N, bn, relu")
 
     def to_json(self, value):
         return "\n".join(layer.text() for layer in value)

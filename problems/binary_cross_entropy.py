@@ -8,11 +8,18 @@ reported loss, as torch's reduction='mean').
 
 Conventions: the targets y may be soft (any value in [0, 1]); 0 log 0 = 0, so a term whose weight y or
 1 - y is 0 is dropped, and a confident wrong prediction (p = 0 with y > 0, or p = 1 with y < 1) gives an
-infinite loss, said in a step (torch's F.binary_cross_entropy clamps the log at -100 instead). The
+infinite loss, said in a step (unless log_clamp = torch, below). The
 derivatives are of each sample's own loss (the derivative of the mean is 1/N of it). The base of the
 logarithm is the `base` parameter (e: nats, the default, as torch; 2: bits; 10: hartleys); with base b
 every loss and derivative is the natural-log one divided by ln b. From `logits`, the loss is computed as
 softplus(z) - y z, which never takes the log of a rounded 0.
+
+`pos_weight` w (torch's BCEWithLogitsLoss(pos_weight=...)) weights the positive term:
+L = -(w y log p + (1 - y) log(1 - p)), dL/dp = (1 - y)/(1 - p) - w y/p, dL/dz = (1 - y + w y) p - w y; on
+probabilities the same weighting (torch has it on logits only). Convention `log_clamp`: `none` (the mathematics,
+the default) or `torch` (each natural log clamped at -100, as F.binary_cross_entropy: a confident wrong prediction
+costs 100 times its weight, and the derivative is torch's (p - y)/max(p (1 - p), 1e-12), the 1e-12 as torch
+stores it in single precision). With logits torch applies no clamp, so the convention changes nothing there.
 """
 from __future__ import annotations
 
@@ -22,10 +29,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from solver.conventions import Convention
 from solver.functions import sigmoid
 from solver import format as F
 from solver.errata import Erratum
-from solver.params import InvalidInput, Param, Vector, as_float
+from solver.params import InvalidInput, Param, Real, Vector, as_float
 from solver.registry import Example
 from solver.steps import Math
 from solver.richtext import Eq, Rich
@@ -39,11 +47,39 @@ KEYWORDS = ("binary cross-entropy", "bce", "log loss", "logistic loss", "sigmoid
             "binary classifier", "binary classification")
 
 y, p, z = sym("y"), sym("p"), sym("z")
+Wp = sym("w_pos", r"w_{\mathrm{pos}}")     # torch's pos_weight
 L, G, Gz = sym("L"), sym("dL/dp", r"\frac{\partial L}{\partial p}"), sym("dL/dz", r"\frac{\partial L}{\partial z}")
-LOSS = I.written_per_base(lambda b: -(y * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)))
-GRAD_P = I.written_per_base(lambda b: ((1 - y) / (1 - p) - y / p) if b == "e" else
-                            ((1 - y) / (1 - p) - y / p) / I.ln(I.base_number(b)))
-GRAD_Z = I.written_per_base(lambda b: (p - y) if b == "e" else (p - y) / I.ln(I.base_number(b)))
+#: torch's clamp of each natural log (F.binary_cross_entropy), and the floor of p (1 - p) in its derivative: 1e-12
+#: as torch stores it, in single precision (9.99999996e-13)
+CLAMP = -100
+TORCH_EPS = sp.Rational(float(np.float32(1e-12)))
+EPS_SYM = sym("epsilon", r"\varepsilon")
+
+
+def _per_base(b: str, expr):
+    return expr if b == "e" else expr / I.ln(I.base_number(b))
+
+
+def _clamped(x):
+    return I.fmax(I.ln(x), CLAMP)
+
+
+def _formulas(weighted: bool, clamp: bool):
+    """(loss, dL/dp, dL/dz) per base, for the positive weight (or none) and torch's clamp (or the mathematics)."""
+    wy = Wp * y if weighted else y
+    if clamp:
+        loss = I.written_per_base(lambda b: _per_base(b, -(wy * _clamped(p) + (1 - y) * _clamped(1 - p))))
+        num = ((1 - y + Wp * y) * p - Wp * y) if weighted else (p - y)
+        grad_p = I.written_per_base(lambda b: _per_base(b, num / I.fmax(p * (1 - p), EPS_SYM)))
+    else:
+        loss = I.written_per_base(lambda b: -(wy * I.LOG(p, b) + (1 - y) * I.LOG(1 - p, b)))
+        grad_p = I.written_per_base(lambda b: _per_base(b, (1 - y) / (1 - p) - wy / p))
+    grad_z = I.written_per_base(lambda b: _per_base(b, ((1 - y + Wp * y) * p - Wp * y) if weighted else (p - y)))
+    return loss, grad_p, grad_z
+
+
+FORMULAS = {(w, c): _formulas(w, c) for w in (False, True) for c in (False, True)}
+LOSS, GRAD_P, GRAD_Z = FORMULAS[False, False]
 with sp.evaluate(False):
     SIGMOID = sigmoid(z)
 
@@ -58,9 +94,35 @@ PARAMS = (
     Param("logits", Vector(max_len=1_000_000), label="Logits z",
           help="instead of p: raw scores, p = sigmoid(z)",
           aliases=("logits", "logit", "z", "raw score", "raw scores")),
+    Param("pos_weight", Real(lo=0), label="Positive weight w_pos",
+          help="optional: the weight of the positive term, -(w y log p + (1 - y) log(1 - p)), as torch's "
+               "BCEWithLogitsLoss(pos_weight=...); e.g. 3 for three negatives per positive",
+          aliases=("pos_weight", "positive weight", "positive class weight", "weight of the positive class",
+                   "weight on the positive class", "weight of positive examples", "weight for the positive class",
+                   "pos weight", "w_pos")),
     I.BASE_PARAM,
 )
-CONVENTIONS = ()
+
+LOG_CLAMP = Convention(
+    "log_clamp", "Logarithm of 0",
+    {"none": "the logarithms are exact: a certain, wrong prediction (p = 0 for y > 0, or p = 1 for y < 1) gives an "
+             "infinite loss and derivative",
+     "torch": "each natural logarithm is clamped at -100, as torch's F.binary_cross_entropy: a term costs at most 100 "
+              "times its weight, and the derivative is torch's (p - y)/max(p (1 - p), 1e-12)"},
+    default="none", why_default="the mathematics: log 0 is minus infinity, as the course notes write the loss",
+    aliases={"math": "none", "exact": "none", "off": "none", "no": "none", "clamp": "torch", "pytorch": "torch",
+             "-100": "torch"},
+    sources={"none": "the definition of the cross-entropy (Goodfellow et al., Deep Learning, ch. 6); the course notes",
+             "torch": "PyTorch's F.binary_cross_entropy and nn.BCELoss (log clamped at -100)"},
+    paper={"none": "Use exact logarithms: log 0 = −∞, so a certain wrong prediction has an infinite loss.",
+           "torch": "Clamp each natural logarithm at −100, as PyTorch's BCELoss does: ln p is replaced by "
+                    "max(ln p, −100)."},
+    cues={"torch": ("clamped at -100", "clamp the log", "clamps the log", "clamps its log", "log clamped",
+                    "clamped log", "clamp at -100", "clamps at -100", "clamps the log at -100", "clamp the log at -100",
+                    "log clamped at -100", "clamps its log at -100", "logarithm clamped at -100",
+                    "clamps the logarithm at -100"),
+          "none": ("exact logarithm", "no clamp", "without clamping", "unclamped")})
+CONVENTIONS = (LOG_CLAMP,)
 
 EXAMPLE = Example(params={"y": "1 0.3", "p": "0.8 0.6"},
                   source="the optimization notes, the derivative of the binary cross-entropy at (1, 0.8) and (0.3, 0.6)")
@@ -127,36 +189,46 @@ def statement(v) -> Rich:
     pred = (Rich("predicts ", Eq(sym("p"), shown(v["p"])), more) if v["p"] is not None
             else Rich("outputs logits ", Eq(sym("z"), shown(v["logits"])), more, " (", Math(r"p = \sigma(z)", "p = σ(z)"), ")"))
     d = Math(r"\partial L / \partial p", "∂L/∂p") if v["p"] is not None else Math(r"\partial L / \partial z", "∂L/∂z")
+    weighted = () if v["pos_weight"] is None else (" The positive term of the loss is weighted by ",
+                                                   Eq(Wp, v["pos_weight"]), " (torch's pos_weight).")
     if n == 1:
-        return Rich("A binary classifier ", pred, " for a sample with target ", Eq(sym("y"), ys[0]),
-                    f". What is the binary cross-entropy loss {unit}, and its derivative ", d, "?")
+        return Rich("A binary classifier ", pred, " for a sample with target ", Eq(sym("y"), ys[0]), ".", *weighted,
+                    f" What is the binary cross-entropy loss {unit}, and its derivative ", d, "?")
     return Rich("A binary classifier ", pred, f" for {n} samples with targets ", Eq(sym("y"), ys if len(ys) > 1 else ys[0]),
-                more,
-                f". What is the binary cross-entropy loss of each sample {unit}, the total and the mean, and the "
+                more, ".", *weighted,
+                f" What is the binary cross-entropy loss of each sample {unit}, the total and the mean, and the "
                 "derivative ", d, " for each sample?")
 
 
 # ---- exact values with 0 log 0 = 0 ---------------------------------------------------------------------
 
-def _loss_value(yv, pv, base, zv=None):
-    if zv is not None:  # softplus form: -(y ln sigma(z) + (1 - y) ln sigma(-z)), no rounded 0 inside a log
-        val = -(yv * sp.log(1 / (1 + sp.exp(-zv))) + (1 - yv) * sp.log(1 / (1 + sp.exp(zv))))
+def _loss_value(yv, pv, base, zv=None, w=1, clamp=False):
+    """The loss of one sample: -(w y log p + (1 - y) log(1 - p)), 0 log 0 = 0; each ln clamped at -100 (torch)."""
+    if zv is not None:  # softplus form: -(w y ln sigma(z) + (1 - y) ln sigma(-z)), no rounded 0 inside a log
+        val = -(w * yv * sp.log(1 / (1 + sp.exp(-zv))) + (1 - yv) * sp.log(1 / (1 + sp.exp(zv))))
         return I.exact_value(val / I.ln_base(base))
     total = sp.Integer(0)
-    if yv != 0:
-        if pv == 0:
+    for c, a in ((w * yv, pv), (1 - yv, 1 - pv)):
+        if c == 0:
+            continue
+        if clamp and (a == 0 or bool(a < _EXP_CLAMP)):
+            total += c * CLAMP
+        elif a == 0:
             return sp.oo
-        total += yv * sp.log(pv)
-    if yv != 1:
-        if pv == 1:
-            return sp.oo
-        total += (1 - yv) * sp.log(1 - pv)
+        else:
+            total += c * sp.log(a)
     return I.exact_value(-total / I.ln_base(base))
 
 
-def _grad_value(yv, pv, base):
+_EXP_CLAMP = sp.exp(CLAMP)   # ln x < -100 exactly when x < e^-100
+
+
+def _grad_value(yv, pv, base, w=1, clamp=False):
+    """dL/dp of one sample: (1 - y)/(1 - p) - w y/p, or torch's ((1 - y + w y) p - w y)/max(p (1 - p), 1e-12)."""
+    if clamp:
+        return I.exact_value(((1 - yv + w * yv) * pv - w * yv) / sp.Max(pv * (1 - pv), TORCH_EPS) / I.ln_base(base))
     a = sp.Integer(0) if yv == 1 else (sp.oo if pv == 1 else (1 - yv) / (1 - pv))
-    b = sp.Integer(0) if yv == 0 else (sp.oo if pv == 0 else yv / pv)
+    b = sp.Integer(0) if w * yv == 0 else (sp.oo if pv == 0 else w * yv / pv)
     if a is sp.oo:
         return sp.oo
     if b is sp.oo:
@@ -171,6 +243,12 @@ def solve(v, conv) -> Derivation:
     ys = _exact(Yr)
     n = len(ys)
     logits = v["logits"] is not None
+    w = v["pos_weight"]
+    weighted = w is not None
+    wv = sp.Integer(1) if w is None else w
+    clamp = conv["log_clamp"] == "torch" and not logits
+    loss_f, grad_p_f, grad_z_f = FORMULAS[weighted, clamp]
+    extra = {Wp: wv} if weighted else {}
     if note:
         d.note("One value for every sample", note)
     d.given("The samples", None, text="; ".join(
@@ -185,38 +263,49 @@ def solve(v, conv) -> Derivation:
     else:
         zs = None
         ps = _exact(Pr)
-    I.formula_step(d, "Definition", L, LOSS[base],
+    if logits and conv["log_clamp"] == "torch":
+        d.note("No clamp from logits", "torch clamps the log at -100 only in F.binary_cross_entropy (probabilities); "
+                                       "F.binary_cross_entropy_with_logits computes softplus(z) - y z, which is always "
+                                       "finite, so the clamp changes nothing here.")
+    I.formula_step(d, "Definition", L, loss_f[base],
                    text_=f"The loss of one sample with target y and predicted probability p ({I.BASE_WORDS[base]}: "
-                         f"{I.UNIT[base]}). Only the term of the true class counts when y is 0 or 1 (0 log 0 = 0).")
+                         f"{I.UNIT[base]}). Only the term of the true class counts when y is 0 or 1 (0 log 0 = 0)."
+                         + (f" The positive term is weighted by w_pos = {F.text(wv)} (torch's pos_weight)."
+                            if weighted else "")
+                         + (" Each natural logarithm is clamped at -100, as torch's F.binary_cross_entropy does."
+                            if clamp else ""))
     losses = []
     show = n <= I.MAX_TERM_STEPS
     with (d.group("The loss of each sample") if show and n > 1 else nullcontext()):
         for k, (yv, pv) in enumerate(zip(ys, ps), 1):
-            value = _loss_value(yv, pv, base, None if zs is None else zs[k - 1])
+            value = _loss_value(yv, pv, base, None if zs is None else zs[k - 1], wv, clamp)
             losses.append(value)
             if show:
                 yk, pk = I.isym("y", k), I.isym("p", k)
-                expr = I.replaced(LOSS[base], {y: yk, p: pk})
-                txt = _loss_note(yv, pv, value)
-                d.compute(f"Sample {k}" if n > 1 else "The loss", I.isym("L", k), expr, {yk: yv, pk: pv}, value=value,
-                          text=txt)
+                expr = I.replaced(loss_f[base], {y: yk, p: pk})
+                txt = _loss_note(yv, pv, value, clamp)
+                d.compute(f"Sample {k}" if n > 1 else "The loss", I.isym("L", k), expr, {yk: yv, pk: pv, **extra},
+                          value=value, text=txt)
     if not show:
         d.table("The loss of each sample", ["sample", "y", "p", Math("L", "L")],
                 [(k, yv, pv, lv) for k, (yv, pv, lv) in enumerate(zip(ys, ps, losses), 1)],
                 keys=("sample", "y", "p", "losses"), index=("sample",))
     total, mean = _total_mean(d, losses, base)
     if logits:
-        _grad_z(d, ys, ps, zs, base)
+        _grad_z(d, ys, ps, zs, base, grad_z_f, extra)
     else:
-        _grad_p(d, ys, ps, base)
+        _grad_p(d, ys, ps, base, grad_p_f, extra, clamp)
     I.convert_units(d, mean, base, "mean L" if n > 1 else "L", r"\overline{L}" if n > 1 else "L")
     return d
 
 
-def _loss_note(yv, pv, value) -> str:
+def _loss_note(yv, pv, value, clamp: bool = False) -> str:
     if I.is_inf(value):
         return ("Infinite: the prediction is certain and wrong (p = 0 for a sample with y > 0, or p = 1 with y < 1); "
-                "torch's F.binary_cross_entropy would clamp the log at -100 and report 100.")
+                "torch's F.binary_cross_entropy would clamp the log at -100 (the convention log_clamp = torch).")
+    if clamp and ((yv != 0 and (pv == 0 or bool(pv < _EXP_CLAMP)))
+                  or (yv != 1 and (pv == 1 or bool(1 - pv < _EXP_CLAMP)))):
+        return "A logarithm is below -100 (ln 0 = -infinity), so torch's clamp replaces it by -100."
     if yv == 1:
         return "y = 1, so the second term is 0 * log(1 - p) = 0: L = -log p."
     if yv == 0:
@@ -249,14 +338,23 @@ def _total_mean(d: Derivation, losses, base):
                             mean_text="torch's reduction='mean' and Keras report this mean.")
 
 
-def _grad_p(d: Derivation, ys, ps, base):
-    I.formula_step(d, "Derivative with respect to p", G, GRAD_P[base],
-                   text_="d/dp of -(y log p + (1 - y) log(1 - p)) = -y/p + (1 - y)/(1 - p)"
+def _grad_p(d: Derivation, ys, ps, base, formula, extra, clamp):
+    wv = extra.get(Wp, 1)
+    if clamp:
+        what = ("torch's derivative: (1 - y)/(1 - p) - " + ("w y/p" if extra else "y/p") + " over a common denominator, "
+                "with p (1 - p) floored at epsilon = 1e-12 (torch stores it in single precision, 9.99999996e-13), so "
+                "it stays finite at p = 0 and p = 1")
+    else:
+        what = ("d/dp of -(w y log p + (1 - y) log(1 - p)) = -w y/p + (1 - y)/(1 - p)" if extra else
+                "d/dp of -(y log p + (1 - y) log(1 - p)) = -y/p + (1 - y)/(1 - p)")
+    I.formula_step(d, "Derivative with respect to p", G, formula[base],
+                   text_=what
                          + (f", divided by ln {base} for base {base}" if base != "e" else "")
                          + ". It is negative when p is too small for the target and positive when too large; this is the "
                            "derivative of each sample's own loss (for the mean, divide by N).")
-    grads = [_grad_value(yv, pv, base) for yv, pv in zip(ys, ps)]
-    _per_sample(d, ys, ps, grads, GRAD_P[base], G, "p", note=_grad_p_note)
+    grads = [_grad_value(yv, pv, base, wv, clamp) for yv, pv in zip(ys, ps)]
+    _per_sample(d, ys, ps, grads, formula[base], G, "p", note=None if clamp else _grad_p_note,
+                extra={**extra, EPS_SYM: TORCH_EPS} if clamp else extra)
     d.answer_step("Gradient with respect to p", I.answer("grad_p", tuple(grads), unit=""),
                   text="One entry per sample.")
 
@@ -269,7 +367,7 @@ def _grad_p_note(yv, g) -> str:
     return ""
 
 
-def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None) -> None:
+def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None, extra=None) -> None:
     """dL/d<wrt> of each sample: the formula with y_k and p_k substituted (a table for many samples)."""
     n = len(ys)
     if n > I.MAX_TERM_STEPS:
@@ -282,21 +380,24 @@ def _per_sample(d: Derivation, ys, ps, grads, formula, lhs, wrt: str, note=None)
             yk, pk = I.isym("y", k), I.isym("p", k)
             expr = I.replaced(formula, {y: yk, p: pk})
             lhs_k = I.qsym(f"dL_{k}/d{wrt}_{k}", r"\frac{\partial L_{%d}}{\partial %s_{%d}}" % (k, wrt, k))
-            d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs_k, expr, {yk: yv, pk: pv}, value=g,
-                      text=note(yv, g) if note else "")
+            d.compute(f"Sample {k}" if n > 1 else "The derivative", lhs_k, expr, {yk: yv, pk: pv, **(extra or {})},
+                      value=g, text=note(yv, g) if note else "")
 
 
-def _grad_z(d: Derivation, ys, ps, zs, base):
-    I.formula_step(d, "Derivative with respect to the logit z", Gz, GRAD_Z[base],
-                   text_="Chain rule: dL/dz = dL/dp * dp/dz = ((1 - y)/(1 - p) - y/p) * p (1 - p) = p - y"
+def _grad_z(d: Derivation, ys, ps, zs, base, formula, extra):
+    wv = extra.get(Wp, 1)
+    chain = ("((1 - y)/(1 - p) - w y/p) * p (1 - p) = (1 - y) p - w y (1 - p) = (1 - y + w y) p - w y" if extra else
+             "((1 - y)/(1 - p) - y/p) * p (1 - p) = p - y")
+    I.formula_step(d, "Derivative with respect to the logit z", Gz, formula[base],
+                   text_=f"Chain rule: dL/dz = dL/dp * dp/dz = {chain}"
                          + (f" (divided by ln {base})" if base != "e" else "")
-                         + ". The sigmoid's derivative p (1 - p) cancels the denominators, so the gradient never blows up "
-                           "(sigma(z) - 1 for y = 1, as the handwritten notes write it).")
+                         + ". The sigmoid's derivative p (1 - p) cancels the denominators, so the gradient never blows up"
+                         + (" (sigma(z) - 1 for y = 1, as the handwritten notes write it)." if not extra else "."))
     grads = []
     for yv, zv in zip(ys, zs):
         s_pos, s_neg = 1 / (1 + sp.exp(-zv)), 1 / (1 + sp.exp(zv))
-        grads.append(I.exact_value(((1 - yv) * s_pos - yv * s_neg) / I.ln_base(base)))
-    _per_sample(d, ys, ps, grads, GRAD_Z[base], Gz, "z")
+        grads.append(I.exact_value(((1 - yv) * s_pos - wv * yv * s_neg) / I.ln_base(base)))
+    _per_sample(d, ys, ps, grads, formula[base], Gz, "z", extra=extra)
     d.answer_step("Gradient with respect to z", I.answer("grad_z", tuple(grads), unit=""), text="One entry per sample.")
 
 
@@ -310,13 +411,15 @@ def solve_numeric(v, conv) -> Derivation:
     if note:
         d.note("One value for every sample", note)
     Y = as_float(Yr).reshape(-1)
-    answers = []
+    w = 1.0 if v["pos_weight"] is None else float(v["pos_weight"])
+    clamp = conv["log_clamp"] == "torch" and v["logits"] is None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if v["logits"] is not None:
             Z = as_float(Pr).reshape(-1)
-            losses = (np.logaddexp(0.0, Z) - Y * Z) / lnb
+            # -(w y ln sigma(z) + (1 - y) ln sigma(-z)) = softplus(z) - y z + (w - 1) y softplus(-z)
+            losses = (np.logaddexp(0.0, Z) - Y * Z + (w - 1) * Y * np.logaddexp(0.0, -Z)) / lnb
             sig_pos, sig_neg = np.exp(-np.logaddexp(0.0, -Z)), np.exp(-np.logaddexp(0.0, Z))
-            grad = ((1 - Y) * sig_pos - Y * sig_neg) / lnb
+            grad = ((1 - Y) * sig_pos - w * Y * sig_neg) / lnb
             gname = "grad_z"
         else:
             P = as_float(Pr).reshape(-1)
@@ -324,14 +427,26 @@ def solve_numeric(v, conv) -> Derivation:
             with np.errstate(divide="ignore"):  # ln 0 = -inf: an infinite loss, said on the exact path
                 ln_p = np.where(P > 0.5, np.log1p(-Pc), np.log(P))    # ln p near 1 from the exact 1 - p
                 ln_q = np.where(P < 0.5, np.log1p(-P), np.log(Pc))   # ln(1 - p) near 1 from p
-            losses = -(np.where(Y > 0, Y * ln_p, 0.0) + np.where(Yc > 0, Yc * ln_q, 0.0)) / lnb
-            a = np.where(Y < 1, Yc / Pc, 0.0)
-            b = np.where(Y > 0, Y / P, 0.0)
-            grad = np.where(np.isinf(a), np.inf, np.where(np.isinf(b), -np.inf, a - b)) / lnb
+            if clamp:
+                ln_p, ln_q = np.maximum(ln_p, CLAMP), np.maximum(ln_q, CLAMP)
+            Yw = w * Y
+            losses = -(np.where(Yw > 0, Yw * ln_p, 0.0) + np.where(Yc > 0, Yc * ln_q, 0.0)) / lnb
+            if clamp:
+                # ((1 - y + w y) p - w y) written as (1 - y) p - w y (1 - p), from the exact 1 - p
+                grad = (Yc * P - Yw * Pc) / np.maximum(P * Pc, float(TORCH_EPS)) / lnb
+            else:
+                a = np.where(Y < 1, Yc / Pc, 0.0)
+                b = np.where(Yw > 0, Yw / P, 0.0)
+                grad = np.where(np.isinf(a), np.inf, np.where(np.isinf(b), -np.inf, a - b)) / lnb
             gname = "grad_p"
+    wt = "w " if v["pos_weight"] is not None else ""
     d.note("Numeric path", f"{Y.size} sample{'s' if Y.size > 1 else ''} in float64"
-           + (": loss = softplus(z) - y z, gradient sigmoid(z) - y" if gname == "grad_z" else
-              ": loss -(y ln p + (1 - y) ln(1 - p)) with 0 ln 0 = 0, gradient (1 - y)/(1 - p) - y/p")
+           + (f": loss = {wt}y softplus(-z) + (1 - y) softplus(z), gradient (1 - y) sigmoid(z) - {wt}y sigmoid(-z)"
+              if gname == "grad_z" else
+              f": loss -({wt}y ln p + (1 - y) ln(1 - p)) with 0 ln 0 = 0"
+              + (", each ln clamped at -100, gradient ((1 - y + w y) p - w y)/max(p (1 - p), 1e-12)" if clamp else
+                 f", gradient (1 - y)/(1 - p) - {wt}y/p"))
+           + (f"; positive weight w = {F.text(v['pos_weight'])}" if wt else "")
            + f", in {I.UNIT[base]}.")
     answers = (I.answer("losses", losses, base), I.answer("total", float(losses.sum()), base),
                I.answer("bce", float(losses.mean()), base), I.answer(gname, grad, unit=""))

@@ -4,6 +4,7 @@ dL/dz = p - y, dp_i/dz_j = p_i (delta_ij - p_j) / T)."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -296,9 +297,15 @@ CROSS_ENTROPY = Ref(expected=cross_entropy_expected, draw=cross_entropy_draw,
 
 
 # ---- binary cross-entropy ---------------------------------------------------------------------------------
+TORCH_BCE_EPS = float(np.float32(1e-12))     # torch's floor of p (1 - p) in its BCE derivative (single precision)
+
+
 def bce_expected(p, conv) -> dict:
     y = np.array(vector(p["y"]), dtype=float)
     ln = _base(p)
+    w = 1.0 if p.get("pos_weight") is None else num(p["pos_weight"])
+    if not w >= 0:
+        raise Invalid("a negative positive weight")
     if np.any((y < 0) | (y > 1)):
         raise Invalid("targets in [0, 1]")
     if p.get("logits") is not None:
@@ -306,18 +313,25 @@ def bce_expected(p, conv) -> dict:
         if len(z) != len(y) and 1 not in (len(z), len(y)):
             raise Invalid("one logit per target")
         y, z = np.broadcast_arrays(y, z)                 # one logit (or one target) for every sample
-        losses = (np.logaddexp(0.0, z) - y * z) / ln               # softplus(z) - y z
-        grads = {"grad_z": list((expit(z) - y) / ln)}
+        # torch's BCEWithLogitsLoss(pos_weight=w): (1 - y) z + (1 + (w - 1) y) softplus(-z); no clamp
+        losses = ((1 - y) * z + (1 + (w - 1) * y) * np.logaddexp(0.0, -z)) / ln
+        grads = {"grad_z": list(((1 - y + w * y) * expit(z) - w * y) / ln)}
     else:
         q = np.array(vector(p["p"]), dtype=float)
         if (len(q) != len(y) and 1 not in (len(q), len(y))) or np.any((q < 0) | (q > 1)):
             raise Invalid("one probability in [0, 1] per target")
         y, q = np.broadcast_arrays(y, q)                 # one prediction (or one target) for every sample
         with np.errstate(divide="ignore", invalid="ignore"):
-            losses = -(xlogy(y, q) + xlogy(1 - y, 1 - q)) / ln
-            t1 = np.where(y == 1, 0.0, (1 - y) / (1 - q))
-            t2 = np.where(y == 0, 0.0, y / q)
-        grads = {"grad_p": list((t1 - t2) / ln)}
+            if conv.get("log_clamp", "none") == "torch":  # F.binary_cross_entropy: each ln clamped at -100
+                ln_p, ln_q = np.maximum(np.log(q), -100.0), np.maximum(np.log1p(-q), -100.0)
+                losses = -(np.where(w * y == 0, 0.0, w * y * ln_p) + np.where(y == 1, 0.0, (1 - y) * ln_q)) / ln
+                qc = np.array([float(1 - Fraction(repr(float(v)))) for v in q])   # 1 - p of the decimal as typed
+                grads = {"grad_p": list(((1 - y) * q - w * y * qc) / np.maximum(q * qc, TORCH_BCE_EPS) / ln)}
+            else:
+                losses = -(xlogy(w * y, q) + xlogy(1 - y, 1 - q)) / ln
+                t1 = np.where(y == 1, 0.0, (1 - y) / (1 - q))
+                t2 = np.where(w * y == 0, 0.0, w * y / q)
+                grads = {"grad_p": list((t1 - t2) / ln)}
     return {"losses": list(losses), "total": float(np.sum(losses)), "bce": float(np.mean(losses)), **grads}
 
 
@@ -326,18 +340,27 @@ def bce_draw(rng) -> dict:
     y = [float(v) for v in rng.choice([0.0, 1.0, 0.3, 0.5], size=n)]
     m = 1 if rng.random() < 0.25 else n                  # sometimes one prediction for every sample
     base = str(rng.choice(["e", "2", "10", "5"]))
+    weight = {"pos_weight": float(rng.choice([0.0, 0.5, 2.0, 3.0, 10.0]))} if rng.random() < 0.4 else {}
     if rng.random() < 0.5:
-        return {"y": y, "p": [float(v) for v in rng.choice([0.5, 0.8, 0.01, 0.999, 0.0, 1.0, 0.3], size=m)], "base": base}
-    return {"y": y, "logits": [float(v) for v in rng.choice([0.0, 2.5, -3.0, 40.0, -120.0, 800.0], size=m)], "base": base}
+        return {"y": y, "p": [float(v) for v in rng.choice([0.5, 0.8, 0.01, 0.999, 0.0, 1.0, 0.3, 1e-50], size=m)],
+                "base": base, **weight}
+    return {"y": y, "logits": [float(v) for v in rng.choice([0.0, 2.5, -3.0, 40.0, -120.0, 800.0], size=m)], "base": base,
+            **weight}
 
 
-BCE = Ref(expected=bce_expected, draw=bce_draw, source="-(xlogy(y, p) + xlogy(1 - y, 1 - p)); softplus(z) - y z for "
-          "logits; the derivatives (1 - y)/(1 - p) - y/p and sigmoid(z) - y",
+BCE = Ref(expected=bce_expected, draw=bce_draw, source="-(xlogy(w y, p) + xlogy(1 - y, 1 - p)); torch's (1 - y) z + "
+          "(1 + (w - 1) y) softplus(-z) for logits; the derivatives (1 - y)/(1 - p) - w y/p and (1 - y + w y) sigmoid(z) "
+          "- w y; torch's clamp max(ln, -100) and (p - y)/max(p (1 - p), 1e-12)",
           edges=({"y": [1.0, 0.3], "p": [0.8, 0.6]}, {"y": [1.0], "p": [0.999999999999]},
                  {"y": [0.0, 1.0], "p": [1e-8, 1.0]}, {"y": [1.0, 0.0], "p": [0.0, 1.0]},
                  {"y": [1.0, 0.0, 0.5], "logits": [150.0, 150.0, -1e6]}, {"y": [0.30000000000000004], "p": [0.5]},
                  {"y": [1.0], "logits": [1e-8]}, {"y": [1.0, 0.0, 1.0], "p": [0.8]},
-                 {"y": [1.0], "p": [0.8, 0.3], "base": "5"}, {"y": [0.0, 1.0], "logits": [2.0]}))
+                 {"y": [1.0], "p": [0.8, 0.3], "base": "5"}, {"y": [0.0, 1.0], "logits": [2.0]},
+                 {"y": [1.0, 0.0, 0.3], "p": [0.8, 0.1, 0.6], "pos_weight": 3.0},
+                 {"y": [1.0, 0.0, 0.3, 1.0], "logits": [1.2, -0.5, 3.0, -200.0], "pos_weight": 3.0},
+                 ({"y": [1.0, 0.0, 1.0, 1.0, 0.3, 0.0], "p": [0.0, 1.0, 1e-50, 1e-13, 0.3, 0.0]}, {"log_clamp": "torch"}),
+                 ({"y": [1.0, 0.5], "p": [0.0, 1.0], "pos_weight": 3.0, "base": "2"}, {"log_clamp": "torch"}),
+                 ({"y": [1.0, 0.0], "logits": [-1e6, 150.0], "pos_weight": 0.5}, {"log_clamp": "torch"})))
 
 
 # ---- softmax ----------------------------------------------------------------------------------------------

@@ -209,37 +209,73 @@ BATCH_NORM = Ref(expected=batch_norm_expected, draw=batch_norm_draw,
 
 # ---- convolution shapes ----------------------------------------------------------------------------------
 def _divisors(g: int) -> list[int]:
-    return [1] if g == 0 else [s for s in range(1, g + 1) if g % s == 0]
+    """The divisors of g by trial division up to sqrt(g) ('same' padding makes spans (W - 1) S of 10^11)."""
+    if g == 0:
+        return [1]
+    small = [s for s in range(1, math.isqrt(g) + 1) if g % s == 0]
+    return sorted(set(small) | {g // s for s in small})
+
+
+def _pool_ceil(n: int, Fe: int, P: int, S: int) -> int:
+    """torch's MaxPool2d output size with ceil_mode=True (its documented formula): ceil((n + 2P - F_eff)/S) + 1, less
+    one when the last window would start at or past n + P (in the right padding)."""
+    out = -(-(n + 2 * P - Fe) // S) + 1
+    return out - 1 if (out - 1) * S >= n + P else out
+
+
+def _same_total(n: int, Fe: int, S: int) -> int:
+    """The total padding that makes (n - F_eff + T)/S + 1 = n."""
+    return (n - 1) * S - n + Fe
 
 
 def _network(p, conv, W: int, H: int, D: int) -> dict:
-    """A network 'conv K F [sS] [pP] [dD]; pool F [sS] [pP]; fc N' layer by layer (pool stride defaults to F,
-    as torch's MaxPool2d), with the receptive field r = 1 + sum (F_eff - 1) * (product of the earlier strides)."""
+    """A network 'conv K F [sS] [pP|psame] [dD] [gG]; dwconv K F ...; pool F [sS] [pP]; zeropad P | L R T B; fc N'
+    layer by layer (pool stride defaults to F, as torch's MaxPool2d), with the receptive field
+    r = 1 + sum (F_eff - 1) * (product of the earlier strides)."""
     nbytes = int(get(p, "bytes", 4.0))
     shape: tuple = (W, H, D)
     params, acts, rf, jump, spatial = [], 0, 1, 1, False
     for i, text in enumerate((t.strip() for t in re.split(r"[;\n]", str(p["layers"])) if t.strip()), start=1):
         tok = text.lower().split()
-        kind, opts, nums = tok[0], {}, []
+        kind, opts, nums, same = tok[0], {}, [], False
         for t in tok[1:]:
-            if t[0] in "spd" and t[1:].isdigit():
+            if t in ("psame", "same", "p=same", "padding=same", "pad=same"):
+                same = True
+            elif t[0] in "spdg" and t[1:].isdigit():
                 opts[t[0]] = int(t[1:])
             elif t.isdigit():
                 nums.append(int(t))
             else:
                 raise Skip(f"a layer this reference does not read: {text!r}")
-        if kind in ("conv", "pool"):
+        if kind in ("zeropad", "pad", "zeropad2d"):
+            if len(shape) != 3:
+                return {STATUS: "undefined", "fits": False, "failed_layer": i}
+            left, right, top, bottom = nums * 4 if len(nums) == 1 else nums   # torch's ZeroPad2d order
+            shape = (shape[0] + left + right, shape[1] + top + bottom, shape[2])
+            params.append(0)
+        elif kind in ("conv", "pool", "dwconv"):
             if len(shape) != 3:                            # a spatial layer after a flat one: no output shape
                 return {STATUS: "undefined", "fits": False, "failed_layer": i}
-            K, F = (nums[0], nums[1]) if kind == "conv" else (None, nums[0])
-            S, P, Dl = opts.get("s", 1 if kind == "conv" else F), opts.get("p", 0), opts.get("d", 1)
-            Fe = Dl * (F - 1) + 1
-            spans = (shape[0] - Fe + 2 * P, shape[1] - Fe + 2 * P)
-            if min(spans) < 0 or (any(sp_ % S for sp_ in spans) and conv.get("stride_fit", "reject") == "reject"):
+            K, F = (nums[0], nums[1]) if kind != "pool" else (None, nums[0])
+            S, P, Dl = opts.get("s", 1 if kind != "pool" else F), opts.get("p", 0), opts.get("d", 1)
+            g = shape[2] if kind == "dwconv" else opts.get("g", 1)
+            if kind != "pool" and (shape[2] % g or K % g):   # torch: in_channels and out_channels divisible by groups
                 return {STATUS: "undefined", "fits": False, "failed_layer": i}
-            depth = K if kind == "conv" else shape[2]
-            params.append(F * F * shape[2] * K + K if kind == "conv" else 0)
-            shape = (spans[0] // S + 1, spans[1] // S + 1, depth)
+            Fe = Dl * (F - 1) + 1
+            if same:
+                T = (_same_total(shape[0], Fe, S), _same_total(shape[1], Fe, S))
+                spans = (shape[0] - Fe + T[0], shape[1] - Fe + T[1])
+            else:
+                spans = (shape[0] - Fe + 2 * P, shape[1] - Fe + 2 * P)
+            mode = conv.get("stride_fit", "reject")
+            if min(spans) < 0 or (any(sp_ % S for sp_ in spans) and mode == "reject"):
+                return {STATUS: "undefined", "fits": False, "failed_layer": i}
+            depth = K if kind != "pool" else shape[2]
+            params.append(F * F * (shape[2] // g) * K + K if kind != "pool" else 0)
+            if kind == "pool" and mode == "ceil" and any(sp_ % S for sp_ in spans):
+                shape = (_pool_ceil(shape[0], Fe, P, S), _pool_ceil(shape[1], Fe, P, S), depth)
+            else:
+                shape = (spans[0] // S + 1, spans[1] // S + 1, depth)
             rf += (Fe - 1) * jump
             jump *= S
             spatial = True
@@ -247,6 +283,9 @@ def _network(p, conv, W: int, H: int, D: int) -> dict:
             n_in = math.prod(shape)
             params.append(n_in * nums[0] + nums[0])
             shape = (nums[0],)
+        elif kind == "flatten":
+            shape = (math.prod(shape),)
+            params.append(0)
         else:
             raise Skip(f"a layer kind this reference does not know: {kind}")
         acts += math.prod(shape)
@@ -270,27 +309,47 @@ def conv_expected(p, conv) -> dict:
             raise Invalid("a filter size (or layers, or fc_units)")
         N = int(get(p, "fc_units"))
         return {"fc_params": W * H * D * N + N}
-    K, F, S = int(get(p, "filters", 1.0)), int(get(p, "size")), int(get(p, "stride", 1.0))
-    P, Dl = int(get(p, "pad", 0.0)), int(get(p, "dilation", 1.0))
+    depthwise = str(p.get("groups", "1")).strip().lower() == "depthwise"
+    g = D if depthwise else int(get(p, "groups", 1.0))
+    K = int(get(p, "filters", float(D if depthwise else 1)))
+    F, S = int(get(p, "size")), int(get(p, "stride", 1.0))
+    same = str(p.get("pad", "0")).strip().lower() == "same"
+    P, Dl = 0 if same else int(get(p, "pad", 0.0)), int(get(p, "dilation", 1.0))
     nbytes = int(get(p, "bytes", 4.0))
+    if g != 1 and (kind != "conv" or D % g or K % g):   # torch: in_channels and out_channels divisible by groups
+        raise Invalid("groups that do not divide the channels (or groups on a pooling layer)")
     Fe = Dl * (F - 1) + 1
-    spans = (W - Fe + 2 * P, H - Fe + 2 * P)
+    out: dict[str, Any] = {}
+    if same:                                       # (W - F_eff + T)/S + 1 = W solved for the total padding T
+        T = (_same_total(W, Fe, S), _same_total(H, Fe, S))
+        out["same_pad"] = T[0] / 2
+        if H != W and S != 1:
+            out["same_pad_height"] = T[1] / 2
+        if T[0] % 2 or T[1] % 2:                   # torch / TensorFlow: the extra zero after the input
+            out.update(pad_left=T[0] // 2, pad_right=T[0] - T[0] // 2, pad_top=T[1] // 2, pad_bottom=T[1] - T[1] // 2)
+    else:
+        T = (2 * P, 2 * P)
+    spans = (W - Fe + T[0], H - Fe + T[1])
     if min(spans) < 0:
         raise Invalid("the filter is larger than the padded input")
     fits = all(s % S == 0 for s in spans)
-    out: dict[str, Any] = {"fits": fits, "valid_strides": _divisors(math.gcd(*spans)),
-                           "padded_width": W + 2 * P, "padded_height": H + 2 * P}
-    if not fits and conv.get("stride_fit", "reject") == "reject":
+    out.update({"fits": fits, "valid_strides": _divisors(math.gcd(*spans)),
+                "padded_width": W + T[0], "padded_height": H + T[1]})
+    mode = conv.get("stride_fit", "reject")
+    if not fits and mode == "reject":
         out[STATUS] = "undefined"
         return out
-    ow, oh = spans[0] // S + 1, spans[1] // S + 1
+    if kind == "pool" and mode == "ceil" and not fits:
+        ow, oh = _pool_ceil(W, Fe, P, S), _pool_ceil(H, Fe, P, S)
+    else:
+        ow, oh = spans[0] // S + 1, spans[1] // S + 1
     od = K if kind == "conv" else D
     vals = ow * oh * od
     out.update(out_width=ow, out_height=oh, out_depth=od, out_shape=[ow, oh, od], output_values=vals,
                activation_bytes=vals * nbytes)
     if kind == "conv":
-        w = F * F * D * K
-        out.update(weights=w, biases=K, params=w + K, connections=vals * (F * F * D + 1))
+        w = F * F * (D // g) * K                   # torch's weight K x D/G x F x F
+        out.update(weights=w, biases=K, params=w + K, connections=vals * (F * F * (D // g) + 1))
     else:
         out["params"] = 0
     if p.get("fc_units") is not None:
@@ -306,10 +365,15 @@ def conv_draw(rng) -> dict:
     if rng.random() < 0.3:
         layers = []
         for _ in range(int(rng.integers(1, 5))):
-            kind = str(rng.choice(["conv", "conv", "pool", "fc"]))
+            kind = str(rng.choice(["conv", "conv", "pool", "fc", "zeropad"]))
             if kind == "conv":
-                layers.append(f"conv {int(rng.choice([4, 16, 96]))} {int(rng.choice([1, 3, 5]))} s{int(rng.choice([1, 2]))} "
-                              f"p{int(rng.choice([0, 1, 2]))}" + (" d2" if rng.random() < 0.2 else ""))
+                pad = "psame" if rng.random() < 0.2 else f"p{int(rng.choice([0, 1, 2]))}"
+                word = "dwconv" if rng.random() < 0.15 else "conv"
+                groups = f" g{int(rng.choice([2, 4]))}" if word == "conv" and rng.random() < 0.15 else ""
+                layers.append(f"{word} {int(rng.choice([4, 16, 96]))} {int(rng.choice([1, 2, 3, 5]))} "
+                              f"s{int(rng.choice([1, 2]))} {pad}" + (" d2" if rng.random() < 0.2 else "") + groups)
+            elif kind == "zeropad":
+                layers.append("zeropad " + " ".join(str(int(v)) for v in rng.integers(0, 3, size=int(rng.choice([1, 4])))))
             elif kind == "pool":
                 layers.append(f"pool {int(rng.choice([2, 3]))}" + (f" s{int(rng.choice([1, 2]))}" if rng.random() < 0.5 else ""))
             else:
@@ -320,8 +384,14 @@ def conv_draw(rng) -> dict:
     out: dict[str, Any] = {"input": [Wd, Wd, int(rng.choice([1, 3, 16]))] if rng.random() < 0.7 else [Wd, int(rng.integers(3, 40))],
                            "kind": str(rng.choice(["conv", "pool"])), "size": int(rng.choice([1, 2, 3, 5, 11])),
                            "stride": int(rng.choice([1, 2, 3, 4])), "pad": int(rng.choice([0, 0, 1, 2]))}
+    if rng.random() < 0.15:
+        out["pad"] = "same"
     if out["kind"] == "conv":
         out["filters"] = int(rng.choice([1, 6, 64, 96]))
+        if rng.random() < 0.2:
+            out["groups"] = str(rng.choice(["2", "3", "depthwise"]))
+            if rng.random() < 0.5:
+                del out["filters"]
         if rng.random() < 0.3:
             out["dilation"] = int(rng.choice([1, 2]))
         if rng.random() < 0.3:
@@ -340,7 +410,21 @@ CONV_SHAPE = Ref(expected=conv_expected, draw=conv_draw,
                         {"input": [227, 227, 3], "layers": "conv 96 11 s4 p0; pool 3 s2; conv 256 5 s1 p2; fc 10"},
                         {"input": [8, 8, 2], "layers": "conv 4 3 s2"}, {"input": [8, 8, 2], "layers": "fc 5; fc 2"},
                         {"input": [28, 20, 3], "filters": 8, "size": 5, "pad": 2}, {"input": [32, 32, 3], "fc_units": 10},
-                        {"input": [7, 7, 1]}, {"input": [7, 7, 3], "fc_units": 10}))
+                        {"input": [7, 7, 1]}, {"input": [7, 7, 3], "fc_units": 10},
+                        {"input": [32, 32, 3], "filters": 64, "size": 4, "pad": "same"},
+                        {"input": [28, 20, 3], "filters": 8, "size": 3, "stride": 2, "pad": "same"},
+                        {"input": [7, 7, 1], "size": 3, "dilation": 2, "pad": "same"},
+                        {"input": [13, 13, 64], "filters": 128, "size": 3, "groups": "4"},
+                        {"input": [13, 13, 64], "size": 3, "pad": 1, "groups": "depthwise"},
+                        {"input": [13, 13, 6], "filters": 8, "size": 3, "groups": "4"},
+                        ({"input": [6, 6, 1], "kind": "pool", "size": 3, "stride": 2, "pad": 1}, {"stride_fit": "ceil"}),
+                        ({"input": [5, 5, 1], "kind": "pool", "size": 2, "stride": 2, "pad": 1}, {"stride_fit": "ceil"}),
+                        ({"input": [7, 9, 2], "kind": "pool", "size": 2, "stride": 3, "pad": 1}, {"stride_fit": "ceil"}),
+                        ({"input": [7, 7, 3], "filters": 4, "size": 2, "stride": 2}, {"stride_fit": "ceil"}),
+                        ({"input": [15, 15, 3], "layers": "conv 32 3 psame; dwconv 32 3 same; conv 64 1 g4; zeropad 0 1 0 1; "
+                                                          "pool 3 s2; conv 64 4 padding=same; flatten; fc 10"},
+                         {"stride_fit": "ceil"}),
+                        {"input": [8, 8, 6], "layers": "conv 8 3 g4"}, {"input": [8, 8, 2], "layers": "fc 4; zeropad 1"}))
 
 
 # ---- dropout ------------------------------------------------------------------------------------------------

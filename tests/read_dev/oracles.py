@@ -710,3 +710,33 @@ def feedforward_weights_only():
     d_out = out - y
     gW2 = np.outer(d_out, h1)
     return {"W2_new": [list(W2[0] - 0.1 * gW2[0])], "b2_new": [0.5]}
+
+
+def f2_bce_pos_weight():
+    # -(w y ln p + (1 - y) ln(1 - p)) with w = 3, y = 1, p = 0.8 (torch's BCEWithLogitsLoss pos_weight)
+    return {"bce": -3 * math.log(0.8)}
+
+
+def f2_bce_torch_clamp():
+    # torch's F.binary_cross_entropy: -max(ln 0, -100) = 100
+    return {"bce": 100.0}
+
+
+def f2_conv_same_padding():
+    # P = (F - 1)/2 at stride 1 (nn.Conv2d(3, 64, 5, padding='same') keeps 32 x 32)
+    return {"same_pad": (5 - 1) / 2, "out_shape": [32, 32, 64]}
+
+
+def f2_conv_depthwise():
+    # nn.Conv2d(64, 64, 3, groups=64): 64 filters of 3 x 3 x 1 and 64 biases
+    return {"params": 64 * 3 * 3 * 1 + 64, "out_shape": [13, 13, 64]}
+
+
+def f2_conv_groups():
+    # nn.Conv2d(32, 64, 3, groups=4): weights 64 x 32/4 x 3 x 3, 64 biases
+    return {"params": 64 * (32 // 4) * 3 * 3 + 64}
+
+
+def f2_pool_ceil_mode():
+    # nn.MaxPool2d(3, 2, ceil_mode=True): ceil((14 - 3)/2) + 1 = 7; the last window starts at 12 < 14
+    return {"out_shape": [7, 7, 96]}
