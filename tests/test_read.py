@@ -370,3 +370,13 @@ def test_an_automatic_choice_is_not_flagged_when_its_field_was_read():
              "dL/dy = 20y.")
     assert r.params["gradient"] == "2*x, 20*y"
     assert not any("source" in w for w in r.warnings)
+
+
+def test_a_plural_in_the_question_selects_the_answer():
+    """Regression: "How many parameters does the layer have?" did not select conv_shape's 'params' (the plural
+    was not stemmed, the synonyms were looked up by the stem only) and a count without a tolerance was not
+    shown. Oracle: (5 * 5 * 3 + 1) * 16 = 1216."""
+    a = ask("A 32 x 32 x 3 image goes through a convolution layer with 16 filters of size 5 x 5, stride 1, "
+            "padding 2. How many parameters does the layer have?")
+    assert a.asked == [["params"]]
+    assert a.solutions[0].answers["params"].value == (5 * 5 * 3 + 1) * 16

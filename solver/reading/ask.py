@@ -121,16 +121,24 @@ def asked_answers(reading: Reading, sol) -> list[str]:
     """The answers the question's asking sentences name (all of them when none is named)."""
     words = set()
     for sentence in reading.asked.get("sentences", []):
-        words.update(t for t, _, _ in tokens(sentence.lower()))
+        words.update(w for t, _, _ in tokens(sentence.lower()) for w in (t, stem(t)))  # "parameters": parameter
     chosen = []
     for name in sol.answers:
-        parts = [stem(p) for p in re.split(r"[_\W]+", name.lower()) if p]
-        keys = set(parts)
-        for p in parts:
-            keys |= _SYNONYMS.get(p, set())
+        raw = [p for p in re.split(r"[_\W]+", name.lower()) if p]
+        keys = {stem(p) for p in raw}
+        for p in raw:
+            keys |= _SYNONYMS.get(p, set()) | _SYNONYMS.get(stem(p), set())
         if keys & words:
             chosen.append(name)
     return chosen or list(sol.answers)
+
+
+def _one_line(a) -> bool:
+    """An answer a summary line can show: a value, not a table (a trace of rows) or a long text."""
+    v = a.value
+    if isinstance(v, list) and v and isinstance(v[0], dict):
+        return False
+    return len(a.display) <= 120
 
 
 def _scalar(value) -> float | None:
@@ -229,7 +237,7 @@ def reading_text(reading: Reading, answered: Answered | None = None) -> str:
     if answered is not None:
         for label, sol, names in zip(answered.labels, answered.solutions, answered.asked):
             shown = [f"{n} = {sol.answers[n].display}" + (f" {sol.answers[n].unit}" if sol.answers[n].unit else "")
-                     for n in names if n in sol.answers and sol.answers[n].tolerance is not None][:6]
+                     for n in names if n in sol.answers and _one_line(sol.answers[n])][:6]
             if shown:
                 lines.append(("Answers" + (f" ({label})" if label else "") + ": ") + "; ".join(shown))
         for m in asked.get("option_matches", []):
