@@ -14,6 +14,11 @@ gamma = e^(-k)); `inverse_time` eta0 / (1 + k t); `cosine` eta_min + (eta0 - eta
 `cosine_restarts` (SGDR) the same cosine restarted every cycle, cycle i lasting T_0 T_mult^i;
 `polynomial` eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^p. Any of them may follow a linear
 warm-up of T_w steps from warmup_start * eta0 up to eta0: eta_t = eta0 (s_w + (1 - s_w) t / T_w).
+`inverse_sqrt` has its own warm-up: with `d_model` it is Vaswani et al.'s (2017) "Noam" schedule,
+scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2)) (eta0 unused; 0 at t = 0, where the Annotated Transformer
+evaluates step 1); without it eta0 is the peak, as in fairseq's inverse_sqrt and Hugging Face's
+get_inverse_sqrt_schedule: the linear warm-up above, then eta0 sqrt(T_w / t) on the global step (the same
+shape: Noam is this with eta0 = scale (d_model T_w)^(-1/2) and s_w = 0); with no warm-up, eta0 / sqrt(t), t >= 1.
 
 Conventions: what happens after warm-up (the schedule's clock restarts at T_w, torch's SequentialLR;
 or the warm-up factor multiplies the schedule running from t = 0, torch's ChainedScheduler); the
@@ -58,6 +63,7 @@ T0, Tm, Ti, Tcur, ci, t_i = (sym("T_0", "T_{0}"), sym("T_mult", r"T_{\mathrm{mul
                              sym("T_cur", r"T_{\mathrm{cur}}"), sym("i"), sym("t_i", "t_{i}"))
 Tw, sw = sym("T_w", "T_{w}"), sym("s_w", "s_{w}")
 m_passed = sym("m")                            # multistep: how many milestones t has reached
+dm, scl = sym("d_model", r"d_{\mathrm{model}}"), sym("scale", r"\text{scale}")   # inverse_sqrt (Noam)
 N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
                              sym("update", r"u"))
 
@@ -95,6 +101,13 @@ with sp.evaluate(False):
     EPOCH_TO_T = ep * U
     UPDATE_TO_T = sp.floor(upd / U)
     WRONG_EXP = eta0 ** (-(k * t))                                        # the course notes' typo (week 4)
+    # inverse square root: Vaswani et al. 2017 (Noam), and its peak-rate form (fairseq, Hugging Face)
+    NOAM = scl * dm ** sp.Rational(-1, 2) * fmin(t ** sp.Rational(-1, 2), t * Tw ** sp.Rational(-3, 2))
+    NOAM_WARM = scl * dm ** sp.Rational(-1, 2) * (t * Tw ** sp.Rational(-3, 2))
+    NOAM_DECAY = scl * dm ** sp.Rational(-1, 2) * t ** sp.Rational(-1, 2)
+    NOAM_PEAK = scl * dm ** sp.Rational(-1, 2) * Tw ** sp.Rational(-1, 2)
+    ISQRT_DECAY = eta0 * sp.sqrt(Tw / t)
+    ISQRT_PLAIN = eta0 / sp.sqrt(t)
 
 SCHEDULES = {
     "constant": "constant: eta_t = eta0 (use with a warm-up)",
@@ -106,7 +119,11 @@ SCHEDULES = {
     "cosine": "cosine annealing: eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2 (torch CosineAnnealingLR)",
     "cosine_restarts": "cosine annealing with warm restarts (SGDR): cycles of T_0, T_0 T_mult, ... steps",
     "polynomial": "polynomial decay: eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^power (torch PolynomialLR)",
+    "inverse_sqrt": "inverse square root (Noam): a linear warm-up over T_w steps to eta0, then eta0 sqrt(T_w / t); "
+                    "with d_model, Vaswani et al.'s scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2))",
 }
+#: schedules with their own warm-up: the generic warm-up (and after_warmup) does not wrap them
+OWN_WARMUP = ("inverse_sqrt",)
 
 AFTER_WARMUP = Convention(
     "after_warmup", "The schedule after a linear warm-up",
@@ -159,7 +176,8 @@ AT_UNITS = {
 PARAMS = (
     Param("schedule", Choice(SCHEDULES, aliases={"exp": "exponential", "inverse": "inverse_time", "sgdr": "cosine_restarts",
                                                   "cosine_warm_restarts": "cosine_restarts", "exponentiallr": "exponential_gamma",
-                                                  "steplr": "step", "poly": "polynomial"}),
+                                                  "steplr": "step", "poly": "polynomial",
+                                                  "noam": "inverse_sqrt", "rsqrt": "inverse_sqrt"}),
           default="step", label="Schedule",
           cues={"exponential": ("exponential decay", "exp(-k t)", "exp(-kt)", "e^(-kt)", "decays exponentially",
                                     "exponentially", "exponential learning-rate decay", "exponential learning rate decay",
@@ -171,11 +189,15 @@ PARAMS = (
                     "polynomial": ("polynomial decay", "polynomial schedule"),
                     "exponential_gamma": ("multiplied by gamma every step", "exponentiallr"),
                     "multistep": ("multistep", "multi-step", "milestones", "multisteplr"),
+                    "inverse_sqrt": ("inverse square root", "inverse square-root", "inverse sqrt", "noam",
+                                     "rsqrt", "1/sqrt(t)", "attention is all you need", "transformer schedule",
+                                     "d_model^-0.5", "d_model^(-0.5)"),
                     "constant": ("constant learning rate",)}),
     Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
           aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
                    "learning rate of", "base learning rate", "eta_max", "η_max", "maximum learning rate", "starting learning rate",
-                   "learning rate", "initial rate")),
+                   "learning rate", "initial rate", "peak learning rate", "peak lr", "max_lr", "max lr",
+                   "warms up to", "warms up linearly to", "rises to")),
     Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
           help="step: the factor applied every step_size steps; exponential_gamma: the factor per step",
           aliases=("gamma", "γ", "decay factor", "factor", "multiplies it by", "multiplied by", "drop factor"),
@@ -199,8 +221,16 @@ PARAMS = (
           aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min")),
     Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay",
           aliases=("power", "p")),
+    Param("d_model", Int(1, None), label="Model dimension d_model",
+          help="inverse_sqrt, Noam's form (Vaswani et al. 2017): the rate is scale d_model^(-1/2) "
+               "min(t^(-1/2), t T_w^(-3/2)) and eta0 is not used; leave empty for the peak-rate form",
+          aliases=("d_model", "d_{model}", "model dimension", "model size", "model width", "dimension of the model")),
+    Param("scale", Real(0, None, closed="neither"), default="1", label="Scale factor",
+          help="inverse_sqrt with d_model: the constant factor in front of Noam's formula (1 in the paper)",
+          aliases=("scale", "scale factor", "scaling factor", "multiplier")),
     Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
-          help="a linear warm-up over the first T_w steps (0: none)",
+          help="a linear warm-up over the first T_w steps (0: none); inverse_sqrt: its own warm-up, T_w in "
+               "Noam's formula",
           aliases=("warm-up steps", "warmup steps", "warm-up", "warmup", "T_w")),
     Param("warmup_start", Real(0, 1), default="0", label="Warm-up start factor s_w",
           help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)",
@@ -238,6 +268,15 @@ def validate(p: dict[str, Any]) -> None:
     if p["schedule"] == "multistep" and not p["milestones"]:
         raise InvalidInput("milestones", "The 'milestones' parameter of lr_schedule is required for the multistep "
                                          "schedule: the steps at which the rate is multiplied by gamma, e.g. 30 80.")
+    if p["schedule"] == "inverse_sqrt" and p["d_model"] is not None:
+        if not p["warmup_steps"]:
+            raise InvalidInput("warmup_steps", "The 'warmup_steps' parameter of lr_schedule must be at least 1 for "
+                                               "Noam's inverse square-root schedule (d_model given): its formula has "
+                                               "T_w^(-3/2), e.g. warmup_steps = 4000 as in Vaswani et al. 2017.")
+        if p["warmup_start"] != 0:
+            raise InvalidInput("warmup_start", "The 'warmup_start' parameter of lr_schedule must be 0 for Noam's "
+                                               "inverse square-root schedule (d_model given): its warm-up rises from 0. "
+                                               "Leave d_model empty for a warm-up from warmup_start x eta0.")
     have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
     if have_n != have_b:
         missing = "batch_size" if have_n else "n_samples"
@@ -277,6 +316,17 @@ def _describe(p) -> str:
     elif sched == "multistep":
         out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} at each "
                f"milestone t = {', '.join(str(int(m)) for m in sorted(p['milestones']))} (multi-step decay)")
+    elif sched == "inverse_sqrt" and p["d_model"] is not None:
+        sc = "" if p["scale"] == 1 else f"{F.text(p['scale'])} x "
+        return (f"The learning rate follows Noam's schedule (Vaswani et al. 2017), eta_t = {sc}d_model^(-1/2) "
+                f"min(t^(-1/2), t T_w^(-3/2)), with d_model = {p['d_model']} and T_w = {p['warmup_steps']} warm-up steps.")
+    elif sched == "inverse_sqrt":
+        if not p["warmup_steps"]:
+            return f"The learning rate decays as the inverse square root of t, eta_t = eta0 / sqrt(t), with eta0 = {e0}."
+        start = "0" if p["warmup_start"] == 0 else f"{F.text(p['warmup_start'])} x eta0"
+        return (f"The learning rate warms up linearly from {start} to eta0 = {e0} over the first {p['warmup_steps']} "
+                f"steps, then decays as the inverse square root of t, eta_t = eta0 sqrt(T_w / t) (inverse square-root "
+                "schedule).")
     elif sched == "inverse_time":
         out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "cosine":
@@ -319,7 +369,8 @@ def statement(p) -> str:
 def _symbols(p) -> dict:
     return {eta0: p["eta0"], gamma: p["gamma"], s: sp.Integer(p["step_size"]), k: p["k"], T: sp.Integer(p["T"]),
             emin: p["eta_min"], pw: p["power"], Tw: sp.Integer(p["warmup_steps"]), sw: p["warmup_start"],
-            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"])}
+            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"]), scl: p["scale"],
+            **({dm: sp.Integer(p["d_model"])} if p["d_model"] is not None else {})}
 
 
 def _needed(expr: sp.Expr, vals: dict) -> dict:
@@ -379,9 +430,62 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
     return d.compute(title, lhs, expr, _needed(expr, v))
 
 
+def _own_rules(d: Derivation, p, at_zero: bool) -> None:
+    """The formulas of a schedule with its own warm-up (OWN_WARMUP)."""
+    T_w = p["warmup_steps"]
+    if p["d_model"] is not None:
+        d.formula("Noam's schedule (Vaswani et al. 2017)", eta, NOAM,
+                  text="The first term decays as the inverse square root of t, the second rises linearly; the smaller "
+                       "one is the rate, so it rises for t < T_w and decays after.")
+        d.compute("The peak, at t = T_w", sym("eta_peak", r"\eta_{\mathrm{peak}}"), NOAM_PEAK,
+                  _needed(NOAM_PEAK, _symbols(p)),
+                  text="Both terms are equal at t = T_w: the same shape as a linear warm-up to this peak followed by "
+                       "eta_peak sqrt(T_w / t). eta0 is not used.")
+        if at_zero:
+            d.note("At t = 0", "The formula gives 0 (the warm-up term). The Annotated Transformer's code evaluates "
+                               "step 0 as step 1 instead, to avoid 0^(-1/2).")
+    elif T_w:
+        d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
+                  text=f"Over the first T_w = {T_w} steps the rate rises linearly from s_w eta0 to eta0.")
+        d.formula("Inverse square-root decay (t >= T_w)", eta, ISQRT_DECAY,
+                  text="On the global step t, so the rate is eta0 at t = T_w (fairseq's inverse_sqrt, Hugging Face's "
+                       "get_inverse_sqrt_schedule).")
+    else:
+        d.formula("Inverse square-root decay", eta, ISQRT_PLAIN, text="Defined for t >= 1.")
+    if T_w:
+        d.note("The warm-up is part of this schedule", "The inverse square-root decay runs on the global step t, so "
+                                                     "the after_warmup convention does not change it.")
+
+
+def _own_lr_at(d: Derivation, p, tv, vals: dict, title: str):
+    """The rate of an OWN_WARMUP schedule at t = tv."""
+    T_w = p["warmup_steps"]
+    v = {**vals, t: tv}
+    if p["d_model"] is not None:
+        if tv < T_w:
+            return d.compute(f"{title}: t < T_w = {T_w}, so t T_w^(-3/2) is the smaller term", eta, NOAM_WARM,
+                             _needed(NOAM_WARM, v))
+        return d.compute(f"{title}: t >= T_w = {T_w}, so t^(-1/2) is the smaller term", eta, NOAM_DECAY,
+                         _needed(NOAM_DECAY, v))
+    if tv < T_w:
+        return d.compute(f"{title}: warm-up (t < T_w = {T_w})", eta, WARMUP, _needed(WARMUP, v))
+    if T_w:
+        return d.compute(f"{title}: decay (t >= T_w = {T_w})", eta, ISQRT_DECAY, _needed(ISQRT_DECAY, v))
+    if tv == 0:
+        raise _isqrt_at_zero()
+    return d.compute(title, eta, ISQRT_PLAIN, _needed(ISQRT_PLAIN, v))
+
+
+def _isqrt_at_zero() -> InvalidInput:
+    return InvalidInput("at", "The 'at' parameter of lr_schedule includes t = 0, where the inverse square-root rate "
+                              "eta0 / sqrt(t) is undefined. Evaluate at t >= 1, or add a warm-up (warmup_steps).")
+
+
 def _lr_at(d: Derivation, p, conv, tv, vals: dict, title: str):
     """The learning rate at clock value tv, with the warm-up logic; adds its steps to `d`."""
     T_w = p["warmup_steps"]
+    if p["schedule"] in OWN_WARMUP:
+        return _own_lr_at(d, p, tv, vals, title)
     if T_w and tv < T_w:
         if conv["after_warmup"] == "sequential":
             return d.compute(f"Warm-up (t < T_w = {T_w})", eta, WARMUP, _needed(WARMUP, {**vals, t: tv}))
@@ -455,7 +559,9 @@ def _solve_exact(p, conv) -> Derivation:
 
     # the rules used
     clock = tau if (T_w and conv["after_warmup"] == "sequential") else t
-    if T_w:
+    if sched in OWN_WARMUP:
+        _own_rules(d, p, at_zero=p["at_unit"] == "t" and 0 in ats)
+    elif T_w:
         if conv["after_warmup"] == "sequential":
             d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
                       text=f"Over the first T_w = {T_w} steps the rate rises linearly from s_w eta0 to eta0 (torch LinearLR).")
@@ -477,7 +583,7 @@ def _solve_exact(p, conv) -> Derivation:
         d.formula("Steps since the last restart", Tcur, RULES[clock]["cycle_cur"])
         d.formula("Cosine annealing within the cycle", lhs, SGDR,
                   text="At each restart T_cur = 0 and the rate jumps back to eta0 (Loshchilov & Hutter's SGDR).")
-    else:
+    elif sched not in OWN_WARMUP:
         d.formula(SCHEDULES[sched].split(":")[0].capitalize(), lhs, RULES[clock][sched])
     if sched == "step":
         d.note("When the drop happens", f"floor(t / {p['step_size']}) counts the completed periods, so the rate drops as t "
@@ -581,7 +687,8 @@ def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
     if sched == "inverse_time":
         return e0 / (1.0 + kc)
     if sched == "cosine":
-        out = em + (e0 - em) * (1.0 + np.cos(np.pi * c / TT)) / 2.0
+        # cos has period 2T in t: reduce t first (np.fmod is exact), so that pi t / T keeps its digits at t = 1e12
+        out = em + (e0 - em) * (1.0 + np.cos(np.pi * np.fmod(c, 2.0 * TT) / TT)) / 2.0
         if conv["cosine_after_T"] == "hold":
             out = np.where(c > TT, em, out)
         return out
@@ -600,9 +707,25 @@ def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
     return em + (e0 - em) * (1.0 + np.cos(np.pi * (c - start) / length)) / 2.0
 
 
+def _inverse_sqrt_numeric(p, tv: np.ndarray) -> np.ndarray:
+    T_w = p["warmup_steps"]
+    with np.errstate(divide="ignore"):
+        if p["d_model"] is not None:
+            c = _float(p["scale"]) / math.sqrt(p["d_model"])
+            return c * np.where(tv < T_w, tv * float(T_w) ** -1.5, tv ** -0.5)
+        e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
+        if not T_w:
+            if np.any(tv == 0):
+                raise _isqrt_at_zero()
+            return e0 / np.sqrt(tv)
+        return e0 * np.where(tv < T_w, s_w + (1.0 - s_w) * tv / T_w, np.sqrt(T_w / np.maximum(tv, T_w)))
+
+
 def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
     """The learning rate at the clock values tv (float64, vectorised)."""
     T_w = p["warmup_steps"]
+    if p["schedule"] == "inverse_sqrt":
+        return _inverse_sqrt_numeric(p, tv)
     if not T_w:
         return _decay_numeric(p, conv, tv)
     e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
@@ -661,6 +784,8 @@ def generate(rng: np.random.Generator) -> dict:
         out["T_mult"] = int(rng.integers(1, 4))
     if sched == "polynomial":
         out["power"] = str(rng.choice(["1", "2", "0.5"]))
+    if sched == "inverse_sqrt":
+        return _generate_inverse_sqrt(rng, out)
     if sched == "constant" or rng.random() < 0.3:
         out["warmup_steps"] = int(rng.integers(2, 6))
         out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
@@ -677,4 +802,19 @@ def generate(rng: np.random.Generator) -> dict:
     if rng.random() < 0.3:
         out["batch_size"] = int(rng.choice([16, 32, 64, 128]))
         out["n_samples"] = int(out["batch_size"] * rng.integers(2, 50) + rng.integers(0, out["batch_size"]))
+    return out
+
+
+def _generate_inverse_sqrt(rng: np.random.Generator, out: dict) -> dict:
+    """Noam's form (d_model a power of 4 and T_w a square, so the rates are surds an exam can write) or the
+    peak-rate form, evaluated at a few squares around the warm-up's end."""
+    T_w = int(rng.choice([4, 16, 25, 100]))
+    out["warmup_steps"] = T_w
+    if rng.random() < 0.5:
+        out["d_model"] = int(rng.choice([16, 64, 256, 512]))
+        out.pop("eta0")
+    elif rng.random() < 0.3:
+        out["warmup_start"] = str(rng.choice(["0.1", "0.25"]))
+    pool = sorted({0, 1, T_w // 2, T_w, 4 * T_w, 9 * T_w, 16 * T_w, 25 * T_w})
+    out["at"] = sorted(int(x) for x in rng.choice(pool, size=int(rng.integers(3, 6)), replace=False))
     return out

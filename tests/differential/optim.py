@@ -590,7 +590,7 @@ def _decay(p, conv, c: float) -> float:
     if sched == "cosine":
         if c > T and conv.get("cosine_after_T", "hold") == "hold":
             return emin
-        return emin + (e0 - emin) * (1 + math.cos(math.pi * c / T)) / 2
+        return emin + (e0 - emin) * (1 + math.cos(math.pi * math.fmod(c, 2 * T) / T)) / 2   # period 2T, fmod exact
     if sched == "cosine_restarts":
         mult = int(get(p, "T_mult", 1.0))
         if mult == 1:
@@ -621,6 +621,23 @@ def _lr_domain(p) -> None:
     if not (get(p, "eta0", 0.1) > 0 and 0 < g <= 1 and k >= 0 and pw > 0 and get(p, "eta_min", 0.0) >= 0
             and 0 <= get(p, "warmup_start", 0.0) <= 1 and min(vector(p["at"])) >= 0):
         raise Invalid("a hyperparameter outside its range")
+
+
+def _inverse_sqrt(p, t: float) -> float:
+    """Vaswani et al. 2017 with d_model: scale d_model^-0.5 min(t^-0.5, t T_w^-1.5); without it fairseq's
+    inverse_sqrt: a linear warm-up from warmup_start x eta0 to eta0 over T_w steps, then eta0 sqrt(T_w / t)."""
+    Tw = int(get(p, "warmup_steps", 0.0))
+    if p.get("d_model") is not None:
+        d, c = get(p, "d_model"), get(p, "scale", 1.0)
+        if d != int(d) or d < 1 or not c > 0 or Tw < 1 or get(p, "warmup_start", 0.0) != 0:
+            raise Invalid("Noam needs an integer d_model >= 1, scale > 0, T_w >= 1 and a warm-up from 0")
+        return 0.0 if t == 0 else c * d ** -0.5 * min(t ** -0.5, t * Tw ** -1.5)
+    e0, sw = get(p, "eta0", 0.1), get(p, "warmup_start", 0.0)
+    if t < Tw:
+        return e0 * sw + t * (e0 - e0 * sw) / Tw
+    if t == 0:
+        raise Invalid("eta0 / sqrt(t) at t = 0")
+    return e0 * math.sqrt(Tw / t) if Tw else e0 / math.sqrt(t)
 
 
 def lr_expected(p, conv) -> dict:
@@ -654,7 +671,9 @@ def lr_expected(p, conv) -> dict:
             t = math.floor(a / U)
         else:
             t = a
-        if Tw and t < Tw:
+        if p.get("schedule") == "inverse_sqrt":     # its own warm-up, on the global step
+            lrs.append(_inverse_sqrt(p, t))
+        elif Tw and t < Tw:
             if conv.get("after_warmup", "sequential") == "sequential":
                 lrs.append(e0 * (sw + (1 - sw) * t / Tw))
             else:
@@ -671,7 +690,7 @@ def lr_expected(p, conv) -> dict:
 
 def lr_draw(rng) -> dict:
     sched = str(rng.choice(["constant", "step", "exponential", "exponential_gamma", "inverse_time", "cosine",
-                            "cosine_restarts", "polynomial", "multistep"]))
+                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt"]))
     out: dict[str, Any] = {"schedule": sched, "eta0": float(rng.choice([0.1, 1.0, 0.01, 0.5])),
                            "at": sorted(int(v) for v in rng.integers(0, 40, size=int(rng.integers(1, 6))))}
     if sched in ("step", "exponential_gamma", "multistep"):
@@ -689,9 +708,15 @@ def lr_draw(rng) -> dict:
         out["T_mult"] = int(rng.choice([1, 1, 2, 3]))
     if sched == "polynomial":
         out["power"] = float(rng.choice([1.0, 2.0, 0.5]))
-    if rng.random() < 0.4:
-        out["warmup_steps"] = int(rng.integers(1, 6))
+    if rng.random() < 0.4 or sched == "inverse_sqrt":
+        out["warmup_steps"] = int(rng.integers(0 if sched == "inverse_sqrt" else 1, 6))
         out["warmup_start"] = float(rng.choice([0.0, 0.1, 0.25]))
+    if sched == "inverse_sqrt" and rng.random() < 0.5:
+        out["d_model"] = int(rng.choice([1, 64, 512, 1000]))
+        out["scale"] = float(rng.choice([1.0, 2.0, 0.5]))
+        out["warmup_steps"], out["warmup_start"] = max(out["warmup_steps"], 1), 0.0
+    if sched == "inverse_sqrt" and not out["warmup_steps"]:
+        out["at"] = [a for a in out["at"] if a > 0] or [1]
     if rng.random() < 0.4:
         out["n_samples"] = int(rng.integers(1, 3000))
         out["batch_size"] = int(rng.choice([1, 16, 32, 64, 100]))
@@ -704,13 +729,17 @@ def lr_draw(rng) -> dict:
 
 
 LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's closed forms (StepLR, ExponentialLR, "
-         "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler)",
+         "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler); "
+         "Vaswani et al. 2017's and fairseq's inverse square root",
          edges=({"schedule": "step", "eta0": 0.1, "gamma": 0.5, "step_size": 5, "at": [0, 4, 5, 10, 0.30000000000000004]},
                 {"schedule": "cosine", "eta0": 0.1, "eta_min": 0.2, "T": 10, "at": [0, 5, 10, 15]},
                 {"schedule": "constant", "eta0": 0.1, "at": [0, 1, 2], "n_samples": 10, "batch_size": 64},
                 {"schedule": "cosine_restarts", "eta0": 1.0, "T": 3, "T_mult": 2, "at": [0, 2, 3, 8, 9, 21, 22]},
                 {"schedule": "polynomial", "eta0": 1e-8, "T": 4, "power": 2.0, "at": [0, 1, 4, 6]},
                 {"schedule": "exponential", "eta0": 1e6, "k": 1e-8, "at": [1e6, 0]},
+                {"schedule": "inverse_sqrt", "d_model": 512, "warmup_steps": 4000, "at": [0, 1, 3999, 4000, 4001, 1e6]},
+                {"schedule": "inverse_sqrt", "eta0": 0.001, "warmup_steps": 10, "warmup_start": 0.1, "at": [0, 9, 10, 40]},
+                {"schedule": "inverse_sqrt", "eta0": 0.5, "at": [1, 4, 0.25]},
                 {"schedule": "inverse_time", "eta0": 0.5, "k": 0.1, "warmup_steps": 4, "warmup_start": 0.25,
                  "at": [0, 2, 4, 8], "n_samples": 1000, "batch_size": 32, "at_unit": "epoch"}))
 

@@ -710,3 +710,13 @@ def feedforward_weights_only():
     d_out = out - y
     gW2 = np.outer(d_out, h1)
     return {"W2_new": [list(W2[0] - 0.1 * gW2[0])], "b2_new": [0.5]}
+
+
+def f2_noam():
+    """Vaswani et al. 2017: d_model^-0.5 min(step^-0.5, step warmup^-1.5)."""
+    return {"lr": [512 ** -0.5 * min(8000 ** -0.5, 8000 * 4000 ** -1.5)]}
+
+
+def f2_inverse_sqrt():
+    """fairseq's inverse_sqrt: lr sqrt(warmup / step) after the warm-up."""
+    return {"lr": [0.001 * math.sqrt(10 / 40)]}
