@@ -19,6 +19,10 @@ scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2)) (eta0 unused; 0 at t = 0, where
 evaluates step 1); without it eta0 is the peak, as in fairseq's inverse_sqrt and Hugging Face's
 get_inverse_sqrt_schedule: the linear warm-up above, then eta0 sqrt(T_w / t) on the global step (the same
 shape: Noam is this with eta0 = scale (d_model T_w)^(-1/2) and s_w = 0); with no warm-up, eta0 / sqrt(t), t >= 1.
+`one_cycle` is torch's OneCycleLR with max_lr = eta0: from eta0 / div_factor up to eta0, then down to
+eta0 / (div_factor final_div_factor) (with `three_phase`, first back to eta0 / div_factor), each phase annealed
+by a cosine or linearly (`anneal_strategy`); the phases end at torch's steps pct_start total_steps - 1
+(2 pct_start total_steps - 2) and total_steps - 1, and t runs over 0 .. total_steps - 1.
 
 Conventions: what happens after warm-up (the schedule's clock restarts at T_w, torch's SequentialLR;
 or the warm-up factor multiplies the schedule running from t = 0, torch's ChainedScheduler); the
@@ -43,7 +47,7 @@ from problems._layers import fmin  # min(t, T) printed as written (SymPy's Min p
 from problems._optim.guard import too_large
 from solver import format as F
 from solver.numbers import Precision
-from solver.params import Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
+from solver.params import Bool, Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, make_answer, sym
@@ -64,6 +68,13 @@ T0, Tm, Ti, Tcur, ci, t_i = (sym("T_0", "T_{0}"), sym("T_mult", r"T_{\mathrm{mul
 Tw, sw = sym("T_w", "T_{w}"), sym("s_w", "s_{w}")
 m_passed = sym("m")                            # multistep: how many milestones t has reached
 dm, scl = sym("d_model", r"d_{\mathrm{model}}"), sym("scale", r"\text{scale}")   # inverse_sqrt (Noam)
+# one_cycle (torch OneCycleLR): the phase from step S to step E anneals from eta_a to eta_b; x_t its fraction done
+eta_init, eta_fin = sym("eta_initial", r"\eta_{\mathrm{initial}}"), sym("eta_final", r"\eta_{\mathrm{final}}")
+div_f, fdiv_f = sym("div_factor", r"\mathrm{div}"), sym("final_div_factor", r"\mathrm{div}_{\mathrm{final}}")
+pct_s, T_tot = sym("pct_start", r"p_{\mathrm{start}}"), sym("total_steps", r"T_{\mathrm{total}}")
+S_ph, E_ph, x_ph, eta_a, eta_b = (sym("S"), sym("E"), sym("x_t", "x_{t}"), sym("eta_a", r"\eta_{a}"),
+                                  sym("eta_b", r"\eta_{b}"))
+E1, E2, E3 = sym("E_1", "E_{1}"), sym("E_2", "E_{2}"), sym("E_3", "E_{3}")
 N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
                              sym("update", r"u"))
 
@@ -108,6 +119,15 @@ with sp.evaluate(False):
     NOAM_PEAK = scl * dm ** sp.Rational(-1, 2) * Tw ** sp.Rational(-1, 2)
     ISQRT_DECAY = eta0 * sp.sqrt(Tw / t)
     ISQRT_PLAIN = eta0 / sp.sqrt(t)
+    # one-cycle (Smith & Topin 2019; torch OneCycleLR): phase ends, the fraction of a phase, the two annealings
+    OC_INIT = eta0 / div_f
+    OC_FINAL = eta_init / fdiv_f
+    OC_END1 = pct_s * T_tot - 1
+    OC_END2 = 2 * pct_s * T_tot - 2                                        # three_phase only
+    OC_LAST = T_tot - 1
+    OC_X = (t - S_ph) / (E_ph - S_ph)
+    OC_ANNEAL = {"cos": eta_b + (eta_a - eta_b) * (1 + sp.cos(sp.pi * x_ph)) / 2,
+                 "linear": eta_a + (eta_b - eta_a) * x_ph}
 
 SCHEDULES = {
     "constant": "constant: eta_t = eta0 (use with a warm-up)",
@@ -121,9 +141,13 @@ SCHEDULES = {
     "polynomial": "polynomial decay: eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^power (torch PolynomialLR)",
     "inverse_sqrt": "inverse square root (Noam): a linear warm-up over T_w steps to eta0, then eta0 sqrt(T_w / t); "
                     "with d_model, Vaswani et al.'s scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2))",
+    "one_cycle": "one-cycle (torch OneCycleLR): from eta0 / div_factor up to eta0 (max_lr) over pct_start of "
+                 "total_steps, then down to eta0 / (div_factor final_div_factor), by a cosine or linearly",
 }
 #: schedules with their own warm-up: the generic warm-up (and after_warmup) does not wrap them
-OWN_WARMUP = ("inverse_sqrt",)
+OWN_WARMUP = ("inverse_sqrt", "one_cycle")
+ANNEAL = {"cos": "cosine annealing between the phase's two rates (torch's default)",
+          "linear": "linear annealing between the phase's two rates"}
 
 AFTER_WARMUP = Convention(
     "after_warmup", "The schedule after a linear warm-up",
@@ -177,7 +201,9 @@ PARAMS = (
     Param("schedule", Choice(SCHEDULES, aliases={"exp": "exponential", "inverse": "inverse_time", "sgdr": "cosine_restarts",
                                                   "cosine_warm_restarts": "cosine_restarts", "exponentiallr": "exponential_gamma",
                                                   "steplr": "step", "poly": "polynomial",
-                                                  "noam": "inverse_sqrt", "rsqrt": "inverse_sqrt"}),
+                                                  "noam": "inverse_sqrt", "rsqrt": "inverse_sqrt",
+                                                  "onecycle": "one_cycle", "1cycle": "one_cycle",
+                                                  "onecyclelr": "one_cycle"}),
           default="step", label="Schedule",
           cues={"exponential": ("exponential decay", "exp(-k t)", "exp(-kt)", "e^(-kt)", "decays exponentially",
                                     "exponentially", "exponential learning-rate decay", "exponential learning rate decay",
@@ -192,8 +218,12 @@ PARAMS = (
                     "inverse_sqrt": ("inverse square root", "inverse square-root", "inverse sqrt", "noam",
                                      "rsqrt", "1/sqrt(t)", "attention is all you need", "transformer schedule",
                                      "d_model^-0.5", "d_model^(-0.5)"),
+                    "one_cycle": ("one-cycle", "one cycle", "1cycle", "1-cycle", "onecyclelr", "one-cycle policy",
+                                  "super-convergence", "pct_start"),
                     "constant": ("constant learning rate",)}),
     Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
+          help="the rate the schedule starts from; inverse_sqrt without d_model: the peak rate after the warm-up; "
+               "one_cycle: the peak rate max_lr",
           aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
                    "learning rate of", "base learning rate", "eta_max", "η_max", "maximum learning rate", "starting learning rate",
                    "learning rate", "initial rate", "peak learning rate", "peak lr", "max_lr", "max lr",
@@ -228,6 +258,28 @@ PARAMS = (
     Param("scale", Real(0, None, closed="neither"), default="1", label="Scale factor",
           help="inverse_sqrt with d_model: the constant factor in front of Noam's formula (1 in the paper)",
           aliases=("scale", "scale factor", "scaling factor", "multiplier")),
+    Param("total_steps", Int(1, None), label="Total steps",
+          help="one_cycle: the steps in the cycle (epochs x steps per epoch); the rate is defined for t = 0 .. "
+               "total_steps - 1",
+          aliases=("total_steps", "total steps", "total number of steps", "training steps", "steps in total",
+                   "T_total")),
+    Param("pct_start", Real(0, 1), default="0.3", label="Warm-up fraction pct_start",
+          help="one_cycle: the fraction of the cycle spent raising the rate",
+          aliases=("pct_start", "fraction of the cycle", "percentage of the cycle", "pct start")),
+    Param("anneal_strategy", Choice(ANNEAL, aliases={"cosine": "cos"}), default="cos", label="Annealing",
+          help="one_cycle: cos or linear between each phase's rates",
+          cues={"linear": ("linear annealing", "anneal linearly", "linearly annealed", "anneal_strategy linear"),
+                "cos": ("cosine annealing", "anneal_strategy cos")}),
+    Param("div_factor", Real(0, None, closed="neither"), default="25", label="Initial divisor div_factor",
+          help="one_cycle: the rate starts at eta0 / div_factor", aliases=("div_factor", "div factor")),
+    Param("final_div_factor", Real(0, None, closed="neither"), default="10000", label="Final divisor final_div_factor",
+          help="one_cycle: the rate ends at eta0 / (div_factor final_div_factor)",
+          aliases=("final_div_factor", "final div factor")),
+    Param("three_phase", Bool(), default="false", label="Three phases",
+          help="one_cycle: a second phase back down to eta0 / div_factor, then a third down to the final rate "
+               "(torch's three_phase)",
+          cues={"true": ("three phases", "three-phase", "three_phase", "third phase"),
+                "false": ("two phases", "two-phase")}),
     Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
           help="a linear warm-up over the first T_w steps (0: none); inverse_sqrt: its own warm-up, T_w in "
                "Noam's formula",
@@ -277,6 +329,8 @@ def validate(p: dict[str, Any]) -> None:
             raise InvalidInput("warmup_start", "The 'warmup_start' parameter of lr_schedule must be 0 for Noam's "
                                                "inverse square-root schedule (d_model given): its warm-up rises from 0. "
                                                "Leave d_model empty for a warm-up from warmup_start x eta0.")
+    if p["schedule"] == "one_cycle":
+        _validate_one_cycle(p)
     have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
     if have_n != have_b:
         missing = "batch_size" if have_n else "n_samples"
@@ -285,6 +339,32 @@ def validate(p: dict[str, Any]) -> None:
     if p["at_unit"] != "t" and not have_n:
         raise InvalidInput("n_samples", f"The 'n_samples' parameter of lr_schedule is required when at_unit is "
                                         f"'{p['at_unit']}' (with batch_size, it gives the updates per epoch).")
+
+
+def _validate_one_cycle(p) -> None:
+    T_c, pct = p["total_steps"], p["pct_start"]
+    if T_c is None:
+        raise InvalidInput("total_steps", "The 'total_steps' parameter of lr_schedule is required for the one_cycle "
+                                          "schedule: the steps in the cycle (epochs x steps per epoch), e.g. 100.")
+    if p["warmup_steps"]:
+        raise InvalidInput("warmup_steps", "The 'warmup_steps' parameter of lr_schedule must be 0 for the one_cycle "
+                                           "schedule: its first phase is the warm-up (pct_start of total_steps).")
+    if pct * T_c <= 1:
+        raise InvalidInput("pct_start", f"The 'pct_start' parameter of lr_schedule is too small for total_steps = "
+                                        f"{T_c}: the rising phase ends at step pct_start x total_steps - 1 = "
+                                        f"{F.text(pct * T_c - 1)}, which must be after step 0 (torch's OneCycleLR "
+                                        "divides by zero when it is 0). Use pct_start > 1 / total_steps.")
+    if p["three_phase"] and 2 * pct * T_c - 2 >= T_c - 1:
+        raise InvalidInput("pct_start", f"The 'pct_start' parameter of lr_schedule is too large for three phases: the "
+                                        f"second phase would end at step 2 pct_start total_steps - 2 = "
+                                        f"{F.text(2 * pct * T_c - 2)}, leaving no third phase before step "
+                                        f"{T_c - 1}. Use pct_start < (total_steps + 1) / (2 total_steps), about 0.5.")
+
+
+def _past_cycle(p, tv) -> InvalidInput:
+    return InvalidInput("at", f"The 'at' parameter of lr_schedule asks for t = {F.text(tv)}, past the one-cycle "
+                              f"schedule's last step total_steps - 1 = {p['total_steps'] - 1} (torch's OneCycleLR "
+                              "raises an error past total_steps).")
 
 
 def _no_update_per_epoch(p) -> InvalidInput:
@@ -327,6 +407,13 @@ def _describe(p) -> str:
         return (f"The learning rate warms up linearly from {start} to eta0 = {e0} over the first {p['warmup_steps']} "
                 f"steps, then decays as the inverse square root of t, eta_t = eta0 sqrt(T_w / t) (inverse square-root "
                 "schedule).")
+    elif sched == "one_cycle":
+        three = " in three phases (back down to the start, then to the final rate)" if p["three_phase"] else ""
+        return (f"The learning rate follows the one-cycle policy over total_steps = {p['total_steps']} steps{three}: "
+                f"it starts at max_lr / div_factor, rises to max_lr = eta0 = {e0} over the first "
+                f"pct_start = {F.text(p['pct_start'])} of the cycle, then falls to max_lr / (div_factor "
+                f"final_div_factor), with div_factor = {F.text(p['div_factor'])} and final_div_factor = "
+                f"{F.text(p['final_div_factor'])}, annealing {'by a cosine' if p['anneal_strategy'] == 'cos' else 'linearly'}.")
     elif sched == "inverse_time":
         out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "cosine":
@@ -369,7 +456,9 @@ def statement(p) -> str:
 def _symbols(p) -> dict:
     return {eta0: p["eta0"], gamma: p["gamma"], s: sp.Integer(p["step_size"]), k: p["k"], T: sp.Integer(p["T"]),
             emin: p["eta_min"], pw: p["power"], Tw: sp.Integer(p["warmup_steps"]), sw: p["warmup_start"],
-            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"]), scl: p["scale"],
+            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"]), scl: p["scale"], div_f: p["div_factor"],
+            fdiv_f: p["final_div_factor"], pct_s: p["pct_start"],
+            **({T_tot: sp.Integer(p["total_steps"])} if p["total_steps"] is not None else {}),
             **({dm: sp.Integer(p["d_model"])} if p["d_model"] is not None else {})}
 
 
@@ -430,9 +519,12 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
     return d.compute(title, lhs, expr, _needed(expr, v))
 
 
-def _own_rules(d: Derivation, p, at_zero: bool) -> None:
-    """The formulas of a schedule with its own warm-up (OWN_WARMUP)."""
+def _own_rules(d: Derivation, p, vals: dict, at_zero: bool) -> None:
+    """The formulas of a schedule with its own warm-up (OWN_WARMUP); one_cycle adds its rates and phase ends to vals."""
     T_w = p["warmup_steps"]
+    if p["schedule"] == "one_cycle":
+        _one_cycle_rules(d, p, vals)
+        return
     if p["d_model"] is not None:
         d.formula("Noam's schedule (Vaswani et al. 2017)", eta, NOAM,
                   text="The first term decays as the inverse square root of t, the second rises linearly; the smaller "
@@ -457,9 +549,50 @@ def _own_rules(d: Derivation, p, at_zero: bool) -> None:
                                                      "the after_warmup convention does not change it.")
 
 
+def _one_cycle_rules(d: Derivation, p, vals: dict) -> None:
+    vals[eta_init] = d.compute("The starting rate", eta_init, OC_INIT, _needed(OC_INIT, vals))
+    vals[eta_fin] = d.compute("The final rate", eta_fin, OC_FINAL, _needed(OC_FINAL, vals))
+    ends = [(E1, OC_END1, "The rising phase ends at step")]
+    if p["three_phase"]:
+        ends.append((E2, OC_END2, "The falling phase ends at step"))
+    ends.append((E3 if p["three_phase"] else E2, OC_LAST, "The last phase ends at step"))
+    for lhs, rule, title in ends:
+        vals[lhs] = d.compute(title, lhs, rule, _needed(rule, vals))
+    d.note("The phases", "; ".join(f"phase {i + 1}: steps {F.text(a)} to {F.text(b)}, the rate from {F.text(ra)} to {F.text(rb)}"
+                                   for i, (a, b, ra, rb, _) in enumerate(_one_cycle_phases(p, vals)))
+           + ". A step t belongs to the first phase whose end it has not passed, and each phase starts where the "
+             "previous one ended, as torch's OneCycleLR lays them out.")
+    d.formula("The fraction of the phase done", x_ph, OC_X, text="S and E: the phase's start and end steps.")
+    d.formula("Annealing from the phase's first rate to its last", eta, OC_ANNEAL[p["anneal_strategy"]],
+              text=ANNEAL[p["anneal_strategy"]].capitalize() + f"; anneal_strategy = {p['anneal_strategy']}.")
+
+
+def _one_cycle_phases(p, vals: dict) -> list:
+    """(start step, end step, first rate, last rate, name) of each phase, exact, as torch's OneCycleLR lays them out."""
+    init, fin, top = vals[eta_init], vals[eta_fin], p["eta0"]
+    if p["three_phase"]:
+        return [(sp.Integer(0), vals[E1], init, top, "warm-up"), (vals[E1], vals[E2], top, init, "cool-down"),
+                (vals[E2], vals[E3], init, fin, "annihilation")]
+    return [(sp.Integer(0), vals[E1], init, top, "warm-up"), (vals[E1], vals[E2], top, fin, "annealing")]
+
+
+def _one_cycle_phase(phases: list, tv) -> int:
+    return next(i for i, ph in enumerate(phases) if tv <= ph[1] or i == len(phases) - 1)
+
+
 def _own_lr_at(d: Derivation, p, tv, vals: dict, title: str):
     """The rate of an OWN_WARMUP schedule at t = tv."""
     T_w = p["warmup_steps"]
+    if p["schedule"] == "one_cycle":
+        if tv > p["total_steps"] - 1:
+            raise _past_cycle(p, tv)
+        phases = _one_cycle_phases(p, vals)
+        i = _one_cycle_phase(phases, tv)
+        a, b, ra, rb, name = phases[i]
+        x = d.compute(f"Phase {i + 1} ({name}, steps {F.text(a)} to {F.text(b)}): the fraction done", x_ph, OC_X,
+                      {t: tv, S_ph: a, E_ph: b})
+        rule = OC_ANNEAL[p["anneal_strategy"]]
+        return d.compute(title, eta, rule, {eta_a: ra, eta_b: rb, x_ph: x})
     v = {**vals, t: tv}
     if p["d_model"] is not None:
         if tv < T_w:
@@ -560,7 +693,7 @@ def _solve_exact(p, conv) -> Derivation:
     # the rules used
     clock = tau if (T_w and conv["after_warmup"] == "sequential") else t
     if sched in OWN_WARMUP:
-        _own_rules(d, p, at_zero=p["at_unit"] == "t" and 0 in ats)
+        _own_rules(d, p, vals, at_zero=p["at_unit"] == "t" and 0 in ats)
     elif T_w:
         if conv["after_warmup"] == "sequential":
             d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
@@ -599,7 +732,7 @@ def _solve_exact(p, conv) -> Derivation:
 
     # the evaluations
     lrs, rows, clocks = [], [], []
-    multi = sched == "cosine_restarts" or bool(T_w)
+    multi = sched in ("cosine_restarts", "one_cycle") or bool(T_w)
     for n_at, a in enumerate(ats):
         target = d if n_at < SHOWN else _Checked()
         unit = p["at_unit"]
@@ -619,12 +752,17 @@ def _solve_exact(p, conv) -> Derivation:
                 lr = _lr_at(target, p, conv, tv, vals, "The learning rate")
         lrs.append(lr)
         clocks.append(tv)
-        phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
-        rows.append(([a] if p["at_unit"] != "t" else []) + [tv] + ([phase] if T_w else []) + [lr])
+        phased = bool(T_w) or sched == "one_cycle"
+        if sched == "one_cycle":
+            phase = _one_cycle_phases(p, vals)[_one_cycle_phase(_one_cycle_phases(p, vals), tv)][4]
+        else:
+            phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
+        rows.append(([a] if p["at_unit"] != "t" else []) + [tv] + ([phase] if phased else []) + [lr])
     if len(ats) > SHOWN:
         d.note("The other evaluations", f"The first {SHOWN} of {len(ats)} evaluations are shown step by step; the table has them all.")
     cols = ([Math(r"\text{%s}" % p["at_unit"], p["at_unit"])] if p["at_unit"] != "t" else []) \
-        + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w else []) + [Math(r"\eta_{t}", "eta_t")]
+        + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w or sched == "one_cycle" else []) \
+        + [Math(r"\eta_{t}", "eta_t")]
     d.table("The learning rates", cols, rows, sig=max(8, F.style().working))
     d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=_precision()),),
                value=F.equals(sym("eta"), tuple(lrs)))
@@ -721,11 +859,37 @@ def _inverse_sqrt_numeric(p, tv: np.ndarray) -> np.ndarray:
         return e0 * np.where(tv < T_w, s_w + (1.0 - s_w) * tv / T_w, np.sqrt(T_w / np.maximum(tv, T_w)))
 
 
+def _one_cycle_numeric(p, tv: np.ndarray) -> np.ndarray:
+    """torch's OneCycleLR.get_lr, vectorised: each t in the first phase with t <= its end (or the last)."""
+    T_c, pct = p["total_steps"], float(p["pct_start"])
+    if np.any(tv > T_c - 1):
+        raise _past_cycle(p, float(tv[tv > T_c - 1][0]))
+    top = _float(p["eta0"])
+    init = top / float(p["div_factor"])
+    fin = init / float(p["final_div_factor"])
+    if p["three_phase"]:
+        phases = [(0.0, pct * T_c - 1, init, top), (pct * T_c - 1, 2 * pct * T_c - 2, top, init),
+                  (2 * pct * T_c - 2, T_c - 1.0, init, fin)]
+    else:
+        phases = [(0.0, pct * T_c - 1, init, top), (pct * T_c - 1, T_c - 1.0, top, fin)]
+    out = np.empty_like(tv)
+    done = np.zeros(tv.shape, dtype=bool)
+    for i, (a, b, ra, rb) in enumerate(phases):
+        here = ~done & ((tv <= b) if i < len(phases) - 1 else True)
+        x = (tv[here] - a) / (b - a)
+        out[here] = (rb + (ra - rb) / 2.0 * (np.cos(np.pi * x) + 1.0) if p["anneal_strategy"] == "cos"
+                     else (rb - ra) * x + ra)
+        done |= here
+    return out
+
+
 def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
     """The learning rate at the clock values tv (float64, vectorised)."""
     T_w = p["warmup_steps"]
     if p["schedule"] == "inverse_sqrt":
         return _inverse_sqrt_numeric(p, tv)
+    if p["schedule"] == "one_cycle":
+        return _one_cycle_numeric(p, tv)
     if not T_w:
         return _decay_numeric(p, conv, tv)
     e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
@@ -786,6 +950,8 @@ def generate(rng: np.random.Generator) -> dict:
         out["power"] = str(rng.choice(["1", "2", "0.5"]))
     if sched == "inverse_sqrt":
         return _generate_inverse_sqrt(rng, out)
+    if sched == "one_cycle":
+        return _generate_one_cycle(rng, out)
     if sched == "constant" or rng.random() < 0.3:
         out["warmup_steps"] = int(rng.integers(2, 6))
         out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
@@ -817,4 +983,16 @@ def _generate_inverse_sqrt(rng: np.random.Generator, out: dict) -> dict:
         out["warmup_start"] = str(rng.choice(["0.1", "0.25"]))
     pool = sorted({0, 1, T_w // 2, T_w, 4 * T_w, 9 * T_w, 16 * T_w, 25 * T_w})
     out["at"] = sorted(int(x) for x in rng.choice(pool, size=int(rng.integers(3, 6)), replace=False))
+    return out
+
+
+def _generate_one_cycle(rng: np.random.Generator, out: dict) -> dict:
+    T_c = int(rng.choice([10, 20, 50, 100]))
+    out.update(total_steps=T_c, pct_start=str(rng.choice(["0.3", "0.25", "0.2"])),
+               anneal_strategy=str(rng.choice(["cos", "linear"])))
+    if rng.random() < 0.3:
+        out["three_phase"] = "true"
+    if rng.random() < 0.3:
+        out["div_factor"], out["final_div_factor"] = str(rng.choice(["10", "5"])), str(rng.choice(["100", "1000"]))
+    out["at"] = sorted(int(x) for x in rng.choice(T_c, size=int(rng.integers(3, 6)), replace=False))
     return out

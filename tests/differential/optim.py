@@ -640,6 +640,37 @@ def _inverse_sqrt(p, t: float) -> float:
     return e0 * math.sqrt(Tw / t) if Tw else e0 / math.sqrt(t)
 
 
+def _one_cycle(p, t: float) -> float:
+    """torch.optim.lr_scheduler.OneCycleLR.get_lr at step t, as torch writes it (float phase ends)."""
+    T = get(p, "total_steps")
+    pct, top = get(p, "pct_start", 0.3), get(p, "eta0", 0.1)
+    div, fdiv = get(p, "div_factor", 25.0), get(p, "final_div_factor", 1e4)
+    three = str(p.get("three_phase", False)).lower() in ("true", "1")
+    if T is None or T != int(T) or T < 1 or not 0 <= pct <= 1 or not div > 0 or not fdiv > 0:
+        raise Invalid("OneCycleLR's argument checks")
+    if get(p, "warmup_steps", 0.0):
+        raise Invalid("one_cycle has its own warm-up")
+    if pct * T - 1 <= 0:
+        raise Invalid("the rising phase ends at step 0 or before (torch divides by zero at step 0)")
+    if three and 2 * pct * T - 2 >= T - 1:
+        raise Invalid("no third phase")
+    if t > T - 1:
+        raise Invalid("past the cycle")
+    init = top / div
+    lo = init / fdiv
+    phases = ([(pct * T - 1, init, top), (2 * pct * T - 2, top, init), (T - 1, init, lo)] if three
+              else [(pct * T - 1, init, top), (T - 1, top, lo)])
+    start = 0.0
+    for i, (end, a, b) in enumerate(phases):
+        if t <= end or i == len(phases) - 1:
+            x = (t - start) / (end - start)
+            if p.get("anneal_strategy", "cos") == "cos":
+                return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
+            return (b - a) * x + a
+        start = end
+    raise AssertionError
+
+
 def lr_expected(p, conv) -> dict:
     _lr_domain(p)
     Tw = int(get(p, "warmup_steps", 0.0))
@@ -673,6 +704,8 @@ def lr_expected(p, conv) -> dict:
             t = a
         if p.get("schedule") == "inverse_sqrt":     # its own warm-up, on the global step
             lrs.append(_inverse_sqrt(p, t))
+        elif p.get("schedule") == "one_cycle":
+            lrs.append(_one_cycle(p, t))
         elif Tw and t < Tw:
             if conv.get("after_warmup", "sequential") == "sequential":
                 lrs.append(e0 * (sw + (1 - sw) * t / Tw))
@@ -690,7 +723,7 @@ def lr_expected(p, conv) -> dict:
 
 def lr_draw(rng) -> dict:
     sched = str(rng.choice(["constant", "step", "exponential", "exponential_gamma", "inverse_time", "cosine",
-                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt"]))
+                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt", "one_cycle"]))
     out: dict[str, Any] = {"schedule": sched, "eta0": float(rng.choice([0.1, 1.0, 0.01, 0.5])),
                            "at": sorted(int(v) for v in rng.integers(0, 40, size=int(rng.integers(1, 6))))}
     if sched in ("step", "exponential_gamma", "multistep"):
@@ -715,6 +748,13 @@ def lr_draw(rng) -> dict:
         out["d_model"] = int(rng.choice([1, 64, 512, 1000]))
         out["scale"] = float(rng.choice([1.0, 2.0, 0.5]))
         out["warmup_steps"], out["warmup_start"] = max(out["warmup_steps"], 1), 0.0
+    if sched == "one_cycle":
+        T = int(rng.choice([2, 5, 10, 17, 100]))
+        out.update(total_steps=T, pct_start=float(rng.choice([0.3, 0.25, 0.5, 0.29, 1.0])),
+                   anneal_strategy=str(rng.choice(["cos", "linear"])), three_phase=bool(rng.random() < 0.4),
+                   div_factor=float(rng.choice([25.0, 10.0, 1.0])), final_div_factor=float(rng.choice([1e4, 100.0, 1.0])))
+        out["at"] = sorted(int(v) for v in rng.integers(0, T, size=int(rng.integers(1, 6))))
+        return out
     if sched == "inverse_sqrt" and not out["warmup_steps"]:
         out["at"] = [a for a in out["at"] if a > 0] or [1]
     if rng.random() < 0.4:
@@ -730,7 +770,7 @@ def lr_draw(rng) -> dict:
 
 LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's closed forms (StepLR, ExponentialLR, "
          "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler); "
-         "Vaswani et al. 2017's and fairseq's inverse square root",
+         "Vaswani et al. 2017's and fairseq's inverse square root; OneCycleLR's get_lr",
          edges=({"schedule": "step", "eta0": 0.1, "gamma": 0.5, "step_size": 5, "at": [0, 4, 5, 10, 0.30000000000000004]},
                 {"schedule": "cosine", "eta0": 0.1, "eta_min": 0.2, "T": 10, "at": [0, 5, 10, 15]},
                 {"schedule": "constant", "eta0": 0.1, "at": [0, 1, 2], "n_samples": 10, "batch_size": 64},
@@ -740,6 +780,9 @@ LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's 
                 {"schedule": "inverse_sqrt", "d_model": 512, "warmup_steps": 4000, "at": [0, 1, 3999, 4000, 4001, 1e6]},
                 {"schedule": "inverse_sqrt", "eta0": 0.001, "warmup_steps": 10, "warmup_start": 0.1, "at": [0, 9, 10, 40]},
                 {"schedule": "inverse_sqrt", "eta0": 0.5, "at": [1, 4, 0.25]},
+                {"schedule": "one_cycle", "eta0": 0.01, "total_steps": 100, "pct_start": 0.29, "at": [0, 27, 28, 29, 99]},
+                {"schedule": "one_cycle", "eta0": 1.0, "total_steps": 20, "pct_start": 0.25, "three_phase": True,
+                 "anneal_strategy": "linear", "at": [0, 4, 8, 9, 19, 20]},
                 {"schedule": "inverse_time", "eta0": 0.5, "k": 0.1, "warmup_steps": 4, "warmup_start": 0.25,
                  "at": [0, 2, 4, 8], "n_samples": 1000, "batch_size": 32, "at_unit": "epoch"}))
 

@@ -720,3 +720,9 @@ def f2_noam():
 def f2_inverse_sqrt():
     """fairseq's inverse_sqrt: lr sqrt(warmup / step) after the warm-up."""
     return {"lr": [0.001 * math.sqrt(10 / 40)]}
+
+
+def f2_one_cycle():
+    """torch's OneCycleLR: from 0.1 / 25 up to 0.1 by step 0.3 * 10 - 1 = 2, then linearly to 0.1 / 25 / 1e4 at step 9."""
+    lo = 0.1 / 25 / 1e4
+    return {"lr": [0.1 + (lo - 0.1) * (5 - 2) / (9 - 2)]}
