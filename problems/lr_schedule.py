@@ -23,6 +23,14 @@ shape: Noam is this with eta0 = scale (d_model T_w)^(-1/2) and s_w = 0); with no
 eta0 / (div_factor final_div_factor) (with `three_phase`, first back to eta0 / div_factor), each phase annealed
 by a cosine or linearly (`anneal_strategy`); the phases end at torch's steps pct_start total_steps - 1
 (2 pct_start total_steps - 2) and total_steps - 1, and t runs over 0 .. total_steps - 1.
+`reduce_on_plateau` is torch's ReduceLROnPlateau given the loss after each epoch (`losses`): an epoch improves
+when its loss beats the best so far by the threshold (rel: below best (1 - threshold); abs: below best -
+threshold; above, with mode max), strictly, so a tie at the threshold is a bad epoch; after more than `patience`
+bad epochs in a row the rate becomes max(eta factor, min_lr) (unchanged when that moves it by no more than torch's
+eps = 1e-8), the count restarts and `cooldown` epochs follow whose bad epochs are not counted. It answers the rate
+after each epoch (or the epochs in `at`; 0 is before the first) and the final rate, and the epoch-by-epoch table
+is addressable (`lr@epoch=3`, `bad_epochs@epoch=3`, ...). Its decisions compare the numbers as typed, exactly, on
+both paths (torch compares in float64; they differ only for a loss within rounding of the bound).
 
 Conventions: what happens after warm-up (the schedule's clock restarts at T_w, torch's SequentialLR;
 or the warm-up factor multiplies the schedule running from t = 0, torch's ChainedScheduler); the
@@ -36,6 +44,7 @@ is one (partial) batch, and eta_min may exceed eta0 (the cosine then rises from 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -44,6 +53,7 @@ import sympy as sp
 from solver.conventions import Convention
 from problems._ewa_lr_common import vector_answer
 from problems._layers import fmin  # min(t, T) printed as written (SymPy's Min prints Min(T, t))
+from problems._written import fmax
 from problems._optim.guard import too_large
 from solver import format as F
 from solver.numbers import Precision
@@ -75,6 +85,9 @@ pct_s, T_tot = sym("pct_start", r"p_{\mathrm{start}}"), sym("total_steps", r"T_{
 S_ph, E_ph, x_ph, eta_a, eta_b = (sym("S"), sym("E"), sym("x_t", "x_{t}"), sym("eta_a", r"\eta_{a}"),
                                   sym("eta_b", r"\eta_{b}"))
 E1, E2, E3 = sym("E_1", "E_{1}"), sym("E_2", "E_{2}"), sym("E_3", "E_{3}")
+# reduce_on_plateau (torch ReduceLROnPlateau): the bound an epoch's loss must beat, and the cut
+best_s, thr, fac = sym("best"), sym("threshold", r"\theta"), sym("factor", r"f")
+bound_s, eta_old = sym("bound"), sym("eta_old", r"\eta_{\mathrm{old}}")
 N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
                              sym("update", r"u"))
 
@@ -128,6 +141,12 @@ with sp.evaluate(False):
     OC_X = (t - S_ph) / (E_ph - S_ph)
     OC_ANNEAL = {"cos": eta_b + (eta_a - eta_b) * (1 + sp.cos(sp.pi * x_ph)) / 2,
                  "linear": eta_a + (eta_b - eta_a) * x_ph}
+    # reduce on plateau: (mode, threshold_mode) -> the bound; an epoch improves when its loss beats it strictly
+    PLATEAU_BOUND = {("min", "rel"): best_s * (1 - thr), ("min", "abs"): best_s - thr,
+                     ("max", "rel"): best_s * (1 + thr), ("max", "abs"): best_s + thr}
+    PLATEAU_CUT = fmax(eta_old * fac, emin)
+#: the same bounds as Python functions of (best, threshold), for exact Fractions (the decisions of both paths)
+PLATEAU_BOUND_FN = {key: sp.lambdify((best_s, thr), rule, modules=[{}]) for key, rule in PLATEAU_BOUND.items()}
 
 SCHEDULES = {
     "constant": "constant: eta_t = eta0 (use with a warm-up)",
@@ -143,9 +162,17 @@ SCHEDULES = {
                     "with d_model, Vaswani et al.'s scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2))",
     "one_cycle": "one-cycle (torch OneCycleLR): from eta0 / div_factor up to eta0 (max_lr) over pct_start of "
                  "total_steps, then down to eta0 / (div_factor final_div_factor), by a cosine or linearly",
+    "reduce_on_plateau": "reduce on plateau (torch ReduceLROnPlateau): given the loss after each epoch, the rate is "
+                         "multiplied by factor after more than patience epochs without improvement",
 }
 #: schedules with their own warm-up: the generic warm-up (and after_warmup) does not wrap them
 OWN_WARMUP = ("inverse_sqrt", "one_cycle")
+PLATEAU_MODES = {"min": "lower is better (a loss)", "max": "higher is better (an accuracy)"}
+THRESHOLD_MODES = {"rel": "an improvement must beat the best by threshold times the best (torch's default)",
+                   "abs": "an improvement must beat the best by threshold"}
+#: torch ReduceLROnPlateau's eps: a cut smaller than this leaves the rate unchanged
+PLATEAU_EPS = sp.Rational(1, 10 ** 8)
+PLATEAU_EXACT_LIMIT = 500   # more epochs than this take the numeric path
 ANNEAL = {"cos": "cosine annealing between the phase's two rates (torch's default)",
           "linear": "linear annealing between the phase's two rates"}
 
@@ -203,7 +230,8 @@ PARAMS = (
                                                   "steplr": "step", "poly": "polynomial",
                                                   "noam": "inverse_sqrt", "rsqrt": "inverse_sqrt",
                                                   "onecycle": "one_cycle", "1cycle": "one_cycle",
-                                                  "onecyclelr": "one_cycle"}),
+                                                  "onecyclelr": "one_cycle", "plateau": "reduce_on_plateau",
+                                                  "reducelronplateau": "reduce_on_plateau"}),
           default="step", label="Schedule",
           cues={"exponential": ("exponential decay", "exp(-k t)", "exp(-kt)", "e^(-kt)", "decays exponentially",
                                     "exponentially", "exponential learning-rate decay", "exponential learning rate decay",
@@ -220,6 +248,8 @@ PARAMS = (
                                      "d_model^-0.5", "d_model^(-0.5)"),
                     "one_cycle": ("one-cycle", "one cycle", "1cycle", "1-cycle", "onecyclelr", "one-cycle policy",
                                   "super-convergence", "pct_start"),
+                    "reduce_on_plateau": ("reduce on plateau", "reducelronplateau", "plateau", "patience",
+                                          "has not improved", "stops improving", "no improvement"),
                     "constant": ("constant learning rate",)}),
     Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
           help="the rate the schedule starts from; inverse_sqrt without d_model: the peak rate after the warm-up; "
@@ -247,8 +277,10 @@ PARAMS = (
           help="cosine_restarts: each cycle is T_mult times longer than the one before",
           aliases=("T_mult", "cycle growth")),
     Param("eta_min", Real(0, None), default="0", label="Minimum learning rate eta_min",
-          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle",
-          aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min")),
+          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle; reduce_on_plateau: min_lr, "
+               "the rate is never cut below it",
+          aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min", "min_lr", "min lr",
+                   "lower bound on the learning rate")),
     Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay",
           aliases=("power", "p")),
     Param("d_model", Int(1, None), label="Model dimension d_model",
@@ -280,6 +312,33 @@ PARAMS = (
                "(torch's three_phase)",
           cues={"true": ("three phases", "three-phase", "three_phase", "third phase"),
                 "false": ("two phases", "two-phase")}),
+    Param("losses", Vector(max_len=100_000), label="Loss after each epoch",
+          help="reduce_on_plateau: the monitored value after epochs 1, 2, ... (a validation loss; an accuracy with "
+               "mode max)",
+          aliases=("losses", "validation losses", "validation loss", "loss values", "val losses", "val_loss",
+                   "losses per epoch", "metric", "metrics", "monitored values", "accuracies")),
+    Param("mode", Choice(PLATEAU_MODES), default="min", label="Better is",
+          help="reduce_on_plateau: min (a loss) or max (an accuracy)",
+          cues={"max": ("accuracy", "accuracies", "mode max", "mode='max'", "higher is better"),
+                "min": ("mode min", "mode='min'", "lower is better")}),
+    Param("factor", Real(0, 1, closed="left"), default="0.1", label="Reduction factor",
+          help="reduce_on_plateau: the rate is multiplied by it at each cut (below 1); a gamma given instead is "
+               "taken as it",
+          aliases=("reduction factor", "lr reduction factor")),   # "factor 0.5" reads as gamma (see translate)
+    Param("patience", Int(0, None), default="10", label="Patience",
+          help="reduce_on_plateau: epochs without improvement tolerated; the rate is cut at the next one",
+          aliases=("patience", "patience of", "epochs of patience")),
+    Param("threshold", Real(0, None), default="0.0001", label="Improvement threshold",
+          help="reduce_on_plateau: how much better than the best a loss must be to count as an improvement",
+          aliases=("threshold", "improvement threshold", "min_delta", "minimum improvement")),
+    Param("threshold_mode", Choice(THRESHOLD_MODES), default="rel", label="Threshold mode",
+          help="reduce_on_plateau: rel (best x (1 - threshold)) or abs (best - threshold)",
+          cues={"abs": ("absolute threshold", "absolute improvement", "threshold_mode abs", "threshold_mode='abs'",
+                        "by at least"),
+                "rel": ("relative threshold", "relative improvement", "threshold_mode rel")}),
+    Param("cooldown", Int(0, None), default="0", label="Cooldown epochs",
+          help="reduce_on_plateau: epochs after a cut during which bad epochs are not counted",
+          aliases=("cooldown", "cool-down", "cooldown epochs", "cooldown of")),
     Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
           help="a linear warm-up over the first T_w steps (0: none); inverse_sqrt: its own warm-up, T_w in "
                "Noam's formula",
@@ -287,8 +346,9 @@ PARAMS = (
     Param("warmup_start", Real(0, 1), default="0", label="Warm-up start factor s_w",
           help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)",
           aliases=("warm-up start factor", "start factor")),
-    Param("at", Vector(lo=0), required=True, label="Evaluate at",
-          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10",
+    Param("at", Vector(lo=0), label="Evaluate at",
+          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10 (required but for "
+               "reduce_on_plateau, where it picks epochs: all of them when empty)",
           aliases=("at", "at t", "at epoch", "at epochs", "at step", "t", "epoch", "epochs", "after", "step", "steps",
                    "iteration", "<subscript>")),
     Param("at_unit", Choice(AT_UNITS, aliases={"step": "t", "steps": "t", "epochs": "epoch", "updates": "update",
@@ -300,6 +360,9 @@ PARAMS = (
     Param("batch_size", Int(1, None), label="Mini-batch size B", help="optional: for the updates per epoch",
           aliases=("batch size", "mini-batch size", "B", "batches of")),
 )
+
+#: the question reader fills `at` as it does a required field (required for every schedule but reduce_on_plateau)
+MAIN_FIELDS = ("at",)
 
 EXAMPLE = Example(
     params={"schedule": "exponential", "eta0": "0.1", "k": "0.01", "at": "0, 10"},
@@ -316,7 +379,30 @@ EXACT_LIMIT = 60     # more `at` values than this take the numeric path
 SHOWN = 30           # evaluations shown one by one (the table has them all)
 
 
+def translate(raw):
+    """reduce_on_plateau calls its multiplier `factor` (torch's name); the other schedules call it gamma, whose words
+    ("factor 0.5", "multiplied by 0.5") the question reader gives to gamma. A gamma given for reduce_on_plateau
+    without a factor is its factor."""
+    sched, g = raw.get("schedule"), raw.get("gamma")
+    if g in (None, "") or raw.get("factor") not in (None, "") or not isinstance(sched, str):
+        return raw
+    try:
+        if PARAMS[0].parse(sched, "lr_schedule") != "reduce_on_plateau":
+            return raw
+    except InvalidInput:
+        return raw
+    out = {k: v for k, v in raw.items() if k != "gamma"}
+    out["factor"] = g
+    return out
+
+
 def validate(p: dict[str, Any]) -> None:
+    if p["schedule"] == "reduce_on_plateau":
+        _validate_plateau(p)
+        return
+    if p["at"] is None:
+        raise InvalidInput("at", "The 'at' parameter of lr_schedule is required: the steps (or epochs) at which to "
+                                 "give the learning rate, e.g. 0 5 10.")
     if p["schedule"] == "multistep" and not p["milestones"]:
         raise InvalidInput("milestones", "The 'milestones' parameter of lr_schedule is required for the multistep "
                                          "schedule: the steps at which the rate is multiplied by gamma, e.g. 30 80.")
@@ -361,6 +447,29 @@ def _validate_one_cycle(p) -> None:
                                         f"{T_c - 1}. Use pct_start < (total_steps + 1) / (2 total_steps), about 0.5.")
 
 
+def _validate_plateau(p) -> None:
+    if p["losses"] is None:
+        raise InvalidInput("losses", "The 'losses' parameter of lr_schedule is required for the reduce_on_plateau "
+                                     "schedule: the loss after each epoch, e.g. 1.0 0.8 0.8 0.79 0.8.")
+    for name in ("warmup_steps", "n_samples", "batch_size"):
+        if p[name]:
+            raise InvalidInput(name, f"The '{name}' parameter of lr_schedule does not apply to the reduce_on_plateau "
+                                     "schedule, which is stepped once per epoch with that epoch's loss; leave it empty.")
+    if p["at_unit"] != "t":
+        raise InvalidInput("at_unit", "The 'at_unit' parameter of lr_schedule must be t for the reduce_on_plateau "
+                                      "schedule: 'at' counts the epochs whose losses are given.")
+    if p["threshold_mode"] == "rel" and p["threshold"] >= 1:
+        raise InvalidInput("threshold", "The 'threshold' parameter of lr_schedule must be below 1 with threshold_mode "
+                                        "rel: a loss must beat best x (1 - threshold), which is 0 or less from 1 on "
+                                        "(torch then never counts an improvement). Use threshold_mode abs for an "
+                                        "absolute threshold.")
+    n = len(p["losses"])
+    for a in (p["at"] if p["at"] is not None else ()):
+        if a != int(a) or a > n:
+            raise InvalidInput("at", f"The 'at' parameter of lr_schedule must hold whole epochs from 0 to {n} (the "
+                                     f"epochs whose losses are given) for reduce_on_plateau. Got {F.text(a)}.")
+
+
 def _past_cycle(p, tv) -> InvalidInput:
     return InvalidInput("at", f"The 'at' parameter of lr_schedule asks for t = {F.text(tv)}, past the one-cycle "
                               f"schedule's last step total_steps - 1 = {p['total_steps'] - 1} (torch's OneCycleLR "
@@ -377,6 +486,8 @@ def _no_update_per_epoch(p) -> InvalidInput:
 
 
 def use_numeric(p) -> bool:
+    if p["schedule"] == "reduce_on_plateau":
+        return isinstance(p["losses"], np.ndarray) or len(p["losses"]) > PLATEAU_EXACT_LIMIT
     return isinstance(p["at"], np.ndarray) or len(p["at"]) > EXACT_LIMIT
 
 
@@ -437,6 +548,8 @@ def _at_values(p) -> list:
 
 
 def statement(p) -> str:
+    if p["schedule"] == "reduce_on_plateau":
+        return _plateau_statement(p)
     ats = as_exact(p["at"][:13])
     shown = F.joined(ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
     q = []
@@ -670,6 +783,8 @@ class _Checked(Derivation):
 
 
 def solve(p, conv) -> Derivation:
+    if p["schedule"] == "reduce_on_plateau":
+        return _solve_plateau(p)
     try:
         return _solve_exact(p, conv)
     except _TooLarge as e:
@@ -902,6 +1017,8 @@ def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
 def solve_numeric(p, conv, d: Derivation | None = None) -> Derivation:
     """The same schedule evaluated in float64 NumPy over the whole `at` vector at once."""
     d = Derivation() if d is None else d
+    if p["schedule"] == "reduce_on_plateau":
+        return _solve_plateau_numeric(p, d)
     at = as_float(p["at"]) if not isinstance(p["at"], np.ndarray) else p["at"].astype(np.float64)
     at = np.atleast_1d(at)
     d.given("The schedule", text=_describe(p))
@@ -952,6 +1069,8 @@ def generate(rng: np.random.Generator) -> dict:
         return _generate_inverse_sqrt(rng, out)
     if sched == "one_cycle":
         return _generate_one_cycle(rng, out)
+    if sched == "reduce_on_plateau":
+        return _generate_plateau(rng, out)
     if sched == "constant" or rng.random() < 0.3:
         out["warmup_steps"] = int(rng.integers(2, 6))
         out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
@@ -996,3 +1115,165 @@ def _generate_one_cycle(rng: np.random.Generator, out: dict) -> dict:
         out["div_factor"], out["final_div_factor"] = str(rng.choice(["10", "5"])), str(rng.choice(["100", "1000"]))
     out["at"] = sorted(int(x) for x in rng.choice(T_c, size=int(rng.integers(3, 6)), replace=False))
     return out
+
+
+def _generate_plateau(rng: np.random.Generator, out: dict) -> dict:
+    """Losses that fall, then stall (repeats and small wiggles) so that the rate is cut once or twice."""
+    n = int(rng.integers(6, 13))
+    loss, losses = 1.0, []
+    for _ in range(n):
+        if rng.random() < 0.5:
+            loss = round(loss - float(rng.choice([0.1, 0.05, 0.2])), 2)
+        losses.append(max(round(loss + float(rng.choice([0.0, 0.0, 0.01, 0.02])), 2), 0.01))
+    out.update(losses=losses, patience=int(rng.integers(0, 4)), factor=str(rng.choice(["0.5", "0.1", "0.2"])))
+    if rng.random() < 0.3:
+        out["cooldown"] = int(rng.integers(1, 3))
+    if rng.random() < 0.3:
+        out["threshold"], out["threshold_mode"] = str(rng.choice(["0.01", "0.05"])), str(rng.choice(["rel", "abs"]))
+    if rng.random() < 0.2:
+        out["eta_min"] = str(sp.Rational(out["eta0"]) / 100)
+    if rng.random() < 0.3:
+        out["at"] = sorted(int(x) for x in rng.choice(n + 1, size=int(rng.integers(1, 3)), replace=False))
+    return out
+
+
+# ---- reduce on plateau -------------------------------------------------------------------------------------
+def _plateau_trace(p) -> list[dict]:
+    """torch ReduceLROnPlateau.step(loss) epoch by epoch, the decisions only (the rates follow from the cuts).
+
+    Comparisons are exact, on the numbers as typed (a NumPy array's floats as their shortest decimals), so both
+    paths cut at the same epochs; torch compares in float64, which differs only when a loss equals the bound to
+    within rounding. Each record: epoch, loss, bound (None at the first epoch: anything beats torch's initial
+    best of +-inf), improved, best, best_epoch, bad (after the epoch), in_cooldown, cooldown (left after it), cut."""
+    bound_fn = PLATEAU_BOUND_FN[(p["mode"], p["threshold_mode"])]
+    th = Fraction(str(p["threshold"])) if not isinstance(p["threshold"], sp.Rational) else \
+        Fraction(int(p["threshold"].p), int(p["threshold"].q))
+    losses = [Fraction(int(v.p), int(v.q)) for v in (sp.Rational(x) for x in as_exact(p["losses"]))]
+    lower = p["mode"] == "min"
+    best, best_epoch, bad, cd, out = None, 0, 0, 0, []
+    for e, a in enumerate(losses, 1):
+        bound = None if best is None else bound_fn(best, th)
+        improved = bound is None or (a < bound if lower else a > bound)
+        if improved:
+            best, best_epoch, bad = a, e, 0
+        else:
+            bad += 1
+        in_cd = cd > 0
+        if in_cd:
+            cd -= 1
+            bad = 0
+        cut = bad > p["patience"]
+        if cut:
+            cd, bad = p["cooldown"], 0
+        out.append({"epoch": e, "loss": a, "bound": bound, "improved": improved, "best": best,
+                    "best_epoch": best_epoch, "bad": bad, "in_cooldown": in_cd, "cooldown": cd, "cut": cut})
+    return out
+
+
+def _plateau_epochs(p) -> list[int]:
+    """The epochs whose rate is asked: `at`, or every epoch 1 .. n."""
+    if p["at"] is None:
+        return list(range(1, len(p["losses"]) + 1))
+    return [int(a) for a in p["at"]]
+
+
+def _plateau_statement(p) -> str:
+    losses = as_exact(p["losses"])
+    shown = F.joined(losses[:12]) + (" ..." if len(losses) > 12 else "")
+    what = "loss" if p["mode"] == "min" else "monitored value"
+    ask = ("What is the learning rate after each epoch, and at the end?" if p["at"] is None else
+           f"What is the learning rate after epoch{'s' if len(p['at']) > 1 else ''} "
+           f"{F.joined([int(a) for a in p['at']])}?")
+    return f"{_plateau_describe(p)} The {what} after epochs 1 to {len(losses)} is {shown}. {ask}"
+
+
+def _plateau_describe(p) -> str:
+    th = F.text(p["threshold"])
+    better = {("min", "rel"): f"below the best so far times (1 - {th})", ("min", "abs"): f"below the best so far minus {th}",
+              ("max", "rel"): f"above the best so far times (1 + {th})", ("max", "abs"): f"above the best so far plus {th}"}
+    cd = f", then waits {p['cooldown']} cooldown epoch{'s' if p['cooldown'] != 1 else ''}" if p["cooldown"] else ""
+    floor = f" but never below min_lr = {F.text(p['eta_min'])}" if p["eta_min"] else ""
+    return (f"The learning rate starts at eta0 = {F.text(p['eta0'])} and is reduced on plateau (torch "
+            f"ReduceLROnPlateau): an epoch improves when its {'loss' if p['mode'] == 'min' else 'value'} is "
+            f"{better[(p['mode'], p['threshold_mode'])]}; after more than patience = {p['patience']} epochs in a row "
+            f"without improvement the rate is multiplied by factor = {F.text(p['factor'])}{floor}{cd}.")
+
+
+def _frac(x: Fraction) -> sp.Rational:
+    return sp.Rational(x.numerator, x.denominator)
+
+
+def _cut_reason(p, r) -> str:
+    why = (f"epoch {r['epoch']}'s {'loss' if p['mode'] == 'min' else 'value'} {F.text(_frac(r['loss']))} does not beat "
+           f"the bound {F.text(_frac(r['bound']))} from the best so far, {F.text(_frac(r['best']))} (epoch "
+           f"{r['best_epoch']})" if not r["improved"] else f"epoch {r['epoch']} improved")
+    return (f"{why}: {p['patience'] + 1} epochs in a row without improvement, more than patience = {p['patience']}, "
+            "so the rate is cut and the count restarts"
+            + ((f"; the next {p['cooldown']} epochs are a cooldown" if p["cooldown"] > 1 else "; the next epoch is a "
+                "cooldown") + ", whose bad epochs are not counted." if p["cooldown"] else "."))
+
+
+def _solve_plateau(p) -> Derivation:
+    d = Derivation()
+    d.given("The schedule", text=_plateau_describe(p))
+    rule = PLATEAU_BOUND[(p["mode"], p["threshold_mode"])]
+    sign = "<" if p["mode"] == "min" else ">"
+    d.formula("An epoch improves when its loss beats the bound", bound_s, rule,
+              text=f"Improvement means loss {sign} bound (strictly; threshold_mode = {p['threshold_mode']}). The first "
+                   "epoch always improves (torch starts from a best of " + ("+inf" if p["mode"] == "min" else "-inf")
+                   + "); an improvement sets the best and resets the count of bad epochs.")
+    d.formula("A cut", eta, PLATEAU_CUT,
+              text=f"When the count of bad epochs exceeds patience = {p['patience']} (torch: num_bad_epochs > patience).")
+    vals = {fac: p["factor"], emin: p["eta_min"]}
+    lr, lrs, rows, shown = p["eta0"], [p["eta0"]], [], 0
+    for r in _plateau_trace(p):
+        if r["cut"]:
+            target = d if shown < SHOWN else Derivation()
+            shown += 1
+            new = target.compute(f"Epoch {r['epoch']}: the rate is cut", eta, PLATEAU_CUT, {**vals, eta_old: lr},
+                                 text=_cut_reason(p, r)[0].upper() + _cut_reason(p, r)[1:])
+            if lr - new > PLATEAU_EPS:
+                lr = new
+            else:
+                target.note(f"Epoch {r['epoch']}: the rate stays", f"The cut would change the rate by "
+                            f"{F.text(lr - new)}, not more than torch's eps = 1e-8 (the rate is at min_lr), so it stays "
+                            f"{F.text(lr)}.")
+        lrs.append(lr)
+        rows.append((r["epoch"], _frac(r["loss"]), r["improved"], _frac(r["best"]), r["bad"], r["cooldown"], lr))
+    if shown > SHOWN:
+        d.note("The other cuts", f"The first {SHOWN} of {shown} cuts are shown step by step; the table has them all.")
+    if not shown:
+        d.note("No cut", f"No run of more than patience = {p['patience']} epochs without improvement: the rate stays "
+                         f"{F.text(p['eta0'])}.")
+    d.table("Epoch by epoch", [Math(r"\text{epoch}", "epoch"), Math(r"\text{loss}", "loss"),
+                               Math(r"\text{improved}", "improved"), Math(r"\text{best}", "best"),
+                               Math(r"\text{bad epochs}", "bad epochs"), Math(r"\text{cooldown}", "cooldown"),
+                               Math(r"\eta", "eta")], rows, sig=max(8, F.style().working),
+            keys=("epoch", "loss", "improved", "best", "bad_epochs", "cooldown", "lr"), index=("epoch",),
+            text="The bad-epoch count and the cooldown left after each epoch, and the rate after its step.")
+    asked = tuple(lrs[e] for e in _plateau_epochs(p))
+    d.conclude("Learning rates", answers=(make_answer("lr", asked, precision=_precision()),
+                                          make_answer("final_lr", lrs[-1], precision=_precision())),
+               value=F.equals(sym("eta"), asked))
+    d.extras["plot"] = {"kind": "lr_schedule", "t": list(range(len(lrs))), "lr": [float(x) for x in lrs]}
+    return d
+
+
+def _solve_plateau_numeric(p, d: Derivation) -> Derivation:
+    d.given("The schedule", text=_plateau_describe(p))
+    lr, f, lo = _float(p["eta0"]), float(p["factor"]), float(p["eta_min"])
+    lrs, cuts = [lr], []
+    for r in _plateau_trace(p):
+        if r["cut"]:
+            new = max(lr * f, lo)
+            if lr - new > 1e-8:
+                lr = new
+                cuts.append(r["epoch"])
+        lrs.append(lr)
+    d.note("Numeric path", f"{len(lrs) - 1} epochs; the decisions compare the losses exactly, the rates are float64. "
+                           + (f"The rate is cut after epoch{'s' if len(cuts) > 1 else ''} {F.joined(cuts[:20])}"
+                              + (" ..." if len(cuts) > 20 else "") + "." if cuts else "No cut."))
+    asked = np.asarray([lrs[e] for e in _plateau_epochs(p)])
+    d.conclude("Learning rates", answers=(vector_answer("lr", asked, _precision()),
+                                          make_answer("final_lr", lrs[-1], precision=_precision())))
+    return d

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from typing import Any, Mapping
 
 import numpy as np
@@ -671,7 +672,67 @@ def _one_cycle(p, t: float) -> float:
     raise AssertionError
 
 
+def _exact(x) -> Fraction:
+    return Fraction(repr(x) if isinstance(x, float) else str(x))
+
+
+def plateau_expected(p) -> dict:
+    """torch.optim.lr_scheduler.ReduceLROnPlateau: step(loss) once per epoch, in float64 as torch runs it. Where a
+    loss is within rounding of the bound and the decimals as typed decide otherwise, float64 rounding would decide
+    torch's answer: Skip (the family compares the decimals as typed)."""
+    if p.get("losses") in (None, "", []):
+        raise Invalid("losses are required")
+    losses = vector(p["losses"])
+    mode, tmode = p.get("mode") or "min", p.get("threshold_mode") or "rel"
+    f = get(p, "factor", get(p, "gamma", 0.1))            # a gamma given alone is the factor
+    patience, cooldown = get(p, "patience", 10.0), get(p, "cooldown", 0.0)
+    thr, lo, e0 = get(p, "threshold", 1e-4), get(p, "eta_min", 0.0), get(p, "eta0", 0.1)
+    if mode not in ("min", "max") or tmode not in ("rel", "abs") or not 0 <= f < 1 or not e0 > 0 or lo < 0 or thr < 0:
+        raise Invalid("ReduceLROnPlateau's argument checks")
+    if tmode == "rel" and thr >= 1:
+        raise Invalid("a relative threshold of 1 or more: torch never counts an improvement")
+    for v in (patience, cooldown):
+        if v != int(v) or v < 0:
+            raise Invalid("patience and cooldown are whole numbers >= 0")
+    if get(p, "warmup_steps", 0.0) or p.get("n_samples") is not None or p.get("batch_size") is not None \
+            or (p.get("at_unit") or "t") != "t":
+        raise Invalid("stepped once per epoch with its loss")
+    n = len(losses)
+    at = vector(p["at"]) if p.get("at") not in (None, "", []) else list(range(1, n + 1))
+    if any(a != int(a) or not 0 <= a <= n for a in at):
+        raise Invalid("at: whole epochs 0..n")
+    best = math.inf if mode == "min" else -math.inf
+    bad = cd = 0
+    lr, lrs = e0, [e0]
+    for a in losses:
+        bound = {("min", "rel"): lambda: best * (1.0 - thr), ("min", "abs"): lambda: best - thr,
+                 ("max", "rel"): lambda: best * (thr + 1.0), ("max", "abs"): lambda: best + thr}[(mode, tmode)]()
+        better = a < bound if mode == "min" else a > bound
+        if math.isfinite(bound) and abs(a - bound) <= 1e-12 * max(1.0, abs(a), abs(bound)):
+            xb = {("min", "rel"): lambda b: b * (1 - _exact(thr)), ("min", "abs"): lambda b: b - _exact(thr),
+                  ("max", "rel"): lambda b: b * (1 + _exact(thr)), ("max", "abs"): lambda b: b + _exact(thr)}
+            exact_bound = xb[(mode, tmode)](_exact(best))
+            if better != (_exact(a) < exact_bound if mode == "min" else _exact(a) > exact_bound):
+                raise Skip("float64 rounding decides a tie at the threshold")
+        if better:
+            best, bad = a, 0
+        else:
+            bad += 1
+        if cd > 0:
+            cd -= 1
+            bad = 0
+        if bad > patience:
+            new = max(lr * f, lo)
+            if lr - new > 1e-8:
+                lr = new
+            cd, bad = int(cooldown), 0
+        lrs.append(lr)
+    return {"lr": [lrs[int(a)] for a in at], "final_lr": lrs[-1]}
+
+
 def lr_expected(p, conv) -> dict:
+    if p.get("schedule") == "reduce_on_plateau":
+        return plateau_expected(p)
     _lr_domain(p)
     Tw = int(get(p, "warmup_steps", 0.0))
     sw = get(p, "warmup_start", 0.0)
@@ -723,7 +784,8 @@ def lr_expected(p, conv) -> dict:
 
 def lr_draw(rng) -> dict:
     sched = str(rng.choice(["constant", "step", "exponential", "exponential_gamma", "inverse_time", "cosine",
-                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt", "one_cycle"]))
+                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt", "one_cycle",
+                            "reduce_on_plateau"]))
     out: dict[str, Any] = {"schedule": sched, "eta0": float(rng.choice([0.1, 1.0, 0.01, 0.5])),
                            "at": sorted(int(v) for v in rng.integers(0, 40, size=int(rng.integers(1, 6))))}
     if sched in ("step", "exponential_gamma", "multistep"):
@@ -748,6 +810,18 @@ def lr_draw(rng) -> dict:
         out["d_model"] = int(rng.choice([1, 64, 512, 1000]))
         out["scale"] = float(rng.choice([1.0, 2.0, 0.5]))
         out["warmup_steps"], out["warmup_start"] = max(out["warmup_steps"], 1), 0.0
+    if sched == "reduce_on_plateau":     # dyadic losses: ties at the threshold are ties in float64 too
+        loss, losses = 1.0, []
+        for _ in range(int(rng.integers(1, 16))):
+            loss += float(rng.choice([-0.25, -0.125, 0.0, 0.0, 0.0, 0.125]))
+            losses.append(loss)
+        out = {"schedule": sched, "eta0": out["eta0"], "losses": losses, "patience": int(rng.integers(0, 4)),
+               "factor": float(rng.choice([0.5, 0.1, 0.25, 0.0])), "cooldown": int(rng.choice([0, 0, 1, 2])),
+               "threshold": float(rng.choice([1e-4, 0.0, 0.125, 0.5])), "threshold_mode": str(rng.choice(["rel", "abs"])),
+               "mode": str(rng.choice(["min", "max"])), "eta_min": float(rng.choice([0.0, 0.001, 0.05]))}
+        if rng.random() < 0.3:
+            out["at"] = sorted(int(v) for v in rng.integers(0, len(losses) + 1, size=int(rng.integers(1, 4))))
+        return out
     if sched == "one_cycle":
         T = int(rng.choice([2, 5, 10, 17, 100]))
         out.update(total_steps=T, pct_start=float(rng.choice([0.3, 0.25, 0.5, 0.29, 1.0])),
@@ -770,7 +844,7 @@ def lr_draw(rng) -> dict:
 
 LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's closed forms (StepLR, ExponentialLR, "
          "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler); "
-         "Vaswani et al. 2017's and fairseq's inverse square root; OneCycleLR's get_lr",
+         "Vaswani et al. 2017's and fairseq's inverse square root; OneCycleLR's get_lr; ReduceLROnPlateau's step",
          edges=({"schedule": "step", "eta0": 0.1, "gamma": 0.5, "step_size": 5, "at": [0, 4, 5, 10, 0.30000000000000004]},
                 {"schedule": "cosine", "eta0": 0.1, "eta_min": 0.2, "T": 10, "at": [0, 5, 10, 15]},
                 {"schedule": "constant", "eta0": 0.1, "at": [0, 1, 2], "n_samples": 10, "batch_size": 64},
@@ -781,6 +855,11 @@ LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's 
                 {"schedule": "inverse_sqrt", "eta0": 0.001, "warmup_steps": 10, "warmup_start": 0.1, "at": [0, 9, 10, 40]},
                 {"schedule": "inverse_sqrt", "eta0": 0.5, "at": [1, 4, 0.25]},
                 {"schedule": "one_cycle", "eta0": 0.01, "total_steps": 100, "pct_start": 0.29, "at": [0, 27, 28, 29, 99]},
+                {"schedule": "reduce_on_plateau", "eta0": 0.5, "losses": [1.0, 0.75, 0.5, 0.5, 0.25, 0.25, 0.25, 0.0],
+                 "threshold_mode": "abs", "threshold": 0.25, "patience": 1, "cooldown": 2, "factor": 0.5},
+                {"schedule": "reduce_on_plateau", "eta0": 1.5e-8, "losses": [1.0, 1.0, 1.0, 1.0], "patience": 0},
+                {"schedule": "reduce_on_plateau", "eta0": 0.1, "losses": [0.3, 0.27, 0.27, 0.2], "threshold": 0.1,
+                 "patience": 0, "factor": 0.5, "at": [0, 2, 4]},
                 {"schedule": "one_cycle", "eta0": 1.0, "total_steps": 20, "pct_start": 0.25, "three_phase": True,
                  "anneal_strategy": "linear", "at": [0, 4, 8, 9, 19, 20]},
                 {"schedule": "inverse_time", "eta0": 0.5, "k": 0.1, "warmup_steps": 4, "warmup_start": 0.25,

@@ -726,3 +726,10 @@ def f2_one_cycle():
     """torch's OneCycleLR: from 0.1 / 25 up to 0.1 by step 0.3 * 10 - 1 = 2, then linearly to 0.1 / 25 / 1e4 at step 9."""
     lo = 0.1 / 25 / 1e4
     return {"lr": [0.1 + (lo - 0.1) * (5 - 2) / (9 - 2)]}
+
+
+def f2_plateau():
+    """torch's ReduceLROnPlateau (threshold 1e-4 relative): the bad epochs 3, 4 exceed patience 1 at epoch 4; the
+    count restarts, 0.7 improves at epoch 5, and epochs 6, 7 exceed it again at epoch 7."""
+    lrs = [0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001]
+    return {"lr": lrs, "final_lr": lrs[-1]}
