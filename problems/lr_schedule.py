@@ -1096,7 +1096,7 @@ def _generate_inverse_sqrt(rng: np.random.Generator, out: dict) -> dict:
     T_w = int(rng.choice([4, 16, 25, 100]))
     out["warmup_steps"] = T_w
     if rng.random() < 0.5:
-        out["d_model"] = int(rng.choice([16, 64, 256, 512]))
+        out["d_model"] = int(rng.choice([16, 64, 256]))   # 512 with T_w = 100 starts below 5e-5
         out.pop("eta0")
     elif rng.random() < 0.3:
         out["warmup_start"] = str(rng.choice(["0.1", "0.25"]))
@@ -1111,8 +1111,8 @@ def _generate_one_cycle(rng: np.random.Generator, out: dict) -> dict:
                anneal_strategy=str(rng.choice(["cos", "linear"])))
     if rng.random() < 0.3:
         out["three_phase"] = "true"
-    if rng.random() < 0.3:
-        out["div_factor"], out["final_div_factor"] = str(rng.choice(["10", "5"])), str(rng.choice(["100", "1000"]))
+    # exam-sized rates: torch's defaults (25, 10^4) end at eta0 / 250000; these end at eta0 / 1000 or above
+    out["div_factor"], out["final_div_factor"] = str(rng.choice(["25", "10", "5"])), str(rng.choice(["10", "20", "40"]))
     out["at"] = sorted(int(x) for x in rng.choice(T_c, size=int(rng.integers(3, 6)), replace=False))
     return out
 
@@ -1125,7 +1125,8 @@ def _generate_plateau(rng: np.random.Generator, out: dict) -> dict:
         if rng.random() < 0.5:
             loss = round(loss - float(rng.choice([0.1, 0.05, 0.2])), 2)
         losses.append(max(round(loss + float(rng.choice([0.0, 0.0, 0.01, 0.02])), 2), 0.01))
-    out.update(losses=losses, patience=int(rng.integers(0, 4)), factor=str(rng.choice(["0.5", "0.1", "0.2"])))
+    patience = int(rng.integers(0, 4))   # at most three cuts by 0.1 (0.001 eta0): exam-sized rates
+    out.update(losses=losses, patience=patience, factor=str(rng.choice(["0.5", "0.1", "0.2"] if patience >= 2 else ["0.5"])))
     if rng.random() < 0.3:
         out["cooldown"] = int(rng.integers(1, 3))
     if rng.random() < 0.3:
