@@ -1231,14 +1231,14 @@ def _solve_plateau(p) -> Derivation:
         if r["cut"]:
             target = d if shown < SHOWN else Derivation()
             shown += 1
-            new = target.compute(f"Epoch {r['epoch']}: the rate is cut", eta, PLATEAU_CUT, {**vals, eta_old: lr},
+            new = target.compute(f"Epoch {r['epoch']}: a cut", eta, PLATEAU_CUT, {**vals, eta_old: lr},
                                  text=_cut_reason(p, r)[0].upper() + _cut_reason(p, r)[1:])
             if lr - new > PLATEAU_EPS:
                 lr = new
             else:
-                target.note(f"Epoch {r['epoch']}: the rate stays", f"The cut would change the rate by "
-                            f"{F.text(lr - new)}, not more than torch's eps = 1e-8 (the rate is at min_lr), so it stays "
-                            f"{F.text(lr)}.")
+                why = (f"the floor min_lr = {F.text(p['eta_min'])} is not below the rate" if new >= lr else
+                       f"the cut would lower the rate by only {F.text(lr - new)}, not more than torch's eps = 1e-8")
+                target.note(f"Epoch {r['epoch']}: the rate stays", f"{why[0].upper()}{why[1:]}, so it stays {F.text(lr)}.")
         lrs.append(lr)
         rows.append((r["epoch"], _frac(r["loss"]), r["improved"], _frac(r["best"]), r["bad"], r["cooldown"], lr))
     if shown > SHOWN:

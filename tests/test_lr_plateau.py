@@ -33,6 +33,8 @@ TORCH = {
                                [0.1, 0.05, 0.025, 0.025, 0.0125]),
     # torch's eps = 1e-8: the second cut (1.5e-9 -> 1.5e-10) changes the rate by less than eps, so it is skipped
     "eps": (1.5e-8, [1.0, 1.0, 1.0, 1.0], {"patience": 0, "factor": 0.1}, [1.5e-08, 1.5e-09, 1.5e-09, 1.5e-09]),
+    # min_lr above the rate: max(0.01 x 0.1, 0.05) would raise it; torch only lowers by more than eps, so it stays
+    "min-lr-above-the-rate": (0.01, [1.0, 1.0, 1.0], {"patience": 0, "min_lr": 0.05}, [0.01, 0.01, 0.01]),
     # torch's defaults: patience 10, factor 0.1
     "defaults": (0.01, [2.0, 3.0] + [1.0] * 12, {}, [0.01] * 13 + [0.001]),
 }
