@@ -259,7 +259,8 @@ PARAMS = (
                    "learning rate", "initial rate", "peak learning rate", "peak lr", "max_lr", "max lr",
                    "warms up to", "warms up linearly to", "rises to")),
     Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
-          help="step: the factor applied every step_size steps; exponential_gamma: the factor per step",
+          help="step: the factor applied every step_size steps; multistep: at each milestone; exponential_gamma: the "
+               "factor per step; reduce_on_plateau: given without factor, the factor of each cut",
           aliases=("gamma", "γ", "decay factor", "factor", "multiplies it by", "multiplied by", "drop factor"),
           cues={"0.5": ("halves", "halved", "half", "by half"), "0.1": ("tenfold", "divides it by 10", "divided by 10")}),
     Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops",
