@@ -14,6 +14,23 @@ gamma = e^(-k)); `inverse_time` eta0 / (1 + k t); `cosine` eta_min + (eta0 - eta
 `cosine_restarts` (SGDR) the same cosine restarted every cycle, cycle i lasting T_0 T_mult^i;
 `polynomial` eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^p. Any of them may follow a linear
 warm-up of T_w steps from warmup_start * eta0 up to eta0: eta_t = eta0 (s_w + (1 - s_w) t / T_w).
+`inverse_sqrt` has its own warm-up: with `d_model` it is Vaswani et al.'s (2017) "Noam" schedule,
+scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2)) (eta0 unused; 0 at t = 0, where the Annotated Transformer
+evaluates step 1); without it eta0 is the peak, as in fairseq's inverse_sqrt and Hugging Face's
+get_inverse_sqrt_schedule: the linear warm-up above, then eta0 sqrt(T_w / t) on the global step (the same
+shape: Noam is this with eta0 = scale (d_model T_w)^(-1/2) and s_w = 0); with no warm-up, eta0 / sqrt(t), t >= 1.
+`one_cycle` is torch's OneCycleLR with max_lr = eta0: from eta0 / div_factor up to eta0, then down to
+eta0 / (div_factor final_div_factor) (with `three_phase`, first back to eta0 / div_factor), each phase annealed
+by a cosine or linearly (`anneal_strategy`); the phases end at torch's steps pct_start total_steps - 1
+(2 pct_start total_steps - 2) and total_steps - 1, and t runs over 0 .. total_steps - 1.
+`reduce_on_plateau` is torch's ReduceLROnPlateau given the loss after each epoch (`losses`): an epoch improves
+when its loss beats the best so far by the threshold (rel: below best (1 - threshold); abs: below best -
+threshold; above, with mode max), strictly, so a tie at the threshold is a bad epoch; after more than `patience`
+bad epochs in a row the rate becomes max(eta factor, min_lr) (unchanged when that moves it by no more than torch's
+eps = 1e-8), the count restarts and `cooldown` epochs follow whose bad epochs are not counted. It answers the rate
+after each epoch (or the epochs in `at`; 0 is before the first) and the final rate, and the epoch-by-epoch table
+is addressable (`lr@epoch=3`, `bad_epochs@epoch=3`, ...). Its decisions compare the numbers as typed, exactly, on
+both paths (torch compares in float64; they differ only for a loss within rounding of the bound).
 
 Conventions: what happens after warm-up (the schedule's clock restarts at T_w, torch's SequentialLR;
 or the warm-up factor multiplies the schedule running from t = 0, torch's ChainedScheduler); the
@@ -27,6 +44,7 @@ is one (partial) batch, and eta_min may exceed eta0 (the cosine then rises from 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -35,10 +53,11 @@ import sympy as sp
 from solver.conventions import Convention
 from problems._ewa_lr_common import vector_answer
 from problems._layers import fmin  # min(t, T) printed as written (SymPy's Min prints Min(T, t))
+from problems._written import fmax
 from problems._optim.guard import too_large
 from solver import format as F
 from solver.numbers import Precision
-from solver.params import Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
+from solver.params import Bool, Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
 from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, make_answer, sym
@@ -58,6 +77,17 @@ T0, Tm, Ti, Tcur, ci, t_i = (sym("T_0", "T_{0}"), sym("T_mult", r"T_{\mathrm{mul
                              sym("T_cur", r"T_{\mathrm{cur}}"), sym("i"), sym("t_i", "t_{i}"))
 Tw, sw = sym("T_w", "T_{w}"), sym("s_w", "s_{w}")
 m_passed = sym("m")                            # multistep: how many milestones t has reached
+dm, scl = sym("d_model", r"d_{\mathrm{model}}"), sym("scale", r"\text{scale}")   # inverse_sqrt (Noam)
+# one_cycle (torch OneCycleLR): the phase from step S to step E anneals from eta_a to eta_b; x_t its fraction done
+eta_init, eta_fin = sym("eta_initial", r"\eta_{\mathrm{initial}}"), sym("eta_final", r"\eta_{\mathrm{final}}")
+div_f, fdiv_f = sym("div_factor", r"\mathrm{div}"), sym("final_div_factor", r"\mathrm{div}_{\mathrm{final}}")
+pct_s, T_tot = sym("pct_start", r"p_{\mathrm{start}}"), sym("total_steps", r"T_{\mathrm{total}}")
+S_ph, E_ph, x_ph, eta_a, eta_b = (sym("S"), sym("E"), sym("x_t", "x_{t}"), sym("eta_a", r"\eta_{a}"),
+                                  sym("eta_b", r"\eta_{b}"))
+E1, E2, E3 = sym("E_1", "E_{1}"), sym("E_2", "E_{2}"), sym("E_3", "E_{3}")
+# reduce_on_plateau (torch ReduceLROnPlateau): the bound an epoch's loss must beat, and the cut
+best_s, thr, fac = sym("best"), sym("threshold", r"\theta"), sym("factor", r"f")
+bound_s, eta_old = sym("bound"), sym("eta_old", r"\eta_{\mathrm{old}}")
 N, B, U, U_ratio, ep, upd = (sym("N"), sym("B"), sym("U"), sym("batches", r"\text{batches}"), sym("epoch", r"e"),
                              sym("update", r"u"))
 
@@ -95,6 +125,28 @@ with sp.evaluate(False):
     EPOCH_TO_T = ep * U
     UPDATE_TO_T = sp.floor(upd / U)
     WRONG_EXP = eta0 ** (-(k * t))                                        # the course notes' typo (week 4)
+    # inverse square root: Vaswani et al. 2017 (Noam), and its peak-rate form (fairseq, Hugging Face)
+    NOAM = scl * dm ** sp.Rational(-1, 2) * fmin(t ** sp.Rational(-1, 2), t * Tw ** sp.Rational(-3, 2))
+    NOAM_WARM = scl * dm ** sp.Rational(-1, 2) * (t * Tw ** sp.Rational(-3, 2))
+    NOAM_DECAY = scl * dm ** sp.Rational(-1, 2) * t ** sp.Rational(-1, 2)
+    NOAM_PEAK = scl * dm ** sp.Rational(-1, 2) * Tw ** sp.Rational(-1, 2)
+    ISQRT_DECAY = eta0 * sp.sqrt(Tw / t)
+    ISQRT_PLAIN = eta0 / sp.sqrt(t)
+    # one-cycle (Smith & Topin 2019; torch OneCycleLR): phase ends, the fraction of a phase, the two annealings
+    OC_INIT = eta0 / div_f
+    OC_FINAL = eta_init / fdiv_f
+    OC_END1 = pct_s * T_tot - 1
+    OC_END2 = 2 * pct_s * T_tot - 2                                        # three_phase only
+    OC_LAST = T_tot - 1
+    OC_X = (t - S_ph) / (E_ph - S_ph)
+    OC_ANNEAL = {"cos": eta_b + (eta_a - eta_b) * (1 + sp.cos(sp.pi * x_ph)) / 2,
+                 "linear": eta_a + (eta_b - eta_a) * x_ph}
+    # reduce on plateau: (mode, threshold_mode) -> the bound; an epoch improves when its loss beats it strictly
+    PLATEAU_BOUND = {("min", "rel"): best_s * (1 - thr), ("min", "abs"): best_s - thr,
+                     ("max", "rel"): best_s * (1 + thr), ("max", "abs"): best_s + thr}
+    PLATEAU_CUT = fmax(eta_old * fac, emin)
+#: the same bounds as Python functions of (best, threshold), for exact Fractions (the decisions of both paths)
+PLATEAU_BOUND_FN = {key: sp.lambdify((best_s, thr), rule, modules=[{}]) for key, rule in PLATEAU_BOUND.items()}
 
 SCHEDULES = {
     "constant": "constant: eta_t = eta0 (use with a warm-up)",
@@ -106,7 +158,23 @@ SCHEDULES = {
     "cosine": "cosine annealing: eta_min + (eta0 - eta_min)(1 + cos(pi t / T)) / 2 (torch CosineAnnealingLR)",
     "cosine_restarts": "cosine annealing with warm restarts (SGDR): cycles of T_0, T_0 T_mult, ... steps",
     "polynomial": "polynomial decay: eta_min + (eta0 - eta_min)(1 - min(t, T) / T)^power (torch PolynomialLR)",
+    "inverse_sqrt": "inverse square root (Noam): a linear warm-up over T_w steps to eta0, then eta0 sqrt(T_w / t); "
+                    "with d_model, Vaswani et al.'s scale d_model^(-1/2) min(t^(-1/2), t T_w^(-3/2))",
+    "one_cycle": "one-cycle (torch OneCycleLR): from eta0 / div_factor up to eta0 (max_lr) over pct_start of "
+                 "total_steps, then down to eta0 / (div_factor final_div_factor), by a cosine or linearly",
+    "reduce_on_plateau": "reduce on plateau (torch ReduceLROnPlateau): given the loss after each epoch, the rate is "
+                         "multiplied by factor after more than patience epochs without improvement",
 }
+#: schedules with their own warm-up: the generic warm-up (and after_warmup) does not wrap them
+OWN_WARMUP = ("inverse_sqrt", "one_cycle")
+PLATEAU_MODES = {"min": "lower is better (a loss)", "max": "higher is better (an accuracy)"}
+THRESHOLD_MODES = {"rel": "an improvement must beat the best by threshold times the best (torch's default)",
+                   "abs": "an improvement must beat the best by threshold"}
+#: torch ReduceLROnPlateau's eps: a cut smaller than this leaves the rate unchanged
+PLATEAU_EPS = sp.Rational(1, 10 ** 8)
+PLATEAU_EXACT_LIMIT = 500   # more epochs than this take the numeric path
+ANNEAL = {"cos": "cosine annealing between the phase's two rates (torch's default)",
+          "linear": "linear annealing between the phase's two rates"}
 
 AFTER_WARMUP = Convention(
     "after_warmup", "The schedule after a linear warm-up",
@@ -159,7 +227,11 @@ AT_UNITS = {
 PARAMS = (
     Param("schedule", Choice(SCHEDULES, aliases={"exp": "exponential", "inverse": "inverse_time", "sgdr": "cosine_restarts",
                                                   "cosine_warm_restarts": "cosine_restarts", "exponentiallr": "exponential_gamma",
-                                                  "steplr": "step", "poly": "polynomial"}),
+                                                  "steplr": "step", "poly": "polynomial",
+                                                  "noam": "inverse_sqrt", "rsqrt": "inverse_sqrt",
+                                                  "onecycle": "one_cycle", "1cycle": "one_cycle",
+                                                  "onecyclelr": "one_cycle", "plateau": "reduce_on_plateau",
+                                                  "reducelronplateau": "reduce_on_plateau"}),
           default="step", label="Schedule",
           cues={"exponential": ("exponential decay", "exp(-k t)", "exp(-kt)", "e^(-kt)", "decays exponentially",
                                     "exponentially", "exponential learning-rate decay", "exponential learning rate decay",
@@ -171,13 +243,24 @@ PARAMS = (
                     "polynomial": ("polynomial decay", "polynomial schedule"),
                     "exponential_gamma": ("multiplied by gamma every step", "exponentiallr"),
                     "multistep": ("multistep", "multi-step", "milestones", "multisteplr"),
+                    "inverse_sqrt": ("inverse square root", "inverse square-root", "inverse sqrt", "noam",
+                                     "rsqrt", "1/sqrt(t)", "attention is all you need", "transformer schedule",
+                                     "d_model^-0.5", "d_model^(-0.5)"),
+                    "one_cycle": ("one-cycle", "one cycle", "1cycle", "1-cycle", "onecyclelr", "one-cycle policy",
+                                  "super-convergence", "pct_start"),
+                    "reduce_on_plateau": ("reduce on plateau", "reducelronplateau", "plateau", "patience",
+                                          "has not improved", "stops improving", "no improvement"),
                     "constant": ("constant learning rate",)}),
     Param("eta0", Real(0, None, closed="neither"), default="0.1", label="Initial learning rate eta0",
+          help="the rate the schedule starts from; inverse_sqrt without d_model: the peak rate after the warm-up; "
+               "one_cycle: the peak rate max_lr",
           aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
                    "learning rate of", "base learning rate", "eta_max", "η_max", "maximum learning rate", "starting learning rate",
-                   "learning rate", "initial rate")),
+                   "learning rate", "initial rate", "peak learning rate", "peak lr", "max_lr", "max lr",
+                   "warms up to", "warms up linearly to", "rises to")),
     Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
-          help="step: the factor applied every step_size steps; exponential_gamma: the factor per step",
+          help="step: the factor applied every step_size steps; multistep: at each milestone; exponential_gamma: the "
+               "factor per step; reduce_on_plateau: given without factor, the factor of each cut",
           aliases=("gamma", "γ", "decay factor", "factor", "multiplies it by", "multiplied by", "drop factor"),
           cues={"0.5": ("halves", "halved", "half", "by half"), "0.1": ("tenfold", "divides it by 10", "divided by 10")}),
     Param("step_size", Int(1, None), default="5", label="Step size s", help="step decay: steps between drops",
@@ -195,18 +278,78 @@ PARAMS = (
           help="cosine_restarts: each cycle is T_mult times longer than the one before",
           aliases=("T_mult", "cycle growth")),
     Param("eta_min", Real(0, None), default="0", label="Minimum learning rate eta_min",
-          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle",
-          aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min")),
+          help="cosine, cosine_restarts and polynomial: the rate at the end of a cycle; reduce_on_plateau: min_lr, "
+               "the rate is never cut below it",
+          aliases=("eta_min", "η_min", "minimum learning rate", "down to", "alpha_min", "min_lr", "min lr",
+                   "lower bound on the learning rate")),
     Param("power", Real(0, None, closed="neither"), default="1", label="Power p", help="polynomial decay",
           aliases=("power", "p")),
+    Param("d_model", Int(1, None), label="Model dimension d_model",
+          help="inverse_sqrt, Noam's form (Vaswani et al. 2017): the rate is scale d_model^(-1/2) "
+               "min(t^(-1/2), t T_w^(-3/2)) and eta0 is not used; leave empty for the peak-rate form",
+          aliases=("d_model", "d_{model}", "model dimension", "model size", "model width", "dimension of the model")),
+    Param("scale", Real(0, None, closed="neither"), default="1", label="Scale factor",
+          help="inverse_sqrt with d_model: the constant factor in front of Noam's formula (1 in the paper)",
+          aliases=("scale", "scale factor", "scaling factor", "multiplier")),
+    Param("total_steps", Int(1, None), label="Total steps",
+          help="one_cycle: the steps in the cycle (epochs x steps per epoch); the rate is defined for t = 0 .. "
+               "total_steps - 1",
+          aliases=("total_steps", "total steps", "total number of steps", "training steps", "steps in total",
+                   "T_total")),
+    Param("pct_start", Real(0, 1), default="0.3", label="Warm-up fraction pct_start",
+          help="one_cycle: the fraction of the cycle spent raising the rate",
+          aliases=("pct_start", "fraction of the cycle", "percentage of the cycle", "pct start")),
+    Param("anneal_strategy", Choice(ANNEAL, aliases={"cosine": "cos"}), default="cos", label="Annealing",
+          help="one_cycle: cos or linear between each phase's rates",
+          cues={"linear": ("linear annealing", "anneal linearly", "linearly annealed", "anneal_strategy linear"),
+                "cos": ("cosine annealing", "anneal_strategy cos")}),
+    Param("div_factor", Real(0, None, closed="neither"), default="25", label="Initial divisor div_factor",
+          help="one_cycle: the rate starts at eta0 / div_factor", aliases=("div_factor", "div factor")),
+    Param("final_div_factor", Real(0, None, closed="neither"), default="10000", label="Final divisor final_div_factor",
+          help="one_cycle: the rate ends at eta0 / (div_factor final_div_factor)",
+          aliases=("final_div_factor", "final div factor")),
+    Param("three_phase", Bool(), default="false", label="Three phases",
+          help="one_cycle: a second phase back down to eta0 / div_factor, then a third down to the final rate "
+               "(torch's three_phase)",
+          cues={"true": ("three phases", "three-phase", "three_phase", "third phase"),
+                "false": ("two phases", "two-phase")}),
+    Param("losses", Vector(max_len=100_000), label="Loss after each epoch",
+          help="reduce_on_plateau: the monitored value after epochs 1, 2, ... (a validation loss; an accuracy with "
+               "mode max)",
+          aliases=("losses", "validation losses", "validation loss", "loss values", "val losses", "val_loss",
+                   "losses per epoch", "metric", "metrics", "monitored values", "accuracies")),
+    Param("mode", Choice(PLATEAU_MODES), default="min", label="Better is",
+          help="reduce_on_plateau: min (a loss) or max (an accuracy)",
+          cues={"max": ("accuracy", "accuracies", "mode max", "mode='max'", "higher is better"),
+                "min": ("mode min", "mode='min'", "lower is better")}),
+    Param("factor", Real(0, 1, closed="left"), default="0.1", label="Reduction factor",
+          help="reduce_on_plateau: the rate is multiplied by it at each cut (below 1); a gamma given instead is "
+               "taken as it",
+          aliases=("reduction factor", "lr reduction factor")),   # "factor 0.5" reads as gamma (see translate)
+    Param("patience", Int(0, None), default="10", label="Patience",
+          help="reduce_on_plateau: epochs without improvement tolerated; the rate is cut at the next one",
+          aliases=("patience", "patience of", "epochs of patience")),
+    Param("threshold", Real(0, None), default="0.0001", label="Improvement threshold",
+          help="reduce_on_plateau: how much better than the best a loss must be to count as an improvement",
+          aliases=("threshold", "improvement threshold", "min_delta", "minimum improvement")),
+    Param("threshold_mode", Choice(THRESHOLD_MODES), default="rel", label="Threshold mode",
+          help="reduce_on_plateau: rel (best x (1 - threshold)) or abs (best - threshold)",
+          cues={"abs": ("absolute threshold", "absolute improvement", "threshold_mode abs", "threshold_mode='abs'",
+                        "by at least"),
+                "rel": ("relative threshold", "relative improvement", "threshold_mode rel")}),
+    Param("cooldown", Int(0, None), default="0", label="Cooldown epochs",
+          help="reduce_on_plateau: epochs after a cut during which bad epochs are not counted",
+          aliases=("cooldown", "cool-down", "cooldown epochs", "cooldown of")),
     Param("warmup_steps", Int(0, None), default="0", label="Warm-up steps T_w",
-          help="a linear warm-up over the first T_w steps (0: none)",
+          help="a linear warm-up over the first T_w steps (0: none); inverse_sqrt: its own warm-up, T_w in "
+               "Noam's formula",
           aliases=("warm-up steps", "warmup steps", "warm-up", "warmup", "T_w")),
     Param("warmup_start", Real(0, 1), default="0", label="Warm-up start factor s_w",
           help="the warm-up starts at s_w * eta0 and reaches eta0 at t = T_w (torch LinearLR's start_factor)",
           aliases=("warm-up start factor", "start factor")),
-    Param("at", Vector(lo=0), required=True, label="Evaluate at",
-          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10",
+    Param("at", Vector(lo=0), label="Evaluate at",
+          help="the steps (or epochs) at which to give the learning rate, e.g. 0 5 10 (required but for "
+               "reduce_on_plateau, where it picks epochs: all of them when empty)",
           aliases=("at", "at t", "at epoch", "at epochs", "at step", "t", "epoch", "epochs", "after", "step", "steps",
                    "iteration", "<subscript>")),
     Param("at_unit", Choice(AT_UNITS, aliases={"step": "t", "steps": "t", "epochs": "epoch", "updates": "update",
@@ -218,6 +361,9 @@ PARAMS = (
     Param("batch_size", Int(1, None), label="Mini-batch size B", help="optional: for the updates per epoch",
           aliases=("batch size", "mini-batch size", "B", "batches of")),
 )
+
+#: the question reader fills `at` as it does a required field (required for every schedule but reduce_on_plateau)
+MAIN_FIELDS = ("at",)
 
 EXAMPLE = Example(
     params={"schedule": "exponential", "eta0": "0.1", "k": "0.01", "at": "0, 10"},
@@ -234,10 +380,44 @@ EXACT_LIMIT = 60     # more `at` values than this take the numeric path
 SHOWN = 30           # evaluations shown one by one (the table has them all)
 
 
+def translate(raw):
+    """reduce_on_plateau calls its multiplier `factor` (torch's name); the other schedules call it gamma, whose words
+    ("factor 0.5", "multiplied by 0.5") the question reader gives to gamma. A gamma given for reduce_on_plateau
+    without a factor is its factor."""
+    sched, g = raw.get("schedule"), raw.get("gamma")
+    if g in (None, "") or raw.get("factor") not in (None, "") or not isinstance(sched, str):
+        return raw
+    try:
+        if PARAMS[0].parse(sched, "lr_schedule") != "reduce_on_plateau":
+            return raw
+    except InvalidInput:
+        return raw
+    out = {k: v for k, v in raw.items() if k != "gamma"}
+    out["factor"] = g
+    return out
+
+
 def validate(p: dict[str, Any]) -> None:
+    if p["schedule"] == "reduce_on_plateau":
+        _validate_plateau(p)
+        return
+    if p["at"] is None:
+        raise InvalidInput("at", "The 'at' parameter of lr_schedule is required: the steps (or epochs) at which to "
+                                 "give the learning rate, e.g. 0 5 10.")
     if p["schedule"] == "multistep" and not p["milestones"]:
         raise InvalidInput("milestones", "The 'milestones' parameter of lr_schedule is required for the multistep "
                                          "schedule: the steps at which the rate is multiplied by gamma, e.g. 30 80.")
+    if p["schedule"] == "inverse_sqrt" and p["d_model"] is not None:
+        if not p["warmup_steps"]:
+            raise InvalidInput("warmup_steps", "The 'warmup_steps' parameter of lr_schedule must be at least 1 for "
+                                               "Noam's inverse square-root schedule (d_model given): its formula has "
+                                               "T_w^(-3/2), e.g. warmup_steps = 4000 as in Vaswani et al. 2017.")
+        if p["warmup_start"] != 0:
+            raise InvalidInput("warmup_start", "The 'warmup_start' parameter of lr_schedule must be 0 for Noam's "
+                                               "inverse square-root schedule (d_model given): its warm-up rises from 0. "
+                                               "Leave d_model empty for a warm-up from warmup_start x eta0.")
+    if p["schedule"] == "one_cycle":
+        _validate_one_cycle(p)
     have_n, have_b = p["n_samples"] is not None, p["batch_size"] is not None
     if have_n != have_b:
         missing = "batch_size" if have_n else "n_samples"
@@ -246,6 +426,55 @@ def validate(p: dict[str, Any]) -> None:
     if p["at_unit"] != "t" and not have_n:
         raise InvalidInput("n_samples", f"The 'n_samples' parameter of lr_schedule is required when at_unit is "
                                         f"'{p['at_unit']}' (with batch_size, it gives the updates per epoch).")
+
+
+def _validate_one_cycle(p) -> None:
+    T_c, pct = p["total_steps"], p["pct_start"]
+    if T_c is None:
+        raise InvalidInput("total_steps", "The 'total_steps' parameter of lr_schedule is required for the one_cycle "
+                                          "schedule: the steps in the cycle (epochs x steps per epoch), e.g. 100.")
+    if p["warmup_steps"]:
+        raise InvalidInput("warmup_steps", "The 'warmup_steps' parameter of lr_schedule must be 0 for the one_cycle "
+                                           "schedule: its first phase is the warm-up (pct_start of total_steps).")
+    if pct * T_c <= 1:
+        raise InvalidInput("pct_start", f"The 'pct_start' parameter of lr_schedule is too small for total_steps = "
+                                        f"{T_c}: the rising phase ends at step pct_start x total_steps - 1 = "
+                                        f"{F.text(pct * T_c - 1)}, which must be after step 0 (torch's OneCycleLR "
+                                        "divides by zero when it is 0). Use pct_start > 1 / total_steps.")
+    if p["three_phase"] and 2 * pct * T_c - 2 >= T_c - 1:
+        raise InvalidInput("pct_start", f"The 'pct_start' parameter of lr_schedule is too large for three phases: the "
+                                        f"second phase would end at step 2 pct_start total_steps - 2 = "
+                                        f"{F.text(2 * pct * T_c - 2)}, leaving no third phase before step "
+                                        f"{T_c - 1}. Use pct_start < (total_steps + 1) / (2 total_steps), about 0.5.")
+
+
+def _validate_plateau(p) -> None:
+    if p["losses"] is None:
+        raise InvalidInput("losses", "The 'losses' parameter of lr_schedule is required for the reduce_on_plateau "
+                                     "schedule: the loss after each epoch, e.g. 1.0 0.8 0.8 0.79 0.8.")
+    for name in ("warmup_steps", "n_samples", "batch_size"):
+        if p[name]:
+            raise InvalidInput(name, f"The '{name}' parameter of lr_schedule does not apply to the reduce_on_plateau "
+                                     "schedule, which is stepped once per epoch with that epoch's loss; leave it empty.")
+    if p["at_unit"] != "t":
+        raise InvalidInput("at_unit", "The 'at_unit' parameter of lr_schedule must be t for the reduce_on_plateau "
+                                      "schedule: 'at' counts the epochs whose losses are given.")
+    if p["threshold_mode"] == "rel" and p["threshold"] >= 1:
+        raise InvalidInput("threshold", "The 'threshold' parameter of lr_schedule must be below 1 with threshold_mode "
+                                        "rel: a loss must beat best x (1 - threshold), which is 0 or less from 1 on "
+                                        "(torch then never counts an improvement). Use threshold_mode abs for an "
+                                        "absolute threshold.")
+    n = len(p["losses"])
+    for a in (p["at"] if p["at"] is not None else ()):
+        if a != int(a) or a > n:
+            raise InvalidInput("at", f"The 'at' parameter of lr_schedule must hold whole epochs from 0 to {n} (the "
+                                     f"epochs whose losses are given) for reduce_on_plateau. Got {F.text(a)}.")
+
+
+def _past_cycle(p, tv) -> InvalidInput:
+    return InvalidInput("at", f"The 'at' parameter of lr_schedule asks for t = {F.text(tv)}, past the one-cycle "
+                              f"schedule's last step total_steps - 1 = {p['total_steps'] - 1} (torch's OneCycleLR "
+                              "raises an error past total_steps).")
 
 
 def _no_update_per_epoch(p) -> InvalidInput:
@@ -258,6 +487,8 @@ def _no_update_per_epoch(p) -> InvalidInput:
 
 
 def use_numeric(p) -> bool:
+    if p["schedule"] == "reduce_on_plateau":
+        return isinstance(p["losses"], np.ndarray) or len(p["losses"]) > PLATEAU_EXACT_LIMIT
     return isinstance(p["at"], np.ndarray) or len(p["at"]) > EXACT_LIMIT
 
 
@@ -277,6 +508,24 @@ def _describe(p) -> str:
     elif sched == "multistep":
         out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} at each "
                f"milestone t = {', '.join(str(int(m)) for m in sorted(p['milestones']))} (multi-step decay)")
+    elif sched == "inverse_sqrt" and p["d_model"] is not None:
+        sc = "" if p["scale"] == 1 else f"{F.text(p['scale'])} x "
+        return (f"The learning rate follows Noam's schedule (Vaswani et al. 2017), eta_t = {sc}d_model^(-1/2) "
+                f"min(t^(-1/2), t T_w^(-3/2)), with d_model = {p['d_model']} and T_w = {p['warmup_steps']} warm-up steps.")
+    elif sched == "inverse_sqrt":
+        if not p["warmup_steps"]:
+            return f"The learning rate decays as the inverse square root of t, eta_t = eta0 / sqrt(t), with eta0 = {e0}."
+        start = "0" if p["warmup_start"] == 0 else f"{F.text(p['warmup_start'])} x eta0"
+        return (f"The learning rate warms up linearly from {start} to eta0 = {e0} over the first {p['warmup_steps']} "
+                f"steps, then decays as the inverse square root of t, eta_t = eta0 sqrt(T_w / t) (inverse square-root "
+                "schedule).")
+    elif sched == "one_cycle":
+        three = " in three phases (back down to the start, then to the final rate)" if p["three_phase"] else ""
+        return (f"The learning rate follows the one-cycle policy over total_steps = {p['total_steps']} steps{three}: "
+                f"it starts at max_lr / div_factor, rises to max_lr = eta0 = {e0} over the first "
+                f"pct_start = {F.text(p['pct_start'])} of the cycle, then falls to max_lr / (div_factor "
+                f"final_div_factor), with div_factor = {F.text(p['div_factor'])} and final_div_factor = "
+                f"{F.text(p['final_div_factor'])}, annealing {'by a cosine' if p['anneal_strategy'] == 'cos' else 'linearly'}.")
     elif sched == "inverse_time":
         out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
     elif sched == "cosine":
@@ -300,6 +549,8 @@ def _at_values(p) -> list:
 
 
 def statement(p) -> str:
+    if p["schedule"] == "reduce_on_plateau":
+        return _plateau_statement(p)
     ats = as_exact(p["at"][:13])
     shown = F.joined(ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
     q = []
@@ -319,7 +570,10 @@ def statement(p) -> str:
 def _symbols(p) -> dict:
     return {eta0: p["eta0"], gamma: p["gamma"], s: sp.Integer(p["step_size"]), k: p["k"], T: sp.Integer(p["T"]),
             emin: p["eta_min"], pw: p["power"], Tw: sp.Integer(p["warmup_steps"]), sw: p["warmup_start"],
-            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"])}
+            T0: sp.Integer(p["T"]), Tm: sp.Integer(p["T_mult"]), scl: p["scale"], div_f: p["div_factor"],
+            fdiv_f: p["final_div_factor"], pct_s: p["pct_start"],
+            **({T_tot: sp.Integer(p["total_steps"])} if p["total_steps"] is not None else {}),
+            **({dm: sp.Integer(p["d_model"])} if p["d_model"] is not None else {})}
 
 
 def _needed(expr: sp.Expr, vals: dict) -> dict:
@@ -379,9 +633,106 @@ def _decay_value(d: Derivation, p, conv, clock: sp.Symbol, cv, vals: dict, lhs, 
     return d.compute(title, lhs, expr, _needed(expr, v))
 
 
+def _own_rules(d: Derivation, p, vals: dict, at_zero: bool) -> None:
+    """The formulas of a schedule with its own warm-up (OWN_WARMUP); one_cycle adds its rates and phase ends to vals."""
+    T_w = p["warmup_steps"]
+    if p["schedule"] == "one_cycle":
+        _one_cycle_rules(d, p, vals)
+        return
+    if p["d_model"] is not None:
+        d.formula("Noam's schedule (Vaswani et al. 2017)", eta, NOAM,
+                  text="The first term decays as the inverse square root of t, the second rises linearly; the smaller "
+                       "one is the rate, so it rises for t < T_w and decays after.")
+        d.compute("The peak, at t = T_w", sym("eta_peak", r"\eta_{\mathrm{peak}}"), NOAM_PEAK,
+                  _needed(NOAM_PEAK, _symbols(p)),
+                  text="Both terms are equal at t = T_w: the same shape as a linear warm-up to this peak followed by "
+                       "eta_peak sqrt(T_w / t). eta0 is not used.")
+        if at_zero:
+            d.note("At t = 0", "The formula gives 0 (the warm-up term). The Annotated Transformer's code evaluates "
+                               "step 0 as step 1 instead, to avoid 0^(-1/2).")
+    elif T_w:
+        d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
+                  text=f"Over the first T_w = {T_w} steps the rate rises linearly from s_w eta0 to eta0.")
+        d.formula("Inverse square-root decay (t >= T_w)", eta, ISQRT_DECAY,
+                  text="On the global step t, so the rate is eta0 at t = T_w (fairseq's inverse_sqrt, Hugging Face's "
+                       "get_inverse_sqrt_schedule).")
+    else:
+        d.formula("Inverse square-root decay", eta, ISQRT_PLAIN, text="Defined for t >= 1.")
+    if T_w:
+        d.note("The warm-up is part of this schedule", "The inverse square-root decay runs on the global step t, so "
+                                                     "the after_warmup convention does not change it.")
+
+
+def _one_cycle_rules(d: Derivation, p, vals: dict) -> None:
+    vals[eta_init] = d.compute("The starting rate", eta_init, OC_INIT, _needed(OC_INIT, vals))
+    vals[eta_fin] = d.compute("The final rate", eta_fin, OC_FINAL, _needed(OC_FINAL, vals))
+    ends = [(E1, OC_END1, "The rising phase ends at step")]
+    if p["three_phase"]:
+        ends.append((E2, OC_END2, "The falling phase ends at step"))
+    ends.append((E3 if p["three_phase"] else E2, OC_LAST, "The last phase ends at step"))
+    for lhs, rule, title in ends:
+        vals[lhs] = d.compute(title, lhs, rule, _needed(rule, vals))
+    d.note("The phases", "; ".join(f"phase {i + 1}: steps {F.text(a)} to {F.text(b)}, the rate from {F.text(ra)} to {F.text(rb)}"
+                                   for i, (a, b, ra, rb, _) in enumerate(_one_cycle_phases(p, vals)))
+           + ". A step t belongs to the first phase whose end it has not passed, and each phase starts where the "
+             "previous one ended, as torch's OneCycleLR lays them out.")
+    d.formula("The fraction of the phase done", x_ph, OC_X, text="S and E: the phase's start and end steps.")
+    d.formula("Annealing from the phase's first rate to its last", eta, OC_ANNEAL[p["anneal_strategy"]],
+              text=ANNEAL[p["anneal_strategy"]].capitalize() + f"; anneal_strategy = {p['anneal_strategy']}.")
+
+
+def _one_cycle_phases(p, vals: dict) -> list:
+    """(start step, end step, first rate, last rate, name) of each phase, exact, as torch's OneCycleLR lays them out."""
+    init, fin, top = vals[eta_init], vals[eta_fin], p["eta0"]
+    if p["three_phase"]:
+        return [(sp.Integer(0), vals[E1], init, top, "warm-up"), (vals[E1], vals[E2], top, init, "cool-down"),
+                (vals[E2], vals[E3], init, fin, "annihilation")]
+    return [(sp.Integer(0), vals[E1], init, top, "warm-up"), (vals[E1], vals[E2], top, fin, "annealing")]
+
+
+def _one_cycle_phase(phases: list, tv) -> int:
+    return next(i for i, ph in enumerate(phases) if tv <= ph[1] or i == len(phases) - 1)
+
+
+def _own_lr_at(d: Derivation, p, tv, vals: dict, title: str):
+    """The rate of an OWN_WARMUP schedule at t = tv."""
+    T_w = p["warmup_steps"]
+    if p["schedule"] == "one_cycle":
+        if tv > p["total_steps"] - 1:
+            raise _past_cycle(p, tv)
+        phases = _one_cycle_phases(p, vals)
+        i = _one_cycle_phase(phases, tv)
+        a, b, ra, rb, name = phases[i]
+        x = d.compute(f"Phase {i + 1} ({name}, steps {F.text(a)} to {F.text(b)}): the fraction done", x_ph, OC_X,
+                      {t: tv, S_ph: a, E_ph: b})
+        rule = OC_ANNEAL[p["anneal_strategy"]]
+        return d.compute(title, eta, rule, {eta_a: ra, eta_b: rb, x_ph: x})
+    v = {**vals, t: tv}
+    if p["d_model"] is not None:
+        if tv < T_w:
+            return d.compute(f"{title}: t < T_w = {T_w}, so t T_w^(-3/2) is the smaller term", eta, NOAM_WARM,
+                             _needed(NOAM_WARM, v))
+        return d.compute(f"{title}: t >= T_w = {T_w}, so t^(-1/2) is the smaller term", eta, NOAM_DECAY,
+                         _needed(NOAM_DECAY, v))
+    if tv < T_w:
+        return d.compute(f"{title}: warm-up (t < T_w = {T_w})", eta, WARMUP, _needed(WARMUP, v))
+    if T_w:
+        return d.compute(f"{title}: decay (t >= T_w = {T_w})", eta, ISQRT_DECAY, _needed(ISQRT_DECAY, v))
+    if tv == 0:
+        raise _isqrt_at_zero()
+    return d.compute(title, eta, ISQRT_PLAIN, _needed(ISQRT_PLAIN, v))
+
+
+def _isqrt_at_zero() -> InvalidInput:
+    return InvalidInput("at", "The 'at' parameter of lr_schedule includes t = 0, where the inverse square-root rate "
+                              "eta0 / sqrt(t) is undefined. Evaluate at t >= 1, or add a warm-up (warmup_steps).")
+
+
 def _lr_at(d: Derivation, p, conv, tv, vals: dict, title: str):
     """The learning rate at clock value tv, with the warm-up logic; adds its steps to `d`."""
     T_w = p["warmup_steps"]
+    if p["schedule"] in OWN_WARMUP:
+        return _own_lr_at(d, p, tv, vals, title)
     if T_w and tv < T_w:
         if conv["after_warmup"] == "sequential":
             return d.compute(f"Warm-up (t < T_w = {T_w})", eta, WARMUP, _needed(WARMUP, {**vals, t: tv}))
@@ -433,6 +784,8 @@ class _Checked(Derivation):
 
 
 def solve(p, conv) -> Derivation:
+    if p["schedule"] == "reduce_on_plateau":
+        return _solve_plateau(p)
     try:
         return _solve_exact(p, conv)
     except _TooLarge as e:
@@ -455,7 +808,9 @@ def _solve_exact(p, conv) -> Derivation:
 
     # the rules used
     clock = tau if (T_w and conv["after_warmup"] == "sequential") else t
-    if T_w:
+    if sched in OWN_WARMUP:
+        _own_rules(d, p, vals, at_zero=p["at_unit"] == "t" and 0 in ats)
+    elif T_w:
         if conv["after_warmup"] == "sequential":
             d.formula("Linear warm-up (t < T_w)", eta, WARMUP,
                       text=f"Over the first T_w = {T_w} steps the rate rises linearly from s_w eta0 to eta0 (torch LinearLR).")
@@ -477,7 +832,7 @@ def _solve_exact(p, conv) -> Derivation:
         d.formula("Steps since the last restart", Tcur, RULES[clock]["cycle_cur"])
         d.formula("Cosine annealing within the cycle", lhs, SGDR,
                   text="At each restart T_cur = 0 and the rate jumps back to eta0 (Loshchilov & Hutter's SGDR).")
-    else:
+    elif sched not in OWN_WARMUP:
         d.formula(SCHEDULES[sched].split(":")[0].capitalize(), lhs, RULES[clock][sched])
     if sched == "step":
         d.note("When the drop happens", f"floor(t / {p['step_size']}) counts the completed periods, so the rate drops as t "
@@ -493,7 +848,7 @@ def _solve_exact(p, conv) -> Derivation:
 
     # the evaluations
     lrs, rows, clocks = [], [], []
-    multi = sched == "cosine_restarts" or bool(T_w)
+    multi = sched in ("cosine_restarts", "one_cycle") or bool(T_w)
     for n_at, a in enumerate(ats):
         target = d if n_at < SHOWN else _Checked()
         unit = p["at_unit"]
@@ -513,12 +868,17 @@ def _solve_exact(p, conv) -> Derivation:
                 lr = _lr_at(target, p, conv, tv, vals, "The learning rate")
         lrs.append(lr)
         clocks.append(tv)
-        phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
-        rows.append(([a] if p["at_unit"] != "t" else []) + [tv] + ([phase] if T_w else []) + [lr])
+        phased = bool(T_w) or sched == "one_cycle"
+        if sched == "one_cycle":
+            phase = _one_cycle_phases(p, vals)[_one_cycle_phase(_one_cycle_phases(p, vals), tv)][4]
+        else:
+            phase = ("warm-up" if T_w and tv < T_w else "decay") if T_w else ""
+        rows.append(([a] if p["at_unit"] != "t" else []) + [tv] + ([phase] if phased else []) + [lr])
     if len(ats) > SHOWN:
         d.note("The other evaluations", f"The first {SHOWN} of {len(ats)} evaluations are shown step by step; the table has them all.")
     cols = ([Math(r"\text{%s}" % p["at_unit"], p["at_unit"])] if p["at_unit"] != "t" else []) \
-        + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w else []) + [Math(r"\eta_{t}", "eta_t")]
+        + [Math("t", "t")] + ([Math(r"\text{phase}", "phase")] if T_w or sched == "one_cycle" else []) \
+        + [Math(r"\eta_{t}", "eta_t")]
     d.table("The learning rates", cols, rows, sig=max(8, F.style().working))
     d.conclude("Learning rates", answers=(make_answer("lr", tuple(lrs), precision=_precision()),),
                value=F.equals(sym("eta"), tuple(lrs)))
@@ -581,7 +941,8 @@ def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
     if sched == "inverse_time":
         return e0 / (1.0 + kc)
     if sched == "cosine":
-        out = em + (e0 - em) * (1.0 + np.cos(np.pi * c / TT)) / 2.0
+        # cos has period 2T in t: reduce t first (np.fmod is exact), so that pi t / T keeps its digits at t = 1e12
+        out = em + (e0 - em) * (1.0 + np.cos(np.pi * np.fmod(c, 2.0 * TT) / TT)) / 2.0
         if conv["cosine_after_T"] == "hold":
             out = np.where(c > TT, em, out)
         return out
@@ -600,9 +961,51 @@ def _decay_numeric_(p, conv, c: np.ndarray) -> np.ndarray:
     return em + (e0 - em) * (1.0 + np.cos(np.pi * (c - start) / length)) / 2.0
 
 
+def _inverse_sqrt_numeric(p, tv: np.ndarray) -> np.ndarray:
+    T_w = p["warmup_steps"]
+    with np.errstate(divide="ignore"):
+        if p["d_model"] is not None:
+            c = _float(p["scale"]) / math.sqrt(p["d_model"])
+            return c * np.where(tv < T_w, tv * float(T_w) ** -1.5, tv ** -0.5)
+        e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
+        if not T_w:
+            if np.any(tv == 0):
+                raise _isqrt_at_zero()
+            return e0 / np.sqrt(tv)
+        return e0 * np.where(tv < T_w, s_w + (1.0 - s_w) * tv / T_w, np.sqrt(T_w / np.maximum(tv, T_w)))
+
+
+def _one_cycle_numeric(p, tv: np.ndarray) -> np.ndarray:
+    """torch's OneCycleLR.get_lr, vectorised: each t in the first phase with t <= its end (or the last)."""
+    T_c, pct = p["total_steps"], float(p["pct_start"])
+    if np.any(tv > T_c - 1):
+        raise _past_cycle(p, float(tv[tv > T_c - 1][0]))
+    top = _float(p["eta0"])
+    init = top / float(p["div_factor"])
+    fin = init / float(p["final_div_factor"])
+    if p["three_phase"]:
+        phases = [(0.0, pct * T_c - 1, init, top), (pct * T_c - 1, 2 * pct * T_c - 2, top, init),
+                  (2 * pct * T_c - 2, T_c - 1.0, init, fin)]
+    else:
+        phases = [(0.0, pct * T_c - 1, init, top), (pct * T_c - 1, T_c - 1.0, top, fin)]
+    out = np.empty_like(tv)
+    done = np.zeros(tv.shape, dtype=bool)
+    for i, (a, b, ra, rb) in enumerate(phases):
+        here = ~done & ((tv <= b) if i < len(phases) - 1 else True)
+        x = (tv[here] - a) / (b - a)
+        out[here] = (rb + (ra - rb) / 2.0 * (np.cos(np.pi * x) + 1.0) if p["anneal_strategy"] == "cos"
+                     else (rb - ra) * x + ra)
+        done |= here
+    return out
+
+
 def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
     """The learning rate at the clock values tv (float64, vectorised)."""
     T_w = p["warmup_steps"]
+    if p["schedule"] == "inverse_sqrt":
+        return _inverse_sqrt_numeric(p, tv)
+    if p["schedule"] == "one_cycle":
+        return _one_cycle_numeric(p, tv)
     if not T_w:
         return _decay_numeric(p, conv, tv)
     e0, s_w = _float(p["eta0"]), float(p["warmup_start"])
@@ -615,6 +1018,8 @@ def lr_numeric(p, conv, tv: np.ndarray) -> np.ndarray:
 def solve_numeric(p, conv, d: Derivation | None = None) -> Derivation:
     """The same schedule evaluated in float64 NumPy over the whole `at` vector at once."""
     d = Derivation() if d is None else d
+    if p["schedule"] == "reduce_on_plateau":
+        return _solve_plateau_numeric(p, d)
     at = as_float(p["at"]) if not isinstance(p["at"], np.ndarray) else p["at"].astype(np.float64)
     at = np.atleast_1d(at)
     d.given("The schedule", text=_describe(p))
@@ -661,6 +1066,12 @@ def generate(rng: np.random.Generator) -> dict:
         out["T_mult"] = int(rng.integers(1, 4))
     if sched == "polynomial":
         out["power"] = str(rng.choice(["1", "2", "0.5"]))
+    if sched == "inverse_sqrt":
+        return _generate_inverse_sqrt(rng, out)
+    if sched == "one_cycle":
+        return _generate_one_cycle(rng, out)
+    if sched == "reduce_on_plateau":
+        return _generate_plateau(rng, out)
     if sched == "constant" or rng.random() < 0.3:
         out["warmup_steps"] = int(rng.integers(2, 6))
         out["warmup_start"] = str(rng.choice(["0", "0.1", "0.25"]))
@@ -678,3 +1089,193 @@ def generate(rng: np.random.Generator) -> dict:
         out["batch_size"] = int(rng.choice([16, 32, 64, 128]))
         out["n_samples"] = int(out["batch_size"] * rng.integers(2, 50) + rng.integers(0, out["batch_size"]))
     return out
+
+
+def _generate_inverse_sqrt(rng: np.random.Generator, out: dict) -> dict:
+    """Noam's form (d_model a power of 4 and T_w a square, so the rates are surds an exam can write) or the
+    peak-rate form, evaluated at a few squares around the warm-up's end."""
+    T_w = int(rng.choice([4, 16, 25, 100]))
+    out["warmup_steps"] = T_w
+    if rng.random() < 0.5:
+        out["d_model"] = int(rng.choice([16, 64, 256]))   # 512 with T_w = 100 starts below 5e-5
+        out.pop("eta0")
+    elif rng.random() < 0.3:
+        out["warmup_start"] = str(rng.choice(["0.1", "0.25"]))
+    pool = sorted({0, 1, T_w // 2, T_w, 4 * T_w, 9 * T_w, 16 * T_w, 25 * T_w})
+    out["at"] = sorted(int(x) for x in rng.choice(pool, size=int(rng.integers(3, 6)), replace=False))
+    return out
+
+
+def _generate_one_cycle(rng: np.random.Generator, out: dict) -> dict:
+    T_c = int(rng.choice([10, 20, 50, 100]))
+    out.update(total_steps=T_c, pct_start=str(rng.choice(["0.3", "0.25", "0.2"])),
+               anneal_strategy=str(rng.choice(["cos", "linear"])))
+    if rng.random() < 0.3:
+        out["three_phase"] = "true"
+    # exam-sized rates: torch's defaults (25, 10^4) end at eta0 / 250000; these end at eta0 / 1000 or above
+    out["div_factor"], out["final_div_factor"] = str(rng.choice(["25", "10", "5"])), str(rng.choice(["10", "20", "40"]))
+    out["at"] = sorted(int(x) for x in rng.choice(T_c, size=int(rng.integers(3, 6)), replace=False))
+    return out
+
+
+def _generate_plateau(rng: np.random.Generator, out: dict) -> dict:
+    """Losses that fall, then stall (repeats and small wiggles) so that the rate is cut once or twice."""
+    n = int(rng.integers(6, 13))
+    loss, losses = 1.0, []
+    for _ in range(n):
+        if rng.random() < 0.5:
+            loss = round(loss - float(rng.choice([0.1, 0.05, 0.2])), 2)
+        losses.append(max(round(loss + float(rng.choice([0.0, 0.0, 0.01, 0.02])), 2), 0.01))
+    patience = int(rng.integers(0, 4))   # at most three cuts by 0.1 (0.001 eta0): exam-sized rates
+    out.update(losses=losses, patience=patience, factor=str(rng.choice(["0.5", "0.1", "0.2"] if patience >= 2 else ["0.5"])))
+    if rng.random() < 0.3:
+        out["cooldown"] = int(rng.integers(1, 3))
+    if rng.random() < 0.3:
+        out["threshold"], out["threshold_mode"] = str(rng.choice(["0.01", "0.05"])), str(rng.choice(["rel", "abs"]))
+    if rng.random() < 0.2:
+        out["eta_min"] = str(sp.Rational(out["eta0"]) / 100)
+    if rng.random() < 0.3:
+        out["at"] = sorted(int(x) for x in rng.choice(n + 1, size=int(rng.integers(1, 3)), replace=False))
+    return out
+
+
+# ---- reduce on plateau -------------------------------------------------------------------------------------
+def _plateau_trace(p) -> list[dict]:
+    """torch ReduceLROnPlateau.step(loss) epoch by epoch, the decisions only (the rates follow from the cuts).
+
+    Comparisons are exact, on the numbers as typed (a NumPy array's floats as their shortest decimals), so both
+    paths cut at the same epochs; torch compares in float64, which differs only when a loss equals the bound to
+    within rounding. Each record: epoch, loss, bound (None at the first epoch: anything beats torch's initial
+    best of +-inf), improved, best, best_epoch, bad (after the epoch), in_cooldown, cooldown (left after it), cut."""
+    bound_fn = PLATEAU_BOUND_FN[(p["mode"], p["threshold_mode"])]
+    th = Fraction(str(p["threshold"])) if not isinstance(p["threshold"], sp.Rational) else \
+        Fraction(int(p["threshold"].p), int(p["threshold"].q))
+    losses = [Fraction(int(v.p), int(v.q)) for v in (sp.Rational(x) for x in as_exact(p["losses"]))]
+    lower = p["mode"] == "min"
+    best, best_epoch, bad, cd, out = None, 0, 0, 0, []
+    for e, a in enumerate(losses, 1):
+        bound = None if best is None else bound_fn(best, th)
+        improved = bound is None or (a < bound if lower else a > bound)
+        if improved:
+            best, best_epoch, bad = a, e, 0
+        else:
+            bad += 1
+        in_cd = cd > 0
+        if in_cd:
+            cd -= 1
+            bad = 0
+        cut = bad > p["patience"]
+        if cut:
+            cd, bad = p["cooldown"], 0
+        out.append({"epoch": e, "loss": a, "bound": bound, "improved": improved, "best": best,
+                    "best_epoch": best_epoch, "bad": bad, "in_cooldown": in_cd, "cooldown": cd, "cut": cut})
+    return out
+
+
+def _plateau_epochs(p) -> list[int]:
+    """The epochs whose rate is asked: `at`, or every epoch 1 .. n."""
+    if p["at"] is None:
+        return list(range(1, len(p["losses"]) + 1))
+    return [int(a) for a in p["at"]]
+
+
+def _plateau_statement(p) -> str:
+    losses = as_exact(p["losses"])
+    shown = F.joined(losses[:12]) + (" ..." if len(losses) > 12 else "")
+    what = "loss" if p["mode"] == "min" else "monitored value"
+    ask = ("What is the learning rate after each epoch, and at the end?" if p["at"] is None else
+           f"What is the learning rate after epoch{'s' if len(p['at']) > 1 else ''} "
+           f"{F.joined([int(a) for a in p['at']])}?")
+    return f"{_plateau_describe(p)} The {what} after epochs 1 to {len(losses)} is {shown}. {ask}"
+
+
+def _plateau_describe(p) -> str:
+    th = F.text(p["threshold"])
+    better = {("min", "rel"): f"below the best so far times (1 - {th})", ("min", "abs"): f"below the best so far minus {th}",
+              ("max", "rel"): f"above the best so far times (1 + {th})", ("max", "abs"): f"above the best so far plus {th}"}
+    cd = f", then waits {p['cooldown']} cooldown epoch{'s' if p['cooldown'] != 1 else ''}" if p["cooldown"] else ""
+    floor = f" but never below min_lr = {F.text(p['eta_min'])}" if p["eta_min"] else ""
+    return (f"The learning rate starts at eta0 = {F.text(p['eta0'])} and is reduced on plateau (torch "
+            f"ReduceLROnPlateau): an epoch improves when its {'loss' if p['mode'] == 'min' else 'value'} is "
+            f"{better[(p['mode'], p['threshold_mode'])]}; after more than patience = {p['patience']} epochs in a row "
+            f"without improvement the rate is multiplied by factor = {F.text(p['factor'])}{floor}{cd}.")
+
+
+def _frac(x: Fraction) -> sp.Rational:
+    return sp.Rational(x.numerator, x.denominator)
+
+
+def _cut_reason(p, r) -> str:
+    why = (f"epoch {r['epoch']}'s {'loss' if p['mode'] == 'min' else 'value'} {F.text(_frac(r['loss']))} does not beat "
+           f"the bound {F.text(_frac(r['bound']))} from the best so far, {F.text(_frac(r['best']))} (epoch "
+           f"{r['best_epoch']})" if not r["improved"] else f"epoch {r['epoch']} improved")
+    return (f"{why}: {p['patience'] + 1} epochs in a row without improvement, more than patience = {p['patience']}, "
+            "so the rate is cut and the count restarts"
+            + ((f"; the next {p['cooldown']} epochs are a cooldown" if p["cooldown"] > 1 else "; the next epoch is a "
+                "cooldown") + ", whose bad epochs are not counted." if p["cooldown"] else "."))
+
+
+def _solve_plateau(p) -> Derivation:
+    d = Derivation()
+    d.given("The schedule", text=_plateau_describe(p))
+    rule = PLATEAU_BOUND[(p["mode"], p["threshold_mode"])]
+    sign = "<" if p["mode"] == "min" else ">"
+    d.formula("An epoch improves when its loss beats the bound", bound_s, rule,
+              text=f"Improvement means loss {sign} bound (strictly; threshold_mode = {p['threshold_mode']}). The first "
+                   "epoch always improves (torch starts from a best of " + ("+inf" if p["mode"] == "min" else "-inf")
+                   + "); an improvement sets the best and resets the count of bad epochs.")
+    d.formula("A cut", eta, PLATEAU_CUT,
+              text=f"When the count of bad epochs exceeds patience = {p['patience']} (torch: num_bad_epochs > patience).")
+    vals = {fac: p["factor"], emin: p["eta_min"]}
+    lr, lrs, rows, shown = p["eta0"], [p["eta0"]], [], 0
+    for r in _plateau_trace(p):
+        if r["cut"]:
+            target = d if shown < SHOWN else Derivation()
+            shown += 1
+            new = target.compute(f"Epoch {r['epoch']}: a cut", eta, PLATEAU_CUT, {**vals, eta_old: lr},
+                                 text=_cut_reason(p, r)[0].upper() + _cut_reason(p, r)[1:])
+            if lr - new > PLATEAU_EPS:
+                lr = new
+            else:
+                why = (f"the floor min_lr = {F.text(p['eta_min'])} is not below the rate" if new >= lr else
+                       f"the cut would lower the rate by only {F.text(lr - new)}, not more than torch's eps = 1e-8")
+                target.note(f"Epoch {r['epoch']}: the rate stays", f"{why[0].upper()}{why[1:]}, so it stays {F.text(lr)}.")
+        lrs.append(lr)
+        rows.append((r["epoch"], _frac(r["loss"]), r["improved"], _frac(r["best"]), r["bad"], r["cooldown"], lr))
+    if shown > SHOWN:
+        d.note("The other cuts", f"The first {SHOWN} of {shown} cuts are shown step by step; the table has them all.")
+    if not shown:
+        d.note("No cut", f"No run of more than patience = {p['patience']} epochs without improvement: the rate stays "
+                         f"{F.text(p['eta0'])}.")
+    d.table("Epoch by epoch", [Math(r"\text{epoch}", "epoch"), Math(r"\text{loss}", "loss"),
+                               Math(r"\text{improved}", "improved"), Math(r"\text{best}", "best"),
+                               Math(r"\text{bad epochs}", "bad epochs"), Math(r"\text{cooldown}", "cooldown"),
+                               Math(r"\eta", "eta")], rows, sig=max(8, F.style().working),
+            keys=("epoch", "loss", "improved", "best", "bad_epochs", "cooldown", "lr"), index=("epoch",),
+            text="The bad-epoch count and the cooldown left after each epoch, and the rate after its step.")
+    asked = tuple(lrs[e] for e in _plateau_epochs(p))
+    d.conclude("Learning rates", answers=(make_answer("lr", asked, precision=_precision()),
+                                          make_answer("final_lr", lrs[-1], precision=_precision())),
+               value=F.equals(sym("eta"), asked))
+    d.extras["plot"] = {"kind": "lr_schedule", "t": list(range(len(lrs))), "lr": [float(x) for x in lrs]}
+    return d
+
+
+def _solve_plateau_numeric(p, d: Derivation) -> Derivation:
+    d.given("The schedule", text=_plateau_describe(p))
+    lr, f, lo = _float(p["eta0"]), float(p["factor"]), float(p["eta_min"])
+    lrs, cuts = [lr], []
+    for r in _plateau_trace(p):
+        if r["cut"]:
+            new = max(lr * f, lo)
+            if lr - new > 1e-8:
+                lr = new
+                cuts.append(r["epoch"])
+        lrs.append(lr)
+    d.note("Numeric path", f"{len(lrs) - 1} epochs; the decisions compare the losses exactly, the rates are float64. "
+                           + (f"The rate is cut after epoch{'s' if len(cuts) > 1 else ''} {F.joined(cuts[:20])}"
+                              + (" ..." if len(cuts) > 20 else "") + "." if cuts else "No cut."))
+    asked = np.asarray([lrs[e] for e in _plateau_epochs(p)])
+    d.conclude("Learning rates", answers=(vector_answer("lr", asked, _precision()),
+                                          make_answer("final_lr", lrs[-1], precision=_precision())))
+    return d

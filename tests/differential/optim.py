@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from typing import Any, Mapping
 
 import numpy as np
@@ -601,7 +602,7 @@ def _decay(p, conv, c: float) -> float:
     if sched == "cosine":
         if c > T and conv.get("cosine_after_T", "hold") == "hold":
             return emin
-        return emin + (e0 - emin) * (1 + math.cos(math.pi * c / T)) / 2
+        return emin + (e0 - emin) * (1 + math.cos(math.pi * math.fmod(c, 2 * T) / T)) / 2   # period 2T, fmod exact
     if sched == "cosine_restarts":
         mult = int(get(p, "T_mult", 1.0))
         if mult == 1:
@@ -634,7 +635,115 @@ def _lr_domain(p) -> None:
         raise Invalid("a hyperparameter outside its range")
 
 
+def _inverse_sqrt(p, t: float) -> float:
+    """Vaswani et al. 2017 with d_model: scale d_model^-0.5 min(t^-0.5, t T_w^-1.5); without it fairseq's
+    inverse_sqrt: a linear warm-up from warmup_start x eta0 to eta0 over T_w steps, then eta0 sqrt(T_w / t)."""
+    Tw = int(get(p, "warmup_steps", 0.0))
+    if p.get("d_model") is not None:
+        d, c = get(p, "d_model"), get(p, "scale", 1.0)
+        if d != int(d) or d < 1 or not c > 0 or Tw < 1 or get(p, "warmup_start", 0.0) != 0:
+            raise Invalid("Noam needs an integer d_model >= 1, scale > 0, T_w >= 1 and a warm-up from 0")
+        return 0.0 if t == 0 else c * d ** -0.5 * min(t ** -0.5, t * Tw ** -1.5)
+    e0, sw = get(p, "eta0", 0.1), get(p, "warmup_start", 0.0)
+    if t < Tw:
+        return e0 * sw + t * (e0 - e0 * sw) / Tw
+    if t == 0:
+        raise Invalid("eta0 / sqrt(t) at t = 0")
+    return e0 * math.sqrt(Tw / t) if Tw else e0 / math.sqrt(t)
+
+
+def _one_cycle(p, t: float) -> float:
+    """torch.optim.lr_scheduler.OneCycleLR.get_lr at step t, as torch writes it (float phase ends)."""
+    T = get(p, "total_steps")
+    pct, top = get(p, "pct_start", 0.3), get(p, "eta0", 0.1)
+    div, fdiv = get(p, "div_factor", 25.0), get(p, "final_div_factor", 1e4)
+    three = str(p.get("three_phase", False)).lower() in ("true", "1")
+    if T is None or T != int(T) or T < 1 or not 0 <= pct <= 1 or not div > 0 or not fdiv > 0:
+        raise Invalid("OneCycleLR's argument checks")
+    if get(p, "warmup_steps", 0.0):
+        raise Invalid("one_cycle has its own warm-up")
+    if pct * T - 1 <= 0:
+        raise Invalid("the rising phase ends at step 0 or before (torch divides by zero at step 0)")
+    if three and 2 * pct * T - 2 >= T - 1:
+        raise Invalid("no third phase")
+    if t > T - 1:
+        raise Invalid("past the cycle")
+    init = top / div
+    lo = init / fdiv
+    phases = ([(pct * T - 1, init, top), (2 * pct * T - 2, top, init), (T - 1, init, lo)] if three
+              else [(pct * T - 1, init, top), (T - 1, top, lo)])
+    start = 0.0
+    for i, (end, a, b) in enumerate(phases):
+        if t <= end or i == len(phases) - 1:
+            x = (t - start) / (end - start)
+            if p.get("anneal_strategy", "cos") == "cos":
+                return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
+            return (b - a) * x + a
+        start = end
+    raise AssertionError
+
+
+def _exact(x) -> Fraction:
+    return Fraction(repr(x) if isinstance(x, float) else str(x))
+
+
+def plateau_expected(p) -> dict:
+    """torch.optim.lr_scheduler.ReduceLROnPlateau: step(loss) once per epoch, in float64 as torch runs it. Where a
+    loss is within rounding of the bound and the decimals as typed decide otherwise, float64 rounding would decide
+    torch's answer: Skip (the family compares the decimals as typed)."""
+    if p.get("losses") in (None, "", []):
+        raise Invalid("losses are required")
+    losses = vector(p["losses"])
+    mode, tmode = p.get("mode") or "min", p.get("threshold_mode") or "rel"
+    f = get(p, "factor", get(p, "gamma", 0.1))            # a gamma given alone is the factor
+    patience, cooldown = get(p, "patience", 10.0), get(p, "cooldown", 0.0)
+    thr, lo, e0 = get(p, "threshold", 1e-4), get(p, "eta_min", 0.0), get(p, "eta0", 0.1)
+    if mode not in ("min", "max") or tmode not in ("rel", "abs") or not 0 <= f < 1 or not e0 > 0 or lo < 0 or thr < 0:
+        raise Invalid("ReduceLROnPlateau's argument checks")
+    if tmode == "rel" and thr >= 1:
+        raise Invalid("a relative threshold of 1 or more: torch never counts an improvement")
+    for v in (patience, cooldown):
+        if v != int(v) or v < 0:
+            raise Invalid("patience and cooldown are whole numbers >= 0")
+    if get(p, "warmup_steps", 0.0) or p.get("n_samples") is not None or p.get("batch_size") is not None \
+            or (p.get("at_unit") or "t") != "t":
+        raise Invalid("stepped once per epoch with its loss")
+    n = len(losses)
+    at = vector(p["at"]) if p.get("at") not in (None, "", []) else list(range(1, n + 1))
+    if any(a != int(a) or not 0 <= a <= n for a in at):
+        raise Invalid("at: whole epochs 0..n")
+    best = math.inf if mode == "min" else -math.inf
+    bad = cd = 0
+    lr, lrs = e0, [e0]
+    for a in losses:
+        bound = {("min", "rel"): lambda: best * (1.0 - thr), ("min", "abs"): lambda: best - thr,
+                 ("max", "rel"): lambda: best * (thr + 1.0), ("max", "abs"): lambda: best + thr}[(mode, tmode)]()
+        better = a < bound if mode == "min" else a > bound
+        if math.isfinite(bound) and abs(a - bound) <= 1e-12 * max(1.0, abs(a), abs(bound)):
+            xb = {("min", "rel"): lambda b: b * (1 - _exact(thr)), ("min", "abs"): lambda b: b - _exact(thr),
+                  ("max", "rel"): lambda b: b * (1 + _exact(thr)), ("max", "abs"): lambda b: b + _exact(thr)}
+            exact_bound = xb[(mode, tmode)](_exact(best))
+            if better != (_exact(a) < exact_bound if mode == "min" else _exact(a) > exact_bound):
+                raise Skip("float64 rounding decides a tie at the threshold")
+        if better:
+            best, bad = a, 0
+        else:
+            bad += 1
+        if cd > 0:
+            cd -= 1
+            bad = 0
+        if bad > patience:
+            new = max(lr * f, lo)
+            if lr - new > 1e-8:
+                lr = new
+            cd, bad = int(cooldown), 0
+        lrs.append(lr)
+    return {"lr": [lrs[int(a)] for a in at], "final_lr": lrs[-1]}
+
+
 def lr_expected(p, conv) -> dict:
+    if p.get("schedule") == "reduce_on_plateau":
+        return plateau_expected(p)
     _lr_domain(p)
     Tw = int(get(p, "warmup_steps", 0.0))
     sw = get(p, "warmup_start", 0.0)
@@ -665,7 +774,11 @@ def lr_expected(p, conv) -> dict:
             t = math.floor(a / U)
         else:
             t = a
-        if Tw and t < Tw:
+        if p.get("schedule") == "inverse_sqrt":     # its own warm-up, on the global step
+            lrs.append(_inverse_sqrt(p, t))
+        elif p.get("schedule") == "one_cycle":
+            lrs.append(_one_cycle(p, t))
+        elif Tw and t < Tw:
             if conv.get("after_warmup", "sequential") == "sequential":
                 lrs.append(e0 * (sw + (1 - sw) * t / Tw))
             else:
@@ -682,7 +795,8 @@ def lr_expected(p, conv) -> dict:
 
 def lr_draw(rng) -> dict:
     sched = str(rng.choice(["constant", "step", "exponential", "exponential_gamma", "inverse_time", "cosine",
-                            "cosine_restarts", "polynomial", "multistep"]))
+                            "cosine_restarts", "polynomial", "multistep", "inverse_sqrt", "one_cycle",
+                            "reduce_on_plateau"]))
     out: dict[str, Any] = {"schedule": sched, "eta0": float(rng.choice([0.1, 1.0, 0.01, 0.5])),
                            "at": sorted(int(v) for v in rng.integers(0, 40, size=int(rng.integers(1, 6))))}
     if sched in ("step", "exponential_gamma", "multistep"):
@@ -700,9 +814,34 @@ def lr_draw(rng) -> dict:
         out["T_mult"] = int(rng.choice([1, 1, 2, 3]))
     if sched == "polynomial":
         out["power"] = float(rng.choice([1.0, 2.0, 0.5]))
-    if rng.random() < 0.4:
-        out["warmup_steps"] = int(rng.integers(1, 6))
+    if rng.random() < 0.4 or sched == "inverse_sqrt":
+        out["warmup_steps"] = int(rng.integers(0 if sched == "inverse_sqrt" else 1, 6))
         out["warmup_start"] = float(rng.choice([0.0, 0.1, 0.25]))
+    if sched == "inverse_sqrt" and rng.random() < 0.5:
+        out["d_model"] = int(rng.choice([1, 64, 512, 1000]))
+        out["scale"] = float(rng.choice([1.0, 2.0, 0.5]))
+        out["warmup_steps"], out["warmup_start"] = max(out["warmup_steps"], 1), 0.0
+    if sched == "reduce_on_plateau":     # dyadic losses: ties at the threshold are ties in float64 too
+        loss, losses = 1.0, []
+        for _ in range(int(rng.integers(1, 16))):
+            loss += float(rng.choice([-0.25, -0.125, 0.0, 0.0, 0.0, 0.125]))
+            losses.append(loss)
+        out = {"schedule": sched, "eta0": out["eta0"], "losses": losses, "patience": int(rng.integers(0, 4)),
+               "factor": float(rng.choice([0.5, 0.1, 0.25, 0.0])), "cooldown": int(rng.choice([0, 0, 1, 2])),
+               "threshold": float(rng.choice([1e-4, 0.0, 0.125, 0.5])), "threshold_mode": str(rng.choice(["rel", "abs"])),
+               "mode": str(rng.choice(["min", "max"])), "eta_min": float(rng.choice([0.0, 0.001, 0.05]))}
+        if rng.random() < 0.3:
+            out["at"] = sorted(int(v) for v in rng.integers(0, len(losses) + 1, size=int(rng.integers(1, 4))))
+        return out
+    if sched == "one_cycle":
+        T = int(rng.choice([2, 5, 10, 17, 100]))
+        out.update(total_steps=T, pct_start=float(rng.choice([0.3, 0.25, 0.5, 0.29, 1.0])),
+                   anneal_strategy=str(rng.choice(["cos", "linear"])), three_phase=bool(rng.random() < 0.4),
+                   div_factor=float(rng.choice([25.0, 10.0, 1.0])), final_div_factor=float(rng.choice([1e4, 100.0, 1.0])))
+        out["at"] = sorted(int(v) for v in rng.integers(0, T, size=int(rng.integers(1, 6))))
+        return out
+    if sched == "inverse_sqrt" and not out["warmup_steps"]:
+        out["at"] = [a for a in out["at"] if a > 0] or [1]
     if rng.random() < 0.4:
         out["n_samples"] = int(rng.integers(1, 3000))
         out["batch_size"] = int(rng.choice([1, 16, 32, 64, 100]))
@@ -715,13 +854,25 @@ def lr_draw(rng) -> dict:
 
 
 LR = Ref(expected=lr_expected, draw=lr_draw, source="torch.optim.lr_scheduler's closed forms (StepLR, ExponentialLR, "
-         "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler)",
+         "CosineAnnealingLR, CosineAnnealingWarmRestarts, PolynomialLR, LinearLR with SequentialLR/ChainedScheduler); "
+         "Vaswani et al. 2017's and fairseq's inverse square root; OneCycleLR's get_lr; ReduceLROnPlateau's step",
          edges=({"schedule": "step", "eta0": 0.1, "gamma": 0.5, "step_size": 5, "at": [0, 4, 5, 10, 0.30000000000000004]},
                 {"schedule": "cosine", "eta0": 0.1, "eta_min": 0.2, "T": 10, "at": [0, 5, 10, 15]},
                 {"schedule": "constant", "eta0": 0.1, "at": [0, 1, 2], "n_samples": 10, "batch_size": 64},
                 {"schedule": "cosine_restarts", "eta0": 1.0, "T": 3, "T_mult": 2, "at": [0, 2, 3, 8, 9, 21, 22]},
                 {"schedule": "polynomial", "eta0": 1e-8, "T": 4, "power": 2.0, "at": [0, 1, 4, 6]},
                 {"schedule": "exponential", "eta0": 1e6, "k": 1e-8, "at": [1e6, 0]},
+                {"schedule": "inverse_sqrt", "d_model": 512, "warmup_steps": 4000, "at": [0, 1, 3999, 4000, 4001, 1e6]},
+                {"schedule": "inverse_sqrt", "eta0": 0.001, "warmup_steps": 10, "warmup_start": 0.1, "at": [0, 9, 10, 40]},
+                {"schedule": "inverse_sqrt", "eta0": 0.5, "at": [1, 4, 0.25]},
+                {"schedule": "one_cycle", "eta0": 0.01, "total_steps": 100, "pct_start": 0.29, "at": [0, 27, 28, 29, 99]},
+                {"schedule": "reduce_on_plateau", "eta0": 0.5, "losses": [1.0, 0.75, 0.5, 0.5, 0.25, 0.25, 0.25, 0.0],
+                 "threshold_mode": "abs", "threshold": 0.25, "patience": 1, "cooldown": 2, "factor": 0.5},
+                {"schedule": "reduce_on_plateau", "eta0": 1.5e-8, "losses": [1.0, 1.0, 1.0, 1.0], "patience": 0},
+                {"schedule": "reduce_on_plateau", "eta0": 0.1, "losses": [0.3, 0.27, 0.27, 0.2], "threshold": 0.1,
+                 "patience": 0, "factor": 0.5, "at": [0, 2, 4]},
+                {"schedule": "one_cycle", "eta0": 1.0, "total_steps": 20, "pct_start": 0.25, "three_phase": True,
+                 "anneal_strategy": "linear", "at": [0, 4, 8, 9, 19, 20]},
                 {"schedule": "inverse_time", "eta0": 0.5, "k": 0.1, "warmup_steps": 4, "warmup_start": 0.25,
                  "at": [0, 2, 4, 8], "n_samples": 1000, "batch_size": 32, "at_unit": "epoch"}))
 

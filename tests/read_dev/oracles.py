@@ -740,3 +740,26 @@ def f2_conv_groups():
 def f2_pool_ceil_mode():
     # nn.MaxPool2d(3, 2, ceil_mode=True): ceil((14 - 3)/2) + 1 = 7; the last window starts at 12 < 14
     return {"out_shape": [7, 7, 96]}
+
+
+def f2_noam():
+    """Vaswani et al. 2017: d_model^-0.5 min(step^-0.5, step warmup^-1.5)."""
+    return {"lr": [512 ** -0.5 * min(8000 ** -0.5, 8000 * 4000 ** -1.5)]}
+
+
+def f2_inverse_sqrt():
+    """fairseq's inverse_sqrt: lr sqrt(warmup / step) after the warm-up."""
+    return {"lr": [0.001 * math.sqrt(10 / 40)]}
+
+
+def f2_one_cycle():
+    """torch's OneCycleLR: from 0.1 / 25 up to 0.1 by step 0.3 * 10 - 1 = 2, then linearly to 0.1 / 25 / 1e4 at step 9."""
+    lo = 0.1 / 25 / 1e4
+    return {"lr": [0.1 + (lo - 0.1) * (5 - 2) / (9 - 2)]}
+
+
+def f2_plateau():
+    """torch's ReduceLROnPlateau (threshold 1e-4 relative): the bad epochs 3, 4 exceed patience 1 at epoch 4; the
+    count restarts, 0.7 improves at epoch 5, and epochs 6, 7 exceed it again at epoch 7."""
+    lrs = [0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001]
+    return {"lr": lrs, "final_lr": lrs[-1]}
