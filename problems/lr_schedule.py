@@ -59,6 +59,7 @@ from solver import format as F
 from solver.numbers import Precision
 from solver.params import Bool, Choice, Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
@@ -493,54 +494,64 @@ def use_numeric(p) -> bool:
 
 
 # ---- wording --------------------------------------------------------------------------------------------
-def _describe(p) -> str:
-    e0 = F.text(p["eta0"])
+def _describe(p) -> Rich:
+    """The schedule in an exam's words, its rule and values typeset."""
+    e0 = Eq(eta0, p["eta0"])
     sched = p["schedule"]
+    R = RULES[t]
     if sched == "constant":
-        out = f"The learning rate is constant, eta0 = {e0}"
+        out = Rich("The learning rate is constant, ", e0)
     elif sched == "step":
-        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} "
-               f"every {p['step_size']} steps (step decay)")
+        out = Rich("The learning rate starts at ", e0, " and is multiplied by ", Eq(gamma, p["gamma"]),
+                   f" every {p['step_size']} steps (step decay), ", Eq(eta, R["step"]), " with ", Eq(s, p["step_size"]))
     elif sched == "exponential":
-        out = f"The learning rate decays exponentially, eta_t = eta0 exp(-k t), with eta0 = {e0} and k = {F.text(p['k'])}"
+        out = Rich("The learning rate decays exponentially, ", Eq(eta, R["exponential"]), ", with ", e0, " and ",
+                   Eq(k, p["k"]))
     elif sched == "exponential_gamma":
-        out = f"The learning rate decays by a factor gamma = {F.text(p['gamma'])} per step from eta0 = {e0} (eta_t = eta0 gamma^t)"
+        out = Rich("The learning rate decays by a factor ", Eq(gamma, p["gamma"]), " per step from ", e0, " (",
+                   Eq(eta, R["exponential_gamma"]), ")")
     elif sched == "multistep":
-        out = (f"The learning rate starts at eta0 = {e0} and is multiplied by gamma = {F.text(p['gamma'])} at each "
-               f"milestone t = {', '.join(str(int(m)) for m in sorted(p['milestones']))} (multi-step decay)")
+        out = Rich("The learning rate starts at ", e0, " and is multiplied by ", Eq(gamma, p["gamma"]),
+                   " at each milestone ", Math(*["t = " + ", ".join(str(int(m)) for m in sorted(p["milestones"]))] * 2),
+                   " (multi-step decay)")
     elif sched == "inverse_sqrt" and p["d_model"] is not None:
-        sc = "" if p["scale"] == 1 else f"{F.text(p['scale'])} x "
-        return (f"The learning rate follows Noam's schedule (Vaswani et al. 2017), eta_t = {sc}d_model^(-1/2) "
-                f"min(t^(-1/2), t T_w^(-3/2)), with d_model = {p['d_model']} and T_w = {p['warmup_steps']} warm-up steps.")
+        return Rich("The learning rate follows Noam's schedule (Vaswani et al. 2017), ", Eq(eta, NOAM), ", with ",
+                    *((Eq(scl, p["scale"]), ", ") if p["scale"] != 1 else ()), Eq(dm, p["d_model"]), " and ",
+                    Eq(Tw, p["warmup_steps"]), " warm-up steps.")
     elif sched == "inverse_sqrt":
         if not p["warmup_steps"]:
-            return f"The learning rate decays as the inverse square root of t, eta_t = eta0 / sqrt(t), with eta0 = {e0}."
-        start = "0" if p["warmup_start"] == 0 else f"{F.text(p['warmup_start'])} x eta0"
-        return (f"The learning rate warms up linearly from {start} to eta0 = {e0} over the first {p['warmup_steps']} "
-                f"steps, then decays as the inverse square root of t, eta_t = eta0 sqrt(T_w / t) (inverse square-root "
-                "schedule).")
+            return Rich("The learning rate decays as the inverse square root of t, ", Eq(eta, ISQRT_PLAIN), ", with ",
+                        e0, ".")
+        start = Rich("0") if p["warmup_start"] == 0 else Rich(Math(F.latex(p["warmup_start"]) + r"\,\eta_{0}",
+                                                                   F.text(p["warmup_start"]) + " η₀"))
+        return Rich("The learning rate warms up linearly from ", start, " to ", e0, f" over the first "
+                    f"{p['warmup_steps']} steps, then decays as the inverse square root of t, ", Eq(eta, ISQRT_DECAY),
+                    " (inverse square-root schedule).")
     elif sched == "one_cycle":
         three = " in three phases (back down to the start, then to the final rate)" if p["three_phase"] else ""
-        return (f"The learning rate follows the one-cycle policy over total_steps = {p['total_steps']} steps{three}: "
-                f"it starts at max_lr / div_factor, rises to max_lr = eta0 = {e0} over the first "
-                f"pct_start = {F.text(p['pct_start'])} of the cycle, then falls to max_lr / (div_factor "
-                f"final_div_factor), with div_factor = {F.text(p['div_factor'])} and final_div_factor = "
-                f"{F.text(p['final_div_factor'])}, annealing {'by a cosine' if p['anneal_strategy'] == 'cos' else 'linearly'}.")
+        return Rich(f"The learning rate follows the one-cycle policy over {p['total_steps']} steps{three}: it starts "
+                    "at ", Eq(Math(r"\eta_{\mathrm{initial}}", "η_initial"), OC_INIT), ", rises to the maximum ", e0,
+                    " over the first fraction ", Eq(pct_s, p["pct_start"]), " of the cycle, then falls to ",
+                    Eq(Math(r"\eta_{\mathrm{final}}", "η_final"), OC_FINAL), ", with ",
+                    Eq(div_f, p["div_factor"]), " and ", Eq(fdiv_f, p["final_div_factor"]), ", annealing "
+                    + ("by a cosine." if p["anneal_strategy"] == "cos" else "linearly."))
     elif sched == "inverse_time":
-        out = f"The learning rate follows inverse-time decay, eta_t = eta0 / (1 + k t), with eta0 = {e0} and k = {F.text(p['k'])}"
+        out = Rich("The learning rate follows inverse-time decay, ", Eq(eta, R["inverse_time"]), ", with ", e0,
+                   " and ", Eq(k, p["k"]))
     elif sched == "cosine":
-        out = (f"The learning rate is cosine-annealed from eta0 = {e0} to eta_min = {F.text(p['eta_min'])} "
-               f"over T = {p['T']} steps")
+        out = Rich("The learning rate is cosine-annealed from ", e0, " to ", Eq(emin, p["eta_min"]), " over ",
+                   Eq(T, p["T"]), " steps, ", Eq(eta, R["cosine"]))
     elif sched == "cosine_restarts":
         grow = "" if p["T_mult"] == 1 else f", each cycle {p['T_mult']} times longer than the last"
-        out = (f"The learning rate follows cosine annealing with warm restarts (SGDR) from eta0 = {e0} to "
-               f"eta_min = {F.text(p['eta_min'])}, the first cycle lasting T_0 = {p['T']} steps{grow}")
+        out = Rich("The learning rate follows cosine annealing with warm restarts (SGDR) from ", e0, " to ",
+                   Eq(emin, p["eta_min"]), ", the first cycle lasting ", Eq(T0, p["T"]), f" steps{grow}")
     else:
-        out = (f"The learning rate decays polynomially with power {F.text(p['power'])} from eta0 = {e0} "
-               f"to eta_min = {F.text(p['eta_min'])} over T = {p['T']} steps")
+        out = Rich("The learning rate decays polynomially with power ", Eq(pw, p["power"]), " from ", e0, " to ",
+                   Eq(emin, p["eta_min"]), " over ", Eq(T, p["T"]), " steps, ", Eq(eta, R["polynomial"]))
     if p["warmup_steps"]:
-        start = "0" if p["warmup_start"] == 0 else f"{F.text(p['warmup_start'])} x eta0"
-        out += f", after a linear warm-up over the first {p['warmup_steps']} steps starting from {start}"
+        start = Rich("0") if p["warmup_start"] == 0 else Rich(Math(F.latex(p["warmup_start"]) + r"\,\eta_{0}",
+                                                                   F.text(p["warmup_start"]) + " η₀"))
+        out += Rich(f", after a linear warm-up over the first {p['warmup_steps']} steps starting from ", start)
     return out + "."
 
 
@@ -548,22 +559,23 @@ def _at_values(p) -> list:
     return list(as_exact(p["at"]))
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     if p["schedule"] == "reduce_on_plateau":
         return _plateau_statement(p)
     ats = as_exact(p["at"][:13])
     shown = F.joined(ats[:12]) + (" ..." if len(p["at"]) > 12 else "")
-    q = []
+    q = Rich(_describe(p))
     if p["n_samples"] is not None:
-        q.append(f"The training set has N = {p['n_samples']} samples and mini-batches of B = {p['batch_size']}. "
-                 "How many updates make one epoch?")
+        q += Rich(" The training set has ", Eq(N, p["n_samples"]), " samples and mini-batches of ",
+                  Eq(B, p["batch_size"]), ". How many updates make one epoch?")
     if p["at_unit"] == "epoch":
-        q.append(f"The schedule is stepped once per update; what is the learning rate after epoch{'s' if len(ats) > 1 else ''} {shown}?")
+        q += f" The schedule is stepped once per update; what is the learning rate after epoch{'s' if len(ats) > 1 else ''} {shown}?"
     elif p["at_unit"] == "update":
-        q.append(f"The schedule is stepped once per epoch; what is the learning rate at update{'s' if len(ats) > 1 else ''} {shown}?")
+        q += f" The schedule is stepped once per epoch; what is the learning rate at update{'s' if len(ats) > 1 else ''} {shown}?"
     else:
-        q.append(f"What is the learning rate at t = {shown}?")
-    return _describe(p) + " " + " ".join(q)
+        q += Rich(" What is the learning rate at ", Math("t = " + ", ".join(F.latex(a) for a in ats[:12])
+                                                          + (r", \dots" if len(p["at"]) > 12 else ""), "t = " + shown), "?")
+    return q
 
 
 # ---- the exact path --------------------------------------------------------------------------------------
@@ -801,7 +813,7 @@ def _solve_exact(p, conv) -> Derivation:
     sched, T_w = p["schedule"], p["warmup_steps"]
     ats = _at_values(p)
 
-    d.given("The schedule", text=_describe(p))
+    d.given("The schedule", text=_describe(p).text())
     U_val = None
     if p["n_samples"] is not None:
         U_val = _updates_per_epoch(d, p, conv)
@@ -1022,7 +1034,7 @@ def solve_numeric(p, conv, d: Derivation | None = None) -> Derivation:
         return _solve_plateau_numeric(p, d)
     at = as_float(p["at"]) if not isinstance(p["at"], np.ndarray) else p["at"].astype(np.float64)
     at = np.atleast_1d(at)
-    d.given("The schedule", text=_describe(p))
+    d.given("The schedule", text=_describe(p).text())
     U_val = None
     if p["n_samples"] is not None:
         U_val = updates_per_epoch(p["n_samples"], p["batch_size"], conv["last_batch"])
@@ -1186,10 +1198,24 @@ def _plateau_statement(p) -> str:
     ask = ("What is the learning rate after each epoch, and at the end?" if p["at"] is None else
            f"What is the learning rate after epoch{'s' if len(p['at']) > 1 else ''} "
            f"{F.joined([int(a) for a in p['at']])}?")
-    return f"{_plateau_describe(p)} The {what} after epochs 1 to {len(losses)} is {shown}. {ask}"
+    return Rich(_plateau_describe(p, rich=True), f" The {what} after epochs 1 to {len(losses)} is {shown}. {ask}")
 
 
-def _plateau_describe(p) -> str:
+def _plateau_describe(p, rich: bool = False):
+    """The rule in words (a step's text), or typeset for the statement (`rich`)."""
+    if rich:
+        th = Rich(Math(r"\theta", "θ"))
+        better = {("min", "rel"): Rich("below the best so far times ", Math(r"(1 - \theta)", "(1 − θ)")),
+                  ("min", "abs"): Rich("below the best so far minus ", th),
+                  ("max", "rel"): Rich("above the best so far times ", Math(r"(1 + \theta)", "(1 + θ)")),
+                  ("max", "abs"): Rich("above the best so far plus ", th)}
+        cd = f", then waits {p['cooldown']} cooldown epoch{'s' if p['cooldown'] != 1 else ''}" if p["cooldown"] else ""
+        floor = Rich(" but never below ", Eq(emin, p["eta_min"])) if p["eta_min"] else Rich()
+        return Rich("The learning rate starts at ", Eq(eta0, p["eta0"]), " and is reduced on plateau (as PyTorch's "
+                    "ReduceLROnPlateau): an epoch improves when its ", "loss" if p["mode"] == "min" else "value",
+                    " is ", better[(p["mode"], p["threshold_mode"])], ", with ", Eq(thr, p["threshold"]),
+                    f"; after more than patience = {p['patience']} epochs in a row without improvement the rate is "
+                    "multiplied by ", Eq(fac, p["factor"]), floor, cd, ".")
     th = F.text(p["threshold"])
     better = {("min", "rel"): f"below the best so far times (1 - {th})", ("min", "abs"): f"below the best so far minus {th}",
               ("max", "rel"): f"above the best so far times (1 + {th})", ("max", "abs"): f"above the best so far plus {th}"}

@@ -209,6 +209,8 @@ class _Unicode(StrPrinter):
             return self._print(b) + str(int(e)).translate(_SUP)
         if e == -1:
             return "1/" + (self._print(b) if _atomic(b) else f"({self._print(b)})")
+        if e == sp.Rational(-1, 2):
+            return "1/√" + (self._print(b) if _atomic(b) else f"({self._print(b)})")
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_Mul(self, expr):
@@ -218,6 +220,9 @@ class _Unicode(StrPrinter):
 
     def _print_exp(self, expr):
         return "exp(" + self._print(expr.args[0]) + ")"
+
+    def _print_Pi(self, expr):
+        return "π"
 
     def _print_Max(self, expr):
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
