@@ -90,7 +90,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     lr = c.h["lr"] / (1.0 + (c.t - 1) * c.h["lr_decay"])
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=c.h["eps"], inside=inside)
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as adaptive_kernel)
+        c.fused(c.jit.adaptive_step, (c.w, g, c.st["v"]), 1.0, 1.0, lr, c.h["eps"], inside)
+    else:
+        c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=c.h["eps"], inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()

@@ -152,7 +152,10 @@ def _numeric_step(c: O.NumCtx) -> None:
         c.blocks(_kernel, c.w, g, c.st["v"], ga, b, beta=beta, lr=lr, eps=eps, inside=inside,
                  centered=bool(p["centered"]), mu=mu)
     else:
-        c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
+        if c.jit is not None:   # a large vector: one compiled loop per step (the same operations)
+            c.fused(c.jit.adaptive_step, (c.w, g, c.st["v"]), beta, 1.0 - beta, lr, eps, inside)
+        else:
+            c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()

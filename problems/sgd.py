@@ -77,7 +77,13 @@ def _numeric_step(c: O.NumCtx) -> None:
     c.blocks(_kernel, c.w, g, lr=c.h["lr"])
 
 
-METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel): w <- w - lr g, as _kernel."""
+    J.momentum_loop(*program, c.w, np.empty(c.n), k, 0.0, 1.0, c.h["lr"], 1.0, False, c.wd, True)
+    return True
+
+
+METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step, loop=_loop,
                   question="What are the parameters after the last update?", hyper=lambda p: [("eta", p["lr"])])
 statement = O.statement_for(METHOD)
 solve = O.exact_solver(METHOD)

@@ -524,15 +524,22 @@ def solve_numeric(p, conv) -> Derivation:
     n, dim = X.shape
     zv, s, loss, gw, gb = _np_state(X, yv, wv, bv, key, mean)
     one = n == 1
+    from ._optim import accel   # here: importing the optimizers' package is not the small solve's business
+    J = accel.jit() if T >= accel.LOOP_MIN else None   # a long run: every step in one compiled call
+    how = ("in float64 as one compiled loop (Numba)" if J is not None else "in float64 NumPy")
     d.note("Numeric path", f"{n} data point{'s' if n > 1 else ''} of dimension {dim} and {T} full-batch step{'s' if T != 1 else ''} "
-                           "computed in float64 NumPy; the per-point steps are not shown.")
+                           f"computed {how}; the per-point steps are not shown.")
     d.conclude("At the initial parameters",
                answers=(make_answer("z", zv[0] if one else tuple(zv)), make_answer("y_hat", s[0] if one else tuple(s)),
                         make_answer("loss", loss),
                         make_answer("grad_w", gw[0] if dim == 1 else tuple(gw)), make_answer("grad_b", gb)))
     if T == 0:
         return d
-    for _ in range(T):
+    if J is not None:
+        with np.errstate(all="ignore"):
+            bv = float(J.neuron_loop(np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(yv, dtype=np.float64),
+                                     wv, bv, lr, T, ("half", "plain", "ce").index(key), mean))
+    for _ in range(T if J is None else 0):
         _, _, _, gw, gb = _np_state(X, yv, wv, bv, key, mean)
         wv = wv - lr * gw
         bv = bv - lr * gb

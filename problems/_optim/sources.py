@@ -136,6 +136,13 @@ class ExprSource(Source):
         self._loss_f = None
         self.program = None          # the gradient compiled for the accelerated loop (accel.compile_gradient)
 
+    def program_(self):
+        """The gradient compiled for the accelerated loop (accel.compile_gradient, once per source), or None."""
+        if self.program is None:
+            from . import accel
+            self.program = accel.compile_gradient(tuple(self.grads), tuple(self.syms)) or False
+        return self.program or None
+
     def check_size(self, exprs, points, title: str, where: str) -> None:
         """Undefined when an expression at one of the points outgrows what exact working can compute (guard)."""
         for pt in points:
