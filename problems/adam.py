@@ -86,7 +86,7 @@ ERRATA = tuple(  # the notes' v_hat exists with either epsilon placement that co
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("adam", HISTORIES)
+validate = O.validator("adam", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 

@@ -124,7 +124,7 @@ def _velocities(p) -> dict:
 
 
 HISTORIES = (("u", "u0"),)
-validate = O.validator("momentum", HISTORIES)
+validate = O.validator("momentum", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 

@@ -54,7 +54,7 @@ ERRATA = (
             "notes' accepted range 0.012 to 0.020",
     ),
 )
-validate = O.validator("sgd")
+validate = O.validator("sgd", long_runs=True)
 use_numeric = O.use_numeric
 
 

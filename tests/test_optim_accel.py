@@ -258,3 +258,55 @@ def test_the_sigmoid_neurons_compiled_loop_gives_the_numpy_paths_numbers(monkeyp
     for name in slow.answers:
         np.testing.assert_allclose(np.asarray(fast.answer(name).value, float),
                                    np.asarray(slow.answer(name).value, float), rtol=1e-13, atol=1e-300)
+
+
+# ---- the step cap: 100,000 on the NumPy path, more where the run is one compiled call ---------------------------
+@needs_numba
+def test_a_million_adam_steps_on_a_loss_run_compiled_and_match_the_closed_form(monkeypatch):
+    """Beyond 100,000 steps where the whole run is one compiled call (L = 3x - y: each step moves w by
+    lr g / (|g| + eps), eps outside the root)."""
+    _compiled_path(monkeypatch)
+    T, lr = 1_000_000, 1e-6
+    sol = registry.get("adam").solve({"loss": "3*x - y", "w0": "0, 0", "lr": str(lr), "steps": str(T)},
+                                     {"eps_placement": "outside"})
+    assert "the whole run as one compiled loop (Numba)" in _note(sol)
+    np.testing.assert_allclose(sol.answer("w").value, (-T * lr * 3 / (3 + 1e-8), T * lr / (1 + 1e-8)), rtol=1e-9)
+
+
+def test_more_than_100000_steps_need_the_compiled_loops(monkeypatch):
+    """Without them (STEPWISE_ACCEL=numpy, or Numba not installed) the NumPy path's cap stands, and the message says
+    what a longer run needs."""
+    from solver.params import InvalidInput
+    _numpy_path(monkeypatch)
+    for family, params in (("adam", {"loss": "x**2 + y**2", "w0": "1, 1"}),
+                           ("sigmoid_neuron", {"x": "0.5 2.5", "y": "0.2 0.9", "w": "1"})):
+        with pytest.raises(InvalidInput) as e:
+            registry.get(family).validate({**params, "steps": "100001"})
+        assert e.value.field == "steps" and "stepwise[fast]" in str(e.value) and "at most 100000" in str(e.value)
+
+
+@pytest.mark.parametrize("family,params,why", [
+    ("adagrad", {"loss": "x**2 + y**2", "w0": "1, 1"}, "gradient descent, momentum and Adam"),
+    ("adam", {"grads": "[1]"}, "loss or gradient expression"),
+    ("sgd", {"loss": "x**2", "w0": "1 2 3"}, "loss or gradient expression"),
+])
+def test_more_than_100000_steps_are_refused_where_no_compiled_run_exists(monkeypatch, family, params, why):
+    from solver.params import InvalidInput
+    _compiled_path(monkeypatch)
+    with pytest.raises(InvalidInput) as e:
+        registry.get(family).validate({**params, "steps": "200000"})
+    assert e.value.field == "steps" and why in str(e.value)
+
+
+@needs_numba
+def test_a_compiled_run_is_bounded_by_its_estimated_time(monkeypatch):
+    """The time one run may take bounds the steps: a costlier gradient allows fewer (accel.RUN_SECONDS)."""
+    from solver.params import InvalidInput
+    _compiled_path(monkeypatch)
+    fam = registry.get("adam")
+    fam.validate({"loss": "x**2 + y**2", "w0": "1, 1", "steps": "2000000"})
+    with pytest.raises(InvalidInput) as e:
+        fam.validate({"loss": "x**2 + y**2", "w0": "1, 1", "steps": "10000000"})
+    assert e.value.field == "steps" and "for this gradient" in str(e.value)
+    with pytest.raises(InvalidInput):
+        registry.get("sigmoid_neuron").validate({"x": "0.5 2.5", "y": "0.2 0.9", "w": "1", "steps": "10000000"})

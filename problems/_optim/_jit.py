@@ -167,8 +167,15 @@ def adam_loop(code, arg, consts, nregs, depth, w, m, v, vmax, steps, t0, b1, b2,
     regs = np.empty(max(nregs, 1))
     stack = np.empty(max(depth, 1))
     g = np.empty(n)
+    p1 = p2 = 1.0
     for i in range(steps):
         t = t0 + i + 1
+        # beta^t as Python's float ** int (pow of doubles); once it is 0 it stays 0 (and pow's subnormal results on
+        # the way there are slow)
+        if p1 != 0.0:
+            p1 = b1 ** float(t)
+        if p2 != 0.0:
+            p2 = b2 ** float(t)
         run_program(code, arg, consts, w, regs, stack, g)
         if wd != 0.0:
             for j in range(n):
@@ -176,8 +183,8 @@ def adam_loop(code, arg, consts, nregs, depth, w, m, v, vmax, steps, t0, b1, b2,
         if dec:
             for j in range(n):
                 w[j] *= decoupled
-        bc1 = 1.0 - b1 ** float(t) if on else 1.0     # pow(double, double), as Python's float ** int
-        bc2 = 1.0 - b2 ** float(t) if on else 1.0
+        bc1 = 1.0 - p1 if on else 1.0
+        bc2 = 1.0 - p2 if on else 1.0
         rb = math.sqrt(bc2)
         eps_ = eps * bc2 if placement == 0 else (eps * rb if placement == 1 else eps)
         adam_step(w, g, m, v, vmax, b1, b2, lr / bc1 * rb, eps_, placement == 0, ams)

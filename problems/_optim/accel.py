@@ -30,6 +30,28 @@ LOOP_MIN = 1000                 # steps from which a whole run on few parameters
 LOOP_MAX_PARAMS = 64            # ... on at most this many parameters
 MAX_PROGRAM = 20_000            # operations of a compiled gradient (a longer one stays on the NumPy path)
 
+STEPS_NUMPY = 100_000           # the most steps the NumPy path takes (a Python iteration each: about 1.5 s of Adam)
+STEPS_COMPILED = 10_000_000     # the most steps of a compiled run ...
+RUN_SECONDS = 1.0               # ... whose estimated time (below) stays within this
+
+
+def program_seconds(program, n: int, steps: int) -> float:
+    """The estimated time of a compiled optimizer run: a few nanoseconds per operation of the gradient program,
+    plus the update's own per parameter (measured: Adam on a 16-operation gradient of 2 parameters, 180 ns a step)."""
+    return steps * (len(program[0]) + 30 + 10 * n) * 3.5e-9
+
+
+def neuron_seconds(points: int, dim: int, steps: int) -> float:
+    """The estimated time of a compiled sigmoid-neuron run (two exponentials per point and step; measured: 2 points
+    of dimension 1, 200 to 300 ns a step)."""
+    return steps * points * (dim + 10) * 12e-9
+
+
+def too_long(steps: int, why: str) -> str:
+    """The InvalidInput message's tail for steps beyond what the NumPy path runs: the limit and why, in words."""
+    return f"must be at most {STEPS_NUMPY} here: {why}. Got {steps} instead."
+
+
 # what ran, as the numeric path's note says it ("Adam ran 20 steps on 10000000 parameters <text>")
 FUSED_TEXT = "in float64, each step's update as one compiled loop over the entries (Numba)"
 LOOP_TEXT = "in float64, the whole run as one compiled loop (Numba) with the gradient compiled once"
