@@ -26,7 +26,18 @@ _JIT = dict(cache=True, nogil=True, fastmath=False, error_model="numpy")
 @njit(**_JIT)
 def adam_step(w, g, m, v, vmax, b1, b2, step, eps, inside, ams):
     """Adam in place (adam._core): m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, [vmax <- max(vmax, v)],
-    w <- w - step m / (sqrt(v + eps) or sqrt(v) + eps), with the bias correction folded into step and eps."""
+    w <- w - step m / (sqrt(v + eps) or sqrt(v) + eps), with the bias correction folded into step and eps. The
+    common cases run in loops without branches (which the compiler vectorises)."""
+    if ams:
+        _adam_ams(w, g, m, v, vmax, b1, b2, step, eps, inside)
+    elif inside:
+        _adam_inside(w, g, m, v, b1, b2, step, eps)
+    else:
+        _adam_outside(w, g, m, v, b1, b2, step, eps)
+
+
+@njit(**_JIT)
+def _adam_outside(w, g, m, v, b1, b2, step, eps):
     c1 = 1.0 - b1
     c2 = 1.0 - b2
     for i in range(w.shape[0]):
@@ -35,13 +46,37 @@ def adam_step(w, g, m, v, vmax, b1, b2, step, eps, inside, ams):
         vi = v[i] * b2 + (gi * gi) * c2
         m[i] = mi
         v[i] = vi
-        if ams:
-            vm = vmax[i]
-            if not (vm != vm) and (vi != vi or vi > vm):   # np.maximum: NaN wins
-                vm = vi
-            vmax[i] = vm
-            vi = vm
-        den = math.sqrt(vi + eps) if inside else math.sqrt(vi) + eps
+        w[i] -= (mi / (math.sqrt(vi) + eps)) * step
+
+
+@njit(**_JIT)
+def _adam_inside(w, g, m, v, b1, b2, step, eps):
+    c1 = 1.0 - b1
+    c2 = 1.0 - b2
+    for i in range(w.shape[0]):
+        gi = g[i]
+        mi = m[i] * b1 + gi * c1
+        vi = v[i] * b2 + (gi * gi) * c2
+        m[i] = mi
+        v[i] = vi
+        w[i] -= (mi / math.sqrt(vi + eps)) * step
+
+
+@njit(**_JIT)
+def _adam_ams(w, g, m, v, vmax, b1, b2, step, eps, inside):
+    c1 = 1.0 - b1
+    c2 = 1.0 - b2
+    for i in range(w.shape[0]):
+        gi = g[i]
+        mi = m[i] * b1 + gi * c1
+        vi = v[i] * b2 + (gi * gi) * c2
+        m[i] = mi
+        v[i] = vi
+        vm = vmax[i]
+        if not (vm != vm) and (vi != vi or vi > vm):   # np.maximum: NaN wins
+            vm = vi
+        vmax[i] = vm
+        den = math.sqrt(vm + eps) if inside else math.sqrt(vm) + eps
         w[i] -= (mi / den) * step
 
 
@@ -49,21 +84,33 @@ def adam_step(w, g, m, v, vmax, b1, b2, step, eps, inside, ams):
 def momentum_step(w, g, u, beta, gain, lr, first):
     """Momentum and NAG's plain form in place (kernels.momentum_kernel): u <- beta u + gain g (u <- gain g on
     torch's first step), w <- w - lr u."""
-    for i in range(w.shape[0]):
-        ui = g[i] * gain if first else u[i] * beta + g[i] * gain
-        u[i] = ui
-        w[i] -= ui * lr
+    if first:
+        for i in range(w.shape[0]):
+            ui = g[i] * gain
+            u[i] = ui
+            w[i] -= ui * lr
+    else:
+        for i in range(w.shape[0]):
+            ui = u[i] * beta + g[i] * gain
+            u[i] = ui
+            w[i] -= ui * lr
 
 
 @njit(**_JIT)
 def adaptive_step(w, g, v, decay, gain, lr, eps, inside):
     """AdaGrad and RMSProp in place (kernels.adaptive_kernel): v <- decay v + gain g^2, w <- w - lr g / den."""
-    for i in range(w.shape[0]):
-        gi = g[i]
-        vi = v[i] * decay + (gi * gi) * gain
-        v[i] = vi
-        den = math.sqrt(vi + eps) if inside else math.sqrt(vi) + eps
-        w[i] -= (gi / den) * lr
+    if inside:
+        for i in range(w.shape[0]):
+            gi = g[i]
+            vi = v[i] * decay + (gi * gi) * gain
+            v[i] = vi
+            w[i] -= (gi / math.sqrt(vi + eps)) * lr
+    else:
+        for i in range(w.shape[0]):
+            gi = g[i]
+            vi = v[i] * decay + (gi * gi) * gain
+            v[i] = vi
+            w[i] -= (gi / (math.sqrt(vi) + eps)) * lr
 
 
 # ---- a gradient program: a postfix evaluation of the parsed expression ----------------------------------------
