@@ -102,7 +102,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     if c.last and c.small:
         u_prev = c.st["u"].copy()
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=c.h["beta"], eps=eps, lr=c.h["lr"])
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _kernel)
+        c.fused(c.jit.adadelta_step, (c.w, g, c.st["v"], c.st["u"]), c.h["beta"], eps, c.h["lr"])
+    else:
+        c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=c.h["beta"], eps=eps, lr=c.h["lr"])
     if c.last and c.small:
         v = c.st["v"]
         eta = np.sqrt(u_prev + eps) / np.sqrt(v + eps)

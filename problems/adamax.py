@@ -129,7 +129,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     torch = conv["adamax_eps"] == "max"
     bc1 = 1.0 - b1 ** c.t if conv["bias_correction"] == "on" else 1.0
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=c.h["beta2"], eps=eps, torch=torch, clr=lr / bc1)
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _kernel)
+        c.fused(c.jit.adamax_step, (c.w, g, c.st["m"], c.st["v"]), b1, c.h["beta2"], eps, torch, lr / bc1)
+    else:
+        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=c.h["beta2"], eps=eps, torch=torch, clr=lr / bc1)
     if c.last and c.small:
         m, v = c.st["m"], c.st["v"]
         c.out.update(m=m.copy(), v=v.copy(), eta_eff=lr / (v if torch else v + eps))

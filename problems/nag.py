@@ -225,15 +225,25 @@ def _numeric_step(c: O.NumCtx) -> None:
         if c.last and c.small:
             c.out["lookahead"] = c.w.copy()
         g = c.grad(c.w)
-        c.blocks(_torch_kernel, c.w, g, u, beta=beta, lr=lr)
+        if c.jit is not None:   # a large vector: one compiled loop per step (the same operations)
+            c.fused(c.jit.nag_torch_step, (c.w, g, u), beta, lr)
+        else:
+            c.blocks(_torch_kernel, c.w, g, u, beta=beta, lr=lr)
     else:
         look = c.buf("look")
-        c.blocks(_look_kernel, look, c.w, u, k=(lr * beta if form == "scaled" else beta))
+        k = lr * beta if form == "scaled" else beta
+        if c.jit is not None:
+            c.fused(c.jit.lookahead, (look, c.w, u), k)
+        else:
+            c.blocks(_look_kernel, look, c.w, u, k=k)
         if c.last and c.small:
             c.out["lookahead"] = look.copy()
         g = c.grad(look)
         sut = form == "sutskever"
-        c.blocks(O.momentum_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
+        if c.jit is not None:
+            c.fused(c.jit.momentum_step, (c.w, g, u), beta, lr if sut else 1.0, 1.0 if sut else lr, False)
+        else:
+            c.blocks(O.momentum_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
     if c.last and c.small:
         c.out["u"] = u.copy()
 

@@ -60,6 +60,17 @@ LARGE = [
     ("momentum", {"lr": "0.01", "beta": "0.9"}, {"momentum_form": "average"}),
     ("adagrad", {"lr": "0.1", "lr_decay": "0.01"}, {}),
     ("rmsprop", {"lr": "0.01"}, {"eps_placement": "inside"}),
+    ("rmsprop", {"lr": "0.01"}, {"eps_placement": "outside"}),
+    ("nag", {"lr": "0.01", "beta": "0.9"}, {"nag_form": "torch"}),
+    ("nag", {"lr": "0.01", "beta": "0.9"}, {"nag_form": "sutskever"}),
+    ("nag", {"lr": "0.01", "beta": "0.9"}, {"nag_form": "scaled"}),
+    ("adamax", {"lr": "0.01"}, {"adamax_eps": "max"}),
+    ("adamax", {"lr": "0.01", "v0": "0.5"}, {}),
+    ("nadam", {"lr": "0.01"}, {"nadam_form": "torch"}),
+    ("nadam", {"lr": "0.01", "weight_decay": "0.1"}, {"nadam_form": "dozat", "eps_placement": "inside"}),
+    ("nadam", {"lr": "0.01"}, {"nadam_form": "notes"}),
+    ("adadelta", {"lr": "1", "beta": "0.9"}, {}),
+    ("adadelta", {"lr": "0.5", "u0": "0.1"}, {}),
 ]
 
 

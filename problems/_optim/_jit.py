@@ -113,6 +113,72 @@ def adaptive_step(w, g, v, decay, gain, lr, eps, inside):
             w[i] -= (gi / (math.sqrt(vi) + eps)) * lr
 
 
+@njit(**_JIT)
+def nag_torch_step(w, g, u, beta, lr):
+    """NAG in torch's form in place (nag._torch_kernel): u <- beta u + g, w <- w - lr (g + beta u)."""
+    for i in range(w.shape[0]):
+        gi = g[i]
+        ui = u[i] * beta + gi
+        u[i] = ui
+        w[i] -= (ui * beta + gi) * lr
+
+
+@njit(**_JIT)
+def lookahead(look, w, u, k):
+    """NAG's look-ahead point (nag._look_kernel): look <- w - k u."""
+    for i in range(w.shape[0]):
+        look[i] = w[i] - u[i] * k
+
+
+@njit(**_JIT)
+def adamax_step(w, g, m, v, b1, b2, eps, torch, clr):
+    """AdaMax in place (adamax._kernel): m <- b1 m + (1 - b1) g, v <- max(b2 v, |g| (+ eps, torch)),
+    w <- w - clr m / v (or m / (v + eps))."""
+    c1 = 1.0 - b1
+    for i in range(w.shape[0]):
+        gi = g[i]
+        mi = m[i] * b1 + gi * c1
+        m[i] = mi
+        a = abs(gi) + eps if torch else abs(gi)
+        vi = v[i] * b2
+        if not (vi != vi) and (a != a or a > vi):   # np.maximum(v, a): NaN wins, ties keep v
+            vi = a
+        v[i] = vi
+        w[i] -= (mi / vi if torch else mi / (vi + eps)) * clr
+
+
+@njit(**_JIT)
+def nadam_step(w, g, m, v, b1, b2, bc2, eps, inside, cg, cm):
+    """NAdam in place (nadam._kernel): the moments, den = sqrt(v / bc2 + eps) or sqrt(v / bc2) + eps, then
+    w <- w - cg g / den and w <- w - cm m / den (torch's two addcdiv_ in order)."""
+    c1 = 1.0 - b1
+    c2 = 1.0 - b2
+    for i in range(w.shape[0]):
+        gi = g[i]
+        mi = m[i] * b1 + gi * c1
+        vi = v[i] * b2 + (gi * gi) * c2
+        m[i] = mi
+        v[i] = vi
+        t = vi / bc2
+        den = math.sqrt(t + eps) if inside else math.sqrt(t) + eps
+        wi = w[i] - (gi / den) * cg
+        w[i] = wi - (mi / den) * cm
+
+
+@njit(**_JIT)
+def adadelta_step(w, g, v, u, beta, eps, lr):
+    """AdaDelta in place (adadelta._kernel): v <- beta v + (1 - beta) g^2, delta = sqrt(u + eps) / sqrt(v + eps) g,
+    u <- beta u + (1 - beta) delta^2, w <- w - lr delta."""
+    c = 1.0 - beta
+    for i in range(w.shape[0]):
+        gi = g[i]
+        vi = v[i] * beta + (gi * gi) * c
+        v[i] = vi
+        d = (math.sqrt(u[i] + eps) / math.sqrt(vi + eps)) * gi
+        u[i] = u[i] * beta + (d * d) * c
+        w[i] -= d * lr
+
+
 # ---- a gradient program: a postfix evaluation of the parsed expression ----------------------------------------
 
 
