@@ -74,7 +74,10 @@ def _kernel(w, g, scr, lr):
 
 def _numeric_step(c: O.NumCtx) -> None:
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, lr=c.h["lr"])
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operation)
+        c.fused(c.jit.sgd_step, (c.w, g), c.h["lr"])
+    else:
+        c.blocks(_kernel, c.w, g, lr=c.h["lr"])
 
 
 def _loop(c: O.NumCtx, J, program, k: int) -> bool:

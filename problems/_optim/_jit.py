@@ -114,6 +114,13 @@ def adaptive_step(w, g, v, decay, gain, lr, eps, inside):
 
 
 @njit(**_JIT)
+def sgd_step(w, g, lr):
+    """Gradient descent in place (sgd._kernel): w <- w - lr g."""
+    for i in range(w.shape[0]):
+        w[i] -= g[i] * lr
+
+
+@njit(**_JIT)
 def nag_torch_step(w, g, u, beta, lr):
     """NAG in torch's form in place (nag._torch_kernel): u <- beta u + g, w <- w - lr (g + beta u)."""
     for i in range(w.shape[0]):

@@ -3,9 +3,9 @@
 Two uses, both optional (`pip install stepwise[fast]`; without Numba, or with STEPWISE_ACCEL=numpy in the
 environment, everything runs on the NumPy path and the solution says so):
 
-- large instances: from `FUSED_MIN` parameters, one step's update of Adam, momentum, AdaGrad and RMSProp is one
-  compiled loop over the entries (`_jit.adam_step`, ...) instead of a dozen NumPy passes; the same operations in
-  the same order, so the same numbers;
+- large instances: from `FUSED_MIN` parameters, one step's update of every optimizer family is one compiled loop
+  over the entries (`_jit.adam_step`, ...) instead of a dozen NumPy passes; the same operations in the same order,
+  so the same numbers;
 - long runs: from `LOOP_MIN` steps on a loss or gradient expression in a few parameters, the gradient is compiled
   once into a postfix program (`compile_gradient`, from the parsed SymPy expression: never from text) and the
   whole run is one call (`_jit.adam_loop`, `momentum_loop`; the sigmoid neuron's `neuron_loop`).
