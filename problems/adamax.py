@@ -78,7 +78,7 @@ ERRATA = (
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("adamax", HISTORIES)
+validate = O.validator("adamax", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -140,7 +140,15 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["m_hat"] = m / bc1
 
 
-METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), with _numeric_step's bias-corrected rate."""
+    conv = c.conv
+    J.adamax_loop(*program, c.w, c.st["m"], c.st["v"], k, c.setup.t0, c.h["beta1"], c.h["beta2"], c.h["eps"],
+                  conv["adamax_eps"] == "max", c.h["lr"], conv["bias_correction"] == "on", c.wd)
+    return True
+
+
+METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper, loop=_loop,
                   question=lambda p, conv: Rich("Give ", O.M_, ", the max-norm ", O.V_,
                                                 ", the effective learning rate and the new parameters."))
 statement = O.statement_for(METHOD)

@@ -82,7 +82,7 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("nadam", HISTORIES)
+validate = O.validator("nadam", HISTORIES, long_runs=lambda p: "NAdam runs step by step")
 use_numeric = O.use_numeric
 
 

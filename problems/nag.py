@@ -170,7 +170,7 @@ def _shared(conv) -> str:
 
 
 HISTORIES = (("u", "u0"),)
-validate = O.validator("nag", HISTORIES)
+validate = O.validator("nag", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -248,7 +248,14 @@ def _numeric_step(c: O.NumCtx) -> None:
         c.out["u"] = u.copy()
 
 
-METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), each form as _numeric_step."""
+    J.nag_loop(*program, c.w, c.st["u"], k, c.h["beta"], c.h["lr"],
+               ("torch", "notes", "sutskever", "scaled").index(c.conv["nag_form"]), c.wd)
+    return True
+
+
+METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step, loop=_loop,
                   answer_names={"g": "grad_lookahead"}, shared_history=_shared,
                   hyper=lambda p: [("eta", p["lr"]), ("beta", p["beta"])],
                   question="Compute the look-ahead point, the gradient there, the new history u and the new parameters.")

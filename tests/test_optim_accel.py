@@ -167,6 +167,19 @@ LONG = [
     ("momentum", {"loss": "x**2 + 10*y**2 + x**3/10", "w0": "1, -1", "lr": "0.01", "beta": "0.9"},
      {"momentum_form": "velocity"}),
     ("sgd", {"loss": "x**4/4 + 10*y**2 + x*y*z", "w0": "1, -1, 0.5", "lr": "0.01", "weight_decay": "0.1"}, {}),
+    ("adagrad", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.1", "lr_decay": "0.01"}, {}),
+    ("adagrad", {"loss": "x**2 + 10*y**2 + x*y", "w0": "1, -1", "lr": "0.1", "weight_decay": "0.1"},
+     {"eps_placement": "inside"}),
+    ("rmsprop", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01"}, {"eps_placement": "inside"}),
+    ("rmsprop", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "v0": "0.3"}, {"eps_placement": "outside"}),
+    ("adadelta", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "beta": "0.9", "weight_decay": "0.01"}, {}),
+    ("adamax", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01"}, {"adamax_eps": "max"}),
+    ("adamax", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "t0": "3", "m0": "0.1", "v0": "0.2"},
+     {"bias_correction": "off"}),
+    ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "torch"}),
+    ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9", "weight_decay": "0.1"}, {}),
+    ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "sutskever"}),
+    ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "scaled"}),
 ]
 
 
@@ -310,7 +323,8 @@ def test_more_than_100000_steps_need_the_compiled_loops(monkeypatch):
 
 
 @pytest.mark.parametrize("family,params,why", [
-    ("adagrad", {"loss": "x**2 + y**2", "w0": "1, 1"}, "gradient descent, momentum and Adam"),
+    ("nadam", {"loss": "x**2 + y**2", "w0": "1, 1"}, "NAdam runs step by step"),
+    ("rmsprop", {"loss": "x**2 + y**2", "w0": "1, 1", "centered": "true"}, "centered RMSProp"),
     ("adam", {"grads": "[1]"}, "loss or gradient expression"),
     ("sgd", {"loss": "x**2", "w0": "1 2 3"}, "loss or gradient expression"),
 ])

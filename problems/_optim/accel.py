@@ -8,7 +8,8 @@ environment, everything runs on the NumPy path and the solution says so):
   so the same numbers;
 - long runs: from `LOOP_MIN` steps on a loss or gradient expression in a few parameters, the gradient is compiled
   once into a postfix program (`compile_gradient`, from the parsed SymPy expression: never from text) and the
-  whole run is one call (`_jit.adam_loop`, `momentum_loop`; the sigmoid neuron's `neuron_loop`).
+  whole run is one call (`_jit.adam_loop`, `momentum_loop`, ...: every family but NAdam and centered RMSProp, whose
+  `Method.loop` is absent or declines; the sigmoid neuron's `neuron_loop`).
 
 Numba (and LLVM) is imported only when an instance is large or long (`jit()`), so small solves never pay for it;
 its kernels are compiled once per machine (`cache=True`).

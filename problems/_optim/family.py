@@ -49,26 +49,29 @@ def effective_rate_errata(region: str, v: str, rates: Sequence[tuple[str, str]],
     ) for lr, rate in rates)
 
 
-def validator(family: str, histories: Sequence[tuple[str, str]] = (), *, long_runs: bool = False
-              ) -> Callable[[Mapping], None]:
+def validator(family: str, histories: Sequence[tuple[str, str]] = (), *,
+              long_runs: bool | Callable[[Mapping], str] = False) -> Callable[[Mapping], None]:
     """A family's validate(p): every cross-field check of the gradient source and the start state (build), and the
-    number of steps (`long_runs`: the family runs more than accel.STEPS_NUMPY steps as one compiled call)."""
+    number of steps (`long_runs`: the family runs more than accel.STEPS_NUMPY steps as one compiled call; a function
+    of p: '' where it does, else why not, in words)."""
     def validate(p) -> None:
-        check_steps(build(p, family, histories, exact_path=False), family, long_runs)
+        why = long_runs(p) if callable(long_runs) else ("" if long_runs else f"{family} runs step by step")
+        check_steps(build(p, family, histories, exact_path=False), family, why)
     validate.__doc__ = f"Cross-field checks of {family}'s gradient source and start state (InvalidInput names the field)."
     return validate
 
 
-def check_steps(setup, family: str, long_runs: bool) -> None:
+def check_steps(setup, family: str, not_long: str) -> None:
     """More than accel.STEPS_NUMPY steps only where they run as one compiled call in bounded time: a loss or
     gradient expression in a few parameters, the optional compiled loops installed, and an estimated run of at most
-    accel.RUN_SECONDS (InvalidInput names the steps and says which of these is missing)."""
+    accel.RUN_SECONDS (InvalidInput names the steps and says which of these is missing; `not_long`: why this
+    instance never runs compiled, '' when it may)."""
     steps = setup.steps
     if steps <= accel.STEPS_NUMPY:
         return
     src = setup.source
-    if not long_runs:
-        why = "longer runs are available for gradient descent, momentum and Adam"
+    if not_long:
+        why = not_long
     elif src.kind not in ("loss", "gradient") or src.separable or setup.n > accel.LOOP_MAX_PARAMS:
         why = (f"a longer run (up to {accel.STEPS_COMPILED}) needs the gradient as a loss or gradient expression in "
                f"at most {accel.LOOP_MAX_PARAMS} named parameters")

@@ -465,8 +465,8 @@ def source_params() -> tuple[Param, ...]:
         # steps of a typed loss took four minutes of one server thread (found by the hardening pass); up to 1e7 where
         # the whole run is one compiled call in bounded time (accel; the family's validate checks, check_steps)
         Param("steps", Int(1, 10**7), label="Steps",
-              help="default: one per given gradient row, else 1 (at most 100000; gradient descent, momentum and Adam "
-                   "on a loss in a few parameters: up to 10000000 with the compiled loops installed)",
+              help="default: one per given gradient row, else 1 (at most 100000; on a loss or gradient expression in a "
+                   "few parameters, up to 10000000 with the compiled loops installed)",
               aliases=STEP_ALIASES),
         Param("weight_decay", Real(0, None), default="0", label="Weight decay lambda",
               help="torch's weight_decay: the gradient used is g + weight_decay * w (L2); Adam and NAdam can "
