@@ -36,48 +36,35 @@ def adam_step(w, g, m, v, vmax, b1, b2, step, eps, inside, ams):
         _adam_outside(w, g, m, v, b1, b2, step, eps)
 
 
+@njit(inline="always")
+def _moments(gi, mi, vi, b1, b2):
+    """Adam's two moments of one entry (kernels.moments_): b1 m + (1 - b1) g and b2 v + (1 - b2) g^2."""
+    return mi * b1 + gi * (1.0 - b1), vi * b2 + (gi * gi) * (1.0 - b2)
+
+
 @njit(**_JIT)
 def _adam_outside(w, g, m, v, b1, b2, step, eps):
-    c1 = 1.0 - b1
-    c2 = 1.0 - b2
     for i in range(w.shape[0]):
-        gi = g[i]
-        mi = m[i] * b1 + gi * c1
-        vi = v[i] * b2 + (gi * gi) * c2
-        m[i] = mi
-        v[i] = vi
+        m[i], v[i] = mi, vi = _moments(g[i], m[i], v[i], b1, b2)
         w[i] -= (mi / (math.sqrt(vi) + eps)) * step
 
 
 @njit(**_JIT)
 def _adam_inside(w, g, m, v, b1, b2, step, eps):
-    c1 = 1.0 - b1
-    c2 = 1.0 - b2
     for i in range(w.shape[0]):
-        gi = g[i]
-        mi = m[i] * b1 + gi * c1
-        vi = v[i] * b2 + (gi * gi) * c2
-        m[i] = mi
-        v[i] = vi
+        m[i], v[i] = mi, vi = _moments(g[i], m[i], v[i], b1, b2)
         w[i] -= (mi / math.sqrt(vi + eps)) * step
 
 
 @njit(**_JIT)
 def _adam_ams(w, g, m, v, vmax, b1, b2, step, eps, inside):
-    c1 = 1.0 - b1
-    c2 = 1.0 - b2
     for i in range(w.shape[0]):
-        gi = g[i]
-        mi = m[i] * b1 + gi * c1
-        vi = v[i] * b2 + (gi * gi) * c2
-        m[i] = mi
-        v[i] = vi
+        m[i], v[i] = mi, vi = _moments(g[i], m[i], v[i], b1, b2)
         vm = vmax[i]
         if not (vm != vm) and (vi != vi or vi > vm):   # np.maximum: NaN wins
             vm = vi
         vmax[i] = vm
-        den = math.sqrt(vm + eps) if inside else math.sqrt(vm) + eps
-        w[i] -= (mi / den) * step
+        w[i] -= (mi / (math.sqrt(vm + eps) if inside else math.sqrt(vm) + eps)) * step
 
 
 @njit(**_JIT)
@@ -158,14 +145,9 @@ def adamax_step(w, g, m, v, b1, b2, eps, torch, clr):
 def nadam_step(w, g, m, v, b1, b2, bc2, eps, inside, cg, cm):
     """NAdam in place (nadam._kernel): the moments, den = sqrt(v / bc2 + eps) or sqrt(v / bc2) + eps, then
     w <- w - cg g / den and w <- w - cm m / den (torch's two addcdiv_ in order)."""
-    c1 = 1.0 - b1
-    c2 = 1.0 - b2
     for i in range(w.shape[0]):
         gi = g[i]
-        mi = m[i] * b1 + gi * c1
-        vi = v[i] * b2 + (gi * gi) * c2
-        m[i] = mi
-        v[i] = vi
+        m[i], v[i] = mi, vi = _moments(gi, m[i], v[i], b1, b2)
         t = vi / bc2
         den = math.sqrt(t + eps) if inside else math.sqrt(t) + eps
         wi = w[i] - (gi / den) * cg
