@@ -1,6 +1,6 @@
 """Benchmark (not a test): many optimizer steps on few parameters, Stepwise against torch.optim.
 
-    python benchmarks/bench_optim_steps.py [--steps 100000] [--repeats 3]
+    python benchmarks/bench_optim_steps.py [--steps 100000] [--repeats 3] [--cases loss grads]
 
 Issue 19 item 4: Adam for `--steps` steps on a 2-parameter loss, the whole `solver.solve` call on the compiled
 loop (Numba, `pip install stepwise[fast]`) and on the NumPy path (STEPWISE_ACCEL=numpy), against the same run in
@@ -127,12 +127,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cases", nargs="+", choices=("loss", "grads"), default=["loss", "grads"],
+                    help="loss: Adam on a 2-parameter loss; grads: SGD and Adam on given gradients")
     args = ap.parse_args()
     grads = np.round(np.random.default_rng(0).standard_normal(args.steps), 3)
     text = " ".join(repr(float(g)) for g in grads)
     solver.solve("adam", grads=[1.0])   # imports and first-call set-up outside the timing
-    rows = [loss_case(args.steps, args.repeats)]
-    for family in ("sgd", "adam"):
+    rows = [loss_case(args.steps, args.repeats)] if "loss" in args.cases else []
+    for family in ("sgd", "adam") if "grads" in args.cases else ():
         fam = registry.get(family)
         values = fam.validate({"grads": text, "lr": "0.001"})
         conv = fam.resolve_conventions({"eps_placement": "outside"} if family == "adam" else {})

@@ -95,6 +95,24 @@ def test_the_fused_kernel_gives_the_numpy_paths_numbers(monkeypatch, family, hyp
 
 
 @needs_numba
+@pytest.mark.parametrize("family,hyper,conv", [LARGE[1], LARGE[-1]])
+def test_the_fused_kernel_over_many_chunks_gives_the_numpy_paths_numbers(monkeypatch, family, hyper, conv):
+    """A vector of several chunks, shared out among the threads, the last one short."""
+    from problems._optim.numeric import FUSED_CHUNK
+    n = 3 * FUSED_CHUNK + 17
+    rng = np.random.default_rng(3)
+    params = {"grads": rng.standard_normal((2, n)), "w0": rng.standard_normal(n), **hyper}
+    _compiled_path(monkeypatch)
+    fast = _run(family, params, conv)
+    assert fast.engine == accel.FUSED_TEXT
+    _numpy_path(monkeypatch)
+    slow = _run(family, params, conv)
+    np.testing.assert_array_equal(fast.w, slow.w)
+    for k in slow.st:
+        np.testing.assert_array_equal(fast.st[k], slow.st[k])
+
+
+@needs_numba
 @pytest.mark.parametrize("loss", ["x**2", "x**2/2", "3*x", "log(1 + x**2)"])
 def test_the_fused_kernel_takes_a_loss_applied_to_every_parameter(monkeypatch, loss):
     """A separable loss's gradient may be w itself (x**2/2) or a constant broadcast to every entry (3*x): both reach

@@ -27,6 +27,7 @@ from .warn import growth, warn_diverged
 
 BLOCK = 1 << 13          # entries per block: the dozen in-place passes of one step stay in L2 cache
 SMALL = 10_000           # at most this many parameters: answers list every entry
+FUSED_CHUNK = 1 << 18    # entries per chunk of a compiled update shared out among the threads
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -115,17 +116,22 @@ class NumCtx:
             f.result()
 
     def fused(self, fn: Callable, arrays: tuple[np.ndarray, ...], *scalars) -> None:
-        """fn(*arrays, *scalars), a compiled kernel (self.jit), over the parts of the vector in parallel threads
-        (it releases the GIL); an array shorter than the parameters (an unused history) is passed whole."""
+        """fn(*arrays, *scalars), a compiled kernel (self.jit), over chunks of the vector in parallel threads (it
+        releases the GIL): each thread takes the next chunk until none is left, so a thread the machine delays
+        holds up no other. An array shorter than the parameters (an unused history) is passed whole."""
         self.engine = accel.FUSED_TEXT
+        n = self.n
         if len(self._parts) == 1:
             fn(*arrays, *scalars)
             return
+        starts = iter(range(0, n, FUSED_CHUNK))   # shared: next() on it is atomic
 
-        def part(a, b):
-            return [x[a:b] if x.shape[0] == self.n else x for x in arrays]
-        futures = [_pool().submit(fn, *part(a, b), *scalars) for a, b in self._parts[1:]]
-        fn(*part(*self._parts[0]), *scalars)
+        def work():
+            for a in starts:
+                b = min(a + FUSED_CHUNK, n)
+                fn(*[x[a:b] if x.shape[0] == n else x for x in arrays], *scalars)
+        futures = [_pool().submit(work) for _ in self._parts[1:]]
+        work()
         for f in futures:
             f.result()
 
