@@ -156,8 +156,9 @@ def main() -> None:
                "stepwise_loop_s": looped, "torch_loop_s": peer_t,
                "ratio_loop": looped / peer_t if peer_t else None, "ratio_whole": whole / peer_t if peer_t else None}
         rows.append(row)
-        print(f"{family:5s} {args.steps} given gradients: Stepwise whole {whole:.2f} s, loop {looped:.2f} s; "
-              + (f"torch {peer_t:.2f} s; loop ratio {looped / peer_t:.2f}" if peer_t else "torch not installed"))
+        print(f"{family:5s} {args.steps} given gradients: Stepwise whole {whole:.3f} s, loop {looped:.4f} s; "
+              + (f"torch {peer_t:.2f} s; loop ratio {looped / peer_t:.4f}, whole {whole / peer_t:.3f}"
+                 if peer_t else "torch not installed"))
     write("optim_steps", {"repeats": args.repeats, "results": rows}, unit="CPU seconds (median of interleaved runs)",
           notes="speedup_vs_torch = torch's time / Stepwise's (the loss case: the whole solver.solve call against "
                 "torch.optim.Adam with autograd); ratio = Stepwise's time / torch.optim's (< 1: Stepwise faster)")

@@ -199,17 +199,31 @@ LONG = [
     ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "sutskever"}),
     ("nag", {"loss": "x**2 + 10*y**2", "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "scaled"}),
 ]
+ROWS = np.round(np.random.default_rng(5).standard_normal((2500, 2)), 3)
+GIVEN = [   # given gradients, one row per step (or one row repeated)
+    ("adam", {"grads": ROWS, "w0": "1, -1", "lr": "0.01", "weight_decay": "0.1"}, {"eps_placement": "outside"}),
+    ("adam", {"grads": ROWS[:, :1], "lr": "0.001", "amsgrad": "true"}, {"eps_placement": "inside"}),
+    ("sgd", {"grads": ROWS, "w0": "1, -1", "lr": "0.01"}, {}),
+    ("momentum", {"grads": ROWS[:1], "w0": "1, -1", "steps": "2500", "lr": "0.01", "beta": "0.9", "dampening": "0.2"},
+     {}),
+    ("nag", {"grads": ROWS, "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "torch"}),
+    ("nag", {"grads": ROWS, "w0": "1, -1", "lr": "0.01", "beta": "0.9"}, {"nag_form": "sutskever"}),
+    ("adagrad", {"grads": ROWS, "w0": "1, -1", "lr": "0.1", "lr_decay": "0.01"}, {}),
+    ("rmsprop", {"grads": ROWS, "w0": "1, -1", "lr": "0.01"}, {}),
+    ("adadelta", {"grads": ROWS, "w0": "1, -1"}, {}),
+    ("adamax", {"grads": ROWS, "w0": "1, -1", "lr": "0.01"}, {}),
+]
 
 
 @needs_numba
-@pytest.mark.parametrize("family,params,conv", LONG)
+@pytest.mark.parametrize("family,params,conv", LONG + GIVEN)
 def test_a_long_run_in_one_compiled_call_gives_the_numpy_paths_numbers(monkeypatch, family, params, conv):
     """The compiled program and loop give the NumPy path's numbers: the same operations, in an order that may differ
     where a gradient has several terms (the rounding of the last bit), so to float64 rounding after 2,500 steps."""
-    params = {**params, "steps": "2500"}   # past the 2,000 steps a two-parameter plot shows
+    params = {"steps": "2500", **params}   # past the 2,000 steps a two-parameter plot shows
     _compiled_path(monkeypatch)
     fast = _run(family, params, conv)
-    assert fast.engine == accel.LOOP_TEXT
+    assert fast.engine == (accel.LOOP_ROWS_TEXT if "grads" in params else accel.LOOP_TEXT)
     _numpy_path(monkeypatch)
     slow = _run(family, params, conv)
     assert slow.engine == accel.NUMPY_TEXT

@@ -260,7 +260,22 @@ def run_program(code, arg, consts, x, regs, stack, out):
 
 # ---- whole runs: every step in one call ------------------------------------------------------------------------
 @njit(**_JIT)
-def adam_loop(code, arg, consts, nregs, depth, w, m, v, vmax, steps, t0, b1, b2, lr, eps, placement, on, ams, wd,
+def _gradient(code, arg, consts, rows, i, x, regs, stack, g, w, wd):
+    """g <- the gradient of step i: the program's at x, or row i of the given gradients (`rows` not empty; one row
+    repeats), plus wd w (coupled weight decay, as NumCtx.grad)."""
+    if rows.shape[0] > 0:
+        r = i if rows.shape[0] > 1 else 0
+        for j in range(g.shape[0]):
+            g[j] = rows[r, j]
+    else:
+        run_program(code, arg, consts, x, regs, stack, g)
+    if wd != 0.0:
+        for j in range(g.shape[0]):
+            g[j] = w[j] * wd + g[j]
+
+
+@njit(**_JIT)
+def adam_loop(code, arg, consts, nregs, depth, rows, w, m, v, vmax, steps, t0, b1, b2, lr, eps, placement, on, ams, wd,
               dec, decoupled):
     """`steps` Adam steps from step t0 + 1 on the program's gradient (adam._numeric_step's order: the gradient with
     coupled decay wd w, the decoupled decay, the moments, the update); the same scalars as adam.scalars.
@@ -278,10 +293,7 @@ def adam_loop(code, arg, consts, nregs, depth, w, m, v, vmax, steps, t0, b1, b2,
             p1 = b1 ** float(t)
         if p2 != 0.0:
             p2 = b2 ** float(t)
-        run_program(code, arg, consts, w, regs, stack, g)
-        if wd != 0.0:
-            for j in range(n):
-                g[j] = w[j] * wd + g[j]
+        _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
         if dec:
             for j in range(n):
                 w[j] *= decoupled
@@ -294,7 +306,7 @@ def adam_loop(code, arg, consts, nregs, depth, w, m, v, vmax, steps, t0, b1, b2,
 
 
 @njit(**_JIT)
-def momentum_loop(code, arg, consts, nregs, depth, w, u, steps, beta, gain, lr, first_gain, first, wd, plain):
+def momentum_loop(code, arg, consts, nregs, depth, rows, w, u, steps, beta, gain, lr, first_gain, first, wd, plain):
     """`steps` momentum steps on the program's gradient, the first of them torch's undamped first step when `first`;
     `plain`: gradient descent (u <- gain g at every step: w <- w - lr g with gain 1, as sgd._kernel)."""
     n = w.shape[0]
@@ -302,10 +314,7 @@ def momentum_loop(code, arg, consts, nregs, depth, w, u, steps, beta, gain, lr, 
     stack = np.empty(max(depth, 1))
     g = np.empty(n)
     for i in range(steps):
-        run_program(code, arg, consts, w, regs, stack, g)
-        if wd != 0.0:
-            for j in range(n):
-                g[j] = w[j] * wd + g[j]
+        _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
         if plain:
             momentum_step(w, g, u, beta, gain, lr, True)
         elif i == 0 and first:
@@ -316,36 +325,27 @@ def momentum_loop(code, arg, consts, nregs, depth, w, u, steps, beta, gain, lr, 
 
 
 @njit(**_JIT)
-def _gradient(code, arg, consts, x, regs, stack, g, w, wd):
-    """g <- the program's gradient at x, plus wd w (coupled weight decay, as NumCtx.grad)."""
-    run_program(code, arg, consts, x, regs, stack, g)
-    if wd != 0.0:
-        for j in range(g.shape[0]):
-            g[j] = w[j] * wd + g[j]
-
-
-@njit(**_JIT)
-def adaptive_loop(code, arg, consts, nregs, depth, w, v, steps, t0, decay, gain, lr, lr_decay, eps, inside, wd):
+def adaptive_loop(code, arg, consts, nregs, depth, rows, w, v, steps, t0, decay, gain, lr, lr_decay, eps, inside, wd):
     """AdaGrad (decay 1, gain 1, lr / (1 + (t - 1) lr_decay)) and RMSProp (decay beta, gain 1 - beta) for `steps`."""
     regs, stack, g = np.empty(max(nregs, 1)), np.empty(max(depth, 1)), np.empty(w.shape[0])
     for i in range(steps):
-        _gradient(code, arg, consts, w, regs, stack, g, w, wd)
+        _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
         t = t0 + i + 1
         adaptive_step(w, g, v, decay, gain, lr / (1.0 + float(t - 1) * lr_decay), eps, inside)
     return w
 
 
 @njit(**_JIT)
-def adadelta_loop(code, arg, consts, nregs, depth, w, v, u, steps, beta, eps, lr, wd):
+def adadelta_loop(code, arg, consts, nregs, depth, rows, w, v, u, steps, beta, eps, lr, wd):
     regs, stack, g = np.empty(max(nregs, 1)), np.empty(max(depth, 1)), np.empty(w.shape[0])
-    for _ in range(steps):
-        _gradient(code, arg, consts, w, regs, stack, g, w, wd)
+    for i in range(steps):
+        _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
         adadelta_step(w, g, v, u, beta, eps, lr)
     return w
 
 
 @njit(**_JIT)
-def adamax_loop(code, arg, consts, nregs, depth, w, m, v, steps, t0, b1, b2, eps, torch, lr, on, wd):
+def adamax_loop(code, arg, consts, nregs, depth, rows, w, m, v, steps, t0, b1, b2, eps, torch, lr, on, wd):
     """AdaMax for `steps` from step t0 + 1 (adamax._numeric_step: clr = lr / (1 - b1^t))."""
     regs, stack, g = np.empty(max(nregs, 1)), np.empty(max(depth, 1)), np.empty(w.shape[0])
     p1 = 1.0
@@ -353,26 +353,26 @@ def adamax_loop(code, arg, consts, nregs, depth, w, m, v, steps, t0, b1, b2, eps
         t = t0 + i + 1
         if p1 != 0.0:
             p1 = b1 ** float(t)
-        _gradient(code, arg, consts, w, regs, stack, g, w, wd)
+        _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
         adamax_step(w, g, m, v, b1, b2, eps, torch, lr / (1.0 - p1 if on else 1.0))
     return w
 
 
 @njit(**_JIT)
-def nag_loop(code, arg, consts, nregs, depth, w, u, steps, beta, lr, form, wd):
+def nag_loop(code, arg, consts, nregs, depth, rows, w, u, steps, beta, lr, form, wd):
     """NAG for `steps` (nag._numeric_step): form 0 torch's (the gradient at w), 1 the notes', 2 Sutskever's,
     3 scaled (the gradient at the look-ahead w - k u)."""
     n = w.shape[0]
     regs, stack, g, look = np.empty(max(nregs, 1)), np.empty(max(depth, 1)), np.empty(n), np.empty(n)
     k = lr * beta if form == 3 else beta
     sut = form == 2
-    for _ in range(steps):
+    for i in range(steps):
         if form == 0:
-            _gradient(code, arg, consts, w, regs, stack, g, w, wd)
+            _gradient(code, arg, consts, rows, i, w, regs, stack, g, w, wd)
             nag_torch_step(w, g, u, beta, lr)
         else:
             lookahead(look, w, u, k)
-            _gradient(code, arg, consts, look, regs, stack, g, look, wd)
+            _gradient(code, arg, consts, rows, i, look, regs, stack, g, look, wd)
             momentum_step(w, g, u, beta, lr if sut else 1.0, 1.0 if sut else lr, False)
     return w
 

@@ -6,8 +6,8 @@ environment, everything runs on the NumPy path and the solution says so):
 - large instances: from `FUSED_MIN` parameters, one step's update of every optimizer family is one compiled loop
   over the entries (`_jit.adam_step`, ...) instead of a dozen NumPy passes; the same operations in the same order,
   so the same numbers;
-- long runs: from `LOOP_MIN` steps on a loss or gradient expression in a few parameters, the gradient is compiled
-  once into a postfix program (`compile_gradient`, from the parsed SymPy expression: never from text) and the
+- long runs: from `LOOP_MIN` steps on given gradients or on a loss or gradient expression in a few parameters,
+  the gradient is compiled once into a postfix program (`compile_gradient`, from the parsed SymPy expression: never from text) and the
   whole run is one call (`_jit.adam_loop`, `momentum_loop`, ...: every family but NAdam and centered RMSProp, whose
   `Method.loop` is absent or declines; the sigmoid neuron's `neuron_loop`).
 
@@ -56,6 +56,7 @@ def too_long(steps: int, why: str) -> str:
 # what ran, as the numeric path's note says it ("Adam ran 20 steps on 10000000 parameters <text>")
 FUSED_TEXT = "in float64, each step's update as one compiled loop over the entries (Numba)"
 LOOP_TEXT = "in float64, the whole run as one compiled loop (Numba) with the gradient compiled once"
+LOOP_ROWS_TEXT = "in float64, the whole run as one compiled loop (Numba) over the given gradients"
 NUMPY_TEXT = "in float64 NumPy, in place and vectorised"
 
 

@@ -256,19 +256,19 @@ def advance(c: NumCtx) -> NumCtx:
 
 
 def _compiled_run(c: NumCtx) -> int:
-    """A long run on a few parameters with a gradient expression: all steps but the last as one compiled call
-    (accel; the family's `Method.loop`), returning how many ran (0: none, the NumPy loop runs them all). The last
-    step runs in the NumPy loop, which keeps its quantities for the answers."""
+    """A long run on a few parameters with a gradient expression or given gradients: all steps but the last as one
+    compiled call (accel; the family's `Method.loop`), returning how many ran (0: none, the NumPy loop runs them
+    all). The last step runs in the NumPy loop, which keeps its quantities for the answers."""
     setup, loop = c.setup, c.method.loop
     k = setup.steps - 1
     if (loop is None or k < accel.LOOP_MIN or c.path is not None or setup.n > accel.LOOP_MAX_PARAMS
-            or setup.source.kind not in ("loss", "gradient") or setup.source.separable):
+            or setup.source.kind not in ("loss", "gradient", "grads") or setup.source.separable):
         return 0
     J = accel.jit()
     program = setup.source.program_() if J is not None else None
     if program is None or not loop(c, J, program, k):
         return 0
-    c.engine = accel.LOOP_TEXT
+    c.engine = accel.LOOP_ROWS_TEXT if setup.source.kind == "grads" else accel.LOOP_TEXT
     return k
 
 
