@@ -291,6 +291,18 @@ def test_the_compiled_gradient_program_evaluates_like_numpy(text):
         np.testing.assert_allclose(accel.evaluate_program(program, pt), want, rtol=1e-12)
 
 
+@needs_numba
+def test_a_loss_in_variables_named_like_common_parts_compiles_correctly():
+    """Regression guard: the program's common parts are named apart from the parameters (x0, x1 are common names)."""
+    from solver.parse import parse_expr
+    x0, x1 = sp.Symbol("x0", real=True), sp.Symbol("x1", real=True)
+    expr = parse_expr("exp(x0*x1)**2 + exp(x0*x1) + x0**2 * x1", {"x0": x0, "x1": x1})
+    grads = tuple(sp.diff(expr, v) for v in (x0, x1))
+    want = [float(numpy_function(gx, [x0, x1])(0.3, -0.4)) for gx in grads]
+    np.testing.assert_allclose(accel.evaluate_program(accel.compile_gradient(grads, (x0, x1)), (0.3, -0.4)), want,
+                               rtol=1e-13)
+
+
 def test_a_gradient_the_program_cannot_evaluate_stays_on_the_numpy_path():
     x = sp.Symbol("x", real=True)
     assert accel.compile_gradient((sp.Piecewise((x, x > 0), (0, True)),), (x,)) is None

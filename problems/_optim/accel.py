@@ -100,7 +100,9 @@ def compile_gradient(exprs: tuple[sp.Expr, ...], syms: tuple[sp.Symbol, ...]):
     derivatives (or a parsed gradient): SymPy trees, walked here; common parts are computed once (sympy.cse)."""
     from . import _jit_ops as OP
     try:
-        replacements, reduced = sp.cse(list(exprs), optimizations=None, order="none")
+        # the common parts' names cannot meet a parameter's (cse skips names in use; these carry a leading _)
+        replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("_common"), optimizations=None,
+                                       order="none")
     except Exception:   # pragma: no cover - cse on an unusual tree
         replacements, reduced = [], list(exprs)
     prog = _Program(OP, {s: i for i, s in enumerate(syms)})
