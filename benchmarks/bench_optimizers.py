@@ -1,16 +1,16 @@
 """Benchmark (not a test): Stepwise's vectorised optimizers against torch.optim on the same work.
 
-    python benchmarks/bench_optimizers.py [--sizes 1e6 1e7] [--steps 20] [--repeats 3]
+    python benchmarks/bench_optimizers.py [--sizes 1e6 1e7] [--steps 10] [--repeats 5]
 
 For each size n, both libraries run the same float64 update for N steps on n parameters with a given
 gradient vector (the `grads` source with one row, repeated), side by side in one process:
-- Stepwise: `solve_numeric` through the registry (validation, the update loop, the answer summary), and
-  the update loop alone (`problems._optim.run_numeric`), which is what an optimizer step costs;
+- Stepwise: the update loop (`problems._optim.advance`, what an optimizer step costs) on the compiled path
+  (Numba's fused update, `pip install stepwise[fast]`) and on the NumPy path (STEPWISE_ACCEL=numpy);
 - torch: `torch.optim.Adam` / `SGD(momentum=0.9)` with its CPU default (the single-tensor for-loop),
   `foreach=True`, and `fused=True` (one fused C++ kernel), timing `opt.step()` only.
-Times are the median over the repeats; ratios are Stepwise's loop time / torch's. torch and this
-script use the same number of threads. The last lines say what separates the NumPy path from torch's
-fused kernel. Writes benchmarks/results/optimizers.json.
+The runs are interleaved (each runner once per round) and the median taken, so machine load hits all alike;
+speed-ups are torch's fused time / the runner's (>= 1: at or ahead of the fused kernel). torch and this
+script use the same number of threads. Writes benchmarks/results/optimizers.json.
 """
 from __future__ import annotations
 
@@ -26,65 +26,67 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from problems import _optim as O  # noqa: E402
+from problems._optim import accel  # noqa: E402
 from solver import registry  # noqa: E402
 from _record import write  # noqa: E402
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def stepwise_times(family: str, params: dict, conv: dict, repeats: int) -> tuple[float, float, np.ndarray]:
+def stepwise_runner(family: str, params: dict, conv: dict, accel_mode: str | None):
+    """A function timing the update loop alone (the state is set up first, like torch below), on the compiled path
+    (accel_mode None: Numba where installed) or the NumPy path ("numpy": STEPWISE_ACCEL=numpy)."""
     fam = registry.get(family)
     method = getattr(fam.module, "_method", lambda _p: fam.module.METHOD)
     values = fam.validate(params)
     conventions = fam.resolve_conventions(conv)
-    result = {}
+    out = {}
 
-    def loop():  # like torch below: the state is set up first, the steps are timed
-        c = O.prepare_numeric(values, conventions, method(values))
-        t = time.perf_counter()
-        O.advance(c)
-        result["c"] = c
-        return time.perf_counter() - t
-
-    def whole():
-        fam.solve(params, conv, path="numeric")
-
-    t_loop = statistics.median(loop() for _ in range(repeats))
-    t_whole = _median_time(whole, max(1, repeats - 1))
-    return t_loop, t_whole, result["c"].w
+    def run() -> float:
+        with _accel(accel_mode):
+            c = O.prepare_numeric(values, conventions, method(values))
+            t = time.perf_counter()
+            O.advance(c)
+            out["w"], out["engine"] = c.w, c.engine
+            return time.perf_counter() - t
+    return run, out
 
 
-def torch_time(torch, cls_name: str, kwargs: dict, w0: np.ndarray, g: np.ndarray, steps: int, repeats: int):
+class _accel:
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        self.old = os.environ.get(accel.ENV)
+        if self.mode is None:
+            os.environ.pop(accel.ENV, None)
+        else:
+            os.environ[accel.ENV] = self.mode
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop(accel.ENV, None)
+        else:
+            os.environ[accel.ENV] = self.old
+
+
+def torch_runner(torch, cls_name: str, kwargs: dict, w0: np.ndarray, g: np.ndarray, steps: int):
     cls = getattr(torch.optim, cls_name)
     grad = torch.from_numpy(g)
     out = {}
 
-    def run():
+    def run() -> float:
         p = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
         opt = cls([p], **kwargs)
         p.grad = grad
         t = time.perf_counter()
         for _ in range(steps):
             opt.step()
-        out["t"] = time.perf_counter() - t
         out["w"] = p.detach().numpy()
-
+        return time.perf_counter() - t
     try:
         run()
     except (RuntimeError, TypeError, ValueError) as e:  # e.g. fused not supported for this dtype/device
         return None, str(e).splitlines()[0][:60]
-    times = [out["t"]]
-    for _ in range(repeats - 1):
-        run()
-        times.append(out["t"])
-    return statistics.median(times), out["w"]
+    return run, out
 
 
 CASES = [
@@ -96,8 +98,8 @@ CASES = [
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
     try:
         import torch
@@ -106,9 +108,10 @@ def main(argv=None) -> int:
         return 1
     threads = O._workers()
     torch.set_num_threads(threads)
-    print(f"float64, {args.steps} steps, median of {args.repeats} runs; {threads} threads for both "
+    compiled = accel.available()
+    print(f"float64, {args.steps} steps, median of {args.repeats} interleaved runs; {threads} threads for both "
           f"(os.cpu_count() = {os.cpu_count()}); numpy {np.__version__}, torch {torch.__version__}; "
-          f"Stepwise block = {O.BLOCK} entries")
+          f"Numba {'installed' if compiled else 'not installed (the compiled rows repeat the NumPy path)'}")
     rows = []
     for family, cls, tkw, ours, conv, label in CASES:
         for size in args.sizes:
@@ -117,42 +120,44 @@ def main(argv=None) -> int:
             g = rng.standard_normal(n)
             w0 = rng.standard_normal(n)
             params = {"grads": g, "w0": w0, "steps": args.steps, **ours}
-            t_loop, t_whole, w_ours = stepwise_times(family, params, conv, args.repeats)
-            print(f"\n{label}, n = {n:,}: milliseconds per step (ratio = Stepwise loop / torch)")
-            per = 1e3 / args.steps
-            print(f"  {'Stepwise update loop (run_numeric)':52s} {t_loop * per:9.2f}")
-            print(f"  {'Stepwise solve_numeric (whole call)':52s} {t_whole * per:9.2f}")
-            row = {"optimizer": label, "n": n, "steps": args.steps, "stepwise_loop_ms_per_step": t_loop * per,
-                   "stepwise_whole_ms_per_step": t_whole * per, "torch": {}}
-            rows.append(row)
+            runners = {"Stepwise, compiled update (Numba)": stepwise_runner(family, params, conv, None),
+                       "Stepwise, NumPy path": stepwise_runner(family, params, conv, "numpy")}
             for name, extra in (("default (CPU: single-tensor for-loop)", {}), ("foreach=True", {"foreach": True}),
                                 ("fused=True", {"fused": True})):
-                t, w_t = torch_time(torch, cls, {**tkw, **extra}, w0, g, args.steps, args.repeats)
-                title = f"torch.optim.{cls} {name}"
-                if t is None:
-                    print(f"  {title:52s} {'n/a':>9s}   ({w_t})")
-                    row["torch"][name] = {"unavailable": w_t}
+                runners[f"torch.optim.{cls} {name}"] = torch_runner(torch, cls, {**tkw, **extra}, w0, g, args.steps)
+            for run, _ in runners.values():   # warm-up (compilation, page faults) outside the timing
+                if run is not None:
+                    run()
+            times = {k: [] for k, (run, _) in runners.items() if run is not None}
+            for _ in range(args.repeats):     # interleaved: A, B, C, ... A, B, C, ...
+                for k in times:
+                    times[k].append(runners[k][0]())
+            per = 1e3 / args.steps
+            med = {k: statistics.median(v) * per for k, v in times.items()}
+            fused = med.get(f"torch.optim.{cls} fused=True")
+            print(f"\n{label}, n = {n:,}: milliseconds per step (median); speed-up = torch fused time / this time")
+            row = {"optimizer": label, "n": n, "steps": args.steps, "ms_per_step": {}, "speedup_vs_torch_fused": {},
+                   "engine": runners["Stepwise, compiled update (Numba)"][1]["engine"]}
+            ref = runners["Stepwise, NumPy path"][1]["w"]
+            for k, (run, out) in runners.items():
+                if run is None:
+                    print(f"  {k:52s} {'n/a':>9s}   ({out})")
                     continue
-                agree = np.max(np.abs(w_t - w_ours)) / np.max(np.abs(w_t))
-                row["torch"][name] = {"ms_per_step": t * per, "ratio_stepwise_loop_vs_torch": t_loop / t,
-                                      "max_rel_diff": float(agree)}
-                print(f"  {title:52s} {t * per:9.2f}   ratio {t_loop / t:5.2f}   max |diff| / max |w| {agree:.0e}")
+                diff = float(np.max(np.abs(out["w"] - ref)) / np.max(np.abs(ref)))
+                row["ms_per_step"][k] = med[k]
+                if fused:
+                    row["speedup_vs_torch_fused"][k] = fused / med[k]
+                print(f"  {k:52s} {med[k]:9.2f}   " + (f"x{fused / med[k]:5.2f}" if fused else "")
+                      + f"   max |w - NumPy path's| / max |w| {diff:.0e}")
+            rows.append(row)
     print("""
-What stands between the NumPy path and torch's fused kernel:
-  - Passes over memory: NumPy runs each elementwise operation of the update as its own ufunc, so one Adam
-    step is about a dozen passes (m, v, the root, the division, the update). Blocking keeps those passes in
-    L2 cache, but every block still costs a dozen ufunc calls; torch's fused kernel reads g, m, v, w once and
-    writes m, v, w once, per element, in one vectorised loop.
-  - Dispatch: each ufunc call has microseconds of Python and NumPy overhead, paid per block (here about
-    n / block x 12 calls per step); a fused kernel pays one call per step.
-  - Threads: Stepwise splits the vector over a Python thread pool (NumPy releases the GIL in ufuncs);
-    torch's kernels use OpenMP within one call.
-  Closing the gap needs a fused elementwise kernel (a compiled extension, numba or numexpr), which Stepwise
-  does not depend on. The default torch CPU path (a Python loop of tensor ops, each a full pass with
-  allocation of temporaries) is the fair peer for plain NumPy.""")
-    write("optimizers", {"threads": threads, "repeats": args.repeats, "block": O.BLOCK, "results": rows},
-          unit="milliseconds per step, median of the repeats",
-          notes="ratio = Stepwise's update loop time / torch's (< 1: Stepwise faster); float64, the same threads")
+The NumPy path runs each elementwise operation of the update as its own ufunc (about a dozen passes over
+cache-sized blocks per step); the compiled update reads g and the histories once and writes them once per entry,
+in parallel parts, like torch's fused kernel.""")
+    write("optimizers", {"threads": threads, "repeats": args.repeats, "numba": compiled, "results": rows},
+          unit="milliseconds per step, median of interleaved repeats",
+          notes="speedup_vs_torch_fused = torch fused=True time / this time (>= 1: at or ahead of torch's fused kernel); "
+                "float64, the same threads")
     return 0
 
 

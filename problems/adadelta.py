@@ -58,7 +58,7 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("v", "v0"), ("u", "u0"))
-validate = O.validator("adadelta", HISTORIES)
+validate = O.validator("adadelta", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -102,7 +102,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     if c.last and c.small:
         u_prev = c.st["u"].copy()
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=c.h["beta"], eps=eps, lr=c.h["lr"])
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _kernel)
+        c.fused(c.jit.adadelta_step, (c.w, g, c.st["v"], c.st["u"]), c.h["beta"], eps, c.h["lr"])
+    else:
+        c.blocks(_kernel, c.w, g, c.st["v"], c.st["u"], beta=c.h["beta"], eps=eps, lr=c.h["lr"])
     if c.last and c.small:
         v = c.st["v"]
         eta = np.sqrt(u_prev + eps) / np.sqrt(v + eps)
@@ -113,7 +116,13 @@ def _hyper(p):
     return [("beta", p["beta"]), ("eps", p["eps"])] + ([("eta", p["lr"])] if p["lr"] != 1 else [])
 
 
-METHOD = O.Method("adadelta", "AdaDelta", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel)."""
+    J.adadelta_loop(*program, c.w, c.st["v"], c.st["u"], k, c.h["beta"], c.h["eps"], c.h["lr"], c.wd)
+    return True
+
+
+METHOD = O.Method("adadelta", "AdaDelta", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper, loop=_loop,
                   question="Give v, the step dw, the history u and the new parameters.")
 statement = O.statement_for(METHOD)
 solve = O.exact_solver(METHOD)

@@ -58,7 +58,7 @@ ERRATA = O.effective_rate_errata("steep", "1.25", (("0.6", "0.48"), ("0.1", "0.0
                                  {"grads": "[0.5]", "v0": "1", "lr_decay": "0", "weight_decay": "0"})
 
 HISTORIES = (("v", "v0"),)
-validate = O.validator("adagrad", HISTORIES)
+validate = O.validator("adagrad", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -90,7 +90,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     lr = c.h["lr"] / (1.0 + (c.t - 1) * c.h["lr_decay"])
     inside = c.conv["eps_placement"] == "inside"
     g = c.grad(c.w)
-    c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=c.h["eps"], inside=inside)
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as adaptive_kernel)
+        c.fused(c.jit.adaptive_step, (c.w, g, c.st["v"]), 1.0, 1.0, lr, c.h["eps"], inside)
+    else:
+        c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=1.0, gain=1.0, lr=lr, eps=c.h["eps"], inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()
@@ -103,7 +106,14 @@ def _hyper(p):
     return [("eta0", p["lr"]), ("eps", p["eps"])] + ([("lr_decay", p["lr_decay"])] if p["lr_decay"] else [])
 
 
-METHOD = O.Method("adagrad", "AdaGrad", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), with _numeric_step's decayed rate."""
+    J.adaptive_loop(*program, c.w, c.st["v"], k, c.setup.t0, 1.0, 1.0, c.h["lr"], c.h["lr_decay"], c.h["eps"],
+                    c.conv["eps_placement"] == "inside", c.wd)
+    return True
+
+
+METHOD = O.Method("adagrad", "AdaGrad", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper, loop=_loop,
                   question="Give the accumulated v, the effective learning rate and the new parameters.")
 statement = O.statement_for(METHOD)
 solve = O.exact_solver(METHOD)

@@ -86,7 +86,7 @@ ERRATA = tuple(  # the notes' v_hat exists with either epsilon placement that co
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("adam", HISTORIES)
+validate = O.validator("adam", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -182,6 +182,9 @@ def scalars(b1: float, b2: float, lr: float, eps: float, t: int, on: bool, place
     return bc2, lr / bc1 * rb, eps_
 
 
+_NONE = np.empty(0)   # no running maximum (amsgrad off)
+
+
 def _numeric_step(c: O.NumCtx) -> None:
     p, conv = c.p, c.conv
     b1, b2, lr, eps = c.h["beta1"], c.h["beta2"], c.h["lr"], c.h["eps"]
@@ -190,11 +193,16 @@ def _numeric_step(c: O.NumCtx) -> None:
     bc2, step, eps_ = scalars(b1, b2, lr, eps, c.t, on, placement)
     g = c.grad(c.w)
     O.decoupled_numeric(c)
-    kw = dict(b1=b1, b2=b2, step=step, bc2=bc2, eps=eps_, inside=placement == "inside")
-    if p["amsgrad"]:
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _core)
+        vmax = c.st["v_max"] if p["amsgrad"] else _NONE
+        c.fused(c.jit.adam_step, (c.w, g, c.st["m"], c.st["v"], vmax), b1, b2, step, eps_, placement == "inside",
+                bool(p["amsgrad"]))
+    elif p["amsgrad"]:
+        kw = dict(b1=b1, b2=b2, step=step, bc2=bc2, eps=eps_, inside=placement == "inside")
         c.blocks(_kernel_ams, c.w, g, c.st["m"], c.st["v"], c.st["v_max"], **kw)
     else:
-        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], **kw)
+        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=b2, step=step, bc2=bc2, eps=eps_,
+                 inside=placement == "inside")
     if c.last and c.small:
         vv = c.st["v_max"] if p["amsgrad"] else c.st["v"]
         c.out.update(m=c.st["m"].copy(), v=c.st["v"].copy())
@@ -222,9 +230,22 @@ def question(p, conv) -> Rich:
     return Rich("Give ", O.M_, ", ", O.V_, ", the effective learning rate and the new parameters (no bias correction).")
 
 
-METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper, question=question)
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), in _numeric_step's order with the same scalars."""
+    p, conv = c.p, c.conv
+    lr = c.h["lr"]
+    dec = O.decoupled_decay(p, conv)
+    vmax = c.st["v_max"] if p["amsgrad"] else _NONE
+    J.adam_loop(*program, c.w, c.st["m"], c.st["v"], vmax, k, c.setup.t0, c.h["beta1"], c.h["beta2"], lr, c.h["eps"],
+                ("inside", "outside", "keras").index(conv["eps_placement"]), conv["bias_correction"] == "on",
+                bool(p["amsgrad"]), c.wd, dec, 1.0 - lr * c.h["weight_decay"] if dec else 1.0)
+    return True
+
+
+METHOD = O.Method("adam", "Adam", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper, question=question,
+                  loop=_loop)
 AMS_METHOD = O.Method("adam", "Adam with AMSGrad", HISTORIES + (("v_max", "v0"),), _rules, _step, _numeric_step,
-                      hyper=O.adam_hyper, question=question)
+                      hyper=O.adam_hyper, question=question, loop=_loop)
 
 
 def _method(p):

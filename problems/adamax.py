@@ -78,7 +78,7 @@ ERRATA = (
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("adamax", HISTORIES)
+validate = O.validator("adamax", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -129,7 +129,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     torch = conv["adamax_eps"] == "max"
     bc1 = 1.0 - b1 ** c.t if conv["bias_correction"] == "on" else 1.0
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=c.h["beta2"], eps=eps, torch=torch, clr=lr / bc1)
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _kernel)
+        c.fused(c.jit.adamax_step, (c.w, g, c.st["m"], c.st["v"]), b1, c.h["beta2"], eps, torch, lr / bc1)
+    else:
+        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=c.h["beta2"], eps=eps, torch=torch, clr=lr / bc1)
     if c.last and c.small:
         m, v = c.st["m"], c.st["v"]
         c.out.update(m=m.copy(), v=v.copy(), eta_eff=lr / (v if torch else v + eps))
@@ -137,7 +140,15 @@ def _numeric_step(c: O.NumCtx) -> None:
             c.out["m_hat"] = m / bc1
 
 
-METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), with _numeric_step's bias-corrected rate."""
+    conv = c.conv
+    J.adamax_loop(*program, c.w, c.st["m"], c.st["v"], k, c.setup.t0, c.h["beta1"], c.h["beta2"], c.h["eps"],
+                  conv["adamax_eps"] == "max", c.h["lr"], conv["bias_correction"] == "on", c.wd)
+    return True
+
+
+METHOD = O.Method("adamax", "AdaMax", HISTORIES, _rules, _step, _numeric_step, hyper=O.adam_hyper, loop=_loop,
                   question=lambda p, conv: Rich("Give ", O.M_, ", the max-norm ", O.V_,
                                                 ", the effective learning rate and the new parameters."))
 statement = O.statement_for(METHOD)

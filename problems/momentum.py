@@ -124,7 +124,7 @@ def _velocities(p) -> dict:
 
 
 HISTORIES = (("u", "u0"),)
-validate = O.validator("momentum", HISTORIES)
+validate = O.validator("momentum", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -190,13 +190,23 @@ def _step(s: O.StepCtx) -> None:
     s.update("Update", UPDATE_VELOCITY if vel else UPDATE_NOTES, {O.W: s.w, O.ETA: p["lr"], O.U: u})
 
 
-def _numeric_step(c: O.NumCtx) -> None:
+def _gains(c: O.NumCtx) -> tuple[bool, float, float, float]:
+    """(torch's undamped first step is this one, its gain, the gain of the other steps, the rate on u)."""
     p, vel = c.p, c.conv["momentum_form"] == "velocity"
     lr, damp = c.h["lr"], (c.h["dampening"] if c.h["beta"] != 0 and not _average(c.conv) else 0.0)   # _dampening
-    g = c.grad(c.w)
     first = c.i == 0 and _first_undamped(p, c.setup.t0, c.conv)
-    gain = (lr if vel else 1.0) * (1.0 if first else 1.0 - damp) * (1.0 - c.h["beta"] if _average(c.conv) else 1.0)
-    c.blocks(O.momentum_kernel, c.w, g, c.st["u"], beta=c.h["beta"], gain=gain, lr=1.0 if vel else lr, first=first)
+    avg = 1.0 - c.h["beta"] if _average(c.conv) else 1.0
+    return first, (lr if vel else 1.0) * 1.0 * avg, (lr if vel else 1.0) * (1.0 - damp) * avg, 1.0 if vel else lr
+
+
+def _numeric_step(c: O.NumCtx) -> None:
+    g = c.grad(c.w)
+    first, first_gain, gain, rate = _gains(c)
+    gain = first_gain if first else gain
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as momentum_kernel)
+        c.fused(c.jit.momentum_step, (c.w, g, c.st["u"]), c.h["beta"], gain, rate, first)
+    else:
+        c.blocks(O.momentum_kernel, c.w, g, c.st["u"], beta=c.h["beta"], gain=gain, lr=rate, first=first)
     if c.last and c.small:
         c.out["u"] = c.st["u"].copy()
 
@@ -205,7 +215,15 @@ def _hyper(p):
     return [("eta", p["lr"]), ("beta", p["beta"])] + ([("dampening", p["dampening"])] if p["dampening"] else [])
 
 
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), with _numeric_step's gains."""
+    first, first_gain, gain, rate = _gains(c)
+    J.momentum_loop(*program, c.w, c.st["u"], k, c.h["beta"], gain, rate, first_gain, first, c.wd, False)
+    return True
+
+
 METHOD = O.Method("momentum", "Momentum gradient descent", HISTORIES, _rules, _step, _numeric_step, hyper=_hyper,
+                  loop=_loop,
                   question="What are the history u and the parameters after the last step?")
 statement = O.statement_for(METHOD)
 

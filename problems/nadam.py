@@ -82,7 +82,7 @@ EXAMPLE = Example(
 )
 
 HISTORIES = (("m", "m0"), ("v", "v0"))
-validate = O.validator("nadam", HISTORIES)
+validate = O.validator("nadam", HISTORIES, long_runs=lambda p: "NAdam runs step by step")
 use_numeric = O.use_numeric
 
 
@@ -186,7 +186,10 @@ def _numeric_step(c: O.NumCtx) -> None:
     g = c.grad(c.w)
     O.decoupled_numeric(c)
     inside = c.conv["eps_placement"] == "inside"
-    c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=b2, bc2=bc2, eps=eps, inside=inside, cg=cg, cm=cm)
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operations as _kernel)
+        c.fused(c.jit.nadam_step, (c.w, g, c.st["m"], c.st["v"]), b1, b2, bc2, eps, inside, cg, cm)
+    else:
+        c.blocks(_kernel, c.w, g, c.st["m"], c.st["v"], b1=b1, b2=b2, bc2=bc2, eps=eps, inside=inside, cg=cg, cm=cm)
     if c.last and c.small:
         m, v = c.st["m"], c.st["v"]
         vh = v / bc2

@@ -170,7 +170,7 @@ def _shared(conv) -> str:
 
 
 HISTORIES = (("u", "u0"),)
-validate = O.validator("nag", HISTORIES)
+validate = O.validator("nag", HISTORIES, long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -225,20 +225,37 @@ def _numeric_step(c: O.NumCtx) -> None:
         if c.last and c.small:
             c.out["lookahead"] = c.w.copy()
         g = c.grad(c.w)
-        c.blocks(_torch_kernel, c.w, g, u, beta=beta, lr=lr)
+        if c.jit is not None:   # a large vector: one compiled loop per step (the same operations)
+            c.fused(c.jit.nag_torch_step, (c.w, g, u), beta, lr)
+        else:
+            c.blocks(_torch_kernel, c.w, g, u, beta=beta, lr=lr)
     else:
         look = c.buf("look")
-        c.blocks(_look_kernel, look, c.w, u, k=(lr * beta if form == "scaled" else beta))
+        k = lr * beta if form == "scaled" else beta
+        if c.jit is not None:
+            c.fused(c.jit.lookahead, (look, c.w, u), k)
+        else:
+            c.blocks(_look_kernel, look, c.w, u, k=k)
         if c.last and c.small:
             c.out["lookahead"] = look.copy()
         g = c.grad(look)
         sut = form == "sutskever"
-        c.blocks(O.momentum_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
+        if c.jit is not None:
+            c.fused(c.jit.momentum_step, (c.w, g, u), beta, lr if sut else 1.0, 1.0 if sut else lr, False)
+        else:
+            c.blocks(O.momentum_kernel, c.w, g, u, beta=beta, gain=lr if sut else 1.0, lr=1.0 if sut else lr)
     if c.last and c.small:
         c.out["u"] = u.copy()
 
 
-METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel), each form as _numeric_step."""
+    J.nag_loop(*program, c.w, c.st["u"], k, c.h["beta"], c.h["lr"],
+               ("torch", "notes", "sutskever", "scaled").index(c.conv["nag_form"]), c.wd)
+    return True
+
+
+METHOD = O.Method("nag", "Nesterov accelerated gradient", HISTORIES, _rules, _step, _numeric_step, loop=_loop,
                   answer_names={"g": "grad_lookahead"}, shared_history=_shared,
                   hyper=lambda p: [("eta", p["lr"]), ("beta", p["beta"])],
                   question="Compute the look-ahead point, the gradient there, the new history u and the new parameters.")

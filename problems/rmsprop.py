@@ -76,7 +76,7 @@ ERRATA = O.effective_rate_errata("flat", "0.1", (("0.6", "6"), ("0.1", "1")),
                                  {"grads": "[1]", "beta": "0.9", "v0": None, "weight_decay": "0"})
 
 HISTORIES = (("v", "v0"),)
-validate = O.validator("rmsprop", HISTORIES)
+validate = O.validator("rmsprop", HISTORIES, long_runs=lambda p: _long_runs(p))   # defined below
 use_numeric = O.use_numeric
 
 
@@ -152,7 +152,10 @@ def _numeric_step(c: O.NumCtx) -> None:
         c.blocks(_kernel, c.w, g, c.st["v"], ga, b, beta=beta, lr=lr, eps=eps, inside=inside,
                  centered=bool(p["centered"]), mu=mu)
     else:
-        c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
+        if c.jit is not None:   # a large vector: one compiled loop per step (the same operations)
+            c.fused(c.jit.adaptive_step, (c.w, g, c.st["v"]), beta, 1.0 - beta, lr, eps, inside)
+        else:
+            c.blocks(O.adaptive_kernel, c.w, g, c.st["v"], decay=beta, gain=1.0 - beta, lr=lr, eps=eps, inside=inside)
     if c.last and c.small:
         v = c.st["v"]
         c.out["v"] = v.copy()
@@ -181,9 +184,24 @@ def _hyper(p):
     return [("eta", p["lr"]), ("beta", p["beta"]), ("eps", p["eps"])] + ([("mu", p["momentum"])] if p["momentum"] else [])
 
 
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel); plain RMSProp only (centered or with momentum: step by
+    step)."""
+    if c.p["centered"] or c.h["momentum"]:
+        return False
+    beta = c.h["beta"]
+    J.adaptive_loop(*program, c.w, c.st["v"], k, c.setup.t0, beta, 1.0 - beta, c.h["lr"], 0.0, c.h["eps"],
+                    c.conv["eps_placement"] == "inside", c.wd)
+    return True
+
+
+def _long_runs(p) -> str:
+    return "centered RMSProp and RMSProp with momentum run step by step" if p["centered"] or p["momentum"] else ""
+
+
 def _method(p) -> O.Method:
     return O.Method("rmsprop", "Centered RMSProp" if p["centered"] else "RMSProp", _histories(p), _rules, _step,
-                    _numeric_step, question=_question, hyper=_hyper)
+                    _numeric_step, question=_question, hyper=_hyper, loop=_loop)
 
 
 def statement(p, conv=None) -> Rich:

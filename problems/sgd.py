@@ -54,7 +54,7 @@ ERRATA = (
             "notes' accepted range 0.012 to 0.020",
     ),
 )
-validate = O.validator("sgd")
+validate = O.validator("sgd", long_runs=True)
 use_numeric = O.use_numeric
 
 
@@ -74,10 +74,19 @@ def _kernel(w, g, scr, lr):
 
 def _numeric_step(c: O.NumCtx) -> None:
     g = c.grad(c.w)
-    c.blocks(_kernel, c.w, g, lr=c.h["lr"])
+    if c.jit is not None:   # a large vector: one compiled loop per step (the same operation)
+        c.fused(c.jit.sgd_step, (c.w, g), c.h["lr"])
+    else:
+        c.blocks(_kernel, c.w, g, lr=c.h["lr"])
 
 
-METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step,
+def _loop(c: O.NumCtx, J, program, k: int) -> bool:
+    """k steps as one compiled call (a long run: accel): w <- w - lr g, as _kernel."""
+    J.momentum_loop(*program, c.w, np.empty(c.n), k, 0.0, 1.0, c.h["lr"], 1.0, False, c.wd, True)
+    return True
+
+
+METHOD = O.Method("sgd", "Gradient descent", (), _rules, _step, _numeric_step, loop=_loop,
                   question="What are the parameters after the last update?", hyper=lambda p: [("eta", p["lr"])])
 statement = O.statement_for(METHOD)
 solve = O.exact_solver(METHOD)

@@ -118,8 +118,11 @@ PARAMS = (
           aliases=("b", "bias", "b_0", "initial bias")),
     Param("eta", Real(0, 10 ** 6, closed="right"), default="1", label="Learning rate eta",
           aliases=("learning rate", "learning-rate", "step size", "eta", "η", "lr", "alpha", "α")),
-    Param("steps", Int(0, 100_000), default="1", label="Gradient-descent steps",
-          help="full-batch updates (epochs); 0 computes the forward pass and the gradients only",
+    # up to 1e5 steps on the NumPy path (a Python iteration each); up to 1e7 where the whole run is one compiled
+    # call in bounded time (the optimizers' accelerator; validate checks)
+    Param("steps", Int(0, 10 ** 7), default="1", label="Gradient-descent steps",
+          help="full-batch updates (epochs); 0 computes the forward pass and the gradients only (at most 100000; up "
+               "to 10000000 for a few points with the compiled loops installed)",
           aliases=("steps", "updates", "epochs", "times", "iterations", "gradient steps")),
     Param("loss", Choice({"mse": "squared error (with or without the 1/2: see the conventions)",
                           "ce": "cross-entropy -(y ln y_hat + (1 - y) ln(1 - y_hat))"},
@@ -177,6 +180,7 @@ def validate(p: dict[str, Any]) -> None:
     if cols != d:
         raise InvalidInput("x", f"The 'x' parameter of sigmoid_neuron must have {d} entr{'y' if d == 1 else 'ies'} per point "
                                 f"(one per weight in w). Got {cols} instead.")
+    _check_steps(p["steps"], rows, cols)
     if p["y"] is None:
         return
     if len(p["y"]) != rows:
@@ -187,6 +191,26 @@ def validate(p: dict[str, Any]) -> None:
         if np.any(ys < 0) or np.any(ys > 1):
             raise InvalidInput("y", "The 'y' parameter of sigmoid_neuron must hold targets in [0, 1] for the "
                                     f"cross-entropy loss. Got {F.text(as_exact(p['y'])[int(np.argmax((ys < 0) | (ys > 1)))])} instead.")
+
+
+def _check_steps(steps: int, rows: int, cols: int) -> None:
+    """More than 100000 steps only as one compiled call (the optimizers' accelerator) whose estimated time stays
+    within what one run may take."""
+    from ._optim import accel   # here: importing the optimizers' package is not the small solve's business
+    if steps <= accel.STEPS_NUMPY:
+        return
+    if not accel.available():
+        why = f"a longer run (up to {accel.STEPS_COMPILED}) needs the optional compiled loops (pip install 'stepwise[fast]')"
+    else:
+        most = min(accel.STEPS_COMPILED, int(accel.RUN_SECONDS / accel.neuron_seconds(rows, cols, 1)))
+        if steps <= most:
+            return
+        if most > accel.STEPS_NUMPY:
+            raise InvalidInput("steps", f"The 'steps' parameter of sigmoid_neuron must be at most {most} for {rows} "
+                                        f"data point{'s' if rows > 1 else ''} of dimension {cols}: a longer run takes "
+                                        f"more than the time one run may take. Got {steps} instead.")
+        why = f"{rows} data points make a longer run take more than the time one run may take"
+    raise InvalidInput("steps", "The 'steps' parameter of sigmoid_neuron " + accel.too_long(steps, why))
 
 
 def use_numeric(p) -> bool:
@@ -524,15 +548,22 @@ def solve_numeric(p, conv) -> Derivation:
     n, dim = X.shape
     zv, s, loss, gw, gb = _np_state(X, yv, wv, bv, key, mean)
     one = n == 1
+    from ._optim import accel   # here: importing the optimizers' package is not the small solve's business
+    J = accel.jit() if T >= accel.LOOP_MIN else None   # a long run: every step in one compiled call
+    how = ("in float64 as one compiled loop (Numba)" if J is not None else "in float64 NumPy")
     d.note("Numeric path", f"{n} data point{'s' if n > 1 else ''} of dimension {dim} and {T} full-batch step{'s' if T != 1 else ''} "
-                           "computed in float64 NumPy; the per-point steps are not shown.")
+                           f"computed {how}; the per-point steps are not shown.")
     d.conclude("At the initial parameters",
                answers=(make_answer("z", zv[0] if one else tuple(zv)), make_answer("y_hat", s[0] if one else tuple(s)),
                         make_answer("loss", loss),
                         make_answer("grad_w", gw[0] if dim == 1 else tuple(gw)), make_answer("grad_b", gb)))
     if T == 0:
         return d
-    for _ in range(T):
+    if J is not None:
+        with np.errstate(all="ignore"):
+            bv = float(J.neuron_loop(np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(yv, dtype=np.float64),
+                                     wv, bv, lr, T, ("half", "plain", "ce").index(key), mean))
+    for _ in range(T if J is None else 0):
         _, _, _, gw, gb = _np_state(X, yv, wv, bv, key, mean)
         wv = wv - lr * gw
         bv = bv - lr * gb

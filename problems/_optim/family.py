@@ -16,6 +16,7 @@ from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Derivation, sym
 
+from . import accel
 from .exact import hyper_line, solve_exact, tiny_hyper
 from .rules import BETA, BETA1, BETA2, EPS, ETA, LAMBDA
 from .numeric import solve_numeric
@@ -48,12 +49,47 @@ def effective_rate_errata(region: str, v: str, rates: Sequence[tuple[str, str]],
     ) for lr, rate in rates)
 
 
-def validator(family: str, histories: Sequence[tuple[str, str]] = ()) -> Callable[[Mapping], None]:
-    """A family's validate(p): every cross-field check of the gradient source and the start state (build)."""
+def validator(family: str, histories: Sequence[tuple[str, str]] = (), *,
+              long_runs: bool | Callable[[Mapping], str] = False) -> Callable[[Mapping], None]:
+    """A family's validate(p): every cross-field check of the gradient source and the start state (build), and the
+    number of steps (`long_runs`: the family runs more than accel.STEPS_NUMPY steps as one compiled call; a function
+    of p: '' where it does, else why not, in words)."""
     def validate(p) -> None:
-        build(p, family, histories, exact_path=False)
+        why = long_runs(p) if callable(long_runs) else ("" if long_runs else f"{family} runs step by step")
+        check_steps(build(p, family, histories, exact_path=False), family, why)
     validate.__doc__ = f"Cross-field checks of {family}'s gradient source and start state (InvalidInput names the field)."
     return validate
+
+
+def check_steps(setup, family: str, not_long: str) -> None:
+    """More than accel.STEPS_NUMPY steps only where they run as one compiled call in bounded time: a loss or
+    gradient expression in a few parameters, the optional compiled loops installed, and an estimated run of at most
+    accel.RUN_SECONDS (InvalidInput names the steps and says which of these is missing; `not_long`: why this
+    instance never runs compiled, '' when it may)."""
+    steps = setup.steps
+    if steps <= accel.STEPS_NUMPY:
+        return
+    src = setup.source
+    if not_long:
+        why = not_long
+    elif src.kind not in ("loss", "gradient") or src.separable or setup.n > accel.LOOP_MAX_PARAMS:
+        why = (f"a longer run (up to {accel.STEPS_COMPILED}) needs the gradient as a loss or gradient expression in "
+               f"at most {accel.LOOP_MAX_PARAMS} named parameters")
+    elif not accel.available():
+        why = (f"a longer run (up to {accel.STEPS_COMPILED}) needs the optional compiled loops "
+               "(pip install 'stepwise[fast]')")
+    else:
+        program = src.program_()
+        if program is None:
+            why = "this gradient has a part the compiled loop cannot evaluate, so it runs step by step"
+        else:
+            most = min(accel.STEPS_COMPILED, int(accel.RUN_SECONDS / accel.program_seconds(program, setup.n, 1)))
+            if steps <= most:
+                return
+            raise InvalidInput("steps", f"The 'steps' parameter of {family} must be at most {max(most, accel.STEPS_NUMPY)} "
+                                        "for this gradient: a longer run takes more than the time one run may take. "
+                                        f"Got {steps} instead.")
+    raise InvalidInput("steps", f"The 'steps' parameter of {family} " + accel.too_long(steps, why))
 
 
 def exact_solver(method: Method) -> Callable[[Mapping, Mapping], Derivation]:

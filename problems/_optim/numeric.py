@@ -18,6 +18,7 @@ import numpy as np
 from solver import format as F
 from solver.symbolic import Derivation
 
+from . import accel
 from .exact import answer, coupled_decay, start_step_text, to_float
 from .plot import trajectory_svg
 from .rules import decoupled_decay
@@ -26,6 +27,7 @@ from .warn import growth, warn_diverged
 
 BLOCK = 1 << 13          # entries per block: the dozen in-place passes of one step stay in L2 cache
 SMALL = 10_000           # at most this many parameters: answers list every entry
+FUSED_CHUNK = 1 << 18    # entries per chunk of a compiled update shared out among the threads
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -75,7 +77,9 @@ class NumCtx:
         nb = min(BLOCK, self.n)
         self._parts = _partition(self.n, _workers() if self.n >= 4 * BLOCK else 1)
         self._scratch = [[np.empty(nb) for _ in range(3)] for _ in self._parts]
-        self.engine = "NumPy, in place and vectorised"   # what ran (the accelerated paths say so)
+        self.engine = accel.NUMPY_TEXT   # what ran (the accelerated paths say so)
+        # the compiled kernels for a large vector (Numba imported only here); None: the NumPy kernels
+        self.jit = accel.jit() if self.n >= accel.FUSED_MIN else None
 
     def buf(self, name: str) -> np.ndarray:
         b = self._bufs.get(name)
@@ -108,6 +112,26 @@ class NumCtx:
                    for (a, b), scr in zip(self._parts[1:], self._scratch[1:])]
         a, b = self._parts[0]
         _run_part(fn, arrays, a, b, self._scratch[0], kw)
+        for f in futures:
+            f.result()
+
+    def fused(self, fn: Callable, arrays: tuple[np.ndarray, ...], *scalars) -> None:
+        """fn(*arrays, *scalars), a compiled kernel (self.jit), over chunks of the vector in parallel threads (it
+        releases the GIL): each thread takes the next chunk until none is left, so a thread the machine delays
+        holds up no other. An array shorter than the parameters (an unused history) is passed whole."""
+        self.engine = accel.FUSED_TEXT
+        n = self.n
+        if len(self._parts) == 1:
+            fn(*arrays, *scalars)
+            return
+        starts = iter(range(0, n, FUSED_CHUNK))   # shared: next() on it is atomic
+
+        def work():
+            for a in starts:
+                b = min(a + FUSED_CHUNK, n)
+                fn(*[x[a:b] if x.shape[0] == n else x for x in arrays], *scalars)
+        futures = [_pool().submit(work) for _ in self._parts[1:]]
+        work()
         for f in futures:
             f.result()
 
@@ -146,7 +170,7 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
     d = Derivation()
     finite = bool(np.all(np.isfinite(c.w)))
     d.note("Numeric path", f"{method.display} ran {setup.steps} step{'s' if setup.steps > 1 else ''} on {setup.n} "
-                           f"parameter{'s' if setup.n > 1 else ''} in float64 {c.engine} "
+                           f"parameter{'s' if setup.n > 1 else ''} {c.engine} "
                            "(no per-step working is shown)." + _start_text(setup))
     if not finite:
         d.status = "undefined"
@@ -220,7 +244,7 @@ def advance(c: NumCtx) -> NumCtx:
     """Run all the steps in place (c.w, c.st); the last step's quantities land in c.out (small problems)."""
     setup = c.setup
     with np.errstate(all="ignore"):
-        for i in range(setup.steps):
+        for i in range(_compiled_run(c), setup.steps):
             c.i, c.t, c.last = i, setup.t0 + i + 1, i == setup.steps - 1
             before = c.w.copy() if c.last and c.small else None
             c.method.numeric_step(c)
@@ -229,6 +253,23 @@ def advance(c: NumCtx) -> NumCtx:
             if c.path is not None:
                 c.path.append(c.w.tolist())
     return c
+
+
+def _compiled_run(c: NumCtx) -> int:
+    """A long run on a few parameters with a gradient expression or given gradients: all steps but the last as one
+    compiled call (accel; the family's `Method.loop`), returning how many ran (0: none, the NumPy loop runs them
+    all). The last step runs in the NumPy loop, which keeps its quantities for the answers."""
+    setup, loop = c.setup, c.method.loop
+    k = setup.steps - 1
+    if (loop is None or k < accel.LOOP_MIN or c.path is not None or setup.n > accel.LOOP_MAX_PARAMS
+            or setup.source.kind not in ("loss", "gradient", "grads") or setup.source.separable):
+        return 0
+    J = accel.jit()
+    program = setup.source.program_() if J is not None else None
+    if program is None or not loop(c, J, program, k):
+        return 0
+    c.engine = accel.LOOP_ROWS_TEXT if setup.source.kind == "grads" else accel.LOOP_TEXT
+    return k
 
 
 def run_numeric(p, conv, method: Method) -> NumCtx:

@@ -352,3 +352,5 @@ class Method:
     question: str = ""
     shared_history: Callable[[Mapping], str] = staticmethod(lambda conv: "all")
     hyper: Callable[[Mapping], Sequence[tuple[str, Any]]] = staticmethod(lambda p: ())
+    # loop(c, jit, program, k) -> bool: k steps in one compiled call (accel), False when this instance cannot
+    loop: Callable[..., bool] | None = None

@@ -70,6 +70,9 @@ def sigmoid_np(z: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -z))
 
 
+NO_ROWS = np.empty((0, 0))   # a compiled program's "given rows": none
+
+
 class Source:
     kind = ""
     separable = False
@@ -82,6 +85,10 @@ class Source:
         raise NotImplementedError
 
     def loss_numeric(self, point):
+        return None
+
+    def program_(self):
+        """The gradient for the accelerated loop (accel): (code, arg, consts, registers, depth, rows), or None."""
         return None
 
 
@@ -103,6 +110,14 @@ class GradsSource(Source):
 
     def numeric(self, point, i):
         return self._row(i)
+
+    def program_(self):
+        """The accelerated loop's gradient source: no program, the rows (float64, one per step) instead."""
+        rows = self.rows
+        if not isinstance(rows, np.ndarray) or rows.ndim != 2:
+            return None
+        return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.zeros(1), 0, 1,
+                np.ascontiguousarray(rows, dtype=np.float64))
 
     def statement(self) -> Rich:
         rows = self.rows
@@ -135,6 +150,15 @@ class ExprSource(Source):
         self._f = None
         self._loss_f = None
         self.program = None          # the gradient compiled for the accelerated loop (accel.compile_gradient)
+
+    def program_(self):
+        """The gradient compiled for the accelerated loop (accel.compile_gradient, once per source, and no given
+        rows), or None."""
+        if self.program is None:
+            from . import accel
+            compiled = accel.compile_gradient(tuple(self.grads), tuple(self.syms))
+            self.program = (*compiled, NO_ROWS) if compiled is not None else False
+        return self.program or None
 
     def check_size(self, exprs, points, title: str, where: str) -> None:
         """Undefined when an expression at one of the points outgrows what exact working can compute (guard)."""

@@ -461,10 +461,13 @@ def source_params() -> tuple[Param, ...]:
                    "fresh start; t = 3 means two steps were already taken, the same as t0 = 2)",
               aliases=("current step", "step number", "iteration number", "at step", "at iteration", "time step",
                        "timestep", "step t", "iteration t")),
-        # at most 1e5: the numeric path steps in Python (vectorised over parameters, not over steps), and
-        # 1e7 steps of a typed loss took four minutes of one server thread (found by the hardening pass)
-        Param("steps", Int(1, 10**5), label="Steps",
-              help="default: one per given gradient row, else 1 (at most 100000)", aliases=STEP_ALIASES),
+        # at most 1e5 on the NumPy path: it steps in Python (vectorised over parameters, not over steps), and 1e7
+        # steps of a typed loss took four minutes of one server thread (found by the hardening pass); up to 1e7 where
+        # the whole run is one compiled call in bounded time (accel; the family's validate checks, check_steps)
+        Param("steps", Int(1, 10**7), label="Steps",
+              help="default: one per given gradient row, else 1 (at most 100000; on a loss or gradient expression in a "
+                   "few parameters, up to 10000000 with the compiled loops installed)",
+              aliases=STEP_ALIASES),
         Param("weight_decay", Real(0, None), default="0", label="Weight decay lambda",
               help="torch's weight_decay: the gradient used is g + weight_decay * w (L2); Adam and NAdam can "
                    "decouple it instead (AdamW: w <- w - eta * weight_decay * w; the weight_decay_form convention)",
