@@ -392,3 +392,20 @@ def test_a_compiled_run_is_bounded_by_its_estimated_time(monkeypatch):
     assert e.value.field == "steps" and "for this gradient" in str(e.value)
     with pytest.raises(InvalidInput):
         registry.get("sigmoid_neuron").validate({"x": "0.5 2.5", "y": "0.2 0.9", "w": "1", "steps": "10000000"})
+
+
+@needs_numba
+def test_warm_up_takes_every_compiled_path(monkeypatch):
+    """`stepwise serve` compiles the kernels in the background (python -m problems._optim.accel): every warm-up solve
+    runs, and each takes the compiled path it is there for."""
+    _compiled_path(monkeypatch)
+    solves = list(accel._warm_solves())
+    assert accel.warm() == len(solves)
+    for family, params in solves:
+        note = registry.get(family).solve(params, path="numeric").steps[0].text
+        assert "Numba" in note, (family, note)
+
+
+def test_warm_up_does_nothing_on_the_numpy_path(monkeypatch):
+    _numpy_path(monkeypatch)
+    assert accel.warm() == 0

@@ -166,6 +166,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, worker
 
     app = create_app()
     warm()
+    _warm_accelerator()
     _jobs_dir(app)
     box = _start_sandbox()  # before waitress starts its threads: only a single-threaded process forks
     _banner(host, port, "one process")
@@ -184,6 +185,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, worker
             sandbox.install(None)
             box.close()
     return 0
+
+
+def _warm_accelerator() -> None:
+    """With the optional compiled loops installed, compile them in a separate process while the server starts (a
+    few seconds each, cold; then cached on disk), so the first long or large optimizer solve does not pay it inside
+    a request's time limit."""
+    from problems._optim import accel
+
+    if not accel.available():
+        return
+    import subprocess
+
+    try:
+        subprocess.Popen([sys.executable, "-m", "problems._optim.accel"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no process to spare: the kernels compile on first use instead
+        pass
 
 
 def _serve_gunicorn(host: str, port: int, workers: int) -> int:
@@ -206,6 +224,7 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> int:
     timeout = int(max(60, 4 * (exact + limits.grace_seconds + limits.numeric_seconds)))
     app = create_app()
     warm()
+    _warm_accelerator()
     _jobs_dir(app)  # made in the master: every worker shares it
     boxes: list = []
 

@@ -214,3 +214,38 @@ def evaluate_program(program, x) -> np.ndarray:
     J.run_program(code, arg, consts, np.asarray(x, dtype=np.float64), np.empty(max(nregs, 1)),
                   np.empty(max(depth, 1)), out)
     return out
+
+
+#: The solves that compile every kernel once (`warm`): each optimizer family's fused update on a large vector, its
+#: whole-run loop on a loss and on given gradients, and the sigmoid neuron's loop.
+def _warm_solves():
+    big = np.full(FUSED_MIN, 0.5)
+    for family in ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamax", "nadam"):
+        if family != "nadam":  # NAdam has no whole-run loop
+            yield family, {"loss": "x**2 + y**2", "w0": "1 1", "steps": 5 * LOOP_MIN}
+            yield family, {"grads": [0.5, -0.25], "w0": "1 1", "steps": 5 * LOOP_MIN}
+        yield family, {"loss": "w**2", "w0": big, "steps": 2}
+    yield "sigmoid_neuron", {"x": "0 1", "y": "1 0", "w": "0.5", "b": "0", "eta": "0.1", "steps": LOOP_MIN}
+
+
+def warm() -> int:
+    """Compile (or load from the on-disk cache) every kernel by solving tiny instances that take the compiled
+    paths, so a server's first long or large solve does not pay the compilation (several seconds each, cold).
+    Returns how many solves ran; 0 without Numba. `python -m problems._optim.accel` runs it (`stepwise serve` does,
+    in the background)."""
+    if not available():
+        return 0
+    from solver import registry
+
+    done = 0
+    for family, params in _warm_solves():
+        try:
+            registry.get(family).solve(params, path="numeric")
+            done += 1
+        except Exception:  # noqa: BLE001 - a warm-up that fails leaves that kernel to compile on first use
+            pass
+    return done
+
+
+if __name__ == "__main__":
+    warm()
