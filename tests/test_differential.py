@@ -57,19 +57,10 @@ class Known:
     match: Callable[[Disagreement], bool]
 
 
-PARTIAL = Known("found by the harness (not in issue 13): when the answer is 'undefined' (eps = 0 and a zero gradient) "
-                "the exact path still gives the answers computed before the undefined step (g, m, v, ...), the "
-                "numeric path none", lambda d: d.kind == "missing" and d.path == "numeric"
-                and "status undefined" in d.detail)
-ITEM_OPT = {name: [PARTIAL] for name in ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamax",
-                                        "nadam")}
-
 #: One table, keyed by family: delete an entry when its fix merges (the test then passes without it). The entries
 #: for issue 13's items 1-4 and 6-13 went when a run of every convention combination at 40 instances per family
 #: (seed 1) no longer hit them.
-KNOWN: dict[str, list[Known]] = {
-    **ITEM_OPT,
-}
+KNOWN: dict[str, list[Known]] = {}
 
 
 #: Answers allowed to have no independent reference (every answer has one today; keep this short).

@@ -72,6 +72,7 @@ class NumCtx:
         self.last = False
         self.small = self.n <= SMALL
         self.out: dict[str, Any] = {}       # last-step quantities for the answers (small problems only)
+        self.before_last = None             # w before the last step (small problems): was it finite?
         self.wd = to_float(p.get("weight_decay", 0)) if coupled_decay(p, conv) else 0.0
         self._bufs: dict[str, np.ndarray] = {}
         nb = min(BLOCK, self.n)
@@ -174,8 +175,21 @@ def solve_numeric(p, conv, method: Method) -> Derivation:
                            "(no per-step working is shown)." + _start_text(setup))
     if not finite:
         d.status = "undefined"
+        # the last step's quantities computed before the undefined one (g, m, v, ... with eps = 0 and a zero
+        # gradient), as the exact path gives them; none that is itself infinite or undefined
+        partial = []
+        before = c.before_last
+        if c.small and before is not None and np.all(np.isfinite(before)):  # undefined in the last step
+            for k, v in c.out.items():
+                vals = np.ravel(np.asarray(v, dtype=float))
+                if (k == "g" and setup.source.kind == "grads") or k in ("w", "delta_w") or not np.all(np.isfinite(vals)):
+                    continue
+                partial.append(answer(method.answer_names.get(k, k), float(vals[0]) if vals.size == 1 else
+                                      tuple(float(x) for x in vals)))
         d.note("Undefined", "The update produced an infinite or undefined value (a zero denominator with eps = 0, "
                             "or an overflow).")
+        if partial:
+            d.conclude("Computed before the undefined value", answers=tuple(partial))
         if setup.source.kind != "grads" and not _zero_eps(c):
             warn_diverged(d, p, conv, method, overflow=True)
         return d
@@ -247,6 +261,7 @@ def advance(c: NumCtx) -> NumCtx:
         for i in range(_compiled_run(c), setup.steps):
             c.i, c.t, c.last = i, setup.t0 + i + 1, i == setup.steps - 1
             before = c.w.copy() if c.last and c.small else None
+            c.before_last = before
             c.method.numeric_step(c)
             if before is not None:
                 c.out["delta_w"] = c.w - before
