@@ -443,3 +443,16 @@ def test_saturated_sigmoid_neuron_error_against_its_target_keeps_its_digits():
     want_b = -yc * (1 - yc) * yc                              # dL/db = (y_hat - y) y_hat (1 - y_hat)
     assert sol.answers["g"].value[1] == pytest.approx(want_b, rel=1e-12)
     assert solver.solve("adamax", x=[3.0], y=[1.0], w0="w=0.5, b=40.0", eps=0.0, steps=1, path="numeric").status == "solved"
+
+
+@pytest.mark.parametrize("family,names", [("adam", {"g", "m", "v", "m_hat", "v_hat"}), ("rmsprop", {"g", "v"}),
+                                          ("adagrad", {"g", "v"})])
+def test_undefined_last_step_gives_what_was_computed_before_it_on_both_paths(family, names):
+    """Regression (the differential harness): eps = 0 and a zero gradient make the update 0/0; the exact path gave
+    the step's quantities computed before it (g, m, v, ...), the numeric path none. Closed form: L = x^2 at x = 0
+    has g = 0, so every moment is 0."""
+    for path in ("exact", "numeric"):
+        sol = registry.get(family).solve({"loss": "x**2", "w0": "0", "eps": "0", "steps": "1"}, path=path)
+        assert sol.status == "undefined"
+        assert set(sol.answers) == names, path
+        assert all(float(a.value) == 0.0 for a in sol.answers.values())
