@@ -470,8 +470,9 @@ def _tuples(v):
     return exact(float(v))
 
 
-def float_nd(v) -> np.ndarray:
-    """A parsed Tensor value as a float64 array (Rationals divided as Python ints: correctly rounded)."""
+def float_nd(v, name: str = "") -> np.ndarray:
+    """A parsed Tensor value as a float64 array (Rationals divided as Python ints: correctly rounded). An entry
+    beyond float64's range is an InvalidInput naming the field `name` (the numeric path cannot hold it)."""
     if isinstance(v, np.ndarray):
         return v.astype(np.float64, copy=False)
     flat = []
@@ -483,7 +484,12 @@ def float_nd(v) -> np.ndarray:
         else:
             flat.append(int(x.p) / int(x.q) if isinstance(x, sp.Rational) else float(x))
 
-    walk(v)
+    try:
+        walk(v)
+    except OverflowError:
+        raise InvalidInput(name or "params", f"An entry of {name or 'the input'} is beyond float64's range (about "
+                                             "1.8e308), which the numeric path needs; scale the problem, or solve a "
+                                             "smaller one on the exact path.") from None
     shape = []
     x = v
     while isinstance(x, tuple):

@@ -509,9 +509,9 @@ def _same_steps(d: Derivation, lay: Layer) -> None:
 # ---- numeric path -----------------------------------------------------------------------------------
 
 def _numeric(p, conv, lay: Layer):
-    x = G.float_nd(p["x"])
+    x = G.float_nd(p["x"], "x")
     x = x[None] if x.ndim == 2 else x
-    k = G.float_nd(p["kernel"])
+    k = G.float_nd(p["kernel"], "kernel")
     if lay.kernel_split == "one":
         k = k.reshape(1, 1, lay.fh, lay.fw)
     elif lay.kernel_split == "filters":

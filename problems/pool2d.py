@@ -408,7 +408,7 @@ def _answer_output(out, pool: Pool):
 # ---- numeric path -----------------------------------------------------------------------------------
 
 def _numeric(p, conv, pool: Pool):
-    x = G.float_nd(p["x"])
+    x = G.float_nd(p["x"], "x")
     x = x[None] if x.ndim == 2 else x
     r, c = pool.rows, pool.cols
     extra_r, extra_c = r.overhang, c.overhang

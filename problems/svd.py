@@ -235,6 +235,7 @@ def solve(p, conv) -> Derivation:
         rank = Am.rank()
         lam = [v if i < rank else sp.Integer(0) for i, v in enumerate(res.values)]
     else:
+        rank = None
         lam = [sp.Integer(0) if is_zero(v) else v for v in res.values]
     gram_vecs = [tuple(v) for v in res.vectors]
 
@@ -244,7 +245,9 @@ def solve(p, conv) -> Derivation:
         for i, l in enumerate(lam):
             sig.append(d.compute(f"σ{i + 1}", sym(f"σ_{i + 1}", r"\sigma_{%d}" % (i + 1)), SIGMA, {lam_i: l},
                                  value=tame(sp.sqrt(l)), keep="exact"))
-    r = sum(1 for s in sig if not is_zero(s))
+    # the exact rank where there is one: sigma = 1.4e-31 of A = [1e-31, 1e-31] is not 0 (a 1e-30 test said it was,
+    # and the null space, of the exact A, had one vector fewer than the completion needed)
+    r = rank if rank is not None else sum(1 for s in sig if not is_zero(s))
     q = min(m, n)
     sv = sig[:q]
     extra = (f" ({gname} is {G.rows} x {G.rows}: its other {G.rows - q} eigenvalue{'s are' if G.rows - q > 1 else ' is'} 0 "

@@ -127,3 +127,15 @@ def test_padding_wider_than_the_kernel_says_which_outputs_see_only_zeros():
     sol = CONV.solve({"x": "1 2; 3 4", "kernel": "2", "padding": 1, "bias": "0.5"}, path="exact")
     assert sol.answer("output").value == [[0.5] * 4, [0.5, 2.5, 4.5, 0.5], [0.5, 6.5, 8.5, 0.5], [0.5] * 4]
     assert "cover padding only" in render(sol)
+
+
+@pytest.mark.parametrize("family,params,field", [("conv2d", {"x": "1e400", "kernel": "1e400"}, "x"),
+                                                 ("conv2d", {"x": "0 1; 2 3", "kernel": "1e400"}, "kernel"),
+                                                 ("pool2d", {"x": "1e400 1; 2 3", "size": "1"}, "x")])
+def test_numeric_path_entries_beyond_float_range_name_the_field(family, params, field):
+    """Regression (the fuzz run at 1,000 inputs per target): an entry of 1e400 on the numeric path raised
+    OverflowError; the exact path still gives the exact value."""
+    with pytest.raises(InvalidInput) as e:
+        registry.get(family).solve(params, path="numeric")
+    assert e.value.field == field and "float64" in e.value.message
+    assert registry.get(family).solve(params, path="exact").status == "solved"

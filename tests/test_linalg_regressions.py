@@ -264,3 +264,21 @@ def test_eigen_beyond_float_range_is_worked_exactly_or_refused_by_name():
         with pytest.raises(InvalidInput) as e:
             solver.solve("eigen", path="numeric", **kw)
         assert e.value.field in ("A", "vectors") and "float64" in str(e.value)
+
+
+@pytest.mark.parametrize("A", ["[1E-31, 1E-31]", "[[1e-31], [1e-31]]"])
+def test_svd_tiny_exact_entries_keep_their_exact_rank(A):
+    """Regression (the fuzz run at 1,000 inputs per target): A = [1e-31, 1e-31] has rank 1, but a 1e-30 zero test
+    on sigma = 1.4e-31 said 0 and the completion of V found one vector fewer than it needed (ShapeError).
+    Oracle: numpy's SVD of the same matrix scaled by 1e31."""
+    import numpy as np
+    import solver
+
+    import json
+
+    a = np.atleast_2d(np.array(json.loads(A.replace("E", "e")), dtype=float))
+    want = np.linalg.svd(a * 1e31, compute_uv=False) * 1e-31
+    for path in ("exact", "numeric"):
+        sol = solver.solve("svd", None, path, A=A)
+        assert sol.answers["rank"].value == 1
+        assert sol.answers["singular_values"].value == pytest.approx(list(want), rel=1e-12)

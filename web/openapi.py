@@ -10,6 +10,7 @@ from solver.steps import KINDS, SCHEMA_VERSION, STATUSES
 _PRECISION = {
     "oneOf": [
         {"type": "null"},
+        {"type": "object", "maxProperties": 0, "description": "{}: the default, as null"},
         {"type": "object", "properties": {"dp": {"type": "integer", "minimum": 0, "maximum": MAX_DP}},
          "required": ["dp"], "additionalProperties": False},
         {"type": "object", "properties": {"sig": {"type": "integer", "minimum": 1, "maximum": MAX_SIG}},
