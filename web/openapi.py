@@ -185,8 +185,10 @@ def openapi_document() -> dict:
         },
         "AskRequest": {
             "allOf": [_ref("QuestionRequest"), {"type": "object", "properties": {
-                "params": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]},
-                           "description": "corrections: field -> value, as typed in the form (null: none)"},
+                "params": {"type": ["object", "null"],
+                           "additionalProperties": {"type": ["string", "number", "boolean"]},
+                           "description": "corrections: field -> value, as typed in the form (a flag may be "
+                                          "true/false; null: none)"},
                 "conventions": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number"]}},
                 "precision": _PRECISION}}],
         },
