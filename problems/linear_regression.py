@@ -39,6 +39,7 @@ from solver import format as F
 from solver.errata import Erratum
 from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, finish, latex, make_answer, sym
 
@@ -214,28 +215,42 @@ def _loss_scale(conv, n: int) -> sp.Rational:
     return {"half-sse": sp.Rational(1, 2), "sse": sp.Integer(1), "mse": sp.Rational(1, n)}[conv["loss"]]
 
 
-def statement(p) -> str:
+def _model(k: int, intercept: bool) -> Math:
+    """ŷ = θ₀ + θ₁x (one feature) or ŷ = θ₀ + θ₁x₁ + θ₂x₂ (several); without θ₀ when there is no intercept."""
+    xs = [("x", "x")] if k == 1 else [(f"x_{{{j}}}", "x" + str(j).translate(_SUB)) for j in range(1, k + 1)]
+    terms = [(rf"\theta_{{{j}}} {xl}", "θ" + str(j).translate(_SUB) + xt) for j, (xl, xt) in enumerate(xs, 1)]
+    if intercept:
+        terms.insert(0, (r"\theta_{0}", "θ₀"))
+    return Math(r"\hat{y} = " + " + ".join(t[0] for t in terms), "ŷ = " + " + ".join(t[1] for t in terms))
+
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_THETA, _ETA = Math(r"\boldsymbol{\theta}", "θ"), Math(r"\eta", "η")
+
+
+def statement(p) -> Rich:
     rows = as_exact(_raw_rows(p)[:10])
     y = as_exact(p["y"][:10])
     n, k = _shape(_raw_rows(p))
     pts = ", ".join(f"({F.joined(r)}; {F.text(t)})" for r, t in zip(rows, y)) + \
         (" ..." if n > 10 else "")
-    names = [f"x{j + 1}" for j in range(k)] if k > 1 else ["x"]
-    slope = " + ".join(f"theta{j + 1}*{nm}" for j, nm in enumerate(names))
-    model = f"y_hat = intercept + {slope}" if p["intercept"] else f"y_hat = {slope} (no intercept)"
-    q = f"Data (x; y): {pts}. Model: {model}."
+    model = Rich(_model(k, p["intercept"]), *((" (", Math(r"\theta_{0}", "θ₀"), " the intercept)") if p["intercept"]
+                                             else (" (no intercept)",)))
+    q = Rich(f"Data (x; y): {pts}. Model: ", model, ".")
     m = p["method"]
     if m == "normal":
         q += " Find the least-squares parameters by the normal equations, deriving them from the loss."
         if p["level"] is not None:
-            q += f" At which x does the fitted line reach {F.text(p['level'])}?"
+            q += Rich(" At which ", Math("x", "x"), " does the fitted line reach ", p["level"], "?")
     elif m == "gd":
-        start = "zeros" if p["theta"] is None else F.text(tuple(as_exact(p["theta"])))
-        q += (f" Starting from theta = {start}, run {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''} of batch gradient "
-              f"descent with learning rate {F.text(p['lr'])}. Give the table of the first epoch and the new parameters.")
+        start = (Rich("zero parameters ", _THETA) if p["theta"] is None else
+                 Rich(Eq(_THETA, tuple(as_exact(p["theta"])))))
+        q += Rich(" Starting from ", start, f", run {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''} of batch "
+                  "gradient descent with learning rate ", Eq(_ETA, p["lr"]), ". Give the table of the first epoch and "
+                  "the new parameters.")
     else:
-        q += (f" For theta = {F.text(tuple(as_exact(p['theta'])))}, give the predictions, the errors "
-              f"y - y_hat, the squared errors, the loss and its gradient.")
+        q += Rich(" For ", Eq(_THETA, tuple(as_exact(p["theta"]))), ", give the predictions, the errors ",
+                  Math(r"y - \hat{y}", "y − ŷ"), ", the squared errors, the loss and its gradient.")
     return q
 
 
