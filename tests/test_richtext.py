@@ -48,3 +48,55 @@ def test_an_expression_as_typed_prints_without_the_parsers_unit_factors():
     assert r"f = \frac{1}{1 + e^{- (w_{0} x_{0} + w_{1} x_{1})}} + \max\left(x_{0}, x_{1}\right)" in st.latex()
     assert "f = 1/(1 + exp(-(w₀·x₀ + w₁·x₁))) + max(x₀, x₁)" in st.text()
     assert r"\(w_{0} = 1\)" in st.latex()
+
+
+# ---- every family's statement is rich text with its maths typeset ------------------------------------------------
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from solver import registry  # noqa: E402
+
+#: ASCII maths that a typeset statement spells otherwise (ŷ, θ₁, α = 0.01, ≤, x², √, ‖w‖, ε, f′(x), nᵢₙ): each was in
+#: the prose of a statement before it was typeset (linear_regression's y_hat = intercept + theta1*x, regularization's
+#: alpha =, ||w|| <= 1 and epsilon =, activation's f'(x), init's 1/n_in, ensemble's c_is=correlation)
+ASCII_MATHS = ("_hat", "theta1", "theta0", "alpha =", "beta1", "epsilon =", "<=", "**", "sqrt(", "||w||", "f'(",
+               "n_in", "n_out", "=correlation")
+
+
+def _generated(fam, count: int, seed: int = 7):
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield fam.validate(fam.module.generate(rng))
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_statement_is_rich_with_no_ascii_maths_in_it(name):
+    """A family's statement of its worked example and of generated instances is Rich, and its prose spells no maths in
+    ASCII (regression: seven families returned str with y_hat = intercept + theta1*x, alpha =, ||w|| <= 1, f'(x),
+    1/n_in and 32 x 32 x 3 in the prose)."""
+    fam = registry.get(name)
+    instances = [fam.validate(dict(fam.example.params))]
+    if getattr(fam.module, "generate", None) is not None:
+        instances += list(_generated(fam, 20))
+    for p in instances:
+        st = fam.statement(p)
+        assert isinstance(st, Rich), f"{name}: the statement is a {type(st).__name__}, not Rich: {st}"
+        prose = "".join(part for part in st.parts if isinstance(part, str))
+        found = [t for t in ASCII_MATHS if t in prose]
+        assert not found, f"{name}: {found} in the prose of {st.text()}"
+
+
+def test_the_ensemble_statement_follows_the_meaning_of_c_and_is_read_back_with_it():
+    """Regression: the statement named the convention ("under the c_is=correlation convention"); under the correlation
+    convention it now states a correlation coefficient ρ with the limits ρ = 0 and ρ = 1, and the reader reads the
+    value and the convention back."""
+    from solver.reading import read
+
+    fam = registry.get("ensemble")
+    p = fam.validate(dict(fam.example.params))
+    cov, corr = fam.statement(p).text(), fam.statement(p, {"c_is": "correlation"}).text()
+    assert "covariance C = 0.3" in cov and "(C = 0)" in cov and "(C = V)" in cov
+    assert "correlation coefficient ρ = 0.3" in corr and "(ρ = 0)" in corr and "(ρ = 1)" in corr
+    assert "c_is" not in cov + corr
+    r = read(fam.statement(p, {"c_is": "correlation"}))
+    assert r.family == "ensemble" and r.fields["C"].value == "0.3" and r.conventions["c_is"].value == "correlation"
