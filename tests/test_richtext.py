@@ -100,3 +100,23 @@ def test_the_ensemble_statement_follows_the_meaning_of_c_and_is_read_back_with_i
     assert "c_is" not in cov + corr
     r = read(fam.statement(p, {"c_is": "correlation"}))
     assert r.family == "ensemble" and r.fields["C"].value == "0.3" and r.conventions["c_is"].value == "correlation"
+
+
+def test_the_linear_regression_model_names_the_intercept_where_the_convention_puts_it():
+    """ŷ = θ₀ + θ₁x with the intercept first (the course notes), ŷ = θ₁x + b with it last (the handwritten notes'
+    x̂ = [x, 1]), so that θ = (0.45, 0.75) in the question means what the solution takes it to mean; the reader reads
+    the convention back from the model."""
+    from solver.reading import read
+
+    fam = registry.get("linear_regression")
+    p = fam.validate({"X": "2 3 5 7 9", "y": "-0.5 0 1 2 3", "method": "gd", "theta": "0.45 0.75", "lr": "0.01"})
+    first, last = fam.statement(p), fam.statement(p, {"intercept_position": "last"})
+    assert "Model: ŷ = θ₀ + θ₁x (θ₀ the intercept)." in first.text()
+    assert r"\hat{y} = \theta_{0} + \theta_{1} x" in first.latex()
+    assert "Model: ŷ = θ₁x + b (b the intercept)." in last.text()
+    for st, position in ((first, "first"), (last, "last")):
+        r = read(st)
+        assert r.family == "linear_regression" and r.fields["theta"].value == "[0.45, 0.75]"
+        assert r.conventions["intercept_position"].value == position
+    two = fam.validate({"X": "1 2; 3 4; 5 7", "y": "1 2 3", "intercept": "false"})
+    assert "ŷ = θ₁x₁ + θ₂x₂ (no intercept)" in fam.statement(two).text()
