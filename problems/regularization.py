@@ -158,8 +158,8 @@ def statement(p) -> Rich:
         q += Rich(" The Hessian of the loss has eigenvalues ", _head(p["eigenvalues"]), ": by what factor does L2 "
                   "shrink the optimum along each eigenvector?")
     if p["max_norm"] is not None:
-        q += Rich(" Apply a max-norm constraint ", Math(r"\lVert w \rVert \le " + F.latex(p["max_norm"]),
-                                                         "‖w‖ ≤ " + F.text(p["max_norm"])), ".")
+        q += Rich(" Apply a max norm of ", p["max_norm"], ": the constraint ",
+                  Math(r"\lVert w \rVert \le " + F.latex(p["max_norm"]), "‖w‖ ≤ " + F.text(p["max_norm"])), ".")
     if p["classes"] is not None:
         q += Rich(f" Give the label-smoothing targets for {p['classes']} classes with ", Eq(eps, p["smoothing"]),
                   f" when the true class is {p['target']}.")

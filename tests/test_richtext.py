@@ -120,3 +120,18 @@ def test_the_linear_regression_model_names_the_intercept_where_the_convention_pu
         assert r.conventions["intercept_position"].value == position
     two = fam.validate({"X": "1 2; 3 4; 5 7", "y": "1 2 3", "intercept": "false"})
     assert "ŷ = θ₁x₁ + θ₂x₂ (no intercept)" in fam.statement(two).text()
+
+
+def test_the_regularization_statement_is_read_back_with_its_max_norm():
+    """Regression: "Apply a max-norm constraint ||w|| <= 1" left max_norm unread; the typeset statement says the max
+    norm in words the reader knows, with the constraint ‖w‖ ≤ 1 as maths."""
+    from solver.reading import read
+
+    fam = registry.get("regularization")
+    st = fam.statement(fam.validate(dict(fam.example.params)))
+    assert "Apply a max norm of 1: the constraint ‖w‖ ≤ 1." in st.text()
+    assert r"\lVert w \rVert \le 1" in st.latex()
+    r = read(st)
+    assert {k: f.value for k, f in r.fields.items()} == {
+        "w": "[0.5, -1.2, 2]", "grad": "[0.1, 0.3, -0.2]", "lr": "0.1", "alpha": "0.01",
+        "eigenvalues": "[1, 0.01, 0.0001]", "max_norm": "1", "classes": "10", "smoothing": "0.1", "target": "1"}
