@@ -254,8 +254,9 @@ def statement(p) -> Rich:
     same = p["pad"] == "same"
     pad = "'same' padding" if same else Rich("padding ", Eq(_P, p["pad"]))
     if p["kind"] == "pool":
-        layer = Rich(f"a {p['size']} × {p['size']} pooling layer with stride ", Eq(_S, p["stride"]),
-                     *((" and ", pad) if same or p["pad"] else ()))
+        padded = same or p["pad"]
+        layer = Rich(f"a pooling layer with a {p['size']} × {p['size']} window{',' if padded else ' and'} stride ",
+                     Eq(_S, p["stride"]), *((" and ", pad) if padded else ()))
         q = "What is the output volume?"
     else:
         g = p["groups"]

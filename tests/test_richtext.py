@@ -135,3 +135,19 @@ def test_the_regularization_statement_is_read_back_with_its_max_norm():
     assert {k: f.value for k, f in r.fields.items()} == {
         "w": "[0.5, -1.2, 2]", "grad": "[0.1, 0.3, -0.2]", "lr": "0.1", "alpha": "0.01",
         "eigenvalues": "[1, 0.01, 0.0001]", "max_norm": "1", "classes": "10", "smoothing": "0.1", "target": "1"}
+
+
+def test_a_pooling_statement_is_read_back_with_its_window_size():
+    """Regression: "a 3 x 3 pooling layer with stride 2" left the pooling size unread (missing), so the reader could not
+    answer the question it had printed; the statement now says "a pooling layer with a 3 × 3 window"."""
+    from solver.reading import read
+
+    fam = registry.get("conv_shape")
+    p = fam.validate({"input": "32 32 3", "kind": "pool", "size": "3", "stride": "2", "pad": "1"})
+    st = fam.statement(p)
+    assert st.text() == ("A 32 × 32 × 3 input goes through a pooling layer with a 3 × 3 window, stride S = 2 and padding "
+                         "P = 1. What is the output volume?")
+    r = read(st)
+    assert r.family == "conv_shape" and not r.missing
+    assert {k: r.fields[k].value for k in ("input", "kind", "size", "stride", "pad")} == {
+        "input": "32 32 3", "kind": "pool", "size": "3", "stride": "2", "pad": "1"}
