@@ -112,7 +112,7 @@ def statement(p) -> Rich:
     if len(sizes) == 2:
         layers = f"A {kind} layer has {sizes[0]} inputs and {sizes[1]} outputs"
     else:
-        layers = f"A {kind} network has layer sizes {' → '.join(map(str, sizes))}"
+        layers = f"A {kind} network has layer sizes {', '.join(map(str, sizes[:-1]))} and {sizes[-1]}"
     gain = Rich(" (Glorot gain ", p["gain"], ")") if p["gain"] != 1 else ""
     which = "For this layer" if len(sizes) == 2 else "For each layer"
     he = Rich(" for a leaky ReLU with negative slope ", p["negative_slope"]) if p["negative_slope"] else ""

@@ -151,3 +151,20 @@ def test_a_pooling_statement_is_read_back_with_its_window_size():
     assert r.family == "conv_shape" and not r.missing
     assert {k: r.fields[k].value for k in ("input", "kind", "size", "stride", "pad")} == {
         "input": "32 32 3", "kind": "pool", "size": "3", "stride": "2", "pad": "1"}
+
+
+def test_an_init_statement_is_read_back_with_its_layer_sizes_gain_and_slope():
+    """Regression: "layer sizes 784 -> 256 -> 10" left the sizes unread; "784, 256 and 10" is read, and the rules are
+    typeset (1/nᵢₙ, 2/(nᵢₙ + nₒᵤₜ), U(−b, b))."""
+    from solver.reading import read
+
+    fam = registry.get("init")
+    p = fam.validate({"layers": "784 256 10", "gain": "2", "negative_slope": "0.1"})
+    st = fam.statement(p)
+    assert st.text().startswith("A fully connected network has layer sizes 784, 256 and 10. For each layer give the "
+                                "weight variance under the 1/nᵢₙ, 1/nₒᵤₜ and Xavier/Glorot 2/(nᵢₙ + nₒᵤₜ) rules (Glorot "
+                                "gain 2) and under He initialisation for a leaky ReLU with negative slope 0.1")
+    assert r"U(-b, b)" in st.latex() and r"2/(n_{\mathrm{in}} + n_{\mathrm{out}})" in st.latex()
+    r = read(st)
+    assert r.family == "init"
+    assert {k: f.value for k, f in r.fields.items()} == {"layers": "[784, 256, 10]", "gain": "2", "negative_slope": "0.1"}
