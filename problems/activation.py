@@ -267,6 +267,7 @@ def _params(p) -> dict:
 _PHI_X = Math(r"x\,\Phi(x)", "x Φ(x)")
 #: the activation's name in a statement, its formula typeset where the name carries one (DISPLAY is the menu's text)
 _NAMED = {
+    "prelu": Rich("PReLU (parametric ReLU)"),  # the reader reads "parametric ReLU" alone as ReLU
     "gelu": Rich("GELU (exact, ", _PHI_X, ")"),
     "gelu_sigmoid": Rich("GELU (sigmoid approximation ", Math(r"x\,\sigma(1.702\,x)", "x σ(1.702x)"), ")"),
     "mish": Rich("Mish (", Math(r"x \tanh(\operatorname{softplus}(x))", "x tanh(softplus(x))"), ")"),

@@ -168,3 +168,17 @@ def test_an_init_statement_is_read_back_with_its_layer_sizes_gain_and_slope():
     r = read(st)
     assert r.family == "init"
     assert {k: f.value for k, f in r.fields.items()} == {"layers": "[784, 256, 10]", "gain": "2", "negative_slope": "0.1"}
+
+
+def test_an_activation_statement_typesets_its_maths_and_reads_back_prelu():
+    """f′(x), the points and the plot interval are maths; PReLU is named so that the reader reads PReLU (regression:
+    "the parametric ReLU activation" read as ReLU)."""
+    from solver.reading import read
+
+    fam = registry.get("activation")
+    st = fam.statement(fam.validate({"function": "prelu", "alpha": "0.2", "x": "0 3 5"}))
+    assert st.text() == ("For the PReLU (parametric ReLU) activation with α = 0.2, derive f′(x) and give f(x) and f′(x) "
+                         "at x = (0, 3, 5). Sketch f and f′ on [-5, 5].")
+    assert r"\(f'(x)\)" in st.latex() and r"\([-5, 5]\)" in st.latex()
+    r = read(st)
+    assert (r.fields["function"].value, r.fields["alpha"].value) == ("prelu", "0.2")
