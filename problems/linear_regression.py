@@ -246,7 +246,7 @@ def statement(p, conv=None) -> Rich:
     if m == "normal":
         q += " Find the least-squares parameters by the normal equations, deriving them from the loss."
         if p["level"] is not None:
-            q += Rich(" At which ", Math("x", "x"), " does the fitted line reach ", p["level"], "?")
+            q += Rich(" At which ", Math("x", "x"), " does the fitted line reach the level ", p["level"], "?")
     elif m == "gd":
         start = (Rich("zero parameters ", _THETA) if p["theta"] is None else
                  Rich(Eq(_THETA, tuple(as_exact(p["theta"])))))

@@ -182,3 +182,13 @@ def test_an_activation_statement_typesets_its_maths_and_reads_back_prelu():
     assert r"\(f'(x)\)" in st.latex() and r"\([-5, 5]\)" in st.latex()
     r = read(st)
     assert (r.fields["function"].value, r.fields["alpha"].value) == ("prelu", "0.2")
+
+
+def test_a_linear_regression_level_question_is_read_back_with_its_level():
+    """Regression: "At which x does the fitted line reach 0.5?" left the level unread; "reach the level 0.5" is read."""
+    from solver.reading import read
+
+    fam = registry.get("linear_regression")
+    st = fam.statement(fam.validate({"X": "2 3 5 7 9", "y": "-0.5 0 1 2 3", "level": "0.5"}))
+    assert st.text().endswith("At which x does the fitted line reach the level 0.5?")
+    assert read(st).fields["level"].value == "0.5"
