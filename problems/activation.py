@@ -31,6 +31,8 @@ from solver.conventions import Convention
 from solver.functions import sigmoid
 from solver.params import Choice, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver import format as F
 from solver.errata import Erratum
 from solver.symbolic import Derivation, evaluate, finish, make_answer, sym, text
@@ -181,7 +183,7 @@ _ALIASES = {"logistic": "sigmoid", "silu": "swish", "hardswish": "hard_swish", "
 
 PARAMS = (
     Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function",
-          aliases=("activation", "activation function", "function", "nonlinearity")),
+          aliases=("activation", "activation function", "function", "nonlinearity"),),
     Param("x", Vector(max_len=10 ** 7, lo=-10 ** 6, hi=10 ** 6), default="0 3 5", label="Points x",
           aliases=("x", "at x", "at", "inputs", "input", "points", "z", "values", "input values", "for the inputs")),
     Param("alpha", Real(0, 100), label="alpha",
@@ -262,24 +264,45 @@ def _params(p) -> dict:
     return vals
 
 
-def statement(p) -> str:
+_PHI_X = Math(r"x\,\Phi(x)", "x Φ(x)")
+#: the activation's name in a statement, its formula typeset where the name carries one (DISPLAY is the menu's text)
+_NAMED = {
+    "prelu": Rich("PReLU (parametric ReLU)"),  # the reader reads "parametric ReLU" alone as ReLU
+    "gelu": Rich("GELU (exact, ", _PHI_X, ")"),
+    "gelu_sigmoid": Rich("GELU (sigmoid approximation ", Math(r"x\,\sigma(1.702\,x)", "x σ(1.702x)"), ")"),
+    "mish": Rich("Mish (", Math(r"x \tanh(\operatorname{softplus}(x))", "x tanh(softplus(x))"), ")"),
+    "hard_swish": Rich("hard swish (", Math(r"x\,\mathrm{ReLU6}(x + 3) / 6", "x ReLU6(x + 3)/6"), ")"),
+}
+_F, _DF = Math("f", "f"), Math(r"f'", "f′")
+_FX, _DFX = Math("f(x)", "f(x)"), Math(r"f'(x)", "f′(x)")
+
+
+def statement(p) -> Rich:
     fn = p["function"]
-    pts = F.text(p["x"][:12]) + (" ..." if len(p["x"]) > 12 else "")
-    extra = ""
+    pts = tuple(as_exact(p["x"][:12]))
+    extra = Rich()
     if fn in ALPHA_DEFAULT:
-        extra = f" with alpha = {F.text(_params(p)[a])}"
+        extra = Rich(" with ", Eq(a, _params(p)[a]))
     elif fn == "swish":
-        extra = f" with beta = {F.text(p['beta'])}"
+        extra = Rich(" with ", Eq(b, p["beta"]))
     elif fn == "maxout":
-        extra = " over the pieces " + ", ".join(_piece_text(w_, b_) for w_, b_ in as_exact(p["pieces"]))
-    return (f"For the {DISPLAY[fn]} activation{extra}, derive f'(x) and give f(x) and f'(x) at x = {pts}. "
-            f"Sketch f and f' on [{F.text(p['plot_range'][0])}, {F.text(p['plot_range'][1])}].")
+        pieces = [_piece(w_, b_) for w_, b_ in as_exact(p["pieces"])]
+        extra = Rich(" over the pieces ", *[q for i, m in enumerate(pieces) for q in ((", " if i else ""), m)])
+    lo, hi = p["plot_range"]
+    return Rich("For the ", _NAMED.get(fn, DISPLAY[fn]), " activation", extra, ", derive ", _DFX, " and give ", _FX,
+                " and ", _DFX, " at ", Eq(x, pts), " ..." if len(p["x"]) > 12 else "", ". Sketch ", _F, " and ", _DF,
+                " on ", Math(f"[{F.latex(lo)}, {F.latex(hi)}]", f"[{F.text(lo)}, {F.text(hi)}]"), ".")
 
 
-def _piece_text(w_, b_) -> str:
-    s = "0" if w_ == 0 else ("x" if w_ == 1 else "-x" if w_ == -1 else f"{F.text(w_)}x")
+def _piece(w_, b_) -> Math:
+    """One maxout piece w x + b as maths (0.5x, -x - 0.2, 3)."""
+    return Math(_piece_text(w_, b_, F.latex), _piece_text(w_, b_))
+
+
+def _piece_text(w_, b_, num=F.text) -> str:
+    s = "0" if w_ == 0 else ("x" if w_ == 1 else "-x" if w_ == -1 else f"{num(w_)}x")
     if b_ != 0:
-        s = (f"{s} {'+' if b_ > 0 else '-'} {F.text(abs(b_))}" if w_ != 0 else F.text(b_))
+        s = (f"{s} {'+' if b_ > 0 else '-'} {num(abs(b_))}" if w_ != 0 else num(b_))
     return s
 
 

@@ -42,6 +42,7 @@ from solver.errata import Erratum
 from solver.numbers import Tolerance
 from solver.params import Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver.steps import Math
 from solver.symbolic import Cell, Derivation, make_answer, sym
 
@@ -235,38 +236,43 @@ def use_numeric(p) -> bool:
     return False  # integer arithmetic: the exact path is always fast
 
 
-def statement(p) -> str:
+_S, _P, _G = (Math(c, c) for c in "SPG")
+
+
+def statement(p) -> Rich:
     w, h, d = _dims(p["input"])
+    vol = f"{w} × {h} × {d}"
     if _fc_only(p):
-        return (f"A {w} x {h} x {d} input is flattened and goes through a fully connected layer with {p['fc_units']} "
-                "units. How many parameters does the layer have?")
+        return Rich(f"A {vol} input is flattened and goes through a fully connected layer with {p['fc_units']} "
+                    "units. How many parameters does the layer have?")
     if p["layers"] is not None:
         lines = "; ".join(layer.text() for layer in p["layers"])
-        return (f"A network takes a {w} x {h} x {d} input through the layers: {lines}. Give the output shape, the "
-                f"number of parameters and the activation memory ({p['bytes']} bytes per value) of each layer, and "
-                f"the receptive field of the last convolution or pooling layer.")
-    dil = f", dilation {p['dilation']}" if p["dilation"] != 1 else ""
+        return Rich(f"A network takes a {vol} input through the layers: {lines}. Give the output shape, the "
+                    f"number of parameters and the activation memory ({p['bytes']} bytes per value) of each layer, "
+                    "and the receptive field of the last convolution or pooling layer.")
+    dil = Rich(", dilation ", p["dilation"]) if p["dilation"] != 1 else ""
     same = p["pad"] == "same"
+    pad = "'same' padding" if same else Rich("padding ", Eq(_P, p["pad"]))
     if p["kind"] == "pool":
-        layer = f"a {p['size']} x {p['size']} pooling layer with stride {p['stride']}" + \
-                (" and 'same' padding" if same else f" and padding {p['pad']}" if p["pad"] else "")
+        padded = same or p["pad"]
+        layer = Rich(f"a pooling layer with a {p['size']} × {p['size']} window{',' if padded else ' and'} stride ",
+                     Eq(_S, p["stride"]), *((" and ", pad) if padded else ()))
         q = "What is the output volume?"
     else:
         g = p["groups"]
         grouped = ("a depthwise convolution layer" if g == DEPTHWISE else
-                   f"a grouped convolution layer (groups = {g})" if g != 1 else "a convolution layer")
+                   Rich("a grouped convolution layer (groups ", Eq(_G, g), ")") if g != 1 else "a convolution layer")
         per = d if g == 1 else d // groups_of(g, d)
         k = filters_of(p, d)
-        layer = (f"{grouped} with {k} filter{'s' if k > 1 else ''} of size "
-                 f"{p['size']} x {p['size']} x {per}, stride {p['stride']} and "
-                 + ("'same' padding" if same else f"padding {p['pad']}") + dil)
+        layer = Rich(grouped, f" with {k} filter{'s' if k > 1 else ''} of size {p['size']} × {p['size']} × {per}, "
+                     "stride ", Eq(_S, p["stride"]), " and ", pad, dil)
         q = "What is the output volume, how many parameters does the layer have, and how many connections?"
     if same:
-        q = "What padding P does 'same' need? " + q
+        q = Rich("What padding ", _P, " does 'same' need? ", q)
     fc = ""
     if p["fc_units"] is not None:
         fc = f" How many parameters would a fully connected layer with {p['fc_units']} units need on the same input?"
-    return f"A {w} x {h} x {d} input goes through {layer}. {q}{fc}"
+    return Rich(f"A {vol} input goes through ", layer, ". ", q, fc)
 
 
 # ---- one layer -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import sympy as sp
 from solver.conventions import Convention
 from solver.params import Int, Param, Real
 from solver.registry import Example
+from solver.richtext import Eq, Rich
 from solver import format as F
 from solver.errata import Erratum
 from solver.symbolic import Derivation, make_answer, sym
@@ -100,12 +101,19 @@ def use_numeric(p) -> bool:
     return False
 
 
-def statement(p) -> str:
-    return (f"An ensemble averages the predictions of k = {p['k']} models whose errors each have variance "
-            f"V = {F.text(p['V'])} and the errors of any two models have covariance C = {F.text(p['C'])} "
-            f"(a correlation coefficient instead under the c_is=correlation convention). What is the expected squared error of the average, and how does it compare "
-            f"with independent (C = 0) and perfectly correlated (C = V) errors? A bootstrap sample draws n = {p['n']} "
-            f"items with replacement from {p['n']}: what fraction of the items is never drawn, and what is its limit?")
+def statement(p, conv=None) -> Rich:
+    """The question; the pairwise term reads as a covariance C or, under the correlation convention, a correlation
+    coefficient ρ (C = ρV: the two limits are ρ = 0 and ρ = 1)."""
+    if conv is not None and conv["c_is"] == "correlation":
+        pair = Rich("correlation coefficient ", Eq(rho, p["C"]))
+        low, high = Eq(rho, 0), Eq(rho, 1)
+    else:
+        pair, low, high = Rich("covariance ", Eq(C, p["C"])), Eq(C, 0), Eq(C, V)
+    return Rich("An ensemble averages the predictions of ", Eq(k, p["k"]), " models whose errors each have variance ",
+                Eq(V, p["V"]), " and the errors of any two models have ", pair, ". What is the expected squared error "
+                "of the average, and how does it compare with independent (", low, ") and perfectly correlated (",
+                high, ") errors? A bootstrap sample draws ", Eq(n, p["n"]), f" items with replacement from "
+                f"{p['n']}: what fraction of the items is never drawn, and what is its limit?")
 
 
 def _left_out(n_: int):

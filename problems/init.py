@@ -25,6 +25,8 @@ import sympy as sp
 from solver.conventions import Convention
 from solver.params import Int, Param, Real, Vector
 from solver.registry import Example
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver import format as F
 from solver.errata import Erratum
 from solver.symbolic import Derivation, make_answer, sym
@@ -99,20 +101,25 @@ def use_numeric(p) -> bool:
     return len(p["layers"]) > 30
 
 
-def statement(p) -> str:
+_NIN, _NOUT = r"n_{\mathrm{in}}", r"n_{\mathrm{out}}"
+_RULES = Rich(Math(r"1/" + _NIN, "1/nᵢₙ"), ", ", Math(r"1/" + _NOUT, "1/nₒᵤₜ"), " and Xavier/Glorot ",
+              Math(rf"2/({_NIN} + {_NOUT})", "2/(nᵢₙ + nₒᵤₜ)"))
+
+
+def statement(p) -> Rich:
     sizes = [int(v) for v in p["layers"]]
-    kind = "fully connected" if p["kernel"] == 1 else f"convolution ({p['kernel']} x {p['kernel']} kernels)"
+    kind = "fully connected" if p["kernel"] == 1 else f"convolution ({p['kernel']} × {p['kernel']} kernels)"
     if len(sizes) == 2:
         layers = f"A {kind} layer has {sizes[0]} inputs and {sizes[1]} outputs"
     else:
-        layers = f"A {kind} network has layer sizes {' -> '.join(map(str, sizes))}"
-    gain = f" (Glorot gain {F.text(p['gain'])})" if p["gain"] != 1 else ""
+        layers = f"A {kind} network has layer sizes {', '.join(map(str, sizes[:-1]))} and {sizes[-1]}"
+    gain = Rich(" (Glorot gain ", p["gain"], ")") if p["gain"] != 1 else ""
     which = "For this layer" if len(sizes) == 2 else "For each layer"
-    he = (f" for a leaky ReLU with negative slope {F.text(p['negative_slope'])}" if p["negative_slope"] else "")
-    return (f"{layers}. {which} give the weight variance under the 1/n_in, 1/n_out and Xavier/Glorot "
-            f"2/(n_in + n_out) rules{gain} and under He initialisation{he}, with the standard deviation of a normal "
-            f"initialisation and the bound of a uniform U(-b, b) one; and the variance and bound of PyTorch's default "
-            f"initialisation of the layer.")
+    he = Rich(" for a leaky ReLU with negative slope ", p["negative_slope"]) if p["negative_slope"] else ""
+    return Rich(f"{layers}. {which} give the weight variance under the ", _RULES, " rules", gain, " and under He "
+                "initialisation", he, ", with the standard deviation of a normal initialisation and the bound of a "
+                "uniform ", Math("U(-b, b)", "U(−b, b)"), " one; and the variance and bound of PyTorch's default "
+                "initialisation of the layer.")
 
 
 def _fans(p):

@@ -39,6 +39,7 @@ from solver import format as F
 from solver.errata import Erratum
 from solver.params import Bool, Choice, Int, InvalidInput, Matrix, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich, unicode_name
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, finish, latex, make_answer, sym
 
@@ -82,7 +83,8 @@ INTERCEPT = Convention(
     {"first": "theta = (theta_0, theta_1, ...), the intercept first with x_0 = 1 (the course notes; the optimization notes' Y_P = a + b x)",
      "last": "theta = (..., b), the intercept last with x_hat = [x, 1] (the handwritten notes)"},
     default="first", why_default="the bias-first layout of the perceptron (x_0 = 1) and of the optimization notes' table",
-    cues={"last": ("intercept last", "bias last", "[x, 1]"), "first": ("intercept first", "x0 = 1")})
+    cues={"last": ("intercept last", "bias last", "[x, 1]", "+ b (b the intercept)"),
+          "first": ("intercept first", "x0 = 1", "θ₀ the intercept")})
 CONVENTIONS = (LOSS, INTERCEPT)
 LOSS_SHORT = {"half-sse": "L = 1/2 sum (y_i - y_hat_i)^2", "sse": "L = sum (y_i - y_hat_i)^2",
               "mse": "L = 1/N sum (y_i - y_hat_i)^2"}
@@ -214,28 +216,46 @@ def _loss_scale(conv, n: int) -> sp.Rational:
     return {"half-sse": sp.Rational(1, 2), "sse": sp.Integer(1), "mse": sp.Rational(1, n)}[conv["loss"]]
 
 
-def statement(p) -> str:
+def _model(k: int, intercept: bool, last: bool = False) -> Math:
+    """ŷ = θ₀ + θ₁x (one feature), ŷ = θ₀ + θ₁x₁ + θ₂x₂ (several), ŷ = θ₁x + b with the intercept last; no intercept
+    term without one. The names are those of the parameters in the solution (theta0, theta1, ..., b)."""
+    xs = ["x"] if k == 1 else [f"x{j}" for j in range(1, k + 1)]
+    terms = [(f"theta{j}", xn) for j, xn in enumerate(xs, 1)]
+    if intercept:
+        terms = terms + [("b", None)] if last else [("theta0", None)] + terms
+    lat = [latex(sym(t)) + ("" if xn is None else " " + latex(sym(xn))) for t, xn in terms]
+    txt = [unicode_name(t) + ("" if xn is None else unicode_name(xn)) for t, xn in terms]
+    return Math(r"\hat{y} = " + " + ".join(lat), "ŷ = " + " + ".join(txt))
+
+
+_THETA, _ETA = Math(r"\boldsymbol{\theta}", "θ"), Math(r"\eta", "η")
+
+
+def statement(p, conv=None) -> Rich:
+    """The question; the model names the intercept as the intercept_position convention places it in θ."""
+    last = conv is not None and conv["intercept_position"] == "last"
     rows = as_exact(_raw_rows(p)[:10])
     y = as_exact(p["y"][:10])
     n, k = _shape(_raw_rows(p))
     pts = ", ".join(f"({F.joined(r)}; {F.text(t)})" for r, t in zip(rows, y)) + \
         (" ..." if n > 10 else "")
-    names = [f"x{j + 1}" for j in range(k)] if k > 1 else ["x"]
-    slope = " + ".join(f"theta{j + 1}*{nm}" for j, nm in enumerate(names))
-    model = f"y_hat = intercept + {slope}" if p["intercept"] else f"y_hat = {slope} (no intercept)"
-    q = f"Data (x; y): {pts}. Model: {model}."
+    b0 = Math("b", "b") if last else Math(r"\theta_{0}", "θ₀")
+    model = Rich(_model(k, p["intercept"], last), *((" (", b0, " the intercept)") if p["intercept"] else (" (no intercept)",)))
+    q = Rich(f"Data (x; y): {pts}. Model: ", model, ".")
     m = p["method"]
     if m == "normal":
         q += " Find the least-squares parameters by the normal equations, deriving them from the loss."
         if p["level"] is not None:
-            q += f" At which x does the fitted line reach {F.text(p['level'])}?"
+            q += Rich(" At which ", Math("x", "x"), " does the fitted line reach the level ", p["level"], "?")
     elif m == "gd":
-        start = "zeros" if p["theta"] is None else F.text(tuple(as_exact(p["theta"])))
-        q += (f" Starting from theta = {start}, run {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''} of batch gradient "
-              f"descent with learning rate {F.text(p['lr'])}. Give the table of the first epoch and the new parameters.")
+        start = (Rich("zero parameters ", _THETA) if p["theta"] is None else
+                 Rich(Eq(_THETA, tuple(as_exact(p["theta"])))))
+        q += Rich(" Starting from ", start, f", run {p['epochs']} epoch{'s' if p['epochs'] > 1 else ''} of batch "
+                  "gradient descent with learning rate ", Eq(_ETA, p["lr"]), ". Give the table of the first epoch and "
+                  "the new parameters.")
     else:
-        q += (f" For theta = {F.text(tuple(as_exact(p['theta'])))}, give the predictions, the errors "
-              f"y - y_hat, the squared errors, the loss and its gradient.")
+        q += Rich(" For ", Eq(_THETA, tuple(as_exact(p["theta"]))), ", give the predictions, the errors ",
+                  Math(r"y - \hat{y}", "y − ŷ"), ", the squared errors, the loss and its gradient.")
     return q
 
 

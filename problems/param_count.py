@@ -33,6 +33,7 @@ from solver.errata import Erratum
 from solver.numbers import Tolerance
 from solver.params import Bool, Choice, Int, InvalidInput, Param, Vector
 from solver.registry import Example
+from solver.richtext import Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, make_answer, sym
 
@@ -136,24 +137,25 @@ def _sizes(p) -> list[int]:
     return [int(v) for v in p["layers"]]
 
 
-def statement(p) -> str:
+def statement(p) -> Rich:
     s = p["structure"]
     if s == "mlp":
         L = _sizes(p)
-        q = (f"A fully connected network has {L[0]} input{'s' if L[0] > 1 else ''}, {_hidden_text(L[1:-1])}"
-             f"{L[-1]} output neuron{'s' if L[-1] > 1 else ''}"
-             f"{', every neuron with a bias' if p['bias'] else ', and no biases'}. How many layers, neurons, weights, "
-             f"biases, parameters and connections does it have?")
+        q = Rich(f"A fully connected network has {L[0]} input{'s' if L[0] > 1 else ''}, {_hidden_text(L[1:-1])}"
+                 f"{L[-1]} output neuron{'s' if L[-1] > 1 else ''}"
+                 f"{', every neuron with a bias' if p['bias'] else ', and no biases'}. How many layers, neurons, "
+                 "weights, biases, parameters and connections does it have?")
     elif s == "towers":
         n, d = p["towers"], p["tower_dim"]
-        q = (f"A network approximates a function of a {d}-dimensional input by {n} tower function{'s' if n > 1 else ''} "
-             f"(the construction of the course notes). How many neurons does it need, and how many parameters if every "
-             f"neuron has a bias?")
+        q = Rich(f"A network approximates a function of a {d}-dimensional input by {n} tower "
+                 f"function{'s' if n > 1 else ''} (the construction of the course notes). How many neurons does it "
+                 "need, and how many parameters if every neuron has a bias?")
     else:
-        q = f"A model has {F.grouped(p['count'])} parameters."
+        q = Rich(f"A model has {F.grouped(p['count'])} parameters.")
     q += f" How much memory do the parameters take at {p['bytes']} bytes each?"
     if p["hessian"]:
-        q += " How much memory does the full Hessian matrix take?"
+        q += Rich(" How much memory does the full Hessian matrix take (", Math(r"P \times P", "P × P"),
+                  " entries for ", Math("P", "P"), " parameters)?")
     return q
 
 

@@ -28,6 +28,8 @@ from solver.conventions import Convention
 from solver.errata import Erratum
 from solver.params import Int, InvalidInput, Param, Real, Vector, as_exact, as_float
 from solver.registry import Example
+from solver.richtext import Eq, Rich
+from solver.steps import Math
 from solver.symbolic import Derivation, make_answer, sym
 
 TITLE = "Regularisation: L2/L1 updates, eigen-shrinkage, max-norm, label smoothing"
@@ -141,22 +143,27 @@ def use_numeric(p) -> bool:
     return any(isinstance(v, np.ndarray) or len(v) > 50 for v in long) or (p["classes"] or 0) > 50
 
 
-def statement(p) -> str:
-    n = len(p["w"])
-    ws = F.text(p["w"][:10]) + (" ..." if n > 10 else "")
-    gs = "0" if p["grad"] is None else F.text(p["grad"][:10]) + (" ..." if n > 10 else "")
-    parts = [f"The weights are w = {ws} and the loss gradient is {gs}. With learning rate {F.text(p['lr'])} and "
-             f"regularisation coefficient alpha = {F.text(p['alpha'])}, give one gradient step with L2 (weight "
-             f"decay) and with L1 regularisation."]
+def _head(v) -> Rich:
+    """The first ten entries as maths, with ... when there are more."""
+    return Rich(tuple(as_exact(v[:10])), " ..." if len(v) > 10 else "")
+
+
+def statement(p) -> Rich:
+    gs = Rich("0") if p["grad"] is None else _head(p["grad"])
+    q = Rich("The weights are ", Eq(w, tuple(as_exact(p["w"][:10]))), " ..." if len(p["w"]) > 10 else "",
+             " and the loss gradient is ", gs, ". With learning rate ", Eq(eta, p["lr"]), " and regularisation "
+             "coefficient ", Eq(alpha, p["alpha"]), ", give one gradient step with L2 (weight decay) and with L1 "
+             "regularisation.")
     if p["eigenvalues"] is not None:
-        parts.append(f"The Hessian of the loss has eigenvalues {F.text(p['eigenvalues'][:10])}: by "
-                     f"what factor does L2 shrink the optimum along each eigenvector?")
+        q += Rich(" The Hessian of the loss has eigenvalues ", _head(p["eigenvalues"]), ": by what factor does L2 "
+                  "shrink the optimum along each eigenvector?")
     if p["max_norm"] is not None:
-        parts.append(f"Apply a max-norm constraint ||w|| <= {F.text(p['max_norm'])}.")
+        q += Rich(" Apply a max norm of ", p["max_norm"], ": the constraint ",
+                  Math(r"\lVert w \rVert \le " + F.latex(p["max_norm"]), "‖w‖ ≤ " + F.text(p["max_norm"])), ".")
     if p["classes"] is not None:
-        parts.append(f"Give the label-smoothing targets for {p['classes']} classes with epsilon = "
-                     f"{F.text(p['smoothing'])} when the true class is {p['target']}.")
-    return " ".join(parts)
+        q += Rich(f" Give the label-smoothing targets for {p['classes']} classes with ", Eq(eps, p["smoothing"]),
+                  f" when the true class is {p['target']}.")
+    return q
 
 
 def solve(p, conv) -> Derivation:
