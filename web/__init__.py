@@ -197,11 +197,15 @@ def _warm_accelerator() -> None:
         return
     import subprocess
 
-    try:
-        subprocess.Popen([sys.executable, "-m", "problems._optim.accel"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:  # kept referenced for the server's life (a dropped Popen warns while its child runs); no thread waits for
+        # it, because the server forks its solve zygote next and only a single-threaded process may fork
+        _WARMERS.append(subprocess.Popen([sys.executable, "-m", "problems._optim.accel"], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
     except OSError:  # no process to spare: the kernels compile on first use instead
         pass
+
+
+_WARMERS: list = []
 
 
 def _serve_gunicorn(host: str, port: int, workers: int) -> int:
