@@ -705,18 +705,18 @@ def solve_numeric(p, conv) -> Derivation:
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
     _capped_note(d, n, r["asked"], k)
     tol = tolerance(rel=1e-9)
-    answers = [make_answer("mean", tuple(r["mean"]), tolerance=tol)]
+    answers = [make_answer("mean", r["mean"], tolerance=tol)]
     if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("cov", [list(x) for x in r["cov"]], tolerance=tol))
-    answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), tolerance=tol),
-                make_answer("components", [list(x) for x in r["components"]], tolerance=tolerance("rows", "pca", 1e-9)),
-                make_answer("explained_variance_ratio", tuple(r["ratios"]), tolerance=tol),
+        answers.append(make_answer("cov", r["cov"], tolerance=tol))
+    answers += [make_answer("eigenvalues", r["eigenvalues"], tolerance=tol),
+                make_answer("components", r["components"], tolerance=tolerance("rows", "pca", 1e-9)),
+                make_answer("explained_variance_ratio", r["ratios"], tolerance=tol),
                 make_answer("variance_kept", float(r["ratios"][:k].sum()), tolerance=tol)]
     if p["min_variance"] is not None:
         answers.append(make_answer("k_needed", int(r["asked"])))
     left = []
     if n * k <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("scores", [list(x) for x in r["scores"]], tolerance=tolerance("columns", "pca", 1e-9)))
+        answers.append(make_answer("scores", r["scores"], tolerance=tolerance("columns", "pca", 1e-9)))
     else:
         left.append(f"scores ({n} x {k})")
     white = None
@@ -728,10 +728,10 @@ def solve_numeric(p, conv) -> Derivation:
         else:
             white = r["scores"] / np.sqrt(lam)
             if n * k <= MAX_ANSWER_ENTRIES:
-                answers.append(make_answer("whitened_scores", [list(x) for x in white],
+                answers.append(make_answer("whitened_scores", white,
                                            tolerance=tolerance("columns", "pca", 1e-9)))
     if n * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("reconstruction", [list(x) for x in recon], tolerance=tol))
+        answers.append(make_answer("reconstruction", recon, tolerance=tol))
     else:
         left.append(f"reconstruction ({n} x {dim})")
     answers.append(make_answer("reconstruction_error", sse, tolerance=tolerance(rel=1e-8)))
@@ -751,7 +751,7 @@ def solve_numeric(p, conv) -> Derivation:
                     text="Each entry is an answer: pc1_whitened@sample=2.")
     if dim == 2 and n <= 2000:
         d.extras["svg_title"] = "Data, principal axes and projections"
-        d.extras["svg"] = pca_svg(X, list(r["mean"]), [list(c) for c in _all_components(r, dim)], list(r["eigenvalues"]), k,
+        d.extras["svg"] = pca_svg(X, list(r["mean"]), _all_components(r, dim), list(r["eigenvalues"]), k,
                                   list(r["scale"]))
     return d
 
@@ -777,7 +777,7 @@ def _numeric_from_cov(d: Derivation, p, conv) -> Derivation:
         s = np.sqrt(np.diag(C))
         C = C / np.outer(s, s)
         np.fill_diagonal(C, 1.0)
-        answers.append(make_answer("cov", [list(x) for x in C], tolerance=tolerance(rel=1e-9)))
+        answers.append(make_answer("cov", C, tolerance=tolerance(rel=1e-9)))
     w, V = np.linalg.eigh(C)
     w, V = w[::-1], V[:, ::-1]
     total = w.sum()
@@ -788,12 +788,12 @@ def _numeric_from_cov(d: Derivation, p, conv) -> Derivation:
     add_step(d, "note", "Numeric path", text=f"The {dim} x {dim} {'correlation' if p['standardize'] else 'covariance'} "
              f"matrix decomposed in float64 with numpy.linalg.eigh; signs: {SIGN_TEXT[rule]}.")
     tol = tolerance(rel=1e-9)
-    answers += [make_answer("eigenvalues", tuple(w), tolerance=tol),
-                make_answer("explained_variance_ratio", tuple(ratios), tolerance=tol)]
+    answers += [make_answer("eigenvalues", w, tolerance=tol),
+                make_answer("explained_variance_ratio", ratios, tolerance=tol)]
     if p["min_variance"] is not None:
         answers.append(make_answer("k_needed", int(k)))
     answers += [make_answer("variance_kept", float(ratios[:k].sum()), tolerance=tol),
-                make_answer("components", [list(x) for x in comps], tolerance=tolerance("rows", "pca", 1e-9))]
+                make_answer("components", comps, tolerance=tolerance("rows", "pca", 1e-9))]
     d.conclude("PCA from the covariance matrix", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
                f"{F.text(100 * ratios[:k].sum())}% of the variance.", answers=answers)
     return d

@@ -465,24 +465,24 @@ def solve_numeric(p, conv) -> Derivation:
     with np.errstate(over="ignore"):  # (entries near 1e308: their squares are inf, as float64 says)
         if size * size <= MAX_ANSWER_ENTRIES:
             G = A.T @ A if ata else A @ A.T
-            answers.append(make_answer(gkey, [list(r) for r in G], tolerance=tol))
+            answers.append(make_answer(gkey, G, tolerance=tol))
         lam = np.zeros(size)
         lam[:q] = s ** 2
-    answers.append(make_answer(f"{gkey}_eigenvalues", tuple(lam), tolerance=tol))
+    answers.append(make_answer(f"{gkey}_eigenvalues", lam, tolerance=tol))
     rank = int(np.sum(s > max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
-    answers += [make_answer("singular_values", tuple(s), tolerance=tol), make_answer("rank", rank)]
+    answers += [make_answer("singular_values", s, tolerance=tol), make_answer("rank", rank)]
     left = []
     if complete:
         S = np.zeros((m, n))
         S[np.arange(q), np.arange(q)] = s
-        answers += [make_answer("U", [list(r) for r in U], tolerance=tol_u),
-                    make_answer("S", [list(r) for r in S], tolerance=tol),
-                    make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt)]
+        answers += [make_answer("U", U, tolerance=tol_u),
+                    make_answer("S", S, tolerance=tol),
+                    make_answer("Vt", Vt, tolerance=tol_vt)]
     else:  # the short side is square and complete: list it
         if Vt is not None and n * n <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt))
+            answers.append(make_answer("Vt", Vt, tolerance=tol_vt))
         if U is not None and m * m <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("U", [list(r) for r in U], tolerance=tol_u))
+            answers.append(make_answer("U", U, tolerance=tol_u))
         left.append("U" if U is None else "Vt")
         left.append("S")
     text = (f"The singular values are the square roots of the eigenvalues of {gname} ({size} x {size}); A has rank "
@@ -490,7 +490,7 @@ def solve_numeric(p, conv) -> Derivation:
     if k is not None:
         if m * n <= MAX_ANSWER_ENTRIES and complete:
             Ak = (U[:, :k] * s[:k]) @ Vt[:k]
-            answers.append(make_answer("rank_k", [list(r) for r in Ak], tolerance=tol))
+            answers.append(make_answer("rank_k", Ak, tolerance=tol))
         else:
             left.append(f"rank_k ({m} x {n})")
         err = float(np.sqrt(np.sum(s[k:] ** 2)))
