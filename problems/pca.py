@@ -171,7 +171,9 @@ MAX_MAGNITUDE = 10 ** 9
 
 
 def _largest(M) -> float:
-    return float(np.max(np.abs(M))) if isinstance(M, np.ndarray) else max(
+    if isinstance(M, np.ndarray):  # max |x| without an |M| temporary the size of the data
+        return max(float(M.max()), -float(M.min())) if M.size else 0.0
+    return max(
         abs(float(v)) if abs(v) < 10 ** 300 else math.inf for r in M for v in r)
 
 
@@ -640,8 +642,11 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method, and the number of
     components asked (k, or the fewest that keep `min_variance` of the variance) and kept (at most min(N, d)).
 
-    method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few), otherwise a thin SVD of
-    the centred data (N x d): nothing N x N is ever formed."""
+    method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few); with more features than
+    samples (N < d, N <= 2000), eigh of the N x N Gram matrix X_c X_c^T of the centred data (the same eigenvalues
+    times N - ddof; each kept component is e_j = X_c^T u_j / sigma_j), unless a kept eigenvalue is too small
+    for that division to keep its digits; otherwise a thin SVD of the centred data (N x d). Nothing N x N is
+    formed from many samples, and the centred data are the one copy of X."""
     X = np.asarray(X, dtype=np.float64)
     n, dim = X.shape
     mean = X.mean(axis=0)
@@ -649,33 +654,55 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     scale = np.ones(dim)
     if standardize:
         scale = np.sqrt((Xc * Xc).sum(axis=0) / (n - ddof))
-        Xc = Xc / scale
+        Xc /= scale
     if method == "auto":
-        method = "eigh" if dim <= min(n, 2000) else "svd"
+        method = "eigh" if dim <= min(n, 2000) else "gram" if n <= 2000 else "svd"
+
+    def kept(w):  # (ratios, k asked, k kept) from the eigenvalues, on every method
+        total = w.sum()
+        ratios = w / total if total > 0 else np.zeros(dim)
+        asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
+        return ratios, asked, kept_components(n, dim, asked)
+
     cov = None
     if method == "eigh":
         cov = (Xc.T @ Xc) / (n - ddof)
         w, V = np.linalg.eigh(cov)
         w, V = w[::-1], V[:, ::-1]
         comps = V.T
-    else:
-        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        ratios, asked, kept_k = kept(w)
+    if method == "gram":
+        g, U = np.linalg.eigh(Xc @ Xc.T)
+        g, U = g[::-1], U[:, ::-1]
+        g[g <= n * np.finfo(float).eps * g[0]] = 0.0  # rounding (the centred data always have one zero eigenvalue)
+        w = np.zeros(dim)
+        w[:n] = g / (n - ddof)
+        ratios, asked, kept_k = kept(w)
+        if g[kept_k - 1] > GRAM_MIN_RATIO * g[0]:
+            comps = (Xc.T @ (U[:, :kept_k] / np.sqrt(g[:kept_k]))).T  # e_j = X_c^T u_j / sigma_j: unit, X_c e_j = sigma_j u_j
+        else:  # a kept eigenvalue near the rounding of the largest: the SVD keeps its digits
+            method = "svd"
+    if method == "svd":
+        _, S, comps = np.linalg.svd(Xc, full_matrices=False)
         w = np.zeros(dim)
         w[:S.size] = S ** 2 / (n - ddof)
-        comps = Vt
-        if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
-            cov = (Xc.T @ Xc) / (n - ddof)
-    total = w.sum()
-    ratios = w / total if total > 0 else np.zeros(dim)
-    asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
-    k = kept_components(n, dim, asked)
+        ratios, asked, kept_k = kept(w)
+    if method != "eigh" and dim * dim <= 4 * MAX_ANSWER_ENTRIES:
+        cov = (Xc.T @ Xc) / (n - ddof)
+    k = kept_k
     comps = comps[:k].copy()
     scores = Xc @ comps.T
     signs = sign_fix_np(comps, sign_rule, scores)
     comps *= signs[:, None]
     scores *= signs[None, :]
     return {"mean": mean, "scale": scale, "cov": cov, "eigenvalues": w, "components": comps, "scores": scores,
-            "ratios": ratios, "method": method, "Xc": Xc, "k": k, "asked": asked}
+            "ratios": ratios, "method": method, "k": k, "asked": asked}
+
+
+#: The Gram path keeps a component only when its eigenvalue is at least this share of the largest: dividing by
+#: sigma_j multiplies the eigenvector's rounding (about 1e-16 of the largest eigenvalue) by sigma_1 / sigma_j,
+#: at most 1e3 here, far inside the answers' 1e-9 relative tolerance; smaller kept eigenvalues take the SVD.
+GRAM_MIN_RATIO = 1e-6
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -685,7 +712,7 @@ def solve_numeric(p, conv) -> Derivation:
     X = as_float(_samples(p))
     n, dim = X.shape
     ddof = _ddof(conv)
-    if not np.any(np.ptp(X, axis=0)):
+    if not (X != X[0]).any():  # all samples identical (a full comparison: much faster than np.ptp along axis 0)
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
                    answers=(make_answer("mean", tuple(X.mean(axis=0)), tolerance=tolerance(rel=1e-9)),
@@ -699,8 +726,10 @@ def solve_numeric(p, conv) -> Derivation:
         sse = float(((X - recon) ** 2).sum())
     else:  # the identity sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues): no N x d temporary
         sse = float((n - ddof) * r["eigenvalues"][k:].sum())
-    how = ("eigh of the d x d covariance matrix (few features)" if r["method"] == "eigh"
-           else "a thin SVD of the centred N x d data (more features than samples)")
+    how = {"eigh": "eigh of the d x d covariance matrix (few features)",
+           "gram": "eigh of the N x N Gram matrix of the centred data (more features than samples), each component "
+                   "e_j = X_cᵀ u_j / σ_j from its eigenvector u_j",
+           "svd": "a thin SVD of the centred N x d data (more features than samples)"}[r["method"]]
     add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
     _capped_note(d, n, r["asked"], k)
