@@ -253,6 +253,8 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
     trailing zeros kept (0.5000 to 4 dp) unless `strip`; too small for the decimal places, or too many
     digits, in scientific form; infinities as ∞ and -∞, NaN as 'undefined'; booleans as true/false."""
     precision = answer_precision(precision)
+    if (type(x) is float or type(x) is np.float64) and _math.isfinite(x):  # the numeric path's floats: their digits
+        return _fixed_digits(Decimal(repr(float(x))), precision, strip)  # (what to_decimal gives; no other check applies)
     if isinstance(x, bool):
         return "true" if x else "false"
     if not is_finite(x):
@@ -264,6 +266,11 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
         d = to_decimal(x)
     except InvalidOperation:  # an exponent beyond Decimal's range (mpmath's has none): 8.2e-108573620475812956...
         return _scientific_mp(x, precision.sig or 10)
+    return _fixed_digits(d, precision, strip)
+
+
+def _fixed_digits(d: Decimal, precision: Precision, strip: bool) -> str:
+    """`fixed` of a finite number, given as its Decimal."""
     if precision.dp is not None and d.adjusted() >= _MAX_FIXED_DIGITS:
         return _scientific(d, 10)
     r = round_decimal(d, precision)
@@ -493,6 +500,9 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     if exact not in _MODES:
         raise ValueError(f"exact must be one of {_MODES}")
     sig = working_sig(sig)
+    if type(v) is float or type(v) is np.float64:  # a float: what _number_text gives it in every `exact` mode
+        s = fixed(v, _sig_precision(sig), strip=True)
+        return f"({s})" if paren and (is_negative(v) or "/" in s or " " in s) else s
     if is_vector(v):
         if is_matrix(v):
             head, tail, nr, nc = _rows_cut(v)
@@ -514,6 +524,11 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     if paren and (is_negative(v) or "/" in s or " " in s):
         return f"({s})"
     return s
+
+
+@functools.lru_cache(maxsize=64)
+def _sig_precision(sig: int) -> Precision:
+    return Precision(sig=sig)
 
 
 def latex(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = False, layout: str = "row") -> str:
