@@ -309,8 +309,9 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         if up_to_sign and not tol.up_to_sign:
             tol = dataclasses.replace(tol, up_to_sign=True)
         shown = _preview(value)
-        disp = _display_nested(shown, precision)
-        lat = exact_latex or _latex_nested(shown, precision)
+        texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
+        disp = _display_nested(texts, precision)
+        lat = exact_latex or _latex_nested(texts, precision)
         if shown is not value:
             more = f" ... ({_size(value)} entries)"
             disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
@@ -377,7 +378,20 @@ def _json_nested(v):
     return to_json_number(v)
 
 
+def _entry_texts(v, precision):
+    """`v` with each number replaced by its display text (nested lists), which _display_nested keeps as it is."""
+    if is_vector(v):
+        return [_entry_texts(x, precision) for x in v]
+    return _Shown(_display_nested(v, precision))
+
+
+class _Shown(str):
+    """An entry's display text, formatted once (_entry_texts)."""
+
+
 def _display_nested(v, precision) -> str:
+    if type(v) is _Shown:
+        return str(v)
     if is_vector(v):
         if len(v) and is_vector(v[0]):
             return "[" + ", ".join(_display_nested(r, precision) for r in v) + "]"
