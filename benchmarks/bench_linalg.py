@@ -77,6 +77,17 @@ def _status(key: str) -> int | None:
     return None
 
 
+def _fixed_mmap_threshold() -> None:
+    """glibc: large blocks always mmap'ed (and returned to the system when freed), so that a call's resident-set
+    growth is its own, not hidden by heap the earlier calls left behind (the default threshold adapts upwards)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def _reset_peak_rss() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as fh:
@@ -112,7 +123,7 @@ def bench_pca(rounds: int) -> list[dict]:
 
     print(f"PCA, k = {K}: the median of {rounds} interleaved rounds, milliseconds; ratio = Stepwise's whole call / peer")
     head = (f"{'N x d':>12} {'solve':>8} {'core':>8} {'sk full':>8} {'sk eigh':>8} {'peer':>6} {'ratio':>6}"
-            f" {'core/peer':>9} {'mem (copies of X)':>18} {'max |diff|':>10}")
+            f" {'core/peer':>9} {'copies of X: tm, rss':>20} {'max |diff|':>10}")
     print(head)
     print("-" * len(head))
     rows = []
@@ -138,7 +149,7 @@ def bench_pca(rounds: int) -> list[dict]:
         ms = {k: 1e3 * v for k, v in t.items()}
         print(f"{f'{n} x {d}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['sklearn_full']:>8.2f}"
               f" {ms['sklearn_covariance_eigh']:>8.2f} {'full' if peer == 'sklearn_full' else 'eigh':>6} {ratio:>6.2f}"
-              f" {t['stepwise_core'] / t[peer]:>9.2f} {_mem_text(mem['stepwise_solve'], mem[peer]):>18} {diff:>10.1e}")
+              f" {t['stepwise_core'] / t[peer]:>9.2f} {_mem_text(mem['stepwise_solve'], mem[peer]):>20} {diff:>10.1e}")
         rows.append({"shape": [n, d], "k": K, "seconds_median": t, "peer": peer,
                      "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t[peer],
                      "ratio_solve_vs_sklearn_full": t["stepwise_solve"] / t["sklearn_full"],
@@ -152,7 +163,7 @@ def bench_svd(rounds: int) -> list[dict]:
     print(f"SVD (k = {K} for the rank-k answers): medians of {rounds} interleaved rounds, milliseconds;"
           " ratio = Stepwise's whole call / numpy.linalg.svd(full_matrices=False)")
     head = (f"{'m x n':>12} {'solve':>8} {'core':>8} {'np thin':>8} {'np vals':>8} {'ratio':>6} {'core/np':>8}"
-            f" {'mem (copies of A)':>18} {'max rel diff':>12}")
+            f" {'copies of A: tm, rss':>20} {'max rel diff':>12}")
     print(head)
     print("-" * len(head))
     rows = []
@@ -173,7 +184,7 @@ def bench_svd(rounds: int) -> list[dict]:
         ms = {k: 1e3 * v for k, v in t.items()}
         print(f"{f'{m} x {n}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['numpy_thin']:>8.2f}"
               f" {ms['numpy_values']:>8.2f} {ratio:>6.2f} {t['stepwise_core'] / t['numpy_thin']:>8.2f}"
-              f" {_mem_text(mem['stepwise_solve'], mem['numpy_thin']):>18} {rel:>12.1e}")
+              f" {_mem_text(mem['stepwise_solve'], mem['numpy_thin']):>20} {rel:>12.1e}")
         rows.append({"shape": [m, n], "k": K, "seconds_median": t, "peer": "numpy_thin",
                      "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t["numpy_thin"],
                      "ratio_solve_vs_numpy_values": t["stepwise_solve"] / t["numpy_values"],
@@ -183,9 +194,11 @@ def bench_svd(rounds: int) -> list[dict]:
 
 
 def _mem_text(ours: dict, peer: dict) -> str:
-    """Copies of the input at the peak, ours / the peer's (RSS growth where Linux gives it, else tracemalloc)."""
-    key = "rss_copies_of_input" if ours["rss_copies_of_input"] is not None else "tracemalloc_copies_of_input"
-    return f"{ours[key]:.2f} / {peer[key]:.2f}"
+    """Copies of the input at the peak, ours / the peer's: tracemalloc, and the resident-set growth where Linux gives it."""
+    tm = f"{ours['tracemalloc_copies_of_input']:.1f}/{peer['tracemalloc_copies_of_input']:.1f}"
+    if ours["rss_copies_of_input"] is None or peer["rss_copies_of_input"] is None:
+        return tm
+    return tm + f" {ours['rss_copies_of_input']:.1f}/{peer['rss_copies_of_input']:.1f}"
 
 
 def test_image(h: int = 240, w: int = 320) -> np.ndarray:
@@ -253,6 +266,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import sklearn
 
+    _fixed_mmap_threshold()
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs\n")
     pca = bench_pca(args.repeats)
     svd = bench_svd(args.repeats)

@@ -646,52 +646,76 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     samples (N < d, N <= 2000), eigh of the N x N Gram matrix X_c X_c^T of the centred data (the same eigenvalues
     times N - ddof; each kept component is e_j = X_c^T u_j / sigma_j), unless a kept eigenvalue is too small
     for that division to keep its digits; otherwise a thin SVD of the centred data (N x d). Nothing N x N is
-    formed from many samples, and the centred data are the one copy of X."""
+    formed from many samples; the covariance path centres a block of rows at a time (no copy of X), the others
+    keep one centred copy."""
     X = np.asarray(X, dtype=np.float64)
     n, dim = X.shape
+    want = k
     mean = X.mean(axis=0)
-    Xc = X - mean
     scale = np.ones(dim)
+    if method == "auto":
+        method = "eigh" if dim <= min(n, 2000) else "gram" if n <= 2000 else "svd"
+    if method == "eigh":  # few features: the centred data are formed a block of rows at a time, never whole
+        if standardize:
+            scale = np.sqrt(sum((B * B).sum(axis=0) for B in _centred(X, mean)) / (n - ddof))
+        scale_by = scale if standardize else None
+        cov = sum(B.T @ B for B in _centred(X, mean, scale_by)) / (n - ddof)
+        w, V = np.linalg.eigh(cov)
+        w, V = w[::-1], V[:, ::-1]
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+        comps = V.T[:k].copy()
+        scores = np.concatenate([B @ comps.T for B in _centred(X, mean, scale_by)])
+        return _signed(mean, scale, cov, w, comps, scores, ratios, method, k, asked, sign_rule)
+    Xc = X - mean
     if standardize:
         scale = np.sqrt((Xc * Xc).sum(axis=0) / (n - ddof))
         Xc /= scale
-    if method == "auto":
-        method = "eigh" if dim <= min(n, 2000) else "gram" if n <= 2000 else "svd"
-
-    def kept(w):  # (ratios, k asked, k kept) from the eigenvalues, on every method
-        total = w.sum()
-        ratios = w / total if total > 0 else np.zeros(dim)
-        asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
-        return ratios, asked, kept_components(n, dim, asked)
-
     cov = None
-    if method == "eigh":
-        cov = (Xc.T @ Xc) / (n - ddof)
-        w, V = np.linalg.eigh(cov)
-        w, V = w[::-1], V[:, ::-1]
-        comps = V.T
-        ratios, asked, kept_k = kept(w)
     if method == "gram":
         g, U = np.linalg.eigh(Xc @ Xc.T)
         g, U = g[::-1], U[:, ::-1]
         g[g <= n * np.finfo(float).eps * g[0]] = 0.0  # rounding (the centred data always have one zero eigenvalue)
         w = np.zeros(dim)
         w[:n] = g / (n - ddof)
-        ratios, asked, kept_k = kept(w)
-        if g[kept_k - 1] > GRAM_MIN_RATIO * g[0]:
-            comps = (Xc.T @ (U[:, :kept_k] / np.sqrt(g[:kept_k]))).T  # e_j = X_c^T u_j / sigma_j: unit, X_c e_j = sigma_j u_j
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+        if g[k - 1] > GRAM_MIN_RATIO * g[0]:
+            comps = (Xc.T @ (U[:, :k] / np.sqrt(g[:k]))).T  # e_j = X_c^T u_j / sigma_j: unit, X_c e_j = sigma_j u_j
         else:  # a kept eigenvalue near the rounding of the largest: the SVD keeps its digits
             method = "svd"
     if method == "svd":
         _, S, comps = np.linalg.svd(Xc, full_matrices=False)
         w = np.zeros(dim)
         w[:S.size] = S ** 2 / (n - ddof)
-        ratios, asked, kept_k = kept(w)
-    if method != "eigh" and dim * dim <= 4 * MAX_ANSWER_ENTRIES:
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+    if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
         cov = (Xc.T @ Xc) / (n - ddof)
-    k = kept_k
     comps = comps[:k].copy()
-    scores = Xc @ comps.T
+    return _signed(mean, scale, cov, w, comps, Xc @ comps.T, ratios, method, k, asked, sign_rule)
+
+
+#: Rows of centred data formed at a time on the covariance path (a few MB: BLAS runs at full speed on them).
+BLOCK_ROWS = 4096
+
+
+def _centred(X, mean, scale=None):
+    """The centred (and, with `scale`, standardized) data, a block of BLOCK_ROWS rows at a time."""
+    for i in range(0, X.shape[0], BLOCK_ROWS):
+        B = X[i:i + BLOCK_ROWS] - mean
+        if scale is not None:
+            B /= scale
+        yield B
+
+
+def _kept(w, n, dim, k, min_variance):
+    """(explained-variance ratios, components asked, components kept) from the eigenvalues w (descending)."""
+    total = w.sum()
+    ratios = w / total if total > 0 else np.zeros(dim)
+    asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
+    return ratios, asked, kept_components(n, dim, asked)
+
+
+def _signed(mean, scale, cov, w, comps, scores, ratios, method, k, asked, sign_rule):
+    """pca_numeric's result, each component (and its scores) signed by the rule."""
     signs = sign_fix_np(comps, sign_rule, scores)
     comps *= signs[:, None]
     scores *= signs[None, :]
@@ -721,9 +745,12 @@ def solve_numeric(p, conv) -> Derivation:
     r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
     k = r["k"]
     recon = None
-    if n * dim <= MAX_ANSWER_ENTRIES or p["standardize"]:
+    if n * dim <= MAX_ANSWER_ENTRIES:
         recon = r["mean"] + (r["scores"] @ r["components"]) * r["scale"]
         sse = float(((X - recon) ** 2).sum())
+    elif p["standardize"]:  # in the original units, a block of rows at a time (no N x d temporaries)
+        sse = float(sum(((X[i:i + BLOCK_ROWS] - (r["mean"] + (r["scores"][i:i + BLOCK_ROWS] @ r["components"]) * r["scale"]))
+                         ** 2).sum() for i in range(0, n, BLOCK_ROWS)))
     else:  # the identity sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues): no N x d temporary
         sse = float((n - ddof) * r["eigenvalues"][k:].sum())
     how = {"eigh": "eigh of the d x d covariance matrix (few features)",

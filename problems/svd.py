@@ -406,12 +406,22 @@ def svd_numeric(A: np.ndarray, sign_rule: str = "first-positive", complete: bool
         U, Vt = (None, short) if tall else (short.T, None)
     tol = max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)
     r = int(np.sum(s > tol))
+    # the long side's vectors, when the rule looks at them, divided in place (one temporary the size of A, not two)
     if sign_rule == "largest-score":  # looks at u_i
-        u = U[:, :r] if U is not None else (A @ Vt[:r].T) / s[:r]
+        if U is not None:
+            u = U[:, :r]
+        else:
+            u = A @ Vt[:r].T
+            u /= s[:r]
         signs = sign_fix_np(u.T, "largest-loading")
     else:                             # looks at v_i
-        v = Vt[:r] if Vt is not None else (U[:, :r].T @ A) / s[:r, None]
+        if Vt is not None:
+            v = Vt[:r]
+        else:
+            v = U[:, :r].T @ A
+            v /= s[:r, None]
         signs = sign_fix_np(v, sign_rule)
+    u = v = None
     if U is not None:
         U[:, :r] *= signs
     if Vt is not None:
