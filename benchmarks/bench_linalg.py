@@ -2,6 +2,7 @@
 
     python benchmarks/bench_linalg.py                 # the issue's shapes, 9 interleaved rounds (under a minute)
     python benchmarks/bench_linalg.py --repeats 3     # shorter
+    python benchmarks/bench_linalg.py --threads 1     # one BLAS thread for every library (a busy machine)
     python benchmarks/bench_linalg.py --image-out /tmp/svd   # also write the compressed images as PNG files
 
 Three parts, in one run:
@@ -33,6 +34,11 @@ import statistics
 import sys
 import time
 import tracemalloc
+
+if __name__ == "__main__" and "--threads" in sys.argv:  # before NumPy loads its BLAS: every library gets the same count
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
 import numpy as np
 
@@ -262,16 +268,19 @@ def bench_image(ks, out_dir: str | None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=9, help="interleaved rounds per shape (the median is kept)")
+    ap.add_argument("--threads", type=int, help="BLAS/OpenMP threads for NumPy, SciPy and scikit-learn alike "
+                    "(default: the libraries' own; 1 keeps a busy machine's thread hand-offs out of the figures)")
     ap.add_argument("--image-out", help="directory for the original and rank-k images (PNG)")
     args = ap.parse_args(argv)
     import sklearn
 
     _fixed_mmap_threshold()
-    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs\n")
+    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs, BLAS threads: "
+          f"{args.threads or 'library default'}\n")
     pca = bench_pca(args.repeats)
     svd = bench_svd(args.repeats)
     image = bench_image((1, 2, 5, 10, 20, 50, 100), args.image_out)
-    write("linalg", {"rounds": args.repeats, "pca": pca, "svd": svd, "image_compression": image},
+    write("linalg", {"rounds": args.repeats, "blas_threads": args.threads or "library default", "pca": pca, "svd": svd, "image_compression": image},
           unit="wall seconds, the median of interleaved rounds; memory in bytes for one call",
           notes="ratio = Stepwise's whole call (solver.solve: validation, numeric path, answers) / the peer's time "
                 "(<= 1: Stepwise as fast or faster); the PCA peer is the faster of scikit-learn's exact solvers "

@@ -402,7 +402,8 @@ def svd_numeric(A: np.ndarray, sign_rule: str = "first-positive", complete: bool
         B = A if tall else A.T
         # B = Q R with R short x short, R = W S short^T: the QR pass pays when B is much taller than wide
         R = np.linalg.qr(B, mode="r") if B.shape[0] >= 2 * B.shape[1] else B
-        _, s, short = np.linalg.svd(R, full_matrices=False)
+        s, short = np.linalg.svd(R, full_matrices=False)[1:]  # (R's left vectors are not kept)
+        del R
         U, Vt = (None, short) if tall else (short.T, None)
     tol = max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)
     r = int(np.sum(s > tol))
