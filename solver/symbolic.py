@@ -365,6 +365,8 @@ def _preview(v):
     """`v` itself when small; else its first rows/entries (displays of huge answers stay short)."""
     if _size(v) <= PREVIEW_ENTRIES:
         return v
+    if isinstance(v, np.ndarray) and v.ndim <= 2:
+        return v[:5, :8] if v.ndim == 2 else v[:8]
     if len(v) and is_vector(v[0]):
         return [list(r[:8]) for r in list(v[:5])]
     return list(v[:8])
@@ -380,6 +382,10 @@ def _json_nested(v):
 
 def _entry_texts(v, precision):
     """`v` with each number replaced by its display text (nested lists), which _display_nested keeps as it is."""
+    if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim <= 2:  # the numeric path's arrays: no checks
+        if v.ndim == 1:  # per entry (what _display_nested does for each float entry)
+            return [_Shown(F.fixed(x, precision)) for x in v.tolist()]
+        return [[_Shown(F.fixed(x, precision)) for x in row] for row in v.tolist()]
     if is_vector(v):
         return [_entry_texts(x, precision) for x in v]
     return _Shown(_display_nested(v, precision))
