@@ -664,7 +664,10 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
         w, V = w[::-1], V[:, ::-1]
         ratios, asked, k = _kept(w, n, dim, want, min_variance)
         comps = V.T[:k].copy()
-        scores = np.concatenate([B @ comps.T for B in _centred(X, mean, scale_by)])
+        if not standardize and np.sqrt(mean @ mean + max(w.sum(), 0.0)) <= UNCENTRED_MAX * np.sqrt(max(w[k - 1], 0.0)):
+            scores = X @ comps.T - mean @ comps.T  # (x - x_bar) e = x e - x_bar e: no pass of centring
+        else:
+            scores = np.concatenate([B @ comps.T for B in _centred(X, mean, scale_by)])
         return _signed(mean, scale, cov, w, comps, scores, ratios, method, k, asked, sign_rule)
     Xc = X - mean
     if standardize:
@@ -692,6 +695,11 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     comps = comps[:k].copy()
     return _signed(mean, scale, cov, w, comps, Xc @ comps.T, ratios, method, k, asked, sign_rule)
 
+
+#: The scores come from x e - x_bar e (uncentred) when the samples' size, sqrt(|x_bar|^2 + sum of the eigenvalues),
+#: is at most this many times the smallest kept component's spread: its rounding, about 1e-16 of |x|, then stays
+#: below 1e-12 of every score's spread; data far from the origin are centred first.
+UNCENTRED_MAX = 1e4
 
 #: Rows of centred data formed at a time on the covariance path (a block stays in cache for its product).
 BLOCK_ROWS = 4096
@@ -738,13 +746,15 @@ def solve_numeric(p, conv) -> Derivation:
     X = as_float(_samples(p))
     n, dim = X.shape
     ddof = _ddof(conv)
-    if not (X != X[0]).any():  # all samples identical (a full comparison: much faster than np.ptp along axis 0)
+    r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
+    # identical samples leave only the mean's rounding as variance; only then is the full comparison needed
+    noise = dim * (4 * n * np.finfo(float).eps) ** 2 * float(np.max(r["mean"] ** 2))
+    if r["eigenvalues"].sum() <= noise and not (X != X[0]).any():  # all samples identical
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
                    answers=(make_answer("mean", tuple(X.mean(axis=0)), tolerance=tolerance(rel=1e-9)),
                             make_answer("cov", [[0.0] * dim for _ in range(dim)])))
         return d
-    r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
     k = r["k"]
     recon = None
     if n * dim <= MAX_ANSWER_ENTRIES:

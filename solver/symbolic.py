@@ -30,7 +30,7 @@ from .functions import relu, sigmoid
 from . import format as F
 from .format import is_vector
 from .numbers import WORKING_DIGITS, Precision, Tolerance, to_json_number, tolerance_for
-from .steps import Answer, Math, Solution, Step, Table
+from .steps import Answer, LazyRows, Math, Solution, Step, Table
 
 #: LaTeX spellings of symbols whose plain-text names are ASCII ("m_hat" prints as \hat{m}_{t}).
 _LATEX_NAMES: dict[sp.Symbol, str] = {}
@@ -498,7 +498,19 @@ class Derivation:
         (solver.address), checkable and usable in exam files like any answer."""
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
         rows = [tuple(r) for r in rows]
-        body = tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
+
+        def texts(rows=rows, sig=sig):
+            return tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
+
+        if sum(len(r) for r in rows) > LAZY_CELLS:  # formatted when first read, under this request's precision
+            style = F.style()
+
+            def later():
+                with F.using(style):
+                    return texts()
+            body = LazyRows(len(rows), later)
+        else:
+            body = texts()
         values = tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows) if keys else ()
         table = Table(cols, body, tuple(keys), tuple(index), values)
         return self.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
@@ -521,8 +533,14 @@ class Cell:
     text: str
 
 
+#: Tables with more cells than this format their text when first read (solver.steps.LazyRows).
+LAZY_CELLS = 1000
+
+
 def _cell_value(c: Any) -> Any:
     """A table cell as JSON data (text stays text)."""
+    if type(c) is float or type(c) is np.float64:  # (the numeric path's cells; to_json_number's answer for them)
+        return float(c) if _math.isfinite(c) else to_json_number(c)
     if isinstance(c, str) or c is None or isinstance(c, bool):
         return c
     if is_vector(c):
