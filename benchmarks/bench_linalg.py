@@ -20,8 +20,9 @@ Three parts, in one run:
    reconstruction, and the PSNR.
 
 Timing: the contenders of a shape run side by side, interleaved (A, B, C, A, B, C, ...), and each time is
-the median of the rounds (the machine may be shared). ratio = Stepwise's time / the peer's (<= 1: Stepwise
-as fast or faster). Memory, per contender and one call: the tracemalloc peak (NumPy reports its arrays;
+the median of the rounds (the machine may be shared), in wall time and in this process's CPU time (steadier on
+a busy machine; with --threads 1 the two agree on a quiet one). ratio = Stepwise's time / the peer's (<= 1:
+Stepwise as fast or faster). Memory, measured after all the timing, per contender and one call: the tracemalloc peak (NumPy reports its arrays;
 LAPACK's workspace is not seen) and, on Linux, the peak resident-set growth (VmHWM after the call minus VmRSS
 before it, the high-water mark reset through /proc/self/clear_refs), each also as copies of the input
 (bytes / X.nbytes). Writes benchmarks/results/linalg.json.
@@ -59,17 +60,21 @@ def data(n: int, d: int, seed: int = 0) -> np.ndarray:
     return (rng.standard_normal((n, d)) * np.linspace(3.0, 0.2, d)) @ np.linalg.qr(rng.standard_normal((d, d)))[0] + 5.0
 
 
-def interleaved(contenders: dict, rounds: int) -> dict[str, float]:
-    """The median time of each contender over `rounds` rounds, the contenders alternating within a round."""
-    times: dict[str, list[float]] = {name: [] for name in contenders}
+def interleaved(contenders: dict, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """The median wall time and CPU time (this process) of each contender over `rounds` rounds, the contenders
+    alternating within a round. On a busy machine the CPU time is the steadier of the two."""
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
     for fn in contenders.values():  # warm up (imports, first-call caches)
         fn()
     for _ in range(rounds):
         for name, fn in contenders.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
-            times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            cpu[name].append(time.process_time() - c)
+            wall[name].append(time.perf_counter() - t)
+    return ({name: statistics.median(ts) for name, ts in wall.items()},
+            {name: statistics.median(ts) for name, ts in cpu.items()})
 
 
 def _status(key: str) -> int | None:
@@ -83,15 +88,28 @@ def _status(key: str) -> int | None:
     return None
 
 
-def _fixed_mmap_threshold() -> None:
-    """glibc: large blocks always mmap'ed (and returned to the system when freed), so that a call's resident-set
-    growth is its own, not hidden by heap the earlier calls left behind (the default threshold adapts upwards)."""
+def _libc():
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def _fixed_mmap_threshold() -> None:
+    """glibc: large blocks always mmap'ed (and returned to the system when freed), so that a call's resident-set
+    growth is its own, not hidden by heap the earlier calls left behind (the default threshold adapts upwards)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+
+
+def _trim() -> None:
+    """Free heap back to the system (glibc), so that the next call's pages are counted when it touches them."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 def _reset_peak_rss() -> bool:
@@ -108,6 +126,7 @@ def peak_memory(fn, input_bytes: int) -> dict:
     out = fn()  # warm (first-call allocations are not the call's)
     del out
     rss = None
+    _trim()
     if _reset_peak_rss():
         before = _status("VmRSS:")
         out = fn()
@@ -129,7 +148,7 @@ def bench_pca(rounds: int) -> list[dict]:
 
     print(f"PCA, k = {K}: the median of {rounds} interleaved rounds, milliseconds; ratio = Stepwise's whole call / peer")
     head = (f"{'N x d':>12} {'solve':>8} {'core':>8} {'sk full':>8} {'sk eigh':>8} {'peer':>6} {'ratio':>6}"
-            f" {'core/peer':>9} {'copies of X: tm, rss':>20} {'max |diff|':>10}")
+            f" {'core/peer':>9} {'ratio cpu':>9} {'max |diff|':>10}")
     print(head)
     print("-" * len(head))
     rows = []
@@ -137,14 +156,14 @@ def bench_pca(rounds: int) -> list[dict]:
     for n, d in SHAPES:
         X = data(n, d)
         contenders = {
-            "stepwise_solve": lambda: solver.solve("pca", X=X, k=K, conventions=conv),
-            "stepwise_core": lambda: pca_numeric(X, K, sign_rule="largest-loading"),
-            "sklearn_full": lambda: PCA(n_components=K, svd_solver="full").fit_transform(X),
-            "sklearn_covariance_eigh": lambda: PCA(n_components=K, svd_solver="covariance_eigh").fit_transform(X),
+            "stepwise_solve": lambda X=X: solver.solve("pca", X=X, k=K, conventions=conv),
+            "stepwise_core": lambda X=X: pca_numeric(X, K, sign_rule="largest-loading"),
+            "sklearn_full": lambda X=X: PCA(n_components=K, svd_solver="full").fit_transform(X),
+            "sklearn_covariance_eigh": lambda X=X: PCA(n_components=K, svd_solver="covariance_eigh").fit_transform(X),
         }
-        t = interleaved(contenders, rounds)
+        t, cpu = interleaved(contenders, rounds)
         peer = min(("sklearn_full", "sklearn_covariance_eigh"), key=t.get)
-        mem = {name: peak_memory(fn, X.nbytes) for name, fn in contenders.items()}
+        peer_cpu = min(("sklearn_full", "sklearn_covariance_eigh"), key=cpu.get)
         sol = solver.solve("pca", X=X, k=K, conventions=conv)
         sk = PCA(n_components=K, svd_solver="full").fit(X)
         a = sol.answers
@@ -155,12 +174,14 @@ def bench_pca(rounds: int) -> list[dict]:
         ms = {k: 1e3 * v for k, v in t.items()}
         print(f"{f'{n} x {d}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['sklearn_full']:>8.2f}"
               f" {ms['sklearn_covariance_eigh']:>8.2f} {'full' if peer == 'sklearn_full' else 'eigh':>6} {ratio:>6.2f}"
-              f" {t['stepwise_core'] / t[peer]:>9.2f} {_mem_text(mem['stepwise_solve'], mem[peer]):>20} {diff:>10.1e}")
-        rows.append({"shape": [n, d], "k": K, "seconds_median": t, "peer": peer,
+              f" {t['stepwise_core'] / t[peer]:>9.2f} {cpu['stepwise_solve'] / cpu[peer_cpu]:>9.2f} {diff:>10.1e}")
+        rows.append({"shape": [n, d], "k": K, "seconds_median": t, "cpu_seconds_median": cpu, "peer": peer,
                      "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t[peer],
+                     "ratio_solve_vs_peer_cpu": cpu["stepwise_solve"] / cpu[peer_cpu],
                      "ratio_solve_vs_sklearn_full": t["stepwise_solve"] / t["sklearn_full"],
                      "ratio_solve_vs_sklearn_covariance_eigh": t["stepwise_solve"] / t["sklearn_covariance_eigh"],
-                     "memory": mem, "input_bytes": X.nbytes, "max_abs_diff_vs_sklearn": float(diff)})
+                     "input_bytes": X.nbytes, "max_abs_diff_vs_sklearn": float(diff),
+                     "_memory": (contenders, X.nbytes, ("stepwise_solve", peer))})
     print()
     return rows
 
@@ -169,20 +190,19 @@ def bench_svd(rounds: int) -> list[dict]:
     print(f"SVD (k = {K} for the rank-k answers): medians of {rounds} interleaved rounds, milliseconds;"
           " ratio = Stepwise's whole call / numpy.linalg.svd(full_matrices=False)")
     head = (f"{'m x n':>12} {'solve':>8} {'core':>8} {'np thin':>8} {'np vals':>8} {'ratio':>6} {'core/np':>8}"
-            f" {'copies of A: tm, rss':>20} {'max rel diff':>12}")
+            f" {'ratio cpu':>9} {'max rel diff':>12}")
     print(head)
     print("-" * len(head))
     rows = []
     for m, n in SHAPES:
         A = data(m, n, seed=1)
         contenders = {
-            "stepwise_solve": lambda: solver.solve("svd", A=A, k=K),
-            "stepwise_core": lambda: svd_numeric(A, complete=False),
-            "numpy_thin": lambda: np.linalg.svd(A, full_matrices=False),
-            "numpy_values": lambda: np.linalg.svd(A, compute_uv=False),
+            "stepwise_solve": lambda A=A: solver.solve("svd", A=A, k=K),
+            "stepwise_core": lambda A=A: svd_numeric(A, complete=False),
+            "numpy_thin": lambda A=A: np.linalg.svd(A, full_matrices=False),
+            "numpy_values": lambda A=A: np.linalg.svd(A, compute_uv=False),
         }
-        t = interleaved(contenders, rounds)
-        mem = {name: peak_memory(fn, A.nbytes) for name, fn in contenders.items()}
+        t, cpu = interleaved(contenders, rounds)
         s = np.array(solver.solve("svd", A=A, k=K).answers["singular_values"].value)
         s_np = np.linalg.svd(A, compute_uv=False)
         rel = float(np.max(np.abs(s - s_np)) / s_np[0])
@@ -190,21 +210,33 @@ def bench_svd(rounds: int) -> list[dict]:
         ms = {k: 1e3 * v for k, v in t.items()}
         print(f"{f'{m} x {n}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['numpy_thin']:>8.2f}"
               f" {ms['numpy_values']:>8.2f} {ratio:>6.2f} {t['stepwise_core'] / t['numpy_thin']:>8.2f}"
-              f" {_mem_text(mem['stepwise_solve'], mem['numpy_thin']):>20} {rel:>12.1e}")
-        rows.append({"shape": [m, n], "k": K, "seconds_median": t, "peer": "numpy_thin",
+              f" {cpu['stepwise_solve'] / cpu['numpy_thin']:>9.2f} {rel:>12.1e}")
+        rows.append({"shape": [m, n], "k": K, "seconds_median": t, "cpu_seconds_median": cpu, "peer": "numpy_thin",
+                     "ratio_solve_vs_peer_cpu": cpu["stepwise_solve"] / cpu["numpy_thin"],
                      "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t["numpy_thin"],
                      "ratio_solve_vs_numpy_values": t["stepwise_solve"] / t["numpy_values"],
-                     "memory": mem, "input_bytes": A.nbytes, "max_rel_diff_singular_values": rel})
+                     "input_bytes": A.nbytes, "max_rel_diff_singular_values": rel,
+                     "_memory": (contenders, A.nbytes, ("stepwise_solve", "numpy_thin"))})
     print()
     return rows
 
 
-def _mem_text(ours: dict, peer: dict) -> str:
-    """Copies of the input at the peak, ours / the peer's: tracemalloc, and the resident-set growth where Linux gives it."""
-    tm = f"{ours['tracemalloc_copies_of_input']:.1f}/{peer['tracemalloc_copies_of_input']:.1f}"
-    if ours["rss_copies_of_input"] is None or peer["rss_copies_of_input"] is None:
-        return tm
-    return tm + f" {ours['rss_copies_of_input']:.1f}/{peer['rss_copies_of_input']:.1f}"
+def bench_memory(title: str, rows: list[dict]) -> None:
+    """Each contender's peak memory for one call (after all the timing: the allocator setting it needs would slow
+    the calls that allocate most), into the rows; a table of ours against the peer, as copies of the input."""
+    _fixed_mmap_threshold()
+    print(f"{title}: peak memory of one call as copies of the input: tracemalloc (NumPy's arrays), resident-set growth")
+    head = f"{'shape':>12} {'ours tm':>8} {'peer tm':>8} {'ours rss':>9} {'peer rss':>9}"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        contenders, nbytes, (ours, peer) = row.pop("_memory")
+        row["memory"] = mem = {name: peak_memory(fn, nbytes) for name, fn in contenders.items()}
+        rss = [mem[x]["rss_copies_of_input"] for x in (ours, peer)]
+        print(f"{' x '.join(map(str, row['shape'])):>12} {mem[ours]['tracemalloc_copies_of_input']:>8.2f}"
+              f" {mem[peer]['tracemalloc_copies_of_input']:>8.2f}"
+              + "".join(f" {'-' if v is None else f'{v:.2f}':>9}" for v in rss))
+    print()
 
 
 def test_image(h: int = 240, w: int = 320) -> np.ndarray:
@@ -274,11 +306,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import sklearn
 
-    _fixed_mmap_threshold()
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs, BLAS threads: "
           f"{args.threads or 'library default'}\n")
     pca = bench_pca(args.repeats)
     svd = bench_svd(args.repeats)
+    bench_memory("PCA (ours: the whole solve; peer: the faster scikit-learn solver)", pca)
+    bench_memory("SVD (ours: the whole solve; peer: numpy.linalg.svd thin)", svd)
     image = bench_image((1, 2, 5, 10, 20, 50, 100), args.image_out)
     write("linalg", {"rounds": args.repeats, "blas_threads": args.threads or "library default", "pca": pca, "svd": svd, "image_compression": image},
           unit="wall seconds, the median of interleaved rounds; memory in bytes for one call",
