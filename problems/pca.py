@@ -810,11 +810,11 @@ def solve_numeric(p, conv) -> Derivation:
                answers=answers)
     if n <= NUMERIC_TABLE_ROWS:  # the trace entries as answers (pc1@sample=2), as on the exact path
         d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
-                [[i + 1] + list(row) for i, row in enumerate(r["scores"])], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
+                [[i + 1] + row for i, row in enumerate(r["scores"].tolist())], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
                 index=("sample",), text="Each entry is an answer: pc1@sample=2 is sample 2's score on the first component.")
         if white is not None:
             d.table("Whitened scores (one row per sample)", ["sample"] + [f"PC{j + 1} (whitened)" for j in range(k)],
-                    [[i + 1] + list(row) for i, row in enumerate(white)],
+                    [[i + 1] + row for i, row in enumerate(white.tolist())],
                     keys=("sample", *(f"pc{j + 1}_whitened" for j in range(k))), index=("sample",),
                     text="Each entry is an answer: pc1_whitened@sample=2.")
     if dim == 2 and n <= 2000:

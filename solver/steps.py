@@ -53,9 +53,9 @@ class Math:
 
 
 class LazyRows(Sequence):
-    """A large table's display rows, formatted when first read (rendered, serialised, addressed), not when the
-    table is made: a solve that is only asked for its answers does not format 3,000 cells it never shows.
-    `make()` gives the rows (tuples of text); `n` is their number. It reads as (and equals) that tuple."""
+    """A large table's rows (display text, or the cells' JSON values), made when first read (rendered, serialised,
+    addressed), not when the table is made: a solve asked only for its answers does not format 3,000 cells it
+    never shows. `make()` gives the rows (tuples); `n` is their number. It reads as (and equals) that tuple."""
 
     __slots__ = ("_make", "_rows", "_n")
 

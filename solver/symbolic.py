@@ -502,16 +502,20 @@ class Derivation:
         def texts(rows=rows, sig=sig):
             return tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
 
-        if sum(len(r) for r in rows) > LAZY_CELLS:  # formatted when first read, under this request's precision
+        def data(rows=rows):
+            return tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows)
+
+        if sum(len(r) for r in rows) > LAZY_CELLS:  # text and data made when first read, under this request's precision
             style = F.style()
 
             def later():
                 with F.using(style):
                     return texts()
             body = LazyRows(len(rows), later)
+            values = LazyRows(len(rows), data) if keys else ()
         else:
             body = texts()
-        values = tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows) if keys else ()
+            values = data() if keys else ()
         table = Table(cols, body, tuple(keys), tuple(index), values)
         return self.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
 
