@@ -505,7 +505,7 @@ class Derivation:
         def data(rows=rows):
             return tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows)
 
-        if sum(len(r) for r in rows) > LAZY_CELLS:  # text and data made when first read, under this request's precision
+        if len(rows) * len(cols) > LAZY_CELLS:  # text and data made when first read, under this request's precision
             style = F.style()
 
             def later():
