@@ -407,22 +407,21 @@ def svd_numeric(A: np.ndarray, sign_rule: str = "first-positive", complete: bool
         U, Vt = (None, short) if tall else (short.T, None)
     tol = max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)
     r = int(np.sum(s > tol))
-    # the long side's vectors, when the rule looks at them, divided in place (one temporary the size of A, not two)
+    # the rule's vectors; the long side's ones (not kept) 64 at a time, so that they are never all held at once
     if sign_rule == "largest-score":  # looks at u_i
         if U is not None:
-            u = U[:, :r]
+            signs = sign_fix_np(U[:, :r].T, "largest-loading")
         else:
-            u = A @ Vt[:r].T
-            u /= s[:r]
-        signs = sign_fix_np(u.T, "largest-loading")
+            signs = np.ones(r)
+            for i in range(0, r, 64):
+                signs[i:i + 64] = sign_fix_np(((A @ Vt[i:min(i + 64, r)].T) / s[i:min(i + 64, r)]).T, "largest-loading")
     else:                             # looks at v_i
         if Vt is not None:
-            v = Vt[:r]
+            signs = sign_fix_np(Vt[:r], sign_rule)
         else:
-            v = U[:, :r].T @ A
-            v /= s[:r, None]
-        signs = sign_fix_np(v, sign_rule)
-    u = v = None
+            signs = np.ones(r)
+            for i in range(0, r, 64):
+                signs[i:i + 64] = sign_fix_np((U[:, i:min(i + 64, r)].T @ A) / s[i:min(i + 64, r), None], sign_rule)
     if U is not None:
         U[:, :r] *= signs
     if Vt is not None:
