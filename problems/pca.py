@@ -646,7 +646,8 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     samples (N < d, N <= 2000), eigh of the N x N Gram matrix X_c X_c^T of the centred data (the same eigenvalues
     times N - ddof; each kept component is e_j = X_c^T u_j / sigma_j), unless a kept eigenvalue is too small
     for that division to keep its digits; otherwise a thin SVD of the centred data (N x d). Nothing N x N is
-    formed from many samples; the covariance path centres a block of rows at a time (no copy of X), the others
+    formed from many samples; the covariance path takes X^T X - N x_bar x_bar^T when the means are small against
+    the spread (UNCENTRED_GRAM_MAX), else centres a block of rows at a time (no copy of X either way); the others
     keep one centred copy."""
     X = np.asarray(X, dtype=np.float64)
     n, dim = X.shape
@@ -659,7 +660,9 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
         if standardize:
             scale = np.sqrt(sum((B * B).sum(axis=0) for B in _centred(X, mean)) / (n - ddof))
         scale_by = scale if standardize else None
-        cov = sum(B.T @ B for B in _centred(X, mean, scale_by)) / (n - ddof)
+        cov = None if standardize else _uncentred_cov(X, mean, n - ddof)
+        if cov is None:
+            cov = sum(B.T @ B for B in _centred(X, mean, scale_by)) / (n - ddof)
         w, V = np.linalg.eigh(cov)
         w, V = w[::-1], V[:, ::-1]
         ratios, asked, k = _kept(w, n, dim, want, min_variance)
@@ -700,6 +703,24 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
 #: is at most this many times the smallest kept component's spread: its rounding, about 1e-16 of |x|, then stays
 #: below 1e-12 of every score's spread; data far from the origin are centred first.
 UNCENTRED_MAX = 1e4
+
+#: The covariance comes from X^T X - N x_bar x_bar^T (no pass of centring, as scikit-learn's covariance_eigh) only
+#: when every feature's mean square is at most this many times its spread about the mean (at most 2 of float64's
+#: 16 digits lost to the subtraction); features far from 0 against their spread are centred first, by blocks.
+UNCENTRED_GRAM_MAX = 100.0
+
+
+def _uncentred_cov(X, mean, divisor):
+    """The covariance from the uncentred X^T X when the rounding allows it (UNCENTRED_GRAM_MAX), else None."""
+    n = X.shape[0]
+    G = X.T @ X
+    square = np.diag(G)
+    spread = square - n * mean * mean  # sum_k (x_kj - x_bar_j)^2, to the rounding that the test bounds
+    if not np.all(spread * UNCENTRED_GRAM_MAX >= square) or not np.all(spread > 0):
+        return None
+    G -= n * np.outer(mean, mean)
+    return G / divisor
+
 
 #: Rows of centred data formed at a time on the covariance path (a block stays in cache for its product).
 BLOCK_ROWS = 4096

@@ -289,12 +289,17 @@ def test_pca_gram_and_blocked_covariance_paths_match_sklearn_full(shape):
         assert np.allclose(arr(a["scores"]), sk.transform(X), rtol=0, atol=1e-9)
 
 
-def test_pca_scores_of_data_far_from_the_origin_are_centred_first():
-    """Scores come from x e - x_bar e only when the data sit near the origin against their spread; data at 1e7 with
-    a spread of 1 would lose 7 digits that way, so they are centred first (scikit-learn's full solver as the oracle)."""
+def test_pca_of_data_far_from_the_origin_is_centred_first():
+    """The covariance comes from X^T X - N x_bar x_bar^T, and the scores from x e - x_bar e, only when the data sit
+    near the origin against their spread; data at 1e7 with a spread of about 1 would lose 14 digits that way (the
+    eigenvalues would be noise), so they are centred first (scikit-learn's full solver, an SVD of the centred
+    data, as the oracle)."""
     X = _spread(3000, 6, seed=4, mean=1e7)
     sol = solver.solve("pca", X=X, k=2, conventions={"sign_rule": "largest-loading"})
     sk = skd.PCA(n_components=2, svd_solver="full").fit(X)
+    assert np.allclose(arr(sol.answers["eigenvalues"]), skd.PCA(svd_solver="full").fit(X).explained_variance_,
+                       rtol=1e-8, atol=0)
+    assert np.allclose(arr(sol.answers["components"]), sk.components_, rtol=0, atol=1e-8)
     assert np.allclose(arr(sol.answers["scores"]), sk.transform(X), rtol=0, atol=1e-8)
 
 
