@@ -1,28 +1,45 @@
-"""Benchmark (not a test): Stepwise's numeric PCA and SVD next to scikit-learn and NumPy on the same data.
+"""Benchmark (not a test): PCA and SVD through `solver.solve` (the whole call) next to scikit-learn and NumPy.
 
-    python benchmarks/bench_linalg.py            # the full run (about a minute on a quiet 2-core machine)
-    python benchmarks/bench_linalg.py --quick    # smaller shapes
+    python benchmarks/bench_linalg.py                 # the issue's shapes, 9 interleaved rounds (under a minute)
+    python benchmarks/bench_linalg.py --repeats 3     # shorter
+    python benchmarks/bench_linalg.py --threads 1     # one BLAS thread for every library (a busy machine)
     python benchmarks/bench_linalg.py --image-out /tmp/svd   # also write the compressed images as PNG files
 
 Three parts, in one run:
-1. PCA: `problems.pca.pca_numeric` (the numeric path's core: eigh of the d x d covariance when features are
-   few, a thin SVD otherwise) and the whole family solve (validation, answers) against scikit-learn's PCA
-   with svd_solver="full", "covariance_eigh" and "auto", each fit_transform; components compared after the
-   same sign rule (largest loading positive, scikit-learn >= 1.5).
-2. SVD: `problems.svd.svd_numeric` (QR of the tall side, then the SVD of R, when the long singular vectors
-   are not needed) and the family solve against numpy.linalg.svd (thin, and values only).
-3. Image compression (notes 003, question 1): a generated greyscale image (no download) compressed with
-   rank-k SVD through the svd family: storage k(m + n + 1) against m n, the compression ratio, the
-   Frobenius error sqrt(sum of the dropped sigma^2), checked against the reconstruction, and the PSNR.
-Times are the best of a few repeats (time.perf_counter); ratios > 1 mean Stepwise is faster.
-Writes benchmarks/results/linalg.json (or linalg_quick.json with --quick).
+1. PCA on 20000 x 50, 500 x 200 and 200 x 500 float64 data, k = 5: `solver.solve("pca", X=X, k=5)` (the whole
+   call: validation, the numeric path, the answers) and its core `problems.pca.pca_numeric`, against
+   scikit-learn's exact solvers PCA(svd_solver="full") and PCA(svd_solver="covariance_eigh"), each
+   fit_transform (the scores, as the solve gives them). The peer is the faster of the two for the shape
+   ("randomized" is left out: it does not give the exact answers). The sign rule is scikit-learn's
+   (largest loading positive), so the components and scores are compared entry by entry.
+2. SVD on the same shapes: `solver.solve("svd", A=A, k=5)` and its core `problems.svd.svd_numeric` against
+   numpy.linalg.svd(A, full_matrices=False) (and, for information, the singular values alone).
+3. Image compression (the course notes' end-term assignment, question 1): a generated greyscale image (no
+   download) compressed with rank-k SVD through the svd family: storage k(m + n + 1) against m n, the
+   compression ratio, the Frobenius error sqrt(sum of the dropped sigma^2), checked against the
+   reconstruction, and the PSNR.
+
+Timing: the contenders of a shape run side by side, interleaved (A, B, C, A, B, C, ...), and each time is
+the median of the rounds (the machine may be shared), in wall time and in this process's CPU time (steadier on
+a busy machine; with --threads 1 the two agree on a quiet one). ratio = Stepwise's time / the peer's (<= 1:
+Stepwise as fast or faster). Memory, measured after all the timing, per contender and one call: the tracemalloc peak (NumPy reports its arrays;
+LAPACK's workspace is not seen) and, on Linux, the peak resident-set growth (VmHWM after the call minus VmRSS
+before it, the high-water mark reset through /proc/self/clear_refs), each also as copies of the input
+(bytes / X.nbytes). Writes benchmarks/results/linalg.json.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
+import tracemalloc
+
+if __name__ == "__main__" and "--threads" in sys.argv:  # before NumPy loads its BLAS: every library gets the same count
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
 import numpy as np
 
@@ -33,14 +50,8 @@ from _record import write  # noqa: E402
 from problems.pca import pca_numeric  # noqa: E402
 from problems.svd import svd_numeric  # noqa: E402
 
-
-def best(fn, repeat: int = 3) -> tuple[float, object]:
-    out, t_best = None, float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        t_best = min(t_best, time.perf_counter() - t)
-    return t_best, out
+SHAPES = ((20_000, 50), (500, 200), (200, 500))
+K = 5
 
 
 def data(n: int, d: int, seed: int = 0) -> np.ndarray:
@@ -49,61 +60,183 @@ def data(n: int, d: int, seed: int = 0) -> np.ndarray:
     return (rng.standard_normal((n, d)) * np.linspace(3.0, 0.2, d)) @ np.linalg.qr(rng.standard_normal((d, d)))[0] + 5.0
 
 
-def bench_pca(shapes, repeat):
+def interleaved(contenders: dict, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """The median wall time and CPU time (this process) of each contender over `rounds` rounds, the contenders
+    alternating within a round. On a busy machine the CPU time is the steadier of the two."""
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    for fn in contenders.values():  # warm up (imports, first-call caches)
+        fn()
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            cpu[name].append(time.process_time() - c)
+            wall[name].append(time.perf_counter() - t)
+    return ({name: statistics.median(ts) for name, ts in wall.items()},
+            {name: statistics.median(ts) for name, ts in cpu.items()})
+
+
+def _status(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _libc():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def _fixed_mmap_threshold() -> None:
+    """glibc: large blocks always mmap'ed (and returned to the system when freed), so that a call's resident-set
+    growth is its own, not hidden by heap the earlier calls left behind (the default threshold adapts upwards)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+
+
+def _trim() -> None:
+    """Free heap back to the system (glibc), so that the next call's pages are counted when it touches them."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
+def _reset_peak_rss() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_memory(fn, input_bytes: int) -> dict:
+    """One call's peak memory beyond what was held before it: tracemalloc, and the resident-set growth (Linux)."""
+    out = fn()  # warm (first-call allocations are not the call's)
+    del out
+    rss = None
+    _trim()
+    if _reset_peak_rss():
+        before = _status("VmRSS:")
+        out = fn()
+        after = _status("VmHWM:")
+        del out
+        rss = after - before if before is not None and after is not None else None
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    out = fn()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    del out
+    return {"tracemalloc_peak_bytes": peak, "tracemalloc_copies_of_input": round(peak / input_bytes, 2),
+            "rss_peak_growth_bytes": rss, "rss_copies_of_input": None if rss is None else round(rss / input_bytes, 2)}
+
+
+def bench_pca(rounds: int) -> list[dict]:
     from sklearn.decomposition import PCA
 
-    print("PCA: fit + scores (fit_transform), k components; times in seconds")
-    head = f"{'N x d':>13} {'k':>3} {'ours core':>10} {'ours solve':>11} {'sk full':>9} {'sk cov_eigh':>12} {'sk auto':>9}" \
-           f" {'full/core':>10} {'eigh/core':>10} {'max |diff|':>11}"
+    print(f"PCA, k = {K}: the median of {rounds} interleaved rounds, milliseconds; ratio = Stepwise's whole call / peer")
+    head = (f"{'N x d':>12} {'solve':>8} {'core':>8} {'sk full':>8} {'sk eigh':>8} {'peer':>6} {'ratio':>6}"
+            f" {'core/peer':>9} {'ratio cpu':>9} {'max |diff|':>10}")
     print(head)
     print("-" * len(head))
     rows = []
-    for n, d, k in shapes:
+    conv = {"sign_rule": "largest-loading"}  # scikit-learn's (>= 1.5) sign rule: the answers compare entry by entry
+    for n, d in SHAPES:
         X = data(n, d)
-        t_core, r = best(lambda: pca_numeric(X, k, sign_rule="largest-loading"), repeat)
-        t_solve, sol = best(lambda: solver.solve("pca", X=X, k=k, conventions={"sign_rule": "largest-loading"}), 1)
-        t_full, _ = best(lambda: PCA(n_components=k, svd_solver="full").fit_transform(X), repeat)
-        try:
-            t_ce, _ = best(lambda: PCA(n_components=k, svd_solver="covariance_eigh").fit_transform(X), repeat)
-        except ValueError:  # scikit-learn < 1.5
-            t_ce = float("nan")
-        t_auto, _ = best(lambda: PCA(n_components=k, svd_solver="auto", random_state=0).fit_transform(X), repeat)
-        sk = PCA(n_components=k, svd_solver="full").fit(X)
-        diff = max(np.abs(r["components"] - sk.components_).max(), np.abs(r["scores"] - sk.transform(X)).max(),
-                   np.abs(r["eigenvalues"][:k] - sk.explained_variance_).max())
-        print(f"{f'{n} x {d}':>13} {k:>3} {t_core:>10.4f} {t_solve:>11.4f} {t_full:>9.4f} {t_ce:>12.4f} {t_auto:>9.4f}"
-              f" {t_full / t_core:>10.2f} {t_ce / t_core:>10.2f} {diff:>11.2e}   ({r['method']})")
-        sk_best = min(t for t in (t_full, t_ce, t_auto) if t == t)
-        rows.append({"shape": [n, d], "k": k, "method": r["method"], "ours_core_s": t_core, "ours_solve_s": t_solve,
-                     "sklearn_full_s": t_full, "sklearn_covariance_eigh_s": t_ce if t_ce == t_ce else None,
-                     "sklearn_auto_s": t_auto, "ratio_core_vs_sklearn_fastest": sk_best / t_core,
-                     "ratio_solve_vs_sklearn_fastest": sk_best / t_solve, "max_abs_diff": float(diff)})
-        del sol
+        contenders = {
+            "stepwise_solve": lambda X=X: solver.solve("pca", X=X, k=K, conventions=conv),
+            "stepwise_core": lambda X=X: pca_numeric(X, K, sign_rule="largest-loading"),
+            "sklearn_full": lambda X=X: PCA(n_components=K, svd_solver="full").fit_transform(X),
+            "sklearn_covariance_eigh": lambda X=X: PCA(n_components=K, svd_solver="covariance_eigh").fit_transform(X),
+        }
+        t, cpu = interleaved(contenders, rounds)
+        peer = min(("sklearn_full", "sklearn_covariance_eigh"), key=t.get)
+        peer_cpu = min(("sklearn_full", "sklearn_covariance_eigh"), key=cpu.get)
+        sol = solver.solve("pca", X=X, k=K, conventions=conv)
+        sk = PCA(n_components=K, svd_solver="full").fit(X)
+        a = sol.answers
+        diff = max(np.abs(np.array(a["components"].value) - sk.components_).max(),
+                   np.abs(np.array(a["eigenvalues"].value[:K]) - sk.explained_variance_).max(),
+                   np.abs(np.array(a["scores"].value) - sk.transform(X)).max() if "scores" in a else 0.0)
+        ratio = t["stepwise_solve"] / t[peer]
+        ms = {k: 1e3 * v for k, v in t.items()}
+        print(f"{f'{n} x {d}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['sklearn_full']:>8.2f}"
+              f" {ms['sklearn_covariance_eigh']:>8.2f} {'full' if peer == 'sklearn_full' else 'eigh':>6} {ratio:>6.2f}"
+              f" {t['stepwise_core'] / t[peer]:>9.2f} {cpu['stepwise_solve'] / cpu[peer_cpu]:>9.2f} {diff:>10.1e}")
+        rows.append({"shape": [n, d], "k": K, "seconds_median": t, "cpu_seconds_median": cpu, "peer": peer,
+                     "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t[peer],
+                     "ratio_solve_vs_peer_cpu": cpu["stepwise_solve"] / cpu[peer_cpu],
+                     "ratio_solve_vs_sklearn_full": t["stepwise_solve"] / t["sklearn_full"],
+                     "ratio_solve_vs_sklearn_covariance_eigh": t["stepwise_solve"] / t["sklearn_covariance_eigh"],
+                     "input_bytes": X.nbytes, "max_abs_diff_vs_sklearn": float(diff),
+                     "_memory": (contenders, X.nbytes, ("stepwise_solve", peer))})
     print()
     return rows
 
 
-def bench_svd(shapes, repeat):
-    print("SVD: singular values and the short side's vectors; times in seconds")
-    head = f"{'m x n':>13} {'ours core':>10} {'ours solve':>11} {'np thin':>9} {'np values':>10} {'thin/core':>10}" \
-           f" {'values/core':>12} {'max rel diff':>13}"
+def bench_svd(rounds: int) -> list[dict]:
+    print(f"SVD (k = {K} for the rank-k answers): medians of {rounds} interleaved rounds, milliseconds;"
+          " ratio = Stepwise's whole call / numpy.linalg.svd(full_matrices=False)")
+    head = (f"{'m x n':>12} {'solve':>8} {'core':>8} {'np thin':>8} {'np vals':>8} {'ratio':>6} {'core/np':>8}"
+            f" {'ratio cpu':>9} {'max rel diff':>12}")
     print(head)
     print("-" * len(head))
     rows = []
-    for m, n in shapes:
+    for m, n in SHAPES:
         A = data(m, n, seed=1)
-        t_core, (U, s, Vt) = best(lambda: svd_numeric(A, complete=False), repeat)
-        t_solve, _ = best(lambda: solver.solve("svd", A=A, k=5), 1)
-        t_thin, (_, s_np, _) = best(lambda: np.linalg.svd(A, full_matrices=False), repeat)
-        t_vals, _ = best(lambda: np.linalg.svd(A, compute_uv=False), repeat)
-        rel = float(np.max(np.abs(s - s_np) / s_np[0]))
-        print(f"{f'{m} x {n}':>13} {t_core:>10.4f} {t_solve:>11.4f} {t_thin:>9.4f} {t_vals:>10.4f} {t_thin / t_core:>10.2f}"
-              f" {t_vals / t_core:>12.2f} {rel:>13.2e}")
-        rows.append({"shape": [m, n], "ours_core_s": t_core, "ours_solve_s": t_solve, "numpy_thin_s": t_thin,
-                     "numpy_values_s": t_vals, "ratio_core_vs_numpy_thin": t_thin / t_core,
-                     "ratio_solve_vs_numpy_thin": t_thin / t_solve, "max_rel_diff": rel})
+        contenders = {
+            "stepwise_solve": lambda A=A: solver.solve("svd", A=A, k=K),
+            "stepwise_core": lambda A=A: svd_numeric(A, complete=False),
+            "numpy_thin": lambda A=A: np.linalg.svd(A, full_matrices=False),
+            "numpy_values": lambda A=A: np.linalg.svd(A, compute_uv=False),
+        }
+        t, cpu = interleaved(contenders, rounds)
+        s = np.array(solver.solve("svd", A=A, k=K).answers["singular_values"].value)
+        s_np = np.linalg.svd(A, compute_uv=False)
+        rel = float(np.max(np.abs(s - s_np)) / s_np[0])
+        ratio = t["stepwise_solve"] / t["numpy_thin"]
+        ms = {k: 1e3 * v for k, v in t.items()}
+        print(f"{f'{m} x {n}':>12} {ms['stepwise_solve']:>8.2f} {ms['stepwise_core']:>8.2f} {ms['numpy_thin']:>8.2f}"
+              f" {ms['numpy_values']:>8.2f} {ratio:>6.2f} {t['stepwise_core'] / t['numpy_thin']:>8.2f}"
+              f" {cpu['stepwise_solve'] / cpu['numpy_thin']:>9.2f} {rel:>12.1e}")
+        rows.append({"shape": [m, n], "k": K, "seconds_median": t, "cpu_seconds_median": cpu, "peer": "numpy_thin",
+                     "ratio_solve_vs_peer_cpu": cpu["stepwise_solve"] / cpu["numpy_thin"],
+                     "ratio_solve_vs_peer": ratio, "ratio_core_vs_peer": t["stepwise_core"] / t["numpy_thin"],
+                     "ratio_solve_vs_numpy_values": t["stepwise_solve"] / t["numpy_values"],
+                     "input_bytes": A.nbytes, "max_rel_diff_singular_values": rel,
+                     "_memory": (contenders, A.nbytes, ("stepwise_solve", "numpy_thin"))})
     print()
     return rows
+
+
+def bench_memory(title: str, rows: list[dict]) -> None:
+    """Each contender's peak memory for one call (after all the timing: the allocator setting it needs would slow
+    the calls that allocate most), into the rows; a table of ours against the peer, as copies of the input."""
+    _fixed_mmap_threshold()
+    print(f"{title}: peak memory of one call as copies of the input: tracemalloc (NumPy's arrays), resident-set growth")
+    head = f"{'shape':>12} {'ours tm':>8} {'peer tm':>8} {'ours rss':>9} {'peer rss':>9}"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        contenders, nbytes, (ours, peer) = row.pop("_memory")
+        row["memory"] = mem = {name: peak_memory(fn, nbytes) for name, fn in contenders.items()}
+        rss = [mem[x]["rss_copies_of_input"] for x in (ours, peer)]
+        print(f"{' x '.join(map(str, row['shape'])):>12} {mem[ours]['tracemalloc_copies_of_input']:>8.2f}"
+              f" {mem[peer]['tracemalloc_copies_of_input']:>8.2f}"
+              + "".join(f" {'-' if v is None else f'{v:.2f}':>9}" for v in rss))
+    print()
 
 
 def test_image(h: int = 240, w: int = 320) -> np.ndarray:
@@ -166,24 +299,26 @@ def bench_image(ks, out_dir: str | None):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="smaller shapes, one repeat")
+    ap.add_argument("--repeats", type=int, default=9, help="interleaved rounds per shape (the median is kept)")
+    ap.add_argument("--threads", type=int, help="BLAS/OpenMP threads for NumPy, SciPy and scikit-learn alike "
+                    "(default: the libraries' own; 1 keeps a busy machine's thread hand-offs out of the figures)")
     ap.add_argument("--image-out", help="directory for the original and rank-k images (PNG)")
     args = ap.parse_args(argv)
     import sklearn
 
-    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs\n")
-    if args.quick:
-        pca = bench_pca([(20_000, 50, 5), (500, 200, 5), (200, 500, 5)], 1)
-        svd = bench_svd([(20_000, 50), (300, 300)], 1)
-    else:
-        pca = bench_pca([(100_000, 100, 5), (20_000, 50, 2), (2_000, 500, 10), (500, 2_000, 10)], 3)
-        svd = bench_svd([(100_000, 100), (2_000, 500), (500, 2_000), (1_000, 1_000)], 3)
+    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs, BLAS threads: "
+          f"{args.threads or 'library default'}\n")
+    pca = bench_pca(args.repeats)
+    svd = bench_svd(args.repeats)
+    bench_memory("PCA (ours: the whole solve; peer: the faster scikit-learn solver)", pca)
+    bench_memory("SVD (ours: the whole solve; peer: numpy.linalg.svd thin)", svd)
     image = bench_image((1, 2, 5, 10, 20, 50, 100), args.image_out)
-    write("linalg_quick" if args.quick else "linalg", {"repeats": 1 if args.quick else 3, "pca": pca, "svd": svd,
-                                                      "image_compression": image},
-          unit="wall seconds, best of the repeats",
-          notes="ratio = the peer's time / ours (> 1: Stepwise faster); the peer for PCA is scikit-learn's fastest "
-                "svd_solver for the shape, for SVD numpy.linalg.svd(full_matrices=False)")
+    write("linalg", {"rounds": args.repeats, "blas_threads": args.threads or "library default", "pca": pca, "svd": svd, "image_compression": image},
+          unit="wall seconds, the median of interleaved rounds; memory in bytes for one call",
+          notes="ratio = Stepwise's whole call (solver.solve: validation, numeric path, answers) / the peer's time "
+                "(<= 1: Stepwise as fast or faster); the PCA peer is the faster of scikit-learn's exact solvers "
+                "(svd_solver='full', 'covariance_eigh'; fit_transform), the SVD peer numpy.linalg.svd(full_matrices="
+                "False); memory: tracemalloc peak and Linux resident-set peak growth, also as copies of the input")
     return 0
 
 

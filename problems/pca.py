@@ -171,7 +171,9 @@ MAX_MAGNITUDE = 10 ** 9
 
 
 def _largest(M) -> float:
-    return float(np.max(np.abs(M))) if isinstance(M, np.ndarray) else max(
+    if isinstance(M, np.ndarray):  # max |x| without an |M| temporary the size of the data
+        return max(float(M.max()), -float(M.min())) if M.size else 0.0
+    return max(
         abs(float(v)) if abs(v) < 10 ** 300 else math.inf for r in M for v in r)
 
 
@@ -640,42 +642,122 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
     eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method, and the number of
     components asked (k, or the fewest that keep `min_variance` of the variance) and kept (at most min(N, d)).
 
-    method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few), otherwise a thin SVD of
-    the centred data (N x d): nothing N x N is ever formed."""
+    method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few); with more features than
+    samples (N < d, N <= 2000), eigh of the N x N Gram matrix X_c X_c^T of the centred data (the same eigenvalues
+    times N - ddof; each kept component is e_j = X_c^T u_j / sigma_j), unless a kept eigenvalue is too small
+    for that division to keep its digits; otherwise a thin SVD of the centred data (N x d). Nothing N x N is
+    formed from many samples; the covariance path takes X^T X - N x_bar x_bar^T when the means are small against
+    the spread (UNCENTRED_GRAM_MAX), else centres a block of rows at a time (no copy of X either way); the others
+    keep one centred copy."""
     X = np.asarray(X, dtype=np.float64)
     n, dim = X.shape
+    want = k
     mean = X.mean(axis=0)
-    Xc = X - mean
     scale = np.ones(dim)
-    if standardize:
-        scale = np.sqrt((Xc * Xc).sum(axis=0) / (n - ddof))
-        Xc = Xc / scale
     if method == "auto":
-        method = "eigh" if dim <= min(n, 2000) else "svd"
-    cov = None
-    if method == "eigh":
-        cov = (Xc.T @ Xc) / (n - ddof)
+        method = "eigh" if dim <= min(n, 2000) else "gram" if n <= 2000 else "svd"
+    if method == "eigh":  # few features: the centred data are formed a block of rows at a time, never whole
+        if standardize:
+            scale = np.sqrt(sum((B * B).sum(axis=0) for B in _centred(X, mean)) / (n - ddof))
+        scale_by = scale if standardize else None
+        cov = None if standardize else _uncentred_cov(X, mean, n - ddof)
+        if cov is None:
+            cov = sum(B.T @ B for B in _centred(X, mean, scale_by)) / (n - ddof)
         w, V = np.linalg.eigh(cov)
         w, V = w[::-1], V[:, ::-1]
-        comps = V.T
-    else:
-        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+        comps = V.T[:k].copy()
+        if not standardize and np.sqrt(mean @ mean + max(w.sum(), 0.0)) <= UNCENTRED_MAX * np.sqrt(max(w[k - 1], 0.0)):
+            scores = X @ comps.T - mean @ comps.T  # (x - x_bar) e = x e - x_bar e: no pass of centring
+        else:
+            scores = np.concatenate([B @ comps.T for B in _centred(X, mean, scale_by)])
+        return _signed(mean, scale, cov, w, comps, scores, ratios, method, k, asked, sign_rule)
+    Xc = X - mean
+    if standardize:
+        scale = np.sqrt((Xc * Xc).sum(axis=0) / (n - ddof))
+        Xc /= scale
+    cov = None
+    if method == "gram":
+        g, U = np.linalg.eigh(Xc @ Xc.T)
+        g, U = g[::-1], U[:, ::-1]
+        g[g <= n * np.finfo(float).eps * g[0]] = 0.0  # rounding (the centred data always have one zero eigenvalue)
+        w = np.zeros(dim)
+        w[:n] = g / (n - ddof)
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+        if g[k - 1] > GRAM_MIN_RATIO * g[0]:
+            comps = (Xc.T @ (U[:, :k] / np.sqrt(g[:k]))).T  # e_j = X_c^T u_j / sigma_j: unit, X_c e_j = sigma_j u_j
+        else:  # a kept eigenvalue near the rounding of the largest: the SVD keeps its digits
+            method = "svd"
+    if method == "svd":
+        _, S, comps = np.linalg.svd(Xc, full_matrices=False)
         w = np.zeros(dim)
         w[:S.size] = S ** 2 / (n - ddof)
-        comps = Vt
-        if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
-            cov = (Xc.T @ Xc) / (n - ddof)
+        ratios, asked, k = _kept(w, n, dim, want, min_variance)
+    if dim * dim <= 4 * MAX_ANSWER_ENTRIES:
+        cov = (Xc.T @ Xc) / (n - ddof)
+    comps = comps[:k].copy()
+    return _signed(mean, scale, cov, w, comps, Xc @ comps.T, ratios, method, k, asked, sign_rule)
+
+
+#: The scores come from x e - x_bar e (uncentred) when the samples' size, sqrt(|x_bar|^2 + sum of the eigenvalues),
+#: is at most this many times the smallest kept component's spread: its rounding, about 1e-16 of |x|, then stays
+#: below 1e-12 of every score's spread; data far from the origin are centred first.
+UNCENTRED_MAX = 1e4
+
+#: The covariance comes from X^T X - N x_bar x_bar^T (no pass of centring, as scikit-learn's covariance_eigh) only
+#: when every feature's mean square is at most this many times its spread about the mean (at most 2 of float64's
+#: 16 digits lost to the subtraction); features far from 0 against their spread are centred first, by blocks.
+UNCENTRED_GRAM_MAX = 100.0
+
+
+def _uncentred_cov(X, mean, divisor):
+    """The covariance from the uncentred X^T X when the rounding allows it (UNCENTRED_GRAM_MAX), else None."""
+    n = X.shape[0]
+    G = X.T @ X
+    square = np.diag(G)
+    spread = square - n * mean * mean  # sum_k (x_kj - x_bar_j)^2, to the rounding that the test bounds
+    if not np.all(spread * UNCENTRED_GRAM_MAX >= square) or not np.all(spread > 0):
+        return None
+    G -= n * np.outer(mean, mean)
+    return G / divisor
+
+
+#: Rows of centred data formed at a time on the covariance path (a block stays in cache for its product).
+BLOCK_ROWS = 4096
+
+
+def _centred(X, mean, scale=None):
+    """The centred (and, with `scale`, standardized) data, a block of BLOCK_ROWS rows at a time, each written into
+    the same buffer (a fresh block per step cost more in page faults than the subtraction itself)."""
+    buf = np.empty((min(BLOCK_ROWS, X.shape[0]), X.shape[1]))
+    for i in range(0, X.shape[0], BLOCK_ROWS):
+        B = np.subtract(X[i:i + BLOCK_ROWS], mean, out=buf[:min(BLOCK_ROWS, X.shape[0] - i)])
+        if scale is not None:
+            B /= scale
+        yield B
+
+
+def _kept(w, n, dim, k, min_variance):
+    """(explained-variance ratios, components asked, components kept) from the eigenvalues w (descending)."""
     total = w.sum()
     ratios = w / total if total > 0 else np.zeros(dim)
     asked = k_for_variance(list(ratios), min_variance) if min_variance is not None else k
-    k = kept_components(n, dim, asked)
-    comps = comps[:k].copy()
-    scores = Xc @ comps.T
+    return ratios, asked, kept_components(n, dim, asked)
+
+
+def _signed(mean, scale, cov, w, comps, scores, ratios, method, k, asked, sign_rule):
+    """pca_numeric's result, each component (and its scores) signed by the rule."""
     signs = sign_fix_np(comps, sign_rule, scores)
     comps *= signs[:, None]
     scores *= signs[None, :]
     return {"mean": mean, "scale": scale, "cov": cov, "eigenvalues": w, "components": comps, "scores": scores,
-            "ratios": ratios, "method": method, "Xc": Xc, "k": k, "asked": asked}
+            "ratios": ratios, "method": method, "k": k, "asked": asked}
+
+
+#: The Gram path keeps a component only when its eigenvalue is at least this share of the largest: dividing by
+#: sigma_j multiplies the eigenvector's rounding (about 1e-16 of the largest eigenvalue) by sigma_1 / sigma_j,
+#: at most 1e3 here, far inside the answers' 1e-9 relative tolerance; smaller kept eigenvalues take the SVD.
+GRAM_MIN_RATIO = 1e-6
 
 
 def solve_numeric(p, conv) -> Derivation:
@@ -685,38 +767,45 @@ def solve_numeric(p, conv) -> Derivation:
     X = as_float(_samples(p))
     n, dim = X.shape
     ddof = _ddof(conv)
-    if not np.any(np.ptp(X, axis=0)):
+    r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
+    # identical samples leave only the mean's rounding as variance; only then is the full comparison needed
+    noise = dim * (4 * n * np.finfo(float).eps) ** 2 * float(np.max(r["mean"] ** 2))
+    if r["eigenvalues"].sum() <= noise and not (X != X[0]).any():  # all samples identical
         d.status = "undefined"
         d.conclude("No principal components", text=NO_VARIANCE,
                    answers=(make_answer("mean", tuple(X.mean(axis=0)), tolerance=tolerance(rel=1e-9)),
                             make_answer("cov", [[0.0] * dim for _ in range(dim)])))
         return d
-    r = pca_numeric(X, p["k"] or 1, ddof, p["standardize"], conv["sign_rule"], min_variance=p["min_variance"])
     k = r["k"]
     recon = None
-    if n * dim <= MAX_ANSWER_ENTRIES or p["standardize"]:
+    if n * dim <= MAX_ANSWER_ENTRIES:
         recon = r["mean"] + (r["scores"] @ r["components"]) * r["scale"]
         sse = float(((X - recon) ** 2).sum())
+    elif p["standardize"]:  # in the original units, a block of rows at a time (no N x d temporaries)
+        sse = float(sum(((X[i:i + BLOCK_ROWS] - (r["mean"] + (r["scores"][i:i + BLOCK_ROWS] @ r["components"]) * r["scale"]))
+                         ** 2).sum() for i in range(0, n, BLOCK_ROWS)))
     else:  # the identity sum ||x - x_hat||^2 = (N - ddof) * (sum of the dropped eigenvalues): no N x d temporary
         sse = float((n - ddof) * r["eigenvalues"][k:].sum())
-    how = ("eigh of the d x d covariance matrix (few features)" if r["method"] == "eigh"
-           else "a thin SVD of the centred N x d data (more features than samples)")
+    how = {"eigh": "eigh of the d x d covariance matrix (few features)",
+           "gram": "eigh of the N x N Gram matrix of the centred data (more features than samples), each component "
+                   "e_j = X_cᵀ u_j / σ_j from its eigenvector u_j",
+           "svd": "a thin SVD of the centred N x d data (more features than samples)"}[r["method"]]
     add_step(d, "note", "Numeric path", text=f"{n} samples x {dim} features in float64: {how}; "
              f"covariance divisor {'N - 1' if ddof else 'N'}; signs: {SIGN_TEXT[conv['sign_rule']]}.")
     _capped_note(d, n, r["asked"], k)
     tol = tolerance(rel=1e-9)
-    answers = [make_answer("mean", tuple(r["mean"]), tolerance=tol)]
+    answers = [make_answer("mean", r["mean"], tolerance=tol)]
     if r["cov"] is not None and dim * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("cov", [list(x) for x in r["cov"]], tolerance=tol))
-    answers += [make_answer("eigenvalues", tuple(r["eigenvalues"]), tolerance=tol),
-                make_answer("components", [list(x) for x in r["components"]], tolerance=tolerance("rows", "pca", 1e-9)),
-                make_answer("explained_variance_ratio", tuple(r["ratios"]), tolerance=tol),
+        answers.append(make_answer("cov", r["cov"], tolerance=tol))
+    answers += [make_answer("eigenvalues", r["eigenvalues"], tolerance=tol),
+                make_answer("components", r["components"], tolerance=tolerance("rows", "pca", 1e-9)),
+                make_answer("explained_variance_ratio", r["ratios"], tolerance=tol),
                 make_answer("variance_kept", float(r["ratios"][:k].sum()), tolerance=tol)]
     if p["min_variance"] is not None:
         answers.append(make_answer("k_needed", int(r["asked"])))
     left = []
     if n * k <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("scores", [list(x) for x in r["scores"]], tolerance=tolerance("columns", "pca", 1e-9)))
+        answers.append(make_answer("scores", r["scores"], tolerance=tolerance("columns", "pca", 1e-9)))
     else:
         left.append(f"scores ({n} x {k})")
     white = None
@@ -728,10 +817,10 @@ def solve_numeric(p, conv) -> Derivation:
         else:
             white = r["scores"] / np.sqrt(lam)
             if n * k <= MAX_ANSWER_ENTRIES:
-                answers.append(make_answer("whitened_scores", [list(x) for x in white],
+                answers.append(make_answer("whitened_scores", white,
                                            tolerance=tolerance("columns", "pca", 1e-9)))
     if n * dim <= MAX_ANSWER_ENTRIES:
-        answers.append(make_answer("reconstruction", [list(x) for x in recon], tolerance=tol))
+        answers.append(make_answer("reconstruction", recon, tolerance=tol))
     else:
         left.append(f"reconstruction ({n} x {dim})")
     answers.append(make_answer("reconstruction_error", sse, tolerance=tolerance(rel=1e-8)))
@@ -742,16 +831,16 @@ def solve_numeric(p, conv) -> Derivation:
                answers=answers)
     if n <= NUMERIC_TABLE_ROWS:  # the trace entries as answers (pc1@sample=2), as on the exact path
         d.table("Scores (one row per sample)", ["sample"] + [f"PC{j + 1}" for j in range(k)],
-                [[i + 1] + list(row) for i, row in enumerate(r["scores"])], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
+                [[i + 1] + row for i, row in enumerate(r["scores"].tolist())], keys=("sample", *(f"pc{j + 1}" for j in range(k))),
                 index=("sample",), text="Each entry is an answer: pc1@sample=2 is sample 2's score on the first component.")
         if white is not None:
             d.table("Whitened scores (one row per sample)", ["sample"] + [f"PC{j + 1} (whitened)" for j in range(k)],
-                    [[i + 1] + list(row) for i, row in enumerate(white)],
+                    [[i + 1] + row for i, row in enumerate(white.tolist())],
                     keys=("sample", *(f"pc{j + 1}_whitened" for j in range(k))), index=("sample",),
                     text="Each entry is an answer: pc1_whitened@sample=2.")
     if dim == 2 and n <= 2000:
         d.extras["svg_title"] = "Data, principal axes and projections"
-        d.extras["svg"] = pca_svg(X, list(r["mean"]), [list(c) for c in _all_components(r, dim)], list(r["eigenvalues"]), k,
+        d.extras["svg"] = pca_svg(X, list(r["mean"]), _all_components(r, dim), list(r["eigenvalues"]), k,
                                   list(r["scale"]))
     return d
 
@@ -777,7 +866,7 @@ def _numeric_from_cov(d: Derivation, p, conv) -> Derivation:
         s = np.sqrt(np.diag(C))
         C = C / np.outer(s, s)
         np.fill_diagonal(C, 1.0)
-        answers.append(make_answer("cov", [list(x) for x in C], tolerance=tolerance(rel=1e-9)))
+        answers.append(make_answer("cov", C, tolerance=tolerance(rel=1e-9)))
     w, V = np.linalg.eigh(C)
     w, V = w[::-1], V[:, ::-1]
     total = w.sum()
@@ -788,12 +877,12 @@ def _numeric_from_cov(d: Derivation, p, conv) -> Derivation:
     add_step(d, "note", "Numeric path", text=f"The {dim} x {dim} {'correlation' if p['standardize'] else 'covariance'} "
              f"matrix decomposed in float64 with numpy.linalg.eigh; signs: {SIGN_TEXT[rule]}.")
     tol = tolerance(rel=1e-9)
-    answers += [make_answer("eigenvalues", tuple(w), tolerance=tol),
-                make_answer("explained_variance_ratio", tuple(ratios), tolerance=tol)]
+    answers += [make_answer("eigenvalues", w, tolerance=tol),
+                make_answer("explained_variance_ratio", ratios, tolerance=tol)]
     if p["min_variance"] is not None:
         answers.append(make_answer("k_needed", int(k)))
     answers += [make_answer("variance_kept", float(ratios[:k].sum()), tolerance=tol),
-                make_answer("components", [list(x) for x in comps], tolerance=tolerance("rows", "pca", 1e-9))]
+                make_answer("components", comps, tolerance=tolerance("rows", "pca", 1e-9))]
     d.conclude("PCA from the covariance matrix", text=f"The first {f'{k} components keep' if k > 1 else 'component keeps'} "
                f"{F.text(100 * ratios[:k].sum())}% of the variance.", answers=answers)
     return d

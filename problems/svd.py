@@ -405,16 +405,26 @@ def svd_numeric(A: np.ndarray, sign_rule: str = "first-positive", complete: bool
         B = A if tall else A.T
         # B = Q R with R short x short, R = W S short^T: the QR pass pays when B is much taller than wide
         R = np.linalg.qr(B, mode="r") if B.shape[0] >= 2 * B.shape[1] else B
-        _, s, short = np.linalg.svd(R, full_matrices=False)
+        s, short = np.linalg.svd(R, full_matrices=False)[1:]  # (R's left vectors are not kept)
+        del R
         U, Vt = (None, short) if tall else (short.T, None)
     tol = max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)
     r = int(np.sum(s > tol))
+    # the rule's vectors; the long side's ones (not kept) 64 at a time, so that they are never all held at once
     if sign_rule == "largest-score":  # looks at u_i
-        u = U[:, :r] if U is not None else (A @ Vt[:r].T) / s[:r]
-        signs = sign_fix_np(u.T, "largest-loading")
+        if U is not None:
+            signs = sign_fix_np(U[:, :r].T, "largest-loading")
+        else:
+            signs = np.ones(r)
+            for i in range(0, r, 64):
+                signs[i:i + 64] = sign_fix_np(((A @ Vt[i:min(i + 64, r)].T) / s[i:min(i + 64, r)]).T, "largest-loading")
     else:                             # looks at v_i
-        v = Vt[:r] if Vt is not None else (U[:, :r].T @ A) / s[:r, None]
-        signs = sign_fix_np(v, sign_rule)
+        if Vt is not None:
+            signs = sign_fix_np(Vt[:r], sign_rule)
+        else:
+            signs = np.ones(r)
+            for i in range(0, r, 64):
+                signs[i:i + 64] = sign_fix_np((U[:, i:min(i + 64, r)].T @ A) / s[i:min(i + 64, r), None], sign_rule)
     if U is not None:
         U[:, :r] *= signs
     if Vt is not None:
@@ -468,24 +478,24 @@ def solve_numeric(p, conv) -> Derivation:
     with np.errstate(over="ignore"):  # (entries near 1e308: their squares are inf, as float64 says)
         if size * size <= MAX_ANSWER_ENTRIES:
             G = A.T @ A if ata else A @ A.T
-            answers.append(make_answer(gkey, [list(r) for r in G], tolerance=tol))
+            answers.append(make_answer(gkey, G, tolerance=tol))
         lam = np.zeros(size)
         lam[:q] = s ** 2
-    answers.append(make_answer(f"{gkey}_eigenvalues", tuple(lam), tolerance=tol))
+    answers.append(make_answer(f"{gkey}_eigenvalues", lam, tolerance=tol))
     rank = int(np.sum(s > max(m, n) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
-    answers += [make_answer("singular_values", tuple(s), tolerance=tol), make_answer("rank", rank)]
+    answers += [make_answer("singular_values", s, tolerance=tol), make_answer("rank", rank)]
     left = []
     if complete:
         S = np.zeros((m, n))
         S[np.arange(q), np.arange(q)] = s
-        answers += [make_answer("U", [list(r) for r in U], tolerance=tol_u),
-                    make_answer("S", [list(r) for r in S], tolerance=tol),
-                    make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt)]
+        answers += [make_answer("U", U, tolerance=tol_u),
+                    make_answer("S", S, tolerance=tol),
+                    make_answer("Vt", Vt, tolerance=tol_vt)]
     else:  # the short side is square and complete: list it
         if Vt is not None and n * n <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("Vt", [list(r) for r in Vt], tolerance=tol_vt))
+            answers.append(make_answer("Vt", Vt, tolerance=tol_vt))
         if U is not None and m * m <= MAX_ANSWER_ENTRIES:
-            answers.append(make_answer("U", [list(r) for r in U], tolerance=tol_u))
+            answers.append(make_answer("U", U, tolerance=tol_u))
         left.append("U" if U is None else "Vt")
         left.append("S")
     text = (f"The singular values are the square roots of the eigenvalues of {gname} ({size} x {size}); A has rank "
@@ -493,7 +503,7 @@ def solve_numeric(p, conv) -> Derivation:
     if k is not None:
         if m * n <= MAX_ANSWER_ENTRIES and complete:
             Ak = (U[:, :k] * s[:k]) @ Vt[:k]
-            answers.append(make_answer("rank_k", [list(r) for r in Ak], tolerance=tol))
+            answers.append(make_answer("rank_k", Ak, tolerance=tol))
         else:
             left.append(f"rank_k ({m} x {n})")
         err = float(np.sqrt(np.sum(s[k:] ** 2)))

@@ -253,6 +253,8 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
     trailing zeros kept (0.5000 to 4 dp) unless `strip`; too small for the decimal places, or too many
     digits, in scientific form; infinities as ∞ and -∞, NaN as 'undefined'; booleans as true/false."""
     precision = answer_precision(precision)
+    if (type(x) is float or type(x) is np.float64) and _math.isfinite(x):  # the numeric path's floats: their digits
+        return _float_fixed(float(x), precision, strip)
     if isinstance(x, bool):
         return "true" if x else "false"
     if not is_finite(x):
@@ -264,6 +266,49 @@ def fixed(x: Any, precision: Precision | None = None, *, strip: bool = False) ->
         d = to_decimal(x)
     except InvalidOperation:  # an exponent beyond Decimal's range (mpmath's has none): 8.2e-108573620475812956...
         return _scientific_mp(x, precision.sig or 10)
+    return _fixed_digits(d, precision, strip)
+
+
+def _float_fixed(x: float, precision: Precision, strip: bool) -> str:
+    """`fixed` of a finite float. The rule rounds the float's shortest repr half away from zero (Decimal); C's
+    correctly rounded '%e' / '%f' of the float itself give the same digits, about four times faster, except
+    where the repr ends in a 5 just past the last kept digit (a tie for the repr, not for the float) or the
+    float's spacing nears the last kept digit (subnormals, huge values at decimal places): those, zero and
+    results that round to 0 take Decimal. (Checked against Decimal on a million floats in tests/test_format.py.)"""
+    r = repr(x)
+    sig, dp = precision.sig, precision.dp
+    if x == 0.0 or "n" in r:  # (inf, nan: not here; zero: its sign rule)
+        return _fixed_digits(Decimal(r), precision, strip)
+    if sig is not None and sig <= 15 and abs(x) > 1e-290:  # (subnormals: too few bits for the argument)
+        mant, _, ex = r.lstrip("-").partition("e")
+        digits = mant.replace(".", "").strip("0")
+        if not (len(digits) == sig + 1 and digits[-1] == "5"):
+            m, _, e = ("%.*e" % (sig - 1, x)).partition("e")
+            E, neg = int(e), m.startswith("-")
+            D = m.lstrip("-").replace(".", "")
+            if E >= 7 or E < -4:
+                s = D[0] + ("." + D[1:] if sig > 1 else "")
+                if strip and "." in s:
+                    s = s.rstrip("0").rstrip(".")
+                return ("-" if neg else "") + s + "e" + str(E)
+            if E >= 0:
+                s = D[:E + 1].ljust(E + 1, "0") + ("." + D[E + 1:] if len(D) > E + 1 else "")
+            else:
+                s = "0." + "0" * (-E - 1) + D
+            if strip and "." in s:
+                s = s.rstrip("0").rstrip(".")
+            return ("-" if neg else "") + s
+    elif dp is not None and dp <= 12 and abs(x) < 10.0 ** (15 - dp) and "e" not in r:
+        decimals = r.partition(".")[2]
+        if not (len(decimals) == dp + 1 and decimals[-1] == "5"):
+            s = "%.*f" % (dp, x)
+            if s.strip("-0."):  # (a result of 0 for a non-zero float: the scientific form below)
+                return s.rstrip("0").rstrip(".") if strip and "." in s else s
+    return _fixed_digits(Decimal(r), precision, strip)
+
+
+def _fixed_digits(d: Decimal, precision: Precision, strip: bool) -> str:
+    """`fixed` of a finite number, given as its Decimal."""
     if precision.dp is not None and d.adjusted() >= _MAX_FIXED_DIGITS:
         return _scientific(d, 10)
     r = round_decimal(d, precision)
@@ -493,6 +538,9 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     if exact not in _MODES:
         raise ValueError(f"exact must be one of {_MODES}")
     sig = working_sig(sig)
+    if type(v) is float or type(v) is np.float64:  # a float: what _number_text gives it in every `exact` mode
+        s = fixed(v, _sig_precision(sig), strip=True)
+        return f"({s})" if paren and (is_negative(v) or "/" in s or " " in s) else s
     if is_vector(v):
         if is_matrix(v):
             head, tail, nr, nc = _rows_cut(v)
@@ -514,6 +562,11 @@ def text(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = 
     if paren and (is_negative(v) or "/" in s or " " in s):
         return f"({s})"
     return s
+
+
+@functools.lru_cache(maxsize=64)
+def _sig_precision(sig: int) -> Precision:
+    return Precision(sig=sig)
 
 
 def latex(v: Any, sig: int | None = None, *, exact: str = "short", paren: bool = False, layout: str = "row") -> str:

@@ -363,6 +363,9 @@ def families() -> dict[str, Family]:
 def get(name: str) -> Family:
     """One family by name (imports only that module)."""
     key = str(name).strip().lower().replace("-", "_")
+    fam = _loaded.get(key)
+    if fam is not None:  # (listing problems/ on every call cost a directory scan per solve)
+        return fam
     known = names()
     if key not in known:
         raise UnknownFamily(str(name), known)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .numbers import Tolerance, from_json_number
 
@@ -50,6 +50,43 @@ class Math:
     @classmethod
     def from_json(cls, data) -> "Math | None":
         return None if data is None else cls(data["latex"], data["text"])
+
+
+class LazyRows(Sequence):
+    """A large table's rows (display text, or the cells' JSON values), made when first read (rendered, serialised,
+    addressed), not when the table is made: a solve asked only for its answers does not format 3,000 cells it
+    never shows. `make()` gives the rows (tuples); `n` is their number. It reads as (and equals) that tuple."""
+
+    __slots__ = ("_make", "_rows", "_n")
+
+    def __init__(self, n: int, make: Callable[[], tuple]):
+        self._n, self._make, self._rows = n, make, None
+
+    def _all(self) -> tuple:
+        if self._rows is None:
+            self._rows, self._make = self._make(), None
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        return self._all()[i]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __eq__(self, other) -> bool:
+        return self._all() == (tuple(other) if isinstance(other, LazyRows) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self):  # pickled (a worker's solution) as the plain tuple
+        return tuple, (self._all(),)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .functions import relu, sigmoid
 from . import format as F
 from .format import is_vector
 from .numbers import WORKING_DIGITS, Precision, Tolerance, to_json_number, tolerance_for
-from .steps import Answer, Math, Solution, Step, Table
+from .steps import Answer, LazyRows, Math, Solution, Step, Table
 
 #: LaTeX spellings of symbols whose plain-text names are ASCII ("m_hat" prints as \hat{m}_{t}).
 _LATEX_NAMES: dict[sp.Symbol, str] = {}
@@ -309,8 +309,9 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         if up_to_sign and not tol.up_to_sign:
             tol = dataclasses.replace(tol, up_to_sign=True)
         shown = _preview(value)
-        disp = _display_nested(shown, precision)
-        lat = exact_latex or _latex_nested(shown, precision)
+        texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
+        disp = _display_nested(texts, precision)
+        lat = exact_latex or _latex_nested(texts, precision)
         if shown is not value:
             more = f" ... ({_size(value)} entries)"
             disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
@@ -364,6 +365,8 @@ def _preview(v):
     """`v` itself when small; else its first rows/entries (displays of huge answers stay short)."""
     if _size(v) <= PREVIEW_ENTRIES:
         return v
+    if isinstance(v, np.ndarray) and v.ndim <= 2:
+        return v[:5, :8] if v.ndim == 2 else v[:8]
     if len(v) and is_vector(v[0]):
         return [list(r[:8]) for r in list(v[:5])]
     return list(v[:8])
@@ -377,7 +380,24 @@ def _json_nested(v):
     return to_json_number(v)
 
 
+def _entry_texts(v, precision):
+    """`v` with each number replaced by its display text (nested lists), which _display_nested keeps as it is."""
+    if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim <= 2:  # the numeric path's arrays: no checks
+        if v.ndim == 1:  # per entry (what _display_nested does for each float entry)
+            return [_Shown(F.fixed(x, precision)) for x in v.tolist()]
+        return [[_Shown(F.fixed(x, precision)) for x in row] for row in v.tolist()]
+    if is_vector(v):
+        return [_entry_texts(x, precision) for x in v]
+    return _Shown(_display_nested(v, precision))
+
+
+class _Shown(str):
+    """An entry's display text, formatted once (_entry_texts)."""
+
+
 def _display_nested(v, precision) -> str:
+    if type(v) is _Shown:
+        return str(v)
     if is_vector(v):
         if len(v) and is_vector(v[0]):
             return "[" + ", ".join(_display_nested(r, precision) for r in v) + "]"
@@ -478,8 +498,24 @@ class Derivation:
         (solver.address), checkable and usable in exam files like any answer."""
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
         rows = [tuple(r) for r in rows]
-        body = tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
-        values = tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows) if keys else ()
+
+        def texts(rows=rows, sig=sig):
+            return tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
+
+        def data(rows=rows):
+            return tuple(tuple(_cell_value(c.value if isinstance(c, Cell) else c) for c in r) for r in rows)
+
+        if len(rows) * len(cols) > LAZY_CELLS:  # text and data made when first read, under this request's precision
+            style = F.style()
+
+            def later():
+                with F.using(style):
+                    return texts()
+            body = LazyRows(len(rows), later)
+            values = LazyRows(len(rows), data) if keys else ()
+        else:
+            body = texts()
+            values = data() if keys else ()
         table = Table(cols, body, tuple(keys), tuple(index), values)
         return self.add(Step("compute", title, text=text, table=table, answers=(answer,) if answer else ()))
 
@@ -501,8 +537,14 @@ class Cell:
     text: str
 
 
+#: Tables with more cells than this format their text when first read (solver.steps.LazyRows).
+LAZY_CELLS = 1000
+
+
 def _cell_value(c: Any) -> Any:
     """A table cell as JSON data (text stays text)."""
+    if type(c) is float or type(c) is np.float64:  # (the numeric path's cells; to_json_number's answer for them)
+        return float(c) if _math.isfinite(c) else to_json_number(c)
     if isinstance(c, str) or c is None or isinstance(c, bool):
         return c
     if is_vector(c):

@@ -86,3 +86,32 @@ def test_erratum_refuses_internal_references():
         Erratum(where="notes 000, week 1", params={}, wrote="a", right="b")
     with pytest.raises(ValueError):
         Erratum(where="the course notes", params={}, wrote="a", right="b (WE-nag-1)")
+
+
+def _floats_and_ties(rng: np.random.Generator) -> list[float]:
+    """Random floats over the whole range, and the awkward ones for rounding: decimal ties (2.675, 0.125,
+    9.5e-5: a repr ending in 5 just past a kept digit, where the float itself lies below or above the tie),
+    carries (9.99995), subnormals, huge values, integers."""
+    xs = (rng.standard_normal(1500) * 10.0 ** rng.integers(-40, 40, 1500)).tolist()
+    for _ in range(800):
+        digits = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 16)))) + "5"
+        xs.append(float(f"{digits[0]}.{digits[1:]}e{int(rng.integers(-12, 12))}"))
+        xs.append(float(f"{int(rng.integers(0, 10 ** 6))}.{''.join(str(d) for d in rng.integers(0, 10, int(rng.integers(0, 9))))}5"))
+    xs += [2.675, 0.125, 1.5, 2.5, -0.5, 9.99995, 9.999995, 99999.95, 1e21, 1.7976931348623157e308, 5e-324, 2.2e-308,
+           1e-290, 0.00005, 4.5e-5, 123456789.0, 1e15, 3e14, 1e7, 9999999.5, 0.0001]
+    return xs + [-x for x in xs]
+
+
+def test_float_digits_match_rounding_the_repr_half_up():
+    """The float fast path of F.fixed/F.text (C's '%e'/'%f') gives what the rule defines: the float's shortest
+    repr rounded half away from zero by Decimal (solver.numbers.round_decimal), at every precision."""
+    from decimal import Decimal
+
+    xs = _floats_and_ties(np.random.default_rng(19))
+    precisions = [Precision(sig=s) for s in (1, 2, 3, 4, 5, 6, 10, 15)] + [Precision(dp=d) for d in (0, 1, 2, 4, 6, 12)]
+    for x in xs:
+        for p in precisions:
+            for strip in (False, True):
+                want = F._fixed_digits(Decimal(repr(x)), p, strip)
+                assert F.fixed(x, p, strip=strip) == want, (x, p, strip)
+                assert F.fixed(np.float64(x), p, strip=strip) == want, (x, p, strip)

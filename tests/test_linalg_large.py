@@ -1,0 +1,73 @@
+"""Issue 19 item 3: large PCA instances through the whole call (the numeric path's Gram, uncentred and block
+paths, and the large trace tables made when read), each against scikit-learn's exact solver or its definition."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import solver
+
+skd = pytest.importorskip("sklearn.decomposition")
+
+
+def arr(answer):
+    return np.array(answer.numeric_value(), dtype=float)
+
+
+def _spread(n, d, seed, mean):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, d)) * np.linspace(3.0, 0.2, d)) @ np.linalg.qr(rng.standard_normal((d, d)))[0] + mean
+
+
+@pytest.mark.parametrize("shape", [(60, 300), (5000, 30)])
+def test_pca_gram_and_blocked_covariance_paths_match_sklearn_full(shape):
+    """More features than samples (eigh of the N x N Gram matrix, e_j = X_c^T u_j / sigma_j) and more samples than
+    a block of rows (the covariance and the scores formed block by block): scikit-learn's exact SVD solver."""
+    X = _spread(*shape, seed=3, mean=5.0)
+    sol = solver.solve("pca", X=X, k=4, conventions={"sign_rule": "largest-loading"})
+    sk = skd.PCA(n_components=4, svd_solver="full").fit(X)
+    a = sol.answers
+    assert np.allclose(arr(a["components"]), sk.components_, rtol=0, atol=1e-10)
+    assert np.allclose(arr(a["eigenvalues"])[:4], sk.explained_variance_, rtol=1e-10)
+    assert np.allclose(arr(a["explained_variance_ratio"])[:4], sk.explained_variance_ratio_, rtol=1e-10)
+    if "scores" in a:
+        assert np.allclose(arr(a["scores"]), sk.transform(X), rtol=0, atol=1e-9)
+
+
+def test_pca_of_data_far_from_the_origin_is_centred_first():
+    """The covariance comes from X^T X - N x_bar x_bar^T, and the scores from x e - x_bar e, only when the data sit
+    near the origin against their spread; data at 1e7 with a spread of about 1 would lose 14 digits that way (the
+    eigenvalues would be noise), so they are centred first (scikit-learn's full solver, an SVD of the centred
+    data, as the oracle)."""
+    X = _spread(3000, 6, seed=4, mean=1e7)
+    sol = solver.solve("pca", X=X, k=2, conventions={"sign_rule": "largest-loading"})
+    sk = skd.PCA(n_components=2, svd_solver="full").fit(X)
+    assert np.allclose(arr(sol.answers["eigenvalues"]), skd.PCA(svd_solver="full").fit(X).explained_variance_,
+                       rtol=1e-8, atol=0)
+    assert np.allclose(arr(sol.answers["components"]), sk.components_, rtol=0, atol=1e-8)
+    assert np.allclose(arr(sol.answers["scores"]), sk.transform(X), rtol=0, atol=1e-8)
+
+
+def test_pca_identical_samples_among_many_are_still_found():
+    """The identical-samples check runs only when the variance is at the rounding of the mean: many identical
+    samples of awkward values (whose mean is not exact) are still found, and one sample 1 ulp apart is not."""
+    X = np.full((5000, 3), 0.1) + np.array([1e6, 3.3, -7.7])
+    sol = solver.solve("pca", X=X)
+    assert sol.status == "undefined" and "components" not in sol.answers
+    X2 = X.copy()
+    X2[17, 1] = np.nextafter(X2[17, 1], 10)
+    assert solver.solve("pca", X=X2).status != "undefined"
+
+
+def test_large_trace_table_is_formatted_under_the_request_precision_when_read():
+    """A numeric trace table of more than 1000 cells formats its text when first read (a solve asked only for its
+    answers skips it), with the precision of the request that made it, even when read outside that request."""
+    from solver.numbers import Precision
+
+    X = _spread(400, 8, seed=5, mean=0.0)
+    sol = solver.solve("pca", X=X, k=3, precision=Precision(sig=10))  # working figures: 12 (6 by default)
+    table = next(s.table for s in sol.walk() if s.table is not None and len(s.table.rows) == 400)
+    score = float(sol.answers["scores"].value[0][0])
+    assert table.rows[0][1] == solver.format.text(score, 12) != solver.format.text(score)
+    assert sol.answer("pc1@sample=1").value == sol.answers["scores"].value[0][0]
+    assert tuple(table.rows) == table.rows and len(table.to_json()["rows"]) == 400
