@@ -270,7 +270,7 @@ def write_png(path: str, img: np.ndarray) -> None:
 def bench_image(ks, out_dir: str | None):
     img = test_image()
     m, n = img.shape
-    print(f"Image compression with rank-k SVD (notes 003, question 1): a generated {m} x {n} greyscale image")
+    print(f"Image compression with rank-k SVD (the course notes' end-term, question 1): a generated {m} x {n} greyscale image")
     U, s, Vt = np.linalg.svd(img, full_matrices=False)
     head = f"{'k':>4} {'storage':>9} {'of m n':>8} {'ratio':>7} {'||A - A_k||_F':>14} {'check':>10} {'relative':>9} {'PSNR dB':>8}"
     print(head)
