@@ -34,6 +34,8 @@ working. `Family.solve_here` is the same solve in the calling process.
 """
 from __future__ import annotations
 
+import functools
+
 import importlib
 import math
 import os
@@ -280,8 +282,10 @@ class Family:
         }
 
 
+@functools.lru_cache(maxsize=None)
 def _takes_conventions(fn) -> bool:
-    """True when a family's statement function takes (params, conventions)."""
+    """True when a family's statement function takes (params, conventions); once per function (inspect.signature
+    cost 0.07 ms on every solve)."""
     import inspect
 
     try:
