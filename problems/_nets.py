@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import mpmath
-import numpy as np
+from solver.lazynp import np
 import sympy as sp
 
 from solver import format as F

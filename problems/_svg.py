@@ -10,9 +10,10 @@ result always parses as XML (the web page shows it as an image; tests parse it).
 """
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
-import numpy as np
+from solver.lazynp import np
 
 from solver import format as F
 
@@ -29,16 +30,25 @@ def _n(v) -> str:
     return F.tick(v)
 
 
+def _bounds(points) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((xmin, ymin), (xmax, ymax)) of N x 2 points: an array's in NumPy, a list of pairs' (a hand-sized plot, as the
+    exact path draws) in plain Python, which keeps NumPy unloaded for a hand-sized solve (solver.lazynp)."""
+    if not isinstance(points, np.ndarray) and all(isinstance(pt, (list, tuple)) and len(pt) == 2 for pt in points):
+        xs, ys = [float(pt[0]) for pt in points], [float(pt[1]) for pt in points]
+        return (min(xs), min(ys)), (max(xs), max(ys))
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return tuple(pts.min(axis=0).tolist()), tuple(pts.max(axis=0).tolist())
+
+
 class Plot2D:
     """A square SVG plot of `size` pixels whose view holds every point of `points` (N x 2, data units)."""
 
     def __init__(self, points, *, size: int = 360, margin: int = 30, pad: float = 0.08, title: str = "",
                  xlabel: str = "X1", ylabel: str = "X2"):
-        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        lo, hi = _bounds(points)
         span = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-9))
         self.size, self.margin = size, margin
-        self.lo = lo - pad * span          # the view's lower-left corner, data units
+        self.lo = (lo[0] - pad * span, lo[1] - pad * span)  # the view's lower-left corner, data units
         self.span = span + 2 * pad * span  # the view's side, data units
         self._body: list[str] = []
         m = margin
@@ -70,7 +80,7 @@ class Plot2D:
         extra = f' stroke-width="{_n(width)}"' if width != 1 else ""
         extra += f' stroke-dasharray="{dash}"' if dash else ""
         self._body.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}"{extra}/>')
-        length = float(np.hypot(x2 - x1, y2 - y1))
+        length = math.hypot(x2 - x1, y2 - y1)
         if arrow and length > 1e-9:
             ux, uy = (x2 - x1) / length, (y2 - y1) / length
             head, half = 9.0, 4.0
@@ -82,11 +92,11 @@ class Plot2D:
     def ticks(self, count: int = 5) -> None:
         """Tick marks with their values on both axes, at a round step (1, 2 or 5 times a power of ten)."""
         raw = self.span / max(count - 1, 1)
-        power = 10.0 ** np.floor(np.log10(raw))
-        step = min((k * power for k in (1, 2, 5, 10)), key=lambda st: abs(np.log(st / raw)))
+        power = 10.0 ** math.floor(math.log10(raw))
+        step = min((k * power for k in (1, 2, 5, 10)), key=lambda st: abs(math.log(st / raw)))
         m, size = self.margin, self.size
         for axis in (0, 1):
-            v = np.ceil(self.lo[axis] / step) * step
+            v = math.ceil(self.lo[axis] / step) * step
             while v <= self.lo[axis] + self.span + 1e-12 * step:
                 val = 0.0 if abs(v) < 1e-12 * step else float(v)
                 if axis == 0:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-import numpy as np
+from solver.lazynp import np
 import sympy as sp
 
 from solver.conventions import Convention
@@ -477,15 +477,15 @@ def boundary_svg(X, labels, w, bias: bool, queries=(), converged: bool = True, s
     """Hand-written SVG (problems/_svg.py) of 2-D training points, by class, the decision boundary w.x = 0 of the
     final weights, the side where the perceptron fires (w.x >= 0) shaded, and the points to classify (hollow,
     outlined in their predicted class's colour)."""
-    X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
-    Q = np.asarray(queries, dtype=np.float64).reshape(-1, 2)
+    # plain floats (a hand-sized plot: NumPy stays unloaded for an exact solve, solver.lazynp)
+    X, Q = ([(float(x), float(y)) for x, y in (v.tolist() if isinstance(v, np.ndarray) else v)] for v in (X, queries))
     w = [float(v) for v in w]
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Q)) and all(math.isfinite(v) for v in w)):
+    if not all(math.isfinite(v) for v in [*w, *(c for pt in X + Q for c in pt)]):
         return None  # nothing sensible to draw
     c, a, b = (w[0], w[1], w[2]) if bias else (0.0, w[0], w[1])
-    view = [X, Q] if bias else [X, Q, np.zeros((1, 2))]  # without a bias the boundary passes through the origin
+    view = X + Q if bias else X + Q + [(0.0, 0.0)]  # without a bias the boundary passes through the origin
     eq = _linear_text([(c, ""), (a, "x1"), (b, "x2")] if bias else [(a, "x1"), (b, "x2")]) + " = 0"
-    plot = Plot2D(np.vstack(view), size=size, title="Perceptron: the points and the decision boundary "
+    plot = Plot2D(view, size=size, title="Perceptron: the points and the decision boundary "
                   + ("w.x = 0" if a or b else "(none: w1 = w2 = 0)") + ("" if converged else " after the last update"))
     plot.ticks()
     x0, y0, x1, y1 = plot.box

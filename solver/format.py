@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Sequence
 
-import numpy as np
+from .lazynp import np
 import sympy as sp
 
 from .numbers import (DEFAULT_PRECISION, WORKING_DIGITS, Precision, huge_exponent, is_finite, round_decimal, terminating,

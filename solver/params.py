@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
+from .lazynp import np
 import sympy as sp
 
 from . import parse as P

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Mapping
 
-import numpy as np
+from .lazynp import np
 
 from .conventions import Convention, resolve
 from .errata import notes

@@ -21,7 +21,7 @@ import math as _math
 import time
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-import numpy as np
+from .lazynp import np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
