@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from solver import registry  # noqa: E402
-from web import create_app  # noqa: E402
+from web import create_app, settle, warm  # noqa: E402
 from web.forms import example_problem  # noqa: E402
 from _record import write  # noqa: E402
 
@@ -51,6 +51,8 @@ def latency(names: list[str], requests: int) -> list[dict]:
     rows = []
     uncached = create_app({"SOLUTION_CACHE_SIZE": 0}).test_client()
     cached = create_app().test_client()
+    warm()    # as `stepwise serve` starts: every family imported, then the warm objects frozen out of the
+    settle()  # collector's passes (web.settle)
     for name in names:
         url = example_url(name)
         row = {"family": name}
