@@ -1,6 +1,6 @@
 """Benchmark (not a test): Stepwise's vectorised optimizers against torch.optim on the same work.
 
-    python benchmarks/bench_optimizers.py [--sizes 1e6 1e7] [--steps 10] [--repeats 5]
+    python benchmarks/bench_optimizers.py [--sizes 1e6 1e7] [--steps 10] [--repeats 11]
 
 For each size n, both libraries run the same float64 update for N steps on n parameters with a given
 gradient vector (the `grads` source with one row, repeated), side by side in one process:
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
     ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=11)
     args = ap.parse_args(argv)
     try:
         import torch

@@ -57,8 +57,9 @@ def main(argv=None) -> int:
                 entry["failure"] = (failure.get("message") or "").splitlines()[0][:300] if failure.get("message") else ""
             cases.append(entry)
     record = {
-        "what": "the suite's fuzzers (parser, every family on both paths, every endpoint, question reading) at "
-                f"{args.examples} generated inputs per target; each input held to 2 s of CPU",
+        "what": ("the suite's fuzzers (parser, every family on both paths, every endpoint, question reading)"
+                 if not args.select else f"the suite's fuzzers matching -k {args.select!r}")
+                + f" at {args.examples} generated inputs per target; each input held to 2 s of CPU",
         "examples_per_target": args.examples,
         "targets": len(cases),
         "inputs_requested": args.examples * sum(c["outcome"] != "skipped" for c in cases),
