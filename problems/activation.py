@@ -183,7 +183,10 @@ _ALIASES = {"logistic": "sigmoid", "silu": "swish", "hardswish": "hard_swish", "
 
 PARAMS = (
     Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function",
-          aliases=("activation", "activation function", "function", "nonlinearity"),),
+          aliases=("activation", "activation function", "function", "nonlinearity"),
+          cues={"gelu_tanh": ("tanh approximation", "tanh-approximated", "approximate gelu", "approximate='tanh'",
+                              "approximate=\"tanh\""),
+                "gelu_sigmoid": ("sigmoid approximation", "x sigma(1.702 x)", "x σ(1.702x)")}),
     Param("x", Vector(max_len=10 ** 7, lo=-10 ** 6, hi=10 ** 6), default="0 3 5", label="Points x",
           aliases=("x", "at x", "at", "inputs", "input", "points", "z", "values", "input values", "for the inputs")),
     Param("alpha", Real(0, 100), label="alpha",

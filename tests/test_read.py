@@ -380,3 +380,23 @@ def test_a_plural_in_the_question_selects_the_answer():
             "padding 2. How many parameters does the layer have?")
     assert a.asked == [["params"]]
     assert a.solutions[0].answers["params"].value == (5 * 5 * 3 + 1) * 16
+
+
+def test_gelu_approximations_named_in_words_are_read_as_their_variants():
+    """'GELU ... the tanh approximation' is gelu_tanh (0.8412 at x = 1, as torch's approximate='tanh'), not the
+    exact GELU (0.8413): the option named first ('GELU') gave way to nothing before."""
+    import math
+
+    cases = {"Compute GELU(x) at x = 1 using the tanh approximation.": "gelu_tanh",
+             "Compute the GELU activation (tanh approximation) of z = 0.5": "gelu_tanh",
+             "Compute PyTorch's GELU with approximate='tanh' at x = 2": "gelu_tanh",
+             "Compute GELU at x = 1 with the sigmoid approximation": "gelu_sigmoid",
+             "Compute GELU(x) at x = 1": "gelu",
+             "What is the tanh activation at x = 0.5?": "tanh"}
+    for q, fn in cases.items():
+        r = read(q)
+        assert r.family == "activation" and r.fields["function"].value == fn, (q, r.fields["function"].value)
+    sol = ask("Compute GELU(x) at x = 1 using the tanh approximation.").solutions[0]
+    x = 1.0   # the closed form (Hendrycks & Gimpel): x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    want = x / 2 * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    assert abs(sol.answers["values"].value[0] - want) < 1e-12

@@ -817,9 +817,16 @@ def _bind(fw: FamilyWords, t: Text, sc: Scan, words: _Words) -> _Binding:
     choice_hits: dict[str, list[tuple[str, tuple[int, int]]]] = {}
     for pw in fw.params:
         hits = b.cue_values(pw.cues) if pw.cues else []
-        if not pw.cues:
-            for opt, ph in pw.options.items():
-                for span in words.find(ph):
+        # options named in words count where the choice has no cues, or where its cues only state variants of other
+        # options ("GELU ... the tanh approximation": gelu_tanh, not gelu); then not an option that a cue's words
+        # cover or whose variant a cue states
+        variants = bool(pw.cues) and all(any(v.startswith(o + "_") for o in pw.options if o != v) for v in pw.cues)
+        cued = list(hits)
+        for opt, ph in pw.options.items() if not pw.cues or variants else ():
+            if opt in pw.cues:
+                continue
+            for span in words.find(ph):
+                if not any(span[0] < cb and ca < span[1] or v.startswith(opt + "_") for v, (ca, cb) in cued):
                     hits.append((opt, span))
         if hits:
             choice_hits[pw.param.name] = hits
