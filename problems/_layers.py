@@ -362,3 +362,98 @@ def array_answers(arrays: dict, precision=None, limit: int | None = LIST_LIMIT) 
         if limit is None or a.size <= limit:
             out.append(make_answer(name, a, precision=precision))
     return out
+
+
+# ---- a network described in prose (the question reader's hook, solver.reading) ------------------------------------
+
+#: Where one layer's words end and the next layer's begin: "then", "followed by", ";", "->", and a sentence's end.
+_LAYER_SEP = re.compile(r"\s*(?:;|->|→|\.\s+|\b(?:and\s+)?then\b|\bfollowed\s+by\b|\bafter\s+that\b|\band\s+finally\b)\s*",
+                        re.I)
+_ANCHORS = (("pool", re.compile(r"\b(?:max|average|avg|mean)?[\s-]*pool(?:ing|ed|s)?\b", re.I)),
+            ("fc", re.compile(r"\b(?:fully[\s-]connected|dense|FC)\b", re.I)),
+            ("conv", re.compile(r"\bconv(?:olution(?:al)?|\d?d?)?\b|\bfilters?\b|\bkernels?\b", re.I)))
+_SHAPE3 = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
+_SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
+_SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
+                        r"(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+_FILTERS = re.compile(r"(?<![\d.x×])(\d+)\s+(?:(?:\d+\s*[x×]\s*\d+|convolutional|conv)\s+)?"
+                      r"(?:filters|kernels|feature\s+maps|output\s+channels|channels)\b", re.I)
+_FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channels)\s*(?:=|:|of)?\s*(\d+)\b", re.I)
+_STRIDE = re.compile(r"\bstrides?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+_PAD_NONE = re.compile(r"\b(?:no|without|zero)\s+(?:zero[\s-])?padding\b|\bvalid\s+padding\b|\bpadding\s*(?:=\s*)?'?valid\b",
+                       re.I)
+_PAD_SAME = re.compile(r"\bsame\s+padding\b|\bpadding\s*(?:=\s*)?['\"]?same\b", re.I)
+_PAD = re.compile(r"\b(?:zero[\s-])?pad(?:ding|ded)?\s*(?:of\s+|=\s*|:\s*|by\s+)?(\d+)\b|\b(\d+)\s+(?:pixels?\s+of\s+)?"
+                  r"(?:zero[\s-])?padding\b", re.I)
+_DILATION = re.compile(r"\bdilation(?:\s+rate)?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+_UNITS = re.compile(r"(?<![\d.])(\d+)\s*(?:hidden\s+)?(?:units|neurons|outputs|nodes|classes)\b|\bFC[\s-]?(\d+)\b"
+                    r"|\b(?:fully[\s-]connected|dense)(?:\s+layer)?\s+(?:with|of)\s+(\d+)\b", re.I)
+
+
+def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
+    """A network of two or more conv, pool and fc layers described in prose, as the layer-list text ('conv 16 5 s1
+    p0; pool 2 s2') and the span of the words it came from; None when the text does not describe one plainly (a
+    size or count missing, a non-square window): then the question reader keeps its single-layer reading.
+
+    "A 32x32x3 input goes through a conv layer with 16 filters of size 5x5, stride 1, no padding, then 2x2 max
+    pooling with stride 2" reads as 'conv 16 5 s1 p0; pool 2 s2'. Without a stated stride a convolution's is 1 and a
+    pooling window's its size (torch's defaults); without padding, none."""
+    if len(s) > 5000:
+        return None
+    blank = _SHAPE3.sub(lambda m: " " * len(m.group(0)), s)  # the input volume (32x32x3) is not a filter size
+    pieces, start = [], 0
+    for m in list(_LAYER_SEP.finditer(blank)) + [None]:
+        end = m.start() if m else len(blank)
+        if blank[start:end].strip():
+            pieces.append((start, end))
+        start = m.end() if m else end
+    layers, spans = [], []
+    for a, b in pieces:
+        seg = blank[a:b]
+        kinds = [(m.start(), kind) for kind, rx in _ANCHORS for m in rx.finditer(seg)]
+        if not kinds:
+            continue
+        found = {kind for _, kind in kinds}
+        kind = "pool" if "pool" in found else "fc" if "fc" in found else "conv"
+        if len(found - {"conv"}) > 1 or (kind != "conv" and "conv" in found and _FILTERS.search(seg)):
+            return None  # two kinds of layer in one stretch of words: not read plainly
+        text = _layer_text(kind, seg)
+        if text is None:
+            return None
+        layers.append(text)
+        spans.append((a + len(seg) - len(seg.lstrip()), b - (len(seg) - len(seg.rstrip()))))
+    if len(layers) < 2:
+        return None
+    return "; ".join(layers), (spans[0][0], spans[-1][1])
+
+
+def _layer_text(kind: str, seg: str) -> str | None:
+    if kind == "fc":
+        m = _UNITS.search(seg)
+        return f"fc {next(g for g in m.groups() if g)}" if m else None
+    squares = [(int(x), int(y)) for x, y in _SQUARE.findall(seg)]
+    if any(x != y for x, y in squares):
+        return None
+    sizes = {x for x, _ in squares}
+    m = _SIZE_WORD.search(seg)
+    if m:
+        sizes.add(int(m.group(1)))
+    if len(sizes) != 1:
+        return None
+    (f,) = sizes
+    m = _STRIDE.search(seg)
+    stride = int(m.group(1)) if m else (f if kind == "pool" else 1)
+    if _PAD_SAME.search(seg):
+        pad = "same"
+    elif _PAD_NONE.search(seg):
+        pad = "0"
+    else:
+        m = _PAD.search(seg)
+        pad = next(g for g in m.groups() if g) if m else "0"
+    if kind == "pool":
+        return f"pool {f} s{stride} p{pad}"
+    m = _FILTERS.search(seg) or _FILTERS_AFTER.search(seg)
+    if m is None:
+        return None
+    dil = _DILATION.search(seg)
+    return f"conv {m.group(1)} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")

@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from problems import _grid as G
-from problems._layers import DEPTHWISE, Groups, Layer, LayerList, PadOrSame
+from problems._layers import DEPTHWISE, Groups, Layer, LayerList, PadOrSame, read_layers
 from solver.conventions import Convention
 from solver import format as F
 from solver.errata import Erratum
@@ -198,6 +198,17 @@ def _dims(inp) -> tuple[int, int, int]:
     if len(v) == 2:
         return v[0], v[1], 1
     return v[0], v[1], v[2]
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): a network of two or more layers described in prose ('a conv layer
+    with 16 filters of size 5x5, stride 1, then 2x2 max pooling with stride 2') read as `layers`, which replaces the
+    single layer's fields."""
+    found = read_layers(text)
+    if found is None:
+        return None
+    return {"fields": {"layers": found},
+            "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units")}
 
 
 def _fc_only(p) -> bool:

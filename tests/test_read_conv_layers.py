@@ -1,0 +1,83 @@
+"""A network described in prose is read as conv_shape's `layers` (the reader's family hook, read_structure), and its
+shapes and parameter counts agree with torch's layers run on a tensor of that size (the oracle)."""
+from __future__ import annotations
+
+import pytest
+
+from problems._layers import read_layers
+from solver.reading import ask, read
+
+QUESTIONS = {
+    # question: (layers read, input (W, H, D))
+    "A 32x32x3 input goes through a conv layer with 16 filters of size 5x5, stride 1, no padding, then 2x2 max "
+    "pooling with stride 2. What is the output shape?": ("conv 16 5 s1 p0; pool 2 s2 p0", (32, 32, 3)),
+    "A 28x28x1 image passes through a convolutional layer with 6 5x5 filters (stride 1, padding 2), followed by 2x2 "
+    "max pooling with stride 2, then a conv layer with 16 5x5 filters and no padding, then 2x2 max pooling, then a "
+    "fully connected layer with 120 units. How many parameters does the network have?":
+        ("conv 6 5 s1 p2; pool 2 s2 p0; conv 16 5 s1 p0; pool 2 s2 p0; fc 120", (28, 28, 1)),
+    "A 227x227x3 input -> CONV with 96 filters of size 11x11, stride 4 -> max pool 3x3 stride 2. What is the output "
+    "volume?": ("conv 96 11 s4 p0; pool 3 s2 p0", (227, 227, 3)),
+    "Input 64x64x3; conv 3x3 with 32 filters, same padding; then 2x2 max pool. Give the output shape.":
+        ("conv 32 3 s1 psame; pool 2 s2 p0", (64, 64, 3)),
+}
+
+
+@pytest.mark.parametrize("question", list(QUESTIONS))
+def test_a_network_in_prose_is_read_as_its_layers(question):
+    layers, dims = QUESTIONS[question]
+    r = read(question)
+    assert r.family == "conv_shape"
+    assert r.fields["layers"].value == layers
+    assert r.fields["input"].value.split() == [str(v) for v in dims]
+    assert r.unread == [] and r.missing == []
+    assert not any("was not used" in w for w in r.warnings)
+
+
+def _torch_net(torch, layers: str, depth: int):
+    nn = torch.nn
+    mods, d, flat = [], depth, False
+    for line in layers.split(";"):
+        w = line.split()
+        opt = {x[0]: x[1:] for x in w[2:] if x[0] in "sp"} if w[0] != "fc" else {}
+        pad = opt.get("p", "0")
+        if w[0] == "conv":
+            mods.append(nn.Conv2d(d, int(w[1]), int(w[2]), stride=int(opt.get("s", 1)),
+                                  padding="same" if pad == "same" else int(pad)))
+            d = int(w[1])
+        elif w[0] == "pool":
+            mods.append(nn.MaxPool2d(int(w[1]), stride=int(opt.get("s", w[1])), padding=int(pad)))
+        else:
+            if not flat:
+                mods.append(nn.Flatten())
+                flat = True
+            mods.append(nn.LazyLinear(int(w[1])))
+    return nn.Sequential(*mods)
+
+
+@pytest.mark.parametrize("question", list(QUESTIONS))
+def test_the_answers_agree_with_torch(question):
+    torch = pytest.importorskip("torch")
+    layers, (w, h, dep) = QUESTIONS[question]
+    net = _torch_net(torch, layers, dep)
+    out = net(torch.zeros(1, dep, h, w))   # torch is N, C, H, W
+    params = sum(p.numel() for p in net.parameters())
+    sol = ask(question).solutions[0]
+    a = sol.answers
+    if out.dim() == 4:
+        assert list(a["out_shape"].value) == [out.shape[3], out.shape[2], out.shape[1]]
+    else:
+        assert list(a["out_shape"].value)[-1] == out.shape[1]
+    assert a["total_params"].value == params
+
+
+def test_one_layer_or_a_pooling_question_keeps_its_single_layer_reading():
+    assert read_layers("A 32 x 32 x 3 input goes through 100 filters of 4 x 4 with stride 1 and no padding") is None
+    assert read_layers("A 7x7 feature map is max pooled with a 2x2 window, stride 2, ceil mode.") is None
+    r = read("A 7x7 feature map is max pooled with a 2x2 window, stride 2, ceil mode. What is the output size?")
+    assert "layers" not in r.fields and r.fields["size"].value == "2"
+
+
+def test_what_is_not_said_plainly_is_not_guessed():
+    """A convolution without its number of filters, or a rectangular window, leaves the reading field by field."""
+    assert read_layers("a conv layer of size 5x5, then 2x2 max pooling") is None
+    assert read_layers("a conv layer with 16 filters of size 5x3, then 2x2 max pooling") is None
