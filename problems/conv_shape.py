@@ -120,7 +120,8 @@ PARAMS = (
                    "input feature map", "inputs")),
     Param("kind", Choice({"conv": "a convolution layer", "pool": "a pooling layer (max or average; no parameters)"}),
           default="conv", label="Layer kind",
-          cues={"pool": ("pooling", "max pool", "max-pool", "max pooling", "average pooling", "pooling layer")}),
+          cues={"pool": ("pooling", "max pool", "max-pool", "max pooling", "average pooling", "pooling layer",
+                         "max pooled", "max-pooled", "average pooled", "average-pooled", "pooled")}),
     Param("filters", Int(1, 10 ** 6), label="Filters K",
           help="number of filters (output depth); conv only; 1 when not given (the input depth D for a depthwise "
                "convolution)",

@@ -81,3 +81,15 @@ def test_what_is_not_said_plainly_is_not_guessed():
     """A convolution without its number of filters, or a rectangular window, leaves the reading field by field."""
     assert read_layers("a conv layer of size 5x5, then 2x2 max pooling") is None
     assert read_layers("a conv layer with 16 filters of size 5x3, then 2x2 max pooling") is None
+
+
+def test_a_map_that_is_max_pooled_is_a_pooling_layer_and_its_output_size_is_the_shape():
+    """'max pooled' (not only 'max pooling') says the layer pools: read as a convolution it had 9 weights and no
+    ceil mode (2 x 2); torch's MaxPool2d(3, 2, ceil_mode=True) gives 3 x 3. 'the output size' asks for the shape."""
+    torch = pytest.importorskip("torch")
+    q = "A 6×6×1 feature map is max pooled with a 3×3 window and stride 2 in ceil mode. What is the output size?"
+    out = ask(q)
+    assert out.reading.fields["kind"].value == "pool"
+    want = torch.nn.MaxPool2d(3, stride=2, ceil_mode=True)(torch.zeros(1, 1, 6, 6)).shape
+    assert out.solutions[0].answers["out_shape"].value == [want[3], want[2], want[1]]
+    assert "out_shape" in out.asked[0]
