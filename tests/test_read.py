@@ -400,3 +400,18 @@ def test_gelu_approximations_named_in_words_are_read_as_their_variants():
     x = 1.0   # the closed form (Hendrycks & Gimpel): x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     want = x / 2 * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
     assert abs(sol.answers["values"].value[0] - want) < 1e-12
+
+
+def test_a_markdown_table_keeps_its_header_above_the_rule_line():
+    """| x1 | x2 | y | over |---|---|---|: the header names the columns, so y is the last one (the rule line hid the
+    header: all three columns were read as inputs and y was missing). theta checked with numpy's least squares."""
+    import numpy as np
+
+    q = ("Fit a linear regression by least squares to the table:\n| x1 | x2 | y |\n|---|:---:|---|\n| 1 | 0 | 2 |\n"
+         "| 2 | 1 | 4 |\n| 3 | 0 | 5 |\n| 4 | 1 | 8 |")
+    out = ask(q)
+    r = out.reading
+    assert r.fields["X"].value == "[[1, 0], [2, 1], [3, 0], [4, 1]]" and r.fields["y"].value == "[2, 4, 5, 8]"
+    X = np.array([[1, 1, 0], [1, 2, 1], [1, 3, 0], [1, 4, 1]], float)
+    want = np.linalg.lstsq(X, np.array([2, 4, 5, 8], float), rcond=None)[0]
+    assert np.allclose(out.solutions[0].answers["theta"].value, want, atol=1e-12)

@@ -223,6 +223,9 @@ _NUMBERING = re.compile(
     r"|\(?[0-9]{1,2}[.)](?![0-9])|\(?[ivx]{1,4}\)|\(?[0-9]{1,2}\.[0-9]{1,2}[.)])", re.I | re.M)
 _MARKS = re.compile(r"[(\[]\s*[0-9]{1,3}(?:\.[0-9])?\s*(?:points?|pts?\.?|marks?)\s*[)\]]|\b[0-9]{1,3}\s+marks?\b",
                     re.I)
+#: A Markdown table's rule line under its header: | --- | :---: | ---: |
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
 _LABELS = re.compile(r"\b(?:week|figure|fig\.|eq\.|eqs\.|equation|table|page|section|chapter|lecture|slide|"
                      r"problem|question|exercise|example|notes?|part|unit|module|assignment|quiz|lab|id|model|case)\s*"
                      r"(?:no\.?\s*)?\(?[0-9]{1,4}(?:\.[0-9]+)?\)?", re.I)
@@ -635,6 +638,8 @@ class _Scanner:
             run = [it] if it is not None else []
 
     def tables(self) -> None:
+        """Runs of numeric rows (see the module docstring); a header line names the columns, above a Markdown
+        table's rule line (|---|---|) too."""
         s = self.s
         lines = []
         pos = 0
@@ -690,11 +695,14 @@ class _Scanner:
                     else:
                         rows = tuple(tuple(_frac(c) for c in r[2][:lead]) for r in run)
                         header = ()
-                        if k > 0:
-                            hc = cells(lines[k - 1][2])
+                        h = k - 1
+                        if h > 0 and _MD_RULE.match(lines[h][2]):  # a Markdown table: the header is above its rule
+                            h -= 1
+                        if h >= 0:
+                            hc = cells(lines[h][2])
                             if len(hc) >= lead and not any(num.match(c) for c in hc[:lead]):
                                 header = tuple(hc[:lead])
-                                i = lines[k - 1][0]
+                                i = lines[h][0]
                         item = Item("table", i, j, _array_text(rows), rows, columns=header)
                     if self.free(i, j) or all(self.free(r[0], r[1]) for r in run):
                         self.items.append(item)
