@@ -375,16 +375,17 @@ _ANCHORS = (("pool", re.compile(r"\b(?:max|average|avg|mean)?[\s-]*pool(?:ing|ed
 _SHAPE3 = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
 _SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
-                        r"(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+                        r"(?:of\s+|=\s*|:\s*)?(\d+)\b|\bF\s*=\s*(\d+)\b", re.I)
 _FILTERS = re.compile(r"(?<![\d.x×])(\d+)\s+(?:(?:\d+\s*[x×]\s*\d+|convolutional|conv)\s+)?"
                       r"(?:filters|kernels|feature\s+maps|output\s+channels|channels)\b", re.I)
-_FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channels)\s*(?:=|:|of)?\s*(\d+)\b", re.I)
-_STRIDE = re.compile(r"\bstrides?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+_FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channels)\s*(?:=|:|of)?\s*(\d+)\b"
+                            r"|\bK\s*=\s*(\d+)\b", re.I)
+_STRIDE = re.compile(r"\bstrides?[\s-]*(?:of\s+|=\s*|:\s*)?(\d+)\b|\bS\s*=\s*(\d+)\b", re.I)
 _PAD_NONE = re.compile(r"\b(?:no|without|zero)\s+(?:zero[\s-])?padding\b|\bvalid\s+padding\b|\bpadding\s*(?:=\s*)?'?valid\b",
                        re.I)
 _PAD_SAME = re.compile(r"\bsame\s+padding\b|\bpadding\s*(?:=\s*)?['\"]?same\b", re.I)
-_PAD = re.compile(r"\b(?:zero[\s-])?pad(?:ding|ded)?\s*(?:of\s+|=\s*|:\s*|by\s+)?(\d+)\b|\b(\d+)\s+(?:pixels?\s+of\s+)?"
-                  r"(?:zero[\s-])?padding\b", re.I)
+_PAD = re.compile(r"\b(?:zero[\s-])?pad(?:ding|ded)?\s*(?:of\s+|=\s*|:\s*|by\s+|with\s+)?(\d+)\b|\b(\d+)\s+"
+                  r"(?:pixels?\s+of\s+)?(?:zero[\s-])?padding\b|\bP\s*=\s*(\d+)\b", re.I)
 _DILATION = re.compile(r"\bdilation(?:\s+rate)?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
 _UNITS = re.compile(r"(?<![\d.])(\d+)\s*(?:hidden\s+)?(?:units|neurons|outputs|nodes|classes)\b|\bFC[\s-]?(\d+)\b"
                     r"|\b(?:fully[\s-]connected|dense)(?:\s+layer)?\s+(?:with|of)\s+(\d+)\b", re.I)
@@ -437,12 +438,12 @@ def _layer_text(kind: str, seg: str) -> str | None:
     sizes = {x for x, _ in squares}
     m = _SIZE_WORD.search(seg)
     if m:
-        sizes.add(int(m.group(1)))
+        sizes.add(int(next(g for g in m.groups() if g)))
     if len(sizes) != 1:
         return None
     (f,) = sizes
     m = _STRIDE.search(seg)
-    stride = int(m.group(1)) if m else (f if kind == "pool" else 1)
+    stride = int(next(g for g in m.groups() if g)) if m else (f if kind == "pool" else 1)
     if _PAD_SAME.search(seg):
         pad = "same"
     elif _PAD_NONE.search(seg):
@@ -456,4 +457,4 @@ def _layer_text(kind: str, seg: str) -> str | None:
     if m is None:
         return None
     dil = _DILATION.search(seg)
-    return f"conv {m.group(1)} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")
+    return f"conv {next(g for g in m.groups() if g)} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")

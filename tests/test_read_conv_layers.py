@@ -19,6 +19,10 @@ QUESTIONS = {
     "volume?": ("conv 96 11 s4 p0; pool 3 s2 p0", (227, 227, 3)),
     "Input 64x64x3; conv 3x3 with 32 filters, same padding; then 2x2 max pool. Give the output shape.":
         ("conv 32 3 s1 psame; pool 2 s2 p0", (64, 64, 3)),
+    "The input is 32x32x3. A conv layer with K = 16, F = 3, S = 1, P = 1, then a pool layer with F = 2, S = 2. "
+    "What is the output volume?": ("conv 16 3 s1 p1; pool 2 s2 p0", (32, 32, 3)),
+    "A 64x64x3 image goes through a 3x3 convolution with 32 filters padded with 1 pixel, then stride-2 2x2 max "
+    "pooling. What is the output shape?": ("conv 32 3 s1 p1; pool 2 s2 p0", (64, 64, 3)),
 }
 
 
@@ -29,8 +33,8 @@ def test_a_network_in_prose_is_read_as_its_layers(question):
     assert r.family == "conv_shape"
     assert r.fields["layers"].value == layers
     assert r.fields["input"].value.split() == [str(v) for v in dims]
-    assert r.unread == [] and r.missing == []
-    assert not any("was not used" in w for w in r.warnings)
+    assert r.unread == [] and r.missing == [] and r.defaults == []
+    assert not any("was not used" in w or "no value" in w for w in r.warnings)
 
 
 def _torch_net(torch, layers: str, depth: int):

@@ -1140,6 +1140,7 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     bd.unused_numbers = [it for it in bd.unused_numbers if not any(a <= it.i and it.j <= b for a, b in spans)]
     bd.unused_phrases = [it for it in bd.unused_phrases if not any(a <= it.i and it.j <= b for a, b in spans)]
     bd.missing = [m for m in bd.missing if m not in gone]
+    bd.mentioned_defaults = [(n, sp) for n, sp in bd.mentioned_defaults if n not in gone]
     return True
 
 
