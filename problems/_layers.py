@@ -79,6 +79,30 @@ class Layer:
         return self.kind
 
 
+def layer_words(layer: Layer) -> str:
+    """One layer as an exam states it: 'a convolution with 16 filters of 5 × 5, stride 1 and no padding', '2 × 2 max
+    pooling with stride 2', 'a fully connected layer with 120 units' (read back as the same layer by read_layers)."""
+    k = layer.kind
+    if k == "conv":
+        pad = "'same' padding" if layer.same else "no padding" if not layer.pad else f"padding {layer.pad}"
+        extra = (f", dilation {layer.dilation}" if layer.dilation != 1 else "") + \
+                (f", in {layer.groups} groups" if layer.groups not in (1, DEPTHWISE) else "")
+        what = (f"a depthwise convolution with {layer.units} filters" if layer.groups == DEPTHWISE else
+                f"a convolution with {layer.units} filters")
+        return f"{what} of {layer.size} × {layer.size}, stride {layer.stride}{extra} and {pad}"
+    if k == "pool":
+        mode = {"maxpool": "max ", "avgpool": "average "}.get(layer.word, "")
+        return (f"{layer.size} × {layer.size} {mode}pooling with stride {layer.stride}"
+                + (f" and padding {layer.pad}" if layer.pad else ""))
+    if k == "fc":
+        return f"a fully connected layer with {layer.units} units"
+    if k == "zeropad":
+        left, right, top, bottom = layer.pads
+        return (f"zero padding of {left} on each side" if left == right == top == bottom else
+                f"zero padding of {left} left, {right} right, {top} at the top and {bottom} at the bottom")
+    return {"bn": "batch normalisation", "relu": "a ReLU", "dropout": "dropout", "flatten": "flattening"}.get(k, k)
+
+
 def parse_layers(text: str) -> tuple[Layer, ...]:
     if not isinstance(text, str):
         raise SpecError("expected the layers as text, one per line, e.g. 'conv 96 11 s4 p0; pool 3 s2; fc 4096'")
@@ -372,6 +396,7 @@ _LAYER_SEP = re.compile(r"\s*(?:;|->|→|\.\s+|\b(?:and\s+)?then\b|\bfollowed\s+
 _ANCHORS = (("pool", re.compile(r"\b(?:max|average|avg|mean)?[\s-]*pool(?:ing|ed|s)?\b", re.I)),
             ("fc", re.compile(r"\b(?:fully[\s-]connected|dense|FC)\b", re.I)),
             ("conv", re.compile(r"\bconv(?:olution(?:al)?|\d?d?)?\b|\bfilters?\b|\bkernels?\b", re.I)))
+_ASKING = re.compile(r"\s*(?:give|what|how|find|compute|calculate|determine|state|list|show|work\s+out)\b", re.I)
 _SHAPE3 = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
 _SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
@@ -383,7 +408,7 @@ _FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channel
 _STRIDE = re.compile(r"\bstrides?[\s-]*(?:of\s+|=\s*|:\s*)?(\d+)\b|\bS\s*=\s*(\d+)\b", re.I)
 _PAD_NONE = re.compile(r"\b(?:no|without|zero)\s+(?:zero[\s-])?padding\b|\bvalid\s+padding\b|\bpadding\s*(?:=\s*)?'?valid\b",
                        re.I)
-_PAD_SAME = re.compile(r"\bsame\s+padding\b|\bpadding\s*(?:=\s*)?['\"]?same\b", re.I)
+_PAD_SAME = re.compile(r"\bsame['\"’]?\s+padding\b|\bpadding\s*(?:=\s*)?['\"]?same\b", re.I)
 _PAD = re.compile(r"\b(?:zero[\s-])?pad(?:ding|ded)?\s*(?:of\s+|=\s*|:\s*|by\s+|with\s+)?(\d+)\b|\b(\d+)\s+"
                   r"(?:pixels?\s+of\s+)?(?:zero[\s-])?padding\b|\bP\s*=\s*(\d+)\b", re.I)
 _DILATION = re.compile(r"\bdilation(?:\s+rate)?\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
@@ -411,6 +436,8 @@ def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
     layers, spans = [], []
     for a, b in pieces:
         seg = blank[a:b]
+        if _ASKING.match(seg):
+            continue  # "Give the output shape ... of the last convolution or pooling layer": the question, not a layer
         kinds = [(m.start(), kind) for kind, rx in _ANCHORS for m in rx.finditer(seg)]
         if not kinds:
             continue
@@ -452,7 +479,8 @@ def _layer_text(kind: str, seg: str) -> str | None:
         m = _PAD.search(seg)
         pad = next(g for g in m.groups() if g) if m else "0"
     if kind == "pool":
-        return f"pool {f} s{stride} p{pad}"
+        mode = "max" if re.search(r"\bmax", seg, re.I) else "avg" if re.search(r"\b(?:average|avg|mean)", seg, re.I) else ""
+        return f"{mode}pool {f} s{stride} p{pad}"
     m = _FILTERS.search(seg) or _FILTERS_AFTER.search(seg)
     if m is None:
         return None

@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from problems import _grid as G
-from problems._layers import DEPTHWISE, Groups, Layer, LayerList, PadOrSame, read_layers
+from problems._layers import DEPTHWISE, Groups, Layer, LayerList, PadOrSame, layer_words, read_layers
 from solver.conventions import Convention
 from solver import format as F
 from solver.errata import Erratum
@@ -258,8 +258,8 @@ def statement(p) -> Rich:
         return Rich(f"A {vol} input is flattened and goes through a fully connected layer with {p['fc_units']} "
                     "units. How many parameters does the layer have?")
     if p["layers"] is not None:
-        lines = "; ".join(layer.text() for layer in p["layers"])
-        return Rich(f"A network takes a {vol} input through the layers: {lines}. Give the output shape, the "
+        lines = ", then ".join(layer_words(layer) for layer in p["layers"])
+        return Rich(f"A network takes a {vol} input through {lines}. Give the output shape, the "
                     f"number of parameters and the activation memory ({p['bytes']} bytes per value) of each layer, "
                     "and the receptive field of the last convolution or pooling layer.")
     dil = Rich(", dilation ", p["dilation"]) if p["dilation"] != 1 else ""

@@ -10,19 +10,19 @@ from solver.reading import ask, read
 QUESTIONS = {
     # question: (layers read, input (W, H, D))
     "A 32x32x3 input goes through a conv layer with 16 filters of size 5x5, stride 1, no padding, then 2x2 max "
-    "pooling with stride 2. What is the output shape?": ("conv 16 5 s1 p0; pool 2 s2 p0", (32, 32, 3)),
+    "pooling with stride 2. What is the output shape?": ("conv 16 5 s1 p0; maxpool 2 s2 p0", (32, 32, 3)),
     "A 28x28x1 image passes through a convolutional layer with 6 5x5 filters (stride 1, padding 2), followed by 2x2 "
     "max pooling with stride 2, then a conv layer with 16 5x5 filters and no padding, then 2x2 max pooling, then a "
     "fully connected layer with 120 units. How many parameters does the network have?":
-        ("conv 6 5 s1 p2; pool 2 s2 p0; conv 16 5 s1 p0; pool 2 s2 p0; fc 120", (28, 28, 1)),
+        ("conv 6 5 s1 p2; maxpool 2 s2 p0; conv 16 5 s1 p0; maxpool 2 s2 p0; fc 120", (28, 28, 1)),
     "A 227x227x3 input -> CONV with 96 filters of size 11x11, stride 4 -> max pool 3x3 stride 2. What is the output "
-    "volume?": ("conv 96 11 s4 p0; pool 3 s2 p0", (227, 227, 3)),
+    "volume?": ("conv 96 11 s4 p0; maxpool 3 s2 p0", (227, 227, 3)),
     "Input 64x64x3; conv 3x3 with 32 filters, same padding; then 2x2 max pool. Give the output shape.":
-        ("conv 32 3 s1 psame; pool 2 s2 p0", (64, 64, 3)),
+        ("conv 32 3 s1 psame; maxpool 2 s2 p0", (64, 64, 3)),
     "The input is 32x32x3. A conv layer with K = 16, F = 3, S = 1, P = 1, then a pool layer with F = 2, S = 2. "
     "What is the output volume?": ("conv 16 3 s1 p1; pool 2 s2 p0", (32, 32, 3)),
     "A 64x64x3 image goes through a 3x3 convolution with 32 filters padded with 1 pixel, then stride-2 2x2 max "
-    "pooling. What is the output shape?": ("conv 32 3 s1 p1; pool 2 s2 p0", (64, 64, 3)),
+    "pooling. What is the output shape?": ("conv 32 3 s1 p1; maxpool 2 s2 p0", (64, 64, 3)),
 }
 
 
@@ -48,7 +48,7 @@ def _torch_net(torch, layers: str, depth: int):
             mods.append(nn.Conv2d(d, int(w[1]), int(w[2]), stride=int(opt.get("s", 1)),
                                   padding="same" if pad == "same" else int(pad)))
             d = int(w[1])
-        elif w[0] == "pool":
+        elif w[0].endswith("pool"):
             mods.append(nn.MaxPool2d(int(w[1]), stride=int(opt.get("s", w[1])), padding=int(pad)))
         else:
             if not flat:
@@ -97,3 +97,23 @@ def test_a_map_that_is_max_pooled_is_a_pooling_layer_and_its_output_size_is_the_
     want = torch.nn.MaxPool2d(3, stride=2, ceil_mode=True)(torch.zeros(1, 1, 6, 6)).shape
     assert out.solutions[0].answers["out_shape"].value == [want[3], want[2], want[1]]
     assert "out_shape" in out.asked[0]
+
+
+@pytest.mark.parametrize("layers,dims", [
+    ("conv 16 5 s1 p0; pool 2 s2", "32 32 3"),
+    ("conv 6 5 s1 p2; maxpool 2 s2; conv 16 5; avgpool 2 s2; fc 120; fc 84; fc 10", "28 28 1"),
+    ("conv 32 3 s1 psame; conv 32 3 s2 p1 d2; pool 2 s2 p1", "64 64 3"),
+])
+def test_the_statement_states_the_network_in_words_that_read_back_as_it(layers, dims):
+    """The paper prints 'a convolution with 16 filters of 5 × 5, stride 1 and no padding, then 2 × 2 pooling with
+    stride 2', not the input syntax 'conv 16 5 s1 p0; pool 2 s2'; reading the statement gives the same network."""
+    import solver
+    from problems._layers import parse_layers
+
+    sol = solver.solve("conv_shape", input=dims, layers=layers)
+    assert " s1 " not in sol.statement and "conv " not in sol.statement
+    got = read_layers(sol.statement)
+    assert got is not None
+    assert [x.text() for x in parse_layers(got[0])] == [x.text() for x in parse_layers(layers)]
+    r = read(sol.statement)
+    assert r.family == "conv_shape" and r.fields["input"].value == dims
