@@ -16,6 +16,9 @@ digits, used as written) unless normalize=true, which rescales them.
 """
 from __future__ import annotations
 
+import math
+import re
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -74,6 +77,59 @@ CONVENTIONS = ()
 
 EXAMPLE = Example(params={"p": "1 0", "q": "0.7 0.3"},
                   source="the optimization notes, KL of P = [1, 0] from Q = [0.7, 0.3]")
+
+
+_NUM = r"[-+−]?\s*(?:\d+(?:\.\d*)?|\.\d+)(?:/\d+)?"
+_NORMAL = re.compile(r"(?:(?<![\w])([pq])\s*(?:=|~|∼|is)\s*)?(?<![\w])(?:N|𝒩|Normal|normal|Gaussian|gaussian)\s*\(\s*("
+                     + _NUM + r")\s*,\s*(" + _NUM + r")\s*\)")
+_SD_WORDS = re.compile(r"standard\s+deviations?|\bstd\b|\bsd\b|N\(\s*μ\s*,\s*σ\s*\)", re.I)
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): two Gaussians written N(μ, σ²), 'KL between N(0, 1) and N(1, 2)',
+    read as mu_p, sigma_p, mu_q, sigma_q. The second number is the variance, as the notation N(μ, σ²) says, unless the
+    question calls it the standard deviation; the reading says which it took."""
+    found = list(_NORMAL.finditer(text))
+    if len(found) != 2:
+        return None
+    named = {m.group(1): m for m in found if m.group(1)}
+    p_m, q_m = (named["p"], named["q"]) if set(named) == {"p", "q"} else (found[0], found[1])
+    sd = bool(_SD_WORDS.search(text))
+    fields, notes = {}, []
+    for who, m in (("p", p_m), ("q", q_m)):
+        mu, second = (_fraction(m.group(k)) for k in (2, 3))
+        if mu is None or second is None or second <= 0:
+            return None
+        span = (m.start(0), m.end(0))
+        fields[f"mu_{who}"] = (_text(mu), span)
+        fields[f"sigma_{who}"] = (_text(second) if sd else _root(second), span)
+    if not sd:
+        notes.append(f"N(μ, σ²) gives the variance second: σ_p = {_shown_root(_fraction(p_m.group(3)))} and "
+                     f"σ_q = {_shown_root(_fraction(q_m.group(3)))}. If the question meant N(μ, σ), correct "
+                     "sigma_p and sigma_q.")
+    return {"fields": fields, "replaces": ("p", "q"), "notes": notes}
+
+
+def _fraction(t: str) -> Fraction | None:
+    try:
+        return Fraction(t.replace("−", "-").replace(" ", ""))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _text(v: Fraction) -> str:
+    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+def _root(v: Fraction) -> str:
+    """√v as a field value: exact where v is a square of a rational (√(9/4) = 3/2), else sqrt(v)."""
+    a, b = math.isqrt(v.numerator), math.isqrt(v.denominator)
+    return _text(Fraction(a, b)) if a * a == v.numerator and b * b == v.denominator else f"sqrt({_text(v)})"
+
+
+def _shown_root(v: Fraction) -> str:
+    r = _root(v)
+    return "√" + r[5:-1] if r.startswith("sqrt(") else r
 
 
 def _gaussian(p) -> bool:

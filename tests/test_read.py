@@ -415,3 +415,23 @@ def test_a_markdown_table_keeps_its_header_above_the_rule_line():
     X = np.array([[1, 1, 0], [1, 2, 1], [1, 3, 0], [1, 4, 1]], float)
     want = np.linalg.lstsq(X, np.array([2, 4, 5, 8], float), rcond=None)[0]
     assert np.allclose(out.solutions[0].answers["theta"].value, want, atol=1e-12)
+
+
+def test_two_gaussians_written_n_mu_sigma_squared_are_read_with_the_variance_second():
+    """'KL between N(0, 1) and N(1, 2)': N(μ, σ²) gives the variance, so σ_q = √2 (0.3466 nats, torch's
+    kl_divergence of Normal(0, 1) and Normal(1, √2)); a question that calls the second number the standard deviation
+    gets σ_q = 2. The reading says which it took."""
+    torch = pytest.importorskip("torch")
+    from torch.distributions import Normal, kl_divergence
+
+    out = ask("What is the KL divergence between N(0, 1) and N(1, 2)?")
+    f = out.reading.fields
+    assert (f["mu_p"].value, f["sigma_p"].value, f["mu_q"].value, f["sigma_q"].value) == ("0", "1", "1", "sqrt(2)")
+    assert any("variance second" in n for n in out.reading.notes)
+    want = kl_divergence(Normal(0.0, 1.0), Normal(1.0, 2.0 ** 0.5)).item()
+    assert abs(out.solutions[0].answers["kl"].value - want) < 1e-6
+    r = read("Compute KL(q || p) where p = N(0, 1) and q = N(2, 9).")
+    assert r.family == "kl_divergence" and r.fields["sigma_q"].value == "3" and r.fields["mu_q"].value == "2"
+    assert not any("not sure" in w for w in r.warnings)
+    r = read("Two Gaussians with standard deviations 1 and 2: N(0, 1) and N(1, 2). What is the KL divergence?")
+    assert r.fields["sigma_q"].value == "2" and not any("variance second" in n for n in r.notes)

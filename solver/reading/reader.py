@@ -752,6 +752,7 @@ class _Binding:
     unused_numbers: list[Item]
     unused_phrases: list[Item]
     mentioned_defaults: list[tuple[str, tuple[int, int]]]
+    notes: list[str] = field(default_factory=list)  # what a family's structure reading assumed (_structure)
 
 
 def _members(it: Item) -> list[Item]:
@@ -1118,12 +1119,13 @@ def _later(a: str, b: str) -> bool:
 
 
 #: A family that reads a structure the words describe (a network of layers in prose) fits the question better.
-STRUCTURE_BONUS = 1.0
+STRUCTURE_BONUS = 2.0
 
 
 def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     """A family's own reading of a structure that its words describe, over the field-by-field binding: a family module's
-    `read_structure(text)` returns {"fields": {name: (value text, span)}, "replaces": (names, ...)} or None
+    `read_structure(text)` returns {"fields": {name: (value text, span)}, "replaces": (names, ...), "notes": (what it
+    assumed, ...)} or None
     (a network in prose: 'a conv layer with 16 filters of size 5x5, then 2x2 max pooling' as its layers). The fields it
     replaces are dropped, and the numbers inside its spans count as read. True when it applied."""
     hook = getattr(fw.family.module, "read_structure", None)
@@ -1141,6 +1143,7 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     bd.unused_phrases = [it for it in bd.unused_phrases if not any(a <= it.i and it.j <= b for a, b in spans)]
     bd.missing = [m for m in bd.missing if m not in gone]
     bd.mentioned_defaults = [(n, sp) for n, sp in bd.mentioned_defaults if n not in gone]
+    bd.notes = list(found.get("notes", ()))
     return True
 
 
@@ -1276,6 +1279,7 @@ def _fill(reading: Reading, bd: _Binding, fw: FamilyWords, t: Text, sc: Scan, wo
         reading.notes.append(f"The question asks for several cases ({', '.join(c.value for c in cs)} for {name}); "
                              "each is solved.")
     reading.missing = list(bd.missing)
+    reading.notes.extend(bd.notes)
     for it in bd.unused_numbers:
         q, a, b = quote((it.i, it.j))
         ctx = _context(t, raw, it)
