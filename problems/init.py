@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from solver.conventions import Convention
-from solver.params import Int, Param, Real, Vector
+from solver.params import Int, InvalidInput, Param, Real, Vector
 from solver.registry import Example
 from solver.richtext import Eq, Rich
 from solver.steps import Math
@@ -66,8 +66,9 @@ HE_MODE = Convention(
 CONVENTIONS = (HE_MODE,)
 
 PARAMS = (
-    Param("layers", Vector(min_len=2, max_len=1001, lo=1, hi=10 ** 7, integer=True), default="4 3", label="Layer sizes",
-          help="units (or channels) of each layer, input first: '4 3' is one layer with fan-in 4 and fan-out 3",
+    Param("layers", Vector(min_len=1, max_len=1001, lo=1, hi=10 ** 7, integer=True), default="4 3", label="Layer sizes",
+          help="units (or channels) of each layer, input first: '4 3' is one layer with fan-in 4 and fan-out 3; one "
+               "number is a layer's fan-in alone (LeCun, He and PyTorch's default need no more; Xavier needs the fan-out)",
           aliases=("<units>", "layer sizes", "layers")),
     Param("kernel", Int(1, 1000), default="1", label="Kernel size k",
           help="for convolution layers: k x k kernels multiply both fans by k^2 (1 = fully connected)",
@@ -95,6 +96,19 @@ ERRATA = (
 
 _SCHEMES = ("var_fan_in", "var_fan_out", "var_xavier", "std_xavier", "bound_xavier", "var_he", "std_he", "bound_he",
             "var_torch_default", "bound_torch_default")
+#: The answers that need only the fan-in (a layer given by its inputs alone: He in its fan_in mode).
+_IN_ONLY = ("var_fan_in", "var_he", "std_he", "bound_he", "var_torch_default", "bound_torch_default")
+
+
+def _in_only(p) -> bool:
+    """One size given: the layer's fan-in alone."""
+    return len(p["layers"]) == 1
+
+
+def _check_fans(p, conv) -> None:
+    if _in_only(p) and conv["he_mode"] == "fan_out":
+        raise InvalidInput("layers", "The 'layers' parameter of init needs the fan-out too when He initialisation uses "
+                                     "the fan-out (he_mode = fan_out): give two sizes, inputs first (e.g. 256 128).")
 
 
 def use_numeric(p) -> bool:
@@ -109,6 +123,12 @@ _RULES = Rich(Math(r"1/" + _NIN, "1/nᵢₙ"), ", ", Math(r"1/" + _NOUT, "1/nₒ
 def statement(p) -> Rich:
     sizes = [int(v) for v in p["layers"]]
     kind = "fully connected" if p["kernel"] == 1 else f"convolution ({p['kernel']} × {p['kernel']} kernels)"
+    if len(sizes) == 1:
+        he = Rich(" for a leaky ReLU with negative slope ", p["negative_slope"]) if p["negative_slope"] else ""
+        return Rich(f"A {kind} layer has {sizes[0]} inputs. Give the weight variance under LeCun's rule ",
+                    Math(r"1/" + _NIN, "1/nᵢₙ"), " and under He initialisation", he, ", with the standard deviation "
+                    "of a normal initialisation and the bound of a uniform ", Math("U(-b, b)", "U(−b, b)"), " one; and "
+                    "the variance and bound of PyTorch's default initialisation of the layer.")
     if len(sizes) == 2:
         layers = f"A {kind} layer has {sizes[0]} inputs and {sizes[1]} outputs"
     else:
@@ -125,10 +145,15 @@ def statement(p) -> Rich:
 def _fans(p):
     sizes = [int(v) for v in p["layers"]]
     kk = p["kernel"] ** 2
+    if len(sizes) == 1:   # the fan-in alone
+        return [(sizes[0] * kk, None, sizes[0], None)]
     return [(a * kk, b * kk, a, b) for a, b in zip(sizes[:-1], sizes[1:])]
 
 
 def solve(p, conv) -> Derivation:
+    _check_fans(p, conv)
+    if _in_only(p):
+        return _solve_in_only(p, conv)
     d = Derivation()
     fans = _fans(p)
     gain = p["gain"]
@@ -137,15 +162,8 @@ def solve(p, conv) -> Derivation:
               text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
                    (f"; the gain g = {F.text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
     slope = p["negative_slope"]
-    if slope:
-        he_rule = VAR_HE_LEAKY if he_in else VAR_HE_LEAKY_OUT
-        d.formula("He initialisation (leaky ReLU)", v_s, he_rule,
-                  text=f"He's rule with the leaky ReLU's gain: Var = gain² / n with gain² = 2 / (1 + a²) and "
-                       f"a = {F.text(slope)} (torch.nn.init.calculate_gain('leaky_relu', a)); n is the "
-                       f"{'fan-in' if he_in else 'fan-out'} ({conv['he_mode']}).")
-    else:
-        he_rule = VAR_HE if he_in else VAR_HE_OUT
-        d.formula("He initialisation (ReLU)", v_s, he_rule, text=HE_MODE.options[conv["he_mode"]] + ".")
+    he_rule, title, text = _he_rule(p, conv)
+    d.formula(title, v_s, he_rule, text=text)
     d.formula("PyTorch's default (nn.Linear, nn.Conv2d)", v_s, VAR_TORCH,
               text="reset_parameters() calls kaiming_uniform_(a = √5): gain² = 2 / (1 + 5) = 1/3, so Var = 1/(3 n_in) "
                    "and the bound is √(3 Var) = 1/√n_in.")
@@ -185,8 +203,49 @@ def solve(p, conv) -> Derivation:
     return d
 
 
+def _he_rule(p, conv):
+    """He's variance rule and its explanation (leaky ReLU's gain when a negative slope is given)."""
+    he_in, slope = conv["he_mode"] == "fan_in", p["negative_slope"]
+    if slope:
+        return (VAR_HE_LEAKY if he_in else VAR_HE_LEAKY_OUT, "He initialisation (leaky ReLU)",
+                f"He's rule with the leaky ReLU's gain: Var = gain² / n with gain² = 2 / (1 + a²) and a = {F.text(slope)} "
+                f"(torch.nn.init.calculate_gain('leaky_relu', a)); n is the {'fan-in' if he_in else 'fan-out'} "
+                f"({conv['he_mode']}).")
+    return VAR_HE if he_in else VAR_HE_OUT, "He initialisation (ReLU)", HE_MODE.options[conv["he_mode"]] + "."
+
+
+def _solve_in_only(p, conv) -> Derivation:
+    """A layer given by its fan-in alone: the rules that need nothing more (LeCun's 1/n_in, He with the fan-in,
+    PyTorch's default); Xavier/Glorot needs the fan-out and is not answered."""
+    d = Derivation()
+    (fi, _, ci, _), = _fans(p)
+    he_rule, title, text = _he_rule(p, conv)
+    d.formula(title, v_s, he_rule, text=text)
+    d.formula("PyTorch's default (nn.Linear, nn.Conv2d)", v_s, VAR_TORCH,
+              text="reset_parameters() calls kaiming_uniform_(a = √5): gain² = 2 / (1 + 5) = 1/3, so Var = 1/(3 n_in) "
+                   "and the bound is √(3 Var) = 1/√n_in.")
+    d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
+    with d.group(f"A layer with {ci} inputs" + (f" and {p['kernel']} x {p['kernel']} kernels" if p["kernel"] > 1 else "")):
+        if p["kernel"] > 1:
+            fi = int(d.compute("Fan-in", n_in, FAN_IN, {c_in: ci, k: p["kernel"]}))
+        else:
+            d.given("Fan-in", text=f"n_in = {fi}; the fan-out is not given, so Xavier/Glorot (which needs it) is not worked")
+        vi = d.compute("1/n_in (LeCun)", v_s, VAR_IN, {n_in: fi})
+        he_vals = {n_in: fi, **({a_: p["negative_slope"]} if p["negative_slope"] else {})}
+        vh = d.compute("He", v_s, he_rule, he_vals)
+        sh = d.compute("He normal std", sym("std"), STD, {v_s: vh})
+        bh = d.compute("He uniform bound", sym("a"), BOUND, {v_s: vh})
+        vt = d.compute("PyTorch's default", v_s, VAR_TORCH, {n_in: fi})
+        bt = d.compute("PyTorch's default bound", sym("b"), BOUND, {v_s: vt})
+    d.conclude("Answers", answers=tuple(make_answer(k_, [v]) for k_, v in zip(_IN_ONLY, (vi, vh, sh, bh, vt, bt))))
+    return d
+
+
 def solve_numeric(p, conv) -> Derivation:
     """The same rules in float64 over all layers at once."""
+    _check_fans(p, conv)
+    if _in_only(p):
+        return _solve_in_only(p, conv)
     d = Derivation()
     fans = np.array([(f[0], f[1]) for f in _fans(p)], dtype=np.float64)
     fi, fo = fans[:, 0], fans[:, 1]

@@ -435,3 +435,22 @@ def test_two_gaussians_written_n_mu_sigma_squared_are_read_with_the_variance_sec
     assert not any("not sure" in w for w in r.warnings)
     r = read("Two Gaussians with standard deviations 1 and 2: N(0, 1) and N(1, 2). What is the KL divergence?")
     assert r.fields["sigma_q"].value == "2" and not any("variance second" in n for n in r.notes)
+
+
+def test_a_layer_given_by_its_inputs_alone_gets_the_fan_in_rules():
+    """'He initialization ... a layer with 256 inputs': the fan-in alone (it was unread and the default 4 -> 3 layer
+    answered). He's std sqrt(2/256) and PyTorch's default bound 1/sqrt(256) against torch's own formulas."""
+    torch = pytest.importorskip("torch")
+    import math
+
+    out = ask("Using He initialization, what is the standard deviation of the weights for a layer with 256 inputs?")
+    assert out.reading.fields["layers"].value == "256" and out.reading.unread == []
+    a = out.solutions[0].answers
+    w = torch.empty(128, 256)
+    fan_in = torch.nn.init._calculate_fan_in_and_fan_out(w)[0]
+    assert abs(a["std_he"].value[0] - torch.nn.init.calculate_gain("relu") / math.sqrt(fan_in)) < 1e-12
+    assert abs(a["bound_torch_default"].value[0] - 1 / math.sqrt(fan_in)) < 1e-12
+    assert "var_xavier" not in a   # Xavier needs the fan-out, which the question does not give
+    with pytest.raises(Exception, match="fan-out"):
+        import solver
+        solver.solve("init", layers="256", conventions={"he_mode": "fan_out"})

@@ -592,8 +592,8 @@ class _Binder:
             if role is None:
                 continue
             {"in": ins, "mid": mids, "out": outs}[role].append(it)
-        if not ins or not (mids or outs):
-            return None
+        if not ins:
+            return None   # (inputs alone: a field that takes one size, a layer's fan-in, accepts it; others refuse)
         seq = ins[:1] + sorted(mids, key=lambda it: it.i) + outs[:1]
         text = " ".join(_num(it.value) for it in seq)
         if not _accepts(pw, text):
