@@ -80,6 +80,10 @@ class logb(sp.Function):
             return sp.Integer(0)
         if x == b:
             return sp.Integer(1)
+        if x.is_Rational and b.is_Rational and x > 0 and b > 0 and b != 1 and max(abs(x.p), x.q, abs(b.p), b.q) < 10 ** 40:
+            r = sp.log(x, b)   # exact where x is a power of b: log_2(1/4) = -2 (it showed as 2.0000 beside 1)
+            if r.is_Rational:
+                return r
         return None
 
     def fdiff(self, argindex=1):

@@ -454,3 +454,16 @@ def test_a_layer_given_by_its_inputs_alone_gets_the_fan_in_rules():
     with pytest.raises(Exception, match="fan-out"):
         import solver
         solver.solve("init", layers="256", conventions={"he_mode": "fan_out"})
+
+
+def test_a_surprise_that_is_a_whole_number_of_bits_is_shown_as_one():
+    """log_2(1/p) for p = 1/4 and 1/8 is 2 and 3 exactly (it showed as 2.0000 beside 1 for p = 1/2); checked
+    against math.log2."""
+    import math
+
+    import solver
+
+    a = solver.solve("entropy", p="0.5 0.125 0.125 0.25", base="2").answers
+    assert a["surprise"].display == "(1, 3, 3, 2)"
+    assert a["surprise"].value == [-math.log2(p) for p in (0.5, 0.125, 0.125, 0.25)]
+    assert solver.solve("entropy", p="0.9 0.1", base="2").answers["surprise"].display == "(0.1520, 3.3219)"
