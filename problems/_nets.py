@@ -478,3 +478,43 @@ class GraphExpr(Expr):
 
     def to_text(self, value):
         return value.text
+
+
+# ---- points grouped by class in prose (the question reader's hook, solver.reading) ----------------------------------
+
+_PT = r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)"
+_PTS = rf"{_PT}(?:\s*(?:,|and|,\s*and)\s*{_PT})*"
+_LABEL = r"([-+]?\d+)"
+#: "(0,0) and (1,1) are in class 0", "points (0, 1), (1, 0) belong to class 1", "... labelled 1"
+_CONNECT = (r"(?:are|is|belongs?\s+to|falls?\s+in|lies?\s+in|in|of|labell?ed(?:\s+as)?|with|have|has|→|->|:|the|"
+            r"class|label|category|y\s*=)")
+_GROUP_AFTER = re.compile(rf"({_PTS})\s*(?:{_CONNECT}\s*){{1,5}}{_LABEL}(?![\d.,]*\s*\))", re.I)
+#: "class 0: (0,0), (1,1)", "class 1 = {(0, 1), (1, 0)}", "label -1: (2, 3)"
+_GROUP_BEFORE = re.compile(rf"\b(?:class|label|category)\s*{_LABEL}\s*(?::|=|contains|has|consists\s+of)?\s*\{{?\s*({_PTS})", re.I)
+_ONE_PT = re.compile(_PT)
+
+
+def read_points_by_class(text: str) -> dict | None:
+    """Labelled points stated class by class, "(0,0) and (1,1) are in class 0 and (0,1) and (1,0) in class 1" or
+    "class 0: (0,0), (1,1); class 1: (0,1), (1,0)", as the fields X (every point, in the order given) and y (each
+    point's class); None unless two classes or more are stated that way, every point with the same dimension."""
+    if len(text) > 5000:
+        return None
+    groups = [(m.start(), m.end(), m.group(2), m.group(1)) for m in _GROUP_BEFORE.finditer(text)]
+    if len(groups) < 2:
+        groups = []
+        for m in _GROUP_AFTER.finditer(text):
+            if re.search(r"\bclass|\blabel|\bcategory", m.group(0), re.I):
+                groups.append((m.start(), m.end(), m.group(1), m.group(2)))
+    if len(groups) < 2 or len({g[3] for g in groups}) < 2:
+        return None
+    rows, labels = [], []
+    for _, _, pts, label in groups:
+        for p in _ONE_PT.findall(pts):
+            rows.append([v.strip() for v in p.strip("() ").split(",")])
+            labels.append(str(int(label)))
+    if len({len(r) for r in rows}) != 1:
+        return None
+    span = (groups[0][0], groups[-1][1])
+    X = "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    return {"fields": {"X": (X, span), "y": (" ".join(labels), span)}, "replaces": ()}

@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 
 from problems._boolean import EXACT, BooleanFunction, input_count, inputs
-from problems._nets import check_labels, header, labels01, linear_form, shown_table
+from problems._nets import check_labels, header, labels01, linear_form, read_points_by_class, shown_table
 from solver import format as F
 from solver.conventions import Convention
 from solver.errata import Erratum
@@ -94,6 +94,13 @@ PARAMS = (
           help="optional: (w0, w1, ..., wn) with the bias w0 first; their inequalities and error count are checked",
           aliases=("w", "weights", "weight vector", "the weights")),
 )
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): points stated class by class ("(0,0) and (1,1) are in class 0
+    and (0,1) and (1,0) in class 1") read as X and y."""
+    return read_points_by_class(text)
+
 
 EXAMPLE = Example(
     params={"function": "NAND", "w": "1 -0.5 -0.7"},

@@ -110,7 +110,10 @@ DISTRIBUTIONS = {"bernoulli": "outcomes 0/1 (H = 1) with P(1) = theta",
 PARAMS = (
     Param("distribution", Choice(DISTRIBUTIONS, aliases={"coin": "bernoulli", "normal": "gaussian"}), default="bernoulli",
           label="Model",
-          cues={"gaussian": ("gaussian", "normal distribution", "normally distributed", "gaussian distribution"),
+          cues={"gaussian": ("gaussian", "normal distribution", "normally distributed", "gaussian distribution",
+                             "mean and variance", "mean and the variance", "mean and standard deviation",
+                             "mean and the standard deviation", "mu and sigma", "μ and σ", "μ and σ²", "variance",
+                             "standard deviation"),
                         "bernoulli": ("coin", "bernoulli", "tosses", "heads", "h t")}),
     Param("data", Outcomes(max_len=10_000_000), label="Data",
           help="coin tosses as H/T letters or 0/1 (Bernoulli), or numbers (Gaussian); for a coin, the counts below "

@@ -33,7 +33,8 @@ from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
-from ._nets import BIAS_POSITION, augment, bias_first, bias_words, check_labels, header, labels01, linear_form
+from ._nets import (BIAS_POSITION, augment, bias_first, bias_words, check_labels, header, labels01, linear_form,
+                    read_points_by_class)
 from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
@@ -112,14 +113,21 @@ PARAMS = (
     Param("classify", Matrix(max_rows=1000, max_cols=100), label="Points to classify",
           help="optional: points to classify with the final weights (or with the given weights, without training)",
           aliases=("new point", "new points", "test point", "test points", "query point", "classify", "point to classify",
-                   "the point", "new input", "unseen point", "assign to", "assigned to", "class for", "class of",
-                   "classify the point", "classify the points", "the points")),
+                   "new input", "unseen point", "assign to", "assigned to", "class for", "class of",
+                   "classify the point", "classify the points")),
 )
 
 #: The perceptron rule adds lr * x to w, so on a hand-sized trace the weights are exact sums (integers for the
 #: notes' data): they are checked to 1e-9, whatever precision they are shown to. Predictions are classes: exact.
 EXACT_WEIGHTS = Tolerance(abs=1e-9)
 CLASSES = Tolerance(abs=0)
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): points stated class by class ("(0,0) and (1,1) are in class 0
+    and (0,1) and (1,0) in class 1") read as X and y."""
+    return read_points_by_class(text)
+
 
 EXAMPLE = Example(
     params={"X": "(-1,2), (0,-1), (2,1)", "y": "0 1 0", "bias": "false", "classify": "(-2,0)"},

@@ -467,3 +467,51 @@ def test_a_surprise_that_is_a_whole_number_of_bits_is_shown_as_one():
     assert a["surprise"].display == "(1, 3, 3, 2)"
     assert a["surprise"].value == [-math.log2(p) for p in (0.5, 0.125, 0.125, 0.25)]
     assert solver.solve("entropy", p="0.9 0.1", base="2").answers["surprise"].display == "(0.1520, 3.3219)"
+
+
+def _separable_by_lp(X, y) -> bool:
+    """The oracle: scipy's linprog finds w, b with s_i (w.x_i + b) >= 1 (s = +-1) exactly when the classes separate."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    X, s = np.asarray(X, float), np.where(np.asarray(y) > 0, 1.0, -1.0)
+    A = -s[:, None] * np.hstack([X, np.ones((len(X), 1))])
+    res = linprog(np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(X)), bounds=[(None, None)] * (X.shape[1] + 1))
+    return res.status == 0
+
+
+@pytest.mark.parametrize("question,X,y", [
+    ("Is the data set with points (0,0) and (1,1) in class 0 and (0,1) and (1,0) in class 1 linearly separable?",
+     [[0, 0], [1, 1], [0, 1], [1, 0]], [0, 0, 1, 1]),
+    ("Points (0,0), (0,1), (1,0) are labelled 0 and (1,1) is labelled 1. Is this linearly separable?",
+     [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]),
+    ("Class 0: (0, 0), (1, 1); class 1: (0, 1), (1, 0). Are the two classes linearly separable?",
+     [[0, 0], [1, 1], [0, 1], [1, 0]], [0, 0, 1, 1]),
+])
+def test_points_stated_class_by_class_are_read_as_x_and_y(question, X, y):
+    """XOR stated class by class was read as two points with labels '0 1' and answered separable = true."""
+    out = ask(question)
+    f = out.reading.fields
+    assert out.reading.family == "linear_separability"
+    assert f["X"].value == str(X) and f["y"].value == " ".join(map(str, y))
+    assert out.solutions[0].answers["separable"].value is _separable_by_lp(X, y)
+
+
+def test_the_points_to_train_on_are_not_the_points_to_classify():
+    """'Train a perceptron on the points ... and classify (-2, 0)': 'the points' named the points to classify."""
+    out = ask("Train a perceptron on the points (-1,2), (0,-1), (2,1) with labels 0, 1, 0 (no bias) and classify (-2, 0).")
+    f = out.reading.fields
+    assert f["X"].value == "[[-1, 2], [0, -1], [2, 1]]" and f["classify"].value == "[-2, 0]"
+    assert out.solutions[0].answers["w"].value == [-1, -3]   # the course notes' trace
+
+
+def test_a_sample_whose_mean_and_variance_are_asked_is_gaussian():
+    """'the MLE of the mean and variance of the samples 2, 4, 4, 4, 5, 5, 7, 9' was read as coin tosses and refused;
+    numpy's mean and the biased variance (the MLE divides by N) are 5 and 4."""
+    import numpy as np
+
+    data = [2, 4, 4, 4, 5, 5, 7, 9]
+    out = ask("Find the maximum likelihood estimate of the mean and variance of the samples 2, 4, 4, 4, 5, 5, 7, 9.")
+    assert out.reading.fields["distribution"].value == "gaussian"
+    a = out.solutions[0].answers
+    assert a["mu_hat"].value == np.mean(data) and a["var_hat"].value == np.var(data)
