@@ -89,7 +89,8 @@ PARAMS = (
           help="optional, needs theta: 0/1 input vectors, one per row, e.g. 1 0 1; 1 1 1; the neuron's output for "
                "each and how many of them make it fire",
           aliases=("input vectors", "input patterns", "for the inputs", "on the inputs", "evaluate the neuron on",
-                   "the inputs x")),
+                   "the inputs x", "for inputs", "for the input", "for input", "on inputs", "output for",
+                   "outputs for")),
 )
 
 EXAMPLE = Example(

@@ -515,3 +515,12 @@ def test_a_sample_whose_mean_and_variance_are_asked_is_gaussian():
     assert out.reading.fields["distribution"].value == "gaussian"
     a = out.solutions[0].answers
     assert a["mu_hat"].value == np.mean(data) and a["var_hat"].value == np.var(data)
+
+
+def test_an_mp_neuron_evaluated_for_inputs_reads_them_as_x():
+    """'What does it output for inputs (1, 0) and (1, 1)?': x (the count n was missing and nothing was solved).
+    The closed form: y = 1 when x1 + x2 >= theta."""
+    out = ask("A McCulloch-Pitts neuron has weights 1 and 1 and threshold 2. What does it output for inputs (1, 0) "
+              "and (1, 1)?")
+    assert out.reading.fields["x"].value == "[[1, 0], [1, 1]]" and out.reading.missing == []
+    assert out.solutions[0].answers["outputs"].value == [int(sum(x) >= 2) for x in ((1, 0), (1, 1))]
