@@ -524,3 +524,18 @@ def test_an_mp_neuron_evaluated_for_inputs_reads_them_as_x():
               "and (1, 1)?")
     assert out.reading.fields["x"].value == "[[1, 0], [1, 1]]" and out.reading.missing == []
     assert out.solutions[0].answers["outputs"].value == [int(sum(x) >= 2) for x in ((1, 0), (1, 1))]
+
+
+def test_a_start_point_after_from_is_read():
+    """'... on f(x, y) = x^2 + 4y^2 from (1, 1)': w0 was missing. torch.optim.SGD(momentum=0.9) is the oracle."""
+    torch = pytest.importorskip("torch")
+    out = ask("Use momentum with beta = 0.9 and learning rate 0.01 on f(x, y) = x^2 + 4y^2 from (1, 1). Give the "
+              "parameters after 2 steps.")
+    assert out.reading.fields["w0"].value == "[1, 1]"
+    w = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.01, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (w[0] ** 2 + 4 * w[1] ** 2).backward()
+        opt.step()
+    assert out.solutions[0].answers["w"].value == pytest.approx(w.detach().tolist(), abs=1e-12)

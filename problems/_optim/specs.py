@@ -405,7 +405,7 @@ HISTORY_U_ALIASES = ("u", "u_(t-1)", "history", "momentum history", "update hist
 START_ALIASES = ("starting at", "starting from", "start at", "start from", "starts at", "starts from",
                  "initial point", "initial value", "initial values", "initial weight", "initial weights",
                  "initial parameters", "initialized to", "initialised to", "initialized at", "initialised at",
-                 "initialized with", "initialised with", "initial guess", "begin at", "beginning at", "from the point",
+                 "initialized with", "initialised with", "initial guess", "begin at", "beginning at", "from the point", "from",
                  "w_0", "w0", "θ_0", "theta_0", "x_0", "x0", "w", "b", "θ", "theta", "<variables>")
 STEP_ALIASES = ("steps", "step", "iterations", "iteration", "updates", "update steps", "times", "epochs",
                 "gradient steps", "optimizer steps", "optimization steps", "number of steps", "number of iterations")
