@@ -52,10 +52,15 @@ eps, Ksym, pv = sym("eps", r"\varepsilon"), sym("K"), sym("p", r"\mathbf{p}")
 wv, vv = sym("w", r"\mathbf{w}"), sym("v", r"\mathbf{v}")
 L_n, q_n = sym("L_n", "L_{n}"), sym("q_n", r"q_{n}")
 W_sum = I.qsym("sum w", r"\sum_{n} w_{y_{n}}")
+qv, tv, S_t = sym("q", r"\mathbf{q}"), sym("t", r"\mathbf{t}"), sym("S")
+G_Z = I.qsym("dH/dz", r"\frac{\partial H}{\partial \mathbf{z}}")
 with sp.evaluate(False):
     SMOOTH_K = (1 - eps) * pv + eps / Ksym                               # torch / Keras
     SMOOTH_K1 = (1 - eps) * pv + eps * (1 - pv) / (Ksym - 1)             # the handwritten notes: 1 - eps, eps/(K-1)
     WEIGHTED_TARGET = wv * pv                                            # v_c = w_c p_c
+    #: the gradient with respect to the logits: d/dz_j of -sum_i t_i log_b softmax(z)_i = (S q_j - t_j) / ln b,
+    #: S = sum_i t_i (t the target, or the weighted target w p); q - p for a distribution p in nats
+    GRAD_LOGITS = (S_t * qv - tv) / sym("ln b", r"\ln b")
 LOSS_TRUE = I.written_per_base(lambda b: -I.LOG(q_n, b))                # L_n = -log q_true,n
 WCE_DEF = I.PerBase(lambda b: -I.Sigma(sym("w_i", "w_{i}") * I.p_i * I.LOG(I.q_i, b), (I.i_, 1, I.K_)))
 
@@ -465,6 +470,8 @@ def _solve_rows(p, conv) -> Derivation:
         qvals = tuple(tuple(I.exact_value(x) for x in row) for row in qrows)
         d.answer_step("The predicted probabilities q = softmax(z)", I.answer("q", qvals[0] if n == 1 else qvals, unit=""),
                       text="One row per sample." if n > 1 else "", kind="compute")
+        targets = [P[k] if W is None else tuple(w * x for w, x in zip(W, P[k])) for k in range(n)]
+        _grad_logits(d, targets, qvals, base)
     if n == 1 and W is None:
         I.convert_units(d, values[0], base, "H(p,q)", "H(p, q)")
         return d
@@ -481,6 +488,24 @@ def _solve_rows(p, conv) -> Derivation:
                                        f"The mean over the N = {n} samples (the weighted_mean convention: divide by N).")
     I.convert_units(d, mean, base, "mean L", r"\overline{L}")
     return d
+
+
+def _grad_logits(d: Derivation, targets, qrows, base: str) -> None:
+    """The gradient of each sample's loss with respect to its logits, (S q - t) / ln b (q - p in nats), as an answer
+    (grad_logits; one row per sample), the first sample worked."""
+    rows = []
+    for k, (t, q) in enumerate(zip(targets, qrows)):
+        vals = {S_t: I.exact_value(sp.Add(*t)), qv: q, tv: t, sym("ln b", r"\ln b"): I.ln_base(base)}
+        if k == 0:
+            g = d.compute("Gradient with respect to the logits", G_Z, GRAD_LOGITS, vals,
+                          text="Softmax and cross-entropy together: dH/dz_j = (S q_j - t_j) / ln b with S = sum_i t_i "
+                               "the target's total (1 for a distribution) and t the target (weighted by the class weights "
+                               "when given): q - p in nats, the prediction minus the target. "
+                               + ("One row per sample; the first is worked here." if len(targets) > 1 else ""))
+        else:
+            g = I.evaluate(GRAD_LOGITS, vals)
+        rows.append(tuple(I.exact_value(x) for x in g))
+    I.attach(d, I.answer("grad_logits", rows[0] if len(rows) == 1 else tuple(rows), None))
 
 
 def _weighted_total_and_mean(d: Derivation, losses, W, P_hard, base):
@@ -663,6 +688,8 @@ def solve_numeric(p, conv) -> Derivation:
     if logits:
         Qb = np.broadcast_to(Qp, P.shape)
         answers.append(I.answer("q", Qb[0] if single else Qb, unit=""))
+        G = (Qb * T.sum(axis=1, keepdims=True) - T) / lnb   # GRAD_LOGITS: (S q - t) / ln b, every row at once
+        answers.append(I.answer("grad_logits", G[0] if single else G, None))
     if single and W is None:
         hp = I.entropy_np(P, base)
         kl = ce - hp if np.isfinite(ce[0]) else ce

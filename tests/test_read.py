@@ -539,3 +539,26 @@ def test_a_start_point_after_from_is_read():
         (w[0] ** 2 + 4 * w[1] ** 2).backward()
         opt.step()
     assert out.solutions[0].answers["w"].value == pytest.approx(w.detach().tolist(), abs=1e-12)
+
+
+def test_the_gradient_of_softmax_cross_entropy_with_respect_to_the_logits_is_answered():
+    """q - p, the classic: it was not an answer at all. torch's autograd through F.cross_entropy is the oracle, on
+    both paths and with class weights (each sample's own loss, weighted by its true class)."""
+    torch = pytest.importorskip("torch")
+    import solver
+
+    out = ask("Compute the gradient of the softmax cross-entropy with respect to the logits z = [1, 2, 3] for target "
+              "class 3.")
+    assert "grad_logits" in out.asked[0]
+    z = torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    torch.nn.functional.cross_entropy(z, torch.tensor([0, 2]), weight=w, reduction="sum").backward()
+    for path in ("exact", "numeric"):
+        one = solver.solve("cross_entropy", target="3", logits="1 2 3", path=path).answers["grad_logits"].value
+        assert one == pytest.approx(out.solutions[0].answers["grad_logits"].value, abs=1e-12)
+        two = solver.solve("cross_entropy", target="1 3", logits="1 2 3; 0 0 1", weights="1 2 3", path=path)
+        for got, want in zip(two.answers["grad_logits"].value, z.grad.tolist()):
+            assert got == pytest.approx(want, abs=1e-12)
+    zz = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(zz[None], torch.tensor([2])).backward()
+    assert one == pytest.approx(zz.grad.tolist(), abs=1e-12)

@@ -232,6 +232,9 @@ def cross_entropy_expected(p, conv) -> dict:
         H.append(float("inf") if np.any((t > 0) & (q == 0) & (not logits)) else
                  float(-np.sum(np.where(t > 0, t * np.where(t > 0, lq, 0.0), 0.0)) / ln))
     out["cross_entropy"] = _one_or_list(H, single)
+    if logits:  # the chain rule through log-softmax: d(-sum_i t_i log q_i)/dz = -J^T t, J_ij = delta_ij - q_j, over ln b
+        G = [list(-(np.eye(K) - q[None, :]).T @ t / ln) for t, q in zip(T, Qp)]
+        out["grad_logits"] = _one_or_list(G, single)
     if single and W is None:
         hp = float(-np.sum(xlogy(P[0], P[0])) / ln)
         out["entropy_p"] = hp
