@@ -283,12 +283,14 @@ def statement(p) -> Rich:
         extra += Rich(" The classes are weighted by ", Eq(wv, as_exact(p["weights"])), ".")
     if p["label_smoothing"] != 0:
         extra += Rich(" The targets are smoothed with ", Eq(eps, p["label_smoothing"]), ".")
+    grad = (" Give the gradient of " + ("the loss" if n == 1 else "each sample's loss") + " with respect to the "
+            "logits too." if p["logits"] is not None else "")
     if n == 1:
         check = "" if p["weights"] is not None else " Check that H(p, q) = H(p) + KL(p || q)."
         return Rich("A sample has the ", target, " and the model gives ", pred, ".", extra,
-                    f" What is the cross-entropy H(p, q) {unit}?{check}")
+                    f" What is the cross-entropy H(p, q) {unit}?{check}{grad}")
     return Rich(f"{n} samples have the ", target, " and the model gives ", pred, ".", extra,
-                f" What is the cross-entropy loss of each sample {unit}, the total and the mean?")
+                f" What is the cross-entropy loss of each sample {unit}, the total and the mean?{grad}")
 
 
 # ---- exact path ---------------------------------------------------------------------------------------------
