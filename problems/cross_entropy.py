@@ -24,6 +24,7 @@ says so) unless normalize=true, which rescales them.
 from __future__ import annotations
 
 from contextlib import nullcontext
+import re
 from typing import Any
 
 import numpy as np
@@ -291,6 +292,22 @@ def statement(p) -> Rich:
                     f" What is the cross-entropy H(p, q) {unit}?{check}{grad}")
     return Rich(f"{n} samples have the ", target, " and the model gives ", pred, ".", extra,
                 f" What is the cross-entropy loss of each sample {unit}, the total and the mean?{grad}")
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_ORDINAL_TARGET = re.compile(r"\b(?:true|correct|target|right|actual)\s+(?:class|label|category)\s+is\s+(?:the\s+)?("
+                             + "|".join(_ORDINALS) + r")\b", re.I)
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): 'the true class is the first one' as the target, numbered as the
+    class_index convention counts (1 for the first class; 0 where the question counts from 0)."""
+    m = _ORDINAL_TARGET.search(text)
+    if m is None:
+        return None
+    k = _ORDINALS.index(m.group(1).lower())
+    zero = any(c.lower() in text.lower() for c in CLASS_INDEX.cues["from_0"] if c != "class 0")
+    return {"fields": {"target": (str(k if zero else k + 1), (m.start(), m.end()))}, "replaces": ("p", "q_true")}
 
 
 # ---- exact path ---------------------------------------------------------------------------------------------

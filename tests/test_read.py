@@ -562,3 +562,18 @@ def test_the_gradient_of_softmax_cross_entropy_with_respect_to_the_logits_is_ans
     zz = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
     torch.nn.functional.cross_entropy(zz[None], torch.tensor([2])).backward()
     assert one == pytest.approx(zz.grad.tolist(), abs=1e-12)
+
+
+def test_a_true_class_named_by_its_ordinal_is_the_target():
+    """'the true class is the first one' (p was reported missing); zero-based questions number it 0. torch's
+    F.cross_entropy is the oracle."""
+    torch = pytest.importorskip("torch")
+    z = torch.tensor([[2.0, 1.0, 0.0]], dtype=torch.float64)
+    for q, field, index in (("Compute the softmax cross-entropy loss for logits z = [2, 1, 0] when the true class is "
+                             "the first one.", "1", 0),
+                            ("Compute the cross-entropy for logits z = [2, 1, 0] when the true class is the second "
+                             "(classes are zero-based).", "1", 1)):
+        out = ask(q)
+        assert out.reading.fields["target"].value == field and out.reading.missing == []
+        want = torch.nn.functional.cross_entropy(z, torch.tensor([index])).item()
+        assert out.solutions[0].answers["cross_entropy"].value == pytest.approx(want, abs=1e-12)
