@@ -577,3 +577,13 @@ def test_a_true_class_named_by_its_ordinal_is_the_target():
         assert out.reading.fields["target"].value == field and out.reading.missing == []
         want = torch.nn.functional.cross_entropy(z, torch.tensor([index])).item()
         assert out.solutions[0].answers["cross_entropy"].value == pytest.approx(want, abs=1e-12)
+
+
+def test_an_ensemble_of_independent_models_has_no_covariance():
+    """'5 independent models, each with error variance 2': C = 0, so the average's error variance is V/k = 0.4 (the
+    closed form V/k + (1 - 1/k) C); the default C = 0.3 gave 0.64."""
+    out = ask("An ensemble averages 5 independent models, each with error variance 2. What is the variance of the "
+              "ensemble's error?")
+    assert out.reading.fields["C"].value == "0"
+    k, V, C = 5, 2.0, 0.0
+    assert out.solutions[0].answers["mse"].value == pytest.approx(V / k + (1 - 1 / k) * C, abs=1e-12)
