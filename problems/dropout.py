@@ -46,6 +46,7 @@ with sp.evaluate(False):
     WEIGHT_KEPT = keep * keep           # both end units kept, independently
     UPDATES = T * w_keep
     MASKS = 2 ** q
+    KEPT_UNITS = q * keep               # expected kept (active) units of a layer of q: each kept with p_keep
     TRAIN_INVERTED = h * mask / keep    # inverted dropout (torch, the handwritten notes)
     TRAIN_STANDARD = h * mask
     TEST_STANDARD = keep * h            # the lecture notes: scale by p at test time
@@ -208,7 +209,8 @@ def statement(p) -> Rich:
                "each dropped independently) updated in one iteration, and how many updates does it get in "
                f"{p['iterations']} iterations?")
     if p["units"] is not None:
-        out += Rich(f" How many different masks can a layer of {p['units']} units have?")
+        out += Rich(f" How many different masks can a layer of {p['units']} units have, and how many of its units "
+                    "are kept (active) in an iteration on average?")
     if p["h"] is not None:
         ms = Rich() if p["mask"] is None else Rich(" with the mask ", _eq(mask, p["mask"]))
         out += Rich(" The activations ", _eq(h, p["h"]), " go through dropout", ms,
@@ -253,6 +255,8 @@ def solve(p, conv) -> Derivation:
     if p["units"] is not None:
         d.compute("Number of masks (thinned networks)", sym("masks"), MASKS, {q: p["units"]}, answer="masks",
                   text="Each unit is either kept or dropped.")
+        d.compute("Expected number of kept (active) units", sym("kept"), KEPT_UNITS, {q: p["units"], keep: kp},
+                  answer="expected_kept", text="Each of the q units is kept with probability p_keep, independently.")
     inverted = conv["scaling"] == "inverted"
     if inverted:
         d.compute("Training-time scale factor (inverted dropout)", sym("scale"), 1 / keep, {keep: kp},
@@ -308,7 +312,7 @@ def solve_numeric(p, conv) -> Derivation:
         return d
     ans += [make_answer("weight_keep_prob", kp * kp), make_answer("expected_updates", p["iterations"] * kp * kp)]
     if p["units"] is not None:
-        ans.append(make_answer("masks", sp.Integer(2) ** p["units"]))
+        ans += [make_answer("masks", sp.Integer(2) ** p["units"]), make_answer("expected_kept", p["units"] * kp)]
     inverted = conv["scaling"] == "inverted"
     ans += [make_answer("train_scale", 1 / kp if inverted else sp.Integer(1)),
             make_answer("test_scale", sp.Integer(1) if inverted else kp)]

@@ -587,3 +587,13 @@ def test_an_ensemble_of_independent_models_has_no_covariance():
     assert out.reading.fields["C"].value == "0"
     k, V, C = 5, 2.0, 0.0
     assert out.solutions[0].answers["mse"].value == pytest.approx(V / k + (1 - 1 / k) * C, abs=1e-12)
+
+
+def test_the_expected_number_of_kept_units_is_answered():
+    """'the expected number of active units in a layer of 100 units' at dropout rate 0.5: 50, the mean of a
+    Binomial(100, 0.5) (scipy.stats); there was no such answer."""
+    from scipy.stats import binom
+
+    out = ask("With dropout rate 0.5, what is the expected number of active units in a layer of 100 units?")
+    assert "expected_kept" in out.asked[0]
+    assert out.solutions[0].answers["expected_kept"].value == binom(100, 0.5).mean()

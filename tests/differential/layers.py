@@ -439,6 +439,7 @@ def dropout_expected(p, conv) -> dict:
     out["expected_updates"] = get(p, "iterations", 1000.0) * keep * keep
     if p.get("units") is not None:
         out["masks"] = 2 ** int(get(p, "units"))
+        out["expected_kept"] = int(get(p, "units")) * keep   # the mean of a Binomial(q, p_keep)
     inverted = conv.get("scaling", "inverted") == "inverted"
     out["train_scale"], out["test_scale"] = (1 / keep, 1.0) if inverted else (1.0, keep)
     mask = None
