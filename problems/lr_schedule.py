@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+import re
 from typing import Any
 
 import numpy as np
@@ -365,6 +366,30 @@ PARAMS = (
 
 #: the question reader fills `at` as it does a required field (required for every schedule but reduce_on_plateau)
 MAIN_FIELDS = ("at",)
+
+
+_NUM = r"(\d+(?:\.\d+)?(?:e-?\d+)?)"
+_LHS = r"(?:lr|eta|alpha|learning\s+rate)(?:_t|_\{t\}|\(t\))?\s*=\s*"
+#: a schedule written as its formula with the numbers in it: 0.1 exp(-0.5 t), 0.1 e^(-0.5t), 0.2/(1 + 0.1 t), 0.1 * 0.9^t
+_FORMULAS = (
+    ("exponential", re.compile(_LHS + _NUM + r"\s*\*?\s*(?:exp\(\s*-\s*|e\^\(?\s*-\s*)" + _NUM + r"\s*\*?\s*t\b(?:\s*\))?", re.I),
+     ("eta0", "k")),
+    ("inverse_time", re.compile(_LHS + _NUM + r"\s*/\s*\(\s*1\s*\+\s*" + _NUM + r"\s*\*?\s*t\s*\)", re.I), ("eta0", "k")),
+    ("exponential_gamma", re.compile(_LHS + _NUM + r"\s*\*?\s*\(?" + _NUM + r"\)?\s*\^\s*\(?t\)?", re.I),
+     ("eta0", "gamma")),
+)
+
+
+def read_structure(text: str) -> dict | None:
+    """The question reader's hook (solver.reading): a schedule written as its formula with its numbers, 'lr = 0.1 *
+    exp(-0.5 t)', read as the schedule and its constants (the default k = 0.01 was used with 0.5 unread)."""
+    for schedule, rx, names in _FORMULAS:
+        m = rx.search(text)
+        if m:
+            span = (m.start(), m.end())
+            fields = {"schedule": (schedule, span), names[0]: (m.group(1), span), names[1]: (m.group(2), span)}
+            return {"fields": fields, "replaces": ()}
+    return None
 
 EXAMPLE = Example(
     params={"schedule": "exponential", "eta0": "0.1", "k": "0.01", "at": "0, 10"},

@@ -597,3 +597,25 @@ def test_the_expected_number_of_kept_units_is_answered():
     out = ask("With dropout rate 0.5, what is the expected number of active units in a layer of 100 units?")
     assert "expected_kept" in out.asked[0]
     assert out.solutions[0].answers["expected_kept"].value == binom(100, 0.5).mean()
+
+
+@pytest.mark.parametrize("question,want", [
+    ("What is the learning rate after 3 epochs with exponential decay lr = 0.1 * exp(-0.5 t)?", 0.1 * math.exp(-1.5)),
+    ("The learning rate follows lr_t = 0.2/(1 + 0.1 t). What is it at t = 10?", 0.2 / (1 + 0.1 * 10)),
+    ("With alpha = 0.1 e^(-0.5t), what is the learning rate at t = 2?", 0.1 * math.exp(-1.0)),
+])
+def test_a_schedule_written_as_its_formula_is_read_with_its_constants(question, want):
+    """'lr = 0.1 * exp(-0.5 t)': the default k = 0.01 was used (0.0970 where the formula gives 0.0223)."""
+    out = ask(question)
+    assert out.solutions[0].answers["lr"].value[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_a_schedule_by_a_factor_per_step_matches_torch_exponential_lr():
+    torch = pytest.importorskip("torch")
+    out = ask("The learning rate is lr = 0.1 * 0.9^t. What is it at t = 5?")
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    assert out.solutions[0].answers["lr"].value[0] == pytest.approx(sched.get_last_lr()[0], rel=1e-12)
