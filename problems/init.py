@@ -162,12 +162,7 @@ def solve(p, conv) -> Derivation:
               text="Glorot and Bengio average the forward rule 1/n_in and the backward rule 1/n_out" +
                    (f"; the gain g = {F.text(gain)} scales the std and the bound" if gain != 1 else "") + ".")
     slope = p["negative_slope"]
-    he_rule, title, text = _he_rule(p, conv)
-    d.formula(title, v_s, he_rule, text=text)
-    d.formula("PyTorch's default (nn.Linear, nn.Conv2d)", v_s, VAR_TORCH,
-              text="reset_parameters() calls kaiming_uniform_(a = √5): gain² = 2 / (1 + 5) = 1/3, so Var = 1/(3 n_in) "
-                   "and the bound is √(3 Var) = 1/√n_in.")
-    d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
+    he_rule = _fan_in_formulas(d, p, conv)
     res: dict[str, list] = {k_: [] for k_ in _SCHEMES}
     rows = []
     for i, (fi, fo, ci, co) in enumerate(fans, start=1):
@@ -214,17 +209,23 @@ def _he_rule(p, conv):
     return VAR_HE if he_in else VAR_HE_OUT, "He initialisation (ReLU)", HE_MODE.options[conv["he_mode"]] + "."
 
 
-def _solve_in_only(p, conv) -> Derivation:
-    """A layer given by its fan-in alone: the rules that need nothing more (LeCun's 1/n_in, He with the fan-in,
-    PyTorch's default); Xavier/Glorot needs the fan-out and is not answered."""
-    d = Derivation()
-    (fi, _, ci, _), = _fans(p)
+def _fan_in_formulas(d: Derivation, p, conv):
+    """He's rule, PyTorch's default and the uniform bound, as formula steps; returns He's rule."""
     he_rule, title, text = _he_rule(p, conv)
     d.formula(title, v_s, he_rule, text=text)
     d.formula("PyTorch's default (nn.Linear, nn.Conv2d)", v_s, VAR_TORCH,
               text="reset_parameters() calls kaiming_uniform_(a = √5): gain² = 2 / (1 + 5) = 1/3, so Var = 1/(3 n_in) "
                    "and the bound is √(3 Var) = 1/√n_in.")
     d.formula("Uniform bound with the same variance", sym("a"), BOUND, text="U(-a, a) has variance a^2/3.")
+    return he_rule
+
+
+def _solve_in_only(p, conv) -> Derivation:
+    """A layer given by its fan-in alone: the rules that need nothing more (LeCun's 1/n_in, He with the fan-in,
+    PyTorch's default); Xavier/Glorot needs the fan-out and is not answered."""
+    d = Derivation()
+    (fi, _, ci, _), = _fans(p)
+    he_rule = _fan_in_formulas(d, p, conv)
     with d.group(f"A layer with {ci} inputs" + (f" and {p['kernel']} x {p['kernel']} kernels" if p["kernel"] > 1 else "")):
         if p["kernel"] > 1:
             fi = int(d.compute("Fan-in", n_in, FAN_IN, {c_in: ci, k: p["kernel"]}))
