@@ -485,12 +485,13 @@ class GraphExpr(Expr):
 _PT = r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)"
 _PTS = rf"{_PT}(?:\s*(?:,|and|,\s*and)\s*{_PT})*"
 _LABEL = r"([-+]?\d+)"
-#: "(0,0) and (1,1) are in class 0", "points (0, 1), (1, 0) belong to class 1", "... labelled 1"
 _CONNECT = (r"(?:are|is|belongs?\s+to|falls?\s+in|lies?\s+in|in|of|labell?ed(?:\s+as)?|with|have|has|→|->|:|the|"
             r"class|label|category|y\s*=)")
-_GROUP_AFTER = re.compile(rf"({_PTS})\s*(?:{_CONNECT}\s*){{1,5}}{_LABEL}(?![\d.,]*\s*\))", re.I)
-#: "class 0: (0,0), (1,1)", "class 1 = {(0, 1), (1, 0)}", "label -1: (2, 3)"
+#: what follows a run of points to give their class: "are in class 0", "is labelled 1", "-> class 1"
+_LABEL_AFTER = re.compile(rf"\s*(?:\)\s*)?((?:{_CONNECT}\s*){{1,5}}){_LABEL}(?![\d.,]*\s*\))", re.I)
+#: "class 0: (0,0), (1,1)", "class 1 = {{(0, 1), (1, 0)}}", "label -1: (2, 3)"
 _GROUP_BEFORE = re.compile(rf"\b(?:class|label|category)\s*{_LABEL}\s*(?::|=|contains|has|consists\s+of)?\s*\{{?\s*({_PTS})", re.I)
+_RUN = re.compile(_PTS)
 _ONE_PT = re.compile(_PT)
 
 
@@ -501,11 +502,12 @@ def read_points_by_class(text: str) -> dict | None:
     if len(text) > 5000:
         return None
     groups = [(m.start(), m.end(), m.group(2), m.group(1)) for m in _GROUP_BEFORE.finditer(text)]
-    if len(groups) < 2:
+    if len(groups) < 2:  # each maximal run of points, then the words after it (one pass: linear in the text)
         groups = []
-        for m in _GROUP_AFTER.finditer(text):
-            if re.search(r"\bclass|\blabel|\bcategory", m.group(0), re.I):
-                groups.append((m.start(), m.end(), m.group(1), m.group(2)))
+        for run in _RUN.finditer(text):
+            m = _LABEL_AFTER.match(text, run.end())
+            if m and re.search(r"\bclass|\blabel|\bcategory", m.group(1), re.I):
+                groups.append((run.start(), m.end(), run.group(0), m.group(2)))
     if len(groups) < 2 or len({g[3] for g in groups}) < 2:
         return None
     rows, labels = [], []

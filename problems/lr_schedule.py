@@ -368,7 +368,7 @@ PARAMS = (
 MAIN_FIELDS = ("at",)
 
 
-_NUM = r"(\d+(?:\.\d+)?(?:e-?\d+)?)"
+_NUM = r"(\d++(?:\.\d++)?(?:e-?\d++)?)"  # (possessive: a long run of digits is not tried at every split)
 _LHS = r"(?:lr|eta|alpha|learning\s+rate)(?:_t|_\{t\}|\(t\))?\s*=\s*"
 #: a schedule written as its formula with the numbers in it: 0.1 exp(-0.5 t), 0.1 e^(-0.5t), 0.2/(1 + 0.1 t), 0.1 * 0.9^t
 _FORMULAS = (

@@ -117,3 +117,14 @@ def test_endpoints_raw_bodies(app):
             resp, seconds = post_json(client, url, body)
             check_response(resp, f"POST {url} {body[:60]!r}", seconds)
             assert resp.status_code in (200, 400, 413), (url, body[:60], resp.status_code)
+
+
+def test_family_hooks_stay_linear_on_long_runs():
+    """The families' own readings (layers in prose, points by class, N(μ, σ²), schedule formulas, ordinal targets) on
+    long runs of what they look for: a run of points tried from each of its points took 0.3 s for 700, a long digit
+    run split at every place in a schedule formula 1 s; each is one pass now."""
+    texts = ["(1,1), " * 700 + "class", "class 1: " + "(1, 2), " * 600, "(1, 1) in class 0 " * 280,
+             "lr = " + "1" * 4000 + "/(1 + " + "2" * 4000, "lr = 0.1 * " * 400 + "exp(-", "N(1, " * 1000,
+             "conv then " * 500, "5x5 " * 1200 + "then pool", "true class is the " * 300, "(" * 4999]
+    for text in texts:
+        read_cleanly(text)

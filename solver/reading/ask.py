@@ -111,7 +111,8 @@ _SYNONYMS = {
     "u": {"history", "velocity", "u"}, "v": {"v", "velocity", "second", "squared"},
     "m": {"m", "first", "moment"}, "p": {"probability"}, "predictions": {"class", "predict", "output"},
     "eta": {"learning", "rate"}, "lr": {"learning", "rate"}, "kl": {"kl", "divergence"},
-    "output": {"output", "volume", "size"}, "out": {"output", "volume", "size"}, "params": {"parameter", "param"}, "connections": {"connection"},
+    "output": {"output", "volume", "size"}, "out": {"output", "volume", "size"}, "params": {"parameter", "param"},
+    "connections": {"connection"},
     "mean": {"mean", "average"}, "total": {"total", "sum"}, "var": {"variance"}, "std": {"deviation"},
     "hat": {"estimate", "estimator"}, "theta": {"theta", "θ"},
 }

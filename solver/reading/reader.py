@@ -1129,7 +1129,10 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     (a network in prose: 'a conv layer with 16 filters of size 5x5, then 2x2 max pooling' as its layers). The fields it
     replaces are dropped, and the numbers inside its spans count as read. True when it applied."""
     hook = getattr(fw.family.module, "read_structure", None)
-    found = hook(t.s) if hook is not None else None
+    try:
+        found = hook(t.s) if hook is not None else None
+    except Exception:  # a hook's slip leaves the field-by-field reading, which names what it could not read
+        found = None
     if not found:
         return False
     gone = set(found.get("replaces", ())) | set(found["fields"])
