@@ -619,3 +619,24 @@ def test_a_schedule_by_a_factor_per_step_matches_torch_exponential_lr():
         opt.step()
         sched.step()
     assert out.solutions[0].answers["lr"].value[0] == pytest.approx(sched.get_last_lr()[0], rel=1e-12)
+
+
+def test_a_neuron_given_its_named_weights_and_bias_is_a_neuron_not_an_activation():
+    """'a neuron with weights w = [0.2, -0.5, 0.1], bias b = 0.3 and sigmoid activation for x = [1, 2, 3]': the
+    sigmoid of x was answered with w and b unread; the closed form is sigmoid(w.x + b) = sigmoid(-0.2)."""
+    out = ask("Compute the output of a neuron with weights w = [0.2, -0.5, 0.1], bias b = 0.3 and sigmoid activation "
+              "for the input x = [1, 2, 3].")
+    assert out.reading.family == "sigmoid_neuron" and out.reading.unread == []
+    z = 0.2 * 1 - 0.5 * 2 + 0.1 * 3 + 0.3
+    assert out.solutions[0].answers["y_hat"].value == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-12)
+
+
+def test_a_gradient_clipped_to_a_norm_reads_the_norm():
+    """'clip it to norm 5': the default threshold 1 was used. torch's clip_grad_norm_ is the oracle."""
+    torch = pytest.importorskip("torch")
+    out = ask("Compute the L2 norm of the gradient g = [3, 4, 12] and clip it to norm 5.")
+    assert out.reading.fields["max_norm"].value == "5"
+    p = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor([3.0, 4.0, 12.0], dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([p], max_norm=5.0)
+    assert out.solutions[0].answers["by_norm"].value == pytest.approx(p.grad.tolist(), abs=1e-6)

@@ -1150,11 +1150,17 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     return True
 
 
+#: How much more a value the question names (w = [...], b = 0.3) weighs against a family that leaves it unread than
+#: an unnamed number does: a name is the question saying which field it fills.
+NAMED_UNREAD = 0.6
+
+
 def _fit(bd: _Binding, fw: FamilyWords) -> float:
     score = 2.0 * bd.explained - 0.6 * len(bd.unused_numbers)
     score -= 1.5 * len(bd.missing)
     score += 0.25 * min(len(bd.fields), 6)
     score -= 0.3 * len(bd.unused_phrases)
+    score -= NAMED_UNREAD * sum(1 for it in (*bd.unused_numbers, *bd.unused_phrases) if it.name)
     return score
 
 
@@ -1192,7 +1198,8 @@ def read(text: Any, family: str | None = None) -> Reading:
         fw = voc.families[name]
         bd = _bind(fw, t, sc, words)
         bindings[name] = bd
-        totals[name] = scores.get(name, 0.0) + _fit(bd, fw) + (STRUCTURE_BONUS if _structure(fw, t, bd) else 0.0)
+        bonus = STRUCTURE_BONUS if _structure(fw, t, bd) else 0.0   # (before the fit: it reads some of the numbers)
+        totals[name] = scores.get(name, 0.0) + _fit(bd, fw) + bonus
         if len(shortlist) > 1 and not bd.missing:
             try:  # a reading the family rejects is unlikely to be the problem meant
                 fw.family.validate({k: c.value for k, c in bd.fields.items()})
