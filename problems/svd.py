@@ -102,7 +102,7 @@ PARAMS = (
           aliases=("A", "matrix", "M", "the matrix", "X")),
     Param("k", Int(1, None), label="Rank k",
           help="optional: the rank of the approximation A_k (with its error and storage), e.g. 1",
-          aliases=("rank", "k", "rank-k")),
+          aliases=("rank", "k", "rank-k", "best rank", "a rank", "the rank")),
 )
 
 EXAMPLE = Example(params={"A": "[[1, 1], [1, 0], [0, 1]]", "k": "1"},

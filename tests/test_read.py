@@ -640,3 +640,18 @@ def test_a_gradient_clipped_to_a_norm_reads_the_norm():
     p.grad = torch.tensor([3.0, 4.0, 12.0], dtype=torch.float64)
     torch.nn.utils.clip_grad_norm_([p], max_norm=5.0)
     assert out.solutions[0].answers["by_norm"].value == pytest.approx(p.grad.tolist(), abs=1e-6)
+
+
+def test_a_rank_one_approximation_and_a_power_iteration_start_are_read():
+    """'the rank-1 approximation' is k = 1 (the 1 was unread: 'rank-1' read as rank minus 1), and power iteration
+    'starting from [1, 0]' is x0 (unread). numpy's SVD gives A_1 = s_1 u_1 v_1^T."""
+    import numpy as np
+
+    out = ask("What is the rank-1 approximation of A = [[3, 1], [1, 3]] using the SVD?")
+    assert out.reading.fields["k"].value == "1" and out.reading.unread == []
+    U, S, Vt = np.linalg.svd(np.array([[3.0, 1.0], [1.0, 3.0]]))
+    want = S[0] * np.outer(U[:, 0], Vt[0])
+    assert np.allclose(out.solutions[0].answers["rank_k"].value, want, atol=1e-12)
+    r = read("Find the eigenvalues of [[4, 1], [2, 3]] and the dominant eigenvector by power iteration starting from "
+             "[1, 0] for 3 iterations.")
+    assert r.fields["x0"].value == "[1, 0]" and r.unread == []

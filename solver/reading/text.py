@@ -329,6 +329,7 @@ _HTML_SUB = re.compile(r"<sub>\s*([^<>]{0,20}?)\s*</sub>", re.I)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>]{0,200})?/?>")
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,6}|#x[0-9a-fA-F]{1,5}|[A-Za-z]{2,8});")
 _MD_BOLD = re.compile(r"\*\*|__(?=\w)|(?<=\w)__")
+_RANK_K = re.compile(r"\b(rank)-(?=[0-9])", re.I)
 _MD_ESCAPE = re.compile(r"\\([*_#>`\[\]()|-])")
 
 
@@ -379,6 +380,7 @@ def normalize(raw: str) -> Text:
             if t.s == before:
                 break
     t = t.sub(_MD_ESCAPE, lambda m: m.group(1))
+    t = t.sub(_RANK_K, lambda m: m.group(1) + " ")  # "a rank-1 approximation": the rank 1, not -1
     t = _unicode(t)
     t = t.sub(re.compile(r"[ \t]*\n[ \t]*\n[\s]*"), "\n\n")
     t = t.sub(re.compile(r" {2,}"), " ")
