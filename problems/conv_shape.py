@@ -29,6 +29,7 @@ W x H x D (width, height, depth); a 1-entry input is a square W x W x 1.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -206,10 +207,30 @@ def read_structure(text: str) -> dict | None:
     with 16 filters of size 5x5, stride 1, then 2x2 max pooling with stride 2') read as `layers`, which replaces the
     single layer's fields."""
     found = read_layers(text)
-    if found is None:
-        return None
-    return {"fields": {"layers": found},
-            "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units")}
+    out = {"fields": {}, "replaces": (), "notes": []}
+    if found is not None:
+        out = {"fields": {"layers": found},
+               "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units"), "notes": []}
+    channels = _CHANNELS.search(text)
+    if channels and not _SHAPE3D.search(text):
+        area = _AREA.search(text)
+        c = channels.group(1) or channels.group(2)
+        if area and area.group(1) and area.group(2):
+            out["fields"]["input"] = (f"{area.group(1)} {area.group(2)} {c}", (min(area.start(), channels.start()),
+                                                                              max(area.end(), channels.end())))
+        else:  # the depth alone: the input's other sides are missing, never a W x W x 1 volume of width D
+            out["replaces"] = (*out["replaces"], "input")
+            out["missing"] = ("input",)
+            out["notes"].append(f"The question gives the input's depth ({c} channels) but not its width and height: "
+                                "give all three (input = W H D).")
+    return out if out["fields"] or out["notes"] else None
+
+
+#: "32 channels", "32 input channels", "depth 32", "D = 32" ... stated apart from a W x H x D volume
+_CHANNELS = re.compile(r"(?<![\w.x×])(\d+)\s+(?:input\s+|colou?r\s+|feature\s+)?channels\b|\b(?:depth|in_channels|"
+                       r"input\s+channels)\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
+_SHAPE3D = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
+_AREA = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])\s+(?:input|image|feature\s+map|pixels|picture)", re.I)
 
 
 def _fc_only(p) -> bool:

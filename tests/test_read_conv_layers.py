@@ -117,3 +117,15 @@ def test_the_statement_states_the_network_in_words_that_read_back_as_it(layers, 
     assert [x.text() for x in parse_layers(got[0])] == [x.text() for x in parse_layers(layers)]
     r = read(sol.statement)
     assert r.family == "conv_shape" and r.fields["input"].value == dims
+
+
+def test_an_input_given_by_its_channels_is_never_a_square_of_that_width():
+    """'an input with 32 channels' was read as a 32 x 32 x 1 input (640 parameters where 64 (3*3*32 + 1) = 18,496
+    are meant): with its width and height stated they are used, else the input is missing and nothing is guessed."""
+    r = read("How many parameters does a convolutional layer with 64 filters of size 3x3 on an input with 32 channels "
+             "have?")
+    assert "input" in r.missing and "input" not in r.fields
+    out = ask("A 64x64 image with 3 channels goes through a conv layer with 16 filters of size 3x3. How many "
+              "parameters?")
+    assert out.reading.fields["input"].value == "64 64 3"
+    assert out.solutions[0].answers["params"].value == 16 * (3 * 3 * 3 + 1)

@@ -753,6 +753,7 @@ class _Binding:
     unused_phrases: list[Item]
     mentioned_defaults: list[tuple[str, tuple[int, int]]]
     notes: list[str] = field(default_factory=list)  # what a family's structure reading assumed (_structure)
+    structured: bool = False  # a family's structure reading gave fields (not only notes)
 
 
 def _members(it: Item) -> list[Item]:
@@ -1125,7 +1126,7 @@ STRUCTURE_BONUS = 2.0
 def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     """A family's own reading of a structure that its words describe, over the field-by-field binding: a family module's
     `read_structure(text)` returns {"fields": {name: (value text, span)}, "replaces": (names, ...), "notes": (what it
-    assumed, ...)} or None
+    assumed, ...), "missing": (names the question does not give, ...)} or None
     (a network in prose: 'a conv layer with 16 filters of size 5x5, then 2x2 max pooling' as its layers). The fields it
     replaces are dropped, and the numbers inside its spans count as read. True when it applied."""
     hook = getattr(fw.family.module, "read_structure", None)
@@ -1144,9 +1145,10 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
         spans.append(span)
     bd.unused_numbers = [it for it in bd.unused_numbers if not any(a <= it.i and it.j <= b for a, b in spans)]
     bd.unused_phrases = [it for it in bd.unused_phrases if not any(a <= it.i and it.j <= b for a, b in spans)]
-    bd.missing = [m for m in bd.missing if m not in gone]
+    bd.missing = [m for m in bd.missing if m not in gone] + [m for m in found.get("missing", ()) if m not in bd.missing]
     bd.mentioned_defaults = [(n, sp) for n, sp in bd.mentioned_defaults if n not in gone]
     bd.notes = list(found.get("notes", ()))
+    bd.structured = bool(found["fields"])
     return True
 
 
@@ -1198,7 +1200,7 @@ def read(text: Any, family: str | None = None) -> Reading:
         fw = voc.families[name]
         bd = _bind(fw, t, sc, words)
         bindings[name] = bd
-        bonus = STRUCTURE_BONUS if _structure(fw, t, bd) else 0.0   # (before the fit: it reads some of the numbers)
+        bonus = STRUCTURE_BONUS if _structure(fw, t, bd) and bd.structured else 0.0   # (before the fit: it reads numbers)
         totals[name] = scores.get(name, 0.0) + _fit(bd, fw) + bonus
         if len(shortlist) > 1 and not bd.missing:
             try:  # a reading the family rejects is unlikely to be the problem meant
