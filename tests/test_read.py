@@ -655,3 +655,16 @@ def test_a_rank_one_approximation_and_a_power_iteration_start_are_read():
     r = read("Find the eigenvalues of [[4, 1], [2, 3]] and the dominant eigenvector by power iteration starting from "
              "[1, 0] for 3 iterations.")
     assert r.fields["x0"].value == "[1, 0]" and r.unread == []
+
+
+def test_a_forward_pass_question_asks_for_the_activations_and_the_output():
+    """'Compute the forward pass ...' named no answer the reader matched, so every answer was asked and the summary
+    led with the parameter counts; now the pre-activations, activations and output. torch is the oracle."""
+    torch = pytest.importorskip("torch")
+    out = ask("Compute the forward pass of a 2-2-1 network with sigmoid activations, W1 = [[0.1, 0.2], [0.3, 0.4]], "
+              "b1 = [0, 0], W2 = [[0.5, 0.6]], b2 = [0], for x = [1, 1].")
+    assert out.asked[0] == ["a1", "h1", "a2", "h2", "output"]
+    W1 = torch.tensor([[0.1, 0.2], [0.3, 0.4]], dtype=torch.float64)
+    W2 = torch.tensor([[0.5, 0.6]], dtype=torch.float64)
+    h2 = torch.sigmoid(W2 @ torch.sigmoid(W1 @ torch.ones(2, dtype=torch.float64)))
+    assert out.solutions[0].answers["output"].value == pytest.approx(h2.tolist(), abs=1e-12)

@@ -111,10 +111,12 @@ _SYNONYMS = {
     "u": {"history", "velocity", "u"}, "v": {"v", "velocity", "second", "squared"},
     "m": {"m", "first", "moment"}, "p": {"probability"}, "predictions": {"class", "predict", "output"},
     "eta": {"learning", "rate"}, "lr": {"learning", "rate"}, "kl": {"kl", "divergence"},
-    "output": {"output", "volume", "size"}, "out": {"output", "volume", "size"}, "params": {"parameter", "param"},
+    "output": {"output", "volume", "size", "forward"}, "out": {"output", "volume", "size"},
+    "params": {"parameter", "param"},
     "connections": {"connection"},
     "mean": {"mean", "average"}, "total": {"total", "sum"}, "var": {"variance"}, "std": {"deviation"},
     "hat": {"estimate", "estimator"}, "theta": {"theta", "θ"},
+    "a": {"forward", "preactivation"}, "h": {"forward", "hidden"},
 }
 
 
@@ -128,7 +130,7 @@ def asked_answers(reading: Reading, sol) -> list[str]:
         raw = [p for p in re.split(r"[_\W]+", name.lower()) if p]
         keys = {stem(p) for p in raw}
         for p in raw:
-            keys |= _SYNONYMS.get(p, set()) | _SYNONYMS.get(stem(p), set())
+            keys |= _SYNONYMS.get(p, set()) | _SYNONYMS.get(stem(p), set()) | _SYNONYMS.get(p.rstrip("0123456789"), set())
         if keys & words:
             chosen.append(name)
     return chosen or list(sol.answers)
