@@ -19,6 +19,7 @@ visited in the given order; training stops after the first full pass without a m
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from solver.lazynp import np
@@ -114,7 +115,8 @@ PARAMS = (
           help="optional: points to classify with the final weights (or with the given weights, without training)",
           aliases=("new point", "new points", "test point", "test points", "query point", "classify", "point to classify",
                    "new input", "unseen point", "assign to", "assigned to", "class for", "class of",
-                   "classify the point", "classify the points")),
+                   "classify the point", "classify the points", "output for", "outputs for", "for the input",
+                   "for input", "on the input")),
 )
 
 #: The perceptron rule adds lr * x to w, so on a hand-sized trace the weights are exact sums (integers for the
@@ -125,8 +127,33 @@ CLASSES = Tolerance(abs=0)
 
 def read_structure(text: str) -> dict | None:
     """The question reader's hook (solver.reading): points stated class by class ("(0,0) and (1,1) are in class 0
-    and (0,1) and (1,0) in class 1") read as X and y."""
-    return read_points_by_class(text)
+    and (0,1) and (1,0) in class 1") read as X and y; weights and a bias stated apart ("weights w = (1, -1) and bias
+    -0.5") read as one weight vector w0 with the bias where the bias_position convention puts it."""
+    found = read_points_by_class(text)
+    w, b = _WEIGHTS.search(text), _BIAS.search(text)
+    if w is None or b is None or (found and "w0" in found["fields"]):
+        return found
+    last = any(c.lower() in text.lower() for c in BIAS_POSITION.cues["last"])
+    ws = [v.strip() for v in w.group(1).strip("()[] ").split(",")]
+    vec = ws + [b.group(1)] if last else [b.group(1)] + ws
+    span = (min(w.start(), b.start()), max(w.end(), b.end()))
+    out = found or {"fields": {}, "replaces": ()}
+    out["fields"]["w0"] = ("[" + ", ".join(vec) + "]", span)
+    out["notes"] = [f"The bias {b.group(1)} is the {'last' if last else 'first'} weight (bias_position = "
+                    f"{'last' if last else 'first'}): w = ({', '.join(vec)})."]
+    q = _QUERY.search(text)
+    if q and "classify" not in out["fields"]:   # "what does it output for x = (1, 0)?"
+        out["fields"]["classify"] = ("[" + ", ".join(v.strip() for v in q.group(1).strip("()[] ").split(",")) + "]",
+                                     (q.start(), q.end()))
+    return out
+
+
+_VEC = r"([(\[]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[)\]])"
+_WEIGHTS = re.compile(r"\bweights?(?:\s+vector)?\s*(?:w\s*)?(?:=|:|are|of|is)?\s*" + _VEC, re.I)
+_QUERY = re.compile(r"\b(?:output|outputs|class|classify|predict|prediction)\s+(?:for|of|on)?\s*(?:the\s+input\s+)?x\s*="
+                    r"\s*" + _VEC, re.I)
+_BIAS = re.compile(r"\bbias(?:\s+(?:weight|term))?\s*(?:b\s*|w_?0\s*|θ\s*)?(?:=|:|is|of)?\s*(-?\d+(?:\.\d+)?)(?!\d|\.\d|\s*[,)\]])",
+                   re.I)
 
 
 EXAMPLE = Example(

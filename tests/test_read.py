@@ -668,3 +668,13 @@ def test_a_forward_pass_question_asks_for_the_activations_and_the_output():
     W2 = torch.tensor([[0.5, 0.6]], dtype=torch.float64)
     h2 = torch.sigmoid(W2 @ torch.sigmoid(W1 @ torch.ones(2, dtype=torch.float64)))
     assert out.solutions[0].answers["output"].value == pytest.approx(h2.tolist(), abs=1e-12)
+
+
+def test_a_perceptron_given_weights_and_a_separate_bias_classifies_the_input():
+    """'weights w = (1, -1) and bias -0.5 ... output for x = (1, 0)': read as a parameter count (nothing solved);
+    now w = (-0.5, 1, -1) with the bias first (the convention) and the point classified. The closed form: fire when
+    w.x + b = 1 - 0 - 0.5 >= 0."""
+    out = ask("A perceptron has weights w = (1, -1) and bias -0.5. What does it output for x = (1, 0)?")
+    f = out.reading.fields
+    assert out.reading.family == "perceptron" and f["w0"].value == "[-0.5, 1, -1]" and f["classify"].value == "[1, 0]"
+    assert out.solutions[0].answers["predictions"].value == [int(1 * 1 + (-1) * 0 - 0.5 >= 0)]

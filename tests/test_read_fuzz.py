@@ -125,6 +125,7 @@ def test_family_hooks_stay_linear_on_long_runs():
     run split at every place in a schedule formula 1 s; each is one pass now."""
     texts = ["(1,1), " * 700 + "class", "class 1: " + "(1, 2), " * 600, "(1, 1) in class 0 " * 280,
              "lr = " + "1" * 4000 + "/(1 + " + "2" * 4000, "lr = 0.1 * " * 400 + "exp(-", "N(1, " * 1000,
-             "conv then " * 500, "5x5 " * 1200 + "then pool", "true class is the " * 300, "(" * 4999]
+             "conv then " * 500, "5x5 " * 1200 + "then pool", "true class is the " * 300, "(" * 4999,
+             "perceptron weights w = " + "(1, " * 1200 + " bias -" + "1" * 3000 + " output for x = (1"]
     for text in texts:
         read_cleanly(text)
