@@ -202,7 +202,7 @@ def _dims(inp) -> tuple[int, int, int]:
     return v[0], v[1], v[2]
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): a network of two or more layers described in prose ('a conv layer
     with 16 filters of size 5x5, stride 1, then 2x2 max pooling with stride 2') read as `layers`, which replaces the
     single layer's fields."""

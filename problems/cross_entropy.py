@@ -299,14 +299,14 @@ _ORDINAL_TARGET = re.compile(r"\b(?:true|correct|target|right|actual)\s+(?:class
                              + "|".join(_ORDINALS) + r")\b", re.I)
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): 'the true class is the first one' as the target, numbered as the
-    class_index convention counts (1 for the first class; 0 where the question counts from 0)."""
+    class_index convention the question states counts (1 for the first class; 0 where it counts from 0)."""
     m = _ORDINAL_TARGET.search(text)
     if m is None:
         return None
     k = _ORDINALS.index(m.group(1).lower())
-    zero = any(c.lower() in text.lower() for c in CLASS_INDEX.cues["from_0"] if c != "class 0")
+    zero = conventions.get("class_index", CLASS_INDEX.default) == "from_0"
     return {"fields": {"target": (str(k if zero else k + 1), (m.start(), m.end()))}, "replaces": ("p", "q_true")}
 
 

@@ -85,7 +85,7 @@ _NORMAL = re.compile(r"(?:(?<![\w])([pq])\s*(?:=|~|∼|is)\s*)?(?<![\w])(?:N|�
 _SD_WORDS = re.compile(r"standard\s+deviations?|\bstd\b|\bsd\b|N\(\s*μ\s*,\s*σ\s*\)", re.I)
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): two Gaussians written N(μ, σ²), 'KL between N(0, 1) and N(1, 2)',
     read as mu_p, sigma_p, mu_q, sigma_q. The second number is the variance, as the notation N(μ, σ²) says, unless the
     question calls it the standard deviation; the reading says which it took."""

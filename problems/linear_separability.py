@@ -96,7 +96,7 @@ PARAMS = (
 )
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): points stated class by class ("(0,0) and (1,1) are in class 0
     and (0,1) and (1,0) in class 1") read as X and y."""
     return read_points_by_class(text)

@@ -380,7 +380,7 @@ _FORMULAS = (
 )
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): a schedule written as its formula with its numbers, 'lr = 0.1 *
     exp(-0.5 t)', read as the schedule and its constants (the default k = 0.01 was used with 0.5 unread)."""
     for schedule, rx, names in _FORMULAS:

@@ -125,15 +125,15 @@ EXACT_WEIGHTS = Tolerance(abs=1e-9)
 CLASSES = Tolerance(abs=0)
 
 
-def read_structure(text: str) -> dict | None:
+def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): points stated class by class ("(0,0) and (1,1) are in class 0
     and (0,1) and (1,0) in class 1") read as X and y; weights and a bias stated apart ("weights w = (1, -1) and bias
     -0.5") read as one weight vector w0 with the bias where the bias_position convention puts it."""
     found = read_points_by_class(text)
     w, b = _WEIGHTS.search(text), _BIAS.search(text)
-    if w is None or b is None or (found and "w0" in found["fields"]):
+    if w is None or b is None:
         return found
-    last = any(c.lower() in text.lower() for c in BIAS_POSITION.cues["last"])
+    last = conventions.get("bias_position", BIAS_POSITION.default) == "last"
     ws = [v.strip() for v in w.group(1).strip("()[] ").split(",")]
     vec = ws + [b.group(1)] if last else [b.group(1)] + ws
     span = (min(w.start(), b.start()), max(w.end(), b.end()))

@@ -753,7 +753,6 @@ class _Binding:
     unused_phrases: list[Item]
     mentioned_defaults: list[tuple[str, tuple[int, int]]]
     notes: list[str] = field(default_factory=list)  # what a family's structure reading assumed (_structure)
-    structured: bool = False  # a family's structure reading gave fields (not only notes)
 
 
 def _members(it: Item) -> list[Item]:
@@ -1125,13 +1124,14 @@ STRUCTURE_BONUS = 2.0
 
 def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
     """A family's own reading of a structure that its words describe, over the field-by-field binding: a family module's
-    `read_structure(text)` returns {"fields": {name: (value text, span)}, "replaces": (names, ...), "notes": (what it
-    assumed, ...), "missing": (names the question does not give, ...)} or None
-    (a network in prose: 'a conv layer with 16 filters of size 5x5, then 2x2 max pooling' as its layers). The fields it
-    replaces are dropped, and the numbers inside its spans count as read. True when it applied."""
+    `read_structure(text, conventions)` (the conventions this binding read, by name) returns {"fields": {name: (value
+    text, span)}, "replaces": (names, ...), "notes": (what it assumed, ...), "missing": (names the question does not
+    give, ...)} or None (a network in prose: 'a conv layer with 16 filters of size 5x5, then 2x2 max pooling' as its
+    layers). The fields it replaces are dropped, and the numbers inside its spans count as read. True when it gave
+    fields (a reading of the question's structure, not only a note)."""
     hook = getattr(fw.family.module, "read_structure", None)
     try:
-        found = hook(t.s) if hook is not None else None
+        found = hook(t.s, {name: value for name, (value, _) in bd.conventions.items()}) if hook is not None else None
     except Exception:  # a hook's slip leaves the field-by-field reading, which names what it could not read
         found = None
     if not found:
@@ -1145,11 +1145,11 @@ def _structure(fw: FamilyWords, t: Text, bd: _Binding) -> bool:
         spans.append(span)
     bd.unused_numbers = [it for it in bd.unused_numbers if not any(a <= it.i and it.j <= b for a, b in spans)]
     bd.unused_phrases = [it for it in bd.unused_phrases if not any(a <= it.i and it.j <= b for a, b in spans)]
-    bd.missing = [m for m in bd.missing if m not in gone] + [m for m in found.get("missing", ()) if m not in bd.missing]
+    missing = [m for m in bd.missing if m not in gone]
+    bd.missing = missing + [m for m in found.get("missing", ()) if m not in missing]
     bd.mentioned_defaults = [(n, sp) for n, sp in bd.mentioned_defaults if n not in gone]
     bd.notes = list(found.get("notes", ()))
-    bd.structured = bool(found["fields"])
-    return True
+    return bool(found["fields"])
 
 
 #: How much more a value the question names (w = [...], b = 0.3) weighs against a family that leaves it unread than
@@ -1200,7 +1200,7 @@ def read(text: Any, family: str | None = None) -> Reading:
         fw = voc.families[name]
         bd = _bind(fw, t, sc, words)
         bindings[name] = bd
-        bonus = STRUCTURE_BONUS if _structure(fw, t, bd) and bd.structured else 0.0   # (before the fit: it reads numbers)
+        bonus = STRUCTURE_BONUS if _structure(fw, t, bd) else 0.0   # (before the fit: it reads some of the numbers)
         totals[name] = scores.get(name, 0.0) + _fit(bd, fw) + bonus
         if len(shortlist) > 1 and not bd.missing:
             try:  # a reading the family rejects is unlikely to be the problem meant
