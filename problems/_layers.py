@@ -397,7 +397,8 @@ _ANCHORS = (("pool", re.compile(r"\b(?:max|average|avg|mean)?[\s-]*pool(?:ing|ed
             ("fc", re.compile(r"\b(?:fully[\s-]connected|dense|FC)\b", re.I)),
             ("conv", re.compile(r"\bconv(?:olution(?:al)?|\d?d?)?\b|\bfilters?\b|\bkernels?\b", re.I)))
 _ASKING = re.compile(r"\s*(?:give|what|how|find|compute|calculate|determine|state|list|show|work\s+out)\b", re.I)
-_SHAPE3 = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
+#: a W x H x D volume as written (32x32x3, 32 × 32 × 3)
+VOLUME = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
 _SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
                         r"(?:of\s+|=\s*|:\s*)?(\d+)\b|\bF\s*=\s*(\d+)\b", re.I)
@@ -426,7 +427,7 @@ def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
     pooling window's its size (torch's defaults); without padding, none."""
     if len(s) > 5000:
         return None
-    blank = _SHAPE3.sub(lambda m: " " * len(m.group(0)), s)  # the input volume (32x32x3) is not a filter size
+    blank = VOLUME.sub(lambda m: " " * len(m.group(0)), s)  # the input volume (32x32x3) is not a filter size
     pieces, start = [], 0
     for m in list(_LAYER_SEP.finditer(blank)) + [None]:
         end = m.start() if m else len(blank)

@@ -483,6 +483,8 @@ class GraphExpr(Expr):
 # ---- points grouped by class in prose (the question reader's hook, solver.reading) ----------------------------------
 
 _PT = r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)"
+#: a tuple of numbers written in parentheses or brackets, (1, -1) or [2, -1]: one group
+VECTOR = r"([(\[]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[)\]])"
 _PTS = rf"{_PT}(?:\s*(?:,|and|,\s*and)\s*{_PT})*"
 _LABEL = r"([-+]?\d+)"
 _CONNECT = (r"(?:are|is|belongs?\s+to|falls?\s+in|lies?\s+in|in|of|labell?ed(?:\s+as)?|with|have|has|→|->|:|the|"
@@ -493,6 +495,16 @@ _LABEL_AFTER = re.compile(rf"\s*(?:\)\s*)?((?:{_CONNECT}\s*){{1,5}}){_LABEL}(?![
 _GROUP_BEFORE = re.compile(rf"\b(?:class|label|category)\s*{_LABEL}\s*(?::|=|contains|has|consists\s+of)?\s*\{{?\s*({_PTS})", re.I)
 _RUN = re.compile(_PTS)
 _ONE_PT = re.compile(_PT)
+
+
+def entries(written: str) -> list[str]:
+    """The numbers of a tuple as written, '(1, -0.5)' -> ['1', '-0.5']."""
+    return [v.strip() for v in written.strip("()[] ").split(",")]
+
+
+def list_text(values) -> str:
+    """Entries as a field's list text: ['1', '-0.5'] -> '[1, -0.5]'."""
+    return "[" + ", ".join(values) + "]"
 
 
 def read_points_by_class(text: str) -> dict | None:
@@ -513,10 +525,10 @@ def read_points_by_class(text: str) -> dict | None:
     rows, labels = [], []
     for _, _, pts, label in groups:
         for p in _ONE_PT.findall(pts):
-            rows.append([v.strip() for v in p.strip("() ").split(",")])
+            rows.append(entries(p))
             labels.append(str(int(label)))
     if len({len(r) for r in rows}) != 1:
         return None
     span = (groups[0][0], groups[-1][1])
-    X = "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    X = list_text(list_text(r) for r in rows)
     return {"fields": {"X": (X, span), "y": (" ".join(labels), span)}, "replaces": ()}

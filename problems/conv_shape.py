@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from problems import _grid as G
-from problems._layers import DEPTHWISE, Groups, Layer, LayerList, PadOrSame, layer_words, read_layers
+from problems._layers import DEPTHWISE, VOLUME, Groups, Layer, LayerList, PadOrSame, layer_words, read_layers
 from solver.conventions import Convention
 from solver import format as F
 from solver.errata import Erratum
@@ -212,7 +212,7 @@ def read_structure(text: str, conventions: dict) -> dict | None:
         out = {"fields": {"layers": found},
                "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units"), "notes": []}
     channels = _CHANNELS.search(text)
-    if channels and not _SHAPE3D.search(text):
+    if channels and not VOLUME.search(text):
         area = _AREA.search(text)
         c = channels.group(1) or channels.group(2)
         if area and area.group(1) and area.group(2):
@@ -229,7 +229,6 @@ def read_structure(text: str, conventions: dict) -> dict | None:
 #: "32 channels", "32 input channels", "depth 32", "D = 32" ... stated apart from a W x H x D volume
 _CHANNELS = re.compile(r"(?<![\w.x×])(\d+)\s+(?:input\s+|colou?r\s+|feature\s+)?channels\b|\b(?:depth|in_channels|"
                        r"input\s+channels)\s*(?:of\s+|=\s*|:\s*)?(\d+)\b", re.I)
-_SHAPE3D = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _AREA = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])\s+(?:input|image|feature\s+map|pixels|picture)", re.I)
 
 

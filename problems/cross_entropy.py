@@ -53,7 +53,7 @@ eps, Ksym, pv = sym("eps", r"\varepsilon"), sym("K"), sym("p", r"\mathbf{p}")
 wv, vv = sym("w", r"\mathbf{w}"), sym("v", r"\mathbf{v}")
 L_n, q_n = sym("L_n", "L_{n}"), sym("q_n", r"q_{n}")
 W_sum = I.qsym("sum w", r"\sum_{n} w_{y_{n}}")
-qv, tv, S_t = sym("q", r"\mathbf{q}"), sym("t", r"\mathbf{t}"), sym("S")
+qv, tv, S_t, ln_b = sym("q", r"\mathbf{q}"), sym("t", r"\mathbf{t}"), sym("S"), sym("ln b", r"\ln b")
 G_Z = I.qsym("dH/dz", r"\frac{\partial H}{\partial \mathbf{z}}")
 with sp.evaluate(False):
     SMOOTH_K = (1 - eps) * pv + eps / Ksym                               # torch / Keras
@@ -61,7 +61,7 @@ with sp.evaluate(False):
     WEIGHTED_TARGET = wv * pv                                            # v_c = w_c p_c
     #: the gradient with respect to the logits: d/dz_j of -sum_i t_i log_b softmax(z)_i = (S q_j - t_j) / ln b,
     #: S = sum_i t_i (t the target, or the weighted target w p); q - p for a distribution p in nats
-    GRAD_LOGITS = (S_t * qv - tv) / sym("ln b", r"\ln b")
+    GRAD_LOGITS = (S_t * qv - tv) / ln_b
 LOSS_TRUE = I.written_per_base(lambda b: -I.LOG(q_n, b))                # L_n = -log q_true,n
 WCE_DEF = I.PerBase(lambda b: -I.Sigma(sym("w_i", "w_{i}") * I.p_i * I.LOG(I.q_i, b), (I.i_, 1, I.K_)))
 
@@ -514,7 +514,7 @@ def _grad_logits(d: Derivation, targets, qrows, base: str) -> None:
     (grad_logits; one row per sample), the first sample worked."""
     rows = []
     for k, (t, q) in enumerate(zip(targets, qrows)):
-        vals = {S_t: I.exact_value(sp.Add(*t)), qv: q, tv: t, sym("ln b", r"\ln b"): I.ln_base(base)}
+        vals = {S_t: I.exact_value(sp.Add(*t)), qv: q, tv: t, ln_b: I.ln_base(base)}
         if k == 0:
             g = d.compute("Gradient with respect to the logits", G_Z, GRAD_LOGITS, vals,
                           text="Softmax and cross-entropy together: dH/dz_j = (S q_j - t_j) / ln b with S = sum_i t_i "

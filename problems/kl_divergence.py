@@ -95,7 +95,7 @@ def read_structure(text: str, conventions: dict) -> dict | None:
     named = {m.group(1): m for m in found if m.group(1)}
     p_m, q_m = (named["p"], named["q"]) if set(named) == {"p", "q"} else (found[0], found[1])
     sd = bool(_SD_WORDS.search(text))
-    fields, notes = {}, []
+    fields, shown = {}, {}
     for who, m in (("p", p_m), ("q", q_m)):
         mu, second = (_fraction(m.group(k)) for k in (2, 3))
         if mu is None or second is None or second <= 0:
@@ -103,10 +103,9 @@ def read_structure(text: str, conventions: dict) -> dict | None:
         span = (m.start(0), m.end(0))
         fields[f"mu_{who}"] = (_text(mu), span)
         fields[f"sigma_{who}"] = (_text(second) if sd else _root(second), span)
-    if not sd:
-        notes.append(f"N(μ, σ²) gives the variance second: σ_p = {_shown_root(_fraction(p_m.group(3)))} and "
-                     f"σ_q = {_shown_root(_fraction(q_m.group(3)))}. If the question meant N(μ, σ), correct "
-                     "sigma_p and sigma_q.")
+        shown[who] = fields[f"sigma_{who}"][0].replace("sqrt(", "√").rstrip(")")
+    notes = [] if sd else [f"N(μ, σ²) gives the variance second: σ_p = {shown['p']} and σ_q = {shown['q']}. If the "
+                           "question meant N(μ, σ), correct sigma_p and sigma_q."]
     return {"fields": fields, "replaces": ("p", "q"), "notes": notes}
 
 
@@ -126,10 +125,6 @@ def _root(v: Fraction) -> str:
     a, b = math.isqrt(v.numerator), math.isqrt(v.denominator)
     return _text(Fraction(a, b)) if a * a == v.numerator and b * b == v.denominator else f"sqrt({_text(v)})"
 
-
-def _shown_root(v: Fraction) -> str:
-    r = _root(v)
-    return "√" + r[5:-1] if r.startswith("sqrt(") else r
 
 
 def _gaussian(p) -> bool:

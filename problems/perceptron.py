@@ -34,8 +34,8 @@ from solver.richtext import Eq, Rich
 from solver.steps import Math, Step
 from solver.symbolic import Derivation, evaluate, make_answer, sym
 
-from ._nets import (BIAS_POSITION, augment, bias_first, bias_words, check_labels, header, labels01, linear_form,
-                    read_points_by_class)
+from ._nets import (BIAS_POSITION, VECTOR, augment, bias_first, bias_words, check_labels, entries, header, labels01,
+                    linear_form, list_text, read_points_by_class)
 from ._svg import Plot2D
 
 TITLE = "Perceptron training trace"
@@ -134,24 +134,22 @@ def read_structure(text: str, conventions: dict) -> dict | None:
     if w is None or b is None:
         return found
     last = conventions.get("bias_position", BIAS_POSITION.default) == "last"
-    ws = [v.strip() for v in w.group(1).strip("()[] ").split(",")]
+    ws = entries(w.group(1))
     vec = ws + [b.group(1)] if last else [b.group(1)] + ws
     span = (min(w.start(), b.start()), max(w.end(), b.end()))
     out = found or {"fields": {}, "replaces": ()}
-    out["fields"]["w0"] = ("[" + ", ".join(vec) + "]", span)
+    out["fields"]["w0"] = (list_text(vec), span)
     out["notes"] = [f"The bias {b.group(1)} is the {'last' if last else 'first'} weight (bias_position = "
                     f"{'last' if last else 'first'}): w = ({', '.join(vec)})."]
     q = _QUERY.search(text)
     if q and "classify" not in out["fields"]:   # "what does it output for x = (1, 0)?"
-        out["fields"]["classify"] = ("[" + ", ".join(v.strip() for v in q.group(1).strip("()[] ").split(",")) + "]",
-                                     (q.start(), q.end()))
+        out["fields"]["classify"] = (list_text(entries(q.group(1))), (q.start(), q.end()))
     return out
 
 
-_VEC = r"([(\[]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[)\]])"
-_WEIGHTS = re.compile(r"\bweights?(?:\s+vector)?\s*(?:w\s*)?(?:=|:|are|of|is)?\s*" + _VEC, re.I)
+_WEIGHTS = re.compile(r"\bweights?(?:\s+vector)?\s*(?:w\s*)?(?:=|:|are|of|is)?\s*" + VECTOR, re.I)
 _QUERY = re.compile(r"\b(?:output|outputs|class|classify|predict|prediction)\s+(?:for|of|on)?\s*(?:the\s+input\s+)?x\s*="
-                    r"\s*" + _VEC, re.I)
+                    r"\s*" + VECTOR, re.I)
 _BIAS = re.compile(r"\bbias(?:\s+(?:weight|term))?\s*(?:b\s*|w_?0\s*|θ\s*)?(?:=|:|is|of)?\s*(-?\d+(?:\.\d+)?)(?!\d|\.\d|\s*[,)\]])",
                    re.I)
 

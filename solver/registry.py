@@ -35,7 +35,6 @@ working. `Family.solve_here` is the same solve in the calling process.
 from __future__ import annotations
 
 import functools
-
 import importlib
 import math
 import os
