@@ -86,11 +86,19 @@ LAYOUT = Choice({"samples-rows": "one sample per row, one feature per column (as
                 aliases={"samples": "samples-rows", "rows": "samples-rows", "features": "features-rows",
                          "columns": "features-rows", "transposed": "features-rows"})
 
+#: Largest |entry| of the data: the exact path carries 40 significant digits, so a sample of 1e50 next to one of 2
+#: would lose the small one entirely (its reconstruction came out as -1073741824), and the covariance squares it.
+MAX_MAGNITUDE = 10 ** 9
+MAGNITUDE_HINT = (" (divide all of it by a common factor: the components stay the same and the eigenvalues scale by "
+                  "its square)")
+
+
 PARAMS = (
-    Param("X", Matrix(max_cols=100_000), label="Data",
+    Param("X", Matrix(max_cols=100_000, lo=-MAX_MAGNITUDE, hi=MAX_MAGNITUDE, hint=MAGNITUDE_HINT), label="Data",
           help="one sample per row, e.g. (4, 11), (8, 4), (13, 5), (7, 14); or set layout=features-rows (or give C instead)",
           aliases=("data", "X", "points", "data points", "samples", "observations", "dataset", "data matrix")),
-    Param("C", Matrix(square=True, max_rows=2000, max_cols=2000), label="Covariance matrix",
+    Param("C", Matrix(square=True, max_rows=2000, max_cols=2000, lo=-MAX_MAGNITUDE ** 2, hi=MAX_MAGNITUDE ** 2),
+          label="Covariance matrix",
           help="optional, instead of data: the covariance matrix C, e.g. [[14, -11], [-11, 23]]",
           aliases=("C", "Σ")),
     Param("layout", LAYOUT, default="samples-rows", label="Layout of X",
@@ -165,11 +173,6 @@ def _shape(X) -> tuple[int, int]:
     return X.shape if isinstance(X, np.ndarray) else (len(X), len(X[0]))
 
 
-#: Largest |entry| of the data: the exact path carries 40 significant digits, so a sample of 1e50 next to one of 2
-#: would lose the small one entirely (its reconstruction came out as -1073741824), and the covariance squares it.
-MAX_MAGNITUDE = 10 ** 9
-
-
 def _largest(M) -> float:
     if isinstance(M, np.ndarray):  # max |x| without an |M| temporary the size of the data
         return max(float(M.max()), -float(M.min())) if M.size else 0.0
@@ -190,12 +193,8 @@ def validate(p) -> None:
     if p["C"] is not None:
         _validate_cov(p)
         return
-    X = _samples(p)
+    X = _samples(p)   # (its entries' size is bounded by its declaration)
     n, dim = _shape(X)
-    big = _largest(X)
-    if not big <= MAX_MAGNITUDE:
-        raise InvalidInput("X", f"The 'X' parameter of pca must have entries of size at most 1e9 (divide all of it by a "
-                                f"common factor: the components stay the same and the eigenvalues scale by its square). Got an entry of size {F.text(float(big), 3)} instead.")
     if n < 2:
         raise InvalidInput("X", f"The 'X' parameter of pca must have at least 2 samples (with layout={p['layout']}). "
                                 f"Got {n} instead.")
@@ -212,10 +211,7 @@ def validate(p) -> None:
 def _validate_cov(p) -> None:
     C = p["C"]
     dim = _shape(C)[0]
-    big = _largest(C)
-    if not big <= float(MAX_MAGNITUDE) ** 2:
-        raise InvalidInput("C", f"The 'C' parameter of pca must have entries of size at most 1e18. Got an entry of size "
-                                f"{F.text(float(big), 3)} instead.")
+    big = _largest(C)   # (at most 1e18: its declaration)
     Cf = as_float(C)
     if not np.allclose(Cf, Cf.T, rtol=0, atol=1e-12 * max(big, 1e-300)) or (
             not isinstance(C, np.ndarray) and any(C[i][j] != C[j][i] for i in range(dim) for j in range(i))):

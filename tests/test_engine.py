@@ -124,6 +124,48 @@ def test_numpy_input_stays_float_and_is_checked():
         Param("g", Vector()).parse(np.array([1.0, np.nan]))
 
 
+@pytest.mark.parametrize("spec,good,bad,message", [
+    # a declared range binds an array as it binds a list (a Matrix array skipped it: 1e300 reached sigmoid_neuron)
+    (Matrix(lo=-10 ** 6, hi=10 ** 6), [[1e6, -1e6]], [[1.0, 1e300]], r"range \[-1000000, 1000000\]. Got 1e300"),
+    (Matrix(lo=-1, hi=1, hint=" (scale it)"), [[1.0, -1.0]], [[1.0, -1.0000001]], r"\(scale it\). Got -1.0000001"),
+    (Vector(lo=0, hi=1), [0.0, 1.0, 0.5], [0.2, -1e-300], r"range \[0, 1\]. Got -1e-300"),
+    (Vector(lo=0, hi=1, closed="right"), [1.0, 1e-9], [0.0, 0.5], r"range \(0, 1\]. Got 0"),
+    (Vector(lo=0, hi=1, closed="left"), [0.0], [0.5, 1.0], r"range \[0, 1\). Got 1"),
+    (Vector(lo=1, integer=True), [1.0, 7.0], [2.0, 2.5], r"integer entries. Got 2.5"),
+    (Vector(lo=-1e100, hi=1e100), [1e100, -1e100], [1e308, 1e308], r"Got 1e308"),  # a sum of squares that overflows
+])
+def test_numpy_input_is_held_to_the_declared_range(spec, good, bad, message):
+    """One pass (the sum of squares) accepts an array whose every entry is well inside the range; anything else is
+    decided by the exact checks, so an entry on the bound passes and one just past it is refused."""
+    assert Param("v", spec).parse(np.array(good)).tolist() == (good if isinstance(spec, Matrix) else list(good))
+    with pytest.raises(InvalidInput, match=message) as e:
+        Param("v", spec).parse(np.array(bad))
+    assert e.value.field == "v"
+
+
+def test_numpy_views_without_one_buffer_are_checked_too():
+    """A transposed or strided view (no contiguous buffer for the one-pass sum) takes the exact checks."""
+    a = np.zeros((4, 6))
+    a[1, 2] = 5.0
+    spec = Param("A", Matrix(lo=-1, hi=1))
+    assert spec.parse(a[:, 1::2]).shape == (4, 3)     # the 5 is in a column the view skips
+    with pytest.raises(InvalidInput, match="Got 5 instead"):
+        spec.parse(a[:, ::2])
+    with pytest.raises(InvalidInput, match="Got 5 instead"):
+        spec.parse(a.T)
+    a[3, 0] = np.nan
+    with pytest.raises(InvalidInput, match="finite"):
+        spec.parse(a[:, ::2])
+
+
+def test_declared_range_reaches_arrays_through_a_family():
+    """sigmoid_neuron declares its inputs within ±1e6; an array of 1e300 was solved (z = 1e300) before."""
+    import solver
+    with pytest.raises(InvalidInput) as e:
+        solver.solve("sigmoid_neuron", x=np.array([[1e300]]), w=np.array([1.0]), y=np.array([1.0]))
+    assert e.value.field == "x" and "Got 1e300 instead" in str(e.value)
+
+
 def test_expr_is_whitelisted_and_never_evaluated():
     x, y = sp.symbols("x y", real=True)
     assert Expr().parse("x**2 + 4*y**2") == x**2 + 4 * y**2
