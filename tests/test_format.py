@@ -115,3 +115,5 @@ def test_float_digits_match_rounding_the_repr_half_up():
                 want = F._fixed_digits(Decimal(repr(x)), p, strip)
                 assert F.fixed(x, p, strip=strip) == want, (x, p, strip)
                 assert F.fixed(np.float64(x), p, strip=strip) == want, (x, p, strip)
+    for p in precisions:   # the numeric path's batches (tolist() of an array) follow the same rule
+        assert F.fixed_floats(xs, p) == [F._fixed_digits(Decimal(repr(x)), p, False) for x in xs], p
