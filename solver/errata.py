@@ -26,6 +26,7 @@ filled as an answer's would be.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -103,14 +104,30 @@ def _sentence(s: str) -> str:
 def _same(spec, raw: Any, value: Any) -> bool:
     if raw is None or value is None:
         return raw is None and value is None
+    if getattr(value, "ndim", 0) and value.size > 1:  # an array (numeric input) is never the notes' typed example
+        return False
     try:
-        want = spec.parse(raw)
-    except ValueError:
+        want = _parsed(spec, raw)
+    except TypeError:  # (a spec or text that cannot be a cache key: parsed each time)
+        want = _parsed.__wrapped__(spec, raw)
+    if want is _UNPARSED:
         return False
     try:
         return bool(want == value)
     except (TypeError, ValueError):  # an array compared elementwise
         return False
+
+
+_UNPARSED = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(spec, raw):
+    """An erratum's parameter text parsed once (every solve of the family asks whether the erratum applies)."""
+    try:
+        return spec.parse(raw)
+    except ValueError:
+        return _UNPARSED
 
 
 class _Filler:

@@ -309,9 +309,17 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         if up_to_sign and not tol.up_to_sign:
             tol = dataclasses.replace(tol, up_to_sign=True)
         shown = _preview(value)
-        texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
-        disp = _display_nested(texts, precision)
-        lat = exact_latex or _latex_nested(texts, precision)
+        if isinstance(shown, np.ndarray) and shown.dtype == np.float64 and 1 <= shown.ndim <= 2 and shown.size:
+            # the numeric path's arrays: one batch of texts, joined as _display_nested and _latex_nested join them
+            rows = [F.fixed_floats(r, precision) for r in (shown.tolist() if shown.ndim == 2 else [shown.tolist()])]
+            line = [", ".join(r) for r in rows]
+            disp = "[" + ", ".join(f"({t})" for t in line) + "]" if shown.ndim == 2 else f"({line[0]})"
+            lat = exact_latex or (r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(r) for r in rows)
+                                  if shown.ndim == 2 else r"\left(" + line[0] + r"\right)")
+        else:
+            texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
+            disp = _display_nested(texts, precision)
+            lat = exact_latex or _latex_nested(texts, precision)
         if shown is not value:
             more = f" ... ({_size(value)} entries)"
             disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
@@ -351,6 +359,28 @@ def _exact_latex(v) -> str | None:
     return None
 
 
+class NumberedRows(Sequence):
+    """A table's rows from a 2-D array, each led by its number from 1 (the numeric path's scores, one row per
+    sample): `Derivation.table` takes them as they are, so a large table's rows are made only when it is read."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, a: np.ndarray):
+        self._a = a
+
+    def __len__(self) -> int:
+        return len(self._a)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        row = self._a[i].tolist()
+        return (range(len(self))[i] + 1, *row)
+
+    def __iter__(self):
+        return ((i, *row) for i, row in enumerate(self._a.tolist(), 1))
+
+
 #: Vector answers longer than this are shown by their first entries (the JSON value keeps them all).
 PREVIEW_ENTRIES = 50
 
@@ -373,7 +403,7 @@ def _preview(v):
 
 
 def _json_nested(v):
-    if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and np.all(np.isfinite(v)):
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and np.isfinite(v).all():
         return v.tolist()  # fast path for the numeric path's large arrays
     if is_vector(v):
         return [_json_nested(x) for x in v]
@@ -497,7 +527,8 @@ class Derivation:
         row), the table is addressable: every other column's entries become answers such as `loss@t=3`
         (solver.address), checkable and usable in exam files like any answer."""
         cols = tuple(c if isinstance(c, Math) else Math(c, c) if isinstance(c, str) else math(c) for c in columns)
-        rows = [tuple(r) for r in rows]
+        if not isinstance(rows, NumberedRows):
+            rows = [tuple(r) for r in rows]
 
         def texts(rows=rows, sig=sig):
             return tuple(tuple(c.text if isinstance(c, Cell) else F.cell(c, sig) for c in r) for r in rows)
