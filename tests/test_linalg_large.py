@@ -71,3 +71,59 @@ def test_large_trace_table_is_formatted_under_the_request_precision_when_read():
     assert table.rows[0][1] == solver.format.text(score, 12) != solver.format.text(score)
     assert sol.answer("pc1@sample=1").value == sol.answers["scores"].value[0][0]
     assert tuple(table.rows) == table.rows and len(table.to_json()["rows"]) == 400
+
+
+# ---- the leading eigenvectors alone (problems/_eigh.py) ---------------------------------------------------
+def _routine(sol) -> str:
+    return next(s.text for s in sol.steps if s.title == "Numeric path")
+
+
+@pytest.mark.parametrize("accel", ["scipy", "numpy"])
+@pytest.mark.parametrize("shape,k", [((500, 200), 5), ((300, 100), 1), ((120, 400), 7), ((400, 70), 17)])
+def test_pca_with_only_the_leading_eigenvectors_matches_sklearn_both_ways(shape, k, accel, monkeypatch):
+    """With SciPy, a covariance (or Gram matrix) of order 64 or more keeping at most a quarter of its components is
+    reduced to tridiagonal form once, every eigenvalue taken from it and only the kept eigenvectors computed and
+    transformed back; with STEPWISE_ACCEL=numpy (a deployment without SciPy), numpy.linalg.eigh. Either way:
+    scikit-learn's exact SVD solver for the kept components, every eigenvalue, the scores; the note names what ran."""
+    pytest.importorskip("scipy.linalg")
+    if accel == "numpy":
+        monkeypatch.setenv("STEPWISE_ACCEL", "numpy")
+    else:
+        monkeypatch.delenv("STEPWISE_ACCEL", raising=False)
+    X = _spread(*shape, seed=11, mean=2.0)
+    sol = solver.solve("pca", X=X, k=k, conventions={"sign_rule": "largest-loading"})
+    full = skd.PCA(svd_solver="full").fit(X)
+    a = sol.answers
+    assert np.allclose(arr(a["components"]), full.components_[:k], rtol=0, atol=1e-10)
+    m = min(shape)
+    assert np.allclose(arr(a["eigenvalues"])[:m], full.explained_variance_[:m], rtol=1e-10, atol=1e-12 * full.explained_variance_[0])
+    assert np.allclose(arr(a["explained_variance_ratio"])[:m], full.explained_variance_ratio_[:m], rtol=1e-9, atol=1e-14)
+    if "scores" in a:
+        assert np.allclose(arr(a["scores"]), full.transform(X)[:, :k], rtol=0, atol=1e-9)
+    assert ("LAPACK through SciPy" in _routine(sol)) == (accel == "scipy")
+    assert ("numpy.linalg.eigh" in _routine(sol)) == (accel == "numpy")
+
+
+def test_leading_eigenvectors_of_a_matrix_with_repeated_eigenvalues_span_numpys():
+    """Eigen.vectors against numpy.linalg.eigh on a matrix whose leading eigenvalue is repeated (any basis of its
+    eigenspace is right: the projectors agree) and whose others are distinct, and small matrices (NumPy's eigh)."""
+    pytest.importorskip("scipy.linalg")
+    from problems._eigh import SUBSET_TEXT, Eigen
+
+    rng = np.random.default_rng(5)
+    Q = np.linalg.qr(rng.standard_normal((90, 90)))[0]
+    lam = np.concatenate([[7.0, 7.0, 7.0], np.linspace(5.0, 0.1, 87)])
+    M = (Q * lam) @ Q.T
+    eig = Eigen(M, 5)
+    assert eig.how == SUBSET_TEXT
+    w, V = np.linalg.eigh(M)
+    assert np.allclose(eig.values, w[::-1], rtol=0, atol=1e-13)
+    E = eig.vectors(5)
+    assert np.allclose(E.T @ E, np.eye(5), atol=1e-13)
+    assert np.allclose(M @ E, E * eig.values[:5], atol=1e-12)
+    assert np.allclose(E[:, :3] @ E[:, :3].T, V[:, -3:] @ V[:, -3:].T, atol=1e-12)   # the repeated eigenspace
+    assert np.allclose(np.abs(E[:, 3:]), np.abs(V[:, -4:-6:-1]), atol=1e-12)
+    small = Eigen(M[:10, :10], 2)
+    assert small.how == "numpy.linalg.eigh" and np.allclose(small.values, np.linalg.eigvalsh(M[:10, :10])[::-1])
+    many = Eigen(M, 5)
+    assert np.allclose(np.abs(many.vectors(60)), np.abs(V[:, ::-1][:, :60]), atol=1e-10)  # past a quarter: eigh

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 
 import numpy as np
 import sympy as sp
 
+from solver.accel import ENV, switched_off  # noqa: F401 (ENV: the tests' name for the switch)
 from solver.functions import relu, sigmoid
 
-ENV = "STEPWISE_ACCEL"          # "numpy" (or "off", "0"): always the NumPy path
 FUSED_MIN = 1 << 16             # parameters from which one step's update is a compiled loop
 LOOP_MIN = 1000                 # steps from which a whole run on few parameters is one compiled call
 LOOP_MAX_PARAMS = 64            # ... on at most this many parameters
@@ -62,9 +61,7 @@ NUMPY_TEXT = "in float64 NumPy, in place and vectorised"
 
 def available() -> bool:
     """Numba is installed and not switched off (STEPWISE_ACCEL=numpy). Imports nothing."""
-    if os.environ.get(ENV, "").strip().lower() in ("numpy", "off", "0", "no", "false"):
-        return False
-    return _installed()
+    return not switched_off() and _installed()
 
 
 @functools.lru_cache(maxsize=1)

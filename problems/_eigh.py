@@ -1,0 +1,92 @@
+"""All the eigenvalues of a symmetric matrix and only the leading eigenvectors, for the numeric paths of PCA.
+
+PCA answers every eigenvalue (the explained-variance ratios need them all) but only the k leading components.
+`numpy.linalg.eigh` computes every eigenvector and transforms every one back, which is most of its time for a
+200 x 200 covariance (2.6 ms of PCA's 3.5 ms on 500 x 200). LAPACK does it in parts, through SciPy's wrappers
+(`pip install stepwise[fast]`; scikit-learn installs SciPy too): one reduction to tridiagonal form (dsytrd), all
+eigenvalues of the tridiagonal matrix (dsterf), its k leading eigenvectors alone (dstemr, the MRRR algorithm),
+and those k transformed back (dormqr on the reflectors): about half the time, the same values to the last bits
+(tests/test_linalg_large.py compares both ways with NumPy and scikit-learn).
+
+Without SciPy, with STEPWISE_ACCEL=numpy, for small matrices (where eigh is already fast) or when LAPACK reports a
+failure, `numpy.linalg.eigh` runs; `Eigen.how` says which ran, for the solution's numeric-path note.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+
+import numpy as np
+
+from solver.accel import switched_off
+
+#: The order from which the leading eigenvectors are computed alone (below it numpy.linalg.eigh is as fast).
+SUBSET_MIN = 64
+#: ... when at most this share of them is kept (past it, the back-transformation of many costs what eigh does).
+SUBSET_MAX_SHARE = 0.25
+
+NUMPY_TEXT = "numpy.linalg.eigh"
+SUBSET_TEXT = ("LAPACK through SciPy (one tridiagonal reduction, every eigenvalue, only the leading eigenvectors: "
+               "dsytrd, dsterf, dstemr, dormqr)")
+
+
+class Eigen:
+    """The eigen-decomposition of a symmetric matrix M: `values`, all of them in descending order, at once;
+    `vectors(k)`, the k leading eigenvectors as the columns of a d x k array, when asked (k is often chosen from
+    the values: the fewest components that keep a share of the variance)."""
+
+    def __init__(self, M: np.ndarray, k_hint: int | None = None):
+        n = M.shape[0]
+        self._M, self._V, self._tri = M, None, None
+        lapack = _lapack() if n >= SUBSET_MIN and (k_hint is None or k_hint <= SUBSET_MAX_SHARE * n) else None
+        if lapack is not None:
+            c, d, e, tau, info = lapack.dsytrd(M, lower=1, lwork=64 * n)
+            if info == 0:
+                w, info = lapack.dsterf(d.copy(), e.copy())[:2]
+                if info == 0:
+                    self._tri, self._lapack, self.how = (c, d, e, tau), lapack, SUBSET_TEXT
+                    self.values = w[::-1].copy()
+                    return
+        self._full()
+
+    def _full(self) -> None:
+        w, V = np.linalg.eigh(self._M)
+        self.values, self._V, self._tri, self.how = w[::-1].copy(), V[:, ::-1], None, NUMPY_TEXT
+
+    def vectors(self, k: int) -> np.ndarray:
+        if self._tri is not None and k <= SUBSET_MAX_SHARE * len(self.values):
+            c, d, e, tau = self._tri
+            n = len(d)
+            m, _, z, info = self._lapack.dstemr(d.copy(), np.append(e, 0.0), 2, 0.0, 0.0, n - k + 1, n)
+            if info == 0 and m == k:
+                Z = np.array(z[:, k - 1::-1], order="F")   # descending, as the values
+                q, _, info = self._lapack.dormqr("L", "N", c[1:, :-1], tau, Z[1:], max(1, 64 * k))
+                if info == 0:
+                    Z[1:] = q
+                    return Z
+        if self._V is None:   # LAPACK declined, or many vectors asked: the whole decomposition after all (the
+            values = self.values  # values stay those already answered)
+            self._full()
+            self.values = values
+        return self._V[:, :k]
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> bool:
+    return importlib.util.find_spec("scipy") is not None
+
+
+def _lapack():
+    """scipy.linalg.lapack (imported on first use, for large matrices only), or None."""
+    if switched_off() or not _installed():
+        return None
+    return _load()
+
+
+@functools.lru_cache(maxsize=1)
+def _load():
+    try:
+        from scipy.linalg import lapack
+    except Exception:   # pragma: no cover - a broken SciPy install: NumPy's eigh still works
+        return None
+    return lapack if all(hasattr(lapack, f) for f in ("dsytrd", "dsterf", "dstemr", "dormqr")) else None
