@@ -5,16 +5,18 @@ PCA answers every eigenvalue (the explained-variance ratios need them all) but o
 200 x 200 covariance (2.6 ms of PCA's 3.5 ms on 500 x 200). LAPACK does it in parts, through SciPy's wrappers
 (`pip install stepwise[fast]`; scikit-learn installs SciPy too): one reduction to tridiagonal form (dsytrd), all
 eigenvalues of the tridiagonal matrix (dsterf), its k leading eigenvectors alone (dstemr, the MRRR algorithm),
-and those k transformed back (dormqr on the reflectors): about half the time, the same values to the last bits
-(tests/test_linalg_large.py compares both ways with NumPy and scikit-learn).
+and those k transformed back (dormqr on the reflectors): about half the time, agreeing with eigh to about 1e-14 of
+the largest eigenvalue (tests/test_linalg_large.py compares both ways with NumPy and scikit-learn).
 
-Without SciPy, with STEPWISE_ACCEL=numpy, for small matrices (where eigh is already fast) or when LAPACK reports a
-failure, `numpy.linalg.eigh` runs; `Eigen.how` says which ran, for the solution's numeric-path note.
+Without SciPy, with STEPWISE_ACCEL=numpy, for small matrices (where eigh is already fast), in a process that has not
+imported SciPy for a matrix too small to pay for the import (`IMPORT_MIN`), or when LAPACK reports a failure,
+`numpy.linalg.eigh` runs; `Eigen.how` says which ran, for the solution's numeric-path note.
 """
 from __future__ import annotations
 
 import functools
 import importlib.util
+import sys
 
 import numpy as np
 
@@ -24,6 +26,9 @@ from solver.accel import switched_off
 SUBSET_MIN = 64
 #: ... when at most this share of them is kept (past it, the back-transformation of many costs what eigh does).
 SUBSET_MAX_SHARE = 0.25
+#: The order from which SciPy is imported for the purpose when nothing has imported it yet (eigh then costs more
+#: than the import: 0.28 s at 1200, against 0.11 s this way and 0.15 to 0.2 s of import).
+IMPORT_MIN = 1000
 
 NUMPY_TEXT = "numpy.linalg.eigh"
 SUBSET_TEXT = ("LAPACK through SciPy (one tridiagonal reduction, every eigenvalue, only the leading eigenvectors: "
@@ -38,7 +43,7 @@ class Eigen:
     def __init__(self, M: np.ndarray, k_hint: int | None = None):
         n = M.shape[0]
         self._M, self._V, self._tri = M, None, None
-        lapack = _lapack() if n >= SUBSET_MIN and (k_hint is None or k_hint <= SUBSET_MAX_SHARE * n) else None
+        lapack = _lapack(n) if n >= SUBSET_MIN and (k_hint is None or k_hint <= SUBSET_MAX_SHARE * n) else None
         if lapack is not None:
             c, d, e, tau, info = lapack.dsytrd(M, lower=1, lwork=64 * n)
             if info == 0:
@@ -76,11 +81,20 @@ def _installed() -> bool:
     return importlib.util.find_spec("scipy") is not None
 
 
-def _lapack():
-    """scipy.linalg.lapack (imported on first use, for large matrices only), or None."""
-    if switched_off() or not _installed():
+def _lapack(n: int):
+    """scipy.linalg.lapack, or None. Importing it takes 150 to 200 ms, more than it saves below order IMPORT_MIN, so
+    a process that has not imported SciPy yet (a one-off command) imports it only for a matrix that large; a server
+    imports it while it warms up (`preload`), and scikit-learn's users have it already."""
+    if switched_off() or not _installed() or ("scipy.linalg" not in sys.modules and n < IMPORT_MIN):
         return None
     return _load()
+
+
+def preload() -> None:
+    """Import SciPy's LAPACK now where it is installed and not switched off (a server's warm-up, before it forks its
+    solve processes: their solves never pay the import)."""
+    if not switched_off() and _installed():
+        _load()
 
 
 @functools.lru_cache(maxsize=1)

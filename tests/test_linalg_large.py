@@ -127,3 +127,21 @@ def test_leading_eigenvectors_of_a_matrix_with_repeated_eigenvalues_span_numpys(
     assert small.how == "numpy.linalg.eigh" and np.allclose(small.values, np.linalg.eigvalsh(M[:10, :10])[::-1])
     many = Eigen(M, 5)
     assert np.allclose(np.abs(many.vectors(60)), np.abs(V[:, ::-1][:, :60]), atol=1e-10)  # past a quarter: eigh
+
+
+def test_scipy_is_imported_for_the_purpose_only_where_it_pays():
+    """A fresh process (a one-off command) does not import SciPy (0.15 to 0.2 s) to save a millisecond on a 200 x 200
+    covariance, but does for order 1000 and up; a server imports it while warming up (preload)."""
+    pytest.importorskip("scipy.linalg")
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\nfrom problems._eigh import Eigen, preload\n"
+            "A = np.random.default_rng(0).standard_normal((N, N)); M = A @ A.T\n"
+            "e = Eigen(M, 3); e.vectors(3)\nprint(e.how == 'numpy.linalg.eigh', 'scipy.linalg' in sys.modules)\n"
+            "preload(); print('scipy.linalg' in sys.modules)\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "STEPWISE_ACCEL"}
+    for n, want in ((200, "True False\nTrue"), (1000, "False True\nTrue")):
+        out = subprocess.run([sys.executable, "-c", code.replace("(N, N)", f"({n}, {n})")], capture_output=True, text=True,
+                             env=env, timeout=120, check=True).stdout.strip()
+        assert out == want, (n, out)

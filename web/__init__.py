@@ -201,10 +201,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, threads: int = 4, worker
 
 
 def _warm_accelerator() -> None:
-    """With the optional compiled loops installed, compile them in a separate process while the server starts (a
-    few seconds each, cold; then cached on disk), so the first long or large optimizer solve does not pay it inside
-    a request's time limit."""
+    """With the optional accelerators installed: SciPy's LAPACK imported now (large PCA's leading eigenvectors:
+    every solve process then has it), and the compiled loops compiled in a separate process while the server starts
+    (a few seconds each, cold; then cached on disk), so the first long or large optimizer solve does not pay it
+    inside a request's time limit."""
+    from problems import _eigh
     from problems._optim import accel
+
+    _eigh.preload()
 
     if not accel.available():
         return
