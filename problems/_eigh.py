@@ -4,7 +4,7 @@ PCA answers every eigenvalue (the explained-variance ratios need them all) but o
 `numpy.linalg.eigh` computes every eigenvector and transforms every one back, which is most of its time for a
 200 x 200 covariance (2.6 ms of PCA's 3.5 ms on 500 x 200). LAPACK does it in parts, through SciPy's wrappers
 (`pip install stepwise[fast]`; scikit-learn installs SciPy too): one reduction to tridiagonal form (dsytrd), all
-eigenvalues of the tridiagonal matrix (dsterf), its k leading eigenvectors alone (dstemr, the MRRR algorithm),
+eigenvalues of the tridiagonal matrix (dsterf), its k leading eigenvectors alone (dstebz and dstein, as dsyevx),
 and those k transformed back (dormqr on the reflectors): about half the time, agreeing with eigh to about 1e-14 of
 the largest eigenvalue (tests/test_linalg_large.py compares both ways with NumPy and scikit-learn).
 
@@ -32,24 +32,27 @@ IMPORT_MIN = 1000
 
 NUMPY_TEXT = "numpy.linalg.eigh"
 SUBSET_TEXT = ("LAPACK through SciPy (one tridiagonal reduction, every eigenvalue, only the leading eigenvectors: "
-               "dsytrd, dsterf, dstemr, dormqr)")
+               "dsytrd, dsterf, dstebz, dstein, dormqr)")
 
 
 class Eigen:
     """The eigen-decomposition of a symmetric matrix M: `values`, all of them in descending order, at once;
     `vectors(k)`, the k leading eigenvectors as the columns of a d x k array, when asked (k is often chosen from
-    the values: the fewest components that keep a share of the variance)."""
+    the values: the fewest components that keep a share of the variance). `overwrite`: M is a temporary of the
+    caller's, which the reduction may take as its workspace (one d x d array less at the peak)."""
 
-    def __init__(self, M: np.ndarray, k_hint: int | None = None):
+    def __init__(self, M: np.ndarray, k_hint: int | None = None, overwrite: bool = False):
         n = M.shape[0]
         self._M, self._V, self._tri = M, None, None
         lapack = _lapack(n) if n >= SUBSET_MIN and (k_hint is None or k_hint <= SUBSET_MAX_SHARE * n) else None
         if lapack is not None:
-            c, d, e, tau, info = lapack.dsytrd(M, lower=1, lwork=64 * n)
+            # M symmetric: its transpose is the same matrix in LAPACK's column order, taken as it is when allowed
+            c, d, e, tau, info = lapack.dsytrd(M.T, lower=1, lwork=64 * n, overwrite_a=int(overwrite))
             if info == 0:
                 w, info = lapack.dsterf(d.copy(), e.copy())[:2]
                 if info == 0:
                     self._tri, self._lapack, self.how = (c, d, e, tau), lapack, SUBSET_TEXT
+                    self._M = None if overwrite else M
                     self.values = w[::-1].copy()
                     return
         self._full()
@@ -60,20 +63,49 @@ class Eigen:
 
     def vectors(self, k: int) -> np.ndarray:
         if self._tri is not None and k <= SUBSET_MAX_SHARE * len(self.values):
-            c, d, e, tau = self._tri
-            n = len(d)
-            m, _, z, info = self._lapack.dstemr(d.copy(), np.append(e, 0.0), 2, 0.0, 0.0, n - k + 1, n)
-            if info == 0 and m == k:
-                Z = np.array(z[:, k - 1::-1], order="F")   # descending, as the values
-                q, _, info = self._lapack.dormqr("L", "N", c[1:, :-1], tau, Z[1:], max(1, 64 * k))
-                if info == 0:
-                    Z[1:] = q
-                    return Z
+            Z = self._leading(k)
+            if Z is not None:
+                return Z
         if self._V is None:   # LAPACK declined, or many vectors asked: the whole decomposition after all (the
             values = self.values  # values stay those already answered)
+            if self._M is None:
+                self._M = self._matrix()
             self._full()
             self.values = values
         return self._V[:, :k]
+
+    def _leading(self, k: int) -> np.ndarray | None:
+        """The k leading eigenvectors as dsyevx finds them: the k largest eigenvalues of the tridiagonal matrix by
+        bisection (dstebz), their eigenvectors by inverse iteration (dstein: d x k, where MRRR's dstemr hands back
+        a d x d array), transformed back (dormqr); None when LAPACK reports a failure."""
+        L = self._lapack
+        c, d, e, tau = self._tri
+        n = len(d)
+        m, w, block, split, info = L.dstebz(d, e, 3, 0.0, 0.0, n - k + 1, n, 2 * np.finfo(float).tiny, "B")
+        if info != 0 or m != k:
+            return None
+        z, info = L.dstein(d, e, w[:m], block, split)
+        if info != 0:
+            return None
+        Z = np.array(z[:, np.argsort(-w[:m], kind="stable")], order="F")   # descending, as the values
+        if n > 1:
+            q, _, info = L.dormqr("L", "N", c[1:, :-1], tau, Z[1:], max(1, 64 * k))
+            if info != 0:
+                return None
+            Z[1:] = q
+        return Z
+
+    def _matrix(self) -> np.ndarray:
+        """M again from its reduction (Q T Q^T; only when M was overwritten and LAPACK's vectors failed)."""
+        L = self._lapack
+        c, d, e, tau = self._tri
+        n = len(d)
+        QT = np.asfortranarray(np.diag(d) + np.diag(e, 1) + np.diag(e, -1))   # Q T, then (Q (Q T)^T)^T = Q T Q^T
+        for _ in range(2):
+            q, _, _ = L.dormqr("L", "N", c[1:, :-1], tau, QT[1:], max(1, 64 * n))
+            QT[1:] = q
+            QT = np.asfortranarray(QT.T)
+        return QT
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,4 +135,4 @@ def _load():
         from scipy.linalg import lapack
     except Exception:   # pragma: no cover - a broken SciPy install: NumPy's eigh still works
         return None
-    return lapack if all(hasattr(lapack, f) for f in ("dsytrd", "dsterf", "dstemr", "dormqr")) else None
+    return lapack if all(hasattr(lapack, f) for f in ("dsytrd", "dsterf", "dstebz", "dstein", "dormqr")) else None

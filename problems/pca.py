@@ -684,7 +684,7 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
         Xc /= scale
     cov = None
     if method == "gram":
-        eig = Eigen(Xc @ Xc.T, want if min_variance is None else None)
+        eig = Eigen(Xc @ Xc.T, want if min_variance is None else None, overwrite=True)   # (a temporary)
         g = eig.values.copy()
         g[g <= n * np.finfo(float).eps * g[0]] = 0.0  # rounding (the centred data always have one zero eigenvalue)
         w = np.zeros(dim)

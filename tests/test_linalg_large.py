@@ -127,6 +127,12 @@ def test_leading_eigenvectors_of_a_matrix_with_repeated_eigenvalues_span_numpys(
     assert small.how == "numpy.linalg.eigh" and np.allclose(small.values, np.linalg.eigvalsh(M[:10, :10])[::-1])
     many = Eigen(M, 5)
     assert np.allclose(np.abs(many.vectors(60)), np.abs(V[:, ::-1][:, :60]), atol=1e-10)  # past a quarter: eigh
+    # LAPACK failing on the vectors of a matrix it was allowed to overwrite: M rebuilt from its reduction, then eigh
+    spent = Eigen(M.copy(), 5, overwrite=True)
+    spent._leading = lambda k: None
+    E = spent.vectors(4)
+    assert spent.how == "numpy.linalg.eigh" and np.allclose(spent.values, w[::-1], rtol=0, atol=1e-13)
+    assert np.allclose(np.abs(E[:, 3]), np.abs(V[:, -4]), atol=1e-12) and np.allclose(M @ E, E * w[::-1][:4], atol=1e-12)
 
 
 def test_scipy_is_imported_for_the_purpose_only_where_it_pays():
