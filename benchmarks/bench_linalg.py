@@ -1,6 +1,6 @@
 """Benchmark (not a test): PCA and SVD through `solver.solve` (the whole call) next to scikit-learn and NumPy.
 
-    python benchmarks/bench_linalg.py                 # the issue's shapes, 9 interleaved rounds (under a minute)
+    python benchmarks/bench_linalg.py                 # the issue's shapes, 21 interleaved rounds (about a minute)
     python benchmarks/bench_linalg.py --repeats 3     # shorter
     python benchmarks/bench_linalg.py --threads 1     # one BLAS thread for every library (a busy machine)
     python benchmarks/bench_linalg.py --image-out /tmp/svd   # also write the compressed images as PNG files
@@ -299,7 +299,7 @@ def bench_image(ks, out_dir: str | None):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=9, help="interleaved rounds per shape (the median is kept)")
+    ap.add_argument("--repeats", type=int, default=21, help="interleaved rounds per shape (the median is kept; at 9, one disturbed round on a 2-core machine moved a ratio by a tenth)")
     ap.add_argument("--threads", type=int, help="BLAS/OpenMP threads for NumPy, SciPy and scikit-learn alike "
                     "(default: the libraries' own; 1 keeps a busy machine's thread hand-offs out of the figures)")
     ap.add_argument("--image-out", help="directory for the original and rank-k images (PNG)")
