@@ -103,7 +103,7 @@ def read_structure(text: str, conventions: dict) -> dict | None:
         span = (m.start(0), m.end(0))
         fields[f"mu_{who}"] = (_text(mu), span)
         fields[f"sigma_{who}"] = (_text(second) if sd else _root(second), span)
-        shown[who] = fields[f"sigma_{who}"][0].replace("sqrt(", "√").rstrip(")")
+        shown[who] = _shown(fields[f"sigma_{who}"][0])
     notes = [] if sd else [f"N(μ, σ²) gives the variance second: σ_p = {shown['p']} and σ_q = {shown['q']}. If the "
                            "question meant N(μ, σ), correct sigma_p and sigma_q."]
     return {"fields": fields, "replaces": ("p", "q"), "notes": notes}
@@ -125,6 +125,14 @@ def _root(v: Fraction) -> str:
     a, b = math.isqrt(v.numerator), math.isqrt(v.denominator)
     return _text(Fraction(a, b)) if a * a == v.numerator and b * b == v.denominator else f"sqrt({_text(v)})"
 
+
+def _shown(value: str) -> str:
+    """A field value as the reading's note prints it: sqrt(2) as √2, sqrt(1/2) as √(1/2) (not √1/2, which reads as
+    half of √1)."""
+    if not value.startswith("sqrt("):
+        return value
+    inner = value[len("sqrt("):-1]
+    return f"√({inner})" if "/" in inner else f"√{inner}"
 
 
 def _gaussian(p) -> bool:

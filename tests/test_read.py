@@ -435,6 +435,10 @@ def test_two_gaussians_written_n_mu_sigma_squared_are_read_with_the_variance_sec
     assert not any("not sure" in w for w in r.warnings)
     r = read("Two Gaussians with standard deviations 1 and 2: N(0, 1) and N(1, 2). What is the KL divergence?")
     assert r.fields["sigma_q"].value == "2" and not any("variance second" in n for n in r.notes)
+    # a fractional variance: the note's root is bracketed (√1/2 would read as half of √1)
+    r = read("What is the KL divergence between N(0, 1/2) and N(1, 2)?")
+    assert r.fields["sigma_p"].value == "sqrt(1/2)"
+    assert any("σ_p = √(1/2) and σ_q = √2" in n for n in r.notes), r.notes
 
 
 def test_a_layer_given_by_its_inputs_alone_gets_the_fan_in_rules():
