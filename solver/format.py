@@ -310,7 +310,7 @@ def _float_fixed(x: float, precision: Precision, strip: bool) -> str:
 def fixed_floats(values: list, precision: Precision | None = None) -> list[str]:
     """[fixed(x, precision) for x in values], for the numeric path's arrays (a list from ndarray.tolist()): at
     decimal places, C's '%f' directly wherever the float's correctly rounded digit past the last kept one is not a
-    5 (then its shortest repr cannot end in that tie: `_float_fixed`'s rule without its repr, about three times
+    5 (then its shortest repr cannot end in that tie: `_float_fixed`'s rule without its repr, about 2.4 times
     as fast) and the float's spacing is below a tenth of the last kept digit; everything else through `fixed`."""
     precision = answer_precision(precision)
     dp = precision.dp

@@ -395,8 +395,7 @@ class Matrix(Spec):
         data = _entries(raw, self.describe())
         if isinstance(data, np.ndarray):
             a = data if data.ndim == 2 else data.reshape(1, -1)
-            if a.ndim == 2:
-                self._check_shape(*a.shape)
+            self._check_shape(*a.shape)
             return _float_array(a, 2, self.lo, self.hi, hint=self.hint)
         items = list(data)
         if not items:

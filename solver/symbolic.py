@@ -412,10 +412,6 @@ def _json_nested(v):
 
 def _entry_texts(v, precision):
     """`v` with each number replaced by its display text (nested lists), which _display_nested keeps as it is."""
-    if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim <= 2:  # the numeric path's arrays: no checks
-        if v.ndim == 1:  # per entry (what _display_nested does for each float entry)
-            return [_Shown(t) for t in F.fixed_floats(v.tolist(), precision)]
-        return [[_Shown(t) for t in F.fixed_floats(row, precision)] for row in v.tolist()]
     if is_vector(v):
         return [_entry_texts(x, precision) for x in v]
     return _Shown(_display_nested(v, precision))
