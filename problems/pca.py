@@ -637,7 +637,8 @@ def pca_numeric(X: np.ndarray, k: int, ddof: int = 1, standardize: bool = False,
                 method: str = "auto", min_variance=None):
     """PCA in float64. X is N x d (samples as rows). Returns a dict of arrays: mean, scale, cov (d x d or None),
     eigenvalues (all d, descending), components (k x d), scores (N x k), ratios (d), method, and the number of
-    components asked (k, or the fewest that keep `min_variance` of the variance) and kept (at most min(N, d)).
+    components asked (k, or the fewest that keep `min_variance` of the variance) and kept (at most min(N, d)), and
+    the routine that decomposed (problems/_eigh.py: every eigenvalue, only the kept eigenvectors where SciPy runs).
 
     method "auto": eigh of the d x d covariance when d <= min(N, 2000) (features few); with more features than
     samples (N < d, N <= 2000), eigh of the N x N Gram matrix X_c X_c^T of the centred data (the same eigenvalues
