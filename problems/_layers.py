@@ -395,7 +395,7 @@ _LAYER_SEP = re.compile(r"\s*(?:;|->|→|\.\s+|\b(?:and\s+)?then\b|\bfollowed\s+
                         re.I)
 _ANCHORS = (("pool", re.compile(r"\b(?:max|average|avg|mean)?[\s-]*pool(?:ing|ed|s)?\b", re.I)),
             ("fc", re.compile(r"\b(?:fully[\s-]connected|dense|FC)\b", re.I)),
-            ("conv", re.compile(r"\bconv(?:olution(?:al)?|\d?d?)?\b|\bfilters?\b|\bkernels?\b", re.I)))
+            ("conv", re.compile(r"\bconv(?:olution(?:al|s)?|s|\d?d?)?\b|\bfilters?\b|\bkernels?\b", re.I)))
 _ASKING = re.compile(r"\s*(?:give|what|how|find|compute|calculate|determine|state|list|show|work\s+out)\b", re.I)
 #: a W x H x D volume as written (32x32x3, 32 × 32 × 3)
 VOLUME = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
@@ -417,14 +417,24 @@ _UNITS = re.compile(r"(?<![\d.])(\d+)\s*(?:hidden\s+)?(?:units|neurons|outputs|n
                     r"|\b(?:fully[\s-]connected|dense)(?:\s+layer)?\s+(?:with|of)\s+(\d+)\b", re.I)
 
 
-def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
+#: "two stacked 3x3 convolutions", "three 3x3 conv layers", "a stack of 2 consecutive 5x5 convolutional layers": one
+#: convolution repeated (VGG's question: the receptive field of a stack). Not "two 3x3 filters" (one layer's filters).
+_STACK = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:stacked\s+|consecutive\s+|"
+                    r"successive\s+|sequential\s+|identical\s+)?\d+\s*[x×]\s*\d+\s+conv(?:olutions?|olutional|s|2d)?\b",
+                    re.I)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def read_layers(s: str, notes: list | None = None) -> tuple[str, tuple[int, int]] | None:
     """A network of two or more conv, pool and fc layers described in prose, as the layer-list text ('conv 16 5 s1
     p0; pool 2 s2') and the span of the words it came from; None when the text does not describe one plainly (a
     size or count missing, a non-square window): then the question reader keeps its single-layer reading.
 
     "A 32x32x3 input goes through a conv layer with 16 filters of size 5x5, stride 1, no padding, then 2x2 max
     pooling with stride 2" reads as 'conv 16 5 s1 p0; pool 2 s2'. Without a stated stride a convolution's is 1 and a
-    pooling window's its size (torch's defaults); without padding, none."""
+    pooling window's its size (torch's defaults); without padding, none. A stack of one convolution ("two stacked 3x3
+    convolutions") is that layer repeated, with one filter each when their number is not given (said in `notes`:
+    the output size and the receptive field do not depend on it)."""
     if len(s) > 5000:
         return None
     blank = VOLUME.sub(lambda m: " " * len(m.group(0)), s)  # the input volume (32x32x3) is not a filter size
@@ -437,7 +447,7 @@ def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
     layers, spans = [], []
     for a, b in pieces:
         seg = blank[a:b]
-        if _ASKING.match(seg):
+        if _ASKING.match(seg) and not _STACK.search(seg):
             continue  # "Give the output shape ... of the last convolution or pooling layer": the question, not a layer
         kinds = [(m.start(), kind) for kind, rx in _ANCHORS for m in rx.finditer(seg)]
         if not kinds:
@@ -446,17 +456,29 @@ def read_layers(s: str) -> tuple[str, tuple[int, int]] | None:
         kind = "pool" if "pool" in found else "fc" if "fc" in found else "conv"
         if len(found - {"conv"}) > 1 or (kind != "conv" and "conv" in found and _FILTERS.search(seg)):
             return None  # two kinds of layer in one stretch of words: not read plainly
-        text = _layer_text(kind, seg)
-        if text is None:
+        stack = _STACK.search(seg) if kind == "conv" else None
+        count = 1
+        if stack:  # the count is not a size, stride or number of filters
+            word = stack.group(1).lower()
+            count = _COUNTS.get(word) or int(word)
+            seg = seg[:stack.start(1)] + " " * len(word) + seg[stack.end(1):]
+        text = _layer_text(kind, seg, filters=1 if stack else None)
+        if text is None or count < 1:
             return None
-        layers.append(text)
+        if stack and notes is not None and not (_FILTERS.search(seg) or _FILTERS_AFTER.search(seg)):
+            notes.append(f"The number of filters of the {count} stacked convolutions is not given: one each is assumed "
+                         "(it changes their parameters and the output depth, not the output size or the receptive "
+                         "field).")
+        layers.extend([text] * count)
         spans.append((a + len(seg) - len(seg.lstrip()), b - (len(seg) - len(seg.rstrip()))))
     if len(layers) < 2:
         return None
     return "; ".join(layers), (spans[0][0], spans[-1][1])
 
 
-def _layer_text(kind: str, seg: str) -> str | None:
+def _layer_text(kind: str, seg: str, filters: int | None = None) -> str | None:
+    """One layer's text from its words; a convolution without its number of filters takes `filters` (None: not
+    read)."""
     if kind == "fc":
         m = _UNITS.search(seg)
         return f"fc {next(g for g in m.groups() if g)}" if m else None
@@ -483,7 +505,8 @@ def _layer_text(kind: str, seg: str) -> str | None:
         mode = "max" if re.search(r"\bmax", seg, re.I) else "avg" if re.search(r"\b(?:average|avg|mean)", seg, re.I) else ""
         return f"{mode}pool {f} s{stride} p{pad}"
     m = _FILTERS.search(seg) or _FILTERS_AFTER.search(seg)
-    if m is None:
+    if m is None and filters is None:
         return None
+    k = next(g for g in m.groups() if g) if m else filters
     dil = _DILATION.search(seg)
-    return f"conv {next(g for g in m.groups() if g)} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")
+    return f"conv {k} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")

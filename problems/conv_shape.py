@@ -206,11 +206,12 @@ def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): a network of two or more layers described in prose ('a conv layer
     with 16 filters of size 5x5, stride 1, then 2x2 max pooling with stride 2') read as `layers`, which replaces the
     single layer's fields."""
-    found = read_layers(text)
+    notes: list = []
+    found = read_layers(text, notes)
     out = {"fields": {}, "replaces": (), "notes": []}
     if found is not None:
         out = {"fields": {"layers": found},
-               "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units"), "notes": []}
+               "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units"), "notes": notes}
     channels = _CHANNELS.search(text)
     if channels and not VOLUME.search(text):
         area = _AREA.search(text)

@@ -129,3 +129,39 @@ def test_an_input_given_by_its_channels_is_never_a_square_of_that_width():
               "parameters?")
     assert out.reading.fields["input"].value == "64 64 3"
     assert out.solutions[0].answers["params"].value == 16 * (3 * 3 * 3 + 1)
+
+
+@pytest.mark.parametrize("question,count", [
+    ("What is the receptive field of two stacked 3x3 convolutions with stride 1?", 2),
+    ("What is the receptive field of three stacked 3x3 convolutions?", 3),
+    ("Two 3x3 convolutions are stacked (stride 1, no padding) on a 32x32x3 input. What is the receptive field?", 2),
+    ("A stack of 4 consecutive 3x3 conv layers: what is the effective receptive field?", 4),
+])
+def test_a_stack_of_one_convolution_is_read_as_that_layer_repeated(question, count):
+    """'two stacked 3x3 convolutions' read 'two' as the filter size (a 2 x 2 layer answered, 3x3 left unused): it is
+    the 3x3 layer twice. The receptive field of N stacked F x F convolutions at stride 1 is 1 + N (F - 1): 5 and 7 for
+    two and three 3 x 3 layers (Simonyan & Zisserman, 'Very deep convolutional networks', 2015, section 2.3)."""
+    r = read(question)
+    assert r.family == "conv_shape"
+    assert r.fields["layers"].value == "; ".join(["conv 1 3 s1 p0"] * count)
+    assert any("one each is assumed" in n for n in r.notes)   # the filters were not given
+    assert not any("was not used" in w for w in r.warnings)
+    out = ask(question)
+    assert out.solutions[0].answers["receptive_field"].value == 1 + count * (3 - 1)
+
+
+def test_stacked_convolutions_with_their_filters_match_torch():
+    """With the number of filters and the input given, the parameters of the stack against torch's layers."""
+    torch = pytest.importorskip("torch")
+    q = "How many parameters do two stacked 3x3 conv layers with 64 filters each have on a 32x32x64 input?"
+    r = read(q)
+    assert r.fields["layers"].value == "conv 64 3 s1 p0; conv 64 3 s1 p0" and r.notes == []
+    net = torch.nn.Sequential(torch.nn.Conv2d(64, 64, 3), torch.nn.Conv2d(64, 64, 3))
+    a = ask(q).solutions[0].answers
+    assert a["total_params"].value == sum(p.numel() for p in net.parameters())
+    assert a["out_shape"].value == [28, 28, 64] == list(net(torch.zeros(1, 64, 32, 32)).shape[2:]) + [64]
+
+
+def test_two_filters_of_a_layer_are_not_a_stack():
+    """'a conv layer with two 3x3 filters' is one layer (its filters), not two stacked layers."""
+    assert read_layers("A conv layer with two 3x3 filters on a 5x5x1 input") is None
