@@ -402,7 +402,8 @@ VOLUME = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
 _SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
                         r"(?:of\s+|=\s*|:\s*)?(\d+)\b|\bF\s*=\s*(\d+)\b", re.I)
-_FILTERS = re.compile(r"(?<![\d.x×])(\d+)\s+(?:(?:\d+\s*[x×]\s*\d+|convolutional|conv)\s+)?"
+_FILTERS = re.compile(r"(?<![\d.x×])(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                      r"(?:(?:\d+\s*[x×]\s*\d+|convolutional|conv)\s+)?"
                       r"(?:filters|kernels|feature\s+maps|output\s+channels|channels)\b", re.I)
 _FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channels)\s*(?:=|:|of)?\s*(\d+)\b"
                             r"|\bK\s*=\s*(\d+)\b", re.I)
@@ -423,6 +424,17 @@ _STACK = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s
                     r"successive\s+|sequential\s+|identical\s+)?\d+\s*[x×]\s*\d+\s+conv(?:olutions?|olutional|s|2d)?\b",
                     re.I)
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def count_of(word: str) -> int:
+    """A count as written: digits, or a word from two to ten."""
+    return _COUNTS.get(word.lower()) or int(word)
+
+
+#: A single layer's filters counted before them: "64 3x3 filters", "two 3 x 3 kernels", "16 convolutional filters"
+#: (not an input's "32 channels": those are its depth).
+FILTER_COUNT = re.compile(r"(?<![\d.x×])(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\d+\s*[x×]\s*\d+\s+)?"
+                          r"(?:convolutional\s+|conv\s+)?(?:filters|kernels)\b", re.I)
 
 
 def read_layers(s: str, notes: list | None = None) -> tuple[str, tuple[int, int]] | None:
@@ -459,8 +471,8 @@ def read_layers(s: str, notes: list | None = None) -> tuple[str, tuple[int, int]
         stack = _STACK.search(seg) if kind == "conv" else None
         count = 1
         if stack:  # the count is not a size, stride or number of filters
-            word = stack.group(1).lower()
-            count = _COUNTS.get(word) or int(word)
+            word = stack.group(1)
+            count = count_of(word)
             seg = seg[:stack.start(1)] + " " * len(word) + seg[stack.end(1):]
         text = _layer_text(kind, seg, filters=1 if stack else None)
         if text is None or count < 1:
@@ -507,6 +519,6 @@ def _layer_text(kind: str, seg: str, filters: int | None = None) -> str | None:
     m = _FILTERS.search(seg) or _FILTERS_AFTER.search(seg)
     if m is None and filters is None:
         return None
-    k = next(g for g in m.groups() if g) if m else filters
+    k = count_of(next(g for g in m.groups() if g)) if m else filters
     dil = _DILATION.search(seg)
     return f"conv {k} {f} s{stride} p{pad}" + (f" d{dil.group(1)}" if dil else "")

@@ -36,7 +36,8 @@ import numpy as np
 import sympy as sp
 
 from problems import _grid as G
-from problems._layers import DEPTHWISE, VOLUME, Groups, Layer, LayerList, PadOrSame, layer_words, read_layers
+from problems._layers import (DEPTHWISE, FILTER_COUNT, VOLUME, Groups, Layer, LayerList, PadOrSame, count_of,
+                             layer_words, read_layers)
 from solver.conventions import Convention
 from solver import format as F
 from solver.errata import Erratum
@@ -205,13 +206,18 @@ def _dims(inp) -> tuple[int, int, int]:
 def read_structure(text: str, conventions: dict) -> dict | None:
     """The question reader's hook (solver.reading): a network of two or more layers described in prose ('a conv layer
     with 16 filters of size 5x5, stride 1, then 2x2 max pooling with stride 2') read as `layers`, which replaces the
-    single layer's fields."""
+    single layer's fields; a single layer's filters counted before their size ('64 3x3 filters'); an input's depth
+    stated apart from its width and height."""
     notes: list = []
     found = read_layers(text, notes)
     out = {"fields": {}, "replaces": (), "notes": []}
     if found is not None:
         out = {"fields": {"layers": found},
                "replaces": ("kind", "filters", "size", "stride", "pad", "dilation", "groups", "fc_units"), "notes": notes}
+    else:   # one layer: its filters counted before their size ("64 3x3 filters", "two 3x3 filters"), which the
+        count = FILTER_COUNT.search(text)   # general reading leaves unread (the size stands between)
+        if count:
+            out["fields"]["filters"] = (str(count_of(count.group(1))), count.span())
     channels = _CHANNELS.search(text)
     if channels and not VOLUME.search(text):
         area = _AREA.search(text)

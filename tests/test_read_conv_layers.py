@@ -165,3 +165,22 @@ def test_stacked_convolutions_with_their_filters_match_torch():
 def test_two_filters_of_a_layer_are_not_a_stack():
     """'a conv layer with two 3x3 filters' is one layer (its filters), not two stacked layers."""
     assert read_layers("A conv layer with two 3x3 filters on a 5x5x1 input") is None
+
+
+@pytest.mark.parametrize("question,k,dims,size", [
+    ("A conv layer with 64 3x3 filters on a 32x32x3 input: what is the output volume?", 64, (32, 32, 3), 3),
+    ("A conv layer with two 3x3 filters on a 5x5x1 input: what is the output volume?", 2, (5, 5, 1), 3),
+    ("A 28x28x1 image goes through 6 5 x 5 kernels. How many parameters?", 6, (28, 28, 1), 5),
+])
+def test_a_layers_filters_counted_before_their_size_are_read(question, k, dims, size):
+    """'64 3x3 filters': the count before the size was left unread (64 'not used', the layer answered with 1 filter;
+    'two 3x3 filters' silently so). Output shape and parameters against torch's nn.Conv2d on a tensor of that size."""
+    torch = pytest.importorskip("torch")
+    r = read(question)
+    assert r.fields["filters"].value == str(k) and r.fields["size"].value == str(size)
+    assert not any("was not used" in w for w in r.warnings)
+    a = ask(question).solutions[0].answers
+    conv = torch.nn.Conv2d(dims[2], k, size)
+    out = conv(torch.zeros(1, dims[2], dims[1], dims[0]))
+    assert a["out_shape"].value == [out.shape[3], out.shape[2], out.shape[1]]
+    assert a["params"].value == sum(p.numel() for p in conv.parameters())
