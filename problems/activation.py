@@ -20,6 +20,7 @@ derivative or the right derivative. The step function's derivative is 0 wherever
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -180,6 +181,26 @@ _ALIASES = {"logistic": "sigmoid", "silu": "swish", "hardswish": "hard_swish", "
             "hswish": "hard_swish", "hard swish": "hard_swish", "hard-swish": "hard_swish", "leaky": "leaky_relu", "lrelu": "leaky_relu", "leakyrelu": "leaky_relu",
             "parametric_relu": "prelu", "gelu_exact": "gelu", "gelu_erf": "gelu", "heaviside": "step",
             "gelu_approx": "gelu_tanh", "relu_6": "relu6"}
+
+#: "sigmoid of 2", "tanh(0.5)", "ReLU at -2", "the sigmoid of 0, 1 and 2", "σ(0)": the points written after the
+#: function's name (the general reading took them for no field, and the default points were answered).
+_NAMES = sorted({*DISPLAY, *_ALIASES, "σ", "leaky relu", "leaky-relu", "hard swish", "hard-swish"}, key=len,
+                reverse=True)
+_NUMBER = r"[-−]?\d+(?:\.\d+)?"
+_APPLIED = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in _NAMES) + r")"
+                      r"(?:'|’|\s+derivative)?\s*(?:\(\s*|\s+(?:of|at|for)\s+(?:(?:the\s+)?(?:input|point)s?\s+)?"
+                      r"(?:x\s*=\s*)?)(" + _NUMBER + r"(?:\s*(?:,|and|, and)\s*" + _NUMBER + r")*)(?![\d.]*\d)", re.I)
+
+
+def read_structure(text: str, conventions: dict) -> dict | None:
+    """The question reader's hook (solver.reading): the points an activation is applied to, written after its name
+    ('the sigmoid of 2', 'tanh(0.5)', 'ReLU at -2', 'σ(0)')."""
+    m = _APPLIED.search(text)
+    if m is None:
+        return None
+    values = re.split(r"\s*(?:, and|,|and)\s*", m.group(1).replace("−", "-"))
+    return {"fields": {"x": (" ".join(v for v in values if v), m.span(1))}, "replaces": ()}
+
 
 PARAMS = (
     Param("function", Choice({k: v for k, v in DISPLAY.items()}, aliases=_ALIASES), default="sigmoid", label="Function",

@@ -682,3 +682,22 @@ def test_a_perceptron_given_weights_and_a_separate_bias_classifies_the_input():
     f = out.reading.fields
     assert out.reading.family == "perceptron" and f["w0"].value == "[-0.5, 1, -1]" and f["classify"].value == "[1, 0]"
     assert out.solutions[0].answers["predictions"].value == [int(1 * 1 + (-1) * 0 - 0.5 >= 0)]
+
+
+@pytest.mark.parametrize("question,fn,points", [
+    ("Compute the sigmoid of 2.", "sigmoid", [2.0]),
+    ("What is sigmoid(2)?", "sigmoid", [2.0]),
+    ("Compute tanh of 0.5.", "tanh", [0.5]),
+    ("What is the sigmoid of 0?", "sigmoid", [0.0]),
+    ("Evaluate ReLU at -2 and 3.", "relu", [-2.0, 3.0]),
+])
+def test_the_points_written_after_an_activations_name_are_read(question, fn, points):
+    """'the sigmoid of 2' left the 2 unread and answered at the default points 0, 3, 5 (a warning, and the first
+    value happened to be sigmoid(0)); the points after the name ('of 2', '(2)', 'at -2 and 3') are x. torch's
+    functions as the oracle."""
+    torch = pytest.importorskip("torch")
+    out = ask(question)
+    assert out.reading.fields["x"].value.split() == [("%g" % v) for v in points]
+    assert not any("was not used" in w for w in out.reading.warnings)
+    want = getattr(torch, fn)(torch.tensor(points, dtype=torch.float64)).tolist()
+    assert out.solutions[0].answers["values"].value == pytest.approx(want, abs=1e-12)
