@@ -35,7 +35,8 @@ from solver.symbolic import sym
 TITLE = "Momentum gradient descent"
 TOPIC = "optimizers"
 KEYWORDS = ("momentum", "heavy ball", "velocity", "mgd", "exponentially weighted gradients", "dampening",
-            "momentum gradient descent", "gradient descent with momentum", "classical momentum", "polyak")
+            "momentum gradient descent", "gradient descent with momentum", "classical momentum", "polyak",
+            "sgd with momentum", "sgd momentum", "stochastic gradient descent with momentum")
 
 TAU = sym("dampening", r"\tau")
 # ---- the rules, written once (on the shared accumulation rule) ---------------------------------------

@@ -701,3 +701,19 @@ def test_the_points_written_after_an_activations_name_are_read(question, fn, poi
     assert not any("was not used" in w for w in out.reading.warnings)
     want = getattr(torch, fn)(torch.tensor(points, dtype=torch.float64)).tolist()
     assert out.solutions[0].answers["values"].value == pytest.approx(want, abs=1e-12)
+
+
+def test_sgd_with_momentum_is_the_momentum_family():
+    """'two steps of SGD with momentum 0.9' was read as plain SGD (0.9 unused: w = 0.64 where torch's
+    SGD(momentum=0.9) gives 0.46); torch names it SGD with momentum, and so do exams."""
+    torch = pytest.importorskip("torch")
+    out = ask("Apply two steps of SGD with momentum 0.9 and learning rate 0.1 to f(x) = x^2 starting at x = 1.")
+    assert out.reading.family == "momentum" and out.reading.fields["beta"].value == "0.9"
+    w = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (w ** 2).sum().backward()
+        opt.step()
+    assert out.solutions[0].answers["w"].value == pytest.approx(w.item(), abs=1e-12)
+    assert ask("Apply one step of SGD with learning rate 0.1 to f(x) = x^2 starting at x = 1.").reading.family == "sgd"
