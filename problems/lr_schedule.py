@@ -259,7 +259,8 @@ PARAMS = (
           aliases=("initial learning rate", "eta_0", "η_0", "alpha_0", "α_0", "eta0", "lr_0", "starts at", "from",
                    "learning rate of", "base learning rate", "eta_max", "η_max", "maximum learning rate", "starting learning rate",
                    "learning rate", "initial rate", "peak learning rate", "peak lr", "max_lr", "max lr",
-                   "warms up to", "warms up linearly to", "rises to")),
+                   "warms up to", "warms up linearly to", "rises to", "initial lr", "base lr", "starting lr", "lr",
+                   "base_lr", "lr0")),
     Param("gamma", Real(0, 1, closed="right"), default="0.5", label="Decay factor gamma",
           help="step: the factor applied every step_size steps; multistep: at each milestone; exponential_gamma: the "
                "factor per step; reduce_on_plateau: given without factor, the factor of each cut",

@@ -717,3 +717,17 @@ def test_sgd_with_momentum_is_the_momentum_family():
         opt.step()
     assert out.solutions[0].answers["w"].value == pytest.approx(w.item(), abs=1e-12)
     assert ask("Apply one step of SGD with learning rate 0.1 to f(x) = x^2 starting at x = 1.").reading.family == "sgd"
+
+
+def test_initial_lr_written_short_is_the_schedules_start():
+    """'initial lr 0.05' was left unread and the default start 0.1 answered (0.025 where 0.0125 is meant); torch's
+    StepLR as the oracle."""
+    torch = pytest.importorskip("torch")
+    out = ask("What is the learning rate after 10 epochs with step decay of 0.5 every 5 epochs and initial lr 0.05?")
+    assert out.reading.fields["eta0"].value == "0.05"
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.05)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)
+    for _ in range(10):
+        opt.step()
+        sched.step()
+    assert out.solutions[0].answers["lr"].value[0] == pytest.approx(sched.get_last_lr()[0], rel=1e-12)
