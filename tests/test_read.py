@@ -731,3 +731,21 @@ def test_initial_lr_written_short_is_the_schedules_start():
         opt.step()
         sched.step()
     assert out.solutions[0].answers["lr"].value[0] == pytest.approx(sched.get_last_lr()[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("question,sizes", [
+    ("How many parameters does an MLP with input 10, one hidden layer of 20 units and output 5 have?", [10, 20, 5]),
+    ("An MLP has 784 inputs, two hidden layers of 128 units each, and 10 outputs. How many parameters?",
+     [784, 128, 128, 10]),
+    ("A network with an input layer of 4 neurons, three hidden layers with 8 neurons and an output layer of 2 neurons: "
+     "how many parameters?", [4, 8, 8, 8, 2]),
+])
+def test_layer_sizes_stated_as_input_hidden_and_output_are_read(question, sizes):
+    """'input 10 ... output 5' was left unread (nothing solved), and 'two hidden layers of 128 units each' was one
+    hidden layer (101,632 weights where 118,016 are meant). torch's Linear layers count the parameters."""
+    torch = pytest.importorskip("torch")
+    out = ask(question)
+    assert out.reading.fields["layers"].value == " ".join(map(str, sizes))
+    net = torch.nn.Sequential(*(torch.nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])))
+    a = out.solutions[0].answers
+    assert a["weights"].value + a["biases"].value == sum(p.numel() for p in net.parameters())

@@ -328,7 +328,11 @@ def _item_texts(it: Item, pw: ParamWords) -> list[str]:
 _UNIT_AFTER = re.compile(r"\s*(?:[a-z-]+\s+)?(?P<w>inputs?|input\s+(?:units|neurons|features|nodes)|hidden\s+(?:neurons|units|nodes)|"
                          r"output\s+(?:neurons|units|nodes|classes)|outputs|output|classes|neurons|units|nodes)\b", re.I)
 _UNIT_BEFORE = re.compile(r"(?P<w>fan[\s_-]?in|n_?in|fan[\s_-]?out|n_?out|hidden\s+layers?\s+(?:of|with)|"
-                          r"inputs?\s+(?:of\s+)?(?:size|dimension)|output\s+(?:size|dimension))\s*(?:=|:|of|is)?\s*$", re.I)
+                          r"inputs?\s+(?:of\s+)?(?:size|dimension)|output\s+(?:size|dimension)|"
+                          r"(?<![\w-])(?:input|output)(?:\s+layer)?(?:\s+(?:of|with))?)\s*(?:=|:|of|is)?\s*$", re.I)
+#: "two hidden layers of 128 units (each)": one size for several hidden layers
+_HIDDEN_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+hidden\s+layers\b", re.I)
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 #: A subscript that indexes (u_8, w_(t-1), beta_1), unlike y_hat, w_tilde, x_bar which name other things.
@@ -594,7 +598,11 @@ class _Binder:
             {"in": ins, "mid": mids, "out": outs}[role].append(it)
         if not ins:
             return None   # (inputs alone: a field that takes one size, a layer's fan-in, accepts it; others refuse)
-        seq = ins[:1] + sorted(mids, key=lambda it: it.i) + outs[:1]
+        mids = sorted(mids, key=lambda it: it.i)
+        many = _HIDDEN_COUNT.search(s)
+        if many and len(mids) == 1:   # "two hidden layers of 128 units each": the size once per layer
+            mids = mids * (_COUNT_WORDS.get(many.group(1).lower()) or int(many.group(1)))
+        seq = ins[:1] + mids + outs[:1]
         text = " ".join(_num(it.value) for it in seq)
         if not _accepts(pw, text):
             return None
