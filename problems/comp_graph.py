@@ -48,7 +48,7 @@ TITLE = "Computational graph: backpropagation through the gates"
 TOPIC = "neurons"
 KEYWORDS = ("computational graph", "backpropagation", "backprop", "chain rule", "multivariate chain rule", "gates",
             "local gradient", "upstream gradient", "sum over paths", "autograd", "derivative", "paths",
-            "backpropagate", "graph")
+            "backpropagate", "graph", "gradient of", "partial derivative", "partial derivatives", "derivatives")
 
 MAX_EXACT_GATES = 200    # larger graphs take the numeric path
 DETAIL_GATES = 40        # up to this many gates every node and edge gets its own step

@@ -749,3 +749,21 @@ def test_layer_sizes_stated_as_input_hidden_and_output_are_read(question, sizes)
     net = torch.nn.Sequential(*(torch.nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])))
     a = out.solutions[0].answers
     assert a["weights"].value + a["biases"].value == sum(p.numel() for p in net.parameters())
+
+
+@pytest.mark.parametrize("question,expr,point", [
+    ("Compute the gradient of f(w) = (w - 3)^2 at w = 1.", "(w - 3)**2", {"w": 1}),
+    ("Compute the partial derivatives of f(x, y) = x^2 y at x = 1, y = 2.", "x**2*y", {"x": 1, "y": 2}),
+])
+def test_the_gradient_of_a_function_at_a_point_is_the_computational_graph(question, expr, point):
+    """'the gradient of f(w) = (w - 3)^2 at w = 1' was read as Adadelta steps (a weak fit, warned); it is the
+    gradient, sympy's derivatives as the oracle."""
+    import sympy as sp
+
+    out = ask(question)
+    assert out.reading.family == "comp_graph"
+    f = sp.sympify(expr)
+    a = out.solutions[0].answers
+    for name, _ in point.items():
+        want = sp.diff(f, sp.Symbol(name)).subs({sp.Symbol(k): v for k, v in point.items()})
+        assert a[f"grad_{name}"].value == pytest.approx(float(want))
