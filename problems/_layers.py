@@ -402,7 +402,10 @@ VOLUME = re.compile(r"\d+\s*[x×]\s*\d+\s*[x×]\s*\d+")
 _SQUARE = re.compile(r"(?<![\d.])(\d+)\s*[x×]\s*(\d+)(?![\d.]|\s*[x×])")
 _SIZE_WORD = re.compile(r"\b(?:size|kernel(?:\s+size)?|window(?:\s+size)?|filter\s+size|receptive\s+field)\s*"
                         r"(?:of\s+|=\s*|:\s*)?(\d+)\b|\bF\s*=\s*(\d+)\b", re.I)
-_FILTERS = re.compile(r"(?<![\d.x×])(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+"
+#: a count as exams write it, digits or a word from two to ten: of layers in a stack (_COUNT), of filters (_MANY)
+_WORDS = "two|three|four|five|six|seven|eight|nine|ten"
+_COUNT, _MANY = rf"(\d{{1,2}}|{_WORDS})", rf"(\d+|{_WORDS})"
+_FILTERS = re.compile(r"(?<![\d.x×])" + _MANY + r"\s+"
                       r"(?:(?:\d+\s*[x×]\s*\d+|convolutional|conv)\s+)?"
                       r"(?:filters|kernels|feature\s+maps|output\s+channels|channels)\b", re.I)
 _FILTERS_AFTER = re.compile(r"\b(?:filters|kernels|output\s+channels|out_channels)\s*(?:=|:|of)?\s*(\d+)\b"
@@ -420,20 +423,22 @@ _UNITS = re.compile(r"(?<![\d.])(\d+)\s*(?:hidden\s+)?(?:units|neurons|outputs|n
 
 #: "two stacked 3x3 convolutions", "three 3x3 conv layers", "a stack of 2 consecutive 5x5 convolutional layers": one
 #: convolution repeated (VGG's question: the receptive field of a stack). Not "two 3x3 filters" (one layer's filters).
-_STACK = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:stacked\s+|consecutive\s+|"
+_STACK = re.compile(r"\b" + _COUNT + r"\s+(?:stacked\s+|consecutive\s+|"
                     r"successive\s+|sequential\s+|identical\s+)?\d+\s*[x×]\s*\d+\s+conv(?:olutions?|olutional|s|2d)?\b",
                     re.I)
-_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 def count_of(word: str) -> int:
-    """A count as written: digits, or a word from two to ten."""
-    return _COUNTS.get(word.lower()) or int(word)
+    """A count as written (_COUNT): digits, or a number word (the reader's, solver.reading.scan: this runs only while
+    a question is read)."""
+    from solver.reading.scan import NUMBER_WORDS
+
+    return int(NUMBER_WORDS.get(word.lower()) or word)
 
 
 #: A single layer's filters counted before them: "64 3x3 filters", "two 3 x 3 kernels", "16 convolutional filters"
 #: (not an input's "32 channels": those are its depth).
-FILTER_COUNT = re.compile(r"(?<![\d.x×])(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\d+\s*[x×]\s*\d+\s+)?"
+FILTER_COUNT = re.compile(r"(?<![\d.x×])" + _MANY + r"\s+(?:\d+\s*[x×]\s*\d+\s+)?"
                           r"(?:convolutional\s+|conv\s+)?(?:filters|kernels)\b", re.I)
 
 

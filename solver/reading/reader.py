@@ -24,7 +24,7 @@ from typing import Any
 
 from ..params import InvalidInput
 from ..richtext import Rich
-from .scan import Item, Scan, scan
+from .scan import NUMBER_WORDS, Item, Scan, scan
 from .text import Text, normalize
 from .vocab import (INPUT_WORDS, LABEL_WORDS, FamilyWords, ParamWords, canonical, squash, stem, tokens,
                     vocabulary)
@@ -332,7 +332,6 @@ _UNIT_BEFORE = re.compile(r"(?P<w>fan[\s_-]?in|n_?in|fan[\s_-]?out|n_?out|hidden
                           r"(?<![\w-])(?:input|output)(?:\s+layer)?(?:\s+(?:of|with))?)\s*(?:=|:|of|is)?\s*$", re.I)
 #: "two hidden layers of 128 units (each)": one size for several hidden layers
 _HIDDEN_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+hidden\s+layers\b", re.I)
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 #: A subscript that indexes (u_8, w_(t-1), beta_1), unlike y_hat, w_tilde, x_bar which name other things.
@@ -601,7 +600,7 @@ class _Binder:
         mids = sorted(mids, key=lambda it: it.i)
         many = _HIDDEN_COUNT.search(s)
         if many and len(mids) == 1:   # "two hidden layers of 128 units each": the size once per layer
-            mids = mids * (_COUNT_WORDS.get(many.group(1).lower()) or int(many.group(1)))
+            mids = mids * int(NUMBER_WORDS.get(many.group(1).lower()) or many.group(1))
         seq = ins[:1] + mids + outs[:1]
         text = " ".join(_num(it.value) for it in seq)
         if not _accepts(pw, text):
