@@ -171,6 +171,7 @@ def test_two_filters_of_a_layer_are_not_a_stack():
     ("A conv layer with 64 3x3 filters on a 32x32x3 input: what is the output volume?", 64, (32, 32, 3), 3),
     ("A conv layer with two 3x3 filters on a 5x5x1 input: what is the output volume?", 2, (5, 5, 1), 3),
     ("A 28x28x1 image goes through 6 5 x 5 kernels. How many parameters?", 6, (28, 28, 1), 5),
+    ("A conv layer with 512 3x3 filters on a 14x14x256 input: how many parameters?", 512, (14, 14, 256), 3),
 ])
 def test_a_layers_filters_counted_before_their_size_are_read(question, k, dims, size):
     """'64 3x3 filters': the count before the size was left unread (64 'not used', the layer answered with 1 filter;
