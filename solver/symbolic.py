@@ -309,17 +309,9 @@ def make_answer(name: str, value: Any, *, precision: Precision | None = None, to
         if up_to_sign and not tol.up_to_sign:
             tol = dataclasses.replace(tol, up_to_sign=True)
         shown = _preview(value)
-        if isinstance(shown, np.ndarray) and shown.dtype == np.float64 and 1 <= shown.ndim <= 2 and shown.size:
-            # the numeric path's arrays: one batch of texts, joined as _display_nested and _latex_nested join them
-            rows = [F.fixed_floats(r, precision) for r in (shown.tolist() if shown.ndim == 2 else [shown.tolist()])]
-            line = [", ".join(r) for r in rows]
-            disp = "[" + ", ".join(f"({t})" for t in line) + "]" if shown.ndim == 2 else f"({line[0]})"
-            lat = exact_latex or (r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(" & ".join(r) for r in rows)
-                                  if shown.ndim == 2 else r"\left(" + line[0] + r"\right)")
-        else:
-            texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
-            disp = _display_nested(texts, precision)
-            lat = exact_latex or _latex_nested(texts, precision)
+        texts = _entry_texts(shown, precision)  # each shown entry formatted once, for the display and the LaTeX
+        disp = _display_nested(texts, precision)
+        lat = exact_latex or _latex_nested(texts, precision)
         if shown is not value:
             more = f" ... ({_size(value)} entries)"
             disp, lat = disp + more, lat + r"\ \ldots\ \text{(%d entries)}" % _size(value)
@@ -412,6 +404,9 @@ def _json_nested(v):
 
 def _entry_texts(v, precision):
     """`v` with each number replaced by its display text (nested lists), which _display_nested keeps as it is."""
+    if isinstance(v, np.ndarray) and v.dtype == np.float64 and 1 <= v.ndim <= 2:  # the numeric path's arrays: one batch
+        rows = [_Texts(F.fixed_floats(r, precision)) for r in (v.tolist() if v.ndim == 2 else [v.tolist()])]
+        return rows if v.ndim == 2 else rows[0]
     if is_vector(v):
         return [_entry_texts(x, precision) for x in v]
     return _Shown(_display_nested(v, precision))
@@ -421,23 +416,32 @@ class _Shown(str):
     """An entry's display text, formatted once (_entry_texts)."""
 
 
+class _Texts(list):
+    """A row of entries' display texts, formatted in one batch (_entry_texts of a float array)."""
+
+
 def _display_nested(v, precision) -> str:
     if type(v) is _Shown:
         return str(v)
     if is_vector(v):
         if len(v) and is_vector(v[0]):
             return "[" + ", ".join(_display_nested(r, precision) for r in v) + "]"
-        return "(" + ", ".join(_display_nested(x, precision) for x in v) + ")"
+        return "(" + ", ".join(_row_texts(v, precision)) + ")"
     if _is_integer(v) or isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return F.text(v)
     return F.fixed(v, precision)
 
 
+def _row_texts(row, precision):
+    """A row's entry texts: the batch already made (_Texts), else each entry's."""
+    return row if type(row) is _Texts else [_display_nested(x, precision) for x in row]
+
+
 def _latex_nested(v, precision) -> str:
     if len(v) and is_vector(v[0]):
-        rows = r" \\ ".join(" & ".join(_display_nested(x, precision) for x in r) for r in v)
+        rows = r" \\ ".join(" & ".join(_row_texts(r, precision)) for r in v)
         return r"\begin{pmatrix} %s \end{pmatrix}" % rows
-    return r"\left(" + ", ".join(_display_nested(x, precision) for x in v) + r"\right)"
+    return r"\left(" + ", ".join(_row_texts(v, precision)) + r"\right)"
 
 
 class Derivation:
