@@ -88,11 +88,10 @@ class Eigen:
         if info != 0:
             return None
         Z = np.array(z[:, np.argsort(-w[:m], kind="stable")], order="F")   # descending, as the values
-        if n > 1:
-            q, _, info = L.dormqr("L", "N", c[1:, :-1], tau, Z[1:], max(1, 64 * k))
-            if info != 0:
-                return None
-            Z[1:] = q
+        q, _, info = L.dormqr("L", "N", c[1:, :-1], tau, Z[1:], 64 * k)   # (n >= SUBSET_MIN here)
+        if info != 0:
+            return None
+        Z[1:] = q
         return Z
 
     def _matrix(self) -> np.ndarray:
@@ -102,7 +101,7 @@ class Eigen:
         n = len(d)
         QT = np.asfortranarray(np.diag(d) + np.diag(e, 1) + np.diag(e, -1))   # Q T, then (Q (Q T)^T)^T = Q T Q^T
         for _ in range(2):
-            q, _, _ = L.dormqr("L", "N", c[1:, :-1], tau, QT[1:], max(1, 64 * n))
+            q, _, _ = L.dormqr("L", "N", c[1:, :-1], tau, QT[1:], 64 * n)
             QT[1:] = q
             QT = np.asfortranarray(QT.T)
         return QT

@@ -294,12 +294,11 @@ def _float_array(raw: np.ndarray, ndim: int, lo=None, hi=None, closed: str = "bo
         size = math.sqrt(float(np.dot(flat, flat))) * (1 + 1e-12) if flat is not None and flat.size else math.inf
     if not size < math.inf and not np.all(np.isfinite(a)):
         raise SpecError("entries must be finite numbers; got NaN or infinity")
+    flo, fhi = (None if x is None else float(x) for x in (lo, hi))
     if (lo is not None or hi is not None) and a.size and not (
-            _in_range(-size, None if lo is None else float(lo), None, closed)
-            and _in_range(size, None, None if hi is None else float(hi), closed)):
-        low, high = float(a.min()), float(a.max())
-        for v in (low, high):
-            if not _in_range(v, None if lo is None else float(lo), None if hi is None else float(hi), closed):
+            _in_range(-size, flo, None, closed) and _in_range(size, None, fhi, closed)):
+        for v in (float(a.min()), float(a.max())):
+            if not _in_range(v, flo, fhi, closed):
                 raise SpecError(f"must have entries in the range {_interval(lo, hi, closed)}{hint}. Got {_short(v, 12)} "
                                 f"instead.")
     if integer and not np.array_equal(a, np.floor(a)):
